@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Output;
+
+/// <summary>
+/// Where a verb's output goes: tables, lines and progress bars for people, or exactly one JSON document with --json.
+/// </summary>
+internal sealed class CliConsole(bool json)
+{
+    public bool Json { get; } = json;
+
+    /// <summary>Progress bars only make sense on a terminal and never mix with JSON.</summary>
+    public bool ShowsProgress => !Json && AnsiConsole.Profile.Capabilities.Interactive;
+
+    public void WriteJson<T>(T value, JsonTypeInfo<T> typeInfo)
+    {
+        Console.Out.WriteLine(JsonSerializer.Serialize(value, typeInfo));
+    }
+
+    public void Line(string markup)
+    {
+        if (!Json)
+            AnsiConsole.MarkupLine(markup);
+    }
+
+    public void Write(Spectre.Console.Rendering.IRenderable renderable)
+    {
+        if (!Json)
+            AnsiConsole.Write(renderable);
+    }
+
+    public void Error(string message)
+    {
+        if (Json)
+            WriteJson(new ErrorJson(message), CliJsonContext.Default.ErrorJson);
+        Console.Error.WriteLine($"lifeboat: {message}");
+    }
+
+    public Task<T> WithProgressAsync<T>(string description, Func<TransferProgressSink, Task<T>> work)
+    {
+        if (!ShowsProgress)
+            return work(TransferProgressSink.None);
+        return AnsiConsole.Progress()
+            .AutoClear(true)
+            .HideCompleted(true)
+            .Columns(
+                new TaskDescriptionColumn(),
+                new ProgressBarColumn(),
+                new PercentageColumn(),
+                new DownloadedColumn(),
+                new TransferSpeedColumn(),
+                new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask(Markup.Escape(description), autoStart: true, maxValue: 1);
+                return await work(new TransferProgressSink(task));
+            });
+    }
+}

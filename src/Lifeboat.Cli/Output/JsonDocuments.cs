@@ -1,0 +1,38 @@
+using Lifeboat.Repository;
+
+namespace Lifeboat.Cli.Output;
+
+// The JSON documents the verbs print with --json. Their property names are a contract with scripts.
+
+internal sealed record ErrorJson(string Error);
+
+internal sealed record RepositoryJson(string Path, string RepositoryId, int FormatVersion, int BlockSize, string Compression, bool Encrypted);
+
+internal sealed record DiskJson(int Index, string Name, long Size, long StoredBytes, long ZeroBlocks);
+
+internal sealed record RestorePointJson(
+    string Id, string Vm, DateTimeOffset Time, IReadOnlyList<DiskJson> Disks, long LogicalBytes, long StoredBytes, string? ParentId)
+{
+    public static RestorePointJson From(RestorePointInfo rp) => new(
+        rp.Id, rp.Vm, rp.Time,
+        rp.Disks.Select(d => new DiskJson(d.Index, d.Name, d.Size, d.StoredBytes, d.ZeroBlocks)).ToList(),
+        rp.LogicalBytes, rp.StoredBytes, rp.ParentId);
+}
+
+internal sealed record BackupJson(string RestorePointId, string Vm, long LogicalBytes, long StoredBytes, double Seconds, RestorePointJson RestorePoint);
+
+internal sealed record BadRangeJson(int Disk, long Offset, long Length, string ChunkId);
+
+internal sealed record RestoreJson(string RestorePointId, IReadOnlyList<string> Files, long BytesWritten, double Seconds, IReadOnlyList<BadRangeJson> BadRanges);
+
+internal sealed record BadChunkJson(string ChunkId, string Reason, IReadOnlyList<AffectedJson> Affected);
+
+internal sealed record AffectedJson(string RestorePointId, int Disk, IReadOnlyList<long> Offsets);
+
+internal sealed record VerifyJson(bool Ok, long ChunksChecked, long BytesChecked, double Seconds, IReadOnlyList<BadChunkJson> BadChunks);
+
+internal sealed record RetentionJson(IReadOnlyList<string> RemovedRestorePoints, int PacksDeleted, int PacksRewritten, long BytesFreed);
+
+internal sealed record QuickstartStepJson(string Step, double Seconds, string Result);
+
+internal sealed record QuickstartJson(bool Ok, string WorkDirectory, IReadOnlyList<QuickstartStepJson> Steps);

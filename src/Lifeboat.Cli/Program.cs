@@ -1,0 +1,16 @@
+using System.CommandLine;
+using Lifeboat.Cli;
+using Lifeboat.Cli.Commands;
+using Lifeboat.Cli.Quickstart;
+
+var root = new RootCommand("Lifeboat: VM backup with instant recovery from the backup.");
+root.Options.Add(GlobalOptions.Json);
+root.Subcommands.Add(RepoCommand.Create());
+root.Subcommands.Add(BackupCommand.Create());
+root.Subcommands.Add(RestorePointsCommand.Create());
+root.Subcommands.Add(RestoreCommand.Create());
+root.Subcommands.Add(VerifyCommand.Create());
+root.Subcommands.Add(RetentionCommand.Create());
+root.Subcommands.Add(QuickstartCommand.Create());
+
+return await root.Parse(args).InvokeAsync();
