@@ -51,6 +51,6 @@ internal static class BackupCommand
 
     private sealed class Progress(TransferProgressSink sink) : IProgress<BackupProgress>
     {
-        public void Report(BackupProgress value) => sink.Report(value.BytesScanned, value.BytesTotal);
+        public void Report(BackupProgress value) => sink.Report(value.BytesScanned, value.TotalBytes);
     }
 }

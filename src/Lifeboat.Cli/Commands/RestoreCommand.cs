@@ -52,6 +52,6 @@ internal static class RestoreCommand
 
     private sealed class Progress(TransferProgressSink sink) : IProgress<RestoreProgress>
     {
-        public void Report(RestoreProgress value) => sink.Report(value.BytesDone, value.BytesTotal);
+        public void Report(RestoreProgress value) => sink.Report(value.BytesDone, value.TotalBytes);
     }
 }

@@ -18,14 +18,15 @@ internal static class VerifyCommand
             var only = parse.GetValue(restorePoint) is { } id ? repository.GetRestorePoint(id).Id : null;
             var clock = Stopwatch.StartNew();
             var report = await console.WithProgressAsync("Verifying", sink =>
-                repository.VerifyAsync(only, new Progress(sink), cancellationToken));
+                repository.VerifyAsync(only, new Progress(sink), cancellationToken), bytes: false);
             var elapsed = clock.Elapsed;
             if (console.Json)
             {
                 console.WriteJson(
                     new VerifyJson(report.Ok, report.ChunksChecked, report.BytesChecked, elapsed.TotalSeconds,
                         report.BadChunks.Select(b => new BadChunkJson(b.ChunkId, b.Reason,
-                            b.Affected.Select(a => new AffectedJson(a.RestorePointId, a.DiskIndex, a.Offsets)).ToList())).ToList()),
+                            b.Affected.Select(a => new AffectedJson(a.RestorePointId, a.DiskIndex, a.Offsets)).ToList())).ToList(),
+                        report.DamagedFiles.Select(f => new DamagedFileJson(f.Path, f.Reason)).ToList()),
                     CliJsonContext.Default.VerifyJson);
             }
             else
@@ -40,9 +41,11 @@ internal static class VerifyCommand
                         console.Line($"  restore point {a.RestorePointId}, disk {a.DiskIndex}, offsets {offsets}{more}");
                     }
                 }
+                foreach (var damaged in report.DamagedFiles)
+                    console.Line($"[red]Damaged file[/] {Spectre.Console.Markup.Escape(damaged.Path)}: {Spectre.Console.Markup.Escape(damaged.Reason)}");
                 console.Line(report.Ok
                     ? $"[green]OK[/]: {report.ChunksChecked} chunks ({Sizes.Format(report.BytesChecked)}) checked in {elapsed.TotalSeconds:0.0} s."
-                    : $"[red]{report.BadChunks.Count} damaged chunk(s)[/] among {report.ChunksChecked} checked.");
+                    : $"[red]{report.BadChunks.Count} damaged chunk(s) and {report.DamagedFiles.Count} damaged file(s)[/] among {report.ChunksChecked} chunks checked.");
             }
             return report.Ok ? ExitCodes.Ok : ExitCodes.DamageFound;
         });
@@ -51,6 +54,6 @@ internal static class VerifyCommand
 
     private sealed class Progress(TransferProgressSink sink) : IProgress<VerifyProgress>
     {
-        public void Report(VerifyProgress value) => sink.Report(value.BytesDone, value.BytesTotal);
+        public void Report(VerifyProgress value) => sink.Report(value.ChunksChecked, value.TotalChunks);
     }
 }

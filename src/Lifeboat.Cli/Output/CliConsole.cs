@@ -38,20 +38,18 @@ internal sealed class CliConsole(bool json)
         Console.Error.WriteLine($"lifeboat: {message}");
     }
 
-    public Task<T> WithProgressAsync<T>(string description, Func<TransferProgressSink, Task<T>> work)
+    /// <param name="bytes">True when the progress counts bytes (shown with throughput), false for items such as chunks.</param>
+    public Task<T> WithProgressAsync<T>(string description, Func<TransferProgressSink, Task<T>> work, bool bytes = true)
     {
         if (!ShowsProgress)
             return work(TransferProgressSink.None);
+        ProgressColumn[] columns = bytes
+            ? [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn()]
+            : [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()];
         return AnsiConsole.Progress()
             .AutoClear(true)
             .HideCompleted(true)
-            .Columns(
-                new TaskDescriptionColumn(),
-                new ProgressBarColumn(),
-                new PercentageColumn(),
-                new DownloadedColumn(),
-                new TransferSpeedColumn(),
-                new RemainingTimeColumn())
+            .Columns(columns)
             .StartAsync(async context =>
             {
                 var task = context.AddTask(Markup.Escape(description), autoStart: true, maxValue: 1);

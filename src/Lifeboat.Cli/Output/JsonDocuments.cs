@@ -29,7 +29,10 @@ internal sealed record BadChunkJson(string ChunkId, string Reason, IReadOnlyList
 
 internal sealed record AffectedJson(string RestorePointId, int Disk, IReadOnlyList<long> Offsets);
 
-internal sealed record VerifyJson(bool Ok, long ChunksChecked, long BytesChecked, double Seconds, IReadOnlyList<BadChunkJson> BadChunks);
+internal sealed record DamagedFileJson(string Path, string Reason);
+
+internal sealed record VerifyJson(
+    bool Ok, long ChunksChecked, long BytesChecked, double Seconds, IReadOnlyList<BadChunkJson> BadChunks, IReadOnlyList<DamagedFileJson> DamagedFiles);
 
 internal sealed record RetentionJson(IReadOnlyList<string> RemovedRestorePoints, int PacksDeleted, int PacksRewritten, long BytesFreed);
 

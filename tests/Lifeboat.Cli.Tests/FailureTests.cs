@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Lifeboat.Cli.Tests;
+
+/// <summary>Each failure is one clear sentence, a non-zero exit, and no partial state afterwards.</summary>
+public sealed class FailureTests
+{
+    [Fact]
+    public void Wrong_or_missing_password_is_one_clear_sentence()
+    {
+        using var t = new TempFolder();
+        TestDisks.Create(t["disk0.raw"], 1 << 20, seed: 31);
+        LifeboatProcess.Run(new Dictionary<string, string> { ["LIFEBOAT_PASSWORD"] = "right" }, "repo", "init", t["repo"], "--encrypt").ShouldSucceed();
+
+        var wrong = LifeboatProcess.Run(new Dictionary<string, string> { ["LIFEBOAT_PASSWORD"] = "wrong" },
+            "backup", "--repo", t["repo"], "--vm", "vm1", "--disk", t["disk0.raw"]);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("password is wrong", wrong.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Single(wrong.Stderr.Trim().Split('\n'));
+
+        var missing = LifeboatProcess.Run("restore-points", "--repo", t["repo"]);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("LIFEBOAT_PASSWORD", missing.Stderr, StringComparison.Ordinal);
+
+        var list = LifeboatProcess.Run(new Dictionary<string, string> { ["LIFEBOAT_PASSWORD"] = "right" }, "restore-points", "--repo", t["repo"], "--json").ShouldSucceed();
+        using var json = JsonDocument.Parse(list.Stdout);
+        Assert.Equal(0, json.RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public void A_folder_that_is_not_a_repository_says_how_to_make_one()
+    {
+        using var t = new TempFolder();
+        Directory.CreateDirectory(t["plain"]);
+        var result = LifeboatProcess.Run("restore-points", "--repo", t["plain"]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("not a Lifeboat repository", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("repo init", result.Stderr, StringComparison.Ordinal);
+
+        var json = LifeboatProcess.Run("verify", "--repo", t["nowhere"], "--json");
+        Assert.Equal(1, json.ExitCode);
+        using var error = JsonDocument.Parse(json.Stdout);
+        Assert.Contains("not a Lifeboat repository", error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_repository_of_a_newer_format_asks_for_a_newer_lifeboat()
+    {
+        using var t = new TempFolder();
+        LifeboatProcess.Run("repo", "init", t["repo"]).ShouldSucceed();
+        RepositoryFiles.RewriteConfigFormatVersion(Path.Combine(t["repo"], "config"), 99);
+        var result = LifeboatProcess.Run("restore-points", "--repo", t["repo"]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("99", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("upgrade", result.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void A_missing_disk_file_is_named_and_nothing_is_kept()
+    {
+        using var t = new TempFolder();
+        LifeboatProcess.Run("repo", "init", t["repo"]).ShouldSucceed();
+        var result = LifeboatProcess.Run("backup", "--repo", t["repo"], "--vm", "vm1", "--disk", t["absent.raw"]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("absent.raw", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("does not exist", result.Stderr, StringComparison.Ordinal);
+        AssertNoRestorePoints(t["repo"]);
+    }
+
+    [Fact]
+    public async Task A_disk_file_that_vanishes_mid_backup_fails_the_backup_cleanly()
+    {
+        using var t = new TempFolder();
+        var disk = t["disk0.raw"];
+        TestDisks.Create(disk, 384 << 20, seed: 41);
+        LifeboatProcess.Run("repo", "init", t["repo"]).ShouldSucceed();
+        using var process = Process.Start(LifeboatProcess.StartInfo(null, "backup", "--repo", t["repo"], "--vm", "vm1", "--disk", disk))!;
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var packs = Path.Combine(t["repo"], "packs");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!process.HasExited && DateTime.UtcNow < deadline
+               && (!Directory.Exists(packs) || Directory.GetFiles(packs, "*", SearchOption.AllDirectories).Length == 0))
+            await Task.Delay(5);
+        Assert.False(process.HasExited, "the backup ended before the disk could be taken away");
+        using (var shrink = new FileStream(disk, FileMode.Open, FileAccess.Write))
+            shrink.SetLength(1 << 20);
+        File.Delete(disk);
+        await process.WaitForExitAsync();
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("disk0.raw", await stderr, StringComparison.Ordinal);
+        AssertNoRestorePoints(t["repo"]);
+        LifeboatProcess.Run("verify", "--repo", t["repo"]).ShouldSucceed();
+    }
+
+    [Fact]
+    public void A_full_repository_file_system_fails_the_backup_and_leaves_nothing()
+    {
+        using var t = new TempFolder();
+        var small = t["small"];
+        Directory.CreateDirectory(small);
+        RunTool("mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", small);
+        try
+        {
+            var repo = Path.Combine(small, "repo");
+            TestDisks.Create(t["disk0.raw"], 64 << 20, seed: 51);
+            LifeboatProcess.Run("repo", "init", repo, "--compression", "none").ShouldSucceed();
+            var result = LifeboatProcess.Run("backup", "--repo", repo, "--vm", "vm1", "--disk", t["disk0.raw"]);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("full", result.Stderr, StringComparison.OrdinalIgnoreCase);
+            Assert.Single(result.Stderr.Trim().Split('\n'));
+            AssertNoRestorePoints(repo);
+            Assert.Empty(Directory.GetFiles(Path.Combine(repo, "packs"), "*", SearchOption.AllDirectories));
+            Assert.Empty(Directory.GetFiles(Path.Combine(repo, "tmp"), "*", SearchOption.AllDirectories));
+            LifeboatProcess.Run("verify", "--repo", repo).ShouldSucceed();
+        }
+        finally
+        {
+            RunTool("umount", "-l", small);
+        }
+    }
+
+    private static void AssertNoRestorePoints(string repo)
+    {
+        using var json = JsonDocument.Parse(LifeboatProcess.Run("restore-points", "--repo", repo, "--json").ShouldSucceed().Stdout);
+        Assert.Equal(0, json.RootElement.GetArrayLength());
+    }
+
+    private static void RunTool(string tool, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardError = true };
+        foreach (var a in arguments)
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', arguments)} failed (this test needs root to mount a small tmpfs): {error}");
+    }
+}
