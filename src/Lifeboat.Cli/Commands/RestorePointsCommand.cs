@@ -25,8 +25,10 @@ internal static class RestorePointsCommand
                 console.Line("No restore points.");
                 return Task.FromResult(ExitCodes.Ok);
             }
-            var table = new Table().Border(TableBorder.Rounded)
-                .AddColumns("ID", "VM", "Time (UTC)", "Disks", "Size", "Stored", "Parent");
+            var table = new Table().Border(TableBorder.Rounded).AddColumns(
+                new TableColumn("ID").NoWrap(), new TableColumn("VM"), new TableColumn("Time (UTC)").NoWrap(),
+                new TableColumn("Disks").RightAligned(), new TableColumn("Size").RightAligned().NoWrap(),
+                new TableColumn("Stored").RightAligned().NoWrap(), new TableColumn("Parent").NoWrap());
             foreach (var rp in points)
             {
                 table.AddRow(

@@ -7,9 +7,17 @@ namespace Lifeboat.Cli.Output;
 /// <summary>
 /// Where a verb's output goes: tables, lines and progress bars for people, or exactly one JSON document with --json.
 /// </summary>
-internal sealed class CliConsole(bool json)
+internal sealed class CliConsole
 {
-    public bool Json { get; } = json;
+    public CliConsole(bool json)
+    {
+        Json = json;
+        // Spectre assumes 80 columns when it can't ask a terminal; piped tables should not wrap ids.
+        if (Console.IsOutputRedirected)
+            AnsiConsole.Profile.Width = 200;
+    }
+
+    public bool Json { get; }
 
     /// <summary>Progress bars only make sense on a terminal and never mix with JSON.</summary>
     public bool ShowsProgress => !Json && AnsiConsole.Profile.Capabilities.Interactive;
