@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Lifeboat.Hypervisors.Qemu;
+
+/// <summary>
+/// The <c>qemu-system-x86_64</c> arguments for a VM: daemonized, no default devices, no user config, QMP on a
+/// unix socket, the first serial port to a file, QEMU's own messages to a log.
+/// </summary>
+public static class QemuCommandLine
+{
+    public const int MaxCpus = 64;
+    public const int MinMemoryMiB = 16;
+    public const int MaxMemoryMiB = 1024 * 1024;
+    public const int MaxDisks = 16;
+    private const int MaxNameLength = 64;
+
+    /// <summary>The node name of disk <paramref name="index"/>: <c>disk0</c>, <c>disk1</c>, ...</summary>
+    public static string DiskNodeName(int index) => "disk" + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <exception cref="ArgumentException">The description asks for something QEMU cannot do or Lifeboat does not offer.</exception>
+    public static IReadOnlyList<string> Build(QemuVmDescription vm, QemuVmPaths paths, QemuAcceleratorKind accelerator)
+    {
+        Validate(vm);
+        var args = new List<string>
+        {
+            "-name", vm.Name,
+            "-machine", Escape(vm.MachineType),
+            "-accel", accelerator == QemuAcceleratorKind.Kvm ? "kvm" : "tcg",
+        };
+        var cpuModel = vm.CpuModel ?? (accelerator == QemuAcceleratorKind.Kvm ? "host" : null);
+        if (cpuModel is not null)
+        {
+            args.AddRange(["-cpu", Escape(cpuModel)]);
+        }
+
+        args.AddRange(
+        [
+            "-smp", vm.Cpus.ToString(CultureInfo.InvariantCulture),
+            "-m", vm.MemoryMiB.ToString(CultureInfo.InvariantCulture),
+            "-nodefaults", "-no-user-config", "-display", "none",
+            "-daemonize", "-pidfile", paths.PidFile,
+            "-qmp", $"unix:{Escape(paths.QmpSocket)},server=on,wait=off",
+            "-chardev", $"file,id=serial0,path={Escape(paths.SerialLog)}",
+            "-serial", "chardev:serial0",
+            // With -D, a daemonized QEMU keeps its stderr (error_report) in this file instead of /dev/null.
+            "-D", paths.QemuLog, "-msg", "timestamp=on",
+        ]);
+
+        AddDisks(args, vm);
+        AddNic(args, vm.Nic);
+        foreach (var (name, value) in vm.FirmwareConfig)
+        {
+            args.AddRange(["-fw_cfg", $"name={Escape(name)},string={Escape(value)}"]);
+        }
+
+        if (vm.Kernel is not null)
+        {
+            args.AddRange(["-kernel", Path.GetFullPath(vm.Kernel)]);
+            if (vm.Initrd is not null)
+            {
+                args.AddRange(["-initrd", Path.GetFullPath(vm.Initrd)]);
+            }
+
+            if (vm.KernelCommandLine is not null)
+            {
+                args.AddRange(["-append", vm.KernelCommandLine]);
+            }
+        }
+
+        return args;
+    }
+
+    /// <summary>QEMU's option syntax splits values at commas; a comma inside a value is written twice.</summary>
+    internal static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
+
+    private static void AddDisks(List<string> args, QemuVmDescription vm)
+    {
+        if (vm.Disks.Any(disk => disk.Bus == QemuDiskBus.Scsi))
+        {
+            args.AddRange(["-device", "virtio-scsi-pci,id=scsi0"]);
+        }
+
+        for (var index = 0; index < vm.Disks.Count; index++)
+        {
+            var disk = vm.Disks[index];
+            var node = DiskNodeName(index);
+            args.AddRange(["-blockdev", QemuBlockdev.Build(disk, node).ToJsonString(JsonSerializerOptions.Default)]);
+            var device = disk.Bus switch
+            {
+                QemuDiskBus.Virtio => $"virtio-blk-pci,drive={node},id={node}-device",
+                QemuDiskBus.Ide => $"ide-hd,drive={node},id={node}-device",
+                QemuDiskBus.Scsi => $"scsi-hd,drive={node},id={node}-device,bus=scsi0.0",
+                _ => throw new ArgumentException($"Disk {index} of VM {vm.Name} has an unknown bus {disk.Bus}."),
+            };
+            // With a kernel given directly, the disks must not take the boot order from it.
+            if (vm.Kernel is null)
+            {
+                device += ",bootindex=" + (index + 1).ToString(CultureInfo.InvariantCulture);
+            }
+
+            args.AddRange(["-device", device]);
+        }
+    }
+
+    private static void AddNic(List<string> args, QemuNicModel nic)
+    {
+        var device = nic switch
+        {
+            QemuNicModel.None => null,
+            QemuNicModel.VirtioNet => "virtio-net-pci",
+            QemuNicModel.E1000 => "e1000",
+            _ => throw new ArgumentException($"The NIC model {nic} is unknown."),
+        };
+        if (device is not null)
+        {
+            args.AddRange(["-netdev", "user,id=net0", "-device", $"{device},netdev=net0,id=net0-device"]);
+        }
+    }
+
+    private static void Validate(QemuVmDescription vm)
+    {
+        if (vm.Name.Length is 0 or > MaxNameLength || !vm.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            throw new ArgumentException(
+                $"The VM name '{vm.Name}' must be 1 to {MaxNameLength} letters, digits, '.', '_' or '-'.");
+        }
+
+        if (vm.Cpus is < 1 or > MaxCpus)
+        {
+            throw new ArgumentException($"VM {vm.Name} asks for {vm.Cpus} CPUs; give 1 to {MaxCpus}.");
+        }
+
+        if (vm.MemoryMiB is < MinMemoryMiB or > MaxMemoryMiB)
+        {
+            throw new ArgumentException($"VM {vm.Name} asks for {vm.MemoryMiB} MiB of memory; give {MinMemoryMiB} to {MaxMemoryMiB}.");
+        }
+
+        if (vm.Disks.Count > MaxDisks)
+        {
+            throw new ArgumentException($"VM {vm.Name} has {vm.Disks.Count} disks; at most {MaxDisks} are supported.");
+        }
+
+        if (string.IsNullOrWhiteSpace(vm.MachineType))
+        {
+            throw new ArgumentException($"VM {vm.Name} has no machine type; use pc, q35 or none.");
+        }
+
+        if (vm.Kernel is null && (vm.Initrd is not null || vm.KernelCommandLine is not null))
+        {
+            throw new ArgumentException($"VM {vm.Name} has an initrd or a kernel command line but no kernel; set Kernel too.");
+        }
+
+        if (vm.Firmware != QemuFirmware.Bios)
+        {
+            throw new ArgumentException($"VM {vm.Name} asks for firmware {vm.Firmware}; only BIOS is supported.");
+        }
+
+        foreach (var name in vm.FirmwareConfig.Keys)
+        {
+            if (!name.StartsWith("opt/", StringComparison.Ordinal) || name.Length > 55)
+            {
+                throw new ArgumentException(
+                    $"The fw_cfg name '{name}' of VM {vm.Name} must start with 'opt/' and be at most 55 characters (QEMU's limit).");
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace Lifeboat.Hypervisors.Qemu;
+
+/// <summary>
+/// The runtime files of one VM, all in one folder: they let another process attach to the VM later.
+/// </summary>
+public sealed record QemuVmPaths(string RuntimeDirectory)
+{
+    public string QmpSocket => Path.Combine(RuntimeDirectory, "qmp.sock");
+
+    /// <summary>Written by QEMU once it runs, removed by QEMU when it exits.</summary>
+    public string PidFile => Path.Combine(RuntimeDirectory, "qemu.pid");
+
+    /// <summary>Everything the guest writes to its first serial port; the previous run's is kept as <c>serial.log.1</c>.</summary>
+    public string SerialLog => Path.Combine(RuntimeDirectory, "serial.log");
+
+    /// <summary>QEMU's own messages (its stderr once daemonized); the previous run's is kept as <c>qemu.log.1</c>.</summary>
+    public string QemuLog => Path.Combine(RuntimeDirectory, "qemu.log");
+
+    /// <summary>The VM's name and QEMU command line, for attaching and for people debugging.</summary>
+    public string Metadata => Path.Combine(RuntimeDirectory, "vm.json");
+}
