@@ -1,0 +1,331 @@
+using System.Buffers;
+using System.Collections.Frozen;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Lifeboat.OncRpc.RecordMarking;
+using Lifeboat.OncRpc.Rpc;
+using Lifeboat.OncRpc.Transport;
+using Lifeboat.OncRpc.Xdr;
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.OncRpc.Server;
+
+/// <summary>
+/// One accepted TCP connection. A single loop reads records, parses each call and dispatches it. Replies of calls
+/// that complete synchronously are gathered and sent in one write per batch of received records; calls that go
+/// asynchronous post their reply when done. One <see cref="RecordSender"/> serializes the writes, so replies leave
+/// in completion order and clients match them by XID. At most MaxCallsInFlightPerConnection calls are between
+/// being read and their reply being sent, which bounds the connection's memory.
+/// </summary>
+internal sealed class RpcConnection
+{
+    private readonly FrozenDictionary<uint, IRpcProgram> _programs;
+    private readonly Socket _socket;
+    private readonly PipeReader _reader;
+    private readonly RecordMarkingReader _framing;
+    private readonly RecordSender _sender;
+    private readonly ILogger _logger;
+    private readonly int _maxCallsInFlight;
+    private readonly SemaphoreSlim _callSlots;
+    private readonly CancellationTokenSource _aborted = new();
+    private long _calls;
+    private volatile bool _stopping;
+
+    public RpcConnection(long id, Socket socket, FrozenDictionary<uint, IRpcProgram> programs, RpcServerOptions options, ILogger logger)
+    {
+        Id = id;
+        _socket = socket;
+        _programs = programs;
+        _logger = logger;
+        _maxCallsInFlight = options.MaxCallsInFlightPerConnection;
+        _callSlots = new SemaphoreSlim(_maxCallsInFlight, _maxCallsInFlight);
+        _framing = new RecordMarkingReader(options.MaxRecordSize, options.MaxFragmentsPerRecord);
+        _sender = new RecordSender(socket, _ => _callSlots.Release(), OnSendFailed);
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        Remote = remote.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(remote.Address.MapToIPv4(), remote.Port) : remote;
+        _reader = PipeReader.Create(
+            new NetworkStream(socket, ownsSocket: false),
+            new StreamPipeReaderOptions(bufferSize: options.ReceiveBufferSize, minimumReadSize: options.ReceiveBufferSize / 4));
+    }
+
+    public long Id { get; }
+
+    public IPEndPoint Remote { get; }
+
+    /// <summary>Finishes the calls already read, sends their replies, then closes.</summary>
+    public void BeginStop()
+    {
+        _stopping = true;
+        _reader.CancelPendingRead();
+    }
+
+    /// <summary>Closes the connection now; calls still running see their cancellation token fire.</summary>
+    public void Abort()
+    {
+        _stopping = true;
+        try
+        {
+            _aborted.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        try
+        {
+            // Shutdown wakes a send blocked on a peer that stopped reading; the socket is disposed once every call is done.
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public async Task RunAsync()
+    {
+        RpcServerLog.ConnectionAccepted(_logger, Id, Remote);
+        try
+        {
+            await ReadCallsAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            if (!_stopping)
+            {
+                RpcServerLog.TransportError(_logger, ex, Id, Remote);
+            }
+
+            Abort();
+        }
+        finally
+        {
+            await _sender.FlushAsync().ConfigureAwait(false);
+
+            // Every slot back means every dispatched call has finished and its reply was sent or dropped.
+            for (var i = 0; i < _maxCallsInFlight; i++)
+            {
+                await _callSlots.WaitAsync().ConfigureAwait(false);
+            }
+
+            await _reader.CompleteAsync().ConfigureAwait(false);
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+            }
+
+            _socket.Dispose();
+            _aborted.Dispose();
+            RpcServerLog.ConnectionClosed(_logger, Id, Remote, _calls);
+        }
+    }
+
+    private async Task ReadCallsAsync()
+    {
+        while (true)
+        {
+            var result = await _reader.ReadAsync().ConfigureAwait(false);
+            if (result.IsCanceled || _stopping)
+            {
+                return;
+            }
+
+            var buffer = result.Buffer;
+            var keepReading = true;
+            try
+            {
+                while (keepReading)
+                {
+                    var status = _framing.TryReadRecord(ref buffer, out var record);
+                    if (status == RecordMarkingStatus.NeedMoreData)
+                    {
+                        break;
+                    }
+
+                    if (status == RecordMarkingStatus.TooLarge)
+                    {
+                        RpcServerLog.RecordTooLarge(_logger, Id, Remote, _framing.MaxRecordSize, _framing.MaxFragmentsPerRecord);
+                        keepReading = false;
+                        break;
+                    }
+
+                    keepReading = await ProcessRecordAsync(record).ConfigureAwait(false);
+                }
+
+                await _sender.FlushAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            if (!keepReading)
+            {
+                return;
+            }
+
+            if (result.IsCompleted)
+            {
+                if (!buffer.IsEmpty)
+                {
+                    RpcServerLog.TruncatedRecord(_logger, Id, Remote);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>Copies the record out of the receive buffer and answers or dispatches it; false closes the connection.</summary>
+    private async ValueTask<bool> ProcessRecordAsync(MarkedRecord record)
+    {
+        if (!_callSlots.Wait(0))
+        {
+            // Replies waiting to be sent hold slots too: send them before waiting for one.
+            await _sender.FlushAsync().ConfigureAwait(false);
+            await _callSlots.WaitAsync(_aborted.Token).ConfigureAwait(false);
+        }
+
+        _calls++;
+        var length = record.Length;
+        var message = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        record.CopyTo(message);
+        var status = RpcCallHeader.TryParse(message.AsSpan(0, length), out var header, out var xid, out var authError);
+        if (status != RpcCallHeaderStatus.Ok)
+        {
+            ArrayPool<byte>.Shared.Return(message);
+            switch (status)
+            {
+                case RpcCallHeaderStatus.RpcVersionMismatch:
+                    RpcServerLog.RpcVersionRefused(_logger, xid, Remote);
+                    _sender.Enqueue(RpcReplies.RpcMismatch(xid));
+                    return true;
+                case RpcCallHeaderStatus.AuthError:
+                    RpcServerLog.CredentialsRefused(_logger, xid, Remote, authError);
+                    _sender.Enqueue(RpcReplies.AuthError(xid, authError));
+                    return true;
+                default:
+                    _callSlots.Release();
+                    RpcServerLog.MalformedCall(_logger, Id, Remote);
+                    return false;
+            }
+        }
+
+        if (!_programs.TryGetValue(header.Program, out var program))
+        {
+            ArrayPool<byte>.Shared.Return(message);
+            _sender.Enqueue(RpcReplies.ProgramUnavailable(xid));
+            return true;
+        }
+
+        if (header.Version < program.LowVersion || header.Version > program.HighVersion)
+        {
+            ArrayPool<byte>.Shared.Return(message);
+            _sender.Enqueue(RpcReplies.ProgramMismatch(xid, program));
+            return true;
+        }
+
+        var call = new RpcCall(
+            xid,
+            header.Program,
+            header.Version,
+            header.Procedure,
+            header.Credentials,
+            message.AsMemory(header.ArgumentsOffset, length - header.ArgumentsOffset),
+            Remote,
+            Id);
+        var reply = new RecordBuffer(RpcMessageEncoder.AcceptedReplyHeaderSize);
+        ValueTask<RpcAcceptStatus> dispatch;
+        try
+        {
+            dispatch = program.DispatchAsync(call, reply, _aborted.Token);
+        }
+        catch (Exception ex)
+        {
+            dispatch = ValueTask.FromException<RpcAcceptStatus>(ex);
+        }
+
+        if (dispatch.IsCompleted)
+        {
+            RpcAcceptStatus result = default;
+            Exception? error = null;
+            try
+            {
+                result = dispatch.Result;
+            }
+            catch (Exception ex)
+            {
+                error = ex;
+            }
+
+            _sender.Enqueue(Complete(call, program, reply, message, result, error));
+        }
+        else
+        {
+            _ = CompleteLaterAsync(call, program, reply, message, dispatch);
+        }
+
+        return true;
+    }
+
+    private async Task CompleteLaterAsync(RpcCall call, IRpcProgram program, RecordBuffer reply, byte[] message, ValueTask<RpcAcceptStatus> dispatch)
+    {
+        RpcAcceptStatus result = default;
+        Exception? error = null;
+        try
+        {
+            result = await dispatch.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+
+        _sender.Post(Complete(call, program, reply, message, result, error));
+    }
+
+    /// <summary>Turns a finished dispatch into its sealed reply and returns the call's message buffer to the pool.</summary>
+    private RecordBuffer Complete(RpcCall call, IRpcProgram program, RecordBuffer reply, byte[] message, RpcAcceptStatus status, Exception? error)
+    {
+        ArrayPool<byte>.Shared.Return(message);
+        switch (error)
+        {
+            case null:
+                break;
+            case XdrException:
+                status = RpcAcceptStatus.GarbageArgs;
+                break;
+            case RpcAuthException auth:
+                return RpcReplies.RewriteAsAuthError(reply, call.Xid, auth.Status);
+            default:
+                if (!_aborted.IsCancellationRequested)
+                {
+                    RpcServerLog.DispatchFailed(_logger, error, call.Program, call.Version, call.Procedure, call.Xid);
+                }
+
+                status = RpcAcceptStatus.SystemErr;
+                break;
+        }
+
+        if (status == RpcAcceptStatus.ProgMismatch)
+        {
+            reply.Dispose();
+            return RpcReplies.ProgramMismatch(call.Xid, program);
+        }
+
+        return RpcReplies.CompleteAccepted(reply, call.Xid, status);
+    }
+
+    private void OnSendFailed(Exception exception)
+    {
+        if (!_stopping)
+        {
+            RpcServerLog.TransportError(_logger, exception, Id, Remote);
+        }
+
+        Abort();
+    }
+}

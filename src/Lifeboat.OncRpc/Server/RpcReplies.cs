@@ -1,0 +1,62 @@
+using Lifeboat.OncRpc.Rpc;
+using Lifeboat.OncRpc.Transport;
+using Lifeboat.OncRpc.Xdr;
+
+namespace Lifeboat.OncRpc.Server;
+
+/// <summary>Builds the sealed reply records the server sends.</summary>
+internal static class RpcReplies
+{
+    /// <summary>Fills in the accepted-reply header reserved in front of the results (dropped unless the status is SUCCESS).</summary>
+    public static RecordBuffer CompleteAccepted(RecordBuffer reply, uint xid, RpcAcceptStatus status)
+    {
+        if (status > RpcAcceptStatus.SystemErr)
+        {
+            status = RpcAcceptStatus.SystemErr;
+        }
+
+        if (status != RpcAcceptStatus.Success)
+        {
+            reply.ClearBody();
+        }
+
+        RpcMessageEncoder.WriteAcceptedReplyHeader(reply.Header, xid, status);
+        reply.Seal();
+        return reply;
+    }
+
+    /// <summary>Replaces whatever a program wrote with MSG_DENIED AUTH_ERROR.</summary>
+    public static RecordBuffer RewriteAsAuthError(RecordBuffer reply, uint xid, AuthStat status)
+    {
+        reply.ClearAll();
+        RpcMessageEncoder.WriteAuthErrorReply(new XdrWriter(reply), xid, status);
+        reply.Seal();
+        return reply;
+    }
+
+    public static RecordBuffer AuthError(uint xid, AuthStat status) => RewriteAsAuthError(new RecordBuffer(), xid, status);
+
+    public static RecordBuffer RpcMismatch(uint xid)
+    {
+        var reply = new RecordBuffer();
+        RpcMessageEncoder.WriteRpcMismatchReply(new XdrWriter(reply), xid);
+        reply.Seal();
+        return reply;
+    }
+
+    public static RecordBuffer ProgramUnavailable(uint xid)
+    {
+        var reply = new RecordBuffer();
+        RpcMessageEncoder.WriteAcceptedReply(new XdrWriter(reply), xid, RpcAcceptStatus.ProgUnavail);
+        reply.Seal();
+        return reply;
+    }
+
+    public static RecordBuffer ProgramMismatch(uint xid, IRpcProgram program)
+    {
+        var reply = new RecordBuffer();
+        RpcMessageEncoder.WriteProgramMismatchReply(new XdrWriter(reply), xid, program.LowVersion, program.HighVersion);
+        reply.Seal();
+        return reply;
+    }
+}

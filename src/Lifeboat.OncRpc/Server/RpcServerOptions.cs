@@ -1,0 +1,38 @@
+using System.Net;
+using Lifeboat.OncRpc.RecordMarking;
+
+namespace Lifeboat.OncRpc.Server;
+
+/// <summary>Where an <see cref="RpcServer"/> listens and the limits that bound its memory.</summary>
+public sealed class RpcServerOptions
+{
+    /// <summary>The address and port to listen on; port 0 picks a free port (see <see cref="RpcServer.LocalEndPoint"/>).</summary>
+    public IPEndPoint EndPoint { get; set; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>Connections beyond this many are closed as soon as they are accepted.</summary>
+    public int MaxConnections { get; set; } = 256;
+
+    /// <summary>Calls of one connection dispatched and not yet answered; the connection stops reading beyond it.</summary>
+    public int MaxCallsInFlightPerConnection { get; set; } = 64;
+
+    /// <summary>The largest call accepted; a larger one closes the connection.</summary>
+    public int MaxRecordSize { get; set; } = RecordMarkingReader.DefaultMaxRecordSize;
+
+    public int MaxFragmentsPerRecord { get; set; } = RecordMarkingReader.DefaultMaxFragmentsPerRecord;
+
+    /// <summary>Bytes the server asks for per socket read.</summary>
+    public int ReceiveBufferSize { get; set; } = 64 * 1024;
+
+    public int ListenBacklog { get; set; } = 128;
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(EndPoint);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConnections);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxCallsInFlightPerConnection);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRecordSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxFragmentsPerRecord);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReceiveBufferSize, 4096);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ListenBacklog);
+    }
+}
