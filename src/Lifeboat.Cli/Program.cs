@@ -11,6 +11,7 @@ root.Subcommands.Add(RestorePointsCommand.Create());
 root.Subcommands.Add(RestoreCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(RetentionCommand.Create());
+root.Subcommands.Add(MountServerCommand.Create());
 root.Subcommands.Add(QuickstartCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

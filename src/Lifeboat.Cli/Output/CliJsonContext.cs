@@ -16,4 +16,5 @@ namespace Lifeboat.Cli.Output;
 [JsonSerializable(typeof(VerifyJson))]
 [JsonSerializable(typeof(RetentionJson))]
 [JsonSerializable(typeof(QuickstartJson))]
+[JsonSerializable(typeof(MountServerJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

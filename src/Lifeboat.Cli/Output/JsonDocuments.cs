@@ -39,3 +39,8 @@ internal sealed record RetentionJson(IReadOnlyList<string> RemovedRestorePoints,
 internal sealed record QuickstartStepJson(string Step, double Seconds, string Result);
 
 internal sealed record QuickstartJson(bool Ok, string WorkDirectory, IReadOnlyList<QuickstartStepJson> Steps);
+
+internal sealed record PublicationJson(
+    string Name, string Vm, string RestorePointId, string CacheFolder, IReadOnlyList<string> DiskUrls, IReadOnlyList<string> DiskUrlsWithPorts);
+
+internal sealed record MountServerJson(int NfsPort, string Export, string Portmap, IReadOnlyList<PublicationJson> Publications);

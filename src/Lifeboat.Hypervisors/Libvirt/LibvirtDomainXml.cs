@@ -53,10 +53,15 @@ public static class LibvirtDomainXml
             QemuDiskBus.Scsi => ("scsi", "sd"),
             _ => ("virtio", "vd"),
         };
-        var element = new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "disk"),
+        var network = Uri.TryCreate(disk.Source, UriKind.Absolute, out var uri) && uri.Scheme == "nfs";
+        var source = network
+            ? new XElement("source", new XAttribute("protocol", "nfs"), new XAttribute("name", Uri.UnescapeDataString(uri!.AbsolutePath)),
+                new XElement("host", new XAttribute("name", uri.Host)))
+            : new XElement("source", new XAttribute("file", disk.Source));
+        var element = new XElement("disk", new XAttribute("type", network ? "network" : "file"), new XAttribute("device", "disk"),
             new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", disk.Format == QemuDiskFormat.Qcow2 ? "qcow2" : "raw"),
                 new XAttribute("cache", "none")),
-            new XElement("source", new XAttribute("file", disk.Source)),
+            source,
             new XElement("target", new XAttribute("dev", prefix + (char)('a' + index)), new XAttribute("bus", bus)));
         if (disk.ReadOnly)
             element.Add(new XElement("readonly"));

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Net;
+using Lifeboat.Cli.Output;
+using Lifeboat.Nfs;
+using Lifeboat.Nfs.Server;
+using Lifeboat.Server.Publishing;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>`lifeboat mount-server`: the NFS datastore that publishes restore points, in the foreground until stopped.</summary>
+internal static class MountServerCommand
+{
+    public static Command Create()
+    {
+        var repo = GlobalOptions.Repository();
+        var cache = new Option<string>("--cache") { Description = "Folder for the write caches and the list of publications (kept across restarts).", Required = true };
+        var listen = new Option<string>("--listen") { Description = "Address to listen on.", DefaultValueFactory = _ => "0.0.0.0" };
+        var nfsPort = new Option<int>("--nfs-port") { Description = "TCP port of MOUNT and NFS (and portmap).", DefaultValueFactory = _ => NfsServerOptions.DefaultPort };
+        var portmapPort = new Option<int>("--portmap-port")
+        {
+            Description = "Port where portmap also listens (QEMU's nfs:// driver asks it); 0 turns it off. If rpcbind owns it, MOUNT and NFS are registered there.",
+            DefaultValueFactory = _ => NfsServerOptions.DefaultPortmapPort,
+        };
+        var allow = new Option<string[]>("--allow") { Description = "Client address or network (CIDR) allowed to mount; repeatable (default: loopback only)." };
+        var publish = new Option<string[]>("--publish") { Description = "VM[@RESTORE_POINT_ID] to publish at start (the newest restore point without @); repeatable." };
+        var redirect = new Option<string?>("--redirect-writes-to") { Description = "Keep the write caches of publications made at start in this folder (a production datastore path) instead of --cache." };
+        var command = new Command("mount-server", "Serve restore points over NFSv3 as a datastore: reads come from the backup, writes go to a cache.")
+        {
+            repo, cache, listen, nfsPort, portmapPort, allow, publish, redirect,
+        };
+        CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
+        {
+            if (!IPAddress.TryParse(parse.GetValue(listen), out var address))
+                throw new CliException($"--listen '{parse.GetValue(listen)}' is not an IP address; give one like 0.0.0.0 or 127.0.0.1.");
+            var allowed = parse.GetValue(allow) is { Length: > 0 } entries ? ParseAllowList(entries) : NfsClientAllowList.LoopbackOnly;
+            var repositoryPath = Path.GetFullPath(parse.GetValue(repo)!);
+            using var loggerFactory = LoggerFactory.Create(builder => builder
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+                .AddFilter("Lifeboat", LogLevel.Information)
+                .SetMinimumLevel(LogLevel.Warning));
+            var settings = new MountServerSettings
+            {
+                RepositoryPath = repositoryPath,
+                Password = PasswordSource.ForOpen(repositoryPath),
+                CacheRoot = Path.GetFullPath(parse.GetValue(cache)!),
+                Nfs = new NfsServerOptions
+                {
+                    EndPoint = new IPEndPoint(address, parse.GetValue(nfsPort)),
+                    PortmapPort = parse.GetValue(portmapPort),
+                    AllowedClients = allowed,
+                },
+            };
+            await using var host = await StartAsync(settings, loggerFactory, cancellationToken);
+            foreach (var request in parse.GetValue(publish) ?? [])
+            {
+                var (vm, restorePointId) = ParsePublish(request);
+                var existing = restorePointId is null ? null : host.Find(vm, restorePointId);
+                if (existing is null)
+                    await host.PublishAsync(vm, restorePointId, parse.GetValue(redirect), cancellationToken);
+            }
+            Report(console, host, settings);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                console.Line("Stopping the mount server; publications and their caches are kept for the next start.");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static async Task<MountServerHost> StartAsync(MountServerSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await MountServerHost.StartAsync(settings, loggerFactory, cancellationToken);
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            throw new CliException($"Port {settings.Nfs.EndPoint.Port} is already in use (another NFS server?); stop it or choose another with --nfs-port.");
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AccessDenied)
+        {
+            throw new CliException($"Listening on port {settings.Nfs.EndPoint.Port} needs root; run as root or choose a port above 1023 with --nfs-port.");
+        }
+    }
+
+    private static NfsClientAllowList ParseAllowList(string[] entries)
+    {
+        try
+        {
+            return NfsClientAllowList.Parse(entries);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException(e.Message);
+        }
+    }
+
+    private static (string Vm, string? RestorePointId) ParsePublish(string text)
+    {
+        var at = text.LastIndexOf('@');
+        return at < 0 ? (text, null) : (text[..at], text[(at + 1)..]);
+    }
+
+    private static void Report(CliConsole console, MountServerHost host, MountServerSettings settings)
+    {
+        var publications = host.Publications;
+        if (console.Json)
+        {
+            console.WriteJson(
+                new MountServerJson(host.Nfs.Port, host.Nfs.Datastore.ExportPath, host.Nfs.PortmapMode.ToString(),
+                    [.. publications.Select(p => new PublicationJson(p.Name, p.Vm, p.RestorePointId, p.CacheFolder, p.DiskUrls, p.DiskUrlsWithPorts))]),
+                CliJsonContext.Default.MountServerJson);
+            return;
+        }
+        console.Line($"Mount server on port [bold]{host.Nfs.Port}[/], export [bold]{Markup.Escape(host.Nfs.Datastore.ExportPath)}[/], " +
+            $"portmap: {host.Nfs.PortmapMode}, writes cached under {Markup.Escape(settings.CacheRoot)}.");
+        if (publications.Count == 0)
+            console.Line("Nothing published yet: restart with --publish VM[@RESTORE_POINT_ID].");
+        foreach (var p in publications)
+        {
+            console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}");
+            for (var i = 0; i < p.DiskUrls.Count; i++)
+            {
+                console.Line($"  disk{i}: {Markup.Escape(p.DiskUrls[i])}");
+                if (p.DiskUrlsWithPorts[i] != p.DiskUrls[i])
+                    console.Line($"         libnfs (no portmap needed): {Markup.Escape(p.DiskUrlsWithPorts[i])}");
+            }
+            if (p.DiskUrls.Count > 0)
+                console.Line($"  QEMU: -drive file={Markup.Escape(p.DiskUrls[0])},format=raw,if=virtio,cache=none");
+        }
+        console.Line($"Mount options for NFS clients: vers=3,proto=tcp,port={host.Nfs.Port},mountport={host.Nfs.Port},nolock. Stop with Ctrl-C.");
+    }
+}

@@ -1,0 +1,206 @@
+using System.Net;
+using System.Net.Sockets;
+using Lifeboat.Nfs.Datastore;
+using Lifeboat.Nfs.Mount;
+using Lifeboat.Nfs.Nfs3;
+using Lifeboat.OncRpc.Portmap;
+using Lifeboat.OncRpc.Rpc;
+using Lifeboat.OncRpc.Server;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Lifeboat.Nfs.Server;
+
+/// <summary>
+/// The mount server: portmap v2, MOUNT v3 and NFSv3 on one port over the datastore file system, plus portmap on
+/// port 111 (its own, or the system rpcbind's with MOUNT and NFS registered in it).
+/// </summary>
+/// <example>
+/// <code>
+/// await using var server = new NfsServer(new NfsServerOptions { EndPoint = new(IPAddress.Any, 2049) }, loggerFactory);
+/// await server.StartAsync();
+/// var publication = server.Publish("vm1", [new DatastoreFile("lifeboat.json", json)], [new PublishedDatastoreDisk(disk)], cacheFolder);
+/// foreach (var url in server.DiskUrls(publication)) Console.WriteLine(url);
+/// </code>
+/// </example>
+public sealed class NfsServer : IAsyncDisposable
+{
+    private readonly NfsServerOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly PortmapProgram _portmap;
+    private readonly RpcServer _server;
+    private RpcServer? _portmapServer;
+    private bool _registeredWithSystem;
+    private int _stopped;
+
+    public NfsServer(NfsServerOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        _options = options ?? new NfsServerOptions();
+        ArgumentNullException.ThrowIfNull(_options.EndPoint);
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.PortmapPort);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.PortmapPort, IPEndPoint.MaxPort);
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<NfsServer>();
+        Datastore = new DatastoreFileSystem(_options.Datastore, _loggerFactory.CreateLogger<DatastoreFileSystem>());
+        _portmap = new PortmapProgram(_loggerFactory.CreateLogger<PortmapProgram>());
+        IRpcProgram[] programs =
+        [
+            _portmap,
+            new MountProgram(Datastore, _options.AllowedClients, _loggerFactory.CreateLogger<MountProgram>()),
+            new Nfs3Program(Datastore, _options.AllowedClients, _options.Nfs, _loggerFactory.CreateLogger<Nfs3Program>()),
+        ];
+        _server = new RpcServer(programs, new RpcServerOptions { EndPoint = _options.EndPoint }, _loggerFactory.CreateLogger<RpcServer>());
+    }
+
+    public DatastoreFileSystem Datastore { get; }
+
+    /// <summary>The port of MOUNT and NFS (and of a portmap answering for them).</summary>
+    public int Port => _server.Port;
+
+    public IPEndPoint LocalEndPoint => _server.LocalEndPoint;
+
+    public PortmapMode PortmapMode { get; private set; } = PortmapMode.Off;
+
+    /// <summary>
+    /// Starts listening, then sets up portmap on <see cref="NfsServerOptions.PortmapPort"/>. Throws
+    /// <see cref="SocketException"/> when the NFS port is taken; a portmap port that is taken or not allowed only
+    /// leaves <see cref="PortmapMode"/> at Off or RegisteredWithSystem.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _server.Start();
+        var port = (uint)Port;
+        _portmap.Set(new PortmapMapping(PortmapProgram.ProgramNumber, PortmapProgram.ProgramVersion, PortmapProtocol.Tcp, port));
+        _portmap.Set(new PortmapMapping(MountConstants.Program, MountConstants.Version, PortmapProtocol.Tcp, port));
+        _portmap.Set(new PortmapMapping(Nfs3Constants.Program, Nfs3Constants.Version, PortmapProtocol.Tcp, port));
+        NfsServerLog.Listening(_logger, LocalEndPoint, Datastore.ExportPath);
+        if (_options.PortmapPort != 0)
+        {
+            await StartPortmapAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public DatastorePublication Publish(string name, IReadOnlyList<DatastoreFile> files, IReadOnlyList<IDatastoreDisk> disks, string cacheFolder) =>
+        Datastore.Publish(name, files, disks, cacheFolder);
+
+    public bool Unpublish(string name) => Datastore.Unpublish(name);
+
+    /// <summary>
+    /// The nfs:// URL of a file in a publication. Ports are added (libnfs's ?nfsport=N&amp;mountport=N) when asked or
+    /// when no portmap can tell them; QEMU's nfs:// driver needs a URL without them and a portmap.
+    /// </summary>
+    public string Url(DatastorePublication publication, string fileName, bool withPorts = false)
+    {
+        ArgumentNullException.ThrowIfNull(publication);
+        return Url(publication.Name, fileName, withPorts || PortmapMode == PortmapMode.Off);
+    }
+
+    /// <summary>
+    /// The nfs:// URL a file of publication <paramref name="publicationName"/> has, or will have once published;
+    /// without ports it can be made before the server starts.
+    /// </summary>
+    public string Url(string publicationName, string fileName, bool withPorts)
+    {
+        var host = _options.AdvertisedHost ?? DefaultHost(_options.EndPoint.Address);
+        var export = Datastore.ExportPath.TrimEnd('/');
+        var url = $"nfs://{host}{export}/{Uri.EscapeDataString(publicationName)}/{Uri.EscapeDataString(fileName)}";
+        return withPorts ? $"{url}?nfsport={Port}&mountport={Port}" : url;
+    }
+
+    /// <summary>The URL of each disk's <c>diskN.raw</c>.</summary>
+    public IReadOnlyList<string> DiskUrls(DatastorePublication publication, bool withPorts = false) =>
+        [.. publication.DiskFileNames.Select(name => Url(publication, name, withPorts))];
+
+    /// <summary>Stops answering (finishing calls in flight), unregisters from a system portmapper, closes the datastore.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        if (_registeredWithSystem)
+        {
+            try
+            {
+                await using var client = await PortmapClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _options.PortmapPort), cancellationToken).ConfigureAwait(false);
+                await client.UnsetAsync(MountConstants.Program, MountConstants.Version, cancellationToken).ConfigureAwait(false);
+                await client.UnsetAsync(Nfs3Constants.Program, Nfs3Constants.Version, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or OncRpc.Client.RpcException)
+            {
+                NfsServerLog.PortmapUnregisterFailed(_logger, ex, _options.PortmapPort);
+            }
+        }
+
+        if (_portmapServer is not null)
+        {
+            await _portmapServer.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _server.StopAsync(cancellationToken).ConfigureAwait(false);
+        Datastore.Dispose();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private async Task StartPortmapAsync(CancellationToken cancellationToken)
+    {
+        var endPoint = new IPEndPoint(LocalEndPoint.Address, _options.PortmapPort);
+        var server = new RpcServer([_portmap], new RpcServerOptions { EndPoint = endPoint }, _loggerFactory.CreateLogger<RpcServer>());
+        try
+        {
+            server.Start();
+            _portmapServer = server;
+            PortmapMode = PortmapMode.Served;
+            NfsServerLog.PortmapServed(_logger, _options.PortmapPort);
+            return;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            NfsServerLog.PortmapUnavailable(_logger, _options.PortmapPort, ex.SocketErrorCode.ToString(), Port);
+            return;
+        }
+
+        // Someone owns the port: if it is a portmapper, register with it.
+        try
+        {
+            await using var client = await PortmapClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _options.PortmapPort), cancellationToken).ConfigureAwait(false);
+            var port = (uint)Port;
+            await client.UnsetAsync(MountConstants.Program, MountConstants.Version, cancellationToken).ConfigureAwait(false);
+            await client.UnsetAsync(Nfs3Constants.Program, Nfs3Constants.Version, cancellationToken).ConfigureAwait(false);
+            var mount = await client.SetAsync(new PortmapMapping(MountConstants.Program, MountConstants.Version, PortmapProtocol.Tcp, port), cancellationToken).ConfigureAwait(false);
+            var nfs = await client.SetAsync(new PortmapMapping(Nfs3Constants.Program, Nfs3Constants.Version, PortmapProtocol.Tcp, port), cancellationToken).ConfigureAwait(false);
+            _registeredWithSystem = true;
+            if (mount && nfs)
+            {
+                PortmapMode = PortmapMode.RegisteredWithSystem;
+                NfsServerLog.PortmapRegistered(_logger, _options.PortmapPort);
+            }
+            else
+            {
+                NfsServerLog.PortmapUnavailable(_logger, _options.PortmapPort, "the system portmapper refused the registration", Port);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OncRpc.Client.RpcException or OncRpc.Xdr.XdrException)
+        {
+            NfsServerLog.PortmapUnavailable(_logger, _options.PortmapPort, "the port is taken by something that does not answer portmap", Port);
+        }
+    }
+
+    private static string DefaultHost(IPAddress address)
+    {
+        if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+        {
+            return "127.0.0.1";
+        }
+
+        return address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+    }
+}

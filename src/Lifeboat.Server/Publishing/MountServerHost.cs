@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Lifeboat.Disks;
+using Lifeboat.Nfs.Datastore;
+using Lifeboat.Nfs.Server;
+using Lifeboat.Repository;
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Server.Publishing;
+
+/// <summary>
+/// The mount server: Lifeboat's NFS server publishing restore points of one repository as VM folders, each disk
+/// the restore point seen through its own write cache. Publications and their caches persist across restarts:
+/// a restarted host publishes the same folders with the same file handles, so a running VM's NFS client
+/// reconnects and carries on.
+/// </summary>
+public sealed class MountServerHost : IAsyncDisposable
+{
+    private readonly MountServerSettings _settings;
+    private readonly BackupRepository _repository;
+    private readonly PublicationCatalog _catalog;
+    private readonly NfsServer _server;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, Publication> _live = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    private MountServerHost(MountServerSettings settings, BackupRepository repository, PublicationCatalog catalog, NfsServer server, ILogger logger)
+    {
+        _settings = settings;
+        _repository = repository;
+        _catalog = catalog;
+        _server = server;
+        _logger = logger;
+    }
+
+    public NfsServer Nfs => _server;
+
+    public IReadOnlyList<PublicationInfo> Publications => [.. _live.Values.Select(Describe).OrderBy(p => p.Name, StringComparer.Ordinal)];
+
+    public static async Task<MountServerHost> StartAsync(MountServerSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    {
+        var catalog = PublicationCatalog.Open(settings.CacheRoot);
+        var repository = BackupRepository.Open(settings.RepositoryPath, settings.Password);
+        var nfsOptions = settings.Nfs;
+        nfsOptions.Datastore = new DatastoreOptions
+        {
+            ExportPath = nfsOptions.Datastore.ExportPath,
+            DatastoreId = catalog.DatastoreId,
+            OwnerUid = nfsOptions.Datastore.OwnerUid,
+            OwnerGid = nfsOptions.Datastore.OwnerGid,
+            TimeProvider = nfsOptions.Datastore.TimeProvider,
+        };
+        var server = new NfsServer(nfsOptions, loggerFactory);
+        var logger = loggerFactory.CreateLogger<MountServerHost>();
+        var host = new MountServerHost(settings, repository, catalog, server, logger);
+        try
+        {
+            foreach (var record in catalog.Publications)
+            {
+                try
+                {
+                    host.Open(record);
+                }
+                catch (RepositoryException e)
+                {
+                    MountServerLog.RepublishFailed(logger, record.Name, e.Message);
+                }
+            }
+            await server.StartAsync(cancellationToken).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Publishes a VM's restore point (the newest when <paramref name="restorePointId"/> is null) as a folder named
+    /// after the VM (`vm-2`, `vm-3`… when it is published more than once). Writes go to a new cache folder under the
+    /// cache root, or under <paramref name="redirectWritesTo"/> (a production datastore path).
+    /// </summary>
+    public async Task<PublicationInfo> PublishAsync(string vm, string? restorePointId, string? redirectWritesTo = null, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var restorePoint = _repository.GetRestorePoint(restorePointId ?? "latest", vm);
+            var name = UniqueName(restorePoint.Vm);
+            var folderName = $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+            var cacheFolder = Path.GetFullPath(Path.Combine(redirectWritesTo ?? _settings.CacheRoot, folderName));
+            var record = new PublicationRecord(name, restorePoint.Vm, restorePoint.Id, cacheFolder, DateTimeOffset.UtcNow);
+            var publication = Open(record);
+            _catalog.Add(record);
+            return Describe(publication);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Removes a publication and deletes its write cache; the backup is untouched.</summary>
+    public async Task<bool> UnpublishAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_live.TryRemove(name, out var publication))
+                return _catalog.Remove(name);
+            _server.Unpublish(name);
+            await publication.DisposeAsync().ConfigureAwait(false);
+            _catalog.Remove(name);
+            if (Directory.Exists(publication.Record.CacheFolder))
+                Directory.Delete(publication.Record.CacheFolder, recursive: true);
+            MountServerLog.Unpublished(_logger, name);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public PublicationInfo? Find(string vm, string restorePointId) =>
+        Publications.FirstOrDefault(p => p.Vm == vm && p.RestorePointId == restorePointId);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync().ConfigureAwait(false);
+        foreach (var publication in _live.Values)
+            await publication.DisposeAsync().ConfigureAwait(false);
+        _live.Clear();
+        _repository.Dispose();
+        _gate.Dispose();
+    }
+
+    private Publication Open(PublicationRecord record)
+    {
+        var restorePoint = _repository.GetRestorePoint(record.RestorePointId);
+        var disks = new List<PublishedDisk>();
+        try
+        {
+            foreach (var disk in restorePoint.Disks)
+            {
+                var baseDisk = RestorePointBaseDisk.Open(_repository, restorePoint.Id, disk.Index, _settings.BlockCacheBytes);
+                try
+                {
+                    var options = new PublishedDiskOptions
+                    {
+                        ClusterSize = _settings.Disk.ClusterSize,
+                        Hydration = _settings.Disk.Hydration,
+                        MaxHydrationBytes = _settings.Disk.MaxHydrationBytes,
+                        ReadAheadBytes = _settings.Disk.ReadAheadBytes,
+                        DiskName = $"{record.Name}/{DatastoreNames.RawDisk(disk.Index)}",
+                        Logger = _settings.Disk.Logger,
+                    };
+                    disks.Add(PublishedDisk.Open(baseDisk, Path.Combine(record.CacheFolder, $"disk{disk.Index}"), options));
+                }
+                catch
+                {
+                    baseDisk.Dispose();
+                    throw;
+                }
+            }
+            var files = PublicationFiles.Create(record.Name, restorePoint, file => _server.Url(record.Name, file, withPorts: false));
+            var publication = _server.Publish(record.Name, files, [.. disks.Select(d => new PublishedDatastoreDisk(d))], record.CacheFolder);
+            var live = new Publication(record, publication, disks);
+            _live[record.Name] = live;
+            MountServerLog.Published(_logger, record.Name, record.Vm, record.RestorePointId, record.CacheFolder);
+            return live;
+        }
+        catch
+        {
+            foreach (var disk in disks)
+                disk.Dispose();
+            throw;
+        }
+    }
+
+    private string UniqueName(string vm)
+    {
+        var taken = _catalog.Publications.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        if (!taken.Contains(vm))
+            return vm;
+        for (var n = 2; ; n++)
+        {
+            var candidate = $"{vm}-{n}";
+            if (!taken.Contains(candidate))
+                return candidate;
+        }
+    }
+
+    // URLs are made when asked: ports are only known once the server listens, and publications are restored before that.
+    private PublicationInfo Describe(Publication p) => new(
+        p.Record.Name, p.Record.Vm, p.Record.RestorePointId, p.Record.CacheFolder,
+        _server.DiskUrls(p.Datastore), _server.DiskUrls(p.Datastore, withPorts: true));
+
+    private sealed class Publication(PublicationRecord record, DatastorePublication datastore, IReadOnlyList<PublishedDisk> disks) : IAsyncDisposable
+    {
+        public PublicationRecord Record { get; } = record;
+
+        public DatastorePublication Datastore { get; } = datastore;
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var disk in disks)
+                await disk.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using Lifeboat.Disks;
+using Lifeboat.Nfs.Server;
+using Lifeboat.Repository;
+
+namespace Lifeboat.Server.Publishing;
+
+public sealed class MountServerSettings
+{
+    public required string RepositoryPath { get; init; }
+
+    public string? Password { get; init; }
+
+    /// <summary>Holds the publication list and, unless a publication redirects its writes, each publication's write cache.</summary>
+    public required string CacheRoot { get; init; }
+
+    public NfsServerOptions Nfs { get; init; } = new();
+
+    public PublishedDiskOptions Disk { get; init; } = PublishedDiskOptions.Default;
+
+    /// <summary>Decoded-block cache of each published disk's restore point reader.</summary>
+    public long BlockCacheBytes { get; init; } = RestorePointDisk.DefaultCacheBytes;
+}

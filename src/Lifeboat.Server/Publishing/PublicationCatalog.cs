@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Lifeboat.Repository.Storage;
+
+namespace Lifeboat.Server.Publishing;
+
+/// <summary>
+/// The publications of a mount server, kept in `publications.json` of its cache root and replaced atomically
+/// (write, fsync, rename, fsync the folder), so a crash leaves either the old or the new list.
+/// </summary>
+public sealed class PublicationCatalog
+{
+    public const string FileName = "publications.json";
+    private const int CurrentVersion = 1;
+    private const int MaxFileBytes = 16 * 1024 * 1024;
+
+    private readonly string _path;
+    private readonly object _gate = new();
+    private List<PublicationRecord> _publications;
+
+    private PublicationCatalog(string path, ulong datastoreId, List<PublicationRecord> publications)
+    {
+        _path = path;
+        DatastoreId = datastoreId;
+        _publications = publications;
+    }
+
+    public ulong DatastoreId { get; }
+
+    public IReadOnlyList<PublicationRecord> Publications
+    {
+        get
+        {
+            lock (_gate)
+                return [.. _publications];
+        }
+    }
+
+    public static PublicationCatalog Open(string cacheRoot)
+    {
+        Directory.CreateDirectory(cacheRoot);
+        var path = Path.Combine(cacheRoot, FileName);
+        if (!File.Exists(path))
+        {
+            var catalog = new PublicationCatalog(path, BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) | 1, []);
+            catalog.Save();
+            return catalog;
+        }
+        var info = new FileInfo(path);
+        if (info.Length > MaxFileBytes)
+            throw new InvalidDataException($"'{path}' is larger than a publication list can be; move it away to start with no publications.");
+        PublicationCatalogDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(File.ReadAllBytes(path), PublishingJsonContext.Default.PublicationCatalogDocument);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{path}' is damaged ({e.Message}); move it away to start with no publications.", e);
+        }
+        if (document is null || document.Version > CurrentVersion)
+            throw new InvalidDataException($"'{path}' was written by a newer Lifeboat; upgrade Lifeboat to use this cache folder.");
+        return new PublicationCatalog(path, document.DatastoreId, [.. document.Publications]);
+    }
+
+    public void Add(PublicationRecord record)
+    {
+        lock (_gate)
+        {
+            _publications = [.. _publications, record];
+            Save();
+        }
+    }
+
+    public bool Remove(string name)
+    {
+        lock (_gate)
+        {
+            var kept = _publications.Where(p => p.Name != name).ToList();
+            if (kept.Count == _publications.Count)
+                return false;
+            _publications = kept;
+            Save();
+            return true;
+        }
+    }
+
+    private void Save()
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(
+            new PublicationCatalogDocument(CurrentVersion, DatastoreId, _publications), PublishingJsonContext.Default.PublicationCatalogDocument);
+        var temporary = _path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(bytes);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, _path, overwrite: true);
+        DurableFile.SyncDirectory(Path.GetDirectoryName(_path)!);
+    }
+}

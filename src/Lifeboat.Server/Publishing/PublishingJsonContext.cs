@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace Lifeboat.Server.Publishing;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(PublicationCatalogDocument))]
+[JsonSerializable(typeof(PublishedVmDocument))]
+internal sealed partial class PublishingJsonContext : JsonSerializerContext;

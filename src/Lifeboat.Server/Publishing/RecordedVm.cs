@@ -1,0 +1,38 @@
+using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Repository;
+
+namespace Lifeboat.Server.Publishing;
+
+/// <summary>Turns the hardware a backup recorded into the description a hypervisor starts the VM from.</summary>
+public static class RecordedVm
+{
+    public static QemuVmDescription Describe(string name, VmHardware? hardware, IReadOnlyList<string> diskSources)
+    {
+        var bus = Bus(hardware?.DiskBus);
+        return new QemuVmDescription
+        {
+            Name = name,
+            Cpus = Math.Clamp(hardware?.Cpus ?? 1, 1, 256),
+            MemoryMiB = (int)Math.Clamp(hardware?.MemoryMiB ?? 512, 16, 4L * 1024 * 1024),
+            Disks = [.. diskSources.Select(source => new QemuDisk(source) { Bus = bus })],
+            Nic = Nic(hardware?.NicModel),
+            Kernel = hardware?.Kernel,
+            Initrd = hardware?.Initrd,
+            KernelCommandLine = hardware?.Cmdline,
+        };
+    }
+
+    private static QemuDiskBus Bus(string? bus) => bus?.ToLowerInvariant() switch
+    {
+        "ide" or "sata" => QemuDiskBus.Ide,
+        "scsi" => QemuDiskBus.Scsi,
+        _ => QemuDiskBus.Virtio,
+    };
+
+    private static QemuNicModel Nic(string? model) => model?.ToLowerInvariant() switch
+    {
+        null or "" or "none" => QemuNicModel.None,
+        "e1000" or "e1000e" => QemuNicModel.E1000,
+        _ => QemuNicModel.VirtioNet,
+    };
+}
