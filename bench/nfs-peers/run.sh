@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Side-by-side NFS benchmark: the same disk read and written through Lifeboat's mount server, through
+# nfs-ganesha (VFS) exporting it as a plain raw file, and straight from that raw file (the physical limit),
+# one after the other, with the same client (nfsbench.c) and the same access patterns. Prints a Markdown
+# table with the ratios lifeboat/ganesha and lifeboat/local and writes it to bench/nfs-peers/results-<date>.md.
+# See README.md beside this file.
+set -Eeuo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+usage() {
+  cat >&2 <<'EOF'
+usage: run.sh [--raw FILE | --size 512M] [--lifeboat | --lifeboat-url URL] [--reps 5] [--count 20000]
+              [--write-depths 16] [--port 24090] [--seed 1] [--keep] [--no-results-file]
+  --raw FILE          the disk as a raw file (default: a new file of --size random bytes)
+  --lifeboat          back FILE up into a new repository and serve it with `./lifeboat mount-server`,
+                      restarted with an empty cache before every read test (cold = nothing cached anywhere)
+  --lifeboat-url URL  an nfs:// URL of disk0.raw on a mount server you started yourself from a backup of FILE
+                      (cold = blocks this run has not read before; see README.md)
+  --reps N            repetitions of every test (figures are reported as median [min-max])
+  --count N           4 KiB requests per random pass
+  --write-depths L    comma-separated queue depths of the random-write test
+  --keep              keep the work folder (under $BENCH_WORK, else /tmp)
+EOF
+  exit 2
+}
+
+arguments="$*"
+raw="" size=512M lifeboat=0 lifeboat_url="" reps=5 count=20000 write_depths=16 port=24090 seed=1 keep=0 results_file=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --raw) raw="${2:?}"; shift 2 ;;
+    --size) size="${2:?}"; shift 2 ;;
+    --lifeboat) lifeboat=1; shift ;;
+    --lifeboat-url) lifeboat_url="${2:?}"; shift 2 ;;
+    --reps) reps="${2:?}"; shift 2 ;;
+    --count) count="${2:?}"; shift 2 ;;
+    --write-depths) write_depths="${2:?}"; shift 2 ;;
+    --port) port="${2:?}"; shift 2 ;;
+    --seed) seed="${2:?}"; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --no-results-file) results_file=0; shift ;;
+    -h|--help) usage ;;
+    *) echo "run.sh: unknown argument '$1'." >&2; usage ;;
+  esac
+done
+for v in reps count port seed; do
+  case "${!v}" in ''|*[!0-9]*) echo "run.sh: --$v needs a whole number, not '${!v}'." >&2; exit 2 ;; esac
+done
+[ "$reps" -ge 1 ] || { echo "run.sh: --reps must be at least 1." >&2; exit 2; }
+[ "$lifeboat" = 0 ] || [ -z "$lifeboat_url" ] || { echo "run.sh: give --lifeboat or --lifeboat-url, not both." >&2; exit 2; }
+[ -z "$raw" ] || [ -f "$raw" ] || { echo "run.sh: --raw $raw is not a file." >&2; exit 2; }
+
+"$root/tools/ensure-debian-packages.sh" build-essential pkg-config libnfs-dev nfs-ganesha nfs-ganesha-vfs rpcbind \
+  iproute2 python3
+
+# The client, built before anything is timed.
+bin="$root/.build/nfsbench"
+mkdir -p "$bin"
+gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -o "$bin/nfsbench" "$here/nfsbench.c" \
+  $(pkg-config --cflags --libs libnfs) -lpthread
+nfsbench="$bin/nfsbench"
+
+mkdir -p "${BENCH_WORK:-/tmp}"
+work="$(mktemp -d "${BENCH_WORK:-/tmp}/nfsbench.XXXXXX")"
+ganesha_port=$port lifeboat_port=$((port + 10)) lifeboat_pid="" ganesha_started=0
+cleanup() {
+  stop_lifeboat
+  [ "$ganesha_started" = 0 ] || "$here/ganesha.sh" stop "$work/export" "$ganesha_port" || true
+  if [ "$keep" = 1 ]; then echo "run.sh: the work folder $work is kept." >&2; else rm -rf "$work"; fi
+}
+fail() { echo "run.sh: $*" >&2; exit 1; }
+trap cleanup EXIT
+
+stop_lifeboat() {
+  [ -n "$lifeboat_pid" ] || return 0
+  if kill -0 "$lifeboat_pid" 2>/dev/null; then
+    kill -TERM "$lifeboat_pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$lifeboat_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$lifeboat_pid" 2>/dev/null || true
+  fi
+  wait "$lifeboat_pid" 2>/dev/null || true
+  lifeboat_pid=""
+}
+
+# A mount server with an empty write cache and nothing of the repository in the page cache.
+start_lifeboat_cold() {
+  stop_lifeboat
+  rm -rf "$work/lifeboat-cache"
+  mkdir -p "$work/lifeboat-cache"
+  "$nfsbench" dropcache "$work/repo" >/dev/null
+  "$root/lifeboat" mount-server --repo "$work/repo" --cache "$work/lifeboat-cache" --nfs-port "$lifeboat_port" \
+    --portmap-port 0 --publish bench >"$work/lifeboat.out" 2>&1 &
+  lifeboat_pid=$!
+  local url=""
+  for _ in $(seq 600); do
+    url=$(grep -oE 'nfs://[^[:space:]"]*disk0\.raw[^[:space:]"]*' "$work/lifeboat.out" | head -n 1 || true)
+    [ -n "$url" ] && break
+    kill -0 "$lifeboat_pid" 2>/dev/null || { tail -n 20 "$work/lifeboat.out" >&2; fail "the mount server stopped during start-up."; }
+    sleep 0.1
+  done
+  [ -n "$url" ] || { tail -n 20 "$work/lifeboat.out" >&2; fail "the mount server printed no nfs:// URL of disk0.raw in 60 s."; }
+  lifeboat_url=$url
+}
+
+# The disk: one fully allocated copy, read by nfs-ganesha and by the local runs alike.
+mkdir -p "$work/export"
+disk="$work/export/disk0.raw"
+if [ -n "$raw" ]; then
+  cp --sparse=never "$raw" "$disk"
+else
+  echo "run.sh: writing a $size disk of random bytes..." >&2
+  head -c "$size" /dev/urandom >"$disk"
+  raw="$disk"
+fi
+size_bytes=$(stat -c %s "$disk")
+# The reads compare against the original; writes change only the copy (and Lifeboat's write cache).
+reference="$work/reference.raw"
+cp --reflink=auto --sparse=never "$disk" "$reference"
+
+targets=(local ganesha)
+ganesha_base=$("$here/ganesha.sh" start "$work/export" "$ganesha_port")
+ganesha_started=1
+ganesha_url="${ganesha_base%%\?*}/disk0.raw?${ganesha_base#*\?}"
+"$nfsbench" check "$ganesha_url" "$reference" --seed "$seed" >/dev/null
+
+if [ "$lifeboat" = 1 ]; then
+  "$root/lifeboat" --help >/dev/null   # builds the CLI now rather than inside a timed step
+  "$root/lifeboat" repo init "$work/repo" >/dev/null
+  "$root/lifeboat" backup --repo "$work/repo" --vm bench --disk "$reference" >/dev/null
+  start_lifeboat_cold
+  targets+=(lifeboat)
+elif [ -n "$lifeboat_url" ]; then
+  targets+=(lifeboat)
+fi
+if [ -n "$lifeboat_url" ]; then
+  "$nfsbench" check "$lifeboat_url" "$reference" --seed "$seed" >/dev/null \
+    || fail "Lifeboat's disk0.raw does not hold the bytes of $raw; publish a backup of that file."
+fi
+
+results="$work/results.jsonl"
+: >"$results"
+# One test on one target; "cold" tests first make sure that target has nothing of the disk cached.
+run_one() {
+  local target=$1 cold=$2; shift 2
+  local where
+  case "$target" in
+    local)
+      where=$disk
+      [ "$cold" = 0 ] || "$nfsbench" dropcache "$disk" >/dev/null ;;
+    ganesha)
+      where=$ganesha_url
+      [ "$cold" = 0 ] || "$nfsbench" dropcache "$disk" >/dev/null ;;
+    lifeboat)
+      [ "$cold" = 0 ] || [ "$lifeboat" = 0 ] || start_lifeboat_cold
+      where=$lifeboat_url ;;
+  esac
+  local mode=nfs
+  [ "$target" = local ] && mode=local
+  "$nfsbench" "$mode" "$where" --label "$target" "$@" | tee -a "$results" | python3 "$here/report.py" --progress >&2
+}
+
+IFS=, read -r -a wdepths <<<"$write_depths"
+started=$(date +%s)
+load_before=$(cut -d" " -f1-3 /proc/loadavg)
+for rep in $(seq "$reps"); do
+  echo "run.sh: repetition $rep of $reps" >&2
+  s=$((seed * 1000 + rep * 10))
+  # Back to back: each test runs on every target before the next test starts.
+  for t in "${targets[@]}"; do run_one "$t" 1 --test randread --depth 1 --count "$count" --seed $((s + 1)); done
+  for t in "${targets[@]}"; do run_one "$t" 1 --test randread --depth 16 --count "$count" --seed $((s + 2)); done
+  for t in "${targets[@]}"; do run_one "$t" 1 --test seqread --depth 4 --seed $((s + 3)); done
+  for d in "${wdepths[@]}"; do
+    for t in "${targets[@]}"; do run_one "$t" 0 --test randwrite --depth "$d" --count "$count" --seed $((s + 4 + d)); done
+  done
+done
+elapsed=$(( $(date +%s) - started ))
+load_after=$(cut -d" " -f1-3 /proc/loadavg)
+
+stamp=$(date +%Y-%m-%d-%H%M)
+report="$work/report.md"
+python3 "$here/report.py" "$results" \
+  --title "NFS side by side, $(date '+%Y-%m-%d %H:%M')" \
+  --context "$(printf '%s\n' \
+      "Command: \`bench/nfs-peers/run.sh $arguments\` ($reps repetitions, $elapsed s)." \
+      "Disk: $((size_bytes / 1048576)) MiB raw file$( [ "$raw" = "$disk" ] && echo ' of random bytes' || echo " copied from $raw")." \
+      "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), kernel $(uname -r);" \
+      "nfs-ganesha $(dpkg-query -W -f='${Version}' nfs-ganesha), libnfs $(dpkg-query -W -f='${Version}' libnfs-dev);" \
+      "load average (1, 5, 15 min) $load_before before the run, $load_after after it: other work shares the cores." \
+      "Lifeboat: $( if [ "$lifeboat" = 1 ]; then echo 'started by run.sh, restarted with an empty cache before each read test'; elif [ -n "$lifeboat_url" ]; then echo "already running at $lifeboat_url"; else echo 'not measured'; fi).")" \
+  >"$report"
+cat "$report"
+if [ "$results_file" = 1 ]; then
+  cp "$report" "$here/results-$stamp.md"
+  cp "$results" "$here/results-$stamp.jsonl"
+  echo "run.sh: wrote $here/results-$stamp.md (raw figures in results-$stamp.jsonl)." >&2
+fi

@@ -1,0 +1,17 @@
+namespace Lifeboat.Disks;
+
+/// <summary>Counters updated with Interlocked on the I/O paths; read into <see cref="PublishedDiskStats"/>.</summary>
+internal sealed class DiskCounters
+{
+    public long ReadRequests;
+    public long BytesRead;
+    public long CacheHits;
+    public long HydrationHits;
+    public long BaseReads;
+    public long BaseBytesRead;
+    public long WriteRequests;
+    public long BytesWritten;
+    public long ClusterFills;
+    public long Syncs;
+    public long ReadAheads;
+}

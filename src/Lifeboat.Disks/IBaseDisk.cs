@@ -1,0 +1,15 @@
+namespace Lifeboat.Disks;
+
+/// <summary>
+/// The read-only content a published disk starts from: a restore point's disk, or any raw image. It is never written.
+/// </summary>
+public interface IBaseDisk : IDisposable
+{
+    long Length { get; }
+
+    /// <summary>
+    /// Fills <paramref name="buffer"/> from <paramref name="offset"/>; returns the bytes read, which is
+    /// buffer.Length unless the read reaches <see cref="Length"/>. Safe for many concurrent callers.
+    /// </summary>
+    ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct);
+}

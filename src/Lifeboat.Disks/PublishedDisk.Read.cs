@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
+namespace Lifeboat.Disks;
+
+public sealed partial class PublishedDisk
+{
+    private const int MaxHydrationRun = 8 * 1024 * 1024;
+
+    private int _hydrationFullLogged;
+
+    private enum RunSource
+    {
+        WriteCache,
+        Hydrated,
+        Base,
+        Zeros,
+    }
+
+    /// <summary>
+    /// Reads up to buffer.Length bytes at <paramref name="offset"/>; returns fewer only at the end of the disk.
+    /// A base that fails surfaces as an <see cref="IOException"/> naming the disk offset.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct = default)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        long length = Volatile.Read(ref _length);
+        if (offset >= length || buffer.IsEmpty)
+            return 0;
+        int count = (int)Math.Min(buffer.Length, length - offset);
+        await ReadRunsAsync(offset, buffer[..count], ct);
+        Interlocked.Increment(ref _counters.ReadRequests);
+        Interlocked.Add(ref _counters.BytesRead, count);
+        if (_hydration is not null && _readAheadBytes > 0)
+            ConsiderReadAhead(offset, offset + count);
+        return count;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with the disk's content at <paramref name="offset"/>, one read per run of
+    /// clusters that share a source, so a large read costs a few large reads whatever the cluster size.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReadRunsAsync(long offset, Memory<byte> destination, CancellationToken ct)
+    {
+        long baseVisible = Volatile.Read(ref _baseVisible);
+        long firstHiddenCluster = ClusterCount(baseVisible);
+        long end = offset + destination.Length;
+        long clusterLimit = ((end - 1) >> _shift) + 1;
+        int done = 0;
+        ReadAheadStep? waitedFor = null;
+        while (done < destination.Length)
+        {
+            long position = offset + done;
+            long cluster = position >> _shift;
+            long hydrationEpoch = _hydration?.Epoch ?? 0;
+            var source = Classify(cluster, clusterLimit, firstHiddenCluster, out long runEndCluster);
+            long runEnd = Math.Min(runEndCluster << _shift, end);
+            var run = destination.Slice(done, (int)(runEnd - position));
+            switch (source)
+            {
+                case RunSource.WriteCache:
+                    ReadCacheFile(run.Span, position);
+                    Interlocked.Increment(ref _counters.CacheHits);
+                    break;
+                case RunSource.Hydrated:
+                    _hydration!.Read(run.Span, position);
+                    if (_hydration.Epoch != hydrationEpoch)
+                        await ReadBaseRunAsync(position, run, baseVisible, ct); // the copy was dropped while we read it
+                    else
+                        Interlocked.Increment(ref _counters.HydrationHits);
+                    break;
+                case RunSource.Zeros:
+                    run.Span.Clear();
+                    break;
+                default:
+                    if (Volatile.Read(ref _readAheadStep) is { } step && step != waitedFor && step.Overlaps(cluster, runEndCluster))
+                    {
+                        // Read-ahead is fetching these clusters right now: wait for it rather than fetch them twice.
+                        waitedFor = step;
+                        await step.Done.WaitAsync(ct);
+                        continue;
+                    }
+
+                    await ReadBaseRunAsync(position, run, baseVisible, ct);
+                    break;
+            }
+
+            done += run.Length;
+        }
+    }
+
+    private RunSource Classify(long cluster, long clusterLimit, long firstHiddenCluster, out long runEnd)
+    {
+        if (_written.IsSet(cluster))
+        {
+            runEnd = _written.FindFirst(cluster + 1, clusterLimit, false);
+            return RunSource.WriteCache;
+        }
+
+        long writtenAt = _written.FindFirst(cluster + 1, clusterLimit, true);
+        if (cluster >= firstHiddenCluster)
+        {
+            runEnd = writtenAt;
+            return RunSource.Zeros;
+        }
+
+        long limit = Math.Min(writtenAt, firstHiddenCluster);
+        if (_hydration is null)
+        {
+            runEnd = limit;
+            return RunSource.Base;
+        }
+
+        if (_hydration.IsHydrated(cluster))
+        {
+            runEnd = _hydration.FindFirst(cluster + 1, limit, false);
+            return RunSource.Hydrated;
+        }
+
+        runEnd = _hydration.FindFirst(cluster + 1, limit, true);
+        return RunSource.Base;
+    }
+
+    private void ReadCacheFile(Span<byte> destination, long offset)
+    {
+        int total = 0;
+        while (total < destination.Length)
+        {
+            int n = RandomAccess.Read(_data, destination[total..], offset + total);
+            if (n == 0)
+            {
+                // Only a concurrent shrink makes the data file shorter than a mapped cluster: the bytes are gone.
+                destination[total..].Clear();
+                return;
+            }
+
+            total += n;
+        }
+    }
+
+    /// <summary>A run of clusters neither written nor hydrated; the part past what the base shows reads as zeros.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReadBaseRunAsync(long offset, Memory<byte> run, long baseVisible, CancellationToken ct)
+    {
+        int shown = (int)Math.Clamp(baseVisible - offset, 0, run.Length);
+        if (shown < run.Length)
+            run.Span[shown..].Clear();
+        if (shown == 0)
+            return;
+        var wanted = run[..shown];
+
+        // Hydration keeps whole clusters only, so the run is widened to cluster bounds; the disk's last, partial
+        // cluster is never kept (it is read from the base each time).
+        long start = offset >> _shift << _shift;
+        long end = (offset + shown + _clusterSize - 1) >> _shift << _shift;
+        if (_hydration is { HasRoom: true } hydration && end <= baseVisible && end - start <= MaxHydrationRun)
+        {
+            long epoch = hydration.Epoch;
+            int length = (int)(end - start);
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                await ReadBaseAsync(start, buffer.AsMemory(0, length), ct);
+                buffer.AsSpan((int)(offset - start), shown).CopyTo(wanted.Span);
+                if (!hydration.TryStore(start >> _shift, buffer.AsSpan(0, length), epoch) && !hydration.HasRoom)
+                    NoteHydrationFull();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            return;
+        }
+
+        await ReadBaseAsync(offset, wanted, ct);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReadBaseAsync(long offset, Memory<byte> destination, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _counters.BaseReads);
+        Interlocked.Add(ref _counters.BaseBytesRead, destination.Length);
+        int total = 0;
+        try
+        {
+            while (total < destination.Length)
+            {
+                int n = await _base.ReadAsync(offset + total, destination[total..], ct);
+                if (n <= 0)
+                    throw new EndOfStreamException($"the backup ended after {offset + total} bytes although it is {_base.Length} bytes long");
+                total += n;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new IOException($"The backup behind {_name} could not be read at disk offset {offset + total} ({destination.Length - total} bytes): {ex.Message}", ex);
+        }
+    }
+
+    private void NoteHydrationFull()
+    {
+        if (Interlocked.Exchange(ref _hydrationFullLogged, 1) == 0)
+            PublishedDiskLog.HydrationLimitReached(_logger, _name, _maxHydrationBytes);
+    }
+}

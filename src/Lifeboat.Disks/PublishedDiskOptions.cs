@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Disks;
+
+public sealed class PublishedDiskOptions
+{
+    public const int MinClusterSize = 4096;
+    public const int MaxClusterSize = 1024 * 1024;
+
+    public static PublishedDiskOptions Default { get; } = new();
+
+    /// <summary>
+    /// Unit of the write cache's map, power of two from 4 KiB to 1 MiB. Used when a cache is created; a reopened
+    /// cache keeps the size it was created with.
+    /// </summary>
+    public int ClusterSize { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// Copy each cluster of the base into a local sparse file the first time it is read, and serve later reads of it
+    /// from there. Pays off when base reads are expensive (decompression, a remote data mover).
+    /// </summary>
+    public bool Hydration { get; init; }
+
+    /// <summary>Upper bound of the local copies kept by hydration; when reached, reads go to the base again.</summary>
+    public long MaxHydrationBytes { get; init; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Hydration stops when the cache folder's file system has less free space than this.</summary>
+    public long HydrationFreeSpaceReserve { get; init; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// With hydration on, a read that continues the previous one starts copying this many bytes ahead of it in the
+    /// background. 0 turns read-ahead off.
+    /// </summary>
+    public int ReadAheadBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>By default the published disk disposes its base when it is disposed; true leaves that to the caller.</summary>
+    public bool LeaveBaseOpen { get; init; }
+
+    /// <summary>How messages and logs name the disk, e.g. "vm1/disk0".</summary>
+    public string DiskName { get; init; } = "disk";
+
+    public ILogger? Logger { get; init; }
+
+    internal static bool IsValidClusterSize(int size) =>
+        size is >= MinClusterSize and <= MaxClusterSize && (size & (size - 1)) == 0;
+}

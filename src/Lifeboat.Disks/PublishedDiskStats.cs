@@ -1,0 +1,41 @@
+namespace Lifeboat.Disks;
+
+/// <summary>A snapshot of a published disk's counters since it was opened (sizes are current).</summary>
+public sealed record PublishedDiskStats
+{
+    public long Length { get; init; }
+    public int ClusterSize { get; init; }
+
+    /// <summary>Clusters held by the write cache (written since publication, including before a restart).</summary>
+    public long WrittenClusters { get; init; }
+
+    /// <summary>Bytes of disk content held by the write cache.</summary>
+    public long CacheBytes { get; init; }
+
+    public long HydratedClusters { get; init; }
+    public long HydratedBytes { get; init; }
+
+    public long ReadRequests { get; init; }
+    public long BytesRead { get; init; }
+
+    /// <summary>Read runs served by the write cache.</summary>
+    public long CacheHits { get; init; }
+
+    /// <summary>Read runs served by hydrated copies.</summary>
+    public long HydrationHits { get; init; }
+
+    /// <summary>Reads sent to the base (including cluster fills and hydration).</summary>
+    public long BaseReads { get; init; }
+    public long BaseBytesRead { get; init; }
+
+    public long WriteRequests { get; init; }
+    public long BytesWritten { get; init; }
+
+    /// <summary>Partial clusters completed from the base before being written.</summary>
+    public long ClusterFills { get; init; }
+
+    /// <summary>Times the data file and the journal were made durable (one per group of concurrent commits).</summary>
+    public long Syncs { get; init; }
+
+    public long ReadAheads { get; init; }
+}

@@ -1,0 +1,35 @@
+using Lifeboat.Repository;
+
+namespace Lifeboat.Disks;
+
+/// <summary>A restore point's disk as the base of a published disk.</summary>
+public sealed class RestorePointBaseDisk : IBaseDisk
+{
+    private readonly RestorePointDisk _disk;
+
+    public RestorePointBaseDisk(RestorePointDisk disk)
+    {
+        ArgumentNullException.ThrowIfNull(disk);
+        _disk = disk;
+    }
+
+    public long Length => _disk.Length;
+
+    /// <summary>The repository's block size: the unit it decodes, worth using as the published disk's cluster size.</summary>
+    public int BlockSize => _disk.BlockSize;
+
+    public string RestorePointId => _disk.RestorePointId;
+
+    public int DiskIndex => _disk.DiskIndex;
+
+    /// <summary>Opens disk <paramref name="diskIndex"/> of a restore point, with a decoded-block cache of <paramref name="cacheBytes"/>.</summary>
+    public static RestorePointBaseDisk Open(BackupRepository repository, string restorePointId, int diskIndex, long cacheBytes = RestorePointDisk.DefaultCacheBytes)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        return new RestorePointBaseDisk(repository.OpenDisk(restorePointId, diskIndex, cacheBytes));
+    }
+
+    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct) => _disk.ReadAsync(offset, buffer, ct);
+
+    public void Dispose() => _disk.Dispose();
+}

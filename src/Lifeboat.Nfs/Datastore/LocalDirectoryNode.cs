@@ -1,0 +1,45 @@
+using Lifeboat.Nfs.Datastore.Local;
+using Lifeboat.Nfs.Nfs3;
+
+namespace Lifeboat.Nfs.Datastore;
+
+/// <summary>A folder a client made inside a publication.</summary>
+internal sealed class LocalDirectoryNode(DatastorePublication publication, DatastoreFileHandle handle, string path, LocalStat stat)
+    : PublicationFolderNode(publication, handle)
+{
+    private LocalStat _stat = stat;
+
+    public override string FolderPath { get; } = path;
+
+    protected override DatastoreNode Parent
+    {
+        get
+        {
+            var parent = LocalTree.ParentOf(FolderPath);
+            if (parent.Length == 0)
+            {
+                return Publication.Node;
+            }
+
+            // A parent that vanished in a race leaves ".." at the publication folder: never outside it.
+            return Publication.Tree.Stat(parent, out var parentStat) == Nfs3Status.Ok && parentStat.Type == Ftype3.Dir
+                ? LocalNodes.Create(Publication, parent, parentStat)
+                : Publication.Node;
+        }
+    }
+
+    public override Nfs3Status GetAttributes(out Fattr3 attributes)
+    {
+        var status = Publication.Tree.Stat(FolderPath, out var current);
+        if (status == Nfs3Status.Ok && current.Inode == _stat.Inode)
+        {
+            _stat = current;
+        }
+
+        attributes = LocalNodes.Attributes(this, _stat);
+        return Nfs3Status.Ok;
+    }
+
+    public override ValueTask<Nfs3Status> SetAttributesAsync(Sattr3 attributes, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(LocalNodes.SetAttributes(Publication, FolderPath, _stat, attributes));
+}

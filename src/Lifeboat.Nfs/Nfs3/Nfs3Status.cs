@@ -1,0 +1,35 @@
+namespace Lifeboat.Nfs.Nfs3;
+
+/// <summary>nfsstat3 of RFC 1813 section 2.6.</summary>
+public enum Nfs3Status : uint
+{
+    Ok = 0,
+    Perm = 1,
+    NoEnt = 2,
+    Io = 5,
+    NxIo = 6,
+    Acces = 13,
+    Exist = 17,
+    XDev = 18,
+    NoDev = 19,
+    NotDir = 20,
+    IsDir = 21,
+    Inval = 22,
+    FBig = 27,
+    NoSpc = 28,
+    RoFs = 30,
+    MLink = 31,
+    NameTooLong = 63,
+    NotEmpty = 66,
+    DQuot = 69,
+    Stale = 70,
+    Remote = 71,
+    BadHandle = 10001,
+    NotSync = 10002,
+    BadCookie = 10003,
+    NotSupp = 10004,
+    TooSmall = 10005,
+    ServerFault = 10006,
+    BadType = 10007,
+    Jukebox = 10008,
+}

@@ -1,0 +1,323 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Lifeboat.Repository.Chunks;
+using Lifeboat.Repository.DiskImages;
+using Lifeboat.Repository.Packs;
+using Lifeboat.Repository.Storage;
+
+namespace Lifeboat.Repository.Backup;
+
+/// <summary>
+/// Reader -> workers -> writer over bounded channels, so memory stays flat whatever the disk size:
+/// the reader reads large spans of allocated ranges; each worker skips zero blocks, hashes, dedups against
+/// the index and this backup's own chunks, then compresses and encrypts; one writer appends records to packs.
+/// The result is the disks' block maps and the packs staged (durable, not yet committed) by this backup.
+/// </summary>
+internal sealed class BackupPipeline
+{
+    private const int SpanLength = 2 * 1024 * 1024;
+
+    private readonly RepositoryLayout _layout;
+    private readonly BackupSettings _settings;
+    private readonly ChunkIndex _index;
+    private readonly IReadOnlyList<IDiskSource> _disks;
+    private readonly IReadOnlyList<string> _diskPaths;
+    private readonly BackupCounters _counters;
+    private readonly HashSet<ChunkId> _pending = [];
+    private readonly Lock _pendingLock = new();
+    private readonly Channel<BlockSpan> _spans;
+    private readonly Channel<EncodedBatch> _records;
+    private readonly int _spanBlocks;
+    private PackWriter? _writer;
+
+    public BackupPipeline(
+        RepositoryLayout layout,
+        BackupSettings settings,
+        ChunkIndex index,
+        IReadOnlyList<IDiskSource> disks,
+        IReadOnlyList<string> diskPaths,
+        BackupCounters counters)
+    {
+        _layout = layout;
+        _settings = settings;
+        _index = index;
+        _disks = disks;
+        _diskPaths = diskPaths;
+        _counters = counters;
+        // Sized so both a span and the batch of its records fit the same pooled array size (no round-up to 2x).
+        _spanBlocks = Math.Max(1, SpanLength / ChunkEncoder.MaxRecordLength(settings.BlockSize));
+        BlockMaps = disks.Select(d => new ChunkId[(d.Length + settings.BlockSize - 1) / settings.BlockSize]).ToArray();
+        StoredBytesPerDisk = new long[disks.Count];
+        _spans = Channel.CreateBounded<BlockSpan>(new BoundedChannelOptions(settings.Workers)
+        {
+            SingleWriter = true,
+            SingleReader = false,
+        });
+        _records = Channel.CreateBounded<EncodedBatch>(new BoundedChannelOptions(settings.Workers)
+        {
+            SingleWriter = false,
+            SingleReader = true,
+        });
+    }
+
+    public ChunkId[][] BlockMaps { get; }
+
+    public long[] StoredBytesPerDisk { get; }
+
+    public List<StagedPack> StagedPacks { get; } = [];
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = RunStageAsync(ReadAsync, _spans.Writer, cts);
+        var workers = Enumerable.Range(0, _settings.Workers).Select(_ => RunStageAsync(WorkAsync, null, cts)).ToArray();
+        var workersDone = CompleteWhenAllAsync(workers, _records.Writer);
+        var writer = RunStageAsync(WriteAsync, null, cts);
+        Task[] all = [reader, .. workers, workersDone, writer];
+        try
+        {
+            await Task.WhenAll(all).ConfigureAwait(false);
+        }
+        catch
+        {
+            Drain();
+            // The first real failure explains the backup's end better than the cancellations it caused.
+            var cause = all.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
+                .FirstOrDefault(e => e is not OperationCanceledException);
+            if (cause is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Deletes every pack this backup wrote (none is referenced: the manifest was not committed).</summary>
+    public void Abort()
+    {
+        _writer?.Abort();
+        _writer?.Dispose();
+        _writer = null;
+        foreach (var staged in StagedPacks)
+        {
+            DurableFile.TryDelete(_layout.StagedIndexPath(staged.PackId));
+            DurableFile.TryDelete(_layout.PackPath(staged.PackId));
+        }
+    }
+
+    private static Task RunStageAsync(Func<CancellationToken, Task> stage, ChannelWriter<BlockSpan>? output, CancellationTokenSource cts) =>
+        Task.Run(async () =>
+        {
+            try
+            {
+                await stage(cts.Token).ConfigureAwait(false);
+                output?.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                output?.TryComplete(ex);
+                await cts.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        });
+
+    private static async Task CompleteWhenAllAsync(Task[] tasks, ChannelWriter<EncodedBatch> output)
+    {
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+            output.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            output.TryComplete(ex);
+            throw;
+        }
+    }
+
+    private async Task ReadAsync(CancellationToken cancellationToken)
+    {
+        int blockSize = _settings.BlockSize;
+        for (int d = 0; d < _disks.Count; d++)
+        {
+            var disk = _disks[d];
+            long diskLength = disk.Length;
+            long covered = 0;
+            foreach (var (first, end) in BlockRanges.FromAllocated(disk.GetAllocatedRanges(), diskLength, blockSize))
+            {
+                _counters.AddScanned((first * blockSize) - covered);
+                for (long block = first; block < end; block += _spanBlocks)
+                {
+                    int count = (int)Math.Min(end - block, _spanBlocks);
+                    long offset = block * blockSize;
+                    int want = (int)Math.Min((long)count * blockSize, diskLength - offset);
+                    var buffer = ArrayPool<byte>.Shared.Rent(count * blockSize);
+                    try
+                    {
+                        ReadFully(disk, d, offset, buffer.AsSpan(0, want));
+                        buffer.AsSpan(want, (count * blockSize) - want).Clear();
+                        await _spans.Writer.WriteAsync(new BlockSpan(d, block, count, want, buffer), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        throw;
+                    }
+                }
+
+                covered = Math.Min(end * blockSize, diskLength);
+            }
+
+            _counters.AddScanned(diskLength - covered);
+        }
+    }
+
+    private void ReadFully(IDiskSource disk, int diskIndex, long offset, Span<byte> buffer)
+    {
+        int done = 0;
+        while (done < buffer.Length)
+        {
+            int n = disk.Read(offset + done, buffer[done..]);
+            if (n <= 0)
+            {
+                throw new DiskSourceException($"Disk file '{_diskPaths[diskIndex]}' vanished or shrank during the backup; nothing of this backup was kept.");
+            }
+
+            done += n;
+        }
+    }
+
+    private async Task WorkAsync(CancellationToken cancellationToken)
+    {
+        using var encoder = new ChunkEncoder(_settings.Compression, _settings.Keys.Cipher);
+        int maxRecord = ChunkEncoder.MaxRecordLength(_settings.BlockSize);
+        await foreach (var span in _spans.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var batch = new EncodedBatch(span.DiskIndex, span.BlockCount * maxRecord);
+            try
+            {
+                for (int i = 0; i < span.BlockCount; i++)
+                {
+                    ProcessBlock(encoder, span, i, batch);
+                }
+            }
+            catch
+            {
+                batch.Release();
+                throw;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(span.Buffer);
+            }
+
+            _counters.AddScanned(span.Bytes);
+            if (batch.Count == 0)
+            {
+                batch.Release();
+                continue;
+            }
+
+            try
+            {
+                await _records.Writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                batch.Release();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Zero blocks and chunks already stored only update the block map; new chunks are encoded into the batch.</summary>
+    private void ProcessBlock(ChunkEncoder encoder, BlockSpan span, int i, EncodedBatch batch)
+    {
+        int blockSize = _settings.BlockSize;
+        var block = span.Buffer.AsSpan(i * blockSize, blockSize);
+        if (block.IndexOfAnyExcept((byte)0) < 0)
+        {
+            _counters.AddZero(1);
+            return;
+        }
+
+        var id = _settings.Keys.Hasher.Compute(block);
+        BlockMaps[span.DiskIndex][span.FirstBlock + i] = id;
+        if (!TryClaim(id))
+        {
+            _counters.AddDedup();
+            return;
+        }
+
+        batch.Add(encoder.Encode(block, id, batch.Tail));
+    }
+
+    /// <summary>True for the first sighting of a chunk neither the repository nor this backup has stored.</summary>
+    private bool TryClaim(ChunkId id)
+    {
+        if (_index.Contains(id))
+        {
+            return false;
+        }
+
+        lock (_pendingLock)
+        {
+            return _pending.Add(id);
+        }
+    }
+
+    private async Task WriteAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var batch in _records.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                var bytes = batch.Bytes;
+                foreach (var header in batch.Headers)
+                {
+                    _writer ??= PackWriter.Create(_layout, _settings.Keys.Cipher, _settings.PackTargetLength);
+                    _writer.Append(header, bytes[..header.RecordLength]);
+                    bytes = bytes[header.RecordLength..];
+                    StoredBytesPerDisk[batch.DiskIndex] += header.RecordLength;
+                    _counters.AddStored(header.RecordLength);
+                    if (_writer.IsFull)
+                    {
+                        CompleteWriter();
+                    }
+                }
+            }
+            finally
+            {
+                batch.Release();
+            }
+        }
+
+        if (_writer is not null)
+        {
+            CompleteWriter();
+        }
+    }
+
+    private void CompleteWriter()
+    {
+        var writer = _writer!;
+        StagedPacks.Add(writer.Complete());
+        writer.Dispose();
+        _writer = null;
+        _settings.OnPackStaged?.Invoke(StagedPacks[^1]);
+    }
+
+    private void Drain()
+    {
+        while (_spans.Reader.TryRead(out var span))
+        {
+            ArrayPool<byte>.Shared.Return(span.Buffer);
+        }
+
+        while (_records.Reader.TryRead(out var batch))
+        {
+            batch.Release();
+        }
+    }
+}

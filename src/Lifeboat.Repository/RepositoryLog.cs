@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Repository;
+
+/// <summary>Source-generated log messages of the repository. Passwords and keys are never logged.</summary>
+internal static partial class RepositoryLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Skipping index file {Path}: {Problem}. Run `lifeboat verify` to see what it affects.")]
+    public static partial void IndexSkipped(ILogger logger, string path, string problem);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Skipping restore point file {Path}: {Problem}.")]
+    public static partial void RestorePointSkipped(ILogger logger, string path, string problem);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Backup of {Vm} started as restore point {RestorePointId} ({Disks} disks, {TotalBytes} bytes)")]
+    public static partial void BackupStarted(ILogger logger, string vm, string restorePointId, int disks, long totalBytes);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Pack {PackId} written: {Chunks} chunks, {Bytes} bytes")]
+    public static partial void PackWritten(ILogger logger, string packId, int chunks, long bytes);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Restore point {RestorePointId} committed: {NewChunks} new chunks, {DedupChunks} deduplicated, {StoredBytes} bytes stored in {ElapsedMs} ms")]
+    public static partial void BackupCommitted(ILogger logger, string restorePointId, long newChunks, long dedupChunks, long storedBytes, long elapsedMs);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Backup {RestorePointId} failed and was cleaned up: {Reason}")]
+    public static partial void BackupAbandoned(ILogger logger, string restorePointId, string reason);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Retention removed restore point {RestorePointId}")]
+    public static partial void RestorePointRemoved(ILogger logger, string restorePointId);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Garbage collection deleted pack {PackId} ({Reason})")]
+    public static partial void PackDeleted(ILogger logger, string packId, string reason);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "Garbage collection rewrote pack {PackId}: {LiveChunks} live chunks kept")]
+    public static partial void PackRewritten(ILogger logger, string packId, int liveChunks);
+}

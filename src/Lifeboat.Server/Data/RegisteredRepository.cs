@@ -1,0 +1,3 @@
+namespace Lifeboat.Server.Data;
+
+public sealed record RegisteredRepository(string Path, bool IsDefault, DateTimeOffset AddedAt);

@@ -1,0 +1,157 @@
+using Microsoft.Data.Sqlite;
+
+namespace Lifeboat.Server.Data;
+
+/// <summary>
+/// The server's configuration and history: one SQLite file in the data folder. Every change is a committed
+/// transaction in WAL mode with full sync, so a `kill -9` of the server loses nothing it reported as done.
+/// Calls are serialized: SQLite has one writer, and the server's writes are few and small.
+/// </summary>
+public sealed class ServerDatabase : IDisposable
+{
+    private const int SchemaVersion = 1;
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS repositories (
+            path TEXT PRIMARY KEY,
+            is_default INTEGER NOT NULL,
+            added_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS hosts (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            added_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS sessions (
+            id TEXT PRIMARY KEY,
+            vm TEXT NOT NULL,
+            state TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            document TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS steps (
+            session_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            phase TEXT NOT NULL,
+            name TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            result TEXT NOT NULL,
+            message TEXT,
+            PRIMARY KEY (session_id, seq));
+        CREATE TABLE IF NOT EXISTS session_log (
+            session_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            level TEXT NOT NULL,
+            message TEXT NOT NULL,
+            PRIMARY KEY (session_id, seq));
+        """;
+
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+
+    private ServerDatabase(SqliteConnection connection)
+    {
+        _connection = connection;
+    }
+
+    public static ServerDatabase Open(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
+            var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
+            if (version > SchemaVersion)
+                throw new InvalidDataException($"The database '{path}' was written by a newer Lifeboat server; upgrade Lifeboat or use another --data folder.");
+            Execute(connection, Schema + $"PRAGMA user_version={SchemaVersion};");
+            return new ServerDatabase(connection);
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new InvalidDataException($"The database '{path}' cannot be opened ({e.Message}); move it away to start with an empty configuration.", e);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction, alone.</summary>
+    public T Write<T>(Func<SqliteConnection, T> work)
+    {
+        lock (_gate)
+        {
+            // BEGIN/COMMIT as statements: commands then need no transaction object passed around.
+            Execute(_connection, "BEGIN IMMEDIATE;");
+            try
+            {
+                var result = work(_connection);
+                Execute(_connection, "COMMIT;");
+                return result;
+            }
+            catch
+            {
+                Execute(_connection, "ROLLBACK;");
+                throw;
+            }
+        }
+    }
+
+    public void Write(Action<SqliteConnection> work) => Write(connection =>
+    {
+        work(connection);
+        return 0;
+    });
+
+    public T Read<T>(Func<SqliteConnection, T> work)
+    {
+        lock (_gate)
+            return work(_connection);
+    }
+
+    public string? GetSetting(string key) => Read(connection =>
+        Scalar(connection, "SELECT value FROM settings WHERE key = $key", ("$key", key)) as string);
+
+    public void SetSetting(string key, string value) => Write(connection =>
+        Execute(connection, "INSERT INTO settings (key, value) VALUES ($key, $value) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            ("$key", key), ("$value", value)));
+
+    public void Dispose()
+    {
+        lock (_gate)
+            _connection.Dispose();
+    }
+
+    public static int Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    public static object? Scalar(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, sql, parameters);
+        return command.ExecuteScalar();
+    }
+
+    public static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Lifeboat.Server.Hosting;
+
+/// <summary>The layout of the server's data folder.</summary>
+public sealed record DataFolder(string Root)
+{
+    public string Database => Path.Combine(Root, "lifeboat.db");
+
+    /// <summary>The mount server's publication list and the write caches of publications that don't redirect them.</summary>
+    public string Cache => Path.Combine(Root, "cache");
+
+    /// <summary>The server's own repository, created on the first start.</summary>
+    public string Repository => Path.Combine(Root, "repository");
+
+    /// <summary>One folder per session's VM: QMP socket, pid file, serial console, QEMU's log.</summary>
+    public string Runtime => Path.Combine(Root, "run");
+
+    public string VmRuntime(string sessionId) => Path.Combine(Runtime, sessionId);
+
+    /// <summary>Serial consoles of sessions whose VM is gone.</summary>
+    public string Consoles => Path.Combine(Root, "consoles");
+
+    public string KeptConsole(string sessionId) => Path.Combine(Consoles, sessionId + ".log");
+
+    public static string Default =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lifeboat");
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Lifeboat.Nfs.Server;
+using Lifeboat.Repository;
+using Lifeboat.Server.Data;
+using Lifeboat.Server.Publishing;
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Server.Hosting;
+
+/// <summary>
+/// The mount server hosted by the server, over the server's own repository. Its NFS port is chosen once and kept
+/// in the database: QEMU's nfs driver reconnects to the same port when the server comes back after a crash.
+/// </summary>
+public sealed class MountServer(ServerOptions options, DataFolder data, ServerDatabase database, ILoggerFactory loggerFactory) : IAsyncDisposable
+{
+    private const string NfsPortSetting = "nfsPort";
+
+    private MountServerHost? _host;
+
+    public MountServerHost Host => _host ?? throw new InvalidOperationException("The mount server has not started.");
+
+    public string RepositoryPath => data.Repository;
+
+    public bool IsRunning => _host is not null;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var port = options.NfsPort
+            ?? (database.GetSetting(NfsPortSetting) is { } saved ? int.Parse(saved, CultureInfo.InvariantCulture) : PreferredPort());
+        var settings = new MountServerSettings
+        {
+            RepositoryPath = data.Repository,
+            Password = Environment.GetEnvironmentVariable(BackupRepository.PasswordEnvironmentVariable),
+            CacheRoot = data.Cache,
+            Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, port), PortmapPort = options.PortmapPort },
+        };
+        try
+        {
+            _host = await MountServerHost.StartAsync(settings, loggerFactory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new InvalidOperationException(
+                $"The mount server's NFS port {port} is taken by another program; stop it, or start the server with --nfs-port N (VMs recovered before must then be recovered again).", e);
+        }
+
+        database.SetSetting(NfsPortSetting, _host.Nfs.Port.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is not null)
+            await _host.DisposeAsync().ConfigureAwait(false);
+        _host = null;
+    }
+
+    /// <summary>2049 when it is free, else any free port.</summary>
+    private static int PreferredPort()
+    {
+        try
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, ServerOptions.DefaultNfsPort);
+            probe.Start();
+            return ServerOptions.DefaultNfsPort;
+        }
+        catch (SocketException)
+        {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Net;
+
+namespace Lifeboat.Server.Hosting;
+
+/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--nfs-port N] [--portmap-port N] [--cache-reserve BYTES] [--qemu PATH]</c>.</summary>
+public static class ServerArguments
+{
+    public const string Usage =
+        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--nfs-port 2049] [--portmap-port 111] [--cache-reserve BYTES] [--qemu qemu-system-x86_64]";
+
+    /// <exception cref="ArgumentException">An option is unknown, repeated without a value, or its value is not valid.</exception>
+    public static ServerOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new ServerOptions { DataDirectory = DataFolder.Default };
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value; usage: {Usage}");
+            options = name switch
+            {
+                "--data" => options with { DataDirectory = Path.GetFullPath(Value()) },
+                "--listen" => options with { Listen = ParseEndPoint(Value()) },
+                "--nfs-port" => options with { NfsPort = ParsePort(name, Value(), allowZero: true) },
+                "--portmap-port" => options with { PortmapPort = ParsePort(name, Value(), allowZero: true) },
+                "--cache-reserve" => options with { CacheReserveBytes = ParseBytes(name, Value()) },
+                "--qemu" => options with { QemuBinary = Value() },
+                _ => throw new ArgumentException($"Unknown option '{name}'; usage: {Usage}"),
+            };
+        }
+
+        return options;
+    }
+
+    /// <summary>HOST:PORT with an IPv4 or bracketed IPv6 address, or <c>localhost:PORT</c>.</summary>
+    public static IPEndPoint ParseEndPoint(string text)
+    {
+        var value = text.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + text[9..] : text;
+        if (!IPEndPoint.TryParse(value, out var endPoint) || endPoint.Port == 0)
+            throw new ArgumentException($"--listen '{text}' is not an address and port such as 127.0.0.1:8707.");
+        return endPoint;
+    }
+
+    private static int ParsePort(string name, string text, bool allowZero)
+    {
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > IPEndPoint.MaxPort || (port == 0 && !allowZero))
+            throw new ArgumentException($"{name} '{text}' is not a port number (0 to 65535).");
+        return port;
+    }
+
+    private static long ParseBytes(string name, string text)
+    {
+        var span = text.AsSpan().Trim();
+        long multiplier = 1;
+        if (span.Length > 0 && char.ToUpperInvariant(span[^1]) is 'K' or 'M' or 'G' or 'T')
+        {
+            multiplier = char.ToUpperInvariant(span[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L << 40 };
+            span = span[..^1];
+        }
+
+        if (!long.TryParse(span, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > long.MaxValue / multiplier)
+            throw new ArgumentException($"{name} '{text}' is not a size such as 1G, 512M or 1048576.");
+        return value * multiplier;
+    }
+}

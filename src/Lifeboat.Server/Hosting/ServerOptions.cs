@@ -1,0 +1,33 @@
+using System.Net;
+using Lifeboat.Hypervisors.Qemu;
+
+namespace Lifeboat.Server.Hosting;
+
+/// <summary>What `lifeboat server` runs with; everything it keeps lives under <see cref="DataDirectory"/>.</summary>
+public sealed record ServerOptions
+{
+    public const int DefaultHttpPort = 8707;
+    public const int DefaultNfsPort = 2049;
+    public const long DefaultCacheReserveBytes = 1L << 30;
+
+    public required string DataDirectory { get; init; }
+
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, DefaultHttpPort);
+
+    /// <summary>
+    /// MOUNT and NFS port; null keeps the one chosen on the first start (2049 when free). It must not change while VMs
+    /// run from the datastore: QEMU reconnects to the same port after a restart.
+    /// </summary>
+    public int? NfsPort { get; init; }
+
+    /// <summary>Where QEMU's nfs:// driver asks for the mount server (it takes no port of its own).</summary>
+    public int PortmapPort { get; init; } = 111;
+
+    /// <summary>Free space a cache folder must keep for a new session's writes.</summary>
+    public long CacheReserveBytes { get; init; } = DefaultCacheReserveBytes;
+
+    public string QemuBinary { get; init; } = QemuAccelerator.DefaultQemuBinary;
+
+    /// <summary>How long a session waits for the guest to answer before it fails.</summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,41 @@
+namespace Lifeboat.Server.Sessions;
+
+/// <summary>When a recovered VM counts as answering: <c>running</c>, <c>console:TEXT</c> or <c>agent</c>.</summary>
+public sealed record ReadyCondition(ReadyConditionKind Kind, string? ConsoleText = null)
+{
+    public const int MaxConsoleTextLength = 1024;
+
+    public static ReadyCondition Running { get; } = new(ReadyConditionKind.Running);
+
+    /// <exception cref="ArgumentException">The text is none of the three forms.</exception>
+    public static ReadyCondition Parse(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || text.Equals("running", StringComparison.OrdinalIgnoreCase))
+            return Running;
+        if (text.Equals("agent", StringComparison.OrdinalIgnoreCase))
+            return new ReadyCondition(ReadyConditionKind.Agent);
+        if (text.StartsWith("console:", StringComparison.OrdinalIgnoreCase))
+        {
+            var consoleText = text["console:".Length..];
+            if (consoleText.Length is 0 or > MaxConsoleTextLength || consoleText.Contains('\n', StringComparison.Ordinal))
+                throw new ArgumentException($"--ready-when console:TEXT needs a text of 1 to {MaxConsoleTextLength} characters on one line.");
+            return new ReadyCondition(ReadyConditionKind.Console, consoleText);
+        }
+
+        throw new ArgumentException($"--ready-when '{text}' is not one of running, console:TEXT, agent.");
+    }
+
+    public override string ToString() => Kind switch
+    {
+        ReadyConditionKind.Console => "console:" + ConsoleText,
+        ReadyConditionKind.Agent => "agent",
+        _ => "running",
+    };
+}
+
+public enum ReadyConditionKind
+{
+    Running,
+    Console,
+    Agent,
+}

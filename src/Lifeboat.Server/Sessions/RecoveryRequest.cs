@@ -1,0 +1,26 @@
+namespace Lifeboat.Server.Sessions;
+
+/// <summary>What `lifeboat instant-recover` asks for.</summary>
+public sealed record RecoveryRequest
+{
+    public required string Vm { get; init; }
+
+    /// <summary>A restore point id, or null / "latest" for the newest one.</summary>
+    public string? RestorePoint { get; init; }
+
+    /// <summary>A folder for the write cache instead of the mount server's cache folder (e.g. on production storage).</summary>
+    public string? RedirectWritesTo { get; init; }
+
+    /// <summary>When set, the session migrates the VM there as soon as the guest answers.</summary>
+    public MigrationRequest? MigrateTo { get; init; }
+
+    /// <summary><c>running</c>, <c>console:TEXT</c> or <c>agent</c>; null means <c>running</c> (no VM has a guest agent channel yet).</summary>
+    public string? ReadyWhen { get; init; }
+
+    public double? ReadyTimeoutSeconds { get; init; }
+
+    public bool PowerOn { get; init; } = true;
+
+    /// <summary>QEMU fw_cfg strings for the guest (names start with <c>opt/</c>), e.g. the test guest's <c>opt/lifeboat/mode</c>.</summary>
+    public IReadOnlyDictionary<string, string>? FirmwareConfig { get; init; }
+}

@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace Lifeboat.Server.Sessions;
+
+/// <summary>Creates sessions, finds them, and hands migrate and stop requests to their runners.</summary>
+public sealed class SessionManager(SessionServices services) : IAsyncDisposable
+{
+    private const int MaxFirmwareConfigEntries = 16;
+    private const int MaxFirmwareConfigValueLength = 4096;
+    private static readonly TimeSpan MaxReadyTimeout = TimeSpan.FromHours(24);
+
+    private readonly ConcurrentDictionary<string, SessionRunner> _runners = new(StringComparer.Ordinal);
+
+    /// <summary>Validates the request, records the session and starts it; its steps then run in the background.</summary>
+    /// <exception cref="ArgumentException">The request is malformed (the message says which option).</exception>
+    public SessionRecord Start(RecoveryRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.Vm) || request.Vm.Length > 255)
+            throw new ArgumentException("--vm must name the VM to recover (1 to 255 characters).");
+        var ready = ReadyCondition.Parse(request.ReadyWhen);
+        var timeout = request.ReadyTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : services.Options.ReadyTimeout;
+        if (timeout <= TimeSpan.Zero || timeout > MaxReadyTimeout)
+            throw new ArgumentException("The ready timeout must be between 0 and 24 hours.");
+        var firmwareConfig = request.FirmwareConfig ?? new Dictionary<string, string>();
+        if (firmwareConfig.Count > MaxFirmwareConfigEntries
+            || firmwareConfig.Any(e => !e.Key.StartsWith("opt/", StringComparison.Ordinal) || e.Key.Length > 55 || e.Value.Length > MaxFirmwareConfigValueLength))
+        {
+            throw new ArgumentException(
+                $"Firmware config entries must be at most {MaxFirmwareConfigEntries}, named opt/... in at most 55 characters, with values of at most {MaxFirmwareConfigValueLength}.");
+        }
+
+        if (request.MigrateTo is { } migrateTo)
+            ValidateMigration(migrateTo);
+        var session = new SessionRecord
+        {
+            Id = NewId(),
+            Vm = request.Vm,
+            RequestedRestorePoint = request.RestorePoint,
+            State = SessionState.Starting,
+            Phase = SessionPhase.Initialization,
+            ReadyWhen = ready.ToString(),
+            ReadyTimeoutSeconds = timeout.TotalSeconds,
+            PowerOn = request.PowerOn,
+            RedirectWritesTo = request.RedirectWritesTo is { } redirect ? Path.GetFullPath(redirect) : null,
+            FirmwareConfig = new Dictionary<string, string>(firmwareConfig, StringComparer.Ordinal),
+            Migration = request.MigrateTo is { } target ? target with { TargetDirectory = Path.GetFullPath(target.TargetDirectory) } : null,
+            CreatedAt = services.Time.GetUtcNow(),
+        };
+        services.Store.Insert(session);
+        var runner = new SessionRunner(services, session);
+        _runners[session.Id] = runner;
+        runner.BeginRecovery();
+        return session;
+    }
+
+    /// <summary>At server start: every session that had not ended carries on.</summary>
+    public void ResumeAll()
+    {
+        foreach (var session in services.Store.List().Where(s => !s.IsFinal))
+        {
+            var runner = new SessionRunner(services, session);
+            if (_runners.TryAdd(session.Id, runner))
+                runner.Resume();
+        }
+    }
+
+    public SessionSnapshot? Get(string id)
+    {
+        if (_runners.TryGetValue(id, out var runner))
+            return new SessionSnapshot(runner.Session, runner.Progress, runner.VmRunning);
+        var session = services.Store.Get(id);
+        return session is null ? null : new SessionSnapshot(session, null, IsRunning(session));
+    }
+
+    public IReadOnlyList<SessionSnapshot> List() =>
+        [.. services.Store.List().Select(s => _runners.TryGetValue(s.Id, out var runner)
+            ? new SessionSnapshot(runner.Session, runner.Progress, runner.VmRunning)
+            : new SessionSnapshot(s, null, IsRunning(s)))];
+
+    /// <exception cref="KeyNotFoundException">No such session.</exception>
+    /// <exception cref="InvalidOperationException">The session cannot migrate now.</exception>
+    public SessionRecord Migrate(string id, MigrationRequest request)
+    {
+        ValidateMigration(request);
+        var runner = Runner(id);
+        runner.BeginMigration(request with { TargetDirectory = Path.GetFullPath(request.TargetDirectory) });
+        return runner.Session;
+    }
+
+    /// <exception cref="KeyNotFoundException">No such session.</exception>
+    /// <exception cref="InvalidOperationException">The session is finalized (its VM belongs to production) or has ended.</exception>
+    public SessionRecord Stop(string id)
+    {
+        var runner = Runner(id);
+        runner.BeginStop();
+        return runner.Session;
+    }
+
+    /// <summary>Waits until the session has no operation running or queued (tests use it).</summary>
+    public Task WhenIdleAsync(string id) => _runners.TryGetValue(id, out var runner) ? runner.Idle : Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var runner in _runners.Values)
+            await runner.DisposeAsync().ConfigureAwait(false);
+        _runners.Clear();
+    }
+
+    private SessionRunner Runner(string id)
+    {
+        if (_runners.TryGetValue(id, out var runner))
+            return runner;
+        var session = services.Store.Get(id) ?? throw new KeyNotFoundException($"There is no session {id}; list them with `lifeboat sessions`.");
+        if (session.State == SessionState.Finalized)
+        {
+            throw new InvalidOperationException(
+                $"Session {id} is finalized: its VM runs from production storage ({string.Join(", ", session.ProductionDisks)}) and belongs to production now; Lifeboat leaves it alone.");
+        }
+
+        throw new InvalidOperationException($"Session {id} has already ended ({session.State.ToString().ToLowerInvariant()}).");
+    }
+
+    private static void ValidateMigration(MigrationRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.TargetDirectory))
+            throw new ArgumentException("--to must name the production folder the VM's disks move to.");
+        if (!Enum.IsDefined(request.Method) || !Enum.IsDefined(request.Format))
+            throw new ArgumentException("--method must be mirror or quick, and --format raw or qcow2.");
+    }
+
+    private static bool IsRunning(SessionRecord session) =>
+        session.RuntimeDirectory is { } folder && VmRuntimeFolder.RunningProcess(folder) is not null;
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+}

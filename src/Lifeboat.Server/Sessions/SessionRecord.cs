@@ -1,0 +1,81 @@
+using Lifeboat.Repository;
+
+namespace Lifeboat.Server.Sessions;
+
+/// <summary>
+/// A session as the database keeps it: the request, what it has set up so far (publication, VM runtime folder,
+/// production disks), its state and timing. The runner changes it only through <see cref="SessionStore"/>.
+/// </summary>
+public sealed record SessionRecord
+{
+    public required string Id { get; init; }
+
+    public required string Vm { get; init; }
+
+    /// <summary>As asked (an id or "latest"); <see cref="RestorePointId"/> is the one found.</summary>
+    public string? RequestedRestorePoint { get; init; }
+
+    public string? RestorePointId { get; init; }
+
+    public string? RepositoryPath { get; init; }
+
+    /// <summary>The virtual size of each disk of the restore point.</summary>
+    public IReadOnlyList<long> DiskSizes { get; init; } = [];
+
+    /// <summary>The hardware the backup recorded, which the VM is defined from.</summary>
+    public VmHardware? Hardware { get; init; }
+
+    public string HostId { get; init; } = LocalHostId;
+
+    public SessionState State { get; init; }
+
+    public SessionPhase Phase { get; init; }
+
+    public required string ReadyWhen { get; init; }
+
+    public double ReadyTimeoutSeconds { get; init; }
+
+    public bool PowerOn { get; init; } = true;
+
+    public string? RedirectWritesTo { get; init; }
+
+    public IReadOnlyDictionary<string, string> FirmwareConfig { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The migration asked for with --migrate-to or `lifeboat migrate`, if any.</summary>
+    public MigrationRequest? Migration { get; init; }
+
+    /// <summary>The datastore folder the VM is published as.</summary>
+    public string? Publication { get; init; }
+
+    public string? CacheFolder { get; init; }
+
+    public IReadOnlyList<string> DiskUrls { get; init; } = [];
+
+    /// <summary>The VM's runtime folder (QMP socket, serial console); set once the VM is defined.</summary>
+    public string? RuntimeDirectory { get; init; }
+
+    /// <summary>The production files the VM runs from after migration, one per disk.</summary>
+    public IReadOnlyList<string> ProductionDisks { get; init; } = [];
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the guest answered.</summary>
+    public DateTimeOffset? ReadyAt { get; init; }
+
+    public DateTimeOffset? EndedAt { get; init; }
+
+    public string? Error { get; init; }
+
+    /// <summary>Why the last migration failed; the VM then still runs from the backup and can be migrated again.</summary>
+    public string? MigrationError { get; init; }
+
+    /// <summary>How long the quick migration paused the VM.</summary>
+    public double? MigrationPauseSeconds { get; init; }
+
+    /// <summary>From the session's creation to the guest answering.</summary>
+    public double? RecoverySeconds => ReadyAt is { } ready ? Math.Round((ready - CreatedAt).TotalSeconds, 3) : null;
+
+    public bool IsFinal => State is SessionState.Finalized or SessionState.Stopped or SessionState.Failed;
+
+    public const string LocalHostId = "local";
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Server.Inventory;
+using Lifeboat.Server.Publishing;
+
+namespace Lifeboat.Server.Sessions;
+
+/// <summary>Initialization, NFS mapping, registering and starting: from the request to a guest that answers.</summary>
+internal sealed partial class SessionRunner
+{
+    private const string PowerOnStep = "Power on the VM";
+
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await MapAsync(cancellationToken).ConfigureAwait(false);
+            await RegisterAndStartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SessionStepException e)
+        {
+            await FailAsync(e.Message).ConfigureAwait(false);
+            return;
+        }
+
+        if (Session.Migration is not null)
+            await MigrateAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        const SessionPhase phase = SessionPhase.Initialization;
+        await StepAsync(phase, "Find the restore point", _ =>
+        {
+            var found = _services.Repositories.Find(Session.Vm, Session.RequestedRestorePoint);
+            var point = found.RestorePoint;
+            Save(s => s with
+            {
+                RestorePointId = point.Id,
+                RepositoryPath = found.RepositoryPath,
+                DiskSizes = [.. point.Disks.Select(d => d.Size)],
+                Hardware = point.VmConfig?.Hardware,
+            });
+            return Task.FromResult<string?>(
+                $"restore point {point.Id} of {point.Time:yyyy-MM-dd HH:mm:ss}Z, {point.Disks.Count} disk(s), in {found.RepositoryPath}");
+        }, cancellationToken).ConfigureAwait(false);
+
+        await StepAsync(phase, "Check the repository", _ =>
+        {
+            var path = Session.RepositoryPath!;
+            if (!string.Equals(Path.GetFullPath(path), Path.GetFullPath(_services.MountServer.RepositoryPath), StringComparison.Ordinal))
+            {
+                throw new SessionStepException(
+                    $"Restore point {Session.RestorePointId} is in repository {path}, and the mount server publishes only the server's own repository ({_services.MountServer.RepositoryPath}) so far; back the VM up into that one to recover it.");
+            }
+
+            using var repository = RepositoryRegistry.Open(path);
+            return Task.FromResult<string?>($"{path} is reachable (block size {repository.Config.BlockSize / 1024} KiB, {repository.Config.Compression.ToString().ToLowerInvariant()})");
+        }, cancellationToken).ConfigureAwait(false);
+
+        await StepAsync(phase, "Check the restore point's chunks", async ct =>
+        {
+            using var repository = RepositoryRegistry.Open(Session.RepositoryPath!);
+            var report = await repository.VerifyAsync(Session.RestorePointId, ct: ct).ConfigureAwait(false);
+            if (!report.Ok)
+            {
+                var first = report.BadChunks.Count > 0 ? $" (chunk {report.BadChunks[0].ChunkId}: {report.BadChunks[0].Reason})" : report.DamagedFiles.Count > 0 ? $" ({report.DamagedFiles[0].Path}: {report.DamagedFiles[0].Reason})" : "";
+                throw new SessionStepException(
+                    $"Restore point {Session.RestorePointId} is damaged: {report.BadChunks.Count} bad chunk(s){first}; recover from another restore point with --restore-point ID and run `lifeboat verify` on the repository.");
+            }
+
+            return $"{report.ChunksChecked} chunks ({report.BytesChecked / (1024 * 1024)} MiB) present and intact";
+        }, cancellationToken).ConfigureAwait(false);
+
+        await StepAsync(phase, "Check the mount server", _ =>
+        {
+            var nfs = _services.MountServer.Host.Nfs;
+            if (nfs.PortmapMode == Nfs.Server.PortmapMode.Off)
+            {
+                throw new SessionStepException(
+                    $"QEMU cannot find the mount server: nothing answers portmap on port {_services.Options.PortmapPort} for it; free that port or start rpcbind, then restart the Lifeboat server.");
+            }
+
+            return Task.FromResult<string?>($"NFS on {nfs.LocalEndPoint}, export {nfs.Datastore.ExportPath}, portmap {nfs.PortmapMode}");
+        }, cancellationToken).ConfigureAwait(false);
+
+        await StepAsync(phase, "Check the cache space", _ =>
+        {
+            var folder = Session.RedirectWritesTo ?? _services.Data.Cache;
+            Directory.CreateDirectory(folder);
+            var free = new DriveInfo(Path.GetFullPath(folder)).AvailableFreeSpace;
+            var reserve = _services.Options.CacheReserveBytes;
+            if (free < reserve)
+            {
+                throw new SessionStepException(
+                    $"The cache folder {folder} has {Mib(free)} MiB free and sessions keep {Mib(reserve)} MiB for the VM's writes; free space there, give --redirect-writes-to a folder with room, or start the server with a smaller --cache-reserve.");
+            }
+
+            return Task.FromResult<string?>($"{folder}: {Mib(free)} MiB free, {Mib(reserve)} MiB reserved");
+        }, cancellationToken).ConfigureAwait(false);
+
+        await StepAsync(phase, "Check the host", _ =>
+        {
+            var hardware = Session.Hardware;
+            if (hardware?.Firmware is { } firmware && !firmware.Equals("bios", StringComparison.OrdinalIgnoreCase))
+                throw new SessionStepException($"The VM boots with {firmware} firmware and host {_services.Host.Name} offers BIOS only so far; recover a BIOS VM.");
+            if (ReadyCondition.Parse(Session.ReadyWhen).Kind == ReadyConditionKind.Agent)
+            {
+                throw new SessionStepException(
+                    "--ready-when agent needs a QEMU guest agent channel, and VMs are defined without one so far; use --ready-when console:TEXT or running.");
+            }
+
+            var description = Describe();
+            return Task.FromResult<string?>(_services.Host.CheckCanRun(description.Cpus, description.MemoryMiB));
+        }, cancellationToken).ConfigureAwait(false);
+
+        await StepAsync(phase, "Start the data mover", _ => Task.FromResult<string?>(
+            "in-process: the repository is local to the mount server, which reads it directly"), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task MapAsync(CancellationToken cancellationToken)
+    {
+        await StepAsync(SessionPhase.NfsMapping, "Publish the VM in the datastore", async ct =>
+        {
+            var host = _services.MountServer.Host;
+            var publication = Session.Publication is { } name ? host.Publications.FirstOrDefault(p => p.Name == name) : null;
+            if (publication is null)
+            {
+                publication = await host.PublishAsync(Session.Vm, Session.RestorePointId, Session.RedirectWritesTo, ct).ConfigureAwait(false);
+                Save(s => s with { Publication = publication.Name, CacheFolder = publication.CacheFolder, DiskUrls = publication.DiskUrls });
+            }
+
+            return $"{string.Join(", ", publication.DiskUrls)}; writes go to {publication.CacheFolder}";
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RegisterAndStartAsync(CancellationToken cancellationToken)
+    {
+        const SessionPhase phase = SessionPhase.RegisteringAndStarting;
+        await StepAsync(phase, "Define the VM", _ =>
+        {
+            var description = Describe();
+            var folder = _services.Data.VmRuntime(Session.Id);
+            var socket = new QemuVmPaths(folder).QmpSocket;
+            if (System.Text.Encoding.UTF8.GetByteCount(socket) > QmpClient.MaxSocketPathBytes)
+            {
+                throw new SessionStepException(
+                    $"The VM's monitor socket {socket} is longer than a unix socket path may be; start the server with a shorter --data folder.");
+            }
+
+            Directory.CreateDirectory(folder);
+            Save(s => s with { RuntimeDirectory = folder });
+            var boot = description.Kernel is null ? "boots from disk0" : $"direct kernel boot of {description.Kernel}";
+            return Task.FromResult<string?>(
+                $"{description.Name}: {description.Cpus} CPU(s), {description.MemoryMiB} MiB, {description.Disks.Count} {description.Disks.FirstOrDefault()?.Bus.ToString().ToLowerInvariant()} disk(s), NIC {description.Nic}, {boot}; runtime folder {folder}");
+        }, cancellationToken).ConfigureAwait(false);
+
+        await StepAsync(phase, PowerOnStep, async ct =>
+        {
+            if (!Session.PowerOn)
+                throw new SkipStepException("not powered on (--no-power-on)");
+            var folder = Session.RuntimeDirectory!;
+            if (VmRuntimeFolder.RunningProcess(folder) is not null)
+            {
+                _vm ??= await QemuVm.AttachAsync(folder, _logger, ct).ConfigureAwait(false);
+                return $"already running as process {_vm.ProcessId}";
+            }
+
+            var launcher = new QemuLauncher(_logger) { QemuBinary = _services.Options.QemuBinary };
+            _vm = await launcher.StartAsync(Describe(), folder, ct).ConfigureAwait(false);
+            return $"process {_vm.ProcessId}, {QemuAccelerator.Detect(_logger).ToString().ToUpperInvariant()}";
+        }, cancellationToken).ConfigureAwait(false);
+
+        await StepAsync(phase, "Wait for the guest", async ct =>
+        {
+            if (!Session.PowerOn)
+                throw new SkipStepException("the VM was not powered on");
+            var vm = RequireVm();
+            var condition = ReadyCondition.Parse(Session.ReadyWhen);
+            var timeout = TimeSpan.FromSeconds(Session.ReadyTimeoutSeconds);
+            string answer;
+            if (condition.Kind == ReadyConditionKind.Console)
+            {
+                var line = await vm.WaitForConsoleAsync(condition.ConsoleText!, timeout, ct).ConfigureAwait(false);
+                answer = $"the console printed \"{line.Trim()}\"";
+            }
+            else
+            {
+                var status = await vm.QueryStatusAsync(ct).ConfigureAwait(false);
+                if (!status.Running)
+                    throw new SessionStepException($"QEMU reports the VM {status.Status}, not running; see {vm.Paths.QemuLog}.");
+                answer = "QEMU reports it running";
+            }
+
+            Save(s => s with { ReadyAt = Now, State = SessionState.Ready });
+            return answer;
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (!Session.PowerOn && Session.State == SessionState.Starting)
+            Save(s => s with { State = SessionState.Ready });
+    }
+
+    private QemuVmDescription Describe()
+    {
+        var session = Session;
+        var name = VmName(session.Publication ?? session.Vm);
+        return RecordedVm.Describe(name, session.Hardware, session.DiskUrls) with { FirmwareConfig = session.FirmwareConfig };
+    }
+
+    /// <summary>QEMU names VMs with letters, digits, '.', '_' and '-' only.</summary>
+    private static string VmName(string name)
+    {
+        var chars = name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-').Take(64).ToArray();
+        return chars.Length == 0 ? "vm" : new string(chars);
+    }
+
+    private static string Mib(long bytes) => (bytes / (1024 * 1024)).ToString("N0", CultureInfo.InvariantCulture);
+}

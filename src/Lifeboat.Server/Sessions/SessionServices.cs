@@ -1,0 +1,17 @@
+using Lifeboat.Server.Data;
+using Lifeboat.Server.Hosting;
+using Lifeboat.Server.Inventory;
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Server.Sessions;
+
+/// <summary>What every session runner uses.</summary>
+public sealed record SessionServices(
+    SessionStore Store,
+    RepositoryRegistry Repositories,
+    LocalQemuHost Host,
+    MountServer MountServer,
+    DataFolder Data,
+    ServerOptions Options,
+    ILoggerFactory LoggerFactory,
+    TimeProvider Time);
