@@ -12,6 +12,9 @@ root.Subcommands.Add(RestoreCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(RetentionCommand.Create());
 root.Subcommands.Add(MountServerCommand.Create());
+root.Subcommands.Add(PublicationCommands.CreatePublish());
+root.Subcommands.Add(PublicationCommands.CreateUnpublish());
+root.Subcommands.Add(PublicationCommands.CreateList());
 root.Subcommands.Add(QuickstartCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

@@ -122,7 +122,7 @@ internal static class MountServerCommand
         console.Line($"Mount server on port [bold]{host.Nfs.Port}[/], export [bold]{Markup.Escape(host.Nfs.Datastore.ExportPath)}[/], " +
             $"portmap: {host.Nfs.PortmapMode}, writes cached under {Markup.Escape(settings.CacheRoot)}.");
         if (publications.Count == 0)
-            console.Line("Nothing published yet: restart with --publish VM[@RESTORE_POINT_ID].");
+            console.Line(Markup.Escape("Nothing published yet: `lifeboat publish VM[@RESTORE_POINT_ID]` or restart with --publish."));
         foreach (var p in publications)
         {
             console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}");

@@ -17,4 +17,6 @@ namespace Lifeboat.Cli.Output;
 [JsonSerializable(typeof(RetentionJson))]
 [JsonSerializable(typeof(QuickstartJson))]
 [JsonSerializable(typeof(MountServerJson))]
+[JsonSerializable(typeof(List<PublicationJson>))]
+[JsonSerializable(typeof(UnpublishJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

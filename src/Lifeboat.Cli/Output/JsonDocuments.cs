@@ -44,3 +44,5 @@ internal sealed record PublicationJson(
     string Name, string Vm, string RestorePointId, string CacheFolder, IReadOnlyList<string> DiskUrls, IReadOnlyList<string> DiskUrlsWithPorts);
 
 internal sealed record MountServerJson(int NfsPort, string Export, string Portmap, IReadOnlyList<PublicationJson> Publications);
+
+internal sealed record UnpublishJson(string Unpublished);

@@ -49,6 +49,7 @@ public sealed class NfsServer : IAsyncDisposable
             _portmap,
             new MountProgram(Datastore, _options.AllowedClients, _loggerFactory.CreateLogger<MountProgram>()),
             new Nfs3Program(Datastore, _options.AllowedClients, _options.Nfs, _loggerFactory.CreateLogger<Nfs3Program>()),
+            .. _options.AdditionalPrograms,
         ];
         _server = new RpcServer(programs, new RpcServerOptions { EndPoint = _options.EndPoint }, _loggerFactory.CreateLogger<RpcServer>());
     }

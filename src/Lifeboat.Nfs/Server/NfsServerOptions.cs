@@ -23,6 +23,9 @@ public sealed class NfsServerOptions
 
     public NfsClientAllowList AllowedClients { get; set; } = NfsClientAllowList.LoopbackOnly;
 
+    /// <summary>More RPC programs served on the same port, such as the mount server's control program.</summary>
+    public IReadOnlyList<Lifeboat.OncRpc.Rpc.IRpcProgram> AdditionalPrograms { get; set; } = [];
+
     public DatastoreOptions Datastore { get; set; } = new();
 
     public Nfs3ProgramOptions Nfs { get; set; } = new();

@@ -4,6 +4,7 @@ using Lifeboat.Disks;
 using Lifeboat.Nfs.Datastore;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Repository;
+using Lifeboat.Server.Control;
 using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Server.Publishing;
@@ -42,6 +43,8 @@ public sealed class MountServerHost : IAsyncDisposable
         var catalog = PublicationCatalog.Open(settings.CacheRoot);
         var repository = BackupRepository.Open(settings.RepositoryPath, settings.Password);
         var nfsOptions = settings.Nfs;
+        MountServerHost? created = null;
+        nfsOptions.AdditionalPrograms = [.. nfsOptions.AdditionalPrograms, new ControlProgram(() => created ?? throw new InvalidOperationException("The mount server is still starting; try again in a moment."))];
         nfsOptions.Datastore = new DatastoreOptions
         {
             ExportPath = nfsOptions.Datastore.ExportPath,
@@ -53,6 +56,7 @@ public sealed class MountServerHost : IAsyncDisposable
         var server = new NfsServer(nfsOptions, loggerFactory);
         var logger = loggerFactory.CreateLogger<MountServerHost>();
         var host = new MountServerHost(settings, repository, catalog, server, logger);
+        created = host;
         try
         {
             foreach (var record in catalog.Publications)

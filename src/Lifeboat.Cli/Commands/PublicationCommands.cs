@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using Lifeboat.Cli.Output;
+using Lifeboat.Server.Control;
+using Lifeboat.Server.Publishing;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>`publish`, `unpublish` and `publications`: requests to a running mount server over its control program.</summary>
+internal static class PublicationCommands
+{
+    private static Option<string> MountServer() => new("--mount-server")
+    {
+        Description = "Address of the running mount server's NFS port.",
+        DefaultValueFactory = _ => "127.0.0.1:2049",
+    };
+
+    public static Command CreatePublish()
+    {
+        var target = new Argument<string>("VM[@RESTORE_POINT_ID]") { Description = "The VM to publish; its newest restore point without @." };
+        var server = MountServer();
+        var redirect = new Option<string?>("--redirect-writes-to") { Description = "Keep the write cache in this folder (a production datastore path)." };
+        var command = new Command("publish", "Publish a restore point in a running mount server's datastore.") { target, server, redirect };
+        CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
+        {
+            var text = parse.GetValue(target)!;
+            var at = text.LastIndexOf('@');
+            var (vm, restorePoint) = at < 0 ? (text, null) : (text[..at], text[(at + 1)..]);
+            await using var client = await ConnectAsync(parse.GetValue(server)!, cancellationToken);
+            var publication = await Run(() => client.PublishAsync(vm, restorePoint, parse.GetValue(redirect), cancellationToken));
+            Report(console, [publication]);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command CreateUnpublish()
+    {
+        var name = new Argument<string>("NAME") { Description = "The publication (folder name in the datastore)." };
+        var server = MountServer();
+        var command = new Command("unpublish", "Remove a publication from a running mount server and delete its write cache; the backup is untouched.") { name, server };
+        CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
+        {
+            await using var client = await ConnectAsync(parse.GetValue(server)!, cancellationToken);
+            await Run(async () =>
+            {
+                await client.UnpublishAsync(parse.GetValue(name)!, cancellationToken);
+                return true;
+            });
+            if (console.Json)
+                console.WriteJson(new UnpublishJson(parse.GetValue(name)!), CliJsonContext.Default.UnpublishJson);
+            else
+                console.Line($"Unpublished {Markup.Escape(parse.GetValue(name)!)} and deleted its write cache.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command CreateList()
+    {
+        var server = MountServer();
+        var command = new Command("publications", "List what a running mount server publishes, with each disk's nfs:// URL.") { server };
+        CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
+        {
+            await using var client = await ConnectAsync(parse.GetValue(server)!, cancellationToken);
+            Report(console, await Run(() => client.ListAsync(cancellationToken)));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void Report(CliConsole console, IReadOnlyList<PublicationInfo> publications)
+    {
+        if (console.Json)
+        {
+            console.WriteJson(
+                [.. publications.Select(p => new PublicationJson(p.Name, p.Vm, p.RestorePointId, p.CacheFolder, p.DiskUrls, p.DiskUrlsWithPorts))],
+                CliJsonContext.Default.ListPublicationJson);
+            return;
+        }
+        if (publications.Count == 0)
+            console.Line("Nothing is published.");
+        foreach (var p in publications)
+        {
+            console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}, writes to {Markup.Escape(p.CacheFolder)}");
+            foreach (var url in p.DiskUrls)
+                console.Line($"  {Markup.Escape(url)}");
+        }
+    }
+
+    private static async Task<ControlClient> ConnectAsync(string address, CancellationToken cancellationToken)
+    {
+        if (!IPEndPoint.TryParse(address, out var endPoint))
+            throw new CliException($"--mount-server '{address}' is not an address; write it like 127.0.0.1:2049.");
+        if (endPoint.Port == 0)
+            endPoint.Port = 2049;
+        try
+        {
+            return await ControlClient.ConnectAsync(endPoint, cancellationToken);
+        }
+        catch (SocketException)
+        {
+            throw new CliException($"No mount server answers at {endPoint}; start one with `lifeboat mount-server --repo PATH --cache DIR`, or give its address with --mount-server.");
+        }
+    }
+
+    private static async Task<T> Run<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliException(e.Message);
+        }
+        catch (Lifeboat.OncRpc.Client.RpcException e)
+        {
+            throw new CliException($"The mount server refused the request ({e.Message}); control requests are only taken from the mount server's own machine.");
+        }
+    }
+}
