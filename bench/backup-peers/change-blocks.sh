@@ -8,5 +8,6 @@ if [ $# -ne 3 ]; then
   exit 2
 fi
 [ -f "$1" ] || { echo "change-blocks.sh: '$1' is not a file; make it with make-lab-image.sh first." >&2; exit 1; }
+case "$2" in ''|*[!0-9.]*|*.*.*) echo "change-blocks.sh: PERCENT '$2' is not a number like 5 or 2.5." >&2; exit 2 ;; esac
 case "$3" in ''|*[!0-9]*) echo "change-blocks.sh: SEED '$3' is not a whole number." >&2; exit 2 ;; esac
 exec python3 "$here/change_blocks.py" "$1" "$2" "$3"

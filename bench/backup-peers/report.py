@@ -4,7 +4,7 @@
 Usage: report.py RESULTS_TSV IMAGE_BYTES
 
 Throughputs are the image's logical size (MB = 10^6 bytes) over wall-clock seconds; "cores" is CPU time
-(user + system) over wall time; peak RSS is the maximum resident set size from /usr/bin/time -v. With
+(user + system) over wall time, and "CPU s" that CPU time; peak RSS is the maximum resident set size from /usr/bin/time -v. With
 several runs each figure is the median, and [min-max] follows it. Ratios are taken within each run, then
 their median is shown, so a slow moment of the machine weighs on both sides of a ratio alike.
 """
@@ -27,6 +27,8 @@ def figures(row, image_bytes):
         "rss_backup": max(number["b1_rss_kb"], number["b2_rss_kb"]) / 1024,
         "rss_restore": number["restore_rss_kb"] / 1024,
         "rss": max(number["b1_rss_kb"], number["b2_rss_kb"], number["restore_rss_kb"]) / 1024,
+        "cpu_b1": number["b1_cpu"], "cpu_b2": number["b2_cpu"], "cpu_restore": number["restore_cpu"],
+        "cpu": number["b1_cpu"] + number["b2_cpu"] + number["restore_cpu"],
     }
 
 
@@ -35,8 +37,9 @@ def cell(values, digits=0, cores=None):
     text = f"{median:.{digits}f}"
     if cores is not None:
         text += f" ({statistics.median(cores):.1f})"
-    if len(values) > 1:
-        text += f" [{min(values):.{digits}f}-{max(values):.{digits}f}]"
+    low, high = f"{min(values):.{digits}f}", f"{max(values):.{digits}f}"
+    if low != high:
+        text += f" [{low}-{high}]"
     return text
 
 
@@ -64,14 +67,17 @@ def main():
     print(f"## Figures ({'median of ' + str(runs) + ' runs, [min-max]' if runs > 1 else 'one run'})")
     print()
     print("| tool | settings | backup 1 MB/s (cores) | backup 2 MB/s (cores) | stored after 1st MB "
-          "| added by 2nd MB | stored after both MB | restore MB/s (cores) | peak RSS backup MiB | peak RSS restore MiB |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| added by 2nd MB | stored after both MB | restore MB/s (cores) | peak RSS backup MiB | peak RSS restore MiB "
+          "| CPU s backup 1 / 2 / restore |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, figs in by_label.items():
         col = lambda key: [f[key] for f in figs]  # noqa: E731
         print(f"| {label} | {settings[label]} | {cell(col('b1'), cores=col('b1_cores'))} "
               f"| {cell(col('b2'), cores=col('b2_cores'))} | {cell(col('stored1'))} | {cell(col('added2'), 1)} "
               f"| {cell(col('stored2'))} | {cell(col('restore'), cores=col('restore_cores'))} "
-              f"| {cell(col('rss_backup'))} | {cell(col('rss_restore'))} |")
+              f"| {cell(col('rss_backup'))} | {cell(col('rss_restore'))} "
+              f"| {statistics.median(col('cpu_b1')):.1f} / {statistics.median(col('cpu_b2')):.1f} "
+              f"/ {statistics.median(col('cpu_restore')):.1f} |")
     print()
 
     ours = [label for label in by_label if kinds[label] == "lifeboat"]
@@ -81,13 +87,15 @@ def main():
         return
     print("## Lifeboat / peer, measured in the same run" + (" (median of the per-run ratios)" if runs > 1 else ""))
     print()
-    print("Speed ratios above 1: Lifeboat is faster. Bytes and memory ratios below 1: Lifeboat stores or uses less.")
+    print("Speed ratios above 1: Lifeboat is faster. Bytes, memory and CPU ratios below 1: Lifeboat stores or uses"
+          " less. CPU time (user + system, all three steps) depends less than wall time on what else the machine"
+          " runs.")
     print()
-    print("| Lifeboat | peer | backup 1 speed | backup 2 speed | stored after both | restore speed | peak RSS |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| Lifeboat | peer | backup 1 speed | backup 2 speed | stored after both | restore speed | peak RSS | CPU time |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for mine in ours:
         for peer in peers:
-            ratios = {key: [] for key in ("b1", "b2", "stored2", "restore", "rss")}
+            ratios = {key: [] for key in ("b1", "b2", "stored2", "restore", "rss", "cpu")}
             for figs in per_run.values():
                 if mine in figs and peer in figs:
                     for key in ratios:

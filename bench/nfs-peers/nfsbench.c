@@ -212,7 +212,7 @@ static void make_first_plan(const struct options *o, uint64_t file_size, struct 
         shuffle(p->offsets, blocks, &state);
     }
     // With --seconds and no --count the pass may go through every block; it stops at the deadline.
-    p->n = o->count != 0 ? n : blocks;
+    p->n = n;
     p->lengths = xcalloc(p->n, sizeof *p->lengths);
     for (uint64_t i = 0; i < p->n; i++) {
         uint64_t left = file_size - p->offsets[i];

@@ -69,8 +69,9 @@ cleanup() {
   [ "$ganesha_started" = 0 ] || "$here/ganesha.sh" stop "$work/export" "$ganesha_port" || true
   if [ "$keep" = 1 ]; then echo "run.sh: the work folder $work is kept." >&2; else rm -rf "$work"; fi
 }
-fail() { echo "run.sh: $*" >&2; exit 1; }
+fail() { echo "run.sh: $*" >&2; keep=1; exit 1; }
 trap cleanup EXIT
+trap 'keep=1' ERR
 
 stop_lifeboat() {
   [ -n "$lifeboat_pid" ] || return 0
@@ -89,12 +90,16 @@ start_lifeboat_cold() {
   rm -rf "$work/lifeboat-cache"
   mkdir -p "$work/lifeboat-cache"
   "$nfsbench" dropcache "$work/repo" >/dev/null
-  "$root/lifeboat" mount-server --repo "$work/repo" --cache "$work/lifeboat-cache" --nfs-port "$lifeboat_port" \
-    --portmap-port 0 --publish bench >"$work/lifeboat.out" 2>&1 &
+  # Removed first: the loop below must never find the previous server's URL before the new one truncates it.
+  rm -f "$work/lifeboat.out"
+  "${lifeboat_cmd[@]}" mount-server --json --repo "$work/repo" --cache "$work/lifeboat-cache" --listen 127.0.0.1 \
+    --nfs-port "$lifeboat_port" --portmap-port 0 --publish bench >"$work/lifeboat.out" 2>&1 &
   lifeboat_pid=$!
   local url=""
   for _ in $(seq 600); do
-    url=$(grep -oE 'nfs://[^[:space:]"]*disk0\.raw[^[:space:]"]*' "$work/lifeboat.out" | head -n 1 || true)
+    # The URL that names its ports (no portmap here); JSON writes its '&' as \u0026.
+    url=$(grep -oE 'nfs://[^[:space:]"]*disk0\.raw[^[:space:]"]*' "$work/lifeboat.out" 2>/dev/null | sed 's/\\u0026/\&/g' \
+          | grep -m1 'nfsport=' || true)
     [ -n "$url" ] && break
     kill -0 "$lifeboat_pid" 2>/dev/null || { tail -n 20 "$work/lifeboat.out" >&2; fail "the mount server stopped during start-up."; }
     sleep 0.1
@@ -125,9 +130,12 @@ ganesha_url="${ganesha_base%%\?*}/disk0.raw?${ganesha_base#*\?}"
 "$nfsbench" check "$ganesha_url" "$reference" --seed "$seed" >/dev/null
 
 if [ "$lifeboat" = 1 ]; then
-  "$root/lifeboat" --help >/dev/null   # builds the CLI now rather than inside a timed step
-  "$root/lifeboat" repo init "$work/repo" >/dev/null
-  "$root/lifeboat" backup --repo "$work/repo" --vm bench --disk "$reference" >/dev/null
+  # Build the CLI now, then run a copy of it: a rebuild of the tree during the run must not change what is measured.
+  "$root/lifeboat" --help >/dev/null
+  cp -a "$root/.build/cli" "$work/lifeboat-cli"
+  lifeboat_cmd=(dotnet "$work/lifeboat-cli/lifeboat.dll")
+  "${lifeboat_cmd[@]}" repo init "$work/repo" >/dev/null
+  "${lifeboat_cmd[@]}" backup --repo "$work/repo" --vm bench --disk "$reference" >/dev/null
   start_lifeboat_cold
   targets+=(lifeboat)
 elif [ -n "$lifeboat_url" ]; then
@@ -157,7 +165,15 @@ run_one() {
   esac
   local mode=nfs
   [ "$target" = local ] && mode=local
-  "$nfsbench" "$mode" "$where" --label "$target" "$@" | tee -a "$results" | python3 "$here/report.py" --progress >&2
+  if ! "$nfsbench" "$mode" "$where" --label "$target" "$@" >"$work/last.jsonl"; then
+    if [ "$target" = lifeboat ] && [ -f "$work/lifeboat.out" ]; then
+      echo "run.sh: the end of the mount server's output ($work/lifeboat.out):" >&2
+      tail -n 30 "$work/lifeboat.out" >&2
+    fi
+    fail "nfsbench failed on $target (${*})."
+  fi
+  cat "$work/last.jsonl" >>"$results"
+  python3 "$here/report.py" --progress <"$work/last.jsonl" >&2
 }
 
 IFS=, read -r -a wdepths <<<"$write_depths"

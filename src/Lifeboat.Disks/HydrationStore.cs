@@ -15,7 +15,7 @@ internal sealed class HydrationStore : IDisposable
     private readonly int _shift;
     private readonly long _maxClusters;
     private readonly long _reserveBytes;
-    private readonly string _folder;
+    private readonly DriveInfo _fileSystem;
     private readonly Lock _gate = new();
     private long _epoch;
     private int _stopped;
@@ -23,7 +23,7 @@ internal sealed class HydrationStore : IDisposable
     public HydrationStore(string path, int clusterShift, long capacityClusters, long maxBytes, long reserveBytes)
     {
         Path = path;
-        _folder = System.IO.Path.GetDirectoryName(path)!;
+        _fileSystem = new DriveInfo(System.IO.Path.GetDirectoryName(path)!);
         _file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
         _shift = clusterShift;
         _hydrated = new ClusterBitmap(capacityClusters);
@@ -73,7 +73,7 @@ internal sealed class HydrationStore : IDisposable
             clusters = clusters[..(int)(room << _shift)];
         try
         {
-            if (new DriveInfo(_folder).AvailableFreeSpace - clusters.Length < _reserveBytes)
+            if (_fileSystem.AvailableFreeSpace - clusters.Length < _reserveBytes)
             {
                 Volatile.Write(ref _stopped, 1);
                 return false;

@@ -36,6 +36,12 @@ public sealed partial class PublishedDisk
             return;
         }
 
+        StartReadAhead(from, to);
+    }
+
+    // Separate from ConsiderReadAhead so that the lambda's closure is only allocated when a read-ahead starts.
+    private void StartReadAhead(long from, long to)
+    {
         Interlocked.Increment(ref _counters.ReadAheads);
         Volatile.Write(ref _readAhead, Task.Run(() => ReadAheadAsync(from, to)));
     }

@@ -17,9 +17,10 @@ public sealed class PublishedDiskOptions
 
     /// <summary>
     /// Copy each cluster of the base into a local sparse file the first time it is read, and serve later reads of it
-    /// from there. Pays off when base reads are expensive (decompression, a remote data mover).
+    /// from there. On by default: a restore point's reads cost a decompression each (4-24k random 4 KiB reads/s once
+    /// the repository's block cache is outgrown), a hydrated cluster costs a page-cache read (140-540k/s).
     /// </summary>
-    public bool Hydration { get; init; }
+    public bool Hydration { get; init; } = true;
 
     /// <summary>Upper bound of the local copies kept by hydration; when reached, reads go to the base again.</summary>
     public long MaxHydrationBytes { get; init; } = 4L * 1024 * 1024 * 1024;
@@ -29,7 +30,8 @@ public sealed class PublishedDiskOptions
 
     /// <summary>
     /// With hydration on, a read that continues the previous one starts copying this many bytes ahead of it in the
-    /// background. 0 turns read-ahead off.
+    /// background. 0 turns read-ahead off. It doubles sequential reads from a base with 1 ms of latency per read;
+    /// from a local repository (decoding on the same two cores) it measured neither better nor worse.
     /// </summary>
     public int ReadAheadBytes { get; init; } = 4 * 1024 * 1024;
 

@@ -4,19 +4,21 @@ namespace Lifeboat.Disks.Tests;
 
 public sealed class ErrorTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task A_failing_base_read_names_the_disk_offset()
+    [Theory]
+    [InlineData(false, 290_000)]
+    [InlineData(true, 286_720)] // hydration reads whole clusters
+    public async Task A_failing_base_read_names_the_disk_offset(bool hydration, long failingOffset)
     {
         using var folder = new TestFolder();
         var image = BaseImage.Create(folder.Combine("base.raw"), 1024 * 1024, 40);
         await using var disk = PublishedDisk.Open(new InstrumentedBaseDisk(image.Open(), 300_000, 310_000), folder.Combine("cache"),
-            new PublishedDiskOptions { ClusterSize = 4096, DiskName = "vm1/disk0" });
+            new PublishedDiskOptions { ClusterSize = 4096, DiskName = "vm1/disk0", Hydration = hydration });
 
         var buffer = new byte[65536];
         Assert.Equal(buffer.Length, await disk.ReadAsync(0, buffer));
         var ex = await Assert.ThrowsAsync<IOException>(async () => await disk.ReadAsync(290_000, buffer));
         Assert.Contains("vm1/disk0", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("disk offset 290000", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"disk offset {failingOffset}", ex.Message, StringComparison.Ordinal);
         Assert.Contains("corrupt", ex.Message, StringComparison.Ordinal);
 
         // A partial write there needs the base too, and fails the same way without caching anything.

@@ -8,7 +8,7 @@ public sealed class ReadRunTests
         using var folder = new TestFolder();
         var image = BaseImage.Create(folder.Combine("base.raw"), 4 * 1024 * 1024, 80);
         var probe = new InstrumentedBaseDisk(image.Open());
-        await using var disk = PublishedDisk.Open(probe, folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = 4096 });
+        await using var disk = PublishedDisk.Open(probe, folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = 4096, Hydration = false });
 
         var buffer = new byte[1024 * 1024];
         await disk.ReadAsync(1024 * 1024, buffer);

@@ -94,18 +94,21 @@ public sealed class NfsServer : IAsyncDisposable
     public string Url(DatastorePublication publication, string fileName, bool withPorts = false)
     {
         ArgumentNullException.ThrowIfNull(publication);
-        return Url(publication.Name, fileName, withPorts);
+        return Url(publication.Name, fileName, withPorts || PortmapMode == PortmapMode.Off);
     }
 
-    /// <summary>The URL a file will have once <paramref name="publicationName"/> is published (for generated files that name it).</summary>
-    public string Url(string publicationName, string fileName, bool withPorts = false)
+    /// <summary>
+    /// The URL a file will have once <paramref name="publicationName"/> is published (for generated files that name
+    /// it). Without ports it needs no listening socket, so publications can be restored before the server starts.
+    /// </summary>
+    public string Url(string publicationName, string fileName, bool withPorts)
     {
         ArgumentException.ThrowIfNullOrEmpty(publicationName);
         ArgumentException.ThrowIfNullOrEmpty(fileName);
-        var host = _options.AdvertisedHost ?? DefaultHost(LocalEndPoint.Address);
+        var host = _options.AdvertisedHost ?? DefaultHost(_options.EndPoint.Address);
         var export = Datastore.ExportPath.TrimEnd('/');
         var url = $"nfs://{host}{export}/{Uri.EscapeDataString(publicationName)}/{Uri.EscapeDataString(fileName)}";
-        return withPorts || PortmapMode == PortmapMode.Off ? $"{url}?nfsport={Port}&mountport={Port}" : url;
+        return withPorts ? $"{url}?nfsport={Port}&mountport={Port}" : url;
     }
 
     /// <summary>The URL of each disk's <c>diskN.raw</c>.</summary>

@@ -82,6 +82,8 @@ internal sealed class BackupOperation
         string id = NewRestorePointId(time);
         var earlier = _catalog.List(request.Vm);
         string? parentId = earlier.Count > 0 ? earlier[^1].Id : null;
+        // A VM's hardware rarely changes between backups: without --vm-config, keep what its last backup recorded.
+        vmConfig ??= parentId is null ? null : _catalog.TryLoad(parentId, withBlockMaps: false, out _)?.Header.VmConfig;
         var counters = new BackupCounters { TotalBytes = disks.Sum(d => d.Length) };
         RepositoryLog.BackupStarted(_logger, request.Vm, id, disks.Count, counters.TotalBytes);
         var pipeline = new BackupPipeline(_layout, _settings, chunkIndex, disks, request.DiskPaths, counters);
@@ -92,8 +94,7 @@ internal sealed class BackupOperation
         {
             await pipeline.RunAsync(cancellationToken).ConfigureAwait(false);
             var manifest = BuildManifest(id, request, time, parentId, vmConfig, disks, pipeline);
-            Commit(manifest, pipeline.StagedPacks);
-            committed = true;
+            Commit(manifest, pipeline.StagedPacks, ref committed);
         }
         catch (Exception ex) when (Translate(ex) is { } translated)
         {
@@ -142,7 +143,11 @@ internal sealed class BackupOperation
         return new RestorePointManifest(header, pipeline.BlockMaps);
     }
 
-    private void Commit(RestorePointManifest manifest, List<StagedPack> staged)
+    /// <summary>
+    /// Publishes the restore point. <paramref name="published"/> turns true the moment the manifest is visible:
+    /// from then on nothing of this backup may be cleaned up, even if the final fsync fails.
+    /// </summary>
+    private void Commit(RestorePointManifest manifest, List<StagedPack> staged, ref bool published)
     {
         string id = manifest.Header.Id;
         DurableFile.WriteNew(_layout.StagedRestorePointPath(id), ManifestFile.Encode(manifest, _settings.Keys.Cipher));
@@ -160,9 +165,11 @@ internal sealed class BackupOperation
                 DurableFile.SyncDirectory(_layout.IndexDirectory);
             }
 
-            DurableFile.Commit(_layout.StagedRestorePointPath(id), _layout.RestorePointPath(id));
+            File.Move(_layout.StagedRestorePointPath(id), _layout.RestorePointPath(id));
+            published = true;
+            DurableFile.SyncDirectory(_layout.RestorePointsDirectory);
         }
-        catch
+        catch when (!published)
         {
             // The index must go before its pack, or a reader could find an index pointing at nothing.
             foreach (string packId in moved)

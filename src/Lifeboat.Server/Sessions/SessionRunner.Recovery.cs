@@ -153,7 +153,7 @@ internal sealed partial class SessionRunner
             Save(s => s with { RuntimeDirectory = folder });
             var boot = description.Kernel is null ? "boots from disk0" : $"direct kernel boot of {description.Kernel}";
             return Task.FromResult<string?>(
-                $"{description.Name}: {description.Cpus} CPU(s), {description.MemoryMiB} MiB, {description.Disks.Count} {description.Disks.FirstOrDefault()?.Bus.ToString().ToLowerInvariant()} disk(s), NIC {description.Nic}, {boot}; runtime folder {folder}");
+                $"{description.Name}: {description.Cpus} CPU(s), {description.MemoryMiB} MiB, {description.Disks.Count} {(description.Disks.Count > 0 ? description.Disks[0].Bus.ToString().ToLowerInvariant() : "")} disk(s), NIC {description.Nic}, {boot}; runtime folder {folder}");
         }, cancellationToken).ConfigureAwait(false);
 
         await StepAsync(phase, PowerOnStep, async ct =>
@@ -182,8 +182,21 @@ internal sealed partial class SessionRunner
             string answer;
             if (condition.Kind == ReadyConditionKind.Console)
             {
-                var line = await vm.WaitForConsoleAsync(condition.ConsoleText!, timeout, ct).ConfigureAwait(false);
-                answer = $"the console printed \"{line.Trim()}\"";
+                try
+                {
+                    var line = await vm.WaitForConsoleAsync(condition.ConsoleText!, timeout, ct).ConfigureAwait(false);
+                    answer = $"the console printed \"{line.Trim()}\"";
+                }
+                catch (TimeoutException e)
+                {
+                    throw new SessionStepException(
+                        $"The guest did not print \"{condition.ConsoleText}\" within {timeout.TotalSeconds:0.#} s; read its console with `lifeboat session console {Session.Id}`, then recover with a longer --ready-timeout or another --ready-when.", e);
+                }
+                catch (QemuException e)
+                {
+                    throw new SessionStepException(
+                        $"The VM stopped before the guest printed \"{condition.ConsoleText}\"; read its console with `lifeboat session console {Session.Id}`.", e);
+                }
             }
             else
             {

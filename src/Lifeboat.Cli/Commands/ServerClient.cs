@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>
+/// The CLI's side of the server's REST API. The address comes from LIFEBOAT_SERVER (default 127.0.0.1:8707); every
+/// failure becomes one sentence: no server there and how to start one, or the server's own error message.
+/// </summary>
+internal sealed class ServerClient : IDisposable
+{
+    public const string AddressVariable = "LIFEBOAT_SERVER";
+    public const string DefaultAddress = "http://127.0.0.1:8707";
+    private const string ConsoleOffsetHeader = "Lifeboat-Console-Offset";
+
+    private readonly HttpClient _http;
+
+    public ServerClient(string? address = null)
+    {
+        BaseAddress = ParseAddress(address ?? Environment.GetEnvironmentVariable(AddressVariable) ?? DefaultAddress);
+        _http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public Task<ServerInfoDocument> GetServerAsync(CancellationToken ct) => GetAsync("api/server", ServerApiJsonContext.Default.ServerInfoDocument, ct);
+
+    public Task<List<SessionDocument>> ListSessionsAsync(CancellationToken ct) => GetAsync("api/sessions", ServerApiJsonContext.Default.ListSessionDocument, ct);
+
+    public Task<SessionDocument> GetSessionAsync(string id, CancellationToken ct) =>
+        GetAsync($"api/sessions/{Uri.EscapeDataString(id)}", ServerApiJsonContext.Default.SessionDocument, ct);
+
+    public Task<SessionDocument> RecoverAsync(ServerRecoveryRequest request, CancellationToken ct) =>
+        PostAsync("api/sessions", request, ServerApiJsonContext.Default.ServerRecoveryRequest, ServerApiJsonContext.Default.SessionDocument, ct);
+
+    public Task<SessionDocument> MigrateAsync(string id, ServerMigrationRequest request, CancellationToken ct) =>
+        PostAsync($"api/sessions/{Uri.EscapeDataString(id)}/migrate", request, ServerApiJsonContext.Default.ServerMigrationRequest,
+            ServerApiJsonContext.Default.SessionDocument, ct);
+
+    public Task<SessionDocument> StopAsync(string id, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"api/sessions/{Uri.EscapeDataString(id)}/stop", null, ServerApiJsonContext.Default.SessionDocument, ct);
+
+    public Task<ServerRepositoryDocument> AddRepositoryAsync(string path, CancellationToken ct) =>
+        PostAsync("api/repositories", new ServerAddRepositoryRequest(path), ServerApiJsonContext.Default.ServerAddRepositoryRequest,
+            ServerApiJsonContext.Default.ServerRepositoryDocument, ct);
+
+    /// <summary>The VM's serial console from byte <paramref name="offset"/>, and where the next read starts.</summary>
+    public async Task<(string Text, long NextOffset)> ReadConsoleAsync(string id, long offset, CancellationToken ct)
+    {
+        using var answer = await CallAsync(() => _http.GetAsync($"api/sessions/{Uri.EscapeDataString(id)}/console?offset={offset}", ct));
+        await EnsureSuccessAsync(answer, ct);
+        var text = await answer.Content.ReadAsStringAsync(ct);
+        var next = answer.Headers.TryGetValues(ConsoleOffsetHeader, out var values)
+            && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : offset;
+        return (text, next);
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private Task<T> GetAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken ct) => SendAsync(HttpMethod.Get, path, null, type, ct);
+
+    private Task<TResult> PostAsync<TBody, TResult>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<TResult> resultType, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, path, JsonContent.Create(body, bodyType), resultType, ct);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        using var answer = await CallAsync(() => _http.SendAsync(request, ct));
+        await EnsureSuccessAsync(answer, ct);
+        try
+        {
+            return await answer.Content.ReadFromJsonAsync(type, ct)
+                ?? throw new CliException($"The server at {BaseAddress} answered {path} with nothing; check that LIFEBOAT_SERVER points at a Lifeboat server.");
+        }
+        catch (JsonException)
+        {
+            throw new CliException($"The server at {BaseAddress} answered {path} with something that is not a Lifeboat document; check that LIFEBOAT_SERVER points at a Lifeboat server.");
+        }
+    }
+
+    private async Task<HttpResponseMessage> CallAsync(Func<Task<HttpResponseMessage>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException || e.HttpRequestError == HttpRequestError.ConnectionError)
+        {
+            throw new CliException(
+                $"No Lifeboat server answers at {BaseAddress}; start one with `lifeboat server` (or set {AddressVariable} to the address of a running one).");
+        }
+        catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
+        {
+            throw new CliException($"The Lifeboat server at {BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s; check it with `lifeboat sessions` or restart it.");
+        }
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage answer, CancellationToken ct)
+    {
+        if (answer.IsSuccessStatusCode)
+            return;
+        string? message = null;
+        try
+        {
+            message = (await answer.Content.ReadFromJsonAsync(ServerApiJsonContext.Default.ServerApiError, ct))?.Message;
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            // Not one of the server's error documents; the status code says enough.
+        }
+
+        throw new CliException(message ?? $"The server at {BaseAddress} answered {(int)answer.StatusCode} {answer.StatusCode}; check that LIFEBOAT_SERVER points at a Lifeboat server.");
+    }
+
+    private static Uri ParseAddress(string text)
+    {
+        var value = text.Contains("://", StringComparison.Ordinal) ? text : "http://" + text;
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new CliException($"{AddressVariable}='{text}' is not a server address such as 127.0.0.1:8707 or http://host:8707.");
+        return uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri + "/");
+    }
+}

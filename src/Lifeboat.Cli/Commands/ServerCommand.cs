@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Diagnostics;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>
+/// `lifeboat server`: runs the Lifeboat server (REST API, mount server, sessions) in the foreground. The server is
+/// its own program (lifeboat-server.dll, built next to the CLI or in ../server): the CLI itself never loads ASP.NET.
+/// </summary>
+internal static class ServerCommand
+{
+    public const string ServerDllVariable = "LIFEBOAT_SERVER_DLL";
+    private const string ServerDll = "lifeboat-server.dll";
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(30);
+
+    public static Command Create()
+    {
+        var data = new Option<string?>("--data") { Description = "Where the server keeps its database, repository, caches and VM runtime files (default ~/.lifeboat)." };
+        var listen = new Option<string?>("--listen") { Description = "Address and port of the REST API (default 127.0.0.1:8707)." };
+        var nfsPort = new Option<int?>("--nfs-port") { Description = "The mount server's MOUNT/NFS port (default: 2049 if free, then kept)." };
+        var portmapPort = new Option<int?>("--portmap-port") { Description = "Where QEMU asks portmap for the mount server (default 111)." };
+        var cacheReserve = new Option<string?>("--cache-reserve") { Description = "Free space a cache folder keeps for a new session (default 1G)." };
+        var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default qemu-system-x86_64)." };
+        var command = new Command("server", "Run the Lifeboat server: REST API, mount server, instant recovery sessions (Ctrl+C stops it; VMs keep running).")
+        {
+            data, listen, nfsPort, portmapPort, cacheReserve, qemu,
+        };
+        CommandRunner.SetAction(command, async (parse, console, ct) =>
+        {
+            var arguments = new List<string> { FindServer() };
+            void Add(string name, string? value)
+            {
+                if (value is not null)
+                    arguments.AddRange([name, value]);
+            }
+
+            Add("--data", parse.GetValue(data) is { } folder ? Path.GetFullPath(folder) : null);
+            Add("--listen", parse.GetValue(listen));
+            Add("--nfs-port", parse.GetValue(nfsPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Add("--portmap-port", parse.GetValue(portmapPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Add("--cache-reserve", parse.GetValue(cacheReserve));
+            Add("--qemu", parse.GetValue(qemu));
+
+            var start = new ProcessStartInfo(DotnetHost()) { UseShellExecute = false };
+            foreach (var argument in arguments)
+                start.ArgumentList.Add(argument);
+            using var server = Process.Start(start) ?? throw new CliException("The Lifeboat server did not start; run `dotnet --info` to check the .NET runtime.");
+            try
+            {
+                await server.WaitForExitAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Ctrl+C reached the server too (same process group); give it time to stop its mount server cleanly.
+                using var grace = new CancellationTokenSource(ShutdownGrace);
+                try
+                {
+                    await server.WaitForExitAsync(grace.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    server.Kill();
+                }
+
+                return ExitCodes.Cancelled;
+            }
+
+            return server.ExitCode;
+        });
+        return command;
+    }
+
+    private static string FindServer()
+    {
+        var candidates = new[]
+        {
+            Environment.GetEnvironmentVariable(ServerDllVariable),
+            Path.Combine(AppContext.BaseDirectory, ServerDll),
+            Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "server", ServerDll)),
+        };
+        return candidates.FirstOrDefault(c => !string.IsNullOrEmpty(c) && File.Exists(c))
+            ?? throw new CliException(
+                $"The Lifeboat server ({ServerDll}) is not next to the CLI ({AppContext.BaseDirectory}); build it with `dotnet publish src/Lifeboat.Server -o .build/server`, or set {ServerDllVariable} to its path.");
+    }
+
+    private static string DotnetHost()
+    {
+        var host = Environment.ProcessPath;
+        return host is not null && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
+    }
+}

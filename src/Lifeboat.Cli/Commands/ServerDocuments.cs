@@ -1,0 +1,75 @@
+namespace Lifeboat.Cli.Commands;
+
+// The server's REST documents as the CLI reads and sends them (the CLI does not load the server's assembly).
+// Enums travel as strings: "Ready", "MigratingToProduction", "Ok"...
+
+internal sealed record ServerApiError(string Message);
+
+internal sealed record ServerInfoDocument(
+    string Version, string DataDirectory, string DefaultRepository, string NfsEndPoint, string Export, string Portmap, int Publications, int ProcessId);
+
+internal sealed record ServerRepositoryDocument(string Path, bool IsDefault, DateTimeOffset AddedAt);
+
+internal sealed record ServerAddRepositoryRequest(string Path);
+
+internal sealed record ServerMigrationRequest(string TargetDirectory, string Method, string Format);
+
+internal sealed record ServerRecoveryRequest(
+    string Vm,
+    string? RestorePoint,
+    string? RedirectWritesTo,
+    ServerMigrationRequest? MigrateTo,
+    string? ReadyWhen,
+    double? ReadyTimeoutSeconds,
+    bool PowerOn,
+    IReadOnlyDictionary<string, string>? FirmwareConfig);
+
+internal sealed record SessionStepDocument(
+    int Seq, string Phase, string Name, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string Result, string? Message, double? DurationSeconds);
+
+internal sealed record SessionPhaseDocument(string Phase, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, double? DurationSeconds, string Result);
+
+internal sealed record SessionProgressDocument(string Activity, long DoneBytes, long TotalBytes);
+
+internal sealed record SessionDocument(
+    string Id,
+    string Vm,
+    string? RestorePointId,
+    string? Repository,
+    string Host,
+    string State,
+    string Phase,
+    string ReadyWhen,
+    bool VmRunning,
+    string? Publication,
+    IReadOnlyList<string> DiskUrls,
+    string? CacheFolder,
+    string? RuntimeDirectory,
+    ServerMigrationRequest? Migration,
+    IReadOnlyList<string> ProductionDisks,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ReadyAt,
+    DateTimeOffset? EndedAt,
+    double? RecoverySeconds,
+    string? Error,
+    string? MigrationError,
+    double? MigrationPauseSeconds,
+    SessionProgressDocument? Progress,
+    IReadOnlyList<SessionPhaseDocument> Phases,
+    IReadOnlyList<SessionStepDocument> Steps)
+{
+    public bool IsFinal => State is "Finalized" or "Stopped" or "Failed";
+}
+
+/// <summary>What `instant-recover --json` and `migrate --json` print: the session, its state and each phase's seconds.</summary>
+internal sealed record SessionOutcomeJson(
+    string SessionId,
+    string State,
+    string Vm,
+    string? RestorePointId,
+    double? RecoverySeconds,
+    double? ServerRecoverySeconds,
+    IReadOnlyDictionary<string, double?> Phases,
+    IReadOnlyList<string> ProductionDisks,
+    double? MigrationPauseSeconds,
+    string? Error);

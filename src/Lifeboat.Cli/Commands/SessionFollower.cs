@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using Lifeboat.Cli.Output;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>
+/// Follows a session on the server: prints each step as it ends, under its phase, with its duration; on a terminal
+/// the running step (and a migration's progress) shows on a live status line.
+/// </summary>
+internal sealed class SessionFollower(ServerClient client, CliConsole console)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    private int _printedSeq;
+    private string? _printedPhase;
+
+    /// <summary>Steps already on screen are not printed again (when a later command follows the same session).</summary>
+    public void SkipStepsOf(SessionDocument session)
+    {
+        _printedSeq = session.Steps.Count == 0 ? 0 : session.Steps.Max(s => s.Seq);
+        _printedPhase = session.Steps.Count == 0 ? null : session.Steps[^1].Phase;
+    }
+
+    /// <summary>Polls until <paramref name="done"/> holds, printing steps on the way; returns the last document.</summary>
+    public async Task<SessionDocument> FollowAsync(string id, Func<SessionDocument, bool> done, CancellationToken ct)
+    {
+        if (!console.ShowsProgress)
+            return await PollAsync(id, done, null, ct);
+        SessionDocument? last = null;
+        await AnsiConsole.Status().Spinner(Spinner.Known.Dots).StartAsync("Waiting for the server…", async context =>
+        {
+            last = await PollAsync(id, done, text => context.Status(Markup.Escape(text)), ct);
+        });
+        return last!;
+    }
+
+    public static string PhaseTitle(string phase) => phase switch
+    {
+        "NfsMapping" => "NFS mapping",
+        "RegisteringAndStarting" => "Registering and starting",
+        "MigratingToProduction" => "Migrating to production",
+        _ => phase,
+    };
+
+    public static string Seconds(double? seconds) =>
+        seconds is { } value ? value.ToString("0.00", CultureInfo.InvariantCulture) + " s" : "…";
+
+    private async Task<SessionDocument> PollAsync(string id, Func<SessionDocument, bool> done, Action<string>? status, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var session = await client.GetSessionAsync(id, ct);
+            PrintEndedSteps(session);
+            if (done(session))
+                return session;
+            status?.Invoke(Describe(session, clock.Elapsed));
+            await Task.Delay(PollInterval, ct);
+        }
+    }
+
+    private void PrintEndedSteps(SessionDocument session)
+    {
+        foreach (var step in session.Steps.Where(s => s.Seq > _printedSeq).OrderBy(s => s.Seq))
+        {
+            if (step.Result == "Running")
+                break;
+            if (step.Phase != _printedPhase)
+            {
+                console.Line($"[bold]{Markup.Escape(PhaseTitle(step.Phase))}[/]");
+                _printedPhase = step.Phase;
+            }
+
+            var mark = step.Result switch
+            {
+                "Ok" => "[green]✓[/]",
+                "Failed" => "[red]✗[/]",
+                "Interrupted" => "[yellow]![/]",
+                _ => "[grey]–[/]",
+            };
+            var message = step.Message is null ? "" : $" [grey]{Markup.Escape(step.Message)}[/]";
+            console.Line($"  {mark} {Markup.Escape(step.Name),-40} {Seconds(step.DurationSeconds),9}{message}");
+            _printedSeq = step.Seq;
+        }
+    }
+
+    private static string Describe(SessionDocument session, TimeSpan elapsed)
+    {
+        var running = session.Steps.LastOrDefault(s => s.Result == "Running");
+        var text = running is null
+            ? $"{session.State.ToLowerInvariant()}…"
+            : $"{PhaseTitle(running.Phase)} › {running.Name} ({(DateTimeOffset.UtcNow - running.StartedAt).TotalSeconds:0.0} s)";
+        if (session.Progress is { TotalBytes: > 0 } progress)
+            text += $" {progress.Activity} {100.0 * progress.DoneBytes / progress.TotalBytes:0}% of {Sizes.Format(progress.TotalBytes)}";
+        return $"{text}  [{elapsed.TotalSeconds:0.0} s]";
+    }
+}

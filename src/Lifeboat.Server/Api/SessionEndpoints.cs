@@ -1,0 +1,110 @@
+using System.Text;
+using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Server.Data;
+using Lifeboat.Server.Hosting;
+using Lifeboat.Server.Sessions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Lifeboat.Server.Api;
+
+/// <summary>/api/sessions: instant recovery sessions, their steps, log and console; migrate and stop.</summary>
+public static class SessionEndpoints
+{
+    /// <summary>The response header that tells where the next console read starts.</summary>
+    public const string ConsoleOffsetHeader = "Lifeboat-Console-Offset";
+
+    private const int MaxConsoleBytes = 1024 * 1024;
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/sessions").WithTags("Sessions");
+        group.MapGet("/", List).WithSummary("Every session, newest first.");
+        group.MapPost("/", Create).WithSummary("Starts an instant recovery session; it runs in the background.");
+        group.MapGet("/{id}", Get).WithSummary("A session with its phases and steps.");
+        group.MapGet("/{id}/log", Log).WithSummary("What happened beside the steps.");
+        group.MapGet("/{id}/console", Console).WithSummary("The VM's serial console from a byte offset.");
+        group.MapPost("/{id}/migrate", Migrate).WithSummary("Moves the VM to production storage while it runs, then finalizes the session.");
+        group.MapPost("/{id}/stop", Stop).WithSummary("Powers the VM off, undefines and unpublishes it, deletes the cache.");
+    }
+
+    private static Ok<List<SessionView>> List(SessionManager sessions, SessionStore store) =>
+        TypedResults.Ok(sessions.List().Select(s => SessionView.From(s, store.GetSteps(s.Session.Id))).ToList());
+
+    private static Results<Created<SessionView>, BadRequest<ApiError>> Create(RecoveryRequest request, SessionManager sessions, SessionStore store)
+    {
+        try
+        {
+            var session = sessions.Start(request);
+            var view = SessionView.From(sessions.Get(session.Id)!, store.GetSteps(session.Id));
+            return TypedResults.Created($"/api/sessions/{session.Id}", view);
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.BadRequest(new ApiError(e.Message));
+        }
+    }
+
+    private static Results<Ok<SessionView>, NotFound<ApiError>> Get(string id, SessionManager sessions, SessionStore store) =>
+        sessions.Get(id) is { } snapshot
+            ? TypedResults.Ok(SessionView.From(snapshot, store.GetSteps(id)))
+            : TypedResults.NotFound(NoSession(id));
+
+    private static Results<Ok<List<SessionLogLine>>, NotFound<ApiError>> Log(string id, SessionStore store) =>
+        store.Get(id) is null ? TypedResults.NotFound(NoSession(id)) : TypedResults.Ok(store.GetLog(id).ToList());
+
+    private static Results<ContentHttpResult, NotFound<ApiError>> Console(string id, long? offset, SessionStore store, DataFolder data, HttpResponse response)
+    {
+        var session = store.Get(id);
+        if (session is null)
+            return TypedResults.NotFound(NoSession(id));
+        var live = session.RuntimeDirectory is { } folder ? new QemuVmPaths(folder).SerialLog : null;
+        var path = live is not null && File.Exists(live) ? live : data.KeptConsole(id);
+        var (bytes, next) = VmRuntimeFolder.ReadFrom(path, offset ?? 0, MaxConsoleBytes);
+        response.Headers[ConsoleOffsetHeader] = next.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Text(Encoding.UTF8.GetString(bytes), "text/plain; charset=utf-8");
+    }
+
+    private static Results<Accepted<SessionView>, NotFound<ApiError>, Conflict<ApiError>, BadRequest<ApiError>> Migrate(
+        string id, MigrationRequest request, SessionManager sessions, SessionStore store)
+    {
+        try
+        {
+            sessions.Migrate(id, request);
+            return TypedResults.Accepted($"/api/sessions/{id}", SessionView.From(sessions.Get(id)!, store.GetSteps(id)));
+        }
+        catch (KeyNotFoundException e)
+        {
+            return TypedResults.NotFound(new ApiError(e.Message));
+        }
+        catch (InvalidOperationException e)
+        {
+            return TypedResults.Conflict(new ApiError(e.Message));
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.BadRequest(new ApiError(e.Message));
+        }
+    }
+
+    private static Results<Accepted<SessionView>, NotFound<ApiError>, Conflict<ApiError>> Stop(string id, SessionManager sessions, SessionStore store)
+    {
+        try
+        {
+            sessions.Stop(id);
+            return TypedResults.Accepted($"/api/sessions/{id}", SessionView.From(sessions.Get(id)!, store.GetSteps(id)));
+        }
+        catch (KeyNotFoundException e)
+        {
+            return TypedResults.NotFound(new ApiError(e.Message));
+        }
+        catch (InvalidOperationException e)
+        {
+            return TypedResults.Conflict(new ApiError(e.Message));
+        }
+    }
+
+    private static ApiError NoSession(string id) => new($"There is no session {id}; list them with `lifeboat sessions`.");
+}

@@ -1,0 +1,45 @@
+using Lifeboat.Repository;
+using Lifeboat.Server.Data;
+using Lifeboat.Server.Inventory;
+using Lifeboat.Server.Sessions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Server.Hosting;
+
+/// <summary>Brings the server up in order (default repository, local host, mount server, sessions) and down again.</summary>
+internal sealed class LifeboatService(
+    DataFolder data,
+    RepositoryStore repositories,
+    HostStore hosts,
+    LocalQemuHost host,
+    MountServer mountServer,
+    SessionManager sessions,
+    ILogger<LifeboatService> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(data.Repository) || !Directory.EnumerateFileSystemEntries(data.Repository).Any())
+        {
+            using (BackupRepository.Init(data.Repository, new RepositoryOptions(), password: null))
+            {
+            }
+
+            ServerLog.RepositoryCreated(logger, data.Repository);
+        }
+
+        repositories.Add(data.Repository, isDefault: true);
+        hosts.EnsureRegistered(LocalQemuHost.Id, LocalQemuHost.Kind, host.Name);
+        await mountServer.StartAsync(cancellationToken).ConfigureAwait(false);
+        var nfs = mountServer.Host.Nfs;
+        ServerLog.Started(logger, data.Root, data.Repository, nfs.LocalEndPoint.ToString(), nfs.PortmapMode.ToString());
+        sessions.ResumeAll();
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        ServerLog.Stopping(logger);
+        await sessions.DisposeAsync().ConfigureAwait(false);
+        await mountServer.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,78 @@
+using Lifeboat.Server.Api;
+using Lifeboat.Server.Data;
+using Lifeboat.Server.Inventory;
+using Lifeboat.Server.Sessions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Server.Hosting;
+
+/// <summary>The server process: Kestrel with the REST API and its OpenAPI document, the mount server, the sessions.</summary>
+public static class ServerApp
+{
+    public const string LockFileName = "server.lock";
+
+    /// <summary>Builds the server; the returned lock keeps other servers off the data folder until it is disposed.</summary>
+    /// <exception cref="IOException">Another server uses the data folder.</exception>
+    public static (WebApplication App, IDisposable DataLock) Build(ServerOptions options)
+    {
+        var data = new DataFolder(options.DataDirectory);
+        Directory.CreateDirectory(data.Root);
+        var dataLock = LockDataFolder(data);
+        try
+        {
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root });
+            builder.Logging.ClearProviders().AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss.fff ";
+            });
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen));
+            builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
+            builder.Services.AddOpenApi();
+
+            var database = ServerDatabase.Open(data.Database);
+            builder.Services.AddSingleton(options);
+            builder.Services.AddSingleton(data);
+            builder.Services.AddSingleton(database);
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton<SessionStore>();
+            builder.Services.AddSingleton<RepositoryStore>();
+            builder.Services.AddSingleton<HostStore>();
+            builder.Services.AddSingleton<RepositoryRegistry>();
+            builder.Services.AddSingleton(services => new LocalQemuHost(options.QemuBinary, services.GetRequiredService<ILogger<LocalQemuHost>>()));
+            builder.Services.AddSingleton<MountServer>();
+            builder.Services.AddSingleton<SessionServices>();
+            builder.Services.AddSingleton<SessionManager>();
+            builder.Services.AddHostedService<LifeboatService>();
+
+            var app = builder.Build();
+            app.MapOpenApi();
+            InventoryEndpoints.Map(app);
+            SessionEndpoints.Map(app);
+            return (app, dataLock);
+        }
+        catch
+        {
+            dataLock.Dispose();
+            throw;
+        }
+    }
+
+    private static FileStream LockDataFolder(DataFolder data)
+    {
+        var path = Path.Combine(data.Root, LockFileName);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"Another Lifeboat server uses {data.Root}; stop it first, or start this one with another --data folder.", e);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+using Lifeboat.Server.Api;
+using Lifeboat.Server.Inventory;
+using Lifeboat.Server.Sessions;
+
+namespace Lifeboat.Server;
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(SessionRecord))]
+[JsonSerializable(typeof(SessionView))]
+[JsonSerializable(typeof(List<SessionView>))]
+[JsonSerializable(typeof(List<SessionLogLine>))]
+[JsonSerializable(typeof(RecoveryRequest))]
+[JsonSerializable(typeof(MigrationRequest))]
+[JsonSerializable(typeof(RepositoryView))]
+[JsonSerializable(typeof(List<RepositoryView>))]
+[JsonSerializable(typeof(AddRepositoryRequest))]
+[JsonSerializable(typeof(List<RestorePointView>))]
+[JsonSerializable(typeof(List<HostInfo>))]
+[JsonSerializable(typeof(ServerInfoView))]
+[JsonSerializable(typeof(ApiError))]
+public sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Lifeboat.Cli.Tests;
+
+/// <summary>`lifeboat mount-server` with libnfs's utilities as the clients, and publish/unpublish through its control program.</summary>
+public sealed class MountServerTests
+{
+    [Fact]
+    public async Task Publishes_restore_points_that_libnfs_reads_bit_exact_and_keeps_them_across_restarts()
+    {
+        using var t = new TempFolder();
+        var repo = t["repo"];
+        TestDisks.Create(t["disk0.raw"], 8 << 20, seed: 61);
+        File.WriteAllText(t["vm.json"], """{"cpus":2,"memoryMiB":256,"diskBus":"virtio","nicModel":"virtio-net","firmware":"bios"}""");
+        LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
+        var first = BackupRestoreStoryTests.RestorePointId(
+            LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t["disk0.raw"], "--vm-config", t["vm.json"], "--json").ShouldSucceed());
+        var firstHash = TestDisks.Sha256(t["disk0.raw"]);
+        TestDisks.Change(t["disk0.raw"], seed: 62, pieces: 50);
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t["disk0.raw"]).ShouldSucceed();
+
+        var port = FreePort();
+        var control = $"127.0.0.1:{port}";
+        var server = StartMountServer(repo, t["cache"], port, "--publish", "web");
+        try
+        {
+            var urls = $"?nfsport={port}&mountport={port}";
+            Assert.Contains("disk0.raw", Tool("nfs-ls", $"nfs://127.0.0.1/lifeboat/web{urls}"), StringComparison.Ordinal);
+            using (var json = JsonDocument.Parse(Tool("nfs-cat", $"nfs://127.0.0.1/lifeboat/web/lifeboat.json{urls}")))
+                Assert.Equal(2, json.RootElement.GetProperty("cpus").GetInt32());
+            Tool("nfs-cp", $"nfs://127.0.0.1/lifeboat/web/disk0.raw{urls}", t["copy-latest.raw"]);
+            Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), TestDisks.Sha256(t["copy-latest.raw"]));
+
+            using (var published = JsonDocument.Parse(LifeboatProcess.Run("publish", $"web@{first}", "--mount-server", control, "--json").ShouldSucceed().Stdout))
+                Assert.Equal("web-2", published.RootElement[0].GetProperty("name").GetString());
+            Tool("nfs-cp", $"nfs://127.0.0.1/lifeboat/web-2/disk0-flat.vmdk{urls}", t["copy-first.raw"]);
+            Assert.Equal(firstHash, TestDisks.Sha256(t["copy-first.raw"]));
+            Assert.Contains("web-2.vmx", Tool("nfs-ls", $"nfs://127.0.0.1/lifeboat/web-2{urls}"), StringComparison.Ordinal);
+
+            // A restart publishes the same folders again.
+            await StopAsync(server);
+            server = StartMountServer(repo, t["cache"], port);
+            using (var list = JsonDocument.Parse(LifeboatProcess.Run("publications", "--mount-server", control, "--json").ShouldSucceed().Stdout))
+                Assert.Equal(["web", "web-2"], list.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()));
+
+            var cacheFolders = Directory.GetDirectories(t["cache"]).Length;
+            LifeboatProcess.Run("unpublish", "web-2", "--mount-server", control).ShouldSucceed();
+            Assert.Equal(cacheFolders - 1, Directory.GetDirectories(t["cache"]).Length);
+            Assert.DoesNotContain("web-2", Tool("nfs-ls", $"nfs://127.0.0.1/lifeboat{urls}"), StringComparison.Ordinal);
+            var missing = LifeboatProcess.Run("unpublish", "web-2", "--mount-server", control);
+            Assert.Equal(1, missing.ExitCode);
+            Assert.Contains("No publication is named 'web-2'", missing.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await StopAsync(server);
+        }
+        LifeboatProcess.Run("verify", "--repo", repo).ShouldSucceed();
+    }
+
+    [Fact]
+    public void Control_requests_without_a_mount_server_say_how_to_start_one()
+    {
+        var result = LifeboatProcess.Run("publications", "--mount-server", $"127.0.0.1:{FreePort()}");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("lifeboat mount-server", result.Stderr, StringComparison.Ordinal);
+    }
+
+    private static Process StartMountServer(string repo, string cache, int port, params string[] extra)
+    {
+        var process = Process.Start(LifeboatProcess.StartInfo(null,
+            ["mount-server", "--repo", repo, "--cache", cache, "--nfs-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--portmap-port", "0", "--listen", "127.0.0.1", .. extra]))!;
+        process.StandardInput.Close();
+        var ready = new TaskCompletionSource();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("Mount server on port", StringComparison.Ordinal) == true)
+                ready.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!ready.Task.Wait(TimeSpan.FromSeconds(60)))
+            throw new TimeoutException("the mount server did not report that it listens within 60 s");
+        return process;
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+        process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Tool(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in arguments)
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} failed: {stderr}");
+        return stdout.Result;
+    }
+}

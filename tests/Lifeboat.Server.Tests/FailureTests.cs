@@ -1,0 +1,105 @@
+using System.Net;
+using Lifeboat.Server.Api;
+using Lifeboat.Server.Sessions;
+using Lifeboat.Server.Tests.Support;
+
+namespace Lifeboat.Server.Tests;
+
+/// <summary>Sessions that cannot succeed fail at the right step, with a message that says what to do, and leave nothing behind.</summary>
+[Collection(GuestCollection.Name)]
+public sealed class FailureTests(GuestImage guest)
+{
+    private static readonly TimeSpan FailTimeout = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task Unknown_VMs_restore_points_and_damaged_restore_points_fail_in_initialization()
+    {
+        using var folder = new TestFolder();
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+        await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
+
+        var unknownVm = await FailAsync(server, new RecoveryRequest { Vm = "no-such-vm" }, SessionPhase.Initialization, "Find the restore point");
+        Assert.Contains("no-such-vm", unknownVm.Error, StringComparison.Ordinal);
+        Assert.Contains("guest", unknownVm.Error, StringComparison.Ordinal);
+
+        var unknownPoint = await FailAsync(server, new RecoveryRequest { Vm = "guest", RestorePoint = "ffffffffffff" }, SessionPhase.Initialization, "Find the restore point");
+        Assert.Contains("latest", unknownPoint.Error, StringComparison.Ordinal);
+
+        var packs = Directory.EnumerateFiles(server.RepositoryPath, "*", SearchOption.AllDirectories).ToHashSet();
+        var disk = folder.Combine("small.raw");
+        var content = new byte[4 << 20];
+        new Random(42).NextBytes(content);
+        await File.WriteAllBytesAsync(disk, content);
+        await server.BackupAsync("damaged", disk, null);
+        var added = Directory.EnumerateFiles(server.RepositoryPath, "*", SearchOption.AllDirectories)
+            .Where(f => !packs.Contains(f) && new FileInfo(f).Length > 64 * 1024).ToList();
+        Assert.NotEmpty(added);
+        foreach (var pack in added)
+        {
+            await using var file = new FileStream(pack, FileMode.Open, FileAccess.ReadWrite);
+            for (long offset = 4096; offset < file.Length; offset += 32 * 1024)
+            {
+                file.Position = offset;
+                file.WriteByte(0x5a);
+            }
+        }
+
+        var damaged = await FailAsync(server, new RecoveryRequest { Vm = "damaged" }, SessionPhase.Initialization, "Check the restore point's chunks");
+        Assert.Contains("damaged", damaged.Error, StringComparison.Ordinal);
+        Assert.Contains("lifeboat verify", damaged.Error, StringComparison.Ordinal);
+
+        var agent = await FailAsync(server, new RecoveryRequest { Vm = "guest", ReadyWhen = "agent" }, SessionPhase.Initialization, "Check the host");
+        Assert.Contains("guest agent", agent.Error, StringComparison.Ordinal);
+
+        using var bad = await server.PostAsync("api/sessions", new RecoveryRequest { Vm = "guest", ReadyWhen = "whenever" }, ServerJsonContext.Default.RecoveryRequest);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("--ready-when", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cache_folder_without_room_fails_before_anything_is_published()
+    {
+        using var folder = new TestFolder();
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"), "--cache-reserve", "1000000T");
+        await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
+        var failed = await FailAsync(server, Recovery.Guest("stay"), SessionPhase.Initialization, "Check the cache space");
+        Assert.Contains("--cache-reserve", failed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_QEMU_fails_at_the_host_check_and_says_which_package_to_install()
+    {
+        using var folder = new TestFolder();
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"), "--qemu", "/nonexistent/qemu-system-x86_64");
+        await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
+        var failed = await FailAsync(server, Recovery.Guest("stay"), SessionPhase.Initialization, "Check the host");
+        Assert.Contains("qemu-system-x86", failed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_guest_that_never_answers_fails_after_the_timeout_and_is_cleaned_up()
+    {
+        using var folder = new TestFolder();
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+        var backup = await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
+        var request = Recovery.Guest("stay") with { ReadyWhen = "console:A LINE THE GUEST NEVER PRINTS", ReadyTimeoutSeconds = 4 };
+        var failed = await FailAsync(server, request, SessionPhase.RegisteringAndStarting, "Wait for the guest");
+        Assert.Contains("A LINE THE GUEST NEVER PRINTS", failed.Error, StringComparison.Ordinal);
+        Assert.Contains(failed.Steps, s => s.Phase == SessionPhase.Stop && s.Name == "Power off the VM" && s.Result == StepResult.Ok);
+        await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
+    }
+
+    /// <summary>Recovers, expects failure at <paramref name="step"/>, and checks nothing is left.</summary>
+    private static async Task<SessionView> FailAsync(ServerProcess server, RecoveryRequest request, SessionPhase phase, string step)
+    {
+        var session = await server.RecoverAsync(request);
+        var failed = await server.WaitForEndAsync(session.Id, FailTimeout);
+        Assert.True(failed.State == SessionState.Failed, $"{failed.State}{Environment.NewLine}{ServerProcess.Describe(failed)}");
+        var failedStep = Assert.Single(failed.Steps, s => s.Result == StepResult.Failed);
+        Assert.Equal((phase, step), (failedStep.Phase, failedStep.Name));
+        Assert.Equal(failedStep.Message, failed.Error);
+        Assert.EndsWith(".", failed.Error, StringComparison.Ordinal);
+        await Leftovers.AssertNoneAsync(server, failed);
+        return failed;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using Lifeboat.Repository;
+using Lifeboat.Server.Api;
+using Lifeboat.Server.Sessions;
+
+namespace Lifeboat.Server.Tests.Support;
+
+/// <summary>
+/// A real `lifeboat-server` process on a data folder of its own, and the test's HTTP client for it. Disposing kills
+/// the server and any VM its sessions left running, so a failed test leaves no QEMU behind.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly string[] _extraArguments;
+    private Process? _process;
+
+    private ServerProcess(string dataDirectory, int port, string[] extraArguments)
+    {
+        DataDirectory = dataDirectory;
+        Port = port;
+        _extraArguments = extraArguments;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public string DataDirectory { get; }
+
+    public int Port { get; }
+
+    public HttpClient Http { get; }
+
+    public string RepositoryPath => Path.Combine(DataDirectory, "repository");
+
+    public string LogPath => DataDirectory + ".server.log";
+
+    public int ProcessId => _process?.Id ?? 0;
+
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, params string[] extraArguments)
+    {
+        var server = new ServerProcess(dataDirectory, FreePort(), extraArguments);
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>Starts the server (again, after <see cref="KillAsync"/>) on the same data folder and port.</summary>
+    public async Task StartAgainAsync()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "lifeboat-server.dll");
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { dll, "--data", DataDirectory, "--listen", $"127.0.0.1:{Port}" }.Concat(_extraArguments))
+            start.ArgumentList.Add(argument);
+        var process = Process.Start(start)!;
+        var log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => WriteLine(log, e.Data);
+        process.ErrorDataReceived += (_, e) => WriteLine(log, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        var elapsed = Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"The server exited with {process.ExitCode}:{Environment.NewLine}{ReadLog()}");
+            try
+            {
+                using var answer = await Http.GetAsync("api/server");
+                if (answer.IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (elapsed.Elapsed > StartTimeout)
+                throw new TimeoutException($"The server did not answer within {StartTimeout}:{Environment.NewLine}{ReadLog()}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>kill -9: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is null)
+            return;
+        _process.Kill();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        _process = null;
+    }
+
+    public string ReadLog()
+    {
+        try
+        {
+            using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            var text = reader.ReadToEnd();
+            return text.Length > 20000 ? text[^20000..] : text;
+        }
+        catch (FileNotFoundException)
+        {
+            return "(no log)";
+        }
+    }
+
+    /// <summary>Backs a disk up into the server's own repository, as `lifeboat backup` would.</summary>
+    public async Task<RestorePointInfo> BackupAsync(string vm, string disk, string? vmConfig)
+    {
+        using var repository = BackupRepository.Open(RepositoryPath, password: null);
+        return await repository.BackupAsync(new BackupRequest(vm, [disk], vmConfig));
+    }
+
+    public async Task<SessionView> RecoverAsync(RecoveryRequest request)
+    {
+        using var answer = await Http.PostAsJsonAsync("api/sessions", request, ServerJsonContext.Default.RecoveryRequest);
+        await EnsureSuccessAsync(answer);
+        return (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!;
+    }
+
+    public async Task<SessionView> GetAsync(string id) =>
+        (await Http.GetFromJsonAsync($"api/sessions/{id}", ServerJsonContext.Default.SessionView))!;
+
+    public async Task<SessionView> WaitAsync(string id, Func<SessionView, bool> condition, TimeSpan timeout)
+    {
+        var elapsed = Stopwatch.StartNew();
+        while (true)
+        {
+            var session = await GetAsync(id);
+            if (condition(session))
+                return session;
+            if (elapsed.Elapsed > timeout)
+                throw new TimeoutException($"Session {id} is {session.State} at {session.Phase} after {timeout}; error: {session.Error}; steps:{Environment.NewLine}{Describe(session)}{Environment.NewLine}{ReadLog()}");
+            await Task.Delay(200);
+        }
+    }
+
+    public Task<SessionView> WaitForEndAsync(string id, TimeSpan timeout) =>
+        WaitAsync(id, s => s.State is SessionState.Finalized or SessionState.Stopped or SessionState.Failed, timeout);
+
+    public async Task<string> ConsoleAsync(string id) => await Http.GetStringAsync($"api/sessions/{id}/console");
+
+    /// <summary>Waits for a console line containing <paramref name="text"/> and returns the last such line.</summary>
+    public async Task<string> WaitForConsoleAsync(string id, string text, TimeSpan timeout, int occurrences = 1)
+    {
+        var elapsed = Stopwatch.StartNew();
+        while (true)
+        {
+            var lines = (await ConsoleAsync(id)).Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Contains(text, StringComparison.Ordinal)).ToList();
+            if (lines.Count >= occurrences)
+                return lines[^1];
+            if (elapsed.Elapsed > timeout)
+                throw new TimeoutException($"The console of session {id} did not show \"{text}\" {occurrences} time(s) within {timeout}:{Environment.NewLine}{await ConsoleAsync(id)}");
+            await Task.Delay(250);
+        }
+    }
+
+    public async Task<HttpResponseMessage> PostAsync<T>(string path, T body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        await Http.PostAsJsonAsync(path, body, type);
+
+    public static string Describe(SessionView session) =>
+        string.Join(Environment.NewLine, session.Steps.Select(s => $"  {s.Phase} / {s.Name}: {s.Result} {s.DurationSeconds}s {s.Message}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        var runtime = Path.Combine(DataDirectory, "run");
+        if (Directory.Exists(runtime))
+        {
+            foreach (var folder in Directory.EnumerateDirectories(runtime))
+                await VmRuntimeFolder.KillAsync(folder, CancellationToken.None);
+        }
+
+        Http.Dispose();
+    }
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage answer)
+    {
+        if (!answer.IsSuccessStatusCode)
+            throw new HttpRequestException($"{(int)answer.StatusCode} {answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void WriteLine(StreamWriter log, string? line)
+    {
+        if (line is null)
+            return;
+        lock (log)
+            log.WriteLine(line);
+    }
+}
