@@ -199,7 +199,8 @@ public class BackupRestoreTests
         Assert.NotNull(config);
         Assert.Equal("json", config.Format);
         Assert.Equal(new VmHardware(2, 512, "virtio", "virtio-net", "bios"), config.Hardware);
-        Assert.Null(a2.VmConfig);
+        Assert.Equal(config, a2.VmConfig);   // carried over from the VM's previous backup
+        Assert.Null(b1.VmConfig);
     }
 
     [Fact]

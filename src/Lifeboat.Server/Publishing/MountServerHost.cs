@@ -151,15 +151,7 @@ public sealed class MountServerHost : IAsyncDisposable
                 var baseDisk = RestorePointBaseDisk.Open(_repository, restorePoint.Id, disk.Index, _settings.BlockCacheBytes);
                 try
                 {
-                    var options = new PublishedDiskOptions
-                    {
-                        ClusterSize = _settings.Disk.ClusterSize,
-                        Hydration = _settings.Disk.Hydration,
-                        MaxHydrationBytes = _settings.Disk.MaxHydrationBytes,
-                        ReadAheadBytes = _settings.Disk.ReadAheadBytes,
-                        DiskName = $"{record.Name}/{DatastoreNames.RawDisk(disk.Index)}",
-                        Logger = _settings.Disk.Logger,
-                    };
+                    var options = _settings.Disk with { DiskName = $"{record.Name}/{DatastoreNames.RawDisk(disk.Index)}" };
                     disks.Add(PublishedDisk.Open(baseDisk, Path.Combine(record.CacheFolder, $"disk{disk.Index}"), options));
                 }
                 catch
