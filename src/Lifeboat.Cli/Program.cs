@@ -15,6 +15,12 @@ root.Subcommands.Add(MountServerCommand.Create());
 root.Subcommands.Add(PublicationCommands.CreatePublish());
 root.Subcommands.Add(PublicationCommands.CreateUnpublish());
 root.Subcommands.Add(PublicationCommands.CreateList());
+root.Subcommands.Add(ServerCommand.Create());
+root.Subcommands.Add(InstantRecoverCommand.Create());
+root.Subcommands.Add(SessionsCommand.Create());
+root.Subcommands.Add(SessionCommand.Create());
+root.Subcommands.Add(MigrateCommand.Create());
+root.Subcommands.Add(StopCommand.Create());
 root.Subcommands.Add(QuickstartCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

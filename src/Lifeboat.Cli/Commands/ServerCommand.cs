@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -51,7 +52,9 @@ internal static class ServerCommand
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                // Ctrl+C reached the server too (same process group); give it time to stop its mount server cleanly.
+                // Ctrl+C reaches the server too (same process group), a SIGTERM to the CLI does not: pass it on, then
+                // give the server time to stop its mount server cleanly.
+                _ = SendSignal(server.Id, SigTerm);
                 using var grace = new CancellationTokenSource(ShutdownGrace);
                 try
                 {
@@ -69,6 +72,12 @@ internal static class ServerCommand
         });
         return command;
     }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int SendSignal(int processId, int signal);
 
     private static string FindServer()
     {

@@ -68,7 +68,7 @@ internal sealed class WriteCacheJournal : IDisposable
             }
 
             File.Move(temp, path, overwrite: true);
-            DirectorySync.Flush(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+            Lifeboat.Repository.Storage.DurableFile.SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         }
         finally
         {

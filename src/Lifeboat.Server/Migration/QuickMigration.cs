@@ -77,7 +77,7 @@ public static class QuickMigration
         try
         {
             await RunBackupJobsAsync(qmp, diskCount, DeltaJobId,
-                i => new JsonObject { ["sync"] = "bitmap", ["bitmap"] = BitmapName }, null, cancellationToken).ConfigureAwait(false);
+                i => new JsonObject { ["sync"] = "bitmap", ["bitmap"] = BitmapName, ["bitmap-mode"] = "on-success" }, null, cancellationToken).ConfigureAwait(false);
             var options = new JsonArray();
             for (var i = 0; i < diskCount; i++)
             {
