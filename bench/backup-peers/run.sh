@@ -98,8 +98,9 @@ case ",$tools," in
     }
     cli="$root/.build/cli"
     flock "$cli/.lock" cp -a "$cli" "$work/lifeboat-cli"
-    [ -f "$work/lifeboat-cli/lifeboat.dll" ] && [ ! -e "$work/lifeboat-cli/.building" ] \
-      || fail "no finished build of the CLI in $cli after ./lifeboat ran; run ./lifeboat --help to see why."
+    if [ ! -f "$work/lifeboat-cli/lifeboat.dll" ] || [ -e "$work/lifeboat-cli/.building" ]; then
+      fail "no finished build of the CLI in $cli after ./lifeboat ran; run ./lifeboat --help to see why."
+    fi
     lifeboat=(dotnet "$work/lifeboat-cli/lifeboat.dll") ;;
 esac
 
@@ -181,13 +182,17 @@ run_one() { # RUN KIND LABEL SETTING1 SETTING2
       measure "$label: restore" "$work/restore.json" "${lifeboat[@]}" restore --repo "$repo" --restore-point latest --vm lab --to "$restore" --json
       restored=$(python3 -c 'import json,sys; f=json.load(open(sys.argv[1])).get("files") or []; print(f[0] if len(f) == 1 else "")' "$work/restore.json" 2>/dev/null || true) ;;
     restic) measure "$label: restore" "$work/restore.txt" restic -r "$repo" restore latest --target "$restore" ;;
-    borg) measure "$label: restore" "$work/restore.txt" bash -c 'cd "$1" && exec borg extract --sparse "$2::b2"' _ "$restore" "$repo" ;;
+    borg) # borg extracts into the current folder
+      cd "$restore"
+      measure "$label: restore" "$work/restore.txt" borg extract --sparse "$repo::b2"
+      cd "$work" ;;
   esac
   local r_s=$M_SECONDS r_cpu=$M_CPU r_rss=$M_RSS_KB
   if [ -z "$restored" ]; then
     local found; found=$(find "$restore" -type f)
-    [ -n "$found" ] && [ "$(printf '%s\n' "$found" | wc -l)" -eq 1 ] \
-      || fail "$label: the restore should have written one file into $restore, it wrote: ${found:-nothing}."
+    if [ -z "$found" ] || [ "$(printf '%s\n' "$found" | wc -l)" -ne 1 ]; then
+      fail "$label: the restore should have written one file into $restore, it wrote: ${found:-nothing}."
+    fi
     restored="$found"
   fi
   cmp -s "$restored" "$work/changed.img" \

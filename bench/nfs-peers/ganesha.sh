@@ -5,8 +5,8 @@
 #   ganesha.sh start EXPORT_DIR PORT   NFS on 127.0.0.1:PORT, MOUNT on PORT+1; prints the folder's nfs:// URL
 #   ganesha.sh stop  EXPORT_DIR PORT
 #
-# ganesha.nfsd refuses to start unless it can register with a portmapper, so rpcbind is started when none
-# answers on 127.0.0.1; `stop` stops that rpcbind again once nothing else is registered with it.
+# ganesha.nfsd refuses to start unless it can register with rpcbind, so rpcbind is started when none answers
+# on its local socket; `stop` stops that rpcbind again once nothing else is registered with it.
 set -euo pipefail
 
 usage() { echo "usage: $0 start|stop EXPORT_DIR PORT" >&2; exit 2; }
@@ -19,8 +19,10 @@ state=/tmp/nfsbench-ganesha-$port
 here=$(cd "$(dirname "$0")" && pwd)
 repo_root=$(cd "$here/../.." && pwd)
 
-portmapper_answers() { rpcinfo -p 127.0.0.1 >/dev/null 2>&1; }
-registered_programs() { rpcinfo -p 127.0.0.1 2>/dev/null | awk 'NR > 1 && $1 != 100000 { print $1 }' | sort -u; }
+# ganesha registers through libtirpc, which talks to rpcbind over its local socket (/run/rpcbind.sock): ask there,
+# not on 127.0.0.1:111, where another portmapper (Lifeboat's own) may answer instead.
+portmapper_answers() { rpcinfo -p >/dev/null 2>&1; }
+registered_programs() { rpcinfo -p 2>/dev/null | awk 'NR > 1 && $1 != 100000 { print $1 }' | sort -u; }
 port_in_use() { ss -Hltn "sport = :$1" | grep -q .; }
 
 start() {
@@ -49,8 +51,8 @@ start() {
   local taken
   taken=$(registered_programs | grep -xE '100003|100005' || true)
   if [ -n "$taken" ]; then
-    echo "Another NFS or MOUNT server is registered with the portmapper on 127.0.0.1 (programs: $(echo $taken));" \
-         "stop it first (rpcinfo -p 127.0.0.1 shows its port)." >&2
+    echo "Another NFS or MOUNT server is registered with rpcbind (programs: $(echo $taken));" \
+         "stop it first (rpcinfo -p shows its port)." >&2
     exit 1
   fi
 

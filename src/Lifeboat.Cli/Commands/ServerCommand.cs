@@ -12,7 +12,6 @@ internal static class ServerCommand
 {
     public const string ServerDllVariable = "LIFEBOAT_SERVER_DLL";
     private const string ServerDll = "lifeboat-server.dll";
-    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(30);
 
     public static Command Create()
     {
@@ -26,7 +25,7 @@ internal static class ServerCommand
         {
             data, listen, nfsPort, portmapPort, cacheReserve, qemu,
         };
-        CommandRunner.SetAction(command, async (parse, console, ct) =>
+        CommandRunner.SetAction(command, async (parse, _, _) =>
         {
             var arguments = new List<string> { FindServer() };
             void Add(string name, string? value)
@@ -46,28 +45,18 @@ internal static class ServerCommand
             foreach (var argument in arguments)
                 start.ArgumentList.Add(argument);
             using var server = Process.Start(start) ?? throw new CliException("The Lifeboat server did not start; run `dotnet --info` to check the .NET runtime.");
-            try
+            // The server stops cleanly on SIGTERM (its VMs keep running). A Ctrl+C on the terminal reaches it directly (same
+            // process group); a signal sent to the CLI alone is passed on, and the CLI stays until the server has exited.
+            void PassOn(PosixSignalContext context)
             {
-                await server.WaitForExitAsync(ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                // Ctrl+C reaches the server too (same process group), a SIGTERM to the CLI does not: pass it on, then
-                // give the server time to stop its mount server cleanly.
+                context.Cancel = true;
                 _ = SendSignal(server.Id, SigTerm);
-                using var grace = new CancellationTokenSource(ShutdownGrace);
-                try
-                {
-                    await server.WaitForExitAsync(grace.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    server.Kill();
-                }
-
-                return ExitCodes.Cancelled;
             }
 
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, PassOn);
+            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, PassOn);
+            using var onQuit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, PassOn);
+            await server.WaitForExitAsync(CancellationToken.None);
             return server.ExitCode;
         });
         return command;

@@ -5,7 +5,7 @@ namespace Lifeboat.Server.Tests.Support;
 /// looks there) and two TCG guests do not fit two cores well.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class GuestCollection : ICollectionFixture<GuestImage>
+public sealed class GuestCollection : ICollectionFixture<GuestImage>, ICollectionFixture<Port111Lock>
 {
     public const string Name = "guest and port 111";
 }
