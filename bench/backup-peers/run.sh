@@ -235,5 +235,6 @@ echo "run.sh: wrote $report" >&2
 if [ "$keep" = 1 ]; then
   echo "run.sh: kept the work folder $work" >&2
 else
+  cd "$here"
   rm -rf "$work"
 fi

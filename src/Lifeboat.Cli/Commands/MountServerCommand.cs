@@ -3,7 +3,7 @@ using System.Net;
 using Lifeboat.Cli.Output;
 using Lifeboat.Nfs;
 using Lifeboat.Nfs.Server;
-using Lifeboat.Server.Publishing;
+using Lifeboat.MountServer.Publishing;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using Lifeboat.Cli.Output;
-using Lifeboat.Server.Control;
-using Lifeboat.Server.Publishing;
+using Lifeboat.MountServer.Control;
+using Lifeboat.MountServer.Publishing;
 using Spectre.Console;
 
 namespace Lifeboat.Cli.Commands;

@@ -11,6 +11,7 @@ internal static class RepoCommand
         var repo = new Command("repo", "Create and inspect repositories.");
         repo.Subcommands.Add(CreateInit());
         repo.Subcommands.Add(CreateInfo());
+        repo.Subcommands.Add(ServerRepoAddCommand.Create());
         return repo;
     }
 

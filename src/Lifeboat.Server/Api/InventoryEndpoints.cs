@@ -23,7 +23,7 @@ public static class InventoryEndpoints
         app.MapGet("/api/hosts", ListHosts).WithTags("Hosts").WithSummary("The hypervisor hosts; the local QEMU/KVM host is registered by default.");
     }
 
-    private static Ok<ServerInfoView> Server(MountServer mount, DataFolder data)
+    private static Ok<ServerInfoView> Server(MountServerService mount, DataFolder data)
     {
         var nfs = mount.Host.Nfs;
         var version = typeof(InventoryEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";

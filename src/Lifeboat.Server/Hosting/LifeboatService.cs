@@ -13,7 +13,7 @@ internal sealed class LifeboatService(
     RepositoryStore repositories,
     HostStore hosts,
     LocalQemuHost host,
-    MountServer mountServer,
+    MountServerService mountServer,
     SessionManager sessions,
     ILogger<LifeboatService> logger) : IHostedService
 {

@@ -45,7 +45,7 @@ public static class ServerApp
             builder.Services.AddSingleton<HostStore>();
             builder.Services.AddSingleton<RepositoryRegistry>();
             builder.Services.AddSingleton(services => new LocalQemuHost(options.QemuBinary, services.GetRequiredService<ILogger<LocalQemuHost>>()));
-            builder.Services.AddSingleton<MountServer>();
+            builder.Services.AddSingleton<MountServerService>();
             builder.Services.AddSingleton<SessionServices>();
             builder.Services.AddSingleton<SessionManager>();
             builder.Services.AddHostedService<LifeboatService>();

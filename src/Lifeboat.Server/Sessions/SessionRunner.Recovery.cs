@@ -1,7 +1,7 @@
 using System.Globalization;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Server.Inventory;
-using Lifeboat.Server.Publishing;
+using Lifeboat.MountServer.Publishing;
 
 namespace Lifeboat.Server.Sessions;
 

@@ -10,7 +10,7 @@ public sealed record SessionServices(
     SessionStore Store,
     RepositoryRegistry Repositories,
     LocalQemuHost Host,
-    MountServer MountServer,
+    MountServerService MountServer,
     DataFolder Data,
     ServerOptions Options,
     ILoggerFactory LoggerFactory,

@@ -2,9 +2,9 @@ using System.Buffers;
 using System.Net;
 using Lifeboat.OncRpc.Client;
 using Lifeboat.OncRpc.Xdr;
-using Lifeboat.Server.Publishing;
+using Lifeboat.MountServer.Publishing;
 
-namespace Lifeboat.Server.Control;
+namespace Lifeboat.MountServer.Control;
 
 /// <summary>Talks to a running mount server's control program (on its NFS port, from loopback).</summary>
 public sealed class ControlClient : IAsyncDisposable

@@ -1,4 +1,4 @@
-namespace Lifeboat.Server.Publishing;
+namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>`lifeboat.json` in a publication's folder: what the backup recorded about the VM and its disks.</summary>
 public sealed record PublishedVmDocument(

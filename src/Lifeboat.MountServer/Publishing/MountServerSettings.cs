@@ -2,7 +2,7 @@ using Lifeboat.Disks;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Repository;
 
-namespace Lifeboat.Server.Publishing;
+namespace Lifeboat.MountServer.Publishing;
 
 public sealed class MountServerSettings
 {

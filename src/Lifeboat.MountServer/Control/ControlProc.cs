@@ -1,4 +1,4 @@
-namespace Lifeboat.Server.Control;
+namespace Lifeboat.MountServer.Control;
 
 /// <summary>
 /// The mount server's control program, served on the NFS port next to MOUNT and NFS and answered only for

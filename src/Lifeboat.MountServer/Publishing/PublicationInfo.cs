@@ -1,4 +1,4 @@
-namespace Lifeboat.Server.Publishing;
+namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>A live publication: where its disks are, for QEMU (portmap finds the ports) and for libnfs clients (ports in the URL).</summary>
 public sealed record PublicationInfo(

@@ -1,4 +1,4 @@
-namespace Lifeboat.Server.Publishing;
+namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>What the mount server remembers of one publication, so that a restart publishes it again unchanged.</summary>
 public sealed record PublicationRecord(

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Repository;
 using Lifeboat.Server.Data;
-using Lifeboat.Server.Publishing;
+using Lifeboat.MountServer.Publishing;
 using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Server.Hosting;
@@ -13,7 +13,7 @@ namespace Lifeboat.Server.Hosting;
 /// The mount server hosted by the server, over the server's own repository. Its NFS port is chosen once and kept
 /// in the database: QEMU's nfs driver reconnects to the same port when the server comes back after a crash.
 /// </summary>
-public sealed class MountServer(ServerOptions options, DataFolder data, ServerDatabase database, ILoggerFactory loggerFactory) : IAsyncDisposable
+public sealed class MountServerService(ServerOptions options, DataFolder data, ServerDatabase database, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
     private const string NfsPortSetting = "nfsPort";
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Lifeboat.Repository.Storage;
 
-namespace Lifeboat.Server.Publishing;
+namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>
 /// The publications of a mount server, kept in `publications.json` of its cache root and replaced atomically

@@ -5,7 +5,7 @@ using Lifeboat.Hypervisors.VMware;
 using Lifeboat.Nfs.Datastore;
 using Lifeboat.Repository;
 
-namespace Lifeboat.Server.Publishing;
+namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>
 /// The configuration files of a published VM, one per hypervisor dialect: `lifeboat.json` (what the backup

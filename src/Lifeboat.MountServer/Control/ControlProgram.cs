@@ -2,9 +2,9 @@ using System.Buffers;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Xdr;
 using Lifeboat.Repository;
-using Lifeboat.Server.Publishing;
+using Lifeboat.MountServer.Publishing;
 
-namespace Lifeboat.Server.Control;
+namespace Lifeboat.MountServer.Control;
 
 /// <summary>Serves <see cref="ControlProc"/> for a <see cref="MountServerHost"/>; callers other than loopback are refused.</summary>
 public sealed class ControlProgram(Func<MountServerHost> host) : IRpcProgram

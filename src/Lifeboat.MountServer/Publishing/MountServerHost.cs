@@ -4,10 +4,10 @@ using Lifeboat.Disks;
 using Lifeboat.Nfs.Datastore;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Repository;
-using Lifeboat.Server.Control;
+using Lifeboat.MountServer.Control;
 using Microsoft.Extensions.Logging;
 
-namespace Lifeboat.Server.Publishing;
+namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>
 /// The mount server: Lifeboat's NFS server publishing restore points of one repository as VM folders, each disk

@@ -1,7 +1,7 @@
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Repository;
 
-namespace Lifeboat.Server.Publishing;
+namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>Turns the hardware a backup recorded into the description a hypervisor starts the VM from.</summary>
 public static class RecordedVm

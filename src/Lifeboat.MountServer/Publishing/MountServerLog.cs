@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Lifeboat.Server.Publishing;
+namespace Lifeboat.MountServer.Publishing;
 
 internal static partial class MountServerLog
 {

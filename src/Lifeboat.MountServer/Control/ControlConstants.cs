@@ -1,4 +1,4 @@
-namespace Lifeboat.Server.Control;
+namespace Lifeboat.MountServer.Control;
 
 public static class ControlConstants
 {

@@ -1,7 +1,7 @@
 using Lifeboat.OncRpc.Xdr;
-using Lifeboat.Server.Publishing;
+using Lifeboat.MountServer.Publishing;
 
-namespace Lifeboat.Server.Control;
+namespace Lifeboat.MountServer.Control;
 
 /// <summary>XDR of the control program's results: a status word (0 = ok) then a publication list or an error sentence.</summary>
 public static class ControlCodec
