@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Nfs.Tests.Support;
+using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Nfs.Tests;
 
@@ -59,7 +60,7 @@ public sealed class QemuNfsTests
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class PortmapCollection
+public sealed class PortmapCollection : ICollectionFixture<Port111Lock>
 {
     public const string Name = "port 111";
 }

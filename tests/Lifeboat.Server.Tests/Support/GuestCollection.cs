@@ -1,3 +1,5 @@
+using Lifeboat.Tests.Shared;
+
 namespace Lifeboat.Server.Tests.Support;
 
 /// <summary>
