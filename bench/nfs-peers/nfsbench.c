@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <nfsc/libnfs.h>
 #include <poll.h>
 #include <stdarg.h>

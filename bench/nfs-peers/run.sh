@@ -131,7 +131,7 @@ ganesha_url="${ganesha_base%%\?*}/disk0.raw?${ganesha_base#*\?}"
 
 if [ "$lifeboat" = 1 ]; then
   # Build the CLI now, then run a copy of it: a rebuild of the tree during the run must not change what is measured.
-  "$root/lifeboat" --help >/dev/null
+  "$root/lifeboat" --help >/dev/null || fail "the Lifeboat CLI did not build (see above); fix the tree, or run without --lifeboat."
   cp -a "$root/.build/cli" "$work/lifeboat-cli"
   lifeboat_cmd=(dotnet "$work/lifeboat-cli/lifeboat.dll")
   "${lifeboat_cmd[@]}" repo init "$work/repo" >/dev/null
