@@ -23,4 +23,6 @@ root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(StopCommand.Create());
 root.Subcommands.Add(QuickstartCommand.Create());
 
-return await root.Parse(args).InvokeAsync();
+// Without a termination timeout System.CommandLine leaves SIGTERM to the runtime, which ends the process at once;
+// with it, SIGTERM cancels the verb's token so servers stop cleanly and flush their caches.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

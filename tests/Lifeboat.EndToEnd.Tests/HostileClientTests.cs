@@ -51,7 +51,7 @@ public sealed class HostileClientTests(PublishedServer published, ITestOutputHel
         for (var attempt = 0; attempt < OversizedAttempts; attempt++)
         {
             using var connection = await RawRpcConnection.ConnectAsync(published.Port);
-            // Every oversized length there is, from just above the limit to 2 GiB, with the bit of a last fragment or not.
+            // 2 GiB and about 2 MiB (twice the largest record the server takes), with and without the last-fragment bit.
             var length = attempt % 2 == 0 ? 0x7FFF_FFFFu : (uint)(2 * 1024 * 1024) + (uint)attempt;
             var mark = attempt % 4 < 2 ? RpcWire.LastFragment | length : length;
             Assert.True(await connection.TrySendAsync(RpcWire.Fragment(mark, RandomNumberGenerator.GetBytes(64))));
@@ -91,10 +91,18 @@ public sealed class HostileClientTests(PublishedServer published, ITestOutputHel
     public async Task A_fragment_that_never_ends_does_not_hold_up_other_clients()
     {
         using var connection = await RawRpcConnection.ConnectAsync(published.Port);
-        Assert.True(await connection.TrySendAsync(RpcWire.Fragment(RpcWire.LastFragment | 1000, RpcWire.Call(9, RpcWire.NfsProgram, 3, 0, []))));
-        // The client stalls with 960 bytes owed; the others are served meanwhile.
+        var call = RpcWire.Call(9, RpcWire.NfsProgram, 3, 0, []);
+        const int announced = 1000;
+        Assert.True(await connection.TrySendAsync(RpcWire.Fragment(RpcWire.LastFragment | announced, call)));
+
+        // The client stalls with most of its record owed; the others are served meanwhile.
         await published.AssertStillServesAsync("a fragment left unfinished on another connection");
-        await published.AssertStillServesAsync("a fragment left unfinished on another connection, twice");
+
+        // Its connection was kept intact: once the record is complete, the call is answered.
+        Assert.True(await connection.TrySendAsync(new byte[announced - call.Length]));
+        var (outcome, xid) = await connection.ReadReplyAsync();
+        Assert.True(outcome is RpcReplyOutcome.Success or RpcReplyOutcome.GarbageArguments, $"the completed NULL call got {outcome}");
+        Assert.Equal(9u, xid);
     }
 
     [Fact]

@@ -37,6 +37,7 @@ internal static class MountServerCommand
             var allowed = parse.GetValue(allow) is { Length: > 0 } entries ? ParseAllowList(entries) : NfsClientAllowList.LoopbackOnly;
             var repositoryPath = Path.GetFullPath(parse.GetValue(repo)!);
             using var loggerFactory = LoggerFactory.Create(builder => builder
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
                 .AddFilter("Lifeboat", LogLevel.Information)
                 .SetMinimumLevel(LogLevel.Warning));
