@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Net;
 using Lifeboat.Cli.Output;
+using Lifeboat.Disks;
 using Lifeboat.Nfs;
 using Lifeboat.Nfs.Server;
 using Lifeboat.MountServer.Publishing;
+using Lifeboat.Repository;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -12,6 +14,11 @@ namespace Lifeboat.Cli.Commands;
 /// <summary>`lifeboat mount-server`: the NFS datastore that publishes restore points, in the foreground until stopped.</summary>
 internal static class MountServerCommand
 {
+    // With hydration a block is decoded once and later read from the local copy, so the decoded-block cache only
+    // bridges reads racing the copy: 8 MiB per disk, instead of 64 MiB that 20 publications turned into 1.4 GB
+    // resident (bench/nfs-peers/memory.sh).
+    private const long HydratedBlockCacheBytes = 8L << 20;
+
     public static Command Create()
     {
         var repo = GlobalOptions.Repository();
@@ -26,9 +33,22 @@ internal static class MountServerCommand
         var allow = new Option<string[]>("--allow") { Description = "Client address or network (CIDR) allowed to mount; repeatable (default: loopback only)." };
         var publish = new Option<string[]>("--publish") { Description = "VM[@RESTORE_POINT_ID] to publish at start (the newest restore point without @); repeatable." };
         var redirect = new Option<string?>("--redirect-writes-to") { Description = "Keep the write caches of publications made at start in this folder (a production datastore path) instead of --cache." };
+        var blockCache = new Option<string?>("--block-cache")
+        {
+            HelpName = "SIZE",
+            Description = $"Memory for decoded backup blocks, per published disk, e.g. 16M (default {Sizes.Format(HydratedBlockCacheBytes)}, " +
+                $"{Sizes.Format(RestorePointDisk.DefaultCacheBytes)} with --no-hydration): the server's memory grows with the number of disks published, never with the data read.",
+        };
+        var hydrationLimit = new Option<string?>("--hydration-limit")
+        {
+            HelpName = "SIZE",
+            Description = "Local disk space for copies of the blocks read, per published disk, e.g. 1G (default " +
+                $"{Sizes.Format(PublishedDiskOptions.Default.MaxHydrationBytes)}); past it, reads decode from the backup again.",
+        };
+        var noHydration = new Option<bool>("--no-hydration") { Description = "Keep no local copies of blocks read: every read not in --block-cache decodes from the backup." };
         var command = new Command("mount-server", "Serve restore points over NFSv3 as a datastore: reads come from the backup, writes go to a cache.")
         {
-            repo, cache, listen, nfsPort, portmapPort, allow, publish, redirect,
+            repo, cache, listen, nfsPort, portmapPort, allow, publish, redirect, blockCache, hydrationLimit, noHydration,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -51,6 +71,13 @@ internal static class MountServerCommand
                     EndPoint = new IPEndPoint(address, parse.GetValue(nfsPort)),
                     PortmapPort = parse.GetValue(portmapPort),
                     AllowedClients = allowed,
+                },
+                BlockCacheBytes = ParseSize("--block-cache", parse.GetValue(blockCache))
+                    ?? (parse.GetValue(noHydration) ? RestorePointDisk.DefaultCacheBytes : HydratedBlockCacheBytes),
+                Disk = PublishedDiskOptions.Default with
+                {
+                    Hydration = !parse.GetValue(noHydration),
+                    MaxHydrationBytes = ParseSize("--hydration-limit", parse.GetValue(hydrationLimit)) ?? PublishedDiskOptions.Default.MaxHydrationBytes,
                 },
             };
             await using var host = await StartAsync(settings, loggerFactory, cancellationToken);
@@ -88,6 +115,20 @@ internal static class MountServerCommand
         catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AccessDenied)
         {
             throw new CliException($"Listening on port {settings.Nfs.EndPoint.Port} needs root; run as root or choose a port above 1023 with --nfs-port.");
+        }
+    }
+
+    private static long? ParseSize(string option, string? text)
+    {
+        if (text is null)
+            return null;
+        try
+        {
+            return Sizes.Parse(text);
+        }
+        catch (CliException e)
+        {
+            throw new CliException($"{option}: {e.Message}");
         }
     }
 

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace Lifeboat.Cli.Tests;
+
+/// <summary>`lifeboat mount-server` with the memory and disk bounds users set, read end to end by libnfs's nfs-cat.</summary>
+public sealed class MountServerOptionsTests
+{
+    [Theory]
+    [InlineData("--block-cache", "256K", "--hydration-limit", "1M")]
+    [InlineData("--block-cache", "128K", "--no-hydration")]
+    public void Serves_disks_bit_exact_with_small_cache_bounds(params string[] bounds)
+    {
+        using var t = new TempFolder();
+        var repo = t["repo"];
+        TestDisks.Create(t["disk0.raw"], 6 << 20, seed: 71);
+        LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t["disk0.raw"]).ShouldSucceed();
+
+        var port = FreePort();
+        using var server = StartMountServer(repo, t["cache"], port, ["--publish", "db", .. bounds]);
+        try
+        {
+            var url = string.Create(CultureInfo.InvariantCulture, $"nfs://127.0.0.1/lifeboat/db/disk0.raw?nfsport={port}&mountport={port}");
+            // Twice: the second read comes from what the first left in the bounded caches (or from the backup again).
+            for (var pass = 0; pass < 2; pass++)
+                Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), NfsCatSha256(url));
+            var hydrated = Directory.EnumerateFiles(t["cache"], "*", SearchOption.AllDirectories).Sum(AllocatedOrLength);
+            Assert.True(hydrated <= 2L << 20, $"the cache folder holds {hydrated} bytes for a disk of 6 MiB with hydration limited to 1 MiB or off");
+        }
+        finally
+        {
+            if (!server.HasExited)
+                server.Kill();
+            server.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public void Rejects_a_size_it_cannot_read_and_names_the_option()
+    {
+        using var t = new TempFolder();
+        LifeboatProcess.Run("repo", "init", t["repo"]).ShouldSucceed();
+        var result = LifeboatProcess.Run("mount-server", "--repo", t["repo"], "--cache", t["cache"], "--nfs-port", FreePort().ToString(CultureInfo.InvariantCulture),
+            "--portmap-port", "0", "--listen", "127.0.0.1", "--block-cache", "lots");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--block-cache", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("'lots' is not a size", result.Stderr, StringComparison.Ordinal);
+    }
+
+    // Hydration files are sparse: count the blocks they hold, not their apparent length.
+    private static long AllocatedOrLength(string path)
+    {
+        var info = new FileInfo(path);
+        return OperatingSystem.IsLinux() ? Math.Min(info.Length, Allocated(path)) : info.Length;
+    }
+
+    private static long Allocated(string path)
+    {
+        var start = new ProcessStartInfo("du", ["--block-size=1", path]) { RedirectStandardOutput = true };
+        using var du = Process.Start(start)!;
+        var text = du.StandardOutput.ReadToEnd();
+        du.WaitForExit();
+        return long.Parse(text.Split('\t')[0], CultureInfo.InvariantCulture);
+    }
+
+    private static string NfsCatSha256(string url)
+    {
+        var start = new ProcessStartInfo("nfs-cat", [url]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var hash = Convert.ToHexStringLower(SHA256.HashData(process.StandardOutput.BaseStream));
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"nfs-cat {url} failed: {stderr.Result}");
+        return hash;
+    }
+
+    private static Process StartMountServer(string repo, string cache, int port, string[] extra)
+    {
+        var process = Process.Start(LifeboatProcess.StartInfo(null,
+            ["mount-server", "--repo", repo, "--cache", cache, "--nfs-port", port.ToString(CultureInfo.InvariantCulture), "--portmap-port", "0", "--listen", "127.0.0.1", .. extra]))!;
+        process.StandardInput.Close();
+        var ready = new TaskCompletionSource();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("Mount server on port", StringComparison.Ordinal) == true)
+                ready.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!ready.Task.Wait(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill();
+            throw new TimeoutException("the mount server did not report that it listens within 60 s");
+        }
+        return process;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
