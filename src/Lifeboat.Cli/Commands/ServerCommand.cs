@@ -25,7 +25,7 @@ internal static class ServerCommand
         {
             data, listen, nfsPort, portmapPort, cacheReserve, qemu,
         };
-        CommandRunner.SetAction(command, async (parse, _, _) =>
+        CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
             var arguments = new List<string> { FindServer() };
             void Add(string name, string? value)
@@ -46,16 +46,9 @@ internal static class ServerCommand
                 start.ArgumentList.Add(argument);
             using var server = Process.Start(start) ?? throw new CliException("The Lifeboat server did not start; run `dotnet --info` to check the .NET runtime.");
             // The server stops cleanly on SIGTERM (its VMs keep running). A Ctrl+C on the terminal reaches it directly (same
-            // process group); a signal sent to the CLI alone is passed on, and the CLI stays until the server has exited.
-            void PassOn(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                _ = SendSignal(server.Id, SigTerm);
-            }
-
-            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, PassOn);
-            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, PassOn);
-            using var onQuit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, PassOn);
+            // process group); SIGINT/SIGTERM sent to the CLI alone cancel this verb's token and are passed on, and the CLI
+            // stays until the server has exited.
+            using var passOn = cancellationToken.Register(() => _ = SendSignal(server.Id, SigTerm));
             await server.WaitForExitAsync(CancellationToken.None);
             return server.ExitCode;
         });

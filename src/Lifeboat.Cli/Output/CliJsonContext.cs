@@ -15,7 +15,6 @@ namespace Lifeboat.Cli.Output;
 [JsonSerializable(typeof(RestoreJson))]
 [JsonSerializable(typeof(VerifyJson))]
 [JsonSerializable(typeof(RetentionJson))]
-[JsonSerializable(typeof(QuickstartJson))]
 [JsonSerializable(typeof(MountServerJson))]
 [JsonSerializable(typeof(List<PublicationJson>))]
 [JsonSerializable(typeof(UnpublishJson))]

@@ -36,9 +36,6 @@ internal sealed record VerifyJson(
 
 internal sealed record RetentionJson(IReadOnlyList<string> RemovedRestorePoints, int PacksDeleted, int PacksRewritten, long BytesFreed);
 
-internal sealed record QuickstartStepJson(string Step, double Seconds, string Result);
-
-internal sealed record QuickstartJson(bool Ok, string WorkDirectory, IReadOnlyList<QuickstartStepJson> Steps);
 
 internal sealed record PublicationJson(
     string Name, string Vm, string RestorePointId, string CacheFolder, IReadOnlyList<string> DiskUrls, IReadOnlyList<string> DiskUrlsWithPorts);

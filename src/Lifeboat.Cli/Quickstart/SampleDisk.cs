@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -14,7 +13,7 @@ internal static class SampleDisk
         ["backup", "restore", "virtual", "machine", "disk", "block", "chunk", "cache", "datastore", "recovery",
          "the", "a", "of", "and", "to", "in", "is", "it", "that", "server", "file", "write", "read", "boot"];
 
-    public static void Create(string path, long size, int seed)
+    public static async Task CreateAsync(string path, long size, int seed, CancellationToken ct)
     {
         var root = path + ".files";
         if (Directory.Exists(root))
@@ -35,20 +34,20 @@ internal static class SampleDisk
             File.Copy(file, Path.Combine(copies, Path.GetFileName(file)));
 
         File.Delete(path);
-        Run("mkfs.ext4", "-q", "-F", "-L", "sample", "-d", root, path, $"{size / 1024}k");
+        await ExternalProgram.RunAsync("mkfs.ext4", ["-q", "-F", "-L", "sample", "-d", root, path, $"{size / 1024}k"], "e2fsprogs", ct);
         Directory.Delete(root, recursive: true);
     }
 
     /// <summary>Changes the disk as a running VM would: a new file written, another removed.</summary>
-    public static void Change(string path, int seed)
+    public static async Task ChangeAsync(string path, int seed, CancellationToken ct)
     {
         var random = new Random(seed);
         var newFile = path + ".new";
         var bytes = new byte[6 << 20];
         random.NextBytes(bytes);
         File.WriteAllBytes(newFile, bytes);
-        Run("debugfs", "-w", "-R", $"write {newFile} new-data.bin", path);
-        Run("debugfs", "-w", "-R", "rm notes-00.txt", path);
+        await ExternalProgram.RunAsync("debugfs", ["-w", "-R", $"write {newFile} new-data.bin", path], "e2fsprogs", ct);
+        await ExternalProgram.RunAsync("debugfs", ["-w", "-R", "rm notes-00.txt", path], "e2fsprogs", ct);
         File.Delete(newFile);
     }
 
@@ -67,29 +66,5 @@ internal static class SampleDisk
             text.Append(random.Next(12) == 0 ? ".\n" : " ");
         }
         return text.ToString();
-    }
-
-    private static void Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            throw new CliException($"'{program}' is not installed; install Debian's e2fsprogs (./lifeboat quickstart does it for you).");
-        }
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new CliException($"'{program} {string.Join(' ', arguments)}' failed: {stderr.Result.Trim()}");
-        }
     }
 }

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+using Lifeboat.Cli.Commands;
+using Lifeboat.Cli.Output;
+using Lifeboat.Repository;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Quickstart;
+
+/// <summary>
+/// Act 2, instant recovery: the test guest is backed up into the server's repository, runs straight from the backup,
+/// writes, moves live to production storage, and is checked there; the backup stays as it was.
+/// </summary>
+internal sealed class RecoveryAct(StepLog log, string folder)
+{
+    private const string GuestMode = "write,stay";
+    private const int ConsoleLinesShown = 12;
+    private static readonly TimeSpan GuestTimeout = TimeSpan.FromMinutes(3);
+
+    private QuickstartSession? _session;
+
+    public string? Server { get; private set; }
+
+    public string? RestorePointId { get; private set; }
+
+    public string? SessionId => _session?.Id;
+
+    public double? RecoverySeconds => _session?.RecoverySeconds;
+
+    public double? MigrationSeconds => _session?.MigrationSeconds;
+
+    public double? MigrationMiBPerSecond => _session?.MigrationMiBPerSecond;
+
+    public string? ProductionDisk { get; private set; }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        log.Act("Act 2: instant recovery of a real VM",
+            "A small Linux VM is backed up, runs straight from its backup, writes, and moves to production storage while it runs.");
+        var guest = await log.RunAsync("Build the test guest (once per machine)", () => TestGuest.BuildAsync(ct),
+            g => $"{g.RawDisk}: Debian's kernel {g.KernelVersion} and busybox on a disk that boots by itself");
+        await using var server = await log.RunAsync("Find or start a Lifeboat server",
+            () => QuickstartServer.FindOrStartAsync(Path.Combine(folder, "server"), text => log.Detail($"[yellow]{Markup.Escape(text)}[/]"), ct),
+            s => s.Owned
+                ? $"started at {s.Client.BaseAddress} with its data in {s.Info.DataDirectory} (NFS {s.Info.NfsEndPoint}, portmap {s.Info.Portmap.ToLowerInvariant()})"
+                : $"the server already running at {s.Client.BaseAddress} (data in {s.Info.DataDirectory})");
+        Server = server.Client.BaseAddress.ToString();
+        _session = new QuickstartSession(server.Client, log);
+        var finished = false;
+        try
+        {
+            await StoryAsync(guest, server, _session, ct);
+            finished = true;
+        }
+        finally
+        {
+            if (!finished)
+                await _session.CleanUpAsync(server.Info.DataDirectory, hurry: ct.IsCancellationRequested);
+            if (server.Owned)
+                await log.RunAsync("Stop the server the quickstart started", () => server.StopAsync());
+        }
+    }
+
+    private async Task StoryAsync(TestGuest guest, QuickstartServer server, QuickstartSession session, CancellationToken ct)
+    {
+        var repositoryPath = server.Info.DefaultRepository;
+        var backup = await log.RunAsync("Back up the guest into the server's repository", async () =>
+        {
+            using var repository = RepositoryOpener.Open(repositoryPath);
+            return await repository.BackupAsync(new BackupRequest(guest.Name, [guest.RawDisk], guest.HardwareJson), null, ct);
+        }, rp => $"restore point {rp.Id} of VM {rp.Vm}: {Sizes.Format(rp.LogicalBytes)} disk, {Sizes.Format(rp.StoredBytes)} stored, hardware from guest.json");
+        RestorePointId = backup.Id;
+
+        var request = new ServerRecoveryRequest(
+            guest.Name,
+            backup.Id,
+            RedirectWritesTo: null,
+            MigrateTo: null,
+            ReadyWhen: "console:" + TestGuest.BootedMarker,
+            ReadyTimeoutSeconds: GuestTimeout.TotalSeconds,
+            PowerOn: true,
+            new Dictionary<string, string>(StringComparer.Ordinal) { [TestGuest.ModeEntry] = GuestMode });
+        var ready = await log.RunAsync($"Instant recovery: run the VM from its backup (guest mode {GuestMode})", () => session.RecoverAsync(request, ct),
+            s => $"session {s.Id}: {string.Join(", ", s.Phases.Select(p => $"{SessionFollower.PhaseTitle(p.Phase).ToLowerInvariant()} {SessionFollower.Seconds(PhaseSeconds(s, p))}"))}");
+        log.Console.Line($"[green]The guest answers[/]: recovery time [bold]{SessionFollower.Seconds(session.RecoverySeconds)}[/] from the command to the guest's \"{TestGuest.BootedMarker}\".");
+
+        var console = new GuestConsole(server.Client, ready.Id);
+        await console.ReadNewAsync(ct);
+        ShowBoot(console);
+
+        var marker = await log.RunAsync("Let the guest write (a 1 MiB /data/marker, then a counter every second)", async () =>
+        {
+            var wrote = await console.WaitForAsync(TestGuest.WroteMarker, 1, GuestTimeout, TestGuest.MarkerPrefix, ShowGuestLine, ct);
+            await console.WaitForAsync(TestGuest.TickMarker, 1, GuestTimeout, TestGuest.MarkerPrefix, ShowGuestLine, ct);
+            return MarkerValue(wrote, TestGuest.WroteMarker);
+        }, hash => $"/data/marker sha256 {hash[..16]}…; the writes land in the session's cache, the backup is only read");
+
+        var final = await log.RunAsync("Migrate it live to production storage (QEMU mirror, the VM keeps running)",
+            () => session.MigrateAsync(Path.Combine(folder, "production"), ct),
+            s => $"{string.Join(", ", s.ProductionDisks)}: {Sizes.Format(backup.LogicalBytes)} in {SessionFollower.Seconds(session.MigrationSeconds)} " +
+                $"({session.MigrationMiBPerSecond?.ToString("0.0", CultureInfo.InvariantCulture)} MiB/s), the VM never paused");
+        ProductionDisk = final.ProductionDisks.Count == 1 ? final.ProductionDisks[0] : null;
+
+        await log.RunAsync("See the guest run on from the production file", async () =>
+        {
+            var ticks = console.Count(TestGuest.TickMarker);
+            var last = await console.WaitForAsync(TestGuest.TickMarker, ticks + 2, GuestTimeout, TestGuest.MarkerPrefix, ShowGuestLine, ct);
+            if (final.CacheFolder is { } cache && Directory.Exists(cache))
+                throw new CliException($"The session is finalized, yet its cache {cache} is still there; see `lifeboat session show {final.Id}`.");
+            return $"it ticks on ({last.Trim()}) with its NFS publication and cache gone";
+        });
+
+        await log.RunAsync("Power the VM off (it belongs to production now)", async () =>
+        {
+            if (!await session.PowerOffAsync())
+                throw new CliException($"The VM of session {final.Id} stopped before it was powered off; read its console with `lifeboat session console {final.Id}`.");
+            return "QEMU flushed the disk and exited; `lifeboat stop` would leave a finalized session's VM alone";
+        });
+
+        await log.RunAsync("Read the guest's data on the production disk (debugfs, nothing mounted)", async () =>
+        {
+            var disk = ProductionDisk ?? throw new CliException($"Session {final.Id} names {final.ProductionDisks.Count} production disks, not one; see `lifeboat session show {final.Id}`.");
+            var found = await guest.FileHashAsync(disk, "/data/marker", ct);
+            if (found != marker)
+                throw new CliException($"/data/marker on {disk} has sha256 {found}, not {marker} the guest wrote: a write was lost; keep {folder} and report it.");
+            var counter = Encoding.ASCII.GetString(await guest.ReadFileAsync(disk, "/data/counter", ct)).Trim();
+            return $"/data/marker has the sha256 the guest wrote, /data/counter reads {counter}";
+        });
+
+        await log.RunAsync("Check the backup is unchanged", () => RestorePointCheck.RunAsync(repositoryPath, backup.Id, guest.RawDisk, ct));
+    }
+
+    private void ShowBoot(GuestConsole console)
+    {
+        var lines = console.Lines.Where(l => l.Length > 0).ToList();
+        var shown = lines.Count <= ConsoleLinesShown ? $"{lines.Count} lines" : $"the last {ConsoleLinesShown} of {lines.Count} lines";
+        log.Console.Line($"[grey]The guest's boot on its serial console ({shown}):[/]");
+        foreach (var line in lines.TakeLast(ConsoleLinesShown))
+            log.Detail($"[grey]│[/] {Markup.Escape(line)}");
+    }
+
+    private void ShowGuestLine(string line) => log.Detail($"[grey]│[/] [aqua]{Markup.Escape(line)}[/]");
+
+    /// <summary>The last phase is still open when the guest answers: its time so far is up to that moment.</summary>
+    private static double? PhaseSeconds(SessionDocument session, SessionPhaseDocument phase) =>
+        phase.DurationSeconds ?? (session.ReadyAt is { } ready ? (ready - phase.StartedAt).TotalSeconds : null);
+
+    private static string MarkerValue(string line, string marker)
+    {
+        var value = line[(line.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..].Trim();
+        if (value.Length != 64 || !value.All(char.IsAsciiHexDigitLower))
+            throw new CliException($"The guest printed \"{line}\", not a SHA-256 after {marker}; rebuild it with tests/guest/build-guest.sh.");
+        return value;
+    }
+}
