@@ -11,7 +11,7 @@ namespace Lifeboat.Repository;
 /// block (or copies it from the decoded-block cache). Holds the repository's shared lock until disposed, so
 /// garbage collection cannot remove chunks under it.
 /// </summary>
-public sealed class RestorePointDisk : IDisposable
+public sealed class RestorePointDisk : IDisposable, IBlockPartReader
 {
     /// <summary>Default size of the decoded-block cache.</summary>
     public const long DefaultCacheBytes = 64L * 1024 * 1024;
@@ -73,7 +73,7 @@ public sealed class RestorePointDisk : IDisposable
 
         try
         {
-            return new ValueTask<int>(Read(offset, buffer.Span));
+            return new ValueTask<int>(Read(offset, buffer));
         }
         catch (Exception ex)
         {
@@ -84,25 +84,8 @@ public sealed class RestorePointDisk : IDisposable
     /// <summary>Reads up to buffer.Length bytes at any offset; returns 0 at or past the end. Thread-safe.</summary>
     public int Read(long offset, Span<byte> buffer)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        if (offset >= Length)
-        {
-            return 0;
-        }
-
-        int total = (int)Math.Min(buffer.Length, Length - offset);
-        int done = 0;
-        while (done < total)
-        {
-            long position = offset + done;
-            long block = position >> _blockShift;
-            int inBlock = (int)(position & _blockMask);
-            int count = Math.Min(total - done, BlockSize - inBlock);
-            ReadFromBlock(block, inBlock, buffer.Slice(done, count));
-            done += count;
-        }
-
+        int total = Available(offset, buffer.Length);
+        ReadBlocks(offset, buffer[..total]);
         return total;
     }
 
@@ -122,9 +105,73 @@ public sealed class RestorePointDisk : IDisposable
         _lock?.Dispose();
     }
 
+    void IBlockPartReader.ReadBlockPart(long offset, Span<byte> destination) =>
+        ReadFromBlock(offset >> _blockShift, (int)(offset & _blockMask), destination);
+
     internal bool IsZeroBlock(long block) => _refs[block].IsZero;
 
     internal long BlockCount => _refs.Length;
+
+    /// <summary>A read that has at least two blocks to decode spreads them over the cores; cached and zero blocks are a copy.</summary>
+    private int Read(long offset, Memory<byte> buffer)
+    {
+        int total = Available(offset, buffer.Length);
+        if (total > 0 && ParallelWorkers > 1 && HasTwoBlocksToDecode(offset, total))
+        {
+            ParallelBlockRead.Run(this, offset, buffer[..total], _blockShift, ParallelWorkers);
+        }
+        else
+        {
+            ReadBlocks(offset, buffer.Span[..total]);
+        }
+
+        return total;
+    }
+
+    private static int ParallelWorkers => Environment.ProcessorCount;
+
+    private int Available(long offset, int length)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return offset >= Length ? 0 : (int)Math.Min(length, Length - offset);
+    }
+
+    private bool HasTwoBlocksToDecode(long offset, int length)
+    {
+        long first = offset >> _blockShift;
+        long last = (offset + length - 1) >> _blockShift;
+        if (first == last)
+        {
+            return false;
+        }
+
+        int found = 0;
+        for (long block = first; block <= last; block++)
+        {
+            if (!_refs[block].IsZero && (_cache is null || !_cache.Contains(block)) && ++found == 2)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void ReadBlocks(long offset, Span<byte> buffer)
+    {
+        int total = buffer.Length;
+        int done = 0;
+        while (done < total)
+        {
+            long position = offset + done;
+            long block = position >> _blockShift;
+            int inBlock = (int)(position & _blockMask);
+            int count = Math.Min(total - done, BlockSize - inBlock);
+            ReadFromBlock(block, inBlock, buffer.Slice(done, count));
+            done += count;
+        }
+    }
 
     /// <summary>Decodes a whole block into <paramref name="destination"/> (BlockSize bytes), bypassing the cache; used by restore.</summary>
     internal void DecodeBlock(long block, Span<byte> destination)

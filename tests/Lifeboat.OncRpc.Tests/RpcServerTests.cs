@@ -236,6 +236,21 @@ public sealed class RpcServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Synchronous_calls_pipelined_in_one_write_run_side_by_side()
+    {
+        using var raw = await RawConnection.ConnectAsync(_server.LocalEndPoint);
+        await raw.SendAsync([
+            .. RpcMessages.Frame(RpcMessages.Call(91, TestProgram.Number, 1, TestProgram.Rendezvous)),
+            .. RpcMessages.Frame(RpcMessages.Call(92, TestProgram.Number, 1, TestProgram.Rendezvous)),
+        ]);
+
+        var replies = new[] { await raw.ReceiveReplyAsync(), await raw.ReceiveReplyAsync() };
+
+        Assert.Equal([91u, 92u], replies.Select(r => Assert.IsType<RpcReply>(r).Xid).Order());
+        Assert.All(replies, r => Assert.Equal(1u, new XdrReader(r!.EnsureSuccess().Results.Span).ReadUInt32()));
+    }
+
+    [Fact]
     public async Task Calls_in_flight_per_connection_are_capped()
     {
         await using var server = StartServer(new RpcServerOptions { MaxCallsInFlightPerConnection = 4 });

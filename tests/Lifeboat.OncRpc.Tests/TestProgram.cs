@@ -18,6 +18,7 @@ internal sealed class TestProgram : IRpcProgram
     public const uint Length = 7;
     public const uint WaitForCancellation = 8;
     public const uint Fill = 9;
+    public const uint Rendezvous = 10;
 
     private int _active;
     private int _maxActive;
@@ -30,6 +31,9 @@ internal sealed class TestProgram : IRpcProgram
 
     /// <summary>GatedEcho calls wait for a release of this semaphore.</summary>
     public SemaphoreSlim Gate { get; } = new(0);
+
+    /// <summary>Two <see cref="Rendezvous"/> calls block their threads here until both arrived.</summary>
+    public Barrier RendezvousBarrier { get; } = new(2);
 
     public int Active => Volatile.Read(ref _active);
 
@@ -115,6 +119,10 @@ internal sealed class TestProgram : IRpcProgram
                 return RpcAcceptStatus.Success;
             }
 
+            case Rendezvous:
+                // Synchronous on purpose: only a server running two such calls on two threads lets them meet.
+                writer.WriteUInt32(RendezvousBarrier.SignalAndWait(TimeSpan.FromSeconds(10), cancellationToken) ? 1u : 0u);
+                return RpcAcceptStatus.Success;
             default:
                 return RpcAcceptStatus.ProcUnavail;
         }

@@ -38,6 +38,10 @@ public class CorruptionTests
             Assert.Equal(bad.ChunkId, error.ChunkId);
             Assert.Equal(offset, error.DiskOffset);
             Assert.Contains($"offset {offset}", error.Message, StringComparison.Ordinal);
+            var wide = new byte[4 * BlockSize];
+            long wideOffset = Math.Max(0, offset - BlockSize);
+            var wideError = await Assert.ThrowsAsync<CorruptChunkException>(async () => await disk.ReadAsync(wideOffset, wide));
+            Assert.Equal(offset, wideError.DiskOffset);
             var other = new byte[BlockSize];
             long otherOffset = offset == 0 ? BlockSize : 0;
             Assert.Equal(BlockSize, disk.Read(otherOffset, other));

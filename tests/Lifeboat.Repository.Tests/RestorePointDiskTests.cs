@@ -65,6 +65,31 @@ public class RestorePointDiskTests
         Assert.Equal(point.Id, disk.RestorePointId);
     }
 
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(RestorePointDisk.DefaultCacheBytes)]
+    public async Task Large_cold_reads_spread_over_cores_match_the_source(long cacheBytes)
+    {
+        using var dir = new TempDir();
+        var content = SampleImages.WriteMixed(dir.Combine("disk.img"), (3 * 1024 * 1024) + 4321, seed: 74);
+        using var repository = RepositoryFixture.Create(dir, 64 * 1024);
+        await RepositoryFixture.BackupAsync(repository, "vm", dir.Combine("disk.img"));
+        using var disk = repository.OpenDisk("latest", 0, cacheBytes);
+        var buffer = new byte[(1024 * 1024) + 100];
+
+        // Unaligned reads of many blocks, cold then warm, cover the first and last partial block of each read.
+        for (int pass = 0; pass < 2; pass++)
+        {
+            for (long offset = 17; offset < content.Length; offset += buffer.Length - 3)
+            {
+                int read = await disk.ReadAsync(offset, buffer);
+                int expected = (int)Math.Min(buffer.Length, content.Length - offset);
+                Assert.Equal(expected, read);
+                Assert.True(buffer.AsSpan(0, read).SequenceEqual(content.AsSpan((int)offset, read)), $"Read at {offset} differs from the source.");
+            }
+        }
+    }
+
     [Fact]
     public async Task Open_disk_keeps_working_after_its_repository_object_is_disposed()
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.IO.Pipelines;
 using System.Net;
@@ -12,9 +13,10 @@ using Microsoft.Extensions.Logging;
 namespace Lifeboat.OncRpc.Server;
 
 /// <summary>
-/// One accepted TCP connection. A single loop reads records, parses each call and dispatches it. Replies of calls
-/// that complete synchronously are gathered and sent in one write per batch of received records; calls that go
-/// asynchronous post their reply when done. One <see cref="RecordSender"/> serializes the writes, so replies leave
+/// One accepted TCP connection. A single loop reads records, parses each call and dispatches it; when several
+/// calls arrived together, thread-pool runners share them with the loop. Replies of calls that complete
+/// synchronously are gathered and sent in one write per batch; calls that go asynchronous post their reply when
+/// done. One <see cref="RecordSender"/> serializes the writes, so replies leave
 /// in completion order and clients match them by XID. At most MaxCallsInFlightPerConnection calls are between
 /// being read and their reply being sent, which bounds the connection's memory.
 /// </summary>
@@ -29,6 +31,11 @@ internal sealed class RpcConnection
     private readonly int _maxCallsInFlight;
     private readonly SemaphoreSlim _callSlots;
     private readonly CancellationTokenSource _aborted = new();
+    private readonly ConcurrentQueue<ParsedCall> _pipelined = new();
+    private readonly PipelinedCallRunner _runner;
+    // With the read loop, one call per core: more runners measured no faster cold and split warm replies into more writes.
+    private readonly int _maxRunners = Environment.ProcessorCount - 1;
+    private int _runners;
     private long _calls;
     private volatile bool _stopping;
 
@@ -42,6 +49,7 @@ internal sealed class RpcConnection
         _callSlots = new SemaphoreSlim(_maxCallsInFlight, _maxCallsInFlight);
         _framing = new RecordMarkingReader(options.MaxRecordSize, options.MaxFragmentsPerRecord);
         _sender = new RecordSender(socket, _ => _callSlots.Release(), OnSendFailed);
+        _runner = new PipelinedCallRunner(this);
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
         Remote = remote.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(remote.Address.MapToIPv4(), remote.Port) : remote;
         _reader = PipeReader.Create(
@@ -100,6 +108,8 @@ internal sealed class RpcConnection
         }
         finally
         {
+            // Queued calls hold slots: run them (a closing connection drops their replies) so the wait below ends.
+            RunPipelinedCalls();
             await _sender.FlushAsync().ConfigureAwait(false);
 
             // Every slot back means every dispatched call has finished and its reply was sent or dropped.
@@ -152,8 +162,12 @@ internal sealed class RpcConnection
                         break;
                     }
 
-                    keepReading = await ProcessRecordAsync(record).ConfigureAwait(false);
+                    var behind = buffer;
+                    bool pipelined = _framing.TryReadRecord(ref behind, out _) == RecordMarkingStatus.Complete;
+                    keepReading = await ProcessRecordAsync(record, pipelined).ConfigureAwait(false);
                 }
+
+                RunPipelinedCalls();
 
                 await _sender.FlushAsync().ConfigureAwait(false);
             }
@@ -180,11 +194,17 @@ internal sealed class RpcConnection
     }
 
     /// <summary>Copies the record out of the receive buffer and answers or dispatches it; false closes the connection.</summary>
-    private async ValueTask<bool> ProcessRecordAsync(MarkedRecord record)
+    /// <param name="pipelined">
+    /// Another whole call is already buffered behind this one: the call is queued for the connection's runners
+    /// and the read loop, so calls pipelined on one connection use every core; a lone call runs inline, which saves
+    /// the thread switch.
+    /// </param>
+    private async ValueTask<bool> ProcessRecordAsync(MarkedRecord record, bool pipelined)
     {
         if (!_callSlots.Wait(0))
         {
-            // Replies waiting to be sent hold slots too: send them before waiting for one.
+            // Calls waiting to run and replies waiting to be sent hold slots too: finish them before waiting for one.
+            RunPipelinedCalls();
             await _sender.FlushAsync().ConfigureAwait(false);
             await _callSlots.WaitAsync(_aborted.Token).ConfigureAwait(false);
         }
@@ -238,6 +258,40 @@ internal sealed class RpcConnection
             Remote,
             Id);
         var reply = new RecordBuffer(RpcMessageEncoder.AcceptedReplyHeaderSize);
+        var parsed = new ParsedCall(call, program, reply, message);
+        if (pipelined && _maxRunners > 0)
+        {
+            _pipelined.Enqueue(parsed);
+            if (Interlocked.Increment(ref _runners) <= _maxRunners)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(_runner, preferLocal: false);
+            }
+            else
+            {
+                Interlocked.Decrement(ref _runners);
+            }
+        }
+        else
+        {
+            Dispatch(parsed);
+        }
+
+        return true;
+    }
+
+    /// <summary>Runs queued pipelined calls on this thread until none is left; their replies join the next flush.</summary>
+    private void RunPipelinedCalls()
+    {
+        while (_pipelined.TryDequeue(out var parsed))
+        {
+            Dispatch(parsed);
+        }
+    }
+
+    /// <summary>Runs the program's procedure; a reply completed synchronously is queued for the next flush.</summary>
+    private void Dispatch(ParsedCall parsed)
+    {
+        var (call, program, reply, message) = parsed;
         ValueTask<RpcAcceptStatus> dispatch;
         try
         {
@@ -267,8 +321,6 @@ internal sealed class RpcConnection
         {
             _ = CompleteLaterAsync(call, program, reply, message, dispatch);
         }
-
-        return true;
     }
 
     private async Task CompleteLaterAsync(RpcCall call, IRpcProgram program, RecordBuffer reply, byte[] message, ValueTask<RpcAcceptStatus> dispatch)
@@ -327,5 +379,21 @@ internal sealed class RpcConnection
         }
 
         Abort();
+    }
+
+    private readonly record struct ParsedCall(RpcCall Call, IRpcProgram Program, RecordBuffer Reply, byte[] Message);
+
+    /// <summary>
+    /// Shares the pipelined calls of a connection with its read loop: at most one per extra core runs at a time,
+    /// taking calls until none is left, then sends the replies it completed in one write.
+    /// </summary>
+    private sealed class PipelinedCallRunner(RpcConnection connection) : IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            connection.RunPipelinedCalls();
+            Interlocked.Decrement(ref connection._runners);
+            _ = connection._sender.FlushAsync();
+        }
     }
 }

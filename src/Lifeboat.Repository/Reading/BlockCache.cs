@@ -31,6 +31,9 @@ internal sealed class BlockCache
 
     public int Capacity => _slots.Length;
 
+    /// <summary>Whether <paramref name="block"/> is cached now (a hint: it may be evicted right after).</summary>
+    public bool Contains(long block) => _map.ContainsKey(block);
+
     /// <summary>Copies <paramref name="destination"/>.Length bytes at <paramref name="offset"/> of a cached block; false on a miss.</summary>
     public bool TryCopy(long block, int offset, Span<byte> destination)
     {
