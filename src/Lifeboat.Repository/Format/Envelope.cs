@@ -111,6 +111,55 @@ internal static class Envelope
         return EnvelopeStatus.Ok;
     }
 
+    /// <summary>
+    /// Checks a whole envelope and returns its plaintext payload, decrypting it when the repository is encrypted;
+    /// false with a reason when the file is damaged, of the wrong kind, or encrypted differently from the repository.
+    /// </summary>
+    public static bool TryOpen(
+        ReadOnlySpan<byte> file,
+        ReadOnlySpan<byte> magic,
+        ushort maxVersion,
+        int maxPayloadLength,
+        AuthenticatedCipher? cipher,
+        out ReadOnlySpan<byte> payload,
+        out string? problem)
+    {
+        var status = TryDecode(file, magic, maxVersion, maxPayloadLength, out var header, out payload);
+        if (status != EnvelopeStatus.Ok)
+        {
+            problem = Describe(status);
+            return false;
+        }
+
+        if (header.Encrypted != (cipher is not null))
+        {
+            problem = header.Encrypted ? "it is encrypted but the repository is not" : "it is not encrypted but the repository is";
+            return false;
+        }
+
+        problem = null;
+        if (cipher is null)
+        {
+            return true;
+        }
+
+        if (payload.Length < AuthenticatedCipher.Overhead)
+        {
+            problem = "its encrypted payload is truncated";
+            return false;
+        }
+
+        var plain = new byte[payload.Length - AuthenticatedCipher.Overhead];
+        if (!cipher.TryOpen(payload, magic, plain))
+        {
+            problem = "it fails authentication";
+            return false;
+        }
+
+        payload = plain;
+        return true;
+    }
+
     public static string Describe(EnvelopeStatus status) => status switch
     {
         EnvelopeStatus.NeedMoreData => "it is truncated",

@@ -61,36 +61,9 @@ internal static class ManifestFile
         bool withBlockMaps,
         out string? problem)
     {
-        var status = Envelope.TryDecode(file, EnvelopeMagic.RestorePoint, Version, MaxPayloadLength, out var envelope, out var payload);
-        if (status != EnvelopeStatus.Ok)
+        if (!Envelope.TryOpen(file, EnvelopeMagic.RestorePoint, Version, MaxPayloadLength, cipher, out var payload, out problem))
         {
-            problem = Envelope.Describe(status);
             return null;
-        }
-
-        if (envelope.Encrypted != (cipher is not null))
-        {
-            problem = envelope.Encrypted ? "it is encrypted but the repository is not" : "it is not encrypted but the repository is";
-            return null;
-        }
-
-        byte[]? plain = null;
-        if (cipher is not null)
-        {
-            if (payload.Length < AuthenticatedCipher.Overhead)
-            {
-                problem = "its encrypted payload is truncated";
-                return null;
-            }
-
-            plain = new byte[payload.Length - AuthenticatedCipher.Overhead];
-            if (!cipher.TryOpen(payload, EnvelopeMagic.RestorePoint, plain))
-            {
-                problem = "it fails authentication";
-                return null;
-            }
-
-            payload = plain;
         }
 
         return Parse(payload, expectedId, blockSize, withBlockMaps, out problem);

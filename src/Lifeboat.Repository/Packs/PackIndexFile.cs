@@ -43,36 +43,9 @@ internal static class PackIndexFile
     /// <summary>Parses an index file's bytes; returns null with a reason when they are not a valid index of <paramref name="packId"/>.</summary>
     public static PackIndexEntry[]? TryDecode(ReadOnlySpan<byte> file, string packId, AuthenticatedCipher? cipher, int blockSize, out string? problem)
     {
-        var status = Envelope.TryDecode(file, EnvelopeMagic.Index, Version, MaxPayloadLength, out var header, out var payload);
-        if (status != EnvelopeStatus.Ok)
+        if (!Envelope.TryOpen(file, EnvelopeMagic.Index, Version, MaxPayloadLength, cipher, out var payload, out problem))
         {
-            problem = Envelope.Describe(status);
             return null;
-        }
-
-        if (header.Encrypted != (cipher is not null))
-        {
-            problem = header.Encrypted ? "it is encrypted but the repository is not" : "it is not encrypted but the repository is";
-            return null;
-        }
-
-        byte[]? plain = null;
-        if (cipher is not null)
-        {
-            if (payload.Length < AuthenticatedCipher.Overhead)
-            {
-                problem = "its encrypted payload is truncated";
-                return null;
-            }
-
-            plain = new byte[payload.Length - AuthenticatedCipher.Overhead];
-            if (!cipher.TryOpen(payload, EnvelopeMagic.Index, plain))
-            {
-                problem = "it fails authentication";
-                return null;
-            }
-
-            payload = plain;
         }
 
         return Parse(payload, packId, blockSize, out problem);
