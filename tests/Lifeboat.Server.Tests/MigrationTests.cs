@@ -88,7 +88,8 @@ public sealed class MigrationTests(GuestImage guest)
         Assert.True(await VmRuntimeFolder.KillAsync(final.RuntimeDirectory!, CancellationToken.None));
 
         var raw = folder.Combine("check.raw");
-        await ExternalCommand.RunAsync("qemu-img", "convert", "-f", "qcow2", "-O", "raw", productionDisk, raw);
+        // -U: the killed QEMU may not have released its image lock yet; nothing writes the file any more.
+        await ExternalCommand.RunAsync("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", productionDisk, raw);
         Assert.Equal(marker, await GuestImage.MarkerHashAsync(raw));
         Assert.False(Directory.Exists(final.CacheFolder));
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
