@@ -22,76 +22,42 @@ public sealed partial class Nfs3Program
     private void ReadDir(ReadOnlyMemory<byte> arguments, XdrWriter writer)
     {
         var args = ReadDir3Args.Decode(arguments);
-        var status = Resolve(args.Dir, out var dir);
-        if (status != Nfs3Status.Ok)
-        {
-            WriteFailure(writer, Nfs3Proc.ReadDir, status);
-            return;
-        }
-
-        status = ListFrom(dir, args.Cookie, args.CookieVerifier, out var entries, out var start);
-        var budget = Math.Min(args.Count, (uint)_options.MaxDirectoryReplySize);
-        var end = start;
-        long used = ReadDirHeaderSize + ReadDirTrailerSize;
-        while (status == Nfs3Status.Ok && end < entries.Count)
-        {
-            var size = EntrySize + Padded(entries[end].Entry.Name);
-            if (used + size > budget)
-            {
-                break;
-            }
-
-            used += size;
-            end++;
-        }
-
-        if (status == Nfs3Status.Ok && end == start && start < entries.Count)
-        {
-            status = Nfs3Status.TooSmall;
-        }
-
-        writer.WriteUInt32((uint)status);
-        Fattr3.EncodePostOp(writer, Attributes(dir));
-        if (status != Nfs3Status.Ok)
-        {
-            return;
-        }
-
-        writer.WriteUInt64(_fileSystem.CookieVerifier);
-        for (var i = start; i < end; i++)
-        {
-            var (cookie, entry) = entries[i];
-            writer.WriteBool(true);
-            writer.WriteUInt64(entry.Node.FileId);
-            writer.WriteString(entry.Name);
-            writer.WriteUInt64(cookie);
-        }
-
-        writer.WriteBool(false);
-        writer.WriteBool(end == entries.Count);
+        WriteDirectoryPage(writer, Nfs3Proc.ReadDir, args.Dir, args.Cookie, args.CookieVerifier,
+            Math.Min(args.Count, (uint)_options.MaxDirectoryReplySize), directoryBudget: null);
     }
 
     private void ReadDirPlus(ReadOnlyMemory<byte> arguments, XdrWriter writer)
     {
         var args = ReadDirPlus3Args.Decode(arguments);
-        var status = Resolve(args.Dir, out var dir);
+        WriteDirectoryPage(writer, Nfs3Proc.ReadDirPlus, args.Dir, args.Cookie, args.CookieVerifier,
+            Math.Min(args.MaxCount, (uint)_options.MaxDirectoryReplySize), directoryBudget: args.DirCount);
+    }
+
+    /// <summary>
+    /// One page of a folder's entries after <paramref name="cookie"/>, as many as fit in <paramref name="budget"/> reply
+    /// bytes. READDIRPLUS (<paramref name="directoryBudget"/> set, its dircount) adds each entry's attributes and handle,
+    /// and its dircount also caps the bytes of names, file ids and cookies.
+    /// </summary>
+    private void WriteDirectoryPage(XdrWriter writer, Nfs3Proc procedure, Nfs3FileHandle handle, ulong cookie, ulong cookieVerifier, uint budget, uint? directoryBudget)
+    {
+        var status = Resolve(handle, out var dir);
         if (status != Nfs3Status.Ok)
         {
-            WriteFailure(writer, Nfs3Proc.ReadDirPlus, status);
+            WriteFailure(writer, procedure, status);
             return;
         }
 
-        status = ListFrom(dir, args.Cookie, args.CookieVerifier, out var entries, out var start);
-        var budget = Math.Min(args.MaxCount, (uint)_options.MaxDirectoryReplySize);
+        var plus = directoryBudget is not null;
+        status = ListFrom(dir, cookie, cookieVerifier, out var entries, out var start);
         var end = start;
         long used = ReadDirHeaderSize + ReadDirTrailerSize;
         long directoryBytes = 0;
         while (status == Nfs3Status.Ok && end < entries.Count)
         {
             var name = Padded(entries[end].Entry.Name);
-            var size = EntrySize + EntryPlusExtraSize + name;
+            var size = EntrySize + name + (plus ? EntryPlusExtraSize : 0);
             var directorySize = 8 + 4 + name + 8;
-            if (used + size > budget || (end > start && directoryBytes + directorySize > args.DirCount))
+            if (used + size > budget || (plus && end > start && directoryBytes + directorySize > directoryBudget))
             {
                 break;
             }
@@ -116,12 +82,15 @@ public sealed partial class Nfs3Program
         writer.WriteUInt64(_fileSystem.CookieVerifier);
         for (var i = start; i < end; i++)
         {
-            var (cookie, entry) = entries[i];
+            var (entryCookie, entry) = entries[i];
             writer.WriteBool(true);
             writer.WriteUInt64(entry.Node.FileId);
             writer.WriteString(entry.Name);
-            writer.WriteUInt64(cookie);
-            WriteNewObject(writer, entry.Node, attributesFirst: true);
+            writer.WriteUInt64(entryCookie);
+            if (plus)
+            {
+                WriteNewObject(writer, entry.Node, attributesFirst: true);
+            }
         }
 
         writer.WriteBool(false);
