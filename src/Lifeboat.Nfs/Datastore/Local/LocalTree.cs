@@ -178,7 +178,14 @@ internal sealed class LocalTree : IDisposable
         return status;
     }
 
-    public Nfs3Status MakeDirectory(string directory, string name, uint mode, out string path, out LocalStat stat)
+    public Nfs3Status MakeDirectory(string directory, string name, uint mode, out string path, out LocalStat stat) =>
+        MakeEntry(directory, name, (dir, entry) => LibC.mkdirat(dir, entry, mode & 0xFFF), out path, out stat);
+
+    public Nfs3Status MakeSymlink(string directory, string name, string target, out string path, out LocalStat stat) =>
+        MakeEntry(directory, name, (dir, entry) => LibC.symlinkat(target, dir, entry), out path, out stat);
+
+    /// <summary>Creates <paramref name="name"/> in <paramref name="directory"/> with a *at call, then stats and remembers it.</summary>
+    private Nfs3Status MakeEntry(string directory, string name, Func<SafeFileHandle, string, int> make, out string path, out LocalStat stat)
     {
         path = Combine(directory, name);
         stat = default;
@@ -190,35 +197,7 @@ internal sealed class LocalTree : IDisposable
 
         using (dir)
         {
-            if (LibC.mkdirat(dir, name, mode & 0xFFF) != 0)
-            {
-                return Errno.ToNfs3Status(LibC.LastError);
-            }
-
-            status = StatAt(dir, name, LibC.AtSymlinkNoFollow, out stat);
-        }
-
-        if (status == Nfs3Status.Ok)
-        {
-            Remember(stat.Inode, path);
-        }
-
-        return status;
-    }
-
-    public Nfs3Status MakeSymlink(string directory, string name, string target, out string path, out LocalStat stat)
-    {
-        path = Combine(directory, name);
-        stat = default;
-        var status = OpenDirectory(directory, OPath, out var dir);
-        if (status != Nfs3Status.Ok)
-        {
-            return status;
-        }
-
-        using (dir)
-        {
-            if (LibC.symlinkat(target, dir, name) != 0)
+            if (make(dir, name) != 0)
             {
                 return Errno.ToNfs3Status(LibC.LastError);
             }
