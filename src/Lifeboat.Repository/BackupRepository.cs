@@ -216,6 +216,18 @@ public sealed class BackupRepository : IDisposable
         return await operation.RunAsync(restorePointId, progress, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Checks in milliseconds that every chunk of a restore point is indexed and its pack file is there and long
+    /// enough, without reading a chunk: what instant recovery checks before it publishes a restore point.
+    /// </summary>
+    public ChunkPresenceReport CheckChunksPresent(string restorePointId, CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var shared = RepositoryLock.AcquireShared(_layout);
+        var manifest = _catalog.Load(restorePointId);
+        return new PresenceCheckOperation(_layout, _index, Config.BlockSize).Run(manifest, ct);
+    }
+
     /// <summary>Keeps the newest <paramref name="keepLast"/> restore points of <paramref name="vm"/> and frees what nothing references.</summary>
     public Task<RetentionResult> ApplyRetentionAsync(string vm, int keepLast, CancellationToken ct = default)
     {

@@ -86,7 +86,7 @@ internal static class MountServerCommand
                 var (vm, restorePointId) = ParsePublish(request);
                 var existing = restorePointId is null ? null : host.Find(vm, restorePointId);
                 if (existing is null)
-                    await host.PublishAsync(vm, restorePointId, parse.GetValue(redirect), cancellationToken);
+                    await host.PublishAsync(vm, restorePointId, parse.GetValue(redirect), cancellationToken: cancellationToken);
             }
             Report(console, host, settings);
             try

@@ -27,7 +27,7 @@ public sealed class ControlProgram(Func<MountServerHost> host) : IRpcProgram
                 var (vm, restorePointId, redirect) = ReadPublishArguments(call.Arguments.Span);
                 await RunAsync(results, async body =>
                 {
-                    var p = await host().PublishAsync(vm, restorePointId.Length == 0 ? null : restorePointId, redirect.Length == 0 ? null : redirect, cancellationToken);
+                    var p = await host().PublishAsync(vm, restorePointId.Length == 0 ? null : restorePointId, redirect.Length == 0 ? null : redirect, cancellationToken: cancellationToken);
                     ControlCodec.WritePublication(body, p);
                 });
                 return RpcAcceptStatus.Success;

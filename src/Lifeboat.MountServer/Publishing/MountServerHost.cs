@@ -10,8 +10,9 @@ using Microsoft.Extensions.Logging;
 namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>
-/// The mount server: Lifeboat's NFS server publishing restore points of one repository as VM folders, each disk
-/// the restore point seen through its own write cache. Publications and their caches persist across restarts:
+/// The mount server: Lifeboat's NFS server publishing restore points as VM folders, each disk the restore point seen
+/// through its own write cache. Restore points come from its own repository or from any other one a publication
+/// names; each repository is opened once and kept open while the host runs. Publications and their caches persist across restarts:
 /// a restarted host publishes the same folders with the same file handles, so a running VM's NFS client
 /// reconnects and carries on.
 /// </summary>
@@ -19,6 +20,7 @@ public sealed class MountServerHost : IAsyncDisposable
 {
     private readonly MountServerSettings _settings;
     private readonly BackupRepository _repository;
+    private readonly ConcurrentDictionary<string, BackupRepository> _otherRepositories = new(StringComparer.Ordinal);
     private readonly PublicationCatalog _catalog;
     private readonly NfsServer _server;
     private readonly ILogger _logger;
@@ -83,18 +85,21 @@ public sealed class MountServerHost : IAsyncDisposable
     /// <summary>
     /// Publishes a VM's restore point (the newest when <paramref name="restorePointId"/> is null) as a folder named
     /// after the VM (`vm-2`, `vm-3`… when it is published more than once). Writes go to a new cache folder under the
-    /// cache root, or under <paramref name="redirectWritesTo"/> (a production datastore path).
+    /// cache root, or under <paramref name="redirectWritesTo"/> (a production datastore path). The restore point is
+    /// looked up in <paramref name="repositoryPath"/>, or in the host's own repository when that is null.
     /// </summary>
-    public async Task<PublicationInfo> PublishAsync(string vm, string? restorePointId, string? redirectWritesTo = null, CancellationToken cancellationToken = default)
+    public async Task<PublicationInfo> PublishAsync(
+        string vm, string? restorePointId, string? redirectWritesTo = null, string? repositoryPath = null, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var restorePoint = _repository.GetRestorePoint(restorePointId ?? "latest", vm);
+            var otherRepository = IsOwn(repositoryPath) ? null : Path.GetFullPath(repositoryPath!);
+            var restorePoint = Repository(otherRepository).GetRestorePoint(restorePointId ?? "latest", vm);
             var name = UniqueName(restorePoint.Vm);
             var folderName = $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
             var cacheFolder = Path.GetFullPath(Path.Combine(redirectWritesTo ?? _settings.CacheRoot, folderName));
-            var record = new PublicationRecord(name, restorePoint.Vm, restorePoint.Id, cacheFolder, DateTimeOffset.UtcNow);
+            var record = new PublicationRecord(name, restorePoint.Vm, restorePoint.Id, cacheFolder, DateTimeOffset.UtcNow, otherRepository);
             var publication = Open(record);
             _catalog.Add(record);
             return Describe(publication);
@@ -137,18 +142,30 @@ public sealed class MountServerHost : IAsyncDisposable
             await publication.DisposeAsync().ConfigureAwait(false);
         _live.Clear();
         _repository.Dispose();
+        foreach (var repository in _otherRepositories.Values)
+            repository.Dispose();
+        _otherRepositories.Clear();
         _gate.Dispose();
     }
 
+    private bool IsOwn(string? repositoryPath) =>
+        repositoryPath is null || string.Equals(Path.GetFullPath(repositoryPath), Path.GetFullPath(_settings.RepositoryPath), StringComparison.Ordinal);
+
+    /// <summary>The host's own repository for null, else the one at <paramref name="path"/>, opened on first use.</summary>
+    /// <exception cref="RepositoryException">There is no readable repository at the path (or the password does not open it).</exception>
+    private BackupRepository Repository(string? path) =>
+        path is null ? _repository : _otherRepositories.GetOrAdd(path, p => BackupRepository.Open(p, _settings.Password));
+
     private Publication Open(PublicationRecord record)
     {
-        var restorePoint = _repository.GetRestorePoint(record.RestorePointId);
+        var repository = Repository(IsOwn(record.RepositoryPath) ? null : record.RepositoryPath);
+        var restorePoint = repository.GetRestorePoint(record.RestorePointId);
         var disks = new List<PublishedDisk>();
         try
         {
             foreach (var disk in restorePoint.Disks)
             {
-                var baseDisk = RestorePointBaseDisk.Open(_repository, restorePoint.Id, disk.Index, _settings.BlockCacheBytes);
+                var baseDisk = RestorePointBaseDisk.Open(repository, restorePoint.Id, disk.Index, _settings.BlockCacheBytes);
                 try
                 {
                     var options = _settings.Disk with { DiskName = $"{record.Name}/{DatastoreNames.RawDisk(disk.Index)}" };

@@ -1,9 +1,13 @@
 namespace Lifeboat.MountServer.Publishing;
 
-/// <summary>What the mount server remembers of one publication, so that a restart publishes it again unchanged.</summary>
+/// <summary>
+/// What the mount server remembers of one publication, so that a restart publishes it again unchanged. A null
+/// <see cref="RepositoryPath"/> is the mount server's own repository.
+/// </summary>
 public sealed record PublicationRecord(
     string Name,
     string Vm,
     string RestorePointId,
     string CacheFolder,
-    DateTimeOffset PublishedAt);
+    DateTimeOffset PublishedAt,
+    string? RepositoryPath = null);

@@ -9,6 +9,7 @@ namespace Lifeboat.Server.Sessions;
 internal sealed partial class SessionRunner
 {
     private const string PowerOnStep = "Power on the VM";
+    private const int BootRegionBytes = 1024 * 1024;
 
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
@@ -49,28 +50,36 @@ internal sealed partial class SessionRunner
         await StepAsync(phase, "Check the repository", _ =>
         {
             var path = Session.RepositoryPath!;
-            if (!string.Equals(Path.GetFullPath(path), Path.GetFullPath(_services.MountServer.RepositoryPath), StringComparison.Ordinal))
+            try
+            {
+                using var repository = RepositoryRegistry.Open(path);
+                var own = string.Equals(Path.GetFullPath(path), Path.GetFullPath(_services.MountServer.RepositoryPath), StringComparison.Ordinal);
+                return Task.FromResult<string?>(
+                    $"{path} is reachable ({(own ? "the server's own" : "registered")}, block size {repository.Config.BlockSize / 1024} KiB, {repository.Config.Compression.ToString().ToLowerInvariant()})");
+            }
+            catch (Exception e) when (e is Repository.RepositoryException or IOException or UnauthorizedAccessException)
             {
                 throw new SessionStepException(
-                    $"Restore point {Session.RestorePointId} is in repository {path}, and the mount server publishes only the server's own repository ({_services.MountServer.RepositoryPath}) so far; back the VM up into that one to recover it.");
+                    $"Repository {path} cannot be opened ({e.Message.TrimEnd('.')}); make it reachable from the server, or recover from another restore point with --restore-point ID.", e);
             }
-
-            using var repository = RepositoryRegistry.Open(path);
-            return Task.FromResult<string?>($"{path} is reachable (block size {repository.Config.BlockSize / 1024} KiB, {repository.Config.Compression.ToString().ToLowerInvariant()})");
         }, cancellationToken).ConfigureAwait(false);
 
-        await StepAsync(phase, "Check the restore point's chunks", async ct =>
+        await StepAsync(phase, "Check the restore point's chunks", ct =>
         {
             using var repository = RepositoryRegistry.Open(Session.RepositoryPath!);
-            var report = await repository.VerifyAsync(Session.RestorePointId, ct: ct).ConfigureAwait(false);
-            if (!report.Ok)
+            var presence = repository.CheckChunksPresent(Session.RestorePointId!, ct);
+            if (!presence.Ok)
             {
-                var first = report.BadChunks.Count > 0 ? $" (chunk {report.BadChunks[0].ChunkId}: {report.BadChunks[0].Reason})" : report.DamagedFiles.Count > 0 ? $" ({report.DamagedFiles[0].Path}: {report.DamagedFiles[0].Reason})" : "";
+                var first = presence.Missing[0];
+                var where = first.Affected.Count > 0 && first.Affected[0].Offsets.Count > 0
+                    ? $" at offset {first.Affected[0].Offsets[0]} of disk {first.Affected[0].DiskIndex}" : "";
                 throw new SessionStepException(
-                    $"Restore point {Session.RestorePointId} is damaged: {report.BadChunks.Count} bad chunk(s){first}; recover from another restore point with --restore-point ID and run `lifeboat verify` on the repository.");
+                    $"Restore point {Session.RestorePointId} is damaged: {presence.MissingChunks} chunk(s) missing (chunk {first.ChunkId}{where} {first.Reason}); recover from another restore point with --restore-point ID and run `lifeboat verify` on the repository.");
             }
 
-            return $"{report.ChunksChecked} chunks ({report.BytesChecked / (1024 * 1024)} MiB) present and intact";
+            var boot = CheckBootRegion(repository, presence);
+            return Task.FromResult<string?>(
+                $"{presence.Chunks} chunks ({Mib(presence.StoredBytes)} MiB stored) for {presence.Blocks} blocks ({presence.ZeroBlocks} zero) present in {presence.Packs} pack(s); {boot}");
         }, cancellationToken).ConfigureAwait(false);
 
         await StepAsync(phase, "Check the mount server", _ =>
@@ -127,7 +136,7 @@ internal sealed partial class SessionRunner
             var publication = Session.Publication is { } name ? host.Publications.FirstOrDefault(p => p.Name == name) : null;
             if (publication is null)
             {
-                publication = await host.PublishAsync(Session.Vm, Session.RestorePointId, Session.RedirectWritesTo, ct).ConfigureAwait(false);
+                publication = await host.PublishAsync(Session.Vm, Session.RestorePointId, Session.RedirectWritesTo, Session.RepositoryPath, ct).ConfigureAwait(false);
                 Save(s => s with { Publication = publication.Name, CacheFolder = publication.CacheFolder, DiskUrls = publication.DiskUrls });
             }
 
@@ -212,6 +221,34 @@ internal sealed partial class SessionRunner
 
         if (!Session.PowerOn && Session.State == SessionState.Starting)
             Save(s => s with { State = SessionState.Ready });
+    }
+
+    /// <summary>
+    /// Reads and checks, through the same path the mount server will, the blocks a boot touches first (each disk's
+    /// first MiB: partition table, boot loader, and its last block: a GPT's backup header), so a damaged boot region
+    /// fails here rather than in the guest. The rest is checked block by block as the guest reads it.
+    /// </summary>
+    private string CheckBootRegion(Repository.BackupRepository repository, Repository.ChunkPresenceReport presence)
+    {
+        var point = repository.GetRestorePoint(presence.RestorePointId);
+        var buffer = new byte[BootRegionBytes];
+        foreach (var disk in point.Disks)
+        {
+            using var reader = repository.OpenDisk(point.Id, disk.Index, cacheBytes: 0);
+            try
+            {
+                reader.Read(0, buffer);
+                var tail = (int)Math.Min(Math.Min(buffer.Length, reader.BlockSize), Math.Max(0, reader.Length - BootRegionBytes));
+                reader.Read(reader.Length - tail, buffer.AsSpan(0, tail));
+            }
+            catch (Repository.CorruptChunkException e)
+            {
+                throw new SessionStepException(
+                    $"Restore point {Session.RestorePointId} is damaged where the VM boots from: disk {e.DiskIndex} at offset {e.DiskOffset}, chunk {e.ChunkId} {e.Reason}; recover from another restore point with --restore-point ID and run `lifeboat verify` on the repository.", e);
+            }
+        }
+
+        return $"the first {BootRegionBytes / (1024 * 1024)} MiB and the last block of each disk read and checked";
     }
 
     private QemuVmDescription Describe()

@@ -38,9 +38,12 @@ public static class Recovery
         (await server.ConsoleAsync(sessionId)).Split('\n').Count(l => l.Contains(GuestImage.TickMarker, StringComparison.Ordinal));
 
     /// <summary>The repository verifies, and the restore point still reads back exactly as the disk that was backed up.</summary>
-    public static async Task AssertRepositoryUnchangedAsync(ServerProcess server, RestorePointInfo backup, string originalDisk)
+    public static Task AssertRepositoryUnchangedAsync(ServerProcess server, RestorePointInfo backup, string originalDisk) =>
+        AssertRepositoryUnchangedAsync(server.RepositoryPath, backup, originalDisk);
+
+    public static async Task AssertRepositoryUnchangedAsync(string repositoryPath, RestorePointInfo backup, string originalDisk)
     {
-        using var repository = BackupRepository.Open(server.RepositoryPath, password: null);
+        using var repository = BackupRepository.Open(repositoryPath, password: null);
         var report = await repository.VerifyAsync();
         Assert.True(report.Ok, $"{report.BadChunks.Count} bad chunks, {report.DamagedFiles.Count} damaged files");
         Assert.Equal([backup.Id], repository.ListRestorePoints().Select(p => p.Id));
