@@ -17,8 +17,12 @@ public sealed record VmHardware(
     string? Firmware = null,
     string? Kernel = null,
     string? Initrd = null,
-    string? Cmdline = null)
+    string? Cmdline = null,
+    bool? GuestAgent = null)
 {
+    /// <summary>The name of the virtio-serial port QEMU's guest agent (qemu-ga) listens on in the guest.</summary>
+    public const string GuestAgentChannelName = "org.qemu.guest_agent.0";
+
     public const string JsonFormat = "json";
     public const string LibvirtXmlFormat = "libvirt-xml";
     public const int MaxTextLength = 1024 * 1024;
@@ -40,7 +44,11 @@ public sealed record VmHardware(
         throw new FormatException("The VM configuration is neither JSON (starting with '{') nor a libvirt domain XML (starting with '<').");
     }
 
-    /// <summary>Parses JSON ({"cpus":2,"memoryMiB":512,...}) or libvirt domain XML; throws FormatException with a clear message.</summary>
+    /// <summary>
+    /// Parses JSON ({"cpus":2,"memoryMiB":512,"guestAgent":true,...}) or libvirt domain XML; throws FormatException with a
+    /// clear message. <see cref="GuestAgent"/> comes from JSON's "guestAgent", or from a libvirt <c>&lt;channel&gt;</c> whose
+    /// target is named <c>org.qemu.guest_agent.0</c>.
+    /// </summary>
     public static VmHardware Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -71,7 +79,8 @@ public sealed record VmHardware(
                 Firmware: GetString(root, "firmware"),
                 Kernel: GetString(root, "kernel"),
                 Initrd: GetString(root, "initrd"),
-                Cmdline: GetString(root, "cmdline"));
+                Cmdline: GetString(root, "cmdline"),
+                GuestAgent: GetBoolean(root, "guestAgent"));
         }
         catch (JsonException ex)
         {
@@ -92,6 +101,21 @@ public sealed record VmHardware(
         }
 
         throw new FormatException($"The VM configuration's \"{name}\" must be a positive whole number.");
+    }
+
+    private static bool? GetBoolean(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new FormatException($"The VM configuration's \"{name}\" must be true or false."),
+        };
     }
 
     private static string? GetString(JsonElement root, string name)
@@ -142,8 +166,16 @@ public sealed record VmHardware(
             Firmware: ParseFirmware(os),
             Kernel: NullIfEmpty(os?.Element("kernel")?.Value),
             Initrd: NullIfEmpty(os?.Element("initrd")?.Value),
-            Cmdline: NullIfEmpty(os?.Element("cmdline")?.Value));
+            Cmdline: NullIfEmpty(os?.Element("cmdline")?.Value),
+            GuestAgent: devices is null ? null : HasGuestAgentChannel(devices));
     }
+
+    /// <summary>libvirt's agent channel: <c>&lt;channel type='unix'&gt;&lt;target type='virtio' name='org.qemu.guest_agent.0'/&gt;&lt;/channel&gt;</c>.</summary>
+    private static bool HasGuestAgentChannel(XElement devices) =>
+        devices.Elements("channel").Any(channel =>
+            channel.Element("target") is { } target
+            && (string?)target.Attribute("type") is null or "virtio"
+            && (string?)target.Attribute("name") == GuestAgentChannelName);
 
     private static int? ParseCpus(XElement? vcpu)
     {

@@ -96,6 +96,27 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
+    public void A_guest_agent_channel_is_a_virtio_serial_port_whose_socket_is_in_the_runtime_folder()
+    {
+        var args = QemuCommandLine.Build(new QemuVmDescription { Name = "vm1", GuestAgent = true }, Paths, QemuAcceleratorKind.Tcg);
+
+        var devices = ValuesOf(args, "-device");
+        Assert.Contains("virtio-serial-pci,id=virtio-serial0", devices);
+        Assert.Contains("virtserialport,bus=virtio-serial0.0,chardev=qga0,name=org.qemu.guest_agent.0", devices);
+        Assert.Contains($"socket,id=qga0,path={Paths.GuestAgentSocket},server=on,wait=off", ValuesOf(args, "-chardev"));
+        Assert.Equal(Paths.RuntimeDirectory, Path.GetDirectoryName(Paths.GuestAgentSocket));
+    }
+
+    [Fact]
+    public void A_vm_without_a_guest_agent_has_no_virtio_serial_device()
+    {
+        var args = QemuCommandLine.Build(new QemuVmDescription { Name = "vm1" }, Paths, QemuAcceleratorKind.Tcg);
+
+        Assert.DoesNotContain(ValuesOf(args, "-device"), device => device.StartsWith("virtio-serial", StringComparison.Ordinal));
+        Assert.DoesNotContain(ValuesOf(args, "-chardev"), chardev => chardev.Contains(Paths.GuestAgentSocket, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Commas_in_option_values_are_doubled()
     {
         var vm = new QemuVmDescription

@@ -30,12 +30,10 @@ public class PresenceCheckTests
     public async Task A_missing_pack_names_each_chunk_with_its_offsets_and_leaves_other_restore_points_whole()
     {
         using var dir = new TempDir();
-        SampleImages.Write(dir.Combine("a.img"), 8 * BlockSize, seed: 41, BlockSize, SampleImages.Kind.Random);
-        SampleImages.Write(dir.Combine("b.img"), 8 * BlockSize, seed: 42, BlockSize, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
-        var a = await RepositoryFixture.BackupAsync(repository, "a", dir.Combine("a.img"));
+        var a = await BackupRandomAsync(repository, dir, "a", blocks: 8, seed: 41);
         var packOfA = Assert.Single(RepositoryFixture.PackFiles(repository.Path));
-        var b = await RepositoryFixture.BackupAsync(repository, "b", dir.Combine("b.img"));
+        var b = await BackupRandomAsync(repository, dir, "b", blocks: 8, seed: 42);
         File.Delete(packOfA);
 
         var report = repository.CheckChunksPresent(a.Id);
@@ -53,9 +51,8 @@ public class PresenceCheckTests
     public async Task A_truncated_pack_fails_only_for_the_chunks_past_its_end()
     {
         using var dir = new TempDir();
-        SampleImages.Write(dir.Combine("a.img"), 8 * BlockSize, seed: 43, BlockSize, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
-        var point = await RepositoryFixture.BackupAsync(repository, "a", dir.Combine("a.img"));
+        var point = await BackupRandomAsync(repository, dir, "a", blocks: 8, seed: 43);
         var pack = Assert.Single(RepositoryFixture.PackFiles(repository.Path));
         using (var file = new FileStream(pack, FileMode.Open, FileAccess.Write))
             file.SetLength(file.Length - 100);
@@ -71,9 +68,8 @@ public class PresenceCheckTests
     public async Task A_chunk_whose_index_file_is_gone_is_reported_as_in_no_index()
     {
         using var dir = new TempDir();
-        SampleImages.Write(dir.Combine("a.img"), 4 * BlockSize, seed: 44, BlockSize, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
-        var point = await RepositoryFixture.BackupAsync(repository, "a", dir.Combine("a.img"));
+        var point = await BackupRandomAsync(repository, dir, "a", blocks: 4, seed: 44);
         File.Delete(Assert.Single(Directory.GetFiles(Path.Combine(repository.Path, "index"))));
 
         var report = repository.CheckChunksPresent(point.Id);
@@ -86,11 +82,9 @@ public class PresenceCheckTests
     public async Task A_flipped_byte_is_not_what_presence_checks_and_verify_still_finds_it()
     {
         using var dir = new TempDir();
-        SampleImages.Write(dir.Combine("a.img"), 4 * BlockSize, seed: 45, BlockSize, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
-        var point = await RepositoryFixture.BackupAsync(repository, "a", dir.Combine("a.img"));
-        var pack = Assert.Single(RepositoryFixture.PackFiles(repository.Path));
-        using (var file = new FileStream(pack, FileMode.Open, FileAccess.ReadWrite))
+        var point = await BackupRandomAsync(repository, dir, "a", blocks: 4, seed: 45);
+        using (var file = new FileStream(Assert.Single(RepositoryFixture.PackFiles(repository.Path)), FileMode.Open, FileAccess.ReadWrite))
         {
             file.Position = 200;
             int value = file.ReadByte();
@@ -108,5 +102,12 @@ public class PresenceCheckTests
         using var dir = new TempDir();
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         Assert.Throws<RepositoryException>(() => repository.CheckChunksPresent("0123456789ab"));
+    }
+
+    private static Task<RestorePointInfo> BackupRandomAsync(BackupRepository repository, TempDir dir, string vm, int blocks, int seed)
+    {
+        var image = dir.Combine(vm + ".img");
+        SampleImages.Write(image, blocks * BlockSize, seed, BlockSize, SampleImages.Kind.Random);
+        return RepositoryFixture.BackupAsync(repository, vm, image);
     }
 }

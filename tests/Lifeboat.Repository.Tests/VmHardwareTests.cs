@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Lifeboat.Repository.Manifests;
+
 namespace Lifeboat.Repository.Tests;
 
 public class VmHardwareTests
@@ -58,7 +61,66 @@ public class VmHardwareTests
     }
 
     [Theory]
+    [InlineData("""{"cpus":1,"guestAgent":true}""", true)]
+    [InlineData("""{"cpus":1,"guestAgent":false}""", false)]
+    [InlineData("""{"cpus":1,"guestAgent":null}""", null)]
+    [InlineData("""{"cpus":1}""", null)]
+    public void Json_guest_agent_flag_is_parsed_and_left_null_when_not_given(string json, bool? guestAgent)
+    {
+        Assert.Equal(guestAgent, VmHardware.Parse(json).GuestAgent);
+    }
+
+    [Theory]
+    [InlineData("<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>", true)]
+    [InlineData("<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0' state='disconnected'/></channel>", true)]
+    [InlineData("<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>", false)]
+    [InlineData("<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/></channel>", false)]
+    [InlineData("<serial type='pty'><target port='0'/></serial>", false)]
+    public void Libvirt_guest_agent_channel_is_found_among_the_devices(string device, bool guestAgent)
+    {
+        var hardware = VmHardware.Parse($"<domain type='kvm'><vcpu>1</vcpu><devices>{device}</devices></domain>");
+
+        Assert.Equal(guestAgent, hardware.GuestAgent);
+    }
+
+    [Fact]
+    public void Libvirt_domain_without_devices_leaves_the_guest_agent_unknown()
+    {
+        Assert.Null(VmHardware.Parse("<domain><vcpu>1</vcpu></domain>").GuestAgent);
+    }
+
+    [Fact]
+    public void Manifest_headers_written_before_the_guest_agent_flag_read_with_it_unknown()
+    {
+        const string oldHeader = """
+            {"id":"0123456789ab","vm":"web1","time":"2026-11-20T10:00:00+00:00",
+             "vmConfig":{"format":"json","text":"{\"cpus\":2}","hardware":{"cpus":2,"memoryMiB":512,"diskBus":"virtio"}},
+             "disks":[]}
+            """;
+
+        var header = JsonSerializer.Deserialize(oldHeader, RepositoryJsonContext.Default.ManifestHeader);
+
+        Assert.NotNull(header?.VmConfig?.Hardware);
+        Assert.Equal(new VmHardware(2, 512, "virtio"), header.VmConfig.Hardware);
+        Assert.Null(header.VmConfig.Hardware.GuestAgent);
+    }
+
+    [Fact]
+    public void Manifest_headers_keep_the_guest_agent_flag()
+    {
+        var hardware = VmHardware.Parse("""{"cpus":1,"memoryMiB":256,"guestAgent":true}""");
+        var header = new ManifestHeader("0123456789ab", "guest", DateTimeOffset.UnixEpoch, null, new ManifestVmConfig(VmHardware.JsonFormat, "{}", hardware), []);
+
+        var json = JsonSerializer.Serialize(header, RepositoryJsonContext.Default.ManifestHeader);
+        var read = JsonSerializer.Deserialize(json, RepositoryJsonContext.Default.ManifestHeader);
+
+        Assert.Contains("\"guestAgent\":true", json, StringComparison.Ordinal);
+        Assert.Equal(hardware, read?.VmConfig?.Hardware);
+    }
+
+    [Theory]
     [InlineData("cpus: 2")]
+    [InlineData("{\"guestAgent\": \"yes\"}")]
     [InlineData("{\"cpus\": \"two\"}")]
     [InlineData("{\"cpus\": 2")]
     [InlineData("<vm><vcpu>2</vcpu></vm>")]

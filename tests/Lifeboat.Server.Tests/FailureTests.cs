@@ -17,6 +17,9 @@ public sealed class FailureTests(GuestImage guest)
         using var folder = new TestFolder();
         await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
         await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
+        var noAgent = folder.Combine("no-agent.json");
+        await File.WriteAllTextAsync(noAgent, """{"cpus": 1, "memoryMiB": 256, "diskBus": "virtio", "firmware": "bios"}""");
+        await server.BackupAsync("no-agent", guest.RawDisk, noAgent);
 
         var unknownVm = await FailAsync(server, new RecoveryRequest { Vm = "no-such-vm" }, SessionPhase.Initialization, "Find the restore point");
         Assert.Contains("no-such-vm", unknownVm.Error, StringComparison.Ordinal);
@@ -48,8 +51,10 @@ public sealed class FailureTests(GuestImage guest)
         Assert.Contains("damaged", damaged.Error, StringComparison.Ordinal);
         Assert.Contains("lifeboat verify", damaged.Error, StringComparison.Ordinal);
 
-        var agent = await FailAsync(server, new RecoveryRequest { Vm = "guest", ReadyWhen = "agent" }, SessionPhase.Initialization, "Check the host");
-        Assert.Contains("guest agent", agent.Error, StringComparison.Ordinal);
+        // A VM whose backup recorded no guest agent channel cannot be waited for through one.
+        var agent = await FailAsync(server, new RecoveryRequest { Vm = "no-agent", ReadyWhen = "agent" }, SessionPhase.Initialization, "Check the host");
+        Assert.Contains("guest agent channel", agent.Error, StringComparison.Ordinal);
+        Assert.Contains("--ready-when console:TEXT or running", agent.Error, StringComparison.Ordinal);
 
         using var bad = await server.PostAsync("api/sessions", new RecoveryRequest { Vm = "guest", ReadyWhen = "whenever" }, ServerJsonContext.Default.RecoveryRequest);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);

@@ -1,3 +1,4 @@
+using Lifeboat.Repository;
 using Lifeboat.Server.Sessions;
 
 namespace Lifeboat.Server.Tests;
@@ -32,5 +33,19 @@ public sealed class ReadyConditionTests
     public void Refuses_a_console_text_longer_than_the_limit()
     {
         Assert.Throws<ArgumentException>(() => ReadyCondition.Parse("console:" + new string('x', ReadyCondition.MaxConsoleTextLength + 1)));
+    }
+
+    [Theory]
+    [InlineData("""{"cpus": 1, "guestAgent": true}""", "agent")]
+    [InlineData("""{"cpus": 1, "guestAgent": false}""", "running")]
+    [InlineData("""{"cpus": 1}""", "running")]
+    [InlineData("<domain><devices><channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel></devices></domain>", "agent")]
+    [InlineData("<domain><devices><serial type='pty'/></devices></domain>", "running")]
+    [InlineData(null, "running")]
+    public void The_default_is_the_agent_when_the_recorded_hardware_has_its_channel(string? recorded, string expected)
+    {
+        var hardware = recorded is null ? null : VmHardware.Parse(recorded);
+
+        Assert.Equal(expected, ReadyCondition.DefaultFor(hardware).ToString());
     }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Lifeboat test guest: a small raw disk that boots by itself under SeaBIOS (syslinux on a FAT16
 # partition, Debian's kernel with a busybox initramfs, a busybox ext4 root file system whose /init prints
-# markers on the serial console). Nothing is mounted; the partitions are written in place with mtools and
-# mkfs.ext4 -d. Built once per kernel version and script version; later calls only check the stamp.
+# markers on the serial console, and Debian's QEMU guest agent). Nothing is mounted; the partitions are
+# written in place with mtools and mkfs.ext4 -d. Built once per kernel version and script version; later calls
+# only check the stamp.
 #
 #   tests/guest/build-guest.sh [OUTDIR]      default OUTDIR: <repo>/.build/guest/<kernel-version>
 #
@@ -28,8 +29,14 @@ readonly boot_sectors=$((32 * 2048))                    # 32 MiB FAT16
 readonly root_start=$((boot_start + boot_sectors))      # 33 MiB
 readonly root_sectors=$((disk_mib * 2048 - root_start)) # to the end of the disk
 
-# Drivers for every disk bus the launcher offers (virtio, ide/sata, scsi), ext4, and fw_cfg for the mode.
-readonly guest_modules="virtio_pci virtio_blk virtio_scsi sd_mod ata_piix ahci ext4 qemu_fw_cfg"
+# Drivers for every disk bus the launcher offers (virtio, ide/sata, scsi), ext4, fw_cfg for the mode, and
+# virtio_console for the guest agent's virtio-serial port.
+readonly guest_modules="virtio_pci virtio_blk virtio_scsi sd_mod ata_piix ahci ext4 qemu_fw_cfg virtio_console"
+
+# The real QEMU guest agent (qemu-ga) from Debian; its shared libraries are copied from the host, so the
+# host needs the packages it depends on.
+readonly agent_package=qemu-guest-agent
+readonly agent_libraries="libglib2.0-0 libnuma1 libudev1 liburing2"
 
 ensure_packages() {
   local missing=() pkg installed
@@ -50,6 +57,43 @@ ensure_packages() {
     "${sudo[@]}" apt-get update >&2
     "${install[@]}" >&2 || die "could not install ${missing[*]}; check apt's sources and network"
   fi
+}
+
+# The newest cached .deb of a package, downloaded with apt-get into the cache folder when there is none.
+cached_deb() {
+  local pkg=$1 deb
+  mkdir -p "$cache/debs"
+  deb=$(find "$cache/debs" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
+  if [ -z "$deb" ]; then
+    say "downloading $pkg"
+    (cd "$cache/debs" && apt-get download -o APT::Sandbox::User=root "$pkg" >&2) ||
+      die "apt-get download $pkg failed; check apt's sources and network"
+    deb=$(find "$cache/debs" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
+    [ -n "$deb" ] || die "apt-get download $pkg left no ${pkg}_*_amd64.deb in $cache/debs"
+  fi
+  echo "$deb"
+}
+
+# Copies a dynamically linked program and the shared libraries it loads (as the host resolves them, with
+# ldd) into the root file system, at the same paths. Prints how many libraries it copied.
+install_program() {
+  local program=$1 target=$2 rootfs=$3 listing line library copied=0
+  install -D -m 0755 "$program" "$rootfs$target"
+  listing=$(ldd "$program" 2>&1) || die "ldd cannot read $program: $listing"
+  if grep -q 'not found' <<<"$listing"; then
+    die "$(basename "$program") needs libraries this host lacks ($(grep 'not found' <<<"$listing" | awk '{ print $1 }' | xargs)); install the packages $agent_libraries"
+  fi
+  while read -r line; do
+    case "$line" in
+      *' => /'*) library=$(awk '{ print $3 }' <<<"$line") ;;
+      /*) library=$(awk '{ print $1 }' <<<"$line") ;;
+      *) continue ;; # linux-vdso.so.1 lives in the kernel
+    esac
+    mkdir -p "$rootfs$(dirname "$library")"
+    cp -L "$library" "$rootfs$library"
+    copied=$((copied + 1))
+  done <<<"$listing"
+  echo "$copied"
 }
 
 kernel_package() {
@@ -97,7 +141,7 @@ write_partition_table() {
 }
 
 build() {
-  local work=$1 deb=$2 kver=$3 out=$4
+  local work=$1 deb=$2 kver=$3 out=$4 agent_deb=$5
   local kernel="$work/kernel" initramfs="$work/initramfs" rootfs="$work/rootfs" disk="$work/guest.raw"
   local moddir="$kernel/lib/modules/$kver"
 
@@ -141,6 +185,15 @@ build() {
   done
   install -m 0755 "$here/guest-init" "$rootfs/init"
   echo "$kver" >"$rootfs/etc/lifeboat/kernel-version"
+  mkdir -p "$rootfs/run"
+
+  say "adding the QEMU guest agent from $(basename "$agent_deb")"
+  mkdir -p "$work/agent"
+  dpkg-deb -x "$agent_deb" "$work/agent"
+  [ -x "$work/agent/usr/sbin/qemu-ga" ] || die "$(basename "$agent_deb") has no usr/sbin/qemu-ga"
+  local libraries
+  libraries=$(install_program "$work/agent/usr/sbin/qemu-ga" /usr/sbin/qemu-ga "$rootfs")
+  say "  qemu-ga and $libraries libraries, $(du -shc --apparent-size "$rootfs/usr" "$rootfs/lib" "$rootfs/lib64" | awk 'END { print $1 }')"
 
   say "writing a ${disk_mib} MiB sparse disk: MBR, FAT16 boot partition at $((boot_start * sector)), ext4 root at $((root_start * sector))"
   truncate -s "${disk_mib}M" "$disk"
@@ -167,6 +220,7 @@ build() {
   "diskBus": "virtio",
   "nicModel": "virtio-net",
   "firmware": "bios",
+  "guestAgent": true,
   "disk": "guest.raw",
   "kernelVersion": "$kver",
   "partitions": {
@@ -205,13 +259,17 @@ EOF
     <console type='pty'>
       <target type='serial' port='0'/>
     </console>
+    <channel type='unix'>
+      <target type='virtio' name='org.qemu.guest_agent.0'/>
+    </channel>
   </devices>
 </domain>
 EOF
 }
 
 main() {
-  ensure_packages busybox-static syslinux syslinux-common mtools e2fsprogs cpio kmod
+  # shellcheck disable=SC2086 # a list of package names
+  ensure_packages busybox-static syslinux syslinux-common mtools e2fsprogs cpio kmod $agent_libraries
 
   local pkg kver out stamp
   pkg=$(kernel_package)
@@ -231,19 +289,13 @@ main() {
   fi
 
   say "building the guest for kernel $kver into $out"
-  mkdir -p "$cache/debs"
-  local deb
-  deb=$(find "$cache/debs" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
-  if [ -z "$deb" ]; then
-    say "downloading $pkg"
-    (cd "$cache/debs" && apt-get download -o APT::Sandbox::User=root "$pkg" >&2) ||
-      die "apt-get download $pkg failed; check apt's sources and network"
-    deb=$(find "$cache/debs" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
-  fi
+  local deb agent_deb
+  deb=$(cached_deb "$pkg")
+  agent_deb=$(cached_deb "$agent_package")
 
   work=$(mktemp -d "$out/.work.XXXXXX")
   rm -f "$out/.stamp"
-  build "$work" "$deb" "$kver" "$out"
+  build "$work" "$deb" "$kver" "$out" "$agent_deb"
   local file
   for file in guest.raw vmlinuz initrd.img guest.json guest.xml; do
     mv -f "$work/$file" "$out/$file"

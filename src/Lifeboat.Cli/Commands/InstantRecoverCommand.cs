@@ -17,7 +17,7 @@ internal static class InstantRecoverCommand
         var migrateTo = new Option<string?>("--migrate-to") { Description = "Once the guest answers, migrate the VM's disks to this folder and finalize." };
         var method = MigrateCommand.MethodOption();
         var format = MigrateCommand.FormatOption();
-        var readyWhen = new Option<string?>("--ready-when") { Description = "running, console:TEXT (a line on the serial console) or agent; default running." };
+        var readyWhen = new Option<string?>("--ready-when") { Description = "running (QEMU runs the VM), console:TEXT (a line on the serial console) or agent (the QEMU guest agent answers a ping); default agent when the backup recorded a guest agent channel, else running." };
         var readyTimeout = new Option<double?>("--ready-timeout") { Description = "Seconds to wait for the guest to answer (default 300)." };
         var noPowerOn = new Option<bool>("--no-power-on") { Description = "Publish and define the VM, but don't start it." };
         var firmwareConfig = new Option<string[]>("--fw-cfg")

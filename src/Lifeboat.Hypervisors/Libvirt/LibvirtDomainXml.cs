@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Xml.Linq;
 using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Hypervisors.Qemu.GuestAgent;
 
 namespace Lifeboat.Hypervisors.Libvirt;
 
@@ -32,6 +33,12 @@ public static class LibvirtDomainXml
         }
         devices.Add(new XElement("serial", new XAttribute("type", "pty"), new XElement("target", new XAttribute("port", "0"))));
         devices.Add(new XElement("console", new XAttribute("type", "pty"), new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", "0"))));
+        // libvirt chooses the host socket of a unix channel itself and connects to the agent (virsh qemu-agent-command).
+        if (vm.GuestAgent)
+        {
+            devices.Add(new XElement("channel", new XAttribute("type", "unix"),
+                new XElement("target", new XAttribute("type", "virtio"), new XAttribute("name", QemuGuestAgentClient.PortName))));
+        }
 
         var domain = new XElement("domain", new XAttribute("type", vm.Accelerator == QemuAcceleratorKind.Kvm ? "kvm" : "qemu"),
             new XElement("name", vm.Name),

@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
+using Lifeboat.Hypervisors.Qemu.GuestAgent;
 
 namespace Lifeboat.Hypervisors.Qemu;
 
 /// <summary>
 /// The <c>qemu-system-x86_64</c> arguments for a VM: daemonized, no default devices, no user config, QMP on a
-/// unix socket, the first serial port to a file, QEMU's own messages to a log.
+/// unix socket, the first serial port to a file, QEMU's own messages to a log, and the guest agent channel on a
+/// second unix socket when the VM has one.
 /// </summary>
 public static class QemuCommandLine
 {
@@ -49,6 +51,17 @@ public static class QemuCommandLine
 
         AddDisks(args, vm);
         AddNic(args, vm.Nic);
+        if (vm.GuestAgent)
+        {
+            // QEMU listens on the socket from the start; the agent answers through it once the guest runs qemu-ga.
+            args.AddRange(
+            [
+                "-device", "virtio-serial-pci,id=virtio-serial0",
+                "-chardev", $"socket,id=qga0,path={Escape(paths.GuestAgentSocket)},server=on,wait=off",
+                "-device", $"virtserialport,bus=virtio-serial0.0,chardev=qga0,name={QemuGuestAgentClient.PortName}",
+            ]);
+        }
+
         foreach (var (name, value) in vm.FirmwareConfig)
         {
             args.AddRange(["-fw_cfg", $"name={Escape(name)},string={Escape(value)}"]);

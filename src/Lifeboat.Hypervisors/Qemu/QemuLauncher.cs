@@ -35,7 +35,8 @@ public sealed class QemuLauncher
     public async Task<QemuVm> StartAsync(QemuVmDescription vm, string runtimeDirectory, CancellationToken cancellationToken = default)
     {
         var paths = new QemuVmPaths(Path.GetFullPath(runtimeDirectory));
-        if (Encoding.UTF8.GetByteCount(paths.QmpSocket) > QmpClient.MaxSocketPathBytes)
+        if (Encoding.UTF8.GetByteCount(paths.QmpSocket) > QmpClient.MaxSocketPathBytes
+            || (vm.GuestAgent && Encoding.UTF8.GetByteCount(paths.GuestAgentSocket) > QmpClient.MaxSocketPathBytes))
         {
             throw new ArgumentException(
                 $"The runtime folder {paths.RuntimeDirectory} is too long for a unix socket path ({QmpClient.MaxSocketPathBytes} bytes); use a shorter one.",
@@ -144,6 +145,7 @@ public sealed class QemuLauncher
     {
         File.Delete(paths.PidFile);
         File.Delete(paths.QmpSocket);
+        File.Delete(paths.GuestAgentSocket);
         foreach (var log in new[] { paths.SerialLog, paths.QemuLog })
         {
             if (File.Exists(log))

@@ -30,4 +30,10 @@ internal static partial class QemuLog
 
     [LoggerMessage(9, LogLevel.Debug, "QMP connection to {SocketPath} closed: {Reason}")]
     public static partial void QmpClosed(ILogger logger, string socketPath, string reason);
+
+    [LoggerMessage(10, LogLevel.Information, "The guest agent of VM {Name} answered after {Seconds:0.0} s")]
+    public static partial void GuestAgentAnswered(ILogger logger, string name, double seconds);
+
+    [LoggerMessage(11, LogLevel.Debug, "Connecting to the guest agent of VM {Name} again: {Reason}")]
+    public static partial void GuestAgentReconnecting(ILogger logger, string name, string reason);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lifeboat.Hypervisors.Qemu.GuestAgent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -16,6 +17,12 @@ public sealed class QemuVm : IAsyncDisposable
     private const int MaxMetadataBytes = 1024 * 1024;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long one guest agent ping may take before it is sent again. Pings sent while the guest boots wait in the
+    /// channel and are answered together as soon as qemu-ga starts, so this bounds only how often they are resent.
+    /// </summary>
+    private static readonly TimeSpan AgentAttemptTimeout = TimeSpan.FromSeconds(2);
 
     private readonly ILogger _logger;
 
@@ -42,6 +49,9 @@ public sealed class QemuVm : IAsyncDisposable
     public SerialConsole Serial { get; }
 
     public bool IsRunning => QemuProcess.IsRunning(ProcessId);
+
+    /// <summary>True when QEMU made the host end of a guest agent channel (<see cref="QemuVmDescription.GuestAgent"/>).</summary>
+    public bool HasGuestAgentChannel => File.Exists(Paths.GuestAgentSocket);
 
     /// <summary>Finds the VM whose runtime files are in <paramref name="runtimeDirectory"/> and connects to its monitor.</summary>
     /// <exception cref="QemuException">No VM runs there.</exception>
@@ -83,6 +93,71 @@ public sealed class QemuVm : IAsyncDisposable
     /// <exception cref="QemuException">The VM stopped without printing the text.</exception>
     public Task<string> WaitForConsoleAsync(string text, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         Serial.WaitForLineAsync(text, timeout, cancellationToken);
+
+    /// <summary>
+    /// Waits until the guest's QEMU guest agent answers <c>guest-ping</c> (after <c>guest-sync-delimited</c>), connecting
+    /// again whenever the channel closes.
+    /// </summary>
+    /// <exception cref="QemuException">The VM has no guest agent channel, or it stopped before the agent answered.</exception>
+    /// <exception cref="TimeoutException">The agent did not answer in time: the guest still boots or runs no qemu-ga.</exception>
+    public async Task WaitForAgentAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (!HasGuestAgentChannel)
+        {
+            throw new QemuException(
+                $"VM {Name} has no guest agent channel ({Paths.GuestAgentSocket} does not exist); start it with one, or wait for its console instead.");
+        }
+
+        var elapsed = Stopwatch.StartNew();
+        QemuGuestAgentClient? agent = null;
+        try
+        {
+            while (true)
+            {
+                if (!IsRunning)
+                {
+                    throw new QemuException($"VM {Name} stopped before its guest agent answered; its console is in {Paths.SerialLog}.");
+                }
+
+                var remaining = timeout - elapsed.Elapsed;
+                if (remaining <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException(
+                        $"The guest agent of VM {Name} did not answer within {timeout.TotalSeconds:0.#} s: the guest still boots, or it runs no QEMU guest agent (qemu-ga) on the port {QemuGuestAgentClient.PortName}. Its console is in {Paths.SerialLog}.");
+                }
+
+                try
+                {
+                    agent ??= await QemuGuestAgentClient.ConnectAsync(Paths.GuestAgentSocket, cancellationToken).ConfigureAwait(false);
+                    await agent.PingAsync(remaining < AgentAttemptTimeout ? remaining : AgentAttemptTimeout, cancellationToken).ConfigureAwait(false);
+                    QemuLog.GuestAgentAnswered(_logger, Name, elapsed.Elapsed.TotalSeconds);
+                    return;
+                }
+                catch (TimeoutException)
+                {
+                    // Not answering yet; the next ping resynchronizes on the same connection.
+                }
+                catch (IOException ex)
+                {
+                    QemuLog.GuestAgentReconnecting(_logger, Name, ex.Message);
+                    if (agent is not null)
+                    {
+                        await agent.DisposeAsync().ConfigureAwait(false);
+                        agent = null;
+                    }
+
+                    await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            if (agent is not null)
+            {
+                await agent.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>Waits for QEMU to exit by itself, e.g. after the guest powered off.</summary>
     /// <exception cref="TimeoutException">It still runs after <paramref name="timeout"/>.</exception>

@@ -17,6 +17,12 @@ public sealed record QemuVmDescription
 
     public QemuFirmware Firmware { get; init; } = QemuFirmware.Bios;
 
+    /// <summary>
+    /// A QEMU guest agent channel: a virtio-serial port named <c>org.qemu.guest_agent.0</c> in the guest, reached on
+    /// the host through <see cref="QemuVmPaths.GuestAgentSocket"/> (<see cref="QemuVm.WaitForAgentAsync"/>).
+    /// </summary>
+    public bool GuestAgent { get; init; }
+
     /// <summary>QEMU's machine type: <c>pc</c> (i440FX), <c>q35</c>, or <c>none</c> for a VM without hardware.</summary>
     public string MachineType { get; init; } = "pc";
 

@@ -7,6 +7,9 @@ public sealed record QemuVmPaths(string RuntimeDirectory)
 {
     public string QmpSocket => Path.Combine(RuntimeDirectory, "qmp.sock");
 
+    /// <summary>The host end of the guest agent channel; QEMU creates it only for a VM that has one.</summary>
+    public string GuestAgentSocket => Path.Combine(RuntimeDirectory, "qga.sock");
+
     /// <summary>Written by QEMU once it runs, removed by QEMU when it exits.</summary>
     public string PidFile => Path.Combine(RuntimeDirectory, "qemu.pid");
 

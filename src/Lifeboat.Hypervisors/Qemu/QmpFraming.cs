@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace Lifeboat.Hypervisors.Qemu;
 
-/// <summary>QMP sends one JSON object per line (terminated by CR LF); this cuts a byte stream into them.</summary>
+/// <summary>QMP and the guest agent send one JSON object per line (QMP ends them with CR LF); this cuts a byte stream into them.</summary>
 internal static class QmpFraming
 {
     /// <summary>
@@ -15,17 +15,22 @@ internal static class QmpFraming
     /// Takes the next non-empty line off <paramref name="buffer"/>. Returns false when more data is needed.
     /// </summary>
     /// <exception cref="InvalidDataException">A line is longer than <see cref="MaxMessageBytes"/>.</exception>
-    public static bool TryReadMessage(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> message)
+    public static bool TryReadMessage(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> message) =>
+        TryReadMessage(ref buffer, out message, MaxMessageBytes);
+
+    /// <inheritdoc cref="TryReadMessage(ref ReadOnlySequence{byte}, out ReadOnlySequence{byte})"/>
+    /// <param name="maxMessageBytes">The longest line accepted from this peer.</param>
+    public static bool TryReadMessage(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> message, int maxMessageBytes)
     {
         while (true)
         {
             var newline = buffer.PositionOf((byte)'\n');
             if (newline is null)
             {
-                if (buffer.Length > MaxMessageBytes)
+                if (buffer.Length > maxMessageBytes)
                 {
                     throw new InvalidDataException(
-                        $"The QMP peer sent more than {MaxMessageBytes} bytes without a newline; it is not a QEMU monitor or it is broken.");
+                        $"The peer sent more than {maxMessageBytes} bytes without a newline; it is not a QEMU monitor or guest agent, or it is broken.");
                 }
 
                 message = default;
@@ -34,10 +39,10 @@ internal static class QmpFraming
 
             var line = buffer.Slice(0, newline.Value);
             buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
-            if (line.Length > MaxMessageBytes)
+            if (line.Length > maxMessageBytes)
             {
                 throw new InvalidDataException(
-                    $"The QMP peer sent a {line.Length}-byte message, more than the {MaxMessageBytes} bytes allowed.");
+                    $"The peer sent a {line.Length}-byte message, more than the {maxMessageBytes} bytes allowed.");
             }
 
             line = TrimTrailingCarriageReturn(line);

@@ -19,6 +19,7 @@ public static class RecordedVm
             Kernel = hardware?.Kernel,
             Initrd = hardware?.Initrd,
             KernelCommandLine = hardware?.Cmdline,
+            GuestAgent = hardware?.GuestAgent ?? false,
         };
     }
 

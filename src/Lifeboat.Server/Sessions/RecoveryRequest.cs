@@ -14,7 +14,10 @@ public sealed record RecoveryRequest
     /// <summary>When set, the session migrates the VM there as soon as the guest answers.</summary>
     public MigrationRequest? MigrateTo { get; init; }
 
-    /// <summary><c>running</c>, <c>console:TEXT</c> or <c>agent</c>; null means <c>running</c> (no VM has a guest agent channel yet).</summary>
+    /// <summary>
+    /// <c>running</c>, <c>console:TEXT</c> or <c>agent</c>; null means <c>agent</c> when the restore point's recorded
+    /// hardware has a guest agent channel, else <c>running</c>.
+    /// </summary>
     public string? ReadyWhen { get; init; }
 
     public double? ReadyTimeoutSeconds { get; init; }

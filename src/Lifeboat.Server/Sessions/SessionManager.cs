@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Lifeboat.Repository;
 
 namespace Lifeboat.Server.Sessions;
 
@@ -18,7 +19,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     {
         if (string.IsNullOrWhiteSpace(request.Vm) || request.Vm.Length > 255)
             throw new ArgumentException("--vm must name the VM to recover (1 to 255 characters).");
-        var ready = ReadyCondition.Parse(request.ReadyWhen);
+        var ready = string.IsNullOrEmpty(request.ReadyWhen) ? ReadyCondition.DefaultFor(RecordedHardware(request)) : ReadyCondition.Parse(request.ReadyWhen);
         var timeout = request.ReadyTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : services.Options.ReadyTimeout;
         if (timeout <= TimeSpan.Zero || timeout > MaxReadyTimeout)
             throw new ArgumentException("The ready timeout must be between 0 and 24 hours.");
@@ -39,6 +40,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             RequestedRestorePoint = request.RestorePoint,
             State = SessionState.Starting,
             Phase = SessionPhase.Initialization,
+            // Stored explicitly, default or not, so that `session show` says what the session waits for.
             ReadyWhen = ready.ToString(),
             ReadyTimeoutSeconds = timeout.TotalSeconds,
             PowerOn = request.PowerOn,
@@ -127,6 +129,22 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             throw new ArgumentException("--to must name the production folder the VM's disks move to.");
         if (!Enum.IsDefined(request.Method) || !Enum.IsDefined(request.Format))
             throw new ArgumentException("--method must be mirror or quick, and --format raw or qcow2.");
+    }
+
+    /// <summary>
+    /// The hardware recorded with the restore point the session will recover, for the default ready condition; null
+    /// when there is none (the session then fails at finding the restore point and says why).
+    /// </summary>
+    private VmHardware? RecordedHardware(RecoveryRequest request)
+    {
+        try
+        {
+            return services.Repositories.Find(request.Vm, request.RestorePoint).RestorePoint.VmConfig?.Hardware;
+        }
+        catch (SessionStepException)
+        {
+            return null;
+        }
     }
 
     private static bool IsRunning(SessionRecord session) =>

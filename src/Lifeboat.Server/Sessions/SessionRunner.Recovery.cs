@@ -114,10 +114,10 @@ internal sealed partial class SessionRunner
             var hardware = Session.Hardware;
             if (hardware?.Firmware is { } firmware && !firmware.Equals("bios", StringComparison.OrdinalIgnoreCase))
                 throw new SessionStepException($"The VM boots with {firmware} firmware and host {_services.Host.Name} offers BIOS only so far; recover a BIOS VM.");
-            if (ReadyCondition.Parse(Session.ReadyWhen).Kind == ReadyConditionKind.Agent)
+            if (ReadyCondition.Parse(Session.ReadyWhen).Kind == ReadyConditionKind.Agent && hardware?.GuestAgent != true)
             {
                 throw new SessionStepException(
-                    "--ready-when agent needs a QEMU guest agent channel, and VMs are defined without one so far; use --ready-when console:TEXT or running.");
+                    $"--ready-when agent needs a QEMU guest agent channel, and the backup recorded VM {Session.Vm} without one; recover with --ready-when console:TEXT or running, or give the VM the channel (libvirt: <channel type='unix'><target type='virtio' name='{Repository.VmHardware.GuestAgentChannelName}'/></channel>; JSON: \"guestAgent\": true) and back it up again.");
             }
 
             var description = Describe();
@@ -189,7 +189,25 @@ internal sealed partial class SessionRunner
             var condition = ReadyCondition.Parse(Session.ReadyWhen);
             var timeout = TimeSpan.FromSeconds(Session.ReadyTimeoutSeconds);
             string answer;
-            if (condition.Kind == ReadyConditionKind.Console)
+            if (condition.Kind == ReadyConditionKind.Agent)
+            {
+                try
+                {
+                    await vm.WaitForAgentAsync(timeout, ct).ConfigureAwait(false);
+                    answer = "the QEMU guest agent answered guest-ping";
+                }
+                catch (TimeoutException e)
+                {
+                    throw new SessionStepException(
+                        $"The guest's QEMU guest agent did not answer within {timeout.TotalSeconds:0.#} s; read its console with `lifeboat session console {Session.Id}` to see how far it booted, then recover with a longer --ready-timeout, or with --ready-when console:TEXT or running if the guest runs no qemu-ga.", e);
+                }
+                catch (QemuException e)
+                {
+                    throw new SessionStepException(
+                        $"The guest agent could not answer: {e.Message.TrimEnd('.')}; read its console with `lifeboat session console {Session.Id}`.", e);
+                }
+            }
+            else if (condition.Kind == ReadyConditionKind.Console)
             {
                 try
                 {
