@@ -96,6 +96,36 @@ public sealed class GuestBootTests(GuestImage guest, ITestOutputHelper output)
         Assert.False(Directory.Exists(runtime));
     }
 
+    [Fact]
+    public async Task A_UEFI_VM_boots_the_guest_kernel_through_OVMF_and_keeps_its_variable_store()
+    {
+        var ovmf = OvmfFirmware.Find();
+        Assert.True(ovmf is not null, $"OVMF is not installed in {OvmfFirmware.DebianFolder}: ./test installs the Debian package ovmf.");
+        using var folder = new TestDirectory();
+        var overlay = await guest.CreateOverlayAsync(folder.Path);
+        var runtime = folder.Combine("vm");
+        var description = Describe(overlay, mode: null) with
+        {
+            Firmware = QemuFirmware.Uefi,
+            Kernel = Path.Combine(guest.Directory, "vmlinuz"),
+            Initrd = Path.Combine(guest.Directory, "initrd.img"),
+            // loglevel=7 lets the kernel's informational lines, EFI's among them, reach the console.
+            KernelCommandLine = "root=LABEL=lifeboat-root console=ttyS0,115200 loglevel=7",
+        };
+
+        await using (var vm = await new QemuLauncher().StartAsync(description, runtime))
+        {
+            var booted = await vm.WaitForConsoleAsync(GuestImage.BootedMarker, BootTimeout);
+            Assert.Contains("mode=check", booted, StringComparison.Ordinal);
+            await vm.WaitForExitAsync(BootTimeout);
+        }
+
+        // The kernel's EFI stub ran under OVMF: the kernel names the firmware that started it ("efi: EFI v2.7 by EDK II").
+        var serial = await File.ReadAllTextAsync(new QemuVmPaths(runtime).SerialLog);
+        Assert.Contains("by EDK II", serial, StringComparison.Ordinal);
+        Assert.Equal(new FileInfo(ovmf!.VariablesTemplate).Length, new FileInfo(new QemuVmPaths(runtime).EfiVariables).Length);
+    }
+
     /// <summary>The SHA-256 of /data/marker as the host reads it from the disk, with e2fsprogs and no guest.</summary>
     private async Task<string> ReadMarkerFromDiskAsync(string overlay, TestDirectory folder)
     {

@@ -33,4 +33,14 @@ public sealed class LibvirtDomainXmlTests
         Assert.Empty(devices.Elements("channel"));
         Assert.Single(devices.Elements("disk"));
     }
+
+    [Fact]
+    public void UEFI_firmware_is_written_as_libvirt_and_VMware_record_it()
+    {
+        var os = XDocument.Parse(LibvirtDomainXml.Create(Vm with { Firmware = QemuFirmware.Uefi })).Root!.Element("os")!;
+        Assert.Equal("efi", (string?)os.Attribute("firmware"));
+        Assert.Null(XDocument.Parse(LibvirtDomainXml.Create(Vm)).Root!.Element("os")!.Attribute("firmware"));
+        Assert.Contains("firmware = \"efi\"\n", Lifeboat.Hypervisors.VMware.VmxFile.Create(Vm with { Firmware = QemuFirmware.Uefi }, ["disk0.vmdk"]), StringComparison.Ordinal);
+        Assert.Contains("firmware = \"bios\"\n", Lifeboat.Hypervisors.VMware.VmxFile.Create(Vm, ["disk0.vmdk"]), StringComparison.Ordinal);
+    }
 }

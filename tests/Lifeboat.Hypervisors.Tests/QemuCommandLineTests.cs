@@ -96,6 +96,41 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
+    public void A_UEFI_VM_gets_OVMF_read_only_and_its_own_variable_store_in_the_runtime_folder()
+    {
+        var ovmf = new OvmfFirmware("/fw/OVMF_CODE_4M.fd", "/fw/OVMF_VARS_4M.fd");
+        var args = QemuCommandLine.Build(new QemuVmDescription { Name = "vm1", Firmware = QemuFirmware.Uefi, Ovmf = ovmf }, Paths, QemuAcceleratorKind.Tcg);
+
+        Assert.Equal(
+            ["if=pflash,format=raw,unit=0,readonly=on,file=/fw/OVMF_CODE_4M.fd", $"if=pflash,format=raw,unit=1,file={Paths.EfiVariables}"],
+            ValuesOf(args, "-drive"));
+        Assert.Empty(ValuesOf(QemuCommandLine.Build(new QemuVmDescription { Name = "vm1" }, Paths, QemuAcceleratorKind.Tcg), "-drive"));
+    }
+
+    [Fact]
+    public void OVMF_is_found_as_a_matching_pair_preferring_the_4_MiB_build()
+    {
+        using var folder = new TestDirectory();
+        Assert.Null(OvmfFirmware.Find(folder.Path));
+        File.WriteAllText(folder.Combine("OVMF_CODE.fd"), "code");
+        Assert.Null(OvmfFirmware.Find(folder.Path));
+        File.WriteAllText(folder.Combine("OVMF_VARS.fd"), "vars");
+        Assert.Equal(new OvmfFirmware(folder.Combine("OVMF_CODE.fd"), folder.Combine("OVMF_VARS.fd")), OvmfFirmware.Find(folder.Path));
+        File.WriteAllText(folder.Combine("OVMF_CODE_4M.fd"), "code");
+        File.WriteAllText(folder.Combine("OVMF_VARS_4M.fd"), "vars");
+        var found = OvmfFirmware.Find(folder.Path)!;
+        Assert.Equal(folder.Combine("OVMF_CODE_4M.fd"), found.Code);
+
+        var paths = new QemuVmPaths(folder.Combine("vm"));
+        Directory.CreateDirectory(paths.RuntimeDirectory);
+        found.PrepareVariables(paths);
+        Assert.Equal("vars", File.ReadAllText(paths.EfiVariables));
+        File.WriteAllText(paths.EfiVariables, "boot entries the guest wrote");
+        found.PrepareVariables(paths);
+        Assert.Equal("boot entries the guest wrote", File.ReadAllText(paths.EfiVariables));
+    }
+
+    [Fact]
     public void A_guest_agent_channel_is_a_virtio_serial_port_whose_socket_is_in_the_runtime_folder()
     {
         var args = QemuCommandLine.Build(new QemuVmDescription { Name = "vm1", GuestAgent = true }, Paths, QemuAcceleratorKind.Tcg);

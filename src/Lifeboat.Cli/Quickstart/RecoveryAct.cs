@@ -76,13 +76,14 @@ internal sealed class RecoveryAct(StepLog log, string folder)
             backup.Id,
             RedirectWritesTo: null,
             MigrateTo: null,
-            ReadyWhen: "console:" + TestGuest.BootedMarker,
+            ReadyWhen: null,
             ReadyTimeoutSeconds: GuestTimeout.TotalSeconds,
             PowerOn: true,
             new Dictionary<string, string>(StringComparer.Ordinal) { [TestGuest.ModeEntry] = GuestMode });
         var ready = await log.RunAsync($"Instant recovery: run the VM from its backup (guest mode {GuestMode})", () => session.RecoverAsync(request, ct),
             s => $"session {s.Id}: {string.Join(", ", s.Phases.Select(p => $"{SessionFollower.PhaseTitle(p.Phase).ToLowerInvariant()} {SessionFollower.Seconds(PhaseSeconds(s, p))}"))}");
-        log.Console.Line($"[green]The guest answers[/]: recovery time [bold]{SessionFollower.Seconds(session.RecoverySeconds)}[/] from the command to the guest's \"{TestGuest.BootedMarker}\".");
+        log.Console.Line($"[green]The guest answers[/] ({Markup.Escape(ready.ReadyWhen)}: the default for a VM the backup recorded with a guest agent channel): " +
+            $"recovery time [bold]{SessionFollower.Seconds(session.RecoverySeconds)}[/] from the command to the guest agent's answer.");
 
         var console = new GuestConsole(server.Client, ready.Id);
         await console.ReadNewAsync(ct);

@@ -14,6 +14,8 @@ public static class LibvirtDomainXml
     public static string Create(QemuVmDescription vm)
     {
         var os = new XElement("os", new XElement("type", new XAttribute("arch", "x86_64"), new XAttribute("machine", vm.MachineType), "hvm"));
+        if (vm.Firmware == QemuFirmware.Uefi)
+            os.Add(new XAttribute("firmware", "efi"));
         if (vm.Kernel is not null)
             os.Add(new XElement("kernel", vm.Kernel));
         if (vm.Initrd is not null)

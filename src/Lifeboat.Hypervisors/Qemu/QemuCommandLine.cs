@@ -49,6 +49,16 @@ public static class QemuCommandLine
             "-D", paths.QemuLog, "-msg", "timestamp=on",
         ]);
 
+        if (vm.Firmware == QemuFirmware.Uefi)
+        {
+            var ovmf = Ovmf(vm);
+            args.AddRange(
+            [
+                "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={Escape(ovmf.Code)}",
+                "-drive", $"if=pflash,format=raw,unit=1,file={Escape(paths.EfiVariables)}",
+            ]);
+        }
+
         AddDisks(args, vm);
         AddNic(args, vm.Nic);
         if (vm.GuestAgent)
@@ -83,6 +93,11 @@ public static class QemuCommandLine
 
         return args;
     }
+
+    /// <exception cref="ArgumentException">No OVMF build is installed.</exception>
+    internal static OvmfFirmware Ovmf(QemuVmDescription vm) => vm.Ovmf ?? OvmfFirmware.Find()
+        ?? throw new ArgumentException(
+            $"VM {vm.Name} boots with UEFI and no OVMF firmware is installed in {OvmfFirmware.DebianFolder}; install the Debian package {OvmfFirmware.DebianPackage}.");
 
     /// <summary>QEMU's option syntax splits values at commas; a comma inside a value is written twice.</summary>
     internal static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
@@ -162,11 +177,6 @@ public static class QemuCommandLine
         if (vm.Kernel is null && (vm.Initrd is not null || vm.KernelCommandLine is not null))
         {
             throw new ArgumentException($"VM {vm.Name} has an initrd or a kernel command line but no kernel; set Kernel too.");
-        }
-
-        if (vm.Firmware != QemuFirmware.Bios)
-        {
-            throw new ArgumentException($"VM {vm.Name} asks for firmware {vm.Firmware}; only BIOS is supported.");
         }
 
         foreach (var name in vm.FirmwareConfig.Keys)

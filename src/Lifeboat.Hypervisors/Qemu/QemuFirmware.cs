@@ -1,7 +1,8 @@
 namespace Lifeboat.Hypervisors.Qemu;
 
-/// <summary>The VM's firmware. Only BIOS (SeaBIOS) for now; UEFI (OVMF) comes with guests that need it.</summary>
+/// <summary>The VM's firmware: SeaBIOS (QEMU's default), or UEFI from OVMF (<see cref="OvmfFirmware"/>).</summary>
 public enum QemuFirmware
 {
     Bios,
+    Uefi,
 }

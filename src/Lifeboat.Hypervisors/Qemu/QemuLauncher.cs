@@ -54,6 +54,11 @@ public sealed class QemuLauncher
         }
 
         PrepareRuntimeFiles(paths);
+        if (vm.Firmware == QemuFirmware.Uefi)
+        {
+            QemuCommandLine.Ovmf(vm).PrepareVariables(paths);
+        }
+
         WriteMetadata(paths, vm.Name, accelerator, arguments);
         QemuLog.Starting(_logger, vm.Name, QemuBinary, string.Join(' ', arguments));
         await RunUntilDaemonizedAsync(vm.Name, paths, arguments, cancellationToken).ConfigureAwait(false);

@@ -17,6 +17,9 @@ public sealed record QemuVmDescription
 
     public QemuFirmware Firmware { get; init; } = QemuFirmware.Bios;
 
+    /// <summary>The OVMF build a <see cref="QemuFirmware.Uefi"/> VM boots; null finds Debian's (<see cref="OvmfFirmware.Find"/>).</summary>
+    public OvmfFirmware? Ovmf { get; init; }
+
     /// <summary>
     /// A QEMU guest agent channel: a virtio-serial port named <c>org.qemu.guest_agent.0</c> in the guest, reached on
     /// the host through <see cref="QemuVmPaths.GuestAgentSocket"/> (<see cref="QemuVm.WaitForAgentAsync"/>).

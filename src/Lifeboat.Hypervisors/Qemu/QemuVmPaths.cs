@@ -10,6 +10,9 @@ public sealed record QemuVmPaths(string RuntimeDirectory)
     /// <summary>The host end of the guest agent channel; QEMU creates it only for a VM that has one.</summary>
     public string GuestAgentSocket => Path.Combine(RuntimeDirectory, "qga.sock");
 
+    /// <summary>A UEFI VM's own variable store (boot entries and settings), copied from OVMF's template at first start.</summary>
+    public string EfiVariables => Path.Combine(RuntimeDirectory, "efi-vars.fd");
+
     /// <summary>Written by QEMU once it runs, removed by QEMU when it exits.</summary>
     public string PidFile => Path.Combine(RuntimeDirectory, "qemu.pid");
 

@@ -20,7 +20,7 @@ public static class VmxFile
             .Append("guestOS = \"other-64\"\n")
             .Append(CultureInfo.InvariantCulture, $"numvcpus = \"{vm.Cpus}\"\n")
             .Append(CultureInfo.InvariantCulture, $"memSize = \"{vm.MemoryMiB}\"\n")
-            .Append("firmware = \"bios\"\n");
+            .Append(vm.Firmware == QemuFirmware.Uefi ? "firmware = \"efi\"\n" : "firmware = \"bios\"\n");
         var scsi = vm.Disks.Count > 0 && vm.Disks[0].Bus == QemuDiskBus.Scsi;
         if (scsi || vm.Disks.Count > 0 && vm.Disks[0].Bus == QemuDiskBus.Virtio)
         {

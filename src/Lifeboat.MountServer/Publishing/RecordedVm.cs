@@ -20,8 +20,13 @@ public static class RecordedVm
             Initrd = hardware?.Initrd,
             KernelCommandLine = hardware?.Cmdline,
             GuestAgent = hardware?.GuestAgent ?? false,
+            Firmware = IsUefi(hardware?.Firmware) ? QemuFirmware.Uefi : QemuFirmware.Bios,
         };
     }
+
+    /// <summary>libvirt says <c>efi</c>; VMware's .vmx and most tools say <c>efi</c> or <c>uefi</c>.</summary>
+    public static bool IsUefi(string? firmware) =>
+        firmware is not null && (firmware.Equals("efi", StringComparison.OrdinalIgnoreCase) || firmware.Equals("uefi", StringComparison.OrdinalIgnoreCase));
 
     private static QemuDiskBus Bus(string? bus) => bus?.ToLowerInvariant() switch
     {

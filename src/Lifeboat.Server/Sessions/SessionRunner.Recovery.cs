@@ -112,8 +112,7 @@ internal sealed partial class SessionRunner
         await StepAsync(phase, "Check the host", _ =>
         {
             var hardware = Session.Hardware;
-            if (hardware?.Firmware is { } firmware && !firmware.Equals("bios", StringComparison.OrdinalIgnoreCase))
-                throw new SessionStepException($"The VM boots with {firmware} firmware and host {_services.Host.Name} offers BIOS only so far; recover a BIOS VM.");
+            var firmware = CheckFirmware(hardware?.Firmware);
             if (ReadyCondition.Parse(Session.ReadyWhen).Kind == ReadyConditionKind.Agent && hardware?.GuestAgent != true)
             {
                 throw new SessionStepException(
@@ -121,7 +120,7 @@ internal sealed partial class SessionRunner
             }
 
             var description = Describe();
-            return Task.FromResult<string?>(_services.Host.CheckCanRun(description.Cpus, description.MemoryMiB));
+            return Task.FromResult<string?>($"{_services.Host.CheckCanRun(description.Cpus, description.MemoryMiB)}; {firmware}");
         }, cancellationToken).ConfigureAwait(false);
 
         await StepAsync(phase, "Start the data mover", _ => Task.FromResult<string?>(
@@ -267,6 +266,21 @@ internal sealed partial class SessionRunner
         }
 
         return $"the first {BootRegionBytes / (1024 * 1024)} MiB and the last block of each disk read and checked";
+    }
+
+    /// <summary>What the VM boots with, as the step shows it; fails when the host cannot offer the recorded firmware.</summary>
+    private string CheckFirmware(string? recorded)
+    {
+        if (RecordedVm.IsUefi(recorded))
+        {
+            var ovmf = OvmfFirmware.Find() ?? throw new SessionStepException(
+                $"The VM boots with UEFI firmware and host {_services.Host.Name} has no OVMF in {OvmfFirmware.DebianFolder}; install the Debian package {OvmfFirmware.DebianPackage} there and recover again.");
+            return $"UEFI firmware {ovmf.Code}";
+        }
+
+        if (recorded is not null && !recorded.Equals("bios", StringComparison.OrdinalIgnoreCase))
+            throw new SessionStepException($"The VM's recorded firmware '{recorded}' is neither bios nor efi; correct the VM configuration it was backed up with and back it up again.");
+        return "BIOS firmware (SeaBIOS)";
     }
 
     private QemuVmDescription Describe()
