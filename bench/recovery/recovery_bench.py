@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Recovery time of Lifeboat's instant recovery against a full restore and against the raw disk, and live-migration
+"""Recovery time of Lifeboat's instant recovery against a full restore and against the raw disks, and live-migration
 throughput against cp. run.sh (beside this file) prepares the CLI, the test guest and the port 111 lock, then runs
 this. Every figure is wall time on this machine; see README.md for what each one means."""
 import argparse
@@ -7,6 +7,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -17,16 +18,17 @@ import time
 import urllib.error
 import urllib.request
 
-BOOTED = b"LIFEBOAT-GUEST-BOOTED"
-MODE = "stay"  # the guest boots, prints its markers, then ticks until it is powered off
-GUEST_TIMEOUT = 240.0
+GUEST_TIMEOUT = 300.0
 POLL = 0.01
+MIB = 1 << 20
 METHODS = ("instant", "restore", "raw")
 METHOD_TITLES = {
     "instant": "instant recovery (`lifeboat instant-recover`)",
-    "restore": "(a) `lifeboat restore`, then boot the restored file",
-    "raw": "(b) boot the original raw file",
+    "restore": "(a) `lifeboat restore`, then boot the restored files",
+    "raw": "(b) boot the original raw files",
 }
+# The guest's own account of its read: "LIFEBOAT-GUEST-READ 384 MiB from /dev/vdb, started at 5.12 s of uptime, done at 7.01 s"
+READ_LINE = re.compile(r"LIFEBOAT-GUEST-READ (\d+) MiB from (\S+), started at ([0-9.]+) s of uptime, done at ([0-9.]+) s")
 
 
 def log(text):
@@ -38,12 +40,23 @@ class BenchError(Exception):
 
 
 class Guest:
-    """A VM to recover: the test guest, or the test guest's disk with incompressible data after its partitions."""
+    """A VM to recover: its disks (raw files, in the VM's order), the mode its init runs in, and the console marker
+    that says it answers."""
 
-    def __init__(self, key, title, vm, raw, config):
-        self.key, self.title, self.vm, self.raw, self.config = key, title, vm, raw, config
-        self.size = os.path.getsize(raw)
+    def __init__(self, key, title, vm, raws, config, mode, marker):
+        self.key, self.title, self.vm, self.raws, self.config = key, title, vm, raws, config
+        self.mode, self.marker = mode, marker
+        self.size = sum(os.path.getsize(r) for r in raws)
         self.restore_point = None
+        self.backup = None
+        # The QEMU arguments of this guest's instant-recovery VM (its disks, its fw_cfg mode): (a) and (b) boot with
+        # the same ones, only the disks swapped for local raw files.
+        self.template = None
+
+    def describe(self):
+        disks = " + ".join(f"{os.path.getsize(r) // MIB}" for r in self.raws)
+        allocated_mib = sum(allocated(r) for r in self.raws) // MIB
+        return f"{self.title} ({disks} MiB disk{'s' if len(self.raws) > 1 else ''}, {allocated_mib} MiB allocated)"
 
 
 class Bench:
@@ -58,7 +71,6 @@ class Bench:
         self.address = f"127.0.0.1:{self.port}"
         self.env = dict(os.environ, LIFEBOAT_SERVER=self.address)
         self.server = None
-        self.template = None
         self.vm_folders = []
 
     # --- the Lifeboat server and CLI -------------------------------------------------------------------------
@@ -98,20 +110,25 @@ class Bench:
         return done.stdout
 
     def backup(self, guest):
-        out = self.lifeboat("backup", "--repo", os.path.join(self.data, "repository"), "--vm", guest.vm,
-                            "--disk", guest.raw, "--vm-config", guest.config, "--json")
-        guest.restore_point = json.loads(out)["restorePointId"]
-        log(f"backed up {guest.title} as restore point {guest.restore_point}")
+        arguments = ["backup", "--repo", os.path.join(self.data, "repository"), "--vm", guest.vm]
+        for raw in guest.raws:
+            arguments += ["--disk", raw]
+        start = time.monotonic()
+        out = json.loads(self.lifeboat(*arguments, "--vm-config", guest.config, "--json"))
+        guest.restore_point = out["restorePointId"]
+        guest.backup = {"seconds": time.monotonic() - start, "logical": out["logicalBytes"], "stored": out["storedBytes"]}
+        log(f"backed up {guest.title} as restore point {guest.restore_point}: {out['logicalBytes'] // MIB} MiB of disks, "
+            f"{out['storedBytes'] // MIB} MiB stored, in {guest.backup['seconds']:.1f} s")
 
     # --- the three ways to a guest that answers ---------------------------------------------------------------
     def instant(self, guest, run, migrate_to=None):
-        """Command start to the guest's first marker; the session's VM is then migrated (when asked) and powered off."""
+        """Command start to the guest's marker; the session's VM is then migrated (when asked) and powered off."""
         run_root = os.path.join(self.data, "run")
         before = set(os.listdir(run_root)) if os.path.isdir(run_root) else set()
         start = time.monotonic()
         command = subprocess.Popen(
             self.cli + ["instant-recover", "--vm", guest.vm, "--restore-point", guest.restore_point,
-                        "--ready-when", "console:LIFEBOAT-GUEST-BOOTED", "--fw-cfg", f"opt/lifeboat/mode={MODE}", "--json"],
+                        "--ready-when", f"console:{guest.marker}", "--fw-cfg", f"opt/lifeboat/mode={guest.mode}", "--json"],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         folder = None
         while folder is None:
@@ -122,17 +139,25 @@ class Bench:
             folder = os.path.join(run_root, fresh.pop()) if fresh else None
             if folder is None:
                 time.sleep(POLL)
-        marker = wait_for_marker(os.path.join(folder, "serial.log"), start)
+        def failed():
+            if command.poll() in (None, 0):
+                return None
+            return f"lifeboat instant-recover failed ({command.returncode}): {command.communicate()[1].strip()}"
+        marker, line = wait_for_marker(os.path.join(folder, "serial.log"), start, guest.marker, failed)
         out, err = command.communicate(timeout=GUEST_TIMEOUT)
         returned = time.monotonic() - start
         if command.returncode != 0:
             raise BenchError(f"lifeboat instant-recover failed ({command.returncode}): {err.strip() or out.strip()}")
         outcome = json.loads(out)
         session = outcome["sessionId"]
-        if self.template is None:
+        if guest.template is None:
             with open(os.path.join(folder, "vm.json")) as f:
-                self.template = json.load(f)["arguments"]
-        result = {"seconds": marker, "command": returned, "server": outcome.get("serverRecoverySeconds"), "session": session}
+                guest.template = (folder, json.load(f)["arguments"])
+        view = self.api(f"api/sessions/{session}")
+        phases = {p["phase"]: p["durationSeconds"] for p in view["phases"]}
+        steps = {f"{s['phase']}: {s['name']}": s.get("durationSeconds") for s in view["steps"]}
+        result = {"seconds": marker, "command": returned, "server": outcome.get("serverRecoverySeconds"), "session": session,
+                  "line": line, "phases": phases, "steps": steps}
         if migrate_to is not None:
             result["migration"] = self.migrate(session, migrate_to)
             power_off(os.path.join(folder, "qemu.pid"))  # finalized: the VM is production's, `lifeboat stop` leaves it
@@ -148,83 +173,71 @@ class Bench:
         if view["state"] != "Finalized":
             raise BenchError(f"session {session} is {view['state']} after lifeboat migrate: {view.get('migrationError')}")
         phase = next(p["durationSeconds"] for p in view["phases"] if p["phase"] == "MigratingToProduction")
-        disk = view["productionDisks"][0]
-        return {"command": command, "seconds": phase, "allocated": allocated(disk)}
+        return {"command": command, "seconds": phase, "allocated": sum(allocated(d) for d in view["productionDisks"]),
+                "disks": len(view["productionDisks"])}
 
     def restore(self, guest, run):
-        """`lifeboat restore` of the restore point into a fresh folder, then a boot of the restored file."""
+        """`lifeboat restore` of the restore point into a fresh folder, then a boot of the restored files."""
         target = os.path.join(self.work, f"restored-{guest.key}-{run}")
         start = time.monotonic()
         out = self.lifeboat("restore", "--repo", os.path.join(self.data, "repository"), "--restore-point", guest.restore_point,
                             "--to", target, "--json")
         restored = time.monotonic() - start
-        disk = json.loads(out)["files"][0]
-        marker = self.boot(disk, f"restore-{guest.key}-{run}", start)
+        disks = json.loads(out)["files"]
+        if len(disks) != len(guest.raws):
+            raise BenchError(f"lifeboat restore wrote {len(disks)} files for {guest.title}, which has {len(guest.raws)} disks: {disks}")
+        marker, line = self.boot(guest, disks, f"restore-{guest.key}-{run}", start)
         shutil.rmtree(target)
-        return {"seconds": marker, "restore": restored}
+        return {"seconds": marker, "restore": restored, "line": line}
 
     def raw_boot(self, guest, run):
-        """A local copy of the raw disk that was backed up (copied before the clock starts: the guest writes to it)."""
-        disk = os.path.join(self.work, f"raw-{guest.key}-{run}.raw")
-        subprocess.run(["cp", "--sparse=always", guest.raw, disk], check=True)
+        """Local copies of the raw disks that were backed up (copied before the clock starts: the guest writes to them)."""
+        disks = []
+        for index, raw in enumerate(guest.raws):
+            disk = os.path.join(self.work, f"raw-{guest.key}-{run}-disk{index}.raw")
+            subprocess.run(["cp", "--sparse=always", raw, disk], check=True)
+            disks.append(disk)
         os.sync()
         start = time.monotonic()
-        marker = self.boot(disk, f"raw-{guest.key}-{run}", start)
-        os.remove(disk)
-        return {"seconds": marker}
+        marker, line = self.boot(guest, disks, f"raw-{guest.key}-{run}", start)
+        for disk in disks:
+            os.remove(disk)
+        return {"seconds": marker, "line": line}
 
-    def boot(self, disk, name, start):
-        """QEMU with the instant-recovery VM's own arguments, the disk being a local raw file instead of nfs://."""
+    def boot(self, guest, disks, name, start):
+        """QEMU with the guest's instant-recovery VM's own arguments, the disks being local raw files instead of nfs://."""
         folder = os.path.join(self.work, "vm", name)
         os.makedirs(folder)
         self.vm_folders.append(folder)
-        subprocess.run(["qemu-system-x86_64"] + self.arguments(disk, folder), check=True)
+        subprocess.run(["qemu-system-x86_64"] + arguments(guest, disks, folder), check=True)
         try:
-            return wait_for_marker(os.path.join(folder, "serial.log"), start)
+            pidfile = os.path.join(folder, "qemu.pid")
+
+            def failed():
+                if os.path.exists(pidfile) and is_qemu_for(read_pid(pidfile), pidfile):
+                    return None
+                return f"QEMU exited before the guest printed {guest.marker}; see {folder}"
+            return wait_for_marker(os.path.join(folder, "serial.log"), start, guest.marker, failed)
         finally:
             power_off(os.path.join(folder, "qemu.pid"))
 
-    def arguments(self, disk, folder):
-        if self.template is None:
-            raise BenchError("no instant-recovery VM has run yet, so there is no command line to boot the same VM with")
-        args = list(self.template)
-        replaced = set()
-        for i in range(len(args) - 1):
-            option, value = args[i], args[i + 1]
-            if option == "-pidfile":
-                args[i + 1] = os.path.join(folder, "qemu.pid")
-            elif option == "-qmp":
-                args[i + 1] = f"unix:{os.path.join(folder, 'qmp.sock')},server=on,wait=off"
-            elif option == "-chardev" and value.startswith("file,id=serial0,"):
-                args[i + 1] = f"file,id=serial0,path={os.path.join(folder, 'serial.log')}"
-            elif option == "-D":
-                args[i + 1] = os.path.join(folder, "qemu.log")
-            elif option == "-blockdev" and json.loads(value).get("node-name") == "disk0":
-                node = json.loads(value)
-                node["file"] = {"driver": "file", "filename": disk, "node-name": "disk0-file"}
-                args[i + 1] = json.dumps(node, separators=(",", ":"))
-            else:
-                continue
-            replaced.add(option)
-        missing = {"-pidfile", "-qmp", "-chardev", "-D", "-blockdev"} - replaced
-        if missing:
-            raise BenchError(f"the instant-recovery VM's command line has no {', '.join(sorted(missing))} to replace: {args}")
-        return args
-
     def copy(self, guest, sparse):
-        target = os.path.join(self.work, f"cp-{guest.key}.raw")
+        targets = [os.path.join(self.work, f"cp-{guest.key}-disk{i}.raw") for i in range(len(guest.raws))]
         os.sync()
         start = time.monotonic()
-        subprocess.run(["cp", f"--sparse={sparse}", guest.raw, target], check=True)
+        for raw, target in zip(guest.raws, targets):
+            subprocess.run(["cp", f"--sparse={sparse}", raw, target], check=True)
         seconds = time.monotonic() - start
-        descriptor = os.open(target, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        for target in targets:
+            descriptor = os.open(target, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
         synced = time.monotonic() - start
-        size = allocated(target)
-        os.remove(target)
+        size = sum(allocated(t) for t in targets)
+        for target in targets:
+            os.remove(target)
         return {"seconds": seconds, "synced": synced, "allocated": size}
 
     def cleanup(self):
@@ -237,10 +250,38 @@ class Bench:
         self.stop_server()
 
 
-def wait_for_marker(path, start):
-    """Seconds from start until the serial log holds the marker, polled every 10 ms."""
+def arguments(guest, disks, folder):
+    """The guest's instant-recovery QEMU arguments with this VM's own folder for every file and socket the session's
+    runtime folder held (pid file, monitor, console, log, agent channel), and disk N (node diskN) a local raw file."""
+    if guest.template is None:
+        raise BenchError(f"no instant recovery of {guest.title} has run yet, so there is no command line to boot the same VM with")
+    runtime, template = guest.template
+    args = [a.replace(runtime + "/", folder + "/") for a in template]
+    nodes = {f"disk{i}": disk for i, disk in enumerate(disks)}
+    replaced = set()
+    for i in range(len(args) - 1):
+        if args[i] == "-blockdev":
+            node = json.loads(args[i + 1])
+            name = node.get("node-name")
+            if name not in nodes:
+                raise BenchError(f"the instant-recovery VM of {guest.title} has a disk {name} beyond the {len(disks)} to boot: {args}")
+            node["file"] = {"driver": "file", "filename": nodes[name], "node-name": f"{name}-file"}
+            args[i + 1] = json.dumps(node, separators=(",", ":"))
+            replaced.add(name)
+    missing = set(nodes) - replaced
+    if missing or any(runtime in a for a in args) or os.path.join(folder, "qemu.pid") not in args:
+        raise BenchError(f"the instant-recovery VM's command line has no {', '.join(sorted(missing)) or 'pid file in its folder'} "
+                         f"to replace, or names {runtime} otherwise: {args}")
+    return args
+
+
+def wait_for_marker(path, start, marker, failed):
+    """Seconds from start until the serial log holds the marker (polled every 10 ms), and the marker's whole line;
+    failed() says why the wait is over when the VM or the command is gone."""
+    wanted = marker.encode()
     seen = b""
     offset = 0
+    found = None
     while True:
         try:
             with open(path, "rb") as f:
@@ -251,22 +292,37 @@ def wait_for_marker(path, start):
         now = time.monotonic()
         if chunk:
             offset += len(chunk)
-            seen = (seen + chunk)[-4096:]
-            if BOOTED in seen:
-                return now - start
+            seen = (seen + chunk)[-8192:]
+            if found is None and wanted in seen:
+                found = now - start
+            # The clock stopped at the marker; the rest of its line (the guest's own figures) follows at once.
+            if found is not None:
+                rest = seen[seen.rfind(wanted):]
+                if b"\n" in rest:
+                    return found, rest.split(b"\n", 1)[0].decode(errors="replace").strip()
+        if found is not None and now - start > found + 5:
+            return found, seen[seen.rfind(wanted):].decode(errors="replace").strip()
         if now - start > GUEST_TIMEOUT:
-            raise BenchError(f"the guest printed no {BOOTED.decode()} within {GUEST_TIMEOUT:.0f} s; see {path}")
+            raise BenchError(f"the guest printed no {marker} within {GUEST_TIMEOUT:.0f} s; see {path}")
+        if found is None and int(now * 10) != int((now - POLL) * 10):  # ten times a second
+            reason = failed()
+            if reason is not None:
+                raise BenchError(f"{reason}; the guest's console is {path}")
         time.sleep(POLL)
+
+
+def read_pid(pidfile):
+    try:
+        with open(pidfile) as f:
+            return int(f.read(64).strip())
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def power_off(pidfile):
     """SIGTERM to the QEMU that wrote pidfile (it flushes and exits), SIGKILL if it lingers."""
-    try:
-        with open(pidfile) as f:
-            pid = int(f.read(64).strip())
-    except (FileNotFoundError, ValueError):
-        return
-    if not is_qemu_for(pid, pidfile):
+    pid = read_pid(pidfile)
+    if pid is None or not is_qemu_for(pid, pidfile):
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 15
@@ -302,15 +358,76 @@ def median_range(values, digits=2):
     return text if len(values) == 1 else f"{text} [{min(values):.{digits}f}-{max(values):.{digits}f}]"
 
 
-def big_disk(test_raw, path, extra_bytes):
-    """The test guest's disk followed by incompressible data no partition covers: the guest boots and reads the same,
-    while a backup, a restore or a copy has every byte to carry, as with a real VM's large disk."""
+def big_disk(test_raw, path, size_mib, data_mib):
+    """The test guest's disk grown to size_mib, with data_mib of incompressible data spread over what no partition
+    covers (a run of data then a hole in every 64 MiB, like a file system that is partly used): the guest boots and
+    reads the same, while a backup, a restore, a mirror or a copy has every byte of data to carry."""
     subprocess.run(["cp", "--sparse=always", test_raw, path], check=True)
-    chunk = 1 << 20
+    start_mib = os.path.getsize(test_raw) // MIB
+    area = size_mib - start_mib
+    extent = 64
     with open(path, "r+b") as f:
-        f.seek(os.path.getsize(test_raw))
-        for _ in range(extra_bytes // chunk):
-            f.write(os.urandom(chunk))
+        f.truncate(size_mib * MIB)
+        written = 0
+        for first in range(start_mib, size_mib, extent):
+            length = min(extent, size_mib - first)
+            # Data up to the share this extent should hold so far, so the runs are spread evenly and add up exactly.
+            target = round(data_mib * (first - start_mib + length) / area)
+            f.seek(first * MIB)
+            for _ in range(max(0, min(length, target - written))):
+                f.write(os.urandom(MIB))
+                written += 1
+    return path
+
+
+def file_stream(roots):
+    """The bytes of every regular file under roots, in a fixed order, over and over."""
+    while True:
+        any_file = False
+        for root in roots:
+            for folder, subfolders, files in os.walk(root):
+                subfolders.sort()
+                for name in sorted(files):
+                    path = os.path.join(folder, name)
+                    if os.path.islink(path) or not os.path.isfile(path):
+                        continue
+                    try:
+                        with open(path, "rb") as f:
+                            while True:
+                                block = f.read(MIB)
+                                if not block:
+                                    break
+                                any_file = True
+                                yield block
+                    except OSError:
+                        continue
+        if not any_file:
+            raise BenchError(f"no readable file under {', '.join(roots)} to fill the data disk with")
+
+
+class Refill:
+    """Whole MiB pieces from a stream of blocks of any size."""
+
+    def __init__(self, stream):
+        self.stream, self.buffer = stream, bytearray()
+
+    def take(self):
+        while len(self.buffer) < MIB:
+            self.buffer += next(self.stream)
+        piece = bytes(self.buffer[:MIB])
+        del self.buffer[:MIB]
+        return piece
+
+
+def data_disk(path, size_mib):
+    """A disk full of what a VM's data disk holds: in every 8 MiB, 4 MiB of machine code and libraries, 3 MiB of
+    text (Python sources, documentation, data files) and 1 MiB of random bytes (compressed or encrypted files)."""
+    binaries = Refill(file_stream(["/usr/lib/x86_64-linux-gnu", "/usr/bin", "/usr/lib/gcc"]))
+    text = Refill(file_stream(["/usr/lib/python3.11", "/usr/lib/python3", "/usr/share"]))
+    with open(path, "wb") as f:
+        for mib in range(size_mib):
+            slot = mib % 8
+            f.write(binaries.take() if slot < 4 else text.take() if slot < 7 else os.urandom(MIB))
     return path
 
 
@@ -320,7 +437,9 @@ def main():
     parser.add_argument("--guest", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--big-disk-mib", type=int, default=2048)
+    parser.add_argument("--read-disk-mib", type=int, default=384)
+    parser.add_argument("--big-disk-mib", type=int, default=8192)
+    parser.add_argument("--big-disk-data-mib", type=int, default=6144)
     parser.add_argument("--results", required=True)
     parser.add_argument("--command", required=True)
     parser.add_argument("--version", required=True)
@@ -328,17 +447,37 @@ def main():
 
     config = os.path.join(args.guest, "guest.json")
     test_raw = os.path.join(args.guest, "guest.raw")
-    guests = [Guest("small", "the test guest", "guest", test_raw, config)]
+    test_mib = os.path.getsize(test_raw) // MIB
+    # At the worst moment: each source disk, its copy in the repository, and one restored, mirrored or copied disk
+    # (a mirror or `cp --sparse=never` fills the holes too), plus room for the rest.
+    need_mib = max(args.read_disk_mib * 3, 2 * args.big_disk_data_mib + args.big_disk_mib if args.big_disk_mib else 0) + 2048
+    free_mib = shutil.disk_usage(args.work).free // MIB
+    if free_mib < need_mib:
+        raise BenchError(f"{args.work} has {free_mib} MiB free and this run needs about {need_mib} MiB; "
+                         "free space, set BENCH_WORK to a folder with room, or ask for a smaller --big-disk-mib")
+    guests = [Guest("small", "the test guest", "guest", [test_raw], config, "stay", "LIFEBOAT-GUEST-BOOTED")]
+    if args.read_disk_mib > 0:
+        log(f"making the data disk: {args.read_disk_mib} MiB of libraries, text and random bytes")
+        started = time.monotonic()
+        disk = data_disk(os.path.join(args.work, "data.raw"), args.read_disk_mib)
+        log(f"made the data disk in {time.monotonic() - started:.1f} s")
+        guests.append(Guest("read", f"the test guest reading its {args.read_disk_mib} MiB data disk at boot", "guest-read",
+                            [test_raw, disk], config, "read,stay", "LIFEBOAT-GUEST-READ"))
     if args.big_disk_mib > 0:
-        extra = args.big_disk_mib * (1 << 20) - os.path.getsize(test_raw)
-        if extra <= 0:
-            raise BenchError(f"--big-disk-mib {args.big_disk_mib} is not larger than the test guest's disk")
-        log(f"making the large disk: the test guest's disk plus {extra >> 20} MiB of random data")
-        raw = big_disk(test_raw, os.path.join(args.work, "big.raw"), extra)
-        guests.append(Guest("big", f"the test guest on a {args.big_disk_mib} MiB disk full of data", "guest-big", raw, config))
+        if args.big_disk_mib <= test_mib:
+            raise BenchError(f"--big-disk-mib {args.big_disk_mib} is not larger than the test guest's {test_mib} MiB disk")
+        if not 0 < args.big_disk_data_mib <= args.big_disk_mib - test_mib:
+            raise BenchError(f"--big-disk-data-mib must be 1 to {args.big_disk_mib - test_mib} (what the partitions leave), not {args.big_disk_data_mib}")
+        log(f"making the large disk: {args.big_disk_mib} MiB, the test guest's partitions then {args.big_disk_data_mib} MiB of random data")
+        started = time.monotonic()
+        raw = big_disk(test_raw, os.path.join(args.work, "big.raw"), args.big_disk_mib, args.big_disk_data_mib)
+        log(f"made the large disk in {time.monotonic() - started:.1f} s")
+        guests.append(Guest("big", f"the test guest on a {args.big_disk_mib} MiB disk holding {args.big_disk_data_mib} MiB of data",
+                            "guest-big", [raw], config, "stay", "LIFEBOAT-GUEST-BOOTED"))
 
     bench = Bench(args)
     load_before = os.getloadavg()
+    began = time.monotonic()
     results = {g.key: {m: [] for m in METHODS} for g in guests}
     copies = {g.key: {"auto": [], "never": []} for g in guests}
     try:
@@ -352,7 +491,7 @@ def main():
             bench.raw_boot(guest, "warmup")
             for run in range(1, args.runs + 1):
                 # Interleaved, and rotated from run to run, so that a slow spell of the shared machine hits every method.
-                for method in METHODS[run - 1:] + METHODS[:run - 1]:
+                for method in METHODS[(run - 1) % 3:] + METHODS[:(run - 1) % 3]:
                     # What the previous method wrote is on disk before the next clock starts.
                     os.sync()
                     if method == "instant":
@@ -364,27 +503,47 @@ def main():
                     else:
                         result = bench.raw_boot(guest, run)
                     results[guest.key][method].append(result)
-                    log(f"{guest.key} run {run}: {method}: the guest answered after {result['seconds']:.2f} s")
+                    log(f"{guest.key} run {run}: {method}: the guest answered after {result['seconds']:.2f} s ({result['line']})")
                 for sparse in copies[guest.key]:
                     copies[guest.key][sparse].append(bench.copy(guest, sparse))
     finally:
         bench.cleanup()
     load_after = os.getloadavg()
-    write_report(args, bench, guests, results, copies, load_before, load_after)
+    write_report(args, guests, results, copies, load_before, load_after, time.monotonic() - began)
 
 
-def write_report(args, bench, guests, results, copies, load_before, load_after):
+def guest_read(result):
+    """(seconds, MiB/s) of the guest's own read as its READ line tells, or None for a guest that reads nothing."""
+    found = READ_LINE.search(result.get("line") or "")
+    if not found:
+        return None
+    seconds = float(found.group(4)) - float(found.group(3))
+    return seconds, int(found.group(1)) / seconds if seconds > 0 else None
+
+
+def write_report(args, guests, results, copies, load_before, load_after, elapsed):
     qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     lines = [
         f"# Recovery time and live migration, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
         "",
-        f"Command: `{args.command}` ({args.runs} interleaved runs per guest after one untimed warm-up of each method).",
+        f"Command: `{args.command}` ({args.runs} interleaved run{'s' if args.runs > 1 else ''} per guest after one untimed warm-up of each method; "
+        f"{elapsed / 60:.1f} minutes from the first backup to the last copy).",
         f"Machine: {os.cpu_count()} cores, {platform.machine()}; load average "
         f"{' '.join(f'{x:.2f}' for x in load_before)} at the start, {' '.join(f'{x:.2f}' for x in load_after)} at the end "
         "(other processes share the cores: read every figure as a range).",
-        f"Versions: Lifeboat {args.version}; {qemu}; accelerator {accelerator(bench.template)}.",
-        f"The guest (tests/guest) answers when it prints `LIFEBOAT-GUEST-BOOTED` on its serial console (mode `{MODE}`), "
-        "seen by polling the serial log every 10 ms; every clock starts when the command starts.",
+        f"Versions: Lifeboat {args.version}; {qemu}; accelerator {accelerator(guests[0].template[1])}.",
+        "The guest (tests/guest) answers when it prints its marker on its serial console, seen by polling the serial log "
+        "every 10 ms; every clock starts when the command starts.",
+        "",
+        "| guest | disks | backed up | its init's mode | answers at |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for guest in guests:
+        b = guest.backup
+        lines.append(f"| {guest.key}: {guest.title} | {' + '.join(f'{os.path.getsize(r) // MIB} MiB' for r in guest.raws)} "
+                     f"({sum(allocated(r) for r in guest.raws) // MIB} MiB allocated) | {b['logical'] // MIB} MiB in {b['seconds']:.1f} s, "
+                     f"{b['stored'] // MIB} MiB stored | `{guest.mode}` | `{guest.marker}` |")
+    lines += [
         "",
         "## Recovery time: command start to a guest that answers (seconds, median [min-max])",
         "",
@@ -395,8 +554,7 @@ def write_report(args, bench, guests, results, copies, load_before, load_after):
         r = results[guest.key]
         seconds = {m: [x["seconds"] for x in r[m]] for m in METHODS}
         raw_median = statistics.median(seconds["raw"])
-        name = f"{guest.title} ({guest.size >> 20} MiB disk, {allocated(guest.raw) >> 20} MiB allocated)"
-        lines.append(f"| {name} | {METHOD_TITLES['instant']} | {median_range(seconds['instant'])} | command returned after "
+        lines.append(f"| {guest.describe()} | {METHOD_TITLES['instant']} | {median_range(seconds['instant'])} | command returned after "
                      f"{median_range([x['command'] for x in r['instant']])}; the server's figure {median_range([x['server'] for x in r['instant']])} | "
                      f"{statistics.median(seconds['instant']) / raw_median:.2f} |")
         lines.append(f"| | {METHOD_TITLES['restore']} | {median_range(seconds['restore'])} | the restore "
@@ -407,50 +565,90 @@ def write_report(args, bench, guests, results, copies, load_before, load_after):
         "Ratios within each run (median of the per-run ratios [min-max]); the goal: instant recovery within 1.3x of (b), "
         "far below (a).",
         "",
-        "| guest | instant recovery / (b) raw boot | (a) restore + boot / instant recovery |",
-        "| --- | ---: | ---: |",
+        "| guest | instant recovery / (b) raw boot | (a) restore + boot / instant recovery | (a) restore + boot / (b) raw boot |",
+        "| --- | ---: | ---: | ---: |",
     ]
     for guest in guests:
         r = results[guest.key]
         pairs = list(zip(r["instant"], r["restore"], r["raw"]))
-        lines.append(f"| {guest.title} | {median_range([i['seconds'] / b['seconds'] for i, _, b in pairs])} | "
-                     f"{median_range([a['seconds'] / i['seconds'] for i, a, _ in pairs])} |")
+        lines.append(f"| {guest.key} | {median_range([i['seconds'] / b['seconds'] for i, _, b in pairs])} | "
+                     f"{median_range([a['seconds'] / i['seconds'] for i, a, _ in pairs])} | "
+                     f"{median_range([a['seconds'] / b['seconds'] for _, a, b in pairs])} |")
+
+    readers = [g for g in guests if any(guest_read(x) for x in results[g.key]["raw"])]
+    if readers:
+        lines += [
+            "",
+            "The guest's own read of its data disk (`dd` of the whole disk, from its READ line: seconds of uptime between "
+            "the start and the end of the read, median [min-max]):",
+            "",
+            "| guest | method | read seconds | MiB/s in the guest |",
+            "| --- | --- | ---: | ---: |",
+        ]
+        for guest in readers:
+            for method in METHODS:
+                reads = [guest_read(x) for x in results[guest.key][method]]
+                reads = [x for x in reads if x]
+                lines.append(f"| {guest.key if method == 'instant' else ''} | {METHOD_TITLES[method]} | "
+                             f"{median_range([x[0] for x in reads])} | {median_range([x[1] for x in reads], 0)} |")
+
+    lines += [
+        "",
+        "Where instant recovery's time goes (the session's phases and its longer steps, seconds, median [min-max]; "
+        "\"Wait for the guest\" is the boot):",
+        "",
+        "| guest | phase or step | seconds |",
+        "| --- | --- | ---: |",
+    ]
+    for guest in guests:
+        timed = results[guest.key]["instant"]
+        first = True
+        for phase in ("Initialization", "NfsMapping", "RegisteringAndStarting"):
+            lines.append(f"| {guest.key if first else ''} | {phase} | {median_range([x['phases'].get(phase) for x in timed])} |")
+            first = False
+        names = list(dict.fromkeys(name for x in timed for name in x["steps"]))
+        for name in names:
+            values = [x["steps"].get(name) for x in timed]
+            if any(v is not None and v >= 0.05 for v in values) and not name.startswith("MigratingToProduction"):
+                lines.append(f"| | {name} | {median_range(values)} |")
+
     lines += ["", "Every run (seconds):", "", "| guest | run | instant recovery | (a) restore + boot | (b) raw boot |",
               "| --- | ---: | ---: | ---: | ---: |"]
     for guest in guests:
         r = results[guest.key]
         for n, (i, a, b) in enumerate(zip(r["instant"], r["restore"], r["raw"]), start=1):
-            lines.append(f"| {guest.key} | {n} | {i['seconds']:.2f} | {a['seconds']:.2f} | {b['seconds']:.2f} |")
+            lines.append(f"| {guest.key} | {n} | {i['seconds']:.2f} | {a['seconds']:.2f} (restore {a['restore']:.2f}) | {b['seconds']:.2f} |")
     lines += [
         "",
         "## Live migration against `cp` (MiB of disk per second, median [min-max])",
         "",
         "The mirror is `lifeboat migrate --method mirror` of the running instant-recovery VM: QEMU's blockdev-mirror from "
-        "the NFS datastore to a raw file, the VM running all along; its time is the session's migration phase.",
+        "the NFS datastore to raw files, the VM running all along; its time is the session's migration phase. `cp` copies "
+        "the same raw disks one after the other.",
         "",
         "| guest | copy | MiB/s | seconds | allocated after, MiB | mirror / this |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for guest in guests:
-        mib = guest.size / (1 << 20)
+        mib = guest.size / MIB
         migrations = [x["migration"] for x in results[guest.key]["instant"]]
         mirror = [mib / m["seconds"] for m in migrations]
-        lines.append(f"| {guest.title} | mirror | {median_range(mirror, 0)} | {median_range([m['seconds'] for m in migrations])} "
-                     f"(command {median_range([m['command'] for m in migrations])}) | {median_range([m['allocated'] / (1 << 20) for m in migrations], 1)} | |")
+        lines.append(f"| {guest.key} | mirror | {median_range(mirror, 0)} | {median_range([m['seconds'] for m in migrations])} "
+                     f"(command {median_range([m['command'] for m in migrations])}) | {median_range([m['allocated'] / MIB for m in migrations], 1)} | |")
         for sparse, title in (("auto", "`cp` (sparse: skips the holes)"), ("never", "`cp --sparse=never` (writes every byte)")):
             c = copies[guest.key][sparse]
             speed = [mib / x["seconds"] for x in c]
             synced = [mib / x["synced"] for x in c]
             lines.append(f"| | {title} | {median_range(speed, 0)} ({median_range(synced, 0)} with fsync) | "
                          f"{median_range([x['seconds'] for x in c])} ({median_range([x['synced'] for x in c])}) | "
-                         f"{median_range([x['allocated'] / (1 << 20) for x in c], 1)} | "
+                         f"{median_range([x['allocated'] / MIB for x in c], 1)} | "
                          f"{median_range([m / x for m, x in zip(mirror, speed)])} ({median_range([m / x for m, x in zip(mirror, synced)])}) |")
     lines += [
         "",
         "`cp` returns with the copy in the page cache; the figures in parentheses add an fsync of the copy.",
         "",
-        "Page cache warm for every method (the disks and the repository were read just before); nothing is dropped, "
-        "since other processes share the machine.",
+        "Page cache warm for every method as far as memory allows (the disks and the repository were read just before); "
+        "nothing is dropped, since other processes share the machine.",
     ]
     text = "\n".join(lines) + "\n"
     with open(args.results, "w") as f:

@@ -9,28 +9,35 @@ root="$(cd "$here/../.." && pwd)"
 
 usage() {
   cat >&2 <<'USAGE'
-usage: run.sh [--runs 3] [--big-disk-mib 2048] [--keep]
-  --runs N           timed runs of each method per guest (after one untimed warm-up of each), interleaved
-  --big-disk-mib N   also recover the test guest on an N MiB disk whose space after the partitions holds random data
-                     (what a full restore or a copy must carry); 0 runs the small test guest only
-  --keep             keep the work folder (under $BENCH_WORK, else /tmp) instead of deleting it
+usage: run.sh [--runs 3] [--read-disk-mib 384] [--big-disk-mib 8192] [--big-disk-data-mib 6144] [--keep]
+  --runs N               timed runs of each method per guest (after one untimed warm-up of each), interleaved
+  --read-disk-mib N      also recover the test guest with a second disk of N MiB of libraries, text and random bytes,
+                         which its init reads whole at boot (mode read); 0 leaves this guest out
+  --big-disk-mib N       also recover the test guest on an N MiB disk holding random data where no partition is
+                         (what a full restore, a mirror or a copy must carry); 0 leaves this guest out
+  --big-disk-data-mib N  how much of the large disk holds data, spread over it in runs; the rest stays holes
+  --keep                 keep the work folder (under $BENCH_WORK, else /tmp) instead of deleting it
 USAGE
   exit 2
 }
 
 arguments="$*"
-runs=3 big=2048 keep=0
+runs=3 read=384 big=8192 bigdata=6144 keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="${2:?}"; shift 2 ;;
+    --read-disk-mib) read="${2:?}"; shift 2 ;;
     --big-disk-mib) big="${2:?}"; shift 2 ;;
+    --big-disk-data-mib) bigdata="${2:?}"; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown argument '$1'." >&2; usage ;;
   esac
 done
 case "$runs" in ''|*[!0-9]*|0) echo "run.sh: --runs needs a whole number of at least 1, not '$runs'." >&2; exit 2 ;; esac
+case "$read" in ''|*[!0-9]*) echo "run.sh: --read-disk-mib needs a whole number of MiB (0 for none), not '$read'." >&2; exit 2 ;; esac
 case "$big" in ''|*[!0-9]*) echo "run.sh: --big-disk-mib needs a whole number of MiB (0 for none), not '$big'." >&2; exit 2 ;; esac
+case "$bigdata" in ''|*[!0-9]*|0) echo "run.sh: --big-disk-data-mib needs a whole number of MiB of at least 1, not '$bigdata'." >&2; exit 2 ;; esac
 
 # QEMU with its nfs:// driver, and what tests/guest/build-guest.sh builds the guest from.
 "$root/tools/ensure-debian-packages.sh" qemu-system-x86 qemu-utils qemu-block-extra e2fsprogs \
@@ -40,7 +47,16 @@ mkdir -p "${BENCH_WORK:-/tmp}"
 # Short: the VMs' monitor sockets live in here, and a unix socket path has at most 107 bytes.
 work="$(mktemp -d "${BENCH_WORK:-/tmp}/lbrec.XXXXXX")"
 finish() {
-  if [ "$keep" = 1 ]; then echo "run.sh: the work folder $work is kept." >&2; else rm -rf "$work"; fi
+  local status=$?
+  if [ "$keep" = 1 ]; then
+    echo "run.sh: the work folder $work is kept." >&2
+  elif [ "$status" != 0 ] && [ -d "$work/server" ]; then
+    # The logs and consoles say what went wrong; the disks and the repository are only large.
+    find "$work" -type f -size +64M -delete 2>/dev/null || true
+    echo "run.sh: failed; the logs and the VMs' consoles are kept in $work (files over 64 MiB deleted)." >&2
+  else
+    rm -rf "$work"
+  fi
 }
 trap finish EXIT
 
@@ -73,5 +89,5 @@ version="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [ -z "$(git -C "$root" status --porcelain 2>/dev/null | head -n 1)" ] || version="$version + uncommitted changes"
 results="$here/results-$(date -u +%Y-%m-%d-%H%M).md"
 python3 "$here/recovery_bench.py" --cli "$work/lifeboat-cli/lifeboat.dll" --guest "$guest" --work "$work" --runs "$runs" \
-  --big-disk-mib "$big" --results "$results" --command "bench/recovery/run.sh${arguments:+ $arguments}" --version "$version, .NET $(dotnet --version)"
+  --read-disk-mib "$read" --big-disk-mib "$big" --big-disk-data-mib "$bigdata" --results "$results" --command "bench/recovery/run.sh${arguments:+ $arguments}" --version "$version, .NET $(dotnet --version)"
 echo "run.sh: wrote $results" >&2
