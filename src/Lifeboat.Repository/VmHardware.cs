@@ -18,8 +18,16 @@ public sealed record VmHardware(
     string? Kernel = null,
     string? Initrd = null,
     string? Cmdline = null,
-    bool? GuestAgent = null)
+    bool? GuestAgent = null,
+    IReadOnlyList<string?>? DiskBuses = null)
 {
+    /// <summary>More disks than any hypervisor attaches: a longer list in a configuration is refused.</summary>
+    public const int MaxDisks = 256;
+
+    /// <summary>The bus of disk <paramref name="index"/>: its own when the configuration gave one per disk, else <see cref="DiskBus"/>.</summary>
+    public string? BusOfDisk(int index) =>
+        DiskBuses is { } buses && index < buses.Count && buses[index] is { } bus ? bus : DiskBus;
+
     /// <summary>The name of the virtio-serial port QEMU's guest agent (qemu-ga) listens on in the guest.</summary>
     public const string GuestAgentChannelName = "org.qemu.guest_agent.0";
 
@@ -80,7 +88,8 @@ public sealed record VmHardware(
                 Kernel: GetString(root, "kernel"),
                 Initrd: GetString(root, "initrd"),
                 Cmdline: GetString(root, "cmdline"),
-                GuestAgent: GetBoolean(root, "guestAgent"));
+                GuestAgent: GetBoolean(root, "guestAgent"),
+                DiskBuses: GetStrings(root, "diskBuses"));
         }
         catch (JsonException ex)
         {
@@ -101,6 +110,22 @@ public sealed record VmHardware(
         }
 
         throw new FormatException($"The VM configuration's \"{name}\" must be a positive whole number.");
+    }
+
+    private static string?[]? GetStrings(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > MaxDisks
+            || value.EnumerateArray().Any(item => item.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)))
+        {
+            throw new FormatException($"The VM configuration's \"{name}\" must be a list of at most {MaxDisks} strings (or nulls), one per disk.");
+        }
+
+        return [.. value.EnumerateArray().Select(item => item.GetString())];
     }
 
     private static bool? GetBoolean(JsonElement root, string name)
@@ -157,7 +182,13 @@ public sealed record VmHardware(
 
         var os = domain.Element("os");
         var devices = domain.Element("devices");
-        var disk = devices?.Elements("disk").FirstOrDefault(d => (string?)d.Attribute("device") is null or "disk");
+        var disks = devices?.Elements("disk").Where(d => (string?)d.Attribute("device") is null or "disk").Take(MaxDisks + 1).ToList() ?? [];
+        if (disks.Count > MaxDisks)
+        {
+            throw new FormatException($"The VM configuration XML has more than {MaxDisks} disks.");
+        }
+
+        var disk = disks.FirstOrDefault();
         return new VmHardware(
             Cpus: ParseCpus(domain.Element("vcpu")),
             MemoryMiB: ParseMemory(domain.Element("memory")),
@@ -167,7 +198,8 @@ public sealed record VmHardware(
             Kernel: NullIfEmpty(os?.Element("kernel")?.Value),
             Initrd: NullIfEmpty(os?.Element("initrd")?.Value),
             Cmdline: NullIfEmpty(os?.Element("cmdline")?.Value),
-            GuestAgent: devices is null ? null : HasGuestAgentChannel(devices));
+            GuestAgent: devices is null ? null : HasGuestAgentChannel(devices),
+            DiskBuses: disks.Count == 0 ? null : [.. disks.Select(d => (string?)d.Element("target")?.Attribute("bus"))]);
     }
 
     /// <summary>libvirt's agent channel: <c>&lt;channel type='unix'&gt;&lt;target type='virtio' name='org.qemu.guest_agent.0'/&gt;&lt;/channel&gt;</c>.</summary>

@@ -48,6 +48,32 @@ public class VmHardwareTests
         Assert.Equal(VmHardware.LibvirtXmlFormat, VmHardware.DetectFormat(xml));
     }
 
+    [Fact]
+    public void Each_disk_keeps_its_own_bus_and_disks_without_one_take_the_first_disks()
+    {
+        var xml = VmHardware.Parse("""
+            <domain>
+              <devices>
+                <disk type='file' device='disk'><target dev='sda' bus='sata'/></disk>
+                <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>
+                <disk type='file' device='disk'><target dev='vdb' bus='virtio'/></disk>
+                <disk type='file' device='disk'><target dev='vdc'/></disk>
+              </devices>
+            </domain>
+            """);
+        Assert.Equal(["sata", "virtio", null], xml.DiskBuses);
+        Assert.Equal(["sata", "virtio", "sata", "sata"], Enumerable.Range(0, 4).Select(xml.BusOfDisk));
+
+        var json = VmHardware.Parse("""{"diskBus":"virtio","diskBuses":["ide",null]}""");
+        Assert.Equal(["ide", "virtio", "virtio"], Enumerable.Range(0, 3).Select(json.BusOfDisk));
+        Assert.Equal("virtio", VmHardware.Parse("""{"diskBus":"virtio"}""").BusOfDisk(5));
+
+        Assert.Throws<FormatException>(() => VmHardware.Parse("""{"diskBuses":"virtio"}"""));
+        Assert.Throws<FormatException>(() => VmHardware.Parse("""{"diskBuses":[1]}"""));
+        var tooMany = "{\"diskBuses\":[" + string.Join(',', Enumerable.Repeat("\"virtio\"", VmHardware.MaxDisks + 1)) + "]}";
+        Assert.Throws<FormatException>(() => VmHardware.Parse(tooMany));
+    }
+
     [Theory]
     [InlineData("<domain><memory>524288</memory><os firmware='efi'><type>hvm</type></os></domain>", 512, "efi")]
     [InlineData("<domain><memory unit='MiB'>1000</memory><os><loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader></os></domain>", 1000, "efi")]

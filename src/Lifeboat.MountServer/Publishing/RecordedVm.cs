@@ -8,13 +8,12 @@ public static class RecordedVm
 {
     public static QemuVmDescription Describe(string name, VmHardware? hardware, IReadOnlyList<string> diskSources)
     {
-        var bus = Bus(hardware?.DiskBus);
         return new QemuVmDescription
         {
             Name = name,
             Cpus = Math.Clamp(hardware?.Cpus ?? 1, 1, 256),
             MemoryMiB = (int)Math.Clamp(hardware?.MemoryMiB ?? 512, 16, 4L * 1024 * 1024),
-            Disks = [.. diskSources.Select(source => new QemuDisk(source) { Bus = bus })],
+            Disks = [.. diskSources.Select((source, index) => new QemuDisk(source) { Bus = Bus(hardware?.BusOfDisk(index)) })],
             Nic = Nic(hardware?.NicModel),
             Kernel = hardware?.Kernel,
             Initrd = hardware?.Initrd,
