@@ -19,7 +19,7 @@ namespace Lifeboat.Hypervisors.Qemu;
 public sealed class QmpClient : IAsyncDisposable
 {
     /// <summary>The longest path a unix socket address holds (sun_path is 108 bytes with its NUL).</summary>
-    public const int MaxSocketPathBytes = 107;
+    public const int MaxSocketPathBytes = UnixSocket.MaxPathBytes;
 
     private const int EventBacklog = 1024;
     private static readonly TimeSpan GreetingTimeout = TimeSpan.FromSeconds(5);
@@ -78,23 +78,7 @@ public sealed class QmpClient : IAsyncDisposable
     public static async Task<QmpClient> ConnectAsync(
         string socketPath, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
-        if (Encoding.UTF8.GetByteCount(socketPath) > MaxSocketPathBytes)
-        {
-            throw new ArgumentException(
-                $"The QMP socket path {socketPath} is longer than {MaxSocketPathBytes} bytes, the limit of a unix socket address; use a shorter runtime folder.",
-                nameof(socketPath));
-        }
-
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException ex)
-        {
-            socket.Dispose();
-            throw new IOException($"Cannot connect to the QMP socket {socketPath} ({ex.Message}); check that the VM is running.", ex);
-        }
+        var socket = await UnixSocket.ConnectAsync(socketPath, "QMP", "check that the VM is running", cancellationToken).ConfigureAwait(false);
 
         var client = new QmpClient(socket, socketPath, logger ?? NullLogger.Instance);
         try

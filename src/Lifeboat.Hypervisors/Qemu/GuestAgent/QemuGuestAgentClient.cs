@@ -47,23 +47,8 @@ public sealed class QemuGuestAgentClient : IAsyncDisposable
     /// <exception cref="IOException">Nothing listens there: the VM is not running, or it has no agent channel.</exception>
     public static async Task<QemuGuestAgentClient> ConnectAsync(string socketPath, CancellationToken cancellationToken = default)
     {
-        if (Encoding.UTF8.GetByteCount(socketPath) > QmpClient.MaxSocketPathBytes)
-        {
-            throw new ArgumentException(
-                $"The guest agent socket path {socketPath} is longer than {QmpClient.MaxSocketPathBytes} bytes, the limit of a unix socket address; use a shorter runtime folder.",
-                nameof(socketPath));
-        }
-
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException ex)
-        {
-            socket.Dispose();
-            throw new IOException($"Cannot connect to the guest agent socket {socketPath} ({ex.Message}); check that the VM runs and has a guest agent channel.", ex);
-        }
+        var socket = await UnixSocket.ConnectAsync(
+            socketPath, "guest agent", "check that the VM runs and has a guest agent channel", cancellationToken).ConfigureAwait(false);
 
         return new QemuGuestAgentClient(socket, socketPath);
     }
