@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Lifeboat.Nfs.Datastore;
@@ -5,8 +6,11 @@ using Lifeboat.Nfs.Mount;
 using Lifeboat.Nfs.Nfs3;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Nfs.Tests.Support;
+using Lifeboat.OncRpc.Client;
 using Lifeboat.OncRpc.Portmap;
+using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Server;
+using Lifeboat.OncRpc.Xdr;
 
 namespace Lifeboat.Nfs.Tests;
 
@@ -24,6 +28,42 @@ public sealed class NfsServerTests
         await using var portmap = await PortmapClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, portmapPort));
         Assert.Equal((uint)server.Port, await portmap.GetPortAsync(MountConstants.Program, MountConstants.Version, PortmapProtocol.Tcp));
         Assert.Equal((uint)server.Port, await portmap.GetPortAsync(Nfs3Constants.Program, Nfs3Constants.Version, PortmapProtocol.Tcp));
+    }
+
+    [Fact]
+    public async Task Serves_portmap_over_udp_on_the_same_port_for_rpcinfo_p_and_closes_it_at_stop()
+    {
+        var portmapPort = FreePort();
+        await using var server = new NfsServer(Options(portmapPort));
+        await server.StartAsync();
+        Assert.Equal(PortmapMode.Served, server.PortmapMode);
+
+        var endPoint = new IPEndPoint(IPAddress.Loopback, portmapPort);
+        Assert.Equal((uint)portmapPort, await GetPortOverUdpAsync(endPoint, PortmapProgram.ProgramNumber, PortmapProtocol.Udp));
+        Assert.Equal((uint)server.Port, await GetPortOverUdpAsync(endPoint, MountConstants.Program, PortmapProtocol.Tcp));
+        Assert.Equal((uint)server.Port, await GetPortOverUdpAsync(endPoint, Nfs3Constants.Program, PortmapProtocol.Tcp));
+        Assert.Equal(0u, await GetPortOverUdpAsync(endPoint, MountConstants.Program, PortmapProtocol.Udp));
+        Assert.Equal(0u, await GetPortOverUdpAsync(endPoint, Nfs3Constants.Program, PortmapProtocol.Udp));
+
+        await server.StopAsync();
+        using var rebound = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        rebound.Bind(endPoint);
+    }
+
+    [Fact]
+    public async Task A_portmap_port_taken_over_udp_leaves_portmap_served_over_tcp()
+    {
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        var portmapPort = FreePort();
+        squatter.Bind(new IPEndPoint(IPAddress.Loopback, portmapPort));
+
+        await using var server = new NfsServer(Options(portmapPort));
+        await server.StartAsync();
+        Assert.Equal(PortmapMode.Served, server.PortmapMode);
+
+        await using var portmap = await PortmapClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, portmapPort));
+        Assert.Equal((uint)server.Port, await portmap.GetPortAsync(MountConstants.Program, MountConstants.Version, PortmapProtocol.Tcp));
+        Assert.Equal(0u, await portmap.GetPortAsync(PortmapProgram.ProgramNumber, PortmapProgram.ProgramVersion, PortmapProtocol.Udp));
     }
 
     [Fact]
@@ -76,11 +116,43 @@ public sealed class NfsServerTests
         Datastore = new DatastoreOptions { DatastoreId = 77 },
     };
 
+    /// <summary>A loopback port free over both TCP and UDP, as portmap takes both.</summary>
     private static int FreePort()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        while (true)
+        {
+            using var tcp = new TcpListener(IPAddress.Loopback, 0);
+            tcp.Start();
+            var port = ((IPEndPoint)tcp.LocalEndpoint).Port;
+            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Portmap GETPORT in one UDP datagram, as rpcinfo and the kernel's mount ask it.</summary>
+    private static async Task<uint> GetPortOverUdpAsync(IPEndPoint portmap, uint program, PortmapProtocol protocol)
+    {
+        var version = program == PortmapProgram.ProgramNumber ? PortmapProgram.ProgramVersion : 3u;
+        var call = new ArrayBufferWriter<byte>();
+        var writer = new XdrWriter(call);
+        RpcMessageEncoder.WriteCallHeader(writer, 0x5150, PortmapProgram.ProgramNumber, PortmapProgram.ProgramVersion, (uint)PortmapProcedure.GetPort, RpcCredentials.None);
+        new PortmapMapping(program, version, protocol, 0).WriteTo(writer);
+
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await socket.SendToAsync(call.WrittenMemory, SocketFlags.None, portmap, timeout.Token);
+        var buffer = new byte[1024];
+        var received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
+        var reply = RpcReply.Parse(buffer.AsMemory(0, received.ReceivedBytes));
+        Assert.Equal(0x5150u, reply.Xid);
+        return new XdrReader(reply.EnsureSuccess().Results.Span).ReadUInt32();
     }
 
     private static async Task AcceptAndCloseAsync(TcpListener listener)

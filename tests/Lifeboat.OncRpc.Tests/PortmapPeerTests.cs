@@ -29,7 +29,7 @@ public sealed class PortmapPeerTests
         Assert.True(portmap.Set(new PortmapMapping(Mount, 3, PortmapProtocol.Tcp, 20048)));
 
         // rpcinfo -s asks rpcbind v3 DUMP, gets PROG_MISMATCH (2-2) and falls back to portmap v2 DUMP over TCP.
-        // (rpcinfo -p and -t fall back to GETPORT over UDP, which this TCP-only server does not offer.)
+        // (rpcinfo -p asks over UDP: see the test below, which serves UDP too.)
         var dump = await network.RunAsync(() => Tools.RunAsync("rpcinfo", "-s", "127.0.0.1"));
         Assert.True(dump.ExitCode == 0, dump.Output);
         var rows = dump.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -41,6 +41,51 @@ public sealed class PortmapPeerTests
         Assert.True(portmap.Unset(Mount, 3));
         var after = await network.RunAsync(() => Tools.RunAsync("rpcinfo", "-s", "127.0.0.1"));
         Assert.DoesNotContain("100005", after.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rpcinfo_p_lists_our_portmap_served_over_udp_and_tcp_on_port_111()
+    {
+        using var network = await IsolatedNetwork.CreateAsync();
+        var portmap = new PortmapProgram();
+        var port111 = new IPEndPoint(IPAddress.Loopback, PortmapClient.DefaultPort);
+        await using var tcp = await network.Run(() =>
+        {
+            var s = new RpcServer([portmap], new RpcServerOptions { EndPoint = port111 });
+            s.Start();
+            return s;
+        });
+        await using var udp = await network.Run(() =>
+        {
+            var s = new RpcDatagramServer([portmap], new RpcDatagramServerOptions { EndPoint = port111 });
+            s.Start();
+            return s;
+        });
+        Assert.True(portmap.Set(new PortmapMapping(PortmapProgram.ProgramNumber, 2, PortmapProtocol.Tcp, 111)));
+        Assert.True(portmap.Set(new PortmapMapping(PortmapProgram.ProgramNumber, 2, PortmapProtocol.Udp, 111)));
+        Assert.True(portmap.Set(new PortmapMapping(Mount, 3, PortmapProtocol.Tcp, 20048)));
+
+        var dump = await network.RunAsync(() => Tools.RunAsync("rpcinfo", "-p", "127.0.0.1"));
+        Assert.True(dump.ExitCode == 0, dump.Output);
+        var rows = dump.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Skip(1)
+            .Select(line => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..4]))
+            .ToArray();
+        Assert.Equal(["100000 2 tcp 111", "100000 2 udp 111", "100005 3 tcp 20048"], rows);
+        Assert.True(udp.CallCount > 0, "rpcinfo -p did not ask over UDP");
+
+        // -n PORT asks portmap on port 111 over UDP whether the program is registered, then pings it on PORT.
+        var program = new TestProgram();
+        await using var other = await network.Run(() =>
+        {
+            var s = new RpcDatagramServer([program], new RpcDatagramServerOptions());
+            s.Start();
+            return s;
+        });
+        Assert.True(portmap.Set(new PortmapMapping(TestProgram.Number, 2, PortmapProtocol.Udp, (uint)other.Port)));
+        var ping = await network.RunAsync(() => Tools.RunAsync("rpcinfo", "-n", other.Port.ToString(CultureInfo.InvariantCulture), "-u", "127.0.0.1", TestProgram.Number.ToString(CultureInfo.InvariantCulture), "2"));
+        Assert.True(ping.ExitCode == 0, ping.Output);
+        Assert.Contains($"program {TestProgram.Number} version 2 ready and waiting", ping.Output, StringComparison.Ordinal);
     }
 
     [Fact]

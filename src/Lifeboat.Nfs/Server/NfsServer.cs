@@ -13,7 +13,8 @@ namespace Lifeboat.Nfs.Server;
 
 /// <summary>
 /// The mount server: portmap v2, MOUNT v3 and NFSv3 on one port over the datastore file system, plus portmap on
-/// port 111 (its own, or the system rpcbind's with MOUNT and NFS registered in it).
+/// port 111 (its own, over TCP and UDP, or the system rpcbind's with MOUNT and NFS registered in it). MOUNT and NFS
+/// are served over TCP only.
 /// </summary>
 /// <example>
 /// <code>
@@ -31,6 +32,7 @@ public sealed class NfsServer : IAsyncDisposable
     private readonly PortmapProgram _portmap;
     private readonly RpcServer _server;
     private RpcServer? _portmapServer;
+    private RpcDatagramServer? _portmapDatagramServer;
     private bool _registeredWithSystem;
     private int _stopped;
 
@@ -137,6 +139,11 @@ public sealed class NfsServer : IAsyncDisposable
             }
         }
 
+        if (_portmapDatagramServer is not null)
+        {
+            await _portmapDatagramServer.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (_portmapServer is not null)
         {
             await _portmapServer.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -158,6 +165,7 @@ public sealed class NfsServer : IAsyncDisposable
             _portmapServer = server;
             PortmapMode = PortmapMode.Served;
             NfsServerLog.PortmapServed(_logger, _options.PortmapPort);
+            await StartPortmapOverUdpAsync(endPoint).ConfigureAwait(false);
             return;
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
@@ -195,6 +203,28 @@ public sealed class NfsServer : IAsyncDisposable
         {
             NfsServerLog.PortmapUnavailable(_logger, _options.PortmapPort, "the port is taken by something that does not answer portmap", Port);
         }
+    }
+
+    /// <summary>
+    /// Serves portmap over UDP next to TCP, where <c>rpcinfo -p</c> asks. Only portmap itself is offered there: GETPORT
+    /// for MOUNT or NFS over UDP answers 0. A UDP port that cannot be had leaves portmap over TCP serving.
+    /// </summary>
+    private async Task StartPortmapOverUdpAsync(IPEndPoint endPoint)
+    {
+        var server = new RpcDatagramServer([_portmap], new RpcDatagramServerOptions { EndPoint = endPoint }, _loggerFactory.CreateLogger<RpcDatagramServer>());
+        try
+        {
+            server.Start();
+        }
+        catch (SocketException ex)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            NfsServerLog.PortmapUdpUnavailable(_logger, _options.PortmapPort, ex.SocketErrorCode.ToString());
+            return;
+        }
+
+        _portmapDatagramServer = server;
+        _portmap.Set(new PortmapMapping(PortmapProgram.ProgramNumber, PortmapProgram.ProgramVersion, PortmapProtocol.Udp, (uint)_options.PortmapPort));
     }
 
     private static string DefaultHost(IPAddress address)

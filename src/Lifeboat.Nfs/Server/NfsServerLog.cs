@@ -18,4 +18,7 @@ internal static partial class NfsServerLog
 
     [LoggerMessage(5, LogLevel.Warning, "Could not unregister MOUNT and NFS from the system portmapper on port {Port}")]
     public static partial void PortmapUnregisterFailed(ILogger logger, Exception exception, int port);
+
+    [LoggerMessage(6, LogLevel.Warning, "Portmap over UDP is unavailable on port {Port} ({Reason}); portmap is served over TCP only, so use rpcinfo -s rather than rpcinfo -p")]
+    public static partial void PortmapUdpUnavailable(ILogger logger, int port, string reason);
 }

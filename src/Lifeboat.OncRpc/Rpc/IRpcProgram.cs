@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Lifeboat.OncRpc.Rpc;
 
 /// <summary>
-/// One ONC RPC program (e.g. portmap, MOUNT, NFS) served by <c>RpcServer</c> for the versions
+/// One ONC RPC program (e.g. portmap, MOUNT, NFS) served by <c>RpcServer</c> (TCP) or <c>RpcDatagramServer</c> (UDP) for the versions
 /// <see cref="LowVersion"/>..<see cref="HighVersion"/>. The server answers PROG_UNAVAIL and PROG_MISMATCH itself.
 /// </summary>
 /// <remarks>

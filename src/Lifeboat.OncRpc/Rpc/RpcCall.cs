@@ -42,6 +42,6 @@ public sealed class RpcCall
 
     public IPEndPoint RemoteEndPoint { get; }
 
-    /// <summary>Identifies the TCP connection the call came on, unique within the server process.</summary>
+    /// <summary>Identifies the TCP connection the call came on, or the UDP socket (shared by all its senders); unique within the process.</summary>
     public long ConnectionId { get; }
 }

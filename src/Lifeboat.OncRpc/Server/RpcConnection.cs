@@ -7,7 +7,6 @@ using System.Net.Sockets;
 using Lifeboat.OncRpc.RecordMarking;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Transport;
-using Lifeboat.OncRpc.Xdr;
 using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.OncRpc.Server;
@@ -50,8 +49,7 @@ internal sealed class RpcConnection
         _framing = new RecordMarkingReader(options.MaxRecordSize, options.MaxFragmentsPerRecord);
         _sender = new RecordSender(socket, _ => _callSlots.Release(), OnSendFailed);
         _runner = new PipelinedCallRunner(this);
-        var remote = (IPEndPoint)socket.RemoteEndPoint!;
-        Remote = remote.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(remote.Address.MapToIPv4(), remote.Port) : remote;
+        Remote = RemoteEndPoints.Unmap((IPEndPoint)socket.RemoteEndPoint!);
         _reader = PipeReader.Create(
             new NetworkStream(socket, ownsSocket: false),
             new StreamPipeReaderOptions(bufferSize: options.ReceiveBufferSize, minimumReadSize: options.ReceiveBufferSize / 4));
@@ -213,43 +211,22 @@ internal sealed class RpcConnection
         var length = record.Length;
         var message = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
         record.CopyTo(message);
-        var status = RpcCallHeader.TryParse(message.AsSpan(0, length), out var header, out var xid, out var authError);
-        if (status != RpcCallHeaderStatus.Ok)
+        if (!RpcCallAdmission.TryAdmit(message.AsSpan(0, length), _programs, Remote, _logger, out var header, out var program, out var refusal))
         {
             ArrayPool<byte>.Shared.Return(message);
-            switch (status)
+            if (refusal is null)
             {
-                case RpcCallHeaderStatus.RpcVersionMismatch:
-                    RpcServerLog.RpcVersionRefused(_logger, xid, Remote);
-                    _sender.Enqueue(RpcReplies.RpcMismatch(xid));
-                    return true;
-                case RpcCallHeaderStatus.AuthError:
-                    RpcServerLog.CredentialsRefused(_logger, xid, Remote, authError);
-                    _sender.Enqueue(RpcReplies.AuthError(xid, authError));
-                    return true;
-                default:
-                    _callSlots.Release();
-                    RpcServerLog.MalformedCall(_logger, Id, Remote);
-                    return false;
+                _callSlots.Release();
+                RpcServerLog.MalformedCall(_logger, Id, Remote);
+                return false;
             }
-        }
 
-        if (!_programs.TryGetValue(header.Program, out var program))
-        {
-            ArrayPool<byte>.Shared.Return(message);
-            _sender.Enqueue(RpcReplies.ProgramUnavailable(xid));
-            return true;
-        }
-
-        if (header.Version < program.LowVersion || header.Version > program.HighVersion)
-        {
-            ArrayPool<byte>.Shared.Return(message);
-            _sender.Enqueue(RpcReplies.ProgramMismatch(xid, program));
+            _sender.Enqueue(refusal);
             return true;
         }
 
         var call = new RpcCall(
-            xid,
+            header.Xid,
             header.Program,
             header.Version,
             header.Procedure,
@@ -343,32 +320,7 @@ internal sealed class RpcConnection
     private RecordBuffer Complete(RpcCall call, IRpcProgram program, RecordBuffer reply, byte[] message, RpcAcceptStatus status, Exception? error)
     {
         ArrayPool<byte>.Shared.Return(message);
-        switch (error)
-        {
-            case null:
-                break;
-            case XdrException:
-                status = RpcAcceptStatus.GarbageArgs;
-                break;
-            case RpcAuthException auth:
-                return RpcReplies.RewriteAsAuthError(reply, call.Xid, auth.Status);
-            default:
-                if (!_aborted.IsCancellationRequested)
-                {
-                    RpcServerLog.DispatchFailed(_logger, error, call.Program, call.Version, call.Procedure, call.Xid);
-                }
-
-                status = RpcAcceptStatus.SystemErr;
-                break;
-        }
-
-        if (status == RpcAcceptStatus.ProgMismatch)
-        {
-            reply.Dispose();
-            return RpcReplies.ProgramMismatch(call.Xid, program);
-        }
-
-        return RpcReplies.CompleteAccepted(reply, call.Xid, status);
+        return RpcReplies.Complete(call, program, reply, status, error, _logger, _aborted.IsCancellationRequested);
     }
 
     private void OnSendFailed(Exception exception)

@@ -1,12 +1,48 @@
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Transport;
 using Lifeboat.OncRpc.Xdr;
+using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.OncRpc.Server;
 
 /// <summary>Builds the sealed reply records the server sends.</summary>
 internal static class RpcReplies
 {
+    /// <summary>
+    /// Turns a finished dispatch into its sealed reply. An <see cref="XdrException"/> becomes GARBAGE_ARGS, an
+    /// <see cref="RpcAuthException"/> AUTH_ERROR, a program's own PROG_MISMATCH carries its version range, and any
+    /// other exception becomes SYSTEM_ERR, logged unless <paramref name="aborted"/> says the server cancelled the call.
+    /// </summary>
+    public static RecordBuffer Complete(RpcCall call, IRpcProgram program, RecordBuffer reply, RpcAcceptStatus status, Exception? error, ILogger logger, bool aborted)
+    {
+        switch (error)
+        {
+            case null:
+                break;
+            case XdrException:
+                status = RpcAcceptStatus.GarbageArgs;
+                break;
+            case RpcAuthException auth:
+                return RewriteAsAuthError(reply, call.Xid, auth.Status);
+            default:
+                if (!aborted)
+                {
+                    RpcServerLog.DispatchFailed(logger, error, call.Program, call.Version, call.Procedure, call.Xid);
+                }
+
+                status = RpcAcceptStatus.SystemErr;
+                break;
+        }
+
+        if (status == RpcAcceptStatus.ProgMismatch)
+        {
+            reply.Dispose();
+            return ProgramMismatch(call.Xid, program);
+        }
+
+        return CompleteAccepted(reply, call.Xid, status);
+    }
+
     /// <summary>Fills in the accepted-reply header reserved in front of the results (dropped unless the status is SUCCESS).</summary>
     public static RecordBuffer CompleteAccepted(RecordBuffer reply, uint xid, RpcAcceptStatus status)
     {

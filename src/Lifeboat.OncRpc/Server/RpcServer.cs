@@ -34,21 +34,7 @@ public sealed class RpcServer : IAsyncDisposable
         _options = options ?? new RpcServerOptions();
         _options.Validate();
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        var table = new Dictionary<uint, IRpcProgram>();
-        foreach (var program in programs)
-        {
-            if (program.LowVersion > program.HighVersion)
-            {
-                throw new ArgumentException($"Program {program.Program} has LowVersion {program.LowVersion} above HighVersion {program.HighVersion}.", nameof(programs));
-            }
-
-            if (!table.TryAdd(program.Program, program))
-            {
-                throw new ArgumentException($"Program {program.Program} is given twice; serve all its versions from one IRpcProgram.", nameof(programs));
-            }
-        }
-
-        _programs = table.ToFrozenDictionary();
+        _programs = RpcProgramTable.Build(programs);
     }
 
     /// <summary>The address and port the server listens on; the actual port when the options asked for port 0.</summary>
@@ -90,7 +76,7 @@ public sealed class RpcServer : IAsyncDisposable
 
             _listener = listener;
             _localEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-            RpcServerLog.Listening(_logger, _localEndPoint, string.Join(", ", _programs.Values.Select(p => $"{p.Program} v{p.LowVersion}-{p.HighVersion}")));
+            RpcServerLog.Listening(_logger, _localEndPoint, RpcProgramTable.Describe(_programs));
             _acceptLoop = AcceptLoopAsync(listener);
         }
     }
@@ -110,6 +96,9 @@ public sealed class RpcServer : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>A process-wide unique id for <see cref="RpcCall.ConnectionId"/>: one per TCP connection or UDP socket.</summary>
+    internal static long NewConnectionId() => Interlocked.Increment(ref _nextConnectionId);
 
     private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
@@ -181,7 +170,7 @@ public sealed class RpcServer : IAsyncDisposable
             try
             {
                 socket.NoDelay = true;
-                connection = new RpcConnection(Interlocked.Increment(ref _nextConnectionId), socket, _programs, _options, _logger);
+                connection = new RpcConnection(NewConnectionId(), socket, _programs, _options, _logger);
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {

@@ -28,6 +28,9 @@ internal sealed class RecordBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>The whole record, valid after <see cref="Seal"/>.</summary>
     public ArraySegment<byte> Record => new(_buffer, 0, _written);
 
+    /// <summary>The message without its record mark, for a datagram transport (RFC 5531 section 10 marks records on streams only).</summary>
+    public ArraySegment<byte> Message => new(_buffer, RecordMarkSize, _written - RecordMarkSize);
+
     /// <summary>The reserved header space, to fill in once the body is written.</summary>
     public Span<byte> Header => _buffer.AsSpan(RecordMarkSize, HeaderSize);
 
