@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Turns nfsbench's JSON lines into the Markdown tables of a side-by-side run: the median of the repetitions
-with their range, and the ratios of the medians (lifeboat/ganesha, lifeboat/local, ganesha/local)."""
+with their range, and the ratios of the medians (lifeboat/ganesha, lifeboat/local, ganesha/local; with a second
+build of Lifeboat, target "base", also base/ganesha and lifeboat/base)."""
 import argparse
 import json
 import statistics
 import sys
 
-TARGETS = ["local", "ganesha", "lifeboat"]
+TARGETS = ["local", "ganesha", "base", "lifeboat"]
 
 
 def load(path):
@@ -89,13 +90,9 @@ def main():
     def values(target, key, field):
         return [r[field] for r in rows if r["label"] == target and (r["test"], r["depth"], r["pass"], r["bs"]) == key]
 
-    ratios = []
-    if "lifeboat" in targets and "ganesha" in targets:
-        ratios.append(("lifeboat/ganesha", "lifeboat", "ganesha"))
-    if "lifeboat" in targets and "local" in targets:
-        ratios.append(("lifeboat/local", "lifeboat", "local"))
-    if "ganesha" in targets and "local" in targets:
-        ratios.append(("ganesha/local", "ganesha", "local"))
+    ratios = [(f"{a}/{b}", a, b) for a, b in [("lifeboat", "ganesha"), ("base", "ganesha"), ("lifeboat", "base"),
+                                              ("lifeboat", "local"), ("ganesha", "local")]
+              if a in targets and b in targets]
 
     out = [f"# {args.title}", ""]
     if args.context:

@@ -14,4 +14,6 @@ internal sealed class DiskCounters
     public long ClusterFills;
     public long Syncs;
     public long ReadAheads;
+    public long StreamingReads;
+    public long InlineHydrations;
 }

@@ -12,4 +12,10 @@ public interface IBaseDisk : IDisposable
     /// buffer.Length unless the read reaches <see cref="Length"/>. Safe for many concurrent callers.
     /// </summary>
     ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct);
+
+    /// <summary>
+    /// <see cref="ReadAsync"/> for bytes the caller will not ask for again (it keeps a copy of them, or it streams
+    /// past them): a base with a cache of its own need not keep them there.
+    /// </summary>
+    ValueTask<int> ReadOnceAsync(long offset, Memory<byte> buffer, CancellationToken ct) => ReadAsync(offset, buffer, ct);
 }

@@ -9,6 +9,13 @@ public sealed partial class PublishedDisk
 
     private int _hydrationFullLogged;
 
+    /// <summary>Whether the base's own cache is worth filling: not for bytes hydrated, streamed past or about to be written.</summary>
+    private enum BaseRead
+    {
+        Cached,
+        Once,
+    }
+
     private enum RunSource
     {
         WriteCache,
@@ -30,7 +37,10 @@ public sealed partial class PublishedDisk
         if (offset >= length || buffer.IsEmpty)
             return 0;
         int count = (int)Math.Min(buffer.Length, length - offset);
-        await ReadRunsAsync(offset, buffer[..count], ct);
+        bool streaming = _streams?.IsStreaming(offset, count) == true;
+        if (streaming)
+            Interlocked.Increment(ref _counters.StreamingReads);
+        await ReadRunsAsync(offset, buffer[..count], keepCopies: !streaming, ct);
         Interlocked.Increment(ref _counters.ReadRequests);
         Interlocked.Add(ref _counters.BytesRead, count);
         if (_hydration is not null && _readAheadBytes > 0)
@@ -40,10 +50,11 @@ public sealed partial class PublishedDisk
 
     /// <summary>
     /// Fills <paramref name="destination"/> with the disk's content at <paramref name="offset"/>, one read per run of
-    /// clusters that share a source, so a large read costs a few large reads whatever the cluster size.
+    /// clusters that share a source, so a large read costs a few large reads whatever the cluster size. Unless
+    /// <paramref name="keepCopies"/>, nothing fetched from the base is kept (hydrated or cached) for later reads.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ReadRunsAsync(long offset, Memory<byte> destination, CancellationToken ct)
+    private async ValueTask ReadRunsAsync(long offset, Memory<byte> destination, bool keepCopies, CancellationToken ct)
     {
         long baseVisible = Volatile.Read(ref _baseVisible);
         long firstHiddenCluster = ClusterCount(baseVisible);
@@ -68,7 +79,7 @@ public sealed partial class PublishedDisk
                 case RunSource.Hydrated:
                     _hydration!.Read(run.Span, position);
                     if (_hydration.Epoch != hydrationEpoch)
-                        await ReadBaseRunAsync(position, run, baseVisible, ct); // the copy was dropped while we read it
+                        await ReadBaseRunAsync(position, run, baseVisible, keepCopies, ct); // the copy was dropped while we read it
                     else
                         Interlocked.Increment(ref _counters.HydrationHits);
                     break;
@@ -84,7 +95,7 @@ public sealed partial class PublishedDisk
                         continue;
                     }
 
-                    await ReadBaseRunAsync(position, run, baseVisible, ct);
+                    await ReadBaseRunAsync(position, run, baseVisible, keepCopies, ct);
                     break;
             }
 
@@ -141,9 +152,13 @@ public sealed partial class PublishedDisk
         }
     }
 
-    /// <summary>A run of clusters neither written nor hydrated; the part past what the base shows reads as zeros.</summary>
+    /// <summary>
+    /// A run of clusters neither written nor hydrated; the part past what the base shows reads as zeros. To keep
+    /// copies, the clusters go to the hydration writer, which stores them after this returns (or, when it is a whole
+    /// queue behind, the read stores them itself).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ReadBaseRunAsync(long offset, Memory<byte> run, long baseVisible, CancellationToken ct)
+    private async ValueTask ReadBaseRunAsync(long offset, Memory<byte> run, long baseVisible, bool keepCopies, CancellationToken ct)
     {
         int shown = (int)Math.Clamp(baseVisible - offset, 0, run.Length);
         if (shown < run.Length)
@@ -151,20 +166,45 @@ public sealed partial class PublishedDisk
         if (shown == 0)
             return;
         var wanted = run[..shown];
+        if (!keepCopies)
+        {
+            await ReadBaseAsync(offset, wanted, BaseRead.Once, ct);
+            return;
+        }
 
         // Hydration keeps whole clusters only, so the run is widened to cluster bounds; the disk's last, partial
         // cluster is never kept (it is read from the base each time).
         long start = offset >> _shift << _shift;
         long end = (offset + shown + _clusterSize - 1) >> _shift << _shift;
-        if (_hydration is { HasRoom: true } hydration && end <= baseVisible && end - start <= MaxHydrationRun)
+        int length = (int)Math.Min(end - start, MaxHydrationRun + 1L);
+        if (_hydration is { HasRoom: true } hydration && end <= baseVisible && length <= MaxHydrationRun)
         {
             long epoch = hydration.Epoch;
-            int length = (int)(end - start);
+            bool queued = _hydrationWriter!.TryReserve(length);
             byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
             try
             {
-                await ReadBaseAsync(start, buffer.AsMemory(0, length), ct);
+                await ReadBaseAsync(start, buffer.AsMemory(0, length), BaseRead.Once, ct);
                 buffer.AsSpan((int)(offset - start), shown).CopyTo(wanted.Span);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                if (queued)
+                    _hydrationWriter.Cancel(length);
+                throw;
+            }
+
+            if (queued)
+            {
+                _hydrationWriter.Queue(start >> _shift, buffer, length, epoch);
+                return;
+            }
+
+            // The writer is behind by a whole queue: this read stores its copy itself rather than lose it.
+            try
+            {
+                Interlocked.Increment(ref _counters.InlineHydrations);
                 if (!hydration.TryStore(start >> _shift, buffer.AsSpan(0, length), epoch) && !hydration.HasRoom)
                     NoteHydrationFull();
             }
@@ -176,11 +216,11 @@ public sealed partial class PublishedDisk
             return;
         }
 
-        await ReadBaseAsync(offset, wanted, ct);
+        await ReadBaseAsync(offset, wanted, BaseRead.Cached, ct);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ReadBaseAsync(long offset, Memory<byte> destination, CancellationToken ct)
+    private async ValueTask ReadBaseAsync(long offset, Memory<byte> destination, BaseRead kind, CancellationToken ct)
     {
         Interlocked.Increment(ref _counters.BaseReads);
         Interlocked.Add(ref _counters.BaseBytesRead, destination.Length);
@@ -189,7 +229,9 @@ public sealed partial class PublishedDisk
         {
             while (total < destination.Length)
             {
-                int n = await _base.ReadAsync(offset + total, destination[total..], ct);
+                int n = kind == BaseRead.Once
+                    ? await _base.ReadOnceAsync(offset + total, destination[total..], ct)
+                    : await _base.ReadAsync(offset + total, destination[total..], ct);
                 if (n <= 0)
                     throw new EndOfStreamException($"the backup ended after {offset + total} bytes although it is {_base.Length} bytes long");
                 total += n;
@@ -203,7 +245,7 @@ public sealed partial class PublishedDisk
 
     private void NoteHydrationFull()
     {
-        if (Interlocked.Exchange(ref _hydrationFullLogged, 1) == 0)
+        if (Volatile.Read(ref _hydrationFullLogged) == 0 && Interlocked.Exchange(ref _hydrationFullLogged, 1) == 0)
             PublishedDiskLog.HydrationLimitReached(_logger, _name, _maxHydrationBytes);
     }
 }

@@ -98,7 +98,7 @@ public sealed partial class PublishedDisk
         byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            await ReadBaseAsync(firstCluster << _shift, buffer.AsMemory(0, length), ct);
+            await ReadBaseAsync(firstCluster << _shift, buffer.AsMemory(0, length), BaseRead.Once, ct);
             hydration.TryStore(firstCluster, buffer.AsSpan(0, length), epoch);
         }
         finally

@@ -106,7 +106,10 @@ public sealed partial class PublishedDisk
         return offset > start || end < extentEnd;
     }
 
-    /// <summary>Writes a cluster not yet in the cache: its current content (base or hydrated) with the new bytes over it.</summary>
+    /// <summary>
+    /// Writes a cluster not yet in the cache: its current content (base or hydrated) with the new bytes over it. The
+    /// content read keeps no copy: the write cache holds the cluster from here on.
+    /// </summary>
     private async ValueTask FillClusterAsync(long cluster, long offset, ReadOnlyMemory<byte> data, long length, CancellationToken ct)
     {
         long start = cluster << _shift;
@@ -114,7 +117,7 @@ public sealed partial class PublishedDisk
         byte[] buffer = ArrayPool<byte>.Shared.Rent(extent);
         try
         {
-            await ReadRunsAsync(start, buffer.AsMemory(0, extent), ct);
+            await ReadRunsAsync(start, buffer.AsMemory(0, extent), keepCopies: false, ct);
             long overlapStart = Math.Max(start, offset);
             long overlapEnd = Math.Min(start + extent, offset + data.Length);
             data.Span[(int)(overlapStart - offset)..(int)(overlapEnd - offset)].CopyTo(buffer.AsSpan((int)(overlapStart - start)));

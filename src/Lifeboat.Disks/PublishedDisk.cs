@@ -23,6 +23,8 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
     private readonly SafeFileHandle _data;
     private readonly ClusterBitmap _written;
     private readonly HydrationStore? _hydration;
+    private readonly HydrationWriter? _hydrationWriter;
+    private readonly SequentialStreams? _streams;
     private readonly int _clusterSize;
     private readonly int _shift;
     private readonly int _readAheadBytes;
@@ -58,7 +60,13 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
         _maxHydrationBytes = options.MaxHydrationBytes;
         WriteVerifier = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong)));
         if (options.Hydration)
+        {
             _hydration = new HydrationStore(folder.HydrationPath, _shift, MaxLength >> _shift, options.MaxHydrationBytes, options.HydrationFreeSpaceReserve);
+            _hydrationWriter = new HydrationWriter(_hydration, options.HydrationQueueBytes, NoteHydrationFull, _name);
+        }
+
+        if (options.StreamingReadBytes > 0)
+            _streams = new SequentialStreams(options.StreamingReadBytes);
     }
 
     public long Length => Volatile.Read(ref _length);
@@ -92,6 +100,8 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
         ClusterFills = Interlocked.Read(ref _counters.ClusterFills),
         Syncs = Interlocked.Read(ref _counters.Syncs),
         ReadAheads = Interlocked.Read(ref _counters.ReadAheads),
+        StreamingReads = Interlocked.Read(ref _counters.StreamingReads),
+        InlineHydrations = Interlocked.Read(ref _counters.InlineHydrations),
     };
 
     /// <summary>
@@ -219,6 +229,7 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
         await _shutdown.CancelAsync();
         if (_readAhead is { } readAhead)
             await readAhead.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _hydrationWriter?.Dispose();
         try
         {
             if (_fault is null)
@@ -247,6 +258,9 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Completes when the copies queued for hydration so far are stored (tests use it to look at a settled disk).</summary>
+    internal Task HydrationIdle => _hydrationWriter?.DrainAsync() ?? Task.CompletedTask;
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 

@@ -22,6 +22,18 @@ public sealed record PublishedDiskOptions
     /// </summary>
     public bool Hydration { get; init; } = true;
 
+    /// <summary>
+    /// Bytes of decoded clusters waiting to be written to the hydration file, at most. Reads hand their copies to a
+    /// writer and do not wait for it, unless it is this far behind: then a read stores its copy itself.
+    /// </summary>
+    public long HydrationQueueBytes { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>
+    /// A reader that has read this many bytes in sequence is streaming (a live mirror, a large copy): its further
+    /// reads are served without keeping local copies, which it would never read again. 0 keeps a copy of every read.
+    /// </summary>
+    public long StreamingReadBytes { get; init; } = 8L * 1024 * 1024;
+
     /// <summary>Upper bound of the local copies kept by hydration; when reached, reads go to the base again.</summary>
     public long MaxHydrationBytes { get; init; } = 4L * 1024 * 1024 * 1024;
 

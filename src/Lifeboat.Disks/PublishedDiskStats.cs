@@ -38,4 +38,10 @@ public sealed record PublishedDiskStats
     public long Syncs { get; init; }
 
     public long ReadAheads { get; init; }
+
+    /// <summary>Reads recognised as part of a sequential stream (a mirror, a large copy), which keep no local copy.</summary>
+    public long StreamingReads { get; init; }
+
+    /// <summary>Copies a read stored itself because the hydration writer was a whole queue behind.</summary>
+    public long InlineHydrations { get; init; }
 }

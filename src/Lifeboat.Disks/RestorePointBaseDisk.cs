@@ -1,4 +1,5 @@
 using Lifeboat.Repository;
+using Lifeboat.Repository.Reading;
 
 namespace Lifeboat.Disks;
 
@@ -30,6 +31,10 @@ public sealed class RestorePointBaseDisk : IBaseDisk
     }
 
     public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct) => _disk.ReadAsync(offset, buffer, ct);
+
+    /// <summary>Whole blocks are decoded straight into <paramref name="buffer"/> and not kept in the decoded-block cache.</summary>
+    public ValueTask<int> ReadOnceAsync(long offset, Memory<byte> buffer, CancellationToken ct) =>
+        _disk.ReadAsync(offset, buffer, BlockCaching.PartialOnly, ct);
 
     public void Dispose() => _disk.Dispose();
 }

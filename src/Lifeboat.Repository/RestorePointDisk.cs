@@ -64,7 +64,11 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
 
     public int BlockSize { get; }
 
-    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct = default)
+    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct = default) =>
+        ReadAsync(offset, buffer, BlockCaching.All, ct);
+
+    /// <summary>Reads like <see cref="Read(long, Span{byte})"/>, leaving the blocks <paramref name="caching"/> says in the cache.</summary>
+    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, BlockCaching caching, CancellationToken ct = default)
     {
         if (ct.IsCancellationRequested)
         {
@@ -73,7 +77,7 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
 
         try
         {
-            return new ValueTask<int>(Read(offset, buffer));
+            return new ValueTask<int>(Read(offset, buffer, caching));
         }
         catch (Exception ex)
         {
@@ -85,7 +89,7 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
     public int Read(long offset, Span<byte> buffer)
     {
         int total = Available(offset, buffer.Length);
-        ReadBlocks(offset, buffer[..total]);
+        ReadBlocks(offset, buffer[..total], BlockCaching.All);
         return total;
     }
 
@@ -105,24 +109,24 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
         _lock?.Dispose();
     }
 
-    void IBlockPartReader.ReadBlockPart(long offset, Span<byte> destination) =>
-        ReadFromBlock(offset >> _blockShift, (int)(offset & _blockMask), destination);
+    void IBlockPartReader.ReadBlockPart(long offset, Span<byte> destination, BlockCaching caching) =>
+        ReadFromBlock(offset >> _blockShift, (int)(offset & _blockMask), destination, caching);
 
     internal bool IsZeroBlock(long block) => _refs[block].IsZero;
 
     internal long BlockCount => _refs.Length;
 
     /// <summary>A read that has at least two blocks to decode spreads them over the cores; cached and zero blocks are a copy.</summary>
-    private int Read(long offset, Memory<byte> buffer)
+    private int Read(long offset, Memory<byte> buffer, BlockCaching caching)
     {
         int total = Available(offset, buffer.Length);
         if (total > 0 && ParallelWorkers > 1 && HasTwoBlocksToDecode(offset, total))
         {
-            ParallelBlockRead.Run(this, offset, buffer[..total], _blockShift, ParallelWorkers);
+            ParallelBlockRead.Run(this, offset, buffer[..total], _blockShift, ParallelWorkers, caching);
         }
         else
         {
-            ReadBlocks(offset, buffer.Span[..total]);
+            ReadBlocks(offset, buffer.Span[..total], caching);
         }
 
         return total;
@@ -158,7 +162,7 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
         return false;
     }
 
-    private void ReadBlocks(long offset, Span<byte> buffer)
+    private void ReadBlocks(long offset, Span<byte> buffer, BlockCaching caching)
     {
         int total = buffer.Length;
         int done = 0;
@@ -168,7 +172,7 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
             long block = position >> _blockShift;
             int inBlock = (int)(position & _blockMask);
             int count = Math.Min(total - done, BlockSize - inBlock);
-            ReadFromBlock(block, inBlock, buffer.Slice(done, count));
+            ReadFromBlock(block, inBlock, buffer.Slice(done, count), caching);
             done += count;
         }
     }
@@ -188,7 +192,7 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
 
     internal string ChunkIdOf(long block) => _ids[block].ToString();
 
-    private void ReadFromBlock(long block, int inBlock, Span<byte> destination)
+    private void ReadFromBlock(long block, int inBlock, Span<byte> destination, BlockCaching caching)
     {
         ref readonly var location = ref _refs[block];
         if (location.IsZero)
@@ -205,6 +209,13 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
 
         if (_cache.TryCopy(block, inBlock, destination))
         {
+            return;
+        }
+
+        if (caching == BlockCaching.PartialOnly && destination.Length == BlockSize)
+        {
+            // A whole block the caller keeps or streams past: decoded where it is wanted, no copy, no eviction.
+            Decode(block, location, destination, BlockSize);
             return;
         }
 
@@ -231,6 +242,12 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
 
     private void ReadUncached(long block, BlockRef location, int inBlock, Span<byte> destination)
     {
+        if (destination.Length == BlockSize)
+        {
+            Decode(block, location, destination, BlockSize);
+            return;
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
         try
         {

@@ -147,6 +147,7 @@ public sealed class ErrorTests(ITestOutputHelper output)
         var options = new PublishedDiskOptions { ClusterSize = 65536, Hydration = true, HydrationFreeSpaceReserve = 0, ReadAheadBytes = 0 };
         await using var disk = PublishedDisk.Open(image.Open(), Path.Combine(small.Path, "cache"), options);
         await DiskAssert.ContentEqualAsync(image.Content, disk); // hydrates until the tmpfs is full
+        await disk.HydrationIdle;
         Assert.True(disk.Stats.HydratedClusters > 8, $"only {disk.Stats.HydratedClusters} clusters hydrated");
 
         var data = new byte[1536 * 1024]; // more than the tmpfs has left beside the hydrated copies

@@ -12,6 +12,7 @@ public sealed class HydrationTests
 
         var buffer = new byte[10_000];
         await disk.ReadAsync(100_000, buffer);
+        await disk.HydrationIdle; // the copy is written behind the read
         long readsAfterFirst = probe.Reads;
         Assert.Equal(65536, probe.BytesRead); // the whole cluster was fetched once
         for (int i = 0; i < 5; i++)
@@ -34,7 +35,9 @@ public sealed class HydrationTests
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), options);
 
         await DiskAssert.ContentEqualAsync(image.Content, disk);
+        await disk.HydrationIdle;
         await DiskAssert.ContentEqualAsync(image.Content, disk);
+        await disk.HydrationIdle;
         Assert.Equal(4, disk.Stats.HydratedClusters);
         Assert.True(new FileInfo(Path.Combine(disk.CacheDirectory, "hydrated.data")).Length <= 2 * 1024 * 1024);
     }
@@ -84,5 +87,51 @@ public sealed class HydrationTests
             Assert.Equal(0, disk.Stats.HydratedClusters);
             await DiskAssert.ContentEqualAsync(expected, disk);
         }
+    }
+
+    [Fact]
+    public async Task Concurrent_reads_that_outrun_the_hydration_writer_still_keep_every_cluster()
+    {
+        using var folder = new TestFolder();
+        var image = BaseImage.Create(folder.Combine("base.raw"), 8 * 1024 * 1024, 54);
+        var probe = new InstrumentedBaseDisk(image.Open());
+        var options = new PublishedDiskOptions { ClusterSize = 65536, HydrationQueueBytes = 65536, StreamingReadBytes = 0 };
+        await using var disk = PublishedDisk.Open(probe, folder.Combine("cache"), options);
+
+        long next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            var buffer = new byte[4096];
+            for (long cluster = Interlocked.Increment(ref next); cluster < 128; cluster = Interlocked.Increment(ref next))
+            {
+                long offset = (cluster * 65536) + 1000;
+                Assert.Equal(buffer.Length, await disk.ReadAsync(offset, buffer));
+                DiskAssert.AssertSame(image.Content.AsSpan((int)offset, buffer.Length), buffer, offset);
+            }
+        })));
+        await disk.HydrationIdle;
+
+        Assert.Equal(128, disk.Stats.HydratedClusters);
+        long baseReads = probe.Reads;
+        await DiskAssert.ContentEqualAsync(image.Content, disk);
+        Assert.Equal(baseReads, probe.Reads);
+    }
+
+    [Fact]
+    public async Task A_partial_write_fills_its_cluster_from_the_backup_without_keeping_a_copy()
+    {
+        using var folder = new TestFolder();
+        var image = BaseImage.Create(folder.Combine("base.raw"), 1024 * 1024, 55);
+        await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = 65536 });
+
+        var data = Enumerable.Repeat((byte)0xA5, 100).ToArray();
+        await disk.WriteAsync(200_000, data, WriteStability.Unstable);
+        await disk.HydrationIdle;
+
+        Assert.Equal(1, disk.Stats.ClusterFills);
+        Assert.Equal(0, disk.Stats.HydratedClusters); // the write cache holds that cluster from now on
+        var expected = (byte[])image.Content.Clone();
+        data.CopyTo(expected, 200_000);
+        await DiskAssert.ContentEqualAsync(expected, disk);
     }
 }

@@ -80,4 +80,37 @@ public sealed class RestorePointBaseDiskTests
         Assert.Contains("disk offset", ex.Message, StringComparison.Ordinal);
         Assert.IsType<CorruptChunkException>(ex.InnerException);
     }
+
+    [Theory]
+    [InlineData(CompressionCodec.Zstd)]
+    [InlineData(CompressionCodec.None)]
+    public async Task Reads_that_keep_whole_blocks_out_of_the_cache_give_the_same_bytes(CompressionCodec codec)
+    {
+        using var folder = new TestFolder();
+        var image = BaseImage.Create(folder.Combine("disk0.raw"), (2 * 1024 * 1024) + 5000, 72);
+        string repositoryPath = folder.Combine("repo");
+        string restorePoint;
+        using (var repository = BackupRepository.Init(repositoryPath, new RepositoryOptions(BlockSize: 64 * 1024, Compression: codec), password: null))
+            restorePoint = (await repository.BackupAsync(new BackupRequest("vm1", [image.Path]))).Id;
+
+        using var repo = BackupRepository.Open(repositoryPath, password: null);
+        using var disk = RestorePointBaseDisk.Open(repo, restorePoint, 0, cacheBytes: 256 * 1024);
+        var random = new Random(72);
+        var buffer = new byte[400_000];
+        for (int i = 0; i < 300; i++)
+        {
+            // Aligned whole blocks, runs of them, pieces of one, the partial last block; some twice in a row.
+            int count = random.Next(4) switch
+            {
+                0 => 65536 * random.Next(1, 6),
+                1 => random.Next(1, 65536),
+                _ => random.Next(1, buffer.Length),
+            };
+            long offset = random.Next(3) == 0 ? random.NextInt64(0, disk.Length / 65536) * 65536 : random.NextInt64(0, disk.Length);
+            var target = buffer.AsMemory(0, count);
+            int n = random.Next(2) == 0 ? await disk.ReadOnceAsync(offset, target, default) : await disk.ReadAsync(offset, target, default);
+            Assert.Equal((int)Math.Min(count, disk.Length - offset), n);
+            DiskAssert.AssertSame(image.Content.AsSpan((int)offset, n), buffer.AsSpan(0, n), offset);
+        }
+    }
 }

@@ -4,5 +4,5 @@ namespace Lifeboat.Repository.Reading;
 internal interface IBlockPartReader
 {
     /// <summary>Fills <paramref name="destination"/> with the disk's bytes at <paramref name="offset"/>, all within one block.</summary>
-    void ReadBlockPart(long offset, Span<byte> destination);
+    void ReadBlockPart(long offset, Span<byte> destination, BlockCaching caching);
 }

@@ -12,23 +12,25 @@ internal sealed class ParallelBlockRead : IThreadPoolWorkItem
     private readonly Memory<byte> _destination;
     private readonly int _blockShift;
     private readonly int _blocks;
+    private readonly BlockCaching _caching;
     private int _next;
     private int _finished;
     private Exception? _error;
 
-    private ParallelBlockRead(IBlockPartReader reader, long offset, Memory<byte> destination, int blockShift)
+    private ParallelBlockRead(IBlockPartReader reader, long offset, Memory<byte> destination, int blockShift, BlockCaching caching)
     {
         _reader = reader;
         _offset = offset;
         _destination = destination;
         _blockShift = blockShift;
+        _caching = caching;
         _blocks = (int)(((offset + destination.Length - 1) >> blockShift) - (offset >> blockShift) + 1);
     }
 
     /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/> with up to <paramref name="workers"/> threads, the caller's included.</summary>
-    public static void Run(IBlockPartReader reader, long offset, Memory<byte> destination, int blockShift, int workers)
+    public static void Run(IBlockPartReader reader, long offset, Memory<byte> destination, int blockShift, int workers, BlockCaching caching)
     {
-        var read = new ParallelBlockRead(reader, offset, destination, blockShift);
+        var read = new ParallelBlockRead(reader, offset, destination, blockShift, caching);
         int helpers = Math.Min(workers, read._blocks) - 1;
         for (int i = 0; i < helpers; i++)
         {
@@ -61,7 +63,7 @@ internal sealed class ParallelBlockRead : IThreadPoolWorkItem
             {
                 long start = Math.Max(_offset, (firstBlock + index) << _blockShift);
                 long stop = Math.Min(end, (firstBlock + index + 1) << _blockShift);
-                _reader.ReadBlockPart(start, _destination.Span.Slice((int)(start - _offset), (int)(stop - start)));
+                _reader.ReadBlockPart(start, _destination.Span.Slice((int)(start - _offset), (int)(stop - start)), _caching);
             }
             catch (Exception ex)
             {

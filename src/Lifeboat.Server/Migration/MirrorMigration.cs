@@ -12,6 +12,13 @@ namespace Lifeboat.Server.Migration;
 /// </summary>
 public static class MirrorMigration
 {
+    /// <summary>
+    /// The mirror's dirty-bitmap unit. QEMU's default for a raw file is 64 KiB; 256 KiB copied a published disk to a
+    /// local raw file 1.2x faster here (bench/migration), while a guest write during the mirror costs at most
+    /// 256 KiB of copying again.
+    /// </summary>
+    public const int Granularity = 256 * 1024;
+
     public static string JobId(int index) => "lifeboat-mirror" + index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Starts the mirror jobs that neither run nor finished, and waits until every one is in sync.</summary>
@@ -35,6 +42,7 @@ public static class MirrorMigration
                 ["device"] = QemuCommandLine.DiskNodeName(i),
                 ["target"] = ProductionFiles.NodeName(i),
                 ["sync"] = "full",
+                ["granularity"] = Granularity,
                 ["auto-dismiss"] = false,
             }, cancellationToken).ConfigureAwait(false);
             active.Add(JobId(i));
