@@ -32,10 +32,7 @@ public sealed class PortmapPeerTests
         // (rpcinfo -p asks over UDP: see the test below, which serves UDP too.)
         var dump = await network.RunAsync(() => Tools.RunAsync("rpcinfo", "-s", "127.0.0.1"));
         Assert.True(dump.ExitCode == 0, dump.Output);
-        var rows = dump.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Skip(1)
-            .Select(line => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..3]))
-            .ToArray();
+        var rows = Rpcinfo.Rows(dump.Output, 3);
         Assert.Equal(["100000 2 tcp", "100005 3 tcp", $"{TestProgram.Number} 1 tcp"], rows);
 
         Assert.True(portmap.Unset(Mount, 3));
@@ -67,10 +64,7 @@ public sealed class PortmapPeerTests
 
         var dump = await network.RunAsync(() => Tools.RunAsync("rpcinfo", "-p", "127.0.0.1"));
         Assert.True(dump.ExitCode == 0, dump.Output);
-        var rows = dump.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Skip(1)
-            .Select(line => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..4]))
-            .ToArray();
+        var rows = Rpcinfo.Rows(dump.Output, 4);
         Assert.Equal(["100000 2 tcp 111", "100000 2 udp 111", "100005 3 tcp 20048"], rows);
         Assert.True(udp.CallCount > 0, "rpcinfo -p did not ask over UDP");
 
