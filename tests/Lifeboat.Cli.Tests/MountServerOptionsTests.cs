@@ -20,8 +20,8 @@ public sealed class MountServerOptionsTests
         LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
         LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t["disk0.raw"]).ShouldSucceed();
 
-        var port = FreePort();
-        using var server = StartMountServer(repo, t["cache"], port, ["--publish", "db", .. bounds]);
+        var port = MountServerProcess.FreePort();
+        using var server = MountServerProcess.Start(repo, t["cache"], port, ["--publish", "db", .. bounds]);
         try
         {
             var url = string.Create(CultureInfo.InvariantCulture, $"nfs://127.0.0.1/lifeboat/db/disk0.raw?nfsport={port}&mountport={port}");
@@ -44,7 +44,7 @@ public sealed class MountServerOptionsTests
     {
         using var t = new TempFolder();
         LifeboatProcess.Run("repo", "init", t["repo"]).ShouldSucceed();
-        var result = LifeboatProcess.Run("mount-server", "--repo", t["repo"], "--cache", t["cache"], "--nfs-port", FreePort().ToString(CultureInfo.InvariantCulture),
+        var result = LifeboatProcess.Run("mount-server", "--repo", t["repo"], "--cache", t["cache"], "--nfs-port", MountServerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
             "--portmap-port", "0", "--listen", "127.0.0.1", "--block-cache", "lots");
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("--block-cache", result.Stderr, StringComparison.Ordinal);
@@ -76,34 +76,5 @@ public sealed class MountServerOptionsTests
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"nfs-cat {url} failed: {stderr.Result}");
         return hash;
-    }
-
-    private static Process StartMountServer(string repo, string cache, int port, string[] extra)
-    {
-        var process = Process.Start(LifeboatProcess.StartInfo(null,
-            ["mount-server", "--repo", repo, "--cache", cache, "--nfs-port", port.ToString(CultureInfo.InvariantCulture), "--portmap-port", "0", "--listen", "127.0.0.1", .. extra]))!;
-        process.StandardInput.Close();
-        var ready = new TaskCompletionSource();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains("Mount server on port", StringComparison.Ordinal) == true)
-                ready.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!ready.Task.Wait(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill();
-            throw new TimeoutException("the mount server did not report that it listens within 60 s");
-        }
-        return process;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

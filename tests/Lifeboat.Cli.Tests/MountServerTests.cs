@@ -22,9 +22,9 @@ public sealed class MountServerTests
         TestDisks.Change(t["disk0.raw"], seed: 62, pieces: 50);
         LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t["disk0.raw"]).ShouldSucceed();
 
-        var port = FreePort();
+        var port = MountServerProcess.FreePort();
         var control = $"127.0.0.1:{port}";
-        var server = StartMountServer(repo, t["cache"], port, "--publish", "web");
+        var server = MountServerProcess.Start(repo, t["cache"], port, "--publish", "web");
         try
         {
             var urls = $"?nfsport={port}&mountport={port}";
@@ -42,7 +42,7 @@ public sealed class MountServerTests
 
             // A restart publishes the same folders again.
             await StopAsync(server);
-            server = StartMountServer(repo, t["cache"], port);
+            server = MountServerProcess.Start(repo, t["cache"], port);
             using (var list = JsonDocument.Parse(LifeboatProcess.Run("publications", "--mount-server", control, "--json").ShouldSucceed().Stdout))
                 Assert.Equal(["web", "web-2"], list.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()));
 
@@ -64,28 +64,9 @@ public sealed class MountServerTests
     [Fact]
     public void Control_requests_without_a_mount_server_say_how_to_start_one()
     {
-        var result = LifeboatProcess.Run("publications", "--mount-server", $"127.0.0.1:{FreePort()}");
+        var result = LifeboatProcess.Run("publications", "--mount-server", $"127.0.0.1:{MountServerProcess.FreePort()}");
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("lifeboat mount-server", result.Stderr, StringComparison.Ordinal);
-    }
-
-    private static Process StartMountServer(string repo, string cache, int port, params string[] extra)
-    {
-        var process = Process.Start(LifeboatProcess.StartInfo(null,
-            ["mount-server", "--repo", repo, "--cache", cache, "--nfs-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--portmap-port", "0", "--listen", "127.0.0.1", .. extra]))!;
-        process.StandardInput.Close();
-        var ready = new TaskCompletionSource();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains("Mount server on port", StringComparison.Ordinal) == true)
-                ready.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!ready.Task.Wait(TimeSpan.FromSeconds(60)))
-            throw new TimeoutException("the mount server did not report that it listens within 60 s");
-        return process;
     }
 
     private static async Task StopAsync(Process process)
@@ -96,13 +77,6 @@ public sealed class MountServerTests
             await process.WaitForExitAsync();
         }
         process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string Tool(string program, params string[] arguments)

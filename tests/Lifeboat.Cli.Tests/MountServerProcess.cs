@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Lifeboat.Cli.Tests;
+
+/// <summary>`lifeboat mount-server` as a user starts it, on loopback without portmap, for the tests that talk to one.</summary>
+internal static class MountServerProcess
+{
+    /// <summary>Starts the mount server and returns once it reports that it listens (killed after 60 s of silence).</summary>
+    public static Process Start(string repo, string cache, int port, params string[] extra)
+    {
+        var process = Process.Start(LifeboatProcess.StartInfo(null,
+            ["mount-server", "--repo", repo, "--cache", cache, "--nfs-port", port.ToString(CultureInfo.InvariantCulture), "--portmap-port", "0", "--listen", "127.0.0.1", .. extra]))!;
+        process.StandardInput.Close();
+        var ready = new TaskCompletionSource();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("Mount server on port", StringComparison.Ordinal) == true)
+                ready.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!ready.Task.Wait(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill();
+            throw new TimeoutException("the mount server did not report that it listens within 60 s");
+        }
+
+        return process;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
