@@ -8,7 +8,12 @@ internal sealed class PublicationNode(DatastorePublication publication)
 {
     public override string FolderPath => string.Empty;
 
-    protected override DatastoreNode Parent => FileSystem.Root;
+    /// <summary>
+    /// The folder itself: a publication is the datastore of one recovery session, and its hypervisor mounts this folder
+    /// (libnfs mounts the folder above the disk file), so from inside a publication ".." names nothing above it, neither
+    /// the export root nor another session's folder.
+    /// </summary>
+    protected override DatastoreNode Parent => this;
 
     public override Nfs3Status GetAttributes(out Fattr3 attributes)
     {
