@@ -158,6 +158,65 @@ public class RecordMarkingTests
         Assert.Equal(3, record.Length);
     }
 
+    [Fact]
+    public void Records_of_unaligned_fragments_over_any_segmentation_copy_out_their_exact_bytes()
+    {
+        var random = new Random(2000);
+        var reader = new RecordMarkingReader();
+        for (var round = 0; round < 2000; round++)
+        {
+            var payload = Payload(random.Next(0, 300), round);
+            var stream = new List<byte>();
+            var lengths = new List<int>();
+            for (var left = payload.Length; left > 0 || lengths.Count == 0;)
+            {
+                var length = Math.Min(left, random.Next(0, 70));
+                lengths.Add(length);
+                left -= length;
+            }
+
+            var offset = 0;
+            for (var i = 0; i < lengths.Count; i++)
+            {
+                var last = i == lengths.Count - 1;
+                var take = last ? payload.Length - offset : lengths[i];
+                stream.AddRange(Fragment(payload.AsSpan(offset, take), last));
+                offset += take;
+            }
+
+            var bytes = stream.ToArray();
+            var cuts = new SortedSet<int>();
+            var segments = random.Next(1, Math.Max(2, bytes.Length / 2));
+            while (cuts.Count < segments - 1 && cuts.Count < bytes.Length - 1)
+            {
+                cuts.Add(random.Next(1, bytes.Length));
+            }
+
+            var sequence = SequenceCutAt(bytes, [.. cuts]);
+            Assert.Equal(RecordMarkingStatus.Complete, reader.TryReadRecord(ref sequence, out var record));
+            Assert.True(sequence.IsEmpty);
+            Assert.Equal(payload, record.ToArray());
+        }
+    }
+
+    private static ReadOnlySequence<byte> SequenceCutAt(byte[] bytes, int[] cuts)
+    {
+        if (cuts.Length == 0)
+        {
+            return new ReadOnlySequence<byte>(bytes);
+        }
+
+        var first = new TestSegment(bytes.AsMemory(0, cuts[0]), 0);
+        var last = first;
+        for (var i = 0; i < cuts.Length; i++)
+        {
+            var end = i == cuts.Length - 1 ? bytes.Length : cuts[i + 1];
+            last = last.Append(bytes.AsMemory(cuts[i], end - cuts[i]));
+        }
+
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
     private sealed class TestSegment : ReadOnlySequenceSegment<byte>
     {
         public TestSegment(ReadOnlyMemory<byte> memory, long runningIndex)

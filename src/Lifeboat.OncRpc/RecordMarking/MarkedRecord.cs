@@ -37,13 +37,23 @@ public readonly struct MarkedRecord
             return;
         }
 
+        // Fragments may have any length (RFC 5531 allows a split at any byte), so each is copied by its own header's
+        // length and nothing assumes 4-byte alignment of fragment boundaries.
         var reader = new SequenceReader<byte>(Framed);
         var written = 0;
-        while (written < Length)
+        for (var fragment = 0; fragment < FragmentCount; fragment++)
         {
-            reader.TryReadBigEndian(out int header);
+            if (!reader.TryReadBigEndian(out int header))
+            {
+                throw new InvalidOperationException("A marked record ended inside a fragment header; it was not produced by RecordMarkingReader.");
+            }
+
             var fragmentLength = header & RecordMarkingReader.LengthMask;
-            reader.TryCopyTo(destination.Slice(written, fragmentLength));
+            if (fragmentLength > Length - written || !reader.TryCopyTo(destination.Slice(written, fragmentLength)))
+            {
+                throw new InvalidOperationException("A marked record's fragments do not add up to its length; it was not produced by RecordMarkingReader.");
+            }
+
             reader.Advance(fragmentLength);
             written += fragmentLength;
         }

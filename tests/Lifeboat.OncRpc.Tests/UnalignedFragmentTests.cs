@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+using Lifeboat.OncRpc.Server;
+
+namespace Lifeboat.OncRpc.Tests;
+
+/// <summary>
+/// RFC 5531 lets a sender split a record into fragments of any length, not only multiples of four. Calls split at
+/// every byte, and at random lengths, pipelined back to back, must each be answered with their own XID and arguments.
+/// </summary>
+public sealed class UnalignedFragmentTests : IAsyncLifetime
+{
+    private readonly TestProgram _program = new();
+    private RpcServer _server = null!;
+
+    public Task InitializeAsync()
+    {
+        _server = new RpcServer([_program], new RpcServerOptions());
+        _server.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    public static byte[] FrameAt(byte[] message, IReadOnlyList<int> lengths)
+    {
+        var output = new List<byte>();
+        var offset = 0;
+        foreach (var length in lengths)
+        {
+            var last = offset + length >= message.Length;
+            var take = last ? message.Length - offset : length;
+            var header = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(header, (last ? 0x8000_0000u : 0) | (uint)take);
+            output.AddRange(header);
+            output.AddRange(message.AsSpan(offset, take).ToArray());
+            offset += take;
+            if (last)
+            {
+                break;
+            }
+        }
+
+        return [.. output];
+    }
+
+    [Fact]
+    public async Task Seeded_random_fragmentations_pipelined_get_their_own_xid_and_arguments()
+    {
+        using var raw = await RawConnection.ConnectAsync(_server.LocalEndPoint);
+        var random = new Random(1234);
+        var expected = new Dictionary<uint, byte[]>();
+        const int calls = 2000;
+        var stream = new List<byte>();
+        for (var i = 0; i < calls; i++)
+        {
+            var xid = 0x4803_0000u + (uint)i * 0x1F3Bu;
+            var data = new byte[random.Next(0, 200)];
+            random.NextBytes(data);
+            expected[xid] = data;
+            var message = RpcMessages.Call(xid, TestProgram.Number, 1, TestProgram.Echo, arguments: RpcMessages.Opaque(data));
+            var lengths = new List<int>();
+            for (var left = message.Length; left > 0;)
+            {
+                var length = Math.Min(left, random.Next(0, 64));
+                lengths.Add(length);
+                left -= length;
+            }
+
+            stream.AddRange(FrameAt(message, lengths));
+        }
+
+        var bytes = stream.ToArray();
+        var sending = Task.Run(async () =>
+        {
+            var sendRandom = new Random(99);
+            for (var offset = 0; offset < bytes.Length;)
+            {
+                var length = Math.Min(bytes.Length - offset, sendRandom.Next(1, 3000));
+                await raw.SendAsync(bytes[offset..(offset + length)]);
+                offset += length;
+            }
+        });
+
+        for (var i = 0; i < calls; i++)
+        {
+            var reply = await raw.ReceiveReplyAsync();
+            Assert.NotNull(reply);
+            Assert.True(expected.Remove(reply.Xid, out var data), $"reply with XID {reply.Xid:x8} answers no call in flight");
+            Assert.True(reply.IsSuccess);
+            var reader = new Lifeboat.OncRpc.Xdr.XdrReader(reply.Results.Span);
+            Assert.Equal(data, reply.Results[reader.ReadOpaqueRange(1024)].ToArray());
+        }
+
+        await sending;
+    }
+}
