@@ -16,4 +16,6 @@ internal sealed class DiskCounters
     public long ReadAheads;
     public long StreamingReads;
     public long InlineHydrations;
+    public long PrefetchedClusters;
+    public long PrefetchHits;
 }

@@ -37,6 +37,7 @@ public sealed partial class PublishedDisk
         if (offset >= length || buffer.IsEmpty)
             return 0;
         int count = (int)Math.Min(buffer.Length, length - offset);
+        Volatile.Read(ref _recorder)?.Note(offset >> _shift, ClusterCount(offset + count));
         bool streaming = _streams?.IsStreaming(offset, count) == true;
         if (streaming)
             Interlocked.Increment(ref _counters.StreamingReads);
@@ -81,7 +82,10 @@ public sealed partial class PublishedDisk
                     if (_hydration.Epoch != hydrationEpoch)
                         await ReadBaseRunAsync(position, run, baseVisible, keepCopies, ct); // the copy was dropped while we read it
                     else
+                    {
                         Interlocked.Increment(ref _counters.HydrationHits);
+                        NotePrefetchHit(cluster, runEndCluster);
+                    }
                     break;
                 case RunSource.Zeros:
                     run.Span.Clear();

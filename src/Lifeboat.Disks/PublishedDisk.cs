@@ -102,6 +102,8 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
         ReadAheads = Interlocked.Read(ref _counters.ReadAheads),
         StreamingReads = Interlocked.Read(ref _counters.StreamingReads),
         InlineHydrations = Interlocked.Read(ref _counters.InlineHydrations),
+        PrefetchedClusters = Interlocked.Read(ref _counters.PrefetchedClusters),
+        PrefetchHits = Interlocked.Read(ref _counters.PrefetchHits),
     };
 
     /// <summary>
@@ -229,6 +231,8 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
         await _shutdown.CancelAsync();
         if (_readAhead is { } readAhead)
             await readAhead.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (Volatile.Read(ref _prefetch) is { } prefetch)
+            await prefetch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _hydrationWriter?.Dispose();
         try
         {

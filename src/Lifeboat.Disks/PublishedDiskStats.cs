@@ -44,4 +44,10 @@ public sealed record PublishedDiskStats
 
     /// <summary>Copies a read stored itself because the hydration writer was a whole queue behind.</summary>
     public long InlineHydrations { get; init; }
+
+    /// <summary>Clusters a boot-profile prefetch decoded into the hydration file ahead of the guest.</summary>
+    public long PrefetchedClusters { get; init; }
+
+    /// <summary>Read runs served from the hydration file by clusters a prefetch put there.</summary>
+    public long PrefetchHits { get; init; }
 }

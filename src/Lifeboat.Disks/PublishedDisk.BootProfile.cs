@@ -1,0 +1,101 @@
+namespace Lifeboat.Disks;
+
+public sealed partial class PublishedDisk
+{
+    // Prefetch runs of at most this many bytes: large enough to decode blocks on every core, small enough that the
+    // order of the profile is kept and a guest read racing the prefetch waits for nobody.
+    private const int PrefetchRunBytes = 1024 * 1024;
+
+    private BootRecorder? _recorder;
+    private ClusterBitmap? _prefetched;
+    private Task? _prefetch;
+
+    /// <summary>Starts noting the clusters reads touch, in first-touch order, until <see cref="EndBootRecording"/>.</summary>
+    public void BeginBootRecording(int maxClusters = BootProfile.MaxClusters)
+    {
+        ThrowIfDisposed();
+        Volatile.Write(ref _recorder, new BootRecorder(MaxLength >> _shift, maxClusters));
+    }
+
+    /// <summary>Stops recording and returns what the reads touched (empty when nothing was recording).</summary>
+    public BootProfile EndBootRecording()
+    {
+        var recorder = Interlocked.Exchange(ref _recorder, null);
+        return recorder is null ? BootProfile.Empty(_clusterSize) : new BootProfile(_clusterSize, recorder.Clusters());
+    }
+
+    /// <summary>
+    /// Decodes the clusters of <paramref name="profile"/> into the hydration file in the background, in the profile's
+    /// order, skipping what is written or hydrated already. Guest reads never wait for it: a read that comes first
+    /// fetches its clusters itself. Does nothing without hydration. Returns the number of clusters it will consider.
+    /// </summary>
+    public int StartPrefetch(BootProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ThrowIfDisposed();
+        if (_hydration is null || profile.Clusters.Count == 0)
+            return 0;
+        var clusters = profile.ClustersOf(_clusterSize);
+        Interlocked.CompareExchange(ref _prefetched, new ClusterBitmap(MaxLength >> _shift), null);
+        var previous = Volatile.Read(ref _prefetch) ?? Task.CompletedTask;
+        Volatile.Write(ref _prefetch, Task.Run(async () =>
+        {
+            await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await PrefetchAsync(clusters).ConfigureAwait(false);
+        }));
+        return clusters.Count;
+    }
+
+    /// <summary>Completes when the prefetch started last has finished (tests and the session log wait for it).</summary>
+    public Task PrefetchIdle => Volatile.Read(ref _prefetch) ?? Task.CompletedTask;
+
+    private async Task PrefetchAsync(IReadOnlyList<long> clusters)
+    {
+        var ct = _shutdown.Token;
+        int maxRun = Math.Max(1, PrefetchRunBytes >> _shift);
+        try
+        {
+            for (int i = 0; i < clusters.Count && !ct.IsCancellationRequested && _hydration!.HasRoom;)
+            {
+                // Consecutive clusters of the profile (the order a guest reads a file in) go as one run.
+                long first = clusters[i];
+                int length = 1;
+                while (i + length < clusters.Count && length < maxRun && clusters[i + length] == first + length)
+                    length++;
+                i += length;
+                await PrefetchRunAsync(first, first + length, ct);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // A prefetch is a guess: a damaged block is reported by the guest read that really needs it.
+        }
+    }
+
+    private async ValueTask PrefetchRunAsync(long firstCluster, long endCluster, CancellationToken ct)
+    {
+        long baseVisible = Volatile.Read(ref _baseVisible);
+        long hidden = ClusterCount(baseVisible);
+        endCluster = Math.Min(endCluster, hidden);
+        for (long c = firstCluster; c < endCluster;)
+        {
+            var source = Classify(c, endCluster, hidden, out long runEnd);
+            if (source == RunSource.Base && runEnd << _shift <= baseVisible)
+            {
+                await HydrateAsync(c, runEnd, ct);
+                long added = _prefetched!.SetRange(c, runEnd - c);
+                Interlocked.Add(ref _counters.PrefetchedClusters, added);
+            }
+
+            c = runEnd;
+        }
+    }
+
+    /// <summary>Counts the guest reads a prefetch served: a hydrated run that holds a prefetched cluster.</summary>
+    private void NotePrefetchHit(long firstCluster, long endCluster)
+    {
+        var prefetched = Volatile.Read(ref _prefetched);
+        if (prefetched is not null && prefetched.FindFirst(firstCluster, endCluster, true) < endCluster)
+            Interlocked.Increment(ref _counters.PrefetchHits);
+    }
+}
