@@ -22,4 +22,5 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(List<HostInfo>))]
 [JsonSerializable(typeof(ServerInfoView))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(Data.StoredBootProfile))]
 public sealed partial class ServerJsonContext : JsonSerializerContext;

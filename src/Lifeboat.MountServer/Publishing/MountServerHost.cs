@@ -16,7 +16,7 @@ namespace Lifeboat.MountServer.Publishing;
 /// a restarted host publishes the same folders with the same file handles, so a running VM's NFS client
 /// reconnects and carries on.
 /// </summary>
-public sealed class MountServerHost : IAsyncDisposable
+public sealed partial class MountServerHost : IAsyncDisposable
 {
     private readonly MountServerSettings _settings;
     private readonly BackupRepository _repository;
@@ -216,9 +216,11 @@ public sealed class MountServerHost : IAsyncDisposable
 
         public DatastorePublication Datastore { get; } = datastore;
 
+        public IReadOnlyList<PublishedDisk> Disks { get; } = disks;
+
         public async ValueTask DisposeAsync()
         {
-            foreach (var disk in disks)
+            foreach (var disk in Disks)
                 await disk.DisposeAsync().ConfigureAwait(false);
         }
     }

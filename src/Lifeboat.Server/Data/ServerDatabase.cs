@@ -47,6 +47,10 @@ public sealed class ServerDatabase : IDisposable
             level TEXT NOT NULL,
             message TEXT NOT NULL,
             PRIMARY KEY (session_id, seq));
+        CREATE TABLE IF NOT EXISTS boot_profiles (
+            vm TEXT PRIMARY KEY,
+            recorded_at TEXT NOT NULL,
+            document TEXT NOT NULL);
         """;
 
     private readonly SqliteConnection _connection;

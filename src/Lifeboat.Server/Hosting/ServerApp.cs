@@ -41,6 +41,7 @@ public static class ServerApp
             builder.Services.AddSingleton(database);
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddSingleton<SessionStore>();
+            builder.Services.AddSingleton<BootProfileStore>();
             builder.Services.AddSingleton<RepositoryStore>();
             builder.Services.AddSingleton<HostStore>();
             builder.Services.AddSingleton<RepositoryRegistry>();

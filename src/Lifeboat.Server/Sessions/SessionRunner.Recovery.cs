@@ -139,7 +139,8 @@ internal sealed partial class SessionRunner
                 Save(s => s with { Publication = publication.Name, CacheFolder = publication.CacheFolder, DiskUrls = publication.DiskUrls });
             }
 
-            return $"{string.Join(", ", publication.DiskUrls)}; writes go to {publication.CacheFolder}";
+            var boot = StartBootProfile(publication.Name);
+            return $"{string.Join(", ", publication.DiskUrls)}; writes go to {publication.CacheFolder}; {boot}";
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -233,7 +234,7 @@ internal sealed partial class SessionRunner
             }
 
             Save(s => s with { ReadyAt = Now, State = SessionState.Ready });
-            return answer;
+            return $"{answer}; {FinishBootProfile()}";
         }, cancellationToken).ConfigureAwait(false);
 
         if (!Session.PowerOn && Session.State == SessionState.Starting)

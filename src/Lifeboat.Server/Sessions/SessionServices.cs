@@ -8,6 +8,7 @@ namespace Lifeboat.Server.Sessions;
 /// <summary>What every session runner uses.</summary>
 public sealed record SessionServices(
     SessionStore Store,
+    BootProfileStore BootProfiles,
     RepositoryRegistry Repositories,
     LocalQemuHost Host,
     MountServerService MountServer,

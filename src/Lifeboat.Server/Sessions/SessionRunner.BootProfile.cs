@@ -1,0 +1,60 @@
+using System.Globalization;
+using Lifeboat.Disks;
+using Lifeboat.Server.Data;
+
+namespace Lifeboat.Server.Sessions;
+
+/// <summary>
+/// Boot prefetch: while the guest boots, the mount server records which blocks it reads; the next recovery of the
+/// same VM has them decoded into the hydration file ahead of the guest, in the order the guest will want them.
+/// </summary>
+internal sealed partial class SessionRunner
+{
+    /// <summary>Starts recording this boot and prefetching the VM's last profile; says which in the step's message.</summary>
+    private string StartBootProfile(string publication)
+    {
+        var host = _services.MountServer.Host;
+        host.BeginBootRecording(publication);
+        var stored = _services.BootProfiles.Get(Session.Vm);
+        if (stored is null || stored.Clusters == 0)
+            return "no boot profile of this VM yet: this boot records one";
+        var disks = host.DiskStats(publication).Count;
+        if (stored.Disks.Count != disks)
+            return $"the boot profile of {stored.RecordedAt:yyyy-MM-dd HH:mm}Z has {stored.Disks.Count} disk(s), this restore point {disks}: not used, this boot records a new one";
+        var clusters = host.StartPrefetch(publication, [.. stored.Disks.Select(d => new BootProfile(d.ClusterSize, d.Clusters))]);
+        var text = $"prefetching the boot profile recorded {stored.RecordedAt:yyyy-MM-dd HH:mm}Z from restore point {stored.RestorePointId}: {clusters} blocks ({Mib(stored.Bytes)} MiB)";
+        Note($"Boot prefetch started: {clusters} blocks of the VM's boot profile.");
+        return clusters == 0 ? "the mount server keeps no hydration file, so the boot profile cannot be prefetched" : text;
+    }
+
+    /// <summary>Stops recording once the guest answered, keeps the profile, and says what the prefetch served.</summary>
+    private string FinishBootProfile()
+    {
+        var session = Session;
+        if (session.Publication is not { } publication)
+            return "no boot profile";
+        var host = _services.MountServer.Host;
+        var profiles = host.EndBootRecording(publication);
+        var stats = host.DiskStats(publication);
+        long prefetched = stats.Sum(s => s.PrefetchedClusters);
+        long served = stats.Sum(s => s.PrefetchHits);
+        string recorded;
+        if (profiles is null || profiles.All(p => p.Clusters.Count == 0))
+        {
+            recorded = "no boot reads recorded (the server restarted during the boot)";
+        }
+        else
+        {
+            var stored = new StoredBootProfile(Now, session.RestorePointId ?? "", session.Id,
+                [.. profiles.Select(p => new StoredDiskProfile(p.ClusterSize, p.Clusters))]);
+            _services.BootProfiles.Save(session.Vm, stored);
+            recorded = $"boot profile of {stored.Clusters} blocks ({Mib(stored.Bytes)} MiB) recorded for the next recovery";
+        }
+
+        var text = prefetched > 0
+            ? $"prefetch decoded {prefetched.ToString(CultureInfo.InvariantCulture)} blocks ahead of the guest and served {served.ToString(CultureInfo.InvariantCulture)} guest reads; {recorded}"
+            : recorded;
+        Note($"Boot: {text}.");
+        return text;
+    }
+}
