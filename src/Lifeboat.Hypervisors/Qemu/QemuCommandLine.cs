@@ -61,6 +61,11 @@ public static class QemuCommandLine
 
         AddDisks(args, vm);
         AddNic(args, vm.Nic);
+        if (vm.Display)
+        {
+            args.AddRange(["-device", "VGA"]);
+        }
+
         if (vm.GuestAgent)
         {
             // QEMU listens on the socket from the start; the agent answers through it once the guest runs qemu-ga.

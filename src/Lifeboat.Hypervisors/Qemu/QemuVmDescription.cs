@@ -15,6 +15,9 @@ public sealed record QemuVmDescription
 
     public QemuNicModel Nic { get; init; } = QemuNicModel.None;
 
+    /// <summary>A standard VGA adapter (still with no window), so the console can be taken as a picture (<see cref="QemuScreenshot"/>).</summary>
+    public bool Display { get; init; }
+
     public QemuFirmware Firmware { get; init; } = QemuFirmware.Bios;
 
     /// <summary>The OVMF build a <see cref="QemuFirmware.Uefi"/> VM boots; null finds Debian's (<see cref="OvmfFirmware.Find"/>).</summary>
