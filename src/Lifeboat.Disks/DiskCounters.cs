@@ -18,4 +18,5 @@ internal sealed class DiskCounters
     public long InlineHydrations;
     public long PrefetchedClusters;
     public long PrefetchHits;
+    public long ReadErrors;
 }

@@ -8,6 +8,7 @@ public sealed partial class PublishedDisk
     private const int MaxHydrationRun = 8 * 1024 * 1024;
 
     private int _hydrationFullLogged;
+    private string? _firstReadError;
 
     /// <summary>Whether the base's own cache is worth filling: not for bytes hydrated, streamed past or about to be written.</summary>
     private enum BaseRead
@@ -41,7 +42,18 @@ public sealed partial class PublishedDisk
         bool streaming = _streams?.IsStreaming(offset, count) == true;
         if (streaming)
             Interlocked.Increment(ref _counters.StreamingReads);
-        await ReadRunsAsync(offset, buffer[..count], keepCopies: !streaming, ct);
+        try
+        {
+            await ReadRunsAsync(offset, buffer[..count], keepCopies: !streaming, ct);
+        }
+        catch (IOException ex)
+        {
+            // Kept for whoever judges the disk (a verification): the client only sees an I/O error for this read.
+            Interlocked.Increment(ref _counters.ReadErrors);
+            Interlocked.CompareExchange(ref _firstReadError, ex.Message, null);
+            throw;
+        }
+
         Interlocked.Increment(ref _counters.ReadRequests);
         Interlocked.Add(ref _counters.BytesRead, count);
         if (_hydration is not null && _readAheadBytes > 0)

@@ -104,6 +104,8 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
         InlineHydrations = Interlocked.Read(ref _counters.InlineHydrations),
         PrefetchedClusters = Interlocked.Read(ref _counters.PrefetchedClusters),
         PrefetchHits = Interlocked.Read(ref _counters.PrefetchHits),
+        ReadErrors = Interlocked.Read(ref _counters.ReadErrors),
+        FirstReadError = Volatile.Read(ref _firstReadError),
     };
 
     /// <summary>

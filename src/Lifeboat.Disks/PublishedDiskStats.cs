@@ -50,4 +50,10 @@ public sealed record PublishedDiskStats
 
     /// <summary>Read runs served from the hydration file by clusters a prefetch put there.</summary>
     public long PrefetchHits { get; init; }
+
+    /// <summary>Reads that failed because the backup could not be read (a damaged or missing chunk).</summary>
+    public long ReadErrors { get; init; }
+
+    /// <summary>Why the first failed read failed: the disk offset and the chunk.</summary>
+    public string? FirstReadError { get; init; }
 }

@@ -20,6 +20,8 @@ public sealed class ErrorTests(ITestOutputHelper output)
         Assert.Contains("vm1/disk0", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"disk offset {failingOffset}", ex.Message, StringComparison.Ordinal);
         Assert.Contains("corrupt", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, disk.Stats.ReadErrors);
+        Assert.Equal(ex.Message, disk.Stats.FirstReadError);
 
         // A partial write there needs the base too, and fails the same way without caching anything.
         var write = await Assert.ThrowsAsync<IOException>(async () => await disk.WriteAsync(301_000, new byte[10], WriteStability.FileSync));
