@@ -23,4 +23,8 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(ServerInfoView))]
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(Data.StoredBootProfile))]
+[JsonSerializable(typeof(VerificationOutcome))]
+[JsonSerializable(typeof(VerificationRequest))]
+[JsonSerializable(typeof(VerificationView))]
+[JsonSerializable(typeof(List<VerificationView>))]
 public sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -98,7 +98,7 @@ internal static class InstantRecoverCommand
         return command;
     }
 
-    private static Dictionary<string, string>? ParseFirmwareConfig(string[] entries)
+    internal static Dictionary<string, string>? ParseFirmwareConfig(string[] entries)
     {
         if (entries.Length == 0)
             return null;

@@ -11,24 +11,25 @@ internal static class RestorePointsCommand
         var repo = GlobalOptions.Repository();
         var vm = new Option<string?>("--vm") { Description = "Only this VM's restore points." };
         var command = new Command("restore-points", "List restore points, oldest first.") { repo, vm };
-        CommandRunner.SetAction(command, (parse, console, _) =>
+        CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
             using var repository = RepositoryOpener.Open(parse.GetValue(repo)!);
             var points = repository.ListRestorePoints(parse.GetValue(vm));
+            var verified = await VerifiedAsync(parse.GetValue(vm), ct);
             if (console.Json)
             {
-                console.WriteJson(points.Select(RestorePointJson.From).ToList(), CliJsonContext.Default.ListRestorePointJson);
-                return Task.FromResult(ExitCodes.Ok);
+                console.WriteJson(points.Select(p => RestorePointJson.From(p) with { Verified = verified?.GetValueOrDefault(p.Id) }).ToList(), CliJsonContext.Default.ListRestorePointJson);
+                return ExitCodes.Ok;
             }
             if (points.Count == 0)
             {
                 console.Line("No restore points.");
-                return Task.FromResult(ExitCodes.Ok);
+                return ExitCodes.Ok;
             }
             var table = new Table().Border(TableBorder.Rounded).AddColumns(
                 new TableColumn("ID").NoWrap(), new TableColumn("VM"), new TableColumn("Time (UTC)").NoWrap(),
                 new TableColumn("Disks").RightAligned(), new TableColumn("Size").RightAligned().NoWrap(),
-                new TableColumn("Stored").RightAligned().NoWrap(), new TableColumn("Parent").NoWrap());
+                new TableColumn("Stored").RightAligned().NoWrap(), new TableColumn("Parent").NoWrap(), new TableColumn("Verified"));
             foreach (var rp in points)
             {
                 table.AddRow(
@@ -38,11 +39,36 @@ internal static class RestorePointsCommand
                     rp.Disks.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     Sizes.Format(rp.LogicalBytes),
                     Sizes.Format(rp.StoredBytes),
-                    Markup.Escape(rp.ParentId ?? "-"));
+                    Markup.Escape(rp.ParentId ?? "-"),
+                    verified is null ? "[grey]no server[/]" : verified.TryGetValue(rp.Id, out var v)
+                        ? (v.Passed ? "[green]" : "[red]") + Markup.Escape(v.Summary) + "[/]"
+                        : "-");
             }
             console.Write(table);
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The newest boot verification of each restore point, from the server at LIFEBOAT_SERVER; null when no server
+    /// answers (the listing itself needs none, so it does not wait long for one).
+    /// </summary>
+    private static async Task<Dictionary<string, VerifiedJson>?> VerifiedAsync(string? vm, CancellationToken ct)
+    {
+        try
+        {
+            using var client = new ServerClient(timeout: TimeSpan.FromSeconds(3));
+            var verifications = await client.ListVerificationsAsync(vm, ct);
+            return verifications
+                .Where(v => v.Outcome is not null && v.RestorePointId is not null)
+                .GroupBy(v => v.RestorePointId!, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.OrderByDescending(v => v.Outcome!.VerifiedAt).Select(v =>
+                    new VerifiedJson(v.Outcome!.Passed, v.Outcome.Summary, v.Outcome.RecoverySeconds, v.Outcome.VerifiedAt, v.SessionId)).First(), StringComparer.Ordinal);
+        }
+        catch (CliException)
+        {
+            return null;
+        }
     }
 }

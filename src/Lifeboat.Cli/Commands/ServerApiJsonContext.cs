@@ -16,4 +16,7 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(SessionDocument))]
 [JsonSerializable(typeof(List<SessionDocument>))]
 [JsonSerializable(typeof(SessionOutcomeJson))]
+[JsonSerializable(typeof(ServerVerificationRequest))]
+[JsonSerializable(typeof(VerificationDocument))]
+[JsonSerializable(typeof(List<VerificationDocument>))]
 internal sealed partial class ServerApiJsonContext : JsonSerializerContext;

@@ -19,10 +19,10 @@ internal sealed class ServerClient : IDisposable
 
     private readonly HttpClient _http;
 
-    public ServerClient(string? address = null)
+    public ServerClient(string? address = null, TimeSpan? timeout = null)
     {
         BaseAddress = ParseAddress(address ?? Environment.GetEnvironmentVariable(AddressVariable) ?? DefaultAddress);
-        _http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        _http = new HttpClient { BaseAddress = BaseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
     }
 
     public Uri BaseAddress { get; }
@@ -43,6 +43,15 @@ internal sealed class ServerClient : IDisposable
 
     public Task<SessionDocument> StopAsync(string id, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, $"api/sessions/{Uri.EscapeDataString(id)}/stop", null, ServerApiJsonContext.Default.SessionDocument, ct);
+
+    public Task<SessionDocument> VerifyAsync(ServerVerificationRequest request, CancellationToken ct) =>
+        PostAsync("api/verifications", request, ServerApiJsonContext.Default.ServerVerificationRequest, ServerApiJsonContext.Default.SessionDocument, ct);
+
+    public Task<VerificationDocument> GetVerificationAsync(string id, CancellationToken ct) =>
+        GetAsync($"api/verifications/{Uri.EscapeDataString(id)}", ServerApiJsonContext.Default.VerificationDocument, ct);
+
+    public Task<List<VerificationDocument>> ListVerificationsAsync(string? vm, CancellationToken ct) =>
+        GetAsync(vm is null ? "api/verifications" : $"api/verifications?vm={Uri.EscapeDataString(vm)}", ServerApiJsonContext.Default.ListVerificationDocument, ct);
 
     public Task<ServerRepositoryDocument> AddRepositoryAsync(string path, CancellationToken ct) =>
         PostAsync("api/repositories", new ServerAddRepositoryRequest(path), ServerApiJsonContext.Default.ServerAddRepositoryRequest,

@@ -73,3 +73,32 @@ internal sealed record SessionOutcomeJson(
     IReadOnlyList<string> ProductionDisks,
     double? MigrationPauseSeconds,
     string? Error);
+
+internal sealed record ServerVerificationCheck(string Name, string? Command, string? Script);
+
+internal sealed record ServerVerificationRequest(
+    string Vm,
+    string? RestorePoint,
+    string? ReadyWhen,
+    double? TimeoutSeconds,
+    IReadOnlyList<ServerVerificationCheck> Checks,
+    IReadOnlyDictionary<string, string>? FirmwareConfig);
+
+internal sealed record VerificationPhaseDocument(string Phase, double Seconds);
+
+internal sealed record VerificationCheckDocument(string Name, bool Passed, int? ExitCode, bool TimedOut, string Output, string Error, double Seconds);
+
+internal sealed record VerificationOutcomeDocument(
+    bool Passed,
+    string? Reason,
+    double? RecoverySeconds,
+    IReadOnlyList<VerificationPhaseDocument> Phases,
+    IReadOnlyList<VerificationCheckDocument> Checks,
+    string? Screenshot,
+    string? ConsoleTail,
+    DateTimeOffset VerifiedAt,
+    string Summary);
+
+/// <summary>A verification: its session, and its outcome once it has ended; `verify --boot --json` prints it.</summary>
+internal sealed record VerificationDocument(
+    string SessionId, string Vm, string? RestorePointId, string State, DateTimeOffset CreatedAt, VerificationOutcomeDocument? Outcome, string? Summary);

@@ -9,12 +9,32 @@ internal static class VerifyCommand
 {
     public static Command Create()
     {
-        var repo = GlobalOptions.Repository();
-        var restorePoint = new Option<string?>("--restore-point") { Description = "Check only the chunks of this restore point (id or latest)." };
-        var command = new Command("verify", "Re-read every stored chunk and check it; name what is damaged.") { repo, restorePoint };
+        var repo = new Option<string?>("--repo") { Description = "The repository folder (for the chunk check)." };
+        var restorePoint = new Option<string?>("--restore-point") { Description = "Check only this restore point (id or latest); with --boot, the one to boot (default latest)." };
+        var boot = new Option<bool>("--boot") { Description = "Boot the restore point in isolation through the server, run the checks in the guest, keep a screenshot, tear it down." };
+        var vm = new Option<string?>("--vm") { Description = "With --boot: the VM whose restore point to boot." };
+        var readyWhen = new Option<string?>("--ready-when") { Description = "With --boot: agent, console:TEXT or running, as for instant-recover." };
+        var check = new Option<string[]>("--check") { Description = "With --boot: a script file or a shell command run in the guest through its agent; passes on exit 0. Repeatable." };
+        var timeout = new Option<string?>("--timeout") { Description = "With --boot: how long the guest may take to answer, and each check to end (e.g. 90s, 5m; default 5m)." };
+        var firmwareConfig = new Option<string[]>("--fw-cfg") { Description = "With --boot: NAME=VALUE for the guest's QEMU fw_cfg; repeatable." };
+        var detach = new Option<bool>("--detach") { Description = "With --boot: return at once with the verification's id." };
+        var command = new Command("verify", "Re-read every stored chunk and check it, naming what is damaged; or, with --boot, prove a restore point boots.")
+        {
+            repo, restorePoint, boot, vm, readyWhen, check, timeout, firmwareConfig, detach,
+        };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
-            using var repository = RepositoryOpener.Open(parse.GetValue(repo)!);
+            if (parse.GetValue(boot))
+            {
+                var name = parse.GetValue(vm) ?? throw new CliException("verify --boot needs --vm NAME: the VM whose restore point to boot.");
+                return await BootVerification.RunAsync(
+                    new BootVerification.Options(name, parse.GetValue(restorePoint), parse.GetValue(readyWhen), parse.GetValue(timeout),
+                        parse.GetValue(check) ?? [], parse.GetValue(firmwareConfig) ?? [], parse.GetValue(detach)),
+                    console, cancellationToken);
+            }
+
+            var path = parse.GetValue(repo) ?? throw new CliException("verify needs --repo PATH to check a repository's chunks, or --boot --vm NAME to boot a restore point.");
+            using var repository = RepositoryOpener.Open(path);
             var only = parse.GetValue(restorePoint) is { } id ? repository.GetRestorePoint(id).Id : null;
             var clock = Stopwatch.StartNew();
             var report = await console.WithProgressAsync("Verifying", sink =>

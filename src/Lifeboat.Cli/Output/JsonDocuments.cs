@@ -13,11 +13,16 @@ internal sealed record DiskJson(int Index, string Name, long Size, long StoredBy
 internal sealed record RestorePointJson(
     string Id, string Vm, DateTimeOffset Time, IReadOnlyList<DiskJson> Disks, long LogicalBytes, long StoredBytes, string? ParentId)
 {
+    /// <summary>The newest boot verification the server holds for this restore point, when a server answered.</summary>
+    public VerifiedJson? Verified { get; init; }
+
     public static RestorePointJson From(RestorePointInfo rp) => new(
         rp.Id, rp.Vm, rp.Time,
         rp.Disks.Select(d => new DiskJson(d.Index, d.Name, d.Size, d.StoredBytes, d.ZeroBlocks)).ToList(),
         rp.LogicalBytes, rp.StoredBytes, rp.ParentId);
 }
+
+internal sealed record VerifiedJson(bool Passed, string Summary, double? RecoverySeconds, DateTimeOffset VerifiedAt, string VerificationId);
 
 internal sealed record BackupJson(string RestorePointId, string Vm, long LogicalBytes, long StoredBytes, double Seconds, RestorePointJson RestorePoint);
 

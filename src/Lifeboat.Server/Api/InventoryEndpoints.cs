@@ -51,8 +51,11 @@ public static class InventoryEndpoints
         }
     }
 
-    private static Ok<List<RestorePointView>> ListRestorePoints(string? vm, RepositoryRegistry registry) =>
-        TypedResults.Ok(registry.ListRestorePoints(vm).Select(RestorePointView.From).ToList());
+    private static Ok<List<RestorePointView>> ListRestorePoints(string? vm, RepositoryRegistry registry, Data.VerificationStore verifications)
+    {
+        var verified = verifications.LatestByRestorePoint();
+        return TypedResults.Ok(registry.ListRestorePoints(vm).Select(p => RestorePointView.From(p, verified.GetValueOrDefault(p.RestorePoint.Id))).ToList());
+    }
 
     private static Ok<List<HostInfo>> ListHosts(LocalQemuHost host) => TypedResults.Ok(new List<HostInfo> { host.Describe() });
 }

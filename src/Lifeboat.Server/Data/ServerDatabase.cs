@@ -47,6 +47,13 @@ public sealed class ServerDatabase : IDisposable
             level TEXT NOT NULL,
             message TEXT NOT NULL,
             PRIMARY KEY (session_id, seq));
+        CREATE TABLE IF NOT EXISTS verifications (
+            session_id TEXT PRIMARY KEY,
+            vm TEXT NOT NULL,
+            restore_point TEXT NOT NULL,
+            passed INTEGER NOT NULL,
+            verified_at TEXT NOT NULL,
+            document TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS boot_profiles (
             vm TEXT PRIMARY KEY,
             recorded_at TEXT NOT NULL,

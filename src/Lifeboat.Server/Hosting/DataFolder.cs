@@ -21,6 +21,11 @@ public sealed record DataFolder(string Root)
 
     public string KeptConsole(string sessionId) => Path.Combine(Consoles, sessionId + ".log");
 
+    /// <summary>What verifications keep beside their result: the console as a picture.</summary>
+    public string Screenshots => Path.Combine(Root, "screenshots");
+
+    public string Screenshot(string sessionId) => Path.Combine(Screenshots, sessionId + ".png");
+
     public static string Default =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lifeboat");
 }

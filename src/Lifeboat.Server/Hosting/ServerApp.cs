@@ -42,6 +42,8 @@ public static class ServerApp
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddSingleton<SessionStore>();
             builder.Services.AddSingleton<BootProfileStore>();
+            builder.Services.AddSingleton<VerificationStore>();
+            builder.Services.AddSingleton(new VerificationSlots(options.MaxVerifications));
             builder.Services.AddSingleton<RepositoryStore>();
             builder.Services.AddSingleton<HostStore>();
             builder.Services.AddSingleton<RepositoryRegistry>();
@@ -55,6 +57,7 @@ public static class ServerApp
             app.MapOpenApi();
             InventoryEndpoints.Map(app);
             SessionEndpoints.Map(app);
+            VerificationEndpoints.Map(app);
             return (app, dataLock);
         }
         catch

@@ -30,4 +30,7 @@ public sealed record ServerOptions
 
     /// <summary>How long a session waits for the guest to answer before it fails.</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Verifications booting at once; more wait in a queue. Each boots a VM, so the default is one per CPU.</summary>
+    public int MaxVerifications { get; init; } = Math.Max(1, Environment.ProcessorCount);
 }

@@ -15,7 +15,43 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
 
     /// <summary>Validates the request, records the session and starts it; its steps then run in the background.</summary>
     /// <exception cref="ArgumentException">The request is malformed (the message says which option).</exception>
-    public SessionRecord Start(RecoveryRequest request)
+    public SessionRecord Start(RecoveryRequest request) => Start(request, verification: null);
+
+    /// <summary>
+    /// Starts a verification: an instant recovery without network that runs <see cref="VerificationRequest.Checks"/> in
+    /// the guest once it answers, keeps a screenshot, and is torn down, its outcome kept for the restore point.
+    /// </summary>
+    /// <exception cref="ArgumentException">The request is malformed (the message says which option).</exception>
+    public SessionRecord StartVerification(VerificationRequest request)
+    {
+        var checks = request.Checks ?? [];
+        if (checks.Count > VerificationCheck.MaxChecks)
+            throw new ArgumentException($"A verification runs at most {VerificationCheck.MaxChecks} checks.");
+        foreach (var check in checks)
+        {
+            if (string.IsNullOrWhiteSpace(check.Name) || check.Name.Length > 200)
+                throw new ArgumentException("Every --check needs a name of 1 to 200 characters.");
+            if ((check.Command is null) == (check.Script is null))
+                throw new ArgumentException($"Check '{check.Name}' must give a command or a script, not both or neither.");
+            if (check.Command is { Length: > VerificationCheck.MaxCommandLength })
+                throw new ArgumentException($"Check '{check.Name}': a command is limited to {VerificationCheck.MaxCommandLength} characters; give a script file instead.");
+            if (check.Script is { } script && System.Text.Encoding.UTF8.GetByteCount(script) > Hypervisors.Qemu.GuestAgent.GuestExec.MaxInputBytes)
+                throw new ArgumentException($"Check '{check.Name}': a script is limited to {Hypervisors.Qemu.GuestAgent.GuestExec.MaxInputBytes / 1024} KiB.");
+        }
+
+        var recovery = new RecoveryRequest
+        {
+            Vm = request.Vm,
+            RestorePoint = request.RestorePoint,
+            ReadyWhen = request.ReadyWhen,
+            ReadyTimeoutSeconds = request.TimeoutSeconds,
+            FirmwareConfig = request.FirmwareConfig,
+        };
+        var timeout = request.TimeoutSeconds ?? services.Options.ReadyTimeout.TotalSeconds;
+        return Start(recovery, new VerificationPlan([.. checks], timeout));
+    }
+
+    private SessionRecord Start(RecoveryRequest request, VerificationPlan? verification)
     {
         if (string.IsNullOrWhiteSpace(request.Vm) || request.Vm.Length > 255)
             throw new ArgumentException("--vm must name the VM to recover (1 to 255 characters).");
@@ -47,6 +83,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             RedirectWritesTo = request.RedirectWritesTo is { } redirect ? Path.GetFullPath(redirect) : null,
             FirmwareConfig = new Dictionary<string, string>(firmwareConfig, StringComparer.Ordinal),
             Migration = request.MigrateTo is { } target ? target with { TargetDirectory = Path.GetFullPath(target.TargetDirectory) } : null,
+            Verification = verification,
             CreatedAt = services.Time.GetUtcNow(),
         };
         services.Store.Insert(session);

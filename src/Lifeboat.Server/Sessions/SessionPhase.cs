@@ -6,6 +6,9 @@ public enum SessionPhase
     Initialization,
     NfsMapping,
     RegisteringAndStarting,
+
+    /// <summary>A verification's checks inside the guest and its screenshot (verifications only, instead of migration).</summary>
+    Verification,
     MigratingToProduction,
     Finalize,
     Stop,

@@ -44,6 +44,12 @@ public sealed record SessionRecord
     /// <summary>The migration asked for with --migrate-to or `lifeboat migrate`, if any.</summary>
     public MigrationRequest? Migration { get; init; }
 
+    /// <summary>Set for a verification: it boots isolated, runs these checks, is never migrated and is torn down at the end.</summary>
+    public VerificationPlan? Verification { get; init; }
+
+    /// <summary>A verification's result, once it has ended.</summary>
+    public VerificationOutcome? Outcome { get; init; }
+
     /// <summary>The datastore folder the VM is published as.</summary>
     public string? Publication { get; init; }
 

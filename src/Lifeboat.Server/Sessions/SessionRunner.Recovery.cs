@@ -15,13 +15,23 @@ internal sealed partial class SessionRunner
     {
         try
         {
+            await WaitForVerificationSlotAsync(cancellationToken).ConfigureAwait(false);
             await InitializeAsync(cancellationToken).ConfigureAwait(false);
             await MapAsync(cancellationToken).ConfigureAwait(false);
             await RegisterAndStartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (SessionStepException e)
         {
-            await FailAsync(e.Message).ConfigureAwait(false);
+            if (IsVerification)
+                await FailVerificationAsync(e.Message, [], null).ConfigureAwait(false);
+            else
+                await FailAsync(e.Message).ConfigureAwait(false);
+            return;
+        }
+
+        if (IsVerification)
+        {
+            await VerifyAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -119,8 +129,15 @@ internal sealed partial class SessionRunner
                     $"--ready-when agent needs a QEMU guest agent channel, and the backup recorded VM {Session.Vm} without one; recover with --ready-when console:TEXT or running, or give the VM the channel (libvirt: <channel type='unix'><target type='virtio' name='{Repository.VmHardware.GuestAgentChannelName}'/></channel>; JSON: \"guestAgent\": true) and back it up again.");
             }
 
+            if (Session.Verification is { Checks.Count: > 0 } && hardware?.GuestAgent != true)
+            {
+                throw new SessionStepException(
+                    $"The checks run through the QEMU guest agent, and the backup recorded VM {Session.Vm} without an agent channel; verify without --check, or give the VM the channel (libvirt: <channel type='unix'><target type='virtio' name='{Repository.VmHardware.GuestAgentChannelName}'/></channel>; JSON: \"guestAgent\": true) and back it up again.");
+            }
+
             var description = Describe();
-            return Task.FromResult<string?>($"{_services.Host.CheckCanRun(description.Cpus, description.MemoryMiB)}; {firmware}");
+            var isolation = Session.Verification is null ? "" : "; isolated: no network";
+            return Task.FromResult<string?>($"{_services.Host.CheckCanRun(description.Cpus, description.MemoryMiB)}; {firmware}{isolation}");
         }, cancellationToken).ConfigureAwait(false);
 
         await StepAsync(phase, "Start the data mover", _ => Task.FromResult<string?>(
@@ -181,64 +198,66 @@ internal sealed partial class SessionRunner
             return $"process {_vm.ProcessId}, {QemuAccelerator.Detect(_logger).ToString().ToUpperInvariant()}";
         }, cancellationToken).ConfigureAwait(false);
 
-        await StepAsync(phase, "Wait for the guest", async ct =>
-        {
-            if (!Session.PowerOn)
-                throw new SkipStepException("the VM was not powered on");
-            var vm = RequireVm();
-            var condition = ReadyCondition.Parse(Session.ReadyWhen);
-            var timeout = TimeSpan.FromSeconds(Session.ReadyTimeoutSeconds);
-            string answer;
-            if (condition.Kind == ReadyConditionKind.Agent)
-            {
-                try
-                {
-                    await vm.WaitForAgentAsync(timeout, ct).ConfigureAwait(false);
-                    answer = "the QEMU guest agent answered guest-ping";
-                }
-                catch (TimeoutException e)
-                {
-                    throw new SessionStepException(
-                        $"The guest's QEMU guest agent did not answer within {timeout.TotalSeconds:0.#} s; read its console with `lifeboat session console {Session.Id}` to see how far it booted, then recover with a longer --ready-timeout, or with --ready-when console:TEXT or running if the guest runs no qemu-ga.", e);
-                }
-                catch (QemuException e)
-                {
-                    throw new SessionStepException(
-                        $"The guest agent could not answer: {e.Message.TrimEnd('.')}; read its console with `lifeboat session console {Session.Id}`.", e);
-                }
-            }
-            else if (condition.Kind == ReadyConditionKind.Console)
-            {
-                try
-                {
-                    var line = await vm.WaitForConsoleAsync(condition.ConsoleText!, timeout, ct).ConfigureAwait(false);
-                    answer = $"the console printed \"{line.Trim()}\"";
-                }
-                catch (TimeoutException e)
-                {
-                    throw new SessionStepException(
-                        $"The guest did not print \"{condition.ConsoleText}\" within {timeout.TotalSeconds:0.#} s; read its console with `lifeboat session console {Session.Id}`, then recover with a longer --ready-timeout or another --ready-when.", e);
-                }
-                catch (QemuException e)
-                {
-                    throw new SessionStepException(
-                        $"The VM stopped before the guest printed \"{condition.ConsoleText}\"; read its console with `lifeboat session console {Session.Id}`.", e);
-                }
-            }
-            else
-            {
-                var status = await vm.QueryStatusAsync(ct).ConfigureAwait(false);
-                if (!status.Running)
-                    throw new SessionStepException($"QEMU reports the VM {status.Status}, not running; see {vm.Paths.QemuLog}.");
-                answer = "QEMU reports it running";
-            }
-
-            Save(s => s with { ReadyAt = Now, State = SessionState.Ready });
-            return $"{answer}; {FinishBootProfile()}";
-        }, cancellationToken).ConfigureAwait(false);
+        await StepAsync(phase, "Wait for the guest", ct => IsVerification ? WaitUnlessDamagedAsync(WaitForGuestAsync, ct) : WaitForGuestAsync(ct), cancellationToken).ConfigureAwait(false);
 
         if (!Session.PowerOn && Session.State == SessionState.Starting)
             Save(s => s with { State = SessionState.Ready });
+    }
+
+    private async Task<string?> WaitForGuestAsync(CancellationToken ct)
+    {
+        if (!Session.PowerOn)
+            throw new SkipStepException("the VM was not powered on");
+        var vm = RequireVm();
+        var condition = ReadyCondition.Parse(Session.ReadyWhen);
+        var timeout = TimeSpan.FromSeconds(Session.ReadyTimeoutSeconds);
+        string answer;
+        if (condition.Kind == ReadyConditionKind.Agent)
+        {
+            try
+            {
+                await vm.WaitForAgentAsync(timeout, ct).ConfigureAwait(false);
+                answer = "the QEMU guest agent answered guest-ping";
+            }
+            catch (TimeoutException e)
+            {
+                throw new SessionStepException(
+                    $"The guest's QEMU guest agent did not answer within {timeout.TotalSeconds:0.#} s; read its console with `lifeboat session console {Session.Id}` to see how far it booted, then recover with a longer --ready-timeout, or with --ready-when console:TEXT or running if the guest runs no qemu-ga.", e);
+            }
+            catch (QemuException e)
+            {
+                throw new SessionStepException(
+                    $"The guest agent could not answer: {e.Message.TrimEnd('.')}; read its console with `lifeboat session console {Session.Id}`.", e);
+            }
+        }
+        else if (condition.Kind == ReadyConditionKind.Console)
+        {
+            try
+            {
+                var line = await vm.WaitForConsoleAsync(condition.ConsoleText!, timeout, ct).ConfigureAwait(false);
+                answer = $"the console printed \"{line.Trim()}\"";
+            }
+            catch (TimeoutException e)
+            {
+                throw new SessionStepException(
+                    $"The guest did not print \"{condition.ConsoleText}\" within {timeout.TotalSeconds:0.#} s; read its console with `lifeboat session console {Session.Id}`, then recover with a longer --ready-timeout or another --ready-when.", e);
+            }
+            catch (QemuException e)
+            {
+                throw new SessionStepException(
+                    $"The VM stopped before the guest printed \"{condition.ConsoleText}\"; read its console with `lifeboat session console {Session.Id}`.", e);
+            }
+        }
+        else
+        {
+            var status = await vm.QueryStatusAsync(ct).ConfigureAwait(false);
+            if (!status.Running)
+                throw new SessionStepException($"QEMU reports the VM {status.Status}, not running; see {vm.Paths.QemuLog}.");
+            answer = "QEMU reports it running";
+        }
+
+        Save(s => s with { ReadyAt = Now, State = SessionState.Ready });
+        return $"{answer}; {FinishBootProfile()}";
     }
 
     /// <summary>
@@ -288,7 +307,9 @@ internal sealed partial class SessionRunner
     {
         var session = Session;
         var name = VmName(session.Publication ?? session.Vm);
-        return RecordedVm.Describe(name, session.Hardware, session.DiskUrls) with { FirmwareConfig = session.FirmwareConfig };
+        var description = RecordedVm.Describe(name, session.Hardware, session.DiskUrls) with { FirmwareConfig = session.FirmwareConfig };
+        // A verification boots in isolation: no network at all, and a display so that its console can be kept as a picture.
+        return session.Verification is null ? description : description with { Nic = QemuNicModel.None, Display = true };
     }
 
     /// <summary>QEMU names VMs with letters, digits, '.', '_' and '-' only.</summary>

@@ -13,6 +13,7 @@ internal sealed partial class SessionRunner
         Save(s => s with { State = SessionState.Stopping, Phase = SessionPhase.Stop });
         await CleanUpAsync(cancellationToken).ConfigureAwait(false);
         Save(s => s with { State = SessionState.Stopped, EndedAt = Now });
+        EndInterruptedVerification();
     }
 
     private async Task FailAsync(string reason)

@@ -59,6 +59,18 @@ internal sealed partial class SessionRunner : IAsyncDisposable
         _services.Store.InterruptRunningSteps(session.Id, Now);
         foreach (var step in _services.Store.GetSteps(session.Id).Where(s => s.Result is StepResult.Ok or StepResult.Skipped))
             _doneBeforeRestart.Add((step.Phase, step.Name));
+        if (session.Verification is not null)
+        {
+            // A verification is a test with a clock: a boot interrupted by a restart proves nothing, so it ends failed.
+            Note("The server restarted during the verification; it ends here.");
+            Enqueue(async ct =>
+            {
+                await ReattachAsync(ct).ConfigureAwait(false);
+                await FailVerificationAsync("The server restarted during the verification; verify the restore point again.", [], null).ConfigureAwait(false);
+            }, cancellable: false);
+            return;
+        }
+
         Note("The server restarted; the session resumes.");
         switch (session.State)
         {
@@ -97,6 +109,8 @@ internal sealed partial class SessionRunner : IAsyncDisposable
         lock (_queueLock)
         {
             var session = Session;
+            if (session.Verification is not null)
+                throw new InvalidOperationException($"Session {session.Id} is a verification: its VM is torn down once checked and is never migrated; recover the VM with `lifeboat instant-recover` to move it to production.");
             if (session.State != SessionState.Ready || session.Migration is not null)
             {
                 throw new InvalidOperationException(session.State switch

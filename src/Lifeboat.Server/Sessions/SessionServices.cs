@@ -9,6 +9,8 @@ namespace Lifeboat.Server.Sessions;
 public sealed record SessionServices(
     SessionStore Store,
     BootProfileStore BootProfiles,
+    VerificationStore Verifications,
+    VerificationSlots VerificationSlots,
     RepositoryRegistry Repositories,
     LocalQemuHost Host,
     MountServerService MountServer,

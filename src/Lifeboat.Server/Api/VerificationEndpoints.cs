@@ -1,0 +1,52 @@
+using Lifeboat.Server.Data;
+using Lifeboat.Server.Hosting;
+using Lifeboat.Server.Sessions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Lifeboat.Server.Api;
+
+/// <summary>/api/verifications: boot restore points in isolation, check them, keep the outcome per restore point.</summary>
+public static class VerificationEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/verifications").WithTags("Verifications");
+        group.MapPost("/", Start).WithSummary("Starts a verification: an isolated instant recovery that boots, runs the checks and is torn down.");
+        group.MapGet("/", List).WithSummary("Verifications, newest first; ?vm= and ?restorePoint= filter.");
+        group.MapGet("/{id}", Get).WithSummary("A verification with its outcome once it has ended.");
+        group.MapGet("/{id}/screenshot", Screenshot).WithSummary("The guest's console as a PNG picture, taken before the teardown.");
+    }
+
+    private static Results<Created<SessionView>, BadRequest<ApiError>> Start(VerificationRequest request, SessionManager sessions, SessionStore store)
+    {
+        try
+        {
+            var session = sessions.StartVerification(request);
+            return TypedResults.Created($"/api/verifications/{session.Id}", SessionView.From(sessions.Get(session.Id)!, store.GetSteps(session.Id)));
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.BadRequest(new ApiError(e.Message));
+        }
+    }
+
+    private static Ok<List<VerificationView>> List(string? vm, string? restorePoint, SessionStore store) =>
+        TypedResults.Ok(store.List()
+            .Where(s => s.Verification is not null && (vm is null || s.Vm == vm) && (restorePoint is null || s.RestorePointId == restorePoint))
+            .Select(VerificationView.From).ToList());
+
+    private static Results<Ok<VerificationView>, NotFound<ApiError>> Get(string id, SessionStore store) =>
+        store.Get(id) is { Verification: not null } session
+            ? TypedResults.Ok(VerificationView.From(session))
+            : TypedResults.NotFound(NoVerification(id));
+
+    private static Results<PhysicalFileHttpResult, NotFound<ApiError>> Screenshot(string id, SessionStore store) =>
+        store.Get(id) is { Outcome.Screenshot: { } path } && File.Exists(path)
+            ? TypedResults.PhysicalFile(path, "image/png")
+            : TypedResults.NotFound(new ApiError($"Verification {id} kept no screenshot (it did not run, has not ended, or QEMU gave no picture)."));
+
+    private static ApiError NoVerification(string id) => new($"There is no verification {id}; list them with GET /api/verifications.");
+}

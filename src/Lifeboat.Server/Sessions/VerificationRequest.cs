@@ -1,0 +1,21 @@
+namespace Lifeboat.Server.Sessions;
+
+/// <summary>What `lifeboat verify --boot` asks for: boot a restore point in isolation, check it, tear it down.</summary>
+public sealed record VerificationRequest
+{
+    public required string Vm { get; init; }
+
+    /// <summary>A restore point id, or null / "latest" for the newest one.</summary>
+    public string? RestorePoint { get; init; }
+
+    /// <summary>As for a recovery: <c>agent</c>, <c>console:TEXT</c> or <c>running</c>; null chooses as a recovery does.</summary>
+    public string? ReadyWhen { get; init; }
+
+    /// <summary>For the guest to answer, and for each check; the server's ready timeout when null.</summary>
+    public double? TimeoutSeconds { get; init; }
+
+    public IReadOnlyList<VerificationCheck> Checks { get; init; } = [];
+
+    /// <summary>QEMU fw_cfg strings for the guest, as for a recovery.</summary>
+    public IReadOnlyDictionary<string, string>? FirmwareConfig { get; init; }
+}
