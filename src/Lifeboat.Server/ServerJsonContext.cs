@@ -24,6 +24,7 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(Data.StoredBootProfile))]
 [JsonSerializable(typeof(VerificationOutcome))]
+[JsonSerializable(typeof(BootProfileView))]
 [JsonSerializable(typeof(VerificationRequest))]
 [JsonSerializable(typeof(VerificationView))]
 [JsonSerializable(typeof(List<VerificationView>))]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Sessions;
@@ -45,6 +46,14 @@ public sealed partial class BootPrefetchTests(GuestImage guest)
         Assert.Contains("Boot prefetch started", log, StringComparison.Ordinal);
         await StopAsync(server, second.Id);
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
+
+        var profile = await server.Http.GetFromJsonAsync("api/boot-profiles/guest", ServerJsonContext.Default.BootProfileView);
+        Assert.Equal(second.Id, profile!.SessionId);
+        Assert.True(profile.Blocks > 10);
+        using (var forget = await server.Http.DeleteAsync("api/boot-profiles/guest"))
+            Assert.Equal(HttpStatusCode.NoContent, forget.StatusCode);
+        using (var gone = await server.Http.GetAsync("api/boot-profiles/guest"))
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
 
     private static SessionStep Step(SessionView session, string name) => Assert.Single(session.Steps, s => s.Name == name);

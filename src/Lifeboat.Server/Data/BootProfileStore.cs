@@ -20,4 +20,7 @@ public sealed class BootProfileStore(ServerDatabase database)
         ServerDatabase.Scalar(connection, "SELECT document FROM boot_profiles WHERE vm = $vm", ("$vm", vm)) is string document
             ? JsonSerializer.Deserialize(document, ServerJsonContext.Default.StoredBootProfile)
             : null);
+
+    public bool Delete(string vm) => database.Write(connection =>
+        ServerDatabase.Execute(connection, "DELETE FROM boot_profiles WHERE vm = $vm", ("$vm", vm)) > 0);
 }

@@ -58,6 +58,7 @@ public static class ServerApp
             InventoryEndpoints.Map(app);
             SessionEndpoints.Map(app);
             VerificationEndpoints.Map(app);
+            BootProfileEndpoints.Map(app);
             return (app, dataLock);
         }
         catch

@@ -1,0 +1,28 @@
+using Lifeboat.Server.Data;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Lifeboat.Server.Api;
+
+/// <summary>/api/boot-profiles/{vm}: the blocks a VM's guest read while it last booted, prefetched on its next recovery.</summary>
+public static class BootProfileEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/boot-profiles").WithTags("Boot profiles");
+        group.MapGet("/{vm}", Get).WithSummary("The VM's boot profile: when and from which restore point it was recorded, and its size.");
+        group.MapDelete("/{vm}", Delete).WithSummary("Forgets the VM's boot profile: its next recovery boots without prefetch and records a new one.");
+    }
+
+    private static Results<Ok<BootProfileView>, NotFound<ApiError>> Get(string vm, BootProfileStore store) =>
+        store.Get(vm) is { } profile
+            ? TypedResults.Ok(new BootProfileView(vm, profile.RecordedAt, profile.RestorePointId, profile.SessionId, profile.Clusters, profile.Bytes))
+            : TypedResults.NotFound(new ApiError($"VM {vm} has no boot profile yet: its next instant recovery or verification records one."));
+
+    private static Results<NoContent, NotFound<ApiError>> Delete(string vm, BootProfileStore store) =>
+        store.Delete(vm) ? TypedResults.NoContent() : TypedResults.NotFound(new ApiError($"VM {vm} has no boot profile."));
+}
+
+public sealed record BootProfileView(string Vm, DateTimeOffset RecordedAt, string RestorePointId, string SessionId, long Blocks, long Bytes);
