@@ -19,13 +19,14 @@ public sealed class ServerArgumentsTests
     public void Reads_every_option()
     {
         var options = ServerArguments.Parse(
-            ["--data", "/tmp/x/../lb", "--listen", "localhost:9000", "--nfs-port", "0", "--portmap-port", "1111", "--cache-reserve", "512M", "--qemu", "/opt/qemu"]);
+            ["--data", "/tmp/x/../lb", "--listen", "localhost:9000", "--nfs-port", "0", "--portmap-port", "1111", "--cache-reserve", "512M", "--max-verifications", "3", "--qemu", "/opt/qemu"]);
         Assert.Equal("/tmp/lb", options.DataDirectory);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9000), options.Listen);
         Assert.Equal(0, options.NfsPort);
         Assert.Equal(1111, options.PortmapPort);
         Assert.Equal(512L << 20, options.CacheReserveBytes);
         Assert.Equal("/opt/qemu", options.QemuBinary);
+        Assert.Equal(3, options.MaxVerifications);
     }
 
     [Theory]
@@ -34,6 +35,7 @@ public sealed class ServerArgumentsTests
     [InlineData("--nfs-port", "70000")]
     [InlineData("--cache-reserve", "lots")]
     [InlineData("--cache-reserve", "99999999999T")]
+    [InlineData("--max-verifications", "0")]
     [InlineData("--colour", "blue")]
     public void Refuses_bad_values_with_a_message_naming_the_option(string option, string value)
     {

@@ -20,10 +20,11 @@ internal static class ServerCommand
         var nfsPort = new Option<int?>("--nfs-port") { Description = "The mount server's MOUNT/NFS port (default: 2049 if free, then kept)." };
         var portmapPort = new Option<int?>("--portmap-port") { Description = "Where QEMU asks portmap for the mount server (default 111)." };
         var cacheReserve = new Option<string?>("--cache-reserve") { Description = "Free space a cache folder keeps for a new session (default 1G)." };
+        var maxVerifications = new Option<int?>("--max-verifications") { Description = "Verifications that boot at once; the others queue (default: one per CPU)." };
         var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default qemu-system-x86_64)." };
         var command = new Command("server", "Run the Lifeboat server: REST API, mount server, instant recovery sessions (Ctrl+C stops it; VMs keep running).")
         {
-            data, listen, nfsPort, portmapPort, cacheReserve, qemu,
+            data, listen, nfsPort, portmapPort, cacheReserve, maxVerifications, qemu,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -39,6 +40,7 @@ internal static class ServerCommand
             Add("--nfs-port", parse.GetValue(nfsPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--portmap-port", parse.GetValue(portmapPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--cache-reserve", parse.GetValue(cacheReserve));
+            Add("--max-verifications", parse.GetValue(maxVerifications)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--qemu", parse.GetValue(qemu));
 
             var start = new ProcessStartInfo(DotnetHost()) { UseShellExecute = false };

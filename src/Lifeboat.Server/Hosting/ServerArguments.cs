@@ -3,11 +3,11 @@ using System.Net;
 
 namespace Lifeboat.Server.Hosting;
 
-/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--nfs-port N] [--portmap-port N] [--cache-reserve BYTES] [--qemu PATH]</c>.</summary>
+/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--nfs-port N] [--portmap-port N] [--cache-reserve BYTES] [--max-verifications N] [--qemu PATH]</c>.</summary>
 public static class ServerArguments
 {
     public const string Usage =
-        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--nfs-port 2049] [--portmap-port 111] [--cache-reserve BYTES] [--qemu qemu-system-x86_64]";
+        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--nfs-port 2049] [--portmap-port 111] [--cache-reserve BYTES] [--max-verifications N] [--qemu qemu-system-x86_64]";
 
     /// <exception cref="ArgumentException">An option is unknown, repeated without a value, or its value is not valid.</exception>
     public static ServerOptions Parse(IReadOnlyList<string> args)
@@ -24,6 +24,7 @@ public static class ServerArguments
                 "--nfs-port" => options with { NfsPort = ParsePort(name, Value(), allowZero: true) },
                 "--portmap-port" => options with { PortmapPort = ParsePort(name, Value(), allowZero: true) },
                 "--cache-reserve" => options with { CacheReserveBytes = ParseBytes(name, Value()) },
+                "--max-verifications" => options with { MaxVerifications = ParseCount(name, Value()) },
                 "--qemu" => options with { QemuBinary = Value() },
                 _ => throw new ArgumentException($"Unknown option '{name}'; usage: {Usage}"),
             };
@@ -47,6 +48,11 @@ public static class ServerArguments
             throw new ArgumentException($"{name} '{text}' is not a port number (0 to 65535).");
         return port;
     }
+
+    private static int ParseCount(string name, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= 256
+            ? count
+            : throw new ArgumentException($"{name} '{text}' is not a number from 1 to 256.");
 
     private static long ParseBytes(string name, string text)
     {
