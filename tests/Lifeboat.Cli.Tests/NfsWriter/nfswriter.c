@@ -1,12 +1,18 @@
 // nfswriter: a pipelined NFSv3 writer that must survive its server being killed and restarted.
 //
 //   nfswriter nfs://HOST/EXPORT/FILE?nfsport=N&mountport=N  [--depth D] [--blocks B] [--bs BYTES]
-//             [--commit-every N] [--stall-seconds S] [--seed S]
+//             [--commit-every N] [--stall-seconds S] [--seed S] [--reconnect own|libnfs]
 //
 // Keeps D requests in flight on one connection (libnfs raw async calls): UNSTABLE WRITEs of BS bytes to blocks
-// 0..B-1, a COMMIT after every N writes. libnfs reconnects to the same address when the connection breaks and
-// re-sends what was in flight. A COMMIT whose verifier differs from the one a write was answered with means the
-// server restarted and may have lost that write: it is written again, as RFC 1813 asks of a client.
+// 0..B-1, a COMMIT after every N writes. A COMMIT whose verifier differs from the one a write was answered with
+// means the server restarted and may have lost that write: it is written again, as RFC 1813 asks of a client.
+//
+// When the connection breaks, "--reconnect libnfs" lets libnfs reconnect and re-send what was in flight (same XIDs).
+// The default, "own", does what libnfs does but on a new libnfs context: it mounts again, checks that the file has
+// the handle it had, and re-sends every request in flight with the same data. libnfs before 5.0.3 (Debian 12 has
+// 4.0.0) keeps the half-read reply of the broken connection on reconnect (upstream a38a321, "Reset state on
+// reconnect") and then never parses the new connection's replies right, whatever the server does: a server killed
+// in the middle of a reply leaves such a client stuck or failing.
 //
 // Prints "progress N" (requests answered so far) every 100 answers, "stalled ..." and exits 2 when a request has
 // waited S seconds (default 20) for its answer, exits 1 on any error. When stdin reaches its end it stops sending
@@ -51,6 +57,7 @@ struct slot {
     uint32_t covered_from;
     uint32_t covered_to;
     char *buffer;
+    bool resend;
 };
 
 // What the client knows of one block: the generation it wrote last and the verifier that write was answered with.
@@ -90,6 +97,13 @@ static uint64_t writes_since_commit;
 static uint64_t rewrites;
 static uint64_t verifier_changes;
 static bool draining;
+static const char *url_text;
+static bool own_reconnect = true;
+static bool broken; // own reconnect: the connection failed, the slots marked resend go out on the next one
+static uint64_t reconnects;
+static char handle[NFS3_FHSIZE];
+static u_int handle_length;
+static bool connected_once;
 static uint32_t queued_count; // blocks to write again
 static uint32_t queued_cursor;
 
@@ -151,6 +165,8 @@ static void answered(void)
 static void write_done(struct rpc_context *r, int status, void *data, void *private_data);
 static void commit_done(struct rpc_context *r, int status, void *data, void *private_data);
 
+static void issue_write(struct slot *s);
+
 static void send_write(struct slot *s, uint32_t block)
 {
     s->busy = true;
@@ -166,9 +182,14 @@ static void send_write(struct slot *s, uint32_t block)
     }
     s->sent_ns = now_ns();
     fill(s->buffer, block, s->generation);
+    issue_write(s);
+}
+
+static void issue_write(struct slot *s)
+{
     struct WRITE3args args = { 0 };
     args.file = fh;
-    args.offset = (uint64_t)block * block_size;
+    args.offset = (uint64_t)s->block * block_size;
     args.count = block_size;
     args.stable = UNSTABLE;
     args.data.data_len = block_size;
@@ -176,6 +197,8 @@ static void send_write(struct slot *s, uint32_t block)
     if (rpc_nfs3_write_async(rpc, write_done, &args, s) != 0)
         die(1, "could not queue a WRITE: %s", rpc_get_error(rpc));
 }
+
+static void issue_commit(struct slot *s);
 
 static void send_commit(struct slot *s)
 {
@@ -185,6 +208,11 @@ static void send_commit(struct slot *s)
     s->covered_from = covered;
     s->covered_to = covered = answered_count;
     writes_since_commit = 0;
+    issue_commit(s);
+}
+
+static void issue_commit(struct slot *s)
+{
     struct COMMIT3args args = { 0 };
     args.file = fh;
     if (rpc_nfs3_commit_async(rpc, commit_done, &args, s) != 0)
@@ -195,6 +223,11 @@ static void write_done(struct rpc_context *r, int status, void *data, void *priv
 {
     (void)r;
     struct slot *s = private_data;
+    if (status != RPC_STATUS_SUCCESS && own_reconnect) {
+        s->resend = true;
+        broken = true;
+        return;
+    }
     s->busy = false;
     blocks[s->block].sending = false;
     if (status != RPC_STATUS_SUCCESS)
@@ -226,6 +259,11 @@ static void commit_done(struct rpc_context *r, int status, void *data, void *pri
 {
     (void)r;
     struct slot *s = private_data;
+    if (status != RPC_STATUS_SUCCESS && own_reconnect) {
+        s->resend = true;
+        broken = true;
+        return;
+    }
     s->busy = false;
     if (status != RPC_STATUS_SUCCESS)
         die(1, "COMMIT failed: rpc status %d %s", status, status == RPC_STATUS_ERROR ? (char *)data : "");
@@ -298,6 +336,65 @@ static void check_stall(void)
     }
 }
 
+// A new libnfs context: mount, open, and the file's handle, which must be the one it had before.
+static bool try_connect(void)
+{
+    struct nfs_context *context = nfs_init_context();
+    if (context == NULL)
+        die(1, "nfs_init_context failed");
+    struct nfs_url *url = nfs_parse_url_full(context, url_text);
+    if (url == NULL)
+        die(1, "bad URL %s: %s", url_text, nfs_get_error(context));
+    nfs_set_autoreconnect(context, own_reconnect ? 0 : -1);
+    struct nfsfh *opened;
+    if (nfs_mount(context, url->server, url->path) != 0 || nfs_open(context, url->file, O_RDWR, &opened) != 0) {
+        if (!connected_once)
+            die(1, "mount and open %s: %s", url_text, nfs_get_error(context));
+        nfs_destroy_url(url);
+        nfs_destroy_context(context);
+        return false;
+    }
+    nfs_destroy_url(url);
+    struct nfs_fh *h = nfs_get_fh(opened);
+    if (h->len <= 0 || h->len > NFS3_FHSIZE)
+        die(1, "the server gave a file handle of %d bytes", h->len);
+    if (handle_length != 0 && ((u_int)h->len != handle_length || memcmp(handle, h->val, handle_length) != 0))
+        die(1, "after the reconnect the file has another handle: a restarted server must keep its file handles");
+    handle_length = (u_int)h->len;
+    memcpy(handle, h->val, handle_length);
+    fh.data.data_len = handle_length;
+    fh.data.data_val = handle;
+    nfs = context;
+    file = opened;
+    connected_once = true;
+    rpc = nfs_get_rpc_context(context);
+    return true;
+}
+
+// Drops the broken context (its requests come back cancelled, marked resend), connects anew and re-sends them.
+static void reconnect(void)
+{
+    broken = true;
+    nfs_destroy_context(nfs);
+    nfs = NULL;
+    while (!try_connect()) {
+        check_stall();
+        usleep(20 * 1000);
+    }
+    broken = false;
+    reconnects++;
+    for (unsigned i = 0; i < depth; i++) {
+        struct slot *s = &slots[i];
+        if (!s->resend)
+            continue;
+        s->resend = false;
+        if (s->kind == KIND_WRITE)
+            issue_write(s);
+        else
+            issue_commit(s);
+    }
+}
+
 static void service(int timeout_ms, bool watch_stdin)
 {
     struct pollfd fds[2];
@@ -310,8 +407,11 @@ static void service(int timeout_ms, bool watch_stdin)
     int n = poll(fds, watch_stdin ? 2 : 1, timeout_ms);
     if (n < 0 && errno != EINTR)
         die(1, "poll: %s", strerror(errno));
-    if (rpc_service(rpc, fds[0].revents) < 0)
+    bool failed = rpc_service(rpc, fds[0].revents) < 0;
+    if (failed && !own_reconnect)
         die(1, "the connection failed for good: %s", rpc_get_error(rpc));
+    if (failed || broken)
+        reconnect();
     if (watch_stdin && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
         char buffer[256];
         if (read(0, buffer, sizeof buffer) <= 0)
@@ -372,28 +472,16 @@ int main(int argc, char **argv)
             stall_seconds = strtod(v, NULL);
         else if (strcmp(a, "--seed") == 0)
             seed = strtoull(v, NULL, 10);
+        else if (strcmp(a, "--reconnect") == 0 && (strcmp(v, "own") == 0 || strcmp(v, "libnfs") == 0))
+            own_reconnect = strcmp(v, "own") == 0;
         else
             die(1, "unknown option %s", a);
     }
     if (depth < 2 || depth > MAX_DEPTH || block_count < 2 * depth || block_size == 0 || block_size % 8 != 0 || commit_every == 0)
         die(1, "--depth must be 2..%d, --blocks at least twice --depth, --commit-every above 0, --bs a multiple of 8", MAX_DEPTH);
 
-    nfs = nfs_init_context();
-    if (nfs == NULL)
-        die(1, "nfs_init_context failed");
-    struct nfs_url *url = nfs_parse_url_full(nfs, argv[1]);
-    if (url == NULL)
-        die(1, "bad URL %s: %s", argv[1], nfs_get_error(nfs));
-    nfs_set_autoreconnect(nfs, -1);
-    if (nfs_mount(nfs, url->server, url->path) != 0)
-        die(1, "mount %s:%s: %s", url->server, url->path, nfs_get_error(nfs));
-    if (nfs_open(nfs, url->file, O_RDWR, &file) != 0)
-        die(1, "open %s: %s", url->file, nfs_get_error(nfs));
-    nfs_destroy_url(url);
-    struct nfs_fh *handle = nfs_get_fh(file);
-    fh.data.data_len = (u_int)handle->len;
-    fh.data.data_val = handle->val;
-    rpc = nfs_get_rpc_context(nfs);
+    url_text = argv[1];
+    try_connect();
 
     blocks = calloc(block_count, sizeof *blocks);
     if (blocks == NULL)
@@ -423,7 +511,8 @@ int main(int argc, char **argv)
             break;
         writes_since_commit = commit_every;
     }
-    printf("answers %" PRIu64 " rewrites %" PRIu64 " verifier changes %" PRIu64 "\n", answers, rewrites, verifier_changes);
+    printf("answers %" PRIu64 " rewrites %" PRIu64 " verifier changes %" PRIu64 " reconnects %" PRIu64 "\n", answers, rewrites,
+           verifier_changes, reconnects);
     verify();
     fflush(stdout);
     return 0;
