@@ -9,7 +9,10 @@ namespace Lifeboat.Cli.Tests;
 internal static class MountServerProcess
 {
     /// <summary>Starts the mount server and returns once it reports that it listens (killed after 60 s of silence).</summary>
-    public static Process Start(string repo, string cache, int port, params string[] extra)
+    public static Process Start(string repo, string cache, int port, params string[] extra) => Start(repo, cache, port, _ => { }, extra);
+
+    /// <summary>As <see cref="Start(string, string, int, string[])"/>, handing every line it prints (stdout and stderr) to <paramref name="onLine"/>.</summary>
+    public static Process Start(string repo, string cache, int port, Action<string> onLine, params string[] extra)
     {
         var process = Process.Start(LifeboatProcess.StartInfo(null,
             ["mount-server", "--repo", repo, "--cache", cache, "--nfs-port", port.ToString(CultureInfo.InvariantCulture), "--portmap-port", "0", "--listen", "127.0.0.1", .. extra]))!;
@@ -17,10 +20,17 @@ internal static class MountServerProcess
         var ready = new TaskCompletionSource();
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data?.Contains("Mount server on port", StringComparison.Ordinal) == true)
+            if (e.Data is null)
+                return;
+            onLine(e.Data);
+            if (e.Data.Contains("Mount server on port", StringComparison.Ordinal))
                 ready.TrySetResult();
         };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                onLine(e.Data);
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         if (!ready.Task.Wait(TimeSpan.FromSeconds(60)))

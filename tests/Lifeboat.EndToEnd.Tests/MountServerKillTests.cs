@@ -1,3 +1,5 @@
+using System.Globalization;
+using Lifeboat.Hypervisors.Qemu;
 using Xunit.Abstractions;
 
 namespace Lifeboat.EndToEnd.Tests;
@@ -10,6 +12,22 @@ public sealed class MountServerKillTests(GuestImage guest, ITestOutputHelper out
     private const int WritesBeforeKill = 12;
     private const int WritesWhileDown = 3;
     private const int WritesAfterRestart = 6;
+    private const int GuestRounds = 4;
+    private const string TickMarker = "LIFEBOAT-GUEST-TICK ";
+
+    /// <summary>Ticks the guest must count (one a second, each synced to disk) after a restart before the next kill.</summary>
+    private const int TicksAfterRestart = 3;
+
+    /// <summary>How long the server stays dead each round, as in the report of issue 8.</summary>
+    private static readonly TimeSpan Downtime = TimeSpan.FromSeconds(3.5);
+
+    /// <summary>About 10 s under TCG on an idle machine; generous because other test projects share the two cores.</summary>
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(240);
+
+    private static readonly TimeSpan ResumeTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>What a guest kernel prints when its disk failed a request: the VM must never see one.</summary>
+    private static readonly string[] GuestIoErrors = ["I/O error", "EXT4-fs error", "Remounting filesystem read-only", "blk_update_request"];
 
     /// <summary>Long enough for qemu-io to have mounted and sent its WRITE, short of its end (about 50 ms here).</summary>
     private static readonly TimeSpan KillDelay = TimeSpan.FromMilliseconds(25);
@@ -80,5 +98,66 @@ public sealed class MountServerKillTests(GuestImage guest, ITestOutputHelper out
                 (await QemuIo.ReadAndCheckAsync(network, DiskUrl, pattern)).ShouldSucceed();
             }
         }
+    }
+
+    [Fact]
+    public async Task A_guest_writing_through_qemus_nfs_driver_goes_on_across_several_kill_9_restarts_and_never_sees_an_io_error()
+    {
+        using var folder = new TestFolder();
+        using var network = await NetworkNamespace.CreateAsync();
+        var repository = folder["repo"];
+        await LifeboatCli.BackUpAsync(repository, "guest", guest.RawDisk, guest.VmConfig);
+        var settings = new MountServerArguments(repository, folder["cache"]) { Publish = ["guest"] };
+        var server = await MountServer.StartAsync(settings, network);
+        try
+        {
+            var launcher = new QemuLauncher { QemuBinary = network.WriteWrapperScript(folder.Path, QemuAccelerator.DefaultQemuBinary) };
+            var description = new QemuVmDescription
+            {
+                Name = "lifeboat-guest",
+                MemoryMiB = guest.MemoryMiB,
+                Accelerator = QemuAccelerator.Detect(),
+                Disks = [new QemuDisk(DiskUrl) { Format = QemuDiskFormat.Raw, Bus = QemuDiskBus.Virtio }],
+                // "stay": the guest writes a counter, syncs it and prints a tick every second, for as long as it runs.
+                FirmwareConfig = new Dictionary<string, string> { [GuestImage.ModeEntry] = "stay" },
+            };
+            await using var vm = await launcher.StartAsync(description, Path.Combine(folder.Path, "vm"));
+            var tick = await NextTickAsync(vm, BootTimeout);
+            for (var round = 1; round <= GuestRounds; round++)
+            {
+                server.KillHard();
+                server.Dispose();
+                await Task.Delay(Downtime);
+                server = await MountServer.StartAsync(settings with { Publish = [] }, network);
+                var before = tick;
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                while (tick < before + TicksAfterRestart)
+                {
+                    var left = ResumeTimeout - clock.Elapsed;
+                    Assert.True(left > TimeSpan.Zero, $"round {round}: the guest counted no further than {tick} in the {ResumeTimeout.TotalSeconds:0} s after the restart");
+                    tick = await NextTickAsync(vm, left);
+                }
+
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round}: the guest counted on to {tick}, {clock.Elapsed.TotalSeconds:0.0} s after the restart"));
+            }
+
+            var console = await File.ReadAllTextAsync(vm.Serial.Path);
+            foreach (var error in GuestIoErrors)
+            {
+                Assert.False(console.Contains(error, StringComparison.Ordinal), $"the guest saw a disk error ({error}). Its console:{Environment.NewLine}{console}");
+            }
+        }
+        finally
+        {
+            server.Dispose();
+        }
+    }
+
+    /// <summary>The number of the next tick line on the guest's console.</summary>
+    private static async Task<int> NextTickAsync(QemuVm vm, TimeSpan timeout)
+    {
+        var line = await vm.WaitForConsoleAsync(TickMarker, timeout);
+        var number = line[(line.IndexOf(TickMarker, StringComparison.Ordinal) + TickMarker.Length)..].Trim();
+        return int.Parse(number, NumberStyles.None, CultureInfo.InvariantCulture);
     }
 }

@@ -46,9 +46,14 @@ internal static class MountServerCommand
                 $"{Sizes.Format(PublishedDiskOptions.Default.MaxHydrationBytes)}); past it, reads decode from the backup again.",
         };
         var noHydration = new Option<bool>("--no-hydration") { Description = "Keep no local copies of blocks read: every read not in --block-cache decodes from the backup." };
+        var logLevel = new Option<LogLevel>("--log-level")
+        {
+            Description = "Lowest level of Lifeboat's log lines on stderr: Debug adds every connection opened and closed and every call refused.",
+            DefaultValueFactory = _ => LogLevel.Information,
+        };
         var command = new Command("mount-server", "Serve restore points over NFSv3 as a datastore: reads come from the backup, writes go to a cache.")
         {
-            repo, cache, listen, nfsPort, portmapPort, allow, publish, redirect, blockCache, hydrationLimit, noHydration,
+            repo, cache, listen, nfsPort, portmapPort, allow, publish, redirect, blockCache, hydrationLimit, noHydration, logLevel,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -59,7 +64,7 @@ internal static class MountServerCommand
             using var loggerFactory = LoggerFactory.Create(builder => builder
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-                .AddFilter("Lifeboat", LogLevel.Information)
+                .AddFilter("Lifeboat", parse.GetValue(logLevel))
                 .SetMinimumLevel(LogLevel.Warning));
             var settings = new MountServerSettings
             {
