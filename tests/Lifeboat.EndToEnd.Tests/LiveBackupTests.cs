@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Lifeboat.Cli.LiveBackup;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.Qemu.LiveBackup;
+using Lifeboat.MountServer.Publishing;
 using Lifeboat.Repository;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
@@ -40,6 +41,15 @@ public sealed class LiveBackupTests(LiveVm vm, ITestOutputHelper output) : IClas
         long fullRead = full.Disks.Sum(d => d.ChangeTracking!.BytesRead);
         Assert.True(full.Disks[1].ChangeTracking!.BytesRead == LiveVm.DataDiskBytes, "the data disk is all data and read whole");
         await AssertRestoresToReferenceAsync(repository, full, "ref1");
+
+        // What QEMU reported is what an instant recovery defines the VM from.
+        var recorded = RecordedVm.Describe(LiveVm.Name, full.VmConfig!.Hardware, ["boot.raw", "data.raw"]);
+        Assert.Equal(1, recorded.Cpus);
+        Assert.Equal(vm.Image.MemoryMiB, recorded.MemoryMiB);
+        Assert.All(recorded.Disks, d => Assert.Equal(QemuDiskBus.Virtio, d.Bus));
+        Assert.True(recorded.GuestAgent);
+        Assert.Equal(QemuNicModel.None, recorded.Nic);
+        Assert.Equal(QemuFirmware.Bios, recorded.Firmware);
 
         await vm.WriteInGuestAsync("/data/blob", 8);
         var incremental = await BackUpWithReferenceAsync(repository, qmp, "ref2");
