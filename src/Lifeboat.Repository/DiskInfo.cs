@@ -9,4 +9,7 @@ namespace Lifeboat.Repository;
 /// <param name="BlockSize">Size of the chunks the disk was cut into.</param>
 /// <param name="ZeroBlocks">Blocks that were holes or all zeros (not stored).</param>
 /// <param name="StoredBytes">Bytes this restore point added to the repository for this disk.</param>
-public sealed record DiskInfo(int Index, string Name, string SourcePath, string SourceFormat, long Size, int BlockSize, long ZeroBlocks, long StoredBytes);
+/// <param name="ChangeTracking">How a live backup read the disk; null for a backup of disk files.</param>
+public sealed record DiskInfo(
+    int Index, string Name, string SourcePath, string SourceFormat, long Size, int BlockSize, long ZeroBlocks, long StoredBytes,
+    DiskChangeTracking? ChangeTracking = null);

@@ -23,6 +23,12 @@ internal static partial class RepositoryLog
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Backup {RestorePointId} failed and was cleaned up: {Reason}")]
     public static partial void BackupAbandoned(ILogger logger, string restorePointId, string reason);
 
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Disk {Disk}: reading only what changed since restore point {BaseRestorePointId}")]
+    public static partial void ReadingChanges(ILogger logger, string disk, string baseRestorePointId);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Disk {Disk}: reading it whole (deduplicated against the repository) because {Reason}")]
+    public static partial void ReadingWhole(ILogger logger, string disk, string reason);
+
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Retention removed restore point {RestorePointId}")]
     public static partial void RestorePointRemoved(ILogger logger, string restorePointId);
 

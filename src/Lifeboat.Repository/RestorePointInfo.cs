@@ -9,6 +9,9 @@ public sealed record RestorePointInfo(
     IReadOnlyList<DiskInfo> Disks,
     RestorePointVmConfig? VmConfig)
 {
+    /// <summary>How consistent a live backup's point in time is; null for a backup of disk files.</summary>
+    public BackupConsistency? Consistency { get; init; }
+
     /// <summary>Bytes this restore point added to the repository (new chunks only).</summary>
     public long StoredBytes => Disks.Sum(d => d.StoredBytes);
 

@@ -36,4 +36,34 @@ internal static partial class QemuLog
 
     [LoggerMessage(11, LogLevel.Debug, "Connecting to the guest agent of VM {Name} again: {Reason}")]
     public static partial void GuestAgentReconnecting(ILogger logger, string name, string reason);
+
+    [LoggerMessage(12, LogLevel.Warning, "Removing what an interrupted live backup left in QEMU: {Exports} NBD exports, {Jobs} backup jobs, {Nodes} fleecing nodes")]
+    public static partial void LeftoversFound(ILogger logger, int exports, int jobs, int nodes);
+
+    [LoggerMessage(13, LogLevel.Warning, "Tearing down the live backup: {Command} failed: {Reason}")]
+    public static partial void TeardownStepFailed(ILogger logger, string command, string reason);
+
+    [LoggerMessage(14, LogLevel.Information, "Disk {Disk}: reading only what bitmap {Bitmap} marks as changed since the last backup")]
+    public static partial void BitmapTrusted(ILogger logger, string disk, string bitmap);
+
+    [LoggerMessage(15, LogLevel.Warning, "Disk {Disk}: reading it whole because {Reason}")]
+    public static partial void BitmapNotTrusted(ILogger logger, string disk, string reason);
+
+    [LoggerMessage(16, LogLevel.Warning, "Disk {Disk}: merged bitmap(s) {Bitmaps} of an interrupted backup back into {Bitmap}, so no change is missed")]
+    public static partial void BitmapsMergedBack(ILogger logger, string disk, string bitmaps, string bitmap);
+
+    [LoggerMessage(17, LogLevel.Information, "VM {Vm}: guest file systems frozen for {Milliseconds:0.0} ms for the point in time")]
+    public static partial void GuestFrozen(ILogger logger, string vm, double milliseconds);
+
+    [LoggerMessage(18, LogLevel.Warning, "VM {Vm}: the backup is crash-consistent: {Reason}")]
+    public static partial void CrashConsistent(ILogger logger, string vm, string reason);
+
+    [LoggerMessage(19, LogLevel.Error, "VM {Vm}: thawing the guest's file systems failed: {Reason}")]
+    public static partial void ThawFailed(ILogger logger, string vm, string reason);
+
+    [LoggerMessage(20, LogLevel.Information, "VM {Vm}: point in time started for {Disks} disk(s); NBD exports on {Socket}")]
+    public static partial void PointInTimeStarted(ILogger logger, string vm, int disks, string socket);
+
+    [LoggerMessage(21, LogLevel.Warning, "VM {Vm}: the live backup failed; its bitmaps were merged back so the next backup misses nothing")]
+    public static partial void PointInTimeAborted(ILogger logger, string vm);
 }

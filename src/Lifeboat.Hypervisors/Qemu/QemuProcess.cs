@@ -35,6 +35,25 @@ internal static class QemuProcess
         return end >= 0 && end + 2 < stat.Length && stat[end + 2] is not ('Z' or 'X');
     }
 
+    /// <summary>
+    /// "pid@start": the process id and its start time in clock ticks since boot (field 22 of /proc/PID/stat), which
+    /// together name one run of a process even after the kernel reuses the pid. Null when the process is gone.
+    /// </summary>
+    public static string? Identity(int processId)
+    {
+        var stat = BoundedFile.ReadStart($"/proc/{processId}/stat", 4096);
+        var end = stat?.LastIndexOf(')') ?? -1;
+        if (stat is null || end < 0)
+        {
+            return null;
+        }
+
+        // Fields after "(comm)" start with the state, field 3; the start time is field 22.
+        var fields = stat[(end + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        const int StartTimeIndex = 22 - 3;
+        return fields.Length > StartTimeIndex ? $"{processId.ToString(CultureInfo.InvariantCulture)}@{fields[StartTimeIndex]}" : null;
+    }
+
     /// <summary>True when the process was started with <paramref name="pidFile"/> as its pid file.</summary>
     public static bool IsQemuFor(int processId, string pidFile)
     {

@@ -71,6 +71,9 @@ public sealed class QmpClient : IAsyncDisposable
     /// </summary>
     public ChannelReader<QmpEvent> Events => _events.Reader;
 
+    /// <summary>The process id of the QEMU at the other end of the socket (SO_PEERCRED), or null when the kernel does not say.</summary>
+    public int? PeerProcessId => UnixSocket.PeerProcessId(_socket);
+
     /// <summary>True until QEMU closes the connection or the client is disposed.</summary>
     public bool IsConnected => Volatile.Read(ref _closedReason) is null;
 

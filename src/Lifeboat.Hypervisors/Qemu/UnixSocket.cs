@@ -9,6 +9,26 @@ internal static class UnixSocket
     /// <summary>sun_path is 108 bytes on Linux, one of them the terminating NUL.</summary>
     public const int MaxPathBytes = 107;
 
+    private const int SolSocket = 1;
+    private const int SoPeerCred = 17;
+    private const int UcredBytes = 12; // struct ucred: pid, uid, gid
+
+    /// <summary>The process at the other end of a connected unix socket (SO_PEERCRED), or null when it cannot be read.</summary>
+    public static int? PeerProcessId(Socket socket)
+    {
+        Span<byte> credentials = stackalloc byte[UcredBytes];
+        try
+        {
+            return socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials) == UcredBytes
+                ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(credentials)
+                : null;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or PlatformNotSupportedException)
+        {
+            return null;
+        }
+    }
+
     /// <param name="what">What listens there, for messages: "QMP", "guest agent".</param>
     /// <param name="hint">What to check when nothing answers, as the end of a sentence.</param>
     /// <exception cref="ArgumentException">The path is too long for a unix socket address.</exception>

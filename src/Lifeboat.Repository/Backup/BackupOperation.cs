@@ -42,7 +42,15 @@ internal sealed class BackupOperation
     public async Task<RestorePointInfo> RunAsync(BackupRequest request, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         Validate(request);
-        var vmConfig = request.VmConfigPath is null ? null : ReadVmConfig(request.VmConfigPath);
+        var vmConfig = request.VmConfigText is { } text ? ParseVmConfig(text, "The VM's recorded hardware")
+            : request.VmConfigPath is null ? null : ReadVmConfig(request.VmConfigPath);
+        if (request.Disks is { } given)
+        {
+            using var sharedLock = RepositoryLock.AcquireShared(_layout);
+            var sources = given.Select(d => new DiskSourceEntry(d.Source, d.Name, d.SourcePath)).ToList();
+            return await BackUpAsync(request, vmConfig, sources, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         var disks = new List<IDiskSource>();
         try
         {
@@ -52,7 +60,12 @@ internal sealed class BackupOperation
             }
 
             using var repositoryLock = RepositoryLock.AcquireShared(_layout);
-            return await BackUpAsync(request, vmConfig, disks, progress, cancellationToken).ConfigureAwait(false);
+            var sources = disks.Select((d, i) =>
+            {
+                string fullPath = Path.GetFullPath(request.DiskPaths[i]);
+                return new DiskSourceEntry(d, Path.GetFileName(fullPath), fullPath);
+            }).ToList();
+            return await BackUpAsync(request, vmConfig, sources, progress, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -66,10 +79,11 @@ internal sealed class BackupOperation
     private async Task<RestorePointInfo> BackUpAsync(
         BackupRequest request,
         ManifestVmConfig? vmConfig,
-        List<IDiskSource> disks,
+        List<DiskSourceEntry> entries,
         IProgress<BackupProgress>? progress,
         CancellationToken cancellationToken)
     {
+        var disks = entries.Select(e => e.Source).ToList();
         var stopwatch = Stopwatch.StartNew();
         var chunkIndex = _index.Refresh();
         long blockMapBytes = disks.Sum(d => (d.Length + _settings.BlockSize - 1) / _settings.BlockSize * Chunks.ChunkId.Size);
@@ -86,14 +100,15 @@ internal sealed class BackupOperation
         vmConfig ??= parentId is null ? null : _catalog.TryLoad(parentId, withBlockMaps: false, out _)?.Header.VmConfig;
         var counters = new BackupCounters { TotalBytes = disks.Sum(d => d.Length) };
         RepositoryLog.BackupStarted(_logger, request.Vm, id, disks.Count, counters.TotalBytes);
-        var pipeline = new BackupPipeline(_layout, _settings, chunkIndex, disks, request.DiskPaths, counters);
+        var plans = PlanReads(entries);
+        var pipeline = new BackupPipeline(_layout, _settings, chunkIndex, disks, entries.Select(e => e.SourcePath).ToList(), plans, counters);
         using var reporting = new CancellationTokenSource();
         var reporter = PeriodicProgress.RunAsync(progress, counters.Snapshot, reporting.Token);
         bool committed = false;
         try
         {
             await pipeline.RunAsync(cancellationToken).ConfigureAwait(false);
-            var manifest = BuildManifest(id, request, time, parentId, vmConfig, disks, pipeline);
+            var manifest = BuildManifest(id, request, time, parentId, vmConfig, entries, plans, pipeline);
             Commit(manifest, pipeline.StagedPacks, ref committed);
         }
         catch (Exception ex) when (Translate(ex) is { } translated)
@@ -128,18 +143,27 @@ internal sealed class BackupOperation
         DateTimeOffset time,
         string? parentId,
         ManifestVmConfig? vmConfig,
-        List<IDiskSource> disks,
+        List<DiskSourceEntry> entries,
+        List<DiskReadPlan> plans,
         BackupPipeline pipeline)
     {
-        var manifestDisks = new List<ManifestDisk>(disks.Count);
-        for (int d = 0; d < disks.Count; d++)
+        var manifestDisks = new List<ManifestDisk>(entries.Count);
+        for (int d = 0; d < entries.Count; d++)
         {
-            string path = Path.GetFullPath(request.DiskPaths[d]);
+            var entry = entries[d];
             long zeroBlocks = pipeline.BlockMaps[d].LongCount(b => b.IsZero);
-            manifestDisks.Add(new ManifestDisk(d, Path.GetFileName(path), path, disks[d].Format, disks[d].Length, _settings.BlockSize, zeroBlocks, pipeline.StoredBytesPerDisk[d]));
+            var tracking = entry.Source is IIncrementalDiskSource incremental
+                ? new DiskChangeTracking(
+                    incremental.TrackingId,
+                    plans[d].BaseBlockMap is null ? null : incremental.BaseRestorePointId,
+                    plans[d].BaseBlockMap is null ? entry.FullReadReason ?? incremental.FullReadReason : null,
+                    pipeline.BytesReadPerDisk[d])
+                : null;
+            manifestDisks.Add(new ManifestDisk(
+                d, entry.Name, entry.SourcePath, entry.Source.Format, entry.Source.Length, _settings.BlockSize, zeroBlocks, pipeline.StoredBytesPerDisk[d], tracking));
         }
 
-        var header = new ManifestHeader(id, request.Vm, time, parentId, vmConfig, manifestDisks);
+        var header = new ManifestHeader(id, request.Vm, time, parentId, vmConfig, manifestDisks, request.Consistency);
         return new RestorePointManifest(header, pipeline.BlockMaps);
     }
 
@@ -179,6 +203,53 @@ internal sealed class BackupOperation
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// An incremental disk reads only its changes when its base restore point is there with a disk of the same size;
+    /// otherwise it is read whole (deduplicated anyway), and the reason is logged and recorded.
+    /// </summary>
+    private List<DiskReadPlan> PlanReads(List<DiskSourceEntry> entries)
+    {
+        var plans = new List<DiskReadPlan>(entries.Count);
+        var bases = new Dictionary<string, RestorePointManifest?>(StringComparer.Ordinal);
+        for (int d = 0; d < entries.Count; d++)
+        {
+            var entry = entries[d];
+            if (entry.Source is not IIncrementalDiskSource incremental)
+            {
+                plans.Add(DiskReadPlan.Full);
+                continue;
+            }
+
+            string? reason = incremental.FullReadReason;
+            if (incremental.BaseRestorePointId is { } baseId)
+            {
+                if (!bases.TryGetValue(baseId, out var manifest))
+                {
+                    manifest = _catalog.TryLoad(baseId, withBlockMaps: true, out _);
+                    bases[baseId] = manifest;
+                }
+
+                reason = manifest is null ? $"its base restore point {baseId} is gone or unreadable"
+                    : d >= manifest.Header.Disks.Count ? $"its base restore point {baseId} has no disk {d}"
+                    : manifest.Header.Disks[d].Size != entry.Source.Length ? $"it was resized since restore point {baseId}"
+                    : null;
+                if (reason is null)
+                {
+                    plans.Add(new DiskReadPlan(manifest!.BlockMaps[d], incremental.GetChangedRanges()));
+                    RepositoryLog.ReadingChanges(_logger, entry.Name, baseId);
+                    continue;
+                }
+            }
+
+            reason ??= "no change tracking is known for it";
+            entry.FullReadReason = reason;
+            RepositoryLog.ReadingWhole(_logger, entry.Name, reason);
+            plans.Add(DiskReadPlan.Full);
+        }
+
+        return plans;
     }
 
     private string NewRestorePointId(DateTimeOffset time)
@@ -222,14 +293,18 @@ internal sealed class BackupOperation
             throw new RepositoryException($"VM configuration file '{path}' is larger than 1 MiB; give the VM's own configuration file.");
         }
 
-        string text = File.ReadAllText(path);
+        return ParseVmConfig(File.ReadAllText(path), $"VM configuration file '{path}'");
+    }
+
+    private static ManifestVmConfig ParseVmConfig(string text, string what)
+    {
         try
         {
             return new ManifestVmConfig(VmHardware.DetectFormat(text), text, VmHardware.Parse(text));
         }
         catch (FormatException ex)
         {
-            throw new RepositoryException($"VM configuration file '{path}' cannot be used: {ex.Message}", ex);
+            throw new RepositoryException($"{what} cannot be used: {ex.Message}", ex);
         }
     }
 
@@ -240,15 +315,29 @@ internal sealed class BackupOperation
             throw new RepositoryException("The VM name must be 1 to 256 printable characters; give it with --vm NAME.");
         }
 
-        if (request.DiskPaths is null || request.DiskPaths.Count == 0)
+        int diskCount = request.Disks?.Count ?? request.DiskPaths?.Count ?? 0;
+        if (diskCount == 0)
         {
             throw new RepositoryException("A backup needs at least one disk; give it with --disk FILE.");
         }
 
-        if (request.DiskPaths.Count > ManifestFile.MaxDisks)
+        if (diskCount > ManifestFile.MaxDisks)
         {
             throw new RepositoryException($"A restore point holds at most {ManifestFile.MaxDisks} disks; split the VM's disks over several backups.");
         }
+    }
+
+    /// <summary>One disk of this backup with the names the manifest records.</summary>
+    private sealed class DiskSourceEntry(IDiskSource source, string name, string sourcePath)
+    {
+        public IDiskSource Source { get; } = source;
+
+        public string Name { get; } = name;
+
+        public string SourcePath { get; } = sourcePath;
+
+        /// <summary>Set when an incremental disk had to be read whole after all.</summary>
+        public string? FullReadReason { get; set; }
     }
 
     private static RepositoryException? Translate(Exception ex) => ex switch

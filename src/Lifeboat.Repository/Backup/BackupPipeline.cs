@@ -22,6 +22,7 @@ internal sealed class BackupPipeline
     private readonly ChunkIndex _index;
     private readonly IReadOnlyList<IDiskSource> _disks;
     private readonly IReadOnlyList<string> _diskPaths;
+    private readonly IReadOnlyList<DiskReadPlan> _plans;
     private readonly BackupCounters _counters;
     private readonly HashSet<ChunkId> _pending = [];
     private readonly Lock _pendingLock = new();
@@ -36,6 +37,7 @@ internal sealed class BackupPipeline
         ChunkIndex index,
         IReadOnlyList<IDiskSource> disks,
         IReadOnlyList<string> diskPaths,
+        IReadOnlyList<DiskReadPlan> plans,
         BackupCounters counters)
     {
         _layout = layout;
@@ -43,11 +45,13 @@ internal sealed class BackupPipeline
         _index = index;
         _disks = disks;
         _diskPaths = diskPaths;
+        _plans = plans;
         _counters = counters;
         // Sized so both a span and the batch of its records fit the same pooled array size (no round-up to 2x).
         _spanBlocks = Math.Max(1, SpanLength / ChunkEncoder.MaxRecordLength(settings.BlockSize));
-        BlockMaps = disks.Select(d => new ChunkId[(d.Length + settings.BlockSize - 1) / settings.BlockSize]).ToArray();
+        BlockMaps = disks.Select((d, i) => plans[i].BaseBlockMap is { } map ? (ChunkId[])map.Clone() : new ChunkId[(d.Length + settings.BlockSize - 1) / settings.BlockSize]).ToArray();
         StoredBytesPerDisk = new long[disks.Count];
+        BytesReadPerDisk = new long[disks.Count];
         _spans = Channel.CreateBounded<BlockSpan>(new BoundedChannelOptions(settings.Workers)
         {
             SingleWriter = true,
@@ -63,6 +67,9 @@ internal sealed class BackupPipeline
     public ChunkId[][] BlockMaps { get; }
 
     public long[] StoredBytesPerDisk { get; }
+
+    /// <summary>Bytes read from each disk: all its data for a full read, the changed ranges for an incremental one.</summary>
+    public long[] BytesReadPerDisk { get; }
 
     public List<StagedPack> StagedPacks { get; } = [];
 
@@ -144,7 +151,8 @@ internal sealed class BackupPipeline
             var disk = _disks[d];
             long diskLength = disk.Length;
             long covered = 0;
-            foreach (var (first, end) in BlockRanges.FromAllocated(disk.GetAllocatedRanges(), diskLength, blockSize))
+            var ranges = _plans[d].ChangedRanges ?? disk.GetAllocatedRanges();
+            foreach (var (first, end) in BlockRanges.FromAllocated(ranges, diskLength, blockSize))
             {
                 _counters.AddScanned((first * blockSize) - covered);
                 for (long block = first; block < end; block += _spanBlocks)
@@ -156,6 +164,7 @@ internal sealed class BackupPipeline
                     try
                     {
                         ReadFully(disk, d, offset, buffer.AsSpan(0, want));
+                        BytesReadPerDisk[d] += want;
                         buffer.AsSpan(want, (count * blockSize) - want).Clear();
                         await _spans.Writer.WriteAsync(new BlockSpan(d, block, count, want, buffer), cancellationToken).ConfigureAwait(false);
                     }
@@ -238,6 +247,8 @@ internal sealed class BackupPipeline
         var block = span.Buffer.AsSpan(i * blockSize, blockSize);
         if (block.IndexOfAnyExcept((byte)0) < 0)
         {
+            // The map may start as the base restore point's: a block zeroed since then must not keep its old chunk.
+            BlockMaps[span.DiskIndex][span.FirstBlock + i] = default;
             _counters.AddZero(1);
             return;
         }

@@ -9,7 +9,8 @@ internal sealed record ManifestDisk(
     long Size,
     int BlockSize,
     long ZeroBlocks,
-    long StoredBytes)
+    long StoredBytes,
+    DiskChangeTracking? ChangeTracking = null)
 {
     public long BlockCount => (Size + BlockSize - 1) / BlockSize;
 }

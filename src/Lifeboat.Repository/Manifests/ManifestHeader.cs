@@ -7,4 +7,5 @@ internal sealed record ManifestHeader(
     DateTimeOffset Time,
     string? ParentId,
     ManifestVmConfig? VmConfig,
-    IReadOnlyList<ManifestDisk> Disks);
+    IReadOnlyList<ManifestDisk> Disks,
+    BackupConsistency? Consistency = null);

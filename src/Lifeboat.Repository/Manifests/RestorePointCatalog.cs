@@ -127,8 +127,11 @@ internal sealed class RestorePointCatalog
         header.Vm,
         header.Time,
         header.ParentId,
-        header.Disks.Select(d => new DiskInfo(d.Index, d.Name, d.SourcePath, d.SourceFormat, d.Size, d.BlockSize, d.ZeroBlocks, d.StoredBytes)).ToArray(),
-        header.VmConfig is null ? null : new RestorePointVmConfig(header.VmConfig.Format, header.VmConfig.Text, header.VmConfig.Hardware));
+        header.Disks.Select(d => new DiskInfo(d.Index, d.Name, d.SourcePath, d.SourceFormat, d.Size, d.BlockSize, d.ZeroBlocks, d.StoredBytes, d.ChangeTracking)).ToArray(),
+        header.VmConfig is null ? null : new RestorePointVmConfig(header.VmConfig.Format, header.VmConfig.Text, header.VmConfig.Hardware))
+    {
+        Consistency = header.Consistency,
+    };
 
     private RestorePointInfo? TryGetInfo(string id)
     {
