@@ -21,6 +21,9 @@ public sealed record DataFolder(string Root)
 
     public string KeptConsole(string sessionId) => Path.Combine(Consoles, sessionId + ".log");
 
+    /// <summary>What a job's live backups keep while they run (fleecing images, NBD socket).</summary>
+    public string JobWork(string jobName) => Path.Combine(Root, "jobs", jobName);
+
     public static string Default =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lifeboat");
 }

@@ -14,4 +14,5 @@ public sealed record SessionServices(
     DataFolder Data,
     ServerOptions Options,
     ILoggerFactory LoggerFactory,
-    TimeProvider Time);
+    TimeProvider Time,
+    RetentionGate Retention);

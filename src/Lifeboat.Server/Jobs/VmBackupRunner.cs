@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Repository;
+using Lifeboat.Repository.DiskImages;
+using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Inventory;
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Server.Jobs;
+
+/// <summary>
+/// The server's backups: disk files at rest through the repository's own backup, running VMs through their
+/// hypervisor. Live backup of QEMU over QMP and of libvirt domains is built on branch livebackup; until its entry
+/// point sits below the server, such a job checks that the VM's monitor answers and then says it cannot back it up.
+/// </summary>
+public sealed class VmBackupRunner(ILoggerFactory loggers) : IVmBackupRunner
+{
+    private const string LiveBackupMissing =
+        "this server cannot back up a running VM yet (live backup is not in this build); back the VM's disk files up with a --disk job while it is off";
+
+    public async Task<VmBackupResult> RunAsync(VmBackupRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return request.Source.Kind switch
+            {
+                JobSourceKind.Disks => await BackupFilesAsync(request, cancellationToken).ConfigureAwait(false),
+                JobSourceKind.Qmp => await BackupQemuAsync(request, cancellationToken).ConfigureAwait(false),
+                _ => throw new VmBackupException($"Domain {request.Source.LibvirtDomain}: {LiveBackupMissing}."),
+            };
+        }
+        catch (Exception e) when (e is RepositoryException or DiskSourceException or IOException or UnauthorizedAccessException
+            or QmpException or QemuException or ArgumentException or InvalidDataException)
+        {
+            throw new VmBackupException(e.Message, e);
+        }
+    }
+
+    /// <summary>What a restore point says about how it was read, as a run's result.</summary>
+    public static VmBackupResult Describe(RestorePointInfo point, TimeSpan duration)
+    {
+        var tracking = point.Disks.Select(d => d.ChangeTracking).ToList();
+        var used = tracking.Count > 0 && tracking.All(t => t?.BaseRestorePointId is not null);
+        var note = point.Consistency is null
+            ? "not used: disk files are read whole (unchanged blocks are still stored once)"
+            : used
+                ? $"used: only blocks changed since restore point {tracking[0]!.BaseRestorePointId} were read"
+                : "not used: " + string.Join("; ", point.Disks.Select(d => $"{d.Name}: {d.ChangeTracking?.FullReadReason ?? "read whole"}"));
+        var read = point.Disks.Sum(d => d.ChangeTracking?.BytesRead ?? d.Size);
+        return new VmBackupResult(point.Id, read, point.StoredBytes, duration, point.Consistency?.Kind ?? VmBackupResult.AtRest, used, note);
+    }
+
+    private static async Task<VmBackupResult> BackupFilesAsync(VmBackupRequest request, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        using var repository = RepositoryRegistry.Open(request.RepositoryPath);
+        var point = await repository.BackupAsync(new BackupRequest(request.Vm, request.Source.DiskPaths ?? []), ct: cancellationToken)
+            .ConfigureAwait(false);
+        return Describe(point, clock.Elapsed);
+    }
+
+    private async Task<VmBackupResult> BackupQemuAsync(VmBackupRequest request, CancellationToken cancellationToken)
+    {
+        var socket = request.Source.QmpSocket!;
+        await using (await QmpClient.ConnectAsync(socket, loggers.CreateLogger<VmBackupRunner>(), cancellationToken).ConfigureAwait(false))
+        {
+        }
+
+        throw new VmBackupException($"The VM behind {socket} answers, but {LiveBackupMissing}.");
+    }
+}
