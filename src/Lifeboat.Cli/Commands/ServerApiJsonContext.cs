@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Lifeboat.Server.Contracts.Jobs;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -16,4 +17,10 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(SessionDocument))]
 [JsonSerializable(typeof(List<SessionDocument>))]
 [JsonSerializable(typeof(SessionOutcomeJson))]
+[JsonSerializable(typeof(JobSpec))]
+[JsonSerializable(typeof(JobView))]
+[JsonSerializable(typeof(List<JobView>))]
+[JsonSerializable(typeof(JobRunView))]
+[JsonSerializable(typeof(List<JobRunView>))]
+[JsonSerializable(typeof(JobRemovedJson))]
 internal sealed partial class ServerApiJsonContext : JsonSerializerContext;

@@ -73,3 +73,6 @@ internal sealed record SessionOutcomeJson(
     IReadOnlyList<string> ProductionDisks,
     double? MigrationPauseSeconds,
     string? Error);
+
+/// <summary>What `job remove --json` prints.</summary>
+internal sealed record JobRemovedJson(string Removed);
