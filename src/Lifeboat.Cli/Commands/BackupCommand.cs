@@ -1,7 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Lifeboat.Cli.LiveBackup;
 using Lifeboat.Cli.Output;
+using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.Repository;
+using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -14,21 +18,64 @@ internal static class BackupCommand
         var disks = new Option<string[]>("--disk")
         {
             Description = "A disk image to back up (raw or qcow2); repeat for each disk, in the VM's order.",
-            Required = true,
             AllowMultipleArgumentsPerToken = false,
         };
         var vmConfig = new Option<string?>("--vm-config") { Description = "The VM's hardware as JSON or a libvirt domain XML, recorded with the restore point." };
+        var qmp = new Option<string?>("--qmp")
+        {
+            Description = "Back up a running QEMU VM live through its QMP socket (started with -qmp unix:PATH,server=on): every disk, the VM never stops.",
+        };
+        var guestAgent = new Option<string?>("--guest-agent")
+        {
+            Description = "With --qmp: the host socket of the VM's guest agent, to freeze its file systems for the point in time (found through QMP when left out).",
+        };
+        var noGuestAgent = new Option<bool>("--no-guest-agent") { Description = "With --qmp: do not freeze the guest (a crash-consistent backup)." };
+        var workDir = new Option<string?>("--work-dir")
+        {
+            Description = "With --qmp: folder for the fleecing images (they hold what the guest overwrites during the backup) and the NBD socket.",
+        };
         var command = new Command("backup", "Back up a VM's disks into a new restore point; unchanged blocks are not stored again.")
         {
-            repo, vm, disks, vmConfig,
+            repo, vm, disks, vmConfig, qmp, guestAgent, noGuestAgent, workDir,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
+            var diskPaths = parse.GetValue(disks) ?? [];
+            var qmpSocket = parse.GetValue(qmp);
+            if (qmpSocket is null == (diskPaths.Length == 0))
+            {
+                throw new CliException("Give either --disk FILE (repeated, for disk files) or --qmp SOCKET (for a running QEMU VM).");
+            }
+
             using var repository = RepositoryOpener.Open(parse.GetValue(repo)!);
-            var request = new BackupRequest(parse.GetValue(vm)!, parse.GetValue(disks)!, parse.GetValue(vmConfig));
+            var name = parse.GetValue(vm)!;
             var clock = Stopwatch.StartNew();
-            var restorePoint = await console.WithProgressAsync($"Backing up {request.Vm}", sink =>
-                repository.BackupAsync(request, new Progress(sink), cancellationToken));
+            RestorePointInfo restorePoint;
+            if (qmpSocket is null)
+            {
+                var request = new BackupRequest(name, diskPaths, parse.GetValue(vmConfig));
+                restorePoint = await console.WithProgressAsync($"Backing up {request.Vm}", sink =>
+                    repository.BackupAsync(request, new Progress(sink), cancellationToken));
+            }
+            else
+            {
+                using var loggers = LoggerFactory.Create(builder => builder
+                    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                    .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+                    .AddFilter("Lifeboat", LogLevel.Information)
+                    .SetMinimumLevel(LogLevel.Warning));
+                var options = new QemuLiveBackupOptions
+                {
+                    Vm = name,
+                    WorkDirectory = parse.GetValue(workDir) ?? LiveQemuBackup.DefaultWorkDirectory(name),
+                    GuestAgentSocket = parse.GetValue(guestAgent),
+                    DiscoverGuestAgent = !parse.GetValue(noGuestAgent),
+                };
+                await using var client = await QmpClient.ConnectAsync(Path.GetFullPath(qmpSocket), loggers.CreateLogger<QmpClient>(), cancellationToken);
+                restorePoint = await console.WithProgressAsync($"Backing up {name} live", sink =>
+                    LiveQemuBackup.RunAsync(repository, client, options, new Progress(sink), loggers, cancellationToken));
+            }
+
             var elapsed = clock.Elapsed;
             if (console.Json)
             {
@@ -42,11 +89,32 @@ internal static class BackupCommand
                 console.Line($"Restore point [bold]{restorePoint.Id}[/] of {Spectre.Console.Markup.Escape(restorePoint.Vm)}: " +
                     $"{Sizes.Format(restorePoint.LogicalBytes)} of disks, {Sizes.Format(restorePoint.StoredBytes)} newly stored, " +
                     $"in {elapsed.TotalSeconds:0.0} s ({Sizes.Throughput(restorePoint.LogicalBytes, elapsed)}).");
+                DescribeLive(console, restorePoint);
                 Console.Out.WriteLine(restorePoint.Id);
             }
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static void DescribeLive(CliConsole console, RestorePointInfo restorePoint)
+    {
+        if (restorePoint.Consistency is { } consistency)
+        {
+            console.Line(consistency.FrozenMilliseconds is { } frozen
+                ? $"File-system-consistent: the guest was frozen for {frozen:0.0} ms."
+                : $"Crash-consistent: {Spectre.Console.Markup.Escape(consistency.Reason ?? "the guest was not frozen")}.");
+        }
+
+        foreach (var disk in restorePoint.Disks)
+        {
+            if (disk.ChangeTracking is { } tracking)
+            {
+                console.Line(Spectre.Console.Markup.Escape(tracking.BaseRestorePointId is { } baseId
+                    ? $"Disk {disk.Name}: read {Sizes.Format(tracking.BytesRead)}, what changed since {baseId}."
+                    : $"Disk {disk.Name}: read {Sizes.Format(tracking.BytesRead)}, all of it, because {tracking.FullReadReason}."));
+            }
+        }
     }
 
     private sealed class Progress(TransferProgressSink sink) : IProgress<BackupProgress>

@@ -8,16 +8,32 @@ internal sealed record ErrorJson(string Error);
 
 internal sealed record RepositoryJson(string Path, string RepositoryId, int FormatVersion, int BlockSize, string Compression, bool Encrypted);
 
-internal sealed record DiskJson(int Index, string Name, long Size, long StoredBytes, long ZeroBlocks);
+internal sealed record DiskJson(int Index, string Name, long Size, long StoredBytes, long ZeroBlocks)
+{
+    /// <summary>Live backups only.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ChangeTrackingJson? ChangeTracking { get; init; }
+}
 
 internal sealed record RestorePointJson(
-    string Id, string Vm, DateTimeOffset Time, IReadOnlyList<DiskJson> Disks, long LogicalBytes, long StoredBytes, string? ParentId)
+    string Id, string Vm, DateTimeOffset Time, IReadOnlyList<DiskJson> Disks, long LogicalBytes, long StoredBytes, string? ParentId,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] ConsistencyJson? Consistency = null)
 {
     public static RestorePointJson From(RestorePointInfo rp) => new(
         rp.Id, rp.Vm, rp.Time,
-        rp.Disks.Select(d => new DiskJson(d.Index, d.Name, d.Size, d.StoredBytes, d.ZeroBlocks)).ToList(),
-        rp.LogicalBytes, rp.StoredBytes, rp.ParentId);
+        rp.Disks.Select(d => new DiskJson(d.Index, d.Name, d.Size, d.StoredBytes, d.ZeroBlocks)
+        {
+            ChangeTracking = d.ChangeTracking is { } t ? new ChangeTrackingJson(t.TrackingId, t.BaseRestorePointId, t.FullReadReason, t.BytesRead) : null,
+        }).ToList(),
+        rp.LogicalBytes, rp.StoredBytes, rp.ParentId,
+        rp.Consistency is { } c ? new ConsistencyJson(c.Kind, c.FrozenMilliseconds, c.Reason, c.SourceIdentity) : null);
 }
+
+/// <summary>How consistent a live backup is: its kind, how long the guest was frozen, why it was not.</summary>
+internal sealed record ConsistencyJson(string Kind, double? FrozenMilliseconds, string? Reason, string? SourceIdentity);
+
+/// <summary>How a live backup read a disk: the bitmap that tracks it now, the base of an incremental read, or why it read everything.</summary>
+internal sealed record ChangeTrackingJson(string? Bitmap, string? BaseRestorePointId, string? FullReadReason, long BytesRead);
 
 internal sealed record BackupJson(string RestorePointId, string Vm, long LogicalBytes, long StoredBytes, double Seconds, RestorePointJson RestorePoint);
 

@@ -152,6 +152,13 @@ public sealed class QemuPointInTime : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await AbortAsync().ConfigureAwait(false);
 
+    /// <summary>Leaves everything in QEMU as a killed backup would (tests check that the next backup cleans up).</summary>
+    internal void Abandon()
+    {
+        _ended = true;
+        _lock.Dispose();
+    }
+
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
         await FleecingTeardown.RemoveLeftoversAsync(_qmp, File.Exists(NbdSocketPath), _logger, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,70 @@
+using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Hypervisors.Qemu.LiveBackup;
+using Lifeboat.Repository;
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Cli.LiveBackup;
+
+/// <summary>
+/// A backup of a running QEMU VM through its monitor: a point in time of every disk (guest frozen around it when it
+/// has an agent), read over NBD, only what the dirty bitmap marks when the last restore point's bitmap can be
+/// trusted; the point in time ends with the commit (old bitmaps dropped) or the failure (new bitmaps merged back).
+/// </summary>
+internal static class LiveQemuBackup
+{
+    /// <summary>Where the fleecing images and the NBD socket of VM <paramref name="vm"/> go unless --work-dir says.</summary>
+    public static string DefaultWorkDirectory(string vm) =>
+        Path.Combine(Path.GetTempPath(), "lifeboat-live", string.Concat(vm.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')));
+
+    public static async Task<RestorePointInfo> RunAsync(
+        BackupRepository repository, QmpClient qmp, QemuLiveBackupOptions options, IProgress<BackupProgress>? progress, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var latest = repository.ListRestorePoints(options.Vm) is { Count: > 0 } earlier ? earlier[^1] : null;
+        var tracked = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var disk in latest?.Disks ?? [])
+        {
+            if (disk.ChangeTracking?.TrackingId is { } bitmap)
+            {
+                tracked[disk.Name] = bitmap;
+            }
+        }
+
+        options = options with { TrackedBitmaps = tracked, PreviousSourceIdentity = latest?.Consistency?.SourceIdentity };
+        await using var pointInTime = await QemuPointInTime.StartAsync(qmp, options, loggers.CreateLogger(typeof(QemuPointInTime).FullName!), cancellationToken).ConfigureAwait(false);
+        var sources = new List<NbdDiskSource>();
+        try
+        {
+            foreach (var disk in pointInTime.Disks)
+            {
+                sources.Add(await NbdDiskSource.OpenAsync(
+                    pointInTime.NbdSocketPath, disk.ExportName, disk.Driver, disk.ChangedMetaContext, latest?.Id, disk.FullReadReason, disk.TrackingBitmap, cancellationToken).ConfigureAwait(false));
+            }
+
+            var request = new BackupRequest(options.Vm, [])
+            {
+                Disks = [.. pointInTime.Disks.Select((d, i) => new BackupDisk(d.Name, $"qemu:{d.NodeName} via {pointInTime.NbdSocketPath}", sources[i]))],
+                VmConfigText = pointInTime.HardwareJson,
+                Consistency = new BackupConsistency(pointInTime.Consistency, pointInTime.FrozenMilliseconds, pointInTime.CrashConsistentReason, pointInTime.SourceIdentity),
+            };
+            var restorePoint = await repository.BackupAsync(request, progress, cancellationToken).ConfigureAwait(false);
+            DisposeAll(sources);
+            // Committed: from here on only the new bitmaps may stay, whatever happens to this process.
+            await pointInTime.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+            return restorePoint;
+        }
+        finally
+        {
+            DisposeAll(sources);
+        }
+    }
+
+    private static void DisposeAll(List<NbdDiskSource> sources)
+    {
+        foreach (var source in sources)
+        {
+            source.Dispose();
+        }
+
+        sources.Clear();
+    }
+}

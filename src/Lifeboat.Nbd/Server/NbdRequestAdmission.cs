@@ -1,0 +1,103 @@
+namespace Lifeboat.Nbd.Server;
+
+/// <summary>
+/// Bounds what one connection holds between reading a request and sending its reply: a number of requests and
+/// a number of payload bytes. A request larger than the byte budget is admitted once nothing else is in flight,
+/// so it waits rather than failing. Only the connection's read loop waits; completions release from any thread.
+/// </summary>
+internal sealed class NbdRequestAdmission
+{
+    private readonly Lock _lock = new();
+    private readonly int _maxRequests;
+    private readonly long _maxBytes;
+    private int _requests;
+    private long _bytes;
+    private TaskCompletionSource? _waiter;
+
+    public NbdRequestAdmission(int maxRequests, long maxBytes)
+    {
+        _maxRequests = maxRequests;
+        _maxBytes = maxBytes;
+    }
+
+    public int InFlight
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _requests;
+            }
+        }
+    }
+
+    public bool TryEnter(long bytes)
+    {
+        lock (_lock)
+        {
+            if (_requests >= _maxRequests || (_requests > 0 && _bytes + bytes > _maxBytes))
+            {
+                return false;
+            }
+
+            _requests++;
+            _bytes += bytes;
+            return true;
+        }
+    }
+
+    public async ValueTask EnterAsync(long bytes, CancellationToken cancellationToken)
+    {
+        while (!TryEnter(bytes))
+        {
+            Task wait;
+            lock (_lock)
+            {
+                if (_requests == 0)
+                {
+                    continue;
+                }
+
+                _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _waiter.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void Release(long bytes)
+    {
+        TaskCompletionSource? waiter;
+        lock (_lock)
+        {
+            _requests--;
+            _bytes -= bytes;
+            waiter = _waiter;
+            _waiter = null;
+        }
+
+        waiter?.TrySetResult();
+    }
+
+    /// <summary>Completes once every admitted request has been released.</summary>
+    public async Task DrainAsync()
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_lock)
+            {
+                if (_requests == 0)
+                {
+                    return;
+                }
+
+                _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _waiter.Task;
+            }
+
+            await wait.ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using Lifeboat.Nbd.Protocol;
+
+namespace Lifeboat.Nbd.Server;
+
+/// <summary>Where an <see cref="NbdServer"/> listens and the limits that bound its memory.</summary>
+public sealed class NbdServerOptions
+{
+    public const int DefaultPort = 10809;
+
+    /// <summary>An <see cref="IPEndPoint"/> (port 0 picks one) or a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>.</summary>
+    public EndPoint EndPoint { get; set; } = new IPEndPoint(IPAddress.Loopback, 0);
+
+    /// <summary>Decides, from its address, whether a TCP client may connect; null admits everyone. Unix sockets are not asked.</summary>
+    public Func<IPEndPoint, bool>? AcceptClient { get; set; }
+
+    /// <summary>Connections beyond this many are closed as soon as they are accepted.</summary>
+    public int MaxConnections { get; set; } = 256;
+
+    /// <summary>Requests of one connection read and not yet answered; the connection stops reading beyond it.</summary>
+    public int MaxRequestsInFlightPerConnection { get; set; } = 64;
+
+    /// <summary>Bytes of READ and WRITE payloads in flight per connection; one larger request still runs alone.</summary>
+    public int MaxBytesInFlightPerConnection { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>The largest READ or WRITE accepted (the protocol's 32 MiB by default, advertised as the maximum payload).</summary>
+    public int MaxPayload { get; set; } = NbdLimits.MaxPayload;
+
+    /// <summary>The most extents one block status reply carries.</summary>
+    public int MaxExtentsPerReply { get; set; } = 64 * 1024;
+
+    /// <summary>A client that has not entered transmission by then is disconnected.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Options one connection may send before it must choose an export.</summary>
+    public int MaxOptionsPerConnection { get; set; } = 1024;
+
+    public int ReceiveBufferSize { get; set; } = 256 * 1024;
+
+    public int ListenBacklog { get; set; } = 128;
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(EndPoint);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConnections);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRequestsInFlightPerConnection);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPayload, 4096);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxPayload, NbdLimits.MaxPayload);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBytesInFlightPerConnection, MaxPayload);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxExtentsPerReply);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxExtentsPerReply, NbdLimits.MaxExtentsPerChunk);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxOptionsPerConnection);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReceiveBufferSize, 4096);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ListenBacklog);
+    }
+}

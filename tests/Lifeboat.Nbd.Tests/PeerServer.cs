@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Lifeboat.Nbd.Tests;
+
+/// <summary>A real NBD server (qemu-nbd, nbdkit) started by a test on a unix socket and killed afterwards.</summary>
+internal sealed class PeerServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stderr;
+
+    private PeerServer(Process process, string socketPath)
+    {
+        _process = process;
+        SocketPath = socketPath;
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public string SocketPath { get; }
+
+    public UnixDomainSocketEndPoint EndPoint => new(SocketPath);
+
+    /// <summary><c>qemu-nbd</c> serving <paramref name="image"/> as <paramref name="exportName"/>, for any number of clients.</summary>
+    public static Task<PeerServer> QemuNbdAsync(TempFolder folder, string image, string format, string exportName, params string[] extra)
+    {
+        var socket = folder.File($"qemu-{Guid.NewGuid():N}.sock"[..20]);
+        return StartAsync(socket, "qemu-nbd", ["-k", socket, "-f", format, "-x", exportName, "--persistent", "--shared=0", "--cache=writeback", .. extra, image]);
+    }
+
+    /// <summary><c>nbdkit</c> in the foreground with the given plugin, filters and parameters.</summary>
+    /// <remarks>Not <c>--exit-with-parent</c>: its parent-death signal follows the .NET thread that started it, which may end first.</remarks>
+    public static Task<PeerServer> NbdkitAsync(TempFolder folder, params string[] arguments)
+    {
+        var socket = folder.File($"kit-{Guid.NewGuid():N}.sock"[..20]);
+        return StartAsync(socket, "nbdkit", ["--foreground", "-U", socket, .. arguments]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+
+    private static async Task<PeerServer> StartAsync(string socket, string fileName, string[] arguments)
+    {
+        var start = new ProcessStartInfo(fileName) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
+        var peer = new PeerServer(process, socket);
+        var deadline = Stopwatch.StartNew();
+        while (!File.Exists(socket))
+        {
+            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                var error = process.HasExited ? await peer._stderr : "(still running)";
+                await peer.DisposeAsync();
+                throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} did not open {socket}: {error}");
+            }
+
+            await Task.Delay(10);
+        }
+
+        return peer;
+    }
+}
