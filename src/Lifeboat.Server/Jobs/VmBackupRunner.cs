@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Lifeboat.Cli.LiveBackup;
 using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.Repository;
 using Lifeboat.Repository.DiskImages;
 using Lifeboat.Server.Contracts.Jobs;
@@ -9,14 +11,14 @@ using Microsoft.Extensions.Logging;
 namespace Lifeboat.Server.Jobs;
 
 /// <summary>
-/// The server's backups: disk files at rest through the repository's own backup, running VMs through their
-/// hypervisor. Live backup of QEMU over QMP and of libvirt domains is built on branch livebackup; until its entry
-/// point sits below the server, such a job checks that the VM's monitor answers and then says it cannot back it up.
+/// The server's backups: disk files at rest through the repository's own backup, running QEMU VMs live through their
+/// monitor (a point in time read over NBD, only the changed blocks when the dirty bitmap can be trusted). libvirt
+/// domains wait for live backup through libvirt's backup API.
 /// </summary>
 public sealed class VmBackupRunner(ILoggerFactory loggers) : IVmBackupRunner
 {
-    private const string LiveBackupMissing =
-        "this server cannot back up a running VM yet (live backup is not in this build); back the VM's disk files up with a --disk job while it is off";
+    private const string LibvirtMissing =
+        "this server cannot back up libvirt domains yet; back the VM up with --qmp SOCKET (its QEMU monitor), or its disk files with --disk while it is off";
 
     public async Task<VmBackupResult> RunAsync(VmBackupRequest request, CancellationToken cancellationToken)
     {
@@ -26,7 +28,7 @@ public sealed class VmBackupRunner(ILoggerFactory loggers) : IVmBackupRunner
             {
                 JobSourceKind.Disks => await BackupFilesAsync(request, cancellationToken).ConfigureAwait(false),
                 JobSourceKind.Qmp => await BackupQemuAsync(request, cancellationToken).ConfigureAwait(false),
-                _ => throw new VmBackupException($"Domain {request.Source.LibvirtDomain}: {LiveBackupMissing}."),
+                _ => throw new VmBackupException($"Domain {request.Source.LibvirtDomain}: {LibvirtMissing}."),
             };
         }
         catch (Exception e) when (e is RepositoryException or DiskSourceException or IOException or UnauthorizedAccessException
@@ -61,11 +63,17 @@ public sealed class VmBackupRunner(ILoggerFactory loggers) : IVmBackupRunner
 
     private async Task<VmBackupResult> BackupQemuAsync(VmBackupRequest request, CancellationToken cancellationToken)
     {
-        var socket = request.Source.QmpSocket!;
-        await using (await QmpClient.ConnectAsync(socket, loggers.CreateLogger<VmBackupRunner>(), cancellationToken).ConfigureAwait(false))
+        var clock = Stopwatch.StartNew();
+        var source = request.Source;
+        using var repository = RepositoryRegistry.Open(request.RepositoryPath);
+        await using var qmp = await QmpClient.ConnectAsync(source.QmpSocket!, loggers.CreateLogger<QmpClient>(), cancellationToken).ConfigureAwait(false);
+        var options = new QemuLiveBackupOptions
         {
-        }
-
-        throw new VmBackupException($"The VM behind {socket} answers, but {LiveBackupMissing}.");
+            Vm = request.Vm,
+            WorkDirectory = request.WorkDirectory,
+            GuestAgentSocket = source.GuestAgentSocket,
+        };
+        var point = await LiveQemuBackup.RunAsync(repository, qmp, options, progress: null, loggers, cancellationToken).ConfigureAwait(false);
+        return Describe(point, clock.Elapsed);
     }
 }
