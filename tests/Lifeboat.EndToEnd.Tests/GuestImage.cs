@@ -25,7 +25,9 @@ public sealed class GuestImage
         Directory = built.Stdout.Trim().Split('\n')[^1];
         RawDisk = Path.Combine(Directory, "guest.raw");
         VmConfig = Path.Combine(Directory, "guest.json");
-        MemoryMiB = JsonNode.Parse(File.ReadAllText(VmConfig))!["memoryMiB"]!.GetValue<int>();
+        var hardware = JsonNode.Parse(File.ReadAllText(VmConfig))!;
+        MemoryMiB = hardware["memoryMiB"]!.GetValue<int>();
+        RootPartitionOffset = hardware["partitions"]!["root"]!["offset"]!.GetValue<long>();
         RawDiskSha256 = Sha256Of(RawDisk);
     }
 
@@ -37,6 +39,9 @@ public sealed class GuestImage
     public string VmConfig { get; }
 
     public int MemoryMiB { get; }
+
+    /// <summary>Where the ext4 root file system starts in the disk, for debugfs and e2fsck.</summary>
+    public long RootPartitionOffset { get; }
 
     /// <summary>The hash of guest.raw when the tests started; a backup restored must give it back.</summary>
     public string RawDiskSha256 { get; }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Lifeboat.Cli.LiveBackup;
 using Lifeboat.Cli.Output;
+using Lifeboat.Hypervisors.Libvirt;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.Repository;
@@ -29,29 +30,39 @@ internal static class BackupCommand
         {
             Description = "With --qmp: the host socket of the VM's guest agent, to freeze its file systems for the point in time (found through QMP when left out).",
         };
-        var noGuestAgent = new Option<bool>("--no-guest-agent") { Description = "With --qmp: do not freeze the guest (a crash-consistent backup)." };
+        var noGuestAgent = new Option<bool>("--no-guest-agent") { Description = "With --qmp or --libvirt: do not freeze the guest (a crash-consistent backup)." };
+        var libvirt = new Option<string?>("--libvirt")
+        {
+            Description = "Back up a running libvirt domain live through libvirt's backup API (pull mode, checkpoints).",
+        };
+        var connect = new Option<string>("--connect")
+        {
+            Description = "With --libvirt: libvirt's connection URI.",
+            DefaultValueFactory = _ => Virsh.DefaultUri,
+        };
         var workDir = new Option<string?>("--work-dir")
         {
-            Description = "With --qmp: folder for the fleecing images (they hold what the guest overwrites during the backup) and the NBD socket.",
+            Description = "With --qmp or --libvirt: folder for the fleecing (scratch) images (they hold what the guest overwrites during the backup) and the NBD socket.",
         };
         var command = new Command("backup", "Back up a VM's disks into a new restore point; unchanged blocks are not stored again.")
         {
-            repo, vm, disks, vmConfig, qmp, guestAgent, noGuestAgent, workDir,
+            repo, vm, disks, vmConfig, qmp, libvirt, connect, guestAgent, noGuestAgent, workDir,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
             var diskPaths = parse.GetValue(disks) ?? [];
             var qmpSocket = parse.GetValue(qmp);
-            if (qmpSocket is null == (diskPaths.Length == 0))
+            var domain = parse.GetValue(libvirt);
+            if ((diskPaths.Length > 0 ? 1 : 0) + (qmpSocket is null ? 0 : 1) + (domain is null ? 0 : 1) != 1)
             {
-                throw new CliException("Give either --disk FILE (repeated, for disk files) or --qmp SOCKET (for a running QEMU VM).");
+                throw new CliException("Give one of --disk FILE (repeated, for disk files), --qmp SOCKET (a running QEMU VM) or --libvirt DOMAIN (a running libvirt domain).");
             }
 
             using var repository = RepositoryOpener.Open(parse.GetValue(repo)!);
             var name = parse.GetValue(vm)!;
             var clock = Stopwatch.StartNew();
             RestorePointInfo restorePoint;
-            if (qmpSocket is null)
+            if (qmpSocket is null && domain is null)
             {
                 var request = new BackupRequest(name, diskPaths, parse.GetValue(vmConfig));
                 restorePoint = await console.WithProgressAsync($"Backing up {request.Vm}", sink =>
@@ -71,9 +82,18 @@ internal static class BackupCommand
                     GuestAgentSocket = parse.GetValue(guestAgent),
                     DiscoverGuestAgent = !parse.GetValue(noGuestAgent),
                 };
-                await using var client = await QmpClient.ConnectAsync(Path.GetFullPath(qmpSocket), loggers.CreateLogger<QmpClient>(), cancellationToken);
-                restorePoint = await console.WithProgressAsync($"Backing up {name} live", sink =>
-                    LiveQemuBackup.RunAsync(repository, client, options, new Progress(sink), loggers, cancellationToken));
+                if (domain is not null)
+                {
+                    var virsh = new Virsh(parse.GetValue(connect)!);
+                    restorePoint = await console.WithProgressAsync($"Backing up {name} live through libvirt", sink =>
+                        LiveQemuBackup.RunAsync(repository, virsh, domain, options, new Progress(sink), loggers, cancellationToken));
+                }
+                else
+                {
+                    await using var client = await QmpClient.ConnectAsync(Path.GetFullPath(qmpSocket!), loggers.CreateLogger<QmpClient>(), cancellationToken);
+                    restorePoint = await console.WithProgressAsync($"Backing up {name} live", sink =>
+                        LiveQemuBackup.RunAsync(repository, client, options, new Progress(sink), loggers, cancellationToken));
+                }
             }
 
             var elapsed = clock.Elapsed;

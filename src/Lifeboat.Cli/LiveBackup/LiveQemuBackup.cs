@@ -1,3 +1,4 @@
+using Lifeboat.Hypervisors.Libvirt;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.Repository;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Lifeboat.Cli.LiveBackup;
 
 /// <summary>
-/// A backup of a running QEMU VM through its monitor: a point in time of every disk (guest frozen around it when it
+/// A backup of a running VM (QEMU through its monitor, or a libvirt domain through libvirt's backup API): a point in time of every disk (guest frozen around it when it
 /// has an agent), read over NBD, only what the dirty bitmap marks when the last restore point's bitmap can be
 /// trusted; the point in time ends with the commit (old bitmaps dropped) or the failure (new bitmaps merged back).
 /// </summary>
@@ -16,8 +17,17 @@ internal static class LiveQemuBackup
     public static string DefaultWorkDirectory(string vm) =>
         Path.Combine(Path.GetTempPath(), "lifeboat-live", string.Concat(vm.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')));
 
-    public static async Task<RestorePointInfo> RunAsync(
-        BackupRepository repository, QmpClient qmp, QemuLiveBackupOptions options, IProgress<BackupProgress>? progress, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static Task<RestorePointInfo> RunAsync(
+        BackupRepository repository, QmpClient qmp, QemuLiveBackupOptions options, IProgress<BackupProgress>? progress, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        RunAsync(repository, options, async o => await QemuPointInTime.StartAsync(qmp, o, loggers.CreateLogger(typeof(QemuPointInTime).FullName!), cancellationToken).ConfigureAwait(false), progress, cancellationToken);
+
+    /// <summary>The same through libvirt's backup API (pull mode, checkpoints) for a libvirt domain.</summary>
+    public static Task<RestorePointInfo> RunAsync(
+        BackupRepository repository, Virsh virsh, string domain, QemuLiveBackupOptions options, IProgress<BackupProgress>? progress, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        RunAsync(repository, options, async o => await LibvirtPointInTime.StartAsync(virsh, domain, o, loggers.CreateLogger(typeof(LibvirtPointInTime).FullName!), cancellationToken).ConfigureAwait(false), progress, cancellationToken);
+
+    private static async Task<RestorePointInfo> RunAsync(
+        BackupRepository repository, QemuLiveBackupOptions options, Func<QemuLiveBackupOptions, Task<ILivePointInTime>> start, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         var latest = repository.ListRestorePoints(options.Vm) is { Count: > 0 } earlier ? earlier[^1] : null;
         var tracked = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -30,7 +40,7 @@ internal static class LiveQemuBackup
         }
 
         options = options with { TrackedBitmaps = tracked, PreviousSourceIdentity = latest?.Consistency?.SourceIdentity };
-        await using var pointInTime = await QemuPointInTime.StartAsync(qmp, options, loggers.CreateLogger(typeof(QemuPointInTime).FullName!), cancellationToken).ConfigureAwait(false);
+        await using var pointInTime = await start(options).ConfigureAwait(false);
         var sources = new List<NbdDiskSource>();
         try
         {
@@ -42,8 +52,8 @@ internal static class LiveQemuBackup
 
             var request = new BackupRequest(options.Vm, [])
             {
-                Disks = [.. pointInTime.Disks.Select((d, i) => new BackupDisk(d.Name, $"qemu:{d.NodeName} via {pointInTime.NbdSocketPath}", sources[i]))],
-                VmConfigText = pointInTime.HardwareJson,
+                Disks = [.. pointInTime.Disks.Select((d, i) => new BackupDisk(d.Name, $"{d.NodeName} via {pointInTime.NbdSocketPath}", sources[i]))],
+                VmConfigText = pointInTime.HardwareText,
                 Consistency = new BackupConsistency(pointInTime.Consistency, pointInTime.FrozenMilliseconds, pointInTime.CrashConsistentReason, pointInTime.SourceIdentity),
             };
             var restorePoint = await repository.BackupAsync(request, progress, cancellationToken).ConfigureAwait(false);

@@ -15,7 +15,7 @@ namespace Lifeboat.Hypervisors.Qemu.LiveBackup;
 /// <see cref="CompleteAsync"/> once the backup is committed (the old bitmaps are dropped) or <see cref="AbortAsync"/>
 /// (the new bitmaps are merged back into the old, so the next backup misses nothing); disposing aborts.
 /// </summary>
-public sealed class QemuPointInTime : IAsyncDisposable
+public sealed class QemuPointInTime : ILivePointInTime
 {
     public const string NbdSocketName = "nbd.sock";
     private const string LockFileName = "lock";
@@ -62,6 +62,8 @@ public sealed class QemuPointInTime : IAsyncDisposable
 
     /// <summary>The VM's hardware as QEMU reports it, in the JSON format restore points keep.</summary>
     public string HardwareJson { get; private set; } = "{}";
+
+    public string HardwareText => HardwareJson;
 
     /// <summary>Starts a point in time of every writable disk of the VM behind <paramref name="qmp"/>.</summary>
     /// <exception cref="QemuException">The VM cannot be backed up live (no disk, another backup runs, QEMU refused a step).</exception>

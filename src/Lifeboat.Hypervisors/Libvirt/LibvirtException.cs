@@ -1,0 +1,19 @@
+namespace Lifeboat.Hypervisors.Libvirt;
+
+/// <summary>libvirt refused or failed a step; the message says which and why.</summary>
+public sealed class LibvirtException : Exception
+{
+    public LibvirtException()
+    {
+    }
+
+    public LibvirtException(string message)
+        : base(message)
+    {
+    }
+
+    public LibvirtException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,403 @@
+using System.Diagnostics;
+using System.Xml;
+using System.Xml.Linq;
+using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Hypervisors.Qemu.LiveBackup;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Lifeboat.Hypervisors.Libvirt;
+
+/// <summary>
+/// A point in time of a running libvirt domain through libvirt's backup API in pull mode: <c>virsh backup-begin</c>
+/// with an NBD server on a unix socket and scratch files in the work folder, and a new checkpoint (a persistent
+/// dirty bitmap per disk) in the same step; incremental from the checkpoint the last restore point recorded. Ended
+/// with <c>virsh domjobabort</c>. Completing deletes the old checkpoint; aborting deletes the new one, which makes
+/// libvirt merge its bitmap back into the old one, so the next backup misses nothing.
+/// </summary>
+public sealed class LibvirtPointInTime : ILivePointInTime
+{
+    private const string LockFileName = "lock";
+    private const string ScratchExtension = ".scratch.qcow2";
+    private const int MaxDisks = 64;
+
+    private readonly Virsh _virsh;
+    private readonly string _domain;
+    private readonly QemuLiveBackupOptions _options;
+    private readonly ILogger _logger;
+    private readonly FileStream _lock;
+    private readonly List<LiveBackupDisk> _disks = [];
+    private string? _baseCheckpoint;
+    private string? _newCheckpoint;
+    private bool _jobStarted;
+    private bool _ended;
+
+    private LibvirtPointInTime(Virsh virsh, string domain, QemuLiveBackupOptions options, FileStream lockFile, ILogger logger)
+    {
+        _virsh = virsh;
+        _domain = domain;
+        _options = options;
+        _lock = lockFile;
+        _logger = logger;
+        NbdSocketPath = Path.Combine(options.WorkDirectory, QemuPointInTime.NbdSocketName);
+    }
+
+    public string NbdSocketPath { get; }
+
+    public IReadOnlyList<LiveBackupDisk> Disks => _disks;
+
+    public string Consistency { get; private set; } = ConsistencyKinds.Crash;
+
+    public double? FrozenMilliseconds { get; private set; }
+
+    public string? CrashConsistentReason { get; private set; }
+
+    public string? SourceIdentity { get; private set; }
+
+    public string HardwareText { get; private set; } = "";
+
+    /// <summary>Starts a point in time of every disk of <paramref name="domain"/>. <see cref="QemuLiveBackupOptions.TrackedBitmaps"/> name checkpoints here.</summary>
+    /// <exception cref="LibvirtException">libvirt refused a step.</exception>
+    public static async Task<LibvirtPointInTime> StartAsync(Virsh virsh, string domain, QemuLiveBackupOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        var work = Path.GetFullPath(options.WorkDirectory);
+        Directory.CreateDirectory(work);
+        FileStream lockFile;
+        try
+        {
+            lockFile = new FileStream(Path.Combine(work, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new LibvirtException($"Another live backup uses the work folder {work} ({ex.Message}); wait for it to end.", ex);
+        }
+
+        var pointInTime = new LibvirtPointInTime(virsh, domain, options with { WorkDirectory = work }, lockFile, logger ?? NullLogger.Instance);
+        try
+        {
+            await pointInTime.StartCoreAsync(cancellationToken).ConfigureAwait(false);
+            return pointInTime;
+        }
+        catch
+        {
+            await pointInTime.AbortAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_ended, this);
+        _ended = true;
+        try
+        {
+            await EndJobAsync(cancellationToken).ConfigureAwait(false);
+            if (_baseCheckpoint is not null)
+            {
+                await _virsh.RunAsync(["checkpoint-delete", _domain, _baseCheckpoint], cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    public async Task AbortAsync()
+    {
+        if (_ended)
+        {
+            return;
+        }
+
+        _ended = true;
+        try
+        {
+            await EndJobAsync(CancellationToken.None).ConfigureAwait(false);
+            if (_newCheckpoint is not null)
+            {
+                // libvirt merges a deleted checkpoint's bitmap into its parent's.
+                await _virsh.RunAsync(["checkpoint-delete", _domain, _newCheckpoint], CancellationToken.None).ConfigureAwait(false);
+                QemuLog.PointInTimeAborted(_logger, _options.Vm);
+            }
+        }
+        catch (LibvirtException ex)
+        {
+            QemuLog.TeardownStepFailed(_logger, "tearing down the libvirt backup", ex.Message);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await AbortAsync().ConfigureAwait(false);
+
+    /// <summary>Leaves the backup job and checkpoint as a killed backup would (tests check that the next backup cleans up).</summary>
+    internal void Abandon()
+    {
+        _ended = true;
+        _lock.Dispose();
+    }
+
+    private async Task StartCoreAsync(CancellationToken cancellationToken)
+    {
+        if (await BackupJobRunsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            QemuLog.LeftoversFound(_logger, 1, 1, 0);
+            await _virsh.RunAsync(["domjobabort", _domain], cancellationToken).ConfigureAwait(false);
+        }
+
+        DeleteWorkFiles();
+        var uuid = (await _virsh.RunAsync(["domuuid", _domain], cancellationToken).ConfigureAwait(false)).Trim();
+        var id = (await _virsh.RunAsync(["domid", _domain], cancellationToken).ConfigureAwait(false)).Trim();
+        SourceIdentity = $"libvirt {uuid} id {id}";
+        HardwareText = await _virsh.RunAsync(["dumpxml", _domain], cancellationToken).ConfigureAwait(false);
+        var disks = ParseDisks(HardwareText);
+        if (disks.Count == 0)
+        {
+            throw new LibvirtException($"Domain {_domain} has no disk to back up.");
+        }
+
+        var reason = await ReconcileCheckpointsAsync(disks, cancellationToken).ConfigureAwait(false);
+        _newCheckpoint = DirtyBitmapName.New(_options.Vm);
+        string backupXml = Path.Combine(_options.WorkDirectory, "backup.xml");
+        string checkpointXml = Path.Combine(_options.WorkDirectory, "checkpoint.xml");
+        await File.WriteAllTextAsync(backupXml, BackupXml(disks), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(checkpointXml, CheckpointXml(disks), cancellationToken).ConfigureAwait(false);
+
+        bool freeze = _options.DiscoverGuestAgent;
+        string? freezeFailure = null;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            if (freeze)
+            {
+                try
+                {
+                    await _virsh.RunAsync(["domfsfreeze", _domain], cancellationToken).ConfigureAwait(false);
+                }
+                catch (LibvirtException ex)
+                {
+                    freezeFailure = $"the guest agent could not freeze the file systems ({ex.Message})";
+                }
+            }
+
+            try
+            {
+                await _virsh.RunAsync(["backup-begin", _domain, "--backupxml", backupXml, "--checkpointxml", checkpointXml], cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                _newCheckpoint = null;
+                throw;
+            }
+
+            _jobStarted = true;
+        }
+        finally
+        {
+            if (freeze)
+            {
+                try
+                {
+                    await _virsh.RunAsync(["domfsthaw", _domain], CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (LibvirtException) when (freezeFailure is not null)
+                {
+                    // Nothing was frozen.
+                }
+                catch (LibvirtException ex)
+                {
+                    QemuLog.ThawFailed(_logger, _options.Vm, ex.Message);
+                }
+            }
+        }
+
+        if (freeze && freezeFailure is null)
+        {
+            Consistency = ConsistencyKinds.FileSystem;
+            FrozenMilliseconds = clock.Elapsed.TotalMilliseconds;
+            QemuLog.GuestFrozen(_logger, _options.Vm, FrozenMilliseconds.Value);
+        }
+        else
+        {
+            CrashConsistentReason = freezeFailure ?? "no guest agent was given";
+            QemuLog.CrashConsistent(_logger, _options.Vm, CrashConsistentReason);
+        }
+
+        var exports = ParseExports(await _virsh.RunAsync(["backup-dumpxml", _domain], cancellationToken).ConfigureAwait(false));
+        foreach (var (target, driver) in disks)
+        {
+            if (!exports.TryGetValue(target, out var export))
+            {
+                throw new LibvirtException($"libvirt's backup of domain {_domain} exports no disk {target}.");
+            }
+
+            string? changed = reason is null ? export.Bitmap : null;
+            if (reason is null && changed is null)
+            {
+                throw new LibvirtException($"libvirt's incremental backup of domain {_domain} exports no bitmap for disk {target}.");
+            }
+
+            _disks.Add(new LiveBackupDisk(target, target, driver, 0, export.Name, changed, reason, _newCheckpoint));
+        }
+
+        QemuLog.PointInTimeStarted(_logger, _options.Vm, _disks.Count, NbdSocketPath);
+    }
+
+    /// <summary>
+    /// The checkpoint the last restore point recorded can be trusted when it still exists; newer checkpoints of this VM
+    /// (left by a killed backup) are deleted, which merges their changes into it. Returns why the disks must be read
+    /// whole, or null.
+    /// </summary>
+    private async Task<string?> ReconcileCheckpointsAsync(List<(string Target, string Driver)> disks, CancellationToken cancellationToken)
+    {
+        var listing = await _virsh.RunAsync(["checkpoint-list", _domain, "--name", "--topological"], cancellationToken).ConfigureAwait(false);
+        var ours = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(n => DirtyBitmapName.IsOf(n, _options.Vm)).ToList();
+        var expected = disks.Select(d => _options.TrackedBitmaps.GetValueOrDefault(d.Target)).Distinct().ToList();
+        string? reason = null;
+        if (expected is not [{ } checkpoint])
+        {
+            reason = expected.All(e => e is null)
+                ? "no earlier restore point of this VM recorded a libvirt checkpoint for it"
+                : "the last restore point recorded different checkpoints for its disks";
+        }
+        else if (!ours.Contains(checkpoint, StringComparer.Ordinal))
+        {
+            reason = $"its checkpoint {checkpoint} is gone";
+        }
+
+        // Newest first: each deletion merges a checkpoint's changes into its parent.
+        var stale = ours.Where(n => reason is not null || n != expected[0]).Reverse().ToList();
+        foreach (var name in stale)
+        {
+            await _virsh.RunAsync(["checkpoint-delete", _domain, name], cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var (target, _) in disks)
+        {
+            if (reason is not null)
+            {
+                QemuLog.BitmapNotTrusted(_logger, target, reason);
+            }
+            else
+            {
+                if (stale.Count > 0)
+                {
+                    QemuLog.BitmapsMergedBack(_logger, target, string.Join(", ", stale), expected[0]!);
+                }
+
+                QemuLog.BitmapTrusted(_logger, target, expected[0]!);
+            }
+        }
+
+        _baseCheckpoint = reason is null ? expected[0] : null;
+        return reason;
+    }
+
+    private string BackupXml(List<(string Target, string Driver)> disks)
+    {
+        var backup = new XElement("domainbackup", new XAttribute("mode", "pull"));
+        if (_baseCheckpoint is not null)
+        {
+            backup.Add(new XElement("incremental", _baseCheckpoint));
+        }
+
+        backup.Add(new XElement("server", new XAttribute("transport", "unix"), new XAttribute("socket", NbdSocketPath)));
+        backup.Add(new XElement("disks", disks.Select(d => new XElement(
+            "disk",
+            new XAttribute("name", d.Target),
+            new XAttribute("backup", "yes"),
+            new XAttribute("type", "file"),
+            new XElement("scratch", new XAttribute("file", Path.Combine(_options.WorkDirectory, d.Target + ScratchExtension)))))));
+        return backup.ToString();
+    }
+
+    private string CheckpointXml(List<(string Target, string Driver)> disks) => new XElement(
+        "domaincheckpoint",
+        new XElement("name", _newCheckpoint),
+        new XElement("disks", disks.Select(d => new XElement("disk", new XAttribute("name", d.Target), new XAttribute("checkpoint", "bitmap"))))).ToString();
+
+    private async Task<bool> BackupJobRunsAsync(CancellationToken cancellationToken)
+    {
+        var info = await _virsh.RunAsync(["domjobinfo", _domain], cancellationToken).ConfigureAwait(false);
+        return info.Split('\n').Any(l => l.StartsWith("Operation:", StringComparison.Ordinal) && l.Contains("Backup", StringComparison.Ordinal));
+    }
+
+    private async Task EndJobAsync(CancellationToken cancellationToken)
+    {
+        if (_jobStarted)
+        {
+            _jobStarted = false;
+            await _virsh.RunAsync(["domjobabort", _domain], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static List<(string Target, string Driver)> ParseDisks(string domainXml)
+    {
+        var domain = Load(domainXml);
+        return [.. (domain.Root?.Element("devices")?.Elements("disk") ?? [])
+            .Where(d => (string?)d.Attribute("device") is null or "disk" && d.Element("readonly") is null)
+            .Take(MaxDisks)
+            .Select(d => ((string?)d.Element("target")?.Attribute("dev") ?? "", (string?)d.Element("driver")?.Attribute("type") ?? "raw"))
+            .Where(d => d.Item1.Length > 0)];
+    }
+
+    private static Dictionary<string, (string Name, string? Bitmap)> ParseExports(string backupXml)
+    {
+        var document = Load(backupXml);
+        var exports = new Dictionary<string, (string, string?)>(StringComparer.Ordinal);
+        foreach (var disk in document.Root?.Element("disks")?.Elements("disk") ?? [])
+        {
+            if ((string?)disk.Attribute("name") is { } name && (string?)disk.Attribute("exportname") is { } exportName)
+            {
+                exports[name] = (exportName, (string?)disk.Attribute("exportbitmap"));
+            }
+        }
+
+        return exports;
+    }
+
+    private static XDocument Load(string xml)
+    {
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 4 * 1024 * 1024 };
+        using var reader = XmlReader.Create(new StringReader(xml), settings);
+        try
+        {
+            return XDocument.Load(reader);
+        }
+        catch (XmlException ex)
+        {
+            throw new LibvirtException($"virsh printed XML Lifeboat cannot read ({ex.Message}).", ex);
+        }
+    }
+
+    private void DeleteWorkFiles()
+    {
+        foreach (var file in Directory.EnumerateFiles(_options.WorkDirectory, "*" + ScratchExtension).Append(NbdSocketPath))
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // Still held; the next backup deletes it.
+            }
+        }
+    }
+
+    private void Release()
+    {
+        try
+        {
+            DeleteWorkFiles();
+        }
+        finally
+        {
+            _lock.Dispose();
+        }
+    }
+}
