@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Lifeboat.Cli.LiveBackup;
+using Lifeboat.Hypervisors.Libvirt;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.Repository;
@@ -11,15 +12,12 @@ using Microsoft.Extensions.Logging;
 namespace Lifeboat.Server.Jobs;
 
 /// <summary>
-/// The server's backups: disk files at rest through the repository's own backup, running QEMU VMs live through their
-/// monitor (a point in time read over NBD, only the changed blocks when the dirty bitmap can be trusted). libvirt
-/// domains wait for live backup through libvirt's backup API.
+/// The server's backups: disk files at rest through the repository's own backup; running VMs live, QEMU through its
+/// monitor and libvirt domains through libvirt's backup API (a point in time read over NBD, only the changed blocks
+/// when the dirty bitmap or checkpoint can be trusted).
 /// </summary>
 public sealed class VmBackupRunner(ILoggerFactory loggers) : IVmBackupRunner
 {
-    private const string LibvirtMissing =
-        "this server cannot back up libvirt domains yet; back the VM up with --qmp SOCKET (its QEMU monitor), or its disk files with --disk while it is off";
-
     public async Task<VmBackupResult> RunAsync(VmBackupRequest request, CancellationToken cancellationToken)
     {
         try
@@ -28,11 +26,11 @@ public sealed class VmBackupRunner(ILoggerFactory loggers) : IVmBackupRunner
             {
                 JobSourceKind.Disks => await BackupFilesAsync(request, cancellationToken).ConfigureAwait(false),
                 JobSourceKind.Qmp => await BackupQemuAsync(request, cancellationToken).ConfigureAwait(false),
-                _ => throw new VmBackupException($"Domain {request.Source.LibvirtDomain}: {LibvirtMissing}."),
+                _ => await BackupLibvirtAsync(request, cancellationToken).ConfigureAwait(false),
             };
         }
         catch (Exception e) when (e is RepositoryException or DiskSourceException or IOException or UnauthorizedAccessException
-            or QmpException or QemuException or ArgumentException or InvalidDataException)
+            or QmpException or QemuException or LibvirtException or ArgumentException or InvalidDataException)
         {
             throw new VmBackupException(e.Message, e);
         }
@@ -74,6 +72,17 @@ public sealed class VmBackupRunner(ILoggerFactory loggers) : IVmBackupRunner
             GuestAgentSocket = source.GuestAgentSocket,
         };
         var point = await LiveQemuBackup.RunAsync(repository, qmp, options, progress: null, loggers, cancellationToken).ConfigureAwait(false);
+        return Describe(point, clock.Elapsed);
+    }
+
+    private async Task<VmBackupResult> BackupLibvirtAsync(VmBackupRequest request, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var source = request.Source;
+        using var repository = RepositoryRegistry.Open(request.RepositoryPath);
+        var virsh = new Virsh(source.ConnectUri ?? Virsh.DefaultUri);
+        var options = new QemuLiveBackupOptions { Vm = request.Vm, WorkDirectory = request.WorkDirectory };
+        var point = await LiveQemuBackup.RunAsync(repository, virsh, source.LibvirtDomain!, options, progress: null, loggers, cancellationToken).ConfigureAwait(false);
         return Describe(point, clock.Elapsed);
     }
 }
