@@ -27,4 +27,7 @@ internal static partial class JobLog
 
     [LoggerMessage(8, LogLevel.Information, "Job {Job} removed")]
     public static partial void Removed(ILogger logger, string job);
+
+    [LoggerMessage(9, LogLevel.Error, "Jobs: scheduling failed; it looks again in {Seconds} s")]
+    public static partial void SchedulingFailed(ILogger logger, Exception exception, double seconds);
 }

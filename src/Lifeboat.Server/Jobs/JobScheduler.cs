@@ -30,6 +30,8 @@ public sealed class JobScheduler(
     /// <summary>The loop looks again at least this often, so a changed clock (or time zone) is noticed.</summary>
     private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
 
+    private static readonly TimeSpan FailedLoopDelay = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -142,11 +144,20 @@ public sealed class JobScheduler(
         {
             var now = time.GetUtcNow();
             var sleep = MaxSleep;
-            foreach (var job in store.List())
+            try
             {
-                var due = StartDue(job, now);
-                if (due - now < sleep)
-                    sleep = due - now;
+                foreach (var job in store.List())
+                {
+                    var due = StartDue(job, now);
+                    if (due - now < sleep)
+                        sleep = due - now;
+                }
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidDataException or ArgumentException)
+            {
+                // The database or a job's record could not be read: scheduling goes on and looks again later.
+                JobLog.SchedulingFailed(logger, e, FailedLoopDelay.TotalSeconds);
+                sleep = FailedLoopDelay;
             }
 
             using var timer = time.CreateTimer(_ => Wake(), null, sleep < TimeSpan.Zero ? TimeSpan.Zero : sleep, Timeout.InfiniteTimeSpan);
