@@ -111,11 +111,27 @@ public sealed class LiveBackupTests(RecordingGuest guest, ITestOutputHelper outp
         await AssertNothingLeftAsync(qmp);
 
         await qmp.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = disk.NodeName, ["name"] = disk.TrackingBitmap });
+        // As a backup killed between freeze and thaw leaves the guest: the next one thaws it.
+        Assert.Equal("frozen", (await AgentAsync("guest-fsfreeze-freeze", "guest-fsfreeze-status"))?.GetValue<string>());
         await using var full = await QemuPointInTime.StartAsync(qmp, Options(work) with { TrackedBitmaps = tracked });
+        Assert.Equal("thawed", (await AgentAsync("guest-fsfreeze-status"))?.GetValue<string>());
         Assert.Null(full.Disks[0].ChangedBitmap);
         Assert.Contains($"bitmap {disk.TrackingBitmap} is gone", full.Disks[0].FullReadReason, StringComparison.Ordinal);
         await full.AbortAsync();
         Assert.Empty(await BitmapsAsync(qmp, disk.NodeName));
+    }
+
+    /// <summary>Runs agent commands in order and returns the last one's answer.</summary>
+    private async Task<JsonNode?> AgentAsync(params string[] commands)
+    {
+        await using var agent = await Qemu.GuestAgent.QemuGuestAgentClient.ConnectAsync(guest.Vm.Paths.GuestAgentSocket);
+        JsonNode? answer = null;
+        foreach (var command in commands)
+        {
+            answer = await agent.ExecuteAsync(command, null, TimeSpan.FromSeconds(30));
+        }
+
+        return answer;
     }
 
     private static QemuLiveBackupOptions Options(string work) => new() { Vm = Vm, WorkDirectory = work };

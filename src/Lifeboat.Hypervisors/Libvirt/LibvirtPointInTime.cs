@@ -149,6 +149,11 @@ public sealed class LibvirtPointInTime : ILivePointInTime
         }
 
         DeleteWorkFiles();
+        if (_options.DiscoverGuestAgent)
+        {
+            await ThawIfLeftFrozenAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var uuid = (await _virsh.RunAsync(["domuuid", _domain], cancellationToken).ConfigureAwait(false)).Trim();
         var id = (await _virsh.RunAsync(["domid", _domain], cancellationToken).ConfigureAwait(false)).Trim();
         SourceIdentity = $"libvirt {uuid} id {id}";
@@ -319,6 +324,27 @@ public sealed class LibvirtPointInTime : ILivePointInTime
         "domaincheckpoint",
         new XElement("name", _newCheckpoint),
         new XElement("disks", disks.Select(d => new XElement("disk", new XAttribute("name", d.Target), new XAttribute("checkpoint", "bitmap"))))).ToString();
+
+    /// <summary>A backup killed between freeze and thaw leaves the guest frozen: it would not write again until thawed.</summary>
+    private async Task ThawIfLeftFrozenAsync(CancellationToken cancellationToken)
+    {
+        string status;
+        try
+        {
+            status = await _virsh.RunAsync(["qemu-agent-command", _domain, "{\"execute\":\"guest-fsfreeze-status\"}"], cancellationToken).ConfigureAwait(false);
+        }
+        catch (LibvirtException)
+        {
+            // No agent, or it does not answer: the freeze that follows says so.
+            return;
+        }
+
+        if (status.Contains("\"frozen\"", StringComparison.Ordinal))
+        {
+            await _virsh.RunAsync(["domfsthaw", _domain], cancellationToken).ConfigureAwait(false);
+            QemuLog.ThawedLeftFrozen(_logger, _options.Vm);
+        }
+    }
 
     private async Task<bool> BackupJobRunsAsync(CancellationToken cancellationToken)
     {

@@ -66,4 +66,7 @@ internal static partial class QemuLog
 
     [LoggerMessage(21, LogLevel.Warning, "VM {Vm}: the live backup failed; its bitmaps were merged back so the next backup misses nothing")]
     public static partial void PointInTimeAborted(ILogger logger, string vm);
+
+    [LoggerMessage(22, LogLevel.Warning, "VM {Vm}: its file systems were still frozen by an interrupted backup; thawed them")]
+    public static partial void ThawedLeftFrozen(ILogger logger, string vm);
 }

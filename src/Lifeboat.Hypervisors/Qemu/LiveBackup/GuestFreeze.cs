@@ -68,6 +68,28 @@ internal static class GuestFreeze
     }
 
     /// <summary>
+    /// Thaws a guest that a killed backup left frozen (it would not write again until thawed). An agent that does not
+    /// answer is left to the freeze that follows.
+    /// </summary>
+    public static async Task ThawIfLeftFrozenAsync(string vm, string agentSocket, TimeSpan timeout, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var agent = await QemuGuestAgentClient.ConnectAsync(agentSocket, cancellationToken).ConfigureAwait(false);
+            var status = await agent.ExecuteAsync("guest-fsfreeze-status", null, timeout, cancellationToken).ConfigureAwait(false);
+            if (QmpJson.String(status) == "frozen")
+            {
+                await ThawAsync(vm, agent, logger).ConfigureAwait(false);
+                QemuLog.ThawedLeftFrozen(logger, vm);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or GuestAgentException)
+        {
+            // The freeze reports what is wrong with the agent.
+        }
+    }
+
+    /// <summary>
     /// The host end of the VM's guest agent channel: the unix socket of the chardev behind the virtserialport named
     /// <see cref="QemuGuestAgentClient.PortName"/>. Null when the VM has none (or it is not a unix socket server).
     /// </summary>

@@ -175,6 +175,11 @@ public sealed class QemuPointInTime : ILivePointInTime
 
         var agentSocket = _options.GuestAgentSocket
             ?? (_options.DiscoverGuestAgent ? await GuestFreeze.DiscoverSocketAsync(_qmp, cancellationToken).ConfigureAwait(false) : null);
+        if (agentSocket is not null)
+        {
+            await GuestFreeze.ThawIfLeftFrozenAsync(_options.Vm, agentSocket, _options.FreezeTimeout, _logger, cancellationToken).ConfigureAwait(false);
+        }
+
         HardwareJson = await QemuHardwareQuery.QueryAsync(_qmp, disks, agentSocket is not null, cancellationToken).ConfigureAwait(false);
 
         var actions = new JsonArray();
