@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Lifeboat.Server.Api;
+using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Sessions;
 
@@ -28,4 +29,9 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(VerificationRequest))]
 [JsonSerializable(typeof(VerificationView))]
 [JsonSerializable(typeof(List<VerificationView>))]
+[JsonSerializable(typeof(JobSpec))]
+[JsonSerializable(typeof(JobView))]
+[JsonSerializable(typeof(List<JobView>))]
+[JsonSerializable(typeof(JobRunView))]
+[JsonSerializable(typeof(List<JobRunView>))]
 public sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Lifeboat.Server.Contracts.Jobs;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -19,4 +20,10 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(ServerVerificationRequest))]
 [JsonSerializable(typeof(VerificationDocument))]
 [JsonSerializable(typeof(List<VerificationDocument>))]
+[JsonSerializable(typeof(JobSpec))]
+[JsonSerializable(typeof(JobView))]
+[JsonSerializable(typeof(List<JobView>))]
+[JsonSerializable(typeof(JobRunView))]
+[JsonSerializable(typeof(List<JobRunView>))]
+[JsonSerializable(typeof(JobRemovedJson))]
 internal sealed partial class ServerApiJsonContext : JsonSerializerContext;

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Lifeboat.Server.Contracts.Jobs;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -56,6 +57,27 @@ internal sealed class ServerClient : IDisposable
     public Task<ServerRepositoryDocument> AddRepositoryAsync(string path, CancellationToken ct) =>
         PostAsync("api/repositories", new ServerAddRepositoryRequest(path), ServerApiJsonContext.Default.ServerAddRepositoryRequest,
             ServerApiJsonContext.Default.ServerRepositoryDocument, ct);
+
+    public Task<List<JobView>> ListJobsAsync(CancellationToken ct) => GetAsync("api/jobs", ServerApiJsonContext.Default.ListJobView, ct);
+
+    public Task<JobView> AddJobAsync(JobSpec spec, CancellationToken ct) =>
+        PostAsync("api/jobs", spec, ServerApiJsonContext.Default.JobSpec, ServerApiJsonContext.Default.JobView, ct);
+
+    public async Task RemoveJobAsync(string name, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, JobPath(name));
+        using var answer = await CallAsync(() => _http.SendAsync(request, ct));
+        await EnsureSuccessAsync(answer, ct);
+    }
+
+    public Task<JobRunView> RunJobAsync(string name, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, JobPath(name) + "/run", null, ServerApiJsonContext.Default.JobRunView, ct);
+
+    public Task<List<JobRunView>> GetJobHistoryAsync(string name, int? limit, CancellationToken ct) =>
+        GetAsync(JobPath(name) + "/history" + (limit is { } n ? $"?limit={n}" : ""), ServerApiJsonContext.Default.ListJobRunView, ct);
+
+    public Task<JobRunView> GetJobRunAsync(string name, long id, CancellationToken ct) =>
+        GetAsync($"{JobPath(name)}/history/{id}", ServerApiJsonContext.Default.JobRunView, ct);
 
     /// <summary>The VM's serial console from byte <paramref name="offset"/>, and where the next read starts.</summary>
     public async Task<(string Text, long NextOffset)> ReadConsoleAsync(string id, long offset, CancellationToken ct)
@@ -124,6 +146,8 @@ internal sealed class ServerClient : IDisposable
 
         throw new CliException(message ?? $"The server at {BaseAddress} answered {(int)answer.StatusCode} {answer.StatusCode}; check that LIFEBOAT_SERVER points at a Lifeboat server.");
     }
+
+    private static string JobPath(string name) => $"api/jobs/{Uri.EscapeDataString(name)}";
 
     private static Uri ParseAddress(string text)
     {

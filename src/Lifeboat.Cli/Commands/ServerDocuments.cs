@@ -106,3 +106,6 @@ internal sealed record VerificationOutcomeDocument(
 /// <summary>A verification: its session, and its outcome once it has ended; `verify --boot --json` prints it.</summary>
 internal sealed record VerificationDocument(
     string SessionId, string Vm, string? RestorePointId, string State, DateTimeOffset CreatedAt, VerificationOutcomeDocument? Outcome, string? Summary);
+
+/// <summary>What `job remove --json` prints.</summary>
+internal sealed record JobRemovedJson(string Removed);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace Lifeboat.Server.Data;
@@ -58,6 +59,31 @@ public sealed class ServerDatabase : IDisposable
             vm TEXT PRIMARY KEY,
             recorded_at TEXT NOT NULL,
             document TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS jobs (
+            name TEXT PRIMARY KEY,
+            spec TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            next_run_at TEXT NOT NULL,
+            retry_at TEXT,
+            retry_attempt INTEGER);
+        CREATE TABLE IF NOT EXISTS job_runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            job TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            trigger TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            outcome TEXT NOT NULL,
+            restore_point_id TEXT,
+            bytes_read INTEGER,
+            bytes_stored INTEGER,
+            consistency TEXT,
+            change_tracking_used INTEGER,
+            change_tracking TEXT,
+            retention TEXT,
+            error TEXT,
+            retry_at TEXT);
+        CREATE INDEX IF NOT EXISTS job_runs_by_job ON job_runs (job, id);
         """;
 
     private readonly SqliteConnection _connection;
@@ -156,6 +182,11 @@ public sealed class ServerDatabase : IDisposable
         using var command = Command(connection, sql, parameters);
         return command.ExecuteScalar();
     }
+
+    /// <summary>Times are kept as UTC ISO 8601 text, which sorts as time does.</summary>
+    public static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    public static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
     public static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {

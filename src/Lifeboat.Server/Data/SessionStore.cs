@@ -109,9 +109,9 @@ public sealed class SessionStore(ServerDatabase database)
         JsonSerializer.Deserialize(document, ServerJsonContext.Default.SessionRecord)
         ?? throw new InvalidDataException("A session in the database is empty; the database is damaged.");
 
-    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+    private static string Time(DateTimeOffset time) => ServerDatabase.FormatTime(time);
 
-    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+    private static DateTimeOffset ParseTime(string text) => ServerDatabase.ParseTime(text);
 
     private static string? Cap(string? message) => message is { Length: > MaxMessageChars } ? message[..MaxMessageChars] + "…" : message;
 }

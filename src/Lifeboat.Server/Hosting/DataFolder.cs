@@ -26,6 +26,9 @@ public sealed record DataFolder(string Root)
 
     public string Screenshot(string sessionId) => Path.Combine(Screenshots, sessionId + ".png");
 
+    /// <summary>What a job's live backups keep while they run (fleecing images, NBD socket).</summary>
+    public string JobWork(string jobName) => Path.Combine(Root, "jobs", jobName);
+
     public static string Default =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lifeboat");
 }

@@ -1,6 +1,7 @@
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Inventory;
+using Lifeboat.Server.Jobs;
 using Lifeboat.Server.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -51,7 +52,13 @@ public static class ServerApp
             builder.Services.AddSingleton<MountServerService>();
             builder.Services.AddSingleton<SessionServices>();
             builder.Services.AddSingleton<SessionManager>();
+            builder.Services.AddSingleton<RetentionGate>();
+            builder.Services.AddSingleton<JobStore>();
+            builder.Services.AddSingleton<IVmBackupRunner, VmBackupRunner>();
+            builder.Services.AddSingleton<JobScheduler>();
             builder.Services.AddHostedService<LifeboatService>();
+            // After LifeboatService: jobs start once the repository, mount server and sessions are up, and stop before them.
+            builder.Services.AddHostedService(services => services.GetRequiredService<JobScheduler>());
 
             var app = builder.Build();
             app.MapOpenApi();
@@ -59,6 +66,7 @@ public static class ServerApp
             SessionEndpoints.Map(app);
             VerificationEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
+            JobEndpoints.Map(app);
             return (app, dataLock);
         }
         catch

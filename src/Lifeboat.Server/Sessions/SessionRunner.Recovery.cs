@@ -16,8 +16,13 @@ internal sealed partial class SessionRunner
         try
         {
             await WaitForVerificationSlotAsync(cancellationToken).ConfigureAwait(false);
-            await InitializeAsync(cancellationToken).ConfigureAwait(false);
-            await MapAsync(cancellationToken).ConfigureAwait(false);
+            // Until the publication holds the repository's lock, a job's retention must not remove what this session found.
+            using (await _services.Retention.EnterRecoveryAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await InitializeAsync(cancellationToken).ConfigureAwait(false);
+                await MapAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await RegisterAndStartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (SessionStepException e)

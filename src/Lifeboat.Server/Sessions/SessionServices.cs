@@ -17,4 +17,5 @@ public sealed record SessionServices(
     DataFolder Data,
     ServerOptions Options,
     ILoggerFactory LoggerFactory,
-    TimeProvider Time);
+    TimeProvider Time,
+    RetentionGate Retention);

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Lifeboat.Cli.Output;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>`lifeboat job history NAME`: a job's runs, newest first.</summary>
+internal static class JobHistoryCommand
+{
+    public static Command Create()
+    {
+        var name = JobCommand.NameArgument();
+        var limit = new Option<int?>("--limit") { Description = "Show only the newest N runs (default 100)." };
+        var command = new Command("history", "A job's runs, newest first: start, duration, outcome, bytes read and stored, consistency, change tracking, error.")
+        {
+            name, limit,
+        };
+        CommandRunner.SetAction(command, async (parse, console, ct) =>
+        {
+            var jobName = parse.GetValue(name)!;
+            using var client = new ServerClient();
+            var runs = await client.GetJobHistoryAsync(jobName, parse.GetValue(limit), ct);
+            if (console.Json)
+            {
+                console.WriteJson(runs, ServerApiJsonContext.Default.ListJobRunView);
+                return ExitCodes.Ok;
+            }
+
+            if (runs.Count == 0)
+            {
+                console.Line($"Job {Markup.Escape(jobName)} has not run yet; run it now with `lifeboat job run {Markup.Escape(jobName)}`.");
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded)
+                .AddColumns("Run", "Started", "Seconds", "Outcome", "Read", "Stored", "Consistency", "Change tracking", "Details");
+            foreach (var run in runs)
+            {
+                var details = run.Error ?? run.Retention ?? "";
+                if (run.RetryAt is { } retry)
+                    details += $" (tried again at {JobText.Time(retry)})";
+                table.AddRow(
+                    $"{run.Id} #{run.Attempt} {run.Trigger.ToString().ToLowerInvariant()}",
+                    JobText.Time(run.StartedAt),
+                    SessionFollower.Seconds(run.DurationSeconds),
+                    JobText.Outcome(run.Outcome),
+                    JobText.Bytes(run.BytesRead),
+                    JobText.Bytes(run.BytesStored),
+                    Markup.Escape(run.Consistency ?? "-"),
+                    Markup.Escape(run.ChangeTracking ?? "-"),
+                    Markup.Escape(details));
+            }
+
+            console.Write(table);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

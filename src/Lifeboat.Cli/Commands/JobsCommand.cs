@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Lifeboat.Cli.Output;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>`lifeboat jobs`: the server's backup jobs with their schedules, next runs and last runs.</summary>
+internal static class JobsCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("jobs", "List the server's backup jobs: source, schedule, next run, last run and how it ended.");
+        CommandRunner.SetAction(command, async (_, console, ct) =>
+        {
+            using var client = new ServerClient();
+            var jobs = await client.ListJobsAsync(ct);
+            if (console.Json)
+            {
+                console.WriteJson(jobs, ServerApiJsonContext.Default.ListJobView);
+                return ExitCodes.Ok;
+            }
+
+            if (jobs.Count == 0)
+            {
+                console.Line("No jobs yet; add one with `lifeboat job add NAME --vm VM --disk PATH --schedule \"daily 02:00\" --keep-last 7`.");
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("Job", "VM", "Source", "Schedule", "Keep", "Next run", "Last run", "Outcome");
+            foreach (var job in jobs)
+            {
+                var last = job.LastRun;
+                table.AddRow(
+                    Markup.Escape(job.Spec.Name),
+                    Markup.Escape(job.Spec.Vm),
+                    Markup.Escape(job.SourceDescription),
+                    Markup.Escape(job.Spec.Schedule),
+                    job.Spec.KeepLast.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    job.RetryAt is { } retry && retry < job.NextRunAt ? $"{JobText.Time(retry)} (retry)" : JobText.Time(job.NextRunAt),
+                    job.Running ? "[yellow]now[/]" : JobText.Time(last?.StartedAt),
+                    last is null ? "-" : JobText.Outcome(last.Outcome));
+            }
+
+            console.Write(table);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

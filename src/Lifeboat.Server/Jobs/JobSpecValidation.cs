@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+using Lifeboat.Repository;
+using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Inventory;
+
+namespace Lifeboat.Server.Jobs;
+
+/// <summary>Checks a job's definition and fills in its defaults: absolute paths, the canonical schedule, the repository.</summary>
+public static partial class JobSpecValidation
+{
+    public const int DefaultRetries = 2;
+    public const int MaxRetries = 10;
+    public const int MaxKeepLast = 10_000;
+    private const int MaxVmNameLength = 255;
+
+    /// <exception cref="ArgumentException">The definition is not valid; the message says which option and why.</exception>
+    public static JobSpec Normalize(JobSpec spec, RepositoryRegistry repositories)
+    {
+        if (spec.Name is null || !NamePattern().IsMatch(spec.Name))
+            throw new ArgumentException($"Job name '{spec.Name}' must be 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit.");
+        if (string.IsNullOrWhiteSpace(spec.Vm) || spec.Vm.Length > MaxVmNameLength)
+            throw new ArgumentException($"--vm must name the VM to back up (1 to {MaxVmNameLength} characters).");
+        if (spec.KeepLast is < 1 or > MaxKeepLast)
+            throw new ArgumentException($"--keep-last must be between 1 and {MaxKeepLast}: the number of the VM's newest restore points to keep.");
+        var retries = spec.Retries ?? DefaultRetries;
+        if (retries is < 0 or > MaxRetries)
+            throw new ArgumentException($"--retries must be between 0 and {MaxRetries}.");
+        var schedule = JobSchedule.Parse(spec.Schedule);
+        return spec with
+        {
+            Source = Normalize(spec.Source),
+            Schedule = schedule.ToString(),
+            Retries = retries,
+            Repository = Repository(spec.Repository, repositories),
+        };
+    }
+
+    private static JobSource Normalize(JobSource? source)
+    {
+        const string Sources = "give the VM's source: --qmp SOCKET, --libvirt DOMAIN or --disk PATH";
+        return source?.Kind switch
+        {
+            JobSourceKind.Qmp when !string.IsNullOrWhiteSpace(source.QmpSocket) => new JobSource(
+                JobSourceKind.Qmp,
+                QmpSocket: Path.GetFullPath(source.QmpSocket),
+                GuestAgentSocket: string.IsNullOrWhiteSpace(source.GuestAgentSocket) ? null : Path.GetFullPath(source.GuestAgentSocket)),
+            JobSourceKind.Libvirt when !string.IsNullOrWhiteSpace(source.LibvirtDomain) => new JobSource(
+                JobSourceKind.Libvirt,
+                LibvirtDomain: source.LibvirtDomain,
+                ConnectUri: string.IsNullOrWhiteSpace(source.ConnectUri) ? null : source.ConnectUri),
+            JobSourceKind.Disks when source.DiskPaths is { Count: > 0 } disks && disks.All(d => !string.IsNullOrWhiteSpace(d)) => new JobSource(
+                JobSourceKind.Disks,
+                DiskPaths: [.. disks.Select(Path.GetFullPath)]),
+            JobSourceKind.Qmp => throw new ArgumentException($"--qmp needs the path of the VM's QMP socket; {Sources}."),
+            JobSourceKind.Libvirt => throw new ArgumentException($"--libvirt needs the domain's name; {Sources}."),
+            JobSourceKind.Disks => throw new ArgumentException($"--disk needs the path of each disk image; {Sources}."),
+            _ => throw new ArgumentException($"A job needs one source; {Sources}."),
+        };
+    }
+
+    /// <summary>The server's own repository when none is given; any other is registered, so sessions find its restore points.</summary>
+    private static string Repository(string? path, RepositoryRegistry repositories)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            return repositories.DefaultPath;
+        var full = Path.GetFullPath(path);
+        try
+        {
+            repositories.Register(full);
+            return full;
+        }
+        catch (Exception e) when (e is RepositoryException or IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"--repo {path} cannot be used: {e.Message.TrimEnd('.')}; create it with `lifeboat repo init` or give another folder.", e);
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,208 @@
+using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Jobs;
+using Lifeboat.Server.Tests.Support;
+
+namespace Lifeboat.Server.Tests;
+
+/// <summary>
+/// The scheduler with the test's clock, a real repository and real disk files: schedules fire, failures are retried
+/// and reported, retention keeps N, runs of one job never overlap, an interrupted run is tried again at start.
+/// </summary>
+public sealed class JobSchedulerTests
+{
+    [Fact]
+    public async Task An_every_1m_job_runs_when_its_minute_comes_and_retention_keeps_the_newest_N()
+    {
+        using var folder = new TestFolder();
+        await using var jobs = await JobHarness.StartAsync(folder);
+        var disk = TestDisk.Create(folder.Combine("disk0.raw"), 4, seed: 1);
+        var added = jobs.Scheduler.Add(JobHarness.DiskJob("minutely", "every 1m", keepLast: 2, retries: 0, disk));
+        Assert.Equal(JobHarness.Start.AddMinutes(1), added.NextRunAt);
+        Assert.Equal(jobs.Data.Repository, added.Spec.Repository);
+
+        jobs.Time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Empty(jobs.Scheduler.History("minutely"));
+
+        for (var run = 1; run <= 3; run++)
+        {
+            TestDisk.Change(disk, seed: 100 + run);
+            jobs.Time.Advance(TimeSpan.FromMinutes(1));
+            var runs = await jobs.WaitForEndedRunsAsync("minutely", run);
+            var last = runs[0];
+            Assert.True(last.Outcome == JobRunOutcome.Succeeded, last.Error);
+            Assert.Equal(JobRunTrigger.Schedule, last.Trigger);
+            Assert.Equal(4L << 20, last.BytesRead);
+            // The first run stores the whole disk; later ones only the MiB that changed.
+            Assert.InRange(last.BytesStored!.Value, run == 1 ? 4L << 20 : 1L << 20, run == 1 ? 5L << 20 : 2L << 20);
+            Assert.Equal(VmBackupResult.AtRest, last.Consistency);
+            Assert.False(last.ChangeTrackingUsed);
+            Assert.StartsWith("kept the newest 2", last.Retention, StringComparison.Ordinal);
+        }
+
+        var points = jobs.RestorePoints("minutely-vm");
+        Assert.Equal(2, points.Count);
+        Assert.Equal(jobs.Scheduler.History("minutely")[0].RestorePointId, points[^1].Id);
+        Assert.Equal(JobHarness.Start.AddMinutes(4), jobs.Scheduler.Get("minutely")!.NextRunAt);
+    }
+
+    [Fact]
+    public async Task A_missing_disk_fails_each_attempt_and_is_tried_again_as_often_as_the_job_says()
+    {
+        using var folder = new TestFolder();
+        await using var jobs = await JobHarness.StartAsync(folder);
+        var missing = folder.Combine("gone.raw");
+        jobs.Scheduler.Add(JobHarness.DiskJob("offline", "daily 02:00", keepLast: 3, retries: 1, missing));
+
+        var first = jobs.Scheduler.RunNow("offline");
+        Assert.Equal(JobRunOutcome.Running, first.Outcome);
+        var runs = await jobs.WaitForEndedRunsAsync("offline", 1);
+        Assert.Equal(JobRunOutcome.Failed, runs[0].Outcome);
+        Assert.Contains(missing, runs[0].Error, StringComparison.Ordinal);
+        var retryAt = jobs.Time.GetUtcNow() + JobScheduler.RetryDelay;
+        Assert.Equal(retryAt, runs[0].RetryAt);
+        Assert.Equal(retryAt, jobs.Scheduler.Get("offline")!.RetryAt);
+
+        jobs.Time.Advance(JobScheduler.RetryDelay);
+        runs = await jobs.WaitForEndedRunsAsync("offline", 2);
+        Assert.Equal((2, JobRunTrigger.Retry, JobRunOutcome.Failed), (runs[0].Attempt, runs[0].Trigger, runs[0].Outcome));
+        Assert.Null(runs[0].RetryAt);
+        Assert.Null(jobs.Scheduler.Get("offline")!.RetryAt);
+
+        // The disk comes back: the job's next run succeeds.
+        TestDisk.Create(missing, 1, seed: 2);
+        jobs.Scheduler.RunNow("offline");
+        runs = await jobs.WaitForEndedRunsAsync("offline", 3);
+        Assert.Equal(JobRunOutcome.Succeeded, runs[0].Outcome);
+    }
+
+    [Fact]
+    public async Task A_dead_QMP_socket_is_reported_as_the_run_s_error()
+    {
+        using var folder = new TestFolder();
+        await using var jobs = await JobHarness.StartAsync(folder);
+        var socket = folder.Combine("dead.qmp");
+        jobs.Scheduler.Add(new JobSpec("live", "vm1", new JobSource(JobSourceKind.Qmp, QmpSocket: socket), "every 6h", 7, Retries: 0));
+
+        jobs.Scheduler.RunNow("live");
+        var run = Assert.Single(await jobs.WaitForEndedRunsAsync("live", 1));
+        Assert.Equal(JobRunOutcome.Failed, run.Outcome);
+        Assert.Contains($"Cannot connect to the QMP socket {socket}", run.Error, StringComparison.Ordinal);
+        Assert.Null(run.RetryAt);
+    }
+
+    [Fact]
+    public async Task Two_runs_of_a_job_never_overlap_and_a_running_job_cannot_be_removed()
+    {
+        using var folder = new TestFolder();
+        var gated = new GatedBackups();
+        await using var jobs = await JobHarness.StartAsync(folder, gated);
+        var disk = TestDisk.Create(folder.Combine("disk0.raw"), 1, seed: 3);
+        jobs.Scheduler.Add(JobHarness.DiskJob("slow", "every 1m", keepLast: 5, retries: 0, disk));
+
+        jobs.Scheduler.RunNow("slow");
+        await gated.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Throws<InvalidOperationException>(() => jobs.Scheduler.RunNow("slow"));
+        Assert.Throws<InvalidOperationException>(() => jobs.Scheduler.Remove("slow"));
+        // The scheduled minute comes while the run goes on: it is skipped, not started beside it.
+        jobs.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Single(jobs.Scheduler.History("slow"));
+        Assert.True(jobs.Scheduler.Get("slow")!.Running);
+
+        gated.Release.SetResult();
+        await jobs.WaitForEndedRunsAsync("slow", 1);
+        Assert.Single(jobs.Scheduler.History("slow"));
+        Assert.Equal(1, gated.MaxConcurrent);
+        jobs.Scheduler.Remove("slow");
+        Assert.Null(jobs.Scheduler.Get("slow"));
+        Assert.Throws<KeyNotFoundException>(() => jobs.Scheduler.History("slow"));
+    }
+
+    [Fact]
+    public async Task A_run_a_crashed_server_left_running_is_interrupted_at_start_and_tried_again_at_once()
+    {
+        using var folder = new TestFolder();
+        await using var jobs = await JobHarness.StartAsync(folder);
+        var disk = TestDisk.Create(folder.Combine("disk0.raw"), 1, seed: 4);
+        jobs.Scheduler.Add(JobHarness.DiskJob("nightly", "daily 02:00", keepLast: 5, retries: 1, disk));
+
+        // What kill -9 during a run leaves in the database: a run still marked running.
+        await jobs.RestartAsync(whileStopped: () => jobs.Store.BeginRun("nightly", 1, JobRunTrigger.Schedule, jobs.Time.GetUtcNow()));
+
+        var runs = await jobs.WaitForEndedRunsAsync("nightly", 2);
+        Assert.Equal((1, JobRunOutcome.Interrupted), (runs[1].Attempt, runs[1].Outcome));
+        Assert.Equal(JobRun.InterruptedMessage, runs[1].Error);
+        Assert.Equal((2, JobRunTrigger.Retry, JobRunOutcome.Succeeded), (runs[0].Attempt, runs[0].Trigger, runs[0].Outcome));
+        Assert.Single(jobs.RestorePoints("nightly-vm"));
+    }
+
+    [Fact]
+    public async Task Retention_waits_while_an_instant_recovery_is_starting_and_the_run_still_succeeds()
+    {
+        using var folder = new TestFolder();
+        await using var jobs = await JobHarness.StartAsync(folder);
+        var disk = TestDisk.Create(folder.Combine("disk0.raw"), 1, seed: 5);
+        jobs.Scheduler.Add(JobHarness.DiskJob("busy", "every 6h", keepLast: 1, retries: 0, disk));
+        jobs.Scheduler.RunNow("busy");
+        await jobs.WaitForEndedRunsAsync("busy", 1);
+
+        using (await jobs.Retention.EnterRecoveryAsync(CancellationToken.None))
+        {
+            jobs.Scheduler.RunNow("busy");
+            var run = (await jobs.WaitForEndedRunsAsync("busy", 2))[0];
+            Assert.Equal(JobRunOutcome.Succeeded, run.Outcome);
+            Assert.StartsWith("postponed: an instant recovery is starting", run.Retention, StringComparison.Ordinal);
+            Assert.Equal(2, jobs.RestorePoints("busy-vm").Count);
+        }
+
+        jobs.Scheduler.RunNow("busy");
+        var after = (await jobs.WaitForEndedRunsAsync("busy", 3))[0];
+        Assert.StartsWith("kept the newest 1: removed 2", after.Retention, StringComparison.Ordinal);
+        Assert.Single(jobs.RestorePoints("busy-vm"));
+    }
+
+    [Fact]
+    public async Task Jobs_are_checked_when_added()
+    {
+        using var folder = new TestFolder();
+        await using var jobs = await JobHarness.StartAsync(folder);
+        var disk = folder.Combine("disk0.raw");
+        Assert.Contains("Schedule 'hourly'", Assert.Throws<ArgumentException>(() =>
+            jobs.Scheduler.Add(JobHarness.DiskJob("a", "hourly", 1, 0, disk))).Message, StringComparison.Ordinal);
+        Assert.Contains("--keep-last", Assert.Throws<ArgumentException>(() =>
+            jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 1h", 0, 0, disk))).Message, StringComparison.Ordinal);
+        Assert.Contains("Job name", Assert.Throws<ArgumentException>(() =>
+            jobs.Scheduler.Add(JobHarness.DiskJob("../a", "every 1h", 1, 0, disk))).Message, StringComparison.Ordinal);
+        Assert.Contains("--repo", Assert.Throws<ArgumentException>(() =>
+            jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 1h", 1, 0, disk) with { Repository = folder.Combine("nothing") })).Message, StringComparison.Ordinal);
+        jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 1h", 1, 0, disk));
+        Assert.Throws<InvalidOperationException>(() => jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 2h", 1, 0, disk)));
+    }
+
+    /// <summary>Real backups that wait at their start until the test lets them go.</summary>
+    private sealed class GatedBackups : IVmBackupRunner
+    {
+        private readonly VmBackupRunner _real = new(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        private int _running;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int MaxConcurrent { get; private set; }
+
+        public async Task<VmBackupResult> RunAsync(VmBackupRequest request, CancellationToken cancellationToken)
+        {
+            MaxConcurrent = Math.Max(MaxConcurrent, Interlocked.Increment(ref _running));
+            try
+            {
+                Entered.TrySetResult();
+                await Release.Task.WaitAsync(cancellationToken);
+                return await _real.RunAsync(request, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+        }
+    }
+}

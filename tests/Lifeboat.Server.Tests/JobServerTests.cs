@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Json;
+using Lifeboat.Repository;
+using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Tests.Support;
+
+namespace Lifeboat.Server.Tests;
+
+/// <summary>Backup jobs of a real server, through the `lifeboat` CLI and the REST API, across a kill -9.</summary>
+[Collection(GuestCollection.Name)]
+public sealed class JobServerTests
+{
+    [Fact]
+    public async Task A_job_is_added_run_listed_and_removed_over_the_CLI_and_REST_and_survives_kill_9()
+    {
+        using var folder = new TestFolder();
+        var disk = TestDisk.Create(folder.Combine("disk0.raw"), 4, seed: 11);
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+        var cli = new JobCli(server);
+
+        var refused = cli.Run("job", "add", "nightly", "--vm", "vm1", "--disk", disk, "--schedule", "hourly", "--keep-last", "2");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("Schedule 'hourly' is not \"daily HH:MM\"", refused.Stderr, StringComparison.Ordinal);
+        var noSource = cli.Run("job", "add", "nightly", "--vm", "vm1", "--schedule", "daily 02:00", "--keep-last", "2");
+        Assert.Contains("Give the VM's source once", noSource.Stderr, StringComparison.Ordinal);
+
+        var added = cli.RunJson(ServerJsonContext.Default.JobView,
+            "job", "add", "nightly", "--vm", "vm1", "--disk", disk, "--schedule", "daily 02:00", "--keep-last", "2", "--retries", "1");
+        Assert.Equal(("daily 02:00", 2, 1, server.RepositoryPath), (added.Spec.Schedule, added.Spec.KeepLast, added.Spec.Retries, added.Spec.Repository));
+        Assert.Equal([disk], added.Spec.Source.DiskPaths);
+        Assert.True(added.NextRunAt > DateTimeOffset.UtcNow && added.NextRunAt <= DateTimeOffset.UtcNow.AddDays(1));
+        Assert.Null(added.LastRun);
+
+        for (var run = 1; run <= 3; run++)
+        {
+            TestDisk.Change(disk, seed: 20 + run);
+            var ended = cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "nightly");
+            Assert.True(ended.Outcome == JobRunOutcome.Succeeded, ended.Error);
+            Assert.Equal((JobRunTrigger.Manual, 4L << 20, "at-rest"), (ended.Trigger, ended.BytesRead, ended.Consistency));
+        }
+
+        var text = cli.Run("job", "run", "nightly").ShouldSucceed();
+        Assert.Contains("succeeded: restore point", text.Stdout, StringComparison.Ordinal);
+        using (var repository = BackupRepository.Open(server.RepositoryPath, password: null))
+            Assert.Equal(2, repository.ListRestorePoints("vm1").Count);
+
+        var table = cli.Run("jobs").ShouldSucceed().Stdout;
+        Assert.Contains("nightly", table, StringComparison.Ordinal);
+        Assert.Contains("daily 02:00", table, StringComparison.Ordinal);
+        Assert.Contains("succeeded", table, StringComparison.Ordinal);
+        var history = cli.Run("job", "history", "nightly").ShouldSucceed().Stdout;
+        Assert.Contains("at-rest", history, StringComparison.Ordinal);
+        Assert.Contains("kept the newest 2", history, StringComparison.Ordinal);
+        var runs = cli.RunJson(ServerJsonContext.Default.ListJobRunView, "job", "history", "nightly");
+        Assert.Equal(4, runs.Count);
+
+        // The same over REST, and in the OpenAPI document.
+        var viaRest = await server.Http.GetFromJsonAsync("api/jobs/nightly", ServerJsonContext.Default.JobView);
+        Assert.Equal(runs[0].Id, viaRest!.LastRun!.Id);
+        Assert.Equal(runs.Select(r => r.Id), (await server.Http.GetFromJsonAsync("api/jobs/nightly/history", ServerJsonContext.Default.ListJobRunView))!.Select(r => r.Id));
+        using (var missing = await server.Http.PostAsync("api/jobs/nope/run", null))
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using (var duplicate = await server.Http.PostAsJsonAsync("api/jobs", added.Spec, ServerJsonContext.Default.JobSpec))
+            Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        var openApi = await server.Http.GetStringAsync("openapi/v1.json");
+        foreach (var path in new[] { "/api/jobs", "/api/jobs/{name}", "/api/jobs/{name}/run", "/api/jobs/{name}/history" })
+            Assert.Contains($"\"{path}\"", openApi, StringComparison.Ordinal);
+
+        await server.KillAsync();
+        await server.StartAgainAsync();
+        var afterRestart = cli.RunJson(ServerJsonContext.Default.ListJobView, "jobs");
+        var job = Assert.Single(afterRestart);
+        Assert.Equal(
+            System.Text.Json.JsonSerializer.Serialize(added.Spec, ServerJsonContext.Default.JobSpec),
+            System.Text.Json.JsonSerializer.Serialize(job.Spec, ServerJsonContext.Default.JobSpec));
+        Assert.Equal(added.NextRunAt, job.NextRunAt);
+        Assert.Equal(runs, cli.RunJson(ServerJsonContext.Default.ListJobRunView, "job", "history", "nightly"));
+
+        // A source that is gone fails the run, says why, and plans the retry.
+        File.Delete(disk);
+        var failed = cli.Run("job", "run", "nightly", "--json");
+        Assert.Equal(1, failed.ExitCode);
+        var failure = System.Text.Json.JsonSerializer.Deserialize(failed.Stdout, ServerJsonContext.Default.JobRunView)!;
+        Assert.Equal(JobRunOutcome.Failed, failure.Outcome);
+        Assert.Contains(disk, failure.Error, StringComparison.Ordinal);
+        Assert.NotNull(failure.RetryAt);
+
+        cli.Run("job", "remove", "nightly").ShouldSucceed();
+        Assert.Empty(cli.RunJson(ServerJsonContext.Default.ListJobView, "jobs"));
+        Assert.Contains("There is no job nightly", cli.Run("job", "history", "nightly").Stderr, StringComparison.Ordinal);
+        using (var repository = BackupRepository.Open(server.RepositoryPath, password: null))
+            Assert.Equal(2, repository.ListRestorePoints("vm1").Count);
+    }
+}

@@ -1,0 +1,20 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Lifeboat.Cli.Tests;
+
+namespace Lifeboat.Server.Tests.Support;
+
+/// <summary>The real `lifeboat` CLI pointed at a test's server.</summary>
+public sealed class JobCli(ServerProcess server)
+{
+    private readonly Dictionary<string, string> _environment = new() { ["LIFEBOAT_SERVER"] = $"127.0.0.1:{server.Port}" };
+
+    internal CliResult Run(params string[] arguments) => LifeboatProcess.Run(_environment, arguments);
+
+    /// <summary>Runs a verb with --json, checks it succeeded and reads its document.</summary>
+    public T RunJson<T>(JsonTypeInfo<T> type, params string[] arguments)
+    {
+        var result = Run([.. arguments, "--json"]).ShouldSucceed();
+        return JsonSerializer.Deserialize(result.Stdout, type) ?? throw new InvalidDataException($"lifeboat {string.Join(' ', arguments)} printed nothing.");
+    }
+}
