@@ -79,4 +79,27 @@ internal static class RpcMessages
 
         return [.. output];
     }
+
+    /// <summary>Record-marks a message as fragments of exactly these lengths (the last takes what is left): any split RFC 5531 allows.</summary>
+    public static byte[] FrameAt(byte[] message, IReadOnlyList<int> lengths)
+    {
+        var output = new List<byte>();
+        var offset = 0;
+        foreach (var length in lengths)
+        {
+            var last = offset + length >= message.Length;
+            var take = last ? message.Length - offset : length;
+            var header = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(header, (last ? 0x8000_0000u : 0) | (uint)take);
+            output.AddRange(header);
+            output.AddRange(message.AsSpan(offset, take).ToArray());
+            offset += take;
+            if (last)
+            {
+                break;
+            }
+        }
+
+        return [.. output];
+    }
 }

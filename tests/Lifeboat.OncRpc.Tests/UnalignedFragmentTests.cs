@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Lifeboat.OncRpc.Server;
 
 namespace Lifeboat.OncRpc.Tests;
@@ -20,28 +19,6 @@ public sealed class UnalignedFragmentTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    public static byte[] FrameAt(byte[] message, IReadOnlyList<int> lengths)
-    {
-        var output = new List<byte>();
-        var offset = 0;
-        foreach (var length in lengths)
-        {
-            var last = offset + length >= message.Length;
-            var take = last ? message.Length - offset : length;
-            var header = new byte[4];
-            BinaryPrimitives.WriteUInt32BigEndian(header, (last ? 0x8000_0000u : 0) | (uint)take);
-            output.AddRange(header);
-            output.AddRange(message.AsSpan(offset, take).ToArray());
-            offset += take;
-            if (last)
-            {
-                break;
-            }
-        }
-
-        return [.. output];
-    }
 
     [Fact]
     public async Task Seeded_random_fragmentations_pipelined_get_their_own_xid_and_arguments()
@@ -66,7 +43,7 @@ public sealed class UnalignedFragmentTests : IAsyncLifetime
                 left -= length;
             }
 
-            stream.AddRange(FrameAt(message, lengths));
+            stream.AddRange(RpcMessages.FrameAt(message, lengths));
         }
 
         var bytes = stream.ToArray();

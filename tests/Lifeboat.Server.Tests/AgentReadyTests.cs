@@ -34,7 +34,7 @@ public sealed class AgentReadyTests(GuestImage guest)
         Assert.Contains($"{AgentMarker} qemu-ga on /dev/vport", console, StringComparison.Ordinal);
         Assert.True(console.IndexOf(AgentMarker, StringComparison.Ordinal) < console.IndexOf(GuestImage.BootedMarker, StringComparison.Ordinal));
         Assert.True(ready.VmRunning);
-        await StopAsync(server, ready.Id);
+        await Recovery.StopCleanlyAsync(server, ready.Id);
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
 
         var plain = folder.Combine("plain.json");
@@ -43,15 +43,6 @@ public sealed class AgentReadyTests(GuestImage guest)
         var defined = await server.RecoverAsync(new RecoveryRequest { Vm = "plain", PowerOn = false });
         Assert.Equal("running", defined.ReadyWhen);
         await server.WaitAsync(defined.Id, s => s.State != SessionState.Starting, Recovery.BootTimeout);
-        await StopAsync(server, defined.Id);
-    }
-
-    private static async Task StopAsync(ServerProcess server, string id)
-    {
-        using (var answer = await server.Http.PostAsync($"api/sessions/{id}/stop", null))
-            Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
-        var stopped = await server.WaitForEndAsync(id, TimeSpan.FromMinutes(1));
-        Assert.Equal(SessionState.Stopped, stopped.State);
-        await Leftovers.AssertNoneAsync(server, stopped);
+        await Recovery.StopCleanlyAsync(server, defined.Id);
     }
 }

@@ -32,7 +32,7 @@ public sealed partial class BootPrefetchTests(GuestImage guest)
         var recorded = RecordedBlocks().Match(Step(first, "Wait for the guest").Message ?? "");
         Assert.True(recorded.Success, Step(first, "Wait for the guest").Message);
         Assert.True(int.Parse(recorded.Groups[1].Value, CultureInfo.InvariantCulture) > 10, "a boot reads more than ten blocks");
-        await StopAsync(server, first.Id);
+        await Recovery.StopCleanlyAsync(server, first.Id);
 
         var second = await Recovery.RecoverUntilReadyAsync(server, Recovery.Guest("stay"));
         Assert.Contains("prefetching the boot profile", Step(second, "Publish the VM in the datastore").Message, StringComparison.Ordinal);
@@ -44,7 +44,7 @@ public sealed partial class BootPrefetchTests(GuestImage guest)
         Assert.Equal(expected, await FoundHashAsync(server, second.Id));
         var log = await server.Http.GetStringAsync($"api/sessions/{second.Id}/log");
         Assert.Contains("Boot prefetch started", log, StringComparison.Ordinal);
-        await StopAsync(server, second.Id);
+        await Recovery.StopCleanlyAsync(server, second.Id);
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
 
         var profile = await server.Http.GetFromJsonAsync("api/boot-profiles/guest", ServerJsonContext.Default.BootProfileView);
@@ -62,15 +62,6 @@ public sealed partial class BootPrefetchTests(GuestImage guest)
     {
         var line = await server.WaitForConsoleAsync(id, FoundMarker, Recovery.BootTimeout);
         return line[(line.IndexOf(FoundMarker, StringComparison.Ordinal) + FoundMarker.Length)..].Trim();
-    }
-
-    private static async Task StopAsync(ServerProcess server, string id)
-    {
-        using (var answer = await server.Http.PostAsync($"api/sessions/{id}/stop", null))
-            Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
-        var stopped = await server.WaitForEndAsync(id, TimeSpan.FromMinutes(1));
-        Assert.Equal(SessionState.Stopped, stopped.State);
-        await Leftovers.AssertNoneAsync(server, stopped);
     }
 
     [GeneratedRegex(@"boot profile of (\d+) blocks")]

@@ -27,6 +27,16 @@ public static class Recovery
         return ready;
     }
 
+    /// <summary>Stops the session over REST and checks it ended stopped with nothing left behind.</summary>
+    public static async Task StopCleanlyAsync(ServerProcess server, string id)
+    {
+        using (var answer = await server.Http.PostAsync($"api/sessions/{id}/stop", null))
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, answer.StatusCode);
+        var stopped = await server.WaitForEndAsync(id, TimeSpan.FromMinutes(1));
+        Assert.Equal(SessionState.Stopped, stopped.State);
+        await Leftovers.AssertNoneAsync(server, stopped);
+    }
+
     /// <summary>The hash the guest printed after writing /data/marker (<c>LIFEBOAT-GUEST-WROTE &lt;sha256&gt;</c>).</summary>
     public static async Task<string> WaitForMarkerAsync(ServerProcess server, string sessionId)
     {
