@@ -18,4 +18,10 @@ public interface IBaseDisk : IDisposable
     /// past them): a base with a cache of its own need not keep them there.
     /// </summary>
     ValueTask<int> ReadOnceAsync(long offset, Memory<byte> buffer, CancellationToken ct) => ReadAsync(offset, buffer, ct);
+
+    /// <summary>
+    /// True when the base knows, without reading, that [offset, offset + length) reads as zeroes (a restore point's
+    /// zero blocks); false when it cannot tell, which is always safe.
+    /// </summary>
+    bool IsKnownZero(long offset, long length) => false;
 }

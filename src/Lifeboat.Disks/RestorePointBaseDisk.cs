@@ -36,5 +36,20 @@ public sealed class RestorePointBaseDisk : IBaseDisk
     public ValueTask<int> ReadOnceAsync(long offset, Memory<byte> buffer, CancellationToken ct) =>
         _disk.ReadAsync(offset, buffer, BlockCaching.PartialOnly, ct);
 
+    /// <summary>From the block map held in memory: true when every block the range touches is a zero block.</summary>
+    public bool IsKnownZero(long offset, long length)
+    {
+        if (offset < 0 || length <= 0 || offset + length > _disk.Length)
+            return false;
+        long first = offset / _disk.BlockSize;
+        long last = (offset + length - 1) / _disk.BlockSize;
+        for (long block = first; block <= last; block++)
+        {
+            if (!_disk.IsZeroBlock(block))
+                return false;
+        }
+        return true;
+    }
+
     public void Dispose() => _disk.Dispose();
 }

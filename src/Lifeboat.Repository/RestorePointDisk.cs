@@ -112,9 +112,10 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
     void IBlockPartReader.ReadBlockPart(long offset, Span<byte> destination, BlockCaching caching) =>
         ReadFromBlock(offset >> _blockShift, (int)(offset & _blockMask), destination, caching);
 
-    internal bool IsZeroBlock(long block) => _refs[block].IsZero;
+    /// <summary>True when block <paramref name="block"/> (of <see cref="BlockSize"/> bytes) was a hole or all zeroes at backup: it reads as zeroes and is not stored.</summary>
+    public bool IsZeroBlock(long block) => _refs[block].IsZero;
 
-    internal long BlockCount => _refs.Length;
+    public long BlockCount => _refs.Length;
 
     /// <summary>A read that has at least two blocks to decode spreads them over the cores; cached and zero blocks are a copy.</summary>
     private int Read(long offset, Memory<byte> buffer, BlockCaching caching)

@@ -45,7 +45,7 @@ public sealed class MountServerOptionsTests
         using var t = new TempFolder();
         LifeboatProcess.Run("repo", "init", t["repo"]).ShouldSucceed();
         var result = LifeboatProcess.Run("mount-server", "--repo", t["repo"], "--cache", t["cache"], "--nfs-port", MountServerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            "--portmap-port", "0", "--listen", "127.0.0.1", "--block-cache", "lots");
+            "--portmap-port", "0", "--nbd-port", "0", "--listen", "127.0.0.1", "--block-cache", "lots");
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("--block-cache", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("'lots' is not a size", result.Stderr, StringComparison.Ordinal);

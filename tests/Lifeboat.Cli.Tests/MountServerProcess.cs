@@ -8,11 +8,16 @@ namespace Lifeboat.Cli.Tests;
 /// <summary>`lifeboat mount-server` as a user starts it, on loopback without portmap, for the tests that talk to one.</summary>
 internal static class MountServerProcess
 {
-    /// <summary>Starts the mount server and returns once it reports that it listens (killed after 60 s of silence).</summary>
+    /// <summary>
+    /// Starts the mount server and returns once it reports that it listens (killed after 60 s of silence). NBD is
+    /// off unless <paramref name="extra"/> gives an --nbd-port: tests run side by side, and 10809 is one port.
+    /// </summary>
     public static Process Start(string repo, string cache, int port, params string[] extra)
     {
+        string[] nbd = extra.Contains("--nbd-port") ? [] : ["--nbd-port", "0"];
+        string[] portmap = extra.Contains("--portmap-port") ? [] : ["--portmap-port", "0"];
         var process = Process.Start(LifeboatProcess.StartInfo(null,
-            ["mount-server", "--repo", repo, "--cache", cache, "--nfs-port", port.ToString(CultureInfo.InvariantCulture), "--portmap-port", "0", "--listen", "127.0.0.1", .. extra]))!;
+            ["mount-server", "--repo", repo, "--cache", cache, "--nfs-port", port.ToString(CultureInfo.InvariantCulture), .. portmap, "--listen", "127.0.0.1", .. nbd, .. extra]))!;
         process.StandardInput.Close();
         var ready = new TaskCompletionSource();
         process.OutputDataReceived += (_, e) =>

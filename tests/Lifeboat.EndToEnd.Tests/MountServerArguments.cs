@@ -10,6 +10,9 @@ internal sealed record MountServerArguments(string Repository, string Cache)
 
     public int PortmapPort { get; init; } = 111;
 
+    /// <summary>0 (off) unless a test serves NBD: tests outside a private namespace would share port 10809.</summary>
+    public int NbdPort { get; init; }
+
     public string? Listen { get; init; }
 
     public IReadOnlyList<string> Allow { get; init; } = [];
@@ -27,6 +30,8 @@ internal sealed record MountServerArguments(string Repository, string Cache)
         yield return NfsPort.ToString(CultureInfo.InvariantCulture);
         yield return "--portmap-port";
         yield return PortmapPort.ToString(CultureInfo.InvariantCulture);
+        yield return "--nbd-port";
+        yield return NbdPort.ToString(CultureInfo.InvariantCulture);
         if (Listen is not null)
         {
             yield return "--listen";

@@ -67,6 +67,23 @@ public sealed class QemuCommandLineTests
     }
 
     [Theory]
+    [InlineData("nbd://127.0.0.1:10810/vm1/disk0", "inet", "127.0.0.1", "10810", "vm1/disk0")]
+    [InlineData("nbd://127.0.0.1/disk%201", "inet", "127.0.0.1", "10809", "disk 1")]
+    [InlineData("nbd+unix:///vm1/disk0?socket=/run/lifeboat/nbd.sock", "unix", null, null, "vm1/disk0")]
+    public void An_nbd_url_becomes_the_nbd_drivers_server_and_export(string url, string type, string? host, string? port, string export)
+    {
+        var vm = new QemuVmDescription { Name = "vm1", Disks = [new QemuDisk(url)] };
+        var file = JsonNode.Parse(ValueOf(QemuCommandLine.Build(vm, Paths, QemuAcceleratorKind.Tcg), "-blockdev"))!["file"]!;
+        Assert.Equal("nbd", file["driver"]!.GetValue<string>());
+        Assert.Equal(type, file["server"]!["type"]!.GetValue<string>());
+        Assert.Equal(host, file["server"]!["host"]?.GetValue<string>());
+        Assert.Equal(port, file["server"]!["port"]?.GetValue<string>());
+        Assert.Equal(export, file["export"]!.GetValue<string>());
+        if (type == "unix")
+            Assert.Equal("/run/lifeboat/nbd.sock", file["server"]!["path"]!.GetValue<string>());
+    }
+
+    [Theory]
     [InlineData("nfs://127.0.0.1:2049/lifeboat/vm1/disk0.raw", "port")]
     [InlineData("nfs://127.0.0.1/lifeboat/vm1/disk0.raw?nfsport=2049", "nfsport")]
     [InlineData("nfs://127.0.0.1/lifeboat/vm1/disk0.raw?uid=root", "non-negative number")]

@@ -116,6 +116,26 @@ public sealed class ClientServerTests
     }
 
     [Fact]
+    public async Task An_empty_read_gets_a_none_chunk_and_a_host_name_connects()
+    {
+        using var folder = new TempFolder();
+        await using var server = TestServer.Start(folder);
+        server.Exports.Set("e", new MemoryBlockDevice(MiB));
+        await using (var raw = await RawNbd.ConnectAsync(server.EndPoint))
+        {
+            await raw.EnterTransmissionAsync("e", structured: true);
+            await raw.SendRequestAsync(NbdCommand.Read, 5, 0, 0);
+            var chunk = await raw.ReadAsync(20);
+            Assert.Equal(NbdMagic.StructuredReply, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(chunk));
+            Assert.Equal((ushort)NbdReplyType.None, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(chunk.AsSpan(6)));
+            Assert.Equal(0u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(chunk.AsSpan(16)));
+        }
+
+        await using var client = await NbdClient.ConnectAsync(new System.Net.DnsEndPoint("localhost", server.Port), "e");
+        Assert.Equal(MiB, client.Size);
+    }
+
+    [Fact]
     public async Task Lists_our_exports()
     {
         using var folder = new TempFolder();

@@ -58,7 +58,14 @@ internal static class BackupCommand
                 throw new CliException("Give one of --disk FILE (repeated, for disk files), --qmp SOCKET (a running QEMU VM) or --libvirt DOMAIN (a running libvirt domain).");
             }
 
-            using var repository = RepositoryOpener.Open(parse.GetValue(repo)!);
+            bool live = qmpSocket is not null || domain is not null;
+            // A live backup says on stderr why a disk is read whole; a backup of files stays quiet as before.
+            using var loggers = LoggerFactory.Create(builder => builder
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+                .AddFilter("Lifeboat", live ? LogLevel.Information : LogLevel.Warning)
+                .SetMinimumLevel(LogLevel.Warning));
+            using var repository = RepositoryOpener.Open(parse.GetValue(repo)!, live ? loggers.CreateLogger<BackupRepository>() : null);
             var name = parse.GetValue(vm)!;
             var clock = Stopwatch.StartNew();
             RestorePointInfo restorePoint;
@@ -70,11 +77,6 @@ internal static class BackupCommand
             }
             else
             {
-                using var loggers = LoggerFactory.Create(builder => builder
-                    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-                    .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-                    .AddFilter("Lifeboat", LogLevel.Information)
-                    .SetMinimumLevel(LogLevel.Warning));
                 var options = new QemuLiveBackupOptions
                 {
                     Vm = name,

@@ -25,10 +25,16 @@ internal static class InstantRecoverCommand
             Description = "NAME=VALUE for the guest's QEMU fw_cfg (NAME starts with opt/); repeatable.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var protocol = new Option<string>("--protocol")
+        {
+            Description = "How QEMU reaches the published disks: nfs (files of the mount server's datastore) or nbd (its NBD exports of the same disks).",
+            DefaultValueFactory = _ => "nfs",
+        };
+        protocol.AcceptOnlyFromAmong("nfs", "nbd");
         var detach = new Option<bool>("--detach") { Description = "Return at once with the session id." };
         var command = new Command("instant-recover", "Run a VM straight from its backup; returns when the guest answers, with the recovery time.")
         {
-            vm, restorePoint, redirect, migrateTo, method, format, readyWhen, readyTimeout, noPowerOn, firmwareConfig, detach,
+            vm, restorePoint, redirect, migrateTo, method, format, readyWhen, readyTimeout, noPowerOn, firmwareConfig, protocol, detach,
         };
         CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
@@ -42,7 +48,10 @@ internal static class InstantRecoverCommand
                 parse.GetValue(readyWhen),
                 parse.GetValue(readyTimeout),
                 !parse.GetValue(noPowerOn),
-                ParseFirmwareConfig(parse.GetValue(firmwareConfig) ?? []));
+                ParseFirmwareConfig(parse.GetValue(firmwareConfig) ?? []))
+            {
+                Protocol = parse.GetValue(protocol),
+            };
             using var client = new ServerClient();
             var session = await client.RecoverAsync(request, ct);
             if (parse.GetValue(detach))

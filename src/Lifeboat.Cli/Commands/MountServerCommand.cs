@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Lifeboat.Cli.Output;
 using Lifeboat.Disks;
+using Lifeboat.Nbd.Server;
 using Lifeboat.Nfs;
 using Lifeboat.Nfs.Server;
 using Lifeboat.MountServer.Publishing;
@@ -30,7 +31,12 @@ internal static class MountServerCommand
             Description = "Port where portmap also listens (QEMU's nfs:// driver asks it); 0 turns it off. If rpcbind owns it, MOUNT and NFS are registered there.",
             DefaultValueFactory = _ => NfsServerOptions.DefaultPortmapPort,
         };
-        var allow = new Option<string[]>("--allow") { Description = "Client address or network (CIDR) allowed to mount; repeatable (default: loopback only)." };
+        var nbdPort = new Option<int>("--nbd-port")
+        {
+            Description = "TCP port where every published disk is also served over NBD (export PUBLICATION/diskN); 0 turns NBD off.",
+            DefaultValueFactory = _ => NbdServerOptions.DefaultPort,
+        };
+        var allow = new Option<string[]>("--allow") { Description = "Client address or network (CIDR) allowed to mount or connect over NBD; repeatable (default: loopback only)." };
         var publish = new Option<string[]>("--publish") { Description = "VM[@RESTORE_POINT_ID] to publish at start (the newest restore point without @); repeatable." };
         var redirect = new Option<string?>("--redirect-writes-to") { Description = "Keep the write caches of publications made at start in this folder (a production datastore path) instead of --cache." };
         var blockCache = new Option<string?>("--block-cache")
@@ -48,7 +54,7 @@ internal static class MountServerCommand
         var noHydration = new Option<bool>("--no-hydration") { Description = "Keep no local copies of blocks read: every read not in --block-cache decodes from the backup." };
         var command = new Command("mount-server", "Serve restore points over NFSv3 as a datastore: reads come from the backup, writes go to a cache.")
         {
-            repo, cache, listen, nfsPort, portmapPort, allow, publish, redirect, blockCache, hydrationLimit, noHydration,
+            repo, cache, listen, nfsPort, portmapPort, nbdPort, allow, publish, redirect, blockCache, hydrationLimit, noHydration,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -56,6 +62,9 @@ internal static class MountServerCommand
                 throw new CliException($"--listen '{parse.GetValue(listen)}' is not an IP address; give one like 0.0.0.0 or 127.0.0.1.");
             var allowed = parse.GetValue(allow) is { Length: > 0 } entries ? ParseAllowList(entries) : NfsClientAllowList.LoopbackOnly;
             var repositoryPath = Path.GetFullPath(parse.GetValue(repo)!);
+            var nbd = parse.GetValue(nbdPort);
+            if (nbd is < 0 or > 65535)
+                throw new CliException($"--nbd-port {nbd} is not a TCP port; give 1-65535, or 0 to turn NBD off.");
             using var loggerFactory = LoggerFactory.Create(builder => builder
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
@@ -71,6 +80,11 @@ internal static class MountServerCommand
                     EndPoint = new IPEndPoint(address, parse.GetValue(nfsPort)),
                     PortmapPort = parse.GetValue(portmapPort),
                     AllowedClients = allowed,
+                },
+                Nbd = nbd == 0 ? null : new NbdServerOptions
+                {
+                    EndPoint = new IPEndPoint(address, nbd),
+                    AcceptClient = client => allowed.IsAllowed(client.Address),
                 },
                 BlockCacheBytes = ParseSize("--block-cache", parse.GetValue(blockCache))
                     ?? (parse.GetValue(noHydration) ? RestorePointDisk.DefaultCacheBytes : HydratedBlockCacheBytes),
@@ -110,7 +124,7 @@ internal static class MountServerCommand
         }
         catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
         {
-            throw new CliException($"Port {settings.Nfs.EndPoint.Port} is already in use (another NFS server?); stop it or choose another with --nfs-port.");
+            throw new CliException($"Port {settings.Nfs.EndPoint.Port} (NFS) or {settings.Nbd?.EndPoint.ToString() ?? "-"} (NBD) is already in use; stop the other server or choose others with --nfs-port and --nbd-port (0 turns NBD off).");
         }
         catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AccessDenied)
         {
@@ -157,7 +171,10 @@ internal static class MountServerCommand
         {
             console.WriteJson(
                 new MountServerJson(host.Nfs.Port, host.Nfs.Datastore.ExportPath, host.Nfs.PortmapMode.ToString(),
-                    [.. publications.Select(p => new PublicationJson(p.Name, p.Vm, p.RestorePointId, p.CacheFolder, p.DiskUrls, p.DiskUrlsWithPorts))]),
+                    [.. publications.Select(p => new PublicationJson(p.Name, p.Vm, p.RestorePointId, p.CacheFolder, p.DiskUrls, p.DiskUrlsWithPorts) { NbdUrls = p.NbdUrls })])
+                {
+                    NbdPort = host.Nbd?.Port ?? 0,
+                },
                 CliJsonContext.Default.MountServerJson);
             return;
         }
@@ -174,9 +191,13 @@ internal static class MountServerCommand
                 if (p.DiskUrlsWithPorts[i] != p.DiskUrls[i])
                     console.Line($"         libnfs (no portmap needed): {Markup.Escape(p.DiskUrlsWithPorts[i])}");
             }
+            for (var i = 0; i < p.NbdUrls.Count; i++)
+                console.Line($"  disk{i} over NBD: {Markup.Escape(p.NbdUrls[i])}");
             if (p.DiskUrls.Count > 0)
                 console.Line($"  QEMU: -drive file={Markup.Escape(p.DiskUrls[0])},format=raw,if=virtio,cache=none");
         }
+        if (host.Nbd is { } nbdServer)
+            console.Line($"NBD on port [bold]{nbdServer.Port}[/]: export PUBLICATION/diskN of the same disks and write caches.");
         console.Line($"Mount options for NFS clients: vers=3,proto=tcp,port={host.Nfs.Port},mountport={host.Nfs.Port},nolock. Stop with Ctrl-C.");
     }
 }

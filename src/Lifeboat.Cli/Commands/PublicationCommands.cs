@@ -76,7 +76,7 @@ internal static class PublicationCommands
         if (console.Json)
         {
             console.WriteJson(
-                [.. publications.Select(p => new PublicationJson(p.Name, p.Vm, p.RestorePointId, p.CacheFolder, p.DiskUrls, p.DiskUrlsWithPorts))],
+                [.. publications.Select(p => new PublicationJson(p.Name, p.Vm, p.RestorePointId, p.CacheFolder, p.DiskUrls, p.DiskUrlsWithPorts) { NbdUrls = p.NbdUrls })],
                 CliJsonContext.Default.ListPublicationJson);
             return;
         }
@@ -85,7 +85,7 @@ internal static class PublicationCommands
         foreach (var p in publications)
         {
             console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}, writes to {Markup.Escape(p.CacheFolder)}");
-            foreach (var url in p.DiskUrls)
+            foreach (var url in p.DiskUrls.Concat(p.NbdUrls))
                 console.Line($"  {Markup.Escape(url)}");
         }
     }

@@ -22,7 +22,11 @@ internal sealed record ServerRecoveryRequest(
     string? ReadyWhen,
     double? ReadyTimeoutSeconds,
     bool PowerOn,
-    IReadOnlyDictionary<string, string>? FirmwareConfig);
+    IReadOnlyDictionary<string, string>? FirmwareConfig)
+{
+    /// <summary>nfs (null: the server's default, NFS) or nbd.</summary>
+    public string? Protocol { get; init; }
+}
 
 internal sealed record SessionStepDocument(
     int Seq, string Phase, string Name, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string Result, string? Message, double? DurationSeconds);

@@ -54,8 +54,15 @@ internal sealed record RetentionJson(IReadOnlyList<string> RemovedRestorePoints,
 
 
 internal sealed record PublicationJson(
-    string Name, string Vm, string RestorePointId, string CacheFolder, IReadOnlyList<string> DiskUrls, IReadOnlyList<string> DiskUrlsWithPorts);
+    string Name, string Vm, string RestorePointId, string CacheFolder, IReadOnlyList<string> DiskUrls, IReadOnlyList<string> DiskUrlsWithPorts)
+{
+    public IReadOnlyList<string> NbdUrls { get; init; } = [];
+}
 
-internal sealed record MountServerJson(int NfsPort, string Export, string Portmap, IReadOnlyList<PublicationJson> Publications);
+internal sealed record MountServerJson(int NfsPort, string Export, string Portmap, IReadOnlyList<PublicationJson> Publications)
+{
+    /// <summary>0 when NBD is off.</summary>
+    public int NbdPort { get; init; }
+}
 
 internal sealed record UnpublishJson(string Unpublished);

@@ -62,11 +62,13 @@ public static class LibvirtDomainXml
             QemuDiskBus.Scsi => ("scsi", "sd"),
             _ => ("virtio", "vd"),
         };
-        var network = Uri.TryCreate(disk.Source, UriKind.Absolute, out var uri) && uri.Scheme == "nfs";
-        var source = network
-            ? new XElement("source", new XAttribute("protocol", "nfs"), new XAttribute("name", Uri.UnescapeDataString(uri!.AbsolutePath)),
-                new XElement("host", new XAttribute("name", uri.Host)))
-            : new XElement("source", new XAttribute("file", disk.Source));
+        var network = Uri.TryCreate(disk.Source, UriKind.Absolute, out var uri) && uri.Scheme is "nfs" or "nbd";
+        var source = !network ? new XElement("source", new XAttribute("file", disk.Source))
+            : uri!.Scheme == "nfs"
+                ? new XElement("source", new XAttribute("protocol", "nfs"), new XAttribute("name", Uri.UnescapeDataString(uri.AbsolutePath)),
+                    new XElement("host", new XAttribute("name", uri.Host)))
+                : new XElement("source", new XAttribute("protocol", "nbd"), new XAttribute("name", Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'))),
+                    new XElement("host", new XAttribute("name", uri.Host), new XAttribute("port", uri.Port == -1 ? 10809 : uri.Port)));
         var element = new XElement("disk", new XAttribute("type", network ? "network" : "file"), new XAttribute("device", "disk"),
             new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", disk.Format == QemuDiskFormat.Qcow2 ? "qcow2" : "raw"),
                 new XAttribute("cache", "none")),

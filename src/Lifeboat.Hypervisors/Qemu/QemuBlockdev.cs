@@ -6,12 +6,15 @@ namespace Lifeboat.Hypervisors.Qemu;
 internal static class QemuBlockdev
 {
     private const string NfsScheme = "nfs://";
+    private const string NbdScheme = "nbd://";
+    private const string NbdUnixScheme = "nbd+unix://";
+    private const string DefaultNbdPort = "10809";
 
     /// <param name="nodeName">The format node's name (what <c>-device</c>, <c>blockdev-mirror</c> and NBD exports refer to).</param>
     public static JsonObject Build(QemuDisk disk, string nodeName)
     {
-        var protocol = disk.Source.StartsWith(NfsScheme, StringComparison.OrdinalIgnoreCase)
-            ? NfsNode(disk.Source)
+        var protocol = disk.Source.StartsWith(NfsScheme, StringComparison.OrdinalIgnoreCase) ? NfsNode(disk.Source)
+            : disk.Source.StartsWith(NbdScheme, StringComparison.OrdinalIgnoreCase) || disk.Source.StartsWith(NbdUnixScheme, StringComparison.OrdinalIgnoreCase) ? NbdNode(disk.Source)
             : FileNode(disk.Source);
         protocol["node-name"] = nodeName + "-file";
         return new JsonObject
@@ -31,6 +34,43 @@ internal static class QemuBlockdev
         }
 
         return new JsonObject { ["driver"] = "file", ["filename"] = Path.GetFullPath(path) };
+    }
+
+    /// <summary>
+    /// Maps <c>nbd://host[:port]/EXPORT</c> and <c>nbd+unix:///EXPORT?socket=PATH</c> (the URL forms of QEMU and
+    /// libnbd) onto the nbd driver's options. The export name is the whole path after the first slash.
+    /// </summary>
+    private static JsonObject NbdNode(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            throw new ArgumentException($"The disk source {url} is not a valid nbd://host:port/export URL.");
+        }
+
+        var export = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        JsonObject server;
+        if (uri.Scheme.Equals("nbd+unix", StringComparison.OrdinalIgnoreCase))
+        {
+            var query = uri.Query.TrimStart('?');
+            if (!query.StartsWith("socket=", StringComparison.Ordinal) || query.Contains('&', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"The disk source {url} needs exactly ?socket=PATH, the unix socket of the NBD server.");
+            }
+
+            server = new JsonObject { ["type"] = "unix", ["path"] = Uri.UnescapeDataString(query["socket=".Length..]) };
+        }
+        else
+        {
+            if (string.IsNullOrEmpty(uri.Host) || uri.Query.Length > 0)
+            {
+                throw new ArgumentException($"The disk source {url} is not a valid nbd://host:port/export URL.");
+            }
+
+            var port = uri.Port == -1 ? DefaultNbdPort : uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            server = new JsonObject { ["type"] = "inet", ["host"] = uri.IdnHost, ["port"] = port };
+        }
+
+        return new JsonObject { ["driver"] = "nbd", ["server"] = server, ["export"] = export };
     }
 
     /// <summary>

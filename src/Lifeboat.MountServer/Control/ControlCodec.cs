@@ -17,6 +17,7 @@ public static class ControlCodec
         writer.WriteString(p.CacheFolder);
         WriteStrings(writer, p.DiskUrls);
         WriteStrings(writer, p.DiskUrlsWithPorts);
+        WriteStrings(writer, p.NbdUrls);
     }
 
     public static PublicationInfo ReadPublication(ref XdrReader reader) => new(
@@ -25,7 +26,10 @@ public static class ControlCodec
         reader.ReadString(ControlConstants.MaxNameLength),
         reader.ReadString(ControlConstants.MaxPathLength),
         ReadStrings(ref reader),
-        ReadStrings(ref reader));
+        ReadStrings(ref reader))
+    {
+        NbdUrls = ReadStrings(ref reader),
+    };
 
     private static void WriteStrings(XdrWriter writer, IReadOnlyList<string> values)
     {

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Diagnostics.CodeAnalysis;
 using Lifeboat.Disks;
+using Lifeboat.MountServer.Nbd;
+using Lifeboat.Nbd.Server;
 using Lifeboat.Nfs.Datastore;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Repository;
@@ -14,7 +17,8 @@ namespace Lifeboat.MountServer.Publishing;
 /// through its own write cache. Restore points come from its own repository or from any other one a publication
 /// names; each repository is opened once and kept open while the host runs. Publications and their caches persist across restarts:
 /// a restarted host publishes the same folders with the same file handles, so a running VM's NFS client
-/// reconnects and carries on.
+/// reconnects and carries on. Every published disk is also an NBD export (<c>PUBLICATION/diskN</c>) when
+/// <see cref="MountServerSettings.Nbd"/> is set: the same <see cref="PublishedDisk"/> behind both protocols.
 /// </summary>
 public sealed class MountServerHost : IAsyncDisposable
 {
@@ -23,20 +27,26 @@ public sealed class MountServerHost : IAsyncDisposable
     private readonly ConcurrentDictionary<string, BackupRepository> _otherRepositories = new(StringComparer.Ordinal);
     private readonly PublicationCatalog _catalog;
     private readonly NfsServer _server;
+    private readonly NbdServer? _nbd;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Publication> _live = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    private MountServerHost(MountServerSettings settings, BackupRepository repository, PublicationCatalog catalog, NfsServer server, ILogger logger)
+    private MountServerHost(MountServerSettings settings, BackupRepository repository, PublicationCatalog catalog, NfsServer server, ILoggerFactory loggerFactory)
     {
         _settings = settings;
         _repository = repository;
         _catalog = catalog;
         _server = server;
-        _logger = logger;
+        _logger = loggerFactory.CreateLogger<MountServerHost>();
+        if (settings.Nbd is { } nbd)
+            _nbd = new NbdServer(new PublishedDiskExports(this), nbd, loggerFactory.CreateLogger<NbdServer>());
     }
 
     public NfsServer Nfs => _server;
+
+    /// <summary>The NBD server of the published disks, or null when <see cref="MountServerSettings.Nbd"/> turned it off.</summary>
+    public NbdServer? Nbd => _nbd;
 
     public IReadOnlyList<PublicationInfo> Publications => [.. _live.Values.Select(Describe).OrderBy(p => p.Name, StringComparer.Ordinal)];
 
@@ -56,8 +66,8 @@ public sealed class MountServerHost : IAsyncDisposable
             TimeProvider = nfsOptions.Datastore.TimeProvider,
         };
         var server = new NfsServer(nfsOptions, loggerFactory);
-        var logger = loggerFactory.CreateLogger<MountServerHost>();
-        var host = new MountServerHost(settings, repository, catalog, server, logger);
+        var host = new MountServerHost(settings, repository, catalog, server, loggerFactory);
+        var logger = host._logger;
         created = host;
         try
         {
@@ -73,6 +83,7 @@ public sealed class MountServerHost : IAsyncDisposable
                 }
             }
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
+            host._nbd?.Start();
             return host;
         }
         catch
@@ -137,6 +148,8 @@ public sealed class MountServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_nbd is not null)
+            await _nbd.DisposeAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);
         foreach (var publication in _live.Values)
             await publication.DisposeAsync().ConfigureAwait(false);
@@ -179,7 +192,7 @@ public sealed class MountServerHost : IAsyncDisposable
             }
             var files = PublicationFiles.Create(record.Name, restorePoint, file => _server.Url(record.Name, file, withPorts: false));
             var publication = _server.Publish(record.Name, files, [.. disks.Select(d => new PublishedDatastoreDisk(d))], record.CacheFolder);
-            var live = new Publication(record, publication, disks);
+            var live = new Publication(record, publication, disks, [.. disks.Select(d => new PublishedDiskNbdDevice(d))]);
             _live[record.Name] = live;
             MountServerLog.Published(_logger, record.Name, record.Vm, record.RestorePointId, record.CacheFolder);
             return live;
@@ -208,18 +221,51 @@ public sealed class MountServerHost : IAsyncDisposable
     // URLs are made when asked: ports are only known once the server listens, and publications are restored before that.
     private PublicationInfo Describe(Publication p) => new(
         p.Record.Name, p.Record.Vm, p.Record.RestorePointId, p.Record.CacheFolder,
-        _server.DiskUrls(p.Datastore), _server.DiskUrls(p.Datastore, withPorts: true));
+        _server.DiskUrls(p.Datastore), _server.DiskUrls(p.Datastore, withPorts: true))
+    {
+        NbdUrls = NbdUrls(p),
+    };
 
-    private sealed class Publication(PublicationRecord record, DatastorePublication datastore, IReadOnlyList<PublishedDisk> disks) : IAsyncDisposable
+    private IReadOnlyList<string> NbdUrls(Publication p)
+    {
+        if (_nbd is null || p.NbdDevices.Count == 0)
+            return [];
+
+        // The host the NFS URLs name, so both kinds of URL reach the same machine the same way.
+        var host = new Uri(_server.Url(p.Record.Name, DatastoreNames.RawDisk(0), withPorts: false)).Host;
+        return [.. Enumerable.Range(0, p.NbdDevices.Count).Select(i => NbdExportNames.Url(host, _nbd.Port, NbdExportNames.Disk(p.Record.Name, i)))];
+    }
+
+    private sealed class Publication(PublicationRecord record, DatastorePublication datastore, IReadOnlyList<PublishedDisk> disks, IReadOnlyList<INbdBlockDevice> nbdDevices) : IAsyncDisposable
     {
         public PublicationRecord Record { get; } = record;
 
         public DatastorePublication Datastore { get; } = datastore;
 
+        public IReadOnlyList<INbdBlockDevice> NbdDevices { get; } = nbdDevices;
+
         public async ValueTask DisposeAsync()
         {
             foreach (var disk in disks)
                 await disk.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The live publications' disks as NBD exports, looked up at every handshake.</summary>
+    private sealed class PublishedDiskExports(MountServerHost host) : INbdExportProvider
+    {
+        public IReadOnlyCollection<string> ExportNames =>
+            [.. host._live.Values.OrderBy(p => p.Record.Name, StringComparer.Ordinal)
+                .SelectMany(p => Enumerable.Range(0, p.NbdDevices.Count).Select(i => NbdExportNames.Disk(p.Record.Name, i)))];
+
+        public bool TryGetExport(string name, [NotNullWhen(true)] out INbdBlockDevice? device)
+        {
+            device = null;
+            if (!NbdExportNames.TryParse(name, out var publication, out var index)
+                || !host._live.TryGetValue(publication, out var live) || index >= live.NbdDevices.Count)
+                return false;
+            device = live.NbdDevices[index];
+            return true;
         }
     }
 }

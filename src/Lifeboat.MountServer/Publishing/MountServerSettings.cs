@@ -1,4 +1,5 @@
 using Lifeboat.Disks;
+using Lifeboat.Nbd.Server;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Repository;
 
@@ -14,6 +15,9 @@ public sealed class MountServerSettings
     public required string CacheRoot { get; init; }
 
     public NfsServerOptions Nfs { get; init; } = new();
+
+    /// <summary>Serves every published disk over NBD too; null turns NBD off.</summary>
+    public NbdServerOptions? Nbd { get; init; }
 
     public PublishedDiskOptions Disk { get; init; } = PublishedDiskOptions.Default;
 

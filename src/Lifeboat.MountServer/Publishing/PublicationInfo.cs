@@ -1,10 +1,17 @@
 namespace Lifeboat.MountServer.Publishing;
 
-/// <summary>A live publication: where its disks are, for QEMU (portmap finds the ports) and for libnfs clients (ports in the URL).</summary>
+/// <summary>
+/// A live publication: where its disks are, for QEMU (portmap finds the ports) and for libnfs clients (ports in the
+/// URL), and as nbd:// URLs when the mount server serves NBD.
+/// </summary>
 public sealed record PublicationInfo(
     string Name,
     string Vm,
     string RestorePointId,
     string CacheFolder,
     IReadOnlyList<string> DiskUrls,
-    IReadOnlyList<string> DiskUrlsWithPorts);
+    IReadOnlyList<string> DiskUrlsWithPorts)
+{
+    /// <summary>One nbd:// URL per disk (export <c>PUBLICATION/diskN</c>); empty when NBD is off.</summary>
+    public IReadOnlyList<string> NbdUrls { get; init; } = [];
+}

@@ -265,9 +265,14 @@ public sealed class NbdClient : IAsyncDisposable
 
     private static async Task<Socket> OpenAsync(EndPoint endPoint, CancellationToken cancellationToken)
     {
-        var socket = endPoint is UnixDomainSocketEndPoint
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = endPoint switch
+        {
+            UnixDomainSocketEndPoint => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified),
+            IPEndPoint ip => new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true },
+
+            // A host name: a dual-mode socket connects to whichever address family it resolves to.
+            _ => new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true },
+        };
         try
         {
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);

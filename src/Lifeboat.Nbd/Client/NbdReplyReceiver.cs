@@ -214,6 +214,12 @@ internal sealed class NbdReplyReceiver
             throw new NbdProtocolViolation($"a chunk for [{offset}, +{length}) lies outside its request [{request.Offset}, +{request.Length})");
         }
 
+        // Chunks may not overlap, so together they can never cover more than the request.
+        if (request.Received + length > request.Length)
+        {
+            throw new NbdProtocolViolation($"the chunks of a read of {request.Length} bytes cover more than that");
+        }
+
         return (int)position;
     }
 
@@ -249,6 +255,11 @@ internal sealed class NbdReplyReceiver
             if (length == 0)
             {
                 throw new NbdProtocolViolation("a block status chunk has an extent of 0 bytes");
+            }
+
+            if (extents.Count >= NbdLimits.MaxExtentsPerChunk)
+            {
+                throw new NbdProtocolViolation($"a block status reply holds more than {NbdLimits.MaxExtentsPerChunk} extents");
             }
 
             extents.Add(new NbdExtent(offset, (uint)length, (uint)flags));

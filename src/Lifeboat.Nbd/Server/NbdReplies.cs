@@ -14,6 +14,14 @@ internal static class NbdReplies
     /// <summary>A reply buffer for a READ, its header written; the device reads into it at <see cref="ReadDataOffset"/>.</summary>
     public static NbdOutgoingReply ForRead(bool structured, in NbdRequestHeader request, long admittedBytes)
     {
+        if (structured && request.Length == 0)
+        {
+            // An OFFSET_DATA chunk must carry at least one byte: an empty read is answered with NONE.
+            var none = new NbdOutgoingReply(NbdWire.StructuredReplyHeaderSize, admittedBytes);
+            NbdReplyHeader.WriteStructured(none.Buffer, NbdReplyFlags.Done, NbdReplyType.None, request.Cookie, 0);
+            return none;
+        }
+
         var dataOffset = ReadDataOffset(structured);
         var reply = new NbdOutgoingReply(dataOffset + (int)request.Length, admittedBytes);
         if (structured)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Lifeboat.Nbd.Server;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Repository;
 using Lifeboat.Server.Data;
@@ -11,11 +12,13 @@ namespace Lifeboat.Server.Hosting;
 
 /// <summary>
 /// The mount server hosted by the server, over the server's own repository. Its NFS port is chosen once and kept
-/// in the database: QEMU's nfs driver reconnects to the same port when the server comes back after a crash.
+/// in the database: QEMU's nfs driver reconnects to the same port when the server comes back after a crash. Its
+/// NBD port (for sessions recovered over NBD) is chosen and kept the same way; both listen on loopback only.
 /// </summary>
 public sealed class MountServerService(ServerOptions options, DataFolder data, ServerDatabase database, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
     private const string NfsPortSetting = "nfsPort";
+    private const string NbdPortSetting = "nbdPort";
 
     private MountServerHost? _host;
 
@@ -28,13 +31,16 @@ public sealed class MountServerService(ServerOptions options, DataFolder data, S
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var port = options.NfsPort
-            ?? (database.GetSetting(NfsPortSetting) is { } saved ? int.Parse(saved, CultureInfo.InvariantCulture) : PreferredPort());
+            ?? (database.GetSetting(NfsPortSetting) is { } saved ? int.Parse(saved, CultureInfo.InvariantCulture) : PreferredPort(ServerOptions.DefaultNfsPort));
+        var nbdPort = options.NbdPort
+            ?? (database.GetSetting(NbdPortSetting) is { } savedNbd ? int.Parse(savedNbd, CultureInfo.InvariantCulture) : PreferredPort(ServerOptions.DefaultNbdPort));
         var settings = new MountServerSettings
         {
             RepositoryPath = data.Repository,
             Password = Environment.GetEnvironmentVariable(BackupRepository.PasswordEnvironmentVariable),
             CacheRoot = data.Cache,
             Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, port), PortmapPort = options.PortmapPort },
+            Nbd = new NbdServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, nbdPort) },
         };
         try
         {
@@ -43,10 +49,11 @@ public sealed class MountServerService(ServerOptions options, DataFolder data, S
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             throw new InvalidOperationException(
-                $"The mount server's NFS port {port} is taken by another program; stop it, or start the server with --nfs-port N (VMs recovered before must then be recovered again).", e);
+                $"The mount server's NFS port {port} or NBD port {nbdPort} is taken by another program; stop it, or start the server with --nfs-port N or --nbd-port N (VMs recovered before must then be recovered again).", e);
         }
 
         database.SetSetting(NfsPortSetting, _host.Nfs.Port.ToString(CultureInfo.InvariantCulture));
+        database.SetSetting(NbdPortSetting, (_host.Nbd?.Port ?? 0).ToString(CultureInfo.InvariantCulture));
     }
 
     public async ValueTask DisposeAsync()
@@ -56,14 +63,14 @@ public sealed class MountServerService(ServerOptions options, DataFolder data, S
         _host = null;
     }
 
-    /// <summary>2049 when it is free, else any free port.</summary>
-    private static int PreferredPort()
+    /// <summary><paramref name="port"/> when it is free, else any free port.</summary>
+    private static int PreferredPort(int port)
     {
         try
         {
-            using var probe = new TcpListener(IPAddress.Loopback, ServerOptions.DefaultNfsPort);
+            using var probe = new TcpListener(IPAddress.Loopback, port);
             probe.Start();
-            return ServerOptions.DefaultNfsPort;
+            return port;
         }
         catch (SocketException)
         {

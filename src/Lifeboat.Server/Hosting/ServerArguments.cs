@@ -3,11 +3,11 @@ using System.Net;
 
 namespace Lifeboat.Server.Hosting;
 
-/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--nfs-port N] [--portmap-port N] [--cache-reserve BYTES] [--qemu PATH]</c>.</summary>
+/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--nfs-port N] [--nbd-port N] [--portmap-port N] [--cache-reserve BYTES] [--qemu PATH]</c>.</summary>
 public static class ServerArguments
 {
     public const string Usage =
-        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--nfs-port 2049] [--portmap-port 111] [--cache-reserve BYTES] [--qemu qemu-system-x86_64]";
+        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--nfs-port 2049] [--nbd-port 10809] [--portmap-port 111] [--cache-reserve BYTES] [--qemu qemu-system-x86_64]";
 
     /// <exception cref="ArgumentException">An option is unknown, repeated without a value, or its value is not valid.</exception>
     public static ServerOptions Parse(IReadOnlyList<string> args)
@@ -22,6 +22,7 @@ public static class ServerArguments
                 "--data" => options with { DataDirectory = Path.GetFullPath(Value()) },
                 "--listen" => options with { Listen = ParseEndPoint(Value()) },
                 "--nfs-port" => options with { NfsPort = ParsePort(name, Value(), allowZero: true) },
+                "--nbd-port" => options with { NbdPort = ParsePort(name, Value(), allowZero: true) },
                 "--portmap-port" => options with { PortmapPort = ParsePort(name, Value(), allowZero: true) },
                 "--cache-reserve" => options with { CacheReserveBytes = ParseBytes(name, Value()) },
                 "--qemu" => options with { QemuBinary = Value() },

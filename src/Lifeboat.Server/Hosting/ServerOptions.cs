@@ -8,6 +8,7 @@ public sealed record ServerOptions
 {
     public const int DefaultHttpPort = 8707;
     public const int DefaultNfsPort = 2049;
+    public const int DefaultNbdPort = 10809;
     public const long DefaultCacheReserveBytes = 1L << 30;
 
     public required string DataDirectory { get; init; }
@@ -19,6 +20,12 @@ public sealed record ServerOptions
     /// run from the datastore: QEMU reconnects to the same port after a restart.
     /// </summary>
     public int? NfsPort { get; init; }
+
+    /// <summary>
+    /// Port of the mount server's NBD exports (sessions recovered with --protocol nbd); null keeps the one chosen on
+    /// the first start (10809 when free), for the same reason as <see cref="NfsPort"/>.
+    /// </summary>
+    public int? NbdPort { get; init; }
 
     /// <summary>Where QEMU's nfs:// driver asks for the mount server (it takes no port of its own).</summary>
     public int PortmapPort { get; init; } = 111;

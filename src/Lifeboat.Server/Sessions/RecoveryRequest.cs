@@ -24,6 +24,9 @@ public sealed record RecoveryRequest
 
     public bool PowerOn { get; init; } = true;
 
+    /// <summary><c>nfs</c> (the default: the VM's disks are files of the NFS datastore) or <c>nbd</c> (QEMU's nbd driver, one export per disk).</summary>
+    public string? Protocol { get; init; }
+
     /// <summary>QEMU fw_cfg strings for the guest (names start with <c>opt/</c>), e.g. the test guest's <c>opt/lifeboat/mode</c>.</summary>
     public IReadOnlyDictionary<string, string>? FirmwareConfig { get; init; }
 }

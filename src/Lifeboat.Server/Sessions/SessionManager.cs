@@ -31,6 +31,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
                 $"Firmware config entries must be at most {MaxFirmwareConfigEntries}, named opt/... in at most 55 characters, with values of at most {MaxFirmwareConfigValueLength}.");
         }
 
+        var protocol = DiskProtocols.Parse(request.Protocol);
         if (request.MigrateTo is { } migrateTo)
             ValidateMigration(migrateTo);
         var session = new SessionRecord
@@ -44,6 +45,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             ReadyWhen = ready.ToString(),
             ReadyTimeoutSeconds = timeout.TotalSeconds,
             PowerOn = request.PowerOn,
+            Protocol = protocol,
             RedirectWritesTo = request.RedirectWritesTo is { } redirect ? Path.GetFullPath(redirect) : null,
             FirmwareConfig = new Dictionary<string, string>(firmwareConfig, StringComparer.Ordinal),
             Migration = request.MigrateTo is { } target ? target with { TargetDirectory = Path.GetFullPath(target.TargetDirectory) } : null,

@@ -51,6 +51,9 @@ public sealed record SessionRecord
 
     public IReadOnlyList<string> DiskUrls { get; init; } = [];
 
+    /// <summary>How the VM reaches its published disks: <see cref="DiskProtocols.Nfs"/> or <see cref="DiskProtocols.Nbd"/>.</summary>
+    public string Protocol { get; init; } = DiskProtocols.Nfs;
+
     /// <summary>The VM's runtime folder (QMP socket, serial console); set once the VM is defined.</summary>
     public string? RuntimeDirectory { get; init; }
 

@@ -141,11 +141,23 @@ internal sealed partial class SessionRunner
             if (publication is null)
             {
                 publication = await host.PublishAsync(Session.Vm, Session.RestorePointId, Session.RedirectWritesTo, Session.RepositoryPath, ct).ConfigureAwait(false);
-                Save(s => s with { Publication = publication.Name, CacheFolder = publication.CacheFolder, DiskUrls = publication.DiskUrls });
+                var urls = DiskUrlsFor(publication);
+                Save(s => s with { Publication = publication.Name, CacheFolder = publication.CacheFolder, DiskUrls = urls });
             }
 
-            return $"{string.Join(", ", publication.DiskUrls)}; writes go to {publication.CacheFolder}";
+            var over = Session.Protocol == DiskProtocols.Nbd ? "over NBD" : "over NFS";
+            return $"{over}: {string.Join(", ", DiskUrlsFor(publication))}; writes go to {publication.CacheFolder}";
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The URLs the VM's disks are defined with: the datastore's files, or the NBD exports of the same disks.</summary>
+    private IReadOnlyList<string> DiskUrlsFor(PublicationInfo publication)
+    {
+        if (Session.Protocol != DiskProtocols.Nbd)
+            return publication.DiskUrls;
+        if (publication.NbdUrls.Count != publication.DiskUrls.Count)
+            throw new InvalidOperationException($"The mount server serves no NBD exports for publication {publication.Name}; recover with --protocol nfs.");
+        return publication.NbdUrls;
     }
 
     private async Task RegisterAndStartAsync(CancellationToken cancellationToken)

@@ -1,0 +1,27 @@
+using System.Globalization;
+
+namespace Lifeboat.MountServer.Nbd;
+
+/// <summary>A published disk's NBD export name: <c>PUBLICATION/diskN</c>, like its file in the NFS datastore without the extension.</summary>
+public static class NbdExportNames
+{
+    public static string Disk(string publication, int index) => $"{publication}/disk{index.ToString(CultureInfo.InvariantCulture)}";
+
+    public static bool TryParse(string exportName, out string publication, out int index)
+    {
+        publication = "";
+        index = -1;
+        var slash = exportName.LastIndexOf('/');
+        if (slash <= 0 || !exportName.AsSpan(slash + 1).StartsWith("disk", StringComparison.Ordinal))
+            return false;
+        var digits = exportName.AsSpan(slash + 5);
+        if (digits.IsEmpty || digits.Length > 4 || (digits.Length > 1 && digits[0] == '0')
+            || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out index))
+            return false;
+        publication = exportName[..slash];
+        return true;
+    }
+
+    /// <summary>The URL QEMU's nbd driver and libnbd take.</summary>
+    public static string Url(string host, int port, string exportName) => $"nbd://{host}:{port.ToString(CultureInfo.InvariantCulture)}/{exportName}";
+}

@@ -1,0 +1,86 @@
+using System.Net;
+using Lifeboat.MountServer.Publishing;
+using Lifeboat.Nbd.Client;
+using Lifeboat.Nbd.Protocol;
+using Lifeboat.Nbd.Server;
+using Lifeboat.Nfs.Server;
+using Lifeboat.Repository;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Lifeboat.MountServer.Tests;
+
+/// <summary>A mount server in this process, its published disks read and written over NBD by our client.</summary>
+public sealed class MountServerNbdTests : IDisposable
+{
+    private const int Block = 64 * 1024;
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("lifeboat-ms-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task Published_disks_are_nbd_exports_with_their_zero_blocks_and_write_cache()
+    {
+        var content = new byte[16 * Block];
+        new Random(3).NextBytes(content.AsSpan(0, 4 * Block));
+        new Random(4).NextBytes(content.AsSpan(10 * Block, 2 * Block));
+        var image = Path.Combine(_folder, "disk0.raw");
+        await File.WriteAllBytesAsync(image, content);
+        var repositoryPath = Path.Combine(_folder, "repo");
+        using (var repository = BackupRepository.Init(repositoryPath, new RepositoryOptions(BlockSize: Block), password: null))
+            await repository.BackupAsync(new BackupRequest("vm1", [image, image]));
+
+        var settings = new MountServerSettings
+        {
+            RepositoryPath = repositoryPath,
+            CacheRoot = Path.Combine(_folder, "cache"),
+            Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), PortmapPort = 0 },
+            Nbd = new NbdServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) },
+        };
+        await using var host = await MountServerHost.StartAsync(settings, NullLoggerFactory.Instance);
+        var publication = await host.PublishAsync("vm1", null);
+        var endPoint = new IPEndPoint(IPAddress.Loopback, host.Nbd!.Port);
+        Assert.Equal([$"nbd://127.0.0.1:{host.Nbd.Port}/vm1/disk0", $"nbd://127.0.0.1:{host.Nbd.Port}/vm1/disk1"], publication.NbdUrls);
+        Assert.Equal(["vm1/disk0", "vm1/disk1"], await NbdClient.ListExportsAsync(endPoint));
+
+        await using (var client = await NbdClient.ConnectAsync(endPoint, "vm1/disk1", new NbdClientOptions { MetaContexts = [NbdLimits.BaseAllocation] }))
+        {
+            var read = new byte[content.Length];
+            await client.ReadAsync(0, read);
+            Assert.True(read.AsSpan().SequenceEqual(content));
+            var hole = (uint)(NbdAllocationFlags.Hole | NbdAllocationFlags.Zero);
+            Assert.Equal(
+                [new(0, 4 * Block, 0), new(4 * Block, 6 * Block, hole), new(10 * Block, 2 * Block, 0), new(12 * Block, 4 * Block, hole)],
+                await client.BlockStatusAsync(NbdLimits.BaseAllocation, 0, client.Size));
+
+            await client.WriteAsync(5 * Block, new byte[] { 9, 9, 9 }, fua: true);
+            await client.WriteZeroesAsync(Block, Block);
+            await client.FlushAsync();
+            var status = await client.BlockStatusAsync(NbdLimits.BaseAllocation, 4 * Block, 2 * Block);
+            Assert.Equal([new(4 * Block, Block, hole), new(5 * Block, Block, 0)], status);
+        }
+
+        // A second connection sees the first one's writes: one disk, one write cache.
+        await using (var again = await NbdClient.ConnectAsync(endPoint, "vm1/disk1"))
+        {
+            var bytes = new byte[3];
+            await again.ReadAsync(5 * Block, bytes);
+            Assert.Equal([9, 9, 9], bytes);
+            var zeroed = new byte[Block];
+            await again.ReadAsync(Block, zeroed);
+            Assert.All(zeroed, b => Assert.Equal(0, b));
+        }
+
+        await using (var other = await NbdClient.ConnectAsync(endPoint, "vm1/disk0"))
+        {
+            var bytes = new byte[3];
+            await other.ReadAsync(5 * Block, bytes);
+            Assert.Equal([0, 0, 0], bytes);
+        }
+
+        var missing = await Assert.ThrowsAsync<NbdException>(() => NbdClient.ConnectAsync(endPoint, "vm1/disk2"));
+        Assert.Contains("ErrUnknown", missing.Message, StringComparison.Ordinal);
+        await host.UnpublishAsync("vm1");
+        Assert.Empty(await NbdClient.ListExportsAsync(endPoint));
+    }
+}

@@ -1,0 +1,29 @@
+using Lifeboat.Server.Sessions;
+using Lifeboat.Server.Tests.Support;
+
+namespace Lifeboat.Server.Tests;
+
+/// <summary>`lifeboat instant-recover --protocol nbd`: QEMU's nbd driver runs the guest from the mount server's NBD exports.</summary>
+[Collection(GuestCollection.Name)]
+public sealed class NbdRecoveryTests(GuestImage guest)
+{
+    [Fact]
+    public async Task The_guest_boots_and_writes_over_nbd_and_the_steps_say_so()
+    {
+        using var folder = new TestFolder();
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+        var backup = await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
+        var ready = await Recovery.RecoverUntilReadyAsync(server, Recovery.Guest("write,stay") with { Protocol = DiskProtocols.Nbd });
+        await Recovery.WaitForMarkerAsync(server, ready.Id);
+
+        var publish = Assert.Single(ready.Steps, s => s.Name == "Publish the VM in the datastore");
+        Assert.StartsWith("over NBD: nbd://127.0.0.1:", publish.Message, StringComparison.Ordinal);
+        Assert.All(ready.DiskUrls, url => Assert.StartsWith("nbd://", url, StringComparison.Ordinal));
+
+        using (var answer = await server.Http.PostAsync($"api/sessions/{ready.Id}/stop", null))
+            answer.EnsureSuccessStatusCode();
+        var stopped = await server.WaitForEndAsync(ready.Id, TimeSpan.FromMinutes(1));
+        Assert.Equal(SessionState.Stopped, stopped.State);
+        await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
+    }
+}
