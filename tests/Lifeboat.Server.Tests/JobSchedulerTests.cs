@@ -136,6 +136,30 @@ public sealed class JobSchedulerTests
     }
 
     [Fact]
+    public async Task A_run_the_server_s_stop_cancels_is_interrupted_and_tried_again_at_the_next_start()
+    {
+        using var folder = new TestFolder();
+        var gated = new GatedBackups();
+        await using var jobs = await JobHarness.StartAsync(folder, gated);
+        var disk = TestDisk.Create(folder.Combine("disk0.raw"), 1, seed: 6);
+        jobs.Scheduler.Add(JobHarness.DiskJob("stopped", "daily 02:00", keepLast: 5, retries: 1, disk));
+        jobs.Scheduler.RunNow("stopped");
+        await gated.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await jobs.RestartAsync(whileStopped: () =>
+        {
+            var interrupted = Assert.Single(jobs.Store.GetRuns("stopped", 10));
+            Assert.Equal(JobRunOutcome.Interrupted, interrupted.Outcome);
+            Assert.NotNull(interrupted.RetryAt);
+            gated.Release.SetResult();
+        });
+
+        var runs = await jobs.WaitForEndedRunsAsync("stopped", 2);
+        Assert.Equal((2, JobRunTrigger.Retry, JobRunOutcome.Succeeded), (runs[0].Attempt, runs[0].Trigger, runs[0].Outcome));
+        Assert.Single(jobs.RestorePoints("stopped-vm"));
+    }
+
+    [Fact]
     public async Task Retention_waits_while_an_instant_recovery_is_starting_and_the_run_still_succeeds()
     {
         using var folder = new TestFolder();

@@ -18,7 +18,7 @@ internal static class JobAddCommand
         var qmp = new Option<string?>("--qmp") { Description = "Back up a running QEMU VM live through its QMP socket." };
         var guestAgent = new Option<string?>("--guest-agent") { Description = "The guest agent's socket, to freeze the guest's file systems (with --qmp)." };
         var libvirt = new Option<string?>("--libvirt") { Description = "Back up a libvirt domain live." };
-        var connect = new Option<string?>("--connect") { Description = "libvirt's connection URI (with --libvirt; default libvirt's own)." };
+        var connect = new Option<string?>("--connect") { Description = "libvirt's connection URI (with --libvirt; default qemu:///system)." };
         var disks = new Option<string[]>("--disk")
         {
             Description = "Back up disk image files at rest (an offline VM's); repeat for each disk, in the VM's order.",

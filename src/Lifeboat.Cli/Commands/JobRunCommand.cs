@@ -14,7 +14,7 @@ internal static class JobRunCommand
     {
         var name = JobCommand.NameArgument();
         var detach = new Option<bool>("--detach", "-d") { Description = "Start the run and return; follow it with `lifeboat job history NAME`." };
-        var command = new Command("run", "Run a job now and print how it ended (retries, if it fails, follow the job's schedule of retries).") { name, detach };
+        var command = new Command("run", "Run a job now and print how the run ended; a failed run is tried again later, as often as the job's --retries says.") { name, detach };
         CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
             var jobName = parse.GetValue(name)!;

@@ -4,7 +4,7 @@ namespace Lifeboat.Server.Contracts.Jobs;
 /// <param name="QmpSocket">The QEMU monitor's unix socket (<see cref="JobSourceKind.Qmp"/>).</param>
 /// <param name="GuestAgentSocket">The guest agent's socket, to freeze the guest's file systems (QMP, optional).</param>
 /// <param name="LibvirtDomain">The domain's name (<see cref="JobSourceKind.Libvirt"/>).</param>
-/// <param name="ConnectUri">libvirt's connection URI; null for libvirt's default.</param>
+/// <param name="ConnectUri">libvirt's connection URI; null for qemu:///system.</param>
 /// <param name="DiskPaths">The disk image files, in the VM's order (<see cref="JobSourceKind.Disks"/>).</param>
 public sealed record JobSource(
     JobSourceKind Kind,
