@@ -43,6 +43,8 @@ struct nfs_fh {
 
 #define MAX_DEPTH 256
 #define PROGRESS_EVERY 100
+// A request that fails this often in a row is refused by the server, not lost with a connection.
+#define MAX_RESENDS 8
 
 enum kind { KIND_WRITE, KIND_COMMIT };
 
@@ -58,6 +60,7 @@ struct slot {
     uint32_t covered_to;
     char *buffer;
     bool resend;
+    unsigned resends; // in a row, without an answer
 };
 
 // What the client knows of one block: the generation it wrote last and the verifier that write was answered with.
@@ -223,11 +226,12 @@ static void write_done(struct rpc_context *r, int status, void *data, void *priv
 {
     (void)r;
     struct slot *s = private_data;
-    if (status != RPC_STATUS_SUCCESS && own_reconnect) {
+    if (status != RPC_STATUS_SUCCESS && own_reconnect && ++s->resends <= MAX_RESENDS) {
         s->resend = true;
         broken = true;
         return;
     }
+    s->resends = 0;
     s->busy = false;
     blocks[s->block].sending = false;
     if (status != RPC_STATUS_SUCCESS)
@@ -259,11 +263,12 @@ static void commit_done(struct rpc_context *r, int status, void *data, void *pri
 {
     (void)r;
     struct slot *s = private_data;
-    if (status != RPC_STATUS_SUCCESS && own_reconnect) {
+    if (status != RPC_STATUS_SUCCESS && own_reconnect && ++s->resends <= MAX_RESENDS) {
         s->resend = true;
         broken = true;
         return;
     }
+    s->resends = 0;
     s->busy = false;
     if (status != RPC_STATUS_SUCCESS)
         die(1, "COMMIT failed: rpc status %d %s", status, status == RPC_STATUS_ERROR ? (char *)data : "");
