@@ -89,6 +89,35 @@ public sealed class JobLiveTests(GuestImage guest)
         Assert.Single(repository.ListRestorePoints("guest"));
     }
 
+    [Fact]
+    public async Task A_job_with_verify_boot_verifies_each_new_restore_point_and_restore_points_show_it()
+    {
+        using var folder = new TestFolder();
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+        // The guest's hardware is recorded once; the job's backups of its disk at rest carry it over.
+        await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
+        var spec = new JobSpec("nightly", "guest", new JobSource(JobSourceKind.Disks, DiskPaths: [guest.RawDisk]), "daily 03:00", KeepLast: 3, Retries: 0, Verify: JobSpec.VerifyBoot);
+        using (var added = await server.Http.PostAsJsonAsync("api/jobs", spec, ServerJsonContext.Default.JobSpec))
+            added.EnsureSuccessStatusCode();
+
+        var run = await WaitForRunAsync(server, await StartRunAsync(server, "nightly"));
+        Assert.True(run.Outcome == JobRunOutcome.Succeeded, run.Error);
+        Assert.StartsWith("started: verification ", run.Verification, StringComparison.Ordinal);
+        var verification = run.Verification!.Split(' ')[2];
+        var ended = await server.WaitForEndAsync(verification, TimeSpan.FromMinutes(4));
+        Assert.True(ended.State == SessionState.Stopped, ServerProcess.Describe(ended));
+        var points = await server.Http.GetFromJsonAsync("api/restore-points?vm=guest", ServerJsonContext.Default.ListRestorePointView);
+        var verified = Assert.Single(points!, p => p.Id == run.RestorePointId).Verified;
+        Assert.True(verified is { Passed: true }, verified?.Summary);
+        Assert.Equal(verification, verified!.SessionId);
+        Assert.StartsWith("booted in ", verified.Summary, StringComparison.Ordinal);
+        await Leftovers.AssertNoneAsync(server, await server.GetAsync(verification));
+
+        using var refused = await server.Http.PostAsJsonAsync("api/jobs", spec with { Name = "other", Verify = "ping" }, ServerJsonContext.Default.JobSpec);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("--verify boot", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     /// <summary>The test guest appending records to its disk, with its agent; the fixture keeps no QMP connection, so the job can take QEMU's monitor.</summary>
     private async Task<QemuVmPaths> StartRecordingGuestAsync(TestFolder folder, string runtime)
     {

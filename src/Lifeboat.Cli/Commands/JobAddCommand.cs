@@ -32,15 +32,16 @@ internal static class JobAddCommand
         var keepLast = new Option<int>("--keep-last") { Description = "How many of the VM's newest restore points to keep after each successful run.", Required = true };
         var repo = new Option<string?>("--repo") { Description = "The repository (default: the server's own); it is registered with the server." };
         var retries = new Option<int?>("--retries") { Description = "How many times a failed run is tried again, 5 minutes apart (default 2)." };
+        var verify = new Option<string?>("--verify") { Description = "boot: after each successful run, verify the new restore point by booting it in isolation (lifeboat verify --boot)." };
         var command = new Command("add", "Add a backup job to the server; it runs by its schedule from now on.")
         {
-            name, vm, qmp, guestAgent, libvirt, connect, disks, schedule, keepLast, repo, retries,
+            name, vm, qmp, guestAgent, libvirt, connect, disks, schedule, keepLast, repo, retries, verify,
         };
         CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
             var source = Source(parse.GetValue(qmp), parse.GetValue(guestAgent), parse.GetValue(libvirt), parse.GetValue(connect), parse.GetValue(disks));
             var spec = new JobSpec(parse.GetValue(name)!, parse.GetValue(vm)!, source, parse.GetValue(schedule)!, parse.GetValue(keepLast),
-                parse.GetValue(repo) is { } path ? Path.GetFullPath(path) : null, parse.GetValue(retries));
+                parse.GetValue(repo) is { } path ? Path.GetFullPath(path) : null, parse.GetValue(retries), parse.GetValue(verify));
             using var client = new ServerClient();
             var job = await client.AddJobAsync(spec, ct);
             if (console.Json)

@@ -37,6 +37,8 @@ internal static class JobHistoryCommand
             foreach (var run in runs)
             {
                 var details = run.Error ?? run.Retention ?? "";
+                if (run.Verification is { } verification)
+                    details += (details.Length > 0 ? "; " : "") + "verification " + verification;
                 if (run.RetryAt is { } retry)
                     details += $" (tried again at {JobText.Time(retry)})";
                 table.AddRow(

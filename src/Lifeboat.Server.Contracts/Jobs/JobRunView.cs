@@ -9,6 +9,7 @@ namespace Lifeboat.Server.Contracts.Jobs;
 /// <param name="ChangeTracking">How the disks were read: the base restore point, or why they were read whole.</param>
 /// <param name="Retention">What retention did after the run, or why it waits for the next run.</param>
 /// <param name="RetryAt">When the run is tried again, if it will be.</param>
+/// <param name="Verification">The boot verification the run started for its restore point (its session id), or why none.</param>
 public sealed record JobRunView(
     long Id,
     string Job,
@@ -26,7 +27,8 @@ public sealed record JobRunView(
     string? ChangeTracking,
     string? Retention,
     string? Error,
-    DateTimeOffset? RetryAt)
+    DateTimeOffset? RetryAt,
+    string? Verification = null)
 {
     public bool IsFinal => Outcome != JobRunOutcome.Running;
 }

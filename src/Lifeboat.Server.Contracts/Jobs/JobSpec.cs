@@ -7,6 +7,7 @@ namespace Lifeboat.Server.Contracts.Jobs;
 /// <param name="KeepLast">How many of the VM's newest restore points retention keeps after each successful run.</param>
 /// <param name="Repository">The repository folder; null for the server's own. It is registered with the server.</param>
 /// <param name="Retries">How many times a failed run is tried again; null for the default.</param>
+/// <param name="Verify">"boot": each new restore point is verified by booting it in isolation; null: not verified.</param>
 public sealed record JobSpec(
     string Name,
     string Vm,
@@ -14,4 +15,8 @@ public sealed record JobSpec(
     string Schedule,
     int KeepLast,
     string? Repository = null,
-    int? Retries = null);
+    int? Retries = null,
+    string? Verify = null)
+{
+    public const string VerifyBoot = "boot";
+}

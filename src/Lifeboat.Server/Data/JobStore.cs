@@ -11,7 +11,7 @@ public sealed class JobStore(ServerDatabase database)
     private const int MaxMessageChars = 8000;
 
     private const string RunColumns =
-        "id, job, attempt, trigger, started_at, ended_at, outcome, restore_point_id, bytes_read, bytes_stored, consistency, change_tracking_used, change_tracking, retention, error, retry_at";
+        "id, job, attempt, trigger, started_at, ended_at, outcome, restore_point_id, bytes_read, bytes_stored, consistency, change_tracking_used, change_tracking, retention, error, retry_at, verification";
 
     /// <returns>False when a job of that name exists.</returns>
     public bool Insert(JobRecord job) => database.Write(connection =>
@@ -73,6 +73,10 @@ public sealed class JobStore(ServerDatabase database)
             ("$read", backup?.BytesRead), ("$stored", backup?.BytesStored), ("$consistency", backup?.Consistency),
             ("$used", backup is null ? null : backup.ChangeTrackingUsed ? 1 : 0), ("$tracking", backup?.ChangeTracking),
             ("$retention", Cap(retention)), ("$error", Cap(error)), ("$retry", retryAt is { } retry ? Time(retry) : null)));
+
+    /// <summary>Notes the boot verification a run started (or why it started none).</summary>
+    public void SetVerification(long id, string verification) => database.Write(connection =>
+        ServerDatabase.Execute(connection, "UPDATE job_runs SET verification = $verification WHERE id = $id", ("$id", id), ("$verification", Cap(verification))));
 
     public JobRunView? GetRun(string job, long id) => database.Read(connection =>
     {
@@ -136,7 +140,8 @@ public sealed class JobStore(ServerDatabase database)
             Text(12),
             Text(13),
             Text(14),
-            Text(15) is { } retry ? ParseTime(retry) : null);
+            Text(15) is { } retry ? ParseTime(retry) : null,
+            Text(16));
     }
 
     private static string Serialize(JobSpec spec) => JsonSerializer.Serialize(spec, ServerJsonContext.Default.JobSpec);

@@ -82,7 +82,8 @@ public sealed class ServerDatabase : IDisposable
             change_tracking TEXT,
             retention TEXT,
             error TEXT,
-            retry_at TEXT);
+            retry_at TEXT,
+            verification TEXT);
         CREATE INDEX IF NOT EXISTS job_runs_by_job ON job_runs (job, id);
         """;
 

@@ -55,6 +55,7 @@ public static class ServerApp
             builder.Services.AddSingleton<RetentionGate>();
             builder.Services.AddSingleton<JobStore>();
             builder.Services.AddSingleton<IVmBackupRunner, VmBackupRunner>();
+            builder.Services.AddSingleton<IRestorePointVerifier, SessionVerifier>();
             builder.Services.AddSingleton<JobScheduler>();
             builder.Services.AddHostedService<LifeboatService>();
             // After LifeboatService: jobs start once the repository, mount server and sessions are up, and stop before them.

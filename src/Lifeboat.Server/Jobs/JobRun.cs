@@ -21,7 +21,8 @@ internal sealed class JobRun(
     RetentionGate retention,
     DataFolder data,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    IRestorePointVerifier? verifier = null)
 {
     public const string InterruptedMessage = "The server stopped during this run.";
     private const string NextRunApplies = "the next successful run applies it";
@@ -56,6 +57,8 @@ internal sealed class JobRun(
         }
 
         var kept = await ApplyRetentionAsync(cancellationToken).ConfigureAwait(false);
+        if (spec.Verify == JobSpec.VerifyBoot)
+            StartVerification(backup.RestorePointId);
         End(JobRunOutcome.Succeeded, backup, kept, null, null);
         JobLog.RunSucceeded(logger, spec.Name, id, (time.GetUtcNow() - startedAt).TotalSeconds, backup.RestorePointId, backup.BytesRead, backup.BytesStored, kept);
     }
@@ -80,6 +83,27 @@ internal sealed class JobRun(
         {
             return $"postponed: {e.Message.TrimEnd('.')}; {NextRunApplies}";
         }
+    }
+
+    /// <summary>
+    /// Starts the boot verification of the new restore point. It runs on its own (queued with the other
+    /// verifications), so a slow boot never holds the job; its outcome is kept with the restore point.
+    /// </summary>
+    private void StartVerification(string restorePointId)
+    {
+        string note;
+        try
+        {
+            note = verifier is null
+                ? "not started: this server runs no verifications"
+                : $"started: verification {verifier.StartBootVerification(spec.Vm, restorePointId)} boots restore point {restorePointId}";
+        }
+        catch (ArgumentException e)
+        {
+            note = $"not started: {e.Message}";
+        }
+
+        store.SetVerification(id, note);
     }
 
     private void Fail(string error)

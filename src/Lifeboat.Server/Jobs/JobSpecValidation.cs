@@ -25,6 +25,8 @@ public static partial class JobSpecValidation
         var retries = spec.Retries ?? DefaultRetries;
         if (retries is < 0 or > MaxRetries)
             throw new ArgumentException($"--retries must be between 0 and {MaxRetries}.");
+        if (spec.Verify is not null and not JobSpec.VerifyBoot)
+            throw new ArgumentException($"--verify '{spec.Verify}' is not a verification Lifeboat runs; give --verify boot, or leave it out.");
         var schedule = JobSchedule.Parse(spec.Schedule);
         return spec with
         {

@@ -1,0 +1,10 @@
+using Lifeboat.Server.Sessions;
+
+namespace Lifeboat.Server.Jobs;
+
+/// <summary>Job verifications are ordinary verification sessions: they queue with the others and keep their outcome per restore point.</summary>
+internal sealed class SessionVerifier(SessionManager sessions) : IRestorePointVerifier
+{
+    public string StartBootVerification(string vm, string restorePointId) =>
+        sessions.StartVerification(new VerificationRequest { Vm = vm, RestorePoint = restorePointId }).Id;
+}
