@@ -685,8 +685,8 @@ def write_report(args, guests, results, copies, load_before, load_after, elapsed
         "",
         "`cp` returns with the copy in the page cache; the figures in parentheses add an fsync of the copy.",
         "",
-        "Page cache warm for every method as far as memory allows (the disks and the repository were read just before); "
-        "nothing is dropped, since other processes share the machine.",
+        "Page cache cold for every method: before each run the repository's files and the original disks are evicted with "
+        "posix_fadvise(POSIX_FADV_DONTNEED) (no privilege needed; /proc/sys/vm/drop_caches would drop other processes' pages too).",
     ]
     text = "\n".join(lines) + "\n"
     with open(args.results, "w") as f:
