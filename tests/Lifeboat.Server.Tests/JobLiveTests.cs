@@ -96,7 +96,15 @@ public sealed class JobLiveTests(GuestImage guest)
         await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
         // The guest's hardware is recorded once; the job's backups of its disk at rest carry it over.
         await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
-        var spec = new JobSpec("nightly", "guest", new JobSource(JobSourceKind.Disks, DiskPaths: [guest.RawDisk]), "daily 03:00", KeepLast: 3, Retries: 0, Verify: JobSpec.VerifyBoot);
+        // A verification boots the guest as it was backed up: its own /etc/lifeboat/mode keeps it running (the default powers off).
+        var disk = folder.Combine("guest.raw");
+        File.Copy(guest.RawDisk, disk);
+        var mode = folder.Combine("mode");
+        await File.WriteAllTextAsync(mode, "stay");
+        var commands = folder.Combine("debugfs.cmd");
+        await File.WriteAllTextAsync(commands, $"mkdir /etc/lifeboat\nrm /etc/lifeboat/mode\nwrite {mode} /etc/lifeboat/mode\n");
+        await ExternalCommand.RunAsync("debugfs", "-w", "-f", commands, $"{disk}?offset={GuestImage.RootPartitionOffset}");
+        var spec = new JobSpec("nightly", "guest", new JobSource(JobSourceKind.Disks, DiskPaths: [disk]), "daily 03:00", KeepLast: 3, Retries: 0, Verify: JobSpec.VerifyBoot);
         using (var added = await server.Http.PostAsJsonAsync("api/jobs", spec, ServerJsonContext.Default.JobSpec))
             added.EnsureSuccessStatusCode();
 
