@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Lifeboat.Cli.Tests;
 
-/// <summary>`lifeboat quickstart`, the whole story as a user runs it: real guest, server, instant recovery, live migration.</summary>
+/// <summary>`lifeboat quickstart`, the whole story as a user runs it: a real guest backed up live twice, server, instant recovery from the incremental, live migration.</summary>
 public sealed class QuickstartTests
 {
     [Fact]
@@ -22,6 +22,17 @@ public sealed class QuickstartTests
         Assert.All(steps, s => Assert.True(s.GetProperty("ok").GetBoolean(), s.GetProperty("step").GetString()));
         Assert.Contains(steps, s => s.GetProperty("step").GetString()!.Contains("Migrate", StringComparison.Ordinal));
         Assert.Contains(steps, s => s.GetProperty("step").GetString()!.Contains("production disk", StringComparison.Ordinal));
+        var backups = json.RootElement.GetProperty("liveBackups").EnumerateArray().ToList();
+        Assert.Equal(2, backups.Count);
+        var (first, second) = (backups[0], backups[1]);
+        Assert.Equal("file-system-consistent", first.GetProperty("consistency").GetString());
+        Assert.Equal("file-system-consistent", second.GetProperty("consistency").GetString());
+        Assert.True(second.GetProperty("changeTracking").GetBoolean(), "the second live backup did not use changed-block tracking");
+        Assert.Equal(first.GetProperty("restorePointId").GetString(), second.GetProperty("baseRestorePointId").GetString());
+        Assert.True(second.GetProperty("bytesRead").GetInt64() < first.GetProperty("bytesRead").GetInt64(), "the incremental read no less than the first");
+        Assert.True(second.GetProperty("lastRecordBefore").GetInt64() > first.GetProperty("lastRecordAfter").GetInt64(), "the guest wrote nothing between the backups");
+        Assert.Equal(second.GetProperty("restorePointId").GetString(), json.RootElement.GetProperty("restorePointId").GetString());
+        Assert.Contains(steps, s => s.GetProperty("step").GetString()!.Contains("incremental restore point", StringComparison.Ordinal));
         Assert.Empty(Processes($"qemu-system-x86_64.*{work}"));
         Assert.Empty(Processes($"lifeboat-server.dll.*{work}"));
     }

@@ -9,7 +9,7 @@ namespace Lifeboat.Cli.Quickstart;
 
 /// <summary>
 /// The whole Lifeboat story on an embedded default, each step timed: the repository on a sample disk (act 1), then
-/// instant recovery of a real VM through a Lifeboat server, live migration to production and the checks (act 2).
+/// two live backups of a real running VM, its instant recovery through a Lifeboat server, live migration to production and the checks (act 2).
 /// </summary>
 internal static class QuickstartCommand
 {
@@ -60,7 +60,7 @@ internal static class QuickstartCommand
             {
                 console.WriteJson(
                     new QuickstartReport(true, folder, recovery.Server, recovery.RestorePointId, recovery.SessionId, Round(recovery.RecoverySeconds),
-                        Round(recovery.MigrationSeconds), recovery.MigrationMiBPerSecond, recovery.ProductionDisk, Math.Round(clock.Elapsed.TotalSeconds, 3), log.Steps),
+                        Round(recovery.MigrationSeconds), recovery.MigrationMiBPerSecond, recovery.ProductionDisk, recovery.LiveBackups, Math.Round(clock.Elapsed.TotalSeconds, 3), log.Steps),
                     QuickstartJsonContext.Default.QuickstartReport);
                 return ExitCodes.Ok;
             }
@@ -113,6 +113,8 @@ internal static class QuickstartCommand
                 foreach (var vm in Directory.EnumerateDirectories(runtime))
                     await ProductionVm.PowerOffAsync(vm, TimeSpan.FromSeconds(5));
             }
+
+            await ProductionVm.PowerOffAsync(Path.Combine(folder, ProductionGuest.RuntimeFolder), TimeSpan.FromSeconds(5));
 
             Directory.Delete(folder, recursive: true);
         }

@@ -17,5 +17,6 @@ internal sealed record QuickstartReport(
     double? MigrationSeconds,
     double? MigrationMiBPerSecond,
     string? ProductionDisk,
+    IReadOnlyList<QuickstartLiveBackup> LiveBackups,
     double TotalSeconds,
     IReadOnlyList<QuickstartStep> Steps);

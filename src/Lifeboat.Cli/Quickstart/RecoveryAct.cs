@@ -1,23 +1,35 @@
 using System.Globalization;
 using System.Text;
 using Lifeboat.Cli.Commands;
+using Lifeboat.Cli.LiveBackup;
+using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.Cli.Output;
 using Lifeboat.Repository;
+using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
 
 namespace Lifeboat.Cli.Quickstart;
 
 /// <summary>
-/// Act 2, instant recovery: the test guest is backed up into the server's repository, runs straight from the backup,
-/// writes, moves live to production storage, and is checked there; the backup stays as it was.
+/// Act 2, instant recovery: the test guest runs as a production VM that writes, is backed up live twice (the second
+/// time only what changed), is lost, runs straight from the incremental restore point, writes, moves live to
+/// production storage, and is checked there; the backup stays as it was.
 /// </summary>
 internal sealed class RecoveryAct(StepLog log, string folder)
 {
     private const string GuestMode = "write,stay";
+    private const string ProductionMode = "records";
+    private const string RecordPrefix = "LIFEBOAT-RECORD";
+    private const string LiveBackupFolder = "live-backup";
+    /// <summary>Enough for the second backup to have changes to read, few enough to wait for on a slow TCG guest.</summary>
+    private const int RecordsBetweenBackups = 20;
     private const int ConsoleLinesShown = 12;
     private static readonly TimeSpan GuestTimeout = TimeSpan.FromMinutes(3);
 
+    private readonly List<QuickstartLiveBackup> _liveBackups = [];
     private QuickstartSession? _session;
+
+    public IReadOnlyList<QuickstartLiveBackup> LiveBackups => _liveBackups;
 
     public string? Server { get; private set; }
 
@@ -36,7 +48,7 @@ internal sealed class RecoveryAct(StepLog log, string folder)
     public async Task RunAsync(CancellationToken ct)
     {
         log.Act("Act 2: instant recovery of a real VM",
-            "A small Linux VM is backed up, runs straight from its backup, writes, and moves to production storage while it runs.");
+            "A small Linux VM is backed up live twice while it writes, is lost, runs straight from its backup, and moves to production storage while it runs.");
         var guest = await log.RunAsync("Build the test guest (once per machine)", () => TestGuest.BuildAsync(ct),
             g => $"{g.RawDisk}: Debian's kernel {g.KernelVersion} and busybox on a disk that boots by itself");
         await using var server = await log.RunAsync("Find or start a Lifeboat server",
@@ -64,23 +76,34 @@ internal sealed class RecoveryAct(StepLog log, string folder)
     private async Task StoryAsync(TestGuest guest, QuickstartServer server, QuickstartSession session, CancellationToken ct)
     {
         var repositoryPath = server.Info.DefaultRepository;
-        var backup = await log.RunAsync("Back up the guest into the server's repository", async () =>
+        await using var production = await log.RunAsync($"Start the production VM from a qcow2 copy of its disk (guest mode {ProductionMode})",
+            () => ProductionGuest.StartAsync(guest, folder, ct),
+            p => $"{p.Disk} under QEMU with its monitor at {p.QmpSocket} and its guest agent, no NIC; it has synced {p.LastRecord()} records to /data/records");
+        var first = await log.RunAsync("Back up the running VM live (the guest writes on)", () => LiveBackupAsync(repositoryPath, guest, production, ct), Describe);
+        await log.RunAsync($"Let it write {RecordsBetweenBackups} more records", async () =>
+            $"it is at record {await production.WaitForMoreRecordsAsync(RecordsBetweenBackups, ct)}");
+        var second = await log.RunAsync("Back up the running VM live again (incremental: changed-block tracking)",
+            () => LiveBackupAsync(repositoryPath, guest, production, ct), Describe);
+        if (second.BaseRestorePointId != first.RestorePointId)
+            throw new CliException($"The second live backup read the whole disk, not what changed since {first.RestorePointId}; see `lifeboat list --repo {repositoryPath}`.");
+        RestorePointId = second.RestorePointId;
+        var backupHash = await RestorePointCheck.Sha256Async(repositoryPath, second.RestorePointId, ct);
+        await log.RunAsync("Disaster: the production VM is killed", async () =>
         {
-            using var repository = RepositoryOpener.Open(repositoryPath);
-            return await repository.BackupAsync(new BackupRequest(guest.Name, [guest.RawDisk], guest.HardwareJson), null, ct);
-        }, rp => $"restore point {rp.Id} of VM {rp.Vm}: {Sizes.Format(rp.LogicalBytes)} disk, {Sizes.Format(rp.StoredBytes)} stored, hardware from guest.json");
-        RestorePointId = backup.Id;
+            await production.KillAsync();
+            return $"QEMU got SIGKILL, as a power cut would stop it; restore point {second.RestorePointId} is the latest";
+        });
 
         var request = new ServerRecoveryRequest(
             guest.Name,
-            backup.Id,
+            second.RestorePointId,
             RedirectWritesTo: null,
             MigrateTo: null,
             ReadyWhen: null,
             ReadyTimeoutSeconds: GuestTimeout.TotalSeconds,
             PowerOn: true,
             new Dictionary<string, string>(StringComparer.Ordinal) { [TestGuest.ModeEntry] = GuestMode });
-        var ready = await log.RunAsync($"Instant recovery: run the VM from its backup (guest mode {GuestMode})", () => session.RecoverAsync(request, ct),
+        var ready = await log.RunAsync($"Instant recovery: run the VM from the incremental restore point (guest mode {GuestMode})", () => session.RecoverAsync(request, ct),
             s => $"session {s.Id}: {string.Join(", ", s.Phases.Select(p => $"{SessionFollower.PhaseTitle(p.Phase).ToLowerInvariant()} {SessionFollower.Seconds(PhaseSeconds(s, p))}"))}");
         log.Console.Line($"[green]The guest answers[/] ({Markup.Escape(ready.ReadyWhen)}: the default for a VM the backup recorded with a guest agent channel): " +
             $"recovery time [bold]{SessionFollower.Seconds(session.RecoverySeconds)}[/] from the command to the guest agent's answer.");
@@ -98,7 +121,7 @@ internal sealed class RecoveryAct(StepLog log, string folder)
 
         var final = await log.RunAsync("Migrate it live to production storage (QEMU mirror, the VM keeps running)",
             () => session.MigrateAsync(Path.Combine(folder, "production"), ct),
-            s => $"{string.Join(", ", s.ProductionDisks)}: {Sizes.Format(backup.LogicalBytes)} in {SessionFollower.Seconds(session.MigrationSeconds)} " +
+            s => $"{string.Join(", ", s.ProductionDisks)}: {Sizes.Format(s.ProductionDisks.Where(File.Exists).Sum(d => new FileInfo(d).Length))} in {SessionFollower.Seconds(session.MigrationSeconds)} " +
                 $"({session.MigrationMiBPerSecond?.ToString("0.0", CultureInfo.InvariantCulture)} MiB/s), the VM never paused");
         ProductionDisk = final.ProductionDisks.Count == 1 ? final.ProductionDisks[0] : null;
 
@@ -125,10 +148,67 @@ internal sealed class RecoveryAct(StepLog log, string folder)
             if (found != marker)
                 throw new CliException($"/data/marker on {disk} has sha256 {found}, not {marker} the guest wrote: a write was lost; keep {folder} and report it.");
             var counter = Encoding.ASCII.GetString(await guest.ReadFileAsync(disk, "/data/counter", ct)).Trim();
-            return $"/data/marker has the sha256 the guest wrote, /data/counter reads {counter}";
+            var records = LastRecordIn(await guest.ReadFileAsync(disk, "/data/records", ct));
+            if (records < second.LastRecordBefore || records > second.LastRecordAfter)
+            {
+                throw new CliException($"/data/records on {disk} ends at record {records}, yet the production VM had synced {second.LastRecordBefore} before the second " +
+                    $"backup began and {second.LastRecordAfter} when it ended: its point in time is off; keep {folder} and report it.");
+            }
+
+            return $"/data/marker has the sha256 the guest wrote, /data/counter reads {counter}, /data/records ends at record {records} " +
+                $"(the production VM had synced {second.LastRecordBefore} when the second backup began, {second.LastRecordAfter} when it ended)";
         });
 
-        await log.RunAsync("Check the backup is unchanged", () => RestorePointCheck.RunAsync(repositoryPath, backup.Id, guest.RawDisk, ct));
+        await log.RunAsync("Check the backup is unchanged", () => RestorePointCheck.RunAsync(repositoryPath, second.RestorePointId, backupHash, ct));
+    }
+
+    /// <summary>A live backup as `lifeboat backup --qmp` makes it: the guest frozen through its agent for the point in time, what changed read over NBD.</summary>
+    private async Task<QuickstartLiveBackup> LiveBackupAsync(string repositoryPath, TestGuest guest, ProductionGuest production, CancellationToken ct)
+    {
+        var before = production.LastRecord();
+        RestorePointInfo restorePoint;
+        using (var repository = RepositoryOpener.Open(repositoryPath))
+        {
+            var options = new QemuLiveBackupOptions { Vm = guest.Name, WorkDirectory = Path.Combine(folder, LiveBackupFolder) };
+            restorePoint = await LiveQemuBackup.RunAsync(repository, production.Qmp, options, null, NullLoggerFactory.Instance, ct);
+        }
+
+        var tracking = restorePoint.Disks.Select(d => d.ChangeTracking).ToList();
+        var baseId = tracking.All(t => t?.BaseRestorePointId is not null) ? tracking[0]!.BaseRestorePointId : null;
+        var backup = new QuickstartLiveBackup(
+            restorePoint.Id,
+            tracking.Sum(t => t?.BytesRead ?? 0),
+            restorePoint.StoredBytes,
+            restorePoint.Consistency?.Kind ?? BackupConsistency.CrashConsistent,
+            restorePoint.Consistency?.FrozenMilliseconds,
+            baseId is not null,
+            baseId,
+            before,
+            production.LastRecord());
+        _liveBackups.Add(backup);
+        return backup;
+    }
+
+    private static string Describe(QuickstartLiveBackup b)
+    {
+        var frozen = b.FrozenMilliseconds is { } ms ? FormattableString.Invariant($" (the agent froze the guest for {ms:0.0} ms)") : "";
+        var tracking = b.ChangeTracking ? $"changed-block tracking since {b.BaseRestorePointId}" : "whole disk read (no changed-block tracking yet)";
+        return $"restore point {b.RestorePointId}: {Sizes.Format(b.BytesRead)} read, {Sizes.Format(b.StoredBytes)} stored, {b.Consistency}{frozen}, {tracking}; " +
+            $"records {b.LastRecordBefore} to {b.LastRecordAfter} were synced meanwhile";
+    }
+
+    /// <summary>The number of the last whole record in the guest's /data/records.</summary>
+    private static long LastRecordIn(byte[] records)
+    {
+        long last = 0;
+        foreach (var line in Encoding.ASCII.GetString(records).Split('\n'))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length == 3 && fields[0] == RecordPrefix && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                last = n;
+        }
+
+        return last;
     }
 
     private void ShowBoot(GuestConsole console)
