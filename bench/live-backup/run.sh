@@ -148,17 +148,37 @@ new_bytes() { # DIR STAMPFILE: apparent bytes of the files virtnbdbackup wrote a
   find "$1" -type f -newer "$2" \( -name '*.data' -o -name '*.data.partial' \) -printf '%s\n' | awk '{s += $1} END {print s + 0}'
 }
 
+# virtnbdbackup refuses to run while the domain has a checkpoint it did not make ("Foreign checkpoint found"), so
+# each tool's checkpoints are set aside (libvirt metadata only: the qcow2 bitmaps stay and keep tracking) while
+# the other runs, and redefined after it: checkpoint-dumpxml, checkpoint-delete --metadata, checkpoint-create --redefine.
+hide_checkpoints() { # TAG: set aside every checkpoint now defined, into $work/hidden-TAG/
+  local dir="$work/hidden-$1" i=0 c; rm -rf "$dir"; mkdir -p "$dir"
+  for c in $(virsh checkpoint-list "$domain" --name --topological); do
+    i=$((i + 1)); virsh checkpoint-dumpxml "$domain" "$c" >"$dir/$(printf %03d $i).xml"
+  done
+  for f in $(ls -r "$dir"); do
+    c=$(python3 -c 'import sys,xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().findtext("name"))' "$dir/$f")
+    virsh checkpoint-delete "$domain" "$c" --metadata >/dev/null
+  done
+}
+unhide_checkpoints() { # TAG
+  local dir="$work/hidden-$1" f
+  for f in $(ls "$dir" 2>/dev/null); do virsh checkpoint-create "$domain" "$dir/$f" --redefine >/dev/null; done
+  rm -rf "$dir"
+}
 lb_repo="$work/lifeboat-repo" vb_out="$work/virtnbdbackup"
 mkdir -p "$work/lb-work"
 "${lifeboat[@]}" repo init "$lb_repo" --json >"$work/repo-init.json"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 lifeboat_backup() { # LEVEL
+  hide_checkpoints virtnbdbackup; unhide_checkpoints lifeboat
   measure "$work/lb-$rep-$1" "${lifeboat[@]}" backup --repo "$lb_repo" --vm bench --libvirt "$domain" --connect "$uri" --work-dir "$work/lb-work" --json
   local facts; facts=$(python3 "$here/lifeboat_facts.py" "$work/lb-$rep-$1.out")
   printf '%s\tlifeboat\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$1" "$M_SECONDS" "$M_RSS_KB" "$(cut -f1 <<<"$facts")" "$(stored "$lb_repo")" "$(cut -f2 <<<"$facts")" "$M_RECORDS" "$M_SECONDS" "$(cut -f3 <<<"$facts")" >>"$results"
   echo "run.sh:   lifeboat $1: ${M_SECONDS}s" >&2
 }
 vnb_backup() { # LEVEL (full|inc)
+  hide_checkpoints lifeboat; unhide_checkpoints virtnbdbackup
   touch "$work/stamp"; sleep 0.01
   measure "$work/vb-$rep-$1" virtnbdbackup -U "$uri" -d "$domain" -l "$1" -o "$vb_out"
   local log; log=$(ls -t "$vb_out"/backup.*.log 2>/dev/null | head -n 1 || true)
