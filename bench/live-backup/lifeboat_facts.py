@@ -22,6 +22,6 @@ walk(json.loads(text[text.index("{"):]), found)
 read = sum(v for v in found.get("bytesread", []) if isinstance(v, (int, float)))
 frozen = [v for v in found.get("frozenmilliseconds", []) if isinstance(v, (int, float))]
 kinds = [v for v in found.get("kind", []) if isinstance(v, str)]
-reasons = [v for v in found.get("fullreadreason", []) if isinstance(v, str)]
+reasons = list(dict.fromkeys(v for v in found.get("fullreadreason", []) if isinstance(v, str)))
 note = ", ".join(kinds[:1] + (["full read: " + "; ".join(reasons)] if reasons else []))
 print(f"{read}\t{max(frozen) if frozen else ''}\t{note}")

@@ -50,8 +50,9 @@ print("| tool | backup | rep | wall s | read MB | added MB | stored total MB | p
 print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 for (tool, level), items in figs.items():
     for rep, f in items:
+        frozen = "< 1000" if f["frozen_ms"] == 0 and tool == "virtnbdbackup" else show(f["frozen_ms"], "{:.0f}")
         print(f"| {tool} | {level} | {rep} | {f['seconds']:.2f} | {f['read_mb']:.1f} | {f['added_mb']:.1f} | {f['stored_mb']:.1f} | "
-              f"{f['rss_mib']:.0f} | {show(f['frozen_ms'], '{:.0f}')} | {f['rate']:.1f} ({show(f['rate_vs_idle'])}x) | {f['note'] or ''} |")
+              f"{f['rss_mib']:.0f} | {frozen} | {f['rate']:.1f} ({show(f['rate_vs_idle'])}x) | {f['note'] or ''} |")
 print()
 print("Idle record rate (no backup running): " + ", ".join(f"rep {k}: {v:.1f}/s" for k, v in idle_rate.items()) + ".")
 print()
@@ -60,6 +61,8 @@ print()
 def ratio(key, level, agg=statistics.median):
     a = [f[key] for _, f in figs.get(("lifeboat", level), []) if f[key] is not None]
     b = [f[key] for _, f in figs.get(("virtnbdbackup", level), []) if f[key] is not None]
+    if key == "frozen_ms":  # virtnbdbackup's log stamps are to the second: 0 means under 1 s, no ratio
+        b = [v for v in b if v != 0]
     if not a or not b or agg(b) == 0:
         return None, (agg(a) if a else None), (agg(b) if b else None)
     return agg(a) / agg(b), agg(a), agg(b)

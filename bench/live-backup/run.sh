@@ -162,7 +162,7 @@ hide_checkpoints() { # TAG: set aside every checkpoint now defined, into $work/h
   done
 }
 unhide_checkpoints() { # TAG
-  local dir="$work/hidden-$1" f
+  local dir="$work/hidden-$1" f; [ -d "$dir" ] || return 0
   for f in $(ls "$dir" 2>/dev/null); do virsh checkpoint-create "$domain" "$dir/$f" --redefine >/dev/null; done
   rm -rf "$dir"
 }
@@ -211,5 +211,5 @@ report="$here/results-$stamp.md"
 } >"$report"
 cat "$report"
 echo "run.sh: wrote $report" >&2
-cp "$results" "$work/results.keep.tsv"
+cp "$results" "${report%.md}.tsv"
 ok=1
