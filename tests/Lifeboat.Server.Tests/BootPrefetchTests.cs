@@ -25,7 +25,7 @@ public sealed partial class BootPrefetchTests(GuestImage guest)
         await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
         var backup = await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
         // The guest prints what /data/marker holds; the test guest's image has none until a guest writes one.
-        var first = await Recovery.RecoverUntilReadyAsync(server, Recovery.Guest("stay"));
+        var first = await ReadyAndWaitedAsync(server);
         var expected = await FoundHashAsync(server, first.Id);
 
         Assert.Contains("no boot profile of this VM yet", Step(first, "Publish the VM in the datastore").Message, StringComparison.Ordinal);
@@ -34,7 +34,7 @@ public sealed partial class BootPrefetchTests(GuestImage guest)
         Assert.True(int.Parse(recorded.Groups[1].Value, CultureInfo.InvariantCulture) > 10, "a boot reads more than ten blocks");
         await Recovery.StopCleanlyAsync(server, first.Id);
 
-        var second = await Recovery.RecoverUntilReadyAsync(server, Recovery.Guest("stay"));
+        var second = await ReadyAndWaitedAsync(server);
         Assert.Contains("prefetching the boot profile", Step(second, "Publish the VM in the datastore").Message, StringComparison.Ordinal);
         var wait = Step(second, "Wait for the guest").Message ?? "";
         var prefetch = PrefetchServed().Match(wait);
@@ -54,6 +54,13 @@ public sealed partial class BootPrefetchTests(GuestImage guest)
             Assert.Equal(HttpStatusCode.NoContent, forget.StatusCode);
         using (var gone = await server.Http.GetAsync("api/boot-profiles/guest"))
             Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    /// <summary>A recovery whose "Wait for the guest" step has ended: the session is Ready a moment before the step records its message.</summary>
+    private static async Task<SessionView> ReadyAndWaitedAsync(ServerProcess server)
+    {
+        var ready = await Recovery.RecoverUntilReadyAsync(server, Recovery.Guest("stay"));
+        return await server.WaitAsync(ready.Id, s => s.Steps.Any(step => step.Name == "Wait for the guest" && step.Result != StepResult.Running), Recovery.BootTimeout);
     }
 
     private static SessionStep Step(SessionView session, string name) => Assert.Single(session.Steps, s => s.Name == name);

@@ -273,8 +273,11 @@ internal sealed partial class SessionRunner
             answer = "QEMU reports it running";
         }
 
-        Save(s => s with { ReadyAt = Now, State = SessionState.Ready });
-        return $"{answer}; {FinishBootProfile()}";
+        // The boot profile is kept before the session reports Ready, so that a client seeing Ready finds this step ended soon after.
+        var readyAt = Now;
+        var boot = FinishBootProfile();
+        Save(s => s with { ReadyAt = readyAt, State = SessionState.Ready });
+        return $"{answer}; {boot}";
     }
 
     /// <summary>
