@@ -72,24 +72,11 @@ public sealed partial class PublishedDisk
         }
     }
 
-    private async ValueTask PrefetchRunAsync(long firstCluster, long endCluster, CancellationToken ct)
-    {
-        long baseVisible = Volatile.Read(ref _baseVisible);
-        long hidden = ClusterCount(baseVisible);
-        endCluster = Math.Min(endCluster, hidden);
-        for (long c = firstCluster; c < endCluster;)
-        {
-            var source = Classify(c, endCluster, hidden, out long runEnd);
-            if (source == RunSource.Base && runEnd << _shift <= baseVisible)
-            {
-                await HydrateAsync(c, runEnd, ct);
-                long added = _prefetched!.SetRange(c, runEnd - c);
-                Interlocked.Add(ref _counters.PrefetchedClusters, added);
-            }
+    private ValueTask PrefetchRunAsync(long firstCluster, long endCluster, CancellationToken ct) =>
+        HydrateMissingAsync(firstCluster, endCluster, NotePrefetched, ct);
 
-            c = runEnd;
-        }
-    }
+    private void NotePrefetched(long firstCluster, long endCluster) =>
+        Interlocked.Add(ref _counters.PrefetchedClusters, _prefetched!.SetRange(firstCluster, endCluster - firstCluster));
 
     /// <summary>Counts the guest reads a prefetch served: a hydrated run that holds a prefetched cluster.</summary>
     private void NotePrefetchHit(long firstCluster, long endCluster)

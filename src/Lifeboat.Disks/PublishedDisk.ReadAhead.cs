@@ -63,15 +63,7 @@ public sealed partial class PublishedDisk
                 Volatile.Write(ref _readAheadStep, step);
                 try
                 {
-                    long baseVisible = Volatile.Read(ref _baseVisible);
-                    long hidden = ClusterCount(baseVisible);
-                    for (long c = firstCluster; c < limit;)
-                    {
-                        var source = Classify(c, limit, hidden, out long runEnd);
-                        if (source == RunSource.Base && runEnd << _shift <= baseVisible)
-                            await HydrateAsync(c, runEnd, ct);
-                        c = runEnd;
-                    }
+                    await HydrateMissingAsync(firstCluster, limit, onHydrated: null, ct);
                 }
                 finally
                 {
@@ -87,6 +79,27 @@ public sealed partial class PublishedDisk
         finally
         {
             Volatile.Write(ref _readAheadRunning, 0);
+        }
+    }
+
+    /// <summary>
+    /// Copies into the hydration file the clusters of [<paramref name="firstCluster"/>, <paramref name="endCluster"/>)
+    /// that only the base holds (not written, not hydrated, not past the base's end), one run at a time.
+    /// </summary>
+    private async ValueTask HydrateMissingAsync(long firstCluster, long endCluster, Action<long, long>? onHydrated, CancellationToken ct)
+    {
+        long baseVisible = Volatile.Read(ref _baseVisible);
+        long hidden = ClusterCount(baseVisible);
+        for (long c = firstCluster; c < endCluster;)
+        {
+            var source = Classify(c, endCluster, hidden, out long runEnd);
+            if (source == RunSource.Base && runEnd << _shift <= baseVisible)
+            {
+                await HydrateAsync(c, runEnd, ct);
+                onHydrated?.Invoke(c, runEnd);
+            }
+
+            c = runEnd;
         }
     }
 
