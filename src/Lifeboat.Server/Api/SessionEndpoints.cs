@@ -60,8 +60,7 @@ public static class SessionEndpoints
         var session = store.Get(id);
         if (session is null)
             return TypedResults.NotFound(NoSession(id));
-        var live = session.RuntimeDirectory is { } folder ? new QemuVmPaths(folder).SerialLog : null;
-        var path = live is not null && File.Exists(live) ? live : data.KeptConsole(id);
+        var path = VmRuntimeFolder.ConsolePath(session.RuntimeDirectory, data.KeptConsole(id));
         var (bytes, next) = VmRuntimeFolder.ReadFrom(path, offset ?? 0, MaxConsoleBytes);
         response.Headers[ConsoleOffsetHeader] = next.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Text(Encoding.UTF8.GetString(bytes), "text/plain; charset=utf-8");

@@ -226,8 +226,7 @@ internal sealed partial class SessionRunner
 
     private string? ConsoleTail()
     {
-        var folder = Session.RuntimeDirectory;
-        var path = folder is not null && File.Exists(new QemuVmPaths(folder).SerialLog) ? new QemuVmPaths(folder).SerialLog : _services.Data.KeptConsole(Session.Id);
+        var path = VmRuntimeFolder.ConsolePath(Session.RuntimeDirectory, _services.Data.KeptConsole(Session.Id));
         if (!File.Exists(path))
             return null;
         var (bytes, _) = VmRuntimeFolder.ReadFrom(path, Math.Max(0, new FileInfo(path).Length - ConsoleTailBytes), ConsoleTailBytes);

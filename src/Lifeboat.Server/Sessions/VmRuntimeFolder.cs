@@ -55,6 +55,10 @@ public static class VmRuntimeFolder
     }
 
     /// <summary>At most <paramref name="maxBytes"/> of a file from <paramref name="offset"/>, and the offset after them.</summary>
+    /// <summary>The serial console of a session: the live one while its runtime folder holds it, else the copy kept at stop.</summary>
+    public static string ConsolePath(string? runtimeDirectory, string keptConsole) =>
+        runtimeDirectory is not null && File.Exists(new QemuVmPaths(runtimeDirectory).SerialLog) ? new QemuVmPaths(runtimeDirectory).SerialLog : keptConsole;
+
     public static (byte[] Bytes, long NextOffset) ReadFrom(string path, long offset, int maxBytes)
     {
         try
