@@ -80,7 +80,7 @@ public sealed class LiveBackupTests(LiveVm vm, ITestOutputHelper output) : IClas
         await vm.WriteInGuestAsync("/data/before-kill", 4);
         var killed = Process.Start(LifeboatCli.StartInfo("backup", "--repo", repo, "--vm", LiveVm.Name, "--qmp", vm.Paths.QmpSocket, "--work-dir", work))!;
         int packs = Directory.GetFiles(Path.Combine(repo, "packs"), "*", SearchOption.AllDirectories).Length;
-        await PollAsync(() => File.Exists(Path.Combine(work, QemuPointInTime.NbdSocketName))
+        await PollAsync(() => File.Exists(Path.Combine(work, LiveBackupWorkFolder.NbdSocketName))
             && Directory.GetFiles(Path.Combine(repo, "packs"), "*", SearchOption.AllDirectories).Length > packs, "the killed backup to start reading");
         killed.Kill();
         await killed.WaitForExitAsync();

@@ -17,7 +17,6 @@ namespace Lifeboat.Hypervisors.Libvirt;
 /// </summary>
 public sealed class LibvirtPointInTime : ILivePointInTime
 {
-    private const string LockFileName = "lock";
     private const string ScratchExtension = ".scratch.qcow2";
     private const int MaxDisks = 64;
 
@@ -25,24 +24,23 @@ public sealed class LibvirtPointInTime : ILivePointInTime
     private readonly string _domain;
     private readonly QemuLiveBackupOptions _options;
     private readonly ILogger _logger;
-    private readonly FileStream _lock;
+    private readonly LiveBackupWorkFolder _work;
     private readonly List<LiveBackupDisk> _disks = [];
     private string? _baseCheckpoint;
     private string? _newCheckpoint;
     private bool _jobStarted;
     private bool _ended;
 
-    private LibvirtPointInTime(Virsh virsh, string domain, QemuLiveBackupOptions options, FileStream lockFile, ILogger logger)
+    private LibvirtPointInTime(Virsh virsh, string domain, QemuLiveBackupOptions options, LiveBackupWorkFolder work, ILogger logger)
     {
         _virsh = virsh;
         _domain = domain;
         _options = options;
-        _lock = lockFile;
+        _work = work;
         _logger = logger;
-        NbdSocketPath = Path.Combine(options.WorkDirectory, QemuPointInTime.NbdSocketName);
     }
 
-    public string NbdSocketPath { get; }
+    public string NbdSocketPath => _work.NbdSocketPath;
 
     public IReadOnlyList<LiveBackupDisk> Disks => _disks;
 
@@ -60,19 +58,8 @@ public sealed class LibvirtPointInTime : ILivePointInTime
     /// <exception cref="LibvirtException">libvirt refused a step.</exception>
     public static async Task<LibvirtPointInTime> StartAsync(Virsh virsh, string domain, QemuLiveBackupOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
-        var work = Path.GetFullPath(options.WorkDirectory);
-        Directory.CreateDirectory(work);
-        FileStream lockFile;
-        try
-        {
-            lockFile = new FileStream(Path.Combine(work, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException ex)
-        {
-            throw new LibvirtException($"Another live backup uses the work folder {work} ({ex.Message}); wait for it to end.", ex);
-        }
-
-        var pointInTime = new LibvirtPointInTime(virsh, domain, options with { WorkDirectory = work }, lockFile, logger ?? NullLogger.Instance);
+        var work = LiveBackupWorkFolder.Open(options.WorkDirectory, ScratchExtension, (message, inner) => inner is null ? new LibvirtException(message) : new LibvirtException(message, inner));
+        var pointInTime = new LibvirtPointInTime(virsh, domain, options with { WorkDirectory = work.Path }, work, logger ?? NullLogger.Instance);
         try
         {
             await pointInTime.StartCoreAsync(cancellationToken).ConfigureAwait(false);
@@ -137,7 +124,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
     internal void Abandon()
     {
         _ended = true;
-        _lock.Dispose();
+        _work.Abandon();
     }
 
     private async Task StartCoreAsync(CancellationToken cancellationToken)
@@ -148,7 +135,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             await _virsh.RunAsync(["domjobabort", _domain], cancellationToken).ConfigureAwait(false);
         }
 
-        DeleteWorkFiles();
+        _work.DeleteWorkFiles();
         if (_options.DiscoverGuestAgent)
         {
             await ThawIfLeftFrozenAsync(cancellationToken).ConfigureAwait(false);
@@ -316,7 +303,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             new XAttribute("name", d.Target),
             new XAttribute("backup", "yes"),
             new XAttribute("type", "file"),
-            new XElement("scratch", new XAttribute("file", Path.Combine(_options.WorkDirectory, d.Target + ScratchExtension)))))));
+            new XElement("scratch", new XAttribute("file", _work.ScratchImage(d.Target)))))));
         return backup.ToString();
     }
 
@@ -400,30 +387,5 @@ public sealed class LibvirtPointInTime : ILivePointInTime
         }
     }
 
-    private void DeleteWorkFiles()
-    {
-        foreach (var file in Directory.EnumerateFiles(_options.WorkDirectory, "*" + ScratchExtension).Append(NbdSocketPath))
-        {
-            try
-            {
-                File.Delete(file);
-            }
-            catch (IOException)
-            {
-                // Still held; the next backup deletes it.
-            }
-        }
-    }
-
-    private void Release()
-    {
-        try
-        {
-            DeleteWorkFiles();
-        }
-        finally
-        {
-            _lock.Dispose();
-        }
-    }
+    private void Release() => _work.Dispose();
 }

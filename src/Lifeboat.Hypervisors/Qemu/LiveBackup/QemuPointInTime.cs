@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,15 +16,13 @@ namespace Lifeboat.Hypervisors.Qemu.LiveBackup;
 /// </summary>
 public sealed class QemuPointInTime : ILivePointInTime
 {
-    public const string NbdSocketName = "nbd.sock";
-    private const string LockFileName = "lock";
     private const string FleeceExtension = ".fleece.qcow2";
     private const int MaxErrorChars = 2000;
 
     private readonly QmpClient _qmp;
     private readonly QemuLiveBackupOptions _options;
     private readonly ILogger _logger;
-    private readonly FileStream _lock;
+    private readonly LiveBackupWorkFolder _work;
     private readonly List<string> _exports = [];
     private readonly List<string> _jobs = [];
     private readonly List<string> _nodes = [];
@@ -34,17 +31,16 @@ public sealed class QemuPointInTime : ILivePointInTime
     private bool _transactionDone;
     private bool _ended;
 
-    private QemuPointInTime(QmpClient qmp, QemuLiveBackupOptions options, FileStream lockFile, ILogger logger)
+    private QemuPointInTime(QmpClient qmp, QemuLiveBackupOptions options, LiveBackupWorkFolder work, ILogger logger)
     {
         _qmp = qmp;
         _options = options;
-        _lock = lockFile;
+        _work = work;
         _logger = logger;
-        NbdSocketPath = Path.Combine(options.WorkDirectory, NbdSocketName);
     }
 
     /// <summary>The unix socket of QEMU's NBD server; each disk's export is named <see cref="LiveBackupDisk.ExportName"/>.</summary>
-    public string NbdSocketPath { get; }
+    public string NbdSocketPath => _work.NbdSocketPath;
 
     public IReadOnlyList<LiveBackupDisk> Disks => _disks;
 
@@ -72,25 +68,8 @@ public sealed class QemuPointInTime : ILivePointInTime
         ArgumentNullException.ThrowIfNull(qmp);
         ArgumentNullException.ThrowIfNull(options);
         var log = logger ?? NullLogger.Instance;
-        var work = Path.GetFullPath(options.WorkDirectory);
-        Directory.CreateDirectory(work);
-        var socket = Path.Combine(work, NbdSocketName);
-        if (Encoding.UTF8.GetByteCount(socket) > UnixSocket.MaxPathBytes)
-        {
-            throw new QemuException($"The work folder {work} is too long for a unix socket path ({UnixSocket.MaxPathBytes} bytes); use a shorter one.");
-        }
-
-        FileStream lockFile;
-        try
-        {
-            lockFile = new FileStream(Path.Combine(work, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException ex)
-        {
-            throw new QemuException($"Another live backup uses the work folder {work} ({ex.Message}); wait for it to end.", ex);
-        }
-
-        var pointInTime = new QemuPointInTime(qmp, options with { WorkDirectory = work }, lockFile, log);
+        var work = LiveBackupWorkFolder.Open(options.WorkDirectory, FleeceExtension, (message, inner) => inner is null ? new QemuException(message) : new QemuException(message, inner));
+        var pointInTime = new QemuPointInTime(qmp, options with { WorkDirectory = work.Path }, work, log);
         try
         {
             await pointInTime.StartCoreAsync(cancellationToken).ConfigureAwait(false);
@@ -158,13 +137,13 @@ public sealed class QemuPointInTime : ILivePointInTime
     internal void Abandon()
     {
         _ended = true;
-        _lock.Dispose();
+        _work.Abandon();
     }
 
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
         await FleecingTeardown.RemoveLeftoversAsync(_qmp, File.Exists(NbdSocketPath), _logger, cancellationToken).ConfigureAwait(false);
-        DeleteWorkFiles();
+        _work.DeleteWorkFiles();
         SourceIdentity = _qmp.PeerProcessId is { } pid ? QemuProcess.Identity(pid) : null;
 
         var disks = QemuBlockDisk.Parse(await _qmp.ExecuteAsync("query-block", cancellationToken: cancellationToken).ConfigureAwait(false), QemuCommandLine.MaxDisks);
@@ -256,7 +235,7 @@ public sealed class QemuPointInTime : ILivePointInTime
 
     private async Task AddFleecingNodeAsync(QemuBlockDisk disk, string node, CancellationToken cancellationToken)
     {
-        var image = Path.Combine(_options.WorkDirectory, node + FleeceExtension);
+        var image = _work.ScratchImage(node);
         await CreateImageAsync(image, disk.Size, cancellationToken).ConfigureAwait(false);
         await _qmp.ExecuteAsync("blockdev-add", new JsonObject
         {
@@ -335,30 +314,5 @@ public sealed class QemuPointInTime : ILivePointInTime
         }
     }
 
-    private void DeleteWorkFiles()
-    {
-        foreach (var file in Directory.EnumerateFiles(_options.WorkDirectory, "*" + FleeceExtension).Append(NbdSocketPath))
-        {
-            try
-            {
-                File.Delete(file);
-            }
-            catch (IOException)
-            {
-                // A file QEMU still holds; the next backup deletes it.
-            }
-        }
-    }
-
-    private void Release()
-    {
-        try
-        {
-            DeleteWorkFiles();
-        }
-        finally
-        {
-            _lock.Dispose();
-        }
-    }
+    private void Release() => _work.Dispose();
 }
