@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Lifeboat.Cli.LiveBackup;
+using Lifeboat.LiveBackup;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.MountServer.Publishing;

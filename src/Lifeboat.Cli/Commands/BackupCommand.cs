@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Lifeboat.Cli.LiveBackup;
+using Lifeboat.LiveBackup;
 using Lifeboat.Cli.Output;
 using Lifeboat.Hypervisors.Libvirt;
 using Lifeboat.Hypervisors.Qemu;

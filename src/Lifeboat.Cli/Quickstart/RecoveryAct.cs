@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Lifeboat.Cli.Commands;
-using Lifeboat.Cli.LiveBackup;
+using Lifeboat.LiveBackup;
 using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.Cli.Output;
 using Lifeboat.Repository;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Lifeboat.Cli.LiveBackup;
+using Lifeboat.LiveBackup;
 using Lifeboat.Hypervisors.Libvirt;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.Qemu.LiveBackup;

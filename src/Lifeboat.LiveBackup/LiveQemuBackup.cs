@@ -4,14 +4,14 @@ using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.Repository;
 using Microsoft.Extensions.Logging;
 
-namespace Lifeboat.Cli.LiveBackup;
+namespace Lifeboat.LiveBackup;
 
 /// <summary>
 /// A backup of a running VM (QEMU through its monitor, or a libvirt domain through libvirt's backup API): a point in time of every disk (guest frozen around it when it
 /// has an agent), read over NBD, only what the dirty bitmap marks when the last restore point's bitmap can be
 /// trusted; the point in time ends with the commit (old bitmaps dropped) or the failure (new bitmaps merged back).
 /// </summary>
-internal static class LiveQemuBackup
+public static class LiveQemuBackup
 {
     /// <summary>Where the fleecing images and the NBD socket of VM <paramref name="vm"/> go unless --work-dir says.</summary>
     public static string DefaultWorkDirectory(string vm) =>

@@ -2,14 +2,14 @@ using System.Buffers;
 using Lifeboat.Nbd.Client;
 using Lifeboat.Repository.DiskImages;
 
-namespace Lifeboat.Cli.LiveBackup;
+namespace Lifeboat.LiveBackup;
 
 /// <summary>
 /// A running VM's disk at its point in time, read over NBD from QEMU's export of the fleecing view. The ranges
 /// (what holds data, what changed since the base restore point) are asked for with NBD block status before the
 /// backup starts; the pipeline's reader then reads synchronously, one request at a time.
 /// </summary>
-internal sealed class NbdDiskSource : IIncrementalDiskSource
+public sealed class NbdDiskSource : IIncrementalDiskSource
 {
     public const string AllocationContext = "base:allocation";
     private const uint ZeroFlag = 2; // base:allocation: reads as zeroes
