@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Lifeboat.OncRpc.Tests;
+namespace Lifeboat.Tests.Shared;
 
 /// <summary>Keeps every log entry, at every level, so tests can check what the server said about what it dropped.</summary>
 internal sealed class CollectingLogger<T> : ILogger<T>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Lifeboat.OncRpc.Tests;
+namespace Lifeboat.Tests.Shared;
 
 /// <summary>Runs the Debian tools the tests compare against.</summary>
 internal static class Tools
@@ -24,5 +24,12 @@ internal static class Tools
         var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout + await stderr);
+    }
+
+    public static async Task<string> RunCheckedAsync(string fileName, params string[] arguments)
+    {
+        var (exitCode, output) = await RunAsync(fileName, arguments);
+        Assert.True(exitCode == 0, $"{fileName} {string.Join(' ', arguments)} exited {exitCode}: {output}");
+        return output;
     }
 }
