@@ -3,6 +3,7 @@ using Lifeboat.Server.Data;
 using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Jobs;
 using Lifeboat.Server.Sessions;
+using Lifeboat.Server.WebConsole;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Json;
@@ -35,6 +36,7 @@ public static class ServerApp
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen));
             builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
             builder.Services.AddOpenApi();
+            WebConsoleSetup.AddWebConsole(builder);
 
             var database = ServerDatabase.Open(data.Database);
             builder.Services.AddSingleton(options);
@@ -68,6 +70,7 @@ public static class ServerApp
             VerificationEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
+            WebConsoleSetup.MapWebConsole(app);
             return (app, dataLock);
         }
         catch
