@@ -13,6 +13,8 @@ public static class WebConsoleSetup
         // through the build's static web assets manifest, which only Development reads by itself.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddSingleton<ConsoleActions>();
+        builder.Services.AddScoped<ConsoleUser>();
     }
 
     public static void MapWebConsole(WebApplication app)
