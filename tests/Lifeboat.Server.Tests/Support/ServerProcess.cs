@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using Lifeboat.Repository;
 using Lifeboat.Server.Api;
+using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Sessions;
 
 namespace Lifeboat.Server.Tests.Support;
@@ -31,7 +33,11 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>HTTP client with the admin API token of the data folder (see <see cref="Token"/>).</summary>
     public HttpClient Http { get; }
+
+    /// <summary>The admin API token the server wrote into its data folder on the first start.</summary>
+    public string Token { get; private set; } = "";
 
     public string RepositoryPath => Path.Combine(DataDirectory, "repository");
 
@@ -67,9 +73,14 @@ public sealed class ServerProcess : IAsyncDisposable
                 throw new InvalidOperationException($"The server exited with {process.ExitCode}:{Environment.NewLine}{ReadLog()}");
             try
             {
-                using var answer = await Http.GetAsync("api/server");
+                // The token file is written before the server listens; every test's calls then carry it.
+                using var answer = await Http.GetAsync("health");
                 if (answer.IsSuccessStatusCode)
+                {
+                    Token = (await File.ReadAllTextAsync(Path.Combine(DataDirectory, ApiTokenFile.FileName))).Trim();
+                    Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
                     return;
+                }
             }
             catch (HttpRequestException)
             {
