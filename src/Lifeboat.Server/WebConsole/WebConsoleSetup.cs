@@ -1,10 +1,14 @@
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifeboat.Server.WebConsole;
 
-/// <summary>The web console at <c>/</c>: Razor components rendered on the server, updated live over their circuit.</summary>
+/// <summary>
+/// The web console at <c>/</c>: Razor components rendered on the server, updated live over their circuit. Every page,
+/// the circuit's hub and the console's static files need a signed-in user; only /login and its stylesheet are open.
+/// </summary>
 public static class WebConsoleSetup
 {
     public static void AddWebConsole(WebApplicationBuilder builder)
@@ -17,10 +21,10 @@ public static class WebConsoleSetup
         builder.Services.AddScoped<ConsoleUser>();
     }
 
+    /// <summary>Maps the console; call after <see cref="LifeboatAuthentication.UseLifeboatSecurity"/> (which adds the antiforgery middleware it needs).</summary>
     public static void MapWebConsole(WebApplication app)
     {
-        app.UseAntiforgery();
-        app.MapStaticAssets();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapStaticAssets().RequireAuthorization(LifeboatPolicies.Viewer);
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization(LifeboatPolicies.Viewer);
     }
 }
