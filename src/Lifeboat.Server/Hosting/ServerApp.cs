@@ -28,7 +28,13 @@ public static class ServerApp
         var dataLock = LockDataFolder(data);
         try
         {
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root });
+            // The application is lifeboat-server even when a test builds it in its own process: the web console's static
+            // web assets manifests are named after it.
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+            {
+                ContentRootPath = data.Root,
+                ApplicationName = typeof(ServerApp).Assembly.GetName().Name,
+            });
             builder.Logging.ClearProviders().AddSimpleConsole(console =>
             {
                 console.SingleLine = true;

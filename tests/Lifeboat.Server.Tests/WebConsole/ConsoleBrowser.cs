@@ -1,3 +1,5 @@
+using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Tests.Support;
 using Microsoft.Playwright;
 
 namespace Lifeboat.Server.Tests.WebConsole;
@@ -55,11 +57,28 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     }
 
     /// <summary>Opens a console page and waits until it runs on its circuit (its buttons work, its updates arrive).</summary>
-    public async Task<IPage> OpenAsync(string path, IPage? page = null)
+    public static async Task<IPage> OpenAsync(IPage page, string path)
     {
-        page ??= await Context.NewPageAsync();
         await page.GotoAsync(path);
         await WaitConnectedAsync(page);
+        return page;
+    }
+
+    /// <summary>Adds a user over REST (with the server's admin token) and signs in as them through /login, as a person would.</summary>
+    public async Task<IPage> LogInAsync(ServerProcess server, string name, string role)
+    {
+        var password = $"{name}-password-{Guid.NewGuid():N}";
+        using (var answer = await server.PostAsync("api/users", new AddUserRequest(name, role, password), ServerJsonContext.Default.AddUserRequest))
+            Assert.Equal(System.Net.HttpStatusCode.Created, answer.StatusCode);
+        var page = await Context.NewPageAsync();
+        await page.GotoAsync("sessions");
+        await page.WaitForURLAsync("**/login?**");
+        await page.FillAsync("input[name=username]", name);
+        await page.FillAsync("input[name=password]", password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/sessions");
+        await WaitConnectedAsync(page);
+        await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync($"{name} ({role})");
         return page;
     }
 

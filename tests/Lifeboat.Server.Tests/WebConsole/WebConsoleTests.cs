@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
 using Microsoft.Playwright;
@@ -46,7 +47,8 @@ public sealed class WebConsoleTests(GuestImage guest)
         await server.WaitAsync(other.Id, s => s.State != SessionState.Starting, TimeSpan.FromMinutes(1));
 
         await using var browser = await ConsoleBrowser.StartAsync(server.Http.BaseAddress!);
-        var page = await browser.OpenAsync("vms");
+        var page = await browser.LogInAsync(server, "olivia", LifeboatRoles.Operator);
+        await ConsoleBrowser.OpenAsync(page, "vms");
         var point = page.Locator($"tr[data-restore-point='{backup.Id}']");
         await Expect(point).ToContainTextAsync("not verified");
         await ConsoleBrowser.ScreenshotAsync(page, test, "1-vms");
@@ -100,7 +102,7 @@ public sealed class WebConsoleTests(GuestImage guest)
         Assert.Equal(production, Path.GetDirectoryName(productionDisk));
         Assert.True(File.Exists(productionDisk));
 
-        await browser.OpenAsync($"sessions/{other.Id}", page);
+        await ConsoleBrowser.OpenAsync(page, $"sessions/{other.Id}");
         await Expect(page.Locator("#session-state")).ToHaveTextAsync("ready");
         await page.ClickAsync("#session-controls button:text-is('Stop')");
         await page.ClickAsync("button[data-confirm='yes']");
@@ -108,10 +110,51 @@ public sealed class WebConsoleTests(GuestImage guest)
         await ConsoleBrowser.ScreenshotAsync(page, test, "5-other-stopped");
         Assert.Equal(SessionState.Stopped, (await server.GetAsync(other.Id)).State);
 
-        await browser.OpenAsync("sessions", page);
+        await ConsoleBrowser.OpenAsync(page, "audit");
+        foreach (var (action, target) in new[] { ("session.recover", sessionId), ("session.migrate", sessionId), ("session.stop", other.Id) })
+            await Expect(page.Locator("#audit tr", new() { HasText = action }).Filter(new() { HasText = target })).ToContainTextAsync("olivia");
+        await ConsoleBrowser.ScreenshotAsync(page, test, "6-audit");
+        var audit = await server.Http.GetStringAsync("api/audit?who=olivia");
+        Assert.Contains("\"session.stop\"", audit, StringComparison.Ordinal);
+
+        await ConsoleBrowser.OpenAsync(page, "sessions");
         await Expect(page.Locator($"tr[data-session='{sessionId}']")).ToContainTextAsync("finalized");
         await Expect(page.Locator($"tr[data-session='{other.Id}']")).ToContainTextAsync("stopped");
-        await ConsoleBrowser.ScreenshotAsync(page, test, "6-sessions");
+        await ConsoleBrowser.ScreenshotAsync(page, test, "7-sessions");
         Assert.True(await VmRuntimeFolder.KillAsync(migrated.RuntimeDirectory!, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_sessions_but_has_no_buttons_and_a_forced_stop_is_refused()
+    {
+        const string test = "viewer";
+        using var folder = new TestFolder();
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+        await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
+        var session = await server.RecoverAsync(new RecoveryRequest { Vm = "guest", PowerOn = false });
+        await server.WaitAsync(session.Id, s => s.State == SessionState.Ready, TimeSpan.FromMinutes(1));
+
+        await using var browser = await ConsoleBrowser.StartAsync(server.Http.BaseAddress!);
+        var page = await browser.LogInAsync(server, "victor", LifeboatRoles.Viewer);
+        await Expect(page.Locator($"tr[data-session='{session.Id}']")).ToContainTextAsync("ready");
+        await ConsoleBrowser.OpenAsync(page, $"sessions/{session.Id}");
+        await Expect(page.Locator("#session-state")).ToHaveTextAsync("ready");
+        await Expect(page.Locator("#phases tr[data-phase]")).Not.ToHaveCountAsync(0);
+        await Expect(page.Locator("#session-controls")).ToHaveCountAsync(0);
+        await Expect(page.Locator("button", new() { HasText = "Stop" })).ToHaveCountAsync(0);
+        await ConsoleBrowser.ScreenshotAsync(page, test, "1-session-without-buttons");
+        await ConsoleBrowser.OpenAsync(page, "recover");
+        await Expect(page.Locator("#viewer-note")).ToBeVisibleAsync();
+        await Expect(page.Locator("#recover-form")).ToHaveCountAsync(0);
+        await ConsoleBrowser.ScreenshotAsync(page, test, "2-no-recovery-form");
+
+        // Forced from the page with the viewer's own cookie: the server refuses, whatever the page shows.
+        var status = await page.EvaluateAsync<int>($"async () => (await fetch('api/sessions/{session.Id}/stop', {{ method: 'POST' }})).status");
+        Assert.Equal(403, status);
+        Assert.Equal(SessionState.Ready, (await server.GetAsync(session.Id)).State);
+        await ConsoleBrowser.OpenAsync(page, "audit");
+        await Expect(page.Locator("#audit tr", new() { HasText = "session.stop" })).ToContainTextAsync("denied");
+        await ConsoleBrowser.ScreenshotAsync(page, test, "3-audit-denied");
+        await Recovery.StopCleanlyAsync(server, session.Id);
     }
 }
