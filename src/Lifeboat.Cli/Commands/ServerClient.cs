@@ -22,13 +22,19 @@ internal sealed class ServerClient : IDisposable
 
     private readonly HttpClient _http;
     private readonly string? _dataFolder;
+    private readonly ServerCertificateCheck _certificate;
     private ApiCredentials _credentials;
 
     /// <param name="dataFolder">The server's data folder, whose token file the CLI reads when LIFEBOAT_TOKEN is not set.</param>
     public ServerClient(string? address = null, TimeSpan? timeout = null, string? dataFolder = null)
     {
         BaseAddress = ParseAddress(address ?? Environment.GetEnvironmentVariable(AddressVariable) ?? DefaultAddress);
-        _http = new HttpClient { BaseAddress = BaseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+        _certificate = new ServerCertificateCheck(Environment.GetEnvironmentVariable(CertificateFingerprint.Variable));
+        _http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, errors) => _certificate.Validate(certificate, errors) })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = timeout ?? TimeSpan.FromSeconds(60),
+        };
         _dataFolder = dataFolder;
         _credentials = ApiCredentials.Find(dataFolder);
         Authorize();
@@ -160,6 +166,10 @@ internal sealed class ServerClient : IDisposable
         try
         {
             return await call();
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError && _certificate.Refusal is { } refusal)
+        {
+            throw new CliException($"The server at {BaseAddress} {refusal}");
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException || e.HttpRequestError == HttpRequestError.ConnectionError)
         {

@@ -1,4 +1,5 @@
 using Lifeboat.Server.Api;
+using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Jobs;
@@ -43,7 +44,12 @@ public static class ServerApp
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             // It warns that the cookie keys are stored unencrypted: they are, in a 0700 folder, as the database is.
             builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen));
+            var certificate = options.Https ? ServerCertificate.Load(options, data) : null;
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen, listen =>
+            {
+                if (certificate is not null)
+                    listen.UseHttps(certificate);
+            }));
             builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
             builder.Services.AddOpenApi();
             WebConsoleSetup.AddWebConsole(builder);
@@ -80,6 +86,8 @@ public static class ServerApp
             var app = builder.Build();
             FirstStart.Ensure(data, app.Services.GetRequiredService<UserStore>(), app.Services.GetRequiredService<TokenStore>(),
                 app.Services.GetRequiredService<AuditStore>(), TimeProvider.System, Console.Out, app.Services.GetRequiredService<ILogger<WebApplication>>());
+            if (certificate is not null)
+                SecurityLog.ServingHttps(app.Logger, options.Listen.ToString(), CertificateFingerprint.Of(certificate));
             app.UseLifeboatSecurity();
             app.MapOpenApi().RequireAuthorization(LifeboatPolicies.Viewer);
             HealthEndpoint.Map(app);

@@ -10,9 +10,10 @@ internal sealed partial class BrowserSession : IDisposable
 
     private readonly HttpClientHandler _handler;
 
-    public BrowserSession(Uri baseAddress)
+    public BrowserSession(Uri baseAddress, Func<System.Security.Cryptography.X509Certificates.X509Certificate2, bool> trustCertificate)
     {
         _handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = Cookies };
+        _handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate is not null && trustCertificate(certificate);
         Http = new HttpClient(_handler) { BaseAddress = baseAddress };
         Http.DefaultRequestHeaders.Accept.ParseAdd("text/html");
     }

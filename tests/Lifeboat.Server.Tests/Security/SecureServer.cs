@@ -24,12 +24,14 @@ internal sealed class SecureServer : IAsyncDisposable
 
     public Uri BaseAddress => Server.Http.BaseAddress!;
 
-    public static async Task<SecureServer> StartAsync(params string[] extraArguments)
+    public static Task<SecureServer> StartAsync(params string[] extraArguments) => StartAsync(ServerAddress.Loopback, extraArguments);
+
+    public static async Task<SecureServer> StartAsync(ServerAddress address, params string[] extraArguments)
     {
         var folder = new TestFolder();
         try
         {
-            var server = await ServerProcess.StartAsync(folder.Combine("data"), ["--portmap-port", "0", "--nfs-port", "0", "--nbd-port", "0", .. extraArguments]);
+            var server = await ServerProcess.StartAsync(folder.Combine("data"), address, ["--portmap-port", "0", "--nfs-port", "0", "--nbd-port", "0", .. extraArguments]);
             return new SecureServer(folder, server);
         }
         catch
@@ -68,7 +70,7 @@ internal sealed class SecureServer : IAsyncDisposable
         return client;
     }
 
-    public BrowserSession Browser() => new(BaseAddress);
+    public BrowserSession Browser() => new(BaseAddress, Server.TrustsCertificate);
 
     public async ValueTask DisposeAsync()
     {
