@@ -50,6 +50,12 @@ public abstract class LiveComponent : ComponentBase, IDisposable
         catch (OperationCanceledException)
         {
         }
+        catch (Exception e)
+        {
+            // Not one of the read failures TryRefresh turns into a sentence: the layout's error boundary shows the
+            // page failed (and the server logs why) rather than the page silently freezing.
+            await InvokeAsync(() => DispatchExceptionAsync(e));
+        }
     }
 
     private bool TryRefresh()

@@ -1,5 +1,6 @@
 using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,6 +18,7 @@ public static class WebConsoleSetup
         // through the build's static web assets manifest, which only Development reads by itself.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddScoped<AuthenticationStateProvider, ConsoleAuthenticationState>();
         builder.Services.AddSingleton<ConsoleActions>();
         builder.Services.AddScoped<ConsoleUser>();
     }
