@@ -5,6 +5,7 @@ using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Jobs;
 using Lifeboat.Server.Security;
 using Lifeboat.Server.Sessions;
+using Lifeboat.Server.WebConsole;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Json;
@@ -28,7 +29,13 @@ public static class ServerApp
         var dataLock = LockDataFolder(data);
         try
         {
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root });
+            // The application is lifeboat-server even when a test builds it in its own process: the web console's static
+            // web assets manifests are named after it.
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+            {
+                ContentRootPath = data.Root,
+                ApplicationName = typeof(ServerApp).Assembly.GetName().Name,
+            });
             builder.Logging.ClearProviders().AddSimpleConsole(console =>
             {
                 console.SingleLine = true;
@@ -45,6 +52,7 @@ public static class ServerApp
             }));
             builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
             builder.Services.AddOpenApi();
+            WebConsoleSetup.AddWebConsole(builder);
 
             var database = ServerDatabase.Open(data.Database);
             builder.Services.AddSingleton(options);
@@ -92,6 +100,7 @@ public static class ServerApp
             VerificationEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
+            WebConsoleSetup.MapWebConsole(app);
             return (app, dataLock);
         }
         catch

@@ -1,0 +1,16 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Components.Authorization;
+
+namespace Lifeboat.Server.WebConsole;
+
+/// <summary>Who uses this circuit and from where: what the console's actions check and record.</summary>
+public sealed class ConsoleUser(AuthenticationStateProvider authentication)
+{
+    /// <summary>The browser's address as the server saw it when it served the page (set by <see cref="Routes"/>).</summary>
+    public string? Address { get; set; }
+
+    public async Task<ClaimsPrincipal> PrincipalAsync() => (await authentication.GetAuthenticationStateAsync()).User;
+
+    /// <summary>True when the user may recover, migrate, stop and run jobs.</summary>
+    public async Task<bool> CanOperateAsync() => ConsoleRoles.CanOperate(await PrincipalAsync());
+}

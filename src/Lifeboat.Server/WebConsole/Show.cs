@@ -1,0 +1,41 @@
+using System.Globalization;
+using Lifeboat.Server.Sessions;
+
+namespace Lifeboat.Server.WebConsole;
+
+/// <summary>How the console writes times, sizes, durations and names for people.</summary>
+public static class Show
+{
+    public static string Time(DateTimeOffset? time) =>
+        time is { } t ? t.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "";
+
+    public static string Seconds(double? seconds) =>
+        seconds is { } s ? s.ToString(s < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " s" : "";
+
+    public static string Bytes(long? bytes)
+    {
+        if (bytes is not { } b)
+            return "";
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        var value = (double)b;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0 ? $"{b} B" : value.ToString(value < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+
+    public static string Phase(SessionPhase phase) => phase switch
+    {
+        SessionPhase.NfsMapping => "NFS mapping",
+        SessionPhase.RegisteringAndStarting => "Registering and starting",
+        SessionPhase.MigratingToProduction => "Migrating to production",
+        _ => phase.ToString(),
+    };
+
+    /// <summary>A lower-case word for a state or result, also its CSS class.</summary>
+    public static string Word<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,49 @@
+using System.Net;
+using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Hosting;
+using Lifeboat.Server.Security;
+using Lifeboat.Server.Tests.Support;
+using Lifeboat.Server.WebConsole;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lifeboat.Server.Tests.WebConsole;
+
+/// <summary>
+/// The console's buttons act through <see cref="ConsoleActions"/> on the server: a viewer who forges a click (the
+/// circuit is the browser's to drive) is refused there, and every attempt is in the audit log.
+/// </summary>
+public sealed class ConsoleActionsTests
+{
+    [Fact]
+    public async Task A_viewer_is_refused_on_the_server_and_every_attempt_is_audited()
+    {
+        using var folder = new TestFolder();
+        // Built, not started: the services are the server's own, and nothing listens.
+        var (app, dataLock) = ServerApp.Build(new ServerOptions { DataDirectory = folder.Combine("data"), Listen = new IPEndPoint(IPAddress.Loopback, 0) });
+        using (dataLock)
+        await using (app)
+        {
+            var actions = app.Services.GetRequiredService<ConsoleActions>();
+            var audit = app.Services.GetRequiredService<AuditLog>();
+            var viewer = LifeboatClaims.Principal("victor", LifeboatRoles.Viewer, "password", LifeboatAuthentication.CookieScheme);
+            var operatorUser = LifeboatClaims.Principal("olivia", LifeboatRoles.Operator, "password", LifeboatAuthentication.CookieScheme);
+
+            var refused = await actions.StopAsync(viewer, "192.0.2.7", "0badc0de", CancellationToken.None);
+            Assert.False(refused.Done);
+            Assert.Equal("This needs the operator role and victor has viewer; ask an admin for it.", refused.Message);
+            var denied = audit.List(1, who: "victor").Single();
+            Assert.Equal(("192.0.2.7", "session.stop", "0badc0de", "denied: needs operator"), (denied.From, denied.Action, denied.Target, denied.Outcome));
+
+            var recover = await actions.RecoverAsync(viewer, null, new Sessions.RecoveryRequest { Vm = "guest" }, CancellationToken.None);
+            Assert.False(recover.Done);
+            Assert.Equal("session.recover", audit.List(1, who: "victor").Single().Action);
+
+            // An operator gets through to the session manager, which answers for the unknown session as the REST API does.
+            var missing = await actions.StopAsync(operatorUser, "192.0.2.8", "0badc0de", CancellationToken.None);
+            Assert.False(missing.Done);
+            Assert.Equal("There is no session 0badc0de; list them with `lifeboat sessions`.", missing.Message);
+            var attempted = audit.List(1, who: "olivia").Single();
+            Assert.Equal(("session.stop", "refused: " + missing.Message), (attempted.Action, attempted.Outcome));
+        }
+    }
+}
