@@ -84,6 +84,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
             }
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             host._nbd?.Start();
+            MountServerMetrics.Add(host);
             return host;
         }
         catch
@@ -143,11 +144,16 @@ public sealed partial class MountServerHost : IAsyncDisposable
         }
     }
 
+    internal int PublicationCount => _live.Count;
+
+    internal int PublishedDiskCount => _live.Values.Sum(p => p.Disks.Count);
+
     public PublicationInfo? Find(string vm, string restorePointId) =>
         Publications.FirstOrDefault(p => p.Vm == vm && p.RestorePointId == restorePointId);
 
     public async ValueTask DisposeAsync()
     {
+        MountServerMetrics.Remove(this);
         if (_nbd is not null)
             await _nbd.DisposeAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);
