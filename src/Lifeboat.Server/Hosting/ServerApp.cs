@@ -2,6 +2,7 @@ using Lifeboat.Server.Api;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Jobs;
+using Lifeboat.Server.Metrics;
 using Lifeboat.Server.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -57,6 +58,7 @@ public static class ServerApp
             builder.Services.AddSingleton<IVmBackupRunner, VmBackupRunner>();
             builder.Services.AddSingleton<IRestorePointVerifier, SessionVerifier>();
             builder.Services.AddSingleton<JobScheduler>();
+            builder.Services.AddSingleton<MetricsRegistry>();
             builder.Services.AddHostedService<LifeboatService>();
             // After LifeboatService: jobs start once the repository, mount server and sessions are up, and stop before them.
             builder.Services.AddHostedService(services => services.GetRequiredService<JobScheduler>());
@@ -68,6 +70,7 @@ public static class ServerApp
             VerificationEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
+            MetricsEndpoint.Map(app);
             return (app, dataLock);
         }
         catch
