@@ -27,11 +27,24 @@ public static class ServerApp
         try
         {
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root });
-            builder.Logging.ClearProviders().AddSimpleConsole(console =>
+            builder.Logging.ClearProviders();
+            if (options.LogFormat == LogFormat.Json)
             {
-                console.SingleLine = true;
-                console.TimestampFormat = "HH:mm:ss.fff ";
-            });
+                // One object per line (the writer is not indented), UTC times to the millisecond.
+                builder.Logging.AddJsonConsole(console =>
+                {
+                    console.UseUtcTimestamp = true;
+                    console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                });
+            }
+            else
+            {
+                builder.Logging.AddSimpleConsole(console =>
+                {
+                    console.SingleLine = true;
+                    console.TimestampFormat = "HH:mm:ss.fff ";
+                });
+            }
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen));
             builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
