@@ -148,6 +148,9 @@ public sealed partial class MountServerHost : IAsyncDisposable
 
     internal int PublishedDiskCount => _live.Values.Sum(p => p.Disks.Count);
 
+    /// <summary>Adds up a figure of every published disk's stats.</summary>
+    internal long Sum(Func<PublishedDiskStats, long> figure) => _live.Values.Sum(p => p.Disks.Sum(d => figure(d.Stats)));
+
     public PublicationInfo? Find(string vm, string restorePointId) =>
         Publications.FirstOrDefault(p => p.Vm == vm && p.RestorePointId == restorePointId);
 

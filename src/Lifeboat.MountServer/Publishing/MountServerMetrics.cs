@@ -16,6 +16,10 @@ internal static class MountServerMetrics
             "VM folders published in the datastore.");
         Meter.CreateObservableGauge("lifeboat.mount_server.published_disks", () => Hosts.Keys.Sum(h => h.PublishedDiskCount), "{disk}",
             "Disks published over NFS (and NBD), each the restore point seen through its write cache.");
+        Meter.CreateObservableGauge("lifeboat.mount_server.hydrated", () => Hosts.Keys.Sum(h => h.Sum(s => s.HydratedBytes)), "By",
+            "Bytes of the published disks held in their hydration files (decoded from the backup once, read locally since).");
+        Meter.CreateObservableGauge("lifeboat.mount_server.write_cache", () => Hosts.Keys.Sum(h => h.Sum(s => s.CacheBytes)), "By",
+            "Bytes of the published disks held in their write caches (written since publication).");
     }
 
     public static void Add(MountServerHost host) => Hosts.TryAdd(host, 0);
