@@ -6,7 +6,9 @@ namespace Lifeboat.Server.Metrics;
 /// <summary>
 /// One BCL instrument as a prometheus-net metric of its own kind: a Counter or ObservableCounter as a counter, a
 /// Histogram as a histogram, anything else as a gauge. The metric is made at the first measurement, whose tag keys
-/// become its label names; later measurements are matched to them by key.
+/// become its label names; later measurements are matched to them by key. A measurement with one tag finds its series
+/// by the tag value's reference (instruments make their tags once, so a procedure's name is always the same string):
+/// no hashing of label values on the hot path.
 /// </summary>
 internal sealed class BridgedInstrument
 {
@@ -21,6 +23,9 @@ internal sealed class BridgedInstrument
     private volatile bool _ready;
     private volatile bool _refused;
 
+    // Copied on write: readers scan it without a lock.
+    private volatile Series[] _series = [];
+
     [ThreadStatic]
     private static string[]? t_labelValues;
 
@@ -31,6 +36,9 @@ internal sealed class BridgedInstrument
         _kind = KindOf(instrument);
         Name = PrometheusNames.Metric(instrument.Name, instrument.Unit, _kind is InstrumentKind.Counter or InstrumentKind.ObservableCounter);
     }
+
+    // Beyond this many values of one tag (not Lifeboat's instruments), series are looked up by their label values.
+    private const int MaxCachedSeries = 64;
 
     private enum InstrumentKind
     {
@@ -47,26 +55,54 @@ internal sealed class BridgedInstrument
     {
         if (!_ready && !TryCreate(tags))
             return;
-        var labels = Labels(tags);
+        var child = tags.Length == 1 && _labelKeys.Length == 1 ? Cached(tags[0].Value) : Child(Labels(tags));
         switch (_kind)
         {
             case InstrumentKind.Counter:
                 if (value > 0)
-                    _counter!.WithLabels(labels).Inc(value);
+                    ((Counter.Child)child).Inc(value);
                 break;
             case InstrumentKind.ObservableCounter:
-                _counter!.WithLabels(labels).IncTo(value);
+                ((Counter.Child)child).IncTo(value);
                 break;
             case InstrumentKind.UpDownCounter:
-                _gauge!.WithLabels(labels).Inc(value);
+                ((Gauge.Child)child).Inc(value);
                 break;
             case InstrumentKind.Histogram:
-                _histogram!.WithLabels(labels).Observe(value);
+                ((Histogram.Child)child).Observe(value);
                 break;
             default:
-                _gauge!.WithLabels(labels).Set(value);
+                ((Gauge.Child)child).Set(value);
                 break;
         }
+    }
+
+    private object Child(ReadOnlySpan<string> labels) => _kind switch
+    {
+        InstrumentKind.Counter or InstrumentKind.ObservableCounter => _counter!.WithLabels(labels),
+        InstrumentKind.Histogram => _histogram!.WithLabels(labels),
+        _ => _gauge!.WithLabels(labels),
+    };
+
+    /// <summary>The series of a one-label measurement, found by the tag value's reference.</summary>
+    private object Cached(object? tagValue)
+    {
+        var series = _series;
+        foreach (var entry in series)
+        {
+            if (ReferenceEquals(entry.TagValue, tagValue))
+                return entry.Child;
+        }
+
+        var value = tagValue as string ?? tagValue?.ToString() ?? "";
+        var child = Child([value]);
+        if (series.Length < MaxCachedSeries && tagValue is string)
+        {
+            lock (_lock)
+                _series = [.. _series, new Series(tagValue, child)];
+        }
+
+        return child;
     }
 
     private static InstrumentKind KindOf(Instrument instrument)
@@ -153,4 +189,6 @@ internal sealed class BridgedInstrument
             return true;
         }
     }
+
+    private readonly record struct Series(object TagValue, object Child);
 }
