@@ -16,5 +16,5 @@ internal static class NfsMetrics
 
     public static readonly Counter<long> BytesRead = Meter.CreateCounter<long>("lifeboat.nfs.read", "By", "Bytes of file data NFS READ replies carried.");
 
-    public static readonly Counter<long> BytesWritten = Meter.CreateCounter<long>("lifeboat.nfs.written", "By", "Bytes of file data NFS WRITE calls stored.");
+    public static readonly Counter<long> BytesWritten = Meter.CreateCounter<long>("lifeboat.nfs.write", "By", "Bytes of file data NFS WRITE calls stored.");
 }

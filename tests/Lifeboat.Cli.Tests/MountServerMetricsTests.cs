@@ -78,6 +78,15 @@ public sealed class MountServerMetricsTests
             Assert.Equal(DiskBytes, third.Delta(second, "lifeboat_nbd_read_bytes_total"));
             Assert.Equal(0, third.Delta(second, "lifeboat_nfs_operations_total", ("procedure", "READ")));
             Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), TestDisks.Sha256(t["over-nbd.raw"]));
+
+            // A write over NBD lands in the write cache, which then serves its read.
+            MountServerNbdTests.Tool("qemu-io", "-f", "raw", "-c", "write -P 0x5c 1m 64k", "-c", "flush", "-c", "read -P 0x5c 1m 64k", $"nbd://127.0.0.1:{nbdPort}/db/disk0");
+            var fourth = await Scrape(http);
+            Assert.True(fourth.Delta(third, "lifeboat_nbd_operations_total", ("command", "WRITE")) >= 1);
+            Assert.True(fourth.Delta(third, "lifeboat_nbd_operations_total", ("command", "FLUSH")) >= 1);
+            Assert.Equal(64 << 10, fourth.Delta(third, "lifeboat_nbd_write_bytes_total"));
+            Assert.True(fourth.Delta(third, "lifeboat_disk_write_cache_reads_total") >= 1);
+            Assert.True(fourth.Value("lifeboat_mount_server_write_cache_bytes") >= 64 << 10);
         }
         finally
         {

@@ -20,7 +20,7 @@ internal static class NbdMetrics
 
     private static readonly Counter<long> BytesRead = Meter.CreateCounter<long>("lifeboat.nbd.read", "By", "Bytes NBD READ replies carried.");
 
-    private static readonly Counter<long> BytesWritten = Meter.CreateCounter<long>("lifeboat.nbd.written", "By", "Bytes NBD WRITE requests stored.");
+    private static readonly Counter<long> BytesWritten = Meter.CreateCounter<long>("lifeboat.nbd.write", "By", "Bytes NBD WRITE requests stored.");
 
     // By command number, as the protocol document names them (NBD_CMD_WRITE_ZEROES: WRITE_ZEROES); made once, so a measurement builds no tag.
     private static readonly KeyValuePair<string, object?>[] Commands =
