@@ -23,6 +23,9 @@ root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(StopCommand.Create());
 root.Subcommands.Add(JobsCommand.Create());
 root.Subcommands.Add(JobCommand.Create());
+root.Subcommands.Add(UserCommand.Create());
+root.Subcommands.Add(TokenCommand.Create());
+root.Subcommands.Add(AuditCommand.Create());
 root.Subcommands.Add(QuickstartCommand.Create());
 
 // Without a termination timeout System.CommandLine leaves SIGTERM to the runtime, which ends the process at once;

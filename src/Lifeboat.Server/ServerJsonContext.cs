@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Sessions;
 
@@ -34,4 +35,14 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(List<JobView>))]
 [JsonSerializable(typeof(JobRunView))]
 [JsonSerializable(typeof(List<JobRunView>))]
+[JsonSerializable(typeof(UserView))]
+[JsonSerializable(typeof(List<UserView>))]
+[JsonSerializable(typeof(AddUserRequest))]
+[JsonSerializable(typeof(AddedUserView))]
+[JsonSerializable(typeof(TokenView))]
+[JsonSerializable(typeof(List<TokenView>))]
+[JsonSerializable(typeof(CreateTokenRequest))]
+[JsonSerializable(typeof(CreatedTokenView))]
+[JsonSerializable(typeof(List<AuditEntry>))]
+[JsonSerializable(typeof(WhoAmIView))]
 public sealed partial class ServerJsonContext : JsonSerializerContext;

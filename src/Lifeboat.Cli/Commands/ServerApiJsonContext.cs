@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Contracts.Security;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -26,4 +27,12 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(JobRunView))]
 [JsonSerializable(typeof(List<JobRunView>))]
 [JsonSerializable(typeof(JobRemovedJson))]
+[JsonSerializable(typeof(List<UserView>))]
+[JsonSerializable(typeof(AddUserRequest))]
+[JsonSerializable(typeof(AddedUserView))]
+[JsonSerializable(typeof(List<TokenView>))]
+[JsonSerializable(typeof(CreateTokenRequest))]
+[JsonSerializable(typeof(CreatedTokenView))]
+[JsonSerializable(typeof(List<AuditEntry>))]
+[JsonSerializable(typeof(AccountRemovedJson))]
 internal sealed partial class ServerApiJsonContext : JsonSerializerContext;

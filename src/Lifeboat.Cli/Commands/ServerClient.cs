@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Contracts.Security;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -19,11 +21,23 @@ internal sealed class ServerClient : IDisposable
     private const string ConsoleOffsetHeader = "Lifeboat-Console-Offset";
 
     private readonly HttpClient _http;
+    private readonly string? _dataFolder;
+    private readonly ServerCertificateCheck _certificate;
+    private ApiCredentials _credentials;
 
-    public ServerClient(string? address = null, TimeSpan? timeout = null)
+    /// <param name="dataFolder">The server's data folder, whose token file the CLI reads when LIFEBOAT_TOKEN is not set.</param>
+    public ServerClient(string? address = null, TimeSpan? timeout = null, string? dataFolder = null)
     {
         BaseAddress = ParseAddress(address ?? Environment.GetEnvironmentVariable(AddressVariable) ?? DefaultAddress);
-        _http = new HttpClient { BaseAddress = BaseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+        _certificate = new ServerCertificateCheck(Environment.GetEnvironmentVariable(CertificateFingerprint.Variable));
+        _http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, errors) => _certificate.Validate(certificate, errors) })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = timeout ?? TimeSpan.FromSeconds(60),
+        };
+        _dataFolder = dataFolder;
+        _credentials = ApiCredentials.Find(dataFolder);
+        Authorize();
     }
 
     public Uri BaseAddress { get; }
@@ -63,12 +77,7 @@ internal sealed class ServerClient : IDisposable
     public Task<JobView> AddJobAsync(JobSpec spec, CancellationToken ct) =>
         PostAsync("api/jobs", spec, ServerApiJsonContext.Default.JobSpec, ServerApiJsonContext.Default.JobView, ct);
 
-    public async Task RemoveJobAsync(string name, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Delete, JobPath(name));
-        using var answer = await CallAsync(() => _http.SendAsync(request, ct));
-        await EnsureSuccessAsync(answer, ct);
-    }
+    public Task RemoveJobAsync(string name, CancellationToken ct) => DeleteAsync(JobPath(name), ct);
 
     public Task<JobRunView> RunJobAsync(string name, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, JobPath(name) + "/run", null, ServerApiJsonContext.Default.JobRunView, ct);
@@ -78,6 +87,23 @@ internal sealed class ServerClient : IDisposable
 
     public Task<JobRunView> GetJobRunAsync(string name, long id, CancellationToken ct) =>
         GetAsync($"{JobPath(name)}/history/{id}", ServerApiJsonContext.Default.JobRunView, ct);
+
+    public Task<List<UserView>> ListUsersAsync(CancellationToken ct) => GetAsync("api/users", ServerApiJsonContext.Default.ListUserView, ct);
+
+    public Task<AddedUserView> AddUserAsync(AddUserRequest request, CancellationToken ct) =>
+        PostAsync("api/users", request, ServerApiJsonContext.Default.AddUserRequest, ServerApiJsonContext.Default.AddedUserView, ct);
+
+    public Task RemoveUserAsync(string name, CancellationToken ct) => DeleteAsync($"api/users/{Uri.EscapeDataString(name)}", ct);
+
+    public Task<List<TokenView>> ListTokensAsync(CancellationToken ct) => GetAsync("api/tokens", ServerApiJsonContext.Default.ListTokenView, ct);
+
+    public Task<CreatedTokenView> CreateTokenAsync(CreateTokenRequest request, CancellationToken ct) =>
+        PostAsync("api/tokens", request, ServerApiJsonContext.Default.CreateTokenRequest, ServerApiJsonContext.Default.CreatedTokenView, ct);
+
+    public Task RevokeTokenAsync(string nameOrId, CancellationToken ct) => DeleteAsync($"api/tokens/{Uri.EscapeDataString(nameOrId)}", ct);
+
+    public Task<List<AuditEntry>> ListAuditAsync(int limit, CancellationToken ct) =>
+        GetAsync($"api/audit?limit={limit}", ServerApiJsonContext.Default.ListAuditEntry, ct);
 
     /// <summary>The VM's serial console from byte <paramref name="offset"/>, and where the next read starts.</summary>
     public async Task<(string Text, long NextOffset)> ReadConsoleAsync(string id, long offset, CancellationToken ct)
@@ -91,6 +117,13 @@ internal sealed class ServerClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    private async Task DeleteAsync(string path, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        using var answer = await CallAsync(() => _http.SendAsync(request, ct));
+        await EnsureSuccessAsync(answer, ct);
+    }
 
     private Task<T> GetAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken ct) => SendAsync(HttpMethod.Get, path, null, type, ct);
 
@@ -113,11 +146,30 @@ internal sealed class ServerClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends the token once there is one: a server the CLI has just started writes its token file before it listens,
+    /// so a client made before then looks again.
+    /// </summary>
+    private void Authorize()
+    {
+        if (_http.DefaultRequestHeaders.Authorization is not null)
+            return;
+        if (_credentials.Token is null)
+            _credentials = ApiCredentials.Find(_dataFolder);
+        if (_credentials.Token is { } token)
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
     private async Task<HttpResponseMessage> CallAsync(Func<Task<HttpResponseMessage>> call)
     {
+        Authorize();
         try
         {
             return await call();
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError && _certificate.Refusal is { } refusal)
+        {
+            throw new CliException($"The server at {BaseAddress} {refusal}");
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException || e.HttpRequestError == HttpRequestError.ConnectionError)
         {
@@ -134,6 +186,8 @@ internal sealed class ServerClient : IDisposable
     {
         if (answer.IsSuccessStatusCode)
             return;
+        if (answer.StatusCode == HttpStatusCode.Unauthorized)
+            throw new CliException(_credentials.Refused(BaseAddress));
         string? message = null;
         try
         {

@@ -17,7 +17,9 @@ internal static class ServerCommand
     public static Command Create()
     {
         var data = new Option<string?>("--data") { Description = "Where the server keeps its database, repository, caches and VM runtime files (default ~/.lifeboat)." };
-        var listen = new Option<string?>("--listen") { Description = "Address and port of the REST API (default 127.0.0.1:8707)." };
+        var listen = new Option<string?>("--listen") { Description = "Address and port of the REST API (default 127.0.0.1:8707); any non-loopback address serves HTTPS only." };
+        var certificate = new Option<string?>("--certificate") { Description = "PEM certificate for HTTPS (default: one the server makes once and whose fingerprint it prints)." };
+        var certificateKey = new Option<string?>("--certificate-key") { Description = "The PEM private key of --certificate." };
         var nfsPort = new Option<int?>("--nfs-port") { Description = "The mount server's MOUNT/NFS port (default: 2049 if free, then kept)." };
         var portmapPort = new Option<int?>("--portmap-port") { Description = "Where QEMU asks portmap for the mount server (default 111)." };
         var cacheReserve = new Option<string?>("--cache-reserve") { Description = "Free space a cache folder keeps for a new session (default 1G)." };
@@ -26,7 +28,7 @@ internal static class ServerCommand
         var logFormat = LogFormats.Option();
         var command = new Command("server", "Run the Lifeboat server: REST API, mount server, instant recovery sessions (Ctrl+C stops it; VMs keep running).")
         {
-            data, listen, nfsPort, portmapPort, cacheReserve, maxVerifications, qemu, logFormat,
+            data, listen, certificate, certificateKey, nfsPort, portmapPort, cacheReserve, maxVerifications, qemu, logFormat,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -39,6 +41,8 @@ internal static class ServerCommand
 
             Add("--data", parse.GetValue(data) is { } folder ? Path.GetFullPath(folder) : null);
             Add("--listen", parse.GetValue(listen));
+            Add("--certificate", parse.GetValue(certificate) is { } pem ? Path.GetFullPath(pem) : null);
+            Add("--certificate-key", parse.GetValue(certificateKey) is { } keyPem ? Path.GetFullPath(keyPem) : null);
             Add("--nfs-port", parse.GetValue(nfsPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--portmap-port", parse.GetValue(portmapPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--cache-reserve", parse.GetValue(cacheReserve));

@@ -109,3 +109,6 @@ internal sealed record VerificationDocument(
 
 /// <summary>What `job remove --json` prints.</summary>
 internal sealed record JobRemovedJson(string Removed);
+
+/// <summary>What `lifeboat user remove` and `lifeboat token revoke` print with --json.</summary>
+internal sealed record AccountRemovedJson(string Kind, string Removed);

@@ -129,7 +129,7 @@ internal sealed class QuickstartServer : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => WriteLine(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var client = new ServerClient(address);
+        var client = new ServerClient(address, dataFolder: dataDirectory);
         var clock = Stopwatch.StartNew();
         try
         {

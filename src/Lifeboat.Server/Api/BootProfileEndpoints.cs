@@ -1,4 +1,5 @@
 using Lifeboat.Server.Data;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,8 +13,10 @@ public static class BootProfileEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/boot-profiles").WithTags("Boot profiles");
-        group.MapGet("/{vm}", Get).WithSummary("The VM's boot profile: when and from which restore point it was recorded, and its size.");
-        group.MapDelete("/{vm}", Delete).WithSummary("Forgets the VM's boot profile: its next recovery boots without prefetch and records a new one.");
+        group.MapGet("/{vm}", Get).WithSummary("The VM's boot profile: when and from which restore point it was recorded, and its size.")
+            .RequireAuthorization(LifeboatPolicies.Viewer);
+        group.MapDelete("/{vm}", Delete).WithSummary("Forgets the VM's boot profile: its next recovery boots without prefetch and records a new one.")
+            .RequireAuthorization(LifeboatPolicies.Operator).Audited("boot-profile.delete");
     }
 
     private static Results<Ok<BootProfileView>, NotFound<ApiError>> Get(string vm, BootProfileStore store) =>

@@ -2,6 +2,7 @@ using System.Reflection;
 using Lifeboat.Repository;
 using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Inventory;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,13 +15,14 @@ public static class InventoryEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/server", Server).WithTags("Server").WithSummary("The server and its mount server.");
+        app.MapGet("/api/server", Server).WithTags("Server").WithSummary("The server and its mount server.").RequireAuthorization(LifeboatPolicies.Viewer);
         var repositories = app.MapGroup("/api/repositories").WithTags("Repositories");
-        repositories.MapGet("/", ListRepositories).WithSummary("The registered repositories; the server's own is the default.");
-        repositories.MapPost("/", AddRepository).WithSummary("Registers an existing repository.");
+        repositories.MapGet("/", ListRepositories).WithSummary("The registered repositories; the server's own is the default.").RequireAuthorization(LifeboatPolicies.Viewer);
+        repositories.MapPost("/", AddRepository).WithSummary("Registers an existing repository.").RequireAuthorization(LifeboatPolicies.Admin)
+            .Audited("repository.add", (context, _) => context.Arguments.OfType<AddRepositoryRequest>().FirstOrDefault()?.Path ?? "");
         app.MapGet("/api/restore-points", ListRestorePoints).WithTags("Repositories")
-            .WithSummary("Restore points in every registered repository, oldest first; ?vm= filters.");
-        app.MapGet("/api/hosts", ListHosts).WithTags("Hosts").WithSummary("The hypervisor hosts; the local QEMU/KVM host is registered by default.");
+            .WithSummary("Restore points in every registered repository, oldest first; ?vm= filters.").RequireAuthorization(LifeboatPolicies.Viewer);
+        app.MapGet("/api/hosts", ListHosts).WithTags("Hosts").WithSummary("The hypervisor hosts; the local QEMU/KVM host is registered by default.").RequireAuthorization(LifeboatPolicies.Viewer);
     }
 
     private static Ok<ServerInfoView> Server(MountServerService mount, DataFolder data)

@@ -1,5 +1,6 @@
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Jobs;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,13 +16,16 @@ public static class JobEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/jobs").WithTags("Jobs");
-        group.MapGet("/", List).WithSummary("Every backup job, by name, with its next run and its last run.");
-        group.MapPost("/", Add).WithSummary("Adds a backup job; it runs by its schedule from now on.");
-        group.MapGet("/{name}", Get).WithSummary("A job with its next run and its last run.");
-        group.MapDelete("/{name}", Remove).WithSummary("Removes a job and its history; its restore points stay.");
-        group.MapPost("/{name}/run", Run).WithSummary("Runs the job now, in the background; follow the run in its history.");
-        group.MapGet("/{name}/history", History).WithSummary("The job's runs, newest first; ?limit= keeps the newest N.");
-        group.MapGet("/{name}/history/{id:long}", GetRun).WithSummary("One run of the job.");
+        group.MapGet("/", List).WithSummary("Every backup job, by name, with its next run and its last run.").RequireAuthorization(LifeboatPolicies.Viewer);
+        group.MapPost("/", Add).WithSummary("Adds a backup job; it runs by its schedule from now on.").RequireAuthorization(LifeboatPolicies.Admin)
+            .Audited("job.add", (context, _) => context.Arguments.OfType<JobSpec>().FirstOrDefault()?.Name ?? "");
+        group.MapGet("/{name}", Get).WithSummary("A job with its next run and its last run.").RequireAuthorization(LifeboatPolicies.Viewer);
+        group.MapDelete("/{name}", Remove).WithSummary("Removes a job and its history; its restore points stay.")
+            .RequireAuthorization(LifeboatPolicies.Admin).Audited("job.remove");
+        group.MapPost("/{name}/run", Run).WithSummary("Runs the job now, in the background; follow the run in its history.")
+            .RequireAuthorization(LifeboatPolicies.Operator).Audited("job.run");
+        group.MapGet("/{name}/history", History).WithSummary("The job's runs, newest first; ?limit= keeps the newest N.").RequireAuthorization(LifeboatPolicies.Viewer);
+        group.MapGet("/{name}/history/{id:long}", GetRun).WithSummary("One run of the job.").RequireAuthorization(LifeboatPolicies.Viewer);
     }
 
     private static Ok<List<JobView>> List(JobScheduler jobs) => TypedResults.Ok(jobs.List().ToList());

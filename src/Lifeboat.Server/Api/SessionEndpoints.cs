@@ -3,6 +3,7 @@ using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Sessions;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,13 +22,16 @@ public static class SessionEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/sessions").WithTags("Sessions");
-        group.MapGet("/", List).WithSummary("Every session, newest first.");
-        group.MapPost("/", Create).WithSummary("Starts an instant recovery session; it runs in the background.");
-        group.MapGet("/{id}", Get).WithSummary("A session with its phases and steps.");
-        group.MapGet("/{id}/log", Log).WithSummary("What happened beside the steps.");
-        group.MapGet("/{id}/console", Console).WithSummary("The VM's serial console from a byte offset.");
-        group.MapPost("/{id}/migrate", Migrate).WithSummary("Moves the VM to production storage while it runs, then finalizes the session.");
-        group.MapPost("/{id}/stop", Stop).WithSummary("Powers the VM off, undefines and unpublishes it, deletes the cache.");
+        group.MapGet("/", List).WithSummary("Every session, newest first.").RequireAuthorization(LifeboatPolicies.Viewer);
+        group.MapPost("/", Create).WithSummary("Starts an instant recovery session; it runs in the background.").RequireAuthorization(LifeboatPolicies.Operator)
+            .Audited("session.recover", (context, answer) => RecoveryTarget(context.Arguments.OfType<RecoveryRequest>().FirstOrDefault(), answer as SessionView));
+        group.MapGet("/{id}", Get).WithSummary("A session with its phases and steps.").RequireAuthorization(LifeboatPolicies.Viewer);
+        group.MapGet("/{id}/log", Log).WithSummary("What happened beside the steps.").RequireAuthorization(LifeboatPolicies.Viewer);
+        group.MapGet("/{id}/console", Console).WithSummary("The VM's serial console from a byte offset.").RequireAuthorization(LifeboatPolicies.Viewer);
+        group.MapPost("/{id}/migrate", Migrate).WithSummary("Moves the VM to production storage while it runs, then finalizes the session.")
+            .RequireAuthorization(LifeboatPolicies.Operator).Audited("session.migrate");
+        group.MapPost("/{id}/stop", Stop).WithSummary("Powers the VM off, undefines and unpublishes it, deletes the cache.")
+            .RequireAuthorization(LifeboatPolicies.Operator).Audited("session.stop");
     }
 
     private static Ok<List<SessionView>> List(SessionManager sessions, SessionStore store) =>
@@ -104,6 +108,9 @@ public static class SessionEndpoints
             return TypedResults.Conflict(new ApiError(e.Message));
         }
     }
+
+    private static string RecoveryTarget(RecoveryRequest? request, SessionView? session) =>
+        $"{request?.Vm}{(request?.RestorePoint is { } point ? "@" + point : "")}{(session is null ? "" : " as session " + session.Id)}";
 
     private static ApiError NoSession(string id) => new($"There is no session {id}; list them with `lifeboat sessions`.");
 }

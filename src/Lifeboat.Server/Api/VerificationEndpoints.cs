@@ -1,6 +1,7 @@
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Sessions;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,10 +15,12 @@ public static class VerificationEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/verifications").WithTags("Verifications");
-        group.MapPost("/", Start).WithSummary("Starts a verification: an isolated instant recovery that boots, runs the checks and is torn down.");
-        group.MapGet("/", List).WithSummary("Verifications, newest first; ?vm= and ?restorePoint= filter.");
-        group.MapGet("/{id}", Get).WithSummary("A verification with its outcome once it has ended.");
-        group.MapGet("/{id}/screenshot", Screenshot).WithSummary("The guest's console as a PNG picture, taken before the teardown.");
+        group.MapPost("/", Start).WithSummary("Starts a verification: an isolated instant recovery that boots, runs the checks and is torn down.")
+            .RequireAuthorization(LifeboatPolicies.Operator)
+            .Audited("verification.start", (context, answer) => $"{context.Arguments.OfType<VerificationRequest>().FirstOrDefault()?.Vm}{(answer is SessionView s ? " as session " + s.Id : "")}");
+        group.MapGet("/", List).WithSummary("Verifications, newest first; ?vm= and ?restorePoint= filter.").RequireAuthorization(LifeboatPolicies.Viewer);
+        group.MapGet("/{id}", Get).WithSummary("A verification with its outcome once it has ended.").RequireAuthorization(LifeboatPolicies.Viewer);
+        group.MapGet("/{id}/screenshot", Screenshot).WithSummary("The guest's console as a PNG picture, taken before the teardown.").RequireAuthorization(LifeboatPolicies.Viewer);
     }
 
     private static Results<Created<SessionView>, BadRequest<ApiError>> Start(VerificationRequest request, SessionManager sessions, SessionStore store)

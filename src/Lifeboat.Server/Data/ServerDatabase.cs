@@ -85,6 +85,30 @@ public sealed class ServerDatabase : IDisposable
             retry_at TEXT,
             verification TEXT);
         CREATE INDEX IF NOT EXISTS job_runs_by_job ON job_runs (job, id);
+        CREATE TABLE IF NOT EXISTS users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS tokens (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at TEXT);
+        CREATE INDEX IF NOT EXISTS tokens_by_name ON tokens (name);
+        CREATE TABLE IF NOT EXISTS audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            address TEXT,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            outcome TEXT NOT NULL);
         """;
 
     private readonly SqliteConnection _connection;

@@ -1,3 +1,5 @@
+using Lifeboat.Server.Contracts.Security;
+
 namespace Lifeboat.Server.Hosting;
 
 /// <summary>The layout of the server's data folder.</summary>
@@ -29,6 +31,16 @@ public sealed record DataFolder(string Root)
     /// <summary>What a job's live backups keep while they run (fleecing images, NBD socket).</summary>
     public string JobWork(string jobName) => Path.Combine(Root, "jobs", jobName);
 
-    public static string Default =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".lifeboat");
+    /// <summary>The admin API token the CLI uses, 0600 (see <see cref="Security.FirstStart"/>).</summary>
+    public string ApiToken => ApiTokenFile.PathIn(Root);
+
+    /// <summary>The keys that sign browser session and antiforgery cookies, 0700.</summary>
+    public string Keys => Path.Combine(Root, "keys");
+
+    /// <summary>The certificate the server made for HTTPS when none was given, and its private key (0600).</summary>
+    public string Certificate => Path.Combine(Root, "tls", "certificate.pem");
+
+    public string CertificateKey => Path.Combine(Root, "tls", "certificate-key.pem");
+
+    public static string Default => ApiTokenFile.DefaultDataFolder;
 }

@@ -1,8 +1,10 @@
 using Lifeboat.Server.Api;
+using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Jobs;
 using Lifeboat.Server.Metrics;
+using Lifeboat.Server.Security;
 using Lifeboat.Server.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -12,7 +14,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Server.Hosting;
 
-/// <summary>The server process: Kestrel with the REST API and its OpenAPI document, the mount server, the sessions.</summary>
+/// <summary>The server process: Kestrel with the REST API and its OpenAPI document (every endpoint but /health and /login signed in), the mount server, the sessions.</summary>
 public static class ServerApp
 {
     public const string LockFileName = "server.lock";
@@ -22,7 +24,8 @@ public static class ServerApp
     public static (WebApplication App, IDisposable DataLock) Build(ServerOptions options)
     {
         var data = new DataFolder(options.DataDirectory);
-        Directory.CreateDirectory(data.Root);
+        // 0700 for a new data folder: it holds the API token, the cookie keys and the database.
+        OwnerOnlyFile.CreateFolder(data.Root);
         var dataLock = LockDataFolder(data);
         try
         {
@@ -46,7 +49,14 @@ public static class ServerApp
                 });
             }
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen));
+            // It warns that the cookie keys are stored unencrypted: they are, in a 0700 folder, as the database is.
+            builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+            var certificate = options.Https ? ServerCertificate.Load(options, data) : null;
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen, listen =>
+            {
+                if (certificate is not null)
+                    listen.UseHttps(certificate);
+            }));
             builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
             builder.Services.AddOpenApi();
 
@@ -68,6 +78,10 @@ public static class ServerApp
             builder.Services.AddSingleton<SessionManager>();
             builder.Services.AddSingleton<RetentionGate>();
             builder.Services.AddSingleton<JobStore>();
+            builder.Services.AddSingleton<UserStore>();
+            builder.Services.AddSingleton<TokenStore>();
+            builder.Services.AddSingleton<AuditStore>();
+            builder.Services.AddLifeboatSecurity(data);
             builder.Services.AddSingleton<IVmBackupRunner, VmBackupRunner>();
             builder.Services.AddSingleton<IRestorePointVerifier, SessionVerifier>();
             builder.Services.AddSingleton<JobScheduler>();
@@ -77,13 +91,23 @@ public static class ServerApp
             builder.Services.AddHostedService(services => services.GetRequiredService<JobScheduler>());
 
             var app = builder.Build();
-            app.MapOpenApi();
+            FirstStart.Ensure(data, app.Services.GetRequiredService<UserStore>(), app.Services.GetRequiredService<TokenStore>(),
+                app.Services.GetRequiredService<AuditStore>(), TimeProvider.System, Console.Out, app.Services.GetRequiredService<ILogger<WebApplication>>());
+            if (certificate is not null)
+                SecurityLog.ServingHttps(app.Logger, options.Listen.ToString(), CertificateFingerprint.Of(certificate));
+            app.UseLifeboatSecurity();
+            app.MapOpenApi().RequireAuthorization(LifeboatPolicies.Viewer);
+            HealthEndpoint.Map(app);
+            LoginEndpoints.Map(app);
+            UserEndpoints.Map(app);
+            TokenEndpoints.Map(app);
+            AuditEndpoints.Map(app);
             InventoryEndpoints.Map(app);
             SessionEndpoints.Map(app);
             VerificationEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
-            MetricsEndpoint.Map(app);
+            MetricsEndpoint.Map(app).RequireAuthorization(LifeboatPolicies.Viewer);
             return (app, dataLock);
         }
         catch

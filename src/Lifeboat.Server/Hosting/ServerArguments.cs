@@ -3,11 +3,11 @@ using System.Net;
 
 namespace Lifeboat.Server.Hosting;
 
-/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--nfs-port N] [--nbd-port N] [--portmap-port N] [--cache-reserve BYTES] [--max-verifications N] [--qemu PATH] [--log-format text|json]</c>.</summary>
+/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--certificate PEM --certificate-key PEM] [--nfs-port N] [--nbd-port N] [--portmap-port N] [--cache-reserve BYTES] [--max-verifications N] [--qemu PATH] [--log-format text|json]</c>.</summary>
 public static class ServerArguments
 {
     public const string Usage =
-        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--nfs-port 2049] [--nbd-port 10809] [--portmap-port 111] [--cache-reserve BYTES] [--max-verifications N] [--qemu qemu-system-x86_64] [--log-format text|json]";
+        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--certificate FILE.pem --certificate-key KEY.pem] [--nfs-port 2049] [--nbd-port 10809] [--portmap-port 111] [--cache-reserve BYTES] [--max-verifications N] [--qemu qemu-system-x86_64] [--log-format text|json]";
 
     /// <exception cref="ArgumentException">An option is unknown, repeated without a value, or its value is not valid.</exception>
     public static ServerOptions Parse(IReadOnlyList<string> args)
@@ -21,6 +21,8 @@ public static class ServerArguments
             {
                 "--data" => options with { DataDirectory = Path.GetFullPath(Value()) },
                 "--listen" => options with { Listen = ParseEndPoint(Value()) },
+                "--certificate" => options with { CertificatePath = Path.GetFullPath(Value()) },
+                "--certificate-key" => options with { CertificateKeyPath = Path.GetFullPath(Value()) },
                 "--nfs-port" => options with { NfsPort = ParsePort(name, Value(), allowZero: true) },
                 "--nbd-port" => options with { NbdPort = ParsePort(name, Value(), allowZero: true) },
                 "--portmap-port" => options with { PortmapPort = ParsePort(name, Value(), allowZero: true) },
@@ -32,6 +34,10 @@ public static class ServerArguments
             };
         }
 
+        if ((options.CertificatePath is null) != (options.CertificateKeyPath is null))
+            throw new ArgumentException("--certificate and --certificate-key go together: give the PEM certificate and its private key.");
+        if (options.CertificatePath is not null && !options.Https)
+            throw new ArgumentException($"--certificate is for HTTPS, which the server serves on a non-loopback --listen address only; {options.Listen} is loopback (plain HTTP).");
         return options;
     }
 

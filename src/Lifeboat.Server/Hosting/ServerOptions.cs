@@ -15,6 +15,14 @@ public sealed record ServerOptions
 
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, DefaultHttpPort);
 
+    /// <summary>PEM certificate for HTTPS (with <see cref="CertificateKeyPath"/>); null: the server makes its own when it needs one.</summary>
+    public string? CertificatePath { get; init; }
+
+    public string? CertificateKeyPath { get; init; }
+
+    /// <summary>Plain HTTP only on a loopback address: on any other the API serves HTTPS only.</summary>
+    public bool Https => !IPAddress.IsLoopback(Listen.Address);
+
     /// <summary>
     /// MOUNT and NFS port; null keeps the one chosen on the first start (2049 when free). It must not change while VMs
     /// run from the datastore: QEMU reconnects to the same port after a restart.

@@ -1,13 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Lifeboat.Cli.Tests;
+using Lifeboat.Server.Contracts.Security;
 
 namespace Lifeboat.Server.Tests.Support;
 
 /// <summary>The real `lifeboat` CLI pointed at a test's server.</summary>
 public sealed class JobCli(ServerProcess server)
 {
-    private readonly Dictionary<string, string> _environment = new() { ["LIFEBOAT_SERVER"] = $"127.0.0.1:{server.Port}" };
+    private readonly Dictionary<string, string> _environment = new()
+    {
+        ["LIFEBOAT_SERVER"] = $"127.0.0.1:{server.Port}",
+        [ApiTokenFile.TokenVariable] = server.Token,
+    };
 
     internal CliResult Run(params string[] arguments) => LifeboatProcess.Run(_environment, arguments);
 

@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Lifeboat.Repository;
 using Lifeboat.Server.Api;
+using Lifeboat.Server.Hosting;
+using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Sessions;
 
 namespace Lifeboat.Server.Tests.Support;
@@ -19,19 +23,37 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly string[] _extraArguments;
     private Process? _process;
 
-    private ServerProcess(string dataDirectory, int port, string[] extraArguments)
+    private ServerProcess(string dataDirectory, ServerAddress address, int port, string[] extraArguments)
     {
         DataDirectory = dataDirectory;
+        Address = address;
         Port = port;
         _extraArguments = extraArguments;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
+        var handler = new HttpClientHandler();
+        if (address.Https)
+            handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate is not null && TrustsCertificate(certificate);
+        Http = new HttpClient(handler) { BaseAddress = new Uri($"{address.Scheme}://{address.Host}:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public ServerAddress Address { get; }
+
+    /// <summary>What the test's clients accept over HTTPS: the fingerprint the test gave, or the certificate the server keeps.</summary>
+    public bool TrustsCertificate(X509Certificate2 certificate)
+    {
+        var trusted = Address.TrustedFingerprint
+            ?? CertificateFingerprint.Of(X509Certificate2.CreateFromPem(File.ReadAllText(new DataFolder(DataDirectory).Certificate)));
+        return CertificateFingerprint.Matches(certificate, trusted);
     }
 
     public string DataDirectory { get; }
 
     public int Port { get; }
 
+    /// <summary>HTTP client with the admin API token of the data folder (see <see cref="Token"/>).</summary>
     public HttpClient Http { get; }
+
+    /// <summary>The admin API token the server wrote into its data folder on the first start.</summary>
+    public string Token { get; private set; } = "";
 
     public string RepositoryPath => Path.Combine(DataDirectory, "repository");
 
@@ -39,9 +61,12 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int ProcessId => _process?.Id ?? 0;
 
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, params string[] extraArguments)
+    public static Task<ServerProcess> StartAsync(string dataDirectory, params string[] extraArguments) =>
+        StartAsync(dataDirectory, ServerAddress.Loopback, extraArguments);
+
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, ServerAddress address, params string[] extraArguments)
     {
-        var server = new ServerProcess(dataDirectory, FreePort(), extraArguments);
+        var server = new ServerProcess(dataDirectory, address, FreePort(), extraArguments);
         await server.StartAgainAsync();
         return server;
     }
@@ -51,7 +76,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "lifeboat-server.dll");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { dll, "--data", DataDirectory, "--listen", $"127.0.0.1:{Port}" }.Concat(_extraArguments))
+        foreach (var argument in new[] { dll, "--data", DataDirectory, "--listen", $"{Address.Host}:{Port}" }.Concat(_extraArguments))
             start.ArgumentList.Add(argument);
         var process = Process.Start(start)!;
         var log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
@@ -67,9 +92,14 @@ public sealed class ServerProcess : IAsyncDisposable
                 throw new InvalidOperationException($"The server exited with {process.ExitCode}:{Environment.NewLine}{ReadLog()}");
             try
             {
-                using var answer = await Http.GetAsync("api/server");
+                // The token file is written before the server listens; every test's calls then carry it.
+                using var answer = await Http.GetAsync("health");
                 if (answer.IsSuccessStatusCode)
+                {
+                    Token = (await File.ReadAllTextAsync(Path.Combine(DataDirectory, ApiTokenFile.FileName))).Trim();
+                    Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
                     return;
+                }
             }
             catch (HttpRequestException)
             {

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using Lifeboat.Cli.Output;
+using Lifeboat.Server.Contracts.Security;
+using Spectre.Console;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>`lifeboat user add|remove|list`: who may sign in to the console (admin only).</summary>
+internal static class UserCommand
+{
+    public static Command Create()
+    {
+        var user = new Command("user", "Add, remove and list the users who sign in to the web console (needs an admin token).");
+        user.Subcommands.Add(CreateAdd());
+        user.Subcommands.Add(CreateRemove());
+        user.Subcommands.Add(CreateList());
+        return user;
+    }
+
+    private static Command CreateAdd()
+    {
+        var name = new Argument<string>("NAME") { Description = "The user name: a letter, then letters, digits, '.', '_' or '-'." };
+        var role = RoleOption.Create("user");
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of stdin; without it the server makes one and it is printed once." };
+        var command = new Command("add", "Add a user; prints the generated password once unless --password-stdin gives one.") { name, role, passwordStdin };
+        CommandRunner.SetAction(command, async (parse, console, ct) =>
+        {
+            string? password = null;
+            if (parse.GetValue(passwordStdin))
+            {
+                password = (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r');
+                if (string.IsNullOrEmpty(password))
+                    throw new CliException("--password-stdin read no password; pipe one in (printf '%s\\n' \"$PASSWORD\" | lifeboat user add …).");
+            }
+
+            using var client = new ServerClient();
+            var added = await client.AddUserAsync(new AddUserRequest(parse.GetValue(name)!, parse.GetValue(role)!, password), ct);
+            if (console.Json)
+            {
+                console.WriteJson(added, ServerApiJsonContext.Default.AddedUserView);
+                return ExitCodes.Ok;
+            }
+
+            console.Line($"Added user [bold]{Markup.Escape(added.User.Name)}[/] with role {added.User.Role}.");
+            if (added.GeneratedPassword is { } generated)
+                console.Line($"Password (shown only now): [bold]{Markup.Escape(generated)}[/]");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateRemove()
+    {
+        var name = new Argument<string>("NAME") { Description = "The user, as `lifeboat user list` shows it." };
+        var command = new Command("remove", "Remove a user; the API tokens they created are revoked too.") { name };
+        CommandRunner.SetAction(command, async (parse, console, ct) =>
+        {
+            var userName = parse.GetValue(name)!;
+            using var client = new ServerClient();
+            await client.RemoveUserAsync(userName, ct);
+            if (console.Json)
+                console.WriteJson(new AccountRemovedJson("user", userName), ServerApiJsonContext.Default.AccountRemovedJson);
+            else
+                console.Line($"Removed user [bold]{Markup.Escape(userName)}[/]; the tokens they created are revoked.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateList()
+    {
+        var command = new Command("list", "List the users and their roles.");
+        CommandRunner.SetAction(command, async (_, console, ct) =>
+        {
+            using var client = new ServerClient();
+            var users = await client.ListUsersAsync(ct);
+            if (console.Json)
+            {
+                console.WriteJson(users, ServerApiJsonContext.Default.ListUserView);
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("User", "Role", "Created", "By");
+            foreach (var user in users)
+                table.AddRow(Markup.Escape(user.Name), user.Role, JobText.Time(user.CreatedAt), Markup.Escape(user.CreatedBy));
+            console.Write(table);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,14 @@
+namespace Lifeboat.Server.Security;
+
+/// <summary>User and token names: a letter, then letters, digits, '.', '_' or '-', at most 64 (so a name is never an id).</summary>
+public static class AccountName
+{
+    public const int MaxLength = 64;
+    public const int MinPasswordLength = 12;
+
+    /// <returns>The sentence that says what is wrong, or null for a good name.</returns>
+    public static string? Problem(string? name, string what) =>
+        name is { Length: > 0 and <= MaxLength } && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')
+            ? null
+            : $"'{name}' is not a {what} name; use a letter, then letters, digits, '.', '_' or '-' (at most {MaxLength}).";
+}

@@ -1,0 +1,48 @@
+using System.Security.Claims;
+using Lifeboat.Server.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lifeboat.Server.Security;
+
+/// <summary>
+/// A browser session holds only while its user exists, with the role the user has now: removing a user or changing
+/// a role takes effect on the next request, not when the cookie expires.
+/// </summary>
+internal sealed class SessionCookieEvents : CookieAuthenticationEvents
+{
+    public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
+    {
+        var name = context.Principal?.Identity?.Name;
+        var user = name is null ? null : context.HttpContext.RequestServices.GetRequiredService<UserStore>().Get(name);
+        if (user is null)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(LifeboatAuthentication.CookieScheme);
+            return;
+        }
+
+        if (context.Principal!.FindFirst(ClaimTypes.Role)?.Value != user.Role)
+        {
+            context.ReplacePrincipal(LifeboatClaims.Principal(user.Name, user.Role, "password", LifeboatAuthentication.CookieScheme));
+            context.ShouldRenew = true;
+        }
+    }
+
+    public override Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        if (LifeboatAuthentication.IsPageRequest(context.Request))
+            context.Response.Redirect(context.RedirectUri);
+        else
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        return Task.CompletedTask;
+    }
+
+    public override Task RedirectToAccessDenied(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Security;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Lifeboat.Server.Tests.Security;
+
+/// <summary>Password guessing is slowed down per user name and per client address.</summary>
+public sealed class LoginThrottleTests
+{
+    [Fact]
+    public void Three_failures_are_free_then_the_wait_doubles_up_to_thirty_seconds_and_a_success_clears_it()
+    {
+        var time = new FakeTimeProvider();
+        var throttle = new LoginThrottle(time);
+        for (var i = 0; i < LoginThrottle.FreeFailures - 1; i++)
+        {
+            throttle.Failed("alice", "10.0.0.1");
+            Assert.Equal(TimeSpan.Zero, throttle.Wait("alice", "10.0.0.1"));
+        }
+
+        var expected = new[] { 1, 2, 4, 8, 16, 30, 30 };
+        foreach (var seconds in expected)
+        {
+            throttle.Failed("alice", "10.0.0.1");
+            Assert.Equal(TimeSpan.FromSeconds(seconds), throttle.Wait("alice", "10.0.0.1"));
+            // Another address trying the same user waits as long; the same address trying another user too.
+            Assert.Equal(TimeSpan.FromSeconds(seconds), throttle.Wait("alice", "10.0.0.2"));
+            Assert.Equal(TimeSpan.FromSeconds(seconds), throttle.Wait("bob", "10.0.0.1"));
+            Assert.Equal(TimeSpan.Zero, throttle.Wait("bob", "10.0.0.2"));
+            time.Advance(TimeSpan.FromSeconds(seconds));
+            Assert.Equal(TimeSpan.Zero, throttle.Wait("alice", "10.0.0.1"));
+        }
+
+        throttle.Succeeded("alice", "10.0.0.1");
+        throttle.Failed("alice", "10.0.0.1");
+        Assert.Equal(TimeSpan.Zero, throttle.Wait("alice", "10.0.0.1"));
+    }
+
+    [Fact]
+    public void Failures_a_quarter_of_an_hour_old_are_forgotten()
+    {
+        var time = new FakeTimeProvider();
+        var throttle = new LoginThrottle(time);
+        for (var i = 0; i < 6; i++)
+            throttle.Failed("carol", null);
+        time.Advance(TimeSpan.FromMinutes(16));
+        Assert.Equal(1, throttle.Failed("carol", null));
+    }
+
+    [Fact]
+    public async Task The_fourth_wrong_password_in_a_row_is_answered_429_and_logged_without_the_password()
+    {
+        await using var secure = await SecureServer.StartAsync();
+        const string Password = "the right password 42";
+        const string Guess = "guess-number-";
+        await secure.AddUserAsync("dave", LifeboatRoles.Viewer, Password);
+        using var browser = secure.Browser();
+        var token = await browser.OpenLoginPageAsync();
+        for (var i = 0; i < LoginThrottle.FreeFailures; i++)
+        {
+            using var wrong = await browser.LogInAsync("dave", Guess + i, token);
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+
+        using var throttled = await browser.LogInAsync("dave", Password, token);
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.True(throttled.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A throttled login says when to try again.");
+        Assert.Contains("wait", await throttled.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var log = secure.Server.ReadLog();
+        Assert.Contains("Failed login for user 'dave' from 127.0.0.1 (3 failures in a row)", log, StringComparison.Ordinal);
+        Assert.Contains("refused for", log, StringComparison.Ordinal);
+        Assert.DoesNotContain(Guess, log, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, log, StringComparison.Ordinal);
+        var audit = await secure.Server.Http.GetStringAsync("api/audit?action=login");
+        Assert.Contains("\"outcome\":\"failed\"", audit, StringComparison.Ordinal);
+        Assert.Contains("\"outcome\":\"throttled: ", audit, StringComparison.Ordinal);
+    }
+}
