@@ -8,7 +8,7 @@ using Lifeboat.Tests.Shared;
 namespace Lifeboat.Server.Tests;
 
 /// <summary>
-/// GET /metrics of a real server: parsed with the Prometheus project's own parser, its counters move by what libnfs's
+/// GET /metrics of a real server, with the data folder's API token: parsed with the Prometheus project's own parser, its counters move by what libnfs's
 /// nfs-cp reads from a published disk, and its gauges follow the session. With `--log-format json` every line the
 /// server logs is one JSON object. In the guest collection, which holds port 111: a session checks that QEMU would find
 /// the mount server through portmap there.
@@ -28,6 +28,11 @@ public sealed class MetricsTests
         await File.WriteAllTextAsync(hardware, """{"cpus": 1, "memoryMiB": 256, "diskBus": "virtio"}""");
         await using var server = await ServerProcess.StartAsync(folder.Combine("data"), "--log-format", "json", "--nfs-port", "0", "--nbd-port", "0");
         await server.BackupAsync("plain", disk, hardware);
+
+        // Metrics are for a signed-in viewer: without the token the server says who it wants.
+        using (var anonymous = new HttpClient { BaseAddress = server.Http.BaseAddress })
+        using (var refused = await anonymous.GetAsync("metrics"))
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
 
         var idle = await Scrape(server);
         Assert.Equal("counter", idle.TypeOf("lifeboat_backups"));
