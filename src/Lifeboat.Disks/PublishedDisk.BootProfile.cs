@@ -83,6 +83,9 @@ public sealed partial class PublishedDisk
     {
         var prefetched = Volatile.Read(ref _prefetched);
         if (prefetched is not null && prefetched.FindFirst(firstCluster, endCluster, true) < endCluster)
+        {
             Interlocked.Increment(ref _counters.PrefetchHits);
+            DiskMetrics.PrefetchHits.Add(1);
+        }
     }
 }

@@ -88,14 +88,19 @@ public sealed partial class PublishedDisk
                 case RunSource.WriteCache:
                     ReadCacheFile(run.Span, position);
                     Interlocked.Increment(ref _counters.CacheHits);
+                    DiskMetrics.WriteCacheReads.Add(1);
                     break;
                 case RunSource.Hydrated:
                     _hydration!.Read(run.Span, position);
                     if (_hydration.Epoch != hydrationEpoch)
+                    {
+                        DiskMetrics.Hydration.Miss();
                         await ReadBaseRunAsync(position, run, baseVisible, keepCopies, ct); // the copy was dropped while we read it
+                    }
                     else
                     {
                         Interlocked.Increment(ref _counters.HydrationHits);
+                        DiskMetrics.Hydration.Hit();
                         NotePrefetchHit(cluster, runEndCluster);
                     }
                     break;
@@ -111,6 +116,7 @@ public sealed partial class PublishedDisk
                         continue;
                     }
 
+                    DiskMetrics.Hydration.Miss();
                     await ReadBaseRunAsync(position, run, baseVisible, keepCopies, ct);
                     break;
             }

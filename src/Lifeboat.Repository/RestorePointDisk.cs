@@ -210,8 +210,11 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
 
         if (_cache.TryCopy(block, inBlock, destination))
         {
+            RepositoryMetrics.BlockCache.Hit();
             return;
         }
+
+        RepositoryMetrics.BlockCache.Miss();
 
         if (caching == BlockCaching.PartialOnly && destination.Length == BlockSize)
         {

@@ -97,7 +97,7 @@ public sealed class MountServerNbdTests
         }
     }
 
-    private static string Tool(string program, params string[] arguments)
+    internal static string Tool(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in arguments)

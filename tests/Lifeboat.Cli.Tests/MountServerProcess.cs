@@ -15,7 +15,11 @@ internal static class MountServerProcess
     public static Process Start(string repo, string cache, int port, params string[] extra) => Start(repo, cache, port, _ => { }, extra);
 
     /// <summary>As <see cref="Start(string, string, int, string[])"/>, handing every line it prints (stdout and stderr) to <paramref name="onLine"/>.</summary>
-    public static Process Start(string repo, string cache, int port, Action<string> onLine, params string[] extra)
+    public static Process Start(string repo, string cache, int port, Action<string> onLine, params string[] extra) =>
+        Start(repo, cache, port, onLine, onLine, extra);
+
+    /// <summary>As <see cref="Start(string, string, int, string[])"/>, handing the lines of stdout and of stderr (the log) to a callback each.</summary>
+    public static Process Start(string repo, string cache, int port, Action<string> onOutput, Action<string> onError, params string[] extra)
     {
         string[] nbd = extra.Contains("--nbd-port") ? [] : ["--nbd-port", "0"];
         string[] portmap = extra.Contains("--portmap-port") ? [] : ["--portmap-port", "0"];
@@ -27,14 +31,14 @@ internal static class MountServerProcess
         {
             if (e.Data is null)
                 return;
-            onLine(e.Data);
+            onOutput(e.Data);
             if (e.Data.Contains("Mount server on port", StringComparison.Ordinal))
                 ready.TrySetResult();
         };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
-                onLine(e.Data);
+                onError(e.Data);
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

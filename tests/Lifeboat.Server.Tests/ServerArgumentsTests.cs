@@ -19,7 +19,7 @@ public sealed class ServerArgumentsTests
     public void Reads_every_option()
     {
         var options = ServerArguments.Parse(
-            ["--data", "/tmp/x/../lb", "--listen", "localhost:9000", "--nfs-port", "0", "--portmap-port", "1111", "--cache-reserve", "512M", "--max-verifications", "3", "--qemu", "/opt/qemu"]);
+            ["--data", "/tmp/x/../lb", "--listen", "localhost:9000", "--nfs-port", "0", "--portmap-port", "1111", "--cache-reserve", "512M", "--max-verifications", "3", "--qemu", "/opt/qemu", "--log-format", "json"]);
         Assert.Equal("/tmp/lb", options.DataDirectory);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9000), options.Listen);
         Assert.Equal(0, options.NfsPort);
@@ -27,6 +27,8 @@ public sealed class ServerArgumentsTests
         Assert.Equal(512L << 20, options.CacheReserveBytes);
         Assert.Equal("/opt/qemu", options.QemuBinary);
         Assert.Equal(3, options.MaxVerifications);
+        Assert.Equal(LogFormat.Json, options.LogFormat);
+        Assert.Equal(LogFormat.Text, ServerArguments.Parse([]).LogFormat);
     }
 
     [Theory]
@@ -36,6 +38,7 @@ public sealed class ServerArgumentsTests
     [InlineData("--cache-reserve", "lots")]
     [InlineData("--cache-reserve", "99999999999T")]
     [InlineData("--max-verifications", "0")]
+    [InlineData("--log-format", "xml")]
     [InlineData("--colour", "blue")]
     public void Refuses_bad_values_with_a_message_naming_the_option(string option, string value)
     {

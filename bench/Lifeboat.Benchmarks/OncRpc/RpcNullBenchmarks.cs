@@ -7,6 +7,7 @@ using Lifeboat.OncRpc.RecordMarking;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Server;
 using Lifeboat.OncRpc.Xdr;
+using Lifeboat.Server.Metrics;
 
 namespace Lifeboat.Benchmarks.OncRpc;
 
@@ -28,12 +29,19 @@ public class RpcNullBenchmarks
     private byte[] _calls = [];
     private byte[] _replies = [];
 
+    private MetricsRegistry? _exporter;
+
     [Params(1, 16)]
     public int Depth { get; set; }
+
+    /// <summary>Whether the server's metrics exporter listens to the meters (every reply is counted and timed either way).</summary>
+    [Params(false, true)]
+    public bool Exported { get; set; }
 
     [GlobalSetup]
     public async Task SetupAsync()
     {
+        _exporter = Exported ? new MetricsRegistry() : null;
         _server = new RpcServer([new PortmapProgram()]);
         _server.Start();
         _client = await RpcClient.ConnectAsync(_server.LocalEndPoint);
@@ -56,6 +64,7 @@ public class RpcNullBenchmarks
         _socket.Dispose();
         await _client.DisposeAsync();
         await _server.DisposeAsync();
+        _exporter?.Dispose();
     }
 
     [Benchmark(OperationsPerInvoke = CallsPerInvoke)]

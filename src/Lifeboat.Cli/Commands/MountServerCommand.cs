@@ -7,6 +7,7 @@ using Lifeboat.Nfs;
 using Lifeboat.Nfs.Server;
 using Lifeboat.MountServer.Publishing;
 using Lifeboat.Repository;
+using Lifeboat.Server.Metrics;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -57,9 +58,15 @@ internal static class MountServerCommand
             Description = "Lowest level of Lifeboat's log lines on stderr: Debug adds every connection opened and closed and every call refused.",
             DefaultValueFactory = _ => LogLevel.Information,
         };
+        var logFormat = LogFormats.Option();
+        var metricsListen = new Option<string?>("--metrics-listen")
+        {
+            HelpName = "127.0.0.1:PORT",
+            Description = "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (loopback only: they have no authentication).",
+        };
         var command = new Command("mount-server", "Serve restore points over NFSv3 as a datastore: reads come from the backup, writes go to a cache.")
         {
-            repo, cache, listen, nfsPort, portmapPort, nbdPort, allow, publish, redirect, blockCache, hydrationLimit, noHydration, logLevel,
+            repo, cache, listen, nfsPort, portmapPort, nbdPort, allow, publish, redirect, blockCache, hydrationLimit, noHydration, logLevel, logFormat, metricsListen,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -72,7 +79,7 @@ internal static class MountServerCommand
                 throw new CliException($"--nbd-port {nbd} is not a TCP port; give 1-65535, or 0 to turn NBD off.");
             using var loggerFactory = LoggerFactory.Create(builder => builder
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+                .AddFormattedConsole(parse.GetValue(logFormat))
                 .AddFilter("Lifeboat", parse.GetValue(logLevel))
                 .SetMinimumLevel(LogLevel.Warning));
             var settings = new MountServerSettings
@@ -99,6 +106,8 @@ internal static class MountServerCommand
                     MaxHydrationBytes = ParseSize("--hydration-limit", parse.GetValue(hydrationLimit)) ?? PublishedDiskOptions.Default.MaxHydrationBytes,
                 },
             };
+            // Before the host starts, so the meters count from its first call.
+            using var metrics = StartMetrics(parse.GetValue(metricsListen));
             await using var host = await StartAsync(settings, loggerFactory, cancellationToken);
             foreach (var request in parse.GetValue(publish) ?? [])
             {
@@ -134,6 +143,26 @@ internal static class MountServerCommand
         catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AccessDenied)
         {
             throw new CliException($"Listening on port {settings.Nfs.EndPoint.Port} needs root; run as root or choose a port above 1023 with --nfs-port.");
+        }
+    }
+
+    private static StandaloneMetricsServer? StartMetrics(string? listen)
+    {
+        if (listen is null)
+            return null;
+        if (!IPEndPoint.TryParse(listen, out var endPoint))
+            throw new CliException($"--metrics-listen '{listen}' is not an address and port; give one like 127.0.0.1:9108.");
+        try
+        {
+            return StandaloneMetricsServer.Start(endPoint);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"--metrics-listen: {e.Message}");
+        }
+        catch (HttpListenerException e)
+        {
+            throw new CliException($"--metrics-listen {listen}: {e.Message}; choose another port.");
         }
     }
 

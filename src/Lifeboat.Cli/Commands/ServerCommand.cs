@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Lifeboat.Cli.Output;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -24,9 +25,10 @@ internal static class ServerCommand
         var cacheReserve = new Option<string?>("--cache-reserve") { Description = "Free space a cache folder keeps for a new session (default 1G)." };
         var maxVerifications = new Option<int?>("--max-verifications") { Description = "Verifications that boot at once; the others queue (default: one per CPU)." };
         var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default qemu-system-x86_64)." };
+        var logFormat = LogFormats.Option();
         var command = new Command("server", "Run the Lifeboat server: REST API, mount server, instant recovery sessions (Ctrl+C stops it; VMs keep running).")
         {
-            data, listen, certificate, certificateKey, nfsPort, portmapPort, cacheReserve, maxVerifications, qemu,
+            data, listen, certificate, certificateKey, nfsPort, portmapPort, cacheReserve, maxVerifications, qemu, logFormat,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -46,6 +48,7 @@ internal static class ServerCommand
             Add("--cache-reserve", parse.GetValue(cacheReserve));
             Add("--max-verifications", parse.GetValue(maxVerifications)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--qemu", parse.GetValue(qemu));
+            Add("--log-format", parse.GetValue(logFormat));
 
             var start = new ProcessStartInfo(DotnetHost()) { UseShellExecute = false };
             foreach (var argument in arguments)

@@ -84,6 +84,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
             }
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             host._nbd?.Start();
+            MountServerMetrics.Add(host);
             return host;
         }
         catch
@@ -143,11 +144,19 @@ public sealed partial class MountServerHost : IAsyncDisposable
         }
     }
 
+    internal int PublicationCount => _live.Count;
+
+    internal int PublishedDiskCount => _live.Values.Sum(p => p.Disks.Count);
+
+    /// <summary>Adds up a figure of every published disk's stats.</summary>
+    internal long Sum(Func<PublishedDiskStats, long> figure) => _live.Values.Sum(p => p.Disks.Sum(d => figure(d.Stats)));
+
     public PublicationInfo? Find(string vm, string restorePointId) =>
         Publications.FirstOrDefault(p => p.Vm == vm && p.RestorePointId == restorePointId);
 
     public async ValueTask DisposeAsync()
     {
+        MountServerMetrics.Remove(this);
         if (_nbd is not null)
             await _nbd.DisposeAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Lifeboat.Nbd.Client;
@@ -286,6 +287,8 @@ internal sealed class NbdConnection
         var token = _aborted.Token;
         var offset = (long)request.Offset;
         var fua = (request.Flags & NbdCommandFlags.Fua) != 0;
+        var receivedAt = Stopwatch.GetTimestamp();
+        long moved = 0;
         NbdOutgoingReply? reply = null;
         try
         {
@@ -296,11 +299,13 @@ internal sealed class NbdConnection
                     if (request.Length > 0)
                     {
                         await device.ReadAsync(offset, reply.Buffer.AsMemory(NbdReplies.ReadDataOffset(session.StructuredReplies), (int)request.Length), token).ConfigureAwait(false);
+                        moved = request.Length;
                     }
 
                     return reply;
                 case NbdCommand.Write:
                     await device.WriteAsync(offset, payload.AsMemory(0, (int)request.Length), fua, token).ConfigureAwait(false);
+                    moved = request.Length;
                     break;
                 case NbdCommand.Flush:
                     await device.FlushAsync(token).ConfigureAwait(false);
@@ -342,6 +347,7 @@ internal sealed class NbdConnection
         finally
         {
             ReturnPayload(payload);
+            NbdMetrics.Record(request.Command, receivedAt, moved);
         }
     }
 

@@ -39,6 +39,8 @@ public sealed class MountProgram : IRpcProgram
 
     public uint HighVersion => MountConstants.Version;
 
+    public RpcCallMetrics Metrics => NfsMetrics.Mount;
+
     public ValueTask<RpcAcceptStatus> DispatchAsync(RpcCall call, IBufferWriter<byte> results, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);

@@ -56,6 +56,7 @@ public sealed partial class Nfs3Program
         var padded = (result.Count + 3) & ~3;
         span.Slice(ReadReplyHeaderSize + result.Count, padded - result.Count).Clear();
         results.Advance(ReadReplyHeaderSize + padded);
+        NfsMetrics.BytesRead.Add(result.Count);
         return RpcAcceptStatus.Success;
     }
 
@@ -91,6 +92,8 @@ public sealed partial class Nfs3Program
             var result = await node.WriteAsync((long)args.Offset, data, args.Stable, cancellationToken).ConfigureAwait(false);
             status = result.Status;
             committed = result.Committed;
+            if (status == Nfs3Status.Ok)
+                NfsMetrics.BytesWritten.Add(data.Length);
         }
 
         writer.WriteUInt32((uint)status);

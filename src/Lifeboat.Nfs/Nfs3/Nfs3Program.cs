@@ -39,6 +39,8 @@ public sealed partial class Nfs3Program : IRpcProgram
 
     public uint HighVersion => Nfs3Constants.Version;
 
+    public RpcCallMetrics Metrics => NfsMetrics.Nfs;
+
     public ValueTask<RpcAcceptStatus> DispatchAsync(RpcCall call, IBufferWriter<byte> results, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);

@@ -33,6 +33,8 @@ public sealed class PortmapProgram : IRpcProgram
 
     public uint HighVersion => ProgramVersion;
 
+    public RpcCallMetrics Metrics => PortmapMetrics.Calls;
+
     /// <summary>Adds a mapping; false when (program, version, protocol) is already mapped, the port is not a port, or the table is full.</summary>
     public bool Set(PortmapMapping mapping)
     {

@@ -30,4 +30,7 @@ public interface IRpcProgram
     /// task completes.
     /// </summary>
     ValueTask<RpcAcceptStatus> DispatchAsync(RpcCall call, IBufferWriter<byte> results, CancellationToken cancellationToken);
+
+    /// <summary>Where the server counts and times this program's replies by procedure; null measures nothing.</summary>
+    RpcCallMetrics? Metrics => null;
 }

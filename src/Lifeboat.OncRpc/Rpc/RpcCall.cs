@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 
 namespace Lifeboat.OncRpc.Rpc;
@@ -25,6 +26,7 @@ public sealed class RpcCall
         Arguments = arguments;
         RemoteEndPoint = remoteEndPoint;
         ConnectionId = connectionId;
+        ReceivedAt = Stopwatch.GetTimestamp();
     }
 
     public uint Xid { get; }
@@ -44,4 +46,7 @@ public sealed class RpcCall
 
     /// <summary>Identifies the TCP connection the call came on, or the UDP socket (shared by all its senders); unique within the process.</summary>
     public long ConnectionId { get; }
+
+    /// <summary>When the server had read the call (a <see cref="Stopwatch"/> timestamp): the start of its latency.</summary>
+    public long ReceivedAt { get; }
 }

@@ -15,6 +15,7 @@ internal static class RpcReplies
     /// </summary>
     public static RecordBuffer Complete(RpcCall call, IRpcProgram program, RecordBuffer reply, RpcAcceptStatus status, Exception? error, ILogger logger, bool aborted)
     {
+        program.Metrics?.Record(call.Procedure, call.ReceivedAt);
         switch (error)
         {
             case null:

@@ -37,6 +37,21 @@ public sealed class SessionStore(ServerDatabase database)
         return sessions;
     });
 
+    /// <summary>How many sessions are in each state; a state no session is in is left out.</summary>
+    public IReadOnlyDictionary<SessionState, int> CountByState() => database.Read(connection =>
+    {
+        using var command = ServerDatabase.Command(connection, "SELECT state, COUNT(*) FROM sessions GROUP BY state");
+        using var reader = command.ExecuteReader();
+        var counts = new Dictionary<SessionState, int>();
+        while (reader.Read())
+        {
+            if (Enum.TryParse<SessionState>(reader.GetString(0), out var state))
+                counts[state] = reader.GetInt32(1);
+        }
+
+        return counts;
+    });
+
     /// <summary>Records a step as running and returns its number.</summary>
     public int BeginStep(string sessionId, SessionPhase phase, string name, DateTimeOffset startedAt) => database.Write(connection =>
     {

@@ -3,6 +3,7 @@ using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Jobs;
+using Lifeboat.Server.Metrics;
 using Lifeboat.Server.Security;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.WebConsole;
@@ -36,11 +37,24 @@ public static class ServerApp
                 ContentRootPath = data.Root,
                 ApplicationName = typeof(ServerApp).Assembly.GetName().Name,
             });
-            builder.Logging.ClearProviders().AddSimpleConsole(console =>
+            builder.Logging.ClearProviders();
+            if (options.LogFormat == LogFormat.Json)
             {
-                console.SingleLine = true;
-                console.TimestampFormat = "HH:mm:ss.fff ";
-            });
+                // One object per line (the writer is not indented), UTC times to the millisecond.
+                builder.Logging.AddJsonConsole(console =>
+                {
+                    console.UseUtcTimestamp = true;
+                    console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                });
+            }
+            else
+            {
+                builder.Logging.AddSimpleConsole(console =>
+                {
+                    console.SingleLine = true;
+                    console.TimestampFormat = "HH:mm:ss.fff ";
+                });
+            }
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             // It warns that the cookie keys are stored unencrypted: they are, in a 0700 folder, as the database is.
             builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
@@ -79,6 +93,7 @@ public static class ServerApp
             builder.Services.AddSingleton<IVmBackupRunner, VmBackupRunner>();
             builder.Services.AddSingleton<IRestorePointVerifier, SessionVerifier>();
             builder.Services.AddSingleton<JobScheduler>();
+            builder.Services.AddSingleton<MetricsRegistry>();
             builder.Services.AddHostedService<LifeboatService>();
             // After LifeboatService: jobs start once the repository, mount server and sessions are up, and stop before them.
             builder.Services.AddHostedService(services => services.GetRequiredService<JobScheduler>());
@@ -101,6 +116,7 @@ public static class ServerApp
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
             WebConsoleSetup.MapWebConsole(app);
+            MetricsEndpoint.Map(app).RequireAuthorization(LifeboatPolicies.Viewer);
             return (app, dataLock);
         }
         catch

@@ -3,11 +3,11 @@ using System.Net;
 
 namespace Lifeboat.Server.Hosting;
 
-/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--certificate PEM --certificate-key PEM] [--nfs-port N] [--nbd-port N] [--portmap-port N] [--cache-reserve BYTES] [--max-verifications N] [--qemu PATH]</c>.</summary>
+/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--certificate PEM --certificate-key PEM] [--nfs-port N] [--nbd-port N] [--portmap-port N] [--cache-reserve BYTES] [--max-verifications N] [--qemu PATH] [--log-format text|json]</c>.</summary>
 public static class ServerArguments
 {
     public const string Usage =
-        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--certificate FILE.pem --certificate-key KEY.pem] [--nfs-port 2049] [--nbd-port 10809] [--portmap-port 111] [--cache-reserve BYTES] [--max-verifications N] [--qemu qemu-system-x86_64]";
+        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--certificate FILE.pem --certificate-key KEY.pem] [--nfs-port 2049] [--nbd-port 10809] [--portmap-port 111] [--cache-reserve BYTES] [--max-verifications N] [--qemu qemu-system-x86_64] [--log-format text|json]";
 
     /// <exception cref="ArgumentException">An option is unknown, repeated without a value, or its value is not valid.</exception>
     public static ServerOptions Parse(IReadOnlyList<string> args)
@@ -29,6 +29,7 @@ public static class ServerArguments
                 "--cache-reserve" => options with { CacheReserveBytes = ParseBytes(name, Value()) },
                 "--max-verifications" => options with { MaxVerifications = ParseCount(name, Value()) },
                 "--qemu" => options with { QemuBinary = Value() },
+                "--log-format" => options with { LogFormat = ParseLogFormat(Value()) },
                 _ => throw new ArgumentException($"Unknown option '{name}'; usage: {Usage}"),
             };
         }
@@ -55,6 +56,13 @@ public static class ServerArguments
             throw new ArgumentException($"{name} '{text}' is not a port number (0 to 65535).");
         return port;
     }
+
+    private static LogFormat ParseLogFormat(string text) => text switch
+    {
+        "text" => LogFormat.Text,
+        "json" => LogFormat.Json,
+        _ => throw new ArgumentException($"--log-format '{text}' is not a log format; give text or json."),
+    };
 
     private static int ParseCount(string name, string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= 256

@@ -48,4 +48,6 @@ public sealed record ServerOptions
 
     /// <summary>Verifications booting at once; more wait in a queue. Each boots a VM, so the default is one per CPU.</summary>
     public int MaxVerifications { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
 }

@@ -3,6 +3,7 @@ using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Inventory;
+using Lifeboat.Server.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Server.Jobs;
@@ -117,5 +118,6 @@ internal sealed class JobRun(
     {
         store.EndRun(id, outcome, time.GetUtcNow(), backup, kept, error, retryAt);
         store.SetRetry(spec.Name, retryAt, retryAt is null ? null : attempt + 1);
+        ServerMetrics.Backups.Add(outcome);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.Qemu.GuestAgent;
+using Lifeboat.Server.Metrics;
 
 namespace Lifeboat.Server.Sessions;
 
@@ -167,6 +168,7 @@ internal sealed partial class SessionRunner
         _verificationSlot = null;
         Save(s => s with { Outcome = outcome });
         _services.Verifications.Save(Session, outcome);
+        ServerMetrics.Verifications.Add(outcome.Passed ? VerificationResult.Passed : VerificationResult.Failed);
         Note($"Verification {(outcome.Passed ? "passed" : "failed")}: {outcome.Summary}");
     }
 
