@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Where a profiled instant recovery's time goes against booting the raw file (where_time_goes.py): writes
+# bench/recovery/where-time-goes-<date>.md. Takes the port 111 lock as run.sh does. usage: where_time_goes.sh [--runs 3]
+set -Eeuo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+runs=3
+[ "${1:-}" = "--runs" ] && runs="${2:?}"
+case "$runs" in ''|*[!0-9]*|0) echo "where_time_goes.sh: --runs needs a whole number of at least 1, not '$runs'." >&2; exit 2 ;; esac
+mkdir -p "${BENCH_WORK:-/tmp}"
+work="$(mktemp -d "${BENCH_WORK:-/tmp}/lbwtg.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+# shellcheck source=prepare.sh
+. "$here/prepare.sh"
+results="$here/where-time-goes-$(date -u +%Y-%m-%d-%H%M).md"
+python3 "$here/where_time_goes.py" --cli "$work/lifeboat-cli/lifeboat.dll" --guest "$guest" --work "$work" --runs "$runs" \
+  --results "$results" --command "bench/recovery/where_time_goes.sh --runs $runs" --version "$version, .NET $(dotnet --version)"
+echo "where_time_goes.sh: wrote $results" >&2
