@@ -1,6 +1,25 @@
-# Sourced by bench/recovery/run.sh and bench/verification/run.sh once $root (the worktree) and $work (the run's
-# folder) are set: installs QEMU and what the test guest is built from, builds the guest, copies the CLI and server
-# under measurement into $work/lifeboat-cli and takes the machine-wide port 111 lock. Sets $guest and $version.
+# Sourced by the bench scripts (bench/recovery/run.sh, where_time_goes.sh, bench/verification/run.sh) once $root (the
+# worktree), $prefix (the work folder's name start) and $keep (1 keeps the work folder) are set: makes the work folder
+# $work under $BENCH_WORK (else /tmp), installs QEMU and what the test guest is built from, builds the guest, copies
+# the CLI and server under measurement into $work/lifeboat-cli and takes the machine-wide port 111 lock. Sets $work,
+# $guest and $version.
+
+mkdir -p "${BENCH_WORK:-/tmp}"
+# Short: the VMs' monitor sockets live in here, and a unix socket path has at most 107 bytes.
+work="$(mktemp -d "${BENCH_WORK:-/tmp}/$prefix.XXXXXX")"
+finish() {
+  local status=$?
+  if [ "$keep" = 1 ]; then
+    echo "${0##*/}: the work folder $work is kept." >&2
+  elif [ "$status" != 0 ] && [ -d "$work/server" ]; then
+    # The logs and consoles say what went wrong; the disks and the repository are only large.
+    find "$work" -type f -size +64M -delete 2>/dev/null || true
+    echo "${0##*/}: failed; the logs and the VMs' consoles are kept in $work (files over 64 MiB deleted)." >&2
+  else
+    rm -rf "$work"
+  fi
+}
+trap finish EXIT
 
 # QEMU with its nfs:// driver, and what tests/guest/build-guest.sh builds the guest from.
 "$root/tools/ensure-debian-packages.sh" qemu-system-x86 qemu-utils qemu-block-extra e2fsprogs \

@@ -495,18 +495,35 @@ def data_disk(path, size_mib):
     return path
 
 
-def main():
+def bench_arguments():
+    """The arguments every bench script beside run.sh (or a run.sh of its own) is given."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cli", required=True)
-    parser.add_argument("--guest", required=True)
-    parser.add_argument("--work", required=True)
+    for name in ("--cli", "--guest", "--work", "--results", "--command", "--version"):
+        parser.add_argument(name, required=True)
     parser.add_argument("--runs", type=int, default=3)
+    return parser
+
+
+def write_results(path, lines):
+    text = "\n".join(lines) + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+    print(text)
+
+
+def run_main(main, name):
+    try:
+        main()
+    except BenchError as e:
+        print(f"{name}: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+def main():
+    parser = bench_arguments()
     parser.add_argument("--read-disk-mib", type=int, default=384)
     parser.add_argument("--big-disk-mib", type=int, default=8192)
     parser.add_argument("--big-disk-data-mib", type=int, default=6144)
-    parser.add_argument("--results", required=True)
-    parser.add_argument("--command", required=True)
-    parser.add_argument("--version", required=True)
     args = parser.parse_args()
 
     config = os.path.join(args.guest, "guest.json")
@@ -745,10 +762,7 @@ def write_report(args, guests, results, copies, load_before, load_after, elapsed
         "posix_fadvise(POSIX_FADV_DONTNEED) (no privilege needed; /proc/sys/vm/drop_caches would drop other processes' pages too), "
         "and so are (b)'s copies of the raw disks once written (until 2026-12-03 10:40 they were not: (b) booted from memory).",
     ]
-    text = "\n".join(lines) + "\n"
-    with open(args.results, "w") as f:
-        f.write(text)
-    print(text)
+    write_results(args.results, lines)
 
 
 def accelerator(template):
@@ -760,8 +774,4 @@ def accelerator(template):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"recovery_bench: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main, "recovery_bench")

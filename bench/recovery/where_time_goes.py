@@ -5,19 +5,15 @@ once every block the boot reads is hydrated (the best a boot prefetch can do), w
 configures it and with its readahead and page cache; plus real instant recoveries with and without a profile.
 Every boot goes through the same qcow2 overlay (the guest's writes land there), so the variants differ only in the
 node the guest's reads reach. run with where_time_goes.sh beside this file; see README.md."""
-import argparse
 import datetime
 import json
 import os
-import platform
 import shutil
-import statistics
 import subprocess
-import sys
 import time
 
-from recovery_bench import (MILESTONES, Bench, BenchError, Guest, cpu_seconds, drop_page_cache, is_qemu_for, log,
-                            median_range, power_off, read_pid, wait_for_marker)
+from recovery_bench import (MILESTONES, Bench, BenchError, Guest, bench_arguments, cpu_seconds, drop_page_cache,
+                            is_qemu_for, log, median_range, power_off, read_pid, run_main, wait_for_marker, write_results)
 
 MIB = 1 << 20
 # QEMU's own bounds (block/nfs.c) for readahead-size and page-cache-size.
@@ -84,7 +80,7 @@ class Experiment:
             backing["node-name"] = f"{name}-file"
             overlay = os.path.join(folder, f"{name}.qcow2")
             size = os.path.getsize(self.guest.raws[int(name.removeprefix("disk"))])
-            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-u", "-F", "raw", "-b", "unused", overlay, str(size)], check=True)
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", overlay, str(size)], check=True)
             args[i + 1] = json.dumps({"driver": "qcow2", "node-name": name, "file": {"driver": "file", "filename": overlay},
                                       "backing": {"driver": "raw", "node-name": f"{name}-raw", "read-only": True, "file": backing}},
                                      separators=(",", ":"))
@@ -96,7 +92,11 @@ class Experiment:
                     while f.read(8 * MIB):
                         pass
         start = time.monotonic()
-        subprocess.run(["qemu-system-x86_64"] + args, check=True)
+        started = subprocess.run(["qemu-system-x86_64"] + args, capture_output=True, text=True)
+        if started.returncode != 0:
+            log_file = os.path.join(folder, "qemu.log")
+            said = open(log_file).read() if os.path.exists(log_file) else ""
+            raise BenchError(f"QEMU did not start for {variant} ({started.returncode}): {started.stderr.strip()} {said.strip()}")
         pidfile = os.path.join(folder, "qemu.pid")
         timeline = {}
         server = cpu(self.bench.server.pid)
@@ -122,14 +122,7 @@ def cpu(pid):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cli", required=True)
-    parser.add_argument("--guest", required=True)
-    parser.add_argument("--work", required=True)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--results", required=True)
-    parser.add_argument("--command", required=True)
-    parser.add_argument("--version", required=True)
+    parser = bench_arguments()
     args = parser.parse_args()
 
     config = os.path.join(args.guest, "guest.json")
@@ -195,15 +188,8 @@ def write_report(args, results, load_before, load_after, elapsed):
               "| ---: | " + " | ".join("---:" for _ in VARIANTS) + " |"]
     for n in range(args.runs):
         lines.append(f"| {n + 1} | " + " | ".join(f"{results[v][n]['seconds']:.2f}" for v in VARIANTS) + " |")
-    text = "\n".join(lines) + "\n"
-    with open(args.results, "w") as f:
-        f.write(text)
-    print(text)
+    write_results(args.results, lines)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"where_time_goes: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main, "where_time_goes")

@@ -7,9 +7,7 @@ root="$(cd "$here/../.." && pwd)"
 runs=3
 [ "${1:-}" = "--runs" ] && runs="${2:?}"
 case "$runs" in ''|*[!0-9]*|0) echo "where_time_goes.sh: --runs needs a whole number of at least 1, not '$runs'." >&2; exit 2 ;; esac
-mkdir -p "${BENCH_WORK:-/tmp}"
-work="$(mktemp -d "${BENCH_WORK:-/tmp}/lbwtg.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+prefix=lbwtg keep=0
 # shellcheck source=prepare.sh
 . "$here/prepare.sh"
 results="$here/where-time-goes-$(date -u +%Y-%m-%d-%H%M).md"

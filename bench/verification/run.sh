@@ -34,21 +34,7 @@ case "$points" in ''|*[!0-9]*|0|1) echo "run.sh: --restore-points needs a whole 
 case "$runs" in ''|*[!0-9]*|0) echo "run.sh: --runs needs a whole number of at least 1, not '$runs'." >&2; exit 2 ;; esac
 case "$slots" in '') ;; *[!0-9]*|0) echo "run.sh: --max-verifications needs a whole number of at least 1, not '$slots'." >&2; exit 2 ;; esac
 
-mkdir -p "${BENCH_WORK:-/tmp}"
-work="$(mktemp -d "${BENCH_WORK:-/tmp}/lbver.XXXXXX")"
-finish() {
-  local status=$?
-  if [ "$keep" = 1 ]; then
-    echo "run.sh: the work folder $work is kept." >&2
-  elif [ "$status" != 0 ] && [ -d "$work/server" ]; then
-    find "$work" -type f -size +64M -delete 2>/dev/null || true
-    echo "run.sh: failed; the logs and the VMs' consoles are kept in $work (files over 64 MiB deleted)." >&2
-  else
-    rm -rf "$work"
-  fi
-}
-trap finish EXIT
-
+prefix=lbver
 # shellcheck source=../recovery/prepare.sh
 . "$root/bench/recovery/prepare.sh"
 

@@ -3,18 +3,17 @@
 (`POST /api/verifications`: an isolated boot, one check through the guest agent, a screenshot, the teardown), all N
 queued at once and one after another, in interleaved runs. run.sh (beside this file) prepares the CLI, the test guest
 and the port 111 lock, then runs this. See README.md beside this file for what each figure means."""
-import argparse
 import datetime
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "recovery"))
-from recovery_bench import Bench, BenchError, drop_page_cache, log, median_range  # noqa: E402
+from recovery_bench import (Bench, BenchError, bench_arguments, drop_page_cache, log, median_range,  # noqa: E402
+                            run_main, write_results)
 
 POLL = 0.2
 VERIFY_TIMEOUT = 600.0
@@ -127,16 +126,9 @@ def network_namespaces():
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cli", required=True)
-    parser.add_argument("--guest", required=True)
-    parser.add_argument("--work", required=True)
+    parser = bench_arguments()
     parser.add_argument("--restore-points", type=int, default=6)
-    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--max-verifications", type=int)
-    parser.add_argument("--results", required=True)
-    parser.add_argument("--command", required=True)
-    parser.add_argument("--version", required=True)
     args = parser.parse_args()
 
     raw = os.path.join(args.guest, "guest.raw")
@@ -239,15 +231,8 @@ def write_report(args, restore_points, results, failures, load_before, load_afte
         reason = (item["outcome"].get("reason") or "").replace("|", "\\|")
         lines.append(f"| {name} | failed: {reason} | {item['ended'] - item['posted']:.1f} | {item['leftovers']} |")
     lines.append(f"| every passing verification above ({n * 2 * args.runs + 1}) | passed | | nothing |")
-    text = "\n".join(lines) + "\n"
-    with open(args.results, "w") as f:
-        f.write(text)
-    print(text)
+    write_results(args.results, lines)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"verification_bench: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main, "verification_bench")
