@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -104,6 +105,13 @@ class Bench:
         with urllib.request.urlopen(f"http://{self.address}/{path}", timeout=30) as answer:
             return json.load(answer)
 
+    def post(self, path, body=None):
+        request = urllib.request.Request(f"http://{self.address}/{path}", data=json.dumps(body).encode() if body is not None else b"",
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            text = answer.read()
+            return json.loads(text) if text else None
+
     def lifeboat(self, *arguments):
         done = subprocess.run(self.cli + list(arguments), env=self.env, capture_output=True, text=True)
         if done.returncode != 0:
@@ -138,6 +146,7 @@ class Bench:
         drop_page_cache([os.path.join(self.data, "repository")] + guest.raws)
         run_root = os.path.join(self.data, "run")
         before = set(os.listdir(run_root)) if os.path.isdir(run_root) else set()
+        cli_cpu = children_cpu()
         start = time.monotonic()
         command = subprocess.Popen(
             self.cli + ["instant-recover", "--vm", guest.vm, "--restore-point", guest.restore_point,
@@ -161,6 +170,7 @@ class Bench:
         marker, line = wait_for_marker(os.path.join(folder, "serial.log"), start, guest.marker, failed, timeline)
         timeline["server_cpu"] = cpu_seconds(self.server.pid) - server_cpu
         out, err = command.communicate(timeout=GUEST_TIMEOUT)
+        timeline["cli_cpu"] = children_cpu() - cli_cpu
         returned = time.monotonic() - start
         if command.returncode != 0:
             raise BenchError(f"lifeboat instant-recover failed ({command.returncode}): {err.strip() or out.strip()}")
@@ -373,6 +383,12 @@ def cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError, TypeError):
         return None
+
+
+def children_cpu():
+    """CPU seconds of this process's children that have ended (the CLI commands it ran)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def read_pid(pidfile):

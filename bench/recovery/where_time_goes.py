@@ -26,6 +26,7 @@ VARIANTS = {
     "nfs-both": "NFS, readahead 1 MiB and page cache 2048",
     "instant": "instant recovery, no profile (the real session)",
     "profiled": "instant recovery with a profile (the real session)",
+    "profiled-rest": "instant recovery with a profile, started over REST (no CLI process beside the boot)",
 }
 NFS_OPTIONS = {
     "nfs": {},
@@ -116,6 +117,35 @@ class Experiment:
         result = self.bench.instant(self.guest, variant, profiled=variant == "profiled")
         return {"seconds": result["seconds"], "timeline": result["timeline"]}
 
+    def recover_over_rest(self):
+        """As `lifeboat instant-recover` with the VM's profile, but POST /api/sessions from here: no CLI runs meanwhile."""
+        drop_page_cache([os.path.join(self.bench.data, "repository")] + self.guest.raws)
+        run_root = os.path.join(self.bench.data, "run")
+        before = set(os.listdir(run_root))
+        start = time.monotonic()
+        session = self.bench.post("api/sessions", {"vm": self.guest.vm, "restorePoint": self.guest.restore_point,
+                                                   "readyWhen": f"console:{self.guest.marker}",
+                                                   "firmwareConfig": {"opt/lifeboat/mode": self.guest.mode}})["id"]
+        while not set(os.listdir(run_root)) - before:
+            if time.monotonic() - start > 120:
+                raise BenchError(f"session {session} made no VM folder: {self.bench.api(f'api/sessions/{session}').get('error')}")
+            time.sleep(0.01)
+        folder = os.path.join(run_root, (set(os.listdir(run_root)) - before).pop())
+
+        def failed():
+            state = self.bench.api(f"api/sessions/{session}")["state"]
+            return None if state in ("Starting", "Ready") else f"session {session} is {state}"
+        timeline = {}
+        server = cpu(self.bench.server.pid)
+        seconds, _ = wait_for_marker(os.path.join(folder, "serial.log"), start, self.guest.marker, failed, timeline)
+        timeline["server_cpu"] = cpu(self.bench.server.pid) - server
+        while self.bench.api(f"api/sessions/{session}")["state"] == "Starting":
+            time.sleep(0.1)
+        self.bench.post(f"api/sessions/{session}/stop")
+        while self.bench.api(f"api/sessions/{session}")["state"] not in ("Stopped", "Failed"):
+            time.sleep(0.1)
+        return {"seconds": seconds, "timeline": timeline}
+
 
 def cpu(pid):
     return cpu_seconds(pid) or 0.0
@@ -123,7 +153,11 @@ def cpu(pid):
 
 def main():
     parser = bench_arguments()
+    parser.add_argument("--variants", default=",".join(VARIANTS))
     args = parser.parse_args()
+    unknown = set(args.variants.split(",")) - set(VARIANTS)
+    if unknown or "file-cold" not in args.variants.split(","):
+        raise BenchError(f"--variants takes file-cold and any of {', '.join(VARIANTS)}, not {', '.join(sorted(unknown)) or args.variants}")
 
     config = os.path.join(args.guest, "guest.json")
     raw = os.path.join(args.guest, "guest.raw")
@@ -132,7 +166,8 @@ def main():
     kept = Guest("kept", "the test guest, kept published", "guest-kept", [raw], config, "stay", "LIFEBOAT-GUEST-BOOTED")
     bench = Bench(args)
     experiment = Experiment(bench, guest, kept)
-    results = {v: [] for v in VARIANTS}
+    chosen = [v for v in VARIANTS if v in args.variants.split(",")]
+    results = {v: [] for v in chosen}
     load_before = os.getloadavg()
     began = time.monotonic()
     try:
@@ -145,11 +180,13 @@ def main():
             copies[f"disk{index}"] = os.path.join(args.work, f"copy-disk{index}.raw")
             shutil.copyfile(raw, copies[f"disk{index}"])
         experiment.keep_publication()
-        names = list(VARIANTS)
+        names = chosen
         for run in range(1, args.runs + 1):
             for variant in names[(run - 1) % len(names):] + names[:(run - 1) % len(names)]:
                 os.sync()
-                if variant in ("instant", "profiled"):
+                if variant == "profiled-rest":
+                    result = experiment.recover_over_rest()
+                elif variant in ("instant", "profiled"):
                     result = experiment.recover(variant)
                 else:
                     result = experiment.boot(variant, copies)
@@ -175,19 +212,20 @@ def write_report(args, results, load_before, load_after, elapsed):
         "(what a perfect boot prefetch leaves), with QEMU's nfs driver options as given. Seconds from QEMU's start; "
         "milestones from the serial console; CPU seconds of QEMU at the marker and of the Lifeboat server during the boot.",
         "",
-        "| variant | answers, s | / raw file cold (per round) | " + " | ".join(name for name, _ in MILESTONES) + " | QEMU CPU s | server CPU s |",
-        "| --- | ---: | ---: | " + " | ".join("---:" for _ in MILESTONES) + " | ---: | ---: |",
+        "| variant | answers, s | / raw file cold (per round) | " + " | ".join(name for name, _ in MILESTONES) + " | QEMU CPU s | server CPU s | CLI CPU s |",
+        "| --- | ---: | ---: | " + " | ".join("---:" for _ in MILESTONES) + " | ---: | ---: | ---: |",
     ]
-    for variant, title in VARIANTS.items():
-        r = results[variant]
+    for variant in results:
+        title, r = VARIANTS[variant], results[variant]
         ratios = [x["seconds"] / b["seconds"] for x, b in zip(r, results[base])]
         cells = [median_range([x["timeline"].get("milestones", {}).get(name) for x in r]) for name, _ in MILESTONES]
         lines.append(f"| {title} | {median_range([x['seconds'] for x in r])} | {median_range(ratios)} | {' | '.join(cells)} | "
-                     f"{median_range([x['timeline'].get('qemu_cpu') for x in r])} | {median_range([x['timeline'].get('server_cpu') for x in r])} |")
-    lines += ["", "Every round (seconds):", "", "| round | " + " | ".join(VARIANTS) + " |",
-              "| ---: | " + " | ".join("---:" for _ in VARIANTS) + " |"]
+                     f"{median_range([x['timeline'].get('qemu_cpu') for x in r])} | {median_range([x['timeline'].get('server_cpu') for x in r])} | "
+                     f"{median_range([x['timeline'].get('cli_cpu') for x in r])} |")
+    lines += ["", "Every round (seconds):", "", "| round | " + " | ".join(results) + " |",
+              "| ---: | " + " | ".join("---:" for _ in results) + " |"]
     for n in range(args.runs):
-        lines.append(f"| {n + 1} | " + " | ".join(f"{results[v][n]['seconds']:.2f}" for v in VARIANTS) + " |")
+        lines.append(f"| {n + 1} | " + " | ".join(f"{results[v][n]['seconds']:.2f}" for v in results) + " |")
     write_results(args.results, lines)
 
 

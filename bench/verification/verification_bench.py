@@ -9,7 +9,6 @@ import os
 import platform
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "recovery"))
 from recovery_bench import (Bench, BenchError, bench_arguments, drop_page_cache, log, median_range,  # noqa: E402
@@ -30,16 +29,10 @@ class Verifier:
         self.bench, self.timeout = bench, timeout
         self.namespaces = network_namespaces()
 
-    def post(self, path, body):
-        request = urllib.request.Request(f"http://{self.bench.address}/{path}", data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return json.load(answer)
-
     def start(self, restore_point, **extra):
         body = {"vm": "guest", "restorePoint": restore_point, "firmwareConfig": {"opt/lifeboat/mode": "stay"},
                 "timeoutSeconds": self.timeout, "checks": [CHECK], **extra}
-        return {"id": self.post("api/verifications", body)["id"], "restorePoint": restore_point, "posted": time.monotonic()}
+        return {"id": self.bench.post("api/verifications", body)["id"], "restorePoint": restore_point, "posted": time.monotonic()}
 
     def wait(self, started):
         """Polls every verification until each has an outcome; adds when it was seen ended and what the server says."""
