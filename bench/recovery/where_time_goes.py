@@ -8,6 +8,7 @@ node the guest's reads reach. run with where_time_goes.sh beside this file; see 
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -115,7 +116,13 @@ class Experiment:
 
     def recover(self, variant):
         result = self.bench.instant(self.guest, variant, profiled=variant == "profiled")
+        result["timeline"]["prefetch_done"] = self.prefetch_done(result["session"])
         return {"seconds": result["seconds"], "timeline": result["timeline"]}
+
+    def prefetch_done(self, session):
+        """Seconds from the publication to the end of the boot prefetch, as the session's log says; None without one."""
+        found = re.search(rf"Session {re.escape(session)}: Boot prefetch done in ([0-9.]+) s", open(self.bench.server_log.name).read())
+        return float(found.group(1)) if found else None
 
     def recover_over_rest(self):
         """As `lifeboat instant-recover` with the VM's profile, but POST /api/sessions from here: no CLI runs meanwhile."""
@@ -141,6 +148,7 @@ class Experiment:
         timeline["server_cpu"] = cpu(self.bench.server.pid) - server
         while self.bench.api(f"api/sessions/{session}")["state"] == "Starting":
             time.sleep(0.1)
+        timeline["prefetch_done"] = self.prefetch_done(session)
         self.bench.post(f"api/sessions/{session}/stop")
         while self.bench.api(f"api/sessions/{session}")["state"] not in ("Stopped", "Failed"):
             time.sleep(0.1)
@@ -212,8 +220,8 @@ def write_report(args, results, load_before, load_after, elapsed):
         "(what a perfect boot prefetch leaves), with QEMU's nfs driver options as given. Seconds from QEMU's start; "
         "milestones from the serial console; CPU seconds of QEMU at the marker and of the Lifeboat server during the boot.",
         "",
-        "| variant | answers, s | / raw file cold (per round) | " + " | ".join(name for name, _ in MILESTONES) + " | QEMU CPU s | server CPU s | CLI CPU s |",
-        "| --- | ---: | ---: | " + " | ".join("---:" for _ in MILESTONES) + " | ---: | ---: | ---: |",
+        "| variant | answers, s | / raw file cold (per round) | " + " | ".join(name for name, _ in MILESTONES) + " | QEMU CPU s | server CPU s | CLI CPU s | prefetch done, s after publishing |",
+        "| --- | ---: | ---: | " + " | ".join("---:" for _ in MILESTONES) + " | ---: | ---: | ---: | ---: |",
     ]
     for variant in results:
         title, r = VARIANTS[variant], results[variant]
@@ -221,7 +229,7 @@ def write_report(args, results, load_before, load_after, elapsed):
         cells = [median_range([x["timeline"].get("milestones", {}).get(name) for x in r]) for name, _ in MILESTONES]
         lines.append(f"| {title} | {median_range([x['seconds'] for x in r])} | {median_range(ratios)} | {' | '.join(cells)} | "
                      f"{median_range([x['timeline'].get('qemu_cpu') for x in r])} | {median_range([x['timeline'].get('server_cpu') for x in r])} | "
-                     f"{median_range([x['timeline'].get('cli_cpu') for x in r])} |")
+                     f"{median_range([x['timeline'].get('cli_cpu') for x in r])} | {median_range([x['timeline'].get('prefetch_done') for x in r])} |")
     lines += ["", "Every round (seconds):", "", "| round | " + " | ".join(results) + " |",
               "| ---: | " + " | ".join("---:" for _ in results) + " |"]
     for n in range(args.runs):
