@@ -182,15 +182,16 @@ def write_report(args, restore_points, results, failures, load_before, load_afte
         "files are evicted from the page cache (posix_fadvise DONTNEED) before each run. A verification's time is from "
         "its POST to its outcome (polled every 0.2 s); queued is its time in \"Wait for a verification slot\".",
         "",
-        "| way | restore points per hour | wall time for all, s | a verification, s | of which queued, s | its boot (recovery time), s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| way | restore points per hour | wall time for all, s | a verification, s | of which queued, s | its recovery time (from its start, queue included), s | the same less the queue, s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for way in WAYS:
         runs = results[way]
         items = [i for r in runs for i in r["items"]]
         lines.append(f"| {WAY_TITLES[way]} | {median_range([3600 * n / r['wall'] for r in runs], 0)} | "
                      f"{median_range([r['wall'] for r in runs], 1)} | {median_range([i['ended'] - i['posted'] for i in items], 1)} | "
-                     f"{median_range([i['queued'] for i in items], 1)} | {median_range([i['outcome'].get('recoverySeconds') for i in items], 1)} |")
+                     f"{median_range([i['queued'] for i in items], 1)} | {median_range([i['outcome'].get('recoverySeconds') for i in items], 1)} | "
+                     f"{median_range([i['outcome']['recoverySeconds'] - i['queued'] for i in items if i['outcome'].get('recoverySeconds')], 1)} |")
     together = [r["wall"] for r in results["together"]]
     in_turn = [r["wall"] for r in results["in turn"]]
     lines += [
