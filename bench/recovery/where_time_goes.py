@@ -131,7 +131,7 @@ class Experiment:
         before = set(os.listdir(run_root))
         start = time.monotonic()
         session = self.bench.post("api/sessions", {"vm": self.guest.vm, "restorePoint": self.guest.restore_point,
-                                                   "readyWhen": f"console:{self.guest.marker}",
+                                                   "readyWhen": f"console:{self.guest.marker}", "powerOn": True,
                                                    "firmwareConfig": {"opt/lifeboat/mode": self.guest.mode}})["id"]
         while not set(os.listdir(run_root)) - before:
             if time.monotonic() - start > 120:
