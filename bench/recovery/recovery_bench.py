@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -75,9 +76,9 @@ class Bench:
         self.vm_folders = []
 
     # --- the Lifeboat server and CLI -------------------------------------------------------------------------
-    def start_server(self):
+    def start_server(self, *extra):
         self.server_log = open(os.path.join(self.work, "server.log"), "wb")
-        self.server = subprocess.Popen(self.server_program + ["--data", self.data, "--listen", self.address],
+        self.server = subprocess.Popen(self.server_program + ["--data", self.data, "--listen", self.address, *extra],
                                        stdout=self.server_log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -103,6 +104,13 @@ class Bench:
     def api(self, path):
         with urllib.request.urlopen(f"http://{self.address}/{path}", timeout=30) as answer:
             return json.load(answer)
+
+    def post(self, path, body=None):
+        request = urllib.request.Request(f"http://{self.address}/{path}", data=json.dumps(body).encode() if body is not None else b"",
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            text = answer.read()
+            return json.loads(text) if text else None
 
     def lifeboat(self, *arguments):
         done = subprocess.run(self.cli + list(arguments), env=self.env, capture_output=True, text=True)
@@ -138,6 +146,7 @@ class Bench:
         drop_page_cache([os.path.join(self.data, "repository")] + guest.raws)
         run_root = os.path.join(self.data, "run")
         before = set(os.listdir(run_root)) if os.path.isdir(run_root) else set()
+        cli_cpu = children_cpu()
         start = time.monotonic()
         command = subprocess.Popen(
             self.cli + ["instant-recover", "--vm", guest.vm, "--restore-point", guest.restore_point,
@@ -156,8 +165,12 @@ class Bench:
             if command.poll() in (None, 0):
                 return None
             return f"lifeboat instant-recover failed ({command.returncode}): {command.communicate()[1].strip()}"
-        marker, line = wait_for_marker(os.path.join(folder, "serial.log"), start, guest.marker, failed)
+        timeline = {}
+        server_cpu = cpu_seconds(self.server.pid)
+        marker, line = wait_for_marker(os.path.join(folder, "serial.log"), start, guest.marker, failed, timeline)
+        timeline["server_cpu"] = cpu_seconds(self.server.pid) - server_cpu
         out, err = command.communicate(timeout=GUEST_TIMEOUT)
+        timeline["cli_cpu"] = children_cpu() - cli_cpu
         returned = time.monotonic() - start
         if command.returncode != 0:
             raise BenchError(f"lifeboat instant-recover failed ({command.returncode}): {err.strip() or out.strip()}")
@@ -170,7 +183,7 @@ class Bench:
         phases = {p["phase"]: p["durationSeconds"] for p in view["phases"]}
         steps = {f"{s['phase']}: {s['name']}": s.get("durationSeconds") for s in view["steps"]}
         result = {"seconds": marker, "command": returned, "server": outcome.get("serverRecoverySeconds"), "session": session,
-                  "line": line, "phases": phases, "steps": steps,
+                  "line": line, "phases": phases, "steps": steps, "timeline": timeline,
                   "prefetch": next((s.get("message") for s in view["steps"] if s["name"] == "Wait for the guest"), "")}
         if migrate_to is not None:
             result["migration"] = self.migrate(session, migrate_to)
@@ -201,9 +214,10 @@ class Bench:
         disks = json.loads(out)["files"]
         if len(disks) != len(guest.raws):
             raise BenchError(f"lifeboat restore wrote {len(disks)} files for {guest.title}, which has {len(guest.raws)} disks: {disks}")
-        marker, line = self.boot(guest, disks, f"restore-{guest.key}-{run}", start)
+        timeline = {}
+        marker, line = self.boot(guest, disks, f"restore-{guest.key}-{run}", start, timeline)
         shutil.rmtree(target)
-        return {"seconds": marker, "restore": restored, "line": line}
+        return {"seconds": marker, "restore": restored, "line": line, "timeline": timeline}
 
     def raw_boot(self, guest, run):
         """Local copies of the raw disks that were backed up (copied before the clock starts: the guest writes to them)."""
@@ -213,14 +227,16 @@ class Bench:
             disk = os.path.join(self.work, f"raw-{guest.key}-{run}-disk{index}.raw")
             subprocess.run(["cp", "--sparse=always", raw, disk], check=True)
             disks.append(disk)
-        os.sync()
+        # The copies were just written through the page cache: out of it they go too, or (b) would boot from memory.
+        drop_page_cache(disks)
         start = time.monotonic()
-        marker, line = self.boot(guest, disks, f"raw-{guest.key}-{run}", start)
+        timeline = {}
+        marker, line = self.boot(guest, disks, f"raw-{guest.key}-{run}", start, timeline)
         for disk in disks:
             os.remove(disk)
-        return {"seconds": marker, "line": line}
+        return {"seconds": marker, "line": line, "timeline": timeline}
 
-    def boot(self, guest, disks, name, start):
+    def boot(self, guest, disks, name, start, timeline=None):
         """QEMU with the guest's instant-recovery VM's own arguments, the disks being local raw files instead of nfs://."""
         folder = os.path.join(self.work, "vm", name)
         os.makedirs(folder)
@@ -233,7 +249,7 @@ class Bench:
                 if os.path.exists(pidfile) and is_qemu_for(read_pid(pidfile), pidfile):
                     return None
                 return f"QEMU exited before the guest printed {guest.marker}; see {folder}"
-            return wait_for_marker(os.path.join(folder, "serial.log"), start, guest.marker, failed)
+            return wait_for_marker(os.path.join(folder, "serial.log"), start, guest.marker, failed, timeline)
         finally:
             power_off(os.path.join(folder, "qemu.pid"))
 
@@ -308,13 +324,22 @@ def arguments(guest, disks, folder):
     return args
 
 
-def wait_for_marker(path, start, marker, failed):
+# Where a boot of the test guest is, from its serial console: the boot loader printed its banner (the firmware is
+# done), it loaded the kernel, then the initramfs (both through the BIOS, one disk read at a time), the kernel runs
+# the initramfs's init.
+MILESTONES = (("loader", b"SYSLINUX"), ("kernel read", b"vmlinuz... ok"), ("initrd read", b"initrd.img...ok"),
+              ("init runs", b"lifeboat-initramfs"))
+
+
+def wait_for_marker(path, start, marker, failed, timeline=None):
     """Seconds from start until the serial log holds the marker (polled every 10 ms), and the marker's whole line;
-    failed() says why the wait is over when the VM or the command is gone."""
+    failed() says why the wait is over when the VM or the command is gone. A timeline dict, when given, gets the
+    seconds of each of MILESTONES and the CPU seconds of the QEMU beside the log when the marker appeared."""
     wanted = marker.encode()
     seen = b""
     offset = 0
     found = None
+    reached = timeline.setdefault("milestones", {}) if timeline is not None else {}
     while True:
         try:
             with open(path, "rb") as f:
@@ -326,8 +351,14 @@ def wait_for_marker(path, start, marker, failed):
         if chunk:
             offset += len(chunk)
             seen = (seen + chunk)[-8192:]
+            if timeline is not None:
+                for name, text in MILESTONES:
+                    if name not in reached and text in seen:
+                        reached[name] = now - start
             if found is None and wanted in seen:
                 found = now - start
+                if timeline is not None:
+                    timeline["qemu_cpu"] = cpu_seconds(read_pid(os.path.join(os.path.dirname(path), "qemu.pid")))
             # The clock stopped at the marker; the rest of its line (the guest's own figures) follows at once.
             if found is not None:
                 rest = seen[seen.rfind(wanted):]
@@ -342,6 +373,22 @@ def wait_for_marker(path, start, marker, failed):
             if reason is not None:
                 raise BenchError(f"{reason}; the guest's console is {path}")
         time.sleep(POLL)
+
+
+def cpu_seconds(pid):
+    """User and system CPU seconds a process has used so far; None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError, TypeError):
+        return None
+
+
+def children_cpu():
+    """CPU seconds of this process's children that have ended (the CLI commands it ran)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def read_pid(pidfile):
@@ -464,18 +511,35 @@ def data_disk(path, size_mib):
     return path
 
 
-def main():
+def bench_arguments():
+    """The arguments every bench script beside run.sh (or a run.sh of its own) is given."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cli", required=True)
-    parser.add_argument("--guest", required=True)
-    parser.add_argument("--work", required=True)
+    for name in ("--cli", "--guest", "--work", "--results", "--command", "--version"):
+        parser.add_argument(name, required=True)
     parser.add_argument("--runs", type=int, default=3)
+    return parser
+
+
+def write_results(path, lines):
+    text = "\n".join(lines) + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+    print(text)
+
+
+def run_main(main, name):
+    try:
+        main()
+    except BenchError as e:
+        print(f"{name}: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+def main():
+    parser = bench_arguments()
     parser.add_argument("--read-disk-mib", type=int, default=384)
     parser.add_argument("--big-disk-mib", type=int, default=8192)
     parser.add_argument("--big-disk-data-mib", type=int, default=6144)
-    parser.add_argument("--results", required=True)
-    parser.add_argument("--command", required=True)
-    parser.add_argument("--version", required=True)
     args = parser.parse_args()
 
     config = os.path.join(args.guest, "guest.json")
@@ -613,6 +677,11 @@ def write_report(args, guests, results, copies, load_before, load_after, elapsed
                      f"{median_range([a['seconds'] / i['seconds'] for i, a, _ in pairs])} | "
                      f"{median_range([a['seconds'] / b['seconds'] for _, a, b in pairs])} |")
 
+    lines += ["", "What the boot prefetch did in the profiled recoveries (the session's \"Wait for the guest\" step, each run):", ""]
+    for guest in guests:
+        for n, x in enumerate(results[guest.key]["profiled"], start=1):
+            lines.append(f"- {guest.key}, run {n}: {x['prefetch'] or '(no message)'}")
+
     readers = [g for g in guests if any(guest_read(x) for x in results[g.key]["raw"])]
     if readers:
         lines += [
@@ -650,6 +719,26 @@ def write_report(args, guests, results, copies, load_before, load_after, elapsed
             if any(v is not None and v >= 0.05 for v in values) and not name.startswith("MigratingToProduction"):
                 lines.append(f"| | {name} | {median_range(values)} |")
 
+    lines += [
+        "",
+        "Where each boot's time goes, from the guest's serial console (seconds from the clock's start, median [min-max]): "
+        "the boot loader's banner (the firmware is done), the kernel and the initramfs read through the BIOS (one "
+        "synchronous disk read at a time), the initramfs's init runs, the guest answers; then the CPU seconds QEMU had "
+        "used by then (TCG: mostly the emulated CPU) and, for instant recovery, the server's CPU seconds during the boot.",
+        "",
+        "| guest | method | loader | kernel read | initrd read | init runs | answers | QEMU CPU s | server CPU s |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for guest in guests:
+        for method in METHODS:
+            timed = [x for x in results[guest.key][method] if x.get("timeline")]
+            if not timed:
+                continue
+            cells = [median_range([x["timeline"]["milestones"].get(name) for x in timed]) for name, _ in MILESTONES]
+            lines.append(f"| {guest.key if method == METHODS[0] else ''} | {METHOD_TITLES[method]} | {' | '.join(cells)} | "
+                         f"{median_range([x['seconds'] for x in timed])} | {median_range([x['timeline'].get('qemu_cpu') for x in timed])} | "
+                         f"{median_range([x['timeline'].get('server_cpu') for x in timed])} |")
+
     lines += ["", "Every run (seconds):", "", "| guest | run | instant recovery | (a) restore + boot | (b) raw boot |",
               "| --- | ---: | ---: | ---: | ---: |"]
     for guest in guests:
@@ -686,12 +775,10 @@ def write_report(args, guests, results, copies, load_before, load_after, elapsed
         "`cp` returns with the copy in the page cache; the figures in parentheses add an fsync of the copy.",
         "",
         "Page cache cold for every method: before each run the repository's files and the original disks are evicted with "
-        "posix_fadvise(POSIX_FADV_DONTNEED) (no privilege needed; /proc/sys/vm/drop_caches would drop other processes' pages too).",
+        "posix_fadvise(POSIX_FADV_DONTNEED) (no privilege needed; /proc/sys/vm/drop_caches would drop other processes' pages too), "
+        "and so are (b)'s copies of the raw disks once written (until 2026-12-03 10:40 they were not: (b) booted from memory).",
     ]
-    text = "\n".join(lines) + "\n"
-    with open(args.results, "w") as f:
-        f.write(text)
-    print(text)
+    write_results(args.results, lines)
 
 
 def accelerator(template):
@@ -703,8 +790,4 @@ def accelerator(template):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"recovery_bench: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main, "recovery_bench")

@@ -2,10 +2,6 @@ namespace Lifeboat.Disks;
 
 public sealed partial class PublishedDisk
 {
-    // Prefetch runs of at most this many bytes: large enough to decode blocks on every core, small enough that the
-    // order of the profile is kept and a guest read racing the prefetch waits for nobody.
-    private const int PrefetchRunBytes = 1024 * 1024;
-
     private BootRecorder? _recorder;
     private ClusterBitmap? _prefetched;
     private Task? _prefetch;
@@ -52,19 +48,14 @@ public sealed partial class PublishedDisk
     private async Task PrefetchAsync(IReadOnlyList<long> clusters)
     {
         var ct = _shutdown.Token;
-        int maxRun = Math.Max(1, PrefetchRunBytes >> _shift);
         try
         {
-            for (int i = 0; i < clusters.Count && !ct.IsCancellationRequested && _hydration!.HasRoom;)
-            {
-                // Consecutive clusters of the profile (the order a guest reads a file in) go as one run.
-                long first = clusters[i];
-                int length = 1;
-                while (i + length < clusters.Count && length < maxRun && clusters[i + length] == first + length)
-                    length++;
-                i += length;
-                await PrefetchRunAsync(first, first + length, ct);
-            }
+            // One cluster (with the default cluster size, one repository block) per base read, so the prefetch decodes
+            // on its own thread only: runs of a few blocks were decoded on every core at once, taking the core the
+            // booting guest's vCPU needs (bench/recovery: the guest reading 384 MiB at boot started later with its
+            // profile than without one).
+            for (int i = 0; i < clusters.Count && !ct.IsCancellationRequested && _hydration!.HasRoom; i++)
+                await PrefetchRunAsync(clusters[i], clusters[i] + 1, ct);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
         {

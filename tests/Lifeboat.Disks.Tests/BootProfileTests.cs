@@ -74,6 +74,26 @@ public sealed class BootProfileTests
     }
 
     [Fact]
+    public async Task Prefetch_reads_one_cluster_at_a_time_so_it_decodes_on_its_own_thread()
+    {
+        using var folder = new TestFolder();
+        var image = BaseImage.Create(folder.Combine("base.raw"), 4 * 1024 * 1024, 65);
+        var profile = new BootProfile(Cluster, [.. Enumerable.Range(8, 32).Select(c => (long)c)]);
+        var probe = new InstrumentedBaseDisk(image.Open());
+        await using var disk = PublishedDisk.Open(probe, folder.Combine("cache"), Options());
+        disk.StartPrefetch(profile);
+        await disk.PrefetchIdle;
+        await disk.HydrationIdle;
+
+        Assert.Equal(32, probe.Reads);
+        Assert.Equal(32, disk.Stats.PrefetchedClusters);
+        var buffer = new byte[32 * Cluster];
+        await disk.ReadAsync(8 * Cluster, buffer);
+        DiskAssert.AssertSame(image.Content.AsSpan(8 * Cluster, buffer.Length), buffer, 8 * Cluster);
+        Assert.Equal(32, probe.Reads);
+    }
+
+    [Fact]
     public async Task Prefetch_skips_written_clusters_and_never_overwrites_a_guest_write()
     {
         using var folder = new TestFolder();

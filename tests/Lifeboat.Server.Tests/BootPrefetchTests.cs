@@ -44,6 +44,7 @@ public sealed partial class BootPrefetchTests(GuestImage guest)
         Assert.Equal(expected, await FoundHashAsync(server, second.Id));
         var log = await server.Http.GetStringAsync($"api/sessions/{second.Id}/log");
         Assert.Contains("Boot prefetch started", log, StringComparison.Ordinal);
+        Assert.Matches(@"Boot prefetch done in \d+\.\d\d s", log);
         await Recovery.StopCleanlyAsync(server, second.Id);
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
 

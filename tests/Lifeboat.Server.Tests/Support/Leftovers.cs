@@ -3,7 +3,10 @@ using Lifeboat.Server.Api;
 
 namespace Lifeboat.Server.Tests.Support;
 
-/// <summary>Checks that a session left nothing behind: no QEMU, no publication, no cache, no runtime folder.</summary>
+/// <summary>
+/// Checks that a session left nothing behind: no QEMU or other process of its folders, no publication, no cache, no
+/// runtime folder, no network namespace (a namespace lives only while a process is in it or /run/netns holds it).
+/// </summary>
 public static class Leftovers
 {
     public static async Task AssertNoneAsync(ServerProcess server, SessionView session)
@@ -24,5 +27,34 @@ public static class Leftovers
         var runRoot = Path.Combine(server.DataDirectory, "run");
         Assert.True(!Directory.Exists(runRoot) || !Directory.EnumerateFileSystemEntries(runRoot).Any(), "a VM runtime folder is left");
         Assert.All(session.ProductionDisks, path => Assert.False(File.Exists(path), $"{path} is still there"));
+        Assert.Empty(ProcessesOf(server));
+        if (Directory.Exists("/run/netns"))
+            Assert.DoesNotContain(Directory.EnumerateFileSystemEntries("/run/netns"), n => n.Contains(session.Id, StringComparison.Ordinal));
+    }
+
+    /// <summary>Processes other than the server whose command line names its data folder (QEMU, or any helper a session starts).</summary>
+    private static List<string> ProcessesOf(ServerProcess server)
+    {
+        var found = new List<string>();
+        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder), out var pid) || pid == server.ProcessId || pid == Environment.ProcessId)
+                continue;
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(folder, "cmdline")).Replace('\0', ' ');
+                if (commandLine.Contains(server.DataDirectory, StringComparison.Ordinal))
+                    found.Add($"{pid}: {commandLine}");
+            }
+            catch (IOException)
+            {
+                // Exited meanwhile.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return found;
     }
 }
