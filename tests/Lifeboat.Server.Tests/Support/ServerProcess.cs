@@ -67,7 +67,17 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string dataDirectory, ServerAddress address, params string[] extraArguments)
     {
         var server = new ServerProcess(dataDirectory, address, FreePort(), extraArguments);
-        await server.StartAgainAsync();
+        try
+        {
+            await server.StartAgainAsync();
+        }
+        catch
+        {
+            // A server that never answered is killed here: the caller gets no object to dispose.
+            await server.DisposeAsync();
+            throw;
+        }
+
         return server;
     }
 
