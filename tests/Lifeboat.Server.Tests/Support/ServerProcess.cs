@@ -147,6 +147,21 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the log holds <paramref name="text"/>: the server's console logger writes in the background.</summary>
+    public async Task<string> WaitForLogAsync(string text, TimeSpan timeout)
+    {
+        var elapsed = Stopwatch.StartNew();
+        while (true)
+        {
+            var log = ReadLog();
+            if (log.Contains(text, StringComparison.Ordinal))
+                return log;
+            if (elapsed.Elapsed > timeout)
+                throw new TimeoutException($"The server's log did not show \"{text}\" within {timeout}:{Environment.NewLine}{log}");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Backs a disk up into the server's own repository, as `lifeboat backup` would.</summary>
     public async Task<RestorePointInfo> BackupAsync(string vm, string disk, string? vmConfig)
     {
