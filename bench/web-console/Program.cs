@@ -1,15 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
-using Lifeboat.Repository;
 using Lifeboat.Server;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Sessions;
+using Lifeboat.Server.Tests.Support;
 using Microsoft.Playwright;
 
 // usage: WebConsoleBench GUEST_DIR WORK_DIR OUTPUT.md [--sessions 50] [--runs 5] [--hold-seconds 30]
@@ -25,152 +21,132 @@ var runs = Option("--runs", 5);
 var holdSeconds = Option("--hold-seconds", 30);
 const string Chromium = "/usr/bin/chromium";
 
-var data = Path.Combine(work, "data");
-var port = FreePort();
-var server = StartServer(data, port, Path.Combine(work, "server.log"));
-try
+await using var server = await ServerProcess.StartAsync(Path.Combine(work, "data"), "--nfs-port", "0", "--nbd-port", "0");
+var http = server.Http;
+const string password = "bench-operator-password";
+(await server.PostAsync("api/users", new AddUserRequest("bench", LifeboatRoles.Operator, password), ServerJsonContext.Default.AddUserRequest)).EnsureSuccessStatusCode();
+await server.BackupAsync("guest", Path.Combine(guestDir, "guest.raw"), Path.Combine(guestDir, "guest.json"));
+
+// The history: sessions recovered (not powered on) and stopped through the REST API, into the server's own store.
+Console.Error.WriteLine($"seeding {sessions} sessions…");
+for (var i = 0; i < sessions; i++)
+    await StopAsync(server, await StartIdleAsync(server));
+
+// The running session the console watches: the test guest booted over NBD, ticking every second.
+var running = (await server.RecoverAsync(new RecoveryRequest
 {
-    using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
-    await WaitHealthyAsync(http, server);
-    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await File.ReadAllTextAsync(Path.Combine(data, "api-token"))).Trim());
-    const string password = "bench-operator-password";
-    (await http.PostAsJsonAsync("api/users", new AddUserRequest("bench", LifeboatRoles.Operator, password), ServerJsonContext.Default.AddUserRequest)).EnsureSuccessStatusCode();
+    Vm = "guest",
+    Protocol = DiskProtocols.Nbd,
+    ReadyWhen = "console:LIFEBOAT-GUEST-BOOTED",
+    FirmwareConfig = new Dictionary<string, string> { ["opt/lifeboat/mode"] = "write,stay" },
+})).Id;
+await server.WaitAsync(running, s => s.State != SessionState.Starting, TimeSpan.FromMinutes(3));
+var rssIdle = Rss(server.ProcessId);
 
-    using (var repository = BackupRepository.Open(Path.Combine(data, "repository"), password: null))
-        await repository.BackupAsync(new BackupRequest("guest", [Path.Combine(guestDir, "guest.raw")], Path.Combine(guestDir, "guest.json")));
-
-    // The history: sessions recovered (not powered on) and stopped through the REST API, into the server's own store.
-    Console.Error.WriteLine($"seeding {sessions} sessions…");
-    for (var i = 0; i < sessions; i++)
-        await StopAsync(http, await StartIdleAsync(http));
-
-    // The running session the console watches: the test guest booted over NBD (no portmap needed), ticking every second.
-    var running = await PostSessionAsync(http, new RecoveryRequest
-    {
-        Vm = "guest",
-        Protocol = DiskProtocols.Nbd,
-        ReadyWhen = "console:LIFEBOAT-GUEST-BOOTED",
-        FirmwareConfig = new Dictionary<string, string> { ["opt/lifeboat/mode"] = "write,stay" },
-    });
-    await WaitAsync(http, running, s => s.State != SessionState.Starting, TimeSpan.FromMinutes(3));
-    var rssIdle = Rss(server.Id);
-
-    Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-    using var playwright = await Playwright.CreateAsync();
-    await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-    {
-        ExecutablePath = Chromium,
-        Headless = true,
-        Args = Environment.UserName == "root" ? ["--no-sandbox"] : [],
-    });
-    await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
-    {
-        BaseURL = http.BaseAddress.ToString(),
-        ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
-    });
-    var login = await context.NewPageAsync();
-    await login.GotoAsync("login");
-    await login.FillAsync("input[name=username]", "bench");
-    await login.FillAsync("input[name=password]", password);
-    await login.ClickAsync("button[type=submit]");
-    await WaitConnectedAsync(login);
-    await login.CloseAsync();
-
-    var listLoad = new List<double>();
-    var listDrawn = new List<double>();
-    var listUpdate = new List<double>();
-    var sessionLoad = new List<double>();
-    var sessionUpdate = new List<double>();
-    for (var run = 0; run < runs; run++)
-    {
-        // Page load: from asking for /sessions to the page running on its circuit, its table of every session drawn.
-        var page = await context.NewPageAsync();
-        var clock = Stopwatch.StartNew();
-        await page.GotoAsync("sessions");
-        await WaitConnectedAsync(page);
-        listLoad.Add(clock.Elapsed.TotalMilliseconds);
-        listDrawn.Add(await page.EvaluateAsync<double>("() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"));
-        var rows = await page.Locator("#sessions tbody tr").CountAsync();
-        if (rows < sessions)
-            throw new InvalidOperationException($"The sessions page shows {rows} sessions, not the {sessions}+ of the history.");
-
-        // First live update: a session started over REST appears in the open page, no reload.
-        clock.Restart();
-        var added = await StartIdleAsync(http, waitReady: false);
-        await page.Locator($"tr[data-session='{added}']").WaitForAsync();
-        listUpdate.Add(clock.Elapsed.TotalMilliseconds);
-        await WaitAsync(http, added, s => s.State != SessionState.Starting, TimeSpan.FromMinutes(1));
-
-        // The session page of the running guest: loaded with its steps and its serial console.
-        clock.Restart();
-        await page.GotoAsync($"sessions/{running}");
-        await WaitConnectedAsync(page);
-        await page.Locator("#serial-console", new() { HasText = "LIFEBOAT-GUEST-BOOTED" }).WaitForAsync();
-        sessionLoad.Add(clock.Elapsed.TotalMilliseconds);
-
-        // First live update on a session's page: a stop asked over REST shows as the session's new state.
-        await page.GotoAsync($"sessions/{added}");
-        await WaitConnectedAsync(page);
-        await page.Locator("#session-state", new() { HasText = "ready" }).WaitForAsync();
-        clock.Restart();
-        (await http.PostAsync($"api/sessions/{added}/stop", null)).EnsureSuccessStatusCode();
-        await page.Locator("#session-state", new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^(stopping|stopped)$") }).WaitForAsync();
-        sessionUpdate.Add(clock.Elapsed.TotalMilliseconds);
-        await WaitAsync(http, added, Ended, TimeSpan.FromMinutes(1));
-        await page.CloseAsync();
-    }
-
-    // Memory: the console open on the running session for a while, its serial console growing every second.
-    var watcher = await context.NewPageAsync();
-    await watcher.GotoAsync($"sessions/{running}");
-    await WaitConnectedAsync(watcher);
-    var rssOpen = new List<long>();
-    for (var second = 0; second < holdSeconds; second++)
-    {
-        await Task.Delay(1000);
-        rssOpen.Add(Rss(server.Id));
-    }
-
-    var ticks = await watcher.Locator("#serial-console").InnerTextAsync();
-    var ticksShown = ticks.Split('\n').Count(l => l.Contains("LIFEBOAT-GUEST-TICK", StringComparison.Ordinal));
-    await watcher.CloseAsync();
-    await StopAsync(http, running);
-
-    var report = new StringBuilder();
-    report.AppendLine(CultureInfo.InvariantCulture, $"# Web console: page load, first live update, server memory ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
-    report.AppendLine();
-    report.AppendLine(CultureInfo.InvariantCulture, $"`bench/web-console/run.sh --sessions {sessions} --runs {runs} --hold-seconds {holdSeconds}` on this machine ({Environment.ProcessorCount} cores, shared), headless Debian chromium at 1366x768 through Playwright, `lifeboat-server` from its build output (Production). {sessions} sessions in the history (recovered and stopped over REST) and the running one when the first page loads, one more each run; the running session is the test guest booted over NBD under TCG.");
-    report.AppendLine();
-    report.AppendLine("| what | median | min | max | runs |");
-    report.AppendLine("| --- | ---: | ---: | ---: | ---: |");
-    Row(report, "sessions page drawn (request to DOMContentLoaded: the prerendered table of every session)", listDrawn);
-    Row(report, "sessions page load (request to page live on its circuit, every session drawn)", listLoad);
-    Row(report, "sessions page: first live update (session started over REST to its row in the open page)", listUpdate);
-    Row(report, "session page load (request to live page with steps and serial console text)", sessionLoad);
-    Row(report, "session page: first live update (stop over REST to the new state in the open page)", sessionUpdate);
-    report.AppendLine();
-    report.AppendLine("| server memory (VmRSS) | MiB |");
-    report.AppendLine("| --- | ---: |");
-    report.AppendLine(CultureInfo.InvariantCulture, $"| one guest running, no browser | {Mib(rssIdle)} |");
-    report.AppendLine(CultureInfo.InvariantCulture, $"| console open on the running session, after {holdSeconds} s (max over the hold) | {Mib(rssOpen[^1])} ({Mib(rssOpen.Max())}) |");
-    report.AppendLine();
-    report.AppendLine(CultureInfo.InvariantCulture, $"The open page showed {ticksShown} ticks of the guest's serial console at the end of the hold.");
-    await File.WriteAllTextAsync(output, report.ToString());
-    Console.Write(report);
-    return 0;
-}
-finally
+Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+using var playwright = await Playwright.CreateAsync();
+await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
 {
-    if (!server.HasExited)
-        server.Kill(entireProcessTree: false);
-    await server.WaitForExitAsync();
-    var runtime = Path.Combine(data, "run");
-    if (Directory.Exists(runtime))
-    {
-        foreach (var folder in Directory.EnumerateDirectories(runtime))
-            await VmRuntimeFolder.KillAsync(folder, CancellationToken.None);
-    }
+    ExecutablePath = Chromium,
+    Headless = true,
+    Args = Environment.UserName == "root" ? ["--no-sandbox"] : [],
+});
+await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
+{
+    BaseURL = http.BaseAddress!.ToString(),
+    ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
+});
+var login = await context.NewPageAsync();
+await login.GotoAsync("login");
+await login.FillAsync("input[name=username]", "bench");
+await login.FillAsync("input[name=password]", password);
+await login.ClickAsync("button[type=submit]");
+await WaitConnectedAsync(login);
+await login.CloseAsync();
+
+var listLoad = new List<double>();
+var listDrawn = new List<double>();
+var listUpdate = new List<double>();
+var sessionLoad = new List<double>();
+var sessionUpdate = new List<double>();
+for (var run = 0; run < runs; run++)
+{
+    // Page load: from asking for /sessions to the page running on its circuit, its table of every session drawn.
+    var page = await context.NewPageAsync();
+    var clock = Stopwatch.StartNew();
+    await page.GotoAsync("sessions");
+    await WaitConnectedAsync(page);
+    listLoad.Add(clock.Elapsed.TotalMilliseconds);
+    listDrawn.Add(await page.EvaluateAsync<double>("() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"));
+    var rows = await page.Locator("#sessions tbody tr").CountAsync();
+    if (rows < sessions)
+        throw new InvalidOperationException($"The sessions page shows {rows} sessions, not the {sessions}+ of the history.");
+
+    // First live update: a session started over REST appears in the open page, no reload.
+    clock.Restart();
+    var added = await StartIdleAsync(server, waitReady: false);
+    await page.Locator($"tr[data-session='{added}']").WaitForAsync();
+    listUpdate.Add(clock.Elapsed.TotalMilliseconds);
+    await server.WaitAsync(added, s => s.State != SessionState.Starting, TimeSpan.FromMinutes(1));
+
+    // The session page of the running guest: loaded with its steps and its serial console.
+    clock.Restart();
+    await page.GotoAsync($"sessions/{running}");
+    await WaitConnectedAsync(page);
+    await page.Locator("#serial-console", new() { HasText = "LIFEBOAT-GUEST-BOOTED" }).WaitForAsync();
+    sessionLoad.Add(clock.Elapsed.TotalMilliseconds);
+
+    // First live update on a session's page: a stop asked over REST shows as the session's new state.
+    await page.GotoAsync($"sessions/{added}");
+    await WaitConnectedAsync(page);
+    await page.Locator("#session-state", new() { HasText = "ready" }).WaitForAsync();
+    clock.Restart();
+    (await http.PostAsync($"api/sessions/{added}/stop", null)).EnsureSuccessStatusCode();
+    await page.Locator("#session-state", new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^(stopping|stopped)$") }).WaitForAsync();
+    sessionUpdate.Add(clock.Elapsed.TotalMilliseconds);
+    await server.WaitForEndAsync(added, TimeSpan.FromMinutes(1));
+    await page.CloseAsync();
 }
+
+// Memory: the console open on the running session for a while, its serial console growing every second.
+var watcher = await context.NewPageAsync();
+await watcher.GotoAsync($"sessions/{running}");
+await WaitConnectedAsync(watcher);
+var rssOpen = new List<long>();
+for (var second = 0; second < holdSeconds; second++)
+{
+    await Task.Delay(1000);
+    rssOpen.Add(Rss(server.ProcessId));
+}
+
+var ticks = await watcher.Locator("#serial-console").InnerTextAsync();
+var ticksShown = ticks.Split('\n').Count(l => l.Contains("LIFEBOAT-GUEST-TICK", StringComparison.Ordinal));
+await watcher.CloseAsync();
+await StopAsync(server, running);
+
+var report = new StringBuilder();
+report.AppendLine(CultureInfo.InvariantCulture, $"# Web console: page load, first live update, server memory ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
+report.AppendLine();
+report.AppendLine(CultureInfo.InvariantCulture, $"`bench/web-console/run.sh --sessions {sessions} --runs {runs} --hold-seconds {holdSeconds}` on this machine ({Environment.ProcessorCount} cores, shared), headless Debian chromium at 1366x768 through Playwright, `lifeboat-server` from its build output (Production). {sessions} sessions in the history (recovered and stopped over REST) and the running one when the first page loads, one more each run; the running session is the test guest booted over NBD under TCG.");
+report.AppendLine();
+report.AppendLine("| what | median | min | max | runs |");
+report.AppendLine("| --- | ---: | ---: | ---: | ---: |");
+Row(report, "sessions page drawn (request to DOMContentLoaded: the prerendered table of every session)", listDrawn);
+Row(report, "sessions page load (request to page live on its circuit, every session drawn)", listLoad);
+Row(report, "sessions page: first live update (session started over REST to its row in the open page)", listUpdate);
+Row(report, "session page load (request to live page with steps and serial console text)", sessionLoad);
+Row(report, "session page: first live update (stop over REST to the new state in the open page)", sessionUpdate);
+report.AppendLine();
+report.AppendLine("| server memory (VmRSS) | MiB |");
+report.AppendLine("| --- | ---: |");
+report.AppendLine(CultureInfo.InvariantCulture, $"| one guest running, no browser | {Mib(rssIdle)} |");
+report.AppendLine(CultureInfo.InvariantCulture, $"| console open on the running session, after {holdSeconds} s (max over the hold) | {Mib(rssOpen[^1])} ({Mib(rssOpen.Max())}) |");
+report.AppendLine();
+report.AppendLine(CultureInfo.InvariantCulture, $"The open page showed {ticksShown} ticks of the guest's serial console at the end of the hold.");
+await File.WriteAllTextAsync(output, report.ToString());
+Console.Write(report);
+return 0;
+
 
 int Option(string name, int fallback)
 {
@@ -178,76 +154,18 @@ int Option(string name, int fallback)
     return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
 }
 
-static Process StartServer(string data, int port, string log)
+static async Task<string> StartIdleAsync(ServerProcess server, bool waitReady = true)
 {
-    var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "lifeboat-server.dll"), "--data", data, "--listen", $"127.0.0.1:{port}",
-        "--nfs-port", "0", "--nbd-port", "0" })
-    {
-        start.ArgumentList.Add(argument);
-    }
-
-    start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-    var process = Process.Start(start)!;
-    var writer = new StreamWriter(log) { AutoFlush = true };
-    process.OutputDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
-    process.ErrorDataReceived += (_, e) => { lock (writer) writer.WriteLine(e.Data); };
-    process.BeginOutputReadLine();
-    process.BeginErrorReadLine();
-    return process;
-}
-
-static async Task WaitHealthyAsync(HttpClient http, Process server)
-{
-    for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(60); await Task.Delay(100))
-    {
-        if (server.HasExited)
-            throw new InvalidOperationException($"The server exited with {server.ExitCode}; see server.log in the work folder.");
-        try
-        {
-            if ((await http.GetAsync("health")).IsSuccessStatusCode)
-                return;
-        }
-        catch (HttpRequestException)
-        {
-        }
-    }
-
-    throw new TimeoutException("The server did not answer /health within 60 s.");
-}
-
-static async Task<string> PostSessionAsync(HttpClient http, RecoveryRequest request)
-{
-    using var answer = await http.PostAsJsonAsync("api/sessions", request, ServerJsonContext.Default.RecoveryRequest);
-    if (!answer.IsSuccessStatusCode)
-        throw new InvalidOperationException($"POST /api/sessions: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
-    return (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!.Id;
-}
-
-static async Task<string> StartIdleAsync(HttpClient http, bool waitReady = true)
-{
-    var id = await PostSessionAsync(http, new RecoveryRequest { Vm = "guest", PowerOn = false });
+    var id = (await server.RecoverAsync(new RecoveryRequest { Vm = "guest", PowerOn = false })).Id;
     if (waitReady)
-        await WaitAsync(http, id, s => s.State != SessionState.Starting, TimeSpan.FromMinutes(1));
+        await server.WaitAsync(id, s => s.State != SessionState.Starting, TimeSpan.FromMinutes(1));
     return id;
 }
 
-static async Task StopAsync(HttpClient http, string id)
+static async Task StopAsync(ServerProcess server, string id)
 {
-    (await http.PostAsync($"api/sessions/{id}/stop", null)).EnsureSuccessStatusCode();
-    await WaitAsync(http, id, Ended, TimeSpan.FromMinutes(1));
-}
-
-static async Task<SessionView> WaitAsync(HttpClient http, string id, Func<SessionView, bool> done, TimeSpan timeout)
-{
-    for (var clock = Stopwatch.StartNew(); ; await Task.Delay(100))
-    {
-        var session = (await http.GetFromJsonAsync($"api/sessions/{id}", ServerJsonContext.Default.SessionView))!;
-        if (done(session))
-            return session;
-        if (clock.Elapsed > timeout)
-            throw new TimeoutException($"Session {id} is {session.State} after {timeout}: {session.Error}");
-    }
+    (await server.Http.PostAsync($"api/sessions/{id}/stop", null)).EnsureSuccessStatusCode();
+    await server.WaitForEndAsync(id, TimeSpan.FromMinutes(1));
 }
 
 static Task WaitConnectedAsync(IPage page) => page.Locator("main[data-connected='true']").WaitForAsync();
@@ -266,12 +184,3 @@ static void Row(StringBuilder report, string what, List<double> ms)
     report.AppendLine(CultureInfo.InvariantCulture,
         $"| {what} | {sorted[sorted.Count / 2]:0} ms | {sorted[0]:0} ms | {sorted[^1]:0} ms | {sorted.Count} |");
 }
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
-
-static bool Ended(SessionView session) => session.State is SessionState.Finalized or SessionState.Stopped or SessionState.Failed;

@@ -17,7 +17,7 @@ bench="$root/.build/artifacts/bin/WebConsoleBench/debug/WebConsoleBench.dll"
 mkdir -p "${BENCH_WORK:-/tmp}"
 # Short: the VM's monitor socket lives in here, and a unix socket path has at most 107 bytes.
 work="$(mktemp -d "${BENCH_WORK:-/tmp}/lbweb.XXXXXX")"
-trap 'status=$?; [ $status = 0 ] && rm -rf "$work" || echo "run.sh: failed; the server log is kept in $work/server.log." >&2' EXIT
+trap 'status=$?; [ $status = 0 ] && rm -rf "$work" || echo "run.sh: failed; the server log is kept in $work/data.server.log." >&2' EXIT
 # The mount server serves portmap on port 111 (a session checks that QEMU can find it there): take the machine-wide
 # lock the tests, the quickstart and the other benches share.
 exec 9>/tmp/lifeboat-tests-port111.lock

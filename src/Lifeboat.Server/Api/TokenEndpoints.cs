@@ -28,8 +28,8 @@ public static class TokenEndpoints
     {
         if (AccountName.Problem(request.Name, "token") is { } problem)
             return TypedResults.BadRequest(new ApiError(problem));
-        if (!LifeboatRoles.IsRole(request.Role))
-            return TypedResults.BadRequest(new ApiError($"'{request.Role}' is not a role; use viewer, operator or admin."));
+        if (AccountName.RoleProblem(request.Role) is { } wrongRole)
+            return TypedResults.BadRequest(new ApiError(wrongRole));
         var secret = ApiTokenSecret.Generate();
         var id = tokens.Add(request.Name, ApiTokenSecret.Hash(secret), request.Role, LifeboatClaims.Who(context.User), time.GetUtcNow());
         if (id is null)

@@ -26,8 +26,8 @@ public static class UserEndpoints
     {
         if (AccountName.Problem(request.Name, "user") is { } problem)
             return TypedResults.BadRequest(new ApiError(problem));
-        if (!LifeboatRoles.IsRole(request.Role))
-            return TypedResults.BadRequest(new ApiError($"'{request.Role}' is not a role; use viewer, operator or admin."));
+        if (AccountName.RoleProblem(request.Role) is { } wrongRole)
+            return TypedResults.BadRequest(new ApiError(wrongRole));
         if (request.Password is { Length: < AccountName.MinPasswordLength })
             return TypedResults.BadRequest(new ApiError($"The password is too short; use at least {AccountName.MinPasswordLength} characters, or give none and the server makes one."));
         var generated = request.Password is null ? PasswordHasher.Generate() : null;

@@ -1,6 +1,6 @@
 namespace Lifeboat.Server.Security;
 
-/// <summary>User and token names: a letter, then letters, digits, '.', '_' or '-', at most 64 (so a name is never an id).</summary>
+/// <summary>What a new user or token may be called and given. Names: a letter, then letters, digits, '.', '_' or '-', at most 64 (so a name is never an id).</summary>
 public static class AccountName
 {
     public const int MaxLength = 64;
@@ -11,4 +11,8 @@ public static class AccountName
         name is { Length: > 0 and <= MaxLength } && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')
             ? null
             : $"'{name}' is not a {what} name; use a letter, then letters, digits, '.', '_' or '-' (at most {MaxLength}).";
+
+    /// <returns>The sentence that says what is wrong, or null for one of the three roles.</returns>
+    public static string? RoleProblem(string? role) =>
+        Contracts.Security.LifeboatRoles.IsRole(role) ? null : $"'{role}' is not a role; use viewer, operator or admin.";
 }

@@ -74,7 +74,7 @@ public sealed class HttpsTests
         await using var secure = await SecureServer.StartAsync(new ServerAddress(OwnAddress(), Https: true, TrustedFingerprint: fingerprint),
             "--certificate", certificatePath, "--certificate-key", keyPath);
         Assert.Equal(HttpStatusCode.OK, (await secure.Server.Http.GetAsync("api/server")).StatusCode);
-        Assert.Contains($"certificate SHA-256 fingerprint {fingerprint}", secure.Server.ReadLog(), StringComparison.Ordinal);
+        await secure.Server.WaitForLogAsync($"certificate SHA-256 fingerprint {fingerprint}", TimeSpan.FromSeconds(30));
         Assert.False(File.Exists(new DataFolder(secure.Server.DataDirectory).Certificate));
     }
 

@@ -67,7 +67,17 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string dataDirectory, ServerAddress address, params string[] extraArguments)
     {
         var server = new ServerProcess(dataDirectory, address, FreePort(), extraArguments);
-        await server.StartAgainAsync();
+        try
+        {
+            await server.StartAgainAsync();
+        }
+        catch
+        {
+            // A server that never answered is killed here: the caller gets no object to dispose.
+            await server.DisposeAsync();
+            throw;
+        }
+
         return server;
     }
 
@@ -134,6 +144,21 @@ public sealed class ServerProcess : IAsyncDisposable
         catch (FileNotFoundException)
         {
             return "(no log)";
+        }
+    }
+
+    /// <summary>Waits until the log holds <paramref name="text"/>: the server's console logger writes in the background.</summary>
+    public async Task<string> WaitForLogAsync(string text, TimeSpan timeout)
+    {
+        var elapsed = Stopwatch.StartNew();
+        while (true)
+        {
+            var log = ReadLog();
+            if (log.Contains(text, StringComparison.Ordinal))
+                return log;
+            if (elapsed.Elapsed > timeout)
+                throw new TimeoutException($"The server's log did not show \"{text}\" within {timeout}:{Environment.NewLine}{log}");
+            await Task.Delay(100);
         }
     }
 

@@ -155,6 +155,12 @@ public sealed class WebConsoleTests(GuestImage guest)
         await ConsoleBrowser.OpenAsync(page, "audit");
         await Expect(page.Locator("#audit tr", new() { HasText = "session.stop" })).ToContainTextAsync("denied");
         await ConsoleBrowser.ScreenshotAsync(page, test, "3-audit-denied");
+
+        // Signing out (a form post with its antiforgery token) ends the cookie session: the console asks for /login again.
+        await page.ClickAsync("#sign-out");
+        await page.WaitForURLAsync("**/login");
+        await page.GotoAsync("sessions");
+        await page.WaitForURLAsync("**/login?**");
         await Recovery.StopCleanlyAsync(server, session.Id);
     }
 }
