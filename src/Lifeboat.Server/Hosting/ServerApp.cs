@@ -100,7 +100,8 @@ public static class ServerApp
 
             var app = builder.Build();
             FirstStart.Ensure(data, app.Services.GetRequiredService<UserStore>(), app.Services.GetRequiredService<TokenStore>(),
-                app.Services.GetRequiredService<AuditStore>(), TimeProvider.System, Console.Out, app.Services.GetRequiredService<ILogger<WebApplication>>());
+                app.Services.GetRequiredService<AuditStore>(), TimeProvider.System, Console.Out, app.Services.GetRequiredService<ILogger<WebApplication>>(),
+                json: options.LogFormat == LogFormat.Json);
             if (certificate is not null)
                 SecurityLog.ServingHttps(app.Logger, options.Listen.ToString(), CertificateFingerprint.Of(certificate));
             app.UseLifeboatSecurity();

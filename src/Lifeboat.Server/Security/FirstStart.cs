@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Hosting;
@@ -21,7 +23,8 @@ public static class FirstStart
     /// <summary>Who created what the server made by itself.</summary>
     public const string ServerCreator = "server";
 
-    public static void Ensure(DataFolder data, UserStore users, TokenStore tokens, AuditStore audit, TimeProvider time, TextWriter stdout, ILogger logger)
+    /// <param name="json">Print the password as one JSON object (with <c>--log-format json</c>: whatever reads the output reads objects only).</param>
+    public static void Ensure(DataFolder data, UserStore users, TokenStore tokens, AuditStore audit, TimeProvider time, TextWriter stdout, ILogger logger, bool json = false)
     {
         var now = time.GetUtcNow();
         if (users.IsEmpty())
@@ -29,8 +32,19 @@ public static class FirstStart
             var password = PasswordHasher.Generate();
             users.Add(new StoredUser(AdminUser, LifeboatRoles.Admin, PasswordHasher.Hash(password), now, ServerCreator));
             audit.Append(now, ServerCreator, null, "user.add", AdminUser, "ok: first start");
-            stdout.WriteLine($"Lifeboat: first start; created user '{AdminUser}' (role admin) with password {password}");
-            stdout.WriteLine("Lifeboat: this password is shown only now; keep it safe. The CLI signs in with the token in " + data.ApiToken + ".");
+            var message = $"Lifeboat: first start; created user '{AdminUser}' (role admin) with password {password}";
+            var advice = "Lifeboat: this password is shown only now; keep it safe. The CLI signs in with the token in " + data.ApiToken + ".";
+            if (json)
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(new FirstStartMessage(AdminUser, LifeboatRoles.Admin, password, data.ApiToken, message + " " + advice["Lifeboat: ".Length..]),
+                    SecurityJsonContext.Default.FirstStartMessage));
+            }
+            else
+            {
+                stdout.WriteLine(message);
+                stdout.WriteLine(advice);
+            }
+
             stdout.Flush();
         }
 
@@ -45,3 +59,10 @@ public static class FirstStart
         SecurityLog.TokenFileWritten(logger, data.ApiToken);
     }
 }
+
+/// <summary>What the first start prints in JSON mode: the same sentence, and its facts as fields.</summary>
+internal sealed record FirstStartMessage(string User, string Role, string Password, string TokenFile, string Message);
+
+[JsonSerializable(typeof(FirstStartMessage))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+internal sealed partial class SecurityJsonContext : JsonSerializerContext;
