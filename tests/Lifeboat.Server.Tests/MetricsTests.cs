@@ -77,7 +77,7 @@ public sealed class MetricsTests
 
         await server.KillAsync();
         // The first start prints the admin's password and token once, on purpose outside the log (never logged).
-        var lines = (await File.ReadAllLinesAsync(server.LogPath)).Where(l => !l.StartsWith("Lifeboat: first start", StringComparison.Ordinal));
+        var lines = (await File.ReadAllLinesAsync(server.LogPath)).Where(l => !l.StartsWith("Lifeboat: ", StringComparison.Ordinal));
         var messages = JsonLogLines.AssertAllObjects(lines);
         Assert.Contains(messages, m => m.StartsWith("Lifeboat server: data in", StringComparison.Ordinal));
     }
