@@ -1,5 +1,7 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Hosting;
@@ -36,8 +38,7 @@ public static class FirstStart
             var advice = "Lifeboat: this password is shown only now; keep it safe. The CLI signs in with the token in " + data.ApiToken + ".";
             if (json)
             {
-                stdout.WriteLine(JsonSerializer.Serialize(new FirstStartMessage(AdminUser, LifeboatRoles.Admin, password, data.ApiToken, message + " " + advice["Lifeboat: ".Length..]),
-                    SecurityJsonContext.Default.FirstStartMessage));
+                stdout.WriteLine(FirstStartJson(now, message + " " + advice["Lifeboat: ".Length..], password, data.ApiToken));
             }
             else
             {
@@ -58,11 +59,27 @@ public static class FirstStart
         audit.Append(now, ServerCreator, null, "token.create", FileTokenName, "ok: written to " + ApiTokenFile.FileName);
         SecurityLog.TokenFileWritten(logger, data.ApiToken);
     }
+
+    /// <summary>The notice in the shape of the JSON console formatter's lines, so whatever reads them reads this one too.</summary>
+    private static string FirstStartJson(DateTimeOffset now, string message, string password, string tokenFile)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("Timestamp", now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+            writer.WriteString("LogLevel", "Information");
+            writer.WriteString("Category", typeof(FirstStart).FullName);
+            writer.WriteString("Message", message);
+            writer.WriteStartObject("State");
+            writer.WriteString("User", AdminUser);
+            writer.WriteString("Role", LifeboatRoles.Admin);
+            writer.WriteString("Password", password);
+            writer.WriteString("TokenFile", tokenFile);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 }
-
-/// <summary>What the first start prints in JSON mode: the same sentence, and its facts as fields.</summary>
-internal sealed record FirstStartMessage(string User, string Role, string Password, string TokenFile, string Message);
-
-[JsonSerializable(typeof(FirstStartMessage))]
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-internal sealed partial class SecurityJsonContext : JsonSerializerContext;
