@@ -31,10 +31,12 @@ public static class ServerApp
         try
         {
             // The application is lifeboat-server even when a test builds it in its own process: the web console's static
-            // web assets manifests are named after it.
+            // web assets manifests are named after it. Its files are beside the program (a published server's wwwroot),
+            // not in the data folder that is the content root.
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
             {
                 ContentRootPath = data.Root,
+                WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
                 ApplicationName = typeof(ServerApp).Assembly.GetName().Name,
             });
             builder.Logging.ClearProviders();
