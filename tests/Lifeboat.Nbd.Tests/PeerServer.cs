@@ -52,20 +52,30 @@ internal sealed class PeerServer : IAsyncDisposable
     private static async Task<PeerServer> StartAsync(string socket, string fileName, string[] arguments)
     {
         // nbdkit started from the test host sometimes quits (exit 0, or 143 before its handler is up) within
-        // moments of binding, as if told to stop; that was never seen from a shell or under strace. A peer that
-        // has not stayed up through a probe connection and a short wait is started again.
+        // moments of binding, as if told to stop, or before it binds, saying nothing; that was never seen from a
+        // shell or under strace. A peer that has not stayed up through a probe connection and a short wait is
+        // started again.
         for (var attempt = 1; ; attempt++)
         {
-            var peer = await StartOnceAsync(socket, fileName, arguments);
-            await peer.ProbeAsync();
-            await Task.Delay(100);
-            if (!peer._process.HasExited)
+            string error;
+            var (peer, quitEarly) = await StartOnceAsync(socket, fileName, arguments);
+            if (peer is not null)
             {
-                return peer;
+                await peer.ProbeAsync();
+                await Task.Delay(100);
+                if (!peer._process.HasExited)
+                {
+                    return peer;
+                }
+
+                error = await peer._stderr;
+                await peer.DisposeAsync();
+            }
+            else
+            {
+                error = quitEarly!;
             }
 
-            var error = await peer._stderr;
-            await peer.DisposeAsync();
             if (attempt == 5)
             {
                 throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} kept exiting right after it started: {error}");
@@ -90,7 +100,8 @@ internal sealed class PeerServer : IAsyncDisposable
         }
     }
 
-    private static async Task<PeerServer> StartOnceAsync(string socket, string fileName, string[] arguments)
+    /// <returns>The peer once its socket exists, or else (it quit first) what it printed.</returns>
+    private static async Task<(PeerServer? Peer, string? QuitEarly)> StartOnceAsync(string socket, string fileName, string[] arguments)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in arguments)
@@ -103,16 +114,22 @@ internal sealed class PeerServer : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         while (!File.Exists(socket))
         {
-            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
+            if (process.HasExited)
             {
-                var error = process.HasExited ? await peer._stderr : "(still running)";
+                var quit = $"(exit {process.ExitCode} before it opened {socket}) {await peer._stderr}";
                 await peer.DisposeAsync();
-                throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} did not open {socket}: {error}");
+                return (null, quit);
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                await peer.DisposeAsync();
+                throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} did not open {socket} in 10 s.");
             }
 
             await Task.Delay(10);
         }
 
-        return peer;
+        return (peer, null);
     }
 }
