@@ -105,9 +105,9 @@ public sealed class JobSchedulerTests
         Assert.Throws<InvalidOperationException>(() => jobs.Scheduler.Remove("slow"));
         // The scheduled minute comes while the run goes on: it is skipped, not started beside it.
         jobs.Time.Advance(TimeSpan.FromMinutes(1));
-        // The scheduler's loop sees the due minute on its own thread: wait until it has moved the next run past it. A
-        // loop that armed its timer only after the advance waits for a fake clock that no longer moves: nudge it a
-        // millisecond at a time (far from the next minute).
+        // The scheduler's loop sees the due minute on its own thread: wait until it has moved the next run past it. An
+        // advance in the instant between the loop reading the clock and arming its timer is missed by a fake clock that
+        // no longer moves: nudge it a millisecond at a time (far from the next minute).
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (jobs.Scheduler.Get("slow")!.NextRunAt <= JobHarness.Start + TimeSpan.FromMinutes(1))
         {

@@ -144,23 +144,26 @@ public sealed class JobScheduler(
         while (!stopping.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            var sleep = MaxSleep;
+            var wakeAt = now + MaxSleep;
             try
             {
                 foreach (var job in store.List())
                 {
                     var due = StartDue(job, now);
-                    if (due - now < sleep)
-                        sleep = due - now;
+                    if (due < wakeAt)
+                        wakeAt = due;
                 }
             }
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidDataException or ArgumentException)
             {
                 // The database or a job's record could not be read: scheduling goes on and looks again later.
                 JobLog.SchedulingFailed(logger, e, FailedLoopDelay.TotalSeconds);
-                sleep = FailedLoopDelay;
+                wakeAt = now + FailedLoopDelay;
             }
 
+            // Armed against the clock as it is now, not as it was when the jobs were read: a clock that moved meanwhile
+            // (a slow database, a test's fake clock) must not make the loop sleep past a due run.
+            var sleep = wakeAt - time.GetUtcNow();
             using var timer = time.CreateTimer(_ => Wake(), null, sleep < TimeSpan.Zero ? TimeSpan.Zero : sleep, Timeout.InfiniteTimeSpan);
             try
             {
