@@ -12,8 +12,8 @@ internal sealed partial class SessionRunner
             return;
         Save(s => s with { State = SessionState.Stopping, Phase = SessionPhase.Stop });
         await CleanUpAsync(cancellationToken).ConfigureAwait(false);
-        Save(s => s with { State = SessionState.Stopped, EndedAt = Now });
         EndInterruptedVerification();
+        Save(s => s with { State = SessionState.Stopped, EndedAt = Now });
     }
 
     private async Task FailAsync(string reason)
@@ -21,6 +21,7 @@ internal sealed partial class SessionRunner
         Warn($"The session failed: {reason}");
         Save(s => s with { Error = reason, Phase = SessionPhase.Stop });
         await CleanUpAsync(CancellationToken.None).ConfigureAwait(false);
+        EndInterruptedVerification();
         Save(s => s with { State = SessionState.Failed, EndedAt = Now });
     }
 

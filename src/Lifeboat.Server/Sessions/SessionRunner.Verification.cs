@@ -133,9 +133,9 @@ internal sealed partial class SessionRunner
         if (damage is not null && !reason.Contains(damage, StringComparison.Ordinal))
             reason = $"{reason.TrimEnd('.')}; the guest read damaged data of the restore point: {damage}";
         screenshot ??= await TryScreenshotAsync(CancellationToken.None).ConfigureAwait(false);
-        var console = ConsoleTail();
+        // The outcome is kept before the teardown ends the session: whoever sees it ended finds its outcome.
+        SaveOutcome(Outcome(passed: false, reason, checks, screenshot) with { ConsoleTail = ConsoleTail() });
         await FailAsync(reason).ConfigureAwait(false);
-        SaveOutcome(Outcome(passed: false, reason, checks, screenshot) with { ConsoleTail = console });
     }
 
     private VerificationOutcome Outcome(bool passed, string? reason, IReadOnlyList<CheckResult> checks, string? screenshot)
@@ -153,7 +153,10 @@ internal sealed partial class SessionRunner
         };
     }
 
-    /// <summary>A verification stopped by request before its outcome was known: it counts as failed, and frees its slot.</summary>
+    /// <summary>
+    /// After the teardown, before the session ends: a verification stopped before its outcome was known counts as
+    /// failed, and the slot is freed once its VM is gone.
+    /// </summary>
     private void EndInterruptedVerification()
     {
         if (IsVerification && Session.Outcome is null)
@@ -164,8 +167,6 @@ internal sealed partial class SessionRunner
 
     private void SaveOutcome(VerificationOutcome outcome)
     {
-        _verificationSlot?.Dispose();
-        _verificationSlot = null;
         Save(s => s with { Outcome = outcome });
         _services.Verifications.Save(Session, outcome);
         ServerMetrics.Verifications.Add(outcome.Passed ? VerificationResult.Passed : VerificationResult.Failed);
