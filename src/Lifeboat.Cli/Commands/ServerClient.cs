@@ -49,6 +49,29 @@ internal sealed class ServerClient : IDisposable
     public Task<SessionDocument> GetSessionAsync(string id, CancellationToken ct) =>
         GetAsync($"api/sessions/{Uri.EscapeDataString(id)}", ServerApiJsonContext.Default.SessionDocument, ct);
 
+    /// <summary>
+    /// The session once it is no longer the copy tagged <paramref name="etag"/>: the server holds the request up to
+    /// <paramref name="wait"/> for a change, and a null session means none came. Without a tag it answers at once; a
+    /// null tag back means a server that cannot wait, to be polled instead.
+    /// </summary>
+    public async Task<(SessionDocument? Session, string? ETag)> GetSessionChangeAsync(string id, string? etag, TimeSpan wait, CancellationToken ct)
+    {
+        var path = $"api/sessions/{Uri.EscapeDataString(id)}";
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (etag is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+            request.Headers.TryAddWithoutValidation("Prefer", $"wait={Math.Max(1, (int)wait.TotalSeconds)}");
+        }
+
+        using var answer = await CallAsync(() => _http.SendAsync(request, ct));
+        var tag = answer.Headers.ETag?.ToString();
+        if (answer.StatusCode == HttpStatusCode.NotModified)
+            return (null, tag ?? etag);
+        await EnsureSuccessAsync(answer, ct);
+        return (await ReadAsync(answer, path, ServerApiJsonContext.Default.SessionDocument, ct), tag);
+    }
+
     public Task<SessionDocument> RecoverAsync(ServerRecoveryRequest request, CancellationToken ct) =>
         PostAsync("api/sessions", request, ServerApiJsonContext.Default.ServerRecoveryRequest, ServerApiJsonContext.Default.SessionDocument, ct);
 
@@ -135,6 +158,11 @@ internal sealed class ServerClient : IDisposable
         using var request = new HttpRequestMessage(method, path) { Content = content };
         using var answer = await CallAsync(() => _http.SendAsync(request, ct));
         await EnsureSuccessAsync(answer, ct);
+        return await ReadAsync(answer, path, type, ct);
+    }
+
+    private async Task<T> ReadAsync<T>(HttpResponseMessage answer, string path, JsonTypeInfo<T> type, CancellationToken ct)
+    {
         try
         {
             return await answer.Content.ReadFromJsonAsync(type, ct)

@@ -11,7 +11,12 @@ namespace Lifeboat.Cli.Commands;
 /// </summary>
 internal sealed class SessionFollower(ServerClient client, CliConsole console)
 {
+    // A server that cannot hold a request until the session changes is asked this often.
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    // How long the server may hold a request: on a terminal the status line's clock ticks once a second.
+    private static readonly TimeSpan LiveWait = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan QuietWait = TimeSpan.FromSeconds(25);
 
     private int _printedSeq;
     private string? _printedPhase;
@@ -23,7 +28,7 @@ internal sealed class SessionFollower(ServerClient client, CliConsole console)
         _printedPhase = session.Steps.Count == 0 ? null : session.Steps[^1].Phase;
     }
 
-    /// <summary>Polls until <paramref name="done"/> holds, printing steps on the way; returns the last document.</summary>
+    /// <summary>Follows the session until <paramref name="done"/> holds, printing steps on the way; returns the last document.</summary>
     public async Task<SessionDocument> FollowAsync(string id, Func<SessionDocument, bool> done, CancellationToken ct)
     {
         if (!console.ShowsProgress)
@@ -50,14 +55,24 @@ internal sealed class SessionFollower(ServerClient client, CliConsole console)
     private async Task<SessionDocument> PollAsync(string id, Func<SessionDocument, bool> done, Action<string>? status, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        SessionDocument? session = null;
+        string? etag = null;
         while (true)
         {
-            var session = await client.GetSessionAsync(id, ct);
-            PrintEndedSteps(session);
-            if (done(session))
-                return session;
-            status?.Invoke(Describe(session, clock.Elapsed));
-            await Task.Delay(PollInterval, ct);
+            var change = await client.GetSessionChangeAsync(id, etag, status is null ? QuietWait : LiveWait, ct);
+            if (change.Session is { } changed)
+            {
+                session = changed;
+                PrintEndedSteps(session);
+                if (done(session))
+                    return session;
+            }
+
+            if (session is not null)
+                status?.Invoke(Describe(session, clock.Elapsed));
+            etag = change.ETag;
+            if (etag is null)
+                await Task.Delay(PollInterval, ct);
         }
     }
 

@@ -51,10 +51,18 @@ public static class SessionEndpoints
         }
     }
 
-    private static Results<Ok<SessionView>, NotFound<ApiError>> Get(string id, SessionManager sessions, SessionStore store) =>
-        sessions.Get(id) is { } snapshot
-            ? TypedResults.Ok(SessionView.From(snapshot, store.GetSteps(id)))
-            : TypedResults.NotFound(NoSession(id));
+    /// <remarks>With If-None-Match and "Prefer: wait=N" it answers when the session next changes, or 304 after N s.</remarks>
+    private static async Task<Results<Ok<SessionView>, NotFound<ApiError>, StatusCodeHttpResult>> Get(
+        string id, SessionManager sessions, SessionStore store, TimeProvider time, HttpContext http)
+    {
+        if (sessions.Get(id) is not { } snapshot)
+            return TypedResults.NotFound(NoSession(id));
+        var changed = await SessionChangeWait.ChangedAsync(sessions, snapshot, http.Request, time, http.RequestAborted);
+        http.Response.Headers.ETag = SessionChangeWait.Tag(changed ?? snapshot);
+        return changed is null
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : TypedResults.Ok(SessionView.From(changed, store.GetSteps(id)));
+    }
 
     private static Results<Ok<List<SessionLogLine>>, NotFound<ApiError>> Log(string id, SessionStore store) =>
         store.Get(id) is null ? TypedResults.NotFound(NoSession(id)) : TypedResults.Ok(store.GetLog(id).ToList());

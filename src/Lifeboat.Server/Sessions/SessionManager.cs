@@ -109,15 +109,27 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     public SessionSnapshot? Get(string id)
     {
         if (_runners.TryGetValue(id, out var runner))
-            return new SessionSnapshot(runner.Session, runner.Progress, runner.VmRunning);
+            return Snapshot(runner);
         var session = services.Store.Get(id);
         return session is null ? null : new SessionSnapshot(session, null, IsRunning(session));
     }
 
     public IReadOnlyList<SessionSnapshot> List() =>
         [.. services.Store.List().Select(s => _runners.TryGetValue(s.Id, out var runner)
-            ? new SessionSnapshot(runner.Session, runner.Progress, runner.VmRunning)
+            ? Snapshot(runner)
             : new SessionSnapshot(s, null, IsRunning(s)))];
+
+    /// <summary>
+    /// Waits until the session changes after <paramref name="seen"/> (a step, its state, a log line) or
+    /// <paramref name="max"/> passes; false when this server runs no such session, so nothing will change.
+    /// </summary>
+    public async Task<bool> WaitForChangeAsync(string id, long seen, TimeSpan max, CancellationToken cancellationToken)
+    {
+        if (!_runners.TryGetValue(id, out var runner))
+            return false;
+        await runner.Changes.WaitAsync(seen, max, services.Time, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
 
     /// <exception cref="KeyNotFoundException">No such session.</exception>
     /// <exception cref="InvalidOperationException">The session cannot migrate now.</exception>
@@ -136,6 +148,13 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
         var runner = Runner(id);
         runner.BeginStop();
         return runner.Session;
+    }
+
+    private static SessionSnapshot Snapshot(SessionRunner runner)
+    {
+        // The version first: a change that lands while the rest is read shows as a newer version on the next read.
+        var version = runner.Changes.Version;
+        return new SessionSnapshot(runner.Session, runner.Progress, runner.VmRunning, version);
     }
 
     /// <summary>Waits until the session has no operation running or queued (tests use it).</summary>

@@ -36,6 +36,8 @@ internal sealed partial class SessionRunner : IAsyncDisposable
 
     public MigrationProgress? Progress => Volatile.Read(ref _progress);
 
+    public SessionChangeSignal Changes { get; } = new();
+
     public bool VmRunning => Session.RuntimeDirectory is { } folder && VmRuntimeFolder.RunningProcess(folder) is not null;
 
     /// <summary>The operations queued so far, for tests and shutdown.</summary>
@@ -226,6 +228,7 @@ internal sealed partial class SessionRunner : IAsyncDisposable
             Save(s => s with { Phase = phase });
         var started = Now;
         var seq = _services.Store.BeginStep(session.Id, phase, name, started);
+        Changes.Raise();
         SessionLog.StepStarted(_logger, session.Id, phase, name);
         try
         {
@@ -254,6 +257,7 @@ internal sealed partial class SessionRunner : IAsyncDisposable
     {
         var ended = Now;
         _services.Store.EndStep(Session.Id, seq, result, ended, message);
+        Changes.Raise();
         SessionLog.StepEnded(_logger, Session.Id, phase, name, result, (ended - started).TotalSeconds, message);
     }
 
@@ -272,6 +276,7 @@ internal sealed partial class SessionRunner : IAsyncDisposable
             var after = change(before);
             _services.Store.Update(after);
             Volatile.Write(ref _session, after);
+            Changes.Raise();
             if (before.State != after.State)
                 SessionLog.StateChanged(_logger, after.Id, after.State);
         }
@@ -280,12 +285,14 @@ internal sealed partial class SessionRunner : IAsyncDisposable
     private void Note(string message)
     {
         _services.Store.Log(Session.Id, "info", message, Now);
+        Changes.Raise();
         SessionLog.Note(_logger, Session.Id, message);
     }
 
     private void Warn(string message)
     {
         _services.Store.Log(Session.Id, "warning", message, Now);
+        Changes.Raise();
         SessionLog.Warning(_logger, Session.Id, message);
     }
 
