@@ -71,7 +71,8 @@ class Bench:
         self.data = os.path.join(self.work, "server")
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
-        self.env = dict(os.environ, LIFEBOAT_SERVER=self.address)
+        # The CLI signs in with the token the server writes into its data folder at its first start.
+        self.env = dict(os.environ, LIFEBOAT_SERVER=self.address, LIFEBOAT_DATA=self.data)
         self.server = None
         self.vm_folders = []
 
@@ -101,13 +102,19 @@ class Bench:
             self.server.kill()
             self.server.wait()
 
+    def request(self, path, method="GET", body=None, headers=None):
+        """A request to the server's REST API with the admin token its first start wrote (read again until it exists)."""
+        token_file = os.path.join(self.data, "api-token")
+        token = open(token_file).read().strip() if os.path.exists(token_file) else ""
+        return urllib.request.Request(f"http://{self.address}/{path}", data=body, method=method,
+                                      headers={"Authorization": f"Bearer {token}", **(headers or {})})
+
     def api(self, path):
-        with urllib.request.urlopen(f"http://{self.address}/{path}", timeout=30) as answer:
+        with urllib.request.urlopen(self.request(path), timeout=30) as answer:
             return json.load(answer)
 
     def post(self, path, body=None):
-        request = urllib.request.Request(f"http://{self.address}/{path}", data=json.dumps(body).encode() if body is not None else b"",
-                                         headers={"Content-Type": "application/json"}, method="POST")
+        request = self.request(path, "POST", json.dumps(body).encode() if body is not None else b"", {"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as answer:
             text = answer.read()
             return json.loads(text) if text else None
@@ -131,7 +138,7 @@ class Bench:
 
     # --- the three ways to a guest that answers ---------------------------------------------------------------
     def forget_profile(self, guest):
-        request = urllib.request.Request(f"http://{self.address}/api/boot-profiles/{guest.vm}", method="DELETE")
+        request = self.request(f"api/boot-profiles/{guest.vm}", "DELETE")
         try:
             urllib.request.urlopen(request, timeout=30).close()
         except urllib.error.HTTPError as e:
