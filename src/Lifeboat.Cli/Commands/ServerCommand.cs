@@ -21,6 +21,7 @@ internal static class ServerCommand
         var certificate = new Option<string?>("--certificate") { Description = "PEM certificate for HTTPS (default: one the server makes once and whose fingerprint it prints)." };
         var certificateKey = new Option<string?>("--certificate-key") { Description = "The PEM private key of --certificate." };
         var nfsPort = new Option<int?>("--nfs-port") { Description = "The mount server's MOUNT/NFS port (default: 2049 if free, then kept)." };
+        var nbdPort = new Option<int?>("--nbd-port") { Description = "The mount server's NBD port (default 10809; 0 for none)." };
         var portmapPort = new Option<int?>("--portmap-port") { Description = "Where QEMU asks portmap for the mount server (default 111)." };
         var cacheReserve = new Option<string?>("--cache-reserve") { Description = "Free space a cache folder keeps for a new session (default 1G)." };
         var maxVerifications = new Option<int?>("--max-verifications") { Description = "Verifications that boot at once; the others queue (default: one per CPU)." };
@@ -28,7 +29,7 @@ internal static class ServerCommand
         var logFormat = LogFormats.Option();
         var command = new Command("server", "Run the Lifeboat server: REST API, mount server, instant recovery sessions (Ctrl+C stops it; VMs keep running).")
         {
-            data, listen, certificate, certificateKey, nfsPort, portmapPort, cacheReserve, maxVerifications, qemu, logFormat,
+            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, cacheReserve, maxVerifications, qemu, logFormat,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -44,6 +45,7 @@ internal static class ServerCommand
             Add("--certificate", parse.GetValue(certificate) is { } pem ? Path.GetFullPath(pem) : null);
             Add("--certificate-key", parse.GetValue(certificateKey) is { } keyPem ? Path.GetFullPath(keyPem) : null);
             Add("--nfs-port", parse.GetValue(nfsPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Add("--nbd-port", parse.GetValue(nbdPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--portmap-port", parse.GetValue(portmapPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--cache-reserve", parse.GetValue(cacheReserve));
             Add("--max-verifications", parse.GetValue(maxVerifications)?.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Lifeboat.Cli.Tests;
+
+/// <summary>`lifeboat server` hands its options to the server it starts.</summary>
+public sealed class ServerCommandTests
+{
+    [Fact]
+    public async Task The_ports_given_to_lifeboat_server_are_the_ports_its_mount_server_listens_on()
+    {
+        using var folder = new TempFolder();
+        var listen = MountServerProcess.FreePort();
+        var nbd = MountServerProcess.FreePort();
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var process = Process.Start(LifeboatProcess.StartInfo(null,
+            "server", "--data", folder["data"], "--listen", $"127.0.0.1:{listen}", "--nfs-port", "0",
+            "--nbd-port", nbd.ToString(CultureInfo.InvariantCulture), "--portmap-port", "0"))!;
+        process.StandardInput.Close();
+        void OnLine(object sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is null)
+                return;
+            lines.Enqueue(e.Data);
+            if (e.Data.Contains("Now listening on", StringComparison.Ordinal))
+                listening.TrySetResult();
+        }
+
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += OnLine;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            if (await Task.WhenAny(listening.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(90))) != listening.Task)
+                Assert.Fail($"lifeboat server did not listen within 90 s:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+            Assert.Contains(lines, l => l.Contains($"NBD server listening on 127.0.0.1:{nbd}", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+}
