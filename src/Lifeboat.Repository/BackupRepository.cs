@@ -35,8 +35,9 @@ public sealed class BackupRepository : IDisposable
         _keys = keys;
         _logger = logger;
         _index = new RepositoryIndex(layout, keys.Cipher, config.BlockSize, logger);
+        // The chunk index is read by the operations that need it (each refreshes it), not here: listing restore points
+        // or reading the config must not cost a read of every index file in a repository of many VMs.
         _catalog = new RestorePointCatalog(layout, keys.Cipher, config.BlockSize, logger);
-        _index.Refresh();
     }
 
     /// <summary>Full path of the repository folder.</summary>
