@@ -118,6 +118,7 @@ public static class ServerApp
             VerificationEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
+            UnknownApiEndpoint.Map(app);
             WebConsoleSetup.MapWebConsole(app);
             MetricsEndpoint.Map(app).RequireAuthorization(LifeboatPolicies.Viewer);
             return (app, dataLock);
