@@ -106,6 +106,7 @@ public static class ServerApp
                 json: options.LogFormat == LogFormat.Json);
             if (certificate is not null)
                 SecurityLog.ServingHttps(app.Logger, options.Listen.ToString(), CertificateFingerprint.Of(certificate));
+            app.UseUnknownPaths();
             app.UseLifeboatSecurity();
             app.MapOpenApi().RequireAuthorization(LifeboatPolicies.Viewer);
             HealthEndpoint.Map(app);
@@ -118,7 +119,6 @@ public static class ServerApp
             VerificationEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
-            UnknownApiEndpoint.Map(app);
             WebConsoleSetup.MapWebConsole(app);
             MetricsEndpoint.Map(app).RequireAuthorization(LifeboatPolicies.Viewer);
             return (app, dataLock);
