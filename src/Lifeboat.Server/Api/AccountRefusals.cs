@@ -7,6 +7,19 @@ namespace Lifeboat.Server.Api;
 /// <summary>The one place an <see cref="AccountException"/> becomes an HTTP answer: its status, its sentence, and when to retry.</summary>
 internal static class AccountRefusals
 {
+    /// <summary>The endpoint's answer: what <paramref name="act"/> returns, or the refusal it throws.</summary>
+    public static Results<TOk, JsonHttpResult<ApiError>> Answer<TOk>(HttpContext context, Func<TOk> act) where TOk : IResult
+    {
+        try
+        {
+            return act();
+        }
+        catch (AccountException e)
+        {
+            return Answer(e, context);
+        }
+    }
+
     public static JsonHttpResult<ApiError> Answer(AccountException refused, HttpContext context)
     {
         if (refused.Refusal == AccountRefusal.Throttled)

@@ -21,29 +21,17 @@ public static class TokenEndpoints
 
     private static Ok<List<TokenView>> List(Accounts accounts) => TypedResults.Ok(accounts.ListTokens().ToList());
 
-    private static Results<Created<CreatedTokenView>, JsonHttpResult<ApiError>> Create(CreateTokenRequest request, Accounts accounts, HttpContext context)
-    {
-        try
+    private static Results<Created<CreatedTokenView>, JsonHttpResult<ApiError>> Create(CreateTokenRequest request, Accounts accounts, HttpContext context) =>
+        AccountRefusals.Answer(context, () =>
         {
             var created = accounts.CreateToken(context.User, request);
             return TypedResults.Created($"/api/tokens/{created.Token.Id}", created);
-        }
-        catch (AccountException e)
-        {
-            return AccountRefusals.Answer(e, context);
-        }
-    }
+        });
 
-    private static Results<NoContent, JsonHttpResult<ApiError>> Revoke(string nameOrId, Accounts accounts, HttpContext context)
-    {
-        try
+    private static Results<NoContent, JsonHttpResult<ApiError>> Revoke(string nameOrId, Accounts accounts, HttpContext context) =>
+        AccountRefusals.Answer(context, () =>
         {
             accounts.RevokeToken(nameOrId);
             return TypedResults.NoContent();
-        }
-        catch (AccountException e)
-        {
-            return AccountRefusals.Answer(e, context);
-        }
-    }
+        });
 }

@@ -59,7 +59,7 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
             {
                 return (new ConsoleOutcome(false, e.Message, null, e.Field), spec.Name);
             }
-            catch (InvalidOperationException e)
+            catch (InvalidOperationException e) when (jobs.Get(spec.Name) is not null)
             {
                 return (new ConsoleOutcome(false, e.Message, null, JobSpecField.Name), spec.Name);
             }
