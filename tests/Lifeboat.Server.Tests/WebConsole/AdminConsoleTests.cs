@@ -69,6 +69,16 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         var gwen = await ConsoleBrowser.SignInAsync(await Browser.NewContextAsync(), "gwen", generated);
         await Expect(gwen.Locator("#signed-in-as")).ToHaveTextAsync("gwen (viewer)");
 
+        // A reset makes a new password, shown once; gwen's browser session ends, and the new password signs in.
+        var gwenRow = admin.Locator("tr[data-user='gwen']");
+        await gwenRow.Locator("button", new() { HasText = "Reset password" }).ClickAsync();
+        await gwenRow.Locator("button[data-confirm='yes']").ClickAsync();
+        await Expect(admin.Locator("#user-outcome")).ToHaveTextAsync("Set a new password for gwen; their browser sessions have ended.");
+        var reset = await admin.Locator("#user-secret").InputValueAsync();
+        Assert.NotEqual(generated, reset);
+        Assert.Equal(401, await StatusAsync(gwen, "api/me"));
+        await ConsoleBrowser.SignInAsync(await Browser.NewContextAsync(), "gwen", reset);
+
         var owen = await ConsoleBrowser.SignInAsync(await Browser.NewContextAsync(), "owen", first);
         var otherSession = await ConsoleBrowser.SignInAsync(await Browser.NewContextAsync(), "owen", first);
         await Expect(owen.Locator("#signed-in-as")).ToHaveTextAsync("owen (operator)");
