@@ -50,7 +50,8 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
     /// </summary>
     public void ChangePassword(ClaimsPrincipal who, string? fromAddress, string name, ChangePasswordRequest request)
     {
-        var own = who.Identity?.Name == name && LifeboatClaims.SessionIdOf(who) is not null;
+        // Only a browser session is the user: an API token has a name of its own (token:NAME) and no password.
+        var own = who.Identity?.Name == name && who.FindFirst(LifeboatClaims.Via)?.Value == LifeboatClaims.ViaPassword;
         if (!own && LifeboatClaims.Role(who) != LifeboatRoles.Admin)
         {
             throw new AccountException(AccountRefusal.Forbidden,
@@ -62,7 +63,8 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
         var user = users.Get(name) ?? throw NoUser(name);
         if (own)
             CheckCurrentPassword(user, request.CurrentPassword, fromAddress);
-        // A password set for someone else ends all of their sessions; a change of one's own keeps the session making it.
+        // A password set for someone else ends all of their sessions; a change of one's own keeps the session making it
+        // (a cookie from before sessions had ids cannot be told apart from the others: it ends too).
         if (!users.SetPassword(name, PasswordHasher.Hash(request.NewPassword), own ? LifeboatClaims.SessionIdOf(who) : null, time.GetUtcNow()))
             throw NoUser(name);
     }

@@ -8,6 +8,9 @@ public static class LifeboatClaims
     /// <summary><c>password</c> (a browser session) or <c>token</c>.</summary>
     public const string Via = "lifeboat:via";
 
+    /// <summary>The <see cref="Via"/> of a browser session, signed in with a password.</summary>
+    public const string ViaPassword = "password";
+
     public const string TokenId = "lifeboat:token-id";
 
     /// <summary>A browser session's own random id, made at sign-in: the session that changes its password goes on.</summary>
@@ -27,7 +30,7 @@ public static class LifeboatClaims
     /// <summary>A browser session of <paramref name="user"/>, under the password generation the user has now (or <paramref name="generation"/>).</summary>
     public static ClaimsPrincipal Session(Data.StoredUser user, string sessionId, long? generation = null)
     {
-        var principal = Principal(user.Name, user.Role, "password", LifeboatAuthentication.CookieScheme);
+        var principal = Principal(user.Name, user.Role, ViaPassword, LifeboatAuthentication.CookieScheme);
         var identity = (ClaimsIdentity)principal.Identity!;
         identity.AddClaim(new Claim(SessionId, sessionId));
         identity.AddClaim(new Claim(PasswordGeneration, (generation ?? user.PasswordGeneration).ToString(System.Globalization.CultureInfo.InvariantCulture)));
