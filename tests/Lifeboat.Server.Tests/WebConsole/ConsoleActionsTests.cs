@@ -17,14 +17,8 @@ public sealed class ConsoleActionsTests
     [Fact]
     public async Task A_viewer_is_refused_on_the_server_and_every_attempt_is_audited()
     {
-        using var folder = new TestFolder();
-        // Built, not started: the services are the server's own, and nothing listens.
-        var (app, dataLock) = ServerApp.Build(new ServerOptions { DataDirectory = folder.Combine("data"), Listen = new IPEndPoint(IPAddress.Loopback, 0) });
-        using (dataLock)
-        await using (app)
+        await WithBuiltServerAsync(async (actions, audit) =>
         {
-            var actions = app.Services.GetRequiredService<ConsoleActions>();
-            var audit = app.Services.GetRequiredService<AuditLog>();
             var viewer = LifeboatClaims.Principal("victor", LifeboatRoles.Viewer, "password", LifeboatAuthentication.CookieScheme);
             var operatorUser = LifeboatClaims.Principal("olivia", LifeboatRoles.Operator, "password", LifeboatAuthentication.CookieScheme);
 
@@ -44,19 +38,14 @@ public sealed class ConsoleActionsTests
             Assert.Equal("There is no session 0badc0de; list them with `lifeboat sessions`.", missing.Message);
             var attempted = audit.List(1, who: "olivia").Single();
             Assert.Equal(("session.stop", "refused: " + missing.Message), (attempted.Action, attempted.Outcome));
-        }
+        });
     }
 
     [Fact]
     public async Task Admin_actions_are_refused_to_an_operator_and_a_job_refusal_names_its_field()
     {
-        using var folder = new TestFolder();
-        var (app, dataLock) = ServerApp.Build(new ServerOptions { DataDirectory = folder.Combine("data"), Listen = new IPEndPoint(IPAddress.Loopback, 0) });
-        using (dataLock)
-        await using (app)
+        await WithBuiltServerAsync(async (actions, audit) =>
         {
-            var actions = app.Services.GetRequiredService<ConsoleActions>();
-            var audit = app.Services.GetRequiredService<AuditLog>();
             var operatorUser = LifeboatClaims.Principal("olivia", LifeboatRoles.Operator, "password", LifeboatAuthentication.CookieScheme);
             var admin = LifeboatClaims.Principal("ada", LifeboatRoles.Admin, "password", LifeboatAuthentication.CookieScheme);
 
@@ -87,6 +76,16 @@ public sealed class ConsoleActionsTests
             var noSession = await actions.ChangeOwnPasswordAsync(token, null, "whatever it was", "a new long password", CancellationToken.None);
             Assert.False(noSession.Done);
             Assert.StartsWith("token:ci may change only their own password", noSession.Message, StringComparison.Ordinal);
-        }
+        });
+    }
+
+    /// <summary>Runs <paramref name="test"/> on the services of a server that is built, not started: its own, and nothing listens.</summary>
+    private static async Task WithBuiltServerAsync(Func<ConsoleActions, AuditLog, Task> test)
+    {
+        using var folder = new TestFolder();
+        var (app, dataLock) = ServerApp.Build(new ServerOptions { DataDirectory = folder.Combine("data"), Listen = new IPEndPoint(IPAddress.Loopback, 0) });
+        using (dataLock)
+        await using (app)
+            await test(app.Services.GetRequiredService<ConsoleActions>(), app.Services.GetRequiredService<AuditLog>());
     }
 }
