@@ -32,7 +32,8 @@ internal static class PasswordSource
 
     private static string? FromEnvironment() => Environment.GetEnvironmentVariable(EnvironmentVariable);
 
-    private static string? Prompt(string prompt)
+    /// <summary>Asks on the terminal without echoing; null when stdin or stderr is not a terminal.</summary>
+    public static string? Prompt(string prompt)
     {
         if (Console.IsInputRedirected || Console.IsErrorRedirected)
             return null;

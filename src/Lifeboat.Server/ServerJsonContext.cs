@@ -45,4 +45,5 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(CreatedTokenView))]
 [JsonSerializable(typeof(List<AuditEntry>))]
 [JsonSerializable(typeof(WhoAmIView))]
+[JsonSerializable(typeof(ChangePasswordRequest))]
 public sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -201,14 +201,18 @@ public sealed class JobSchedulerTests
         using var folder = new TestFolder();
         await using var jobs = await JobHarness.StartAsync(folder);
         var disk = folder.Combine("disk0.raw");
-        Assert.Contains("Schedule 'hourly'", Assert.Throws<ArgumentException>(() =>
-            jobs.Scheduler.Add(JobHarness.DiskJob("a", "hourly", 1, 0, disk))).Message, StringComparison.Ordinal);
-        Assert.Contains("--keep-last", Assert.Throws<ArgumentException>(() =>
-            jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 1h", 0, 0, disk))).Message, StringComparison.Ordinal);
-        Assert.Contains("Job name", Assert.Throws<ArgumentException>(() =>
-            jobs.Scheduler.Add(JobHarness.DiskJob("../a", "every 1h", 1, 0, disk))).Message, StringComparison.Ordinal);
-        Assert.Contains("--repo", Assert.Throws<ArgumentException>(() =>
-            jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 1h", 1, 0, disk) with { Repository = folder.Combine("nothing") })).Message, StringComparison.Ordinal);
+        // Each refusal names its field too: the console shows the sentence beside it.
+        void Refused(JobSpec spec, string field, string sentence)
+        {
+            var error = Assert.Throws<InvalidJobSpecException>(() => jobs.Scheduler.Add(spec));
+            Assert.Equal(field, error.Field);
+            Assert.Contains(sentence, error.Message, StringComparison.Ordinal);
+        }
+
+        Refused(JobHarness.DiskJob("a", "hourly", 1, 0, disk), JobSpecField.Schedule, "Schedule 'hourly'");
+        Refused(JobHarness.DiskJob("a", "every 1h", 0, 0, disk), JobSpecField.KeepLast, "--keep-last");
+        Refused(JobHarness.DiskJob("../a", "every 1h", 1, 0, disk), JobSpecField.Name, "Job name");
+        Refused(JobHarness.DiskJob("a", "every 1h", 1, 0, disk) with { Repository = folder.Combine("nothing") }, JobSpecField.Repository, "--repo");
         jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 1h", 1, 0, disk));
         Assert.Throws<InvalidOperationException>(() => jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 2h", 1, 0, disk)));
     }

@@ -30,9 +30,11 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(List<UserView>))]
 [JsonSerializable(typeof(AddUserRequest))]
 [JsonSerializable(typeof(AddedUserView))]
+[JsonSerializable(typeof(ChangePasswordRequest))]
 [JsonSerializable(typeof(List<TokenView>))]
 [JsonSerializable(typeof(CreateTokenRequest))]
 [JsonSerializable(typeof(CreatedTokenView))]
 [JsonSerializable(typeof(List<AuditEntry>))]
 [JsonSerializable(typeof(AccountRemovedJson))]
+[JsonSerializable(typeof(PasswordSetJson))]
 internal sealed partial class ServerApiJsonContext : JsonSerializerContext;

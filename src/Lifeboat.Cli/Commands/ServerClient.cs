@@ -118,6 +118,13 @@ internal sealed class ServerClient : IDisposable
 
     public Task RemoveUserAsync(string name, CancellationToken ct) => DeleteAsync($"api/users/{Uri.EscapeDataString(name)}", ct);
 
+    public async Task SetPasswordAsync(string name, ChangePasswordRequest request, CancellationToken ct)
+    {
+        using var answer = await CallAsync(() => _http.PostAsync($"api/users/{Uri.EscapeDataString(name)}/password",
+            JsonContent.Create(request, ServerApiJsonContext.Default.ChangePasswordRequest), ct));
+        await EnsureSuccessAsync(answer, ct);
+    }
+
     public Task<List<TokenView>> ListTokensAsync(CancellationToken ct) => GetAsync("api/tokens", ServerApiJsonContext.Default.ListTokenView, ct);
 
     public Task<CreatedTokenView> CreateTokenAsync(CreateTokenRequest request, CancellationToken ct) =>

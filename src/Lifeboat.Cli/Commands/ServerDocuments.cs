@@ -112,3 +112,6 @@ internal sealed record JobRemovedJson(string Removed);
 
 /// <summary>What `lifeboat user remove` and `lifeboat token revoke` print with --json.</summary>
 internal sealed record AccountRemovedJson(string Kind, string Removed);
+
+/// <summary>What `lifeboat user password --json` prints.</summary>
+internal sealed record PasswordSetJson(string PasswordSetFor);

@@ -5,15 +5,16 @@ using Spectre.Console;
 
 namespace Lifeboat.Cli.Commands;
 
-/// <summary>`lifeboat user add|remove|list`: who may sign in to the console (admin only).</summary>
+/// <summary>`lifeboat user add|remove|list|password`: who may sign in to the console (admin only).</summary>
 internal static class UserCommand
 {
     public static Command Create()
     {
-        var user = new Command("user", "Add, remove and list the users who sign in to the web console (needs an admin token).");
+        var user = new Command("user", "Add, remove and list the users who sign in to the web console, and set their passwords (needs an admin token).");
         user.Subcommands.Add(CreateAdd());
         user.Subcommands.Add(CreateRemove());
         user.Subcommands.Add(CreateList());
+        user.Subcommands.Add(CreatePassword());
         return user;
     }
 
@@ -65,6 +66,49 @@ internal static class UserCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Command CreatePassword()
+    {
+        var name = new Argument<string>("NAME") { Description = "The user, as `lifeboat user list` shows it." };
+        var command = new Command("password",
+            "Set a user's password, read from the first line of stdin or asked for on the terminal (never from the command line); their browser sessions end, API tokens stay.")
+        {
+            name,
+        };
+        CommandRunner.SetAction(command, async (parse, console, ct) =>
+        {
+            var userName = parse.GetValue(name)!;
+            var password = await ReadNewPasswordAsync(userName, ct);
+            using var client = new ServerClient();
+            await client.SetPasswordAsync(userName, new ChangePasswordRequest(password), ct);
+            if (console.Json)
+                console.WriteJson(new PasswordSetJson(userName), ServerApiJsonContext.Default.PasswordSetJson);
+            else
+                console.Line($"Set a new password for [bold]{Markup.Escape(userName)}[/]; their browser sessions have ended.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>The first line of stdin when it is piped in; else asked twice on the terminal.</summary>
+    private static async Task<string> ReadNewPasswordAsync(string user, CancellationToken ct)
+    {
+        if (Console.IsInputRedirected)
+        {
+            var line = (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r');
+            return string.IsNullOrEmpty(line)
+                ? throw new CliException($"Read no password from stdin; pipe one in (printf '%s\\n' \"$PASSWORD\" | lifeboat user password {user}) or run on a terminal to be asked.")
+                : line;
+        }
+
+        var first = PasswordSource.Prompt($"New password for {user}: ")
+            ?? throw new CliException($"No password to set: pipe one into stdin (printf '%s\\n' \"$PASSWORD\" | lifeboat user password {user}) or run on a terminal to be asked.");
+        if (first.Length == 0)
+            throw new CliException("The password is empty; nothing was changed.");
+        if (PasswordSource.Prompt("Repeat the password: ") != first)
+            throw new CliException("The two passwords differ; nothing was changed.");
+        return first;
     }
 
     private static Command CreateList()

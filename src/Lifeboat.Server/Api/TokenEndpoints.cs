@@ -1,6 +1,4 @@
-using System.Globalization;
 using Lifeboat.Server.Contracts.Security;
-using Lifeboat.Server.Data;
 using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,30 +19,19 @@ public static class TokenEndpoints
         group.MapDelete("/{nameOrId}", Revoke).WithSummary("Revokes a token by name or id; calls with it are refused from now on.").Audited("token.revoke");
     }
 
-    private static Ok<List<TokenView>> List(TokenStore tokens) => TypedResults.Ok(tokens.List().Select(View).ToList());
+    private static Ok<List<TokenView>> List(Accounts accounts) => TypedResults.Ok(accounts.ListTokens().ToList());
 
-    private static Results<Created<CreatedTokenView>, BadRequest<ApiError>, Conflict<ApiError>> Create(
-        CreateTokenRequest request, TokenStore tokens, HttpContext context, TimeProvider time)
-    {
-        if (AccountName.Problem(request.Name, "token") is { } problem)
-            return TypedResults.BadRequest(new ApiError(problem));
-        if (AccountName.RoleProblem(request.Role) is { } wrongRole)
-            return TypedResults.BadRequest(new ApiError(wrongRole));
-        var secret = ApiTokenSecret.Generate();
-        var id = tokens.Add(request.Name, ApiTokenSecret.Hash(secret), request.Role, LifeboatClaims.Who(context.User), time.GetUtcNow());
-        if (id is null)
-            return TypedResults.Conflict(new ApiError($"There is a token {request.Name} already; revoke it first (lifeboat token revoke {request.Name}) or pick another name."));
-        return TypedResults.Created($"/api/tokens/{id}", new CreatedTokenView(View(tokens.Get(id.Value)!), secret));
-    }
+    private static Results<Created<CreatedTokenView>, JsonHttpResult<ApiError>> Create(CreateTokenRequest request, Accounts accounts, HttpContext context) =>
+        AccountRefusals.Answer(context, () =>
+        {
+            var created = accounts.CreateToken(context.User, request);
+            return TypedResults.Created($"/api/tokens/{created.Token.Id}", created);
+        });
 
-    private static Results<NoContent, NotFound<ApiError>> Revoke(string nameOrId, TokenStore tokens, TimeProvider time)
-    {
-        var token = long.TryParse(nameOrId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? tokens.Get(id) : tokens.Get(nameOrId);
-        if (token is null || !tokens.Revoke(token.Id, time.GetUtcNow()))
-            return TypedResults.NotFound(new ApiError($"There is no live token {nameOrId}; list them with `lifeboat token list`."));
-        return TypedResults.NoContent();
-    }
-
-    private static TokenView View(StoredToken token) =>
-        new(token.Id, token.Name, token.Role, token.CreatedBy, token.CreatedAt, token.LastUsedAt, token.RevokedAt);
+    private static Results<NoContent, JsonHttpResult<ApiError>> Revoke(string nameOrId, Accounts accounts, HttpContext context) =>
+        AccountRefusals.Answer(context, () =>
+        {
+            accounts.RevokeToken(nameOrId);
+            return TypedResults.NoContent();
+        });
 }

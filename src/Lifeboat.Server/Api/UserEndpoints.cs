@@ -1,5 +1,4 @@
 using Lifeboat.Server.Contracts.Security;
-using Lifeboat.Server.Data;
 using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,46 +7,43 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Lifeboat.Server.Api;
 
-/// <summary>/api/users (admin): the people who sign in to the console.</summary>
+/// <summary>/api/users (admin, but for a user changing their own password): the people who sign in to the console.</summary>
 public static class UserEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(LifeboatPolicies.Admin);
-        group.MapGet("/", List).WithSummary("Every user with their role.");
-        group.MapPost("/", Add).WithSummary("Adds a user; without a password the server makes one and answers it once.")
+        var group = app.MapGroup("/api/users").WithTags("Users");
+        group.MapGet("/", List).WithSummary("Every user with their role.").RequireAuthorization(LifeboatPolicies.Admin);
+        group.MapPost("/", Add).WithSummary("Adds a user; without a password the server makes one and answers it once.").RequireAuthorization(LifeboatPolicies.Admin)
             .Audited("user.add", (context, _) => context.Arguments.OfType<AddUserRequest>().FirstOrDefault() is { } r ? $"{r.Name} ({r.Role})" : "");
-        group.MapDelete("/{name}", Remove).WithSummary("Removes a user and revokes the API tokens they created.").Audited("user.remove");
+        group.MapDelete("/{name}", Remove).WithSummary("Removes a user and revokes the API tokens they created.").RequireAuthorization(LifeboatPolicies.Admin)
+            .Audited("user.remove");
+        // Any signed-in user, for their own password; Accounts refuses anyone else's to all but admins.
+        group.MapPost("/{name}/password", ChangePassword)
+            .WithSummary("Sets a user's password: your own with your current one, or (as an admin) anyone's; the user's other browser sessions end.")
+            .RequireAuthorization(LifeboatPolicies.Viewer).Audited("user.password");
     }
 
-    private static Ok<List<UserView>> List(UserStore users) => TypedResults.Ok(users.List().Select(View).ToList());
+    private static Ok<List<UserView>> List(Accounts accounts) => TypedResults.Ok(accounts.ListUsers().ToList());
 
-    private static Results<Created<AddedUserView>, BadRequest<ApiError>, Conflict<ApiError>> Add(AddUserRequest request, UserStore users, HttpContext context, TimeProvider time)
-    {
-        if (AccountName.Problem(request.Name, "user") is { } problem)
-            return TypedResults.BadRequest(new ApiError(problem));
-        if (AccountName.RoleProblem(request.Role) is { } wrongRole)
-            return TypedResults.BadRequest(new ApiError(wrongRole));
-        if (request.Password is { Length: < AccountName.MinPasswordLength })
-            return TypedResults.BadRequest(new ApiError($"The password is too short; use at least {AccountName.MinPasswordLength} characters, or give none and the server makes one."));
-        var generated = request.Password is null ? PasswordHasher.Generate() : null;
-        var user = new StoredUser(request.Name, request.Role, PasswordHasher.Hash(request.Password ?? generated!), time.GetUtcNow(), LifeboatClaims.Who(context.User));
-        if (!users.Add(user))
-            return TypedResults.Conflict(new ApiError($"There is a user {request.Name} already; remove it first with `lifeboat user remove {request.Name}`."));
-        return TypedResults.Created($"/api/users/{Uri.EscapeDataString(user.Name)}", new AddedUserView(View(user), generated));
-    }
+    private static Results<Created<AddedUserView>, JsonHttpResult<ApiError>> Add(AddUserRequest request, Accounts accounts, HttpContext context) =>
+        AccountRefusals.Answer(context, () =>
+        {
+            var added = accounts.AddUser(context.User, request);
+            return TypedResults.Created($"/api/users/{Uri.EscapeDataString(added.User.Name)}", added);
+        });
 
-    private static Results<NoContent, NotFound<ApiError>, Conflict<ApiError>> Remove(string name, UserStore users, TokenStore tokens, TimeProvider time)
-    {
-        var user = users.Get(name);
-        if (user is null)
-            return TypedResults.NotFound(new ApiError($"There is no user {name}; list them with `lifeboat user list`."));
-        if (user.Role == LifeboatRoles.Admin && users.CountWithRole(LifeboatRoles.Admin) == 1)
-            return TypedResults.Conflict(new ApiError($"{name} is the last admin; add another admin first (lifeboat user add NAME --role admin)."));
-        users.Remove(name);
-        tokens.RevokeCreatedBy(name, time.GetUtcNow());
-        return TypedResults.NoContent();
-    }
+    private static Results<NoContent, JsonHttpResult<ApiError>> Remove(string name, Accounts accounts, HttpContext context) =>
+        AccountRefusals.Answer(context, () =>
+        {
+            accounts.RemoveUser(name);
+            return TypedResults.NoContent();
+        });
 
-    private static UserView View(StoredUser user) => new(user.Name, user.Role, user.CreatedAt, user.CreatedBy);
+    private static Results<NoContent, JsonHttpResult<ApiError>> ChangePassword(string name, ChangePasswordRequest request, Accounts accounts, HttpContext context) =>
+        AccountRefusals.Answer(context, () =>
+        {
+            accounts.ChangePassword(context.User, context.Connection.RemoteIpAddress?.ToString(), name, request);
+            return TypedResults.NoContent();
+        });
 }

@@ -91,6 +91,11 @@ public sealed class ServerDatabase : IDisposable
             password_hash TEXT NOT NULL,
             created_at TEXT NOT NULL,
             created_by TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS password_changes (
+            user TEXT PRIMARY KEY,
+            generation INTEGER NOT NULL,
+            kept_session TEXT,
+            changed_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS tokens (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             name TEXT NOT NULL,

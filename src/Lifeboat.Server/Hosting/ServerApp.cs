@@ -106,6 +106,7 @@ public static class ServerApp
                 json: options.LogFormat == LogFormat.Json);
             if (certificate is not null)
                 SecurityLog.ServingHttps(app.Logger, options.Listen.ToString(), CertificateFingerprint.Of(certificate));
+            app.UseUnknownPaths();
             app.UseLifeboatSecurity();
             app.MapOpenApi().RequireAuthorization(LifeboatPolicies.Viewer);
             HealthEndpoint.Map(app);

@@ -13,21 +13,30 @@ public static partial class JobSpecValidation
     public const int MaxKeepLast = 10_000;
     private const int MaxVmNameLength = 255;
 
-    /// <exception cref="ArgumentException">The definition is not valid; the message says which option and why.</exception>
+    /// <exception cref="InvalidJobSpecException">The definition is not valid; the message says which option and why.</exception>
     public static JobSpec Normalize(JobSpec spec, RepositoryRegistry repositories)
     {
         if (spec.Name is null || !NamePattern().IsMatch(spec.Name))
-            throw new ArgumentException($"Job name '{spec.Name}' must be 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit.");
+            throw new InvalidJobSpecException(JobSpecField.Name, $"Job name '{spec.Name}' must be 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit.");
         if (string.IsNullOrWhiteSpace(spec.Vm) || spec.Vm.Length > MaxVmNameLength)
-            throw new ArgumentException($"--vm must name the VM to back up (1 to {MaxVmNameLength} characters).");
+            throw new InvalidJobSpecException(JobSpecField.Vm, $"--vm must name the VM to back up (1 to {MaxVmNameLength} characters).");
         if (spec.KeepLast is < 1 or > MaxKeepLast)
-            throw new ArgumentException($"--keep-last must be between 1 and {MaxKeepLast}: the number of the VM's newest restore points to keep.");
+            throw new InvalidJobSpecException(JobSpecField.KeepLast, $"--keep-last must be between 1 and {MaxKeepLast}: the number of the VM's newest restore points to keep.");
         var retries = spec.Retries ?? DefaultRetries;
         if (retries is < 0 or > MaxRetries)
-            throw new ArgumentException($"--retries must be between 0 and {MaxRetries}.");
+            throw new InvalidJobSpecException(JobSpecField.Retries, $"--retries must be between 0 and {MaxRetries}.");
         if (spec.Verify is not null and not JobSpec.VerifyBoot)
-            throw new ArgumentException($"--verify '{spec.Verify}' is not a verification Lifeboat runs; give --verify boot, or leave it out.");
-        var schedule = JobSchedule.Parse(spec.Schedule);
+            throw new InvalidJobSpecException(JobSpecField.Verify, $"--verify '{spec.Verify}' is not a verification Lifeboat runs; give --verify boot, or leave it out.");
+        JobSchedule schedule;
+        try
+        {
+            schedule = JobSchedule.Parse(spec.Schedule);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidJobSpecException(JobSpecField.Schedule, e.Message, e);
+        }
+
         return spec with
         {
             Source = Normalize(spec.Source),
@@ -53,10 +62,10 @@ public static partial class JobSpecValidation
             JobSourceKind.Disks when source.DiskPaths is { Count: > 0 } disks && disks.All(d => !string.IsNullOrWhiteSpace(d)) => new JobSource(
                 JobSourceKind.Disks,
                 DiskPaths: [.. disks.Select(Path.GetFullPath)]),
-            JobSourceKind.Qmp => throw new ArgumentException($"--qmp needs the path of the VM's QMP socket; {Sources}."),
-            JobSourceKind.Libvirt => throw new ArgumentException($"--libvirt needs the domain's name; {Sources}."),
-            JobSourceKind.Disks => throw new ArgumentException($"--disk needs the path of each disk image; {Sources}."),
-            _ => throw new ArgumentException($"A job needs one source; {Sources}."),
+            JobSourceKind.Qmp => throw new InvalidJobSpecException(JobSpecField.Source, $"--qmp needs the path of the VM's QMP socket; {Sources}."),
+            JobSourceKind.Libvirt => throw new InvalidJobSpecException(JobSpecField.Source, $"--libvirt needs the domain's name; {Sources}."),
+            JobSourceKind.Disks => throw new InvalidJobSpecException(JobSpecField.Source, $"--disk needs the path of each disk image; {Sources}."),
+            _ => throw new InvalidJobSpecException(JobSpecField.Source, $"A job needs one source; {Sources}."),
         };
     }
 
@@ -73,7 +82,7 @@ public static partial class JobSpecValidation
         }
         catch (Exception e) when (e is RepositoryException or IOException or UnauthorizedAccessException)
         {
-            throw new ArgumentException($"--repo {path} cannot be used: {e.Message.TrimEnd('.')}; create it with `lifeboat repo init` or give another folder.", e);
+            throw new InvalidJobSpecException(JobSpecField.Repository, $"--repo {path} cannot be used: {e.Message.TrimEnd('.')}; create it with `lifeboat repo init` or give another folder.", e);
         }
     }
 

@@ -39,6 +39,7 @@ public static class LifeboatAuthentication
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<Accounts>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, LifeboatAuthorizationResultHandler>();
         services.AddAuthentication(EitherScheme)
             .AddPolicyScheme(EitherScheme, "Cookie or API token", policy => policy.ForwardDefaultSelector = context =>

@@ -18,7 +18,8 @@ internal sealed class LifeboatAuthorizationResultHandler(AuditLog audit) : IAuth
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        if (authorizeResult.Succeeded || LifeboatAuthentication.IsPageRequest(context.Request))
+        var page = LifeboatAuthentication.IsPageRequest(context.Request);
+        if (authorizeResult.Succeeded || (page && !authorizeResult.Forbidden))
         {
             await _default.HandleAsync(next, context, policy, authorizeResult);
             return;
@@ -29,6 +30,14 @@ internal sealed class LifeboatAuthorizationResultHandler(AuditLog audit) : IAuth
             var needed = NeededRole(authorizeResult.AuthorizationFailure) ?? LifeboatRoles.Viewer;
             var who = LifeboatClaims.Who(context.User);
             await context.ForbidAsync();
+            if (page)
+            {
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.WriteAsync(RefusedPage.Render(
+                    $"This page needs the {needed} role and {who} has {LifeboatClaims.Role(context.User) ?? "none"}; ask an admin for it."), context.RequestAborted);
+                return;
+            }
+
             if (!HttpMethods.IsGet(context.Request.Method) && context.GetEndpoint()?.Metadata.GetMetadata<AuditAction>() is { } action)
             {
                 await audit.RecordAsync(context.User, context.Connection.RemoteIpAddress?.ToString(), action.Name,

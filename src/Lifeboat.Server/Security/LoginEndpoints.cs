@@ -16,8 +16,6 @@ namespace Lifeboat.Server.Security;
 public static class LoginEndpoints
 {
     private const string HtmlType = "text/html; charset=utf-8";
-    private const int MaxNameLength = 64;
-    private const int MaxPasswordLength = 1024;
 
     /// <summary>Who a refused login is, in the audit log: no one yet (the target says which user was tried).</summary>
     private const string AnonymousWho = "-";
@@ -44,7 +42,7 @@ public static class LoginEndpoints
         var returnUrl = form["returnUrl"].ToString();
         var address = context.Connection.RemoteIpAddress?.ToString();
         var logger = loggers.CreateLogger(typeof(LoginEndpoints));
-        if (user.Length is 0 or > MaxNameLength || password.Length is 0 or > MaxPasswordLength)
+        if (user.Length is 0 or > AccountName.MaxLength || password.Length is 0 or > AccountName.MaxPasswordLength)
             return PageResult(context, antiforgery, returnUrl, "Give your user name and password.", null, StatusCodes.Status400BadRequest);
 
         var wait = throttle.Wait(user, address);
@@ -69,7 +67,7 @@ public static class LoginEndpoints
 
         throttle.Succeeded(user, address);
         await context.SignInAsync(LifeboatAuthentication.CookieScheme,
-            LifeboatClaims.Principal(stored.Name, stored.Role, "password", LifeboatAuthentication.CookieScheme));
+            LifeboatClaims.Session(stored, LifeboatClaims.NewSessionId()));
         SecurityLog.LoggedIn(logger, stored.Name, address);
         audit.Record(stored.Name, address, "login", stored.Name, "ok");
         return TypedResults.Redirect(IsLocal(returnUrl) ? returnUrl : "/");

@@ -22,4 +22,7 @@ internal static partial class SecurityLog
 
     [LoggerMessage(6, LogLevel.Information, "Serving HTTPS on {EndPoint}; certificate SHA-256 fingerprint {Fingerprint}")]
     public static partial void ServingHttps(ILogger logger, string endPoint, string fingerprint);
+
+    [LoggerMessage(7, LogLevel.Warning, "Wrong current password for user '{User}' from {Address} when changing it ({Failures} failures in a row)")]
+    public static partial void WrongCurrentPassword(ILogger logger, string user, string? address, int failures);
 }

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Lifeboat.Server.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -8,8 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Lifeboat.Server.Security;
 
 /// <summary>
-/// A browser session holds only while its user exists, with the role the user has now: removing a user or changing
-/// a role takes effect on the next request, not when the cookie expires.
+/// A browser session holds only while its user exists, with the role the user has now, and while the password is the
+/// one it signed in with (unless this session changed it): removing a user, changing a role or a password takes effect
+/// on the next request, not when the cookie expires.
 /// </summary>
 internal sealed class SessionCookieEvents : CookieAuthenticationEvents
 {
@@ -17,17 +17,17 @@ internal sealed class SessionCookieEvents : CookieAuthenticationEvents
     {
         var name = context.Principal?.Identity?.Name;
         var user = name is null ? null : context.HttpContext.RequestServices.GetRequiredService<UserStore>().Get(name);
-        if (user is null)
+        switch (SessionValidity.Judge(context.Principal!, user))
         {
-            context.RejectPrincipal();
-            await context.HttpContext.SignOutAsync(LifeboatAuthentication.CookieScheme);
-            return;
-        }
-
-        if (context.Principal!.FindFirst(ClaimTypes.Role)?.Value != user.Role)
-        {
-            context.ReplacePrincipal(LifeboatClaims.Principal(user.Name, user.Role, "password", LifeboatAuthentication.CookieScheme));
-            context.ShouldRenew = true;
+            case SessionValidity.Verdict.Ended:
+                context.RejectPrincipal();
+                await context.HttpContext.SignOutAsync(LifeboatAuthentication.CookieScheme);
+                return;
+            case SessionValidity.Verdict.Renew:
+                context.ReplacePrincipal(LifeboatClaims.Session(user!, LifeboatClaims.SessionIdOf(context.Principal!) ?? LifeboatClaims.NewSessionId(),
+                    LifeboatClaims.PasswordGenerationOf(context.Principal!)));
+                context.ShouldRenew = true;
+                return;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Jobs;
 using Lifeboat.Server.Security;
@@ -7,17 +8,17 @@ using Lifeboat.Server.Sessions;
 namespace Lifeboat.Server.WebConsole;
 
 /// <summary>
-/// What the console's buttons do: the same SessionManager and JobScheduler calls the REST API makes, refused here on
-/// the server for anyone below the operator role (hiding a button is not enough), each recorded in the audit log
-/// under the REST API's action names and answered with one sentence for the page.
+/// What the console's buttons do: the same SessionManager, JobScheduler and Accounts calls the REST API makes, refused
+/// here on the server for anyone below the role the REST endpoint needs (hiding a button is not enough), each recorded
+/// in the audit log under the REST API's action names and answered with one sentence for the page.
 /// </summary>
-public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, AuditLog audit)
+public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, Accounts accounts, AuditLog audit)
 {
     /// <summary>Starts an instant recovery; the outcome's target is the new session.</summary>
     public Task<ConsoleOutcome> RecoverAsync(ClaimsPrincipal who, string? from, RecoveryRequest request, CancellationToken cancellationToken)
     {
         var asked = request.Vm + (request.RestorePoint is { } point ? "@" + point : "");
-        return RunAsync(who, from, "session.recover", asked, () =>
+        return RunAsync(who, from, "session.recover", asked, LifeboatRoles.Operator, () =>
         {
             var session = sessions.Start(request);
             return (new ConsoleOutcome(true, $"Session {session.Id} recovers {session.Vm}.", session.Id), $"{asked} as session {session.Id}");
@@ -25,34 +26,110 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
     }
 
     public Task<ConsoleOutcome> MigrateAsync(ClaimsPrincipal who, string? from, string sessionId, MigrationRequest request, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "session.migrate", sessionId, () =>
+        RunAsync(who, from, "session.migrate", sessionId, LifeboatRoles.Operator, () =>
         {
             sessions.Migrate(sessionId, request);
             return (new ConsoleOutcome(true, $"Session {sessionId} migrates to {request.TargetDirectory}.", sessionId), sessionId);
         }, cancellationToken);
 
     public Task<ConsoleOutcome> StopAsync(ClaimsPrincipal who, string? from, string sessionId, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "session.stop", sessionId, () =>
+        RunAsync(who, from, "session.stop", sessionId, LifeboatRoles.Operator, () =>
         {
             sessions.Stop(sessionId);
             return (new ConsoleOutcome(true, $"Session {sessionId} stops.", sessionId), sessionId);
         }, cancellationToken);
 
     public Task<ConsoleOutcome> RunJobAsync(ClaimsPrincipal who, string? from, string job, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "job.run", job, () =>
+        RunAsync(who, from, "job.run", job, LifeboatRoles.Operator, () =>
         {
             var run = jobs.RunNow(job);
             return (new ConsoleOutcome(true, $"Job {job} runs now (run {run.Id}).", job), job);
         }, cancellationToken);
 
-    private async Task<ConsoleOutcome> RunAsync(
-        ClaimsPrincipal who, string? from, string action, string target, Func<(ConsoleOutcome Outcome, string Target)> act, CancellationToken cancellationToken)
-    {
-        if (!ConsoleRoles.CanOperate(who))
+    /// <summary>Adds a backup job; a refusal names the form field it is about (<see cref="JobSpecField"/>).</summary>
+    public Task<ConsoleOutcome> AddJobAsync(ClaimsPrincipal who, string? from, JobSpec spec, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "job.add", spec.Name, LifeboatRoles.Admin, () =>
         {
-            await audit.RecordAsync(who, from, action, target, $"denied: needs {LifeboatRoles.Operator}", cancellationToken);
-            return new ConsoleOutcome(false,
-                $"This needs the {LifeboatRoles.Operator} role and {LifeboatClaims.Who(who)} has {LifeboatClaims.Role(who) ?? "none"}; ask an admin for it.", null);
+            try
+            {
+                var job = jobs.Add(spec);
+                return (new ConsoleOutcome(true, $"Job {job.Spec.Name} backs up {job.Spec.Vm} {job.Spec.Schedule}.", job.Spec.Name), job.Spec.Name);
+            }
+            catch (InvalidJobSpecException e)
+            {
+                return (new ConsoleOutcome(false, e.Message, null, e.Field), spec.Name);
+            }
+            catch (InvalidOperationException e) when (jobs.Get(spec.Name) is not null)
+            {
+                return (new ConsoleOutcome(false, e.Message, null, JobSpecField.Name), spec.Name);
+            }
+        }, cancellationToken);
+
+    public Task<ConsoleOutcome> RemoveJobAsync(ClaimsPrincipal who, string? from, string job, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "job.remove", job, LifeboatRoles.Admin, () =>
+        {
+            jobs.Remove(job);
+            return (new ConsoleOutcome(true, $"Job {job} is removed; its restore points stay.", job), job);
+        }, cancellationToken);
+
+    /// <summary>Adds a user; without a password the server makes one, in <see cref="ConsoleOutcome.Secret"/> (never in the audit log).</summary>
+    public Task<ConsoleOutcome> AddUserAsync(ClaimsPrincipal who, string? from, AddUserRequest request, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "user.add", $"{request.Name} ({request.Role})", LifeboatRoles.Admin, () =>
+        {
+            var added = accounts.AddUser(who, request);
+            var message = $"Added user {added.User.Name} with role {added.User.Role}.";
+            return (new ConsoleOutcome(true, message, added.User.Name, Secret: added.GeneratedPassword), $"{added.User.Name} ({added.User.Role})");
+        }, cancellationToken);
+
+    public Task<ConsoleOutcome> RemoveUserAsync(ClaimsPrincipal who, string? from, string name, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "user.remove", name, LifeboatRoles.Admin, () =>
+        {
+            accounts.RemoveUser(name);
+            return (new ConsoleOutcome(true, $"Removed user {name}; the tokens they created are revoked.", name), name);
+        }, cancellationToken);
+
+    /// <summary>An admin sets a new password the server makes for someone else; it is in <see cref="ConsoleOutcome.Secret"/>.</summary>
+    public Task<ConsoleOutcome> ResetPasswordAsync(ClaimsPrincipal who, string? from, string name, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "user.password", name, LifeboatRoles.Admin, () =>
+        {
+            var password = PasswordHasher.Generate();
+            accounts.ChangePassword(who, from, name, new ChangePasswordRequest(password));
+            return (new ConsoleOutcome(true, $"Set a new password for {name}; their browser sessions have ended.", name, Secret: password), name);
+        }, cancellationToken);
+
+    /// <summary>Any signed-in user changes their own password; this browser session goes on, the user's others end.</summary>
+    public Task<ConsoleOutcome> ChangeOwnPasswordAsync(ClaimsPrincipal who, string? from, string current, string newPassword, CancellationToken cancellationToken)
+    {
+        var name = LifeboatClaims.Who(who);
+        return RunAsync(who, from, "user.password", name, LifeboatRoles.Viewer, () =>
+        {
+            accounts.ChangePassword(who, from, name, new ChangePasswordRequest(newPassword, current));
+            return (new ConsoleOutcome(true, "Your password is changed; your other browser sessions have ended.", name), name);
+        }, cancellationToken);
+    }
+
+    public Task<ConsoleOutcome> CreateTokenAsync(ClaimsPrincipal who, string? from, CreateTokenRequest request, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "token.create", $"{request.Name} ({request.Role})", LifeboatRoles.Admin, () =>
+        {
+            var created = accounts.CreateToken(who, request);
+            var message = $"Created token {created.Token.Name} (id {created.Token.Id}, role {created.Token.Role}).";
+            return (new ConsoleOutcome(true, message, created.Token.Name, Secret: created.Secret), $"{created.Token.Name} ({created.Token.Role})");
+        }, cancellationToken);
+
+    public Task<ConsoleOutcome> RevokeTokenAsync(ClaimsPrincipal who, string? from, string nameOrId, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "token.revoke", nameOrId, LifeboatRoles.Admin, () =>
+        {
+            accounts.RevokeToken(nameOrId);
+            return (new ConsoleOutcome(true, $"Revoked token {nameOrId}; calls with it are refused from now on.", nameOrId), nameOrId);
+        }, cancellationToken);
+
+    private async Task<ConsoleOutcome> RunAsync(ClaimsPrincipal who, string? from, string action, string target, string role,
+        Func<(ConsoleOutcome Outcome, string Target)> act, CancellationToken cancellationToken)
+    {
+        if (!ConsoleRoles.Holds(who, role))
+        {
+            await audit.RecordAsync(who, from, action, target, $"denied: needs {role}", cancellationToken);
+            return new ConsoleOutcome(false, ConsoleRoles.Refusal(who, role), null);
         }
 
         ConsoleOutcome outcome;
@@ -60,7 +137,7 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
         {
             (outcome, target) = act();
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or AccountException)
         {
             // KeyNotFoundException quotes its message; the sentence is the one the REST API answers with.
             outcome = new ConsoleOutcome(false, e is KeyNotFoundException ? e.Message.Trim('\'') : e.Message, null);
@@ -72,4 +149,6 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
 }
 
 /// <summary>What a console action did, in one sentence; <paramref name="Target"/> is what it made or acted on.</summary>
-public sealed record ConsoleOutcome(bool Done, string Message, string? Target);
+/// <param name="Field">The form field a refusal is about, when it is about one.</param>
+/// <param name="Secret">A password or token secret the action made, for the page to show once.</param>
+public sealed record ConsoleOutcome(bool Done, string Message, string? Target, string? Field = null, string? Secret = null);

@@ -13,4 +13,7 @@ public sealed class ConsoleUser(AuthenticationStateProvider authentication)
 
     /// <summary>True when the user may recover, migrate, stop and run jobs.</summary>
     public async Task<bool> CanOperateAsync() => ConsoleRoles.CanOperate(await PrincipalAsync());
+
+    /// <summary>True when the user may manage users, tokens and jobs.</summary>
+    public async Task<bool> IsAdminAsync() => ConsoleRoles.IsAdmin(await PrincipalAsync());
 }

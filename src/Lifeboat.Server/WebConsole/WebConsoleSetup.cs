@@ -19,6 +19,7 @@ public static class WebConsoleSetup
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddScoped<AuthenticationStateProvider, ConsoleAuthenticationState>();
+        builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddSingleton<ConsoleActions>();
         builder.Services.AddScoped<ConsoleUser>();
     }

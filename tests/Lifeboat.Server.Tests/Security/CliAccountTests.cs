@@ -62,7 +62,37 @@ public sealed class CliAccountTests
         Assert.DoesNotContain("a password typed on stdin", audit, StringComparison.Ordinal);
     }
 
-    private static async Task<string> RunWithInputAsync(Dictionary<string, string> environment, string input, params string[] arguments)
+    [Fact]
+    public async Task The_CLI_sets_a_password_read_from_stdin_never_from_the_command_line()
+    {
+        await using var secure = await SecureServer.StartAsync();
+        await secure.AddUserAsync("ivy", LifeboatRoles.Viewer, "the password ivy had first");
+        var admin = new Dictionary<string, string> { ["LIFEBOAT_SERVER"] = secure.BaseAddress.ToString(), [ApiTokenFile.TokenVariable] = secure.Server.Token };
+
+        var set = await RunWithInputAsync(admin, "the password ivy has now\n", "user", "password", "ivy");
+        Assert.Contains("Set a new password for ivy; their browser sessions have ended.", set, StringComparison.Ordinal);
+        using (var browser = secure.Browser())
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await browser.LogInAsync("ivy", "the password ivy had first")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, (await browser.LogInAsync("ivy", "the password ivy has now")).StatusCode);
+        }
+
+        var empty = LifeboatProcess.Run(admin, "user", "password", "ivy");
+        Assert.NotEqual(0, empty.ExitCode);
+        Assert.Contains("Read no password from stdin; pipe one in", empty.Stderr, StringComparison.Ordinal);
+        var extra = LifeboatProcess.Run(admin, "user", "password", "ivy", "a-password-on-the-command-line");
+        Assert.NotEqual(0, extra.ExitCode);
+        var missing = await RunWithInputAsync(admin, "a long enough password\n", expectedExit: 1, "user", "password", "nobody");
+        Assert.Contains("There is no user nobody; list them with `lifeboat user list`.", missing, StringComparison.Ordinal);
+        var weak = await RunWithInputAsync(admin, "short\n", expectedExit: 1, "user", "password", "ivy");
+        Assert.Contains("The password is too short", weak, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> RunWithInputAsync(Dictionary<string, string> environment, string input, params string[] arguments) =>
+        await RunWithInputAsync(environment, input, 0, arguments);
+
+    /// <returns>stdout when the command exits 0 as expected, else stderr.</returns>
+    private static async Task<string> RunWithInputAsync(Dictionary<string, string> environment, string input, int expectedExit, params string[] arguments)
     {
         using var process = Process.Start(LifeboatProcess.StartInfo(environment, arguments))!;
         await process.StandardInput.WriteAsync(input);
@@ -70,7 +100,7 @@ public sealed class CliAccountTests
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
-        return await stdout;
+        Assert.True(process.ExitCode == expectedExit, $"exit {process.ExitCode}, expected {expectedExit}: {await stderr}");
+        return expectedExit == 0 ? await stdout : await stderr;
     }
 }

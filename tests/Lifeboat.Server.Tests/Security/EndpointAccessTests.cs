@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Security;
 
@@ -65,6 +66,64 @@ public sealed class EndpointAccessTests
         }
 
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    /// <summary>Endpoints whose policy is not their group's: pages for admins only, a user's own password, the 404 page.</summary>
+    private static readonly (string Endpoint, string Policy)[] ExpectedPolicies =
+    [
+        ("POST /api/users/{name}/password", LifeboatPolicies.Viewer),
+        ("GET /api/users/", LifeboatPolicies.Admin),
+        ("GET /users", LifeboatPolicies.Admin),
+        ("GET /tokens", LifeboatPolicies.Admin),
+        ("GET /account/password", LifeboatPolicies.Viewer),
+        ("GET /jobs", LifeboatPolicies.Viewer),
+        ("GET /not-found", LifeboatPolicies.Viewer),
+    ];
+
+    [Fact]
+    public async Task The_admin_pages_a_users_own_password_and_the_404_page_carry_their_policies()
+    {
+        var endpoints = await RouteTable.ReadAsync();
+        foreach (var (endpoint, policy) in ExpectedPolicies)
+        {
+            var mapped = endpoints.Where(e => e.ToString() == endpoint).ToList();
+            Assert.True(mapped.Count == 1, $"{endpoint} is mapped {mapped.Count} times; the route table has:{Environment.NewLine}{string.Join(Environment.NewLine, endpoints)}");
+            Assert.Equal((endpoint, policy), (endpoint, mapped[0].Policy));
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_path_is_a_json_404_under_api_and_the_consoles_404_page_elsewhere_after_sign_in()
+    {
+        await using var secure = await SecureServer.StartAsync();
+        using var anonymous = secure.Browser();
+        using (var page = await anonymous.Http.GetAsync("no/such/page"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+            Assert.StartsWith("/login", page.Headers.Location?.AbsolutePath, StringComparison.Ordinal);
+        }
+
+        using (var api = await secure.Client(null).GetAsync("api/no/such/thing"))
+            Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+
+        using var admin = secure.Client(secure.Server.Token);
+        using (var api = await admin.GetAsync("api/no/such/thing"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+            var error = await api.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError);
+            Assert.Equal("There is no API endpoint GET /api/no/such/thing; the server lists its endpoints at /openapi/v1.json.", error!.Message);
+        }
+
+        using (var delete = await admin.DeleteAsync("api/sessions"))
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, delete.StatusCode);
+        using (var noBody = await admin.PostAsync("api/jobs", null))
+            Assert.Equal(HttpStatusCode.BadRequest, noBody.StatusCode);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "no/such/page");
+        request.Headers.Accept.ParseAdd("text/html");
+        using var answer = await admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+        Assert.Contains("No page at /no/such/page. Go to <a href=\"sessions\">Sessions</a>.", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,14 +17,8 @@ public sealed class ConsoleActionsTests
     [Fact]
     public async Task A_viewer_is_refused_on_the_server_and_every_attempt_is_audited()
     {
-        using var folder = new TestFolder();
-        // Built, not started: the services are the server's own, and nothing listens.
-        var (app, dataLock) = ServerApp.Build(new ServerOptions { DataDirectory = folder.Combine("data"), Listen = new IPEndPoint(IPAddress.Loopback, 0) });
-        using (dataLock)
-        await using (app)
+        await WithBuiltServerAsync(async (actions, audit) =>
         {
-            var actions = app.Services.GetRequiredService<ConsoleActions>();
-            var audit = app.Services.GetRequiredService<AuditLog>();
             var viewer = LifeboatClaims.Principal("victor", LifeboatRoles.Viewer, "password", LifeboatAuthentication.CookieScheme);
             var operatorUser = LifeboatClaims.Principal("olivia", LifeboatRoles.Operator, "password", LifeboatAuthentication.CookieScheme);
 
@@ -44,6 +38,54 @@ public sealed class ConsoleActionsTests
             Assert.Equal("There is no session 0badc0de; list them with `lifeboat sessions`.", missing.Message);
             var attempted = audit.List(1, who: "olivia").Single();
             Assert.Equal(("session.stop", "refused: " + missing.Message), (attempted.Action, attempted.Outcome));
-        }
+        });
+    }
+
+    [Fact]
+    public async Task Admin_actions_are_refused_to_an_operator_and_a_job_refusal_names_its_field()
+    {
+        await WithBuiltServerAsync(async (actions, audit) =>
+        {
+            var operatorUser = LifeboatClaims.Principal("olivia", LifeboatRoles.Operator, "password", LifeboatAuthentication.CookieScheme);
+            var admin = LifeboatClaims.Principal("ada", LifeboatRoles.Admin, "password", LifeboatAuthentication.CookieScheme);
+
+            var refused = await actions.AddUserAsync(operatorUser, "192.0.2.9", new AddUserRequest("mallory", LifeboatRoles.Admin, null), CancellationToken.None);
+            Assert.Equal((false, "This needs the admin role and olivia has operator; ask an admin for it."), (refused.Done, refused.Message));
+            Assert.Null(refused.Secret);
+            var denied = audit.List(1, who: "olivia").Single();
+            Assert.Equal(("user.add", "mallory (admin)", "denied: needs admin"), (denied.Action, denied.Target, denied.Outcome));
+            foreach (var attempt in new[]
+            {
+                await actions.CreateTokenAsync(operatorUser, null, new CreateTokenRequest("t", LifeboatRoles.Admin), CancellationToken.None),
+                await actions.RemoveUserAsync(operatorUser, null, FirstStart.AdminUser, CancellationToken.None),
+                await actions.RemoveJobAsync(operatorUser, null, "nightly", CancellationToken.None),
+            })
+                Assert.False(attempt.Done);
+
+            var job = new Contracts.Jobs.JobSpec("nightly", "web01", new Contracts.Jobs.JobSource(Contracts.Jobs.JobSourceKind.Disks, DiskPaths: ["/srv/web01.raw"]), "whenever", 3);
+            var badSchedule = await actions.AddJobAsync(admin, null, job, CancellationToken.None);
+            Assert.Equal((false, Jobs.JobSpecField.Schedule), (badSchedule.Done, badSchedule.Field));
+            var badKeep = await actions.AddJobAsync(admin, null, job with { Schedule = "every 6h", KeepLast = 0 }, CancellationToken.None);
+            Assert.Equal((false, Jobs.JobSpecField.KeepLast), (badKeep.Done, badKeep.Field));
+            var noSource = await actions.AddJobAsync(admin, null, job with { Schedule = "every 6h", Source = new Contracts.Jobs.JobSource(Contracts.Jobs.JobSourceKind.Qmp) }, CancellationToken.None);
+            Assert.Equal((false, Jobs.JobSpecField.Source), (noSource.Done, noSource.Field));
+            Assert.Equal("refused: " + noSource.Message, audit.List(1, who: "ada").Single().Outcome);
+
+            // A principal without a browser session (an API token) has no own password to change here.
+            var token = LifeboatClaims.Principal("token:ci", LifeboatRoles.Viewer, "token", LifeboatAuthentication.TokenScheme, 7);
+            var noSession = await actions.ChangeOwnPasswordAsync(token, null, "whatever it was", "a new long password", CancellationToken.None);
+            Assert.False(noSession.Done);
+            Assert.StartsWith("token:ci may change only their own password", noSession.Message, StringComparison.Ordinal);
+        });
+    }
+
+    /// <summary>Runs <paramref name="test"/> on the services of a server that is built, not started: its own, and nothing listens.</summary>
+    private static async Task WithBuiltServerAsync(Func<ConsoleActions, AuditLog, Task> test)
+    {
+        using var folder = new TestFolder();
+        var (app, dataLock) = ServerApp.Build(new ServerOptions { DataDirectory = folder.Combine("data"), Listen = new IPEndPoint(IPAddress.Loopback, 0) });
+        using (dataLock)
+        await using (app)
+            await test(app.Services.GetRequiredService<ConsoleActions>(), app.Services.GetRequiredService<AuditLog>());
     }
 }

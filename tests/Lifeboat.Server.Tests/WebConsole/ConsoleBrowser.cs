@@ -14,11 +14,13 @@ public sealed class ConsoleBrowser : IAsyncDisposable
 
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
+    private readonly Uri _server;
 
-    private ConsoleBrowser(IPlaywright playwright, IBrowser browser, IBrowserContext context)
+    private ConsoleBrowser(IPlaywright playwright, IBrowser browser, Uri server, IBrowserContext context)
     {
         _playwright = playwright;
         _browser = browser;
+        _server = server;
         Context = context;
     }
 
@@ -41,13 +43,7 @@ public sealed class ConsoleBrowser : IAsyncDisposable
                 // Chromium's sandbox refuses to run as root, which the tests here are.
                 Args = Environment.UserName == "root" ? ["--no-sandbox"] : [],
             });
-            var context = await browser.NewContextAsync(new BrowserNewContextOptions
-            {
-                BaseURL = server.ToString(),
-                ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
-            });
-            context.SetDefaultTimeout(30_000);
-            return new ConsoleBrowser(playwright, browser, context);
+            return new ConsoleBrowser(playwright, browser, server, await NewContextAsync(browser, server));
         }
         catch
         {
@@ -55,6 +51,9 @@ public sealed class ConsoleBrowser : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Another browser profile with cookies of its own (so another browser session), closed with the browser.</summary>
+    public Task<IBrowserContext> NewContextAsync() => NewContextAsync(_browser, _server);
 
     /// <summary>Opens a console page and waits until it runs on its circuit (its buttons work, its updates arrive).</summary>
     public static async Task<IPage> OpenAsync(IPage page, string path)
@@ -65,12 +64,20 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     }
 
     /// <summary>Adds a user over REST (with the server's admin token) and signs in as them through /login, as a person would.</summary>
-    public async Task<IPage> LogInAsync(ServerProcess server, string name, string role)
+    public async Task<IPage> LogInAsync(ServerProcess server, string name, string role, IBrowserContext? context = null)
     {
         var password = $"{name}-password-{Guid.NewGuid():N}";
         using (var answer = await server.PostAsync("api/users", new AddUserRequest(name, role, password), ServerJsonContext.Default.AddUserRequest))
             Assert.Equal(System.Net.HttpStatusCode.Created, answer.StatusCode);
-        var page = await Context.NewPageAsync();
+        var page = await SignInAsync(context ?? Context, name, password);
+        await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync($"{name} ({role})");
+        return page;
+    }
+
+    /// <summary>Opens the console in a new page of <paramref name="context"/>, is sent to /login, and signs in there.</summary>
+    public static async Task<IPage> SignInAsync(IBrowserContext context, string name, string password)
+    {
+        var page = await context.NewPageAsync();
         await page.GotoAsync("sessions");
         await page.WaitForURLAsync("**/login?**");
         await page.FillAsync("input[name=username]", name);
@@ -78,7 +85,6 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync("**/sessions");
         await WaitConnectedAsync(page);
-        await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync($"{name} ({role})");
         return page;
     }
 
@@ -97,5 +103,16 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         await Context.DisposeAsync();
         await _browser.DisposeAsync();
         _playwright.Dispose();
+    }
+
+    private static async Task<IBrowserContext> NewContextAsync(IBrowser browser, Uri server)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = server.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
+        });
+        context.SetDefaultTimeout(30_000);
+        return context;
     }
 }

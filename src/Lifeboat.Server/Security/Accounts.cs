@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Security.Claims;
+using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Data;
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Server.Security;
+
+/// <summary>
+/// Users and API tokens, changed the same way from REST and from the console: every check and every sentence is here
+/// once. The callers check the caller's role (the endpoint's policy, <see cref="WebConsole.ConsoleActions"/>) and
+/// write the audit log; what is refused throws <see cref="AccountException"/>.
+/// </summary>
+public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle throttle, TimeProvider time, ILogger<Accounts> logger)
+{
+    public IReadOnlyList<UserView> ListUsers() => [.. users.List().Select(View)];
+
+    public IReadOnlyList<TokenView> ListTokens() => [.. tokens.List().Select(View)];
+
+    /// <summary>Adds a user; without a password the server makes one, and the answer holds it (the only time it is shown).</summary>
+    public AddedUserView AddUser(ClaimsPrincipal who, AddUserRequest request)
+    {
+        if (AccountName.Problem(request.Name, "user") is { } problem)
+            throw new AccountException(AccountRefusal.Invalid, problem);
+        if (AccountName.RoleProblem(request.Role) is { } wrongRole)
+            throw new AccountException(AccountRefusal.Invalid, wrongRole);
+        if (request.Password is not null && AccountName.PasswordProblem(request.Password) is { } weak)
+            throw new AccountException(AccountRefusal.Invalid, weak.TrimEnd('.') + ", or give none and the server makes one.");
+        var generated = request.Password is null ? PasswordHasher.Generate() : null;
+        var user = new StoredUser(request.Name, request.Role, PasswordHasher.Hash(request.Password ?? generated!), time.GetUtcNow(), LifeboatClaims.Who(who));
+        if (!users.Add(user))
+            throw new AccountException(AccountRefusal.Conflict, $"There is a user {request.Name} already; remove it first with `lifeboat user remove {request.Name}`.");
+        return new AddedUserView(View(user), generated);
+    }
+
+    /// <summary>Removes a user and revokes the API tokens they created; the last admin stays.</summary>
+    public void RemoveUser(string name)
+    {
+        var user = users.Get(name) ?? throw NoUser(name);
+        if (user.Role == LifeboatRoles.Admin && users.CountWithRole(LifeboatRoles.Admin) == 1)
+            throw new AccountException(AccountRefusal.Conflict, $"{name} is the last admin; add another admin first (lifeboat user add NAME --role admin).");
+        users.Remove(name);
+        tokens.RevokeCreatedBy(name, time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// Sets <paramref name="name"/>'s password. Users change their own with their current password (a wrong one counts
+    /// towards the login throttle, as a failed login does); an admin sets anyone else's without it. The user's other
+    /// browser sessions end; the caller's own session and every API token go on.
+    /// </summary>
+    public void ChangePassword(ClaimsPrincipal who, string? fromAddress, string name, ChangePasswordRequest request)
+    {
+        // Only a browser session is the user: an API token has a name of its own (token:NAME) and no password.
+        var own = who.Identity?.Name == name && who.FindFirst(LifeboatClaims.Via)?.Value == LifeboatClaims.ViaPassword;
+        if (!own && LifeboatClaims.Role(who) != LifeboatRoles.Admin)
+        {
+            throw new AccountException(AccountRefusal.Forbidden,
+                $"{LifeboatClaims.Who(who)} may change only their own password, signed in to the console; an admin sets other users' (lifeboat user password {name}).");
+        }
+
+        if (AccountName.PasswordProblem(request.NewPassword) is { } weak)
+            throw new AccountException(AccountRefusal.Invalid, weak);
+        var user = users.Get(name) ?? throw NoUser(name);
+        if (own)
+            CheckCurrentPassword(user, request.CurrentPassword, fromAddress);
+        // A password set for someone else ends all of their sessions; a change of one's own keeps the session making it
+        // (a cookie from before sessions had ids cannot be told apart from the others: it ends too).
+        if (!users.SetPassword(name, PasswordHasher.Hash(request.NewPassword), own ? LifeboatClaims.SessionIdOf(who) : null, time.GetUtcNow()))
+            throw NoUser(name);
+    }
+
+    public CreatedTokenView CreateToken(ClaimsPrincipal who, CreateTokenRequest request)
+    {
+        if (AccountName.Problem(request.Name, "token") is { } problem)
+            throw new AccountException(AccountRefusal.Invalid, problem);
+        if (AccountName.RoleProblem(request.Role) is { } wrongRole)
+            throw new AccountException(AccountRefusal.Invalid, wrongRole);
+        var secret = ApiTokenSecret.Generate();
+        var id = tokens.Add(request.Name, ApiTokenSecret.Hash(secret), request.Role, LifeboatClaims.Who(who), time.GetUtcNow())
+            ?? throw new AccountException(AccountRefusal.Conflict,
+                $"There is a token {request.Name} already; revoke it first (lifeboat token revoke {request.Name}) or pick another name.");
+        return new CreatedTokenView(View(tokens.Get(id)!), secret);
+    }
+
+    /// <summary>Revokes a live token by name or id.</summary>
+    public void RevokeToken(string nameOrId)
+    {
+        var token = long.TryParse(nameOrId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? tokens.Get(id) : tokens.Get(nameOrId);
+        if (token is null || !tokens.Revoke(token.Id, time.GetUtcNow()))
+            throw new AccountException(AccountRefusal.NotFound, $"There is no live token {nameOrId}; list them with `lifeboat token list`.");
+    }
+
+    private void CheckCurrentPassword(StoredUser user, string? current, string? fromAddress)
+    {
+        var wait = throttle.Wait(user.Name, fromAddress);
+        if (wait > TimeSpan.Zero)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            SecurityLog.LoginThrottled(logger, user.Name, fromAddress, seconds);
+            throw new AccountException(AccountRefusal.Throttled, $"Too many wrong passwords; wait {seconds} s and try again.") { RetryAfterSeconds = seconds };
+        }
+
+        if (current is { Length: > 0 and <= AccountName.MaxPasswordLength } && PasswordHasher.Verify(current, user.PasswordHash))
+        {
+            throttle.Succeeded(user.Name, fromAddress);
+            return;
+        }
+
+        var failures = throttle.Failed(user.Name, fromAddress);
+        SecurityLog.WrongCurrentPassword(logger, user.Name, fromAddress, failures);
+        throw new AccountException(AccountRefusal.Forbidden, "The current password is wrong; give the password you signed in with, or ask an admin to set a new one.");
+    }
+
+    private static AccountException NoUser(string name) =>
+        new(AccountRefusal.NotFound, $"There is no user {name}; list them with `lifeboat user list`.");
+
+    private static UserView View(StoredUser user) => new(user.Name, user.Role, user.CreatedAt, user.CreatedBy);
+
+    private static TokenView View(StoredToken token) =>
+        new(token.Id, token.Name, token.Role, token.CreatedBy, token.CreatedAt, token.LastUsedAt, token.RevokedAt);
+}
