@@ -50,6 +50,24 @@ public sealed class SessionChangeSignalTests
         Assert.Equal(8000, signal.Version);
     }
 
+    [Fact]
+    public async Task A_change_of_one_session_wakes_whoever_watches_them_all()
+    {
+        var all = new SessionChangeSignal();
+        var first = new SessionChangeSignal(all);
+        var second = new SessionChangeSignal(all);
+        var watching = all.WaitAsync(all.Version, TimeSpan.FromMinutes(5), TimeProvider.System, CancellationToken.None);
+        var other = second.WaitAsync(second.Version, TimeSpan.FromMinutes(5), TimeProvider.System, CancellationToken.None);
+
+        first.Raise();
+        await watching.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, all.Version);
+        Assert.False(other.IsCompleted);
+        second.Raise();
+        await other.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, all.Version);
+    }
+
     [Theory]
     [InlineData("wait=25", 25)]
     [InlineData("respond-async, wait=10", 10)]

@@ -2,9 +2,10 @@ namespace Lifeboat.Server.Sessions;
 
 /// <summary>
 /// Counts a session's changes (its record, a step, a log line) and wakes whoever waits for the next one, so that a
-/// client can wait for a change in one request instead of polling.
+/// client can wait for a change in one request instead of polling. Given the signal of all sessions, it raises that
+/// one too.
 /// </summary>
-internal sealed class SessionChangeSignal
+internal sealed class SessionChangeSignal(SessionChangeSignal? all = null)
 {
     private long _version;
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -16,6 +17,7 @@ internal sealed class SessionChangeSignal
         // The version moves before the waiters' task is swapped: a waiter that took the new task sees the new version.
         Interlocked.Increment(ref _version);
         Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        all?.Raise();
     }
 
     /// <summary>Returns once the version is no longer <paramref name="seen"/>, or after <paramref name="max"/>.</summary>

@@ -12,6 +12,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     private static readonly TimeSpan MaxReadyTimeout = TimeSpan.FromHours(24);
 
     private readonly ConcurrentDictionary<string, SessionRunner> _runners = new(StringComparer.Ordinal);
+    private readonly SessionChangeSignal _anyChange = new();
 
     /// <summary>Validates the request, records the session and starts it; its steps then run in the background.</summary>
     /// <exception cref="ArgumentException">The request is malformed (the message says which option).</exception>
@@ -89,7 +90,8 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             CreatedAt = services.Time.GetUtcNow(),
         };
         services.Store.Insert(session);
-        var runner = new SessionRunner(services, session);
+        _anyChange.Raise();
+        var runner = new SessionRunner(services, session, _anyChange);
         _runners[session.Id] = runner;
         runner.BeginRecovery();
         return session;
@@ -100,7 +102,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     {
         foreach (var session in services.Store.List().Where(s => !s.IsFinal))
         {
-            var runner = new SessionRunner(services, session);
+            var runner = new SessionRunner(services, session, _anyChange);
             if (_runners.TryAdd(session.Id, runner))
                 runner.Resume();
         }
@@ -130,6 +132,13 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
         await runner.Changes.WaitAsync(seen, max, services.Time, cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>How many changes all sessions have made: a new session, or a change of any of them.</summary>
+    public long AnyChangeVersion => _anyChange.Version;
+
+    /// <summary>Waits until any session changes after <paramref name="seen"/> (<see cref="AnyChangeVersion"/>), or <paramref name="max"/> passes.</summary>
+    public Task WaitForAnyChangeAsync(long seen, TimeSpan max, CancellationToken cancellationToken) =>
+        _anyChange.WaitAsync(seen, max, services.Time, cancellationToken);
 
     /// <exception cref="KeyNotFoundException">No such session.</exception>
     /// <exception cref="InvalidOperationException">The session cannot migrate now.</exception>

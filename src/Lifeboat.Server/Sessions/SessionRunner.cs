@@ -25,18 +25,20 @@ internal sealed partial class SessionRunner : IAsyncDisposable
     private Task _queue = Task.CompletedTask;
     private volatile bool _stopRequested;
 
-    public SessionRunner(SessionServices services, SessionRecord session)
+    /// <param name="allSessions">Raised with each change of this session, for whoever watches every session.</param>
+    public SessionRunner(SessionServices services, SessionRecord session, SessionChangeSignal allSessions)
     {
         _services = services;
         _session = session;
         _logger = services.LoggerFactory.CreateLogger<SessionRunner>();
+        Changes = new SessionChangeSignal(allSessions);
     }
 
     public SessionRecord Session => Volatile.Read(ref _session);
 
     public MigrationProgress? Progress => Volatile.Read(ref _progress);
 
-    public SessionChangeSignal Changes { get; } = new();
+    public SessionChangeSignal Changes { get; }
 
     public bool VmRunning => Session.RuntimeDirectory is { } folder && VmRuntimeFolder.RunningProcess(folder) is not null;
 

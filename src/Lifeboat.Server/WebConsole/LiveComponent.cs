@@ -3,9 +3,10 @@ using Microsoft.AspNetCore.Components;
 namespace Lifeboat.Server.WebConsole;
 
 /// <summary>
-/// A component that re-reads what it shows on a timer once the browser is connected, and renders again over the
-/// circuit only when that changed: the page updates live without a reload. Polling, not events: sessions, steps
-/// and consoles change in the database and in files, which the runners write without telling anyone.
+/// A component that re-reads what it shows once the browser is connected, whenever it may have changed, and renders
+/// again over the circuit only when it did: the page updates live without a reload. By default it looks again on a
+/// timer (consoles, jobs and the audit log change in files and the database without telling anyone); a page whose
+/// data raises a change (a session) waits for that instead.
 /// </summary>
 public abstract class LiveComponent : ComponentBase, IDisposable
 {
@@ -19,6 +20,9 @@ public abstract class LiveComponent : ComponentBase, IDisposable
 
     /// <summary>Reads what the component shows; true when it changed since the last read.</summary>
     protected abstract bool Refresh();
+
+    /// <summary>Returns when it is worth reading again: after <see cref="Interval"/> unless a page can be told sooner.</summary>
+    protected virtual Task WaitForChangeAsync(CancellationToken cancellationToken) => Task.Delay(Interval, cancellationToken);
 
     protected override void OnParametersSet() => TryRefresh();
 
@@ -38,11 +42,12 @@ public abstract class LiveComponent : ComponentBase, IDisposable
 
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval);
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
+            while (true)
             {
+                await WaitForChangeAsync(cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
                 if (TryRefresh())
                     await InvokeAsync(StateHasChanged);
             }
