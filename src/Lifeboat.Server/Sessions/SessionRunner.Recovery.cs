@@ -217,8 +217,10 @@ internal sealed partial class SessionRunner
 
         await StepAsync(phase, "Wait for the guest", ct => IsVerification ? WaitUnlessDamagedAsync(WaitForGuestAsync, ct) : WaitForGuestAsync(ct), cancellationToken).ConfigureAwait(false);
 
-        if (!Session.PowerOn && Session.State == SessionState.Starting)
-            Save(s => s with { State = SessionState.Ready });
+        // Ready only once the step that saw the guest answer is recorded as ended: a client that sees Ready finds
+        // every step of the phase ended. (A step done before a restart was not run again: it answered then.)
+        if (Session.State == SessionState.Starting)
+            Save(s => s with { ReadyAt = s.PowerOn ? _guestAnsweredAt ?? Now : null, State = SessionState.Ready });
     }
 
     private async Task<string?> WaitForGuestAsync(CancellationToken ct)
@@ -273,10 +275,9 @@ internal sealed partial class SessionRunner
             answer = "QEMU reports it running";
         }
 
-        // The boot profile is kept before the session reports Ready, so that a client seeing Ready finds this step ended soon after.
-        var readyAt = Now;
+        // The recovery time ends when the guest answered, not when the boot profile is kept after it.
+        _guestAnsweredAt = Now;
         var boot = FinishBootProfile();
-        Save(s => s with { ReadyAt = readyAt, State = SessionState.Ready });
         return $"{answer}; {boot}";
     }
 

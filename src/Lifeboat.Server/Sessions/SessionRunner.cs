@@ -21,6 +21,7 @@ internal sealed partial class SessionRunner : IAsyncDisposable
     private SessionRecord _session;
     private CancellationTokenSource? _work;
     private QemuVm? _vm;
+    private DateTimeOffset? _guestAnsweredAt;
     private MigrationProgress? _progress;
     private Task _queue = Task.CompletedTask;
     private volatile bool _stopRequested;
