@@ -228,8 +228,10 @@ public sealed class JobScheduler(
                 }
             }, CancellationToken.None);
             _active[job.Name] = new ActiveRun(id, task);
+            // The run as it began: one that fails at once (a missing disk) may have ended by the time it is read again.
+            var begun = store.GetRun(job.Name, id);
             started.SetResult();
-            return store.GetRun(job.Name, id);
+            return begun;
         }
     }
 
