@@ -12,7 +12,7 @@ internal sealed partial class SessionRunner
             return;
         Save(s => s with { State = SessionState.Stopping, Phase = SessionPhase.Stop });
         await CleanUpAsync(cancellationToken).ConfigureAwait(false);
-        EndInterruptedVerification();
+        EndVerification();
         Save(s => s with { State = SessionState.Stopped, EndedAt = Now });
     }
 
@@ -21,7 +21,7 @@ internal sealed partial class SessionRunner
         Warn($"The session failed: {reason}");
         Save(s => s with { Error = reason, Phase = SessionPhase.Stop });
         await CleanUpAsync(CancellationToken.None).ConfigureAwait(false);
-        EndInterruptedVerification();
+        EndVerification();
         Save(s => s with { State = SessionState.Failed, EndedAt = Now });
     }
 

@@ -157,7 +157,7 @@ internal sealed partial class SessionRunner
     /// After the teardown, before the session ends: a verification stopped before its outcome was known counts as
     /// failed, and the slot is freed once its VM is gone.
     /// </summary>
-    private void EndInterruptedVerification()
+    private void EndVerification()
     {
         if (IsVerification && Session.Outcome is null)
             SaveOutcome(Outcome(passed: false, "Stopped by request before the verification ended.", [], null));
