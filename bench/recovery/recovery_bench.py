@@ -113,6 +113,18 @@ class Bench:
         with urllib.request.urlopen(self.request(path), timeout=30) as answer:
             return json.load(answer)
 
+    def nfs_reads(self):
+        """NFS READ calls answered so far: (count, seconds spent answering them, bytes), from the server's /metrics."""
+        with urllib.request.urlopen(self.request("metrics"), timeout=30) as answer:
+            text = answer.read().decode()
+        found = {}
+        for name in ("lifeboat_nfs_operation_duration_seconds_count", "lifeboat_nfs_operation_duration_seconds_sum"):
+            match = re.search(rf'^{name}{{[^}}]*procedure="READ"[^}}]*}} ([0-9.e+-]+)$', text, re.M)
+            found[name] = float(match.group(1)) if match else 0.0
+        read_bytes = re.search(r"^lifeboat_nfs_read_bytes_total(?:{[^}]*})? ([0-9.e+-]+)$", text, re.M)
+        return (found["lifeboat_nfs_operation_duration_seconds_count"], found["lifeboat_nfs_operation_duration_seconds_sum"],
+                float(read_bytes.group(1)) if read_bytes else 0.0)
+
     def post(self, path, body=None):
         request = self.request(path, "POST", json.dumps(body).encode() if body is not None else b"", {"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as answer:
@@ -174,8 +186,12 @@ class Bench:
             return f"lifeboat instant-recover failed ({command.returncode}): {command.communicate()[1].strip()}"
         timeline = {}
         server_cpu = cpu_seconds(self.server.pid)
+        server_threads = thread_cpu(self.server.pid)
+        reads = self.nfs_reads()
         marker, line = wait_for_marker(os.path.join(folder, "serial.log"), start, guest.marker, failed, timeline)
+        timeline["nfs_reads"] = [b - a for a, b in zip(reads, self.nfs_reads())]
         timeline["server_cpu"] = cpu_seconds(self.server.pid) - server_cpu
+        timeline["server_threads"] = thread_cpu_delta(server_threads, thread_cpu(self.server.pid))
         out, err = command.communicate(timeout=GUEST_TIMEOUT)
         timeline["cli_cpu"] = children_cpu() - cli_cpu
         returned = time.monotonic() - start
@@ -390,6 +406,32 @@ def cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError, TypeError):
         return None
+
+
+def thread_cpu(pid):
+    """CPU seconds by thread name (the runtime names its threads: ".NET TP Worker", ".NET Tiered Com", ...) of a
+    process so far; threads of one name are summed, so a delta of two calls says what kind of work took the CPU."""
+    by_name = {}
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return by_name
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        by_name[name] = by_name.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return by_name
+
+
+def thread_cpu_delta(before, after):
+    """after - before by thread name, the ones that used any CPU, largest first."""
+    delta = {name: round(after[name] - before.get(name, 0.0), 2) for name in after}
+    return dict(sorted(((n, d) for n, d in delta.items() if d > 0), key=lambda item: -item[1]))
 
 
 def children_cpu():

@@ -14,7 +14,7 @@ import subprocess
 import time
 
 from recovery_bench import (MILESTONES, Bench, BenchError, Guest, bench_arguments, cpu_seconds, drop_page_cache,
-                            is_qemu_for, log, median_range, power_off, read_pid, run_main, wait_for_marker, write_results)
+                            is_qemu_for, log, median_range, thread_cpu, thread_cpu_delta, power_off, read_pid, run_main, wait_for_marker, write_results)
 
 MIB = 1 << 20
 # QEMU's own bounds (block/nfs.c) for readahead-size and page-cache-size.
@@ -144,8 +144,12 @@ class Experiment:
             return None if state in ("Starting", "Ready") else f"session {session} is {state}"
         timeline = {}
         server = cpu(self.bench.server.pid)
+        threads = thread_cpu(self.bench.server.pid)
+        reads = self.bench.nfs_reads()
         seconds, _ = wait_for_marker(os.path.join(folder, "serial.log"), start, self.guest.marker, failed, timeline)
+        timeline["nfs_reads"] = [b - a for a, b in zip(reads, self.bench.nfs_reads())]
         timeline["server_cpu"] = cpu(self.bench.server.pid) - server
+        timeline["server_threads"] = thread_cpu_delta(threads, thread_cpu(self.bench.server.pid))
         while self.bench.api(f"api/sessions/{session}")["state"] == "Starting":
             time.sleep(0.1)
         timeline["prefetch_done"] = self.prefetch_done(session)
@@ -230,6 +234,27 @@ def write_report(args, results, load_before, load_after, elapsed):
         lines.append(f"| {title} | {median_range([x['seconds'] for x in r])} | {median_range(ratios)} | {' | '.join(cells)} | "
                      f"{median_range([x['timeline'].get('qemu_cpu') for x in r])} | {median_range([x['timeline'].get('server_cpu') for x in r])} | "
                      f"{median_range([x['timeline'].get('cli_cpu') for x in r])} | {median_range([x['timeline'].get('prefetch_done') for x in r])} |")
+    threaded = [v for v in results if any(x["timeline"].get("server_threads") for x in results[v])]
+    if threaded:
+        lines += ["", "The server's CPU during the boot by thread (seconds, median of the rounds; the runtime's own names):", "",
+                  "| variant | by thread |", "| --- | --- |"]
+        for variant in threaded:
+            names = {}
+            for x in results[variant]:
+                for name, seconds in x["timeline"].get("server_threads", {}).items():
+                    names.setdefault(name, []).append(seconds)
+            ordered = sorted(names.items(), key=lambda item: -sorted(item[1])[len(item[1]) // 2])
+            lines.append(f"| {VARIANTS[variant]} | " + ", ".join(
+                f"{name} {sorted(s)[len(s) // 2]:.2f}" for name, s in ordered[:8]) + " |")
+    counted = [v for v in results if any(x["timeline"].get("nfs_reads") for x in results[v])]
+    if counted:
+        lines += ["", "The NFS READ calls the server answered during the boot (from its /metrics; median of the rounds):", "",
+                  "| variant | READ calls | KiB per call | server's mean time per call, µs |", "| --- | ---: | ---: | ---: |"]
+        for variant in counted:
+            calls = [x["timeline"]["nfs_reads"] for x in results[variant] if x["timeline"].get("nfs_reads")]
+            lines.append(f"| {VARIANTS[variant]} | {median_range([c[0] for c in calls])} | "
+                         f"{median_range([c[2] / c[0] / 1024 if c[0] else None for c in calls])} | "
+                         f"{median_range([c[1] / c[0] * 1e6 if c[0] else None for c in calls])} |")
     lines += ["", "Every round (seconds):", "", "| round | " + " | ".join(results) + " |",
               "| ---: | " + " | ".join("---:" for _ in results) + " |"]
     for n in range(args.runs):
