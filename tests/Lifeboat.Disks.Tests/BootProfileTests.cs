@@ -94,6 +94,27 @@ public sealed class BootProfileTests
     }
 
     [Fact]
+    public async Task Prefetch_decodes_on_a_thread_of_its_own_below_the_guest_reads_priority()
+    {
+        using var folder = new TestFolder();
+        var image = BaseImage.Create(folder.Combine("base.raw"), 2 * 1024 * 1024, 66);
+        var probe = new ThreadProbeBaseDisk(image.Open());
+        await using var disk = PublishedDisk.Open(probe, folder.Combine("cache"), Options() with { DiskName = "disk0" });
+        disk.StartPrefetch(new BootProfile(Cluster, [1, 2, 3, 4]));
+        await disk.PrefetchIdle;
+
+        var readers = probe.Readers.Distinct().ToArray();
+        var reader = Assert.Single(readers);
+        Assert.StartsWith("prefetch", reader.Name, StringComparison.Ordinal);
+        if (OperatingSystem.IsLinux())
+            Assert.Equal(BackgroundThreadPriority.Nice, reader.Nice);
+
+        // A guest read runs where it was called, at the caller's priority.
+        await disk.ReadAsync(10 * Cluster, new byte[4096]);
+        Assert.Equal(ThreadProbeBaseDisk.NiceOfThisThread(), probe.Readers[^1].Nice);
+    }
+
+    [Fact]
     public async Task Prefetch_skips_written_clusters_and_never_overwrites_a_guest_write()
     {
         using var folder = new TestFolder();
@@ -128,6 +149,42 @@ public sealed class BootProfileTests
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), Options() with { Hydration = false });
         Assert.Equal(0, disk.StartPrefetch(new BootProfile(Cluster, [1, 2])));
         await disk.PrefetchIdle;
+    }
+
+    /// <summary>A base that notes the name and the nice value of the thread each read runs on.</summary>
+    private sealed class ThreadProbeBaseDisk(FileBaseDisk inner) : IBaseDisk
+    {
+        private readonly List<(string Name, int Nice)> _readers = [];
+
+        public long Length => inner.Length;
+
+        public IReadOnlyList<(string Name, int Nice)> Readers
+        {
+            get
+            {
+                lock (_readers)
+                    return [.. _readers];
+            }
+        }
+
+        public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct)
+        {
+            lock (_readers)
+                _readers.Add((Thread.CurrentThread.Name ?? "", NiceOfThisThread()));
+            return inner.ReadAsync(offset, buffer, ct);
+        }
+
+        public void Dispose() => inner.Dispose();
+
+        /// <summary>The calling thread's nice value from /proc/thread-self/stat (its 19th field); 0 off Linux.</summary>
+        public static int NiceOfThisThread()
+        {
+            if (!OperatingSystem.IsLinux())
+                return 0;
+            var stat = File.ReadAllText("/proc/thread-self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     private static PublishedDiskOptions Options() => new() { ClusterSize = Cluster, Hydration = true, ReadAheadBytes = 0 };
