@@ -5,6 +5,7 @@ public sealed partial class PublishedDisk
     private BootRecorder? _recorder;
     private ClusterBitmap? _prefetched;
     private Task? _prefetch;
+    private PrefetchPacer? _pacer;
 
     /// <summary>Starts noting the clusters reads touch, in first-touch order, until <see cref="EndBootRecording"/>.</summary>
     public void BeginBootRecording(int maxClusters = BootProfile.MaxClusters)
@@ -16,6 +17,8 @@ public sealed partial class PublishedDisk
     /// <summary>Stops recording and returns what the reads touched (empty when nothing was recording).</summary>
     public BootProfile EndBootRecording()
     {
+        // The boot is over: what the prefetch has left to decode no longer competes with it.
+        Interlocked.Exchange(ref _pacer, null)?.Release();
         var recorder = Interlocked.Exchange(ref _recorder, null);
         return recorder is null ? BootProfile.Empty(_clusterSize) : new BootProfile(_clusterSize, recorder.Clusters());
     }
@@ -23,7 +26,9 @@ public sealed partial class PublishedDisk
     /// <summary>
     /// Decodes the clusters of <paramref name="profile"/> into the hydration file in the background, in the profile's
     /// order, skipping what is written or hydrated already. Guest reads never wait for it: a read that comes first
-    /// fetches its clusters itself. Does nothing without hydration. Returns the number of clusters it will consider.
+    /// fetches its clusters itself. It keeps at most <see cref="PublishedDiskOptions.PrefetchWindowBytes"/> ahead of
+    /// the guest's reads in the profile's order until <see cref="EndBootRecording"/> says the boot is over. Does
+    /// nothing without hydration. Returns the number of clusters it will consider.
     /// </summary>
     public int StartPrefetch(BootProfile profile)
     {
@@ -33,6 +38,8 @@ public sealed partial class PublishedDisk
             return 0;
         var clusters = profile.ClustersOf(_clusterSize);
         Interlocked.CompareExchange(ref _prefetched, new ClusterBitmap(MaxLength >> _shift), null);
+        var pacer = new PrefetchPacer(clusters, (int)Math.Max(1, _prefetchWindowBytes >> _shift));
+        Interlocked.Exchange(ref _pacer, pacer)?.Release();
         var previous = Volatile.Read(ref _prefetch) ?? Task.CompletedTask;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // A thread of its own at a lower CPU priority, not the thread pool: every base read completes synchronously
@@ -45,7 +52,7 @@ public sealed partial class PublishedDisk
             {
                 BackgroundThreadPriority.TryLowerCurrentThread();
                 previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
-                Prefetch(clusters);
+                Prefetch(clusters, pacer);
                 done.TrySetResult();
             }
             catch (Exception e)
@@ -62,7 +69,7 @@ public sealed partial class PublishedDisk
     /// <summary>Completes when the prefetch started last has finished (tests and the session log wait for it).</summary>
     public Task PrefetchIdle => Volatile.Read(ref _prefetch) ?? Task.CompletedTask;
 
-    private void Prefetch(IReadOnlyList<long> clusters)
+    private void Prefetch(IReadOnlyList<long> clusters, PrefetchPacer pacer)
     {
         var ct = _shutdown.Token;
         try
@@ -72,7 +79,10 @@ public sealed partial class PublishedDisk
             // booting guest's vCPU needs (bench/recovery: the guest reading 384 MiB at boot started later with its
             // profile than without one).
             for (int i = 0; i < clusters.Count && !ct.IsCancellationRequested && _hydration!.HasRoom; i++)
+            {
+                pacer.WaitForTurn(i, ct);
                 WaitFor(PrefetchRunAsync(clusters[i], clusters[i] + 1, ct));
+            }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
         {

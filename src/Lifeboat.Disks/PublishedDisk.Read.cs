@@ -39,6 +39,7 @@ public sealed partial class PublishedDisk
             return 0;
         int count = (int)Math.Min(buffer.Length, length - offset);
         Volatile.Read(ref _recorder)?.Note(offset >> _shift, ClusterCount(offset + count));
+        Volatile.Read(ref _pacer)?.NoteRead(offset >> _shift, ClusterCount(offset + count));
         bool streaming = _streams?.IsStreaming(offset, count) == true;
         if (streaming)
             Interlocked.Increment(ref _counters.StreamingReads);

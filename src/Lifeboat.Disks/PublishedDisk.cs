@@ -28,6 +28,7 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
     private readonly int _clusterSize;
     private readonly int _shift;
     private readonly int _readAheadBytes;
+    private readonly long _prefetchWindowBytes;
     private readonly long _maxHydrationBytes;
     private readonly string _name;
     private readonly ILogger _logger;
@@ -57,6 +58,7 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
         _name = options.DiskName;
         _logger = options.Logger ?? NullLogger.Instance;
         _readAheadBytes = Math.Max(0, options.ReadAheadBytes);
+        _prefetchWindowBytes = Math.Max(options.PrefetchWindowBytes, options.ClusterSize);
         _maxHydrationBytes = options.MaxHydrationBytes;
         WriteVerifier = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong)));
         if (options.Hydration)
@@ -231,6 +233,7 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         await _shutdown.CancelAsync();
+        Interlocked.Exchange(ref _pacer, null)?.Release();
         if (_readAhead is { } readAhead)
             await readAhead.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (Volatile.Read(ref _prefetch) is { } prefetch)

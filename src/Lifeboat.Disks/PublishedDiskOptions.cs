@@ -48,6 +48,13 @@ public sealed record PublishedDiskOptions
     /// </summary>
     public int ReadAheadBytes { get; init; }
 
+    /// <summary>
+    /// How far a boot prefetch may run ahead of the guest's reads, in the profile's order, until the boot is over.
+    /// 16 MiB holds the test guest's whole boot from its first disk (13 MiB) and keeps a disk read at boot at its
+    /// prefetch's pace (bench/recovery); a profile's blocks past the window wait for the guest to come nearer.
+    /// </summary>
+    public long PrefetchWindowBytes { get; init; } = 16L * 1024 * 1024;
+
     /// <summary>By default the published disk disposes its base when it is disposed; true leaves that to the caller.</summary>
     public bool LeaveBaseOpen { get; init; }
 
