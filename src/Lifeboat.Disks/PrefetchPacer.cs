@@ -15,7 +15,6 @@ internal sealed class PrefetchPacer
     private readonly int _window;
     private readonly object _gate = new(); // Monitor.Wait and PulseAll need a monitor, not a Lock
     private int _reached = -1;
-    private bool _released;
 
     public PrefetchPacer(IReadOnlyList<long> clusters, int window)
     {
@@ -58,7 +57,7 @@ internal sealed class PrefetchPacer
         lock (_gate)
         {
             // The timeout only bounds how late a cancellation is seen.
-            while (!_released && index > _reached + _window && !ct.IsCancellationRequested)
+            while (index > _reached + _window && !ct.IsCancellationRequested)
                 Monitor.Wait(_gate, 200);
         }
     }
@@ -68,7 +67,7 @@ internal sealed class PrefetchPacer
     {
         lock (_gate)
         {
-            _released = true;
+            // As if the guest had read past every index the profile can have.
             _reached = int.MaxValue - _window;
             Monitor.PulseAll(_gate);
         }

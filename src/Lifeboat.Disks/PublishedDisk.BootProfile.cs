@@ -38,7 +38,7 @@ public sealed partial class PublishedDisk
             return 0;
         var clusters = profile.ClustersOf(_clusterSize);
         Interlocked.CompareExchange(ref _prefetched, new ClusterBitmap(MaxLength >> _shift), null);
-        var pacer = new PrefetchPacer(clusters, (int)Math.Max(1, _prefetchWindowBytes >> _shift));
+        var pacer = new PrefetchPacer(clusters, _prefetchWindowClusters);
         Interlocked.Exchange(ref _pacer, pacer)?.Release();
         var previous = Volatile.Read(ref _prefetch) ?? Task.CompletedTask;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -38,8 +38,9 @@ public sealed partial class PublishedDisk
         if (offset >= length || buffer.IsEmpty)
             return 0;
         int count = (int)Math.Min(buffer.Length, length - offset);
-        Volatile.Read(ref _recorder)?.Note(offset >> _shift, ClusterCount(offset + count));
-        Volatile.Read(ref _pacer)?.NoteRead(offset >> _shift, ClusterCount(offset + count));
+        long firstCluster = offset >> _shift, endCluster = ClusterCount(offset + count);
+        Volatile.Read(ref _recorder)?.Note(firstCluster, endCluster);
+        Volatile.Read(ref _pacer)?.NoteRead(firstCluster, endCluster);
         bool streaming = _streams?.IsStreaming(offset, count) == true;
         if (streaming)
             Interlocked.Increment(ref _counters.StreamingReads);

@@ -28,7 +28,7 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
     private readonly int _clusterSize;
     private readonly int _shift;
     private readonly int _readAheadBytes;
-    private readonly long _prefetchWindowBytes;
+    private readonly int _prefetchWindowClusters;
     private readonly long _maxHydrationBytes;
     private readonly string _name;
     private readonly ILogger _logger;
@@ -58,7 +58,7 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
         _name = options.DiskName;
         _logger = options.Logger ?? NullLogger.Instance;
         _readAheadBytes = Math.Max(0, options.ReadAheadBytes);
-        _prefetchWindowBytes = Math.Max(options.PrefetchWindowBytes, options.ClusterSize);
+        _prefetchWindowClusters = (int)Math.Clamp(options.PrefetchWindowBytes >> _shift, 1, int.MaxValue / 2);
         _maxHydrationBytes = options.MaxHydrationBytes;
         WriteVerifier = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong)));
         if (options.Hydration)
