@@ -4,9 +4,10 @@ using Lifeboat.Disks.Journal;
 namespace Lifeboat.Disks;
 
 /// <summary>The write cache's state rebuilt from its journal: lengths and the map of written clusters.</summary>
-internal sealed class CacheState
+internal sealed class CacheState(MachineBoot currentBoot)
 {
     private int _shift;
+    private MachineBoot? _boot;
 
     public long BaseLength { get; private set; }
 
@@ -21,6 +22,12 @@ internal sealed class CacheState
     public ClusterBitmap? Written { get; private set; }
 
     public JournalReplay Replay { get; set; }
+
+    /// <summary>Records of written clusters not yet durable that this boot wrote: their data is in the page cache.</summary>
+    public long WrittenRecordsTrusted { get; private set; }
+
+    /// <summary>Records of written clusters not yet durable that an earlier boot wrote: their data may be lost.</summary>
+    public long WrittenRecordsIgnored { get; private set; }
 
     public void Begin(JournalHeader header)
     {
@@ -38,10 +45,17 @@ internal sealed class CacheState
         switch (record.Type)
         {
             case JournalRecordType.MapClusters:
-                long clusters = (Length + ClusterSize - 1) >> _shift;
-                if (record.A < 0 || record.B <= 0 || record.A > clusters - record.B)
-                    throw new InvalidDataException($"The write-cache journal maps clusters [{record.A}, {record.A + record.B}) outside the disk's {clusters} clusters.");
-                written.SetRange(record.A, record.B);
+                Map(written, record);
+                break;
+            case JournalRecordType.MapClustersWritten when _boot == currentBoot:
+                Map(written, record);
+                WrittenRecordsTrusted++;
+                break;
+            case JournalRecordType.MapClustersWritten:
+                WrittenRecordsIgnored++;
+                break;
+            case JournalRecordType.Boot:
+                _boot = new MachineBoot(record.A, record.B);
                 break;
             case JournalRecordType.SetLength:
                 if (record.A is < 0 or > PublishedDisk.MaxLength)
@@ -54,7 +68,15 @@ internal sealed class CacheState
         }
     }
 
-    /// <summary>The fewest records that rebuild this state, for compaction.</summary>
+    private void Map(ClusterBitmap written, JournalRecord record)
+    {
+        long clusters = (Length + ClusterSize - 1) >> _shift;
+        if (record.A < 0 || record.B <= 0 || record.A > clusters - record.B)
+            throw new InvalidDataException($"The write-cache journal maps clusters [{record.A}, {record.A + record.B}) outside the disk's {clusters} clusters.");
+        written.SetRange(record.A, record.B);
+    }
+
+    /// <summary>The fewest records that rebuild this state, for compaction (as durable records: make the data durable first).</summary>
     public IEnumerable<JournalRecord> Snapshot()
     {
         if (BaseVisible < BaseLength)

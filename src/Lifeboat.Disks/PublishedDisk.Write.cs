@@ -15,7 +15,8 @@ public sealed partial class PublishedDisk
     /// <summary>
     /// Writes <paramref name="data"/> at <paramref name="offset"/> into the write cache. A write past the end grows
     /// the disk. With <see cref="WriteStability.DataSync"/> or <see cref="WriteStability.FileSync"/> the write is
-    /// durable when this returns; an <see cref="WriteStability.Unstable"/> one at the next <see cref="CommitAsync"/>.
+    /// durable when this returns; an <see cref="WriteStability.Unstable"/> one at the next <see cref="CommitAsync"/>,
+    /// and against a crash of this process (not of the machine) as soon as it returns.
     /// </summary>
     public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, WriteStability stability, CancellationToken ct = default)
     {
@@ -155,19 +156,39 @@ public sealed partial class PublishedDisk
     }
 
     /// <summary>
-    /// Records clusters [first, end) as written, after their data is in the data file. Only clusters new to the map
-    /// need a journal record; the caller holds their region locks, so no one else can add them meanwhile.
+    /// Records clusters [first, end) as written, after their data is in the data file. Clusters new to the map get a
+    /// journal record before the write returns, without fsync: a client may be told the write is done and never send
+    /// it again (libnfs re-sends a COMMIT to a restarted server without comparing verifiers), so an acknowledged write
+    /// must survive a crash of this process; the commit makes it durable against a crash of the machine. The caller
+    /// holds the clusters' region locks, so no one else can add them meanwhile.
     /// </summary>
     private void MarkWritten(long first, long end)
     {
-        for (long c = _written.FindFirst(first, end, false); c < end;)
+        long c = _written.FindFirst(first, end, false);
+        if (c >= end)
+            return;
+        var runs = new List<(long First, long Count)>(1);
+        while (c < end)
         {
             long runEnd = _written.FindFirst(c, end, true);
-            lock (_pendingLock)
-                _pending.Add((c, runEnd - c));
+            runs.Add((c, runEnd - c));
             c = _written.FindFirst(runEnd, end, false);
         }
 
+        var records = ArrayPool<JournalRecord>.Shared.Rent(runs.Count);
+        try
+        {
+            for (int i = 0; i < runs.Count; i++)
+                records[i] = JournalRecord.MapClustersWritten(runs[i].First, runs[i].Count);
+            AppendJournal(records.AsSpan(0, runs.Count), durable: false);
+        }
+        finally
+        {
+            ArrayPool<JournalRecord>.Shared.Return(records);
+        }
+
+        lock (_pendingLock)
+            _pending.AddRange(runs);
         _written.SetRange(first, end - first);
     }
 
@@ -262,7 +283,7 @@ public sealed partial class PublishedDisk
             }
 
             records[n++] = JournalRecord.MapClusters(runFirst, runEnd - runFirst);
-            AppendJournal(records.AsSpan(0, n));
+            AppendJournal(records.AsSpan(0, n), durable: true);
         }
         finally
         {
@@ -270,11 +291,14 @@ public sealed partial class PublishedDisk
         }
     }
 
-    private void AppendJournal(ReadOnlySpan<JournalRecord> records)
+    private void AppendJournal(ReadOnlySpan<JournalRecord> records, bool durable)
     {
         try
         {
-            _journal.Append(records);
+            if (durable)
+                _journal.Append(records);
+            else
+                _journal.AppendWithoutSync(records);
         }
         catch (IOException ex)
         {
@@ -302,7 +326,7 @@ public sealed partial class PublishedDisk
 
                 // The map records of earlier writes go first, so a replay never sees them after a shrink that hid them.
                 CommitLocked();
-                AppendJournal([JournalRecord.SetLength(length)]);
+                AppendJournal([JournalRecord.SetLength(length)], durable: true);
                 if (length < old)
                 {
                     _written.ClearFrom(ClusterCount(length));

@@ -150,7 +150,7 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
             RandomAccess.SetLength(data, length);
             RandomAccess.FlushToDisk(data);
             var header = new JournalHeader(options.ClusterSize, length, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Guid.NewGuid());
-            var journal = WriteCacheJournal.Create(folder.JournalPath, header, []);
+            var journal = WriteCacheJournal.Create(folder.JournalPath, header, [JournalRecord.Boot(MachineBoot.Current)]);
             var written = new ClusterBitmap(MaxLength >> BitOperations.Log2((uint)options.ClusterSize));
             var disk = new PublishedDisk(baseDisk, options, folder, data, journal, written, length, length);
             PublishedDiskLog.CacheCreated(disk._logger, disk._name, folder.Path, length, options.ClusterSize);
@@ -173,7 +173,8 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
         if (!File.Exists(folder.DataPath))
             throw new InvalidDataException($"The write cache of {options.DiskName} in '{folder.Path}' is damaged: its data file is missing; unpublish the disk and publish it again to start over from the backup.");
 
-        var state = new CacheState();
+        var boot = MachineBoot.Current;
+        var state = new CacheState(boot);
         WriteCacheJournal journal;
         try
         {
@@ -199,18 +200,21 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
                 RandomAccess.FlushToDisk(data);
             }
 
-            var snapshot = state.Snapshot().ToList();
-            if (state.Replay.IgnoredTailBytes > 0 || snapshot.Count < state.Replay.Records)
-            {
-                journal.Dispose();
-                journal = WriteCacheJournal.Create(folder.JournalPath, journal.Header, snapshot);
-            }
+            // The clusters a crashed process wrote and acknowledged without a commit are mapped by records trusted in this
+            // boot only, and their data may still be only in the page cache: durable first, then the journal is
+            // rewritten with durable records and a boot record of its own for this process's writes.
+            RandomAccess.FlushToDisk(data);
+            var snapshot = state.Snapshot().Append(JournalRecord.Boot(boot)).ToList();
+            journal.Dispose();
+            journal = WriteCacheJournal.Create(folder.JournalPath, journal.Header, snapshot);
 
             var disk = new PublishedDisk(baseDisk, options, folder, data, journal, state.Written!, state.Length, state.BaseVisible);
             if (state.Replay.IgnoredTailBytes > 0)
                 PublishedDiskLog.TornTailIgnored(disk._logger, disk._name, state.Replay.IgnoredTailBytes);
             if (journal.RecordCount != state.Replay.Records)
                 PublishedDiskLog.JournalCompacted(disk._logger, disk._name, state.Replay.Records, journal.RecordCount);
+            if (state.WrittenRecordsIgnored > 0)
+                PublishedDiskLog.UncommittedWritesDropped(disk._logger, disk._name, state.WrittenRecordsIgnored);
             PublishedDiskLog.CacheReopened(disk._logger, disk._name, folder.Path, state.Written!.Count, state.Replay.Records);
             return disk;
         }

@@ -22,6 +22,9 @@ internal static partial class PublishedDiskLog
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The write-cache folder of {Disk} is full: dropped its hydrated copies to make room for the VM's writes, and stopped hydrating")]
     public static partial void HydrationReleased(ILogger logger, string disk);
 
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Dropped {Records} journal records of writes to {Disk} that were acknowledged but never committed before the machine restarted: their data may not have reached the disk, so the backup shows through there again")]
+    public static partial void UncommittedWritesDropped(ILogger logger, string disk, long records);
+
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "The write cache of {Disk} could not be made durable; it refuses further writes")]
     public static partial void CacheFaulted(ILogger logger, string disk, Exception exception);
 }

@@ -3,7 +3,10 @@ namespace Lifeboat.Disks;
 /// <summary>How durable a write must be before it is acknowledged; the values are NFSv3's stable_how.</summary>
 public enum WriteStability
 {
-    /// <summary>Durable at the next commit; a crash before it may lose the write.</summary>
+    /// <summary>
+    /// Survives a crash of the server process once the write returns; durable at the next commit, so a crash of the
+    /// machine before it may lose the write.
+    /// </summary>
     Unstable = 0,
 
     /// <summary>Data and the cluster map are durable before the write returns.</summary>

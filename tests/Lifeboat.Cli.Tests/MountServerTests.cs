@@ -61,6 +61,43 @@ public sealed class MountServerTests
         LifeboatProcess.Run("verify", "--repo", repo).ShouldSucceed();
     }
 
+    /// <summary>Publications given at start are made before the server listens: no client ever finds the datastore empty.</summary>
+    [Fact]
+    public async Task An_nfs_ls_as_soon_as_the_port_opens_lists_the_vm_published_at_start()
+    {
+        using var t = new TempFolder();
+        var repo = t["repo"];
+        TestDisks.Create(t["disk0.raw"], 8 << 20, seed: 63);
+        LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t["disk0.raw"]).ShouldSucceed();
+        var port = MountServerProcess.FreePort();
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var server = Process.Start(LifeboatProcess.StartInfo(null,
+            "mount-server", "--repo", repo, "--cache", t["cache"], "--nfs-port", $"{port}", "--portmap-port", "0", "--listen", "127.0.0.1", "--nbd-port", "0", "--publish", "web"))!;
+        server.StandardInput.Close();
+        server.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        server.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (!TryConnect(port))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60) && !server.HasExited, $"The mount server did not listen on port {port} within 60 s: {string.Join('\n', output)}");
+                Thread.Sleep(2);
+            }
+
+            var listing = Tool("nfs-ls", $"nfs://127.0.0.1/lifeboat?nfsport={port}&mountport={port}");
+            Assert.True(listing.Split('\n').Any(line => line.EndsWith(" web", StringComparison.Ordinal)),
+                $"nfs-ls of the export right after the port opened listed: {listing}{Environment.NewLine}Server: {string.Join('\n', output)}");
+        }
+        finally
+        {
+            await StopAsync(server);
+        }
+    }
+
     [Fact]
     public void Control_requests_without_a_mount_server_say_how_to_start_one()
     {
@@ -77,6 +114,20 @@ public sealed class MountServerTests
             await process.WaitForExitAsync();
         }
         process.Dispose();
+    }
+
+    private static bool TryConnect(int port)
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            probe.Connect(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     private static string Tool(string program, params string[] arguments)

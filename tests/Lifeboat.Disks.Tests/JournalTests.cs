@@ -50,11 +50,12 @@ public sealed class JournalTests
             await disk.WriteAsync(8192, Enumerable.Repeat((byte)2, 4096).ToArray(), WriteStability.FileSync);
         }
 
+        // A boot record, then for each write the record appended before it returned and the one of its commit.
         string journal = Path.Combine(cache, "writes.journal");
         long length = new FileInfo(journal).Length;
-        Assert.Equal(JournalHeader.Size + (2 * JournalRecord.Size), length);
+        Assert.Equal(JournalHeader.Size + (5 * JournalRecord.Size), length);
         using (var stream = new FileStream(journal, FileMode.Open))
-            stream.SetLength(length - 3); // the second record's last bytes never reached the disk
+            stream.SetLength(length - JournalRecord.Size - 3); // the second write's first record was torn: it never returned
 
         await using (var disk = PublishedDisk.Open(image.Open(), cache, options))
         {
@@ -64,7 +65,8 @@ public sealed class JournalTests
             Assert.Equal(1, disk.Stats.WrittenClusters);
         }
 
-        Assert.Equal(JournalHeader.Size + JournalRecord.Size, new FileInfo(journal).Length);
+        // Compacted: the first write's cluster and this boot's record.
+        Assert.Equal(JournalHeader.Size + (2 * JournalRecord.Size), new FileInfo(journal).Length);
     }
 
     [Fact]
@@ -136,7 +138,7 @@ public sealed class JournalTests
         }
 
         var record = new byte[JournalRecord.Size];
-        JournalRecord.MapClusters(10, 1L << 40).Write(record, 0);
+        JournalRecord.MapClusters(10, 1L << 40).Write(record, 1); // after the boot record
         using (var stream = new FileStream(Path.Combine(cache, "writes.journal"), FileMode.Append))
             stream.Write(record);
 
@@ -158,9 +160,48 @@ public sealed class JournalTests
         }
 
         string journal = Path.Combine(cache, "writes.journal");
-        Assert.Equal(JournalHeader.Size + (20 * JournalRecord.Size), new FileInfo(journal).Length);
+        Assert.Equal(JournalHeader.Size + ((1 + (2 * 20)) * JournalRecord.Size), new FileInfo(journal).Length);
         await using (var disk = PublishedDisk.Open(image.Open(), cache, options))
             Assert.Equal(20, disk.Stats.WrittenClusters);
-        Assert.Equal(JournalHeader.Size + JournalRecord.Size, new FileInfo(journal).Length);
+        Assert.Equal(JournalHeader.Size + (2 * JournalRecord.Size), new FileInfo(journal).Length);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_returned_write_never_committed_is_kept_after_a_crash_of_the_process_and_dropped_after_a_restart_of_the_machine(bool machineRestarted)
+    {
+        using var folder = new TestFolder();
+        var image = BaseImage.Create(folder.Combine("base.raw"), 256 * 1024, 36);
+        string cache = folder.Combine("cache");
+        string journal = Path.Combine(cache, "writes.journal");
+        var options = new PublishedDiskOptions { ClusterSize = 4096 };
+        byte[] atCrash;
+        await using (var disk = PublishedDisk.Open(image.Open(), cache, options))
+        {
+            await disk.WriteAsync(0, Enumerable.Repeat((byte)1, 4096).ToArray(), WriteStability.FileSync);
+            await disk.WriteAsync(16384, Enumerable.Repeat((byte)2, 6000).ToArray(), WriteStability.Unstable);
+            // The journal as a SIGKILL now would leave it: the unstable write's record, no commit's.
+            atCrash = await File.ReadAllBytesAsync(journal);
+        }
+
+        if (machineRestarted)
+        {
+            // The journal's boot record names another boot than this one.
+            var bootRecord = atCrash.AsSpan(JournalHeader.Size, JournalRecord.Size);
+            JournalRecord.Boot(new MachineBoot(MachineBoot.Current.High ^ 1, MachineBoot.Current.Low)).Write(bootRecord, 0);
+        }
+
+        await File.WriteAllBytesAsync(journal, atCrash);
+        var expected = (byte[])image.Content.Clone();
+        expected.AsSpan(0, 4096).Fill(1);
+        if (!machineRestarted)
+            expected.AsSpan(16384, 6000).Fill(2);
+        await using (var disk = PublishedDisk.Open(image.Open(), cache, options))
+            await DiskAssert.ContentEqualAsync(expected, disk);
+
+        // Reopened again, in this boot: what the first reopen kept was made durable, what it dropped stays dropped.
+        await using (var disk = PublishedDisk.Open(image.Open(), cache, options))
+            await DiskAssert.ContentEqualAsync(expected, disk);
     }
 }

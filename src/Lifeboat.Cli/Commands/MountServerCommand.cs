@@ -98,6 +98,7 @@ internal static class MountServerCommand
                     EndPoint = new IPEndPoint(address, nbd),
                     AcceptClient = client => allowed.IsAllowed(client.Address),
                 },
+                PublishAtStart = [.. (parse.GetValue(publish) ?? []).Select(request => ParsePublish(request, parse.GetValue(redirect)))],
                 BlockCacheBytes = ParseSize("--block-cache", parse.GetValue(blockCache))
                     ?? (parse.GetValue(noHydration) ? RestorePointDisk.DefaultCacheBytes : HydratedBlockCacheBytes),
                 Disk = PublishedDiskOptions.Default with
@@ -109,13 +110,6 @@ internal static class MountServerCommand
             // Before the host starts, so the meters count from its first call.
             using var metrics = StartMetrics(parse.GetValue(metricsListen));
             await using var host = await StartAsync(settings, loggerFactory, cancellationToken);
-            foreach (var request in parse.GetValue(publish) ?? [])
-            {
-                var (vm, restorePointId) = ParsePublish(request);
-                var existing = restorePointId is null ? null : host.Find(vm, restorePointId);
-                if (existing is null)
-                    await host.PublishAsync(vm, restorePointId, parse.GetValue(redirect), cancellationToken: cancellationToken);
-            }
             Report(console, host, settings);
             try
             {
@@ -192,10 +186,10 @@ internal static class MountServerCommand
         }
     }
 
-    private static (string Vm, string? RestorePointId) ParsePublish(string text)
+    private static StartPublication ParsePublish(string text, string? redirectWritesTo)
     {
         var at = text.LastIndexOf('@');
-        return at < 0 ? (text, null) : (text[..at], text[(at + 1)..]);
+        return at < 0 ? new(text, null, redirectWritesTo) : new(text[..at], text[(at + 1)..], redirectWritesTo);
     }
 
     private static void Report(CliConsole console, MountServerHost host, MountServerSettings settings)

@@ -11,7 +11,8 @@ namespace Lifeboat.Disks.Journal;
 internal readonly record struct JournalHeader(int ClusterSize, long BaseLength, long CreatedUnixMilliseconds, Guid CacheId)
 {
     public const int Size = 64;
-    public const ushort CurrentVersion = 1;
+    /// <summary>Version 2 added the records of written clusters not yet durable and the boot records.</summary>
+    public const ushort CurrentVersion = 2;
     public static ReadOnlySpan<byte> Magic => "LBWCJRNL"u8;
 
     public void Write(Span<byte> destination)

@@ -18,6 +18,10 @@ internal readonly record struct JournalRecord(JournalRecordType Type, long A, lo
 
     public static JournalRecord SetLength(long length) => new(JournalRecordType.SetLength, length, 0);
 
+    public static JournalRecord MapClustersWritten(long firstCluster, long clusterCount) => new(JournalRecordType.MapClustersWritten, firstCluster, clusterCount);
+
+    public static JournalRecord Boot(MachineBoot boot) => new(JournalRecordType.Boot, boot.High, boot.Low);
+
     public void Write(Span<byte> destination, uint sequence)
     {
         destination = destination[..Size];
@@ -48,7 +52,7 @@ internal readonly record struct JournalRecord(JournalRecordType Type, long A, lo
         }
 
         var type = (JournalRecordType)source[5];
-        if (type is not (JournalRecordType.MapClusters or JournalRecordType.SetLength))
+        if (type is not (JournalRecordType.MapClusters or JournalRecordType.SetLength or JournalRecordType.MapClustersWritten or JournalRecordType.Boot))
             return false;
         record = new JournalRecord(type, BinaryPrimitives.ReadInt64LittleEndian(source[8..]), BinaryPrimitives.ReadInt64LittleEndian(source[16..]));
         return true;

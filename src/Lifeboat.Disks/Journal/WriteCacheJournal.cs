@@ -5,14 +5,17 @@ namespace Lifeboat.Disks.Journal;
 
 /// <summary>
 /// The append-only journal that makes the write cache's cluster map durable: a header, then 32-byte records.
-/// A record is appended only after the data it maps is durable, so a record never points at data a crash lost;
-/// a crash during an append leaves a torn tail, which replay ignores and the next compaction removes.
+/// A <see cref="JournalRecordType.MapClusters"/> record is appended only after the data it maps is durable, so it
+/// never points at data a crash lost; a <see cref="JournalRecordType.MapClustersWritten"/> record, appended before
+/// that, is trusted only in the boot that wrote it. A crash during an append leaves a torn tail, which replay
+/// ignores and the next compaction removes.
 /// </summary>
 internal sealed class WriteCacheJournal : IDisposable
 {
     private const int ReadChunk = 64 * 1024;
 
     private readonly SafeFileHandle _handle;
+    private readonly Lock _appendLock = new();
     private long _length;
     private uint _nextSequence;
 
@@ -136,43 +139,55 @@ internal sealed class WriteCacheJournal : IDisposable
     }
 
     /// <summary>Appends records and makes them durable. On failure the journal is cut back to what it held before.</summary>
-    public void Append(ReadOnlySpan<JournalRecord> records)
+    public void Append(ReadOnlySpan<JournalRecord> records) => Append(records, durable: true);
+
+    /// <summary>
+    /// Appends records without making them durable: they reach the kernel's page cache, which outlives this process
+    /// but not the machine. On failure the journal is cut back to what it held before.
+    /// </summary>
+    public void AppendWithoutSync(ReadOnlySpan<JournalRecord> records) => Append(records, durable: false);
+
+    private void Append(ReadOnlySpan<JournalRecord> records, bool durable)
     {
         if (records.IsEmpty)
             return;
-        if (IsDamaged)
-            throw new IOException($"The write-cache journal '{Path}' could not be repaired after a failed write; stop the VM and republish the disk.");
-        if ((ulong)_nextSequence + (ulong)records.Length >= uint.MaxValue)
-            throw new IOException($"The write-cache journal '{Path}' is full; republish the disk to compact it.");
-
         int bytes = records.Length * JournalRecord.Size;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(bytes);
         try
         {
-            for (int i = 0; i < records.Length; i++)
-                records[i].Write(buffer.AsSpan(i * JournalRecord.Size), _nextSequence + (uint)i);
-            try
+            // Writes append their records while a commit appends its own: each record's sequence is its position.
+            lock (_appendLock)
             {
-                RandomAccess.Write(_handle, buffer.AsSpan(0, bytes), _length);
-                RandomAccess.FlushToDisk(_handle);
-            }
-            catch
-            {
-                // Records of a failed append must not be found by a later replay: cut them off again.
+                if (IsDamaged)
+                    throw new IOException($"The write-cache journal '{Path}' could not be repaired after a failed write; stop the VM and republish the disk.");
+                if ((ulong)_nextSequence + (ulong)records.Length >= uint.MaxValue)
+                    throw new IOException($"The write-cache journal '{Path}' is full; republish the disk to compact it.");
+                for (int i = 0; i < records.Length; i++)
+                    records[i].Write(buffer.AsSpan(i * JournalRecord.Size), _nextSequence + (uint)i);
                 try
                 {
-                    RandomAccess.SetLength(_handle, _length);
+                    RandomAccess.Write(_handle, buffer.AsSpan(0, bytes), _length);
+                    if (durable)
+                        RandomAccess.FlushToDisk(_handle);
                 }
-                catch (IOException)
+                catch
                 {
-                    IsDamaged = true;
+                    // Records of a failed append must not be found by a later replay: cut them off again.
+                    try
+                    {
+                        RandomAccess.SetLength(_handle, _length);
+                    }
+                    catch (IOException)
+                    {
+                        IsDamaged = true;
+                    }
+
+                    throw;
                 }
 
-                throw;
+                _length += bytes;
+                _nextSequence += (uint)records.Length;
             }
-
-            _length += bytes;
-            _nextSequence += (uint)records.Length;
         }
         finally
         {

@@ -82,6 +82,12 @@ public sealed partial class MountServerHost : IAsyncDisposable
                     MountServerLog.RepublishFailed(logger, record.Name, e.Message);
                 }
             }
+            foreach (var request in settings.PublishAtStart)
+            {
+                if (request.RestorePointId is null || !host._live.Values.Any(p => p.Record.Vm == request.Vm && p.Record.RestorePointId == request.RestorePointId))
+                    host.PublishLocked(request.Vm, request.RestorePointId, request.RedirectWritesTo, repositoryPath: null);
+            }
+            // Only now, with every publication loaded: a client never finds the datastore missing one.
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             host._nbd?.Start();
             MountServerMetrics.Add(host);
@@ -106,20 +112,26 @@ public sealed partial class MountServerHost : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var otherRepository = IsOwn(repositoryPath) ? null : Path.GetFullPath(repositoryPath!);
-            var restorePoint = Repository(otherRepository).GetRestorePoint(restorePointId ?? "latest", vm);
-            var name = UniqueName(restorePoint.Vm);
-            var folderName = $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-            var cacheFolder = Path.GetFullPath(Path.Combine(redirectWritesTo ?? _settings.CacheRoot, folderName));
-            var record = new PublicationRecord(name, restorePoint.Vm, restorePoint.Id, cacheFolder, DateTimeOffset.UtcNow, otherRepository);
-            var publication = Open(record);
-            _catalog.Add(record);
-            return Describe(publication);
+            return Describe(PublishLocked(vm, restorePointId, redirectWritesTo, repositoryPath));
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>What <see cref="PublishAsync"/> does; the caller holds the gate, or the host does not listen yet.</summary>
+    private Publication PublishLocked(string vm, string? restorePointId, string? redirectWritesTo, string? repositoryPath)
+    {
+        var otherRepository = IsOwn(repositoryPath) ? null : Path.GetFullPath(repositoryPath!);
+        var restorePoint = Repository(otherRepository).GetRestorePoint(restorePointId ?? "latest", vm);
+        var name = UniqueName(restorePoint.Vm);
+        var folderName = $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        var cacheFolder = Path.GetFullPath(Path.Combine(redirectWritesTo ?? _settings.CacheRoot, folderName));
+        var record = new PublicationRecord(name, restorePoint.Vm, restorePoint.Id, cacheFolder, DateTimeOffset.UtcNow, otherRepository);
+        var publication = Open(record);
+        _catalog.Add(record);
+        return publication;
     }
 
     /// <summary>Removes a publication and deletes its write cache; the backup is untouched.</summary>

@@ -21,6 +21,12 @@ public sealed class MountServerSettings
 
     public PublishedDiskOptions Disk { get; init; } = PublishedDiskOptions.Default;
 
+    /// <summary>
+    /// Publications made at start, after those kept from the last run and before the server listens, so that no client
+    /// finds them missing; a VM@ID already published is not published again.
+    /// </summary>
+    public IReadOnlyList<StartPublication> PublishAtStart { get; init; } = [];
+
     /// <summary>Decoded-block cache of each published disk's restore point reader.</summary>
     public long BlockCacheBytes { get; init; } = RestorePointDisk.DefaultCacheBytes;
 }
