@@ -50,6 +50,8 @@ internal static class BackupCommand
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
+            if (!VmName.TryValidate(parse.GetValue(vm), "--vm", out var problem))
+                throw new CliException(problem);
             var diskPaths = parse.GetValue(disks) ?? [];
             var qmpSocket = parse.GetValue(qmp);
             var domain = parse.GetValue(libvirt);

@@ -100,14 +100,18 @@ public sealed partial class MountServerHost : IAsyncDisposable
     /// cache root, or under <paramref name="redirectWritesTo"/> (a production datastore path). The restore point is
     /// looked up in <paramref name="repositoryPath"/>, or in the host's own repository when that is null.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="vm"/> is not a <see cref="VmName"/>; nothing was created.</exception>
     public async Task<PublicationInfo> PublishAsync(
         string vm, string? restorePointId, string? redirectWritesTo = null, string? repositoryPath = null, CancellationToken cancellationToken = default)
     {
+        VmName.Validate(vm, "vm");
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var otherRepository = IsOwn(repositoryPath) ? null : Path.GetFullPath(repositoryPath!);
             var restorePoint = Repository(otherRepository).GetRestorePoint(restorePointId ?? "latest", vm);
+            // A restore point from before the grammar may carry any name; its publication's folders are named after it.
+            VmName.Validate(restorePoint.Vm, "the restore point's vm");
             var name = UniqueName(restorePoint.Vm);
             var folderName = $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
             var cacheFolder = Path.GetFullPath(Path.Combine(redirectWritesTo ?? _settings.CacheRoot, folderName));

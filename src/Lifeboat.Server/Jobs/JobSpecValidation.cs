@@ -11,15 +11,14 @@ public static partial class JobSpecValidation
     public const int DefaultRetries = 2;
     public const int MaxRetries = 10;
     public const int MaxKeepLast = 10_000;
-    private const int MaxVmNameLength = 255;
 
     /// <exception cref="InvalidJobSpecException">The definition is not valid; the message says which option and why.</exception>
     public static JobSpec Normalize(JobSpec spec, RepositoryRegistry repositories)
     {
         if (spec.Name is null || !NamePattern().IsMatch(spec.Name))
             throw new InvalidJobSpecException(JobSpecField.Name, $"Job name '{spec.Name}' must be 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit.");
-        if (string.IsNullOrWhiteSpace(spec.Vm) || spec.Vm.Length > MaxVmNameLength)
-            throw new InvalidJobSpecException(JobSpecField.Vm, $"--vm must name the VM to back up (1 to {MaxVmNameLength} characters).");
+        if (!VmName.TryValidate(spec.Vm, JobSpecField.Vm, out var vmProblem))
+            throw new InvalidJobSpecException(JobSpecField.Vm, vmProblem);
         if (spec.KeepLast is < 1 or > MaxKeepLast)
             throw new InvalidJobSpecException(JobSpecField.KeepLast, $"--keep-last must be between 1 and {MaxKeepLast}: the number of the VM's newest restore points to keep.");
         var retries = spec.Retries ?? DefaultRetries;

@@ -54,8 +54,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
 
     private SessionRecord Start(RecoveryRequest request, VerificationPlan? verification)
     {
-        if (string.IsNullOrWhiteSpace(request.Vm) || request.Vm.Length > 255)
-            throw new ArgumentException("--vm must name the VM to recover (1 to 255 characters).");
+        VmName.Validate(request.Vm, "vm");
         var ready = string.IsNullOrEmpty(request.ReadyWhen) ? ReadyCondition.DefaultFor(RecordedHardware(request)) : ReadyCondition.Parse(request.ReadyWhen);
         var timeout = request.ReadyTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : services.Options.ReadyTimeout;
         if (timeout <= TimeSpan.Zero || timeout > MaxReadyTimeout)
