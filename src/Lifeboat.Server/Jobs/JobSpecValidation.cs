@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Lifeboat.Hypervisors.Libvirt;
 using Lifeboat.Repository;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Inventory;
@@ -57,7 +58,7 @@ public static partial class JobSpecValidation
             JobSourceKind.Libvirt when !string.IsNullOrWhiteSpace(source.LibvirtDomain) => new JobSource(
                 JobSourceKind.Libvirt,
                 LibvirtDomain: source.LibvirtDomain,
-                ConnectUri: string.IsNullOrWhiteSpace(source.ConnectUri) ? null : source.ConnectUri),
+                ConnectUri: string.IsNullOrWhiteSpace(source.ConnectUri) ? null : ConnectUri(source.ConnectUri)),
             JobSourceKind.Disks when source.DiskPaths is { Count: > 0 } disks && disks.All(d => !string.IsNullOrWhiteSpace(d)) => new JobSource(
                 JobSourceKind.Disks,
                 DiskPaths: [.. disks.Select(Path.GetFullPath)]),
@@ -67,6 +68,9 @@ public static partial class JobSpecValidation
             _ => throw new InvalidJobSpecException(JobSpecField.Source, $"A job needs one source; {Sources}."),
         };
     }
+
+    private static string ConnectUri(string uri) =>
+        LibvirtUri.TryValidate(uri, "source.connectUri", out var problem) ? uri : throw new InvalidJobSpecException(JobSpecField.Source, problem);
 
     /// <summary>The server's own repository when none is given; any other is registered, so sessions find its restore points.</summary>
     private static string Repository(string? path, RepositoryRegistry repositories)
