@@ -100,11 +100,21 @@ public sealed partial class MountServerHost : IAsyncDisposable
     /// cache root, or under <paramref name="redirectWritesTo"/> (a production datastore path). The restore point is
     /// looked up in <paramref name="repositoryPath"/>, or in the host's own repository when that is null.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="vm"/> is not a <see cref="VmName"/>; nothing was created.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="vm"/> is not a <see cref="VmName"/>, or <paramref name="redirectWritesTo"/> is outside the cache root and
+    /// <see cref="MountServerSettings.WritableFolders"/>; nothing was created.
+    /// </exception>
     public async Task<PublicationInfo> PublishAsync(
         string vm, string? restorePointId, string? redirectWritesTo = null, string? repositoryPath = null, CancellationToken cancellationToken = default)
     {
         VmName.Validate(vm, "vm");
+        var cacheParent = _settings.CacheRoot;
+        if (redirectWritesTo is not null)
+        {
+            cacheParent = WritablePlaces.Resolve(redirectWritesTo, [_settings.CacheRoot, .. _settings.WritableFolders()], "redirectWritesTo", out var problem)
+                ?? throw new ArgumentException(problem);
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -114,7 +124,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
             VmName.Validate(restorePoint.Vm, "the restore point's vm");
             var name = UniqueName(restorePoint.Vm);
             var folderName = $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-            var cacheFolder = Path.GetFullPath(Path.Combine(redirectWritesTo ?? _settings.CacheRoot, folderName));
+            var cacheFolder = Path.Combine(cacheParent, folderName);
             var record = new PublicationRecord(name, restorePoint.Vm, restorePoint.Id, cacheFolder, DateTimeOffset.UtcNow, otherRepository);
             var publication = Open(record);
             _catalog.Add(record);
