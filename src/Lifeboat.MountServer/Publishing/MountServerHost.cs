@@ -196,6 +196,9 @@ public sealed partial class MountServerHost : IAsyncDisposable
     {
         var repository = Repository(IsOwn(record.RepositoryPath) ? null : record.RepositoryPath);
         var restorePoint = repository.GetRestorePoint(record.RestorePointId);
+        // The VM's writes and the hypervisor's files: the server's alone (the folders inside inherit nothing, so each is made 0700 too).
+        if (!OperatingSystem.IsWindows())
+            Directory.CreateDirectory(record.CacheFolder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var disks = new List<PublishedDisk>();
         try
         {

@@ -49,6 +49,12 @@ public static partial class JobSpecValidation
     private static JobSource Normalize(JobSource? source)
     {
         const string Sources = "give the VM's source: --qmp SOCKET, --libvirt DOMAIN or --disk PATH";
+        foreach (var path in new[] { source?.QmpSocket, source?.GuestAgentSocket }.Concat(source?.DiskPaths ?? []).Where(p => p is not null))
+        {
+            if (HostPath.Problem(path, "source") is { } problem)
+                throw new InvalidJobSpecException(JobSpecField.Source, problem);
+        }
+
         return source?.Kind switch
         {
             JobSourceKind.Qmp when !string.IsNullOrWhiteSpace(source.QmpSocket) => new JobSource(
@@ -77,6 +83,8 @@ public static partial class JobSpecValidation
     {
         if (string.IsNullOrWhiteSpace(path))
             return repositories.DefaultPath;
+        if (HostPath.Problem(path, JobSpecField.Repository) is { } problem)
+            throw new InvalidJobSpecException(JobSpecField.Repository, problem);
         var full = Path.GetFullPath(path);
         try
         {

@@ -25,6 +25,8 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     /// <exception cref="ArgumentException">The request is malformed (the message says which option).</exception>
     public SessionRecord StartVerification(VerificationRequest request)
     {
+        if (request.TimeoutSeconds is { } seconds && !(seconds > 0 && seconds <= MaxReadyTimeout.TotalSeconds))
+            throw new ArgumentException($"timeoutSeconds must be more than 0 and at most {MaxReadyTimeout.TotalSeconds:0} (24 hours).");
         var checks = request.Checks ?? [];
         if (checks.Count > VerificationCheck.MaxChecks)
             throw new ArgumentException($"A verification runs at most {VerificationCheck.MaxChecks} checks.");
