@@ -23,6 +23,8 @@ root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(StopCommand.Create());
 root.Subcommands.Add(JobsCommand.Create());
 root.Subcommands.Add(JobCommand.Create());
+root.Subcommands.Add(DatastoreCommands.CreateList());
+root.Subcommands.Add(DatastoreCommands.Create());
 root.Subcommands.Add(UserCommand.Create());
 root.Subcommands.Add(TokenCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());

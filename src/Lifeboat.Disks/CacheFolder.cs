@@ -32,7 +32,7 @@ internal sealed class CacheFolder : IDisposable
         path = System.IO.Path.GetFullPath(path);
         try
         {
-            Directory.CreateDirectory(path);
+            OwnerOnly.CreateFolder(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -43,7 +43,7 @@ internal sealed class CacheFolder : IDisposable
         SafeFileHandle lockHandle;
         try
         {
-            lockHandle = File.OpenHandle(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            lockHandle = OwnerOnly.OpenHandle(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (UnauthorizedAccessException ex)
         {

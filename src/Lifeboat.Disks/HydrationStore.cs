@@ -24,7 +24,7 @@ internal sealed class HydrationStore : IDisposable
     {
         Path = path;
         _fileSystem = new DriveInfo(System.IO.Path.GetDirectoryName(path)!);
-        _file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
+        _file = OwnerOnly.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
         _shift = clusterShift;
         _hydrated = new ClusterBitmap(capacityClusters);
         _maxClusters = Math.Max(0, maxBytes >> clusterShift);

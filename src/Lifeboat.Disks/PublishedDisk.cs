@@ -146,7 +146,7 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
         SafeFileHandle? data = null;
         try
         {
-            data = File.OpenHandle(folder.DataPath, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
+            data = OwnerOnly.OpenHandle(folder.DataPath, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
             RandomAccess.SetLength(data, length);
             RandomAccess.FlushToDisk(data);
             var header = new JournalHeader(options.ClusterSize, length, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Guid.NewGuid());

@@ -29,6 +29,9 @@ public static class LiveQemuBackup
     private static async Task<RestorePointInfo> RunAsync(
         BackupRepository repository, QemuLiveBackupOptions options, Func<QemuLiveBackupOptions, Task<ILivePointInTime>> start, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
+        // Before the point in time: its work folder and bitmaps are made for this name.
+        if (!VmName.TryValidate(options.Vm, "vm", out var problem))
+            throw new RepositoryException(problem);
         var latest = repository.ListRestorePoints(options.Vm) is { Count: > 0 } earlier ? earlier[^1] : null;
         var tracked = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var disk in latest?.Disks ?? [])

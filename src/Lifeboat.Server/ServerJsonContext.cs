@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Contracts.Storage;
 using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Sessions;
 
@@ -40,6 +41,9 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(AddUserRequest))]
 [JsonSerializable(typeof(AddedUserView))]
 [JsonSerializable(typeof(TokenView))]
+[JsonSerializable(typeof(DatastoreView))]
+[JsonSerializable(typeof(List<DatastoreView>))]
+[JsonSerializable(typeof(AddDatastoreRequest))]
 [JsonSerializable(typeof(List<TokenView>))]
 [JsonSerializable(typeof(CreateTokenRequest))]
 [JsonSerializable(typeof(CreatedTokenView))]

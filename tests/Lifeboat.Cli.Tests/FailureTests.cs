@@ -4,6 +4,7 @@ using System.Text.Json;
 namespace Lifeboat.Cli.Tests;
 
 /// <summary>Each failure is one clear sentence, a non-zero exit, and no partial state afterwards.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class FailureTests
 {
     [Fact]
@@ -27,6 +28,43 @@ public sealed class FailureTests
         using var json = JsonDocument.Parse(list.Stdout);
         Assert.Equal(0, json.RootElement.GetArrayLength());
     }
+
+    [Fact]
+    public void A_vm_name_that_is_a_path_or_a_program_running_libvirt_uri_is_refused_naming_the_option_and_nothing_is_created()
+    {
+        using var t = new TempFolder();
+        TestDisks.Create(t["disk0.raw"], 1 << 20, seed: 32);
+        LifeboatProcess.Run("repo", "init", t["repo"]).ShouldSucceed();
+        var marker = t["ran"];
+        var script = t["touch-marker"];
+        File.WriteAllText(script, $"#!/bin/sh\ntouch {marker}\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var before = Tree(t.Path);
+
+        foreach (var (vm, shown) in new[] { ("../../etc", "'../../etc'"), ("a/b", "'a/b'"), ("..", "'..'"), ("x\ny", "'x\\u000ay'") })
+        {
+            foreach (var source in new[] { new[] { "--disk", t["disk0.raw"] }, ["--qmp", t["no-such.qmp"]], ["--libvirt", "d"] })
+            {
+                var refused = LifeboatProcess.Run(["backup", "--repo", t["repo"], "--vm", vm, .. source, "--work-dir", t["work"]]);
+                Assert.Equal(1, refused.ExitCode);
+                Assert.Equal($"lifeboat: --vm {shown} is not a VM name; give 1 to 128 letters, digits, '.', '_' or '-', the first a letter or digit.", refused.Stderr.Trim());
+            }
+        }
+
+        var uri = $"qemu+ext:///system?command={script}";
+        var program = LifeboatProcess.Run("backup", "--repo", t["repo"], "--vm", "vm1", "--libvirt", "vm1", "--connect", uri, "--work-dir", t["work"]);
+        Assert.Equal(1, program.ExitCode);
+        Assert.StartsWith($"lifeboat: --connect '{uri}' has parameters (?command=", program.Stderr.Trim(), StringComparison.Ordinal);
+
+        Assert.Equal(before, Tree(t.Path));
+        Assert.False(File.Exists(marker));
+        Assert.Equal("[]", LifeboatProcess.Run("restore-points", "--repo", t["repo"], "--json").ShouldSucceed().Stdout.Trim());
+    }
+
+    /// <summary>The test's folder and, beside it, where `../../etc` from inside it would have led.</summary>
+    private static List<string> Tree(string folder) =>
+        [.. Directory.GetFileSystemEntries(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal),
+         .. Directory.GetFileSystemEntries(Path.GetDirectoryName(Path.GetDirectoryName(folder)!)!, "etc*")];
 
     [Fact]
     public void A_folder_that_is_not_a_repository_says_how_to_make_one()

@@ -8,6 +8,7 @@ namespace Lifeboat.Server.Tests;
 /// The scheduler with the test's clock, a real repository and real disk files: schedules fire, failures are retried
 /// and reported, retention keeps N, runs of one job never overlap, an interrupted run is tried again at start.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class JobSchedulerTests
 {
     [Fact]
@@ -88,6 +89,40 @@ public sealed class JobSchedulerTests
         Assert.Equal(JobRunOutcome.Failed, run.Outcome);
         Assert.Contains($"Cannot connect to the QMP socket {socket}", run.Error, StringComparison.Ordinal);
         Assert.Null(run.RetryAt);
+    }
+
+    [Fact]
+    public async Task A_job_stored_before_the_checks_with_a_program_running_uri_or_a_path_for_a_name_fails_its_run_and_runs_nothing()
+    {
+        using var folder = new TestFolder();
+        await using var jobs = await JobHarness.StartAsync(folder);
+        var marker = folder.Combine("ran");
+        var script = folder.Combine("touch-marker");
+        await File.WriteAllTextAsync(script, $"#!/bin/sh\ntouch {marker}\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var disk = TestDisk.Create(folder.Combine("disk0.raw"), 1, seed: 5);
+        var uri = $"qemu+ext:///system?command={script}";
+        await jobs.RestartAsync(() =>
+        {
+            // As an older server stored them, before job add checked either.
+            Assert.True(jobs.Store.Insert(new JobRecord(new JobSpec("ext", "vm1", new JobSource(JobSourceKind.Libvirt, LibvirtDomain: "vm1", ConnectUri: uri), "every 6h", 7, jobs.Data.Repository, Retries: 0),
+                JobHarness.Start, JobHarness.Start.AddHours(6), null, null)));
+            Assert.True(jobs.Store.Insert(new JobRecord(new JobSpec("etc", "../../etc", new JobSource(JobSourceKind.Disks, DiskPaths: [disk]), "every 6h", 7, jobs.Data.Repository, Retries: 0),
+                JobHarness.Start, JobHarness.Start.AddHours(6), null, null)));
+        });
+
+        jobs.Scheduler.RunNow("ext");
+        jobs.Scheduler.RunNow("etc");
+        var ext = Assert.Single(await jobs.WaitForEndedRunsAsync("ext", 1));
+        var etc = Assert.Single(await jobs.WaitForEndedRunsAsync("etc", 1));
+
+        Assert.Equal(JobRunOutcome.Failed, ext.Outcome);
+        Assert.Contains($"the libvirt connection URI '{uri}' has parameters", ext.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(marker), "virsh ran the program the job's URI names");
+        Assert.Equal(JobRunOutcome.Failed, etc.Outcome);
+        Assert.Contains("vm '../../etc' is not a VM name", etc.Error, StringComparison.Ordinal);
+        using var repository = Lifeboat.Repository.BackupRepository.Open(jobs.Data.Repository, password: null);
+        Assert.Empty(repository.ListRestorePoints());
     }
 
     [Fact]

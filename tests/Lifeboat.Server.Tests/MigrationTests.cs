@@ -9,6 +9,7 @@ namespace Lifeboat.Server.Tests;
 /// to production files → finalized: the VM keeps running from production, the data is there, the backup unchanged.
 /// </summary>
 [Collection(GuestCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class MigrationTests(GuestImage guest)
 {
     private static readonly TimeSpan MigrationTimeout = TimeSpan.FromMinutes(4);
@@ -32,7 +33,7 @@ public sealed class MigrationTests(GuestImage guest)
         var marker = await Recovery.WaitForMarkerAsync(server, ready.Id);
         await server.WaitForConsoleAsync(ready.Id, GuestImage.TickMarker, Recovery.BootTimeout);
 
-        var production = folder.Combine("production");
+        var production = await server.DeclareDatastoreAsync("production", folder.Combine("production"));
         using (var answer = await server.PostAsync($"api/sessions/{ready.Id}/migrate",
             new MigrationRequest(production, MigrationMethod.Mirror, ProductionFormat.Raw), ServerJsonContext.Default.MigrationRequest))
         {
@@ -44,6 +45,7 @@ public sealed class MigrationTests(GuestImage guest)
         Assert.True(final.VmRunning);
         var productionDisk = Assert.Single(final.ProductionDisks);
         Assert.Equal(Path.Combine(production, "guest-disk0.raw"), productionDisk);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(productionDisk));
         Assert.False(Directory.Exists(final.CacheFolder), "the cache folder is deleted at finalization");
         Assert.Contains(final.Phases, p => p.Phase == SessionPhase.MigratingToProduction && p.Result == StepResult.Ok);
         Assert.Contains(final.Phases, p => p.Phase == SessionPhase.Finalize && p.Result == StepResult.Ok);
@@ -70,7 +72,7 @@ public sealed class MigrationTests(GuestImage guest)
         using var folder = new TestFolder();
         await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
         var backup = await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
-        var production = folder.Combine("production");
+        var production = await server.DeclareDatastoreAsync("production", folder.Combine("production"));
 
         var session = await server.RecoverAsync(Recovery.Guest("write,stay", new MigrationRequest(production, MigrationMethod.Quick, ProductionFormat.Qcow2)));
         var final = await server.WaitAsync(session.Id, s => s.IsFinalState() || s.MigrationError is not null, Recovery.BootTimeout + MigrationTimeout);
@@ -80,6 +82,7 @@ public sealed class MigrationTests(GuestImage guest)
         Assert.Contains(final.Steps, s => s.Name == "Pause, copy the changed blocks, switch" && s.Result == StepResult.Ok);
         var productionDisk = Assert.Single(final.ProductionDisks);
         Assert.EndsWith(".qcow2", productionDisk, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(productionDisk));
 
         // The guest wrote its marker (before or during the migration) and goes on ticking from the production file.
         var marker = await Recovery.WaitForMarkerAsync(server, session.Id);

@@ -50,6 +50,8 @@ internal static class BackupCommand
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
+            if (!VmName.TryValidate(parse.GetValue(vm), "--vm", out var problem))
+                throw new CliException(problem);
             var diskPaths = parse.GetValue(disks) ?? [];
             var qmpSocket = parse.GetValue(qmp);
             var domain = parse.GetValue(libvirt);
@@ -86,6 +88,8 @@ internal static class BackupCommand
                 };
                 if (domain is not null)
                 {
+                    if (!LibvirtUri.TryValidate(parse.GetValue(connect), "--connect", out var uriProblem))
+                        throw new CliException(uriProblem);
                     var virsh = new Virsh(parse.GetValue(connect)!);
                     restorePoint = await console.WithProgressAsync($"Backing up {name} live through libvirt", sink =>
                         LiveQemuBackup.RunAsync(repository, virsh, domain, options, new Progress(sink), loggers, cancellationToken));

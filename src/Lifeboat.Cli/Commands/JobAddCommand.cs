@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Lifeboat.Cli.Output;
+using Lifeboat.Hypervisors.Libvirt;
+using Lifeboat.Repository;
 using Lifeboat.Server.Contracts.Jobs;
 using Spectre.Console;
 
@@ -39,6 +41,8 @@ internal static class JobAddCommand
         };
         CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
+            if (!VmName.TryValidate(parse.GetValue(vm), "--vm", out var problem))
+                throw new CliException(problem);
             var source = Source(parse.GetValue(qmp), parse.GetValue(guestAgent), parse.GetValue(libvirt), parse.GetValue(connect), parse.GetValue(disks));
             var spec = new JobSpec(parse.GetValue(name)!, parse.GetValue(vm)!, source, parse.GetValue(schedule)!, parse.GetValue(keepLast),
                 parse.GetValue(repo) is { } path ? Path.GetFullPath(path) : null, parse.GetValue(retries), parse.GetValue(verify));
@@ -68,6 +72,8 @@ internal static class JobAddCommand
             throw new CliException("--connect goes with --libvirt.");
         if (qmp is not null)
             return new JobSource(JobSourceKind.Qmp, QmpSocket: Path.GetFullPath(qmp), GuestAgentSocket: guestAgent is null ? null : Path.GetFullPath(guestAgent));
+        if (connect is not null && !LibvirtUri.TryValidate(connect, "--connect", out var problem))
+            throw new CliException(problem);
         if (libvirt is not null)
             return new JobSource(JobSourceKind.Libvirt, LibvirtDomain: libvirt, ConnectUri: connect);
         return new JobSource(JobSourceKind.Disks, DiskPaths: [.. disks!.Select(Path.GetFullPath)]);

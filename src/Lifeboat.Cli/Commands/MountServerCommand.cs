@@ -40,6 +40,11 @@ internal static class MountServerCommand
         var allow = new Option<string[]>("--allow") { Description = "Client address or network (CIDR) allowed to mount or connect over NBD; repeatable (default: loopback only)." };
         var publish = new Option<string[]>("--publish") { Description = "VM[@RESTORE_POINT_ID] to publish at start (the newest restore point without @); repeatable." };
         var redirect = new Option<string?>("--redirect-writes-to") { Description = "Keep the write caches of publications made at start in this folder (a production datastore path) instead of --cache." };
+        var writable = new Option<string[]>("--writable")
+        {
+            HelpName = "DIR",
+            Description = "A folder that a later `publish --redirect-writes-to` may keep write caches in, besides --cache (and --redirect-writes-to); repeatable.",
+        };
         var blockCache = new Option<string?>("--block-cache")
         {
             HelpName = "SIZE",
@@ -66,7 +71,7 @@ internal static class MountServerCommand
         };
         var command = new Command("mount-server", "Serve restore points over NFSv3 as a datastore: reads come from the backup, writes go to a cache.")
         {
-            repo, cache, listen, nfsPort, portmapPort, nbdPort, allow, publish, redirect, blockCache, hydrationLimit, noHydration, logLevel, logFormat, metricsListen,
+            repo, cache, listen, nfsPort, portmapPort, nbdPort, allow, publish, redirect, writable, blockCache, hydrationLimit, noHydration, logLevel, logFormat, metricsListen,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -74,6 +79,8 @@ internal static class MountServerCommand
                 throw new CliException($"--listen '{parse.GetValue(listen)}' is not an IP address; give one like 0.0.0.0 or 127.0.0.1.");
             var allowed = parse.GetValue(allow) is { Length: > 0 } entries ? ParseAllowList(entries) : NfsClientAllowList.LoopbackOnly;
             var repositoryPath = Path.GetFullPath(parse.GetValue(repo)!);
+            // Named by whoever starts the mount server; a publish sent later may only keep its writes inside them.
+            IReadOnlyList<string> writableFolders = [.. (parse.GetValue(writable) ?? []).Concat(parse.GetValue(redirect) is { } start ? [start] : []).Select(Path.GetFullPath)];
             var nbd = parse.GetValue(nbdPort);
             if (nbd is < 0 or > 65535)
                 throw new CliException($"--nbd-port {nbd} is not a TCP port; give 1-65535, or 0 to turn NBD off.");
@@ -87,6 +94,7 @@ internal static class MountServerCommand
                 RepositoryPath = repositoryPath,
                 Password = PasswordSource.ForOpen(repositoryPath),
                 CacheRoot = Path.GetFullPath(parse.GetValue(cache)!),
+                WritableFolders = () => writableFolders,
                 Nfs = new NfsServerOptions
                 {
                     EndPoint = new IPEndPoint(address, parse.GetValue(nfsPort)),

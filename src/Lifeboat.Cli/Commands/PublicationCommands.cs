@@ -29,7 +29,7 @@ internal static class PublicationCommands
             var at = text.LastIndexOf('@');
             var (vm, restorePoint) = at < 0 ? (text, null) : (text[..at], text[(at + 1)..]);
             await using var client = await ConnectAsync(parse.GetValue(server)!, cancellationToken);
-            var publication = await Run(() => client.PublishAsync(vm, restorePoint, parse.GetValue(redirect), cancellationToken));
+            var publication = await Run(() => client.PublishAsync(vm, restorePoint, parse.GetValue(redirect) is { } folder ? Path.GetFullPath(folder) : null, cancellationToken));
             Report(console, [publication]);
             return ExitCodes.Ok;
         });

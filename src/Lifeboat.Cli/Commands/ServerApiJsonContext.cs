@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Contracts.Storage;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -27,11 +28,15 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(JobRunView))]
 [JsonSerializable(typeof(List<JobRunView>))]
 [JsonSerializable(typeof(JobRemovedJson))]
+[JsonSerializable(typeof(DatastoreRemovedJson))]
 [JsonSerializable(typeof(List<UserView>))]
 [JsonSerializable(typeof(AddUserRequest))]
 [JsonSerializable(typeof(AddedUserView))]
 [JsonSerializable(typeof(ChangePasswordRequest))]
 [JsonSerializable(typeof(List<TokenView>))]
+[JsonSerializable(typeof(DatastoreView))]
+[JsonSerializable(typeof(List<DatastoreView>))]
+[JsonSerializable(typeof(AddDatastoreRequest))]
 [JsonSerializable(typeof(CreateTokenRequest))]
 [JsonSerializable(typeof(CreatedTokenView))]
 [JsonSerializable(typeof(List<AuditEntry>))]

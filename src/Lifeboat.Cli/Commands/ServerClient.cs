@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Contracts.Storage;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -94,6 +95,13 @@ internal sealed class ServerClient : IDisposable
     public Task<ServerRepositoryDocument> AddRepositoryAsync(string path, CancellationToken ct) =>
         PostAsync("api/repositories", new ServerAddRepositoryRequest(path), ServerApiJsonContext.Default.ServerAddRepositoryRequest,
             ServerApiJsonContext.Default.ServerRepositoryDocument, ct);
+
+    public Task<List<DatastoreView>> ListDatastoresAsync(CancellationToken ct) => GetAsync("api/datastores", ServerApiJsonContext.Default.ListDatastoreView, ct);
+
+    public Task<DatastoreView> AddDatastoreAsync(AddDatastoreRequest request, CancellationToken ct) =>
+        PostAsync("api/datastores", request, ServerApiJsonContext.Default.AddDatastoreRequest, ServerApiJsonContext.Default.DatastoreView, ct);
+
+    public Task RemoveDatastoreAsync(string name, CancellationToken ct) => DeleteAsync($"api/datastores/{Uri.EscapeDataString(name)}", ct);
 
     public Task<List<JobView>> ListJobsAsync(CancellationToken ct) => GetAsync("api/jobs", ServerApiJsonContext.Default.ListJobView, ct);
 

@@ -110,6 +110,8 @@ internal sealed record VerificationDocument(
 /// <summary>What `job remove --json` prints.</summary>
 internal sealed record JobRemovedJson(string Removed);
 
+internal sealed record DatastoreRemovedJson(string Removed);
+
 /// <summary>What `lifeboat user remove` and `lifeboat token revoke` print with --json.</summary>
 internal sealed record AccountRemovedJson(string Kind, string Removed);
 

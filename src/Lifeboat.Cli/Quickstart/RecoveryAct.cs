@@ -5,6 +5,7 @@ using Lifeboat.LiveBackup;
 using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.Cli.Output;
 using Lifeboat.Repository;
+using Lifeboat.Server.Contracts.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
 
@@ -21,6 +22,7 @@ internal sealed class RecoveryAct(StepLog log, string folder)
     private const string ProductionMode = "records";
     private const string RecordPrefix = "LIFEBOAT-RECORD";
     private const string LiveBackupFolder = "live-backup";
+    private const string DatastoreName = "quickstart-production";
     /// <summary>Enough for the second backup to have changes to read, few enough to wait for on a slow TCG guest.</summary>
     private const int RecordsBetweenBackups = 20;
     private const int ConsoleLinesShown = 12;
@@ -119,8 +121,10 @@ internal sealed class RecoveryAct(StepLog log, string folder)
             return MarkerValue(wrote, TestGuest.WroteMarker);
         }, hash => $"/data/marker sha256 {hash[..16]}…; the writes land in the session's cache, the backup is only read");
 
+        var datastore = await log.RunAsync("Declare the production folder a datastore (an admin's step: recoveries and migrations write only into declared places)",
+            () => DeclareDatastoreAsync(server.Client, Path.Combine(folder, "production"), ct), d => $"{d.Name}: {d.Path}");
         var final = await log.RunAsync("Migrate it live to production storage (QEMU mirror, the VM keeps running)",
-            () => session.MigrateAsync(Path.Combine(folder, "production"), ct),
+            () => session.MigrateAsync(datastore.Path, ct),
             s => $"{string.Join(", ", s.ProductionDisks)}: {Sizes.Format(s.ProductionDisks.Where(File.Exists).Sum(d => new FileInfo(d).Length))} in {SessionFollower.Seconds(session.MigrationSeconds)} " +
                 $"({session.MigrationMiBPerSecond?.ToString("0.0", CultureInfo.InvariantCulture)} MiB/s), the VM never paused");
         ProductionDisk = final.ProductionDisks.Count == 1 ? final.ProductionDisks[0] : null;
@@ -232,5 +236,14 @@ internal sealed class RecoveryAct(StepLog log, string folder)
         if (value.Length != 64 || !value.All(char.IsAsciiHexDigitLower))
             throw new CliException($"The guest printed \"{line}\", not a SHA-256 after {marker}; rebuild it with tests/guest/build-guest.sh.");
         return value;
+    }
+
+    /// <summary>The datastore of <paramref name="folder"/>: declared now, or already by an earlier run on a server that goes on.</summary>
+    private static async Task<DatastoreView> DeclareDatastoreAsync(ServerClient client, string folder, CancellationToken ct)
+    {
+        Directory.CreateDirectory(folder);
+        var real = Path.GetFullPath(folder);
+        return (await client.ListDatastoresAsync(ct)).FirstOrDefault(d => d.Path == real)
+            ?? await client.AddDatastoreAsync(new AddDatastoreRequest(DatastoreName, real), ct);
     }
 }

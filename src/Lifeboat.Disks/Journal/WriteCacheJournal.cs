@@ -48,7 +48,7 @@ internal sealed class WriteCacheJournal : IDisposable
         uint sequence = 0;
         try
         {
-            using (var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var handle = OwnerOnly.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 header.Write(buffer);
                 int filled = JournalHeader.Size;

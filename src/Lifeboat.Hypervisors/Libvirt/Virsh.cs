@@ -4,6 +4,7 @@ using System.Diagnostics;
 namespace Lifeboat.Hypervisors.Libvirt;
 
 /// <summary>Runs libvirt's <c>virsh</c> against one connection URI and returns what it printed, or throws with its own words.</summary>
+/// <exception cref="ArgumentException"><paramref name="connectUri"/> is not a <see cref="LibvirtUri"/> (checked here too: a job stored before the check).</exception>
 public sealed class Virsh(string connectUri)
 {
     public const string DefaultUri = "qemu:///system";
@@ -11,7 +12,7 @@ public sealed class Virsh(string connectUri)
     private const int MaxErrorChars = 2000;
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(2);
 
-    public string ConnectUri { get; } = connectUri;
+    public string ConnectUri { get; } = LibvirtUri.Validate(connectUri, "the libvirt connection URI");
 
     /// <exception cref="LibvirtException">virsh failed (its stderr is the message) or is not installed.</exception>
     public async Task<string> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken = default)

@@ -106,6 +106,10 @@ public sealed partial class MountServerHost : IAsyncDisposable
     /// cache root, or under <paramref name="redirectWritesTo"/> (a production datastore path). The restore point is
     /// looked up in <paramref name="repositoryPath"/>, or in the host's own repository when that is null.
     /// </summary>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="vm"/> is not a <see cref="VmName"/>, or <paramref name="redirectWritesTo"/> is outside the cache root and
+    /// <see cref="MountServerSettings.WritableFolders"/>; nothing was created.
+    /// </exception>
     public async Task<PublicationInfo> PublishAsync(
         string vm, string? restorePointId, string? redirectWritesTo = null, string? repositoryPath = null, CancellationToken cancellationToken = default)
     {
@@ -123,11 +127,21 @@ public sealed partial class MountServerHost : IAsyncDisposable
     /// <summary>What <see cref="PublishAsync"/> does; the caller holds the gate, or the host does not listen yet.</summary>
     private Publication PublishLocked(string vm, string? restorePointId, string? redirectWritesTo, string? repositoryPath)
     {
+        VmName.Validate(vm, "vm");
+        var cacheParent = _settings.CacheRoot;
+        if (redirectWritesTo is not null)
+        {
+            cacheParent = WritablePlaces.Resolve(redirectWritesTo, [_settings.CacheRoot, .. _settings.WritableFolders()], "redirectWritesTo", out var problem)
+                ?? throw new ArgumentException(problem);
+        }
+
         var otherRepository = IsOwn(repositoryPath) ? null : Path.GetFullPath(repositoryPath!);
         var restorePoint = Repository(otherRepository).GetRestorePoint(restorePointId ?? "latest", vm);
+        // A restore point from before the grammar may carry any name; its publication's folders are named after it.
+        VmName.Validate(restorePoint.Vm, "the restore point's vm");
         var name = UniqueName(restorePoint.Vm);
         var folderName = $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-        var cacheFolder = Path.GetFullPath(Path.Combine(redirectWritesTo ?? _settings.CacheRoot, folderName));
+        var cacheFolder = Path.Combine(cacheParent, folderName);
         var record = new PublicationRecord(name, restorePoint.Vm, restorePoint.Id, cacheFolder, DateTimeOffset.UtcNow, otherRepository);
         var publication = Open(record);
         _catalog.Add(record);
@@ -194,6 +208,9 @@ public sealed partial class MountServerHost : IAsyncDisposable
     {
         var repository = Repository(IsOwn(record.RepositoryPath) ? null : record.RepositoryPath);
         var restorePoint = repository.GetRestorePoint(record.RestorePointId);
+        // The VM's writes and the hypervisor's files: the server's alone (the folders inside inherit nothing, so each is made 0700 too).
+        if (!OperatingSystem.IsWindows())
+            Directory.CreateDirectory(record.CacheFolder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var disks = new List<PublishedDisk>();
         try
         {

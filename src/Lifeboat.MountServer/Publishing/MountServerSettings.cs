@@ -14,6 +14,12 @@ public sealed class MountServerSettings
     /// <summary>Holds the publication list and, unless a publication redirects its writes, each publication's write cache.</summary>
     public required string CacheRoot { get; init; }
 
+    /// <summary>
+    /// The folders besides <see cref="CacheRoot"/> a publication's writes may be redirected into (the server's declared
+    /// datastores, or `mount-server --writable`), asked at each publish: the list may change while the host runs.
+    /// </summary>
+    public Func<IReadOnlyList<string>> WritableFolders { get; init; } = () => [];
+
     public NfsServerOptions Nfs { get; init; } = new();
 
     /// <summary>Serves every published disk over NBD too; null turns NBD off.</summary>

@@ -14,7 +14,6 @@ namespace Lifeboat.Repository.Backup;
 /// </summary>
 internal sealed class BackupOperation
 {
-    private const int MaxVmNameLength = 256;
 
     private readonly RepositoryLayout _layout;
     private readonly RepositoryIndex _index;
@@ -310,9 +309,9 @@ internal sealed class BackupOperation
 
     private static void Validate(BackupRequest request)
     {
-        if (string.IsNullOrWhiteSpace(request.Vm) || request.Vm.Length > MaxVmNameLength || request.Vm.Any(char.IsControl))
+        if (!VmName.TryValidate(request.Vm, "vm", out var problem))
         {
-            throw new RepositoryException("The VM name must be 1 to 256 printable characters; give it with --vm NAME.");
+            throw new RepositoryException(problem);
         }
 
         int diskCount = request.Disks?.Count ?? request.DiskPaths?.Count ?? 0;

@@ -40,6 +40,8 @@ public static class InventoryEndpoints
     {
         if (string.IsNullOrWhiteSpace(request.Path))
             return TypedResults.BadRequest(new ApiError("Give the repository's folder: lifeboat repo add PATH."));
+        if (HostPath.Problem(request.Path, "path") is { } problem)
+            return TypedResults.BadRequest(new ApiError(problem));
         try
         {
             var added = registry.Register(request.Path);

@@ -20,6 +20,10 @@ public sealed class ServerDatabase : IDisposable
             path TEXT PRIMARY KEY,
             is_default INTEGER NOT NULL,
             added_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS datastores (
+            name TEXT PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            added_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS hosts (
             id TEXT PRIMARY KEY,
             kind TEXT NOT NULL,

@@ -15,7 +15,8 @@ namespace Lifeboat.Server.Hosting;
 /// in the database: QEMU's nfs driver reconnects to the same port when the server comes back after a crash. Its
 /// NBD port (for sessions recovered over NBD) is chosen and kept the same way; both listen on loopback only.
 /// </summary>
-public sealed class MountServerService(ServerOptions options, DataFolder data, ServerDatabase database, ILoggerFactory loggerFactory) : IAsyncDisposable
+public sealed class MountServerService(ServerOptions options, DataFolder data, ServerDatabase database, Inventory.DatastoreRegistry datastores, ILoggerFactory loggerFactory)
+    : IAsyncDisposable
 {
     private const string NfsPortSetting = "nfsPort";
     private const string NbdPortSetting = "nbdPort";
@@ -39,6 +40,7 @@ public sealed class MountServerService(ServerOptions options, DataFolder data, S
             RepositoryPath = data.Repository,
             Password = Environment.GetEnvironmentVariable(BackupRepository.PasswordEnvironmentVariable),
             CacheRoot = data.Cache,
+            WritableFolders = datastores.Folders,
             Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, port), PortmapPort = options.PortmapPort },
             Nbd = new NbdServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, nbdPort) },
         };

@@ -82,6 +82,8 @@ public static class ServerApp
             builder.Services.AddSingleton<RepositoryStore>();
             builder.Services.AddSingleton<HostStore>();
             builder.Services.AddSingleton<RepositoryRegistry>();
+            builder.Services.AddSingleton<DatastoreStore>();
+            builder.Services.AddSingleton<DatastoreRegistry>();
             builder.Services.AddSingleton(services => new LocalQemuHost(options.QemuBinary, services.GetRequiredService<ILogger<LocalQemuHost>>()));
             builder.Services.AddSingleton<MountServerService>();
             builder.Services.AddSingleton<SessionServices>();
@@ -115,6 +117,7 @@ public static class ServerApp
             TokenEndpoints.Map(app);
             AuditEndpoints.Map(app);
             InventoryEndpoints.Map(app);
+            DatastoreEndpoints.Map(app);
             SessionEndpoints.Map(app);
             VerificationEndpoints.Map(app);
             BootProfileEndpoints.Map(app);

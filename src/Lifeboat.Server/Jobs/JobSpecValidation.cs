@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Lifeboat.Hypervisors.Libvirt;
 using Lifeboat.Repository;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Inventory;
@@ -11,15 +12,14 @@ public static partial class JobSpecValidation
     public const int DefaultRetries = 2;
     public const int MaxRetries = 10;
     public const int MaxKeepLast = 10_000;
-    private const int MaxVmNameLength = 255;
 
     /// <exception cref="InvalidJobSpecException">The definition is not valid; the message says which option and why.</exception>
     public static JobSpec Normalize(JobSpec spec, RepositoryRegistry repositories)
     {
         if (spec.Name is null || !NamePattern().IsMatch(spec.Name))
             throw new InvalidJobSpecException(JobSpecField.Name, $"Job name '{spec.Name}' must be 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit.");
-        if (string.IsNullOrWhiteSpace(spec.Vm) || spec.Vm.Length > MaxVmNameLength)
-            throw new InvalidJobSpecException(JobSpecField.Vm, $"--vm must name the VM to back up (1 to {MaxVmNameLength} characters).");
+        if (!VmName.TryValidate(spec.Vm, JobSpecField.Vm, out var vmProblem))
+            throw new InvalidJobSpecException(JobSpecField.Vm, vmProblem);
         if (spec.KeepLast is < 1 or > MaxKeepLast)
             throw new InvalidJobSpecException(JobSpecField.KeepLast, $"--keep-last must be between 1 and {MaxKeepLast}: the number of the VM's newest restore points to keep.");
         var retries = spec.Retries ?? DefaultRetries;
@@ -49,6 +49,12 @@ public static partial class JobSpecValidation
     private static JobSource Normalize(JobSource? source)
     {
         const string Sources = "give the VM's source: --qmp SOCKET, --libvirt DOMAIN or --disk PATH";
+        foreach (var path in new[] { source?.QmpSocket, source?.GuestAgentSocket }.Concat(source?.DiskPaths ?? []).Where(p => p is not null))
+        {
+            if (HostPath.Problem(path, "source") is { } problem)
+                throw new InvalidJobSpecException(JobSpecField.Source, problem);
+        }
+
         return source?.Kind switch
         {
             JobSourceKind.Qmp when !string.IsNullOrWhiteSpace(source.QmpSocket) => new JobSource(
@@ -58,7 +64,7 @@ public static partial class JobSpecValidation
             JobSourceKind.Libvirt when !string.IsNullOrWhiteSpace(source.LibvirtDomain) => new JobSource(
                 JobSourceKind.Libvirt,
                 LibvirtDomain: source.LibvirtDomain,
-                ConnectUri: string.IsNullOrWhiteSpace(source.ConnectUri) ? null : source.ConnectUri),
+                ConnectUri: string.IsNullOrWhiteSpace(source.ConnectUri) ? null : ConnectUri(source.ConnectUri)),
             JobSourceKind.Disks when source.DiskPaths is { Count: > 0 } disks && disks.All(d => !string.IsNullOrWhiteSpace(d)) => new JobSource(
                 JobSourceKind.Disks,
                 DiskPaths: [.. disks.Select(Path.GetFullPath)]),
@@ -69,11 +75,16 @@ public static partial class JobSpecValidation
         };
     }
 
+    private static string ConnectUri(string uri) =>
+        LibvirtUri.TryValidate(uri, "source.connectUri", out var problem) ? uri : throw new InvalidJobSpecException(JobSpecField.Source, problem);
+
     /// <summary>The server's own repository when none is given; any other is registered, so sessions find its restore points.</summary>
     private static string Repository(string? path, RepositoryRegistry repositories)
     {
         if (string.IsNullOrWhiteSpace(path))
             return repositories.DefaultPath;
+        if (HostPath.Problem(path, JobSpecField.Repository) is { } problem)
+            throw new InvalidJobSpecException(JobSpecField.Repository, problem);
         var full = Path.GetFullPath(path);
         try
         {

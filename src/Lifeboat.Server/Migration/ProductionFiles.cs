@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Server.Security;
 using Lifeboat.Server.Sessions;
 
 namespace Lifeboat.Server.Migration;
@@ -22,7 +23,7 @@ public static class ProductionFiles
             Path.Combine(Path.GetFullPath(targetDirectory), $"{vmName}-disk{i.ToString(CultureInfo.InvariantCulture)}.{extension}"))];
     }
 
-    /// <summary>Creates an empty disk file of <paramref name="size"/> bytes (sparse raw, or qcow2 with qemu-img).</summary>
+    /// <summary>Creates an empty disk file of <paramref name="size"/> bytes (sparse raw, or qcow2 with qemu-img), 0600: a VM's disk is root's alone.</summary>
     /// <exception cref="SessionStepException">The file exists already, or cannot be created.</exception>
     public static async Task CreateAsync(string path, long size, ProductionFormat format, CancellationToken cancellationToken)
     {
@@ -30,15 +31,21 @@ public static class ProductionFiles
             throw new SessionStepException($"The production file {path} already exists; remove it or migrate to another folder.");
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            OwnerOnlyFile.CreateFolder(Path.GetDirectoryName(path)!);
             if (format == ProductionFormat.Raw)
             {
-                using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows())
+                    options.UnixCreateMode = OwnerOnlyFile.Mode;
+                using var file = new FileStream(path, options);
                 file.SetLength(size);
                 return;
             }
 
             await RunQemuImgAsync(["create", "-q", "-f", "qcow2", path, size.ToString(CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
+            // qemu-img creates it 0644 (its umask); QEMU opens this file for the mirror and never creates another.
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(path, OwnerOnlyFile.Mode);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -25,6 +25,8 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     /// <exception cref="ArgumentException">The request is malformed (the message says which option).</exception>
     public SessionRecord StartVerification(VerificationRequest request)
     {
+        if (request.TimeoutSeconds is { } seconds && !(seconds > 0 && seconds <= MaxReadyTimeout.TotalSeconds))
+            throw new ArgumentException($"timeoutSeconds must be more than 0 and at most {MaxReadyTimeout.TotalSeconds:0} (24 hours).");
         var checks = request.Checks ?? [];
         if (checks.Count > VerificationCheck.MaxChecks)
             throw new ArgumentException($"A verification runs at most {VerificationCheck.MaxChecks} checks.");
@@ -54,12 +56,12 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
 
     private SessionRecord Start(RecoveryRequest request, VerificationPlan? verification)
     {
-        if (string.IsNullOrWhiteSpace(request.Vm) || request.Vm.Length > 255)
-            throw new ArgumentException("--vm must name the VM to recover (1 to 255 characters).");
+        VmName.Validate(request.Vm, "vm");
         var ready = string.IsNullOrEmpty(request.ReadyWhen) ? ReadyCondition.DefaultFor(RecordedHardware(request)) : ReadyCondition.Parse(request.ReadyWhen);
-        var timeout = request.ReadyTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : services.Options.ReadyTimeout;
-        if (timeout <= TimeSpan.Zero || timeout > MaxReadyTimeout)
-            throw new ArgumentException("The ready timeout must be between 0 and 24 hours.");
+        // Checked as a number first: TimeSpan.FromSeconds(1e308) overflows.
+        if (request.ReadyTimeoutSeconds is { } seconds && !(seconds > 0 && seconds <= MaxReadyTimeout.TotalSeconds))
+            throw new ArgumentException($"readyTimeoutSeconds must be more than 0 and at most {MaxReadyTimeout.TotalSeconds:0} (24 hours).");
+        var timeout = request.ReadyTimeoutSeconds is { } given ? TimeSpan.FromSeconds(given) : services.Options.ReadyTimeout;
         var firmwareConfig = request.FirmwareConfig ?? new Dictionary<string, string>();
         if (firmwareConfig.Count > MaxFirmwareConfigEntries
             || firmwareConfig.Any(e => !e.Key.StartsWith("opt/", StringComparison.Ordinal) || e.Key.Length > 55 || e.Value.Length > MaxFirmwareConfigValueLength))
@@ -69,8 +71,8 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
         }
 
         var protocol = DiskProtocols.Parse(request.Protocol);
-        if (request.MigrateTo is { } migrateTo)
-            ValidateMigration(migrateTo);
+        var redirect = request.RedirectWritesTo is null ? null : services.Datastores.Resolve(request.RedirectWritesTo, "redirectWritesTo");
+        var migration = request.MigrateTo is null ? null : Validated(request.MigrateTo, "migrateTo.targetDirectory");
         var session = new SessionRecord
         {
             Id = NewId(),
@@ -83,9 +85,9 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             ReadyTimeoutSeconds = timeout.TotalSeconds,
             PowerOn = request.PowerOn,
             Protocol = protocol,
-            RedirectWritesTo = request.RedirectWritesTo is { } redirect ? Path.GetFullPath(redirect) : null,
+            RedirectWritesTo = redirect,
             FirmwareConfig = new Dictionary<string, string>(firmwareConfig, StringComparer.Ordinal),
-            Migration = request.MigrateTo is { } target ? target with { TargetDirectory = Path.GetFullPath(target.TargetDirectory) } : null,
+            Migration = migration,
             Verification = verification,
             CreatedAt = services.Time.GetUtcNow(),
         };
@@ -144,9 +146,9 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The session cannot migrate now.</exception>
     public SessionRecord Migrate(string id, MigrationRequest request)
     {
-        ValidateMigration(request);
+        var validated = Validated(request, "targetDirectory");
         var runner = Runner(id);
-        runner.BeginMigration(request with { TargetDirectory = Path.GetFullPath(request.TargetDirectory) });
+        runner.BeginMigration(validated);
         return runner.Session;
     }
 
@@ -190,12 +192,14 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
         throw new InvalidOperationException($"Session {id} has already ended ({session.State.ToString().ToLowerInvariant()}).");
     }
 
-    private static void ValidateMigration(MigrationRequest request)
+    /// <summary>The request with its target folder as it really leads, inside a datastore.</summary>
+    private MigrationRequest Validated(MigrationRequest request, string field)
     {
         if (string.IsNullOrWhiteSpace(request.TargetDirectory))
-            throw new ArgumentException("--to must name the production folder the VM's disks move to.");
+            throw new ArgumentException($"{field} must name the production folder the VM's disks move to.");
         if (!Enum.IsDefined(request.Method) || !Enum.IsDefined(request.Format))
-            throw new ArgumentException("--method must be mirror or quick, and --format raw or qcow2.");
+            throw new ArgumentException("method must be mirror or quick, and format raw or qcow2.");
+        return request with { TargetDirectory = services.Datastores.Resolve(request.TargetDirectory, field) };
     }
 
     /// <summary>

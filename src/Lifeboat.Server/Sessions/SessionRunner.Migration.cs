@@ -24,7 +24,7 @@ internal sealed partial class SessionRunner
                 var kept = Session.ProductionDisks.SequenceEqual(paths) && paths.All(File.Exists);
                 if (!kept)
                 {
-                    Directory.CreateDirectory(request.TargetDirectory);
+                    Security.OwnerOnlyFile.CreateFolder(request.TargetDirectory);
                     var needed = Session.DiskSizes.Sum();
                     var free = new DriveInfo(Path.GetFullPath(request.TargetDirectory)).AvailableFreeSpace;
                     if (free < needed)

@@ -12,6 +12,7 @@ public sealed record SessionServices(
     VerificationStore Verifications,
     VerificationSlots VerificationSlots,
     RepositoryRegistry Repositories,
+    DatastoreRegistry Datastores,
     LocalQemuHost Host,
     MountServerService MountServer,
     DataFolder Data,

@@ -8,6 +8,7 @@ using Lifeboat.Repository;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Contracts.Storage;
 using Lifeboat.Server.Sessions;
 
 namespace Lifeboat.Server.Tests.Support;
@@ -174,6 +175,15 @@ public sealed class ServerProcess : IAsyncDisposable
         using var answer = await Http.PostAsJsonAsync("api/sessions", request, ServerJsonContext.Default.RecoveryRequest);
         await EnsureSuccessAsync(answer);
         return (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!;
+    }
+
+    /// <summary>Creates <paramref name="folder"/> and declares it a datastore, as an admin does before operators migrate there.</summary>
+    public async Task<string> DeclareDatastoreAsync(string name, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        using var answer = await Http.PostAsJsonAsync("api/datastores", new AddDatastoreRequest(name, folder), ServerJsonContext.Default.AddDatastoreRequest);
+        await EnsureSuccessAsync(answer);
+        return folder;
     }
 
     public async Task<SessionView> GetAsync(string id) =>

@@ -87,7 +87,7 @@ public sealed class WebConsoleTests(GuestImage guest)
         Assert.Equal("kept", await page.EvaluateAsync<string>("() => window.lifeboatMarker"));
         await ConsoleBrowser.ScreenshotAsync(page, test, "3-session-ready");
 
-        var production = folder.Combine("production");
+        var production = await server.DeclareDatastoreAsync("production", folder.Combine("production"));
         await page.FillAsync("#migrate-target", production);
         await page.ClickAsync("#migrate");
         await Expect(page.Locator(".confirm")).ToContainTextAsync(production);
