@@ -1,10 +1,13 @@
 using System.Net;
+using Lifeboat.OncRpc.Peers;
 
 namespace Lifeboat.Nfs;
 
 /// <summary>
-/// The client addresses the mount server answers (MOUNT and NFS alike): loopback only unless told otherwise. A
-/// client outside it gets MNT3ERR_ACCES or NFS3ERR_ACCES, so holding a handle learned elsewhere is not enough.
+/// The client addresses the mount server answers (MOUNT, NFS and NBD alike): loopback only unless told otherwise. A
+/// client outside it gets MNT3ERR_ACCES or NFS3ERR_ACCES, so holding a handle learned elsewhere is not enough; and a
+/// peer on this machine is served only when privileged (<see cref="Admits"/>), as the kernel's NFS server serves
+/// only reserved ports: any local user can connect from loopback.
 /// </summary>
 public sealed class NfsClientAllowList
 {
@@ -44,6 +47,16 @@ public sealed class NfsClientAllowList
         }
 
         return new NfsClientAllowList(networks);
+    }
+
+    /// <summary>
+    /// A local peer (loopback or a unix socket) when it is privileged (<see cref="RpcPeer.IsPrivileged"/>: root, the
+    /// lifeboat group, or a reserved port); a remote one when its address is in the list.
+    /// </summary>
+    public bool Admits(RpcPeer peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        return peer.IsLocal ? peer.IsPrivileged : IsAllowed(peer.EndPoint!.Address);
     }
 
     public bool IsAllowed(IPAddress address)
