@@ -50,13 +50,19 @@ public sealed class NfsClientAllowList
     }
 
     /// <summary>
-    /// A local peer (loopback or a unix socket) when it is privileged (<see cref="RpcPeer.IsPrivileged"/>: root, the
-    /// lifeboat group, or a reserved port); a remote one when its address is in the list.
+    /// A peer whose address is in the list and, when it is on this machine (loopback), privileged
+    /// (<see cref="RpcPeer.IsPrivileged"/>: a reserved port, or a socket of root or the lifeboat group); a unix socket
+    /// peer when privileged.
     /// </summary>
     public bool Admits(RpcPeer peer)
     {
         ArgumentNullException.ThrowIfNull(peer);
-        return peer.IsLocal ? peer.IsPrivileged : IsAllowed(peer.EndPoint!.Address);
+        if (peer.EndPoint is null)
+        {
+            return peer.IsPrivileged;
+        }
+
+        return IsAllowed(peer.EndPoint.Address) && (!peer.IsLocal || peer.IsPrivileged);
     }
 
     public bool IsAllowed(IPAddress address)
