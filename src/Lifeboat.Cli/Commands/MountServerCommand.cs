@@ -235,6 +235,8 @@ internal static class MountServerCommand
         }
         if (host.Nbd is { } nbdServer)
             console.Line($"NBD on port [bold]{nbdServer.Port}[/]: export PUBLICATION/diskN of the same disks and write caches.");
+        if (settings.Control is { } control)
+            console.Line($"Control socket {Markup.Escape(control.SocketPath)}: `lifeboat publish|unpublish|publications` as root or a member of group lifeboat.");
         console.Line($"Mount options for NFS clients: vers=3,proto=tcp,port={host.Nfs.Port},mountport={host.Nfs.Port},nolock. Stop with Ctrl-C.");
     }
 }
