@@ -1,10 +1,13 @@
 using System.Net;
+using Lifeboat.OncRpc.Peers;
 
 namespace Lifeboat.Nfs;
 
 /// <summary>
-/// The client addresses the mount server answers (MOUNT and NFS alike): loopback only unless told otherwise. A
-/// client outside it gets MNT3ERR_ACCES or NFS3ERR_ACCES, so holding a handle learned elsewhere is not enough.
+/// The client addresses the mount server answers (MOUNT, NFS and NBD alike): loopback only unless told otherwise. A
+/// client outside it gets MNT3ERR_ACCES or NFS3ERR_ACCES, so holding a handle learned elsewhere is not enough; and a
+/// peer on this machine is served only when privileged (<see cref="Admits"/>), as the kernel's NFS server serves
+/// only reserved ports: any local user can connect from loopback.
 /// </summary>
 public sealed class NfsClientAllowList
 {
@@ -44,6 +47,22 @@ public sealed class NfsClientAllowList
         }
 
         return new NfsClientAllowList(networks);
+    }
+
+    /// <summary>
+    /// A peer whose address is in the list and, when it is on this machine (loopback), privileged
+    /// (<see cref="RpcPeer.IsPrivileged"/>: a reserved port, or a socket of root or the lifeboat group); a unix socket
+    /// peer when privileged.
+    /// </summary>
+    public bool Admits(RpcPeer peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        if (peer.EndPoint is null)
+        {
+            return peer.IsPrivileged;
+        }
+
+        return IsAllowed(peer.EndPoint.Address) && (!peer.IsLocal || peer.IsPrivileged);
     }
 
     public bool IsAllowed(IPAddress address)

@@ -23,8 +23,9 @@ internal static class MountServerProcess
     {
         string[] nbd = extra.Contains("--nbd-port") ? [] : ["--nbd-port", "0"];
         string[] portmap = extra.Contains("--portmap-port") ? [] : ["--portmap-port", "0"];
+        string[] control = extra.Contains("--control-socket") ? [] : ["--control-socket", ControlSocket(cache)];
         var process = Process.Start(LifeboatProcess.StartInfo(null,
-            ["mount-server", "--repo", repo, "--cache", cache, "--nfs-port", port.ToString(CultureInfo.InvariantCulture), .. portmap, "--listen", "127.0.0.1", .. nbd, .. extra]))!;
+            ["mount-server", "--repo", repo, "--cache", cache, "--nfs-port", port.ToString(CultureInfo.InvariantCulture), .. portmap, "--listen", "127.0.0.1", .. nbd, .. control, .. extra]))!;
         process.StandardInput.Close();
         var ready = new TaskCompletionSource();
         process.OutputDataReceived += (_, e) =>
@@ -50,6 +51,9 @@ internal static class MountServerProcess
 
         return process;
     }
+
+    /// <summary>The control socket of a mount server started with <paramref name="cache"/>: tests run side by side, each with its own.</summary>
+    public static string ControlSocket(string cache) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cache))!, "control.sock");
 
     public static int FreePort()
     {

@@ -23,7 +23,7 @@ public sealed class MountServerTests
         LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t["disk0.raw"]).ShouldSucceed();
 
         var port = MountServerProcess.FreePort();
-        var control = $"127.0.0.1:{port}";
+        var control = MountServerProcess.ControlSocket(t["cache"]);
         var server = MountServerProcess.Start(repo, t["cache"], port, "--publish", "web");
         try
         {
@@ -34,7 +34,7 @@ public sealed class MountServerTests
             Tool("nfs-cp", $"nfs://127.0.0.1/lifeboat/web/disk0.raw{urls}", t["copy-latest.raw"]);
             Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), TestDisks.Sha256(t["copy-latest.raw"]));
 
-            using (var published = JsonDocument.Parse(LifeboatProcess.Run("publish", $"web@{first}", "--mount-server", control, "--json").ShouldSucceed().Stdout))
+            using (var published = JsonDocument.Parse(LifeboatProcess.Run("publish", $"web@{first}", "--control-socket", control, "--json").ShouldSucceed().Stdout))
                 Assert.Equal("web-2", published.RootElement[0].GetProperty("name").GetString());
             Tool("nfs-cp", $"nfs://127.0.0.1/lifeboat/web-2/disk0-flat.vmdk{urls}", t["copy-first.raw"]);
             Assert.Equal(firstHash, TestDisks.Sha256(t["copy-first.raw"]));
@@ -43,14 +43,14 @@ public sealed class MountServerTests
             // A restart publishes the same folders again.
             await StopAsync(server);
             server = MountServerProcess.Start(repo, t["cache"], port);
-            using (var list = JsonDocument.Parse(LifeboatProcess.Run("publications", "--mount-server", control, "--json").ShouldSucceed().Stdout))
+            using (var list = JsonDocument.Parse(LifeboatProcess.Run("publications", "--control-socket", control, "--json").ShouldSucceed().Stdout))
                 Assert.Equal(["web", "web-2"], list.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()));
 
             var cacheFolders = Directory.GetDirectories(t["cache"]).Length;
-            LifeboatProcess.Run("unpublish", "web-2", "--mount-server", control).ShouldSucceed();
+            LifeboatProcess.Run("unpublish", "web-2", "--control-socket", control).ShouldSucceed();
             Assert.Equal(cacheFolders - 1, Directory.GetDirectories(t["cache"]).Length);
             Assert.DoesNotContain("web-2", Tool("nfs-ls", $"nfs://127.0.0.1/lifeboat{urls}"), StringComparison.Ordinal);
-            var missing = LifeboatProcess.Run("unpublish", "web-2", "--mount-server", control);
+            var missing = LifeboatProcess.Run("unpublish", "web-2", "--control-socket", control);
             Assert.Equal(1, missing.ExitCode);
             Assert.Contains("No publication is named 'web-2'", missing.Stderr, StringComparison.Ordinal);
         }
@@ -101,9 +101,10 @@ public sealed class MountServerTests
     [Fact]
     public void Control_requests_without_a_mount_server_say_how_to_start_one()
     {
-        var result = LifeboatProcess.Run("publications", "--mount-server", $"127.0.0.1:{MountServerProcess.FreePort()}");
+        var socket = Path.Combine(Path.GetTempPath(), $"lifeboat-none-{Guid.NewGuid():N}.sock");
+        var result = LifeboatProcess.Run("publications", "--control-socket", socket);
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("lifeboat mount-server", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"No mount server answers on the control socket {socket}; start one with `lifeboat mount-server", result.Stderr, StringComparison.Ordinal);
     }
 
     private static async Task StopAsync(Process process)

@@ -19,6 +19,9 @@ internal sealed record MountServerArguments(string Repository, string Cache)
 
     public IReadOnlyList<string> Publish { get; init; } = [];
 
+    /// <summary>Beside the cache folder: tests run side by side, each mount server with its own control socket.</summary>
+    public string ControlSocket => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Cache))!, "control.sock");
+
     public IEnumerable<string> ToCommandLine()
     {
         yield return "mount-server";
@@ -32,6 +35,8 @@ internal sealed record MountServerArguments(string Repository, string Cache)
         yield return PortmapPort.ToString(CultureInfo.InvariantCulture);
         yield return "--nbd-port";
         yield return NbdPort.ToString(CultureInfo.InvariantCulture);
+        yield return "--control-socket";
+        yield return ControlSocket;
         if (Listen is not null)
         {
             yield return "--listen";

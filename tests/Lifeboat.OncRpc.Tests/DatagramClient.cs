@@ -12,14 +12,25 @@ internal sealed class DatagramClient : IDisposable
     private readonly IPEndPoint _server;
     private readonly IPEndPoint _anySender;
 
-    public DatagramClient(IPEndPoint server, IPAddress? localAddress = null)
+    /// <param name="reservedPort">Send from a port below 1024 (the tests run as root), as a privileged local caller does.</param>
+    public DatagramClient(IPEndPoint server, IPAddress? localAddress = null, bool reservedPort = false)
     {
         _server = server;
         localAddress ??= server.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
         _socket = new Socket(localAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(localAddress, 0));
+        if (reservedPort)
+        {
+            BindReservedPort(localAddress);
+        }
+        else
+        {
+            _socket.Bind(new IPEndPoint(localAddress, 0));
+        }
+
         _anySender = new IPEndPoint(localAddress.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
     }
+
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
     public async Task SendAsync(byte[] datagram)
     {
@@ -57,4 +68,21 @@ internal sealed class DatagramClient : IDisposable
     }
 
     public void Dispose() => _socket.Dispose();
+
+    private void BindReservedPort(IPAddress localAddress)
+    {
+        for (var port = 1023; port >= 600; port--)
+        {
+            try
+            {
+                _socket.Bind(new IPEndPoint(localAddress, port));
+                return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+            }
+        }
+
+        Assert.Fail("Every UDP port from 600 to 1023 is taken on loopback.");
+    }
 }

@@ -115,7 +115,7 @@ public sealed class PortmapTests : IAsyncLifetime
     {
         var arguments = new ArrayBufferWriter<byte>();
         mapping.WriteTo(new XdrWriter(arguments));
-        var call = new RpcCall(1, PortmapProgram.ProgramNumber, 2, (uint)procedure, RpcCredentials.None, arguments.WrittenMemory, remote, 1);
+        var call = new RpcCall(1, PortmapProgram.ProgramNumber, 2, (uint)procedure, RpcCredentials.None, arguments.WrittenMemory, Lifeboat.OncRpc.Peers.RpcPeer.Datagram(remote), 1);
         var results = new ArrayBufferWriter<byte>();
         Assert.Equal(RpcAcceptStatus.Success, await _portmap.DispatchAsync(call, results, CancellationToken.None));
         return new XdrReader(results.WrittenSpan).ReadBool();

@@ -83,22 +83,36 @@ public sealed class RpcDatagramServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Set_and_unset_from_loopback_change_the_table()
+    public async Task Set_and_unset_from_a_reserved_port_on_loopback_change_the_table()
     {
+        using var root = new DatagramClient(_server.LocalEndPoint, reservedPort: true);
         var mapping = new PortmapMapping(Mount, 3, PortmapProtocol.Udp, 20048);
-        Assert.True(ReadBool(await _client.CallAsync(Portmap(5, PortmapProcedure.Set, mapping))));
+        Assert.True(ReadBool(await root.CallAsync(Portmap(5, PortmapProcedure.Set, mapping))));
         Assert.Equal([mapping], _portmap.GetMappings());
-        Assert.False(ReadBool(await _client.CallAsync(Portmap(6, PortmapProcedure.Set, mapping with { Port = 1 }))));
+        Assert.False(ReadBool(await root.CallAsync(Portmap(6, PortmapProcedure.Set, mapping with { Port = 1 }))));
 
-        Assert.True(ReadBool(await _client.CallAsync(Portmap(7, PortmapProcedure.Unset, mapping with { Port = 0 }))));
+        Assert.True(ReadBool(await root.CallAsync(Portmap(7, PortmapProcedure.Unset, mapping with { Port = 0 }))));
         Assert.Empty(_portmap.GetMappings());
+    }
+
+    [Fact]
+    public async Task Set_and_unset_from_an_unreserved_port_are_refused_and_getport_still_answers()
+    {
+        // A datagram's sender cannot be looked up as a TCP socket's owner can: over UDP only the port counts.
+        Assert.True(_portmap.Set(new PortmapMapping(Mount, 3, PortmapProtocol.Udp, 20048)));
+        Assert.False(ReadBool(await _client.CallAsync(Portmap(5, PortmapProcedure.Unset, new PortmapMapping(Mount, 3, PortmapProtocol.Udp, 0)))));
+        Assert.False(ReadBool(await _client.CallAsync(Portmap(6, PortmapProcedure.Set, new PortmapMapping(100003, 3, PortmapProtocol.Udp, 9999)))));
+
+        Assert.Equal([new PortmapMapping(Mount, 3, PortmapProtocol.Udp, 20048)], _portmap.GetMappings());
+        var reply = await _client.CallAsync(Portmap(7, PortmapProcedure.GetPort, new PortmapMapping(Mount, 3, PortmapProtocol.Udp, 0)));
+        Assert.Equal(20048u, new XdrReader(reply.Results.Span).ReadUInt32());
     }
 
     [Fact]
     public async Task An_ipv4_caller_of_a_dual_mode_server_is_seen_as_loopback()
     {
         await using var server = Start(new RpcDatagramServerOptions { EndPoint = new IPEndPoint(IPAddress.IPv6Any, 0) });
-        using var client = new DatagramClient(new IPEndPoint(IPAddress.Loopback, server.Port));
+        using var client = new DatagramClient(new IPEndPoint(IPAddress.Loopback, server.Port), reservedPort: true);
         var mapping = new PortmapMapping(Mount, 3, PortmapProtocol.Tcp, 20048);
 
         Assert.True(ReadBool(await client.CallAsync(Portmap(8, PortmapProcedure.Set, mapping))));

@@ -411,8 +411,8 @@ public sealed class RpcServerTests : IAsyncLifetime
         await two.CallAsync(recorder.Program, 1, 0);
 
         Assert.Equal(2, seen.Count);
-        Assert.Equal(one.LocalEndPoint, seen[0].RemoteEndPoint);
-        Assert.Equal(two.LocalEndPoint, seen[1].RemoteEndPoint);
+        Assert.Equal(one.LocalEndPoint, seen[0].Peer.EndPoint);
+        Assert.Equal(two.LocalEndPoint, seen[1].Peer.EndPoint);
         Assert.NotEqual(seen[0].ConnectionId, seen[1].ConnectionId);
     }
 

@@ -1,3 +1,5 @@
+using Lifeboat.MountServer.Control;
+using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
 
@@ -19,6 +21,21 @@ public sealed class NbdRecoveryTests(GuestImage guest)
         var publish = Assert.Single(ready.Steps, s => s.Name == "Publish the VM in the datastore");
         Assert.StartsWith("over NBD: nbd://127.0.0.1:", publish.Message, StringComparison.Ordinal);
         Assert.All(ready.DiskUrls, url => Assert.StartsWith("nbd://", url, StringComparison.Ordinal));
+
+        // The hosted mount server's control socket: a running session's publication is not unpublished behind its back,
+        // and the attempt is in the audit log with the caller's uid and pid.
+        var socket = new ServerOptions { DataDirectory = server.DataDirectory }.DefaultControlSocket;
+        await using (var control = await ControlClient.ConnectAsync(socket))
+        {
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => control.UnpublishAsync(ready.Publication!));
+            Assert.Contains($"belongs to running session {ready.Id}", refused.Message, StringComparison.Ordinal);
+            Assert.Contains(await control.ListAsync(), p => p.Name == ready.Publication);
+        }
+
+        var audit = await server.Http.GetStringAsync("api/audit?action=publication.unpublish");
+        Assert.Contains($"\"target\":\"{ready.Publication}\"", audit, StringComparison.Ordinal);
+        Assert.Contains($"unix pid {Environment.ProcessId}", audit, StringComparison.Ordinal);
+        Assert.Contains("failed: Publication", audit, StringComparison.Ordinal);
 
         using (var answer = await server.Http.PostAsync($"api/sessions/{ready.Id}/stop", null))
             answer.EnsureSuccessStatusCode();

@@ -26,6 +26,10 @@ internal static class Tools
         return (process.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>Runs a tool as the local attacker of the tests: nobody, with no groups (setpriv).</summary>
+    public static Task<(int ExitCode, string Output)> RunAsNobodyAsync(string fileName, params string[] arguments) =>
+        RunAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", fileName, .. arguments]);
+
     public static async Task<string> RunCheckedAsync(string fileName, params string[] arguments)
     {
         var (exitCode, output) = await RunAsync(fileName, arguments);

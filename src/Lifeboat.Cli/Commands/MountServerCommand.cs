@@ -5,6 +5,7 @@ using Lifeboat.Disks;
 using Lifeboat.Nbd.Server;
 using Lifeboat.Nfs;
 using Lifeboat.Nfs.Server;
+using Lifeboat.MountServer.Control;
 using Lifeboat.MountServer.Publishing;
 using Lifeboat.Repository;
 using Lifeboat.Server.Metrics;
@@ -38,6 +39,7 @@ internal static class MountServerCommand
             DefaultValueFactory = _ => NbdServerOptions.DefaultPort,
         };
         var allow = new Option<string[]>("--allow") { Description = "Client address or network (CIDR) allowed to mount or connect over NBD; repeatable (default: loopback only)." };
+        var controlSocket = PublicationCommands.ControlSocketOption("Unix socket where `lifeboat publish|unpublish|publications` reach this mount server (root and group lifeboat only).");
         var publish = new Option<string[]>("--publish") { Description = "VM[@RESTORE_POINT_ID] to publish at start (the newest restore point without @); repeatable." };
         var redirect = new Option<string?>("--redirect-writes-to") { Description = "Keep the write caches of publications made at start in this folder (a production datastore path) instead of --cache." };
         var writable = new Option<string[]>("--writable")
@@ -71,7 +73,7 @@ internal static class MountServerCommand
         };
         var command = new Command("mount-server", "Serve restore points over NFSv3 as a datastore: reads come from the backup, writes go to a cache.")
         {
-            repo, cache, listen, nfsPort, portmapPort, nbdPort, allow, publish, redirect, writable, blockCache, hydrationLimit, noHydration, logLevel, logFormat, metricsListen,
+            repo, cache, listen, nfsPort, portmapPort, nbdPort, allow, controlSocket, publish, redirect, writable, blockCache, hydrationLimit, noHydration, logLevel, logFormat, metricsListen,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -101,11 +103,8 @@ internal static class MountServerCommand
                     PortmapPort = parse.GetValue(portmapPort),
                     AllowedClients = allowed,
                 },
-                Nbd = nbd == 0 ? null : new NbdServerOptions
-                {
-                    EndPoint = new IPEndPoint(address, nbd),
-                    AcceptClient = client => allowed.IsAllowed(client.Address),
-                },
+                Nbd = nbd == 0 ? null : new NbdServerOptions { EndPoint = new IPEndPoint(address, nbd) },
+                Control = new ControlSettings { SocketPath = Path.GetFullPath(parse.GetValue(controlSocket)!) },
                 PublishAtStart = [.. (parse.GetValue(publish) ?? []).Select(request => ParsePublish(request, parse.GetValue(redirect)))],
                 BlockCacheBytes = ParseSize("--block-cache", parse.GetValue(blockCache))
                     ?? (parse.GetValue(noHydration) ? RestorePointDisk.DefaultCacheBytes : HydratedBlockCacheBytes),
@@ -144,7 +143,11 @@ internal static class MountServerCommand
         }
         catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AccessDenied)
         {
-            throw new CliException($"Listening on port {settings.Nfs.EndPoint.Port} needs root; run as root or choose a port above 1023 with --nfs-port.");
+            throw new CliException($"Listening on port {settings.Nfs.EndPoint.Port} or on the control socket {settings.Control?.SocketPath} needs root; run as root, or choose a port above 1023 with --nfs-port.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && settings.Control is { } control)
+        {
+            throw new CliException($"The control socket {control.SocketPath} could not be made ({e.Message}); run as root, or give another path with --control-socket.");
         }
     }
 
@@ -234,6 +237,8 @@ internal static class MountServerCommand
         }
         if (host.Nbd is { } nbdServer)
             console.Line($"NBD on port [bold]{nbdServer.Port}[/]: export PUBLICATION/diskN of the same disks and write caches.");
+        if (settings.Control is { } control)
+            console.Line($"Control socket {Markup.Escape(control.SocketPath)}: `lifeboat publish|unpublish|publications` as root or a member of group lifeboat.");
         console.Line($"Mount options for NFS clients: vers=3,proto=tcp,port={host.Nfs.Port},mountport={host.Nfs.Port},nolock. Stop with Ctrl-C.");
     }
 }

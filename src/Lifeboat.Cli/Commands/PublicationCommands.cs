@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using System.Net.Sockets;
 using Lifeboat.Cli.Output;
 using Lifeboat.MountServer.Control;
@@ -11,11 +10,16 @@ namespace Lifeboat.Cli.Commands;
 /// <summary>`publish`, `unpublish` and `publications`: requests to a running mount server over its control program.</summary>
 internal static class PublicationCommands
 {
-    private static Option<string> MountServer() => new("--mount-server")
+    /// <summary>--control-socket, shared with `lifeboat mount-server` so both sides name the same default.</summary>
+    public static Option<string> ControlSocketOption(string description) => new("--control-socket")
     {
-        Description = "Address of the running mount server's NFS port.",
-        DefaultValueFactory = _ => "127.0.0.1:2049",
+        HelpName = "PATH",
+        Description = description,
+        DefaultValueFactory = _ => ControlSettings.DefaultPath,
     };
+
+    private static Option<string> MountServer() =>
+        ControlSocketOption("Unix socket of the running mount server's control program (`lifeboat mount-server --control-socket`; the server's own is in its log).");
 
     public static Command CreatePublish()
     {
@@ -90,21 +94,24 @@ internal static class PublicationCommands
         }
     }
 
-    private static async Task<ControlClient> ConnectAsync(string address, CancellationToken cancellationToken)
+    private static async Task<ControlClient> ConnectAsync(string socketPath, CancellationToken cancellationToken)
     {
-        if (!IPEndPoint.TryParse(address, out var endPoint))
-            throw new CliException($"--mount-server '{address}' is not an address; write it like 127.0.0.1:2049.");
-        if (endPoint.Port == 0)
-            endPoint.Port = 2049;
         try
         {
-            return await ControlClient.ConnectAsync(endPoint, cancellationToken);
+            return await ControlClient.ConnectAsync(socketPath, cancellationToken);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.AccessDenied or SocketError.OperationNotSupported)
+        {
+            throw new CliException(AccessDenied(socketPath));
         }
         catch (SocketException)
         {
-            throw new CliException($"No mount server answers at {endPoint}; start one with `lifeboat mount-server --repo PATH --cache DIR`, or give its address with --mount-server.");
+            throw new CliException($"No mount server answers on the control socket {socketPath}; start one with `lifeboat mount-server --repo PATH --cache DIR`, or give its socket with --control-socket PATH.");
         }
     }
+
+    private static string AccessDenied(string socketPath) =>
+        $"Access to the mount server's control socket {socketPath} is denied; run as root or join group lifeboat.";
 
     private static async Task<T> Run<T>(Func<Task<T>> call)
     {
@@ -116,9 +123,13 @@ internal static class PublicationCommands
         {
             throw new CliException(e.Message);
         }
+        catch (Lifeboat.OncRpc.Client.RpcException e) when (e.Reply?.Status == Lifeboat.OncRpc.Rpc.RpcReplyStatus.Denied)
+        {
+            throw new CliException($"The mount server refused the request ({e.Message}): it takes control requests only from root and group lifeboat; run as root or join group lifeboat.");
+        }
         catch (Lifeboat.OncRpc.Client.RpcException e)
         {
-            throw new CliException($"The mount server refused the request ({e.Message}); control requests are only taken from the mount server's own machine.");
+            throw new CliException($"The mount server could not answer the request ({e.Message}); check its log.");
         }
     }
 }

@@ -23,13 +23,14 @@ internal static class ServerCommand
         var nfsPort = new Option<int?>("--nfs-port") { Description = "The mount server's MOUNT/NFS port (default: 2049 if free, then kept)." };
         var nbdPort = new Option<int?>("--nbd-port") { Description = "The mount server's NBD port (default 10809; 0 for none)." };
         var portmapPort = new Option<int?>("--portmap-port") { Description = "Where QEMU asks portmap for the mount server (default 111)." };
+        var controlSocket = new Option<string?>("--control-socket") { HelpName = "PATH", Description = "Unix socket of the mount server's control program, for `lifeboat publications` (default: /run/lifeboat/server-HASH.sock, named in the log)." };
         var cacheReserve = new Option<string?>("--cache-reserve") { Description = "Free space a cache folder keeps for a new session (default 1G)." };
         var maxVerifications = new Option<int?>("--max-verifications") { Description = "Verifications that boot at once; the others queue (default: one per CPU)." };
         var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default qemu-system-x86_64)." };
         var logFormat = LogFormats.Option();
         var command = new Command("server", "Run the Lifeboat server: REST API, mount server, instant recovery sessions (Ctrl+C stops it; VMs keep running).")
         {
-            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, cacheReserve, maxVerifications, qemu, logFormat,
+            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, qemu, logFormat,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -47,6 +48,7 @@ internal static class ServerCommand
             Add("--nfs-port", parse.GetValue(nfsPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--nbd-port", parse.GetValue(nbdPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--portmap-port", parse.GetValue(portmapPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Add("--control-socket", parse.GetValue(controlSocket) is { } socket ? Path.GetFullPath(socket) : null);
             Add("--cache-reserve", parse.GetValue(cacheReserve));
             Add("--max-verifications", parse.GetValue(maxVerifications)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--qemu", parse.GetValue(qemu));

@@ -1,20 +1,22 @@
 using System.Buffers;
-using System.Net;
+using System.Net.Sockets;
 using Lifeboat.OncRpc.Client;
 using Lifeboat.OncRpc.Xdr;
 using Lifeboat.MountServer.Publishing;
 
 namespace Lifeboat.MountServer.Control;
 
-/// <summary>Talks to a running mount server's control program (on its NFS port, from loopback).</summary>
+/// <summary>Talks to a running mount server's control program over its unix socket (as root or a member of group lifeboat).</summary>
 public sealed class ControlClient : IAsyncDisposable
 {
     private readonly RpcClient _rpc;
 
     private ControlClient(RpcClient rpc) => _rpc = rpc;
 
-    public static async Task<ControlClient> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken = default) =>
-        new(await RpcClient.ConnectAsync(endPoint, cancellationToken: cancellationToken).ConfigureAwait(false));
+    /// <exception cref="SocketException">No mount server listens at <paramref name="socketPath"/> (AddressNotAvailable or
+    /// ConnectionRefused), or the caller may not connect to it (AccessDenied).</exception>
+    public static async Task<ControlClient> ConnectAsync(string socketPath, CancellationToken cancellationToken = default) =>
+        new(await RpcClient.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken: cancellationToken).ConfigureAwait(false));
 
     public async Task<PublicationInfo> PublishAsync(string vm, string? restorePointId, string? redirectWritesTo, CancellationToken cancellationToken = default)
     {

@@ -1,9 +1,9 @@
 namespace Lifeboat.MountServer.Control;
 
 /// <summary>
-/// The mount server's control program, served on the NFS port next to MOUNT and NFS and answered only for
-/// loopback callers: `lifeboat publish`, `lifeboat unpublish` and `lifeboat publications` talk to a running
-/// mount server through it.
+/// The mount server's control program, served on a unix socket only (<see cref="ControlSocket"/>) and answered only
+/// for root and group lifeboat: `lifeboat publish`, `lifeboat unpublish` and `lifeboat publications` talk to a
+/// running mount server through it.
 /// </summary>
 public enum ControlProc : uint
 {

@@ -1,14 +1,24 @@
 using System.Buffers;
+using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Xdr;
 using Lifeboat.Repository;
 using Lifeboat.MountServer.Publishing;
+using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.MountServer.Control;
 
-/// <summary>Serves <see cref="ControlProc"/> for a <see cref="MountServerHost"/>; callers other than loopback are refused.</summary>
-public sealed class ControlProgram(Func<MountServerHost> host) : IRpcProgram
+/// <summary>
+/// Serves <see cref="ControlProc"/> for a <see cref="MountServerHost"/> on its unix control socket. Every call but NULL
+/// is checked against the caller's credentials (uid 0, or group lifeboat among the process's groups) and refused with
+/// AUTH_TOOWEAK otherwise; every publish and unpublish is logged with the caller's uid and pid and handed to the
+/// audit sink, refused ones included.
+/// </summary>
+public sealed class ControlProgram(MountServerHost host, ControlSettings settings, ILogger logger) : IRpcProgram
 {
+    private const string Publish = "publish";
+    private const string Unpublish = "unpublish";
+
     public uint Program => ControlConstants.Program;
 
     public uint LowVersion => ControlConstants.Version;
@@ -17,30 +27,34 @@ public sealed class ControlProgram(Func<MountServerHost> host) : IRpcProgram
 
     public async ValueTask<RpcAcceptStatus> DispatchAsync(RpcCall call, IBufferWriter<byte> results, CancellationToken cancellationToken)
     {
-        if (!System.Net.IPAddress.IsLoopback(call.RemoteEndPoint.Address))
-            throw new RpcAuthException(AuthStat.TooWeak);
-        switch ((ControlProc)call.Procedure)
+        var procedure = (ControlProc)call.Procedure;
+        if (procedure == ControlProc.Null)
+            return RpcAcceptStatus.Success;
+        var caller = Authorize(call, procedure);
+        switch (procedure)
         {
-            case ControlProc.Null:
-                return RpcAcceptStatus.Success;
             case ControlProc.Publish:
                 var (vm, restorePointId, redirect) = ReadPublishArguments(call.Arguments.Span);
-                await RunAsync(results, async body =>
+                await RunAsync(results, Publish, vm, caller, async body =>
                 {
-                    var p = await host().PublishAsync(vm, restorePointId.Length == 0 ? null : restorePointId, redirect.Length == 0 ? null : redirect, cancellationToken: cancellationToken);
+                    var p = await host.PublishAsync(vm, restorePointId.Length == 0 ? null : restorePointId, redirect.Length == 0 ? null : redirect, cancellationToken: cancellationToken);
                     ControlCodec.WritePublication(body, p);
+                    return $"ok: published as {p.Name}, writes to {p.CacheFolder}";
                 });
                 return RpcAcceptStatus.Success;
             case ControlProc.Unpublish:
                 var name = ReadName(call.Arguments.Span);
-                await RunAsync(results, async _ =>
+                await RunAsync(results, Unpublish, name, caller, async _ =>
                 {
-                    if (!await host().UnpublishAsync(name, cancellationToken))
+                    if (settings.OwnerOf?.Invoke(name) is { } owner)
+                        throw new InvalidOperationException($"Publication '{name}' belongs to {owner}; stop the session instead, which unpublishes it.");
+                    if (!await host.UnpublishAsync(name, cancellationToken))
                         throw new InvalidOperationException($"No publication is named '{name}'; `lifeboat publications` lists them.");
+                    return "ok: unpublished, write cache deleted";
                 });
                 return RpcAcceptStatus.Success;
             case ControlProc.List:
-                var list = host().Publications;
+                var list = host.Publications;
                 var writer = new XdrWriter(results);
                 writer.WriteUInt32(ControlCodec.Ok);
                 writer.WriteUInt32((uint)list.Count);
@@ -52,23 +66,48 @@ public sealed class ControlProgram(Func<MountServerHost> host) : IRpcProgram
         }
     }
 
+    /// <summary>The caller's credentials when it may control the mount server; otherwise logs, audits and throws AUTH_TOOWEAK.</summary>
+    private PeerCredentials Authorize(RpcCall call, ControlProc procedure)
+    {
+        if (call.Peer.Credentials is { } caller && (caller.Uid == 0 || settings.Group.IncludesProcess(caller.Pid)))
+            return caller;
+        ControlLog.Refused(logger, procedure, call.Peer.ToString());
+        if (call.Peer.Credentials is { } refused && procedure is ControlProc.Publish or ControlProc.Unpublish)
+        {
+            var target = procedure == ControlProc.Publish ? ReadPublishArguments(call.Arguments.Span).Vm : ReadName(call.Arguments.Span);
+            Record(procedure == ControlProc.Publish ? Publish : Unpublish, target, refused, "refused: not root and not in group lifeboat");
+        }
+
+        throw new RpcAuthException(AuthStat.TooWeak);
+    }
+
     // The status word goes first, so the body is written only once the operation has succeeded.
-    private static async Task RunAsync(IBufferWriter<byte> results, Func<XdrWriter, Task> operation)
+    private async Task RunAsync(IBufferWriter<byte> results, string action, string target, PeerCredentials caller, Func<XdrWriter, Task<string>> operation)
     {
         var writer = new XdrWriter(results);
         var body = new ArrayBufferWriter<byte>();
+        string outcome;
         try
         {
-            await operation(new XdrWriter(body));
+            outcome = await operation(new XdrWriter(body));
         }
         catch (Exception e) when (e is RepositoryException or IOException or InvalidOperationException or ArgumentException)
         {
+            Record(action, target, caller, "failed: " + e.Message);
             writer.WriteUInt32(ControlCodec.Failed);
             writer.WriteString(e.Message.Length > ControlConstants.MaxMessageLength ? e.Message[..ControlConstants.MaxMessageLength] : e.Message);
             return;
         }
+
+        Record(action, target, caller, outcome);
         writer.WriteUInt32(ControlCodec.Ok);
         results.Write(body.WrittenSpan);
+    }
+
+    private void Record(string action, string target, PeerCredentials caller, string outcome)
+    {
+        ControlLog.Changed(logger, action, target, caller.Uid, caller.Pid, outcome);
+        settings.Audit?.Invoke(new ControlAuditEntry(action, target, caller, outcome));
     }
 
     private static (string Vm, string RestorePointId, string Redirect) ReadPublishArguments(ReadOnlySpan<byte> arguments)

@@ -5,6 +5,7 @@ using Lifeboat.Disks;
 using Lifeboat.MountServer.Nbd;
 using Lifeboat.Nbd.Server;
 using Lifeboat.Nfs.Datastore;
+using Lifeboat.OncRpc.Peers;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Repository;
 using Lifeboat.MountServer.Control;
@@ -31,6 +32,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Publication> _live = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private ControlSocket? _control;
 
     private MountServerHost(MountServerSettings settings, BackupRepository repository, PublicationCatalog catalog, NfsServer server, ILoggerFactory loggerFactory)
     {
@@ -40,7 +42,12 @@ public sealed partial class MountServerHost : IAsyncDisposable
         _server = server;
         _logger = loggerFactory.CreateLogger<MountServerHost>();
         if (settings.Nbd is { } nbd)
+        {
+            // The exports' own rule, whatever the caller set: a local client must be privileged, a remote one allowed.
+            var allowed = settings.Nfs.AllowedClients;
+            nbd.AcceptClient = socket => allowed.Admits(RpcPeer.Of(socket));
             _nbd = new NbdServer(new PublishedDiskExports(this), nbd, loggerFactory.CreateLogger<NbdServer>());
+        }
     }
 
     public NfsServer Nfs => _server;
@@ -55,8 +62,6 @@ public sealed partial class MountServerHost : IAsyncDisposable
         var catalog = PublicationCatalog.Open(settings.CacheRoot);
         var repository = BackupRepository.Open(settings.RepositoryPath, settings.Password);
         var nfsOptions = settings.Nfs;
-        MountServerHost? created = null;
-        nfsOptions.AdditionalPrograms = [.. nfsOptions.AdditionalPrograms, new ControlProgram(() => created ?? throw new InvalidOperationException("The mount server is still starting; try again in a moment."))];
         nfsOptions.Datastore = new DatastoreOptions
         {
             ExportPath = nfsOptions.Datastore.ExportPath,
@@ -68,7 +73,6 @@ public sealed partial class MountServerHost : IAsyncDisposable
         var server = new NfsServer(nfsOptions, loggerFactory);
         var host = new MountServerHost(settings, repository, catalog, server, loggerFactory);
         var logger = host._logger;
-        created = host;
         try
         {
             foreach (var record in catalog.Publications)
@@ -90,6 +94,8 @@ public sealed partial class MountServerHost : IAsyncDisposable
             // Only now, with every publication loaded: a client never finds the datastore missing one.
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             host._nbd?.Start();
+            if (settings.Control is { } control)
+                host._control = await ControlSocket.StartAsync(new ControlProgram(host, control, loggerFactory.CreateLogger<ControlProgram>()), control, loggerFactory).ConfigureAwait(false);
             MountServerMetrics.Add(host);
             return host;
         }
@@ -183,6 +189,8 @@ public sealed partial class MountServerHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         MountServerMetrics.Remove(this);
+        if (_control is not null)
+            await _control.DisposeAsync().ConfigureAwait(false);
         if (_nbd is not null)
             await _nbd.DisposeAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);

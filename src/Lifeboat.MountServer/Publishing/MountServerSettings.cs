@@ -1,4 +1,5 @@
 using Lifeboat.Disks;
+using Lifeboat.MountServer.Control;
 using Lifeboat.Nbd.Server;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Repository;
@@ -24,6 +25,9 @@ public sealed class MountServerSettings
 
     /// <summary>Serves every published disk over NBD too; null turns NBD off.</summary>
     public NbdServerOptions? Nbd { get; init; }
+
+    /// <summary>The control program's unix socket (publish, unpublish, list); null serves none.</summary>
+    public ControlSettings? Control { get; init; }
 
     public PublishedDiskOptions Disk { get; init; } = PublishedDiskOptions.Default;
 

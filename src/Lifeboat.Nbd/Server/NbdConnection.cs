@@ -120,7 +120,7 @@ internal sealed class NbdConnection
 
     private async Task<bool> HandshakeAsync()
     {
-        var handshake = new NbdServerHandshake(_reader, SendDirectAsync, _exports, _options);
+        var handshake = new NbdServerHandshake(_reader, SendDirectAsync, _exports, _options, IsClientAllowed());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_aborted.Token);
         timeout.CancelAfter(_options.HandshakeTimeout);
         try
@@ -145,6 +145,27 @@ internal sealed class NbdConnection
 
         NbdServerLog.ExportChosen(_logger, Id, Remote, _session.ExportName, _session.StructuredReplies, _session.AllocationContextId is not null);
         return true;
+    }
+
+    private bool IsClientAllowed()
+    {
+        bool allowed;
+        try
+        {
+            allowed = _options.AcceptClient?.Invoke(_socket) ?? true;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The peer has gone, or cannot be identified: it opens nothing.
+            allowed = false;
+        }
+
+        if (!allowed)
+        {
+            NbdServerLog.ClientNotAllowed(_logger, Id, Remote);
+        }
+
+        return allowed;
     }
 
     private async ValueTask SendDirectAsync(ReadOnlyMemory<byte> data)

@@ -179,12 +179,6 @@ public sealed class NbdServer : IAsyncDisposable
         {
             var remote = socket.RemoteEndPoint is IPEndPoint ip ? Unmap(ip) : null;
             var remoteText = remote?.ToString() ?? "unix socket";
-            if (remote is not null && _options.AcceptClient is { } accept && !accept(remote))
-            {
-                NbdServerLog.ClientNotAllowed(_logger, remoteText);
-                socket.Dispose();
-                return;
-            }
 
             if (_connections.Count >= _options.MaxConnections)
             {

@@ -22,12 +22,15 @@ internal sealed class NbdServerHandshake
     private readonly INbdExportProvider _exports;
     private readonly NbdServerOptions _options;
     private readonly ArrayBufferWriter<byte> _replies = new(256);
+    private readonly bool _clientAllowed;
     private bool _noZeroes;
     private bool _structured;
     private string? _allocationExport;
 
-    public NbdServerHandshake(PipeReader reader, Func<ReadOnlyMemory<byte>, ValueTask> send, INbdExportProvider exports, NbdServerOptions options)
+    /// <param name="clientAllowed">False: every option that would list or open an export gets NBD_REP_ERR_POLICY.</param>
+    public NbdServerHandshake(PipeReader reader, Func<ReadOnlyMemory<byte>, ValueTask> send, INbdExportProvider exports, NbdServerOptions options, bool clientAllowed = true)
     {
+        _clientAllowed = clientAllowed;
         _reader = reader;
         _send = send;
         _exports = exports;
@@ -103,6 +106,19 @@ internal sealed class NbdServerHandshake
 
     private (NbdSession? Session, Next Next) HandleOption(NbdOption option, byte[] body)
     {
+        if (!_clientAllowed && option is NbdOption.ExportName or NbdOption.List or NbdOption.Info or NbdOption.Go or NbdOption.ListMetaContext or NbdOption.SetMetaContext)
+        {
+            Refusal = "the client may open no export";
+            if (option == NbdOption.ExportName)
+            {
+                // NBD_OPT_EXPORT_NAME cannot be answered with an error: the protocol says to close instead.
+                return (null, Next.Close);
+            }
+
+            Error(option, NbdOptionReplyType.ErrPolicy, "this client may not use the mount server's exports: connect as root or as a member of group lifeboat");
+            return (null, Next.Continue);
+        }
+
         switch (option)
         {
             case NbdOption.ExportName:

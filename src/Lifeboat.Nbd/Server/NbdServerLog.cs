@@ -18,8 +18,8 @@ internal static partial class NbdServerLog
     [LoggerMessage(4, LogLevel.Warning, "NBD connection from {Remote} refused: the server already has {MaxConnections} connections")]
     public static partial void ConnectionLimitReached(ILogger logger, string remote, int maxConnections);
 
-    [LoggerMessage(5, LogLevel.Warning, "NBD connection from {Remote} refused: the address is not allowed")]
-    public static partial void ClientNotAllowed(ILogger logger, string remote);
+    [LoggerMessage(5, LogLevel.Warning, "NBD connection {ConnectionId} from {Remote} may open no export: a client on this machine must be root or in group lifeboat, another machine in the allowed clients list")]
+    public static partial void ClientNotAllowed(ILogger logger, long connectionId, string remote);
 
     [LoggerMessage(6, LogLevel.Warning, "NBD connection {ConnectionId} from {Remote} closed during the handshake: {Reason}")]
     public static partial void HandshakeRefused(ILogger logger, long connectionId, string remote, string reason);

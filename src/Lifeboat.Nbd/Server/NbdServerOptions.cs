@@ -11,8 +11,12 @@ public sealed class NbdServerOptions
     /// <summary>An <see cref="IPEndPoint"/> (port 0 picks one) or a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>.</summary>
     public EndPoint EndPoint { get; set; } = new IPEndPoint(IPAddress.Loopback, 0);
 
-    /// <summary>Decides, from its address, whether a TCP client may connect; null admits everyone. Unix sockets are not asked.</summary>
-    public Func<IPEndPoint, bool>? AcceptClient { get; set; }
+    /// <summary>
+    /// Decides once per connection, from its accepted socket (address, or the kernel's word on who owns the peer),
+    /// whether the client may open an export; null admits everyone. A refused client still gets the greeting, then
+    /// NBD_REP_ERR_POLICY to every option that would list or open an export, and no export's name or size.
+    /// </summary>
+    public Func<System.Net.Sockets.Socket, bool>? AcceptClient { get; set; }
 
     /// <summary>Connections beyond this many are closed as soon as they are accepted.</summary>
     public int MaxConnections { get; set; } = 256;

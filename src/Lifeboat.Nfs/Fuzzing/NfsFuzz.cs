@@ -26,7 +26,7 @@ public static class NfsFuzz
         return (new Nfs3Program(fileSystem), new MountProgram(fileSystem), fileSystem);
     });
 
-    private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 1023);
+    private static readonly OncRpc.Peers.RpcPeer Loopback = OncRpc.Peers.RpcPeer.Datagram(new IPEndPoint(IPAddress.Loopback, 1023));
 
     /// <summary>The export root's file handle on the fuzzed server.</summary>
     public static byte[] RootHandle => Programs.Value.FileSystem.Root.Handle.ToArray();

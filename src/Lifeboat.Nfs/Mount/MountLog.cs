@@ -5,7 +5,7 @@ namespace Lifeboat.Nfs.Mount;
 
 internal static partial class MountLog
 {
-    [LoggerMessage(1, LogLevel.Warning, "MNT of {Path} from {Host} refused: the client is not in the allowed clients list")]
+    [LoggerMessage(1, LogLevel.Warning, "MNT of {Path} from {Host} refused: a client on this machine must be root (a reserved port) or in group lifeboat, another machine in the allowed clients list")]
     public static partial void ClientRefused(ILogger logger, string host, string path);
 
     [LoggerMessage(2, LogLevel.Information, "{Host} mounted {Path}")]

@@ -45,7 +45,7 @@ public sealed class MountProgram : IRpcProgram
     {
         ArgumentNullException.ThrowIfNull(call);
         var writer = new XdrWriter(results);
-        var host = call.RemoteEndPoint.Address.ToString();
+        var host = call.Peer.EndPoint?.Address.ToString() ?? "localhost";
         switch ((MountProc3)call.Procedure)
         {
             case MountProc3.Null:
@@ -96,9 +96,9 @@ public sealed class MountProgram : IRpcProgram
     private void Mount(RpcCall call, string host, XdrWriter writer)
     {
         var path = ReadDirPath(call.Arguments.Span);
-        if (!_allowList.IsAllowed(call.RemoteEndPoint.Address))
+        if (!_allowList.Admits(call.Peer))
         {
-            MountLog.ClientRefused(_logger, host, path);
+            MountLog.ClientRefused(_logger, call.Peer.ToString(), path);
             writer.WriteUInt32((uint)MountStat3.Acces);
             return;
         }

@@ -56,11 +56,11 @@ public sealed partial class Nfs3Program : IRpcProgram
         }
 
         var writer = new XdrWriter(results);
-        if (!_allowList.IsAllowed(call.RemoteEndPoint.Address))
+        if (!_allowList.Admits(call.Peer))
         {
             if (Interlocked.Exchange(ref _lastRefusedConnection, call.ConnectionId) != call.ConnectionId)
             {
-                Nfs3Log.ClientRefused(_logger, call.RemoteEndPoint.Address.ToString());
+                Nfs3Log.ClientRefused(_logger, call.Peer.ToString());
             }
 
             WriteFailure(writer, procedure, Nfs3Status.Acces);

@@ -41,18 +41,25 @@ public sealed class RpcClient : IAsyncDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
-    public static async Task<RpcClient> ConnectAsync(IPEndPoint endPoint, RpcClientOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Connects over TCP to an <see cref="IPEndPoint"/>, or to a <see cref="UnixDomainSocketEndPoint"/> (record marking
+    /// as over TCP; the server knows the caller by its credentials there).
+    /// </summary>
+    public static async Task<RpcClient> ConnectAsync(EndPoint endPoint, RpcClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         options ??= new RpcClientOptions();
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            if (options.UseReservedPort)
+            var tcp = endPoint is not UnixDomainSocketEndPoint;
+            if (tcp && options.UseReservedPort)
             {
                 BindReservedPort(socket, endPoint.AddressFamily);
             }
-            else if (options.LocalEndPoint is not null)
+            else if (tcp && options.LocalEndPoint is not null)
             {
                 socket.Bind(options.LocalEndPoint);
             }

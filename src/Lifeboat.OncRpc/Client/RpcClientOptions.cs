@@ -11,10 +11,11 @@ public sealed class RpcClientOptions
     public RpcCredentials Credentials { get; set; } = RpcCredentials.None;
 
     /// <summary>
-    /// Bind the local end to a reserved port (600-1023) as rpcbind expects of callers that register services.
-    /// Needs root or CAP_NET_BIND_SERVICE; without it the client falls back to an ordinary port.
+    /// Bind the local end to a reserved port (600-1023), as bindresvport does: rpcbind, the kernel's NFS server and
+    /// Lifeboat's mount server trust a loopback caller from one as root. Needs root or CAP_NET_BIND_SERVICE; without
+    /// it (or with every such port taken) the client falls back to an ordinary port. On by default.
     /// </summary>
-    public bool UseReservedPort { get; set; }
+    public bool UseReservedPort { get; set; } = true;
 
     /// <summary>An explicit local address to bind, when not using a reserved port.</summary>
     public IPEndPoint? LocalEndPoint { get; set; }

@@ -21,7 +21,7 @@ namespace Lifeboat.OncRpc.Fuzzing;
 /// </summary>
 public static class RpcFuzz
 {
-    private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 700);
+    private static readonly Peers.RpcPeer Loopback = Peers.RpcPeer.Datagram(new IPEndPoint(IPAddress.Loopback, 700));
 
     /// <summary>A TCP byte stream: every whole record in it is answered, and also read as if it were a reply.</summary>
     public static void Run(ReadOnlySpan<byte> data)

@@ -1,12 +1,12 @@
-using System.Net;
+using Lifeboat.OncRpc.Peers;
 using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.OncRpc.Portmap;
 
 internal static partial class PortmapLog
 {
-    [LoggerMessage(101, LogLevel.Warning, "Portmap {Procedure} from {Remote} refused: only local callers may change mappings")]
-    public static partial void NotLoopback(ILogger logger, PortmapProcedure procedure, IPEndPoint remote);
+    [LoggerMessage(101, LogLevel.Warning, "Portmap {Procedure} of program {Program} v{Version} from {Remote} refused: only root on this machine (a reserved port, root's socket or uid 0) may change mappings")]
+    public static partial void NotPrivileged(ILogger logger, PortmapProcedure procedure, uint program, uint version, RpcPeer remote);
 
     [LoggerMessage(102, LogLevel.Information, "Portmap mapping set: program {Program} v{Version} {Protocol} port {Port}")]
     public static partial void MappingSet(ILogger logger, uint program, uint version, PortmapProtocol protocol, uint port);

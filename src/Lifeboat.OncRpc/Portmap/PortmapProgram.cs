@@ -8,7 +8,9 @@ namespace Lifeboat.OncRpc.Portmap;
 
 /// <summary>
 /// The port mapper, program 100000 version 2 (RFC 1833 section 3), with an in-memory table. SET and UNSET are
-/// honoured only from loopback addresses (others get FALSE, as rpcbind answers); CALLIT is not offered.
+/// honoured only from privileged local peers (<see cref="Peers.RpcPeer.IsPrivileged"/>: a reserved port on loopback,
+/// root's or the lifeboat group's TCP socket, uid 0 over a unix socket), as rpcbind honours only root's registrations;
+/// others get FALSE and a log line. NULL, GETPORT and DUMP answer everyone. CALLIT is not offered.
 /// </summary>
 public sealed class PortmapProgram : IRpcProgram
 {
@@ -116,14 +118,14 @@ public sealed class PortmapProgram : IRpcProgram
             case PortmapProcedure.Set:
             {
                 var mapping = PortmapMapping.Read(ref reader);
-                writer.WriteBool(IsLocal(call, PortmapProcedure.Set) && Set(mapping));
+                writer.WriteBool(MayChange(call, PortmapProcedure.Set, mapping) && Set(mapping));
                 break;
             }
 
             case PortmapProcedure.Unset:
             {
                 var mapping = PortmapMapping.Read(ref reader);
-                writer.WriteBool(IsLocal(call, PortmapProcedure.Unset) && Unset(mapping.Program, mapping.Version));
+                writer.WriteBool(MayChange(call, PortmapProcedure.Unset, mapping) && Unset(mapping.Program, mapping.Version));
                 break;
             }
 
@@ -150,14 +152,14 @@ public sealed class PortmapProgram : IRpcProgram
         return ValueTask.FromResult(RpcAcceptStatus.Success);
     }
 
-    private bool IsLocal(RpcCall call, PortmapProcedure procedure)
+    private bool MayChange(RpcCall call, PortmapProcedure procedure, PortmapMapping mapping)
     {
-        if (System.Net.IPAddress.IsLoopback(call.RemoteEndPoint.Address))
+        if (call.Peer.IsLocal && call.Peer.IsPrivileged)
         {
             return true;
         }
 
-        PortmapLog.NotLoopback(_logger, procedure, call.RemoteEndPoint);
+        PortmapLog.NotPrivileged(_logger, procedure, mapping.Program, mapping.Version, call.Peer);
         return false;
     }
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Net;
+using Lifeboat.OncRpc.Peers;
 
 namespace Lifeboat.OncRpc.Rpc;
 
@@ -13,18 +13,18 @@ public sealed class RpcCall
         uint procedure,
         RpcCredentials credentials,
         ReadOnlyMemory<byte> arguments,
-        IPEndPoint remoteEndPoint,
+        RpcPeer peer,
         long connectionId)
     {
         ArgumentNullException.ThrowIfNull(credentials);
-        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        ArgumentNullException.ThrowIfNull(peer);
         Xid = xid;
         Program = program;
         Version = version;
         Procedure = procedure;
         Credentials = credentials;
         Arguments = arguments;
-        RemoteEndPoint = remoteEndPoint;
+        Peer = peer;
         ConnectionId = connectionId;
         ReceivedAt = Stopwatch.GetTimestamp();
     }
@@ -42,7 +42,8 @@ public sealed class RpcCall
     /// <summary>The XDR-encoded arguments; a pooled buffer valid only until DispatchAsync's task completes.</summary>
     public ReadOnlyMemory<byte> Arguments { get; }
 
-    public IPEndPoint RemoteEndPoint { get; }
+    /// <summary>Who sent the call, decided when its connection was accepted.</summary>
+    public RpcPeer Peer { get; }
 
     /// <summary>Identifies the TCP connection the call came on, or the UDP socket (shared by all its senders); unique within the process.</summary>
     public long ConnectionId { get; }

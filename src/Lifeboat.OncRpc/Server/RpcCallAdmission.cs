@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
-using System.Net;
+using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Transport;
 using Microsoft.Extensions.Logging;
@@ -21,7 +21,7 @@ internal static class RpcCallAdmission
     public static bool TryAdmit(
         ReadOnlySpan<byte> message,
         FrozenDictionary<uint, IRpcProgram> programs,
-        IPEndPoint remote,
+        RpcPeer remote,
         ILogger logger,
         out RpcCallHeader header,
         [NotNullWhen(true)] out IRpcProgram? program,

@@ -4,6 +4,7 @@ using System.Collections.Frozen;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.RecordMarking;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Transport;
@@ -38,7 +39,7 @@ internal sealed class RpcConnection
     private long _calls;
     private volatile bool _stopping;
 
-    public RpcConnection(long id, Socket socket, FrozenDictionary<uint, IRpcProgram> programs, RpcServerOptions options, ILogger logger)
+    public RpcConnection(long id, Socket socket, RpcPeer peer, FrozenDictionary<uint, IRpcProgram> programs, RpcServerOptions options, ILogger logger)
     {
         Id = id;
         _socket = socket;
@@ -49,7 +50,7 @@ internal sealed class RpcConnection
         _framing = new RecordMarkingReader(options.MaxRecordSize, options.MaxFragmentsPerRecord);
         _sender = new RecordSender(socket, _ => _callSlots.Release(), OnSendFailed);
         _runner = new PipelinedCallRunner(this);
-        Remote = RemoteEndPoints.Unmap((IPEndPoint)socket.RemoteEndPoint!);
+        Remote = peer;
         _reader = PipeReader.Create(
             new NetworkStream(socket, ownsSocket: false),
             new StreamPipeReaderOptions(bufferSize: options.ReceiveBufferSize, minimumReadSize: options.ReceiveBufferSize / 4));
@@ -57,7 +58,7 @@ internal sealed class RpcConnection
 
     public long Id { get; }
 
-    public IPEndPoint Remote { get; }
+    public RpcPeer Remote { get; }
 
     /// <summary>Finishes the calls already read, sends their replies, then closes.</summary>
     public void BeginStop()

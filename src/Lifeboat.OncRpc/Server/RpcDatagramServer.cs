@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
+using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Transport;
 using Microsoft.Extensions.Logging;
@@ -193,7 +194,8 @@ public sealed class RpcDatagramServer : IAsyncDisposable
     /// <summary>Answers a refused call at once, or copies the call out of the receive buffer and dispatches it.</summary>
     private async ValueTask ProcessAsync(Socket socket, ReadOnlyMemory<byte> datagram, IPEndPoint remote)
     {
-        if (!RpcCallAdmission.TryAdmit(datagram.Span, _programs, remote, _logger, out var header, out var program, out var refusal))
+        var peer = RpcPeer.Datagram(remote);
+        if (!RpcCallAdmission.TryAdmit(datagram.Span, _programs, peer, _logger, out var header, out var program, out var refusal))
         {
             if (refusal is null)
             {
@@ -216,7 +218,7 @@ public sealed class RpcDatagramServer : IAsyncDisposable
             header.Procedure,
             header.Credentials,
             message.AsMemory(header.ArgumentsOffset, datagram.Length - header.ArgumentsOffset),
-            remote,
+            peer,
             _id);
         var reply = new RecordBuffer(RpcMessageEncoder.AcceptedReplyHeaderSize);
         ValueTask<RpcAcceptStatus> dispatch;
@@ -256,7 +258,7 @@ public sealed class RpcDatagramServer : IAsyncDisposable
 
             ArrayPool<byte>.Shared.Return(message);
             var completed = RpcReplies.Complete(call, program, reply, status, error, _logger, _aborted.IsCancellationRequested);
-            await SendAsync(socket, completed, call.RemoteEndPoint).ConfigureAwait(false);
+            await SendAsync(socket, completed, call.Peer.EndPoint!).ConfigureAwait(false);
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
+using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.Rpc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,7 +25,7 @@ public sealed class RpcServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _stateLock = new();
     private Socket? _listener;
-    private IPEndPoint? _localEndPoint;
+    private EndPoint? _localEndPoint;
     private Task? _acceptLoop;
     private Task? _stopTask;
 
@@ -38,7 +39,11 @@ public sealed class RpcServer : IAsyncDisposable
     }
 
     /// <summary>The address and port the server listens on; the actual port when the options asked for port 0.</summary>
-    public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("The RPC server is not started; call Start first.");
+    public IPEndPoint LocalEndPoint => BoundEndPoint as IPEndPoint
+        ?? throw new InvalidOperationException("The RPC server listens on a unix socket, which has no address or port; use BoundEndPoint.");
+
+    /// <summary>What the server listens on: an <see cref="IPEndPoint"/> or a <see cref="UnixDomainSocketEndPoint"/>.</summary>
+    public EndPoint BoundEndPoint => _localEndPoint ?? throw new InvalidOperationException("The RPC server is not started; call Start first.");
 
     public int Port => LocalEndPoint.Port;
 
@@ -57,10 +62,12 @@ public sealed class RpcServer : IAsyncDisposable
             }
 
             var endPoint = _options.EndPoint;
-            var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            var listener = endPoint is UnixDomainSocketEndPoint
+                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+                : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
+                if (endPoint is IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip && ip.Address.Equals(IPAddress.IPv6Any))
                 {
                     listener.DualMode = true;
                 }
@@ -75,7 +82,7 @@ public sealed class RpcServer : IAsyncDisposable
             }
 
             _listener = listener;
-            _localEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+            _localEndPoint = listener.LocalEndPoint is IPEndPoint bound ? bound : endPoint;
             RpcServerLog.Listening(_logger, _localEndPoint, RpcProgramTable.Describe(_programs));
             _acceptLoop = AcceptLoopAsync(listener);
         }
@@ -128,6 +135,11 @@ public sealed class RpcServer : IAsyncDisposable
 
         if (_localEndPoint is not null)
         {
+            if (_localEndPoint is UnixDomainSocketEndPoint unix)
+            {
+                DeleteSocketFile(unix);
+            }
+
             RpcServerLog.Stopped(_logger, _localEndPoint);
         }
     }
@@ -166,22 +178,48 @@ public sealed class RpcServer : IAsyncDisposable
                 continue;
             }
 
-            RpcConnection connection;
-            try
+            // The peer is identified on the connection's own task: a look-up in /proc must not hold up the accepts.
+            _ = Task.Run(() => AdmitAsync(socket));
+        }
+    }
+
+    private async Task AdmitAsync(Socket socket)
+    {
+        RpcConnection connection;
+        try
+        {
+            if (socket.AddressFamily != AddressFamily.Unix)
             {
                 socket.NoDelay = true;
-                connection = new RpcConnection(NewConnectionId(), socket, _programs, _options, _logger);
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                // The peer left between accept and setup.
-                socket.Dispose();
-                continue;
             }
 
-            var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _connections[connection.Id] = (connection, completion.Task);
-            _ = Task.Run(() => RunConnectionAsync(connection, completion));
+            connection = new RpcConnection(NewConnectionId(), socket, RpcPeer.Of(socket), _programs, _options, _logger);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The peer left between accept and setup.
+            RpcServerLog.PeerGone(_logger, _localEndPoint);
+            socket.Dispose();
+            return;
+        }
+
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _connections[connection.Id] = (connection, completion.Task);
+        if (_stopping.IsCancellationRequested)
+        {
+            // StopAsync may have taken its list of connections already: this one stops at once.
+            connection.BeginStop();
+        }
+
+        await RunConnectionAsync(connection, completion).ConfigureAwait(false);
+    }
+
+    private static void DeleteSocketFile(UnixDomainSocketEndPoint endPoint)
+    {
+        var path = endPoint.ToString();
+        if (!string.IsNullOrEmpty(path) && path[0] != '\0' && File.Exists(path))
+        {
+            File.Delete(path);
         }
     }
 

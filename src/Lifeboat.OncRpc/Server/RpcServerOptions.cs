@@ -6,8 +6,12 @@ namespace Lifeboat.OncRpc.Server;
 /// <summary>Where an <see cref="RpcServer"/> listens and the limits that bound its memory.</summary>
 public sealed class RpcServerOptions
 {
-    /// <summary>The address and port to listen on; port 0 picks a free port (see <see cref="RpcServer.LocalEndPoint"/>).</summary>
-    public IPEndPoint EndPoint { get; set; } = new(IPAddress.Loopback, 0);
+    /// <summary>
+    /// An <see cref="IPEndPoint"/> to listen on (port 0 picks a free port, see <see cref="RpcServer.LocalEndPoint"/>), or a
+    /// <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>: RPC over the stream socket with record marking as over TCP,
+    /// each peer known by its credentials. The socket file is created with the process's umask and deleted at stop.
+    /// </summary>
+    public EndPoint EndPoint { get; set; } = new IPEndPoint(IPAddress.Loopback, 0);
 
     /// <summary>Connections beyond this many are closed as soon as they are accepted.</summary>
     public int MaxConnections { get; set; } = 256;

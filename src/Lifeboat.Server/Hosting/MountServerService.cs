@@ -5,7 +5,10 @@ using Lifeboat.Nbd.Server;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Repository;
 using Lifeboat.Server.Data;
+using Lifeboat.MountServer.Control;
 using Lifeboat.MountServer.Publishing;
+using Lifeboat.Server.Security;
+using Lifeboat.Server.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Server.Hosting;
@@ -14,9 +17,12 @@ namespace Lifeboat.Server.Hosting;
 /// The mount server hosted by the server, over the server's own repository. Its NFS port is chosen once and kept
 /// in the database: QEMU's nfs driver reconnects to the same port when the server comes back after a crash. Its
 /// NBD port (for sessions recovered over NBD) is chosen and kept the same way; both listen on loopback only.
+/// A loopback client is served only when privileged (root's QEMU is: a reserved port for NFS, root's socket for NBD).
+/// Its control socket (<see cref="ServerOptions.ControlSocketPath"/>) writes every publish and unpublish to the audit log,
+/// and refuses to unpublish what a running session owns.
 /// </summary>
-public sealed class MountServerService(ServerOptions options, DataFolder data, ServerDatabase database, Inventory.DatastoreRegistry datastores, ILoggerFactory loggerFactory)
-    : IAsyncDisposable
+public sealed class MountServerService(
+    ServerOptions options, DataFolder data, ServerDatabase database, Inventory.DatastoreRegistry datastores, SessionStore sessions, AuditLog audit, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
     private const string NfsPortSetting = "nfsPort";
     private const string NbdPortSetting = "nbdPort";
@@ -43,6 +49,12 @@ public sealed class MountServerService(ServerOptions options, DataFolder data, S
             WritableFolders = datastores.Folders,
             Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, port), PortmapPort = options.PortmapPort },
             Nbd = new NbdServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, nbdPort) },
+            Control = new ControlSettings
+            {
+                SocketPath = options.ControlSocketPath ?? options.DefaultControlSocket,
+                Audit = entry => audit.Record($"uid {entry.Caller.Uid}", $"unix pid {entry.Caller.Pid}", "publication." + entry.Action, entry.Target, entry.Outcome),
+                OwnerOf = OwnerOf,
+            },
         };
         try
         {
@@ -64,6 +76,12 @@ public sealed class MountServerService(ServerOptions options, DataFolder data, S
             await _host.DisposeAsync().ConfigureAwait(false);
         _host = null;
     }
+
+    /// <summary>The running session a publication belongs to, in words, or null.</summary>
+    private string? OwnerOf(string publication) =>
+        sessions.List().FirstOrDefault(s => s.Publication == publication && s.State is not (SessionState.Stopped or SessionState.Failed or SessionState.Finalized)) is { } session
+            ? $"running session {session.Id} (VM {session.Vm})"
+            : null;
 
     /// <summary><paramref name="port"/> when it is free, else any free port.</summary>
     private static int PreferredPort(int port)

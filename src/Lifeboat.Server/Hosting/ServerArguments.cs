@@ -3,11 +3,11 @@ using System.Net;
 
 namespace Lifeboat.Server.Hosting;
 
-/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--certificate PEM --certificate-key PEM] [--nfs-port N] [--nbd-port N] [--portmap-port N] [--cache-reserve BYTES] [--max-verifications N] [--qemu PATH] [--log-format text|json]</c>.</summary>
+/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--certificate PEM --certificate-key PEM] [--nfs-port N] [--nbd-port N] [--portmap-port N] [--control-socket PATH] [--cache-reserve BYTES] [--max-verifications N] [--qemu PATH] [--log-format text|json]</c>.</summary>
 public static class ServerArguments
 {
     public const string Usage =
-        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--certificate FILE.pem --certificate-key KEY.pem] [--nfs-port 2049] [--nbd-port 10809] [--portmap-port 111] [--cache-reserve BYTES] [--max-verifications N] [--qemu qemu-system-x86_64] [--log-format text|json]";
+        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--certificate FILE.pem --certificate-key KEY.pem] [--nfs-port 2049] [--nbd-port 10809] [--portmap-port 111] [--control-socket PATH] [--cache-reserve BYTES] [--max-verifications N] [--qemu qemu-system-x86_64] [--log-format text|json]";
 
     /// <exception cref="ArgumentException">An option is unknown, repeated without a value, or its value is not valid.</exception>
     public static ServerOptions Parse(IReadOnlyList<string> args)
@@ -26,6 +26,7 @@ public static class ServerArguments
                 "--nfs-port" => options with { NfsPort = ParsePort(name, Value(), allowZero: true) },
                 "--nbd-port" => options with { NbdPort = ParsePort(name, Value(), allowZero: true) },
                 "--portmap-port" => options with { PortmapPort = ParsePort(name, Value(), allowZero: true) },
+                "--control-socket" => options with { ControlSocketPath = Path.GetFullPath(Value()) },
                 "--cache-reserve" => options with { CacheReserveBytes = ParseBytes(name, Value()) },
                 "--max-verifications" => options with { MaxVerifications = ParseCount(name, Value()) },
                 "--qemu" => options with { QemuBinary = Value() },

@@ -38,6 +38,16 @@ public sealed record ServerOptions
     /// <summary>Where QEMU's nfs:// driver asks for the mount server (it takes no port of its own).</summary>
     public int PortmapPort { get; init; } = 111;
 
+    /// <summary>
+    /// The unix socket of the hosted mount server's control program (`lifeboat publications --control-socket PATH`);
+    /// null takes <see cref="DefaultControlSocket"/>, so two servers with their own data folders never share one.
+    /// </summary>
+    public string? ControlSocketPath { get; init; }
+
+    /// <summary>/run/lifeboat/server-HASH.sock, HASH from the data folder's path: distinct from `lifeboat mount-server`'s.</summary>
+    public string DefaultControlSocket =>
+        $"/run/lifeboat/server-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(DataDirectory))))[..12]}.sock";
+
     /// <summary>Free space a cache folder must keep for a new session's writes.</summary>
     public long CacheReserveBytes { get; init; } = DefaultCacheReserveBytes;
 

@@ -97,7 +97,7 @@ internal sealed partial class SessionRunner
                 $"{presence.Chunks} chunks ({Mib(presence.StoredBytes)} MiB stored) for {presence.Blocks} blocks ({presence.ZeroBlocks} zero) present in {presence.Packs} pack(s); {boot}");
         }, cancellationToken).ConfigureAwait(false);
 
-        await StepAsync(phase, "Check the mount server", _ =>
+        await StepAsync(phase, "Check the mount server", async ct =>
         {
             var nfs = _services.MountServer.Host.Nfs;
             if (nfs.PortmapMode == Nfs.Server.PortmapMode.Off)
@@ -106,7 +106,8 @@ internal sealed partial class SessionRunner
                     $"QEMU cannot find the mount server: nothing answers portmap on port {_services.Options.PortmapPort} for it; free that port or start rpcbind, then restart the Lifeboat server.");
             }
 
-            return Task.FromResult<string?>($"NFS on {nfs.LocalEndPoint}, export {nfs.Datastore.ExportPath}, portmap {nfs.PortmapMode}");
+            await MountServerPortmapCheck.EnsureAsync(_services.Options.PortmapPort, nfs.Port, ct).ConfigureAwait(false);
+            return $"NFS on {nfs.LocalEndPoint}, export {nfs.Datastore.ExportPath}, portmap {nfs.PortmapMode} answers port {nfs.Port} for MOUNT and NFS";
         }, cancellationToken).ConfigureAwait(false);
 
         await StepAsync(phase, "Check the cache space", _ =>

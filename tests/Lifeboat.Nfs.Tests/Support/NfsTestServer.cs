@@ -47,7 +47,8 @@ internal sealed class NfsTestServer : IAsyncDisposable
         MemoryDisk? disk = null,
         ulong datastoreId = 0x1234,
         NfsClientAllowList? allowed = null,
-        int portmapPort = 0)
+        int portmapPort = 0,
+        Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var ownsFolder = folder is null;
         folder ??= new TempFolder();
@@ -59,7 +60,7 @@ internal sealed class NfsTestServer : IAsyncDisposable
             AllowedClients = allowed ?? NfsClientAllowList.LoopbackOnly,
             Datastore = new DatastoreOptions { DatastoreId = datastoreId },
         };
-        var server = new NfsServer(options);
+        var server = new NfsServer(options, loggerFactory);
         await server.StartAsync();
         var test = new NfsTestServer(server, folder, ownsFolder, disk);
         server.Publish(Publication, [new DatastoreFile(ConfigName, ConfigContent), new DatastoreFile("vm1.vmx", VmxContent)], [disk], test.CacheFolder);

@@ -1,0 +1,9 @@
+namespace Lifeboat.OncRpc.Peers;
+
+/// <summary>How a call reached the server.</summary>
+public enum RpcTransport
+{
+    Tcp,
+    Udp,
+    Unix,
+}

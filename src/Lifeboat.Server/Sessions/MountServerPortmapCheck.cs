@@ -1,0 +1,36 @@
+using System.Net;
+using System.Net.Sockets;
+using Lifeboat.Nfs.Mount;
+using Lifeboat.Nfs.Nfs3;
+using Lifeboat.OncRpc.Portmap;
+
+namespace Lifeboat.Server.Sessions;
+
+/// <summary>
+/// Asks portmap what QEMU's nfs:// driver will ask: the ports of MOUNT and NFS over TCP. Anything but the mount
+/// server's own port means the VM would read someone else's disks, so the session stops there.
+/// </summary>
+internal static class MountServerPortmapCheck
+{
+    /// <exception cref="SessionStepException">Portmap does not answer, or answers another port for MOUNT or NFS.</exception>
+    public static async Task EnsureAsync(int portmapPort, int mountServerPort, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var portmap = await PortmapClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, portmapPort), cancellationToken).ConfigureAwait(false);
+            foreach (var (name, program, version) in new[] { ("MOUNT", MountConstants.Program, MountConstants.Version), ("NFS", Nfs3Constants.Program, Nfs3Constants.Version) })
+            {
+                var port = await portmap.GetPortAsync(program, version, PortmapProtocol.Tcp, cancellationToken).ConfigureAwait(false);
+                if (port != mountServerPort)
+                {
+                    throw new SessionStepException(
+                        $"Portmap on port {portmapPort} answers port {port} for {name}, not the mount server's port {mountServerPort}: another program registered there; stop it (or unregister it from rpcbind with `rpcinfo -d`), then restart the Lifeboat server.");
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OncRpc.Client.RpcException or OncRpc.Xdr.XdrException)
+        {
+            throw new SessionStepException($"Portmap on port {portmapPort} did not answer for the mount server ({e.Message}); free that port or start rpcbind, then restart the Lifeboat server.");
+        }
+    }
+}
