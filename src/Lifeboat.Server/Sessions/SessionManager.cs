@@ -57,9 +57,10 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
         if (string.IsNullOrWhiteSpace(request.Vm) || request.Vm.Length > 255)
             throw new ArgumentException("--vm must name the VM to recover (1 to 255 characters).");
         var ready = string.IsNullOrEmpty(request.ReadyWhen) ? ReadyCondition.DefaultFor(RecordedHardware(request)) : ReadyCondition.Parse(request.ReadyWhen);
-        var timeout = request.ReadyTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : services.Options.ReadyTimeout;
-        if (timeout <= TimeSpan.Zero || timeout > MaxReadyTimeout)
+        // Checked as seconds before it becomes a TimeSpan, which overflows on numbers as large as 1e308.
+        if (request.ReadyTimeoutSeconds is { } seconds && !(seconds > 0 && seconds <= MaxReadyTimeout.TotalSeconds))
             throw new ArgumentException("The ready timeout must be between 0 and 24 hours.");
+        var timeout = request.ReadyTimeoutSeconds is { } valid ? TimeSpan.FromSeconds(valid) : services.Options.ReadyTimeout;
         var firmwareConfig = request.FirmwareConfig ?? new Dictionary<string, string>();
         if (firmwareConfig.Count > MaxFirmwareConfigEntries
             || firmwareConfig.Any(e => !e.Key.StartsWith("opt/", StringComparison.Ordinal) || e.Key.Length > 55 || e.Value.Length > MaxFirmwareConfigValueLength))

@@ -1,15 +1,17 @@
 using System.Security.Claims;
+using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Components.Authorization;
 
 namespace Lifeboat.Server.WebConsole;
 
 /// <summary>Who uses this circuit and from where: what the console's actions check and record.</summary>
-public sealed class ConsoleUser(AuthenticationStateProvider authentication)
+public sealed class ConsoleUser(AuthenticationStateProvider authentication, BrowserSessions sessions)
 {
     /// <summary>The browser's address as the server saw it when it served the page (set by <see cref="Routes"/>).</summary>
     public string? Address { get; set; }
 
-    public async Task<ClaimsPrincipal> PrincipalAsync() => (await authentication.GetAuthenticationStateAsync()).User;
+    /// <summary>The user as the server knows them now: the role they have now, or no one once their session has ended.</summary>
+    public async Task<ClaimsPrincipal> PrincipalAsync() => sessions.Current((await authentication.GetAuthenticationStateAsync()).User);
 
     /// <summary>True when the user may recover, migrate, stop and run jobs.</summary>
     public async Task<bool> CanOperateAsync() => ConsoleRoles.CanOperate(await PrincipalAsync());
