@@ -7,9 +7,9 @@ namespace Lifeboat.Server.Security;
 
 /// <summary>
 /// Refuses cross-site request forgery: a change (POST, PUT, PATCH, DELETE) that rides on the browser's session cookie,
-/// and anything on the console's circuit (its negotiation and its WebSocket), must come from this server's own pages
-/// (<see cref="SameOrigin"/>). A request with an API token is the token's: no page of another site can send one.
-/// A refusal is a 403 with one sentence, in the audit log as denied.
+/// and anything on the console's circuit (its negotiation and its WebSocket) with that cookie, must come from this
+/// server's own pages (<see cref="SameOrigin"/>). A request with an API token is the token's: no page of another site
+/// can send one. A refusal is a 403 with one sentence, in the audit log as denied.
 /// </summary>
 public static class CrossSiteRequests
 {
@@ -39,12 +39,12 @@ public static class CrossSiteRequests
             ServerJsonContext.Default.ApiError, cancellationToken: context.RequestAborted);
     });
 
+    /// <remarks>A request without the cookie is not the browser session's: it is signed in by its token, or by nothing (and then refused as such).</remarks>
     private static bool NeedsOwnOrigin(HttpRequest request)
     {
-        if (request.Path.StartsWithSegments(CircuitPath))
-            return true;
-        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method) || HttpMethods.IsTrace(request.Method))
+        if (ApiTokenHandler.HasBearer(request) || !request.Cookies.ContainsKey(LifeboatAuthentication.CookieName))
             return false;
-        return !ApiTokenHandler.HasBearer(request) && request.Cookies.ContainsKey(LifeboatAuthentication.CookieName);
+        return request.Path.StartsWithSegments(CircuitPath) || !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
+            || HttpMethods.IsOptions(request.Method) || HttpMethods.IsTrace(request.Method));
     }
 }
