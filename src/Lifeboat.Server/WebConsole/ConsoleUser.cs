@@ -10,12 +10,12 @@ public sealed class ConsoleUser(AuthenticationStateProvider authentication, Brow
     /// <summary>The browser's address as the server saw it when it served the page (set by <see cref="Routes"/>).</summary>
     public string? Address { get; set; }
 
-    /// <summary>The user as the server knows them now: the role they have now, or no one once their session has ended.</summary>
-    public async Task<ClaimsPrincipal> PrincipalAsync() => sessions.Current((await authentication.GetAuthenticationStateAsync()).User);
+    /// <summary>Who opened the page; <see cref="ConsoleActions"/> checks their browser session again before each action.</summary>
+    public async Task<ClaimsPrincipal> PrincipalAsync() => (await authentication.GetAuthenticationStateAsync()).User;
 
-    /// <summary>True when the user may recover, migrate, stop and run jobs.</summary>
-    public async Task<bool> CanOperateAsync() => ConsoleRoles.CanOperate(await PrincipalAsync());
+    /// <summary>True when the user, as the server knows them now, may recover, migrate, stop and run jobs.</summary>
+    public async Task<bool> CanOperateAsync() => ConsoleRoles.CanOperate(sessions.Current(await PrincipalAsync()));
 
-    /// <summary>True when the user may manage users, tokens and jobs.</summary>
-    public async Task<bool> IsAdminAsync() => ConsoleRoles.IsAdmin(await PrincipalAsync());
+    /// <summary>True when the user, as the server knows them now, may manage users, tokens and jobs.</summary>
+    public async Task<bool> IsAdminAsync() => ConsoleRoles.IsAdmin(sessions.Current(await PrincipalAsync()));
 }
