@@ -100,6 +100,13 @@ public sealed class ServerDatabase : IDisposable
             generation INTEGER NOT NULL,
             kept_session TEXT,
             changed_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS browser_sessions (
+            key TEXT PRIMARY KEY,
+            user TEXT NOT NULL,
+            address TEXT,
+            signed_in_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS browser_sessions_by_user ON browser_sessions (user);
         CREATE TABLE IF NOT EXISTS tokens (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             name TEXT NOT NULL,

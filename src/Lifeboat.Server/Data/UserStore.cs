@@ -18,9 +18,11 @@ public sealed class UserStore(ServerDatabase database)
         return added;
     });
 
+    /// <summary>Removes the user and ends their browser sessions.</summary>
     public bool Remove(string name) => database.Write(connection =>
     {
         ServerDatabase.Execute(connection, "DELETE FROM password_changes WHERE user = $name", ("$name", name));
+        BrowserSessionStore.RemoveAllOf(connection, name, keptSessionId: null);
         return ServerDatabase.Execute(connection, "DELETE FROM users WHERE name = $name", ("$name", name)) > 0;
     });
 
@@ -39,6 +41,7 @@ public sealed class UserStore(ServerDatabase database)
             ON CONFLICT(user) DO UPDATE SET generation = generation + 1, kept_session = excluded.kept_session, changed_at = excluded.changed_at
             """,
             ("$name", name), ("$kept", keptSession), ("$at", ServerDatabase.FormatTime(at)));
+        BrowserSessionStore.RemoveAllOf(connection, name, keptSession);
         return true;
     });
 

@@ -10,6 +10,7 @@ using Lifeboat.Server.WebConsole;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -61,12 +62,22 @@ public static class ServerApp
             // It warns that the cookie keys are stored unencrypted: they are, in a 0700 folder, as the database is.
             builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
             var certificate = options.Https ? ServerCertificate.Load(options, data) : null;
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen, listen =>
+            builder.WebHost.ConfigureKestrel(kestrel =>
             {
-                if (certificate is not null)
-                    listen.UseHttps(certificate);
-            }));
-            builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
+                kestrel.Limits.MaxRequestBodySize = BadRequests.MaxBodyBytes;
+                kestrel.Listen(options.Listen, listen =>
+                {
+                    if (certificate is not null)
+                        listen.UseHttps(certificate);
+                });
+            });
+            builder.Services.ConfigureHttpJsonOptions(json =>
+            {
+                json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
+                json.SerializerOptions.Converters.Add(new TextWithoutNul());
+            });
+            // A body that does not bind is thrown to BadRequests, which answers it with the field, instead of an empty 400.
+            builder.Services.Configure<RouteHandlerOptions>(handlers => handlers.ThrowOnBadRequest = true);
             builder.Services.AddOpenApi();
             WebConsoleSetup.AddWebConsole(builder);
 
@@ -108,6 +119,8 @@ public static class ServerApp
                 json: options.LogFormat == LogFormat.Json);
             if (certificate is not null)
                 SecurityLog.ServingHttps(app.Logger, options.Listen.ToString(), CertificateFingerprint.Of(certificate));
+            app.UseFrameHeaders();
+            app.UseBadRequestAnswers();
             app.UseUnknownPaths();
             app.UseLifeboatSecurity();
             app.MapOpenApi().RequireAuthorization(LifeboatPolicies.Viewer);

@@ -92,10 +92,10 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
 
     private void CheckCurrentPassword(StoredUser user, string? current, string? fromAddress)
     {
-        var wait = throttle.Wait(user.Name, fromAddress);
-        if (wait > TimeSpan.Zero)
+        var attempt = throttle.Begin(user.Name, fromAddress);
+        if (!attempt.MayGoAhead)
         {
-            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            var seconds = attempt.WaitSeconds;
             SecurityLog.LoginThrottled(logger, user.Name, fromAddress, seconds);
             throw new AccountException(AccountRefusal.Throttled, $"Too many wrong passwords; wait {seconds} s and try again.") { RetryAfterSeconds = seconds };
         }
@@ -106,8 +106,7 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
             return;
         }
 
-        var failures = throttle.Failed(user.Name, fromAddress);
-        SecurityLog.WrongCurrentPassword(logger, user.Name, fromAddress, failures);
+        SecurityLog.WrongCurrentPassword(logger, user.Name, fromAddress, attempt.Failures);
         throw new AccountException(AccountRefusal.Forbidden, "The current password is wrong; give the password you signed in with, or ask an admin to set a new one.");
     }
 

@@ -15,6 +15,9 @@ internal sealed class ApiTokenHandler(
 {
     public const string BearerPrefix = "Bearer ";
 
+    /// <summary>True when the request is judged by its API token (and never by a cookie beside it).</summary>
+    public static bool HasBearer(HttpRequest request) => request.Headers.Authorization.ToString().StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase);
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();

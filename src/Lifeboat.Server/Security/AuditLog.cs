@@ -15,6 +15,9 @@ public sealed class AuditLog(AuditStore store, TimeProvider time, ILogger<AuditL
 {
     public const int MaxLimit = 10_000;
 
+    /// <summary>The longest field of an entry, before the mark that says it was cut.</summary>
+    public const int MaxFieldLength = 256;
+
     public ValueTask RecordAsync(ClaimsPrincipal who, string? fromAddress, string action, string target, string outcome, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -27,12 +30,24 @@ public sealed class AuditLog(AuditStore store, TimeProvider time, ILogger<AuditL
     {
         try
         {
-            store.Append(time.GetUtcNow(), who, fromAddress, action, target, outcome);
+            store.Append(time.GetUtcNow(), Capped(who), fromAddress is null ? null : Capped(fromAddress), Capped(action), Capped(target), Capped(outcome));
         }
         catch (SqliteException e)
         {
             SecurityLog.AuditNotWritten(logger, action, target, who, e.Message);
         }
+    }
+
+    /// <summary>
+    /// A field cut to <see cref="MaxFieldLength"/> characters and marked so: what a refused request asked for may be
+    /// megabytes (a 10 MB VM name), and the audit row must stay small.
+    /// </summary>
+    public static string Capped(string text)
+    {
+        if (text.Length <= MaxFieldLength)
+            return text;
+        var keep = char.IsHighSurrogate(text[MaxFieldLength - 1]) ? MaxFieldLength - 1 : MaxFieldLength;
+        return string.Concat(text.AsSpan(0, keep), $"… (cut from {text.Length} characters)");
     }
 
     /// <summary>The newest entries first; <paramref name="before"/> (an entry's id) pages further back.</summary>

@@ -1,4 +1,5 @@
 using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Data;
 using Lifeboat.Server.Hosting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -28,8 +29,6 @@ public static class LifeboatAuthentication
     public const string LoginPath = "/login";
     public const string LogoutPath = "/logout";
 
-    private static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(8);
-
     public static IServiceCollection AddLifeboatSecurity(this IServiceCollection services, DataFolder data)
     {
         // Cookies and antiforgery tokens must survive a restart: the keys that sign them live in the data folder, 0700.
@@ -39,13 +38,13 @@ public static class LifeboatAuthentication
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<BrowserSessionStore>();
+        services.AddSingleton<BrowserSessions>();
         services.AddSingleton<Accounts>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, LifeboatAuthorizationResultHandler>();
         services.AddAuthentication(EitherScheme)
             .AddPolicyScheme(EitherScheme, "Cookie or API token", policy => policy.ForwardDefaultSelector = context =>
-                context.Request.Headers.Authorization.ToString().StartsWith(ApiTokenHandler.BearerPrefix, StringComparison.OrdinalIgnoreCase)
-                    ? TokenScheme
-                    : CookieScheme)
+                ApiTokenHandler.HasBearer(context.Request) ? TokenScheme : CookieScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(TokenScheme, null)
             .AddCookie(CookieScheme, cookie =>
             {
@@ -55,7 +54,7 @@ public static class LifeboatAuthentication
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 cookie.LoginPath = LoginPath;
                 cookie.LogoutPath = LogoutPath;
-                cookie.ExpireTimeSpan = SessionLifetime;
+                cookie.ExpireTimeSpan = BrowserSessions.Lifetime;
                 cookie.SlidingExpiration = true;
                 cookie.Events = new SessionCookieEvents();
             });
@@ -74,6 +73,8 @@ public static class LifeboatAuthentication
             antiforgery.Cookie.Name = AntiforgeryCookieName;
             antiforgery.Cookie.SameSite = SameSiteMode.Strict;
             antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            // FrameHeaders sets DENY on every answer; antiforgery would add SAMEORIGIN to the few that make a token.
+            antiforgery.SuppressXFrameOptionsHeader = true;
         });
         return services;
     }
@@ -81,6 +82,7 @@ public static class LifeboatAuthentication
     public static WebApplication UseLifeboatSecurity(this WebApplication app)
     {
         app.UseAuthentication();
+        app.UseCrossSiteRefusal();
         app.UseAuthorization();
         app.UseAntiforgery();
         return app;

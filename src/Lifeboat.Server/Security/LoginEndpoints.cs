@@ -32,7 +32,8 @@ public static class LoginEndpoints
     private static IResult Page(HttpContext context, IAntiforgery antiforgery, string? returnUrl) =>
         PageResult(context, antiforgery, returnUrl, null, null, StatusCodes.Status200OK);
 
-    private static async Task<IResult> LogIn(HttpContext context, IAntiforgery antiforgery, UserStore users, LoginThrottle throttle, AuditLog audit, ILoggerFactory loggers)
+    private static async Task<IResult> LogIn(HttpContext context, IAntiforgery antiforgery, UserStore users, BrowserSessions sessions, LoginThrottle throttle, AuditLog audit,
+        ILoggerFactory loggers)
     {
         if (!HasValidAntiforgeryToken(context))
             return Refused();
@@ -45,10 +46,10 @@ public static class LoginEndpoints
         if (user.Length is 0 or > AccountName.MaxLength || password.Length is 0 or > AccountName.MaxPasswordLength)
             return PageResult(context, antiforgery, returnUrl, "Give your user name and password.", null, StatusCodes.Status400BadRequest);
 
-        var wait = throttle.Wait(user, address);
-        if (wait > TimeSpan.Zero)
+        var attempt = throttle.Begin(user, address);
+        if (!attempt.MayGoAhead)
         {
-            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            var seconds = attempt.WaitSeconds;
             SecurityLog.LoginThrottled(logger, user, address, seconds);
             audit.Record(AnonymousWho, address, "login", user, $"throttled: {seconds} s");
             context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -59,24 +60,24 @@ public static class LoginEndpoints
         var valid = stored is not null ? PasswordHasher.Verify(password, stored.PasswordHash) : DecoyFails(password);
         if (!valid || stored is null)
         {
-            var failures = throttle.Failed(user, address);
-            SecurityLog.LoginFailed(logger, user, address, failures);
+            SecurityLog.LoginFailed(logger, user, address, attempt.Failures);
             audit.Record(AnonymousWho, address, "login", user, "failed");
             return PageResult(context, antiforgery, returnUrl, "The user name or password is wrong.", user, StatusCodes.Status401Unauthorized);
         }
 
         throttle.Succeeded(user, address);
-        await context.SignInAsync(LifeboatAuthentication.CookieScheme,
-            LifeboatClaims.Session(stored, LifeboatClaims.NewSessionId()));
+        await context.SignInAsync(LifeboatAuthentication.CookieScheme, sessions.Begin(stored, address));
         SecurityLog.LoggedIn(logger, stored.Name, address);
         audit.Record(stored.Name, address, "login", stored.Name, "ok");
-        return TypedResults.Redirect(IsLocal(returnUrl) ? returnUrl : "/");
+        return TypedResults.Redirect(ReturnUrl.LocalOrHome(returnUrl));
     }
 
-    private static async Task<IResult> LogOut(HttpContext context, AuditLog audit)
+    private static async Task<IResult> LogOut(HttpContext context, BrowserSessions sessions, AuditLog audit)
     {
         if (!HasValidAntiforgeryToken(context))
             return Refused();
+        // Ended on the server, not only in this browser: a copy of the cookie is refused from now on.
+        sessions.End(context.User);
         await audit.RecordAsync(context.User, context.Connection.RemoteIpAddress?.ToString(), "logout", LifeboatClaims.Who(context.User), "ok", context.RequestAborted);
         await context.SignOutAsync(LifeboatAuthentication.CookieScheme);
         return TypedResults.Redirect(LifeboatAuthentication.LoginPath);
@@ -99,10 +100,6 @@ public static class LoginEndpoints
     private static IResult PageResult(HttpContext context, IAntiforgery antiforgery, string? returnUrl, string? message, string? user, int status)
     {
         var tokens = antiforgery.GetAndStoreTokens(context);
-        return TypedResults.Text(LoginPage.Render(tokens.FormFieldName, tokens.RequestToken!, IsLocal(returnUrl) ? returnUrl! : "/", message, user), HtmlType, statusCode: status);
+        return TypedResults.Text(LoginPage.Render(tokens.FormFieldName, tokens.RequestToken!, ReturnUrl.LocalOrHome(returnUrl), message, user), HtmlType, statusCode: status);
     }
-
-    /// <summary>Only a path on this server: never <c>//evil.example</c> or <c>/\evil.example</c>.</summary>
-    private static bool IsLocal(string? url) =>
-        url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
 }

@@ -1,11 +1,11 @@
-using System.Collections.Concurrent;
-
 namespace Lifeboat.Server.Security;
 
 /// <summary>
-/// Slows down password guessing, per user name and per client address: three failures are free, then each further
-/// attempt must wait 1, 2, 4, 8, 16 and at most 30 seconds after the last failure. A waiting attempt is answered 429
-/// at once, without checking the password (holding it open would cost the server a connection and PBKDF2 time).
+/// Slows down password guessing, per user name and per client address: three attempts in a row are free, then each
+/// further one must wait 1, 2, 4, 8, 16 and at most 30 seconds after the last. An attempt is counted when it begins,
+/// under one lock with the check that it may go ahead, so attempts sent at once cannot all pass the check before any
+/// of them is counted: of 50 concurrent guesses, only the free ones reach the password check. A waiting attempt is
+/// answered 429 at once, without checking the password (holding it open would cost a connection and PBKDF2 time).
 /// A success clears both counts; a count nobody touches for 15 minutes is forgotten.
 /// </summary>
 public sealed class LoginThrottle(TimeProvider time)
@@ -15,31 +15,47 @@ public sealed class LoginThrottle(TimeProvider time)
     private static readonly TimeSpan ForgetAfter = TimeSpan.FromMinutes(15);
     private const int MaxTracked = 50_000;
 
-    private readonly ConcurrentDictionary<string, Failures> _failures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Failures> _failures = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
 
-    /// <summary>How long this attempt must still wait; zero when it may go ahead.</summary>
+    /// <summary>
+    /// Begins an attempt: when it may go ahead it counts as a failure until <see cref="Succeeded"/> clears it, and its
+    /// <see cref="LoginAttempt.Wait"/> is zero; else nothing is counted and the wait says how long it must still wait.
+    /// </summary>
+    public LoginAttempt Begin(string user, string? address)
+    {
+        var now = time.GetUtcNow();
+        var userKey = UserKey(user);
+        var addressKey = address is null ? null : AddressKey(address);
+        lock (_gate)
+        {
+            var wait = Max(Wait(userKey, now), addressKey is null ? TimeSpan.Zero : Wait(addressKey, now));
+            if (wait > TimeSpan.Zero)
+                return new LoginAttempt(wait, Count(userKey));
+            if (_failures.Count >= MaxTracked)
+                Forget(now);
+            if (addressKey is not null)
+                Add(addressKey, now);
+            return new LoginAttempt(TimeSpan.Zero, Add(userKey, now));
+        }
+    }
+
+    /// <summary>How long an attempt must still wait; zero when it may go ahead. Counts nothing.</summary>
     public TimeSpan Wait(string user, string? address)
     {
         var now = time.GetUtcNow();
-        return Max(Wait(UserKey(user), now), address is null ? TimeSpan.Zero : Wait(AddressKey(address), now));
-    }
-
-    /// <returns>The failures in a row for this user name, this one included.</returns>
-    public int Failed(string user, string? address)
-    {
-        var now = time.GetUtcNow();
-        if (_failures.Count >= MaxTracked)
-            Forget(now);
-        if (address is not null)
-            Count(AddressKey(address), now);
-        return Count(UserKey(user), now);
+        lock (_gate)
+            return Max(Wait(UserKey(user), now), address is null ? TimeSpan.Zero : Wait(AddressKey(address), now));
     }
 
     public void Succeeded(string user, string? address)
     {
-        _failures.TryRemove(UserKey(user), out _);
-        if (address is not null)
-            _failures.TryRemove(AddressKey(address), out _);
+        lock (_gate)
+        {
+            _failures.Remove(UserKey(user));
+            if (address is not null)
+                _failures.Remove(AddressKey(address));
+        }
     }
 
     public static TimeSpan DelayAfter(int failures) =>
@@ -53,15 +69,21 @@ public sealed class LoginThrottle(TimeProvider time)
         return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 
-    private int Count(string key, DateTimeOffset now) =>
-        _failures.AddOrUpdate(key, _ => new Failures(1, now), (_, old) => new Failures(now - old.LastAt > ForgetAfter ? 1 : old.Count + 1, now)).Count;
+    private int Count(string key) => _failures.TryGetValue(key, out var failures) ? failures.Count : 0;
+
+    private int Add(string key, DateTimeOffset now)
+    {
+        var count = _failures.TryGetValue(key, out var old) && now - old.LastAt <= ForgetAfter ? old.Count + 1 : 1;
+        _failures[key] = new Failures(count, now);
+        return count;
+    }
 
     private void Forget(DateTimeOffset now)
     {
         foreach (var (key, failures) in _failures)
         {
             if (now - failures.LastAt > ForgetAfter)
-                _failures.TryRemove(key, out _);
+                _failures.Remove(key);
         }
     }
 
@@ -71,5 +93,5 @@ public sealed class LoginThrottle(TimeProvider time)
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private sealed record Failures(int Count, DateTimeOffset LastAt);
+    private readonly record struct Failures(int Count, DateTimeOffset LastAt);
 }

@@ -1,4 +1,3 @@
-using Lifeboat.Server.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
@@ -7,25 +6,23 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Lifeboat.Server.Security;
 
 /// <summary>
-/// A browser session holds only while its user exists, with the role the user has now, and while the password is the
-/// one it signed in with (unless this session changed it): removing a user, changing a role or a password takes effect
-/// on the next request, not when the cookie expires.
+/// A browser session holds only while the server keeps it (<see cref="BrowserSessions"/>: not signed out, its user not
+/// removed, its password not changed in another session), with the role the user has now: each takes effect on the
+/// next request, not when the cookie expires.
 /// </summary>
 internal sealed class SessionCookieEvents : CookieAuthenticationEvents
 {
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
-        var name = context.Principal?.Identity?.Name;
-        var user = name is null ? null : context.HttpContext.RequestServices.GetRequiredService<UserStore>().Get(name);
-        switch (SessionValidity.Judge(context.Principal!, user))
+        var (verdict, user) = context.HttpContext.RequestServices.GetRequiredService<BrowserSessions>().Check(context.Principal!);
+        switch (verdict)
         {
             case SessionValidity.Verdict.Ended:
                 context.RejectPrincipal();
                 await context.HttpContext.SignOutAsync(LifeboatAuthentication.CookieScheme);
                 return;
             case SessionValidity.Verdict.Renew:
-                context.ReplacePrincipal(LifeboatClaims.Session(user!, LifeboatClaims.SessionIdOf(context.Principal!) ?? LifeboatClaims.NewSessionId(),
-                    LifeboatClaims.PasswordGenerationOf(context.Principal!)));
+                context.ReplacePrincipal(BrowserSessions.Renewed(context.Principal!, user!));
                 context.ShouldRenew = true;
                 return;
         }

@@ -10,15 +10,17 @@ namespace Lifeboat.Server.WebConsole;
 /// <summary>
 /// What the console's buttons do: the same SessionManager, JobScheduler and Accounts calls the REST API makes, refused
 /// here on the server for anyone below the role the REST endpoint needs (hiding a button is not enough), each recorded
-/// in the audit log under the REST API's action names and answered with one sentence for the page.
+/// in the audit log under the REST API's action names and answered with one sentence for the page. The caller's browser
+/// session is checked again before each action, as a request's cookie is: a page left open by a user since removed,
+/// demoted or signed out acts as who the user is now.
 /// </summary>
-public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, Accounts accounts, AuditLog audit)
+public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, Accounts accounts, BrowserSessions browserSessions, AuditLog audit)
 {
     /// <summary>Starts an instant recovery; the outcome's target is the new session.</summary>
     public Task<ConsoleOutcome> RecoverAsync(ClaimsPrincipal who, string? from, RecoveryRequest request, CancellationToken cancellationToken)
     {
         var asked = request.Vm + (request.RestorePoint is { } point ? "@" + point : "");
-        return RunAsync(who, from, "session.recover", asked, LifeboatRoles.Operator, () =>
+        return RunAsync(who, from, "session.recover", asked, LifeboatRoles.Operator, _ =>
         {
             var session = sessions.Start(request);
             return (new ConsoleOutcome(true, $"Session {session.Id} recovers {session.Vm}.", session.Id), $"{asked} as session {session.Id}");
@@ -26,21 +28,21 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
     }
 
     public Task<ConsoleOutcome> MigrateAsync(ClaimsPrincipal who, string? from, string sessionId, MigrationRequest request, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "session.migrate", sessionId, LifeboatRoles.Operator, () =>
+        RunAsync(who, from, "session.migrate", sessionId, LifeboatRoles.Operator, _ =>
         {
             sessions.Migrate(sessionId, request);
             return (new ConsoleOutcome(true, $"Session {sessionId} migrates to {request.TargetDirectory}.", sessionId), sessionId);
         }, cancellationToken);
 
     public Task<ConsoleOutcome> StopAsync(ClaimsPrincipal who, string? from, string sessionId, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "session.stop", sessionId, LifeboatRoles.Operator, () =>
+        RunAsync(who, from, "session.stop", sessionId, LifeboatRoles.Operator, _ =>
         {
             sessions.Stop(sessionId);
             return (new ConsoleOutcome(true, $"Session {sessionId} stops.", sessionId), sessionId);
         }, cancellationToken);
 
     public Task<ConsoleOutcome> RunJobAsync(ClaimsPrincipal who, string? from, string job, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "job.run", job, LifeboatRoles.Operator, () =>
+        RunAsync(who, from, "job.run", job, LifeboatRoles.Operator, _ =>
         {
             var run = jobs.RunNow(job);
             return (new ConsoleOutcome(true, $"Job {job} runs now (run {run.Id}).", job), job);
@@ -48,7 +50,7 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
 
     /// <summary>Adds a backup job; a refusal names the form field it is about (<see cref="JobSpecField"/>).</summary>
     public Task<ConsoleOutcome> AddJobAsync(ClaimsPrincipal who, string? from, JobSpec spec, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "job.add", spec.Name, LifeboatRoles.Admin, () =>
+        RunAsync(who, from, "job.add", spec.Name, LifeboatRoles.Admin, _ =>
         {
             try
             {
@@ -66,7 +68,7 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
         }, cancellationToken);
 
     public Task<ConsoleOutcome> RemoveJobAsync(ClaimsPrincipal who, string? from, string job, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "job.remove", job, LifeboatRoles.Admin, () =>
+        RunAsync(who, from, "job.remove", job, LifeboatRoles.Admin, _ =>
         {
             jobs.Remove(job);
             return (new ConsoleOutcome(true, $"Job {job} is removed; its restore points stay.", job), job);
@@ -74,15 +76,15 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
 
     /// <summary>Adds a user; without a password the server makes one, in <see cref="ConsoleOutcome.Secret"/> (never in the audit log).</summary>
     public Task<ConsoleOutcome> AddUserAsync(ClaimsPrincipal who, string? from, AddUserRequest request, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "user.add", $"{request.Name} ({request.Role})", LifeboatRoles.Admin, () =>
+        RunAsync(who, from, "user.add", $"{request.Name} ({request.Role})", LifeboatRoles.Admin, current =>
         {
-            var added = accounts.AddUser(who, request);
+            var added = accounts.AddUser(current, request);
             var message = $"Added user {added.User.Name} with role {added.User.Role}.";
             return (new ConsoleOutcome(true, message, added.User.Name, Secret: added.GeneratedPassword), $"{added.User.Name} ({added.User.Role})");
         }, cancellationToken);
 
     public Task<ConsoleOutcome> RemoveUserAsync(ClaimsPrincipal who, string? from, string name, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "user.remove", name, LifeboatRoles.Admin, () =>
+        RunAsync(who, from, "user.remove", name, LifeboatRoles.Admin, _ =>
         {
             accounts.RemoveUser(name);
             return (new ConsoleOutcome(true, $"Removed user {name}; the tokens they created are revoked.", name), name);
@@ -90,10 +92,10 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
 
     /// <summary>An admin sets a new password the server makes for someone else; it is in <see cref="ConsoleOutcome.Secret"/>.</summary>
     public Task<ConsoleOutcome> ResetPasswordAsync(ClaimsPrincipal who, string? from, string name, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "user.password", name, LifeboatRoles.Admin, () =>
+        RunAsync(who, from, "user.password", name, LifeboatRoles.Admin, current =>
         {
             var password = PasswordHasher.Generate();
-            accounts.ChangePassword(who, from, name, new ChangePasswordRequest(password));
+            accounts.ChangePassword(current, from, name, new ChangePasswordRequest(password));
             return (new ConsoleOutcome(true, $"Set a new password for {name}; their browser sessions have ended.", name, Secret: password), name);
         }, cancellationToken);
 
@@ -101,31 +103,42 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
     public Task<ConsoleOutcome> ChangeOwnPasswordAsync(ClaimsPrincipal who, string? from, string current, string newPassword, CancellationToken cancellationToken)
     {
         var name = LifeboatClaims.Who(who);
-        return RunAsync(who, from, "user.password", name, LifeboatRoles.Viewer, () =>
+        return RunAsync(who, from, "user.password", name, LifeboatRoles.Viewer, user =>
         {
-            accounts.ChangePassword(who, from, name, new ChangePasswordRequest(newPassword, current));
+            accounts.ChangePassword(user, from, name, new ChangePasswordRequest(newPassword, current));
             return (new ConsoleOutcome(true, "Your password is changed; your other browser sessions have ended.", name), name);
         }, cancellationToken);
     }
 
     public Task<ConsoleOutcome> CreateTokenAsync(ClaimsPrincipal who, string? from, CreateTokenRequest request, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "token.create", $"{request.Name} ({request.Role})", LifeboatRoles.Admin, () =>
+        RunAsync(who, from, "token.create", $"{request.Name} ({request.Role})", LifeboatRoles.Admin, current =>
         {
-            var created = accounts.CreateToken(who, request);
+            var created = accounts.CreateToken(current, request);
             var message = $"Created token {created.Token.Name} (id {created.Token.Id}, role {created.Token.Role}).";
             return (new ConsoleOutcome(true, message, created.Token.Name, Secret: created.Secret), $"{created.Token.Name} ({created.Token.Role})");
         }, cancellationToken);
 
     public Task<ConsoleOutcome> RevokeTokenAsync(ClaimsPrincipal who, string? from, string nameOrId, CancellationToken cancellationToken) =>
-        RunAsync(who, from, "token.revoke", nameOrId, LifeboatRoles.Admin, () =>
+        RunAsync(who, from, "token.revoke", nameOrId, LifeboatRoles.Admin, _ =>
         {
             accounts.RevokeToken(nameOrId);
             return (new ConsoleOutcome(true, $"Revoked token {nameOrId}; calls with it are refused from now on.", nameOrId), nameOrId);
         }, cancellationToken);
 
+    public const string SessionEnded =
+        "Your browser session has ended (signed out, or your user was removed or its password changed); reload the page and sign in again.";
+
     private async Task<ConsoleOutcome> RunAsync(ClaimsPrincipal who, string? from, string action, string target, string role,
-        Func<(ConsoleOutcome Outcome, string Target)> act, CancellationToken cancellationToken)
+        Func<ClaimsPrincipal, (ConsoleOutcome Outcome, string Target)> act, CancellationToken cancellationToken)
     {
+        var current = browserSessions.Current(who);
+        if (current.Identity?.IsAuthenticated != true)
+        {
+            await audit.RecordAsync(who, from, action, target, "denied: the browser session has ended", cancellationToken);
+            return new ConsoleOutcome(false, SessionEnded, null);
+        }
+
+        who = current;
         if (!ConsoleRoles.Holds(who, role))
         {
             await audit.RecordAsync(who, from, action, target, $"denied: needs {role}", cancellationToken);
@@ -135,7 +148,7 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
         ConsoleOutcome outcome;
         try
         {
-            (outcome, target) = act();
+            (outcome, target) = act(who);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or AccountException)
         {

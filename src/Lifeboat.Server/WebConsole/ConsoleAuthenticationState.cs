@@ -1,5 +1,3 @@
-using System.Security.Claims;
-using Lifeboat.Server.Data;
 using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
@@ -9,17 +7,14 @@ namespace Lifeboat.Server.WebConsole;
 
 /// <summary>
 /// A circuit keeps the user it was opened with for as long as the page stays open; this checks every
-/// <see cref="RevalidationInterval"/> that the user still exists with the same role and password, as the cookie does on
-/// each request. A removed or re-roled user's open page, or one whose password another session changed, then acts as no
-/// one (every action refused) until it is reloaded.
+/// <see cref="RevalidationInterval"/> that its browser session still holds with the same role, as the cookie does on
+/// each request, and the page's router then stops showing what the user may no longer see. Actions do not wait for
+/// it: <see cref="ConsoleUser"/> and <see cref="ConsoleActions"/> check the session again on every one.
 /// </summary>
-internal sealed class ConsoleAuthenticationState(ILoggerFactory loggers, UserStore users) : RevalidatingServerAuthenticationStateProvider(loggers)
+internal sealed class ConsoleAuthenticationState(ILoggerFactory loggers, BrowserSessions sessions) : RevalidatingServerAuthenticationStateProvider(loggers)
 {
     protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(30);
 
     protected override Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken) =>
-        Task.FromResult(StillValid(authenticationState.User));
-
-    private bool StillValid(ClaimsPrincipal user) =>
-        user.Identity?.Name is { } name && SessionValidity.Judge(user, users.Get(name)) == SessionValidity.Verdict.Holds;
+        Task.FromResult(sessions.Check(authenticationState.User).Verdict == SessionValidity.Verdict.Holds);
 }

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace Lifeboat.Server.Tests.Security;
 
-/// <summary>What a browser does with the login page: keeps cookies, reads the form's antiforgery field, posts forms.</summary>
+/// <summary>What a browser does with the login page: keeps cookies, reads the form's antiforgery field, posts forms from the server's own origin.</summary>
 internal sealed partial class BrowserSession : IDisposable
 {
     public const string AntiforgeryField = "__RequestVerificationToken";
@@ -16,6 +16,8 @@ internal sealed partial class BrowserSession : IDisposable
         _handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate is not null && trustCertificate(certificate);
         Http = new HttpClient(_handler) { BaseAddress = baseAddress };
         Http.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        // A browser names the page's origin on every POST; this one's pages are the server's own.
+        Http.DefaultRequestHeaders.Add("Origin", baseAddress.GetLeftPart(UriPartial.Authority));
     }
 
     public CookieContainer Cookies { get; } = new();

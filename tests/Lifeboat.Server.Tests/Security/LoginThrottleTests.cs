@@ -9,21 +9,23 @@ namespace Lifeboat.Server.Tests.Security;
 public sealed class LoginThrottleTests
 {
     [Fact]
-    public void Three_failures_are_free_then_the_wait_doubles_up_to_thirty_seconds_and_a_success_clears_it()
+    public void Three_attempts_are_free_then_the_wait_doubles_up_to_thirty_seconds_and_a_success_clears_it()
     {
         var time = new FakeTimeProvider();
         var throttle = new LoginThrottle(time);
         for (var i = 0; i < LoginThrottle.FreeFailures - 1; i++)
         {
-            throttle.Failed("alice", "10.0.0.1");
+            Assert.True(throttle.Begin("alice", "10.0.0.1").MayGoAhead);
             Assert.Equal(TimeSpan.Zero, throttle.Wait("alice", "10.0.0.1"));
         }
 
         var expected = new[] { 1, 2, 4, 8, 16, 30, 30 };
         foreach (var seconds in expected)
         {
-            throttle.Failed("alice", "10.0.0.1");
+            Assert.True(throttle.Begin("alice", "10.0.0.1").MayGoAhead);
             Assert.Equal(TimeSpan.FromSeconds(seconds), throttle.Wait("alice", "10.0.0.1"));
+            // A waiting attempt is not counted: the wait stays what it was.
+            Assert.Equal(TimeSpan.FromSeconds(seconds), throttle.Begin("alice", "10.0.0.1").Wait);
             // Another address trying the same user waits as long; the same address trying another user too.
             Assert.Equal(TimeSpan.FromSeconds(seconds), throttle.Wait("alice", "10.0.0.2"));
             Assert.Equal(TimeSpan.FromSeconds(seconds), throttle.Wait("bob", "10.0.0.1"));
@@ -33,8 +35,25 @@ public sealed class LoginThrottleTests
         }
 
         throttle.Succeeded("alice", "10.0.0.1");
-        throttle.Failed("alice", "10.0.0.1");
+        Assert.Equal(1, throttle.Begin("alice", "10.0.0.1").Failures);
         Assert.Equal(TimeSpan.Zero, throttle.Wait("alice", "10.0.0.1"));
+    }
+
+    [Fact]
+    public void Attempts_begun_at_once_on_many_threads_pass_the_check_only_as_often_as_attempts_are_free()
+    {
+        var throttle = new LoginThrottle(new FakeTimeProvider());
+        using var start = new Barrier(50);
+        var passed = 0;
+        var threads = Enumerable.Range(0, 50).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            if (throttle.Begin("erin", "10.0.0.3").MayGoAhead)
+                Interlocked.Increment(ref passed);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Equal(LoginThrottle.FreeFailures, passed);
     }
 
     [Fact]
@@ -43,9 +62,13 @@ public sealed class LoginThrottleTests
         var time = new FakeTimeProvider();
         var throttle = new LoginThrottle(time);
         for (var i = 0; i < 6; i++)
-            throttle.Failed("carol", null);
+        {
+            throttle.Begin("carol", null);
+            time.Advance(TimeSpan.FromSeconds(31));
+        }
+
         time.Advance(TimeSpan.FromMinutes(16));
-        Assert.Equal(1, throttle.Failed("carol", null));
+        Assert.Equal(1, throttle.Begin("carol", null).Failures);
     }
 
     [Fact]

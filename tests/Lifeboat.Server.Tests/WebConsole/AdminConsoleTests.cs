@@ -8,7 +8,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Lifeboat.Server.Tests.WebConsole;
 
-/// <summary>One real server (no guest, no NFS or NBD ports of its own) and one chromium for every test of <see cref="AdminConsoleTests"/>.</summary>
+/// <summary>One real server (no guest; NFS, NBD and portmap on ports of its own) and one chromium for every test of a class.</summary>
 public sealed class AdminConsoleFixture : IAsyncLifetime
 {
     private readonly TestFolder _folder = new();
@@ -19,8 +19,17 @@ public sealed class AdminConsoleFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await ServerProcess.StartAsync(_folder.Combine("data"), "--portmap-port", "0", "--nfs-port", "0", "--nbd-port", "0");
+        // Portmap on a port of its own (not 111, which other tests take turns on): a session's check of the mount server asks it.
+        Server = await ServerProcess.StartAsync(_folder.Combine("data"), "--portmap-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--nfs-port", "0", "--nbd-port", "0");
         Browser = await ConsoleBrowser.StartAsync(Server.Http.BaseAddress!);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async Task DisposeAsync()

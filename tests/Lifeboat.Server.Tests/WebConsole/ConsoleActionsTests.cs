@@ -17,10 +17,10 @@ public sealed class ConsoleActionsTests
     [Fact]
     public async Task A_viewer_is_refused_on_the_server_and_every_attempt_is_audited()
     {
-        await WithBuiltServerAsync(async (actions, audit) =>
+        await WithBuiltServerAsync(async (services, actions, audit) =>
         {
-            var viewer = LifeboatClaims.Principal("victor", LifeboatRoles.Viewer, "password", LifeboatAuthentication.CookieScheme);
-            var operatorUser = LifeboatClaims.Principal("olivia", LifeboatRoles.Operator, "password", LifeboatAuthentication.CookieScheme);
+            var viewer = SignIn(services, "victor", LifeboatRoles.Viewer);
+            var operatorUser = SignIn(services, "olivia", LifeboatRoles.Operator);
 
             var refused = await actions.StopAsync(viewer, "192.0.2.7", "0badc0de", CancellationToken.None);
             Assert.False(refused.Done);
@@ -44,10 +44,10 @@ public sealed class ConsoleActionsTests
     [Fact]
     public async Task Admin_actions_are_refused_to_an_operator_and_a_job_refusal_names_its_field()
     {
-        await WithBuiltServerAsync(async (actions, audit) =>
+        await WithBuiltServerAsync(async (services, actions, audit) =>
         {
-            var operatorUser = LifeboatClaims.Principal("olivia", LifeboatRoles.Operator, "password", LifeboatAuthentication.CookieScheme);
-            var admin = LifeboatClaims.Principal("ada", LifeboatRoles.Admin, "password", LifeboatAuthentication.CookieScheme);
+            var operatorUser = SignIn(services, "olivia", LifeboatRoles.Operator);
+            var admin = SignIn(services, "ada", LifeboatRoles.Admin);
 
             var refused = await actions.AddUserAsync(operatorUser, "192.0.2.9", new AddUserRequest("mallory", LifeboatRoles.Admin, null), CancellationToken.None);
             Assert.Equal((false, "This needs the admin role and olivia has operator; ask an admin for it."), (refused.Done, refused.Message));
@@ -79,13 +79,50 @@ public sealed class ConsoleActionsTests
         });
     }
 
+    [Fact]
+    public async Task A_removed_demoted_or_signed_out_users_open_page_loses_its_powers_at_the_next_action()
+    {
+        await WithBuiltServerAsync(async (services, actions, audit) =>
+        {
+            var users = services.GetRequiredService<Data.UserStore>();
+            var sessions = services.GetRequiredService<BrowserSessions>();
+            var removed = SignIn(services, "rhea", LifeboatRoles.Admin);
+            var demoted = SignIn(services, "dora", LifeboatRoles.Admin);
+            var signedOut = SignIn(services, "sami", LifeboatRoles.Admin);
+
+            Assert.True(users.Remove("rhea"));
+            var afterRemoval = await actions.AddUserAsync(removed, null, new AddUserRequest("eve", LifeboatRoles.Admin, null), CancellationToken.None);
+            Assert.Equal((false, ConsoleActions.SessionEnded), (afterRemoval.Done, afterRemoval.Message));
+            Assert.Equal(("user.add", "denied: the browser session has ended"), (audit.List(1, who: "rhea").Single().Action, audit.List(1, who: "rhea").Single().Outcome));
+
+            // No endpoint changes a role today; the database does, as a future one would.
+            services.GetRequiredService<Data.ServerDatabase>().Write(connection =>
+                Data.ServerDatabase.Execute(connection, "UPDATE users SET role = $role WHERE name = 'dora'", ("$role", LifeboatRoles.Viewer)));
+            var afterDemotion = await actions.AddUserAsync(demoted, null, new AddUserRequest("eve", LifeboatRoles.Admin, null), CancellationToken.None);
+            Assert.Equal((false, "This needs the admin role and dora has viewer; ask an admin for it."), (afterDemotion.Done, afterDemotion.Message));
+
+            sessions.End(signedOut);
+            var afterSignOut = await actions.RemoveUserAsync(signedOut, null, "olga", CancellationToken.None);
+            Assert.Equal((false, ConsoleActions.SessionEnded), (afterSignOut.Done, afterSignOut.Message));
+            Assert.Null(users.Get("eve"));
+        });
+    }
+
+    /// <summary>A user in the database signed in through <see cref="BrowserSessions"/>: the principal their cookie would carry.</summary>
+    private static System.Security.Claims.ClaimsPrincipal SignIn(IServiceProvider services, string name, string role)
+    {
+        var user = new Data.StoredUser(name, role, PasswordHasher.Hash(name + "'s password"), DateTimeOffset.UtcNow, "test");
+        Assert.True(services.GetRequiredService<Data.UserStore>().Add(user));
+        return services.GetRequiredService<BrowserSessions>().Begin(user, "192.0.2.1");
+    }
+
     /// <summary>Runs <paramref name="test"/> on the services of a server that is built, not started: its own, and nothing listens.</summary>
-    private static async Task WithBuiltServerAsync(Func<ConsoleActions, AuditLog, Task> test)
+    private static async Task WithBuiltServerAsync(Func<IServiceProvider, ConsoleActions, AuditLog, Task> test)
     {
         using var folder = new TestFolder();
         var (app, dataLock) = ServerApp.Build(new ServerOptions { DataDirectory = folder.Combine("data"), Listen = new IPEndPoint(IPAddress.Loopback, 0) });
         using (dataLock)
         await using (app)
-            await test(app.Services.GetRequiredService<ConsoleActions>(), app.Services.GetRequiredService<AuditLog>());
+            await test(app.Services, app.Services.GetRequiredService<ConsoleActions>(), app.Services.GetRequiredService<AuditLog>());
     }
 }
