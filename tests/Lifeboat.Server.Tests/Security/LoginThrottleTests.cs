@@ -99,4 +99,30 @@ public sealed class LoginThrottleTests
         Assert.Contains("\"outcome\":\"failed\"", audit, StringComparison.Ordinal);
         Assert.Contains("\"outcome\":\"throttled: ", audit, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Of_fifty_wrong_passwords_sent_at_once_only_the_free_attempts_are_checked()
+    {
+        await using var secure = await SecureServer.StartAsync();
+        await secure.AddUserAsync("gus", LifeboatRoles.Viewer, "the right password of gus");
+        using var browser = secure.Browser();
+        var token = await browser.OpenLoginPageAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
+        {
+            using var answer = await browser.LogInAsync("gus", "wrong guess " + i, token);
+            return answer.StatusCode;
+        }));
+        clock.Stop();
+
+        // The free attempts, then one more each time a wait (1 s, then 2 s, 4 s...) has passed while the 50 were being
+        // answered: on a busy machine their password checks take a while, and the first wait may end before the last begins.
+        var waitsOver = (int)Math.Floor(Math.Log2(clock.Elapsed.TotalSeconds + 1));
+        var checkedCount = answers.Count(s => s == HttpStatusCode.Unauthorized);
+        Assert.True(checkedCount >= LoginThrottle.FreeFailures && checkedCount <= LoginThrottle.FreeFailures + waitsOver,
+            $"{checkedCount} of 50 wrong passwords were checked in {clock.Elapsed.TotalSeconds:F1} s; at most {LoginThrottle.FreeFailures + waitsOver} may be.");
+        Assert.Equal(50, checkedCount + answers.Count(s => s == HttpStatusCode.TooManyRequests));
+        var audit = await secure.Server.Http.GetStringAsync("api/audit?action=login&limit=100");
+        Assert.Equal(checkedCount, audit.Split("\"outcome\":\"failed\"").Length - 1);
+    }
 }
