@@ -40,6 +40,21 @@ public sealed class LoginThrottleTests
     }
 
     [Fact]
+    public void The_wait_runs_from_the_failure_not_from_the_beginning_of_a_slow_password_check()
+    {
+        var time = new FakeTimeProvider();
+        var throttle = new LoginThrottle(time);
+        for (var i = 0; i < LoginThrottle.FreeFailures; i++)
+        {
+            Assert.True(throttle.Begin("hugo", "10.0.0.4").MayGoAhead);
+            time.Advance(TimeSpan.FromSeconds(2));
+            throttle.Failed("hugo", "10.0.0.4");
+        }
+
+        Assert.Equal(TimeSpan.FromSeconds(1), throttle.Begin("hugo", "10.0.0.4").Wait);
+    }
+
+    [Fact]
     public void Attempts_begun_at_once_on_many_threads_pass_the_check_only_as_often_as_attempts_are_free()
     {
         var throttle = new LoginThrottle(new FakeTimeProvider());
