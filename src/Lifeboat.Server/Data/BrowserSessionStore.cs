@@ -35,9 +35,6 @@ public sealed class BrowserSessionStore(ServerDatabase database)
     public bool Remove(string sessionId) => database.Write(connection =>
         ServerDatabase.Execute(connection, "DELETE FROM browser_sessions WHERE key = $key", ("$key", Key(sessionId))) > 0);
 
-    public int CountOf(string user) => database.Read(connection =>
-        Convert.ToInt32(ServerDatabase.Scalar(connection, "SELECT COUNT(*) FROM browser_sessions WHERE user = $user", ("$user", user)), System.Globalization.CultureInfo.InvariantCulture));
-
     /// <summary>Ends every session of <paramref name="user"/> but <paramref name="keptSessionId"/>, inside the caller's transaction.</summary>
     internal static void RemoveAllOf(SqliteConnection connection, string user, string? keptSessionId) =>
         ServerDatabase.Execute(connection, "DELETE FROM browser_sessions WHERE user = $user AND ($kept IS NULL OR key <> $kept)",

@@ -106,6 +106,7 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
             return;
         }
 
+        throttle.Failed(user.Name, fromAddress);
         SecurityLog.WrongCurrentPassword(logger, user.Name, fromAddress, attempt.Failures);
         throw new AccountException(AccountRefusal.Forbidden, "The current password is wrong; give the password you signed in with, or ask an admin to set a new one.");
     }

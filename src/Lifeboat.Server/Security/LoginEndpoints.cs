@@ -60,6 +60,7 @@ public static class LoginEndpoints
         var valid = stored is not null ? PasswordHasher.Verify(password, stored.PasswordHash) : DecoyFails(password);
         if (!valid || stored is null)
         {
+            throttle.Failed(user, address);
             SecurityLog.LoginFailed(logger, user, address, attempt.Failures);
             audit.Record(AnonymousWho, address, "login", user, "failed");
             return PageResult(context, antiforgery, returnUrl, "The user name or password is wrong.", user, StatusCodes.Status401Unauthorized);

@@ -2,10 +2,10 @@ namespace Lifeboat.Server.Security;
 
 /// <summary>
 /// Slows down password guessing, per user name and per client address: three attempts in a row are free, then each
-/// further one must wait 1, 2, 4, 8, 16 and at most 30 seconds after the last. An attempt is counted when it begins,
-/// under one lock with the check that it may go ahead, so attempts sent at once cannot all pass the check before any
-/// of them is counted: of 50 concurrent guesses, only the free ones reach the password check. A waiting attempt is
-/// answered 429 at once, without checking the password (holding it open would cost a connection and PBKDF2 time).
+/// further one must wait 1, 2, 4, 8, 16 and at most 30 seconds after the last failure. An attempt is counted when it
+/// begins, under one lock with the check that it may go ahead, so attempts sent at once cannot all pass the check
+/// before any of them is counted: of 50 concurrent guesses, only the free ones reach the password check. A waiting
+/// attempt is answered 429 at once, without checking the password (holding it open would cost a connection and PBKDF2 time).
 /// A success clears both counts; a count nobody touches for 15 minutes is forgotten.
 /// </summary>
 public sealed class LoginThrottle(TimeProvider time)
@@ -19,8 +19,9 @@ public sealed class LoginThrottle(TimeProvider time)
     private readonly Lock _gate = new();
 
     /// <summary>
-    /// Begins an attempt: when it may go ahead it counts as a failure until <see cref="Succeeded"/> clears it, and its
-    /// <see cref="LoginAttempt.Wait"/> is zero; else nothing is counted and the wait says how long it must still wait.
+    /// Begins an attempt: when it may go ahead it counts as a failure until <see cref="Succeeded"/> clears it (call
+    /// <see cref="Failed"/> when it fails), and its <see cref="LoginAttempt.Wait"/> is zero; else nothing is counted and
+    /// the wait says how long it must still wait.
     /// </summary>
     public LoginAttempt Begin(string user, string? address)
     {
@@ -46,6 +47,21 @@ public sealed class LoginThrottle(TimeProvider time)
         var now = time.GetUtcNow();
         lock (_gate)
             return Max(Wait(UserKey(user), now), address is null ? TimeSpan.Zero : Wait(AddressKey(address), now));
+    }
+
+    /// <summary>
+    /// The attempt failed: the wait runs from now, not from when it began (a password check on a busy machine may take
+    /// longer than the first wait).
+    /// </summary>
+    public void Failed(string user, string? address)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            Touch(UserKey(user), now);
+            if (address is not null)
+                Touch(AddressKey(address), now);
+        }
     }
 
     public void Succeeded(string user, string? address)
@@ -76,6 +92,12 @@ public sealed class LoginThrottle(TimeProvider time)
         var count = _failures.TryGetValue(key, out var old) && now - old.LastAt <= ForgetAfter ? old.Count + 1 : 1;
         _failures[key] = new Failures(count, now);
         return count;
+    }
+
+    private void Touch(string key, DateTimeOffset now)
+    {
+        if (_failures.TryGetValue(key, out var failures))
+            _failures[key] = failures with { LastAt = now };
     }
 
     private void Forget(DateTimeOffset now)

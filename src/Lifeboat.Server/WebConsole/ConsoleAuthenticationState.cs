@@ -13,7 +13,8 @@ namespace Lifeboat.Server.WebConsole;
 /// </summary>
 internal sealed class ConsoleAuthenticationState(ILoggerFactory loggers, BrowserSessions sessions) : RevalidatingServerAuthenticationStateProvider(loggers)
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(30);
+    /// <summary>One indexed read per open page: short, so that what a page shows (not only what it does) follows the user soon.</summary>
+    protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(5);
 
     protected override Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken) =>
         Task.FromResult(sessions.Check(authenticationState.User).Verdict == SessionValidity.Verdict.Holds);

@@ -63,6 +63,24 @@ public sealed class LoginTests
             ("returnUrl", "//evil.example/")))
             Assert.Equal("/", login.Headers.Location?.OriginalString);
         Assert.Contains("temp", await browser.Http.GetStringAsync("api/me"), StringComparison.Ordinal);
+        foreach (var payload in new[] { "/\t/evil.example", "/%09/evil.example", "/\r\nSet-Cookie: a=b", "/\\evil.example" })
+        {
+            using var again = secure.Browser();
+            var formToken = await again.OpenLoginPageAsync();
+            using var login = await again.PostFormAsync("login", (BrowserSession.AntiforgeryField, formToken), ("username", "temp"), ("password", Password), ("returnUrl", payload));
+            Assert.Equal((HttpStatusCode.Redirect, "/"), (login.StatusCode, login.Headers.Location?.OriginalString));
+        }
+
+        // The cookie signs in a change only from this server's own pages: not from another origin, nor from nowhere said.
+        foreach (var (header, value) in new[] { ("Origin", "http://127.0.0.1:9"), ("Sec-Fetch-Site", "same-site"), ("Origin", "null") })
+        {
+            using var forged = new HttpRequestMessage(HttpMethod.Post, "api/sessions/some-session/stop");
+            forged.Headers.Remove("Origin");
+            forged.Headers.TryAddWithoutValidation(header, value);
+            using var refused = await browser.Http.SendAsync(forged);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains("came from another site", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
 
         using (var removed = await secure.Server.Http.DeleteAsync("api/users/temp"))
             Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);

@@ -40,6 +40,21 @@ public sealed class LoginThrottleTests
     }
 
     [Fact]
+    public void The_wait_runs_from_the_failure_not_from_the_beginning_of_a_slow_password_check()
+    {
+        var time = new FakeTimeProvider();
+        var throttle = new LoginThrottle(time);
+        for (var i = 0; i < LoginThrottle.FreeFailures; i++)
+        {
+            Assert.True(throttle.Begin("hugo", "10.0.0.4").MayGoAhead);
+            time.Advance(TimeSpan.FromSeconds(2));
+            throttle.Failed("hugo", "10.0.0.4");
+        }
+
+        Assert.Equal(TimeSpan.FromSeconds(1), throttle.Begin("hugo", "10.0.0.4").Wait);
+    }
+
+    [Fact]
     public void Attempts_begun_at_once_on_many_threads_pass_the_check_only_as_often_as_attempts_are_free()
     {
         var throttle = new LoginThrottle(new FakeTimeProvider());
@@ -98,5 +113,31 @@ public sealed class LoginThrottleTests
         var audit = await secure.Server.Http.GetStringAsync("api/audit?action=login");
         Assert.Contains("\"outcome\":\"failed\"", audit, StringComparison.Ordinal);
         Assert.Contains("\"outcome\":\"throttled: ", audit, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Of_fifty_wrong_passwords_sent_at_once_only_the_free_attempts_are_checked()
+    {
+        await using var secure = await SecureServer.StartAsync();
+        await secure.AddUserAsync("gus", LifeboatRoles.Viewer, "the right password of gus");
+        using var browser = secure.Browser();
+        var token = await browser.OpenLoginPageAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
+        {
+            using var answer = await browser.LogInAsync("gus", "wrong guess " + i, token);
+            return answer.StatusCode;
+        }));
+        clock.Stop();
+
+        // The free attempts, then one more each time a wait (1 s, then 2 s, 4 s...) has passed while the 50 were being
+        // answered: on a busy machine their password checks take a while, and the first wait may end before the last begins.
+        var waitsOver = (int)Math.Floor(Math.Log2(clock.Elapsed.TotalSeconds + 1));
+        var checkedCount = answers.Count(s => s == HttpStatusCode.Unauthorized);
+        Assert.True(checkedCount >= LoginThrottle.FreeFailures && checkedCount <= LoginThrottle.FreeFailures + waitsOver,
+            $"{checkedCount} of 50 wrong passwords were checked in {clock.Elapsed.TotalSeconds:F1} s; at most {LoginThrottle.FreeFailures + waitsOver} may be.");
+        Assert.Equal(50, checkedCount + answers.Count(s => s == HttpStatusCode.TooManyRequests));
+        var audit = await secure.Server.Http.GetStringAsync("api/audit?action=login&limit=100");
+        Assert.Equal(checkedCount, audit.Split("\"outcome\":\"failed\"").Length - 1);
     }
 }

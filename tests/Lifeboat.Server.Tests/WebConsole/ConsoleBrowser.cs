@@ -83,7 +83,16 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         await page.FillAsync("input[name=username]", name);
         await page.FillAsync("input[name=password]", password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/sessions");
+        try
+        {
+            await page.WaitForURLAsync("**/sessions");
+        }
+        catch (TimeoutException e)
+        {
+            var refusal = await page.Locator(".error").AllTextContentsAsync();
+            throw new TimeoutException($"Signing in as {name} did not reach /sessions: the page is at {page.Url}, saying '{string.Join(" ", refusal)}'.", e);
+        }
+
         await WaitConnectedAsync(page);
         return page;
     }
