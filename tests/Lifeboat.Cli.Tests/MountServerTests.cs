@@ -99,6 +99,39 @@ public sealed class MountServerTests
     }
 
     [Fact]
+    public async Task A_publish_keeps_its_writes_only_in_the_cache_or_a_writable_folder_named_at_start()
+    {
+        using var t = new TempFolder();
+        var repo = t["repo"];
+        TestDisks.Create(t["disk0.raw"], 1 << 20, seed: 63);
+        LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t["disk0.raw"]).ShouldSucceed();
+        var writable = Directory.CreateDirectory(t["writable"]).FullName;
+        var secret = Directory.CreateDirectory(t["root-only"]).FullName;
+
+        var port = MountServerProcess.FreePort();
+        var control = $"127.0.0.1:{port}";
+        var server = MountServerProcess.Start(repo, t["cache"], port, "--writable", writable);
+        try
+        {
+            var outside = LifeboatProcess.Run("publish", "web", "--mount-server", control, "--redirect-writes-to", Path.Combine(secret, "a", "b"));
+            Assert.Equal(1, outside.ExitCode);
+            Assert.Contains($"redirectWritesTo '{Path.Combine(secret, "a", "b")}' is outside the places Lifeboat may write ({t["cache"]}, {writable})", outside.Stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFileSystemEntries(secret));
+            var name = LifeboatProcess.Run("publish", "../../etc", "--mount-server", control);
+            Assert.Equal(1, name.ExitCode);
+            Assert.Contains("vm '../../etc' is not a VM name", name.Stderr, StringComparison.Ordinal);
+
+            using var published = JsonDocument.Parse(LifeboatProcess.Run("publish", "web", "--mount-server", control, "--redirect-writes-to", Path.Combine(writable, "caches"), "--json").ShouldSucceed().Stdout);
+            Assert.StartsWith(Path.Combine(writable, "caches", "web-"), published.RootElement[0].GetProperty("cacheFolder").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await StopAsync(server);
+        }
+    }
+
+    [Fact]
     public void Control_requests_without_a_mount_server_say_how_to_start_one()
     {
         var socket = Path.Combine(Path.GetTempPath(), $"lifeboat-none-{Guid.NewGuid():N}.sock");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.MountServer.Publishing;
 using Lifeboat.Server.Migration;
 
 namespace Lifeboat.Server.Sessions;
@@ -20,6 +21,9 @@ internal sealed partial class SessionRunner
             var vm = RequireVm();
             await StepAsync(phase, "Prepare the production files", async ct =>
             {
+                // Checked again here: a session recorded before datastores were declared may name any folder.
+                if (WritablePlaces.Resolve(request.TargetDirectory, _services.Datastores.Folders(), "The migration target", out var problem) is null)
+                    throw new SessionStepException(problem!);
                 var paths = ProductionFiles.PathsFor(request.TargetDirectory, VmName(Session.Publication ?? Session.Vm), diskCount, request.Format);
                 var kept = Session.ProductionDisks.SequenceEqual(paths) && paths.All(File.Exists);
                 if (!kept)
