@@ -110,19 +110,19 @@ public sealed class MountServerTests
         var secret = Directory.CreateDirectory(t["root-only"]).FullName;
 
         var port = MountServerProcess.FreePort();
-        var control = $"127.0.0.1:{port}";
+        var control = MountServerProcess.ControlSocket(t["cache"]);
         var server = MountServerProcess.Start(repo, t["cache"], port, "--writable", writable);
         try
         {
-            var outside = LifeboatProcess.Run("publish", "web", "--mount-server", control, "--redirect-writes-to", Path.Combine(secret, "a", "b"));
+            var outside = LifeboatProcess.Run("publish", "web", "--control-socket", control, "--redirect-writes-to", Path.Combine(secret, "a", "b"));
             Assert.Equal(1, outside.ExitCode);
             Assert.Contains($"redirectWritesTo '{Path.Combine(secret, "a", "b")}' is outside the places Lifeboat may write ({t["cache"]}, {writable})", outside.Stderr, StringComparison.Ordinal);
             Assert.Empty(Directory.GetFileSystemEntries(secret));
-            var name = LifeboatProcess.Run("publish", "../../etc", "--mount-server", control);
+            var name = LifeboatProcess.Run("publish", "../../etc", "--control-socket", control);
             Assert.Equal(1, name.ExitCode);
             Assert.Contains("vm '../../etc' is not a VM name", name.Stderr, StringComparison.Ordinal);
 
-            using var published = JsonDocument.Parse(LifeboatProcess.Run("publish", "web", "--mount-server", control, "--redirect-writes-to", Path.Combine(writable, "caches"), "--json").ShouldSucceed().Stdout);
+            using var published = JsonDocument.Parse(LifeboatProcess.Run("publish", "web", "--control-socket", control, "--redirect-writes-to", Path.Combine(writable, "caches"), "--json").ShouldSucceed().Stdout);
             Assert.StartsWith(Path.Combine(writable, "caches", "web-"), published.RootElement[0].GetProperty("cacheFolder").GetString(), StringComparison.Ordinal);
         }
         finally
