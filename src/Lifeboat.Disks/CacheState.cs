@@ -23,9 +23,6 @@ internal sealed class CacheState(MachineBoot currentBoot)
 
     public JournalReplay Replay { get; set; }
 
-    /// <summary>Records of written clusters not yet durable that this boot wrote: their data is in the page cache.</summary>
-    public long WrittenRecordsTrusted { get; private set; }
-
     /// <summary>Records of written clusters not yet durable that an earlier boot wrote: their data may be lost.</summary>
     public long WrittenRecordsIgnored { get; private set; }
 
@@ -48,8 +45,8 @@ internal sealed class CacheState(MachineBoot currentBoot)
                 Map(written, record);
                 break;
             case JournalRecordType.MapClustersWritten when _boot == currentBoot:
+                // Written by a process of this boot: its data is at least in the page cache, which outlived the process.
                 Map(written, record);
-                WrittenRecordsTrusted++;
                 break;
             case JournalRecordType.MapClustersWritten:
                 WrittenRecordsIgnored++;
