@@ -99,6 +99,7 @@ internal sealed class RpcConnection
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             RpcServerLog.PeerGone(_logger, Id);
+            await _reader.CompleteAsync().ConfigureAwait(false);
             _socket.Dispose();
             _aborted.Dispose();
             return;
