@@ -79,9 +79,9 @@ echo "memory.sh: backing up a $size mixed disk..." >&2
 
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
-control="127.0.0.1:$port"
+control="$work/control.sock"
 urls() {
-  "$lifeboat" publications --mount-server "$control" --json \
+  "$lifeboat" publications --control-socket "$control" --json \
     | python3 -c 'import json,sys; [print(u) for p in json.load(sys.stdin) for u in p["diskUrlsWithPorts"]]'
 }
 read_disks() {
@@ -116,11 +116,11 @@ for bounds in "${bound_settings[@]}"; do
   cache="$work/cache"
   rm -rf "$cache"
   # shellcheck disable=SC2086 # the bound setting is a list of options
-  "$lifeboat" mount-server --repo "$work/repo" --cache "$cache" --nfs-port "$port" --portmap-port 0 \
+  "$lifeboat" mount-server --repo "$work/repo" --cache "$cache" --nfs-port "$port" --portmap-port 0 --control-socket "$control" \
     --listen 127.0.0.1 --publish mem $bounds >"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 600); do
-    "$lifeboat" publications --mount-server "$control" --json >/dev/null 2>&1 && break
+    "$lifeboat" publications --control-socket "$control" --json >/dev/null 2>&1 && break
     kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; echo "memory.sh: the mount server stopped." >&2; exit 1; }
     sleep 0.2
   done
@@ -129,7 +129,7 @@ for bounds in "${bound_settings[@]}"; do
   timed_read
   sample "1 published, its disk read" "$read_count" "$bounds" "$rate"
   for _ in $(seq 2 "$publications"); do
-    "$lifeboat" publish mem --mount-server "$control" >/dev/null
+    "$lifeboat" publish mem --control-socket "$control" >/dev/null
   done
   sample "$publications published" "$read_count" "$bounds"
   for pass in $(seq "$passes"); do

@@ -32,7 +32,7 @@ head -c "$(numfmt --from=iec "$size")" /dev/urandom > "$work/disk.raw"
 start() { # NAME PORT EXTRA...
   local name=$1 p=$2; shift 2
   "${lifeboat[@]}" mount-server --repo "$work/repo" --cache "$work/cache-$name" --listen 127.0.0.1 --nfs-port "$p" --portmap-port 0 \
-    --nbd-port 0 --publish bench "$@" > "$work/$name.log" 2>&1 &
+    --nbd-port 0 --control-socket "$work/$name.sock" --publish bench "$@" > "$work/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do grep -q "Mount server on port" "$work/$name.log" && return; sleep 0.2; done
   echo "metrics.sh: the $name mount server did not start:" >&2; cat "$work/$name.log" >&2; exit 1

@@ -131,7 +131,7 @@ start_cold() {
   rm -f "$out"
   local -a cmd extra
   if [ "$name" = base ]; then cmd=(dotnet "$work/base-cli/lifeboat.dll"); read -r -a extra <<<"$base_args"
-  else cmd=("${lifeboat_cmd[@]}"); read -r -a extra <<<"$lifeboat_args"; fi
+  else cmd=("${lifeboat_cmd[@]}"); read -r -a extra <<<"$lifeboat_args"; extra+=(--control-socket "$work/control-$name.sock"); fi
   "${cmd[@]}" mount-server --json --repo "$work/repo" --cache "$cache" --listen 127.0.0.1 \
     --nfs-port "${server_port[$name]}" --portmap-port 0 --publish bench "${extra[@]}" >"$out" 2>&1 &
   server_pid[$name]=$!

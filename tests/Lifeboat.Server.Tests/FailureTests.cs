@@ -1,4 +1,5 @@
 using System.Net;
+using Lifeboat.OncRpc.Portmap;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
@@ -69,6 +70,32 @@ public sealed class FailureTests(GuestImage guest)
         await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
         var failed = await FailAsync(server, Recovery.Guest("stay"), SessionPhase.Initialization, "Check the cache space");
         Assert.Contains("--cache-reserve", failed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_portmap_answering_another_port_for_nfs_fails_the_mount_server_check_naming_that_port()
+    {
+        using var folder = new TestFolder();
+        var portmapPort = FreePort();
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"), "--portmap-port", portmapPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
+
+        // What a registration by someone else leaves (root may change portmap's table; nobody may not).
+        await using (var portmap = await PortmapClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, portmapPort)))
+        {
+            Assert.True(await portmap.UnsetAsync(Nfs.Nfs3.Nfs3Constants.Program, Nfs.Nfs3.Nfs3Constants.Version));
+            Assert.True(await portmap.SetAsync(new PortmapMapping(Nfs.Nfs3.Nfs3Constants.Program, Nfs.Nfs3.Nfs3Constants.Version, PortmapProtocol.Tcp, 9999)));
+        }
+
+        var failed = await FailAsync(server, Recovery.Guest("stay"), SessionPhase.Initialization, "Check the mount server");
+        Assert.Contains($"Portmap on port {portmapPort} answers port 9999 for NFS, not the mount server's port", failed.Error, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]

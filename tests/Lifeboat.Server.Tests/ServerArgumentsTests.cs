@@ -19,16 +19,28 @@ public sealed class ServerArgumentsTests
     public void Reads_every_option()
     {
         var options = ServerArguments.Parse(
-            ["--data", "/tmp/x/../lb", "--listen", "localhost:9000", "--nfs-port", "0", "--portmap-port", "1111", "--cache-reserve", "512M", "--max-verifications", "3", "--qemu", "/opt/qemu", "--log-format", "json"]);
+            ["--data", "/tmp/x/../lb", "--listen", "localhost:9000", "--nfs-port", "0", "--portmap-port", "1111", "--control-socket", "/tmp/x/../ms.sock", "--cache-reserve", "512M", "--max-verifications", "3", "--qemu", "/opt/qemu", "--log-format", "json"]);
         Assert.Equal("/tmp/lb", options.DataDirectory);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 9000), options.Listen);
         Assert.Equal(0, options.NfsPort);
         Assert.Equal(1111, options.PortmapPort);
+        Assert.Equal("/tmp/ms.sock", options.ControlSocketPath);
         Assert.Equal(512L << 20, options.CacheReserveBytes);
         Assert.Equal("/opt/qemu", options.QemuBinary);
         Assert.Equal(3, options.MaxVerifications);
         Assert.Equal(LogFormat.Json, options.LogFormat);
         Assert.Equal(LogFormat.Text, ServerArguments.Parse([]).LogFormat);
+    }
+
+    [Fact]
+    public void Each_data_folder_has_its_own_control_socket_apart_from_the_standalone_mount_servers()
+    {
+        var one = new ServerOptions { DataDirectory = "/tmp/one" }.DefaultControlSocket;
+        var two = new ServerOptions { DataDirectory = "/tmp/two" }.DefaultControlSocket;
+        Assert.Matches("^/run/lifeboat/server-[0-9a-f]{12}\\.sock$", one);
+        Assert.NotEqual(one, two);
+        Assert.Equal(one, new ServerOptions { DataDirectory = "/tmp/x/../one" }.DefaultControlSocket);
+        Assert.NotEqual(Lifeboat.MountServer.Control.ControlSettings.DefaultPath, one);
     }
 
     [Theory]

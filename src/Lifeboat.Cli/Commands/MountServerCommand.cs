@@ -145,9 +145,9 @@ internal static class MountServerCommand
         {
             throw new CliException($"Listening on port {settings.Nfs.EndPoint.Port} or on the control socket {settings.Control?.SocketPath} needs root; run as root, or choose a port above 1023 with --nfs-port.");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException && settings.Control is { } control)
+        catch (ControlSocketException e)
         {
-            throw new CliException($"The control socket {control.SocketPath} could not be made ({e.Message}); run as root, or give another path with --control-socket.");
+            throw new CliException($"{e.Message} (--control-socket PATH chooses the path.)");
         }
     }
 

@@ -28,8 +28,20 @@ public sealed class ControlSocket : IAsyncDisposable
 
     public string Path { get; }
 
-    /// <exception cref="IOException">Another mount server answers on the path, or it is a file that is not a socket.</exception>
+    /// <exception cref="ControlSocketException">The folder or the socket cannot be made, another mount server answers on the path, or it is a file that is not a socket.</exception>
     public static async Task<ControlSocket> StartAsync(ControlProgram program, ControlSettings settings, ILoggerFactory loggerFactory)
+    {
+        try
+        {
+            return await StartCoreAsync(program, settings, loggerFactory).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SocketException && e is not ControlSocketException)
+        {
+            throw new ControlSocketException($"The control socket {settings.SocketPath} could not be made ({e.Message.TrimEnd('.')}); run as root or choose another path.", e);
+        }
+    }
+
+    private static async Task<ControlSocket> StartCoreAsync(ControlProgram program, ControlSettings settings, ILoggerFactory loggerFactory)
     {
         if (!OperatingSystem.IsLinux())
             throw new PlatformNotSupportedException("The mount server's control socket needs Linux (peer credentials and file modes).");
@@ -79,7 +91,7 @@ public sealed class ControlSocket : IAsyncDisposable
             try
             {
                 await probe.ConnectAsync(new UnixDomainSocketEndPoint(path)).ConfigureAwait(false);
-                throw new IOException($"Another mount server answers on the control socket {path}; stop it, or give this one another control socket path.");
+                throw new ControlSocketException($"Another mount server answers on the control socket {path}; stop it or choose another path.");
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
             {
@@ -98,6 +110,6 @@ public sealed class ControlSocket : IAsyncDisposable
             return;
         }
 
-        throw new IOException($"The control socket path {path} is a file that is not a socket; remove it or choose another path.");
+        throw new ControlSocketException($"The control socket path {path} is a file that is not a socket; remove it or choose another path.");
     }
 }

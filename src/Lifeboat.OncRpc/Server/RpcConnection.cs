@@ -39,7 +39,7 @@ internal sealed class RpcConnection
     private long _calls;
     private volatile bool _stopping;
 
-    public RpcConnection(long id, Socket socket, RpcPeer peer, FrozenDictionary<uint, IRpcProgram> programs, RpcServerOptions options, ILogger logger)
+    public RpcConnection(long id, Socket socket, FrozenDictionary<uint, IRpcProgram> programs, RpcServerOptions options, ILogger logger)
     {
         Id = id;
         _socket = socket;
@@ -50,7 +50,6 @@ internal sealed class RpcConnection
         _framing = new RecordMarkingReader(options.MaxRecordSize, options.MaxFragmentsPerRecord);
         _sender = new RecordSender(socket, _ => _callSlots.Release(), OnSendFailed);
         _runner = new PipelinedCallRunner(this);
-        Remote = peer;
         _reader = PipeReader.Create(
             new NetworkStream(socket, ownsSocket: false),
             new StreamPipeReaderOptions(bufferSize: options.ReceiveBufferSize, minimumReadSize: options.ReceiveBufferSize / 4));
@@ -58,7 +57,8 @@ internal sealed class RpcConnection
 
     public long Id { get; }
 
-    public RpcPeer Remote { get; }
+    /// <summary>Who is at the other end: decided once, when <see cref="RunAsync"/> starts.</summary>
+    public RpcPeer Remote { get; private set; } = null!;
 
     /// <summary>Finishes the calls already read, sends their replies, then closes.</summary>
     public void BeginStop()
@@ -91,6 +91,20 @@ internal sealed class RpcConnection
 
     public async Task RunAsync()
     {
+        try
+        {
+            // On the connection's own task: a look-up in /proc must not hold up the accepts.
+            Remote = RpcPeer.Of(_socket);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            RpcServerLog.PeerGone(_logger, Id);
+            await _reader.CompleteAsync().ConfigureAwait(false);
+            _socket.Dispose();
+            _aborted.Dispose();
+            return;
+        }
+
         RpcServerLog.ConnectionAccepted(_logger, Id, Remote);
         try
         {

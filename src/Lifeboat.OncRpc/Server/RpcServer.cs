@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
-using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.Rpc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -178,40 +177,27 @@ public sealed class RpcServer : IAsyncDisposable
                 continue;
             }
 
-            // The peer is identified on the connection's own task: a look-up in /proc must not hold up the accepts.
-            _ = Task.Run(() => AdmitAsync(socket));
-        }
-    }
-
-    private async Task AdmitAsync(Socket socket)
-    {
-        RpcConnection connection;
-        try
-        {
-            if (socket.AddressFamily != AddressFamily.Unix)
+            RpcConnection connection;
+            try
             {
-                socket.NoDelay = true;
+                if (socket.AddressFamily != AddressFamily.Unix)
+                {
+                    socket.NoDelay = true;
+                }
+
+                connection = new RpcConnection(NewConnectionId(), socket, _programs, _options, _logger);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // The peer left between accept and setup.
+                socket.Dispose();
+                continue;
             }
 
-            connection = new RpcConnection(NewConnectionId(), socket, RpcPeer.Of(socket), _programs, _options, _logger);
+            var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connections[connection.Id] = (connection, completion.Task);
+            _ = Task.Run(() => RunConnectionAsync(connection, completion));
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // The peer left between accept and setup.
-            RpcServerLog.PeerGone(_logger, _localEndPoint);
-            socket.Dispose();
-            return;
-        }
-
-        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _connections[connection.Id] = (connection, completion.Task);
-        if (_stopping.IsCancellationRequested)
-        {
-            // StopAsync may have taken its list of connections already: this one stops at once.
-            connection.BeginStop();
-        }
-
-        await RunConnectionAsync(connection, completion).ConfigureAwait(false);
     }
 
     private static void DeleteSocketFile(UnixDomainSocketEndPoint endPoint)

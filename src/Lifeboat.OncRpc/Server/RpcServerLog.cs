@@ -42,8 +42,8 @@ internal static partial class RpcServerLog
     [LoggerMessage(11, LogLevel.Error, "The ONC RPC server on {EndPoint} stopped accepting connections")]
     public static partial void AcceptFailed(ILogger logger, Exception exception, EndPoint endPoint);
 
-    [LoggerMessage(14, LogLevel.Debug, "Connection from {Remote} closed before its peer could be identified")]
-    public static partial void PeerGone(ILogger logger, EndPoint? remote);
+    [LoggerMessage(14, LogLevel.Debug, "Connection {ConnectionId} closed before its peer could be identified")]
+    public static partial void PeerGone(ILogger logger, long connectionId);
 
     [LoggerMessage(12, LogLevel.Information, "ONC RPC server on {EndPoint} stopped")]
     public static partial void Stopped(ILogger logger, EndPoint endPoint);

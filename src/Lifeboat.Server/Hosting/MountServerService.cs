@@ -60,6 +60,10 @@ public sealed class MountServerService(
         {
             _host = await MountServerHost.StartAsync(settings, loggerFactory, cancellationToken).ConfigureAwait(false);
         }
+        catch (ControlSocketException e)
+        {
+            throw new InvalidOperationException($"{e.Message} (--control-socket PATH chooses the path.)", e);
+        }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             throw new InvalidOperationException(

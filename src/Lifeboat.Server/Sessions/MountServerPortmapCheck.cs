@@ -12,21 +12,30 @@ namespace Lifeboat.Server.Sessions;
 /// </summary>
 internal static class MountServerPortmapCheck
 {
+    // A portmapper answers at once; whatever holds the port and does not must not hold the session forever.
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
     /// <exception cref="SessionStepException">Portmap does not answer, or answers another port for MOUNT or NFS.</exception>
     public static async Task EnsureAsync(int portmapPort, int mountServerPort, CancellationToken cancellationToken)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
         try
         {
-            await using var portmap = await PortmapClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, portmapPort), cancellationToken).ConfigureAwait(false);
+            await using var portmap = await PortmapClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, portmapPort), timeout.Token).ConfigureAwait(false);
             foreach (var (name, program, version) in new[] { ("MOUNT", MountConstants.Program, MountConstants.Version), ("NFS", Nfs3Constants.Program, Nfs3Constants.Version) })
             {
-                var port = await portmap.GetPortAsync(program, version, PortmapProtocol.Tcp, cancellationToken).ConfigureAwait(false);
+                var port = await portmap.GetPortAsync(program, version, PortmapProtocol.Tcp, timeout.Token).ConfigureAwait(false);
                 if (port != mountServerPort)
                 {
                     throw new SessionStepException(
                         $"Portmap on port {portmapPort} answers port {port} for {name}, not the mount server's port {mountServerPort}: another program registered there; stop it (or unregister it from rpcbind with `rpcinfo -d`), then restart the Lifeboat server.");
                 }
             }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SessionStepException($"Portmap on port {portmapPort} did not answer within {Timeout.TotalSeconds} s; free that port or restart rpcbind, then restart the Lifeboat server.");
         }
         catch (Exception e) when (e is IOException or SocketException or OncRpc.Client.RpcException or OncRpc.Xdr.XdrException)
         {
