@@ -106,7 +106,7 @@ public sealed class MountServerTrustTests
         }
     }
 
-    private static string LifeboatDll => Path.Combine(AppContext.BaseDirectory, "lifeboat.dll");
+    private static string LifeboatDll => NobodyReadableCli.LifeboatDll;
 
     /// <summary>Every file under <paramref name="folder"/> with its length and content hash (the length alone of a file the server holds locked).</summary>
     private static string[] Contents(string folder) =>

@@ -36,6 +36,20 @@ public sealed class RpcServerTests : IAsyncLifetime
     private Task<RpcClient> ConnectAsync(RpcClientOptions? options = null) => RpcClient.ConnectAsync(_server.LocalEndPoint, options);
 
     [Fact]
+    public async Task A_client_disposed_at_once_after_connecting_disposes_cleanly()
+    {
+        // Disposing before the receive loop has run used to throw "not allowed on non-connected sockets" from DisposeAsync.
+        for (var i = 0; i < 200; i++)
+        {
+            var client = await ConnectAsync();
+            await client.DisposeAsync();
+        }
+
+        await using var last = await ConnectAsync();
+        Assert.True((await last.CallAsync(TestProgram.Number, 1, TestProgram.Null)).IsSuccess);
+    }
+
+    [Fact]
     public async Task Null_call_succeeds_with_empty_results()
     {
         await using var client = await ConnectAsync();

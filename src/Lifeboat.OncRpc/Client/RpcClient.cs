@@ -141,11 +141,13 @@ public sealed class RpcClient : IAsyncDisposable
 
     private async Task ReceiveLoopAsync()
     {
-        var reader = PipeReader.Create(new NetworkStream(_socket, ownsSocket: false), new StreamPipeReaderOptions(bufferSize: 64 * 1024));
         var framing = new RecordMarkingReader(_options.MaxReplySize);
         Exception failure = new IOException("The RPC server closed the connection.");
+        PipeReader? reader = null;
         try
         {
+            // Inside the try: a client disposed before this loop ran has no connected socket to read from.
+            reader = PipeReader.Create(new NetworkStream(_socket, ownsSocket: false), new StreamPipeReaderOptions(bufferSize: 64 * 1024));
             while (true)
             {
                 var result = await reader.ReadAsync().ConfigureAwait(false);
@@ -179,7 +181,10 @@ public sealed class RpcClient : IAsyncDisposable
         }
         finally
         {
-            await reader.CompleteAsync().ConfigureAwait(false);
+            if (reader is not null)
+            {
+                await reader.CompleteAsync().ConfigureAwait(false);
+            }
         }
 
         _failure = failure;
