@@ -14,9 +14,9 @@ public sealed class BadInputTests
         await using var secure = await SecureServer.StartAsync();
         using var admin = secure.Client(secure.Server.Token);
 
-        Assert.Equal((HttpStatusCode.BadRequest, "The ready timeout must be between 0 and 24 hours."),
+        Assert.Equal((HttpStatusCode.BadRequest, "readyTimeoutSeconds must be more than 0 and at most 86400 (24 hours)."),
             await PostAsync(admin, "api/sessions", """{"vm":"web01","readyTimeoutSeconds":1e308}"""));
-        Assert.Equal((HttpStatusCode.BadRequest, "The ready timeout must be between 0 and 24 hours."),
+        Assert.Equal((HttpStatusCode.BadRequest, "readyTimeoutSeconds must be more than 0 and at most 86400 (24 hours)."),
             await PostAsync(admin, "api/sessions", """{"vm":"web01","readyTimeoutSeconds":1e999}"""));
         Assert.Equal((HttpStatusCode.BadRequest, "The field keepLast is not valid JSON of its type (a number that does not fit, text where a number belongs, or a body cut short); fix it and send again."),
             await PostAsync(admin, "api/jobs", """{"name":"j","vm":"v","source":{"kind":"disks","diskPaths":["/srv/a.raw"]},"schedule":"daily 02:00","keepLast":1e308}"""));
