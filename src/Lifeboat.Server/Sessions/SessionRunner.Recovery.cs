@@ -158,7 +158,7 @@ internal sealed partial class SessionRunner
             var publication = Session.Publication is { } name ? host.Publications.FirstOrDefault(p => p.Name == name) : null;
             if (publication is null)
             {
-                publication = await host.PublishAsync(Session.Vm, Session.RestorePointId, Session.RedirectWritesTo, Session.RepositoryPath, ct).ConfigureAwait(false);
+                publication = await host.PublishAsync(Session.Vm, Session.RestorePointId, Session.RedirectWritesTo, Session.RepositoryPath, cancellationToken: ct).ConfigureAwait(false);
                 var urls = DiskUrlsFor(publication);
                 Save(s => s with { Publication = publication.Name, CacheFolder = publication.CacheFolder, DiskUrls = urls });
             }
