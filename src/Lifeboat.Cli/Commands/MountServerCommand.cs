@@ -35,7 +35,7 @@ internal static class MountServerCommand
         };
         var nbdPort = new Option<int>("--nbd-port")
         {
-            Description = "TCP port where every published disk is also served over NBD (export PUBLICATION/diskN); 0 turns NBD off.",
+            Description = "TCP port where every published disk is also served over NBD (export PUBLICATION/diskN); 0 turns NBD over TCP off (--nbd-socket is apart).",
             DefaultValueFactory = _ => NbdServerOptions.DefaultPort,
         };
         var allow = new Option<string[]>("--allow") { Description = "Client address or network (CIDR) allowed to mount or connect over NBD; repeatable (default: loopback only)." };

@@ -236,7 +236,12 @@ public sealed partial class MountServerHost : IAsyncDisposable
                 var baseDisk = RestorePointBaseDisk.Open(repository, restorePoint.Id, disk.Index, _settings.BlockCacheBytes);
                 try
                 {
-                    var options = _settings.Disk with { DiskName = $"{record.Name}/{DatastoreNames.RawDisk(disk.Index)}" };
+                    // A read-only publication keeps no local copies of the blocks read either: nothing is written to its cache folder.
+                    var options = _settings.Disk with
+                    {
+                        DiskName = $"{record.Name}/{DatastoreNames.RawDisk(disk.Index)}",
+                        Hydration = _settings.Disk.Hydration && !record.ReadOnly,
+                    };
                     disks.Add(PublishedDisk.Open(baseDisk, Path.Combine(record.CacheFolder, $"disk{disk.Index}"), options));
                 }
                 catch
