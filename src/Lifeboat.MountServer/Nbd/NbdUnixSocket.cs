@@ -34,10 +34,11 @@ internal static class NbdUnixSocket
             LocalSocketFile.Restrict(path, gid);
             return server;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SocketException && e is not ControlSocketException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SocketException or ArgumentException && e is not ControlSocketException)
         {
             if (server is not null)
                 await server.DisposeAsync().ConfigureAwait(false);
+            // ArgumentException: a path longer than the 107 bytes a unix socket's may have.
             throw new ControlSocketException($"The {Role} {path} could not be made ({e.Message.TrimEnd('.')}); run as root or choose another path.", e);
         }
         catch
