@@ -73,6 +73,18 @@ public sealed class ReadOnlyPublicationTests : IDisposable
                 await controlClient.UnpublishAsync(second.Name);
             }
 
+            // A second mount server on the same NBD socket is refused while this one answers there (and nothing of it stays listening).
+            var taken = await Assert.ThrowsAsync<ControlSocketException>(() => MountServerHost.StartAsync(new MountServerSettings
+            {
+                RepositoryPath = repositoryPath,
+                CacheRoot = Path.Combine(_folder, "cache-second"),
+                Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), PortmapPort = 0 },
+                NbdSocketPath = socket,
+            }, NullLoggerFactory.Instance));
+            Assert.Contains($"Another mount server answers on the NBD socket {socket}", taken.Message, StringComparison.Ordinal);
+            await using (var still = await NbdClient.ConnectAsync(new UnixDomainSocketEndPoint(socket), "vm1/disk0"))
+                Assert.True(still.IsReadOnly);
+
             // Opening made the cache's files; reading all of the disk added nothing (no hydration copies) and wrote no data.
             Assert.Equal(files, Files(publication.CacheFolder));
             Assert.Equal(0, SparseBytes(Path.Combine(publication.CacheFolder, "disk0", "writes.data")));
