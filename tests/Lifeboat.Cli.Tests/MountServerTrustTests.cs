@@ -109,7 +109,7 @@ public sealed class MountServerTrustTests
     private static string LifeboatDll => NobodyReadableCli.LifeboatDll;
 
     /// <summary>Every file under <paramref name="folder"/> with its length and content hash (the length alone of a file the server holds locked).</summary>
-    private static string[] Contents(string folder) =>
+    internal static string[] Contents(string folder) =>
         [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
             .Select(path => $"{path} {new FileInfo(path).Length} {Hash(path)}")];
 
@@ -125,7 +125,7 @@ public sealed class MountServerTrustTests
         }
     }
 
-    private static async Task<byte[]> ToolBytesAsync(string program, params string[] arguments)
+    internal static async Task<byte[]> ToolBytesAsync(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in arguments)
@@ -139,7 +139,7 @@ public sealed class MountServerTrustTests
         return output.ToArray();
     }
 
-    private static async Task StopAsync(Process process)
+    internal static async Task StopAsync(Process process)
     {
         if (!process.HasExited)
         {

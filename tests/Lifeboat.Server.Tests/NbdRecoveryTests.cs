@@ -5,8 +5,12 @@ using Lifeboat.Server.Tests.Support;
 
 namespace Lifeboat.Server.Tests;
 
-/// <summary>`lifeboat instant-recover --protocol nbd`: QEMU's nbd driver runs the guest from the mount server's NBD exports.</summary>
+/// <summary>
+/// `lifeboat instant-recover --protocol nbd`: QEMU's nbd driver runs the guest from the mount server's NBD exports,
+/// over the mount server's unix socket.
+/// </summary>
 [Collection(GuestCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class NbdRecoveryTests(GuestImage guest)
 {
     [Fact]
@@ -18,13 +22,18 @@ public sealed class NbdRecoveryTests(GuestImage guest)
         var ready = await Recovery.RecoverUntilReadyAsync(server, Recovery.Guest("write,stay") with { Protocol = DiskProtocols.Nbd });
         await Recovery.WaitForMarkerAsync(server, ready.Id);
 
+        // QEMU runs on this host: it reaches the disks over the NBD socket beside the control socket, which only root and group lifeboat may open.
+        var socket = new ServerOptions { DataDirectory = server.DataDirectory }.DefaultControlSocket;
+        var nbdSocket = ControlSettings.NbdSocketBeside(socket);
         var publish = Assert.Single(ready.Steps, s => s.Name == "Publish the VM in the datastore");
-        Assert.StartsWith("over NBD: nbd://127.0.0.1:", publish.Message, StringComparison.Ordinal);
-        Assert.All(ready.DiskUrls, url => Assert.StartsWith("nbd://", url, StringComparison.Ordinal));
+        Assert.StartsWith($"over NBD: nbd+unix:///{ready.Publication}/disk0?socket={nbdSocket}", publish.Message, StringComparison.Ordinal);
+        Assert.All(ready.DiskUrls, url => Assert.StartsWith("nbd+unix:///", url, StringComparison.Ordinal));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(nbdSocket));
+        var nobody = await Lifeboat.Tests.Shared.Tools.RunAsNobodyAsync("nbdinfo", ready.DiskUrls[0]);
+        Assert.True(nobody.ExitCode != 0, $"nbdinfo as nobody opened the VM's disk: {nobody.Output}");
 
         // The hosted mount server's control socket: a running session's publication is not unpublished behind its back,
         // and the attempt is in the audit log with the caller's uid and pid.
-        var socket = new ServerOptions { DataDirectory = server.DataDirectory }.DefaultControlSocket;
         await using (var control = await ControlClient.ConnectAsync(socket))
         {
             var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => control.UnpublishAsync(ready.Publication!));

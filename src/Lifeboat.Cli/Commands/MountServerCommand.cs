@@ -35,12 +35,18 @@ internal static class MountServerCommand
         };
         var nbdPort = new Option<int>("--nbd-port")
         {
-            Description = "TCP port where every published disk is also served over NBD (export PUBLICATION/diskN); 0 turns NBD off.",
+            Description = "TCP port where every published disk is also served over NBD (export PUBLICATION/diskN); 0 turns NBD over TCP off (--nbd-socket is apart).",
             DefaultValueFactory = _ => NbdServerOptions.DefaultPort,
         };
         var allow = new Option<string[]>("--allow") { Description = "Client address or network (CIDR) allowed to mount or connect over NBD; repeatable (default: loopback only)." };
         var controlSocket = PublicationCommands.ControlSocketOption("Unix socket where `lifeboat publish|unpublish|publications` reach this mount server (root and group lifeboat only).");
         var publish = new Option<string[]>("--publish") { Description = "VM[@RESTORE_POINT_ID] to publish at start (the newest restore point without @); repeatable." };
+        var readOnly = new Option<bool>("--read-only") { Description = "Make the publications given with --publish read-only: every write over NFS and NBD is refused, kept across restarts." };
+        var nbdSocket = new Option<string?>("--nbd-socket")
+        {
+            HelpName = "PATH",
+            Description = "Unix socket where every published disk is also served over NBD for a QEMU on this host (root and group lifeboat only); default beside --control-socket (mount-server-nbd.sock), `none` turns it off.",
+        };
         var redirect = new Option<string?>("--redirect-writes-to") { Description = "Keep the write caches of publications made at start in this folder (a production datastore path) instead of --cache." };
         var writable = new Option<string[]>("--writable")
         {
@@ -73,7 +79,7 @@ internal static class MountServerCommand
         };
         var command = new Command("mount-server", "Serve restore points over NFSv3 as a datastore: reads come from the backup, writes go to a cache.")
         {
-            repo, cache, listen, nfsPort, portmapPort, nbdPort, allow, controlSocket, publish, redirect, writable, blockCache, hydrationLimit, noHydration, logLevel, logFormat, metricsListen,
+            repo, cache, listen, nfsPort, portmapPort, nbdPort, nbdSocket, allow, controlSocket, publish, readOnly, redirect, writable, blockCache, hydrationLimit, noHydration, logLevel, logFormat, metricsListen,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -105,7 +111,13 @@ internal static class MountServerCommand
                 },
                 Nbd = nbd == 0 ? null : new NbdServerOptions { EndPoint = new IPEndPoint(address, nbd) },
                 Control = new ControlSettings { SocketPath = Path.GetFullPath(parse.GetValue(controlSocket)!) },
-                PublishAtStart = [.. (parse.GetValue(publish) ?? []).Select(request => ParsePublish(request, parse.GetValue(redirect)))],
+                NbdSocketPath = parse.GetValue(nbdSocket) switch
+                {
+                    null => ControlSettings.NbdSocketBeside(parse.GetValue(controlSocket)!),
+                    "none" => null,
+                    var path => Path.GetFullPath(path),
+                },
+                PublishAtStart = [.. (parse.GetValue(publish) ?? []).Select(request => ParsePublish(request, parse.GetValue(redirect), parse.GetValue(readOnly)))],
                 BlockCacheBytes = ParseSize("--block-cache", parse.GetValue(blockCache))
                     ?? (parse.GetValue(noHydration) ? RestorePointDisk.DefaultCacheBytes : HydratedBlockCacheBytes),
                 Disk = PublishedDiskOptions.Default with
@@ -147,7 +159,7 @@ internal static class MountServerCommand
         }
         catch (ControlSocketException e)
         {
-            throw new CliException($"{e.Message} (--control-socket PATH chooses the path.)");
+            throw new CliException($"{e.Message} (--control-socket PATH and --nbd-socket PATH choose the paths.)");
         }
     }
 
@@ -197,10 +209,10 @@ internal static class MountServerCommand
         }
     }
 
-    private static StartPublication ParsePublish(string text, string? redirectWritesTo)
+    private static StartPublication ParsePublish(string text, string? redirectWritesTo, bool readOnly)
     {
         var at = text.LastIndexOf('@');
-        return at < 0 ? new(text, null, redirectWritesTo) : new(text[..at], text[(at + 1)..], redirectWritesTo);
+        return at < 0 ? new(text, null, redirectWritesTo, readOnly) : new(text[..at], text[(at + 1)..], redirectWritesTo, readOnly);
     }
 
     private static void Report(CliConsole console, MountServerHost host, MountServerSettings settings)
@@ -210,9 +222,10 @@ internal static class MountServerCommand
         {
             console.WriteJson(
                 new MountServerJson(host.Nfs.Port, host.Nfs.Datastore.ExportPath, host.Nfs.PortmapMode.ToString(),
-                    [.. publications.Select(p => new PublicationJson(p.Name, p.Vm, p.RestorePointId, p.CacheFolder, p.DiskUrls, p.DiskUrlsWithPorts) { NbdUrls = p.NbdUrls })])
+                    [.. publications.Select(PublicationJson.Of)])
                 {
                     NbdPort = host.Nbd?.Port ?? 0,
+                    NbdSocket = host.NbdUnix?.LocalEndPoint.ToString(),
                 },
                 CliJsonContext.Default.MountServerJson);
             return;
@@ -223,7 +236,7 @@ internal static class MountServerCommand
             console.Line(Markup.Escape("Nothing published yet: `lifeboat publish VM[@RESTORE_POINT_ID]` or restart with --publish."));
         foreach (var p in publications)
         {
-            console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}");
+            console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}{(p.ReadOnly ? ", read-only" : "")}");
             for (var i = 0; i < p.DiskUrls.Count; i++)
             {
                 console.Line($"  disk{i}: {Markup.Escape(p.DiskUrls[i])}");
@@ -232,11 +245,15 @@ internal static class MountServerCommand
             }
             for (var i = 0; i < p.NbdUrls.Count; i++)
                 console.Line($"  disk{i} over NBD: {Markup.Escape(p.NbdUrls[i])}");
+            for (var i = 0; i < p.NbdUnixUrls.Count; i++)
+                console.Line($"  disk{i} over NBD on this host: {Markup.Escape(p.NbdUnixUrls[i])}");
             if (p.DiskUrls.Count > 0)
                 console.Line($"  QEMU: -drive file={Markup.Escape(p.DiskUrls[0])},format=raw,if=virtio,cache=none");
         }
         if (host.Nbd is { } nbdServer)
             console.Line($"NBD on port [bold]{nbdServer.Port}[/]: export PUBLICATION/diskN of the same disks and write caches.");
+        if (host.NbdUnix is { } nbdUnix)
+            console.Line($"NBD socket {Markup.Escape(nbdUnix.LocalEndPoint.ToString()!)}: the same exports for a QEMU on this host, root and group lifeboat only.");
         if (settings.Control is { } control)
             console.Line($"Control socket {Markup.Escape(control.SocketPath)}: `lifeboat publish|unpublish|publications` as root or a member of group lifeboat.");
         console.Line($"Mount options for NFS clients: vers=3,proto=tcp,port={host.Nfs.Port},mountport={host.Nfs.Port},nolock. Stop with Ctrl-C.");

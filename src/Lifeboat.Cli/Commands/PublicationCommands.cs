@@ -26,14 +26,15 @@ internal static class PublicationCommands
         var target = new Argument<string>("VM[@RESTORE_POINT_ID]") { Description = "The VM to publish; its newest restore point without @." };
         var server = MountServer();
         var redirect = new Option<string?>("--redirect-writes-to") { Description = "Keep the write cache in this folder (a production datastore path)." };
-        var command = new Command("publish", "Publish a restore point in a running mount server's datastore.") { target, server, redirect };
+        var readOnly = new Option<bool>("--read-only") { Description = "Refuse every write over NFS and NBD: nothing is ever written to the publication's write cache." };
+        var command = new Command("publish", "Publish a restore point in a running mount server's datastore.") { target, server, redirect, readOnly };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
             var text = parse.GetValue(target)!;
             var at = text.LastIndexOf('@');
             var (vm, restorePoint) = at < 0 ? (text, null) : (text[..at], text[(at + 1)..]);
             await using var client = await ConnectAsync(parse.GetValue(server)!, cancellationToken);
-            var publication = await Run(() => client.PublishAsync(vm, restorePoint, parse.GetValue(redirect) is { } folder ? Path.GetFullPath(folder) : null, cancellationToken));
+            var publication = await Run(() => client.PublishAsync(vm, restorePoint, parse.GetValue(redirect) is { } folder ? Path.GetFullPath(folder) : null, parse.GetValue(readOnly), cancellationToken));
             Report(console, [publication]);
             return ExitCodes.Ok;
         });
@@ -80,7 +81,7 @@ internal static class PublicationCommands
         if (console.Json)
         {
             console.WriteJson(
-                [.. publications.Select(p => new PublicationJson(p.Name, p.Vm, p.RestorePointId, p.CacheFolder, p.DiskUrls, p.DiskUrlsWithPorts) { NbdUrls = p.NbdUrls })],
+                [.. publications.Select(PublicationJson.Of)],
                 CliJsonContext.Default.ListPublicationJson);
             return;
         }
@@ -88,8 +89,9 @@ internal static class PublicationCommands
             console.Line("Nothing is published.");
         foreach (var p in publications)
         {
-            console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}, writes to {Markup.Escape(p.CacheFolder)}");
-            foreach (var url in p.DiskUrls.Concat(p.NbdUrls))
+            var writes = p.ReadOnly ? "read-only" : $"writes to {Markup.Escape(p.CacheFolder)}";
+            console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}, {writes}");
+            foreach (var url in p.DiskUrls.Concat(p.NbdUrls).Concat(p.NbdUnixUrls))
                 console.Line($"  {Markup.Escape(url)}");
         }
     }

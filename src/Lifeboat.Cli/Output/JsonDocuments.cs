@@ -62,12 +62,23 @@ internal sealed record PublicationJson(
     string Name, string Vm, string RestorePointId, string CacheFolder, IReadOnlyList<string> DiskUrls, IReadOnlyList<string> DiskUrlsWithPorts)
 {
     public IReadOnlyList<string> NbdUrls { get; init; } = [];
+
+    /// <summary>nbd+unix:// URLs for a QEMU on the mount server's host; empty when it has no NBD socket.</summary>
+    public IReadOnlyList<string> NbdUnixUrls { get; init; } = [];
+
+    public bool ReadOnly { get; init; }
+
+    public static PublicationJson Of(Lifeboat.MountServer.Publishing.PublicationInfo p) =>
+        new(p.Name, p.Vm, p.RestorePointId, p.CacheFolder, p.DiskUrls, p.DiskUrlsWithPorts) { NbdUrls = p.NbdUrls, NbdUnixUrls = p.NbdUnixUrls, ReadOnly = p.ReadOnly };
 }
 
 internal sealed record MountServerJson(int NfsPort, string Export, string Portmap, IReadOnlyList<PublicationJson> Publications)
 {
     /// <summary>0 when NBD is off.</summary>
     public int NbdPort { get; init; }
+
+    /// <summary>Null when NBD has no unix socket.</summary>
+    public string? NbdSocket { get; init; }
 }
 
 internal sealed record UnpublishJson(string Unpublished);

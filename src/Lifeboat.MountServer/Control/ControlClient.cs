@@ -18,13 +18,14 @@ public sealed class ControlClient : IAsyncDisposable
     public static async Task<ControlClient> ConnectAsync(string socketPath, CancellationToken cancellationToken = default) =>
         new(await RpcClient.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken: cancellationToken).ConfigureAwait(false));
 
-    public async Task<PublicationInfo> PublishAsync(string vm, string? restorePointId, string? redirectWritesTo, CancellationToken cancellationToken = default)
+    public async Task<PublicationInfo> PublishAsync(string vm, string? restorePointId, string? redirectWritesTo, bool readOnly = false, CancellationToken cancellationToken = default)
     {
         var arguments = new ArrayBufferWriter<byte>();
         var writer = new XdrWriter(arguments);
         writer.WriteString(vm);
         writer.WriteString(restorePointId ?? "");
         writer.WriteString(redirectWritesTo ?? "");
+        writer.WriteBool(readOnly);
         var results = await CallAsync(ControlProc.Publish, arguments.WrittenMemory, cancellationToken).ConfigureAwait(false);
         return Decode(results, static (ref XdrReader r) => ControlCodec.ReadPublication(ref r));
     }

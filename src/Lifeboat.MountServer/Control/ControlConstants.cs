@@ -4,7 +4,13 @@ public static class ControlConstants
 {
     /// <summary>In RFC 5531's range for user-defined programs (0x20000000-0x3fffffff): "LB".</summary>
     public const uint Program = 0x2000_4C42;
-    public const uint Version = 1;
+    /// <summary>The first version: publish takes VM, restore point and redirect; a publication has no read-only flag.</summary>
+    public const uint FirstVersion = 1;
+
+    /// <summary>Publish also takes a read-only flag; a publication also carries it and its nbd+unix:// URLs.</summary>
+    public const uint ReadOnlyVersion = 2;
+
+    public const uint Version = ReadOnlyVersion;
     public const int MaxNameLength = 255;
     public const int MaxPathLength = 4096;
     public const int MaxMessageLength = 4096;

@@ -13,6 +13,6 @@ internal static partial class ControlLog
     [LoggerMessage(3, LogLevel.Information, "Control {Action} of {Target} by uid {Uid} pid {Pid}: {Outcome}")]
     public static partial void Changed(ILogger logger, string action, string target, uint uid, int pid, string outcome);
 
-    [LoggerMessage(4, LogLevel.Warning, "Control socket {Path} was left by a mount server that is gone; replaced it")]
-    public static partial void StaleSocketReplaced(ILogger logger, string path);
+    [LoggerMessage(4, LogLevel.Warning, "The {Role} {Path} was left by a mount server that is gone; replaced it")]
+    public static partial void StaleSocketReplaced(ILogger logger, string role, string path);
 }

@@ -21,7 +21,7 @@ public sealed class ControlProgram(MountServerHost host, ControlSettings setting
 
     public uint Program => ControlConstants.Program;
 
-    public uint LowVersion => ControlConstants.Version;
+    public uint LowVersion => ControlConstants.FirstVersion;
 
     public uint HighVersion => ControlConstants.Version;
 
@@ -34,12 +34,12 @@ public sealed class ControlProgram(MountServerHost host, ControlSettings setting
         switch (procedure)
         {
             case ControlProc.Publish:
-                var (vm, restorePointId, redirect) = ReadPublishArguments(call.Arguments.Span);
+                var (vm, restorePointId, redirect, readOnly) = ReadPublishArguments(call.Arguments.Span, call.Version);
                 await RunAsync(results, Publish, vm, caller, async body =>
                 {
-                    var p = await host.PublishAsync(vm, restorePointId.Length == 0 ? null : restorePointId, redirect.Length == 0 ? null : redirect, cancellationToken: cancellationToken);
-                    ControlCodec.WritePublication(body, p);
-                    return $"ok: published as {p.Name}, writes to {p.CacheFolder}";
+                    var p = await host.PublishAsync(vm, restorePointId.Length == 0 ? null : restorePointId, redirect.Length == 0 ? null : redirect, readOnly: readOnly, cancellationToken: cancellationToken);
+                    ControlCodec.WritePublication(body, p, call.Version);
+                    return p.ReadOnly ? $"ok: published read-only as {p.Name}" : $"ok: published as {p.Name}, writes to {p.CacheFolder}";
                 });
                 return RpcAcceptStatus.Success;
             case ControlProc.Unpublish:
@@ -59,7 +59,7 @@ public sealed class ControlProgram(MountServerHost host, ControlSettings setting
                 writer.WriteUInt32(ControlCodec.Ok);
                 writer.WriteUInt32((uint)list.Count);
                 foreach (var p in list)
-                    ControlCodec.WritePublication(writer, p);
+                    ControlCodec.WritePublication(writer, p, call.Version);
                 return RpcAcceptStatus.Success;
             default:
                 return RpcAcceptStatus.ProcUnavail;
@@ -74,7 +74,7 @@ public sealed class ControlProgram(MountServerHost host, ControlSettings setting
         ControlLog.Refused(logger, procedure, call.Peer.ToString());
         if (call.Peer.Credentials is { } refused && procedure is ControlProc.Publish or ControlProc.Unpublish)
         {
-            var target = procedure == ControlProc.Publish ? ReadPublishArguments(call.Arguments.Span).Vm : ReadName(call.Arguments.Span);
+            var target = procedure == ControlProc.Publish ? ReadPublishArguments(call.Arguments.Span, call.Version).Vm : ReadName(call.Arguments.Span);
             Record(procedure == ControlProc.Publish ? Publish : Unpublish, target, refused, "refused: not root and not in group lifeboat");
         }
 
@@ -110,11 +110,13 @@ public sealed class ControlProgram(MountServerHost host, ControlSettings setting
         settings.Audit?.Invoke(new ControlAuditEntry(action, target, caller, outcome));
     }
 
-    private static (string Vm, string RestorePointId, string Redirect) ReadPublishArguments(ReadOnlySpan<byte> arguments)
+    private static (string Vm, string RestorePointId, string Redirect, bool ReadOnly) ReadPublishArguments(ReadOnlySpan<byte> arguments, uint version)
     {
         var reader = new XdrReader(arguments);
-        return (reader.ReadString(ControlConstants.MaxNameLength), reader.ReadString(ControlConstants.MaxNameLength),
-            reader.ReadString(ControlConstants.MaxPathLength));
+        var vm = reader.ReadString(ControlConstants.MaxNameLength);
+        var restorePointId = reader.ReadString(ControlConstants.MaxNameLength);
+        var redirect = reader.ReadString(ControlConstants.MaxPathLength);
+        return (vm, restorePointId, redirect, version >= ControlConstants.ReadOnlyVersion && reader.ReadBool());
     }
 
     private static string ReadName(ReadOnlySpan<byte> arguments)

@@ -8,6 +8,10 @@ public sealed class ControlSettings
     /// <summary>The unix socket of a standalone mount server (`lifeboat mount-server`).</summary>
     public const string DefaultPath = "/run/lifeboat/mount-server.sock";
 
+    /// <summary>The NBD unix socket beside a control socket: <c>/run/lifeboat/mount-server-nbd.sock</c> beside <see cref="DefaultPath"/>.</summary>
+    public static string NbdSocketBeside(string controlSocketPath) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(controlSocketPath))!, Path.GetFileNameWithoutExtension(controlSocketPath) + "-nbd.sock");
+
     /// <summary>The socket's path; its folder is made if missing (0750 root:lifeboat, or 0755 without that group).</summary>
     public required string SocketPath { get; init; }
 

@@ -12,11 +12,7 @@ namespace Lifeboat.MountServer.Control;
 /// </summary>
 public sealed class ControlSocket : IAsyncDisposable
 {
-    private const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
-    private const UnixFileMode OpenFolderMode = FolderMode | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-    private const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode GroupSocketMode = SocketMode | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
+    private const string Role = "control socket";
 
     private readonly RpcServer _server;
 
@@ -43,20 +39,15 @@ public sealed class ControlSocket : IAsyncDisposable
 
     private static async Task<ControlSocket> StartCoreAsync(ControlProgram program, ControlSettings settings, ILoggerFactory loggerFactory)
     {
-        if (!OperatingSystem.IsLinux())
-            throw new PlatformNotSupportedException("The mount server's control socket needs Linux (peer credentials and file modes).");
         var path = System.IO.Path.GetFullPath(settings.SocketPath);
         var logger = loggerFactory.CreateLogger<ControlSocket>();
         var gid = settings.Group.Id;
-        PrepareFolder(System.IO.Path.GetDirectoryName(path)!, gid);
-        await RemoveStaleSocketAsync(path, logger).ConfigureAwait(false);
+        await LocalSocketFile.PrepareAsync(path, Role, gid, logger).ConfigureAwait(false);
         var server = new RpcServer([program], new RpcServerOptions { EndPoint = new UnixDomainSocketEndPoint(path), MaxConnections = 64 }, loggerFactory.CreateLogger<RpcServer>());
         server.Start();
         try
         {
-            File.SetUnixFileMode(path, gid is null ? SocketMode : GroupSocketMode);
-            if (gid is { } group)
-                UnixFileOwner.SetGroup(path, group);
+            LocalSocketFile.Restrict(path, gid);
         }
         catch
         {
@@ -64,52 +55,9 @@ public sealed class ControlSocket : IAsyncDisposable
             throw;
         }
 
-        ControlLog.Listening(logger, path, gid is null ? "0600" : "0660", gid is null ? "none: no group lifeboat" : LifeboatGroup.Name);
+        ControlLog.Listening(logger, path, LocalSocketFile.ModeText(gid), gid is null ? "none: no group lifeboat" : LifeboatGroup.Name);
         return new ControlSocket(server, path);
     }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync().ConfigureAwait(false);
-
-    /// <summary>Only a folder made here gets its mode and group: an existing one (e.g. /tmp) is the admin's.</summary>
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private static void PrepareFolder(string folder, uint? gid)
-    {
-        if (Directory.Exists(folder))
-            return;
-        Directory.CreateDirectory(folder);
-        File.SetUnixFileMode(folder, gid is null ? OpenFolderMode : FolderMode);
-        if (gid is { } group)
-            UnixFileOwner.SetGroup(folder, group);
-    }
-
-    private static async Task RemoveStaleSocketAsync(string path, ILogger logger)
-    {
-        if (!File.Exists(path))
-            return;
-        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-        {
-            try
-            {
-                await probe.ConnectAsync(new UnixDomainSocketEndPoint(path)).ConfigureAwait(false);
-                throw new ControlSocketException($"Another mount server answers on the control socket {path}; stop it or choose another path.");
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
-            {
-            }
-        }
-
-        // connect() is refused by a regular file too; open() is refused by a socket (ENXIO), so a file that opens is not one.
-        try
-        {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        }
-        catch (IOException)
-        {
-            File.Delete(path);
-            ControlLog.StaleSocketReplaced(logger, path);
-            return;
-        }
-
-        throw new ControlSocketException($"The control socket path {path} is a file that is not a socket; remove it or choose another path.");
-    }
 }

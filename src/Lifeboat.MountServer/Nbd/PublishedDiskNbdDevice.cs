@@ -8,15 +8,16 @@ namespace Lifeboat.MountServer.Nbd;
 /// <summary>
 /// A published disk as an NBD export: the same object the NFS datastore serves, so both protocols see the same
 /// bytes and share one write cache. FUA writes are FILE_SYNC, a flush is an NFS COMMIT, and <c>base:allocation</c>
-/// comes from the cluster map and the restore point's block map.
+/// comes from the cluster map and the restore point's block map. A read-only device is exported with
+/// NBD_FLAG_READ_ONLY and the NBD server refuses its writes, trims and write-zeroes with EPERM before they reach the disk.
 /// </summary>
-internal sealed class PublishedDiskNbdDevice(PublishedDisk disk) : INbdBlockDevice
+internal sealed class PublishedDiskNbdDevice(PublishedDisk disk, bool readOnly) : INbdBlockDevice
 {
     private static readonly ReadOnlyMemory<byte> Zeroes = new byte[1024 * 1024];
 
     public long Size => disk.Length;
 
-    public bool IsReadOnly => false;
+    public bool IsReadOnly => readOnly;
 
     public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {

@@ -29,6 +29,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
     private readonly PublicationCatalog _catalog;
     private readonly NfsServer _server;
     private readonly NbdServer? _nbd;
+    private NbdServer? _nbdUnix;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Publication> _live = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -54,6 +55,9 @@ public sealed partial class MountServerHost : IAsyncDisposable
 
     /// <summary>The NBD server of the published disks, or null when <see cref="MountServerSettings.Nbd"/> turned it off.</summary>
     public NbdServer? Nbd => _nbd;
+
+    /// <summary>The NBD server on <see cref="MountServerSettings.NbdSocketPath"/>, or null when there is none.</summary>
+    public NbdServer? NbdUnix => _nbdUnix;
 
     public IReadOnlyList<PublicationInfo> Publications => [.. _live.Values.Select(Describe).OrderBy(p => p.Name, StringComparer.Ordinal)];
 
@@ -89,11 +93,13 @@ public sealed partial class MountServerHost : IAsyncDisposable
             foreach (var request in settings.PublishAtStart)
             {
                 if (request.RestorePointId is null || !host._live.Values.Any(p => p.Record.Vm == request.Vm && p.Record.RestorePointId == request.RestorePointId))
-                    host.PublishLocked(request.Vm, request.RestorePointId, request.RedirectWritesTo, repositoryPath: null);
+                    host.PublishLocked(request.Vm, request.RestorePointId, request.RedirectWritesTo, repositoryPath: null, request.ReadOnly);
             }
             // Only now, with every publication loaded: a client never finds the datastore missing one.
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             host._nbd?.Start();
+            if (settings.NbdSocketPath is { } nbdSocket)
+                host._nbdUnix = await NbdUnixSocket.StartAsync(new PublishedDiskExports(host), nbdSocket, settings.Control?.Group ?? LifeboatGroup.System, loggerFactory).ConfigureAwait(false);
             if (settings.Control is { } control)
                 host._control = await ControlSocket.StartAsync(new ControlProgram(host, control, loggerFactory.CreateLogger<ControlProgram>()), control, loggerFactory).ConfigureAwait(false);
             MountServerMetrics.Add(host);
@@ -110,19 +116,20 @@ public sealed partial class MountServerHost : IAsyncDisposable
     /// Publishes a VM's restore point (the newest when <paramref name="restorePointId"/> is null) as a folder named
     /// after the VM (`vm-2`, `vm-3`… when it is published more than once). Writes go to a new cache folder under the
     /// cache root, or under <paramref name="redirectWritesTo"/> (a production datastore path). The restore point is
-    /// looked up in <paramref name="repositoryPath"/>, or in the host's own repository when that is null.
+    /// looked up in <paramref name="repositoryPath"/>, or in the host's own repository when that is null. A
+    /// <paramref name="readOnly"/> publication refuses every write over NFS (NFS3ERR_ROFS) and NBD (EPERM), for good.
     /// </summary>
     /// <exception cref="ArgumentException">
     /// <paramref name="vm"/> is not a <see cref="VmName"/>, or <paramref name="redirectWritesTo"/> is outside the cache root and
     /// <see cref="MountServerSettings.WritableFolders"/>; nothing was created.
     /// </exception>
     public async Task<PublicationInfo> PublishAsync(
-        string vm, string? restorePointId, string? redirectWritesTo = null, string? repositoryPath = null, CancellationToken cancellationToken = default)
+        string vm, string? restorePointId, string? redirectWritesTo = null, string? repositoryPath = null, bool readOnly = false, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return Describe(PublishLocked(vm, restorePointId, redirectWritesTo, repositoryPath));
+            return Describe(PublishLocked(vm, restorePointId, redirectWritesTo, repositoryPath, readOnly));
         }
         finally
         {
@@ -131,7 +138,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
     }
 
     /// <summary>What <see cref="PublishAsync"/> does; the caller holds the gate, or the host does not listen yet.</summary>
-    private Publication PublishLocked(string vm, string? restorePointId, string? redirectWritesTo, string? repositoryPath)
+    private Publication PublishLocked(string vm, string? restorePointId, string? redirectWritesTo, string? repositoryPath, bool readOnly)
     {
         VmName.Validate(vm, "vm");
         var cacheParent = _settings.CacheRoot;
@@ -148,7 +155,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
         var name = UniqueName(restorePoint.Vm);
         var folderName = $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         var cacheFolder = Path.Combine(cacheParent, folderName);
-        var record = new PublicationRecord(name, restorePoint.Vm, restorePoint.Id, cacheFolder, DateTimeOffset.UtcNow, otherRepository);
+        var record = new PublicationRecord(name, restorePoint.Vm, restorePoint.Id, cacheFolder, DateTimeOffset.UtcNow, otherRepository, readOnly);
         var publication = Open(record);
         _catalog.Add(record);
         return publication;
@@ -191,6 +198,8 @@ public sealed partial class MountServerHost : IAsyncDisposable
         MountServerMetrics.Remove(this);
         if (_control is not null)
             await _control.DisposeAsync().ConfigureAwait(false);
+        if (_nbdUnix is not null)
+            await _nbdUnix.DisposeAsync().ConfigureAwait(false);
         if (_nbd is not null)
             await _nbd.DisposeAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);
@@ -227,7 +236,12 @@ public sealed partial class MountServerHost : IAsyncDisposable
                 var baseDisk = RestorePointBaseDisk.Open(repository, restorePoint.Id, disk.Index, _settings.BlockCacheBytes);
                 try
                 {
-                    var options = _settings.Disk with { DiskName = $"{record.Name}/{DatastoreNames.RawDisk(disk.Index)}" };
+                    // A read-only publication keeps no local copies of the blocks read either: nothing is written to its cache folder.
+                    var options = _settings.Disk with
+                    {
+                        DiskName = $"{record.Name}/{DatastoreNames.RawDisk(disk.Index)}",
+                        Hydration = _settings.Disk.Hydration && !record.ReadOnly,
+                    };
                     disks.Add(PublishedDisk.Open(baseDisk, Path.Combine(record.CacheFolder, $"disk{disk.Index}"), options));
                 }
                 catch
@@ -237,8 +251,8 @@ public sealed partial class MountServerHost : IAsyncDisposable
                 }
             }
             var files = PublicationFiles.Create(record.Name, restorePoint, file => _server.Url(record.Name, file, withPorts: false));
-            var publication = _server.Publish(record.Name, files, [.. disks.Select(d => new PublishedDatastoreDisk(d))], record.CacheFolder);
-            var live = new Publication(record, publication, disks, [.. disks.Select(d => new PublishedDiskNbdDevice(d))]);
+            var publication = _server.Publish(record.Name, files, [.. disks.Select(d => new PublishedDatastoreDisk(d))], record.CacheFolder, record.ReadOnly);
+            var live = new Publication(record, publication, disks, [.. disks.Select(d => new PublishedDiskNbdDevice(d, record.ReadOnly))]);
             _live[record.Name] = live;
             MountServerLog.Published(_logger, record.Name, record.Vm, record.RestorePointId, record.CacheFolder);
             return live;
@@ -270,6 +284,8 @@ public sealed partial class MountServerHost : IAsyncDisposable
         _server.DiskUrls(p.Datastore), _server.DiskUrls(p.Datastore, withPorts: true))
     {
         NbdUrls = NbdUrls(p),
+        NbdUnixUrls = _nbdUnix is null ? [] : [.. Enumerable.Range(0, p.NbdDevices.Count).Select(i => NbdExportNames.UnixUrl(NbdExportNames.Disk(p.Record.Name, i), _nbdUnix.LocalEndPoint.ToString()!))],
+        ReadOnly = p.Record.ReadOnly,
     };
 
     private IReadOnlyList<string> NbdUrls(Publication p)

@@ -26,6 +26,12 @@ public sealed class MountServerSettings
     /// <summary>Serves every published disk over NBD too; null turns NBD off.</summary>
     public NbdServerOptions? Nbd { get; init; }
 
+    /// <summary>
+    /// Serves every published disk over NBD on this unix socket too, for a QEMU on this host (root and group lifeboat
+    /// only, like <see cref="Control"/>, whose group it shares); null serves none.
+    /// </summary>
+    public string? NbdSocketPath { get; init; }
+
     /// <summary>The control program's unix socket (publish, unpublish, list); null serves none.</summary>
     public ControlSettings? Control { get; init; }
 

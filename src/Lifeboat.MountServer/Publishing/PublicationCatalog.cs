@@ -11,7 +11,11 @@ namespace Lifeboat.MountServer.Publishing;
 public sealed class PublicationCatalog
 {
     public const string FileName = "publications.json";
-    private const int CurrentVersion = 1;
+    // Version 2 adds read-only publications; a list with none is still written as version 1, so an older Lifeboat
+    // reads it, and one with any is not, so an older Lifeboat never serves a read-only publication writable.
+    private const int FirstVersion = 1;
+    private const int ReadOnlyVersion = 2;
+    private const int CurrentVersion = ReadOnlyVersion;
     private const int MaxFileBytes = 16 * 1024 * 1024;
 
     private readonly string _path;
@@ -88,7 +92,7 @@ public sealed class PublicationCatalog
     private void Save()
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(
-            new PublicationCatalogDocument(CurrentVersion, DatastoreId, _publications), PublishingJsonContext.Default.PublicationCatalogDocument);
+            new PublicationCatalogDocument(_publications.Any(p => p.ReadOnly) ? ReadOnlyVersion : FirstVersion, DatastoreId, _publications), PublishingJsonContext.Default.PublicationCatalogDocument);
         var temporary = _path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {

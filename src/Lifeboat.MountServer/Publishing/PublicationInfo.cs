@@ -14,4 +14,10 @@ public sealed record PublicationInfo(
 {
     /// <summary>One nbd:// URL per disk (export <c>PUBLICATION/diskN</c>); empty when NBD is off.</summary>
     public IReadOnlyList<string> NbdUrls { get; init; } = [];
+
+    /// <summary>One nbd+unix:// URL per disk, for a QEMU on this host; empty when NBD has no unix socket.</summary>
+    public IReadOnlyList<string> NbdUnixUrls { get; init; } = [];
+
+    /// <summary>Every write over NFS and NBD is refused; nothing reaches the write cache.</summary>
+    public bool ReadOnly { get; init; }
 }

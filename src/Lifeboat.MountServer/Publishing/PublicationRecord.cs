@@ -2,7 +2,8 @@ namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>
 /// What the mount server remembers of one publication, so that a restart publishes it again unchanged. A null
-/// <see cref="RepositoryPath"/> is the mount server's own repository.
+/// <see cref="RepositoryPath"/> is the mount server's own repository; a <see cref="ReadOnly"/> one refuses every write
+/// over NFS and NBD.
 /// </summary>
 public sealed record PublicationRecord(
     string Name,
@@ -10,4 +11,5 @@ public sealed record PublicationRecord(
     string RestorePointId,
     string CacheFolder,
     DateTimeOffset PublishedAt,
-    string? RepositoryPath = null);
+    string? RepositoryPath = null,
+    bool ReadOnly = false);

@@ -74,9 +74,10 @@ public sealed class DatastoreFileSystem : IDisposable
     /// Adds a folder named <paramref name="name"/> holding <paramref name="files"/> (read-only), each disk under
     /// <c>diskN.raw</c> and <c>diskN-flat.vmdk</c>, and whatever clients create, kept in
     /// <c><paramref name="cacheFolder"/>/client-files</c> so it survives restarts. Publishing the same name with the
-    /// same cache folder after a restart gives the same file handles.
+    /// same cache folder after a restart gives the same file handles. A <paramref name="readOnly"/> publication answers
+    /// every call that would change it with NFS3ERR_ROFS.
     /// </summary>
-    public DatastorePublication Publish(string name, IReadOnlyList<DatastoreFile> files, IReadOnlyList<IDatastoreDisk> disks, string cacheFolder)
+    public DatastorePublication Publish(string name, IReadOnlyList<DatastoreFile> files, IReadOnlyList<IDatastoreDisk> disks, string cacheFolder, bool readOnly = false)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(disks);
@@ -100,7 +101,7 @@ public sealed class DatastoreFileSystem : IDisposable
                 throw new InvalidOperationException($"Cache folder '{fullCacheFolder}' already serves another publication; give each publication its own cache folder.");
             }
 
-            var publication = new DatastorePublication(this, name, id, files, disks, fullCacheFolder);
+            var publication = new DatastorePublication(this, name, id, files, disks, fullCacheFolder, readOnly);
             _byId[id] = publication;
             _byName[name] = publication;
             Volatile.Write(ref _changedAt, Now.ToUnixNanoseconds());
@@ -146,6 +147,9 @@ public sealed class DatastoreFileSystem : IDisposable
     }
 
     /// <summary>Finds the object a client's file handle names.</summary>
+    /// <summary>True when the node belongs to a read-only publication.</summary>
+    internal bool IsReadOnly(DatastoreNode node) => _byId.TryGetValue(node.Handle.PublicationId, out var publication) && publication.IsReadOnly;
+
     internal Nfs3Status Resolve(ReadOnlySpan<byte> fileHandle, out DatastoreNode node)
     {
         node = Root;

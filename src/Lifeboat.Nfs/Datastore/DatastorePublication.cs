@@ -19,8 +19,10 @@ public sealed class DatastorePublication : IDisposable
         ulong id,
         IReadOnlyList<DatastoreFile> files,
         IReadOnlyList<IDatastoreDisk> disks,
-        string cacheFolder)
+        string cacheFolder,
+        bool readOnly)
     {
+        IsReadOnly = readOnly;
         FileSystem = fileSystem;
         Name = name;
         Id = id;
@@ -75,6 +77,9 @@ public sealed class DatastorePublication : IDisposable
     public ulong Id { get; }
 
     public string CacheFolder { get; }
+
+    /// <summary>Nothing may change it: its disks, its files or its folders.</summary>
+    public bool IsReadOnly { get; }
 
     public string ClientFilesFolder => Tree.RootPath;
 

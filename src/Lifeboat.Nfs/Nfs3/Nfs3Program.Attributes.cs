@@ -70,7 +70,10 @@ public sealed partial class Nfs3Program
 
         writer.WriteUInt32((uint)Nfs3Status.Ok);
         Fattr3.EncodePostOp(writer, attributes);
-        writer.WriteUInt32((uint)(args.Access & Allowed(attributes, credentials)));
+        var allowed = Allowed(attributes, credentials);
+        if (_fileSystem.IsReadOnly(node))
+            allowed &= ~(Access3.Modify | Access3.Extend | Access3.Delete);
+        writer.WriteUInt32((uint)(args.Access & allowed));
     }
 
     /// <summary>

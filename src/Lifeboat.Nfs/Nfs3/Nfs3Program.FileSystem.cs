@@ -66,7 +66,9 @@ public sealed partial class Nfs3Program
         writer.WriteUInt32((uint)_options.PreferredDirectorySize);
         writer.WriteUInt64(long.MaxValue);
         new NfsTime3(0, 1).Encode(writer);
-        writer.WriteUInt32((uint)(FsInfo3Properties.Symlink | FsInfo3Properties.Homogeneous | FsInfo3Properties.CanSetTime));
+        // FSINFO has no read-only bit; a read-only publication at least does not claim SETATTR of times.
+        var properties = FsInfo3Properties.Symlink | FsInfo3Properties.Homogeneous;
+        writer.WriteUInt32((uint)(_fileSystem.IsReadOnly(node) ? properties : properties | FsInfo3Properties.CanSetTime));
     }
 
     private void PathConf(ReadOnlyMemory<byte> arguments, XdrWriter writer)

@@ -68,6 +68,12 @@ public sealed partial class Nfs3Program : IRpcProgram
         }
 
         var arguments = call.Arguments;
+        if (IsChange(procedure) && IsReadOnly(arguments))
+        {
+            WriteFailure(writer, procedure, Nfs3Status.RoFs);
+            return ValueTask.FromResult(RpcAcceptStatus.Success);
+        }
+
         switch (procedure)
         {
             case Nfs3Proc.GetAttr:
@@ -161,6 +167,17 @@ public sealed partial class Nfs3Program : IRpcProgram
                 break;
         }
     }
+
+    private static bool IsChange(Nfs3Proc procedure) => procedure is Nfs3Proc.SetAttr or Nfs3Proc.Write or Nfs3Proc.Create
+        or Nfs3Proc.MkDir or Nfs3Proc.Symlink or Nfs3Proc.MkNod or Nfs3Proc.Remove or Nfs3Proc.RmDir or Nfs3Proc.Rename
+        or Nfs3Proc.Link or Nfs3Proc.Commit;
+
+    /// <summary>
+    /// Whether the object a changing call names first is in a read-only publication. Every changing call begins with a
+    /// handle; RENAME's and LINK's second handle must be in the same publication (NFS3ERR_XDEV otherwise), so the first decides.
+    /// </summary>
+    private bool IsReadOnly(ReadOnlyMemory<byte> arguments) =>
+        Resolve(Nfs3FileHandle.Decode(arguments), out var node) == Nfs3Status.Ok && _fileSystem.IsReadOnly(node);
 
     private static Fattr3? Attributes(DatastoreNode node) =>
         node.GetAttributes(out var attributes) == Nfs3Status.Ok ? attributes : null;

@@ -84,8 +84,8 @@ public sealed class NfsServer : IAsyncDisposable
         }
     }
 
-    public DatastorePublication Publish(string name, IReadOnlyList<DatastoreFile> files, IReadOnlyList<IDatastoreDisk> disks, string cacheFolder) =>
-        Datastore.Publish(name, files, disks, cacheFolder);
+    public DatastorePublication Publish(string name, IReadOnlyList<DatastoreFile> files, IReadOnlyList<IDatastoreDisk> disks, string cacheFolder, bool readOnly = false) =>
+        Datastore.Publish(name, files, disks, cacheFolder, readOnly);
 
     public bool Unpublish(string name) => Datastore.Unpublish(name);
 

@@ -19,7 +19,8 @@ namespace Lifeboat.Server.Hosting;
 /// NBD port (for sessions recovered over NBD) is chosen and kept the same way; both listen on loopback only.
 /// A loopback client is served only when privileged (root's QEMU is: a reserved port for NFS, root's socket for NBD).
 /// Its control socket (<see cref="ServerOptions.ControlSocketPath"/>) writes every publish and unpublish to the audit log,
-/// and refuses to unpublish what a running session owns.
+/// and refuses to unpublish what a running session owns. Beside it, an NBD socket (`-nbd.sock`) serves the same
+/// exports to root and group lifeboat: sessions recovered over NBD use it.
 /// </summary>
 public sealed class MountServerService(
     ServerOptions options, DataFolder data, ServerDatabase database, Inventory.DatastoreRegistry datastores, SessionStore sessions, AuditLog audit, ILoggerFactory loggerFactory) : IAsyncDisposable
@@ -41,6 +42,7 @@ public sealed class MountServerService(
             ?? (database.GetSetting(NfsPortSetting) is { } saved ? int.Parse(saved, CultureInfo.InvariantCulture) : PreferredPort(ServerOptions.DefaultNfsPort));
         var nbdPort = options.NbdPort
             ?? (database.GetSetting(NbdPortSetting) is { } savedNbd ? int.Parse(savedNbd, CultureInfo.InvariantCulture) : PreferredPort(ServerOptions.DefaultNbdPort));
+        var controlSocket = options.ControlSocketPath ?? options.DefaultControlSocket;
         var settings = new MountServerSettings
         {
             RepositoryPath = data.Repository,
@@ -49,9 +51,11 @@ public sealed class MountServerService(
             WritableFolders = datastores.Folders,
             Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, port), PortmapPort = options.PortmapPort },
             Nbd = new NbdServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, nbdPort) },
+            // The sessions' QEMU runs on this host: it reaches the disks over this socket, which no unprivileged user can open.
+            NbdSocketPath = ControlSettings.NbdSocketBeside(controlSocket),
             Control = new ControlSettings
             {
-                SocketPath = options.ControlSocketPath ?? options.DefaultControlSocket,
+                SocketPath = controlSocket,
                 Audit = entry => audit.Record($"uid {entry.Caller.Uid}", $"unix pid {entry.Caller.Pid}", "publication." + entry.Action, entry.Target, entry.Outcome),
                 OwnerOf = OwnerOf,
             },
@@ -62,7 +66,7 @@ public sealed class MountServerService(
         }
         catch (ControlSocketException e)
         {
-            throw new InvalidOperationException($"{e.Message} (--control-socket PATH chooses the path.)", e);
+            throw new InvalidOperationException($"{e.Message} (--control-socket PATH chooses the path, and the NBD socket's beside it.)", e);
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {

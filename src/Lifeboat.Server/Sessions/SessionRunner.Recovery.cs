@@ -158,7 +158,7 @@ internal sealed partial class SessionRunner
             var publication = Session.Publication is { } name ? host.Publications.FirstOrDefault(p => p.Name == name) : null;
             if (publication is null)
             {
-                publication = await host.PublishAsync(Session.Vm, Session.RestorePointId, Session.RedirectWritesTo, Session.RepositoryPath, ct).ConfigureAwait(false);
+                publication = await host.PublishAsync(Session.Vm, Session.RestorePointId, Session.RedirectWritesTo, Session.RepositoryPath, cancellationToken: ct).ConfigureAwait(false);
                 var urls = DiskUrlsFor(publication);
                 Save(s => s with { Publication = publication.Name, CacheFolder = publication.CacheFolder, DiskUrls = urls });
             }
@@ -169,11 +169,16 @@ internal sealed partial class SessionRunner
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The URLs the VM's disks are defined with: the datastore's files, or the NBD exports of the same disks.</summary>
+    /// <summary>
+    /// The URLs the VM's disks are defined with: the datastore's files, or the NBD exports of the same disks, on the
+    /// mount server's unix socket when it has one (the sessions' QEMU runs on this host), else over TCP.
+    /// </summary>
     private IReadOnlyList<string> DiskUrlsFor(PublicationInfo publication)
     {
         if (Session.Protocol != DiskProtocols.Nbd)
             return publication.DiskUrls;
+        if (publication.NbdUnixUrls.Count == publication.DiskUrls.Count && publication.NbdUnixUrls.Count > 0)
+            return publication.NbdUnixUrls;
         if (publication.NbdUrls.Count != publication.DiskUrls.Count)
             throw new InvalidOperationException($"The mount server serves no NBD exports for publication {publication.Name}; recover with --protocol nfs.");
         return publication.NbdUrls;
