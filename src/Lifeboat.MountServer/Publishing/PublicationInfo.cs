@@ -12,6 +12,6 @@ public sealed record PublicationInfo(
     IReadOnlyList<string> DiskUrls,
     IReadOnlyList<string> DiskUrlsWithPorts)
 {
-    /// <summary>One nbd:// URL per disk (export <c>PUBLICATION/diskN</c>); empty when NBD is off.</summary>
+    /// <summary>One nbd:// URL per disk (export <c>PUBLICATION/diskN</c>), nbds:// when NBD requires TLS; empty when NBD is off.</summary>
     public IReadOnlyList<string> NbdUrls { get; init; } = [];
 }

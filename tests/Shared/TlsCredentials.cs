@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Lifeboat.Nbd.Tests;
+namespace Lifeboat.Tests.Shared;
 
 /// <summary>
 /// A CA, a server certificate for 127.0.0.1 and a client certificate made for one test, written as PEM files in the
