@@ -5,6 +5,7 @@ namespace Lifeboat.Cli.Tests;
 /// others in, else a copy under the temporary folder (a clone under /root is 0700, and nobody's `dotnet lifeboat.dll`
 /// would then fail on the file, never reaching the mount server it is meant to be refused by).
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class NobodyReadableCli
 {
     private static readonly Lazy<string> Dll = new(Locate);
