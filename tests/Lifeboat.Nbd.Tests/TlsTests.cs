@@ -85,11 +85,13 @@ public sealed class TlsTests
         }
 
         var (nbdinfoExit, nbdinfoOutput) = await Tools.RunAsync("nbdinfo", $"nbd://127.0.0.1:{server.Port}/secret");
+        // libnbd reports NBD_REP_ERR_TLS_REQD to NBD_OPT_GO as ENOTSUP; QEMU names it and relays our reason.
         Assert.NotEqual(0, nbdinfoExit);
-        Assert.Contains("TLS", nbdinfoOutput, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("nbd_opt_go: server replied with error", nbdinfoOutput, StringComparison.Ordinal);
         var (qemuExit, qemuOutput) = await Tools.RunAsync("qemu-img", "info", $"nbd://127.0.0.1:{server.Port}/secret");
         Assert.NotEqual(0, qemuExit);
-        Assert.Contains("TLS", qemuOutput, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("TLS negotiation required", qemuOutput, StringComparison.Ordinal);
+        Assert.Contains("this server requires TLS", qemuOutput, StringComparison.Ordinal);
         Assert.Contains(server.Logger.Entries, e => e.Message.Contains("NBD_OPT_EXPORT_NAME before NBD_OPT_STARTTLS", StringComparison.Ordinal));
     }
 
