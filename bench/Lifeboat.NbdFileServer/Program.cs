@@ -4,11 +4,11 @@ using Lifeboat.NbdFileServer;
 using Microsoft.Extensions.Logging;
 
 // Serves one raw file over NBD with Lifeboat's server, for bench/nbd-peers/run.sh:
-//   Lifeboat.NbdFileServer FILE PORT [EXPORT-NAME]
-// Runs until stdin closes or SIGTERM.
-if (args.Length < 2 || !int.TryParse(args[1], out var port))
+//   Lifeboat.NbdFileServer FILE PORT [EXPORT-NAME [CERT-PEM KEY-PEM]]
+// With a certificate and key the server requires TLS (nbds://). Runs until stdin closes or SIGTERM.
+if (args.Length is < 2 or 4 or > 5 || !int.TryParse(args[1], out var port))
 {
-    Console.Error.WriteLine("usage: Lifeboat.NbdFileServer FILE PORT [EXPORT-NAME]");
+    Console.Error.WriteLine("usage: Lifeboat.NbdFileServer FILE PORT [EXPORT-NAME [CERT-PEM KEY-PEM]]");
     return 2;
 }
 
@@ -16,7 +16,12 @@ using var device = new FileBlockDevice(args[0], readOnly: false);
 var exports = new NbdExportTable();
 exports.Set(args.Length > 2 ? args[2] : "disk", device);
 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-await using var server = new NbdServer(exports, new NbdServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, port) }, loggers.CreateLogger<NbdServer>());
+var options = new NbdServerOptions
+{
+    EndPoint = new IPEndPoint(IPAddress.Loopback, port),
+    Tls = args.Length == 5 ? NbdTlsOptions.FromPemFiles(args[3], args[4]) : null,
+};
+await using var server = new NbdServer(exports, options, loggers.CreateLogger<NbdServer>());
 server.Start();
 Console.WriteLine($"listening on {server.LocalEndPoint}");
 

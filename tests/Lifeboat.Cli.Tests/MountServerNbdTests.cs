@@ -97,6 +97,45 @@ public sealed class MountServerNbdTests
         }
     }
 
+    [Fact]
+    public async Task With_nbd_tls_options_publications_list_nbds_urls_that_nbdcopy_reads_and_plain_nbd_is_refused()
+    {
+        using var t = new TempFolder();
+        var repo = t["repo"];
+        TestDisks.Create(t["disk0.raw"], 2 * MiB, seed: 83);
+        LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t["disk0.raw"]).ShouldSucceed();
+        var pki = TlsCredentials.Create(t["pki"]);
+        var nbdPort = MountServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var server = MountServerProcess.Start(repo, t["cache"], MountServerProcess.FreePort(), "--nbd-port", nbdPort,
+            "--nbd-tls-cert", pki.ServerCertificatePath, "--nbd-tls-key", pki.ServerKeyPath, "--nbd-tls-ca", pki.CaPath, "--publish", "db");
+        try
+        {
+            var listed = LifeboatProcess.Run("publications", "--json", "--control-socket", MountServerProcess.ControlSocket(t["cache"])).ShouldSucceed().Stdout;
+            using (var publications = JsonDocument.Parse(listed))
+                Assert.Equal($"nbds://127.0.0.1:{nbdPort}/db/disk0", publications.RootElement[0].GetProperty("nbdUrls")[0].GetString());
+
+            Tool("nbdcopy", $"nbds://127.0.0.1:{nbdPort}/db/disk0?tls-certificates={pki.Directory}", t["over-tls.raw"]);
+            Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), TestDisks.Sha256(t["over-tls.raw"]));
+            var (exit, output) = await Tools.RunAsync("nbdinfo", $"nbd://127.0.0.1:{nbdPort}/db/disk0");
+            Assert.True(exit != 0, output);
+        }
+        finally
+        {
+            if (!server.HasExited)
+                server.Kill();
+            await server.WaitForExitAsync();
+            server.Dispose();
+        }
+
+        var noKey = LifeboatProcess.Run("mount-server", "--repo", repo, "--cache", t["cache2"], "--nbd-tls-cert", pki.ServerCertificatePath);
+        Assert.NotEqual(0, noKey.ExitCode);
+        Assert.Contains("--nbd-tls-key", noKey.Stderr, StringComparison.Ordinal);
+        var missing = LifeboatProcess.Run("mount-server", "--repo", repo, "--cache", t["cache2"], "--nbd-tls-cert", t["none.pem"], "--nbd-tls-key", pki.ServerKeyPath);
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains(t["none.pem"], missing.Stderr, StringComparison.Ordinal);
+    }
+
     internal static string Tool(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };

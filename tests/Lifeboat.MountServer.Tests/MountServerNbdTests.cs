@@ -83,4 +83,44 @@ public sealed class MountServerNbdTests : IDisposable
         await host.UnpublishAsync("vm1");
         Assert.Empty(await NbdClient.ListExportsAsync(endPoint));
     }
+
+    [Fact]
+    public async Task With_tls_the_publications_name_nbds_urls_and_qemu_and_nbdinfo_read_the_disk_bit_exact_over_tls()
+    {
+        var content = new byte[8 * Block];
+        new Random(8).NextBytes(content.AsSpan(0, 3 * Block));
+        new Random(9).NextBytes(content.AsSpan(6 * Block, Block));
+        var image = Path.Combine(_folder, "disk0.raw");
+        await File.WriteAllBytesAsync(image, content);
+        var repositoryPath = Path.Combine(_folder, "repo");
+        using (var repository = BackupRepository.Init(repositoryPath, new RepositoryOptions(BlockSize: Block), password: null))
+            await repository.BackupAsync(new BackupRequest("vm1", [image]));
+        var credentials = TlsCredentials.Create(Path.Combine(_folder, "pki"));
+        var settings = new MountServerSettings
+        {
+            RepositoryPath = repositoryPath,
+            CacheRoot = Path.Combine(_folder, "cache"),
+            Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), PortmapPort = 0 },
+            Nbd = new NbdServerOptions
+            {
+                EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+                Tls = NbdTlsOptions.FromPemFiles(credentials.ServerCertificatePath, credentials.ServerKeyPath, credentials.CaPath),
+            },
+        };
+        await using var host = await MountServerHost.StartAsync(settings, NullLoggerFactory.Instance);
+        var publication = await host.PublishAsync("vm1", null);
+        var port = host.Nbd!.Port;
+        Assert.Equal([$"nbds://127.0.0.1:{port}/vm1/disk0"], publication.NbdUrls);
+
+        var copy = Path.Combine(_folder, "copy.raw");
+        await Tools.RunCheckedAsync("qemu-img", "convert", "--object", $"tls-creds-x509,id=tls0,endpoint=client,dir={credentials.Directory}", "--image-opts",
+            $"driver=nbd,server.type=inet,server.host=127.0.0.1,server.port={port},export=vm1/disk0,tls-creds=tls0", "-O", "raw", copy);
+        Assert.True((await File.ReadAllBytesAsync(copy)).AsSpan().SequenceEqual(content));
+        var map = await Tools.RunCheckedAsync("nbdinfo", "--map", $"{publication.NbdUrls[0]}?tls-certificates={credentials.Directory}");
+        Assert.Contains("hole,zero", map, StringComparison.Ordinal);
+
+        // Our own client has no TLS: refused before any export is named.
+        var refused = await Assert.ThrowsAsync<NbdException>(() => NbdClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), "vm1/disk0"));
+        Assert.Contains("ErrTlsReqd", refused.Message, StringComparison.Ordinal);
+    }
 }

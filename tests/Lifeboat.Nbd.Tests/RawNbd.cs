@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Lifeboat.Nbd.Protocol;
 
@@ -10,7 +12,7 @@ namespace Lifeboat.Nbd.Tests;
 internal sealed class RawNbd : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private Stream _stream;
 
     private RawNbd(Socket socket)
     {
@@ -91,6 +93,21 @@ internal sealed class RawNbd : IAsyncDisposable
         var reply = await ReadAsync(16);
         Assert.Equal(NbdMagic.SimpleReply, BinaryPrimitives.ReadUInt32BigEndian(reply));
         return ((NbdError)BinaryPrimitives.ReadUInt32BigEndian(reply.AsSpan(4)), BinaryPrimitives.ReadUInt64BigEndian(reply.AsSpan(8)));
+    }
+
+    /// <summary>After the server's ACK to NBD_OPT_STARTTLS: TLS with the server, trusting only <paramref name="ca"/>.</summary>
+    public async Task StartTlsAsync(X509Certificate2 ca, X509Certificate2? clientCertificate = null)
+    {
+        var tls = new SslStream(_stream, leaveInnerStreamOpen: false);
+        var trust = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        trust.CustomTrustStore.Add(ca);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.1",
+            CertificateChainPolicy = trust,
+            ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+        });
+        _stream = tls;
     }
 
     public async Task SendAsync(byte[] data) => await _stream.WriteAsync(data);

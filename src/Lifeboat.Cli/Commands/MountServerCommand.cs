@@ -38,6 +38,17 @@ internal static class MountServerCommand
             Description = "TCP port where every published disk is also served over NBD (export PUBLICATION/diskN); 0 turns NBD over TCP off (--nbd-socket is apart).",
             DefaultValueFactory = _ => NbdServerOptions.DefaultPort,
         };
+        var nbdTlsCert = new Option<string?>("--nbd-tls-cert")
+        {
+            HelpName = "PEM",
+            Description = "Require TLS on NBD (nbds:// URLs) with this X.509 certificate (PEM, intermediates after it); needs --nbd-tls-key. Certificates only: .NET has no TLS-PSK.",
+        };
+        var nbdTlsKey = new Option<string?>("--nbd-tls-key") { HelpName = "PEM", Description = "The private key of --nbd-tls-cert (PEM, unencrypted)." };
+        var nbdTlsCa = new Option<string?>("--nbd-tls-ca")
+        {
+            HelpName = "PEM",
+            Description = "With --nbd-tls-cert: NBD clients must present a certificate issued by this CA (PEM); others are refused during the TLS handshake.",
+        };
         var allow = new Option<string[]>("--allow") { Description = "Client address or network (CIDR) allowed to mount or connect over NBD; repeatable (default: loopback only)." };
         var controlSocket = PublicationCommands.ControlSocketOption("Unix socket where `lifeboat publish|unpublish|publications` reach this mount server (root and group lifeboat only).");
         var publish = new Option<string[]>("--publish") { Description = "VM[@RESTORE_POINT_ID] to publish at start (the newest restore point without @); repeatable." };
@@ -79,7 +90,7 @@ internal static class MountServerCommand
         };
         var command = new Command("mount-server", "Serve restore points over NFSv3 as a datastore: reads come from the backup, writes go to a cache.")
         {
-            repo, cache, listen, nfsPort, portmapPort, nbdPort, nbdSocket, allow, controlSocket, publish, readOnly, redirect, writable, blockCache, hydrationLimit, noHydration, logLevel, logFormat, metricsListen,
+            repo, cache, listen, nfsPort, portmapPort, nbdPort, nbdTlsCert, nbdTlsKey, nbdTlsCa, nbdSocket, allow, controlSocket, publish, readOnly, redirect, writable, blockCache, hydrationLimit, noHydration, logLevel, logFormat, metricsListen,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -92,6 +103,7 @@ internal static class MountServerCommand
             var nbd = parse.GetValue(nbdPort);
             if (nbd is < 0 or > 65535)
                 throw new CliException($"--nbd-port {nbd} is not a TCP port; give 1-65535, or 0 to turn NBD off.");
+            var nbdTls = ParseNbdTls(parse.GetValue(nbdTlsCert), parse.GetValue(nbdTlsKey), parse.GetValue(nbdTlsCa), nbd);
             using var loggerFactory = LoggerFactory.Create(builder => builder
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddFormattedConsole(parse.GetValue(logFormat))
@@ -109,7 +121,7 @@ internal static class MountServerCommand
                     PortmapPort = parse.GetValue(portmapPort),
                     AllowedClients = allowed,
                 },
-                Nbd = nbd == 0 ? null : new NbdServerOptions { EndPoint = new IPEndPoint(address, nbd) },
+                Nbd = nbd == 0 ? null : new NbdServerOptions { EndPoint = new IPEndPoint(address, nbd), Tls = nbdTls },
                 Control = new ControlSettings { SocketPath = Path.GetFullPath(parse.GetValue(controlSocket)!) },
                 NbdSocketPath = parse.GetValue(nbdSocket) switch
                 {
@@ -197,6 +209,24 @@ internal static class MountServerCommand
         }
     }
 
+    private static NbdTlsOptions? ParseNbdTls(string? certificate, string? key, string? ca, int nbdPort)
+    {
+        if (certificate is null && key is null && ca is null)
+            return null;
+        if (certificate is null || key is null)
+            throw new CliException("--nbd-tls-cert and --nbd-tls-key go together (--nbd-tls-ca needs both); give the server's PEM certificate and its PEM key.");
+        if (nbdPort == 0)
+            throw new CliException("--nbd-tls-cert needs NBD on: drop --nbd-port 0, or drop the --nbd-tls options.");
+        try
+        {
+            return NbdTlsOptions.FromPemFiles(Path.GetFullPath(certificate), Path.GetFullPath(key), ca is null ? null : Path.GetFullPath(ca));
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"{e.Message} (--nbd-tls-cert, --nbd-tls-key, --nbd-tls-ca)");
+        }
+    }
+
     private static NfsClientAllowList ParseAllowList(string[] entries)
     {
         try
@@ -251,7 +281,7 @@ internal static class MountServerCommand
                 console.Line($"  QEMU: -drive file={Markup.Escape(p.DiskUrls[0])},format=raw,if=virtio,cache=none");
         }
         if (host.Nbd is { } nbdServer)
-            console.Line($"NBD on port [bold]{nbdServer.Port}[/]: export PUBLICATION/diskN of the same disks and write caches.");
+            console.Line($"NBD on port [bold]{nbdServer.Port}[/]{(settings.Nbd?.Tls is { } tls ? $", TLS required{(tls.ClientCertificateAuthorities is null ? "" : " with a client certificate")}" : "")}: export PUBLICATION/diskN of the same disks and write caches.");
         if (host.NbdUnix is { } nbdUnix)
             console.Line($"NBD socket {Markup.Escape(nbdUnix.LocalEndPoint.ToString()!)}: the same exports for a QEMU on this host, root and group lifeboat only.");
         if (settings.Control is { } control)

@@ -22,8 +22,9 @@ public static class NbdExportNames
         return true;
     }
 
-    /// <summary>The URL QEMU's nbd driver and libnbd take.</summary>
-    public static string Url(string host, int port, string exportName) => $"nbd://{host}:{port.ToString(CultureInfo.InvariantCulture)}/{exportName}";
+    /// <summary>The URL libnbd takes (and QEMU's nbd driver, which needs its TLS credentials given apart for nbds://).</summary>
+    public static string Url(string host, int port, string exportName, bool tls = false) =>
+        $"{(tls ? "nbds" : "nbd")}://{host}:{port.ToString(CultureInfo.InvariantCulture)}/{exportName}";
 
     /// <summary>The URL of an export on a unix socket, as QEMU and libnbd take it.</summary>
     public static string UnixUrl(string exportName, string socketPath) => $"nbd+unix:///{exportName}?socket={Uri.EscapeDataString(socketPath).Replace("%2F", "/", StringComparison.Ordinal)}";

@@ -295,7 +295,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
 
         // The host the NFS URLs name, so both kinds of URL reach the same machine the same way.
         var host = new Uri(_server.Url(p.Record.Name, DatastoreNames.RawDisk(0), withPorts: false)).Host;
-        return [.. Enumerable.Range(0, p.NbdDevices.Count).Select(i => NbdExportNames.Url(host, _nbd.Port, NbdExportNames.Disk(p.Record.Name, i)))];
+        return [.. Enumerable.Range(0, p.NbdDevices.Count).Select(i => NbdExportNames.Url(host, _nbd.Port, NbdExportNames.Disk(p.Record.Name, i), tls: _settings.Nbd?.Tls is not null))];
     }
 
     private sealed class Publication(PublicationRecord record, DatastorePublication datastore, IReadOnlyList<PublishedDisk> disks, IReadOnlyList<INbdBlockDevice> nbdDevices) : IAsyncDisposable

@@ -12,7 +12,7 @@ public sealed record PublicationInfo(
     IReadOnlyList<string> DiskUrls,
     IReadOnlyList<string> DiskUrlsWithPorts)
 {
-    /// <summary>One nbd:// URL per disk (export <c>PUBLICATION/diskN</c>); empty when NBD is off.</summary>
+    /// <summary>One nbd:// URL per disk (export <c>PUBLICATION/diskN</c>), nbds:// when NBD requires TLS; empty when NBD is off.</summary>
     public IReadOnlyList<string> NbdUrls { get; init; } = [];
 
     /// <summary>One nbd+unix:// URL per disk, for a QEMU on this host; empty when NBD has no unix socket.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Lifeboat.Nbd.Client;
 using Lifeboat.Nbd.Protocol;
 using Microsoft.Extensions.Logging;
@@ -13,12 +14,16 @@ namespace Lifeboat.Nbd.Server;
 /// device. Requests that complete synchronously have their replies gathered and sent in one write per batch;
 /// the others post their reply when done, so replies leave in completion order and clients match them by cookie.
 /// <see cref="NbdRequestAdmission"/> bounds the requests and payload bytes between being read and being answered.
+/// Plain connections read through a pipe over the socket and write to it directly; after NBD_OPT_STARTTLS both go
+/// through an SslStream over the same socket.
 /// </summary>
 internal sealed class NbdConnection
 {
     private readonly Socket _socket;
-    private readonly PipeReader _reader;
-    private readonly NbdReplySender _sender;
+    private readonly NbdTlsAuthenticator? _tls;
+    private PipeReader _reader;
+    private NbdTransport _transport;
+    private NbdReplySender _sender;
     private readonly INbdExportProvider _exports;
     private readonly NbdServerOptions _options;
     private readonly ILogger _logger;
@@ -28,8 +33,10 @@ internal sealed class NbdConnection
     private long _requests;
     private volatile bool _stopping;
 
-    public NbdConnection(long id, Socket socket, string remote, INbdExportProvider exports, NbdServerOptions options, ILogger logger)
+    /// <param name="tls">Non-null: TLS is required before any export is listed or opened.</param>
+    public NbdConnection(long id, Socket socket, string remote, INbdExportProvider exports, NbdServerOptions options, ILogger logger, NbdTlsAuthenticator? tls = null)
     {
+        _tls = tls;
         Id = id;
         Remote = remote;
         _socket = socket;
@@ -37,10 +44,9 @@ internal sealed class NbdConnection
         _options = options;
         _logger = logger;
         _admission = new NbdRequestAdmission(options.MaxRequestsInFlightPerConnection, options.MaxBytesInFlightPerConnection);
-        _sender = new NbdReplySender(socket, reply => _admission.Release(reply.AdmittedBytes), OnSendFailed);
-        _reader = PipeReader.Create(
-            new NetworkStream(socket, ownsSocket: false),
-            new StreamPipeReaderOptions(bufferSize: options.ReceiveBufferSize, minimumReadSize: options.ReceiveBufferSize / 4));
+        _transport = new NbdSocketTransport(socket);
+        _sender = CreateSender(_transport);
+        _reader = CreateReader(new NetworkStream(socket, ownsSocket: false));
     }
 
     public long Id { get; }
@@ -120,7 +126,7 @@ internal sealed class NbdConnection
 
     private async Task<bool> HandshakeAsync()
     {
-        var handshake = new NbdServerHandshake(_reader, SendDirectAsync, _exports, _options, IsClientAllowed());
+        var handshake = new NbdServerHandshake(_reader, SendDirectAsync, _exports, _options, IsClientAllowed(), _tls is null ? null : StartTlsAsync);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_aborted.Token);
         timeout.CancelAfter(_options.HandshakeTimeout);
         try
@@ -168,14 +174,34 @@ internal sealed class NbdConnection
         return allowed;
     }
 
-    private async ValueTask SendDirectAsync(ReadOnlyMemory<byte> data)
+    private ValueTask SendDirectAsync(ReadOnlyMemory<byte> data) => _transport.SendAsync(data, _aborted.Token);
+
+    /// <summary>Runs the TLS handshake on the socket; from then on the connection reads and writes through TLS.</summary>
+    private async ValueTask<PipeReader?> StartTlsAsync(CancellationToken cancellationToken)
     {
-        while (!data.IsEmpty)
+        // The plain reader holds nothing (the handshake checked); completing it leaves the socket open.
+        await _reader.CompleteAsync().ConfigureAwait(false);
+        try
         {
-            var sent = await _socket.SendAsync(data, SocketFlags.None, _aborted.Token).ConfigureAwait(false);
-            data = data[sent..];
+            var stream = await _tls!.AuthenticateAsync(new NetworkStream(_socket, ownsSocket: false), cancellationToken).ConfigureAwait(false);
+            _transport = new NbdTlsTransport(stream);
+            _sender = CreateSender(_transport);
+            _reader = CreateReader(stream);
         }
+        catch (Exception ex) when (ex is AuthenticationException or IOException)
+        {
+            NbdServerLog.TlsFailed(_logger, Id, Remote, ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message);
+            _reader = CreateReader(Stream.Null);
+            return null;
+        }
+
+        return _reader;
     }
+
+    private NbdReplySender CreateSender(NbdTransport transport) => new(transport, reply => _admission.Release(reply.AdmittedBytes), OnSendFailed);
+
+    private PipeReader CreateReader(Stream stream) =>
+        PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: _options.ReceiveBufferSize, minimumReadSize: _options.ReceiveBufferSize / 4));
 
     private async Task ReadRequestsAsync()
     {

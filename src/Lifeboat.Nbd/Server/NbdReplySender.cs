@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Lifeboat.Nbd.Server;
 
 /// <summary>
-/// The single writer of a connection. Replies are queued from any thread; whoever finds the socket idle sends
+/// The single writer of a connection. Replies are queued from any thread; whoever finds the transport idle sends
 /// everything queued in one gathered write, so replies completed while a send is in progress leave together.
 /// Each reply is handed to the done callback once sent, or once sending failed.
 /// </summary>
@@ -12,7 +12,7 @@ internal sealed class NbdReplySender
 {
     private const int MaxBatch = 64;
 
-    private readonly Socket _socket;
+    private readonly NbdTransport _transport;
     private readonly Action<NbdOutgoingReply> _onDone;
     private readonly Action<Exception> _onFailure;
     private readonly ConcurrentQueue<NbdOutgoingReply> _queue = new();
@@ -21,9 +21,9 @@ internal sealed class NbdReplySender
     private int _sending;
     private volatile bool _failed;
 
-    public NbdReplySender(Socket socket, Action<NbdOutgoingReply> onDone, Action<Exception> onFailure)
+    public NbdReplySender(NbdTransport transport, Action<NbdOutgoingReply> onDone, Action<Exception> onFailure)
     {
-        _socket = socket;
+        _transport = transport;
         _onDone = onDone;
         _onFailure = onFailure;
     }
@@ -89,11 +89,11 @@ internal sealed class NbdReplySender
 
                 if (_segments.Count == 1)
                 {
-                    await SendAsync(_segments[0]).ConfigureAwait(false);
+                    await _transport.SendAsync(_segments[0]).ConfigureAwait(false);
                 }
                 else if (_segments.Count > 1)
                 {
-                    await SendGatheredAsync(total).ConfigureAwait(false);
+                    await _transport.SendAsync(_segments, total).ConfigureAwait(false);
                 }
             }
         }
@@ -111,36 +111,6 @@ internal sealed class NbdReplySender
             }
 
             _batch.Clear();
-        }
-    }
-
-    private async Task SendGatheredAsync(long total)
-    {
-        long sent = await _socket.SendAsync(_segments, SocketFlags.None).ConfigureAwait(false);
-        if (sent == total)
-        {
-            return;
-        }
-
-        foreach (var segment in _segments)
-        {
-            if (sent >= segment.Count)
-            {
-                sent -= segment.Count;
-                continue;
-            }
-
-            await SendAsync(segment.Slice((int)sent)).ConfigureAwait(false);
-            sent = 0;
-        }
-    }
-
-    private async Task SendAsync(ReadOnlyMemory<byte> data)
-    {
-        while (!data.IsEmpty)
-        {
-            var sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
-            data = data[sent..];
         }
     }
 }

@@ -10,6 +10,7 @@ namespace Lifeboat.Nbd.Server;
 /// An NBD server (fixed newstyle, structured replies, <c>base:allocation</c>) over TCP or a unix socket, each
 /// connection with many requests in flight and replies in any order. A client that breaks the protocol is
 /// disconnected without disturbing the others; a device that fails fails only that request, with NBD_EIO.
+/// With <see cref="NbdServerOptions.Tls"/> set the server is in forced TLS mode (NBD_OPT_STARTTLS before anything else).
 /// </summary>
 public sealed class NbdServer : IAsyncDisposable
 {
@@ -17,6 +18,7 @@ public sealed class NbdServer : IAsyncDisposable
 
     private readonly INbdExportProvider _exports;
     private readonly NbdServerOptions _options;
+    private readonly NbdTlsAuthenticator? _tls;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<long, (NbdConnection Connection, Task Completion)> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -32,6 +34,7 @@ public sealed class NbdServer : IAsyncDisposable
         _exports = exports;
         _options = options ?? new NbdServerOptions();
         _options.Validate();
+        _tls = _options.Tls is null ? null : new NbdTlsAuthenticator(_options.Tls);
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
@@ -192,7 +195,7 @@ public sealed class NbdServer : IAsyncDisposable
                 socket.NoDelay = true;
             }
 
-            connection = new NbdConnection(Interlocked.Increment(ref _nextConnectionId), socket, remoteText, _exports, _options, _logger);
+            connection = new NbdConnection(Interlocked.Increment(ref _nextConnectionId), socket, remoteText, _exports, _options, _logger, _tls);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {

@@ -10,14 +10,16 @@ namespace Lifeboat.Nbd.Server;
 /// The server side of the fixed newstyle handshake, from the greeting to the first transmission byte. Every
 /// option is read whole only after its length passed the cap; options it does not know get NBD_REP_ERR_UNSUP,
 /// malformed ones NBD_REP_ERR_INVALID. It reads from the connection's pipe, so whatever the client pipelined
-/// after NBD_OPT_GO stays buffered for the transmission phase.
+/// after NBD_OPT_GO stays buffered for the transmission phase. With TLS required, every option before
+/// NBD_OPT_STARTTLS but NBD_OPT_ABORT gets NBD_REP_ERR_TLS_REQD, and the handshake goes on over TLS from a fresh state.
 /// </summary>
 internal sealed class NbdServerHandshake
 {
     private const uint AllocationContextId = 1;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private readonly PipeReader _reader;
+    private readonly Func<CancellationToken, ValueTask<PipeReader?>>? _startTls;
+    private PipeReader _reader;
     private readonly Func<ReadOnlyMemory<byte>, ValueTask> _send;
     private readonly INbdExportProvider _exports;
     private readonly NbdServerOptions _options;
@@ -26,10 +28,18 @@ internal sealed class NbdServerHandshake
     private bool _noZeroes;
     private bool _structured;
     private string? _allocationExport;
+    private bool _tlsStarted;
 
     /// <param name="clientAllowed">False: every option that would list or open an export gets NBD_REP_ERR_POLICY.</param>
-    public NbdServerHandshake(PipeReader reader, Func<ReadOnlyMemory<byte>, ValueTask> send, INbdExportProvider exports, NbdServerOptions options, bool clientAllowed = true)
+    /// <param name="startTls">
+    /// Null: no TLS, NBD_OPT_STARTTLS is unsupported. Else TLS is required; called after the STARTTLS reply is sent, it
+    /// runs the TLS handshake and returns the reader of the decrypted stream (the send callback then sends over TLS),
+    /// or null when the TLS handshake failed (and the callback logged why).
+    /// </param>
+    public NbdServerHandshake(PipeReader reader, Func<ReadOnlyMemory<byte>, ValueTask> send, INbdExportProvider exports, NbdServerOptions options, bool clientAllowed = true,
+        Func<CancellationToken, ValueTask<PipeReader?>>? startTls = null)
     {
+        _startTls = startTls;
         _clientAllowed = clientAllowed;
         _reader = reader;
         _send = send;
@@ -90,6 +100,16 @@ internal sealed class NbdServerHandshake
 
             var (session, next) = HandleOption(option, body);
             await FlushAsync().ConfigureAwait(false);
+            if (next == Next.StartTls)
+            {
+                if (!await StartTlsAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
             if (next == Next.Transmission)
             {
                 return session;
@@ -106,6 +126,11 @@ internal sealed class NbdServerHandshake
 
     private (NbdSession? Session, Next Next) HandleOption(NbdOption option, byte[] body)
     {
+        if (_startTls is not null && !_tlsStarted)
+        {
+            return BeforeTls(option, body);
+        }
+
         if (!_clientAllowed && option is NbdOption.ExportName or NbdOption.List or NbdOption.Info or NbdOption.Go or NbdOption.ListMetaContext or NbdOption.SetMetaContext)
         {
             Refusal = "the client may open no export";
@@ -147,10 +172,66 @@ internal sealed class NbdServerHandshake
             case NbdOption.ListMetaContext or NbdOption.SetMetaContext:
                 MetaContext(option, body);
                 return (null, Next.Continue);
+            case NbdOption.StartTls when _tlsStarted:
+                Error(option, NbdOptionReplyType.ErrInvalid, "TLS is already negotiated");
+                return (null, Next.Continue);
             default:
                 Error(option, NbdOptionReplyType.ErrUnsup, $"option {(uint)option} is not supported");
                 return (null, Next.Continue);
         }
+    }
+
+    /// <summary>Forced TLS: only NBD_OPT_STARTTLS and NBD_OPT_ABORT are answered before TLS.</summary>
+    private (NbdSession? Session, Next Next) BeforeTls(NbdOption option, byte[] body)
+    {
+        switch (option)
+        {
+            case NbdOption.StartTls when body.Length != 0:
+                Error(option, NbdOptionReplyType.ErrInvalid, "NBD_OPT_STARTTLS takes no data");
+                return (null, Next.Continue);
+            case NbdOption.StartTls:
+                Reply(option, NbdOptionReplyType.Ack);
+                return (null, Next.StartTls);
+            case NbdOption.Abort:
+                Reply(option, NbdOptionReplyType.Ack);
+                return (null, Next.Close);
+            case NbdOption.ExportName:
+                // NBD_OPT_EXPORT_NAME cannot be answered with an error: the protocol says to close instead.
+                Refusal = "NBD_OPT_EXPORT_NAME before NBD_OPT_STARTTLS on a server that requires TLS";
+                return (null, Next.Close);
+            default:
+                Error(option, NbdOptionReplyType.ErrTlsReqd, "this server requires TLS: send NBD_OPT_STARTTLS first (nbds:// URL, or TLS credentials for the client)");
+                return (null, Next.Continue);
+        }
+    }
+
+    private async ValueTask<bool> StartTlsAsync(CancellationToken cancellationToken)
+    {
+        // The client must wait for the reply before its TLS hello: bytes already here were sent in the clear.
+        if (_reader.TryRead(out var pending))
+        {
+            var early = !pending.Buffer.IsEmpty;
+            _reader.AdvanceTo(pending.Buffer.Start);
+            if (early)
+            {
+                Refusal = "the client sent data after NBD_OPT_STARTTLS before the server's reply";
+                return false;
+            }
+        }
+
+        var reader = await _startTls!(cancellationToken).ConfigureAwait(false);
+        if (reader is null)
+        {
+            // The connection logged why.
+            return false;
+        }
+
+        // Nothing agreed in the clear carries over into TLS.
+        _reader = reader;
+        _tlsStarted = true;
+        _structured = false;
+        _allocationExport = null;
+        return true;
     }
 
     private (NbdSession? Session, Next Next) ExportName(byte[] body)
@@ -463,5 +544,6 @@ internal sealed class NbdServerHandshake
         Continue,
         Transmission,
         Close,
+        StartTls,
     }
 }

@@ -47,4 +47,7 @@ internal static partial class NbdServerLog
 
     [LoggerMessage(14, LogLevel.Debug, "NBD request {Command} from connection {ConnectionId} refused with {Error}: {Reason}")]
     public static partial void RequestRefused(ILogger logger, NbdCommand command, long connectionId, NbdError error, string reason);
+
+    [LoggerMessage(15, LogLevel.Warning, "NBD connection {ConnectionId} from {Remote} closed: the TLS handshake failed ({Reason})")]
+    public static partial void TlsFailed(ILogger logger, long connectionId, string remote, string reason);
 }

@@ -18,6 +18,12 @@ public sealed class NbdServerOptions
     /// </summary>
     public Func<System.Net.Sockets.Socket, bool>? AcceptClient { get; set; }
 
+    /// <summary>
+    /// Set: forced TLS. A client must send NBD_OPT_STARTTLS before any other option (the others get
+    /// NBD_REP_ERR_TLS_REQD), and the rest of the handshake and all transmission go over TLS. Null: plain NBD only.
+    /// </summary>
+    public NbdTlsOptions? Tls { get; set; }
+
     /// <summary>Connections beyond this many are closed as soon as they are accepted.</summary>
     public int MaxConnections { get; set; } = 256;
 
