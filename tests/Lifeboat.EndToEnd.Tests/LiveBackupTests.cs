@@ -79,9 +79,19 @@ public sealed class LiveBackupTests(LiveVm vm, ITestOutputHelper output) : IClas
         // kill -9 in the middle of reading: after the point in time started and a first pack was written.
         await vm.WriteInGuestAsync("/data/before-kill", 4);
         var killed = Process.Start(LifeboatCli.StartInfo("backup", "--repo", repo, "--vm", LiveVm.Name, "--qmp", vm.Paths.QmpSocket, "--work-dir", work))!;
+        // Read as it comes, so a full pipe never holds the backup up, and kept to say what it did if the wait fails.
+        var killedOutput = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        killed.OutputDataReceived += (_, e) => { if (e.Data is not null) killedOutput.Enqueue(e.Data); };
+        killed.ErrorDataReceived += (_, e) => { if (e.Data is not null) killedOutput.Enqueue(e.Data); };
+        killed.BeginOutputReadLine();
+        killed.BeginErrorReadLine();
         int packs = Directory.GetFiles(Path.Combine(repo, "packs"), "*", SearchOption.AllDirectories).Length;
-        await PollAsync(() => File.Exists(Path.Combine(work, LiveBackupWorkFolder.NbdSocketName))
-            && Directory.GetFiles(Path.Combine(repo, "packs"), "*", SearchOption.AllDirectories).Length > packs, "the killed backup to start reading");
+        await PollAsync(() =>
+        {
+            Assert.False(killed.HasExited, $"The backup to be killed ended by itself (exit {(killed.HasExited ? killed.ExitCode : 0)}) before it was seen reading: {string.Join('\n', killedOutput)}");
+            return File.Exists(Path.Combine(work, LiveBackupWorkFolder.NbdSocketName))
+                && Directory.GetFiles(Path.Combine(repo, "packs"), "*", SearchOption.AllDirectories).Length > packs;
+        }, "the killed backup to start reading");
         killed.Kill();
         await killed.WaitForExitAsync();
         await using (var qmp = await vm.ConnectQmpAsync())
