@@ -18,14 +18,14 @@ public sealed class DatastoreRegistry(DatastoreStore store, DataFolder data, Tim
     public IReadOnlyList<DatastoreView> List() => [new DatastoreView(CacheName, data.Cache, BuiltIn: true, AddedAt: null), .. store.List()];
 
     /// <summary>Declares an existing folder, by where it really leads.</summary>
-    /// <exception cref="ArgumentException">The name or the path is not valid; the message names the field.</exception>
+    /// <exception cref="InvalidDatastoreException">The name or the path is not valid; the message names the field.</exception>
     /// <exception cref="InvalidOperationException">The name or the folder is declared already.</exception>
     public DatastoreView Add(AddDatastoreRequest request)
     {
         if (AccountName.Problem(request.Name, "datastore") is { } nameProblem)
-            throw new ArgumentException("name " + nameProblem);
+            throw new InvalidDatastoreException(DatastoreField.Name, "name " + nameProblem);
         if (string.IsNullOrEmpty(request.Path) || request.Path.Length > WritablePlaces.MaxPathLength || request.Path.Any(char.IsControl) || !Path.IsPathFullyQualified(request.Path))
-            throw new ArgumentException($"path must be a folder's absolute path of at most {WritablePlaces.MaxPathLength} characters without control characters.");
+            throw new InvalidDatastoreException(DatastoreField.Path, $"path must be a folder's absolute path of at most {WritablePlaces.MaxPathLength} characters without control characters.");
         string real;
         try
         {
@@ -33,13 +33,13 @@ public sealed class DatastoreRegistry(DatastoreStore store, DataFolder data, Tim
         }
         catch (IOException e)
         {
-            throw new ArgumentException($"path '{request.Path}' cannot be followed to where it leads ({e.Message}); give a plain folder's path.", e);
+            throw new InvalidDatastoreException(DatastoreField.Path, $"path '{request.Path}' cannot be followed to where it leads ({e.Message}); give a plain folder's path.", e);
         }
 
         if (!Directory.Exists(real))
-            throw new ArgumentException($"path '{request.Path}' is not an existing folder; create it (with the owner and mode its files should have) and declare it again.");
+            throw new InvalidDatastoreException(DatastoreField.Path, $"path '{request.Path}' is not an existing folder; create it (with the owner and mode its files should have) and declare it again.");
         if (real == "/")
-            throw new ArgumentException("path '/' would let operators write anywhere; declare the folder that holds production disks.");
+            throw new InvalidDatastoreException(DatastoreField.Path, "path '/' would let operators write anywhere; declare the folder that holds production disks.");
         if (List().FirstOrDefault(d => d.Name == request.Name || d.Path == real) is { } taken)
             throw new InvalidOperationException($"Datastore {taken.Name} is declared already at {taken.Path}; remove it first or choose another name.");
         var view = new DatastoreView(request.Name, real, BuiltIn: false, time.GetUtcNow());

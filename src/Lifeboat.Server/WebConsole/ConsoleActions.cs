@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Contracts.Storage;
+using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Jobs;
 using Lifeboat.Server.Security;
 using Lifeboat.Server.Sessions;
@@ -14,7 +16,7 @@ namespace Lifeboat.Server.WebConsole;
 /// session is checked again before each action, as a request's cookie is: a page left open by a user since removed,
 /// demoted or signed out acts as who the user is now.
 /// </summary>
-public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, Accounts accounts, BrowserSessions browserSessions, AuditLog audit)
+public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, Accounts accounts, DatastoreRegistry datastores, BrowserSessions browserSessions, AuditLog audit)
 {
     /// <summary>Starts an instant recovery; the outcome's target is the new session.</summary>
     public Task<ConsoleOutcome> RecoverAsync(ClaimsPrincipal who, string? from, RecoveryRequest request, CancellationToken cancellationToken)
@@ -123,6 +125,34 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
         {
             accounts.RevokeToken(nameOrId);
             return (new ConsoleOutcome(true, $"Revoked token {nameOrId}; calls with it are refused from now on.", nameOrId), nameOrId);
+        }, cancellationToken);
+
+    /// <summary>Declares a datastore; a refusal names the form field it is about (<see cref="DatastoreField"/>).</summary>
+    public Task<ConsoleOutcome> AddDatastoreAsync(ClaimsPrincipal who, string? from, AddDatastoreRequest request, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "datastore.add", $"{request.Name} at {request.Path}", LifeboatRoles.Admin, _ =>
+        {
+            try
+            {
+                var added = datastores.Add(request);
+                return (new ConsoleOutcome(true, $"Datastore {added.Name} is declared at {added.Path}; recoveries and migrations may write inside it.", added.Name),
+                    $"{request.Name} at {request.Path}");
+            }
+            catch (InvalidDatastoreException e)
+            {
+                return (new ConsoleOutcome(false, e.Message, null, e.Field), $"{request.Name} at {request.Path}");
+            }
+            catch (InvalidOperationException e)
+            {
+                var field = datastores.List().Any(d => d.Name == request.Name) ? DatastoreField.Name : DatastoreField.Path;
+                return (new ConsoleOutcome(false, e.Message, null, field), $"{request.Name} at {request.Path}");
+            }
+        }, cancellationToken);
+
+    public Task<ConsoleOutcome> RemoveDatastoreAsync(ClaimsPrincipal who, string? from, string name, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "datastore.remove", name, LifeboatRoles.Admin, _ =>
+        {
+            datastores.Remove(name);
+            return (new ConsoleOutcome(true, $"Datastore {name} is removed; what was written there stays.", name), name);
         }, cancellationToken);
 
     public const string SessionEnded =
