@@ -80,6 +80,42 @@ public sealed class ConsoleActionsTests
     }
 
     [Fact]
+    public async Task Datastores_are_declared_and_removed_only_by_an_admin_and_a_refusal_names_its_field()
+    {
+        await WithBuiltServerAsync(async (services, actions, audit) =>
+        {
+            using var place = new TestFolder();
+            var operatorUser = SignIn(services, "olivia", LifeboatRoles.Operator);
+            var admin = SignIn(services, "ada", LifeboatRoles.Admin);
+            var registry = services.GetRequiredService<Inventory.DatastoreRegistry>();
+
+            var refused = await actions.AddDatastoreAsync(operatorUser, "192.0.2.9", new("fast", place.Path), CancellationToken.None);
+            Assert.Equal((false, "This needs the admin role and olivia has operator; ask an admin for it."), (refused.Done, refused.Message));
+            var denied = audit.List(1, who: "olivia").Single();
+            Assert.Equal(("datastore.add", $"fast at {place.Path}", "denied: needs admin"), (denied.Action, denied.Target, denied.Outcome));
+            Assert.False((await actions.RemoveDatastoreAsync(operatorUser, null, Inventory.DatastoreRegistry.CacheName, CancellationToken.None)).Done);
+            Assert.Equal("datastore.remove", audit.List(1, who: "olivia").Single().Action);
+
+            var badName = await actions.AddDatastoreAsync(admin, null, new("no such/name", place.Path), CancellationToken.None);
+            Assert.Equal((false, Inventory.DatastoreField.Name), (badName.Done, badName.Field));
+            var relative = await actions.AddDatastoreAsync(admin, null, new("fast", "srv/fast"), CancellationToken.None);
+            Assert.Equal((false, Inventory.DatastoreField.Path), (relative.Done, relative.Field));
+            Assert.Equal("refused: " + relative.Message, audit.List(1, who: "ada").Single().Outcome);
+            Assert.Single(registry.List());
+
+            var added = await actions.AddDatastoreAsync(admin, null, new("fast", place.Path), CancellationToken.None);
+            Assert.True(added.Done, added.Message);
+            var again = await actions.AddDatastoreAsync(admin, null, new("fast", place.Path), CancellationToken.None);
+            Assert.Equal((false, Inventory.DatastoreField.Name), (again.Done, again.Field));
+            var cache = await actions.RemoveDatastoreAsync(admin, null, Inventory.DatastoreRegistry.CacheName, CancellationToken.None);
+            Assert.Equal((false, "Datastore cache is the server's own cache folder; it cannot be removed."), (cache.Done, cache.Message));
+            Assert.True((await actions.RemoveDatastoreAsync(admin, null, "fast", CancellationToken.None)).Done);
+            Assert.Equal(("datastore.remove", "fast", "ok"), (audit.List(1, who: "ada").Single().Action, audit.List(1, who: "ada").Single().Target, audit.List(1, who: "ada").Single().Outcome));
+            Assert.Single(registry.List());
+        });
+    }
+
+    [Fact]
     public async Task A_removed_demoted_or_signed_out_users_open_page_loses_its_powers_at_the_next_action()
     {
         await WithBuiltServerAsync(async (services, actions, audit) =>
