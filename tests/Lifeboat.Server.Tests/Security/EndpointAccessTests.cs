@@ -77,6 +77,7 @@ public sealed class EndpointAccessTests
         ("GET /tokens", LifeboatPolicies.Admin),
         ("GET /account/password", LifeboatPolicies.Viewer),
         ("GET /jobs", LifeboatPolicies.Viewer),
+        ("GET /datastores", LifeboatPolicies.Viewer),
         ("GET /not-found", LifeboatPolicies.Viewer),
     ];
 
