@@ -57,6 +57,7 @@ public sealed class WebConsoleTests(GuestImage guest)
         await page.WaitForURLAsync("**/recover?**");
         await ConsoleBrowser.WaitConnectedAsync(page);
         await Expect(page.Locator("#recover-point")).ToHaveValueAsync(backup.Id);
+        await Expect(page.Locator("#recover-datastores-hint")).ToContainTextAsync($"cache ({folder.Combine("data")}");
         await page.SelectOptionAsync("#recover-ready", "console");
         await page.FillAsync("#recover-ready-text", GuestImage.BootedMarker);
         await page.FillAsync("#recover-fw-cfg", $"{GuestImage.ModeEntry}=write,stay");
