@@ -88,6 +88,8 @@ public sealed class WebConsoleTests(GuestImage guest)
         Assert.Equal("kept", await page.EvaluateAsync<string>("() => window.lifeboatMarker"));
         await ConsoleBrowser.ScreenshotAsync(page, test, "3-session-ready");
 
+        // The Migrate… field suggests the datastores declared when the page was drawn: here the built-in cache.
+        await Expect(page.Locator("#migrate-datastores option").First).ToHaveAttributeAsync("value", new System.Text.RegularExpressions.Regex("^" + System.Text.RegularExpressions.Regex.Escape(folder.Combine("data"))));
         var production = await server.DeclareDatastoreAsync("production", folder.Combine("production"));
         await page.FillAsync("#migrate-target", production);
         await page.ClickAsync("#migrate");
