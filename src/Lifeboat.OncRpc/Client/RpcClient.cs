@@ -19,6 +19,9 @@ public sealed class RpcClient : IAsyncDisposable
     private const int ReservedPortLow = 600;
     private const int ReservedPortHigh = 1023;
 
+    /// <summary>Reserved ports tried in turn when the one bound cannot reach the server (its last connection there in TIME_WAIT).</summary>
+    private const int MaxReservedPortAttempts = 32;
+
     private readonly Socket _socket;
     private readonly RpcClientOptions _options;
     private readonly RecordSender _sender;
@@ -49,30 +52,40 @@ public sealed class RpcClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         options ??= new RpcClientOptions();
-        var socket = endPoint is UnixDomainSocketEndPoint
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        var tcp = endPoint is not UnixDomainSocketEndPoint;
+        for (var attempt = 1; ; attempt++)
         {
-            var tcp = endPoint is not UnixDomainSocketEndPoint;
-            if (tcp && options.UseReservedPort)
+            var socket = tcp
+                ? new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+                : new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            var reserved = false;
+            try
             {
-                BindReservedPort(socket, endPoint.AddressFamily);
+                if (tcp && options.UseReservedPort)
+                {
+                    reserved = BindReservedPort(socket, endPoint.AddressFamily);
+                }
+                else if (tcp && options.LocalEndPoint is not null)
+                {
+                    socket.Bind(options.LocalEndPoint);
+                }
+
+                await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+                return new RpcClient(socket, options);
             }
-            else if (tcp && options.LocalEndPoint is not null)
+            catch (SocketException ex) when (reserved && attempt < MaxReservedPortAttempts
+                && ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressAlreadyInUse)
             {
-                socket.Bind(options.LocalEndPoint);
+                // A reserved port whose last connection to this server is still in TIME_WAIT binds but cannot connect
+                // (EADDRNOTAVAIL); another port can. A client connecting again and again met it in about 1 of 3 runs.
+                socket.Dispose();
             }
-
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
         }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
-        return new RpcClient(socket, options);
     }
 
     /// <summary>Calls a procedure with XDR-encoded arguments and returns the reply, whatever its status.</summary>
@@ -197,7 +210,8 @@ public sealed class RpcClient : IAsyncDisposable
         }
     }
 
-    private static void BindReservedPort(Socket socket, AddressFamily family)
+    /// <summary>Binds a random free reserved port; false when none could be had (not root: the kernel picks one at connect).</summary>
+    private static bool BindReservedPort(Socket socket, AddressFamily family)
     {
         var any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
         var start = RandomNumberGenerator.GetInt32(ReservedPortLow, ReservedPortHigh + 1);
@@ -207,15 +221,17 @@ public sealed class RpcClient : IAsyncDisposable
             try
             {
                 socket.Bind(new IPEndPoint(any, port));
-                return;
+                return true;
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
             {
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AccessDenied)
             {
-                return;
+                return false;
             }
         }
+
+        return false;
     }
 }
