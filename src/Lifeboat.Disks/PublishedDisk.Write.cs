@@ -167,28 +167,30 @@ public sealed partial class PublishedDisk
         long c = _written.FindFirst(first, end, false);
         if (c >= end)
             return;
-        var runs = new List<(long First, long Count)>(1);
-        while (c < end)
-        {
-            long runEnd = _written.FindFirst(c, end, true);
-            runs.Add((c, runEnd - c));
-            c = _written.FindFirst(runEnd, end, false);
-        }
-
-        var records = ArrayPool<JournalRecord>.Shared.Rent(runs.Count);
+        // At most one run of unwritten clusters in every two clusters of the range.
+        var records = ArrayPool<JournalRecord>.Shared.Rent((int)((end - c + 1) / 2));
         try
         {
-            for (int i = 0; i < runs.Count; i++)
-                records[i] = JournalRecord.MapClustersWritten(runs[i].First, runs[i].Count);
-            AppendJournal(records.AsSpan(0, runs.Count), durable: false);
+            int n = 0;
+            while (c < end)
+            {
+                long runEnd = _written.FindFirst(c, end, true);
+                records[n++] = JournalRecord.MapClustersWritten(c, runEnd - c);
+                c = _written.FindFirst(runEnd, end, false);
+            }
+
+            AppendJournal(records.AsSpan(0, n), durable: false);
+            lock (_pendingLock)
+            {
+                foreach (var record in records.AsSpan(0, n))
+                    _pending.Add((record.A, record.B));
+            }
         }
         finally
         {
             ArrayPool<JournalRecord>.Shared.Return(records);
         }
 
-        lock (_pendingLock)
-            _pending.AddRange(runs);
         _written.SetRange(first, end - first);
     }
 

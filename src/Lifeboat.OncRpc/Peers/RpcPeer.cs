@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Lifeboat.OncRpc.Server;
 
 namespace Lifeboat.OncRpc.Peers;
 
@@ -46,7 +47,7 @@ public sealed class RpcPeer
     /// <summary>A UDP sender: privileged only from a reserved port on loopback (a datagram's owner cannot be looked up).</summary>
     public static RpcPeer Datagram(IPEndPoint sender)
     {
-        var endPoint = Unmap(sender);
+        var endPoint = RemoteEndPoints.Unmap(sender);
         return new(RpcTransport.Udp, endPoint, null, null, IPAddress.IsLoopback(endPoint.Address) && endPoint.Port < FirstUnreservedPort);
     }
 
@@ -58,12 +59,12 @@ public sealed class RpcPeer
     {
         ArgumentNullException.ThrowIfNull(ownerOf);
         ArgumentNullException.ThrowIfNull(group);
-        var endPoint = Unmap(remote);
+        var endPoint = RemoteEndPoints.Unmap(remote);
         if (!IPAddress.IsLoopback(endPoint.Address))
             return new(RpcTransport.Tcp, endPoint, null, null, false);
         if (endPoint.Port < FirstUnreservedPort)
             return new(RpcTransport.Tcp, endPoint, null, null, true);
-        var owner = ownerOf(endPoint, Unmap(local));
+        var owner = ownerOf(endPoint, RemoteEndPoints.Unmap(local));
         return new(RpcTransport.Tcp, endPoint, null, owner, owner is { } uid && group.IncludesUser(uid));
     }
 
@@ -91,7 +92,4 @@ public sealed class RpcPeer
         };
         return who + why;
     }
-
-    private static IPEndPoint Unmap(IPEndPoint endPoint) =>
-        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 }
