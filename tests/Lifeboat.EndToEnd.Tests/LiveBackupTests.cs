@@ -36,6 +36,7 @@ public sealed class LiveBackupTests(LiveVm vm, ITestOutputHelper output) : IClas
         await using var qmp = await vm.ConnectQmpAsync();
 
         var full = await BackUpWithReferenceAsync(repository, qmp, "ref1");
+        long recordsAtFull = vm.LastRecord;
         Assert.Equal(BackupConsistency.FileSystemConsistent, full.Consistency!.Kind);
         Assert.All(full.Disks, d => Assert.Null(d.ChangeTracking!.BaseRestorePointId));
         long fullRead = full.Disks.Sum(d => d.ChangeTracking!.BytesRead);
@@ -56,7 +57,10 @@ public sealed class LiveBackupTests(LiveVm vm, ITestOutputHelper output) : IClas
         Assert.Equal(full.Id, incremental.ParentId);
         Assert.All(incremental.Disks, d => Assert.Equal(full.Id, d.ChangeTracking!.BaseRestorePointId));
         long bootRead = incremental.Disks[0].ChangeTracking!.BytesRead;
-        Assert.InRange(bootRead, 8 * MiB, (8 * MiB) + NoiseBytes);
+        // The guest appends a synced record many times a second: what it wrote between the backups grows with the
+        // time between them (a fresh-clone run at load read 17 MiB), on top of the journal and metadata's noise.
+        long recordBytes = (vm.LastRecord - recordsAtFull) * LiveVm.RecordBytes;
+        Assert.InRange(bootRead, 8 * MiB, (8 * MiB) + NoiseBytes + recordBytes);
         Assert.Equal(0, incremental.Disks[1].ChangeTracking!.BytesRead);
         await AssertRestoresToReferenceAsync(repository, incremental, "ref2");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
