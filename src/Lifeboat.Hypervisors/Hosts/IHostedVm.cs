@@ -16,6 +16,9 @@ public interface IHostedVm : IAsyncDisposable
     /// <summary>A file on this machine holding the console text so far (the local QEMU writes it; a remote host's console stream is copied there).</summary>
     string ConsoleLogPath { get; }
 
+    /// <summary>Whether the VM runs, as this machine last saw it: answered at once, with no round trip to the host (the API shows it for every session).</summary>
+    bool IsRunning { get; }
+
     /// <summary>Starts the VM; returns what the host said (process, domain id, accelerator).</summary>
     Task<string> StartAsync(CancellationToken cancellationToken);
 

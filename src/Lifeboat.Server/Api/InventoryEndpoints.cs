@@ -1,4 +1,5 @@
 using System.Reflection;
+using Lifeboat.Hypervisors.Qemu.Host;
 using Lifeboat.Repository;
 using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Inventory;
@@ -61,5 +62,6 @@ public static class InventoryEndpoints
         return TypedResults.Ok(registry.ListRestorePoints(vm).Select(p => RestorePointView.From(p, verified.GetValueOrDefault(p.RestorePoint.Id))).ToList());
     }
 
-    private static Ok<List<HostInfo>> ListHosts(LocalQemuHost host) => TypedResults.Ok(new List<HostInfo> { host.Describe() });
+    private static async Task<Ok<List<HostInfo>>> ListHosts(QemuHost host, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new List<HostInfo> { HostInfo.From(await host.DescribeAsync(cancellationToken).ConfigureAwait(false)) });
 }

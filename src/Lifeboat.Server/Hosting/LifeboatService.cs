@@ -1,3 +1,4 @@
+using Lifeboat.Hypervisors.Qemu.Host;
 using Lifeboat.Repository;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Inventory;
@@ -12,7 +13,7 @@ internal sealed class LifeboatService(
     DataFolder data,
     RepositoryStore repositories,
     HostStore hosts,
-    LocalQemuHost host,
+    QemuHost host,
     MountServerService mountServer,
     SessionManager sessions,
     ILogger<LifeboatService> logger) : IHostedService
@@ -29,7 +30,7 @@ internal sealed class LifeboatService(
         }
 
         repositories.Add(data.Repository, isDefault: true);
-        hosts.EnsureRegistered(LocalQemuHost.Id, LocalQemuHost.Kind, host.Name);
+        hosts.EnsureRegistered(host.Name, host.Kind, host.Hostname);
         await mountServer.StartAsync(cancellationToken).ConfigureAwait(false);
         var nfs = mountServer.Host.Nfs;
         ServerLog.Started(logger, data.Root, data.Repository, nfs.LocalEndPoint.ToString(), nfs.PortmapMode.ToString());

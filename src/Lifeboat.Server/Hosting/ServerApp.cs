@@ -1,3 +1,4 @@
+using Lifeboat.Hypervisors.Qemu.Host;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Data;
@@ -95,7 +96,8 @@ public static class ServerApp
             builder.Services.AddSingleton<RepositoryRegistry>();
             builder.Services.AddSingleton<DatastoreStore>();
             builder.Services.AddSingleton<DatastoreRegistry>();
-            builder.Services.AddSingleton(services => new LocalQemuHost(options.QemuBinary, services.GetRequiredService<ILogger<LocalQemuHost>>()));
+            builder.Services.AddSingleton(services => new QemuHost(options.QemuBinary, services.GetRequiredService<ILogger<QemuHost>>()));
+            builder.Services.AddSingleton<IHostDirectory, LocalHostDirectory>();
             builder.Services.AddSingleton<MountServerService>();
             builder.Services.AddSingleton<SessionServices>();
             builder.Services.AddSingleton<SessionManager>();

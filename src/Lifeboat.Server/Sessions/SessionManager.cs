@@ -218,7 +218,8 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
         }
     }
 
-    private static bool IsRunning(SessionRecord session) =>
+    /// <summary>Whether the session's local QEMU runs, told from its runtime folder: for sessions this server holds no VM of.</summary>
+    internal static bool IsRunning(SessionRecord session) =>
         session.RuntimeDirectory is { } folder && VmRuntimeFolder.RunningProcess(folder) is not null;
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));

@@ -63,6 +63,9 @@ public sealed record SessionRecord
     /// <summary>The VM's runtime folder (QMP socket, serial console); set once the VM is defined.</summary>
     public string? RuntimeDirectory { get; init; }
 
+    /// <summary>What the VM's host answered when it defined the VM, to find it again after a restart (<see cref="Hypervisors.Hosts.IHostedVm.Reference"/>).</summary>
+    public string? VmReference { get; init; }
+
     /// <summary>The production files the VM runs from after migration, one per disk.</summary>
     public IReadOnlyList<string> ProductionDisks { get; init; } = [];
 

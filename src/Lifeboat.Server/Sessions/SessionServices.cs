@@ -13,7 +13,7 @@ public sealed record SessionServices(
     VerificationSlots VerificationSlots,
     RepositoryRegistry Repositories,
     DatastoreRegistry Datastores,
-    LocalQemuHost Host,
+    IHostDirectory Hosts,
     MountServerService MountServer,
     DataFolder Data,
     ServerOptions Options,

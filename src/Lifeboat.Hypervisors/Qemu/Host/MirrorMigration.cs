@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Lifeboat.Hypervisors.Qemu;
-using Lifeboat.Server.Sessions;
+using Lifeboat.Hypervisors.Hosts;
 
-namespace Lifeboat.Server.Migration;
+namespace Lifeboat.Hypervisors.Qemu.Host;
 
 /// <summary>
 /// Live migration with QMP <c>blockdev-mirror</c>: each published disk is mirrored to its production node while the
@@ -69,7 +68,7 @@ public static class MirrorMigration
         {
             var node = await QmpBlock.QueryDeviceNodeAsync(qmp, ProductionFiles.DeviceId(i), cancellationToken).ConfigureAwait(false);
             if (node != ProductionFiles.NodeName(i))
-                throw new SessionStepException($"Disk {i} still runs from {node ?? "no node"} after the mirror completed; see the VM's qemu.log, then migrate again.");
+                throw new HostException($"Disk {i} still runs from {node ?? "no node"} after the mirror completed; see the VM's qemu.log, then migrate again.");
             if (nodes.Contains(QemuCommandLine.DiskNodeName(i)))
                 await qmp.ExecuteAsync("blockdev-del", new JsonObject { ["node-name"] = QemuCommandLine.DiskNodeName(i) }, cancellationToken).ConfigureAwait(false);
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Lifeboat.Disks;
 using Lifeboat.Server.Data;
+using Lifeboat.Server.Sessions.Engine;
 
 namespace Lifeboat.Server.Sessions;
 
@@ -9,14 +10,16 @@ namespace Lifeboat.Server.Sessions;
 /// Boot prefetch: while the guest boots, the mount server records which blocks it reads; the next recovery of the
 /// same VM has them decoded into the hydration file ahead of the guest, in the order the guest will want them.
 /// </summary>
-internal sealed partial class SessionRunner
+internal sealed class BootProfileSteps(SessionEngine engine, SessionServices services)
 {
+    private SessionRecord Session => engine.Session;
+
     /// <summary>Starts recording this boot and prefetching the VM's last profile; says which in the step's message.</summary>
-    private string StartBootProfile(string publication)
+    public string Start(string publication)
     {
-        var host = _services.MountServer.Host;
+        var host = services.MountServer.Host;
         host.BeginBootRecording(publication);
-        var stored = _services.BootProfiles.Get(Session.Vm);
+        var stored = services.BootProfiles.Get(Session.Vm);
         if (stored is null || stored.Clusters == 0)
             return "no boot profile of this VM yet: this boot records one";
         var disks = host.DiskStats(publication).Count;
@@ -26,20 +29,20 @@ internal sealed partial class SessionRunner
         var clusters = host.StartPrefetch(publication, [.. stored.Disks.Select(d => new BootProfile(d.ClusterSize, d.Clusters))]);
         // When the prefetch ends against how far the guest got says whether it stayed ahead of the boot.
         _ = host.PrefetchIdle(publication).ContinueWith(
-            _ => Note($"Boot prefetch done in {clock.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s."),
+            _ => engine.Note($"Boot prefetch done in {clock.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s."),
             CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        var text = $"prefetching the boot profile recorded {stored.RecordedAt:yyyy-MM-dd HH:mm}Z from restore point {stored.RestorePointId}: {clusters} blocks ({Mib(stored.Bytes)} MiB)";
-        Note($"Boot prefetch started: {clusters} blocks of the VM's boot profile.");
+        var text = $"prefetching the boot profile recorded {stored.RecordedAt:yyyy-MM-dd HH:mm}Z from restore point {stored.RestorePointId}: {clusters} blocks ({Mib.Of(stored.Bytes)} MiB)";
+        engine.Note($"Boot prefetch started: {clusters} blocks of the VM's boot profile.");
         return clusters == 0 ? "the mount server keeps no hydration file, so the boot profile cannot be prefetched" : text;
     }
 
     /// <summary>Stops recording once the guest answered, keeps the profile, and says what the prefetch served.</summary>
-    private string FinishBootProfile()
+    public string Finish()
     {
         var session = Session;
         if (session.Publication is not { } publication)
             return "no boot profile";
-        var host = _services.MountServer.Host;
+        var host = services.MountServer.Host;
         var profiles = host.EndBootRecording(publication);
         var stats = host.DiskStats(publication);
         long prefetched = stats.Sum(s => s.PrefetchedClusters);
@@ -51,16 +54,16 @@ internal sealed partial class SessionRunner
         }
         else
         {
-            var stored = new StoredBootProfile(Now, session.RestorePointId ?? "", session.Id,
+            var stored = new StoredBootProfile(engine.Now, session.RestorePointId ?? "", session.Id,
                 [.. profiles.Select(p => new StoredDiskProfile(p.ClusterSize, p.Clusters))]);
-            _services.BootProfiles.Save(session.Vm, stored);
-            recorded = $"boot profile of {stored.Clusters} blocks ({Mib(stored.Bytes)} MiB) recorded for the next recovery";
+            services.BootProfiles.Save(session.Vm, stored);
+            recorded = $"boot profile of {stored.Clusters} blocks ({Mib.Of(stored.Bytes)} MiB) recorded for the next recovery";
         }
 
         var text = prefetched > 0
             ? $"prefetch decoded {prefetched.ToString(CultureInfo.InvariantCulture)} blocks ahead of the guest and served {served.ToString(CultureInfo.InvariantCulture)} guest reads; {recorded}"
             : recorded;
-        Note($"Boot: {text}.");
+        engine.Note($"Boot: {text}.");
         return text;
     }
 }

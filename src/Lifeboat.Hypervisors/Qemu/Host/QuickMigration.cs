@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Lifeboat.Hypervisors.Qemu;
 
-namespace Lifeboat.Server.Migration;
+namespace Lifeboat.Hypervisors.Qemu.Host;
 
 /// <summary>
 /// Quick migration: while the guest runs, a QEMU backup job copies each disk (the restore point seen through its

@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
-using Lifeboat.Hypervisors.Qemu;
-using Lifeboat.Server.Sessions;
+using Lifeboat.Hypervisors.Hosts;
 
-namespace Lifeboat.Server.Migration;
+namespace Lifeboat.Hypervisors.Qemu.Host;
 
 /// <summary>The QMP block commands a migration uses, answered as plain values.</summary>
 public static class QmpBlock
@@ -57,7 +56,7 @@ public static class QmpBlock
     /// Polls <c>query-jobs</c> until every job of <paramref name="ids"/> reaches <paramref name="goal"/> ("ready" or
     /// "concluded"); reports the summed progress. Polling, not events: after a server restart the events are gone.
     /// </summary>
-    /// <exception cref="SessionStepException">A job failed or vanished.</exception>
+    /// <exception cref="HostException">A job failed or vanished.</exception>
     public static async Task WaitForJobsAsync(
         QmpClient qmp, IReadOnlyList<string> ids, string goal, Action<long, long>? progress, CancellationToken cancellationToken)
     {
@@ -69,11 +68,11 @@ public static class QmpBlock
             foreach (var id in ids)
             {
                 var job = jobs.FirstOrDefault(j => j.Id == id)
-                    ?? throw new SessionStepException($"QEMU's block job {id} is gone before it finished; see the VM's qemu.log, then migrate again.");
+                    ?? throw new HostException($"QEMU's block job {id} is gone before it finished; see the VM's qemu.log, then migrate again.");
                 if (job.Error is not null)
-                    throw new SessionStepException($"QEMU's {job.Type} job {id} failed: {job.Error}; check the target folder's space and permissions, then migrate again.");
+                    throw new HostException($"QEMU's {job.Type} job {id} failed: {job.Error}; check the target folder's space and permissions, then migrate again.");
                 if (job.Status is "aborting" or "null")
-                    throw new SessionStepException($"QEMU's {job.Type} job {id} was cancelled; migrate again.");
+                    throw new HostException($"QEMU's {job.Type} job {id} was cancelled; migrate again.");
                 done += job.CurrentProgress;
                 total += job.TotalProgress;
                 if (job.Status == goal || job.Status == "concluded")

@@ -1,0 +1,183 @@
+using Lifeboat.Hypervisors.Hosts;
+using Lifeboat.MountServer.Publishing;
+using Lifeboat.Server.Sessions.Engine;
+
+namespace Lifeboat.Server.Sessions;
+
+/// <summary>
+/// Initialization, NFS mapping, registering and starting: from the request to a guest that answers; then the
+/// verification, or the migration asked for with the recovery.
+/// </summary>
+internal sealed class RecoveryWorkflow(
+    SessionEngine engine,
+    SessionVm vm,
+    SessionServices services,
+    VerificationWorkflow verification,
+    MigrationWorkflow migration,
+    StopWorkflow stop)
+{
+    /// <summary>The step after which the VM ran: a VM found stopped after a restart is then worth a warning.</summary>
+    public const string PowerOnStep = "Power on the VM";
+
+    private readonly RecoveryChecks _checks = new(engine, vm, services);
+    private readonly BootProfileSteps _bootProfile = new(engine, services);
+    private DateTimeOffset? _guestAnsweredAt;
+
+    private SessionRecord Session => engine.Session;
+
+    private bool IsVerification => Session.Verification is not null;
+
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (IsVerification)
+                await verification.WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
+            // Until the publication holds the repository's lock, a job's retention must not remove what this session found.
+            using (await services.Retention.EnterRecoveryAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await _checks.RunAsync(cancellationToken).ConfigureAwait(false);
+                await MapAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await RegisterAndStartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SessionStepException e)
+        {
+            if (IsVerification)
+                await verification.FailAsync(e.Message, [], null).ConfigureAwait(false);
+            else
+                await stop.FailAsync(e.Message).ConfigureAwait(false);
+            return;
+        }
+
+        if (IsVerification)
+        {
+            await verification.VerifyAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (Session.Migration is not null)
+            await migration.MigrateAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task MapAsync(CancellationToken cancellationToken)
+    {
+        await engine.StepAsync(SessionPhase.NfsMapping, "Publish the VM in the datastore", async ct =>
+        {
+            var host = services.MountServer.Host;
+            var publication = Session.Publication is { } name ? host.Publications.FirstOrDefault(p => p.Name == name) : null;
+            if (publication is null)
+            {
+                publication = await host.PublishAsync(Session.Vm, Session.RestorePointId, Session.RedirectWritesTo, Session.RepositoryPath, cancellationToken: ct).ConfigureAwait(false);
+                var urls = DiskUrlsFor(publication);
+                engine.Save(s => s with { Publication = publication.Name, CacheFolder = publication.CacheFolder, DiskUrls = urls });
+            }
+
+            var over = Session.Protocol == DiskProtocols.Nbd ? "over NBD" : "over NFS";
+            var boot = _bootProfile.Start(publication.Name);
+            return $"{over}: {string.Join(", ", DiskUrlsFor(publication))}; writes go to {publication.CacheFolder}; {boot}";
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The URLs the VM's disks are defined with: the datastore's files, or the NBD exports of the same disks, on the
+    /// mount server's unix socket when it has one (the sessions' QEMU runs on this host), else over TCP.
+    /// </summary>
+    private IReadOnlyList<string> DiskUrlsFor(PublicationInfo publication)
+    {
+        if (Session.Protocol != DiskProtocols.Nbd)
+            return publication.DiskUrls;
+        if (publication.NbdUnixUrls.Count == publication.DiskUrls.Count && publication.NbdUnixUrls.Count > 0)
+            return publication.NbdUnixUrls;
+        if (publication.NbdUrls.Count != publication.DiskUrls.Count)
+            throw new InvalidOperationException($"The mount server serves no NBD exports for publication {publication.Name}; recover with --protocol nfs.");
+        return publication.NbdUrls;
+    }
+
+    private async Task RegisterAndStartAsync(CancellationToken cancellationToken)
+    {
+        const SessionPhase phase = SessionPhase.RegisteringAndStarting;
+        await engine.StepAsync(phase, "Define the VM", async ct =>
+        {
+            await vm.DefineAsync(ct).ConfigureAwait(false);
+            var description = vm.Spec().Vm;
+            var boot = description.Kernel is null ? "boots from disk0" : $"direct kernel boot of {description.Kernel}";
+            var bus = description.Disks.Count > 0 ? description.Disks[0].Bus.ToString().ToLowerInvariant() : "";
+            return $"{description.Name}: {description.Cpus} CPU(s), {description.MemoryMiB} MiB, {description.Disks.Count} {bus} disk(s), NIC {description.Nic}, {boot}; runtime folder {Session.RuntimeDirectory}";
+        }, cancellationToken).ConfigureAwait(false);
+
+        await engine.StepAsync(phase, PowerOnStep, async ct =>
+        {
+            if (!Session.PowerOn)
+                throw new StepSkippedException("not powered on (--no-power-on)");
+            var hosted = await vm.FindAsync(ct).ConfigureAwait(false)
+                ?? throw new SessionStepException($"The VM of session {Session.Id} is no longer defined on host {vm.Host.Name}; stop the session and recover again.");
+            return await hosted.StartAsync(ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+
+        await engine.StepAsync(phase, "Wait for the guest", ct => IsVerification ? verification.WaitUnlessDamagedAsync(WaitForGuestAsync, ct) : WaitForGuestAsync(ct), cancellationToken).ConfigureAwait(false);
+
+        // Ready only once the step that saw the guest answer is recorded as ended: a client that sees Ready finds
+        // every step of the phase ended. (A step done before a restart was not run again: it answered then.)
+        if (Session.State == SessionState.Starting)
+            engine.Save(s => s with { ReadyAt = s.PowerOn ? _guestAnsweredAt ?? engine.Now : null, State = SessionState.Ready });
+    }
+
+    private async Task<string?> WaitForGuestAsync(CancellationToken ct)
+    {
+        if (!Session.PowerOn)
+            throw new StepSkippedException("the VM was not powered on");
+        var guest = vm.RequireRunning();
+        var condition = ReadyCondition.Parse(Session.ReadyWhen);
+        var timeout = TimeSpan.FromSeconds(Session.ReadyTimeoutSeconds);
+        var console = $"read its console with `lifeboat session console {Session.Id}`";
+        string answer;
+        if (condition.Kind == ReadyConditionKind.Agent)
+        {
+            try
+            {
+                await guest.WaitForAgentAsync(timeout, ct).ConfigureAwait(false);
+                answer = "the QEMU guest agent answered guest-ping";
+            }
+            catch (TimeoutException e)
+            {
+                throw new SessionStepException(
+                    $"The guest's QEMU guest agent did not answer within {timeout.TotalSeconds:0.#} s; {console} to see how far it booted, then recover with a longer --ready-timeout, or with --ready-when console:TEXT or running if the guest runs no qemu-ga.", e);
+            }
+            catch (HostException e)
+            {
+                throw new SessionStepException($"The guest agent could not answer: {e.Message.TrimEnd('.')}; {console}.", e);
+            }
+        }
+        else if (condition.Kind == ReadyConditionKind.Console)
+        {
+            try
+            {
+                var line = await guest.WaitForConsoleAsync(condition.ConsoleText!, timeout, ct).ConfigureAwait(false);
+                answer = $"the console printed \"{line.Trim()}\"";
+            }
+            catch (TimeoutException e)
+            {
+                throw new SessionStepException(
+                    $"The guest did not print \"{condition.ConsoleText}\" within {timeout.TotalSeconds:0.#} s; {console}, then recover with a longer --ready-timeout or another --ready-when.", e);
+            }
+            catch (HostException e)
+            {
+                throw new SessionStepException($"The VM stopped before the guest printed \"{condition.ConsoleText}\"; {console}.", e);
+            }
+        }
+        else
+        {
+            var status = await guest.QueryStatusAsync(ct).ConfigureAwait(false);
+            if (!status.Running)
+                throw new SessionStepException($"Host {vm.Host.Name} reports the VM {status.Status}, not running; {console}.");
+            answer = $"host {vm.Host.Name} reports it running";
+        }
+
+        // The recovery time ends when the guest answered, not when the boot profile is kept after it.
+        _guestAnsweredAt = engine.Now;
+        var boot = _bootProfile.Finish();
+        return $"{answer}; {boot}";
+    }
+}
