@@ -160,7 +160,11 @@ internal sealed class QemuDiskMigration(QemuHostedVm vm, string runtimeFolder, s
         if (!Directory.Exists(runtimeFolder))
             return;
         var path = Path.Combine(runtimeFolder, OwnedListName);
-        File.WriteAllText(path + ".new", string.Join('\n', _owned) + "\n");
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var writer = new StreamWriter(path + ".new", options))
+            writer.Write(string.Join('\n', _owned) + "\n");
         File.Move(path + ".new", path, overwrite: true);
     }
 
