@@ -36,6 +36,9 @@ public sealed class LibvirtConnection : IDisposable
     public static Task<T> RunAsync<T>(Func<T> call, CancellationToken cancellationToken = default) =>
         Task.Run(call, cancellationToken).WaitAsync(cancellationToken);
 
+    /// <summary>Whether the connection still reaches the daemon (false once it broke: open another).</summary>
+    public bool IsAlive() => LibvirtNative.ConnectIsAlive(Handle) == 1;
+
     /// <summary>libvirt's version on the host (the daemon's, for a remote connection), as <c>9.0.0</c>.</summary>
     public string LibraryVersion()
     {

@@ -49,6 +49,9 @@ public sealed class LibvirtDomain : IDisposable
 
     internal LibvirtDomainHandle Handle { get; }
 
+    /// <summary>The connection the domain was found on.</summary>
+    public LibvirtConnection Connection => _connection;
+
     public void Start() => LibvirtErrors.Check(LibvirtNative.DomainCreate(Handle), $"starting domain {Name} on {_connection.Uri}");
 
     /// <summary>Asks the guest to power off (ACPI), and returns at once.</summary>

@@ -36,6 +36,9 @@ internal static partial class LibvirtNative
     [LibraryImport(Libvirt, EntryPoint = "virConnectClose")]
     public static partial int ConnectClose(IntPtr connection);
 
+    [LibraryImport(Libvirt, EntryPoint = "virConnectIsAlive")]
+    public static partial int ConnectIsAlive(LibvirtConnectionHandle connection);
+
     [LibraryImport(Libvirt, EntryPoint = "virConnectGetLibVersion")]
     public static partial int ConnectGetLibVersion(LibvirtConnectionHandle connection, out ulong version);
 
