@@ -14,10 +14,10 @@ namespace Lifeboat.Tests.Shared;
 /// namespace and the veth pair, and leaves nothing behind.
 /// </summary>
 /// <remarks>
-/// Use it as a class fixture (<see cref="IAsyncLifetime"/>) or through <see cref="StartAsync"/>. Two test projects
+/// Use it as a class fixture (<see cref="IAsyncLifetime"/>) or through <see cref="StartAsync"/> (and <c>await using</c>). Two test projects
 /// may create one at once: names are random, and the address is chosen under a machine-wide lock.
 /// </remarks>
-public sealed class LibvirtTestHost : IAsyncLifetime
+public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
 {
     public const string NamePrefix = "lbvt-";
     private const string AddressLockPath = "/tmp/lifeboat-libvirt-test-host.lock";
@@ -122,6 +122,8 @@ public sealed class LibvirtTestHost : IAsyncLifetime
     }
 
     public string Combine(string name) => Path.Combine(_folder?.FullName ?? throw new InvalidOperationException("The test host is not started."), name);
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     public async Task DisposeAsync()
     {
@@ -380,6 +382,7 @@ public sealed class LibvirtTestHost : IAsyncLifetime
         var script = $"""
             set -e
             mount -t tmpfs -o mode=0755 tmpfs /run
+            mkdir -m 1777 /run/lock
             for folder in /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do mount -t tmpfs -o mode=0755 tmpfs "$folder"; done
             mount --bind '{ConfigFolder}' /etc/libvirt
             {modules}

@@ -1,5 +1,5 @@
 using Lifeboat.Hypervisors.Hosts;
-using Lifeboat.Hypervisors.Libvirt.Native;
+using Lifeboat.Hypervisors.Qemu;
 
 namespace Lifeboat.Hypervisors.Libvirt;
 
@@ -83,7 +83,7 @@ public sealed class LibvirtHost : IHypervisorHost, IDisposable
         try
         {
             var domain = await LibvirtConnection.RunAsync(
-                () => connection.Define(LibvirtHostedDomainXml.Create(spec, Accelerator(connection))), cancellationToken).ConfigureAwait(false);
+                () => connection.Define(LibvirtHostedDomainXml.Create(spec, DomainType(connection, spec))), cancellationToken).ConfigureAwait(false);
             return new LibvirtHostedVm(this, connection, domain, spec);
         }
         catch (Exception ex) when (ex is LibvirtException or ArgumentException)
@@ -129,6 +129,8 @@ public sealed class LibvirtHost : IHypervisorHost, IDisposable
         if (free < vm.MemoryMiB)
             throw new HostException($"Host {Name} has {free} MiB of free memory and VM {vm.Name} wants {vm.MemoryMiB} MiB; free memory there or choose another host.");
         var accelerator = Accelerator(connection);
+        if (vm.Accelerator == QemuAcceleratorKind.Kvm && accelerator != "kvm")
+            throw new HostException($"Host {Name} offers no KVM and VM {vm.Name} asks for it; let the VM run under TCG or choose a host with KVM.");
         var (nfs, nbd) = Drivers(connection, accelerator);
         foreach (var disk in vm.Disks)
         {
@@ -176,6 +178,14 @@ public sealed class LibvirtHost : IHypervisorHost, IDisposable
         return _drivers.Value;
     }
 
+    // What the VM asks for, else what the host offers (libvirt offers KVM wherever /dev/kvm opens, even where it cannot run a guest).
+    private static string DomainType(LibvirtConnection connection, HostedVmSpec spec) => spec.Vm.Accelerator switch
+    {
+        QemuAcceleratorKind.Kvm => "kvm",
+        QemuAcceleratorKind.Tcg => "qemu",
+        _ => Accelerator(connection),
+    };
+
     /// <summary><c>kvm</c> when the host offers it for x86_64, else <c>qemu</c> (TCG).</summary>
     internal static string Accelerator(LibvirtConnection connection) =>
         connection.Capabilities().Contains("<domain type='kvm'", StringComparison.Ordinal) ? "kvm" : "qemu";
@@ -214,7 +224,6 @@ public sealed class LibvirtHost : IHypervisorHost, IDisposable
         {
             if (_connection is not null && _connection.IsAlive())
                 return _connection;
-            LibvirtNative.ResetLastError();
             _connection?.Dispose();
             _connection = null;
             _connection = await LibvirtConnection.OpenAsync(Uri, cancellationToken).ConfigureAwait(false);

@@ -83,9 +83,10 @@ public static class LibvirtHostedDomainXml
     {
         if (element is null)
             return null;
+        // libvirt gives the element back without its namespace.
         var root = XElement.Parse(element);
-        var session = root.Element(Lifeboat + "session")?.Value;
-        var restorePoint = root.Element(Lifeboat + "restore-point")?.Value;
+        var session = root.Elements().FirstOrDefault(child => child.Name.LocalName == "session")?.Value;
+        var restorePoint = root.Elements().FirstOrDefault(child => child.Name.LocalName == "restore-point")?.Value;
         return session is null || restorePoint is null ? null : (session, restorePoint);
     }
 

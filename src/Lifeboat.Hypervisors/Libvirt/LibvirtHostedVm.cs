@@ -9,6 +9,7 @@ namespace Lifeboat.Hypervisors.Libvirt;
 public sealed class LibvirtHostedVm : IHostedVm
 {
     private const string PpmMime = "image/x-portable-pixmap";
+    private const string PngMime = "image/png";
     private const long MaxScreenshotBytes = (long)PngImage.MaxSide * PngImage.MaxSide * 3 + 64;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(2);
@@ -118,13 +119,17 @@ public sealed class LibvirtHostedVm : IHostedVm
 
     public async Task TakeScreenshotAsync(string pngPath, CancellationToken cancellationToken)
     {
-        var ppm = pngPath + ".ppm";
+        var picture = pngPath + ".picture";
         try
         {
-            var mime = await CallAsync(() => _domain.Screenshot(ppm, MaxScreenshotBytes), cancellationToken).ConfigureAwait(false);
-            if (mime != PpmMime)
-                throw new HostException($"Host {_host.Name} gave a screenshot of VM {Name} as {mime}, not the PPM Lifeboat reads; use a QEMU host.");
-            PngImage.ConvertPpm(ppm, pngPath);
+            // libvirt asks QEMU for a PNG when it can (QEMU 7.1 and later), else for a PPM.
+            var mime = await CallAsync(() => _domain.Screenshot(picture, MaxScreenshotBytes), cancellationToken).ConfigureAwait(false);
+            if (mime == PngMime && IsPng(picture))
+                File.Move(picture, pngPath, overwrite: true);
+            else if (mime == PpmMime)
+                PngImage.ConvertPpm(picture, pngPath);
+            else
+                throw new HostException($"Host {_host.Name} gave a screenshot of VM {Name} as {mime}, which is not a PNG or PPM picture; check the host's QEMU.");
         }
         catch (InvalidDataException ex)
         {
@@ -132,7 +137,7 @@ public sealed class LibvirtHostedVm : IHostedVm
         }
         finally
         {
-            File.Delete(ppm);
+            File.Delete(picture);
         }
     }
 
@@ -267,6 +272,14 @@ public sealed class LibvirtHostedVm : IHostedVm
         LibvirtDomainState.Suspended => "suspended",
         _ => "in no state",
     };
+
+    private static bool IsPng(string path)
+    {
+        Span<byte> signature = stackalloc byte[8];
+        using var file = File.OpenRead(path);
+        return file.ReadAtLeast(signature, signature.Length, throwOnEndOfStream: false) == signature.Length
+            && signature.SequenceEqual((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+    }
 
     private static async Task<string> ReadSharedAsync(string path, CancellationToken cancellationToken)
     {
