@@ -119,6 +119,26 @@ public sealed class LibvirtHostTests(GuestImage guest)
         Assert.StartsWith("Host bare-host's QEMU lacks the nfs block driver", refused.Message, StringComparison.Ordinal);
         Assert.Contains("qemu-block-extra", refused.Message, StringComparison.Ordinal);
 
+        using (var tls = new LibvirtHost("tls-host", testHost.TlsUri, null))
+            Assert.True((await tls.DescribeAsync(CancellationToken.None)).Reachable);
+
+        // A pool target: the volumes are made on Prepare, and removed on Abandon.
+        using var folder = new TestDirectory();
+        Assert.Equal(0, (await testHost.RunInsideAsync("virsh", "pool-create-as", "lbvt-pool", "dir", "--target", folder.Path)).ExitCode);
+        var nbdSpec = Spec("lbvt-pool-guest", $"nbd://{testHost.LocalAddress}:10809/disk0", "session-2", folder.Combine("runtime"));
+        await using (var vm = await host.DefineAsync(nbdSpec, CancellationToken.None))
+        {
+            var target = new ProductionTarget("pool:lbvt-pool", Qcow2: true, [64L << 20]);
+            Assert.Equal(["pool:lbvt-pool/lbvt-pool-guest-disk0.qcow2"], vm.Migration.ProductionPaths(target));
+            Assert.Contains("1 volumes created", await vm.Migration.PrepareAsync(target, CancellationToken.None), StringComparison.Ordinal);
+            var volume = folder.Combine("lbvt-pool-guest-disk0.qcow2");
+            Assert.Equal([volume], vm.Migration.ProductionPaths(target));
+            Assert.Contains("virtual size: 64 MiB", await Tools.RunCheckedAsync("qemu-img", "info", volume), StringComparison.Ordinal);
+            Assert.Contains($"volume {volume} deleted", await vm.Migration.AbandonAsync());
+            Assert.False(File.Exists(volume));
+            await vm.UndefineAsync(CancellationToken.None);
+        }
+
         await testHost.KillLibvirtdAsync();
         var gone = await host.DescribeAsync(CancellationToken.None);
         Assert.False(gone.Reachable);

@@ -29,6 +29,7 @@ public sealed class LibvirtConnection : IDisposable
     public static Task<LibvirtConnection> OpenAsync(string uri, CancellationToken cancellationToken = default)
     {
         LibvirtUri.Validate(uri, "the libvirt connection URI");
+        LibvirtErrors.Silence();
         return RunAsync(() => new LibvirtConnection(uri, LibvirtErrors.Check(LibvirtNative.ConnectOpen(uri), $"a connection to {uri}")), cancellationToken);
     }
 

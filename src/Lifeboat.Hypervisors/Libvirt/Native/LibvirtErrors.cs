@@ -17,6 +17,17 @@ internal static class LibvirtErrors
     /// <summary>VIR_ERR_NO_STORAGE_VOL.</summary>
     public const int NoStorageVolume = 50;
 
+    // libvirt's default handler prints every error to stderr; each one is read and thrown instead (Last).
+    private static readonly LibvirtNative.ErrorHandler Silent = (_, _) => { };
+    private static int _silenced;
+
+    /// <summary>Stops libvirt from printing its errors to stderr; call before the first libvirt call.</summary>
+    public static void Silence()
+    {
+        if (Interlocked.Exchange(ref _silenced, 1) == 0)
+            LibvirtNative.SetErrorFunc(IntPtr.Zero, Marshal.GetFunctionPointerForDelegate(Silent));
+    }
+
     /// <param name="doing">What was asked, e.g. "starting domain vm1", the start of the message.</param>
     public static LibvirtException Last(string doing)
     {

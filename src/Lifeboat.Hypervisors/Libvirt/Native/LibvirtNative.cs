@@ -27,6 +27,13 @@ internal static partial class LibvirtNative
     [LibraryImport(Libvirt, EntryPoint = "virGetLastErrorCode")]
     public static partial int GetLastErrorCode();
 
+    /// <summary>libvirt's virErrorFunc: (void *userData, virErrorPtr error).</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void ErrorHandler(IntPtr userData, IntPtr error);
+
+    [LibraryImport(Libvirt, EntryPoint = "virSetErrorFunc")]
+    public static partial void SetErrorFunc(IntPtr userData, IntPtr handler);
+
     [LibraryImport(Libvirt, EntryPoint = "virResetLastError")]
     public static partial void ResetLastError();
 
