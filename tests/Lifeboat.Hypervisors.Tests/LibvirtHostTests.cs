@@ -125,7 +125,7 @@ public sealed class LibvirtHostTests(GuestImage guest)
         // A pool target: the volumes are made on Prepare, and removed on Abandon.
         using var folder = new TestDirectory();
         Assert.Equal(0, (await testHost.RunInsideAsync("virsh", "pool-create-as", "lbvt-pool", "dir", "--target", folder.Path)).ExitCode);
-        var nbdSpec = Spec("lbvt-pool-guest", $"nbd://{testHost.LocalAddress}:10809/disk0", "session-2", folder.Combine("runtime"));
+        var nbdSpec = Spec("lbvt-pool-guest", $"nbd://{testHost.LocalAddress}:{FreePort(testHost.LocalAddress)}/disk0", "session-2", folder.Combine("runtime"));
         await using (var vm = await host.DefineAsync(nbdSpec, CancellationToken.None))
         {
             var target = new ProductionTarget("pool:lbvt-pool", Qcow2: true, [64L << 20]);
@@ -137,6 +137,15 @@ public sealed class LibvirtHostTests(GuestImage guest)
             Assert.Contains($"volume {volume} deleted", await vm.Migration.AbandonAsync());
             Assert.False(File.Exists(volume));
             await vm.UndefineAsync(CancellationToken.None);
+        }
+
+        // A start that fails (nothing serves the disk) leaves nothing defined.
+        await using (var broken = await host.DefineAsync(nbdSpec with { Vm = nbdSpec.Vm with { Name = "lbvt-broken" } }, CancellationToken.None))
+        {
+            var failed = await Assert.ThrowsAsync<HostException>(() => broken.StartAsync(CancellationToken.None));
+            Assert.StartsWith("Host bare-host could not start VM lbvt-broken (", failed.Message, StringComparison.Ordinal);
+            Assert.Contains("its definition was removed", failed.Message, StringComparison.Ordinal);
+            Assert.Null(await host.FindAsync(broken.Reference, nbdSpec, CancellationToken.None));
         }
 
         await testHost.KillLibvirtdAsync();
