@@ -26,7 +26,7 @@ public static class GuestExec
     /// </summary>
     /// <exception cref="GuestAgentException">The agent refused to start the program (no such file, exec disabled).</exception>
     public static async Task<GuestExecResult> RunAsync(
-        QemuGuestAgentClient agent, string path, IReadOnlyList<string> arguments, byte[]? input, TimeSpan timeout, CancellationToken cancellationToken = default)
+        IGuestAgent agent, string path, IReadOnlyList<string> arguments, byte[]? input, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(agent);
         if (input is { Length: > MaxInputBytes })

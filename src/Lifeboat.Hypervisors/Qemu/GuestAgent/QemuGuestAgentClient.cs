@@ -15,7 +15,7 @@ namespace Lifeboat.Hypervisors.Qemu.GuestAgent;
 /// <c>guest-sync-delimited</c> before its first command and after any command that did not complete. One command at
 /// a time: not thread-safe.
 /// </summary>
-public sealed class QemuGuestAgentClient : IAsyncDisposable
+public sealed class QemuGuestAgentClient : IGuestAgent, IAsyncDisposable
 {
     /// <summary>The name of the guest agent's virtio-serial port, which qemu-ga looks for in the guest.</summary>
     public const string PortName = "org.qemu.guest_agent.0";
