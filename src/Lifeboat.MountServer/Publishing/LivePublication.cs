@@ -6,7 +6,8 @@ using Lifeboat.Nfs.Datastore;
 namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>A publication the mount server serves: its record, its datastore folder, its disks and their NBD devices.</summary>
-internal sealed class LivePublication(PublicationRecord record, DatastorePublication datastore, IReadOnlyList<PublishedDisk> disks, IReadOnlyList<INbdBlockDevice> nbdDevices) : IAsyncDisposable
+internal sealed class LivePublication(PublicationRecord record, DatastorePublication datastore, IReadOnlyList<PublishedDisk> disks, IReadOnlyList<INbdBlockDevice> nbdDevices, IPAddress? servedAt)
+    : IAsyncDisposable
 {
     public PublicationRecord Record { get; } = record;
 
@@ -16,7 +17,8 @@ internal sealed class LivePublication(PublicationRecord record, DatastorePublica
 
     public IReadOnlyList<INbdBlockDevice> NbdDevices { get; } = nbdDevices;
 
-    public IPAddress? ServedAt { get; } = record.ServedAt is { } address ? IPAddress.Parse(address) : null;
+    /// <summary>Where a narrowed publication's clients reach the mount server; null when not narrowed.</summary>
+    public IPAddress? ServedAt { get; } = servedAt;
 
     public async ValueTask DisposeAsync()
     {

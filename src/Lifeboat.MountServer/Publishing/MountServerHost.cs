@@ -93,7 +93,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
                 {
                     host.Open(record);
                 }
-                catch (RepositoryException e)
+                catch (Exception e) when (e is RepositoryException or FormatException)
                 {
                     MountServerLog.RepublishFailed(logger, record.Name, e.Message);
                 }
@@ -249,8 +249,11 @@ public sealed partial class MountServerHost : IAsyncDisposable
     private BackupRepository Repository(string? path) =>
         path is null ? _repository : _otherRepositories.GetOrAdd(path, p => BackupRepository.Open(p, _settings.Password));
 
+    /// <exception cref="FormatException">The record names a client or served address that is not an IP address (an edited publication list).</exception>
     private LivePublication Open(PublicationRecord record)
     {
+        var clients = record.Clients?.Select(ParseAddress).ToArray();
+        var servedAt = record.ServedAt is { } served ? ParseAddress(served) : null;
         var repository = Repository(IsOwn(record.RepositoryPath) ? null : record.RepositoryPath);
         var restorePoint = repository.GetRestorePoint(record.RestorePointId);
         // The VM's writes and the hypervisor's files: the server's alone (the folders inside inherit nothing, so each is made 0700 too).
@@ -278,11 +281,10 @@ public sealed partial class MountServerHost : IAsyncDisposable
                     throw;
                 }
             }
-            var servedAt = record.ServedAt is { } address ? IPAddress.Parse(address) : null;
             var files = PublicationFiles.Create(record.Name, restorePoint, file => PublicationUrls.At(_server.Url(record.Name, file, withPorts: false), servedAt));
             var publication = _server.Publish(
-                record.Name, files, [.. disks.Select(d => new PublishedDatastoreDisk(d))], record.CacheFolder, record.ReadOnly, record.Clients?.Select(IPAddress.Parse).ToArray());
-            var live = new LivePublication(record, publication, disks, [.. disks.Select(d => new PublishedDiskNbdDevice(d, record.ReadOnly))]);
+                record.Name, files, [.. disks.Select(d => new PublishedDatastoreDisk(d))], record.CacheFolder, record.ReadOnly, clients);
+            var live = new LivePublication(record, publication, disks, [.. disks.Select(d => new PublishedDiskNbdDevice(d, record.ReadOnly))], servedAt);
             _live[record.Name] = live;
             MountServerLog.Published(_logger, record.Name, record.Vm, record.RestorePointId, record.CacheFolder);
             return live;
@@ -294,6 +296,9 @@ public sealed partial class MountServerHost : IAsyncDisposable
             throw;
         }
     }
+
+    private static IPAddress ParseAddress(string text) =>
+        IPAddress.TryParse(text, out var address) ? address : throw new FormatException($"'{text}' in the publication list is not an IP address; fix or remove that publication's entry.");
 
     private string UniqueName(string vm)
     {

@@ -54,7 +54,9 @@ public sealed class MountProgram : IRpcProgram
                 Mount(call, host, writer);
                 break;
             case MountProc3.Dump:
-                foreach (var (entryHost, path) in _mounts.Keys.Order())
+                // A client of a narrowed publication alone learns only its own mounts, not what others mount.
+                var everyone = _admission.AllowList.Admits(call.Peer);
+                foreach (var (entryHost, path) in _mounts.Keys.Order().Where(k => everyone || k.Host == host))
                 {
                     writer.WriteBool(true);
                     writer.WriteString(entryHost);
