@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using System.Net.Sockets;
 using Lifeboat.Cli.Output;
 using Lifeboat.MountServer.Control;
@@ -27,14 +28,21 @@ internal static class PublicationCommands
         var server = MountServer();
         var redirect = new Option<string?>("--redirect-writes-to") { Description = "Keep the write cache in this folder (a production datastore path)." };
         var readOnly = new Option<bool>("--read-only") { Description = "Refuse every write over NFS and NBD: nothing is ever written to the publication's write cache." };
-        var command = new Command("publish", "Publish a restore point in a running mount server's datastore.") { target, server, redirect, readOnly };
+        var allow = new Option<string[]>("--allow")
+        {
+            HelpName = "ADDR",
+            Description = "Serve the publication to this client address only (repeatable): every other client, loopback included, is refused, and the mount server also listens where it reaches this machine.",
+        };
+        var command = new Command("publish", "Publish a restore point in a running mount server's datastore.") { target, server, redirect, readOnly, allow };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
             var text = parse.GetValue(target)!;
             var at = text.LastIndexOf('@');
             var (vm, restorePoint) = at < 0 ? (text, null) : (text[..at], text[(at + 1)..]);
+            var clients = ParseClients(parse.GetValue(allow));
             await using var client = await ConnectAsync(parse.GetValue(server)!, cancellationToken);
-            var publication = await Run(() => client.PublishAsync(vm, restorePoint, parse.GetValue(redirect) is { } folder ? Path.GetFullPath(folder) : null, parse.GetValue(readOnly), cancellationToken));
+            var publication = await Run(() => client.PublishAsync(
+                vm, restorePoint, parse.GetValue(redirect) is { } folder ? Path.GetFullPath(folder) : null, parse.GetValue(readOnly), clients, cancellationToken));
             Report(console, [publication]);
             return ExitCodes.Ok;
         });
@@ -90,10 +98,22 @@ internal static class PublicationCommands
         foreach (var p in publications)
         {
             var writes = p.ReadOnly ? "read-only" : $"writes to {Markup.Escape(p.CacheFolder)}";
-            console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}, {writes}");
+            var only = p.Clients is null ? "" : $", only for {string.Join(", ", p.Clients)} (served at {p.ServedAt})";
+            console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}, {writes}{only}");
             foreach (var url in p.DiskUrls.Concat(p.NbdUrls).Concat(p.NbdUnixUrls))
                 console.Line($"  {Markup.Escape(url)}");
         }
+    }
+
+    private static IPAddress[]? ParseClients(string[]? entries)
+    {
+        if (entries is null or { Length: 0 })
+            return null;
+        if (entries.Length > ControlConstants.MaxClients)
+            throw new CliException($"--allow is given {entries.Length} times; a publication names at most {ControlConstants.MaxClients} clients.");
+        return [.. entries.Select(entry => IPAddress.TryParse(entry.Trim(), out var address)
+            ? address
+            : throw new CliException($"--allow '{entry}' is not an IP address; give the client's address, like 198.18.0.2 (one --allow per client)."))];
     }
 
     private static async Task<ControlClient> ConnectAsync(string socketPath, CancellationToken cancellationToken)

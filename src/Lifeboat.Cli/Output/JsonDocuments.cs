@@ -68,8 +68,21 @@ internal sealed record PublicationJson(
 
     public bool ReadOnly { get; init; }
 
+    /// <summary>The only client addresses a narrowed publication answers; null when the mount server's allow list decides.</summary>
+    public IReadOnlyList<string>? Clients { get; init; }
+
+    /// <summary>The address of the mount server a narrowed publication's clients reach (its URLs name it).</summary>
+    public string? ServedAt { get; init; }
+
     public static PublicationJson Of(Lifeboat.MountServer.Publishing.PublicationInfo p) =>
-        new(p.Name, p.Vm, p.RestorePointId, p.CacheFolder, p.DiskUrls, p.DiskUrlsWithPorts) { NbdUrls = p.NbdUrls, NbdUnixUrls = p.NbdUnixUrls, ReadOnly = p.ReadOnly };
+        new(p.Name, p.Vm, p.RestorePointId, p.CacheFolder, p.DiskUrls, p.DiskUrlsWithPorts)
+        {
+            NbdUrls = p.NbdUrls,
+            NbdUnixUrls = p.NbdUnixUrls,
+            ReadOnly = p.ReadOnly,
+            Clients = p.Clients?.Select(c => c.ToString()).ToArray(),
+            ServedAt = p.ServedAt?.ToString(),
+        };
 }
 
 internal sealed record MountServerJson(int NfsPort, string Export, string Portmap, IReadOnlyList<PublicationJson> Publications)

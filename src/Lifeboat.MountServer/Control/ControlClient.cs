@@ -18,7 +18,9 @@ public sealed class ControlClient : IAsyncDisposable
     public static async Task<ControlClient> ConnectAsync(string socketPath, CancellationToken cancellationToken = default) =>
         new(await RpcClient.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken: cancellationToken).ConfigureAwait(false));
 
-    public async Task<PublicationInfo> PublishAsync(string vm, string? restorePointId, string? redirectWritesTo, bool readOnly = false, CancellationToken cancellationToken = default)
+    /// <param name="clients">Set: the only addresses the publication answers (narrowed); the mount server also listens where they reach it.</param>
+    public async Task<PublicationInfo> PublishAsync(
+        string vm, string? restorePointId, string? redirectWritesTo, bool readOnly = false, IReadOnlyList<System.Net.IPAddress>? clients = null, CancellationToken cancellationToken = default)
     {
         var arguments = new ArrayBufferWriter<byte>();
         var writer = new XdrWriter(arguments);
@@ -26,6 +28,7 @@ public sealed class ControlClient : IAsyncDisposable
         writer.WriteString(restorePointId ?? "");
         writer.WriteString(redirectWritesTo ?? "");
         writer.WriteBool(readOnly);
+        ControlCodec.WriteAddresses(writer, clients ?? []);
         var results = await CallAsync(ControlProc.Publish, arguments.WrittenMemory, cancellationToken).ConfigureAwait(false);
         return Decode(results, static (ref XdrReader r) => ControlCodec.ReadPublication(ref r));
     }

@@ -34,12 +34,15 @@ public sealed class ControlProgram(MountServerHost host, ControlSettings setting
         switch (procedure)
         {
             case ControlProc.Publish:
-                var (vm, restorePointId, redirect, readOnly) = ReadPublishArguments(call.Arguments.Span, call.Version);
+                var (vm, restorePointId, redirect, readOnly, clients) = ReadPublishArguments(call.Arguments.Span, call.Version);
                 await RunAsync(results, Publish, vm, caller, async body =>
                 {
-                    var p = await host.PublishAsync(vm, restorePointId.Length == 0 ? null : restorePointId, redirect.Length == 0 ? null : redirect, readOnly: readOnly, cancellationToken: cancellationToken);
+                    var p = await host.PublishAsync(
+                        vm, restorePointId.Length == 0 ? null : restorePointId, redirect.Length == 0 ? null : redirect, readOnly: readOnly,
+                        clients: clients.Length == 0 ? null : clients, cancellationToken: cancellationToken);
                     ControlCodec.WritePublication(body, p, call.Version);
-                    return p.ReadOnly ? $"ok: published read-only as {p.Name}" : $"ok: published as {p.Name}, writes to {p.CacheFolder}";
+                    var outcome = p.ReadOnly ? $"ok: published read-only as {p.Name}" : $"ok: published as {p.Name}, writes to {p.CacheFolder}";
+                    return p.Clients is null ? outcome : $"{outcome}, only for {string.Join(", ", p.Clients)} at {p.ServedAt}";
                 });
                 return RpcAcceptStatus.Success;
             case ControlProc.Unpublish:
@@ -110,13 +113,14 @@ public sealed class ControlProgram(MountServerHost host, ControlSettings setting
         settings.Audit?.Invoke(new ControlAuditEntry(action, target, caller, outcome));
     }
 
-    private static (string Vm, string RestorePointId, string Redirect, bool ReadOnly) ReadPublishArguments(ReadOnlySpan<byte> arguments, uint version)
+    private static (string Vm, string RestorePointId, string Redirect, bool ReadOnly, System.Net.IPAddress[] Clients) ReadPublishArguments(ReadOnlySpan<byte> arguments, uint version)
     {
         var reader = new XdrReader(arguments);
         var vm = reader.ReadString(ControlConstants.MaxNameLength);
         var restorePointId = reader.ReadString(ControlConstants.MaxNameLength);
         var redirect = reader.ReadString(ControlConstants.MaxPathLength);
-        return (vm, restorePointId, redirect, version >= ControlConstants.ReadOnlyVersion && reader.ReadBool());
+        var readOnly = version >= ControlConstants.ReadOnlyVersion && reader.ReadBool();
+        return (vm, restorePointId, redirect, readOnly, version >= ControlConstants.NarrowedVersion ? ControlCodec.ReadAddresses(ref reader) : []);
     }
 
     private static string ReadName(ReadOnlySpan<byte> arguments)

@@ -1,9 +1,12 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Diagnostics.CodeAnalysis;
 using Lifeboat.Disks;
 using Lifeboat.MountServer.Nbd;
 using Lifeboat.Nbd.Server;
+using Lifeboat.Nfs;
 using Lifeboat.Nfs.Datastore;
 using Lifeboat.OncRpc.Peers;
 using Lifeboat.Nfs.Server;
@@ -29,9 +32,11 @@ public sealed partial class MountServerHost : IAsyncDisposable
     private readonly PublicationCatalog _catalog;
     private readonly NfsServer _server;
     private readonly NbdServer? _nbd;
+    private readonly ExportAdmission _admission;
+    private readonly ServedAddresses _addresses;
     private NbdServer? _nbdUnix;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, Publication> _live = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LivePublication> _live = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ControlSocket? _control;
 
@@ -42,13 +47,16 @@ public sealed partial class MountServerHost : IAsyncDisposable
         _catalog = catalog;
         _server = server;
         _logger = loggerFactory.CreateLogger<MountServerHost>();
+        _admission = new ExportAdmission(settings.Nfs.AllowedClients, server.Datastore);
         if (settings.Nbd is { } nbd)
         {
-            // The exports' own rule, whatever the caller set: a local client must be privileged, a remote one allowed.
-            var allowed = settings.Nfs.AllowedClients;
-            nbd.AcceptClient = socket => allowed.Admits(RpcPeer.Of(socket));
-            _nbd = new NbdServer(new PublishedDiskExports(this), nbd, loggerFactory.CreateLogger<NbdServer>());
+            // The exports' own rule, whatever the caller set: a local client must be privileged, a remote one allowed
+            // or named by a publication (which then sees only its own exports).
+            var admission = _admission;
+            nbd.AcceptClient = socket => admission.AdmitsAny(RpcPeer.Of(socket));
+            _nbd = new NbdServer(new PublishedDiskExports(_live, _admission), nbd, loggerFactory.CreateLogger<NbdServer>());
         }
+        _addresses = new ServedAddresses(server, _nbd, settings.Nbd, new PublishedDiskExports(_live, _admission), loggerFactory);
     }
 
     public NfsServer Nfs => _server;
@@ -85,7 +93,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
                 {
                     host.Open(record);
                 }
-                catch (RepositoryException e)
+                catch (Exception e) when (e is RepositoryException or FormatException)
                 {
                     MountServerLog.RepublishFailed(logger, record.Name, e.Message);
                 }
@@ -93,13 +101,14 @@ public sealed partial class MountServerHost : IAsyncDisposable
             foreach (var request in settings.PublishAtStart)
             {
                 if (request.RestorePointId is null || !host._live.Values.Any(p => p.Record.Vm == request.Vm && p.Record.RestorePointId == request.RestorePointId))
-                    host.PublishLocked(request.Vm, request.RestorePointId, request.RedirectWritesTo, repositoryPath: null, request.ReadOnly);
+                    host.PublishLocked(request.Vm, request.RestorePointId, request.RedirectWritesTo, repositoryPath: null, request.ReadOnly, clients: null, servedAt: null);
             }
             // Only now, with every publication loaded: a client never finds the datastore missing one.
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             host._nbd?.Start();
+            await host.ServeAddressesAtStartAsync().ConfigureAwait(false);
             if (settings.NbdSocketPath is { } nbdSocket)
-                host._nbdUnix = await NbdUnixSocket.StartAsync(new PublishedDiskExports(host), nbdSocket, settings.Control?.Group ?? LifeboatGroup.System, loggerFactory).ConfigureAwait(false);
+                host._nbdUnix = await NbdUnixSocket.StartAsync(new PublishedDiskExports(host._live, host._admission), nbdSocket, settings.Control?.Group ?? LifeboatGroup.System, loggerFactory).ConfigureAwait(false);
             if (settings.Control is { } control)
                 host._control = await ControlSocket.StartAsync(new ControlProgram(host, control, loggerFactory.CreateLogger<ControlProgram>()), control, loggerFactory).ConfigureAwait(false);
             MountServerMetrics.Add(host);
@@ -121,24 +130,40 @@ public sealed partial class MountServerHost : IAsyncDisposable
     /// </summary>
     /// <exception cref="ArgumentException">
     /// <paramref name="vm"/> is not a <see cref="VmName"/>, or <paramref name="redirectWritesTo"/> is outside the cache root and
-    /// <see cref="MountServerSettings.WritableFolders"/>; nothing was created.
+    /// <see cref="MountServerSettings.WritableFolders"/>, or <paramref name="clients"/> is empty or has no route, or the
+    /// mount server cannot listen at <paramref name="servedAt"/>; nothing was created.
     /// </exception>
+    /// <remarks>
+    /// With <paramref name="clients"/> the publication is narrowed: its files, handles and NBD exports answer those
+    /// addresses only (loopback too is refused unless named), and the mount server also listens (NFS, MOUNT, NBD, and
+    /// portmap when it runs its own) at <paramref name="servedAt"/>, by default the address the route to the first client
+    /// leaves from, for as long as a publication needs it. Its URLs name that address.
+    /// </remarks>
     public async Task<PublicationInfo> PublishAsync(
-        string vm, string? restorePointId, string? redirectWritesTo = null, string? repositoryPath = null, bool readOnly = false, CancellationToken cancellationToken = default)
+        string vm, string? restorePointId, string? redirectWritesTo = null, string? repositoryPath = null, bool readOnly = false,
+        IReadOnlyList<IPAddress>? clients = null, IPAddress? servedAt = null, CancellationToken cancellationToken = default)
     {
+        if (clients is { Count: 0 })
+            throw new ArgumentException("The publication's clients list is empty; give at least one address, or none at all to let the mount server's allow list decide.", nameof(clients));
+        if (clients is not null)
+            servedAt ??= ClientRoute.LocalAddressToward(clients[0]);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return Describe(PublishLocked(vm, restorePointId, redirectWritesTo, repositoryPath, readOnly));
+            if (servedAt is not null)
+                await ServeAtAsync(servedAt).ConfigureAwait(false);
+            return Describe(PublishLocked(vm, restorePointId, redirectWritesTo, repositoryPath, readOnly, clients, servedAt));
         }
         finally
         {
+            await _addresses.KeepOnlyAsync(NeededAddresses()).ConfigureAwait(false);
             _gate.Release();
         }
     }
 
     /// <summary>What <see cref="PublishAsync"/> does; the caller holds the gate, or the host does not listen yet.</summary>
-    private Publication PublishLocked(string vm, string? restorePointId, string? redirectWritesTo, string? repositoryPath, bool readOnly)
+    private LivePublication PublishLocked(
+        string vm, string? restorePointId, string? redirectWritesTo, string? repositoryPath, bool readOnly, IReadOnlyList<IPAddress>? clients, IPAddress? servedAt)
     {
         VmName.Validate(vm, "vm");
         var cacheParent = _settings.CacheRoot;
@@ -155,7 +180,8 @@ public sealed partial class MountServerHost : IAsyncDisposable
         var name = UniqueName(restorePoint.Vm);
         var folderName = $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         var cacheFolder = Path.Combine(cacheParent, folderName);
-        var record = new PublicationRecord(name, restorePoint.Vm, restorePoint.Id, cacheFolder, DateTimeOffset.UtcNow, otherRepository, readOnly);
+        var record = new PublicationRecord(
+            name, restorePoint.Vm, restorePoint.Id, cacheFolder, DateTimeOffset.UtcNow, otherRepository, readOnly, clients?.Select(c => c.ToString()).ToArray(), servedAt?.ToString());
         var publication = Open(record);
         _catalog.Add(record);
         return publication;
@@ -175,6 +201,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
             if (Directory.Exists(publication.Record.CacheFolder))
                 Directory.Delete(publication.Record.CacheFolder, recursive: true);
             MountServerLog.Unpublished(_logger, name);
+            await _addresses.KeepOnlyAsync(NeededAddresses()).ConfigureAwait(false);
             return true;
         }
         finally
@@ -200,6 +227,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
             await _control.DisposeAsync().ConfigureAwait(false);
         if (_nbdUnix is not null)
             await _nbdUnix.DisposeAsync().ConfigureAwait(false);
+        await _addresses.DisposeAsync().ConfigureAwait(false);
         if (_nbd is not null)
             await _nbd.DisposeAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);
@@ -221,8 +249,11 @@ public sealed partial class MountServerHost : IAsyncDisposable
     private BackupRepository Repository(string? path) =>
         path is null ? _repository : _otherRepositories.GetOrAdd(path, p => BackupRepository.Open(p, _settings.Password));
 
-    private Publication Open(PublicationRecord record)
+    /// <exception cref="FormatException">The record names a client or served address that is not an IP address (an edited publication list).</exception>
+    private LivePublication Open(PublicationRecord record)
     {
+        var clients = record.Clients?.Select(ParseAddress).ToArray();
+        var servedAt = record.ServedAt is { } served ? ParseAddress(served) : null;
         var repository = Repository(IsOwn(record.RepositoryPath) ? null : record.RepositoryPath);
         var restorePoint = repository.GetRestorePoint(record.RestorePointId);
         // The VM's writes and the hypervisor's files: the server's alone (the folders inside inherit nothing, so each is made 0700 too).
@@ -250,9 +281,10 @@ public sealed partial class MountServerHost : IAsyncDisposable
                     throw;
                 }
             }
-            var files = PublicationFiles.Create(record.Name, restorePoint, file => _server.Url(record.Name, file, withPorts: false));
-            var publication = _server.Publish(record.Name, files, [.. disks.Select(d => new PublishedDatastoreDisk(d))], record.CacheFolder, record.ReadOnly);
-            var live = new Publication(record, publication, disks, [.. disks.Select(d => new PublishedDiskNbdDevice(d, record.ReadOnly))]);
+            var files = PublicationFiles.Create(record.Name, restorePoint, file => PublicationUrls.At(_server.Url(record.Name, file, withPorts: false), servedAt));
+            var publication = _server.Publish(
+                record.Name, files, [.. disks.Select(d => new PublishedDatastoreDisk(d))], record.CacheFolder, record.ReadOnly, clients);
+            var live = new LivePublication(record, publication, disks, [.. disks.Select(d => new PublishedDiskNbdDevice(d, record.ReadOnly))], servedAt);
             _live[record.Name] = live;
             MountServerLog.Published(_logger, record.Name, record.Vm, record.RestorePointId, record.CacheFolder);
             return live;
@@ -264,6 +296,9 @@ public sealed partial class MountServerHost : IAsyncDisposable
             throw;
         }
     }
+
+    private static IPAddress ParseAddress(string text) =>
+        IPAddress.TryParse(text, out var address) ? address : throw new FormatException($"'{text}' in the publication list is not an IP address; fix or remove that publication's entry.");
 
     private string UniqueName(string vm)
     {
@@ -279,57 +314,65 @@ public sealed partial class MountServerHost : IAsyncDisposable
     }
 
     // URLs are made when asked: ports are only known once the server listens, and publications are restored before that.
-    private PublicationInfo Describe(Publication p) => new(
-        p.Record.Name, p.Record.Vm, p.Record.RestorePointId, p.Record.CacheFolder,
-        _server.DiskUrls(p.Datastore), _server.DiskUrls(p.Datastore, withPorts: true))
+    // A narrowed publication's name the address its clients reach; the unix socket refuses it, so it has no URL there.
+    private PublicationInfo Describe(LivePublication p)
     {
-        NbdUrls = NbdUrls(p),
-        NbdUnixUrls = _nbdUnix is null ? [] : [.. Enumerable.Range(0, p.NbdDevices.Count).Select(i => NbdExportNames.UnixUrl(NbdExportNames.Disk(p.Record.Name, i), _nbdUnix.LocalEndPoint.ToString()!))],
-        ReadOnly = p.Record.ReadOnly,
-    };
+        var servedAt = p.ServedAt;
+        return new(
+            p.Record.Name, p.Record.Vm, p.Record.RestorePointId, p.Record.CacheFolder,
+            [.. _server.DiskUrls(p.Datastore).Select(u => PublicationUrls.At(u, servedAt))],
+            [.. _server.DiskUrls(p.Datastore, withPorts: true).Select(u => PublicationUrls.At(u, servedAt))])
+        {
+            NbdUrls = NbdUrls(p),
+            NbdUnixUrls = _nbdUnix is null || p.Datastore.Clients is not null
+                ? []
+                : [.. Enumerable.Range(0, p.NbdDevices.Count).Select(i => NbdExportNames.UnixUrl(NbdExportNames.Disk(p.Record.Name, i), _nbdUnix.LocalEndPoint.ToString()!))],
+            ReadOnly = p.Record.ReadOnly,
+            Clients = p.Datastore.Clients,
+            ServedAt = servedAt,
+        };
+    }
 
-    private IReadOnlyList<string> NbdUrls(Publication p)
+    private IReadOnlyList<string> NbdUrls(LivePublication p)
     {
         if (_nbd is null || p.NbdDevices.Count == 0)
             return [];
 
         // The host the NFS URLs name, so both kinds of URL reach the same machine the same way.
-        var host = new Uri(_server.Url(p.Record.Name, DatastoreNames.RawDisk(0), withPorts: false)).Host;
+        var host = new Uri(PublicationUrls.At(_server.Url(p.Record.Name, DatastoreNames.RawDisk(0), withPorts: false), p.ServedAt)).Host;
         return [.. Enumerable.Range(0, p.NbdDevices.Count).Select(i => NbdExportNames.Url(host, _nbd.Port, NbdExportNames.Disk(p.Record.Name, i), tls: _settings.Nbd?.Tls is not null))];
     }
 
-    private sealed class Publication(PublicationRecord record, DatastorePublication datastore, IReadOnlyList<PublishedDisk> disks, IReadOnlyList<INbdBlockDevice> nbdDevices) : IAsyncDisposable
+    /// <summary>The addresses live narrowed publications are served at.</summary>
+    private HashSet<IPAddress> NeededAddresses() => [.. _live.Values.Select(p => p.ServedAt).OfType<IPAddress>()];
+
+    /// <exception cref="ArgumentException">The mount server cannot listen there.</exception>
+    private async Task ServeAtAsync(IPAddress address)
     {
-        public PublicationRecord Record { get; } = record;
-
-        public DatastorePublication Datastore { get; } = datastore;
-
-        public IReadOnlyList<PublishedDisk> Disks { get; } = disks;
-
-        public IReadOnlyList<INbdBlockDevice> NbdDevices { get; } = nbdDevices;
-
-        public async ValueTask DisposeAsync()
+        try
         {
-            foreach (var disk in Disks)
-                await disk.DisposeAsync().ConfigureAwait(false);
+            await _addresses.AddAsync(address).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw new ArgumentException(
+                $"The mount server cannot listen at {address} ({e.SocketErrorCode}); give an address of this machine whose NFS and NBD ports are free.", nameof(address), e);
         }
     }
 
-    /// <summary>The live publications' disks as NBD exports, looked up at every handshake.</summary>
-    private sealed class PublishedDiskExports(MountServerHost host) : INbdExportProvider
+    /// <summary>Listens where the narrowed publications kept from the last run are served; one that cannot be is logged and left unreachable.</summary>
+    private async Task ServeAddressesAtStartAsync()
     {
-        public IReadOnlyCollection<string> ExportNames =>
-            [.. host._live.Values.OrderBy(p => p.Record.Name, StringComparer.Ordinal)
-                .SelectMany(p => Enumerable.Range(0, p.NbdDevices.Count).Select(i => NbdExportNames.Disk(p.Record.Name, i)))];
-
-        public bool TryGetExport(string name, [NotNullWhen(true)] out INbdBlockDevice? device)
+        foreach (var address in NeededAddresses())
         {
-            device = null;
-            if (!NbdExportNames.TryParse(name, out var publication, out var index)
-                || !host._live.TryGetValue(publication, out var live) || index >= live.NbdDevices.Count)
-                return false;
-            device = live.NbdDevices[index];
-            return true;
+            try
+            {
+                await ServeAtAsync(address).ConfigureAwait(false);
+            }
+            catch (ArgumentException e)
+            {
+                MountServerLog.ServeAtFailed(_logger, address.ToString(), e.Message);
+            }
         }
     }
 }

@@ -12,4 +12,7 @@ internal static partial class MountServerLog
 
     [LoggerMessage(3, LogLevel.Error, "Could not publish {Publication} again after the restart: {Reason}")]
     public static partial void RepublishFailed(ILogger logger, string publication, string reason);
+
+    [LoggerMessage(4, LogLevel.Error, "Could not listen at {Address} again after the restart, so its publications cannot be reached there: {Reason}")]
+    public static partial void ServeAtFailed(ILogger logger, string address, string reason);
 }

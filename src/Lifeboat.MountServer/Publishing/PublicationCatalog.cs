@@ -15,7 +15,9 @@ public sealed class PublicationCatalog
     // reads it, and one with any is not, so an older Lifeboat never serves a read-only publication writable.
     private const int FirstVersion = 1;
     private const int ReadOnlyVersion = 2;
-    private const int CurrentVersion = ReadOnlyVersion;
+    // Version 3 adds narrowed publications (their clients and served address): an older Lifeboat would serve them to everyone.
+    private const int NarrowedVersion = 3;
+    private const int CurrentVersion = NarrowedVersion;
     private const int MaxFileBytes = 16 * 1024 * 1024;
 
     private readonly string _path;
@@ -89,10 +91,13 @@ public sealed class PublicationCatalog
         }
     }
 
+    private static int VersionFor(List<PublicationRecord> publications) =>
+        publications.Any(p => p.Clients is not null) ? NarrowedVersion : publications.Any(p => p.ReadOnly) ? ReadOnlyVersion : FirstVersion;
+
     private void Save()
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(
-            new PublicationCatalogDocument(_publications.Any(p => p.ReadOnly) ? ReadOnlyVersion : FirstVersion, DatastoreId, _publications), PublishingJsonContext.Default.PublicationCatalogDocument);
+            new PublicationCatalogDocument(VersionFor(_publications), DatastoreId, _publications), PublishingJsonContext.Default.PublicationCatalogDocument);
         var temporary = _path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {

@@ -1,8 +1,12 @@
+using System.Net;
+
 namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>
 /// A live publication: where its disks are, for QEMU (portmap finds the ports) and for libnfs clients (ports in the
-/// URL), and as nbd:// URLs when the mount server serves NBD.
+/// URL), and as nbd:// URLs when the mount server serves NBD. A narrowed publication's URLs name the address its
+/// clients reach the mount server at (<see cref="ServedAt"/>): <c>nfs://ADDR/EXPORT/PUBLICATION/disk0.raw</c>,
+/// <c>nbd://ADDR:PORT/PUBLICATION/disk0</c>.
 /// </summary>
 public sealed record PublicationInfo(
     string Name,
@@ -20,4 +24,10 @@ public sealed record PublicationInfo(
 
     /// <summary>Every write over NFS and NBD is refused; nothing reaches the write cache.</summary>
     public bool ReadOnly { get; init; }
+
+    /// <summary>The only client addresses it answers (loopback too is refused unless named); null when the mount server's allow list decides.</summary>
+    public IReadOnlyList<IPAddress>? Clients { get; init; }
+
+    /// <summary>The address of this machine its clients reach the mount server at, which its URLs name; null when not narrowed.</summary>
+    public IPAddress? ServedAt { get; init; }
 }

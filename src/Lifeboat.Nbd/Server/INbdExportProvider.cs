@@ -9,4 +9,10 @@ public interface INbdExportProvider
 
     /// <summary>The names NBD_OPT_LIST reports.</summary>
     IReadOnlyCollection<string> ExportNames { get; }
+
+    /// <summary>
+    /// The exports one connection may list and open, decided once when it is accepted (from its address, or the
+    /// kernel's word on who owns a unix socket peer); the rest it is told do not exist. All of them by default.
+    /// </summary>
+    INbdExportProvider For(System.Net.Sockets.Socket client) => this;
 }

@@ -40,7 +40,7 @@ internal sealed class NbdConnection
         Id = id;
         Remote = remote;
         _socket = socket;
-        _exports = exports;
+        _exports = exports.For(socket);
         _options = options;
         _logger = logger;
         _admission = new NbdRequestAdmission(options.MaxRequestsInFlightPerConnection, options.MaxBytesInFlightPerConnection);

@@ -49,6 +49,15 @@ public sealed class NbdServerOptions
 
     public int ListenBacklog { get; set; } = 128;
 
+    /// <summary>A copy of these options listening at <paramref name="endPoint"/>: another listener of the same exports.</summary>
+    public NbdServerOptions At(EndPoint endPoint)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        var copy = (NbdServerOptions)MemberwiseClone();
+        copy.EndPoint = endPoint;
+        return copy;
+    }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(EndPoint);

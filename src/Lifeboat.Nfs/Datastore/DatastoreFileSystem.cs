@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using System.Net;
 using System.Security.Cryptography;
 using Lifeboat.Nfs.Datastore.Local;
 using Lifeboat.Nfs.Nfs3;
@@ -19,6 +21,7 @@ public sealed class DatastoreFileSystem : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private long _changedAt;
+    private FrozenSet<IPAddress> _namedClients = FrozenSet<IPAddress>.Empty;
 
     public DatastoreFileSystem(DatastoreOptions? options = null, ILogger<DatastoreFileSystem>? logger = null)
     {
@@ -75,9 +78,11 @@ public sealed class DatastoreFileSystem : IDisposable
     /// <c>diskN.raw</c> and <c>diskN-flat.vmdk</c>, and whatever clients create, kept in
     /// <c><paramref name="cacheFolder"/>/client-files</c> so it survives restarts. Publishing the same name with the
     /// same cache folder after a restart gives the same file handles. A <paramref name="readOnly"/> publication answers
-    /// every call that would change it with NFS3ERR_ROFS.
+    /// every call that would change it with NFS3ERR_ROFS. A publication with <paramref name="clients"/> answers only
+    /// those addresses (<see cref="ExportAdmission"/>).
     /// </summary>
-    public DatastorePublication Publish(string name, IReadOnlyList<DatastoreFile> files, IReadOnlyList<IDatastoreDisk> disks, string cacheFolder, bool readOnly = false)
+    public DatastorePublication Publish(
+        string name, IReadOnlyList<DatastoreFile> files, IReadOnlyList<IDatastoreDisk> disks, string cacheFolder, bool readOnly = false, IReadOnlyList<IPAddress>? clients = null)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(disks);
@@ -101,9 +106,15 @@ public sealed class DatastoreFileSystem : IDisposable
                 throw new InvalidOperationException($"Cache folder '{fullCacheFolder}' already serves another publication; give each publication its own cache folder.");
             }
 
-            var publication = new DatastorePublication(this, name, id, files, disks, fullCacheFolder, readOnly);
+            if (clients is { Count: 0 })
+            {
+                throw new ArgumentException($"Publication '{name}' names no client; give at least one address, or none at all to let the server's allow list decide.", nameof(clients));
+            }
+
+            var publication = new DatastorePublication(this, name, id, files, disks, fullCacheFolder, readOnly, clients);
             _byId[id] = publication;
             _byName[name] = publication;
+            UpdateNamedClients();
             Volatile.Write(ref _changedAt, Now.ToUnixNanoseconds());
             DatastoreLog.Published(_logger, name, disks.Count, files.Count, fullCacheFolder);
             return publication;
@@ -122,12 +133,20 @@ public sealed class DatastoreFileSystem : IDisposable
             }
 
             _byId.TryRemove(publication.Id, out _);
+            UpdateNamedClients();
             Volatile.Write(ref _changedAt, Now.ToUnixNanoseconds());
         }
 
         publication.Dispose();
         DatastoreLog.Unpublished(_logger, name);
         return true;
+    }
+
+    /// <summary>Whether a publication names <paramref name="address"/> among its clients.</summary>
+    public bool IsNamedClient(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return Volatile.Read(ref _namedClients).Contains(ExportAdmission.Plain(address));
     }
 
     public bool TryGetPublication(string name, out DatastorePublication publication) => _byName.TryGetValue(name, out publication!);
@@ -146,10 +165,19 @@ public sealed class DatastoreFileSystem : IDisposable
         }
     }
 
-    /// <summary>Finds the object a client's file handle names.</summary>
+    /// <summary>
+    /// The publication a client's file handle names, found from the handle's bytes alone (no object is looked up), or
+    /// null for the export root and for a handle that is not one of this datastore's.
+    /// </summary>
+    internal DatastorePublication? PublicationOf(ReadOnlySpan<byte> fileHandle) =>
+        DatastoreFileHandle.TryParse(fileHandle, out var handle) == Nfs3Status.Ok && handle.DatastoreId == DatastoreId && handle.Kind != DatastoreNodeKind.ExportRoot
+            ? _byId.GetValueOrDefault(handle.PublicationId)
+            : null;
+
     /// <summary>True when the node belongs to a read-only publication.</summary>
     internal bool IsReadOnly(DatastoreNode node) => _byId.TryGetValue(node.Handle.PublicationId, out var publication) && publication.IsReadOnly;
 
+    /// <summary>Finds the object a client's file handle names.</summary>
     internal Nfs3Status Resolve(ReadOnlySpan<byte> fileHandle, out DatastoreNode node)
     {
         node = Root;
@@ -239,6 +267,10 @@ public sealed class DatastoreFileSystem : IDisposable
 
     internal void ReportDiskError(string publication, string operation, Exception exception) =>
         DatastoreLog.DiskError(_logger, exception, operation, publication);
+
+    // Under the publish lock: publications change rarely, and every connection asks.
+    private void UpdateNamedClients() =>
+        Volatile.Write(ref _namedClients, _byName.Values.SelectMany(p => p.Clients ?? []).ToFrozenSet());
 
     private static bool IsValidExportPath(string path) =>
         path == "/" || (path.StartsWith('/') && path.Trim('/').Split('/').All(DatastoreNames.IsValidName));

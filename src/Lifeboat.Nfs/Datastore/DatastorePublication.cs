@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
+using System.Net;
 using Lifeboat.Nfs.Datastore.Local;
+using Lifeboat.OncRpc.Peers;
 
 namespace Lifeboat.Nfs.Datastore;
 
@@ -12,6 +14,7 @@ public sealed class DatastorePublication : IDisposable
     private readonly FrozenDictionary<string, DatastoreNode> _reserved;
     private readonly DatastoreNode[] _generated;
     private readonly DatastoreNode[] _disks;
+    private readonly IPAddress[]? _clients;
 
     internal DatastorePublication(
         DatastoreFileSystem fileSystem,
@@ -20,9 +23,11 @@ public sealed class DatastorePublication : IDisposable
         IReadOnlyList<DatastoreFile> files,
         IReadOnlyList<IDatastoreDisk> disks,
         string cacheFolder,
-        bool readOnly)
+        bool readOnly,
+        IReadOnlyList<IPAddress>? clients)
     {
         IsReadOnly = readOnly;
+        _clients = clients is null ? null : [.. clients.Select(ExportAdmission.Plain).Distinct()];
         FileSystem = fileSystem;
         Name = name;
         Id = id;
@@ -81,6 +86,9 @@ public sealed class DatastorePublication : IDisposable
     /// <summary>Nothing may change it: its disks, its files or its folders.</summary>
     public bool IsReadOnly { get; }
 
+    /// <summary>The only client addresses it answers (narrowed), or null when the server's allow list decides.</summary>
+    public IReadOnlyList<IPAddress>? Clients => _clients;
+
     public string ClientFilesFolder => Tree.RootPath;
 
     /// <summary>The <c>diskN.raw</c> name of each disk, in order.</summary>
@@ -95,6 +103,22 @@ public sealed class DatastorePublication : IDisposable
     internal PublicationNode Node { get; }
 
     internal IReadOnlyList<DatastoreDirectoryEntry> ReservedEntries { get; }
+
+    /// <summary>
+    /// A narrowed publication's rule: the peer's address is one of <see cref="Clients"/> and, when it is on this machine,
+    /// the peer is privileged; a unix socket peer never.
+    /// </summary>
+    public bool Admits(RpcPeer peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        if (_clients is null || peer.EndPoint is null)
+        {
+            return false;
+        }
+
+        var address = ExportAdmission.Plain(peer.EndPoint.Address);
+        return Array.IndexOf(_clients, address) >= 0 && (!peer.IsLocal || peer.IsPrivileged);
+    }
 
     internal DatastoreNode? FindReserved(string name) => _reserved.GetValueOrDefault(name);
 

@@ -21,7 +21,7 @@ public sealed class MountProgram : IRpcProgram
     private static readonly AuthFlavor[] AuthFlavors = [AuthFlavor.Sys, AuthFlavor.None];
 
     private readonly DatastoreFileSystem _fileSystem;
-    private readonly NfsClientAllowList _allowList;
+    private readonly ExportAdmission _admission;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string Host, string Path), byte> _mounts = new();
 
@@ -29,7 +29,7 @@ public sealed class MountProgram : IRpcProgram
     {
         ArgumentNullException.ThrowIfNull(fileSystem);
         _fileSystem = fileSystem;
-        _allowList = allowList ?? NfsClientAllowList.LoopbackOnly;
+        _admission = new ExportAdmission(allowList ?? NfsClientAllowList.LoopbackOnly, fileSystem);
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
@@ -54,7 +54,9 @@ public sealed class MountProgram : IRpcProgram
                 Mount(call, host, writer);
                 break;
             case MountProc3.Dump:
-                foreach (var (entryHost, path) in _mounts.Keys.Order())
+                // A client of a narrowed publication alone learns only its own mounts, not what others mount.
+                var everyone = _admission.AllowList.Admits(call.Peer);
+                foreach (var (entryHost, path) in _mounts.Keys.Order().Where(k => everyone || k.Host == host))
                 {
                     writer.WriteBool(true);
                     writer.WriteString(entryHost);
@@ -96,7 +98,7 @@ public sealed class MountProgram : IRpcProgram
     private void Mount(RpcCall call, string host, XdrWriter writer)
     {
         var path = ReadDirPath(call.Arguments.Span);
-        if (!_allowList.Admits(call.Peer))
+        if (!_admission.AdmitsAny(call.Peer))
         {
             MountLog.ClientRefused(_logger, call.Peer.ToString(), path);
             writer.WriteUInt32((uint)MountStat3.Acces);
@@ -104,6 +106,20 @@ public sealed class MountProgram : IRpcProgram
         }
 
         var status = _fileSystem.ResolvePath(path, out var node);
+        if (status == Nfs3Status.Ok && node.Handle.Kind != DatastoreNodeKind.ExportRoot
+            && _fileSystem.FindPublication(node.Handle.PublicationId) is { } publication && !_admission.Admits(call.Peer, publication))
+        {
+            if (_admission.Shows(call.Peer, publication))
+            {
+                MountLog.ClientRefused(_logger, call.Peer.ToString(), path);
+                writer.WriteUInt32((uint)MountStat3.Acces);
+                return;
+            }
+
+            // A client of another publication is not told this one exists.
+            status = Nfs3Status.NoEnt;
+        }
+
         if (status != Nfs3Status.Ok)
         {
             MountLog.MountFailed(_logger, host, path, status);

@@ -1,3 +1,5 @@
+using Lifeboat.Nfs.Datastore;
+using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.Xdr;
 
 namespace Lifeboat.Nfs.Nfs3;
@@ -5,7 +7,7 @@ namespace Lifeboat.Nfs.Nfs3;
 /// <summary>LOOKUP and READLINK.</summary>
 public sealed partial class Nfs3Program
 {
-    private void Lookup(ReadOnlyMemory<byte> arguments, XdrWriter writer)
+    private void Lookup(ReadOnlyMemory<byte> arguments, RpcPeer peer, XdrWriter writer)
     {
         var args = DirOpArgs3.Decode(arguments);
         var status = Resolve(args.Dir, out var dir);
@@ -16,6 +18,11 @@ public sealed partial class Nfs3Program
         }
 
         status = dir.Lookup(args.Name, out var node);
+        if (status == Nfs3Status.Ok && !Shows(peer, node))
+        {
+            status = Nfs3Status.NoEnt;
+        }
+
         writer.WriteUInt32((uint)status);
         if (status == Nfs3Status.Ok)
         {
@@ -25,6 +32,10 @@ public sealed partial class Nfs3Program
 
         Fattr3.EncodePostOp(writer, Attributes(dir));
     }
+
+    /// <summary>Whether the peer may see a publication's folder found in the export root; anything else it may.</summary>
+    private bool Shows(RpcPeer peer, DatastoreNode node) =>
+        node.Handle.Kind != DatastoreNodeKind.Publication || _fileSystem.FindPublication(node.Handle.PublicationId) is not { } publication || _admission.Shows(peer, publication);
 
     private void ReadLink(ReadOnlyMemory<byte> arguments, XdrWriter writer)
     {

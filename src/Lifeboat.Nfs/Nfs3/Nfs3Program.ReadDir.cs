@@ -1,5 +1,6 @@
 using System.Text;
 using Lifeboat.Nfs.Datastore;
+using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.Xdr;
 
 namespace Lifeboat.Nfs.Nfs3;
@@ -19,17 +20,17 @@ public sealed partial class Nfs3Program
     // name_attributes (post_op_attr) and name_handle (post_op_fh3) of an entryplus3.
     private const int EntryPlusExtraSize = 4 + Fattr3.EncodedSize + 4 + 4 + DatastoreFileHandle.Size;
 
-    private void ReadDir(ReadOnlyMemory<byte> arguments, XdrWriter writer)
+    private void ReadDir(ReadOnlyMemory<byte> arguments, RpcPeer peer, XdrWriter writer)
     {
         var args = ReadDir3Args.Decode(arguments);
-        WriteDirectoryPage(writer, Nfs3Proc.ReadDir, args.Dir, args.Cookie, args.CookieVerifier,
+        WriteDirectoryPage(writer, peer, Nfs3Proc.ReadDir, args.Dir, args.Cookie, args.CookieVerifier,
             Math.Min(args.Count, (uint)_options.MaxDirectoryReplySize), directoryBudget: null);
     }
 
-    private void ReadDirPlus(ReadOnlyMemory<byte> arguments, XdrWriter writer)
+    private void ReadDirPlus(ReadOnlyMemory<byte> arguments, RpcPeer peer, XdrWriter writer)
     {
         var args = ReadDirPlus3Args.Decode(arguments);
-        WriteDirectoryPage(writer, Nfs3Proc.ReadDirPlus, args.Dir, args.Cookie, args.CookieVerifier,
+        WriteDirectoryPage(writer, peer, Nfs3Proc.ReadDirPlus, args.Dir, args.Cookie, args.CookieVerifier,
             Math.Min(args.MaxCount, (uint)_options.MaxDirectoryReplySize), directoryBudget: args.DirCount);
     }
 
@@ -38,7 +39,7 @@ public sealed partial class Nfs3Program
     /// bytes. READDIRPLUS (<paramref name="directoryBudget"/> set, its dircount) adds each entry's attributes and handle,
     /// and its dircount also caps the bytes of names, file ids and cookies.
     /// </summary>
-    private void WriteDirectoryPage(XdrWriter writer, Nfs3Proc procedure, Nfs3FileHandle handle, ulong cookie, ulong cookieVerifier, uint budget, uint? directoryBudget)
+    private void WriteDirectoryPage(XdrWriter writer, RpcPeer peer, Nfs3Proc procedure, Nfs3FileHandle handle, ulong cookie, ulong cookieVerifier, uint budget, uint? directoryBudget)
     {
         var status = Resolve(handle, out var dir);
         if (status != Nfs3Status.Ok)
@@ -48,7 +49,7 @@ public sealed partial class Nfs3Program
         }
 
         var plus = directoryBudget is not null;
-        status = ListFrom(dir, cookie, cookieVerifier, out var entries, out var start);
+        status = ListFrom(dir, peer, cookie, cookieVerifier, out var entries, out var start);
         var end = start;
         long used = ReadDirHeaderSize + ReadDirTrailerSize;
         long directoryBytes = 0;
@@ -101,7 +102,7 @@ public sealed partial class Nfs3Program
     /// The folder's entries, "." and ".." included, in cookie order, and the index of the first one after
     /// <paramref name="cookie"/>.
     /// </summary>
-    private Nfs3Status ListFrom(DatastoreNode dir, ulong cookie, ulong cookieVerifier, out List<(ulong Cookie, DatastoreDirectoryEntry Entry)> sorted, out int start)
+    private Nfs3Status ListFrom(DatastoreNode dir, RpcPeer peer, ulong cookie, ulong cookieVerifier, out List<(ulong Cookie, DatastoreDirectoryEntry Entry)> sorted, out int start)
     {
         sorted = [];
         start = 0;
@@ -125,6 +126,11 @@ public sealed partial class Nfs3Program
 
         foreach (var entry in entries)
         {
+            if (!Shows(peer, entry.Node))
+            {
+                continue;
+            }
+
             sorted.Add((DirectoryCookie.Of(entry.Name), entry));
         }
 

@@ -14,7 +14,7 @@ namespace Lifeboat.Nfs.Nfs3;
 public sealed partial class Nfs3Program : IRpcProgram
 {
     private readonly DatastoreFileSystem _fileSystem;
-    private readonly NfsClientAllowList _allowList;
+    private readonly ExportAdmission _admission;
     private readonly Nfs3ProgramOptions _options;
     private readonly ILogger _logger;
     private long _lastRefusedConnection = -1;
@@ -27,7 +27,7 @@ public sealed partial class Nfs3Program : IRpcProgram
     {
         ArgumentNullException.ThrowIfNull(fileSystem);
         _fileSystem = fileSystem;
-        _allowList = allowList ?? NfsClientAllowList.LoopbackOnly;
+        _admission = new ExportAdmission(allowList ?? NfsClientAllowList.LoopbackOnly, fileSystem);
         _options = options ?? new Nfs3ProgramOptions();
         _options.Validate();
         _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -56,7 +56,10 @@ public sealed partial class Nfs3Program : IRpcProgram
         }
 
         var writer = new XdrWriter(results);
-        if (!_allowList.Admits(call.Peer))
+        var arguments = call.Arguments;
+        // Every procedure but NULL starts with a handle; RENAME's and LINK's second one must be in the same publication.
+        var publication = _fileSystem.PublicationOf(Nfs3FileHandle.Decode(arguments).Span);
+        if (publication is null ? !_admission.AdmitsAny(call.Peer) : !_admission.Admits(call.Peer, publication))
         {
             if (Interlocked.Exchange(ref _lastRefusedConnection, call.ConnectionId) != call.ConnectionId)
             {
@@ -67,8 +70,7 @@ public sealed partial class Nfs3Program : IRpcProgram
             return ValueTask.FromResult(RpcAcceptStatus.Success);
         }
 
-        var arguments = call.Arguments;
-        if (IsChange(procedure) && IsReadOnly(arguments))
+        if (IsChange(procedure) && publication is { IsReadOnly: true })
         {
             WriteFailure(writer, procedure, Nfs3Status.RoFs);
             return ValueTask.FromResult(RpcAcceptStatus.Success);
@@ -82,7 +84,7 @@ public sealed partial class Nfs3Program : IRpcProgram
             case Nfs3Proc.SetAttr:
                 return SetAttrAsync(arguments, writer, cancellationToken);
             case Nfs3Proc.Lookup:
-                Lookup(arguments, writer);
+                Lookup(arguments, call.Peer, writer);
                 break;
             case Nfs3Proc.Access:
                 Access(arguments, call.Credentials, writer);
@@ -118,10 +120,10 @@ public sealed partial class Nfs3Program : IRpcProgram
                 Link(arguments, writer);
                 break;
             case Nfs3Proc.ReadDir:
-                ReadDir(arguments, writer);
+                ReadDir(arguments, call.Peer, writer);
                 break;
             case Nfs3Proc.ReadDirPlus:
-                ReadDirPlus(arguments, writer);
+                ReadDirPlus(arguments, call.Peer, writer);
                 break;
             case Nfs3Proc.FsStat:
                 FsStat(arguments, writer);
@@ -171,13 +173,6 @@ public sealed partial class Nfs3Program : IRpcProgram
     private static bool IsChange(Nfs3Proc procedure) => procedure is Nfs3Proc.SetAttr or Nfs3Proc.Write or Nfs3Proc.Create
         or Nfs3Proc.MkDir or Nfs3Proc.Symlink or Nfs3Proc.MkNod or Nfs3Proc.Remove or Nfs3Proc.RmDir or Nfs3Proc.Rename
         or Nfs3Proc.Link or Nfs3Proc.Commit;
-
-    /// <summary>
-    /// Whether the object a changing call names first is in a read-only publication. Every changing call begins with a
-    /// handle; RENAME's and LINK's second handle must be in the same publication (NFS3ERR_XDEV otherwise), so the first decides.
-    /// </summary>
-    private bool IsReadOnly(ReadOnlyMemory<byte> arguments) =>
-        Resolve(Nfs3FileHandle.Decode(arguments), out var node) == Nfs3Status.Ok && _fileSystem.IsReadOnly(node);
 
     private static Fattr3? Attributes(DatastoreNode node) =>
         node.GetAttributes(out var attributes) == Nfs3Status.Ok ? attributes : null;

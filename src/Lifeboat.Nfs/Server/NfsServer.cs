@@ -31,6 +31,8 @@ public sealed class NfsServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly PortmapProgram _portmap;
     private readonly RpcServer _server;
+    private readonly IRpcProgram[] _programs;
+    private readonly Dictionary<IPAddress, NfsAddressListener> _otherAddresses = [];
     private RpcServer? _portmapServer;
     private RpcDatagramServer? _portmapDatagramServer;
     private bool _registeredWithSystem;
@@ -46,7 +48,7 @@ public sealed class NfsServer : IAsyncDisposable
         _logger = _loggerFactory.CreateLogger<NfsServer>();
         Datastore = new DatastoreFileSystem(_options.Datastore, _loggerFactory.CreateLogger<DatastoreFileSystem>());
         _portmap = new PortmapProgram(_loggerFactory.CreateLogger<PortmapProgram>());
-        IRpcProgram[] programs =
+        IRpcProgram[] programs = _programs =
         [
             _portmap,
             new MountProgram(Datastore, _options.AllowedClients, _loggerFactory.CreateLogger<MountProgram>()),
@@ -84,8 +86,68 @@ public sealed class NfsServer : IAsyncDisposable
         }
     }
 
-    public DatastorePublication Publish(string name, IReadOnlyList<DatastoreFile> files, IReadOnlyList<IDatastoreDisk> disks, string cacheFolder, bool readOnly = false) =>
-        Datastore.Publish(name, files, disks, cacheFolder, readOnly);
+    public DatastorePublication Publish(
+        string name, IReadOnlyList<DatastoreFile> files, IReadOnlyList<IDatastoreDisk> disks, string cacheFolder, bool readOnly = false, IReadOnlyList<IPAddress>? clients = null) =>
+        Datastore.Publish(name, files, disks, cacheFolder, readOnly, clients);
+
+    /// <summary>The addresses served besides <see cref="LocalEndPoint"/>'s.</summary>
+    public IReadOnlyCollection<IPAddress> OtherAddresses
+    {
+        get
+        {
+            lock (_otherAddresses)
+            {
+                return [.. _otherAddresses.Keys];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Also serves MOUNT and NFS at <paramref name="address"/> (an address of this machine) on <see cref="Port"/>, and
+    /// portmap on its port when this server runs it: for clients that reach this machine there. Nothing happens when
+    /// the address is already served. Throws <see cref="SocketException"/> when a port there cannot be had.
+    /// </summary>
+    public async Task ListenAlsoAsync(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        lock (_otherAddresses)
+        {
+            if (_otherAddresses.ContainsKey(address) || LocalEndPoint.Address.Equals(address)
+                || LocalEndPoint.Address.Equals(IPAddress.Any) || LocalEndPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                return;
+            }
+        }
+
+        var listener = await NfsAddressListener.StartAsync(
+            _programs, _portmap, new IPEndPoint(address, Port), PortmapMode == PortmapMode.Served ? _options.PortmapPort : 0, _loggerFactory).ConfigureAwait(false);
+        lock (_otherAddresses)
+        {
+            if (_otherAddresses.TryAdd(address, listener))
+            {
+                NfsServerLog.ListeningAlso(_logger, listener.EndPoint);
+                return;
+            }
+        }
+
+        await listener.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops serving at an address <see cref="ListenAlsoAsync"/> added (calls in flight finish).</summary>
+    public async Task StopListeningAsync(IPAddress address)
+    {
+        NfsAddressListener? listener;
+        lock (_otherAddresses)
+        {
+            if (!_otherAddresses.Remove(address, out listener))
+            {
+                return;
+            }
+        }
+
+        await listener.DisposeAsync().ConfigureAwait(false);
+        NfsServerLog.StoppedListening(_logger, listener.EndPoint);
+    }
 
     public bool Unpublish(string name) => Datastore.Unpublish(name);
 
@@ -137,6 +199,11 @@ public sealed class NfsServer : IAsyncDisposable
             {
                 NfsServerLog.PortmapUnregisterFailed(_logger, ex, _options.PortmapPort);
             }
+        }
+
+        foreach (var address in OtherAddresses)
+        {
+            await StopListeningAsync(address).ConfigureAwait(false);
         }
 
         if (_portmapDatagramServer is not null)

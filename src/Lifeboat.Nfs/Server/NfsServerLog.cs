@@ -21,4 +21,10 @@ internal static partial class NfsServerLog
 
     [LoggerMessage(6, LogLevel.Warning, "Portmap over UDP is unavailable on port {Port} ({Reason}); portmap is served over TCP only, so use rpcinfo -s rather than rpcinfo -p")]
     public static partial void PortmapUdpUnavailable(ILogger logger, int port, string reason);
+
+    [LoggerMessage(7, LogLevel.Information, "Mount server also listening on {EndPoint} (MOUNT v3, NFSv3, and portmap when served)")]
+    public static partial void ListeningAlso(ILogger logger, System.Net.IPEndPoint endPoint);
+
+    [LoggerMessage(8, LogLevel.Information, "Mount server no longer listening on {EndPoint}: no publication needs it")]
+    public static partial void StoppedListening(ILogger logger, System.Net.IPEndPoint endPoint);
 }

@@ -20,7 +20,9 @@ namespace Lifeboat.Server.Hosting;
 /// A loopback client is served only when privileged (root's QEMU is: a reserved port for NFS, root's socket for NBD).
 /// Its control socket (<see cref="ServerOptions.ControlSocketPath"/>) writes every publish and unpublish to the audit log,
 /// and refuses to unpublish what a running session owns. Beside it, an NBD socket (`-nbd.sock`) serves the same
-/// exports to root and group lifeboat: sessions recovered over NBD use it.
+/// exports to root and group lifeboat: sessions recovered over NBD use it. A session on a remote host publishes narrowed
+/// to that host (<see cref="PublishAsync"/>): the mount server then also listens where the host reaches this machine,
+/// while a publication needs it, and answers that host alone there (loopback is refused that publication).
 /// </summary>
 public sealed class MountServerService(
     ServerOptions options, DataFolder data, ServerDatabase database, Inventory.DatastoreRegistry datastores, SessionStore sessions, AuditLog audit, ILoggerFactory loggerFactory) : IAsyncDisposable
@@ -77,6 +79,17 @@ public sealed class MountServerService(
         database.SetSetting(NfsPortSetting, _host.Nfs.Port.ToString(CultureInfo.InvariantCulture));
         database.SetSetting(NbdPortSetting, (_host.Nbd?.Port ?? 0).ToString(CultureInfo.InvariantCulture));
     }
+
+    /// <summary>
+    /// Publishes a restore point for a VM that runs on a host reached over <paramref name="network"/>: narrowed to the
+    /// host's address and served at the mount server's address on that network (its URLs name it); null publishes for
+    /// this machine, as before.
+    /// </summary>
+    public Task<PublicationInfo> PublishAsync(
+        string vm, string? restorePointId, string? redirectWritesTo, string? repositoryPath, Lifeboat.Hypervisors.Hosts.HostNetwork? network, CancellationToken cancellationToken) =>
+        Host.PublishAsync(
+            vm, restorePointId, redirectWritesTo, repositoryPath,
+            clients: network is null ? null : [network.HostAddress], servedAt: network?.MountServerAddress, cancellationToken: cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -37,6 +37,12 @@ internal sealed class NfsTestClient : IAsyncDisposable
     public static async Task<NfsTestClient> ConnectAsync(int port, RpcCredentials? credentials = null) =>
         new(await RpcClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), new RpcClientOptions { Credentials = credentials ?? Root }));
 
+    /// <summary>A client whose connection comes from <paramref name="source"/> (another loopback address), to <paramref name="server"/> or 127.0.0.1.</summary>
+    public static async Task<NfsTestClient> ConnectFromAsync(IPAddress source, int port, IPAddress? server = null) =>
+        new(await RpcClient.ConnectAsync(
+            new IPEndPoint(server ?? IPAddress.Loopback, port),
+            new RpcClientOptions { Credentials = Root, UseReservedPort = false, LocalEndPoint = new IPEndPoint(source, 0) }));
+
     public Task<RpcReply> CallNfsAsync(Nfs3Proc procedure, ReadOnlyMemory<byte> arguments) =>
         _rpc.CallAsync(Nfs3Constants.Program, Nfs3Constants.Version, (uint)procedure, arguments);
 
