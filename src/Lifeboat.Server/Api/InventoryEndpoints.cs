@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Lifeboat.Server.Api;
 
-/// <summary>/api/server, /api/repositories, /api/restore-points, /api/hosts.</summary>
+/// <summary>/api/server, /api/repositories, /api/restore-points.</summary>
 public static class InventoryEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
@@ -22,7 +22,6 @@ public static class InventoryEndpoints
             .Audited("repository.add", (context, _) => context.Arguments.OfType<AddRepositoryRequest>().FirstOrDefault()?.Path ?? "");
         app.MapGet("/api/restore-points", ListRestorePoints).WithTags("Repositories")
             .WithSummary("Restore points in every registered repository, oldest first; ?vm= filters.").RequireAuthorization(LifeboatPolicies.Viewer);
-        app.MapGet("/api/hosts", ListHosts).WithTags("Hosts").WithSummary("The hypervisor hosts; the local QEMU/KVM host is registered by default.").RequireAuthorization(LifeboatPolicies.Viewer);
     }
 
     private static Ok<ServerInfoView> Server(MountServerService mount, DataFolder data)
@@ -60,6 +59,4 @@ public static class InventoryEndpoints
         var verified = verifications.LatestByRestorePoint();
         return TypedResults.Ok(registry.ListRestorePoints(vm).Select(p => RestorePointView.From(p, verified.GetValueOrDefault(p.RestorePoint.Id))).ToList());
     }
-
-    private static Ok<List<HostInfo>> ListHosts(LocalQemuHost host) => TypedResults.Ok(new List<HostInfo> { host.Describe() });
 }
