@@ -95,7 +95,8 @@ internal sealed record ServerVerificationRequest(
     string? ReadyWhen,
     double? TimeoutSeconds,
     IReadOnlyList<ServerVerificationCheck> Checks,
-    IReadOnlyDictionary<string, string>? FirmwareConfig);
+    IReadOnlyDictionary<string, string>? FirmwareConfig,
+    string? Host = null);
 
 internal sealed record VerificationPhaseDocument(string Phase, double Seconds);
 
