@@ -28,6 +28,10 @@ public sealed class HostInventory(HostStore store, IHypervisorHost local, Libvir
 
     public bool Exists(string name) => name == LocalName || store.List().Any(h => h.Name == name);
 
+    /// <summary>The hosts' names and connections without asking them anything, the local host first: for a form's choice.</summary>
+    public IReadOnlyList<(string Name, string Connection)> Names() =>
+        [(LocalName, "this machine's QEMU"), .. store.List().Select(h => (h.Name, h.Connection))];
+
     /// <summary>Every host with what it has now, asked of all at once; a host that does not answer in time says so.</summary>
     public async Task<IReadOnlyList<HostView>> ListAsync(CancellationToken cancellationToken)
     {
