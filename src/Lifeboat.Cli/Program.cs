@@ -25,6 +25,8 @@ root.Subcommands.Add(JobsCommand.Create());
 root.Subcommands.Add(JobCommand.Create());
 root.Subcommands.Add(DatastoreCommands.CreateList());
 root.Subcommands.Add(DatastoreCommands.Create());
+root.Subcommands.Add(HostCommands.CreateList());
+root.Subcommands.Add(HostCommands.Create());
 root.Subcommands.Add(UserCommand.Create());
 root.Subcommands.Add(TokenCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());

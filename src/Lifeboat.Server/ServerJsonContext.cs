@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Lifeboat.Server.Api;
+using Lifeboat.Server.Contracts.Hosts;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Contracts.Storage;
@@ -22,7 +23,9 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(List<RepositoryView>))]
 [JsonSerializable(typeof(AddRepositoryRequest))]
 [JsonSerializable(typeof(List<RestorePointView>))]
-[JsonSerializable(typeof(List<HostInfo>))]
+[JsonSerializable(typeof(HostView))]
+[JsonSerializable(typeof(List<HostView>))]
+[JsonSerializable(typeof(AddHostRequest))]
 [JsonSerializable(typeof(ServerInfoView))]
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(Data.StoredBootProfile))]

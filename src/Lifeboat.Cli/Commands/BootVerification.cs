@@ -12,7 +12,7 @@ namespace Lifeboat.Cli.Commands;
 internal static partial class BootVerification
 {
     public sealed record Options(
-        string Vm, string? RestorePoint, string? ReadyWhen, string? Timeout, IReadOnlyList<string> Checks, IReadOnlyList<string> FirmwareConfig, bool Detach);
+        string Vm, string? RestorePoint, string? ReadyWhen, string? Timeout, IReadOnlyList<string> Checks, IReadOnlyList<string> FirmwareConfig, bool Detach, string? Host = null);
 
     public static async Task<int> RunAsync(Options options, CliConsole console, CancellationToken ct)
     {
@@ -22,7 +22,8 @@ internal static partial class BootVerification
             options.ReadyWhen,
             options.Timeout is { } timeout ? ParseTimeout(timeout).TotalSeconds : null,
             [.. options.Checks.Select(ParseCheck)],
-            InstantRecoverCommand.ParseFirmwareConfig([.. options.FirmwareConfig]));
+            InstantRecoverCommand.ParseFirmwareConfig([.. options.FirmwareConfig]),
+            options.Host);
         using var client = new ServerClient();
         var session = await client.VerifyAsync(request, ct);
         if (options.Detach)

@@ -31,10 +31,13 @@ internal static class InstantRecoverCommand
             DefaultValueFactory = _ => "nfs",
         };
         protocol.AcceptOnlyFromAmong("nfs", "nbd");
+        var host = new Option<string?>("--host") { Description = "The host to run the VM on, as `lifeboat hosts` lists it (default: local, the QEMU host of this machine)." };
+        var network = new Option<string?>("--network") { Description = "A libvirt network on that host to give the VM one NIC on, or none (default: none)." };
+        var name = new Option<string?>("--name") { Description = "The VM's name on the host (default: named after its publication, e.g. web01)." };
         var detach = new Option<bool>("--detach") { Description = "Return at once with the session id." };
         var command = new Command("instant-recover", "Run a VM straight from its backup; returns when the guest answers, with the recovery time.")
         {
-            vm, restorePoint, redirect, migrateTo, method, format, readyWhen, readyTimeout, noPowerOn, firmwareConfig, protocol, detach,
+            vm, restorePoint, redirect, migrateTo, method, format, readyWhen, readyTimeout, noPowerOn, firmwareConfig, protocol, host, network, name, detach,
         };
         CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
@@ -51,6 +54,9 @@ internal static class InstantRecoverCommand
                 ParseFirmwareConfig(parse.GetValue(firmwareConfig) ?? []))
             {
                 Protocol = parse.GetValue(protocol),
+                Host = parse.GetValue(host),
+                Network = parse.GetValue(network) is { } nic && nic != "none" ? nic : null,
+                Name = parse.GetValue(name),
             };
             using var client = new ServerClient();
             var session = await client.RecoverAsync(request, ct);
@@ -63,7 +69,7 @@ internal static class InstantRecoverCommand
                 return ExitCodes.Ok;
             }
 
-            console.Line($"Session [bold]{session.Id}[/]: instant recovery of VM [bold]{Markup.Escape(request.Vm)}[/] ({Markup.Escape(request.RestorePoint ?? "latest")}) on {client.BaseAddress}");
+            console.Line($"Session [bold]{session.Id}[/]: instant recovery of VM [bold]{Markup.Escape(request.Vm)}[/] ({Markup.Escape(request.RestorePoint ?? "latest")}) onto host {Markup.Escape(session.Host)} through {client.BaseAddress}");
             SessionDocument last;
             try
             {

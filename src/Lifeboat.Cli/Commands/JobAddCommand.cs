@@ -35,9 +35,10 @@ internal static class JobAddCommand
         var repo = new Option<string?>("--repo") { Description = "The repository (default: the server's own); it is registered with the server." };
         var retries = new Option<int?>("--retries") { Description = "How many times a failed run is tried again, 5 minutes apart (default 2)." };
         var verify = new Option<string?>("--verify") { Description = "boot: after each successful run, verify the new restore point by booting it in isolation (lifeboat verify --boot)." };
+        var verifyHost = new Option<string?>("--host") { Description = "With --verify boot: the host the verifications boot on, as `lifeboat hosts` lists it (default: local)." };
         var command = new Command("add", "Add a backup job to the server; it runs by its schedule from now on.")
         {
-            name, vm, qmp, guestAgent, libvirt, connect, disks, schedule, keepLast, repo, retries, verify,
+            name, vm, qmp, guestAgent, libvirt, connect, disks, schedule, keepLast, repo, retries, verify, verifyHost,
         };
         CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
@@ -45,7 +46,7 @@ internal static class JobAddCommand
                 throw new CliException(problem);
             var source = Source(parse.GetValue(qmp), parse.GetValue(guestAgent), parse.GetValue(libvirt), parse.GetValue(connect), parse.GetValue(disks));
             var spec = new JobSpec(parse.GetValue(name)!, parse.GetValue(vm)!, source, parse.GetValue(schedule)!, parse.GetValue(keepLast),
-                parse.GetValue(repo) is { } path ? Path.GetFullPath(path) : null, parse.GetValue(retries), parse.GetValue(verify));
+                parse.GetValue(repo) is { } path ? Path.GetFullPath(path) : null, parse.GetValue(retries), parse.GetValue(verify), parse.GetValue(verifyHost));
             using var client = new ServerClient();
             var job = await client.AddJobAsync(spec, ct);
             if (console.Json)

@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Hosts;
 using System.Text.Json.Serialization;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Security;
@@ -29,6 +30,10 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(List<JobRunView>))]
 [JsonSerializable(typeof(JobRemovedJson))]
 [JsonSerializable(typeof(DatastoreRemovedJson))]
+[JsonSerializable(typeof(HostRemovedJson))]
+[JsonSerializable(typeof(HostView))]
+[JsonSerializable(typeof(List<HostView>))]
+[JsonSerializable(typeof(AddHostRequest))]
 [JsonSerializable(typeof(List<UserView>))]
 [JsonSerializable(typeof(AddUserRequest))]
 [JsonSerializable(typeof(AddedUserView))]

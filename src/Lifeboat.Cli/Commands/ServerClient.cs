@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Hosts;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -102,6 +103,13 @@ internal sealed class ServerClient : IDisposable
         PostAsync("api/datastores", request, ServerApiJsonContext.Default.AddDatastoreRequest, ServerApiJsonContext.Default.DatastoreView, ct);
 
     public Task RemoveDatastoreAsync(string name, CancellationToken ct) => DeleteAsync($"api/datastores/{Uri.EscapeDataString(name)}", ct);
+
+    public Task<List<HostView>> ListHostsAsync(CancellationToken ct) => GetAsync("api/hosts", ServerApiJsonContext.Default.ListHostView, ct);
+
+    public Task<HostView> AddHostAsync(AddHostRequest request, CancellationToken ct) =>
+        PostAsync("api/hosts", request, ServerApiJsonContext.Default.AddHostRequest, ServerApiJsonContext.Default.HostView, ct);
+
+    public Task RemoveHostAsync(string name, CancellationToken ct) => DeleteAsync($"api/hosts/{Uri.EscapeDataString(name)}", ct);
 
     public Task<List<JobView>> ListJobsAsync(CancellationToken ct) => GetAsync("api/jobs", ServerApiJsonContext.Default.ListJobView, ct);
 

@@ -26,6 +26,15 @@ internal sealed record ServerRecoveryRequest(
 {
     /// <summary>nfs (null: the server's default, NFS) or nbd.</summary>
     public string? Protocol { get; init; }
+
+    /// <summary>The host to run the VM on, as `lifeboat hosts` lists it; null: the local QEMU host.</summary>
+    public string? Host { get; init; }
+
+    /// <summary>A libvirt network for one NIC, or none (null: none).</summary>
+    public string? Network { get; init; }
+
+    /// <summary>The VM's name on the host; null: named after its publication.</summary>
+    public string? Name { get; init; }
 }
 
 internal sealed record SessionStepDocument(
@@ -86,7 +95,8 @@ internal sealed record ServerVerificationRequest(
     string? ReadyWhen,
     double? TimeoutSeconds,
     IReadOnlyList<ServerVerificationCheck> Checks,
-    IReadOnlyDictionary<string, string>? FirmwareConfig);
+    IReadOnlyDictionary<string, string>? FirmwareConfig,
+    string? Host = null);
 
 internal sealed record VerificationPhaseDocument(string Phase, double Seconds);
 
@@ -111,6 +121,8 @@ internal sealed record VerificationDocument(
 internal sealed record JobRemovedJson(string Removed);
 
 internal sealed record DatastoreRemovedJson(string Removed);
+
+internal sealed record HostRemovedJson(string Removed);
 
 /// <summary>What `lifeboat user remove` and `lifeboat token revoke` print with --json.</summary>
 internal sealed record AccountRemovedJson(string Kind, string Removed);

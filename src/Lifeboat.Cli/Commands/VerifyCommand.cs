@@ -18,9 +18,10 @@ internal static class VerifyCommand
         var timeout = new Option<string?>("--timeout") { Description = "With --boot: how long the guest may take to answer, and each check to end (e.g. 90s, 5m; default 5m)." };
         var firmwareConfig = new Option<string[]>("--fw-cfg") { Description = "With --boot: NAME=VALUE for the guest's QEMU fw_cfg; repeatable." };
         var detach = new Option<bool>("--detach") { Description = "With --boot: return at once with the verification's id." };
+        var host = new Option<string?>("--host") { Description = "With --boot: the host to boot on, as `lifeboat hosts` lists it (default: local)." };
         var command = new Command("verify", "Re-read every stored chunk and check it, naming what is damaged; or, with --boot, prove a restore point boots.")
         {
-            repo, restorePoint, boot, vm, readyWhen, check, timeout, firmwareConfig, detach,
+            repo, restorePoint, boot, vm, readyWhen, check, timeout, firmwareConfig, detach, host,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -29,7 +30,7 @@ internal static class VerifyCommand
                 var name = parse.GetValue(vm) ?? throw new CliException("verify --boot needs --vm NAME: the VM whose restore point to boot.");
                 return await BootVerification.RunAsync(
                     new BootVerification.Options(name, parse.GetValue(restorePoint), parse.GetValue(readyWhen), parse.GetValue(timeout),
-                        parse.GetValue(check) ?? [], parse.GetValue(firmwareConfig) ?? [], parse.GetValue(detach)),
+                        parse.GetValue(check) ?? [], parse.GetValue(firmwareConfig) ?? [], parse.GetValue(detach), parse.GetValue(host)),
                     console, cancellationToken);
             }
 

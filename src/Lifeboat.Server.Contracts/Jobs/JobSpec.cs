@@ -8,6 +8,7 @@ namespace Lifeboat.Server.Contracts.Jobs;
 /// <param name="Repository">The repository folder; null for the server's own. It is registered with the server.</param>
 /// <param name="Retries">How many times a failed run is tried again; null for the default.</param>
 /// <param name="Verify">"boot": each new restore point is verified by booting it in isolation; null: not verified.</param>
+/// <param name="VerifyHost">With <paramref name="Verify"/>: the host it boots on (<c>GET /api/hosts</c>); null: the local QEMU host.</param>
 public sealed record JobSpec(
     string Name,
     string Vm,
@@ -16,7 +17,8 @@ public sealed record JobSpec(
     int KeepLast,
     string? Repository = null,
     int? Retries = null,
-    string? Verify = null)
+    string? Verify = null,
+    string? VerifyHost = null)
 {
     public const string VerifyBoot = "boot";
 }

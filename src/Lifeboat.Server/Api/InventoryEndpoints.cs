@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Lifeboat.Server.Api;
 
-/// <summary>/api/server, /api/repositories, /api/restore-points, /api/hosts.</summary>
+/// <summary>/api/server, /api/repositories, /api/restore-points.</summary>
 public static class InventoryEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
@@ -23,7 +23,6 @@ public static class InventoryEndpoints
             .Audited("repository.add", (context, _) => context.Arguments.OfType<AddRepositoryRequest>().FirstOrDefault()?.Path ?? "");
         app.MapGet("/api/restore-points", ListRestorePoints).WithTags("Repositories")
             .WithSummary("Restore points in every registered repository, oldest first; ?vm= filters.").RequireAuthorization(LifeboatPolicies.Viewer);
-        app.MapGet("/api/hosts", ListHosts).WithTags("Hosts").WithSummary("The hypervisor hosts; the local QEMU/KVM host is registered by default.").RequireAuthorization(LifeboatPolicies.Viewer);
     }
 
     private static Ok<ServerInfoView> Server(MountServerService mount, DataFolder data)
@@ -61,7 +60,4 @@ public static class InventoryEndpoints
         var verified = verifications.LatestByRestorePoint();
         return TypedResults.Ok(registry.ListRestorePoints(vm).Select(p => RestorePointView.From(p, verified.GetValueOrDefault(p.RestorePoint.Id))).ToList());
     }
-
-    private static async Task<Ok<List<HostInfo>>> ListHosts(QemuHost host, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new List<HostInfo> { HostInfo.From(await host.DescribeAsync(cancellationToken).ConfigureAwait(false)) });
 }

@@ -10,7 +10,7 @@ namespace Lifeboat.Server.Data;
 /// </summary>
 public sealed class ServerDatabase : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS settings (
@@ -28,7 +28,9 @@ public sealed class ServerDatabase : IDisposable
             id TEXT PRIMARY KEY,
             kind TEXT NOT NULL,
             name TEXT NOT NULL,
-            added_at TEXT NOT NULL);
+            added_at TEXT NOT NULL,
+            connection TEXT,
+            mount_server_address TEXT);
         CREATE TABLE IF NOT EXISTS sessions (
             id TEXT PRIMARY KEY,
             vm TEXT NOT NULL,
@@ -151,6 +153,8 @@ public sealed class ServerDatabase : IDisposable
             var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
             if (version > SchemaVersion)
                 throw new InvalidDataException($"The database '{path}' was written by a newer Lifeboat server; upgrade Lifeboat or use another --data folder.");
+            if (version == 1)
+                Upgrade1To2(connection);
             Execute(connection, Schema + $"PRAGMA user_version={SchemaVersion};");
             return new ServerDatabase(connection);
         }
@@ -164,6 +168,15 @@ public sealed class ServerDatabase : IDisposable
             connection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Version 2 keeps how each added host is reached: the columns are added to a table made by version 1.</summary>
+    private static void Upgrade1To2(SqliteConnection connection)
+    {
+        var hasHosts = Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'hosts'") is long tables && tables > 0;
+        if (!hasHosts || Scalar(connection, "SELECT COUNT(*) FROM pragma_table_info('hosts') WHERE name = 'connection'") is long columns && columns > 0)
+            return;
+        Execute(connection, "ALTER TABLE hosts ADD COLUMN connection TEXT; ALTER TABLE hosts ADD COLUMN mount_server_address TEXT;");
     }
 
     /// <summary>Runs <paramref name="work"/> in one transaction, alone.</summary>

@@ -97,7 +97,9 @@ public static class ServerApp
             builder.Services.AddSingleton<DatastoreStore>();
             builder.Services.AddSingleton<DatastoreRegistry>();
             builder.Services.AddSingleton(services => new QemuHost(options.QemuBinary, services.GetRequiredService<ILogger<QemuHost>>()));
-            builder.Services.AddSingleton<IHostDirectory, LocalHostDirectory>();
+            builder.Services.AddSingleton<LibvirtHosts>();
+            builder.Services.AddSingleton<HostInventory>();
+            builder.Services.AddSingleton<IHostDirectory>(services => services.GetRequiredService<HostInventory>());
             builder.Services.AddSingleton<MountServerService>();
             builder.Services.AddSingleton<SessionServices>();
             builder.Services.AddSingleton<SessionManager>();
@@ -133,6 +135,7 @@ public static class ServerApp
             AuditEndpoints.Map(app);
             InventoryEndpoints.Map(app);
             DatastoreEndpoints.Map(app);
+            HostEndpoints.Map(app);
             SessionEndpoints.Map(app);
             VerificationEndpoints.Map(app);
             BootProfileEndpoints.Map(app);

@@ -5,5 +5,6 @@ public interface IRestorePointVerifier
 {
     /// <summary>Returns the verification's session id.</summary>
     /// <exception cref="ArgumentException">The server refused the verification (the message says why).</exception>
-    string StartBootVerification(string vm, string restorePointId);
+    /// <param name="host">The host it boots on; null: the local QEMU host.</param>
+    string StartBootVerification(string vm, string restorePointId, string? host);
 }

@@ -97,7 +97,7 @@ internal sealed class JobRun(
         {
             note = verifier is null
                 ? "not started: this server runs no verifications"
-                : $"started: verification {verifier.StartBootVerification(spec.Vm, restorePointId)} boots restore point {restorePointId}";
+                : $"started: verification {verifier.StartBootVerification(spec.Vm, restorePointId, spec.VerifyHost)} boots restore point {restorePointId}{(spec.VerifyHost is { } host ? $" on host {host}" : "")}";
         }
         catch (ArgumentException e)
         {

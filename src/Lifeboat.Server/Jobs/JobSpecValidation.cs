@@ -27,6 +27,10 @@ public static partial class JobSpecValidation
             throw new InvalidJobSpecException(JobSpecField.Retries, $"--retries must be between 0 and {MaxRetries}.");
         if (spec.Verify is not null and not JobSpec.VerifyBoot)
             throw new InvalidJobSpecException(JobSpecField.Verify, $"--verify '{spec.Verify}' is not a verification Lifeboat runs; give --verify boot, or leave it out.");
+        if (spec.VerifyHost is not null && spec.Verify is null)
+            throw new InvalidJobSpecException(JobSpecField.Verify, $"--host {spec.VerifyHost} names where verifications boot, and the job verifies nothing; add --verify boot, or leave --host out.");
+        if (spec.VerifyHost is not null && Security.AccountName.Problem(spec.VerifyHost, "host") is { } hostProblem)
+            throw new InvalidJobSpecException(JobSpecField.Verify, "--host " + hostProblem);
         JobSchedule schedule;
         try
         {

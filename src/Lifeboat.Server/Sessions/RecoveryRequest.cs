@@ -29,4 +29,13 @@ public sealed record RecoveryRequest
 
     /// <summary>QEMU fw_cfg strings for the guest (names start with <c>opt/</c>), e.g. the test guest's <c>opt/lifeboat/mode</c>.</summary>
     public IReadOnlyDictionary<string, string>? FirmwareConfig { get; init; }
+
+    /// <summary>The host to run the VM on (<c>GET /api/hosts</c>); null: the local QEMU host.</summary>
+    public string? Host { get; init; }
+
+    /// <summary>A libvirt network on that host for the VM's one NIC; null: no NIC.</summary>
+    public string? Network { get; init; }
+
+    /// <summary>The VM's name on the host; null: named after its publication.</summary>
+    public string? Name { get; init; }
 }

@@ -49,6 +49,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             ReadyWhen = request.ReadyWhen,
             ReadyTimeoutSeconds = request.TimeoutSeconds,
             FirmwareConfig = request.FirmwareConfig,
+            Host = request.Host,
         };
         var timeout = request.TimeoutSeconds ?? services.Options.ReadyTimeout.TotalSeconds;
         return Start(recovery, new VerificationPlan([.. checks], timeout));
@@ -71,6 +72,15 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
         }
 
         var protocol = DiskProtocols.Parse(request.Protocol);
+        var host = string.IsNullOrEmpty(request.Host) ? SessionRecord.LocalHostId : request.Host;
+        if (!services.Hosts.Exists(host))
+            throw new ArgumentException($"host {host} is not a host Lifeboat knows; list them with GET /api/hosts, or add it.");
+        if (request.Name is not null)
+            Repository.VmName.Validate(request.Name, "name");
+        if (request.Network is not null && (request.Network.Length is 0 or > 64 || !request.Network.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            throw new ArgumentException("network must be a libvirt network's name (letters, digits, '-', '_', '.', at most 64), or null for no NIC.");
+        if (verification is not null && request.Network is not null)
+            throw new ArgumentException("A verification boots in isolation, without a NIC; leave network out.");
         var redirect = request.RedirectWritesTo is null ? null : services.Datastores.Resolve(request.RedirectWritesTo, "redirectWritesTo");
         var migration = request.MigrateTo is null ? null : Validated(request.MigrateTo, "migrateTo.targetDirectory");
         var session = new SessionRecord
@@ -85,6 +95,9 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             ReadyTimeoutSeconds = timeout.TotalSeconds,
             PowerOn = request.PowerOn,
             Protocol = protocol,
+            HostId = host,
+            Network = request.Network,
+            VmName = request.Name,
             RedirectWritesTo = redirect,
             FirmwareConfig = new Dictionary<string, string>(firmwareConfig, StringComparer.Ordinal),
             Migration = migration,

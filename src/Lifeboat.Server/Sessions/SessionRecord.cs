@@ -25,7 +25,14 @@ public sealed record SessionRecord
     /// <summary>The hardware the backup recorded, which the VM is defined from.</summary>
     public VmHardware? Hardware { get; init; }
 
+    /// <summary>The host the VM runs on, by its inventory name (<see cref="LocalHostId"/> for the embedded QEMU host).</summary>
     public string HostId { get; init; } = LocalHostId;
+
+    /// <summary>The libvirt network the VM has one NIC on; null: none.</summary>
+    public string? Network { get; init; }
+
+    /// <summary>The VM's name on its host as the user asked; null: named after its publication.</summary>
+    public string? VmName { get; init; }
 
     public SessionState State { get; init; }
 

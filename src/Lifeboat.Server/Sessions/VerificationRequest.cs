@@ -18,4 +18,7 @@ public sealed record VerificationRequest
 
     /// <summary>QEMU fw_cfg strings for the guest, as for a recovery.</summary>
     public IReadOnlyDictionary<string, string>? FirmwareConfig { get; init; }
+
+    /// <summary>The host to boot it on (<c>GET /api/hosts</c>); null: the local QEMU host.</summary>
+    public string? Host { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Lifeboat.Server.Contracts.Hosts;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Contracts.Storage;
@@ -16,7 +17,8 @@ namespace Lifeboat.Server.WebConsole;
 /// session is checked again before each action, as a request's cookie is: a page left open by a user since removed,
 /// demoted or signed out acts as who the user is now.
 /// </summary>
-public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, Accounts accounts, DatastoreRegistry datastores, BrowserSessions browserSessions, AuditLog audit)
+public sealed class ConsoleActions(
+    SessionManager sessions, JobScheduler jobs, Accounts accounts, DatastoreRegistry datastores, HostInventory hosts, BrowserSessions browserSessions, AuditLog audit)
 {
     /// <summary>Starts an instant recovery; the outcome's target is the new session.</summary>
     public Task<ConsoleOutcome> RecoverAsync(ClaimsPrincipal who, string? from, RecoveryRequest request, CancellationToken cancellationToken)
@@ -28,6 +30,14 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
             return (new ConsoleOutcome(true, $"Session {session.Id} recovers {session.Vm}.", session.Id), $"{asked} as session {session.Id}");
         }, cancellationToken);
     }
+
+    /// <summary>Starts a boot verification of a restore point; the outcome's target is its session.</summary>
+    public Task<ConsoleOutcome> VerifyAsync(ClaimsPrincipal who, string? from, VerificationRequest request, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "verification.start", request.Vm, LifeboatRoles.Operator, _ =>
+        {
+            var session = sessions.StartVerification(request);
+            return (new ConsoleOutcome(true, $"Verification {session.Id} boots {session.Vm} on host {session.HostId}.", session.Id), $"{request.Vm} as session {session.Id}");
+        }, cancellationToken);
 
     public Task<ConsoleOutcome> MigrateAsync(ClaimsPrincipal who, string? from, string sessionId, MigrationRequest request, CancellationToken cancellationToken) =>
         RunAsync(who, from, "session.migrate", sessionId, LifeboatRoles.Operator, _ =>
@@ -155,11 +165,42 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
             return (new ConsoleOutcome(true, $"Datastore {name} is removed; what was written there stays.", name), name);
         }, cancellationToken);
 
+    /// <summary>Adds a libvirt host once it answers; a refusal names the form field it is about (<see cref="HostField"/>).</summary>
+    public Task<ConsoleOutcome> AddHostAsync(ClaimsPrincipal who, string? from, AddHostRequest request, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "host.add", $"{request.Name} at {request.Connect}", LifeboatRoles.Admin, async _ =>
+        {
+            try
+            {
+                var added = await hosts.AddAsync(request, cancellationToken).ConfigureAwait(false);
+                return (new ConsoleOutcome(true, $"Host {added.Name} answers ({added.Hostname ?? added.Connection}, {added.Accelerator?.ToUpperInvariant()}, {added.Cpus} CPUs); VMs can be recovered onto it.", added.Name),
+                    $"{request.Name} at {request.Connect}");
+            }
+            catch (InvalidHostException e)
+            {
+                return (new ConsoleOutcome(false, e.Message, null, e.Field), $"{request.Name} at {request.Connect}");
+            }
+            catch (InvalidOperationException e)
+            {
+                return (new ConsoleOutcome(false, e.Message, null, HostField.Name), $"{request.Name} at {request.Connect}");
+            }
+        }, cancellationToken);
+
+    public Task<ConsoleOutcome> RemoveHostAsync(ClaimsPrincipal who, string? from, string name, CancellationToken cancellationToken) =>
+        RunAsync(who, from, "host.remove", name, LifeboatRoles.Admin, _ =>
+        {
+            hosts.Remove(name);
+            return (new ConsoleOutcome(true, $"Host {name} is removed; what runs there stays.", name), name);
+        }, cancellationToken);
+
     public const string SessionEnded =
         "Your browser session has ended (signed out, or your user was removed or its password changed); reload the page and sign in again.";
 
+    private Task<ConsoleOutcome> RunAsync(ClaimsPrincipal who, string? from, string action, string target, string role,
+        Func<ClaimsPrincipal, (ConsoleOutcome Outcome, string Target)> act, CancellationToken cancellationToken) =>
+        RunAsync(who, from, action, target, role, principal => Task.FromResult(act(principal)), cancellationToken);
+
     private async Task<ConsoleOutcome> RunAsync(ClaimsPrincipal who, string? from, string action, string target, string role,
-        Func<ClaimsPrincipal, (ConsoleOutcome Outcome, string Target)> act, CancellationToken cancellationToken)
+        Func<ClaimsPrincipal, Task<(ConsoleOutcome Outcome, string Target)>> act, CancellationToken cancellationToken)
     {
         var current = browserSessions.Current(who);
         if (current.Identity?.IsAuthenticated != true)
@@ -178,7 +219,7 @@ public sealed class ConsoleActions(SessionManager sessions, JobScheduler jobs, A
         ConsoleOutcome outcome;
         try
         {
-            (outcome, target) = act(who);
+            (outcome, target) = await act(who).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or AccountException)
         {

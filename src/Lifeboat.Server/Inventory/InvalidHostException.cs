@@ -1,0 +1,15 @@
+namespace Lifeboat.Server.Inventory;
+
+/// <summary>The fields of a host declaration, as a refusal names them (the console shows it beside the field).</summary>
+public static class HostField
+{
+    public const string Name = "name";
+    public const string Connect = "connect";
+    public const string MountServerAddress = "mountServerAddress";
+}
+
+/// <summary>A host declaration refused; <see cref="Field"/> is one of <see cref="HostField"/>.</summary>
+public sealed class InvalidHostException(string field, string message, Exception? inner = null) : ArgumentException(message, inner)
+{
+    public string Field { get; } = field;
+}
