@@ -10,8 +10,9 @@ namespace Lifeboat.Hypervisors.Libvirt;
 
 /// <summary>
 /// A point in time of a running libvirt domain through libvirt's backup API in pull mode: <c>virsh backup-begin</c>
-/// with an NBD server on a unix socket and scratch files in the work folder, and a new checkpoint (a persistent
-/// dirty bitmap per disk) in the same step; incremental from the checkpoint the last restore point recorded. Ended
+/// with an NBD server where <see cref="LibvirtBackupServer"/> says (a unix socket and scratch files in the work folder
+/// here; TCP, TLS for <c>qemu+tls://</c>, on a remote host, whose scratch files libvirt puts beside each disk and
+/// deletes when the job ends), and a new checkpoint (a persistent dirty bitmap per disk) in the same step; incremental from the checkpoint the last restore point recorded. Ended
 /// with <c>virsh domjobabort</c>. Completing deletes the old checkpoint; aborting deletes the new one, which makes
 /// libvirt merge its bitmap back into the old one, so the next backup misses nothing.
 /// </summary>
@@ -19,6 +20,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
 {
     private const string ScratchExtension = ".scratch.qcow2";
     private const int MaxDisks = 64;
+    private const int MaxPortAttempts = 8;
 
     private readonly Virsh _virsh;
     private readonly string _domain;
@@ -26,6 +28,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
     private readonly ILogger _logger;
     private readonly LiveBackupWorkFolder _work;
     private readonly List<LiveBackupDisk> _disks = [];
+    private LibvirtBackupServer? _server;
     private string? _baseCheckpoint;
     private string? _newCheckpoint;
     private bool _jobStarted;
@@ -40,7 +43,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
         _logger = logger;
     }
 
-    public string NbdSocketPath => _work.NbdSocketPath;
+    public LiveBackupNbdServer NbdServer => _server?.NbdServer ?? LiveBackupNbdServer.Unix(_work.NbdSocketPath);
 
     public IReadOnlyList<LiveBackupDisk> Disks => _disks;
 
@@ -151,11 +154,11 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             throw new LibvirtException($"Domain {_domain} has no disk to back up.");
         }
 
+        _server = await LibvirtBackupServer.ForAsync(_virsh.ConnectUri, _work.NbdSocketPath, cancellationToken).ConfigureAwait(false);
         var reason = await ReconcileCheckpointsAsync(disks, cancellationToken).ConfigureAwait(false);
         _newCheckpoint = DirtyBitmapName.New(_options.Vm);
         string backupXml = Path.Combine(_options.WorkDirectory, "backup.xml");
         string checkpointXml = Path.Combine(_options.WorkDirectory, "checkpoint.xml");
-        await File.WriteAllTextAsync(backupXml, BackupXml(disks), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(checkpointXml, CheckpointXml(disks), cancellationToken).ConfigureAwait(false);
 
         bool freeze = _options.DiscoverGuestAgent;
@@ -177,7 +180,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
 
             try
             {
-                await _virsh.RunAsync(["backup-begin", _domain, "--backupxml", backupXml, "--checkpointxml", checkpointXml], cancellationToken).ConfigureAwait(false);
+                await BeginAsync(disks, backupXml, checkpointXml, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -235,7 +238,30 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             _disks.Add(new LiveBackupDisk(target, target, driver, 0, export.Name, changed, reason, _newCheckpoint));
         }
 
-        QemuLog.PointInTimeStarted(_logger, _options.Vm, _disks.Count, NbdSocketPath);
+        QemuLog.PointInTimeStarted(_logger, _options.Vm, _disks.Count, NbdServer.ToString());
+    }
+
+    /// <summary>
+    /// <c>virsh backup-begin</c>; on a remote host another port is tried while the one picked is taken there (libvirt
+    /// starts the NBD server before the transaction that makes the checkpoint, and rolls everything back when it fails).
+    /// </summary>
+    private async Task BeginAsync(List<(string Target, string Driver)> disks, string backupXml, string checkpointXml, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await File.WriteAllTextAsync(backupXml, BackupXml(disks), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _virsh.RunAsync(["backup-begin", _domain, "--backupxml", backupXml, "--checkpointxml", checkpointXml], cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (LibvirtException ex) when (_server!.IsRemote && LibvirtBackupServer.IsPortTaken(ex) && attempt < MaxPortAttempts)
+            {
+                var taken = _server.Port;
+                _server.NextPort();
+                QemuLog.BackupPortTaken(_logger, _options.Vm, taken, _server.Port);
+            }
+        }
     }
 
     /// <summary>
@@ -297,13 +323,13 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             backup.Add(new XElement("incremental", _baseCheckpoint));
         }
 
-        backup.Add(new XElement("server", new XAttribute("transport", "unix"), new XAttribute("socket", NbdSocketPath)));
+        backup.Add(_server!.ServerXml());
         backup.Add(new XElement("disks", disks.Select(d => new XElement(
             "disk",
             new XAttribute("name", d.Target),
             new XAttribute("backup", "yes"),
             new XAttribute("type", "file"),
-            new XElement("scratch", new XAttribute("file", _work.ScratchImage(d.Target)))))));
+            _server.IsRemote ? null : new XElement("scratch", new XAttribute("file", _work.ScratchImage(d.Target)))))));
         return backup.ToString();
     }
 
