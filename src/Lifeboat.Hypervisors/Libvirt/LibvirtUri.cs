@@ -8,8 +8,9 @@ namespace Lifeboat.Hypervisors.Libvirt;
 /// The libvirt connection URIs Lifeboat uses: <c>qemu:///system</c>, and <c>qemu+ssh://</c>, <c>qemu+tls://</c> or
 /// <c>qemu+tcp://</c> <c>[USER@]HOST[:PORT]/system</c>. libvirt runs programs and opens local paths that a URI names
 /// (<c>qemu+ext</c>, <c>?command=</c>, <c>?netcat=</c>, <c>?socket=</c>, <c>?keyfile=</c>, <c>?pkipath=</c>…), and
-/// virsh runs as root, so no query parameter is accepted: a host's ssh settings belong in root's ~/.ssh/config, TLS
-/// certificates in libvirt's own folders.
+/// virsh runs as root, so no query parameter is accepted but one: <c>qemu+tls://…/system?pkipath=/ABSOLUTE/FOLDER</c>,
+/// the folder of the CA and client certificate (cacert.pem, clientcert.pem, clientkey.pem) libvirt reads and runs
+/// nothing from; a host's ssh settings belong in root's ~/.ssh/config.
 /// </summary>
 public static partial class LibvirtUri
 {
@@ -37,10 +38,16 @@ public static partial class LibvirtUri
         var shown = Shown(uri);
         if (uri.Length > MaxLength || uri.Any(char.IsControl))
             return $"{field} {shown} is not a libvirt connection URI; {Allowed}.";
+        var query = uri.IndexOf('?', StringComparison.Ordinal);
+        var pkiPath = query >= 0 && uri.StartsWith("qemu+tls://", StringComparison.Ordinal) ? PkiPathParameter().Match(uri[query..]) : Match.Empty;
+        if (pkiPath.Success && pkiPath.Groups["folder"].Captures.Any(segment => segment.Value is "." or ".."))
+            return $"{field} {shown} gives a pkipath with a '.' or '..' folder in it; {Allowed}, and the certificate folder as an absolute path without them.";
+        if (pkiPath.Success)
+            uri = uri[..query];
         if (uri.IndexOfAny(['?', '#', '%']) is var at and >= 0)
         {
             return $"{field} {shown} has parameters ({uri[at..Math.Min(uri.Length, at + 40)]}), which libvirt may take as a program or a local path to run or open; "
-                + $"{Allowed}, with none (a host's ssh settings belong in root's ~/.ssh/config).";
+                + $"{Allowed}, with none but qemu+tls's ?pkipath=/ABSOLUTE/FOLDER (a host's ssh settings belong in root's ~/.ssh/config).";
         }
 
         var match = Pattern().Match(uri);
@@ -66,4 +73,8 @@ public static partial class LibvirtUri
         @"\Aqemu(?<transport>\+(?:ssh|tls|tcp))?://(?:(?<user>[A-Za-z0-9_][A-Za-z0-9._-]{0,63})@)?(?<host>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])?(?::(?<port>[0-9]{1,5}))?/system\z",
         RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
+
+    // One parameter, an absolute folder of plain names; '.' and '..' segments are refused by the caller.
+    [GeneratedRegex(@"\A\?pkipath=(?:/(?<folder>[A-Za-z0-9._-]{1,255}))+/?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex PkiPathParameter();
 }
