@@ -50,12 +50,12 @@ public static class LiveQemuBackup
             foreach (var disk in pointInTime.Disks)
             {
                 sources.Add(await NbdDiskSource.OpenAsync(
-                    pointInTime.NbdSocketPath, disk.ExportName, disk.Driver, disk.ChangedMetaContext, latest?.Id, disk.FullReadReason, disk.TrackingBitmap, cancellationToken).ConfigureAwait(false));
+                    pointInTime.NbdServer, disk.ExportName, disk.Driver, disk.ChangedMetaContext, latest?.Id, disk.FullReadReason, disk.TrackingBitmap, cancellationToken).ConfigureAwait(false));
             }
 
             var request = new BackupRequest(options.Vm, [])
             {
-                Disks = [.. pointInTime.Disks.Select((d, i) => new BackupDisk(d.Name, $"{d.NodeName} via {pointInTime.NbdSocketPath}", sources[i]))],
+                Disks = [.. pointInTime.Disks.Select((d, i) => new BackupDisk(d.Name, $"{d.NodeName} via {pointInTime.NbdServer}", sources[i]))],
                 VmConfigText = pointInTime.HardwareText,
                 Consistency = new BackupConsistency(pointInTime.Consistency, pointInTime.FrozenMilliseconds, pointInTime.CrashConsistentReason, pointInTime.SourceIdentity),
             };

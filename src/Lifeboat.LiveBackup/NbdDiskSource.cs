@@ -1,4 +1,5 @@
 using System.Buffers;
+using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.Nbd.Client;
 using Lifeboat.Repository.DiskImages;
 
@@ -49,12 +50,12 @@ public sealed class NbdDiskSource : IIncrementalDiskSource
 
     /// <param name="changedContext">The dirty bitmap's meta context, or null to read everything that holds data.</param>
     public static async Task<NbdDiskSource> OpenAsync(
-        string socketPath, string exportName, string format, string? changedContext, string? baseRestorePointId, string? fullReadReason, string trackingId,
+        LiveBackupNbdServer server, string exportName, string format, string? changedContext, string? baseRestorePointId, string? fullReadReason, string trackingId,
         CancellationToken cancellationToken)
     {
         string[] contexts = changedContext is null ? [AllocationContext] : [AllocationContext, changedContext];
-        var client = await NbdClient.ConnectAsync(
-            new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath), exportName, new NbdClientOptions { MetaContexts = contexts }, cancellationToken).ConfigureAwait(false);
+        var options = new NbdClientOptions { MetaContexts = contexts, Tls = ClientTls(server.Tls) };
+        var client = await NbdClient.ConnectAsync(server.EndPoint, exportName, options, cancellationToken).ConfigureAwait(false);
         try
         {
             var allocated = await RangesAsync(client, AllocationContext, e => (e.Flags & ZeroFlag) == 0, cancellationToken).ConfigureAwait(false);
@@ -102,6 +103,19 @@ public sealed class NbdDiskSource : IIncrementalDiskSource
     public IEnumerable<(long Offset, long Length)> GetChangedRanges() => _changed;
 
     public void Dispose() => _client.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <exception cref="DiskSourceException">A TLS file cannot be read; the message names it.</exception>
+    private static NbdClientTlsOptions? ClientTls(LiveBackupNbdTls? tls)
+    {
+        try
+        {
+            return tls is null ? null : NbdClientTlsOptions.FromPemFiles(tls.CaPath, tls.ClientCertificatePath, tls.ClientKeyPath, tls.ServerName);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new DiskSourceException(ex.Message, ex);
+        }
+    }
 
     private static async Task<List<(long, long)>> RangesAsync(NbdClient client, string context, Func<NbdExtent, bool> wanted, CancellationToken cancellationToken)
     {

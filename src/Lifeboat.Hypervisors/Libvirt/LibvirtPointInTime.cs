@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Xml;
 using System.Xml.Linq;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.Qemu.LiveBackup;
@@ -10,15 +9,16 @@ namespace Lifeboat.Hypervisors.Libvirt;
 
 /// <summary>
 /// A point in time of a running libvirt domain through libvirt's backup API in pull mode: <c>virsh backup-begin</c>
-/// with an NBD server on a unix socket and scratch files in the work folder, and a new checkpoint (a persistent
-/// dirty bitmap per disk) in the same step; incremental from the checkpoint the last restore point recorded. Ended
+/// with an NBD server where <see cref="LibvirtBackupServer"/> says (a unix socket and scratch files in the work folder
+/// here; TCP, TLS for <c>qemu+tls://</c>, on a remote host, with each scratch file beside its disk there, named for
+/// the new checkpoint, which libvirt deletes when the job ends), and a new checkpoint (a persistent dirty bitmap per disk) in the same step; incremental from the checkpoint the last restore point recorded. Ended
 /// with <c>virsh domjobabort</c>. Completing deletes the old checkpoint; aborting deletes the new one, which makes
 /// libvirt merge its bitmap back into the old one, so the next backup misses nothing.
 /// </summary>
 public sealed class LibvirtPointInTime : ILivePointInTime
 {
     private const string ScratchExtension = ".scratch.qcow2";
-    private const int MaxDisks = 64;
+    private const int MaxPortAttempts = 8;
 
     private readonly Virsh _virsh;
     private readonly string _domain;
@@ -26,6 +26,8 @@ public sealed class LibvirtPointInTime : ILivePointInTime
     private readonly ILogger _logger;
     private readonly LiveBackupWorkFolder _work;
     private readonly List<LiveBackupDisk> _disks = [];
+    private LibvirtBackupServer? _server;
+    private Dictionary<string, string> _diskFiles = [];
     private string? _baseCheckpoint;
     private string? _newCheckpoint;
     private bool _jobStarted;
@@ -40,7 +42,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
         _logger = logger;
     }
 
-    public string NbdSocketPath => _work.NbdSocketPath;
+    public LiveBackupNbdServer NbdServer => _server?.NbdServer ?? LiveBackupNbdServer.Unix(_work.NbdSocketPath);
 
     public IReadOnlyList<LiveBackupDisk> Disks => _disks;
 
@@ -145,17 +147,23 @@ public sealed class LibvirtPointInTime : ILivePointInTime
         var id = (await _virsh.RunAsync(["domid", _domain], cancellationToken).ConfigureAwait(false)).Trim();
         SourceIdentity = $"libvirt {uuid} id {id}";
         HardwareText = await _virsh.RunAsync(["dumpxml", _domain], cancellationToken).ConfigureAwait(false);
-        var disks = ParseDisks(HardwareText);
+        var disks = LibvirtBackupDocuments.Disks(HardwareText);
         if (disks.Count == 0)
         {
             throw new LibvirtException($"Domain {_domain} has no disk to back up.");
+        }
+
+        _server = await LibvirtBackupServer.ForAsync(_virsh.ConnectUri, _work.NbdSocketPath, cancellationToken).ConfigureAwait(false);
+        _diskFiles = LibvirtBackupDocuments.DiskFiles(HardwareText);
+        if (_server.IsRemote && disks.FirstOrDefault(d => !_diskFiles.ContainsKey(d.Target)) is { Target: { } notFile })
+        {
+            throw new LibvirtException($"Disk {notFile} of domain {_domain} is not a file; on a remote host the backup's scratch file goes beside each disk, so back up domains whose disks are files there.");
         }
 
         var reason = await ReconcileCheckpointsAsync(disks, cancellationToken).ConfigureAwait(false);
         _newCheckpoint = DirtyBitmapName.New(_options.Vm);
         string backupXml = Path.Combine(_options.WorkDirectory, "backup.xml");
         string checkpointXml = Path.Combine(_options.WorkDirectory, "checkpoint.xml");
-        await File.WriteAllTextAsync(backupXml, BackupXml(disks), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(checkpointXml, CheckpointXml(disks), cancellationToken).ConfigureAwait(false);
 
         bool freeze = _options.DiscoverGuestAgent;
@@ -175,9 +183,14 @@ public sealed class LibvirtPointInTime : ILivePointInTime
                 }
             }
 
+            if (_options.BeforePointInTime is { } before)
+            {
+                await before(cancellationToken).ConfigureAwait(false);
+            }
+
             try
             {
-                await _virsh.RunAsync(["backup-begin", _domain, "--backupxml", backupXml, "--checkpointxml", checkpointXml], cancellationToken).ConfigureAwait(false);
+                await BeginAsync(disks, backupXml, checkpointXml, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -186,6 +199,10 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             }
 
             _jobStarted = true;
+            if (_options.AfterPointInTime is { } after)
+            {
+                await after(cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -218,7 +235,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             QemuLog.CrashConsistent(_logger, _options.Vm, CrashConsistentReason);
         }
 
-        var exports = ParseExports(await _virsh.RunAsync(["backup-dumpxml", _domain], cancellationToken).ConfigureAwait(false));
+        var exports = LibvirtBackupDocuments.Exports(await _virsh.RunAsync(["backup-dumpxml", _domain], cancellationToken).ConfigureAwait(false));
         foreach (var (target, driver) in disks)
         {
             if (!exports.TryGetValue(target, out var export))
@@ -235,7 +252,30 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             _disks.Add(new LiveBackupDisk(target, target, driver, 0, export.Name, changed, reason, _newCheckpoint));
         }
 
-        QemuLog.PointInTimeStarted(_logger, _options.Vm, _disks.Count, NbdSocketPath);
+        QemuLog.PointInTimeStarted(_logger, _options.Vm, _disks.Count, NbdServer.ToString());
+    }
+
+    /// <summary>
+    /// <c>virsh backup-begin</c>; on a remote host another port is tried while the one picked is taken there (libvirt
+    /// starts the NBD server before the transaction that makes the checkpoint, and rolls everything back when it fails).
+    /// </summary>
+    private async Task BeginAsync(List<(string Target, string Driver)> disks, string backupXml, string checkpointXml, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await File.WriteAllTextAsync(backupXml, BackupXml(disks), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _virsh.RunAsync(["backup-begin", _domain, "--backupxml", backupXml, "--checkpointxml", checkpointXml], cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (LibvirtException ex) when (_server!.IsRemote && LibvirtBackupServer.IsPortTaken(ex) && attempt < MaxPortAttempts)
+            {
+                var taken = _server.Port;
+                _server.NextPort();
+                QemuLog.BackupPortTaken(_logger, _options.Vm, taken, _server.Port);
+            }
+        }
     }
 
     /// <summary>
@@ -297,15 +337,23 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             backup.Add(new XElement("incremental", _baseCheckpoint));
         }
 
-        backup.Add(new XElement("server", new XAttribute("transport", "unix"), new XAttribute("socket", NbdSocketPath)));
+        backup.Add(_server!.ServerXml());
         backup.Add(new XElement("disks", disks.Select(d => new XElement(
             "disk",
             new XAttribute("name", d.Target),
             new XAttribute("backup", "yes"),
             new XAttribute("type", "file"),
-            new XElement("scratch", new XAttribute("file", _work.ScratchImage(d.Target)))))));
+            new XElement("scratch", new XAttribute("file", ScratchFile(d.Target)))))));
         return backup.ToString();
     }
+
+    /// <summary>
+    /// Here, in the work folder. On a remote host, beside the disk (a folder its QEMU writes to), named for this
+    /// backup's checkpoint: libvirt refuses a scratch file that exists, and deletes the one it made when the job ends.
+    /// (libvirt 9.0 would name one itself only for a disk without type, which its schema does not allow.)
+    /// </summary>
+    private string ScratchFile(string target) =>
+        _server!.IsRemote ? $"{_diskFiles[target]}.{_newCheckpoint}.scratch.qcow2" : _work.ScratchImage(target);
 
     private string CheckpointXml(List<(string Target, string Driver)> disks) => new XElement(
         "domaincheckpoint",
@@ -345,45 +393,6 @@ public sealed class LibvirtPointInTime : ILivePointInTime
         {
             _jobStarted = false;
             await _virsh.RunAsync(["domjobabort", _domain], cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static List<(string Target, string Driver)> ParseDisks(string domainXml)
-    {
-        var domain = Load(domainXml);
-        return [.. (domain.Root?.Element("devices")?.Elements("disk") ?? [])
-            .Where(d => (string?)d.Attribute("device") is null or "disk" && d.Element("readonly") is null)
-            .Take(MaxDisks)
-            .Select(d => ((string?)d.Element("target")?.Attribute("dev") ?? "", (string?)d.Element("driver")?.Attribute("type") ?? "raw"))
-            .Where(d => d.Item1.Length > 0)];
-    }
-
-    private static Dictionary<string, (string Name, string? Bitmap)> ParseExports(string backupXml)
-    {
-        var document = Load(backupXml);
-        var exports = new Dictionary<string, (string, string?)>(StringComparer.Ordinal);
-        foreach (var disk in document.Root?.Element("disks")?.Elements("disk") ?? [])
-        {
-            if ((string?)disk.Attribute("name") is { } name && (string?)disk.Attribute("exportname") is { } exportName)
-            {
-                exports[name] = (exportName, (string?)disk.Attribute("exportbitmap"));
-            }
-        }
-
-        return exports;
-    }
-
-    private static XDocument Load(string xml)
-    {
-        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 4 * 1024 * 1024 };
-        using var reader = XmlReader.Create(new StringReader(xml), settings);
-        try
-        {
-            return XDocument.Load(reader);
-        }
-        catch (XmlException ex)
-        {
-            throw new LibvirtException($"virsh printed XML Lifeboat cannot read ({ex.Message}).", ex);
         }
     }
 

@@ -69,4 +69,7 @@ internal static partial class QemuLog
 
     [LoggerMessage(22, LogLevel.Warning, "VM {Vm}: its file systems were still frozen by an interrupted backup; thawed them")]
     public static partial void ThawedLeftFrozen(ILogger logger, string vm);
+
+    [LoggerMessage(23, LogLevel.Information, "VM {Vm}: port {Port} is taken on the libvirt host; trying port {Next} for the backup's NBD server")]
+    public static partial void BackupPortTaken(ILogger logger, string vm, int port, int next);
 }

@@ -8,7 +8,7 @@ using Lifeboat.Nbd.Protocol;
 namespace Lifeboat.Nbd.Client;
 
 /// <summary>
-/// An NBD client over one TCP or unix socket connection: requests are pipelined (up to
+/// An NBD client over one TCP or unix socket connection, in the clear or over TLS (NBD_OPT_STARTTLS): requests are pipelined (up to
 /// <see cref="NbdClientOptions.MaxInFlight"/>), each matched to its reply by cookie, so replies may come back in
 /// any order. Reads and writes larger than the server's maximum payload are split. A request the server refuses
 /// fails alone with an <see cref="NbdException"/>; a server that breaks the protocol fails every request and the
@@ -21,7 +21,7 @@ public sealed class NbdClient : IAsyncDisposable
     private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly string _exportName;
     private readonly NbdNegotiatedExport _export;
     private readonly Dictionary<string, uint> _contextIds;
@@ -34,7 +34,7 @@ public sealed class NbdClient : IAsyncDisposable
     private long _nextCookie;
     private int _disposed;
 
-    private NbdClient(Socket socket, NetworkStream stream, string exportName, NbdNegotiatedExport export, NbdClientOptions options)
+    private NbdClient(Socket socket, Stream stream, string exportName, NbdNegotiatedExport export, NbdClientOptions options)
     {
         _socket = socket;
         _stream = stream;
@@ -64,14 +64,15 @@ public sealed class NbdClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(exportName);
         options ??= new NbdClientOptions();
         options.Validate();
+        (NbdClientTlsOptions, string)? tls = options.Tls is { } asked ? (asked, NbdClientTls.ServerName(asked, endPoint)) : null;
         var socket = await OpenAsync(endPoint, cancellationToken).ConfigureAwait(false);
         var stream = new NetworkStream(socket, ownsSocket: false);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.HandshakeTimeout);
-            var export = await NbdClientHandshake.NegotiateAsync(stream, exportName, options.MetaContexts, timeout.Token).ConfigureAwait(false);
-            return new NbdClient(socket, stream, exportName, export, options);
+            var (export, transport) = await NbdClientHandshake.NegotiateAsync(stream, exportName, options.MetaContexts, tls, timeout.Token).ConfigureAwait(false);
+            return new NbdClient(socket, transport, exportName, export, options);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
         {
@@ -235,7 +236,7 @@ public sealed class NbdClient : IAsyncDisposable
                 await _sendLock.WaitAsync().ConfigureAwait(false);
                 try
                 {
-                    await _socket.SendAsync(disc, SocketFlags.None).ConfigureAwait(false);
+                    await _stream.WriteAsync(disc).ConfigureAwait(false);
                     _socket.Shutdown(SocketShutdown.Send);
                 }
                 finally
@@ -351,7 +352,7 @@ public sealed class NbdClient : IAsyncDisposable
                 _sendLock.Release();
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
             // The receive loop sees the broken connection and fails every request, this one included.
             Shutdown();
@@ -362,14 +363,8 @@ public sealed class NbdClient : IAsyncDisposable
         }
     }
 
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
-    {
-        while (!data.IsEmpty)
-        {
-            var sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
-            data = data[sent..];
-        }
-    }
+    /// <summary>A network stream sends all of it; a TLS stream encrypts it into records first.</summary>
+    private ValueTask SendAllAsync(ReadOnlyMemory<byte> data) => _stream.WriteAsync(data);
 
     private async Task ReceiveLoopAsync()
     {

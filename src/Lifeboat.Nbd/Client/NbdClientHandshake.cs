@@ -7,11 +7,13 @@ namespace Lifeboat.Nbd.Client;
 /// <summary>
 /// The client side of the fixed newstyle handshake over a connected stream. Option haggling is a strict
 /// request/reply exchange, so it reads exact lengths straight from the stream and leaves nothing buffered behind
-/// for the transmission phase.
+/// for the transmission phase. With TLS asked for, NBD_OPT_STARTTLS comes first and everything after it goes over
+/// TLS; a server that declines it is an error, never a reason to go on in the clear.
 /// </summary>
 internal sealed class NbdClientHandshake
 {
-    private readonly Stream _stream;
+    private Stream _stream;
+    private bool _tlsStarted;
     private readonly string _exportName;
     private readonly byte[] _header = new byte[NbdWire.OptionReplyHeaderSize];
 
@@ -21,24 +23,45 @@ internal sealed class NbdClientHandshake
         _exportName = exportName;
     }
 
-    /// <summary>Greets the server and then negotiates structured replies, metadata contexts and the export.</summary>
-    public static async Task<NbdNegotiatedExport> NegotiateAsync(Stream stream, string exportName, IReadOnlyList<string> metaContexts, CancellationToken cancellationToken)
+    /// <summary>Greets the server, starts TLS when <paramref name="tls"/> is given, then negotiates structured replies, metadata contexts and the export.</summary>
+    /// <returns>The export, and the stream transmission goes on over (the TLS stream after STARTTLS).</returns>
+    public static async Task<(NbdNegotiatedExport Export, Stream Stream)> NegotiateAsync(
+        Stream stream, string exportName, IReadOnlyList<string> metaContexts, (NbdClientTlsOptions Options, string ServerName)? tls, CancellationToken cancellationToken)
     {
         var handshake = new NbdClientHandshake(stream, exportName);
-        var noZeroes = await handshake.GreetAsync(cancellationToken).ConfigureAwait(false);
-        var structured = await handshake.TryStructuredRepliesAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await handshake.NegotiateCoreAsync(metaContexts, tls, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (ex is not NbdException)
+        {
+            throw handshake.Broken(ex);
+        }
+    }
+
+    private async Task<(NbdNegotiatedExport Export, Stream Stream)> NegotiateCoreAsync(
+        IReadOnlyList<string> metaContexts, (NbdClientTlsOptions Options, string ServerName)? tls, CancellationToken cancellationToken)
+    {
+        var noZeroes = await GreetAsync(cancellationToken).ConfigureAwait(false);
+        if (tls is { } asked)
+        {
+            await StartTlsAsync(asked.Options, asked.ServerName, cancellationToken).ConfigureAwait(false);
+        }
+
+        var structured = await TryStructuredRepliesAsync(cancellationToken).ConfigureAwait(false);
         IReadOnlyDictionary<uint, string> contexts = new Dictionary<uint, string>();
         if (metaContexts.Count > 0)
         {
             if (!structured)
             {
-                throw handshake.Fail("the server does not offer structured replies, which metadata contexts need");
+                throw Fail("the server does not offer structured replies, which metadata contexts need");
             }
 
-            contexts = await handshake.SetMetaContextsAsync(metaContexts, cancellationToken).ConfigureAwait(false);
+            contexts = await SetMetaContextsAsync(metaContexts, cancellationToken).ConfigureAwait(false);
         }
 
-        return await handshake.GoAsync(structured, contexts, noZeroes, cancellationToken).ConfigureAwait(false);
+        var export = await GoAsync(structured, contexts, noZeroes, cancellationToken).ConfigureAwait(false);
+        return (export, _stream);
     }
 
     /// <summary>Greets the server, lists its exports and aborts the negotiation.</summary>
@@ -105,6 +128,20 @@ internal sealed class NbdClientHandshake
         BinaryPrimitives.WriteUInt32BigEndian(answer, (uint)clientFlags);
         await _stream.WriteAsync(answer, cancellationToken).ConfigureAwait(false);
         return noZeroes;
+    }
+
+    private async Task StartTlsAsync(NbdClientTlsOptions tls, string serverName, CancellationToken cancellationToken)
+    {
+        await SendOptionAsync(NbdOption.StartTls, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        var (type, body) = await ReadOptionReplyAsync(NbdOption.StartTls, cancellationToken).ConfigureAwait(false);
+        if (type != NbdOptionReplyType.Ack)
+        {
+            throw Fail($"TLS was asked for and the server does not offer it (NBD_OPT_STARTTLS was answered {Describe(type, body)}); turn TLS on at the server, or connect without TLS where that is safe");
+        }
+
+        // Nothing the server said in the clear is kept: the option haggling starts afresh over TLS.
+        _stream = await NbdClientTls.AuthenticateAsync(_stream, tls, serverName, _exportName, cancellationToken).ConfigureAwait(false);
+        _tlsStarted = true;
     }
 
     private async Task<bool> TryStructuredRepliesAsync(CancellationToken cancellationToken)
@@ -249,6 +286,11 @@ internal sealed class NbdClientHandshake
 
         var body = length == 0 ? [] : new byte[length];
         await ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
+        if (type == NbdOptionReplyType.ErrTlsReqd)
+        {
+            throw Fail($"the server requires TLS (it answered {option} with {Describe(type, body)}); connect with TLS and the CA that signed the server's certificate");
+        }
+
         return (type, body);
     }
 
@@ -260,8 +302,16 @@ internal sealed class NbdClientHandshake
         }
         catch (EndOfStreamException ex)
         {
-            throw new NbdException($"The NBD server closed the connection during the handshake for export '{_exportName}'.", _exportName, innerException: ex);
+            throw Broken(ex);
         }
+    }
+
+    /// <summary>With TLS 1.3 a server refuses a client's certificate (or its lack) after the client finished its handshake: the next read or write breaks.</summary>
+    private NbdException Broken(Exception ex)
+    {
+        var what = ex is EndOfStreamException ? "closed the connection" : $"broke the connection ({ex.Message.TrimEnd('.')})";
+        var hint = _tlsStarted ? "; a server refuses a client certificate, or the lack of one, that way over TLS: give a client certificate signed by the CA the server trusts" : "";
+        return new NbdException($"The NBD server {what} during the handshake for export '{_exportName}'{hint}.", _exportName, innerException: ex);
     }
 
     private NbdException Fail(string what) => new($"NBD handshake for export '{_exportName}' failed: {what}.", _exportName);

@@ -14,6 +14,9 @@ public sealed class NbdClientOptions
     /// <summary>Bounds the handshake, so a silent server cannot hold a connect forever.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>TLS through NBD_OPT_STARTTLS, required once set; null connects in the clear.</summary>
+    public NbdClientTlsOptions? Tls { get; init; }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(MetaContexts);

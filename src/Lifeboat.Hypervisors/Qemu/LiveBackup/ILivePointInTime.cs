@@ -1,13 +1,14 @@
 namespace Lifeboat.Hypervisors.Qemu.LiveBackup;
 
 /// <summary>
-/// A point in time of a running VM's disks served over NBD on a unix socket, by QEMU directly
+/// A point in time of a running VM's disks served over NBD (a unix socket here, TCP on a remote host), by QEMU directly
 /// (<see cref="QemuPointInTime"/>) or through libvirt's backup API. Complete it once the backup is committed, abort it
 /// when the backup failed (no change since the last backup is lost); disposing aborts.
 /// </summary>
 public interface ILivePointInTime : IAsyncDisposable
 {
-    string NbdSocketPath { get; }
+    /// <summary>Where the NBD server listens; each disk's export is named <see cref="LiveBackupDisk.ExportName"/>.</summary>
+    LiveBackupNbdServer NbdServer { get; }
 
     IReadOnlyList<LiveBackupDisk> Disks { get; }
 

@@ -42,6 +42,8 @@ public sealed class QemuPointInTime : ILivePointInTime
     /// <summary>The unix socket of QEMU's NBD server; each disk's export is named <see cref="LiveBackupDisk.ExportName"/>.</summary>
     public string NbdSocketPath => _work.NbdSocketPath;
 
+    public LiveBackupNbdServer NbdServer => LiveBackupNbdServer.Unix(NbdSocketPath);
+
     public IReadOnlyList<LiveBackupDisk> Disks => _disks;
 
     /// <summary><see cref="ConsistencyKinds.FileSystem"/> or <see cref="ConsistencyKinds.Crash"/>.</summary>

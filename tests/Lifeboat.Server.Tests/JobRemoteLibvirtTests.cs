@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Security;
+using Lifeboat.Repository;
+using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Tests.Support;
+using Lifeboat.Tests.Shared;
+
+namespace Lifeboat.Server.Tests;
+
+/// <summary>
+/// A job with <c>--connect qemu+tls://</c> backs up a writing domain on a second libvirt host live (libvirt's NBD
+/// export on TCP at that host, with TLS), once on demand and then by its schedule, the second run incremental.
+/// </summary>
+[Collection(GuestCollection.Name)]
+public sealed class JobRemoteLibvirtTests(GuestImage guest)
+{
+    private const string Domain = "lifeboat-remote-job";
+    private const string RecordMarker = "LIFEBOAT-GUEST-RECORD";
+    private const long RecordBytes = 4096;
+    private const long NoiseBytes = 8 * 1024 * 1024;
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task A_job_with_connect_backs_up_a_domain_on_a_remote_host_over_tls_and_its_scheduled_run_is_incremental()
+    {
+        using var folder = new TestFolder();
+        var host = await LibvirtTestHost.StartAsync();
+        try
+        {
+            var serialLog = folder.Combine("serial.log");
+            await StartRecordingDomainAsync(host, folder, serialLog);
+            await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+            var cli = new JobCli(server);
+            cli.RunJson(ServerJsonContext.Default.JobView,
+                "job", "add", "remote", "--vm", Domain, "--libvirt", Domain, "--connect", host.TlsUri, "--schedule", "every 1m", "--keep-last", "2", "--retries", "0");
+
+            var recordsBefore = LastRecord(serialLog);
+            var first = cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "remote");
+            Assert.True(first.Outcome == JobRunOutcome.Succeeded, first.Error);
+            Assert.Equal("file-system-consistent", first.Consistency);
+            Assert.False(first.ChangeTrackingUsed);
+
+            var scheduled = await WaitForScheduledRunAsync(server);
+            Assert.True(scheduled.Outcome == JobRunOutcome.Succeeded, $"{scheduled.Error}{Environment.NewLine}{server.ReadLog()}");
+            Assert.True(scheduled.ChangeTrackingUsed, scheduled.ChangeTracking);
+            Assert.Contains(first.RestorePointId!, scheduled.ChangeTracking, StringComparison.Ordinal);
+            // The guest appends a synced 4 KiB record many times a second: the minute until the schedule's run is most of what it reads.
+            var written = (LastRecord(serialLog) - recordsBefore) * RecordBytes;
+            Assert.InRange(scheduled.BytesRead!.Value, 1, written + NoiseBytes);
+
+            using var repository = BackupRepository.Open(server.RepositoryPath, password: null);
+            var point = repository.GetRestorePoint(scheduled.RestorePointId!);
+            Assert.StartsWith($"vda via {host.HostAddress}:", point.Disks[0].SourcePath, StringComparison.Ordinal);
+            Assert.EndsWith("(TCP, TLS)", point.Disks[0].SourcePath, StringComparison.Ordinal);
+            Assert.True((await repository.VerifyAsync()).Ok);
+            var checkpoints = await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "checkpoint-list", Domain, "--name");
+            Assert.Equal([point.Disks[0].ChangeTracking!.TrackingId!], checkpoints.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    /// <summary>The test guest appending records to its qcow2 overlay in this machine's /tmp, as a transient domain on the host.</summary>
+    private async Task StartRecordingDomainAsync(LibvirtTestHost host, TestFolder folder, string serialLog)
+    {
+        var overlay = folder.Combine("guest.qcow2");
+        await Tools.RunCheckedAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", guest.RawDisk, "-F", "raw", overlay);
+        var xml = folder.Combine("domain.xml");
+        await File.WriteAllTextAsync(xml, $"""
+            <domain type='qemu'>
+              <name>{Domain}</name>
+              <memory unit='MiB'>256</memory>
+              <vcpu>1</vcpu>
+              <sysinfo type='fwcfg'><entry name='{GuestImage.ModeEntry}'>records</entry></sysinfo>
+              <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+              <features><acpi/></features>
+              <devices>
+                <emulator>/usr/bin/qemu-system-x86_64</emulator>
+                <disk type='file' device='disk'>
+                  <driver name='qemu' type='qcow2'/>
+                  <source file='{SecurityElement.Escape(overlay)}'/>
+                  <target dev='vda' bus='virtio'/>
+                </disk>
+                <serial type='file'><source path='{SecurityElement.Escape(serialLog)}'/><target port='0'/></serial>
+                <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
+              </devices>
+              <seclabel type='static' model='dac' relabel='no'><label>root:root</label></seclabel>
+            </domain>
+            """);
+        await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "create", xml);
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(serialLog) || !File.ReadAllText(serialLog).Contains(RecordMarker, StringComparison.Ordinal)
+            || (await Tools.RunAsync("virsh", "-c", host.TcpUri, "qemu-agent-command", Domain, """{"execute":"guest-ping"}""")).ExitCode != 0)
+        {
+            Assert.True(clock.Elapsed < BootTimeout, "the domain on the test host did not start writing records with its agent up");
+            await Task.Delay(200);
+        }
+    }
+
+    private static long LastRecord(string serialLog)
+    {
+        using var stream = new FileStream(serialLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        long last = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            var at = line.IndexOf(RecordMarker + " ", StringComparison.Ordinal);
+            if (at >= 0 && long.TryParse(line.AsSpan(at + RecordMarker.Length + 1).Trim(), System.Globalization.CultureInfo.InvariantCulture, out var n))
+                last = n;
+        }
+
+        return last;
+    }
+
+    private static async Task<JobRunView> WaitForScheduledRunAsync(ServerProcess server)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var runs = (await server.Http.GetFromJsonAsync("api/jobs/remote/history", ServerJsonContext.Default.ListJobRunView))!;
+            if (runs.FirstOrDefault(r => r.Trigger == JobRunTrigger.Schedule && r.IsFinal) is { } run)
+                return run;
+            Assert.True(clock.Elapsed < RunTimeout, $"no scheduled run of the job ended in {RunTimeout}:{Environment.NewLine}{server.ReadLog()}");
+            await Task.Delay(200);
+        }
+    }
+}
