@@ -7,12 +7,14 @@ namespace Lifeboat.Transport;
 public sealed class ConnectionTransport
 {
     private readonly Socket? _socket;
+    private readonly PipeWriter? _pipeOutput;
 
-    private ConnectionTransport(PipeReader input, ConnectionOutput output, Socket? socket)
+    private ConnectionTransport(PipeReader input, ConnectionOutput output, Socket? socket, PipeWriter? pipeOutput = null)
     {
         Input = input;
         Output = output;
         _socket = socket;
+        _pipeOutput = pipeOutput;
     }
 
     public PipeReader Input { get; }
@@ -29,7 +31,7 @@ public sealed class ConnectionTransport
         socket);
 
     /// <summary>A connection driven in memory: the peer writes to one pipe and reads the other.</summary>
-    public static ConnectionTransport ForPipe(IDuplexPipe pipe) => new(pipe.Input, new PipeOutput(pipe.Output), null);
+    public static ConnectionTransport ForPipe(IDuplexPipe pipe) => new(pipe.Input, new PipeOutput(pipe.Output), null, pipe.Output);
 
     public static PipeReader CreateReader(Stream stream, int receiveBufferSize) =>
         PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: receiveBufferSize, minimumReadSize: receiveBufferSize / 4));
@@ -37,6 +39,13 @@ public sealed class ConnectionTransport
     /// <summary>Wakes a send blocked on a peer that stopped reading; safe to call more than once.</summary>
     public void Shutdown()
     {
+        if (_pipeOutput is not null)
+        {
+            Input.CancelPendingRead();
+            _pipeOutput.CancelPendingFlush();
+            return;
+        }
+
         try
         {
             _socket?.Shutdown(SocketShutdown.Both);
@@ -46,5 +55,10 @@ public sealed class ConnectionTransport
         }
     }
 
-    public void Dispose() => _socket?.Dispose();
+    /// <summary>Closes the socket, or completes the pipe's output so its reader sees the end.</summary>
+    public void Dispose()
+    {
+        _socket?.Dispose();
+        _pipeOutput?.Complete();
+    }
 }
