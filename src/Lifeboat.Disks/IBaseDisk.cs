@@ -24,4 +24,10 @@ public interface IBaseDisk : IDisposable
     /// zero blocks); false when it cannot tell, which is always safe.
     /// </summary>
     bool IsKnownZero(long offset, long length) => false;
+
+    /// <summary>
+    /// True when reading [offset, offset + length) decodes something (a block neither cached nor zero), work a reader
+    /// should not do on a connection's read loop; false when the read is a copy or a page-cache read.
+    /// </summary>
+    bool MustDecode(long offset, int length) => false;
 }

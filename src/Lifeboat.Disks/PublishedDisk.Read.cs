@@ -251,6 +251,12 @@ public sealed partial class PublishedDisk
         int total = 0;
         try
         {
+            if (_base.MustDecode(offset, destination.Length))
+            {
+                // A decode is slow work: it leaves the caller's thread (an RPC or NBD connection's read loop) for the pool.
+                await Task.Yield();
+            }
+
             while (total < destination.Length)
             {
                 int n = kind == BaseRead.Once

@@ -36,6 +36,8 @@ public sealed class RestorePointBaseDisk : IBaseDisk
     public ValueTask<int> ReadOnceAsync(long offset, Memory<byte> buffer, CancellationToken ct) =>
         _disk.ReadAsync(offset, buffer, BlockCaching.PartialOnly, ct);
 
+    public bool MustDecode(long offset, int length) => _disk.MustDecode(offset, length);
+
     /// <summary>From the block map held in memory: true when every block the range touches is a zero block.</summary>
     public bool IsKnownZero(long offset, long length)
     {

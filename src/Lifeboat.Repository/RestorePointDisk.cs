@@ -142,6 +142,27 @@ public sealed class RestorePointDisk : IDisposable, IBlockPartReader
         return offset >= Length ? 0 : (int)Math.Min(length, Length - offset);
     }
 
+    /// <summary>True when a read of the range decodes at least one block: one that is neither a zero block nor in the cache.</summary>
+    public bool MustDecode(long offset, int length)
+    {
+        int total = Available(offset, length);
+        if (total <= 0)
+        {
+            return false;
+        }
+
+        long last = (offset + total - 1) >> _blockShift;
+        for (long block = offset >> _blockShift; block <= last; block++)
+        {
+            if (!_refs[block].IsZero && (_cache is null || !_cache.Contains(block)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private bool HasTwoBlocksToDecode(long offset, int length)
     {
         long first = offset >> _blockShift;

@@ -1,139 +1,73 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using Lifeboat.Nbd.Client;
 using Lifeboat.Nbd.Protocol;
+using Lifeboat.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Nbd.Server;
 
 /// <summary>
-/// One accepted connection: the handshake, then a loop that reads requests and runs them against the export's
-/// device. Requests that complete synchronously have their replies gathered and sent in one write per batch;
-/// the others post their reply when done, so replies leave in completion order and clients match them by cookie.
-/// <see cref="NbdRequestAdmission"/> bounds the requests and payload bytes between being read and being answered.
-/// Plain connections read through a pipe over the socket and write to it directly; after NBD_OPT_STARTTLS both go
-/// through an SslStream over the same socket.
+/// The NBD protocol handler of one connection on a <see cref="FramedConnection{TFrame, TReply}"/>: the handshake,
+/// then each request checked and run against the export's device. Requests that complete synchronously have their
+/// replies gathered and sent in one write per batch; the others (a cold read decoding off the loop) post their reply
+/// when done, so replies leave in completion order and clients match them by cookie. After NBD_OPT_STARTTLS the
+/// connection reads and writes through an SslStream over the same socket.
 /// </summary>
-internal sealed class NbdConnection
+internal sealed class NbdConnection : IServedConnection, IConnectionProtocol<NbdFrame>
 {
-    private readonly Socket _socket;
+    private readonly FramedConnection<NbdFrame, NbdOutgoingReply> _connection;
     private readonly NbdTlsAuthenticator? _tls;
-    private PipeReader _reader;
-    private NbdTransport _transport;
-    private NbdReplySender _sender;
     private readonly INbdExportProvider _exports;
     private readonly NbdServerOptions _options;
     private readonly ILogger _logger;
-    private readonly NbdRequestAdmission _admission;
-    private readonly CancellationTokenSource _aborted = new();
+    private readonly NbdRequestExecutor _executor;
+    private ConnectionOutput _output;
     private NbdSession? _session;
-    private long _requests;
-    private volatile bool _stopping;
 
     /// <param name="tls">Non-null: TLS is required before any export is listed or opened.</param>
-    public NbdConnection(long id, Socket socket, string remote, INbdExportProvider exports, NbdServerOptions options, ILogger logger, NbdTlsAuthenticator? tls = null)
+    public NbdConnection(long id, ConnectionTransport transport, string remote, INbdExportProvider exports, NbdServerOptions options, ILogger logger, NbdTlsAuthenticator? tls = null)
     {
         _tls = tls;
-        Id = id;
-        Remote = remote;
-        _socket = socket;
-        _exports = exports.For(socket);
+        // Each connection sees the exports its peer is admitted to (a narrowed publication's only to its host).
+        _exports = transport.Socket is { } socket ? exports.For(socket) : exports;
         _options = options;
         _logger = logger;
-        _admission = new NbdRequestAdmission(options.MaxRequestsInFlightPerConnection, options.MaxBytesInFlightPerConnection);
-        _transport = new NbdSocketTransport(socket);
-        _sender = CreateSender(_transport);
-        _reader = CreateReader(new NetworkStream(socket, ownsSocket: false));
+        _output = transport.Output;
+        _executor = new NbdRequestExecutor(options, logger, id);
+        _connection = new FramedConnection<NbdFrame, NbdOutgoingReply>(
+            id,
+            "NBD",
+            transport,
+            new FrameAdmission(options.MaxRequestsInFlightPerConnection, options.MaxBytesInFlightPerConnection),
+            logger)
+        {
+            Remote = remote,
+        };
     }
 
-    public long Id { get; }
+    public long Id => _connection.Id;
 
-    public string Remote { get; }
+    public string Remote => _connection.Remote;
 
-    /// <summary>Finishes the requests already read, sends their replies, then closes.</summary>
-    public void BeginStop()
-    {
-        _stopping = true;
-        _reader.CancelPendingRead();
-    }
+    public void BeginStop() => _connection.BeginStop();
 
-    /// <summary>Closes the connection now; requests still running see their cancellation token fire.</summary>
-    public void Abort()
-    {
-        _stopping = true;
-        try
-        {
-            _aborted.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+    public void Abort() => _connection.Abort();
 
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
-    }
+    public Task RunAsync() => _connection.RunAsync(this);
 
-    public async Task RunAsync()
+    public async ValueTask<bool> StartAsync()
     {
         NbdServerLog.ConnectionAccepted(_logger, Id, Remote);
-        try
-        {
-            if (await HandshakeAsync().ConfigureAwait(false))
-            {
-                await ReadRequestsAsync().ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            if (!_stopping)
-            {
-                NbdServerLog.TransportError(_logger, ex, Id, Remote);
-            }
-
-            Abort();
-        }
-        catch (Exception ex)
-        {
-            NbdServerLog.ConnectionFailed(_logger, ex, Id, Remote);
-            Abort();
-        }
-        finally
-        {
-            await _sender.FlushAsync().ConfigureAwait(false);
-            await _admission.DrainAsync().ConfigureAwait(false);
-            await _reader.CompleteAsync().ConfigureAwait(false);
-            try
-            {
-                _socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-            }
-
-            _socket.Dispose();
-            _aborted.Dispose();
-            NbdServerLog.ConnectionClosed(_logger, Id, Remote, _requests);
-        }
-    }
-
-    private async Task<bool> HandshakeAsync()
-    {
-        var handshake = new NbdServerHandshake(_reader, SendDirectAsync, _exports, _options, IsClientAllowed(), _tls is null ? null : StartTlsAsync);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_aborted.Token);
+        var handshake = new NbdServerHandshake(_connection.Input, SendDirectAsync, _exports, _options, IsClientAllowed(), _tls is null ? null : StartTlsAsync);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_connection.Aborted);
         timeout.CancelAfter(_options.HandshakeTimeout);
         try
         {
             _session = await handshake.RunAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!_aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (!_connection.IsAborted)
         {
             NbdServerLog.HandshakeRefused(_logger, Id, Remote, $"no export chosen within {_options.HandshakeTimeout.TotalSeconds} s");
             return false;
@@ -153,12 +87,112 @@ internal sealed class NbdConnection
         return true;
     }
 
+    public void Closed() => NbdServerLog.ConnectionClosed(_logger, Id, Remote, _connection.Frames);
+
+    public FrameStatus TryParse(ref ReadOnlySequence<byte> buffer, out NbdFrame frame, out bool anotherFollows)
+    {
+        anotherFollows = false;
+        frame = default;
+        var status = TryReadRequest(buffer, out var request, out var payloadLength);
+        if (status != FrameStatus.Complete)
+        {
+            if (status == FrameStatus.Close && request.Command == NbdCommand.Disc)
+            {
+                buffer = buffer.Slice(NbdWire.RequestHeaderSize);
+            }
+
+            return status;
+        }
+
+        frame = new NbdFrame(request, buffer.Slice(NbdWire.RequestHeaderSize, payloadLength));
+        buffer = buffer.Slice(NbdWire.RequestHeaderSize + payloadLength);
+        anotherFollows = TryReadRequest(buffer, out _, out _) == FrameStatus.Complete;
+        return FrameStatus.Complete;
+    }
+
+    public long AdmittedBytes(in NbdFrame frame) =>
+        frame.Request.Command is NbdCommand.Read or NbdCommand.Write ? frame.Request.Length : 0;
+
+    public bool Dispatch(in NbdFrame frame, bool anotherFollows)
+    {
+        var request = frame.Request;
+        var admitted = AdmittedBytes(frame);
+        byte[]? payload = null;
+        if (!frame.Payload.IsEmpty)
+        {
+            payload = ArrayPool<byte>.Shared.Rent((int)frame.Payload.Length);
+            frame.Payload.CopyTo(payload);
+        }
+
+        var session = _session!;
+        var error = NbdRequestValidation.Check(request, session, _options.MaxPayload, out var reason);
+        if (error != NbdError.None)
+        {
+            NbdRequestExecutor.ReturnPayload(payload);
+            NbdServerLog.RequestRefused(_logger, request.Command, Id, error, reason);
+            _connection.Sender.Enqueue(NbdReplies.Error(session.StructuredReplies, request.Cookie, error, reason, admitted));
+            return true;
+        }
+
+        var execution = _executor.ExecuteAsync(session, request, payload, admitted, _connection.Aborted);
+        if (execution.IsCompleted)
+        {
+            _connection.Sender.Enqueue(execution.Result);
+        }
+        else
+        {
+            _ = PostLaterAsync(execution);
+        }
+
+        return true;
+    }
+
+    public void EndOfBatch()
+    {
+    }
+
+    public void Truncated() => NbdServerLog.ProtocolViolation(_logger, Id, Remote, "the client closed the connection in the middle of a request");
+
+    /// <summary>One scan of a request header (and the presence of its payload); logs and closes on a broken one.</summary>
+    private FrameStatus TryReadRequest(in ReadOnlySequence<byte> buffer, out NbdRequestHeader request, out long payloadLength)
+    {
+        payloadLength = 0;
+        var reader = new SequenceReader<byte>(buffer);
+        if (!NbdRequestHeader.TryRead(ref reader, out var magic, out request))
+        {
+            return FrameStatus.Incomplete;
+        }
+
+        if (magic != NbdMagic.Request)
+        {
+            NbdServerLog.ProtocolViolation(_logger, Id, Remote, $"a request has magic 0x{magic:x8}");
+            return FrameStatus.Close;
+        }
+
+        if (request.Command == NbdCommand.Disc)
+        {
+            return FrameStatus.Close;
+        }
+
+        payloadLength = request.Command == NbdCommand.Write ? request.Length : 0;
+        if (payloadLength > _options.MaxPayload)
+        {
+            // A payload too large to accept cannot be skipped safely either: the protocol allows a hard disconnect.
+            NbdServerLog.ProtocolViolation(_logger, Id, Remote, $"a write of {payloadLength} bytes exceeds the {_options.MaxPayload}-byte maximum payload");
+            return FrameStatus.Close;
+        }
+
+        return buffer.Length - NbdWire.RequestHeaderSize < payloadLength ? FrameStatus.Incomplete : FrameStatus.Complete;
+    }
+
+    private async Task PostLaterAsync(ValueTask<NbdOutgoingReply> execution) => _connection.Sender.Post(await execution.ConfigureAwait(false));
+
     private bool IsClientAllowed()
     {
         bool allowed;
         try
         {
-            allowed = _options.AcceptClient?.Invoke(_socket) ?? true;
+            allowed = _connection.Socket is not { } socket || (_options.AcceptClient?.Invoke(socket) ?? true);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -174,286 +208,29 @@ internal sealed class NbdConnection
         return allowed;
     }
 
-    private ValueTask SendDirectAsync(ReadOnlyMemory<byte> data) => _transport.SendAsync(data, _aborted.Token);
+    private ValueTask SendDirectAsync(ReadOnlyMemory<byte> data) => _output.SendAsync(data, _connection.Aborted);
 
     /// <summary>Runs the TLS handshake on the socket; from then on the connection reads and writes through TLS.</summary>
     private async ValueTask<PipeReader?> StartTlsAsync(CancellationToken cancellationToken)
     {
         // The plain reader holds nothing (the handshake checked); completing it leaves the socket open.
-        await _reader.CompleteAsync().ConfigureAwait(false);
+        await _connection.Input.CompleteAsync().ConfigureAwait(false);
+        PipeReader reader;
         try
         {
-            var stream = await _tls!.AuthenticateAsync(new NetworkStream(_socket, ownsSocket: false), cancellationToken).ConfigureAwait(false);
-            _transport = new NbdTlsTransport(stream);
-            _sender = CreateSender(_transport);
-            _reader = CreateReader(stream);
+            var socket = _connection.Socket ?? throw new IOException("TLS needs a socket; this connection has none.");
+            var stream = await _tls!.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), cancellationToken).ConfigureAwait(false);
+            _output = new StreamOutput(stream);
+            reader = ConnectionTransport.CreateReader(stream, _options.ReceiveBufferSize);
+            _connection.SwitchTo(reader, _output);
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
             NbdServerLog.TlsFailed(_logger, Id, Remote, ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message);
-            _reader = CreateReader(Stream.Null);
+            _connection.SwitchTo(ConnectionTransport.CreateReader(Stream.Null, _options.ReceiveBufferSize), _output);
             return null;
         }
 
-        return _reader;
-    }
-
-    private NbdReplySender CreateSender(NbdTransport transport) => new(transport, reply => _admission.Release(reply.AdmittedBytes), OnSendFailed);
-
-    private PipeReader CreateReader(Stream stream) =>
-        PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: _options.ReceiveBufferSize, minimumReadSize: _options.ReceiveBufferSize / 4));
-
-    private async Task ReadRequestsAsync()
-    {
-        var session = _session!;
-        while (true)
-        {
-            var result = await _reader.ReadAsync().ConfigureAwait(false);
-            if (result.IsCanceled || _stopping)
-            {
-                return;
-            }
-
-            var buffer = result.Buffer;
-            var keepReading = true;
-            try
-            {
-                while (keepReading)
-                {
-                    if (!TryReadHeader(buffer, out var magic, out var request))
-                    {
-                        break;
-                    }
-
-                    if (magic != NbdMagic.Request)
-                    {
-                        NbdServerLog.ProtocolViolation(_logger, Id, Remote, $"a request has magic 0x{magic:x8}");
-                        keepReading = false;
-                        break;
-                    }
-
-                    if (request.Command == NbdCommand.Disc)
-                    {
-                        buffer = buffer.Slice(NbdWire.RequestHeaderSize);
-                        keepReading = false;
-                        break;
-                    }
-
-                    var payloadLength = request.Command == NbdCommand.Write ? request.Length : 0;
-                    if (payloadLength > _options.MaxPayload)
-                    {
-                        // A payload too large to accept cannot be skipped safely either: the protocol allows a hard disconnect.
-                        NbdServerLog.ProtocolViolation(_logger, Id, Remote, $"a write of {payloadLength} bytes exceeds the {_options.MaxPayload}-byte maximum payload");
-                        keepReading = false;
-                        break;
-                    }
-
-                    if (buffer.Length - NbdWire.RequestHeaderSize < payloadLength)
-                    {
-                        break;
-                    }
-
-                    long admitted = request.Command is NbdCommand.Read or NbdCommand.Write ? request.Length : 0;
-                    if (!_admission.TryEnter(admitted))
-                    {
-                        // Replies waiting to be sent hold admission too: send them before waiting.
-                        await _sender.FlushAsync().ConfigureAwait(false);
-                        await _admission.EnterAsync(admitted, _aborted.Token).ConfigureAwait(false);
-                    }
-
-                    _requests++;
-                    byte[]? payload = null;
-                    if (payloadLength > 0)
-                    {
-                        payload = ArrayPool<byte>.Shared.Rent((int)payloadLength);
-                        buffer.Slice(NbdWire.RequestHeaderSize, payloadLength).CopyTo(payload);
-                    }
-
-                    buffer = buffer.Slice(NbdWire.RequestHeaderSize + payloadLength);
-                    Dispatch(session, request, payload, admitted);
-                }
-
-                await _sender.FlushAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                _reader.AdvanceTo(buffer.Start, buffer.End);
-            }
-
-            if (!keepReading)
-            {
-                return;
-            }
-
-            if (result.IsCompleted)
-            {
-                if (!buffer.IsEmpty)
-                {
-                    NbdServerLog.ProtocolViolation(_logger, Id, Remote, "the client closed the connection in the middle of a request");
-                }
-
-                return;
-            }
-        }
-    }
-
-    private static bool TryReadHeader(in ReadOnlySequence<byte> buffer, out uint magic, out NbdRequestHeader request)
-    {
-        var reader = new SequenceReader<byte>(buffer);
-        return NbdRequestHeader.TryRead(ref reader, out magic, out request);
-    }
-
-    private void Dispatch(NbdSession session, in NbdRequestHeader request, byte[]? payload, long admitted)
-    {
-        var error = NbdRequestValidation.Check(request, session, _options.MaxPayload, out var reason);
-        if (error != NbdError.None)
-        {
-            ReturnPayload(payload);
-            NbdServerLog.RequestRefused(_logger, request.Command, Id, error, reason);
-            _sender.Enqueue(NbdReplies.Error(session.StructuredReplies, request.Cookie, error, reason, admitted));
-            return;
-        }
-
-        var execution = ExecuteAsync(session, request, payload, admitted);
-        if (execution.IsCompleted)
-        {
-            _sender.Enqueue(execution.Result);
-        }
-        else
-        {
-            _ = PostLaterAsync(execution);
-        }
-    }
-
-    private async Task PostLaterAsync(ValueTask<NbdOutgoingReply> execution) => _sender.Post(await execution.ConfigureAwait(false));
-
-    /// <summary>Runs one valid request; never throws: a device failure becomes NBD_EIO and a log line.</summary>
-    private async ValueTask<NbdOutgoingReply> ExecuteAsync(NbdSession session, NbdRequestHeader request, byte[]? payload, long admitted)
-    {
-        var device = session.Device;
-        var token = _aborted.Token;
-        var offset = (long)request.Offset;
-        var fua = (request.Flags & NbdCommandFlags.Fua) != 0;
-        var receivedAt = Stopwatch.GetTimestamp();
-        long moved = 0;
-        NbdOutgoingReply? reply = null;
-        try
-        {
-            switch (request.Command)
-            {
-                case NbdCommand.Read:
-                    reply = NbdReplies.ForRead(session.StructuredReplies, request, admitted);
-                    if (request.Length > 0)
-                    {
-                        await device.ReadAsync(offset, reply.Buffer.AsMemory(NbdReplies.ReadDataOffset(session.StructuredReplies), (int)request.Length), token).ConfigureAwait(false);
-                        moved = request.Length;
-                    }
-
-                    return reply;
-                case NbdCommand.Write:
-                    await device.WriteAsync(offset, payload.AsMemory(0, (int)request.Length), fua, token).ConfigureAwait(false);
-                    moved = request.Length;
-                    break;
-                case NbdCommand.Flush:
-                    await device.FlushAsync(token).ConfigureAwait(false);
-                    break;
-                case NbdCommand.Trim:
-                    await device.TrimAsync(offset, request.Length, token).ConfigureAwait(false);
-                    if (fua)
-                    {
-                        await device.FlushAsync(token).ConfigureAwait(false);
-                    }
-
-                    break;
-                case NbdCommand.WriteZeroes:
-                    var mayPunchHole = (request.Flags & NbdCommandFlags.NoHole) == 0;
-                    await device.WriteZeroesAsync(offset, request.Length, mayPunchHole, token).ConfigureAwait(false);
-                    if (fua)
-                    {
-                        await device.FlushAsync(token).ConfigureAwait(false);
-                    }
-
-                    break;
-                case NbdCommand.BlockStatus:
-                    return await BlockStatusAsync(session, request, admitted, token).ConfigureAwait(false);
-            }
-
-            return NbdReplies.Done(request.Cookie, admitted);
-        }
-        catch (Exception ex) when (token.IsCancellationRequested && ex is OperationCanceledException)
-        {
-            reply?.Return();
-            return NbdReplies.Error(session.StructuredReplies, request.Cookie, NbdError.Shutdown, "the server is closing the connection", admitted);
-        }
-        catch (Exception ex)
-        {
-            reply?.Return();
-            NbdServerLog.DeviceFailed(_logger, ex, session.ExportName, request.Command, request.Length, request.Offset, Id);
-            return NbdReplies.Error(session.StructuredReplies, request.Cookie, NbdError.Io, "input/output error", admitted);
-        }
-        finally
-        {
-            ReturnPayload(payload);
-            NbdMetrics.Record(request.Command, receivedAt, moved);
-        }
-    }
-
-    private async ValueTask<NbdOutgoingReply> BlockStatusAsync(NbdSession session, NbdRequestHeader request, long admitted, CancellationToken token)
-    {
-        var reqOne = (request.Flags & NbdCommandFlags.ReqOne) != 0;
-        var maxExtents = reqOne ? 1 : _options.MaxExtentsPerReply;
-        var offset = (long)request.Offset;
-        var end = offset + request.Length;
-        var found = new List<NbdExtent>();
-        if (request.Length > 0)
-        {
-            await session.Device.GetAllocationAsync(offset, request.Length, maxExtents, found, token).ConfigureAwait(false);
-        }
-
-        // Clip to the request, so every length fits the wire's 32 bits, and check the device kept its contract.
-        var extents = new List<NbdExtent>(Math.Min(found.Count, maxExtents));
-        var position = offset;
-        foreach (var extent in found)
-        {
-            if (extents.Count == maxExtents || position >= end)
-            {
-                break;
-            }
-
-            if (extent.Offset != position || extent.Length <= 0)
-            {
-                throw new InvalidOperationException($"The device's allocation extents are not consecutive from {offset}: got [{extent.Offset}, +{extent.Length}) at {position}.");
-            }
-
-            var length = Math.Min(extent.End, end) - position;
-            extents.Add(extent with { Length = length });
-            position += length;
-        }
-
-        if (extents.Count == 0)
-        {
-            // A zero-length query, or a device that said nothing: one extent with no claims is always true.
-            extents.Add(new NbdExtent(offset, Math.Max(request.Length, 1), 0));
-        }
-
-        return NbdReplies.BlockStatus(request.Cookie, session.AllocationContextId!.Value, extents, admitted);
-    }
-
-    private static void ReturnPayload(byte[]? payload)
-    {
-        if (payload is not null)
-        {
-            ArrayPool<byte>.Shared.Return(payload);
-        }
-    }
-
-    private void OnSendFailed(Exception exception)
-    {
-        if (!_stopping)
-        {
-            NbdServerLog.TransportError(_logger, exception, Id, Remote);
-        }
-
-        Abort();
+        return reader;
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Lifeboat.Transport;
 
 namespace Lifeboat.Nbd.Server;
 
@@ -7,7 +8,7 @@ namespace Lifeboat.Nbd.Server;
 /// behind it, so it leaves in one piece without a copy. <see cref="AdmittedBytes"/> goes back to the connection's
 /// budget once the reply is sent.
 /// </summary>
-internal sealed class NbdOutgoingReply
+internal sealed class NbdOutgoingReply : IOutgoingFrame
 {
     public NbdOutgoingReply(int size, long admittedBytes)
     {
@@ -23,7 +24,9 @@ internal sealed class NbdOutgoingReply
 
     public long AdmittedBytes { get; }
 
-    public ArraySegment<byte> Segment => new(Buffer, 0, Length);
+    public ArraySegment<byte> Bytes => new(Buffer, 0, Length);
+
+    public void Release() => Return();
 
     public void Return()
     {

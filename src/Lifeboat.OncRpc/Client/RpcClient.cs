@@ -7,6 +7,7 @@ using Lifeboat.OncRpc.RecordMarking;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Transport;
 using Lifeboat.OncRpc.Xdr;
+using Lifeboat.Transport;
 
 namespace Lifeboat.OncRpc.Client;
 
@@ -24,7 +25,7 @@ public sealed class RpcClient : IAsyncDisposable
 
     private readonly Socket _socket;
     private readonly RpcClientOptions _options;
-    private readonly RecordSender _sender;
+    private readonly GatheredSender<RecordBuffer> _sender;
     private readonly ConcurrentDictionary<uint, TaskCompletionSource<RpcReply>> _pending = new();
     private readonly Task _receiveLoop;
     private volatile Exception? _failure;
@@ -36,7 +37,7 @@ public sealed class RpcClient : IAsyncDisposable
         _socket = socket;
         _options = options;
         _nextXid = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
-        _sender = new RecordSender(socket, static _ => { }, _ => Shutdown());
+        _sender = new GatheredSender<RecordBuffer>(new SocketOutput(socket), static _ => { }, _ => Shutdown());
         _receiveLoop = Task.Run(ReceiveLoopAsync);
     }
 

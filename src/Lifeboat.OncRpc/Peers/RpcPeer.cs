@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Lifeboat.OncRpc.Server;
+using Lifeboat.Transport;
 
 namespace Lifeboat.OncRpc.Peers;
 

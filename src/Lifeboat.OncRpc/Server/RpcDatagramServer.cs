@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Transport;
+using Lifeboat.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -31,6 +32,7 @@ public sealed class RpcDatagramServer : IAsyncDisposable
 
     // Programs tell callers apart by connection; every datagram of this socket shares one id.
     private readonly long _id = RpcServer.NewConnectionId();
+    private readonly RpcDispatcher _dispatcher;
     private Socket? _socket;
     private IPEndPoint? _localEndPoint;
     private Task? _receiveLoop;
@@ -44,6 +46,7 @@ public sealed class RpcDatagramServer : IAsyncDisposable
         _options.Validate();
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _programs = RpcProgramTable.Build(programs);
+        _dispatcher = new RpcDispatcher(_programs, _logger);
         _callSlots = new SemaphoreSlim(_options.MaxCallsInFlight, _options.MaxCallsInFlight);
     }
 
@@ -191,11 +194,13 @@ public sealed class RpcDatagramServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Answers a refused call at once, or copies the call out of the receive buffer and dispatches it.</summary>
+    /// <summary>Copies the call out of the receive buffer and answers a refused call at once, or dispatches it.</summary>
     private async ValueTask ProcessAsync(Socket socket, ReadOnlyMemory<byte> datagram, IPEndPoint remote)
     {
         var peer = RpcPeer.Datagram(remote);
-        if (!RpcCallAdmission.TryAdmit(datagram.Span, _programs, peer, _logger, out var header, out var program, out var refusal))
+        var message = ArrayPool<byte>.Shared.Rent(Math.Max(datagram.Length, 1));
+        datagram.CopyTo(message);
+        if (!_dispatcher.TryAdmit(message, datagram.Length, peer, _id, out var call, out var refusal))
         {
             if (refusal is null)
             {
@@ -207,58 +212,35 @@ public sealed class RpcDatagramServer : IAsyncDisposable
             return;
         }
 
-        await _callSlots.WaitAsync(_stopping.Token).ConfigureAwait(false);
-        Interlocked.Increment(ref _calls);
-        var message = ArrayPool<byte>.Shared.Rent(datagram.Length);
-        datagram.CopyTo(message);
-        var call = new RpcCall(
-            header.Xid,
-            header.Program,
-            header.Version,
-            header.Procedure,
-            header.Credentials,
-            message.AsMemory(header.ArgumentsOffset, datagram.Length - header.ArgumentsOffset),
-            peer,
-            _id);
-        var reply = new RecordBuffer(RpcMessageEncoder.AcceptedReplyHeaderSize);
-        ValueTask<RpcAcceptStatus> dispatch;
         try
         {
-            dispatch = program.DispatchAsync(call, reply, _aborted.Token);
+            await _callSlots.WaitAsync(_stopping.Token).ConfigureAwait(false);
         }
-        catch (Exception ex)
+        catch
         {
-            dispatch = ValueTask.FromException<RpcAcceptStatus>(ex);
+            call.Reply.Dispose();
+            ArrayPool<byte>.Shared.Return(call.Message);
+            throw;
         }
 
+        Interlocked.Increment(ref _calls);
+        var run = _dispatcher.RunAsync(call, _aborted.Token);
+
         // Read before FinishAsync consumes the ValueTask: a call done already replies before the next datagram is read.
-        var completedInline = dispatch.IsCompleted;
-        var finished = FinishAsync(socket, call, program, reply, message, dispatch);
+        var completedInline = run.IsCompleted;
+        var finished = FinishAsync(socket, call, run);
         if (completedInline)
         {
             await finished.ConfigureAwait(false);
         }
     }
 
-    /// <summary>Waits for the dispatch, sends its reply and frees the call's slot and buffers.</summary>
-    private async Task FinishAsync(Socket socket, RpcCall call, IRpcProgram program, RecordBuffer reply, byte[] message, ValueTask<RpcAcceptStatus> dispatch)
+    /// <summary>Waits for the reply, sends it and frees the call's slot.</summary>
+    private async Task FinishAsync(Socket socket, PendingCall call, ValueTask<RecordBuffer> run)
     {
         try
         {
-            RpcAcceptStatus status = default;
-            Exception? error = null;
-            try
-            {
-                status = await dispatch.ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                error = ex;
-            }
-
-            ArrayPool<byte>.Shared.Return(message);
-            var completed = RpcReplies.Complete(call, program, reply, status, error, _logger, _aborted.IsCancellationRequested);
-            await SendAsync(socket, completed, call.Peer.EndPoint!).ConfigureAwait(false);
+            await SendAsync(socket, await run.ConfigureAwait(false), call.Call.Peer.EndPoint!).ConfigureAwait(false);
         }
         finally
         {

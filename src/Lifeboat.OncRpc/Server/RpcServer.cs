@@ -1,8 +1,9 @@
-using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
+using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.Rpc;
+using Lifeboat.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -15,17 +16,12 @@ namespace Lifeboat.OncRpc.Server;
 /// </summary>
 public sealed class RpcServer : IAsyncDisposable
 {
-    private static long _nextConnectionId;
-
     private readonly FrozenDictionary<uint, IRpcProgram> _programs;
     private readonly RpcServerOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<long, (RpcConnection Connection, Task Completion)> _connections = new();
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly RpcDispatcher _dispatcher;
+    private readonly ConnectionListener _listener;
     private readonly Lock _stateLock = new();
-    private Socket? _listener;
-    private EndPoint? _localEndPoint;
-    private Task? _acceptLoop;
     private Task? _stopTask;
 
     public RpcServer(IEnumerable<IRpcProgram> programs, RpcServerOptions? options = null, ILogger<RpcServer>? logger = null)
@@ -35,6 +31,12 @@ public sealed class RpcServer : IAsyncDisposable
         _options.Validate();
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _programs = RpcProgramTable.Build(programs);
+        _dispatcher = new RpcDispatcher(_programs, _logger);
+        _listener = new ConnectionListener(
+            "ONC RPC",
+            new ListenerOptions(_options.EndPoint, _options.ListenBacklog, _options.MaxConnections),
+            Accept,
+            _logger);
     }
 
     /// <summary>The address and port the server listens on; the actual port when the options asked for port 0.</summary>
@@ -42,11 +44,11 @@ public sealed class RpcServer : IAsyncDisposable
         ?? throw new InvalidOperationException("The RPC server listens on a unix socket, which has no address or port; use BoundEndPoint.");
 
     /// <summary>What the server listens on: an <see cref="IPEndPoint"/> or a <see cref="UnixDomainSocketEndPoint"/>.</summary>
-    public EndPoint BoundEndPoint => _localEndPoint ?? throw new InvalidOperationException("The RPC server is not started; call Start first.");
+    public EndPoint BoundEndPoint => _listener.BoundEndPoint ?? throw new InvalidOperationException("The RPC server is not started; call Start first.");
 
     public int Port => LocalEndPoint.Port;
 
-    public int ConnectionCount => _connections.Count;
+    public int ConnectionCount => _listener.ConnectionCount;
 
     public IReadOnlyCollection<IRpcProgram> Programs => _programs.Values;
 
@@ -55,35 +57,13 @@ public sealed class RpcServer : IAsyncDisposable
     {
         lock (_stateLock)
         {
-            if (_listener is not null || _stopTask is not null)
+            if (_stopTask is not null)
             {
                 throw new InvalidOperationException("An RPC server can be started only once.");
             }
 
-            var endPoint = _options.EndPoint;
-            var listener = endPoint is UnixDomainSocketEndPoint
-                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-                : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                if (endPoint is IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip && ip.Address.Equals(IPAddress.IPv6Any))
-                {
-                    listener.DualMode = true;
-                }
-
-                listener.Bind(endPoint);
-                listener.Listen(_options.ListenBacklog);
-            }
-            catch
-            {
-                listener.Dispose();
-                throw;
-            }
-
-            _listener = listener;
-            _localEndPoint = listener.LocalEndPoint is IPEndPoint bound ? bound : endPoint;
-            RpcServerLog.Listening(_logger, _localEndPoint, RpcProgramTable.Describe(_programs));
-            _acceptLoop = AcceptLoopAsync(listener);
+            var bound = _listener.Start();
+            RpcServerLog.Listening(_logger, bound, RpcProgramTable.Describe(_programs));
         }
     }
 
@@ -104,121 +84,21 @@ public sealed class RpcServer : IAsyncDisposable
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
     /// <summary>A process-wide unique id for <see cref="RpcCall.ConnectionId"/>: one per TCP connection or UDP socket.</summary>
-    internal static long NewConnectionId() => Interlocked.Increment(ref _nextConnectionId);
+    internal static long NewConnectionId() => ConnectionListener.NewConnectionId();
+
+    /// <summary>Serves one connection whose bytes come and go through <paramref name="pipe"/> (fuzzing, benchmarks), from <paramref name="peer"/>.</summary>
+    internal Task ServeAsync(System.IO.Pipelines.IDuplexPipe pipe, RpcPeer peer) =>
+        new RpcConnection(NewConnectionId(), ConnectionTransport.ForPipe(pipe), _dispatcher, _options, () => peer, _logger).RunAsync();
 
     private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        _listener?.Dispose();
-        if (_acceptLoop is not null)
+        await _listener.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_listener.BoundEndPoint is { } endPoint)
         {
-            await _acceptLoop.ConfigureAwait(false);
-        }
-
-        var connections = _connections.Values.ToArray();
-        foreach (var (connection, _) in connections)
-        {
-            connection.BeginStop();
-        }
-
-        using (cancellationToken.Register(() =>
-        {
-            foreach (var (connection, _) in _connections.Values)
-            {
-                connection.Abort();
-            }
-        }))
-        {
-            await Task.WhenAll(connections.Select(c => c.Completion)).ConfigureAwait(false);
-        }
-
-        if (_localEndPoint is not null)
-        {
-            if (_localEndPoint is UnixDomainSocketEndPoint unix)
-            {
-                DeleteSocketFile(unix);
-            }
-
-            RpcServerLog.Stopped(_logger, _localEndPoint);
+            RpcServerLog.Stopped(_logger, endPoint);
         }
     }
 
-    private async Task AcceptLoopAsync(Socket listener)
-    {
-        // Leave the caller's context: the loop runs for the server's lifetime.
-        await Task.Yield();
-        while (!_stopping.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
-            {
-                continue;
-            }
-            catch (SocketException ex)
-            {
-                // Out of file descriptors and the like: wait rather than spin, then keep serving.
-                RpcServerLog.AcceptFailed(_logger, ex, _localEndPoint!);
-                await Task.Delay(100).ConfigureAwait(false);
-                continue;
-            }
-
-            if (_connections.Count >= _options.MaxConnections)
-            {
-                RpcServerLog.ConnectionLimitReached(_logger, socket.RemoteEndPoint, _options.MaxConnections);
-                socket.Dispose();
-                continue;
-            }
-
-            RpcConnection connection;
-            try
-            {
-                if (socket.AddressFamily != AddressFamily.Unix)
-                {
-                    socket.NoDelay = true;
-                }
-
-                connection = new RpcConnection(NewConnectionId(), socket, _programs, _options, _logger);
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                // The peer left between accept and setup.
-                socket.Dispose();
-                continue;
-            }
-
-            var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _connections[connection.Id] = (connection, completion.Task);
-            _ = Task.Run(() => RunConnectionAsync(connection, completion));
-        }
-    }
-
-    private static void DeleteSocketFile(UnixDomainSocketEndPoint endPoint)
-    {
-        var path = endPoint.ToString();
-        if (!string.IsNullOrEmpty(path) && path[0] != '\0' && File.Exists(path))
-        {
-            File.Delete(path);
-        }
-    }
-
-    private async Task RunConnectionAsync(RpcConnection connection, TaskCompletionSource completion)
-    {
-        try
-        {
-            await connection.RunAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _connections.TryRemove(connection.Id, out _);
-            completion.SetResult();
-        }
-    }
+    private RpcConnection Accept(Socket socket, long id) =>
+        new(id, ConnectionTransport.ForSocket(socket, _options.ReceiveBufferSize), _dispatcher, _options, () => RpcPeer.Of(socket), _logger);
 }

@@ -19,6 +19,9 @@ public sealed class RpcServerOptions
     /// <summary>Calls of one connection dispatched and not yet answered; the connection stops reading beyond it.</summary>
     public int MaxCallsInFlightPerConnection { get; set; } = 64;
 
+    /// <summary>Bytes of calls of one connection dispatched and not yet answered; the connection stops reading beyond it.</summary>
+    public long MaxBytesInFlightPerConnection { get; set; } = 128L << 20;
+
     /// <summary>The largest call accepted; a larger one closes the connection.</summary>
     public int MaxRecordSize { get; set; } = RecordMarkingReader.DefaultMaxRecordSize;
 
@@ -34,6 +37,7 @@ public sealed class RpcServerOptions
         ArgumentNullException.ThrowIfNull(EndPoint);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConnections);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxCallsInFlightPerConnection);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxBytesInFlightPerConnection);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRecordSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxFragmentsPerRecord);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReceiveBufferSize, 4096);

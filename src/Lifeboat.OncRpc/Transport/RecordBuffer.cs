@@ -1,5 +1,6 @@
 using System.Buffers;
 using Lifeboat.OncRpc.RecordMarking;
+using Lifeboat.Transport;
 
 namespace Lifeboat.OncRpc.Transport;
 
@@ -7,7 +8,7 @@ namespace Lifeboat.OncRpc.Transport;
 /// One outgoing record built in a pooled array. Room for the record mark, and optionally for a fixed-size message
 /// header the writer fills in last, is kept in front of the body, so a message goes out without being copied.
 /// </summary>
-internal sealed class RecordBuffer : IBufferWriter<byte>, IDisposable
+internal sealed class RecordBuffer : IBufferWriter<byte>, IOutgoingFrame, IDisposable
 {
     private const int RecordMarkSize = 4;
     private const int InitialSize = 256;
@@ -24,6 +25,11 @@ internal sealed class RecordBuffer : IBufferWriter<byte>, IDisposable
     }
 
     public int HeaderSize { get; }
+
+    /// <summary>The size of the call this record answers, returned to the connection's byte budget once sent.</summary>
+    public long AdmittedBytes { get; set; }
+
+    public ArraySegment<byte> Bytes => Record;
 
     /// <summary>The whole record, valid after <see cref="Seal"/>.</summary>
     public ArraySegment<byte> Record => new(_buffer, 0, _written);
@@ -69,6 +75,8 @@ internal sealed class RecordBuffer : IBufferWriter<byte>, IDisposable
         Reserve(sizeHint);
         return _buffer.AsSpan(_written);
     }
+
+    public void Release() => Dispose();
 
     public void Dispose()
     {

@@ -1,11 +1,11 @@
-namespace Lifeboat.Nbd.Server;
+namespace Lifeboat.Transport;
 
 /// <summary>
 /// Bounds what one connection holds between reading a request and sending its reply: a number of requests and
-/// a number of payload bytes. A request larger than the byte budget is admitted once nothing else is in flight,
+/// a number of payload bytes (data written, or data to read). A request larger than the byte budget is admitted once nothing else is in flight,
 /// so it waits rather than failing. Only the connection's read loop waits; completions release from any thread.
 /// </summary>
-internal sealed class NbdRequestAdmission
+public sealed class FrameAdmission
 {
     private readonly Lock _lock = new();
     private readonly int _maxRequests;
@@ -14,7 +14,7 @@ internal sealed class NbdRequestAdmission
     private long _bytes;
     private TaskCompletionSource? _waiter;
 
-    public NbdRequestAdmission(int maxRequests, long maxBytes)
+    public FrameAdmission(int maxRequests, long maxBytes)
     {
         _maxRequests = maxRequests;
         _maxBytes = maxBytes;

@@ -1,10 +1,13 @@
-using Lifeboat.OncRpc.Fuzzing;
 using Lifeboat.OncRpc.Portmap;
 using Lifeboat.OncRpc.Server;
 
 namespace Lifeboat.OncRpc.Tests;
 
-public class RpcFuzzTests
+/// <summary>
+/// Hostile datagrams at a real UDP server. Streams through the real connections in memory are fuzzed in the
+/// Lifeboat.Fuzz project.
+/// </summary>
+public class DatagramFuzzTests
 {
     /// <summary>Well-formed portmap calls with every credential kind, unframed as UDP sends them.</summary>
     private static readonly byte[][] Calls =
@@ -15,57 +18,6 @@ public class RpcFuzzTests
         RpcMessages.Call(4, PortmapProgram.ProgramNumber, 2, (uint)PortmapProcedure.Dump),
         RpcMessages.Call(5, PortmapProgram.ProgramNumber, 2, (uint)PortmapProcedure.Unset, arguments: [0, 1, 0x86, 0xA3, 0, 0, 0, 3, 0, 0, 0, 6, 0, 0, 8, 1]),
     ];
-
-    /// <summary>Well-formed TCP streams the mutations start from.</summary>
-    private static readonly byte[][] Seeds =
-    [
-        RpcMessages.Frame(Calls[0]),
-        RpcMessages.Frame(Calls[1]),
-        RpcMessages.Frame(Calls[2]),
-        [
-            .. RpcMessages.Frame(Calls[3], fragments: 3),
-            .. RpcMessages.Frame(Calls[4]),
-            .. RpcMessages.Frame([0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
-        ],
-    ];
-
-    [Fact]
-    public void Seeds_run_cleanly()
-    {
-        foreach (var seed in Seeds)
-        {
-            RpcFuzz.Run(seed);
-        }
-
-        foreach (var call in Calls)
-        {
-            RpcFuzz.RunDatagram(call);
-        }
-    }
-
-    [Fact]
-    public void Thousands_of_mutated_and_random_inputs_never_throw()
-    {
-        var random = new Random(20261125);
-        for (var i = 0; i < 5000; i++)
-        {
-            var input = i % 5 == 0 ? RandomBytes(random) : Mutate(random, Seeds[random.Next(Seeds.Length)]);
-            var exception = Record.Exception(() => RpcFuzz.Run(input));
-            Assert.True(exception is null, $"input {Convert.ToHexString(input)} raised {exception}");
-        }
-    }
-
-    [Fact]
-    public void Thousands_of_mutated_and_random_datagrams_never_throw()
-    {
-        var random = new Random(20261126);
-        for (var i = 0; i < 5000; i++)
-        {
-            var input = i % 5 == 0 ? RandomBytes(random) : Mutate(random, Calls[random.Next(Calls.Length)]);
-            var exception = Record.Exception(() => RpcFuzz.RunDatagram(input));
-            Assert.True(exception is null, $"datagram {Convert.ToHexString(input)} raised {exception}");
-        }
-    }
 
     [Fact]
     public async Task A_udp_server_fed_hostile_datagrams_keeps_answering()

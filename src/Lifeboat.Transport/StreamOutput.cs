@@ -1,13 +1,12 @@
 using System.Buffers;
-using System.Net.Security;
 
-namespace Lifeboat.Nbd.Server;
+namespace Lifeboat.Transport;
 
 /// <summary>
-/// The transport after NBD_OPT_STARTTLS. SslStream has no gathered write, so small replies are copied together
-/// first: one TLS record and one send for a batch of them rather than one each.
+/// Writes to a stream (a TLS stream after NBD_OPT_STARTTLS). A stream has no gathered write, so small frames are
+/// copied together first: one TLS record and one send for a batch of them rather than one each.
 /// </summary>
-internal sealed class NbdTlsTransport(SslStream stream) : NbdTransport
+public sealed class StreamOutput(Stream stream) : ConnectionOutput
 {
     private const int CoalesceLimit = 64 * 1024;
 
@@ -17,7 +16,7 @@ internal sealed class NbdTlsTransport(SslStream stream) : NbdTransport
         await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public override async ValueTask SendAsync(List<ArraySegment<byte>> segments, long total)
+    public override async ValueTask SendAsync(IList<ArraySegment<byte>> segments, long total)
     {
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(total, CoalesceLimit));
         try

@@ -1,9 +1,9 @@
 using System.Net.Sockets;
 
-namespace Lifeboat.Nbd.Server;
+namespace Lifeboat.Transport;
 
-/// <summary>The plain transport: gathered writes straight to the socket.</summary>
-internal sealed class NbdSocketTransport(Socket socket) : NbdTransport
+/// <summary>Gathered writes straight to the socket: one system call for a batch of frames, no copy.</summary>
+public sealed class SocketOutput(Socket socket) : ConnectionOutput
 {
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
@@ -14,7 +14,7 @@ internal sealed class NbdSocketTransport(Socket socket) : NbdTransport
         }
     }
 
-    public override async ValueTask SendAsync(List<ArraySegment<byte>> segments, long total)
+    public override async ValueTask SendAsync(IList<ArraySegment<byte>> segments, long total)
     {
         long sent = await socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
         if (sent == total)
@@ -22,6 +22,7 @@ internal sealed class NbdSocketTransport(Socket socket) : NbdTransport
             return;
         }
 
+        // A partial gathered send: finish segment by segment.
         foreach (var segment in segments)
         {
             if (sent >= segment.Count)
@@ -30,7 +31,7 @@ internal sealed class NbdSocketTransport(Socket socket) : NbdTransport
                 continue;
             }
 
-            await SendAsync(segment.Slice((int)sent)).ConfigureAwait(false);
+            await SendAsync(segment.AsMemory((int)sent)).ConfigureAwait(false);
             sent = 0;
         }
     }
