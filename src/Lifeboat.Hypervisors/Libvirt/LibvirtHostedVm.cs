@@ -19,6 +19,7 @@ public sealed class LibvirtHostedVm : IHostedVm
     private readonly LibvirtGuestAgent _agent;
     private readonly object _consoleLock = new();
     private LibvirtConsoleCopy? _console;
+    private volatile bool _running;
 
     internal LibvirtHostedVm(LibvirtHost host, LibvirtConnection connection, LibvirtDomain domain, HostedVmSpec spec)
     {
@@ -37,6 +38,9 @@ public sealed class LibvirtHostedVm : IHostedVm
     public string Name => _domain.Name;
 
     public string ConsoleLogPath { get; }
+
+    /// <summary>As the last call to the host saw it (start, a state query, power off).</summary>
+    public bool IsRunning => _running;
 
     public IDiskMigration Migration { get; }
 
@@ -59,6 +63,7 @@ public sealed class LibvirtHostedVm : IHostedVm
             throw new HostException($"Host {_host.Name} could not start VM {Name} ({ex.Message.TrimEnd('.')}){(undefined ? "; its definition was removed" : "")}; check the host's QEMU log for the VM and try again.", ex);
         }
 
+        _running = true;
         await ResumeConsoleCopyAsync(cancellationToken).ConfigureAwait(false);
         return $"domain {Name} ({Reference}) started on host {_host.Name} ({_host.Uri})";
     }
@@ -66,6 +71,7 @@ public sealed class LibvirtHostedVm : IHostedVm
     public async Task<HostedVmStatus> QueryStatusAsync(CancellationToken cancellationToken)
     {
         var state = await CallAsync(_domain.State, cancellationToken).ConfigureAwait(false);
+        _running = IsUp(state);
         return new HostedVmStatus(state == LibvirtDomainState.Running, Describe(state));
     }
 
@@ -144,6 +150,7 @@ public sealed class LibvirtHostedVm : IHostedVm
     public async Task<string> PowerOffAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         StopConsoleCopy();
+        _running = false;
         if (await CallAsync(_domain.State, cancellationToken).ConfigureAwait(false) is LibvirtDomainState.ShutOff or LibvirtDomainState.Crashed)
             return $"VM {Name} on host {_host.Name} was already off";
         var deadline = DateTime.UtcNow + timeout;
@@ -235,9 +242,12 @@ public sealed class LibvirtHostedVm : IHostedVm
         }
     }
 
+    private static bool IsUp(LibvirtDomainState state) => state is LibvirtDomainState.Running or LibvirtDomainState.Blocked or LibvirtDomainState.Paused;
+
     private async Task EnsureRunningAsync(CancellationToken cancellationToken)
     {
         var state = await CallAsync(_domain.State, cancellationToken).ConfigureAwait(false);
+        _running = IsUp(state);
         if (state is not (LibvirtDomainState.Running or LibvirtDomainState.Blocked or LibvirtDomainState.Paused))
             throw new HostException($"VM {Name} on host {_host.Name} is {Describe(state)}; start it again or look at its console log ({ConsoleLogPath}).");
     }

@@ -7,4 +7,6 @@ public interface IHostDirectory
 {
     /// <exception cref="Sessions.SessionStepException">No host has that name; the message says how to list them.</exception>
     IHypervisorHost Get(string name);
+
+    bool Exists(string name);
 }

@@ -19,5 +19,4 @@ public sealed record SessionServices(
     ServerOptions Options,
     ILoggerFactory LoggerFactory,
     TimeProvider Time,
-    RetentionGate Retention,
-    HostInventory Hosts);
+    RetentionGate Retention);
