@@ -28,7 +28,8 @@ public sealed class LibvirtHostedVm : IHostedVm
         Spec = spec;
         _agent = new LibvirtGuestAgent(domain, host.Name);
         Directory.CreateDirectory(spec.RuntimeFolder);
-        ConsoleLogPath = Path.Combine(spec.RuntimeFolder, "console.log");
+        // The name the local host uses too: the console endpoint and the kept console read it there.
+        ConsoleLogPath = new Qemu.QemuVmPaths(spec.RuntimeFolder).SerialLog;
         Migration = new LibvirtDiskMigration(connection, domain, spec, host.Name);
     }
 

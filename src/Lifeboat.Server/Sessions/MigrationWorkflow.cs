@@ -26,8 +26,9 @@ internal sealed class MigrationWorkflow(SessionEngine engine, SessionVm vm, Sess
             var target = new ProductionTarget(request.TargetDirectory, request.Format == ProductionFormat.Qcow2, Session.DiskSizes);
             await engine.StepAsync(Phase, "Prepare the production files", async ct =>
             {
-                // Checked again here: a session recorded before datastores were declared may name any folder.
-                if (WritablePlaces.Resolve(request.TargetDirectory, services.Datastores.Folders(), "The migration target", out var problem) is null)
+                // Checked again here: a session recorded before datastores were declared may name any folder. A host
+                // elsewhere writes on its own storage, which its libvirt guards.
+                if (vm.Host.Network is null && WritablePlaces.Resolve(request.TargetDirectory, services.Datastores.Folders(), "The migration target", out var problem) is null)
                     throw new SessionStepException(problem!);
                 var prepared = await migration.PrepareAsync(target, ct).ConfigureAwait(false);
                 engine.Save(s => s with { ProductionDisks = migration.ProductionPaths(target) });

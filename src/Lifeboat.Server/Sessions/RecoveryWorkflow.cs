@@ -66,17 +66,19 @@ internal sealed class RecoveryWorkflow(
         await engine.StepAsync(SessionPhase.NfsMapping, "Publish the VM in the datastore", async ct =>
         {
             var host = services.MountServer.Host;
+            var network = vm.Host.Network;
             var publication = Session.Publication is { } name ? host.Publications.FirstOrDefault(p => p.Name == name) : null;
             if (publication is null)
             {
-                publication = await host.PublishAsync(Session.Vm, Session.RestorePointId, Session.RedirectWritesTo, Session.RepositoryPath, cancellationToken: ct).ConfigureAwait(false);
+                publication = await services.MountServer.PublishAsync(Session.Vm, Session.RestorePointId, Session.RedirectWritesTo, Session.RepositoryPath, network, ct).ConfigureAwait(false);
                 var urls = DiskUrlsFor(publication);
                 engine.Save(s => s with { Publication = publication.Name, CacheFolder = publication.CacheFolder, DiskUrls = urls });
             }
 
             var over = Session.Protocol == DiskProtocols.Nbd ? "over NBD" : "over NFS";
             var boot = _bootProfile.Start(publication.Name);
-            return $"{over}: {string.Join(", ", DiskUrlsFor(publication))}; writes go to {publication.CacheFolder}; {boot}";
+            var only = network is null ? "" : $"; only host {vm.Host.Name} ({network.HostAddress}) may read and write it, at {network.MountServerAddress}";
+            return $"{over}: {string.Join(", ", DiskUrlsFor(publication))}; writes go to {publication.CacheFolder}{only}; {boot}";
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -88,7 +90,8 @@ internal sealed class RecoveryWorkflow(
     {
         if (Session.Protocol != DiskProtocols.Nbd)
             return publication.DiskUrls;
-        if (publication.NbdUnixUrls.Count == publication.DiskUrls.Count && publication.NbdUnixUrls.Count > 0)
+        // A narrowed publication is for a host elsewhere: it reaches the exports over TCP at the address they name.
+        if (publication.Clients is null && publication.NbdUnixUrls.Count == publication.DiskUrls.Count && publication.NbdUnixUrls.Count > 0)
             return publication.NbdUnixUrls;
         if (publication.NbdUrls.Count != publication.DiskUrls.Count)
             throw new InvalidOperationException($"The mount server serves no NBD exports for publication {publication.Name}; recover with --protocol nfs.");

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Lifeboat.MountServer.Publishing;
 using Lifeboat.Repository;
 
 namespace Lifeboat.Server.Sessions;
@@ -82,7 +83,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
         if (verification is not null && request.Network is not null)
             throw new ArgumentException("A verification boots in isolation, without a NIC; leave network out.");
         var redirect = request.RedirectWritesTo is null ? null : services.Datastores.Resolve(request.RedirectWritesTo, "redirectWritesTo");
-        var migration = request.MigrateTo is null ? null : Validated(request.MigrateTo, "migrateTo.targetDirectory");
+        var migration = request.MigrateTo is null ? null : Validated(request.MigrateTo, "migrateTo.targetDirectory", host);
         var session = new SessionRecord
         {
             Id = NewId(),
@@ -159,8 +160,8 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The session cannot migrate now.</exception>
     public SessionRecord Migrate(string id, MigrationRequest request)
     {
-        var validated = Validated(request, "targetDirectory");
         var runner = Runner(id);
+        var validated = Validated(request, "targetDirectory", runner.Session.HostId);
         runner.BeginMigration(validated);
         return runner.Session;
     }
@@ -206,14 +207,29 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     }
 
     /// <summary>The request with its target folder as it really leads, inside a datastore.</summary>
-    private MigrationRequest Validated(MigrationRequest request, string field)
+    /// <summary>
+    /// On this machine, a folder inside a datastore; on a host elsewhere, an absolute folder or a storage pool
+    /// (<c>pool:NAME</c>) of that host, which its libvirt creates the files in.
+    /// </summary>
+    private MigrationRequest Validated(MigrationRequest request, string field, string host)
     {
         if (string.IsNullOrWhiteSpace(request.TargetDirectory))
             throw new ArgumentException($"{field} must name the production folder the VM's disks move to.");
         if (!Enum.IsDefined(request.Method) || !Enum.IsDefined(request.Format))
             throw new ArgumentException("method must be mirror or quick, and format raw or qcow2.");
-        return request with { TargetDirectory = services.Datastores.Resolve(request.TargetDirectory, field) };
+        if (services.Hosts.Get(host).Network is null)
+            return request with { TargetDirectory = services.Datastores.Resolve(request.TargetDirectory, field) };
+        var target = request.TargetDirectory;
+        var pool = target.StartsWith(PoolPrefix, StringComparison.Ordinal);
+        var valid = target.Length <= WritablePlaces.MaxPathLength && !target.Any(char.IsControl) && (pool
+            ? target.Length > PoolPrefix.Length && target[PoolPrefix.Length..].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            : target.StartsWith('/') && !target.Split('/').Any(part => part is "." or ".."));
+        if (!valid)
+            throw new ArgumentException($"{field} '{target}' must be an absolute folder on host {host} (no '.' or '..') or one of its storage pools as pool:NAME.");
+        return request;
     }
+
+    private const string PoolPrefix = "pool:";
 
     /// <summary>
     /// The hardware recorded with the restore point the session will recover, for the default ready condition; null

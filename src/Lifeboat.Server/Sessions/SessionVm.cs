@@ -28,8 +28,9 @@ internal sealed class SessionVm(SessionEngine engine, SessionServices services) 
     public HostedVmSpec Spec()
     {
         var session = Session;
-        var name = VmName(session.Publication ?? session.Vm);
-        var description = RecordedVm.Describe(name, session.Hardware, session.DiskUrls) with { FirmwareConfig = session.FirmwareConfig };
+        var name = session.VmName ?? VmName(session.Publication ?? session.Vm);
+        var description = RecordedVm.Describe(name, session.Hardware, session.DiskUrls.Count > 0 ? session.DiskUrls : PlannedDiskUrls(session))
+            with { FirmwareConfig = session.FirmwareConfig };
         // A verification boots in isolation: no network at all, and a display so that its console can be kept as a picture.
         if (session.Verification is not null)
             description = description with { Nic = QemuNicModel.None, Display = true };
@@ -39,8 +40,16 @@ internal sealed class SessionVm(SessionEngine engine, SessionServices services) 
             SessionId = session.Id,
             RestorePointId = session.RestorePointId ?? "",
             RuntimeFolder = services.Data.VmRuntime(session.Id),
+            Network = session.Verification is null ? session.Network : null,
         };
     }
+
+    /// <summary>
+    /// Before the VM is published its disks have no URLs yet; the host is still asked whether it can open disks of that
+    /// protocol, one per disk of the restore point, on the mount server.
+    /// </summary>
+    private static string[] PlannedDiskUrls(SessionRecord session) =>
+        [.. session.DiskSizes.Select((_, i) => session.Protocol == DiskProtocols.Nbd ? $"nbd://mount-server/disk{i}" : $"nfs://mount-server/lifeboat/{session.Vm}/disk{i}.raw")];
 
     public async Task<IHostedVm> DefineAsync(CancellationToken cancellationToken)
     {
