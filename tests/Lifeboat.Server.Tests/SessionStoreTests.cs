@@ -32,6 +32,8 @@ public sealed class SessionStoreTests
             Migration = new MigrationRequest("/prod", MigrationMethod.Quick, ProductionFormat.Qcow2),
             Publication = "web-1",
             DiskUrls = ["nfs://127.0.0.1/lifeboat/web-1/disk0.raw"],
+            RuntimeDirectory = "/var/lib/lifeboat/runtime/0a1b2c3d",
+            VmReference = "/var/lib/lifeboat/runtime/0a1b2c3d",
             CreatedAt = T0,
             ReadyAt = T0.AddSeconds(9.5),
         };
@@ -55,6 +57,7 @@ public sealed class SessionStoreTests
             Assert.Equal(session.Hardware, read.Hardware);
             Assert.Equal(session.Migration, read.Migration);
             Assert.Equal(session.FirmwareConfig, read.FirmwareConfig);
+            Assert.Equal(session.VmReference, read.VmReference);
             Assert.Equal(9.5, read.RecoverySeconds);
             Assert.Equal([session.Id], store.List().Select(s => s.Id));
 
