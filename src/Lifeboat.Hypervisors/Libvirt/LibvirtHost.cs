@@ -147,7 +147,7 @@ public sealed class LibvirtHost : IHypervisorHost, IDisposable
             if ((protocol == "nfs" ? nfs : nbd) == false)
             {
                 throw new HostException($"Host {Name}'s QEMU lacks the {protocol} block driver that disk {disk.Source} needs; "
-                    + (protocol == "nfs" ? "install the Debian package qemu-block-extra there, or publish the disks over NBD." : "install a QEMU with NBD there."));
+                    + (protocol == "nfs" ? "install the Debian package qemu-block-extra there, or recover over NBD (protocol nbd)." : "install a QEMU with NBD there."));
             }
         }
 

@@ -66,7 +66,7 @@ public static class LibvirtHostedDomainXml
         if (vm.FirmwareConfig.Count > 0)
         {
             domain.Add(new XElement("sysinfo", new XAttribute("type", "fwcfg"),
-                vm.FirmwareConfig.Select(entry => new XElement("entry", new XAttribute("name", entry.Key), entry.Value))));
+                vm.FirmwareConfig.Select(entry => new XElement("entry", new XAttribute("name", entry.Key), EscapeCommas(entry.Value)))));
         }
 
         domain.Add(os, new XElement("features", new XElement("acpi")));
@@ -131,4 +131,10 @@ public static class LibvirtHostedDomainXml
         Uri.TryCreate(disk.Source, UriKind.Absolute, out var uri) && uri.Scheme is "nfs" or "nbd" && uri.Host.Length > 0
             ? uri
             : throw new ArgumentException($"Disk {disk.Source} is not on the mount server over nfs:// or nbd://HOST:PORT/EXPORT, which a libvirt host needs.", nameof(disk));
+
+    /// <summary>
+    /// libvirt 9 passes an fwcfg entry to QEMU as <c>-fw_cfg name=N,string=VALUE</c> without doubling the commas in
+    /// VALUE, so QEMU would take <c>write,stay</c> for two options; doubled here, QEMU reads the value back whole.
+    /// </summary>
+    private static string EscapeCommas(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
 }

@@ -179,7 +179,17 @@ public sealed class LibvirtHostedVm : IHostedVm
         StopConsoleCopy();
         return await CallAsync(() =>
         {
-            var state = _domain.State();
+            LibvirtDomainState state;
+            try
+            {
+                state = _domain.State();
+            }
+            catch (LibvirtException ex) when (ex.Code == Native.LibvirtErrors.NoDomain)
+            {
+                // A start that failed removes the definition at once (StartAsync).
+                return $"VM {Name} was already gone from host {_host.Name}";
+            }
+
             if (state is not (LibvirtDomainState.ShutOff or LibvirtDomainState.Crashed))
                 _domain.Destroy();
             if (_domain.IsPersistent())

@@ -34,6 +34,8 @@ internal sealed class SessionVm(SessionEngine engine, SessionServices services) 
         // A verification boots in isolation: no network at all, and a display so that its console can be kept as a picture.
         if (session.Verification is not null)
             description = description with { Nic = QemuNicModel.None, Display = true };
+        else if (Host.Kind == HostKinds.Libvirt && session.Network is null)
+            description = description with { Nic = QemuNicModel.None };
         return new HostedVmSpec
         {
             Vm = description,

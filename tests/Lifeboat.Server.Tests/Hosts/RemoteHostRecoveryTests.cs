@@ -99,7 +99,7 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         var noNfs = await FailAsync(server, Recovery.Guest("write,stay") with { Host = "kvm3" });
         Assert.Contains("kvm3", noNfs.Error, StringComparison.Ordinal);
         Assert.Contains("nfs", noNfs.Error, StringComparison.Ordinal);
-        Assert.Contains("--protocol nbd", noNfs.Error, StringComparison.Ordinal);
+        Assert.Contains("qemu-block-extra", noNfs.Error, StringComparison.Ordinal);
 
         // A domain of that name is there already.
         var xml = folder.Combine("taken.xml");
