@@ -186,9 +186,19 @@ public sealed class LibvirtHost : IHypervisorHost, IDisposable
         _ => Accelerator(connection),
     };
 
-    /// <summary><c>kvm</c> when the host offers it for x86_64, else <c>qemu</c> (TCG).</summary>
-    internal static string Accelerator(LibvirtConnection connection) =>
-        connection.Capabilities().Contains("<domain type='kvm'", StringComparison.Ordinal) ? "kvm" : "qemu";
+    /// <summary>
+    /// <c>kvm</c> when the host offers it for x86_64 and its CPU can run guests under it, else <c>qemu</c> (TCG):
+    /// libvirt lists KVM wherever /dev/kvm opens, and a CPU without vmx or svm then fails the guest's first MSR write.
+    /// </summary>
+    internal static string Accelerator(LibvirtConnection connection)
+    {
+        var capabilities = connection.Capabilities();
+        if (!capabilities.Contains("<domain type='kvm'", StringComparison.Ordinal))
+            return "qemu";
+        var features = System.Xml.Linq.XDocument.Parse(capabilities).Root?.Element("host")?.Element("cpu")?.Elements("feature")
+            .Select(f => (string?)f.Attribute("name")) ?? [];
+        return features.Any(name => name is "vmx" or "svm") ? "kvm" : "qemu";
+    }
 
     private static List<string> LifeboatDomains(LibvirtConnection connection)
     {
