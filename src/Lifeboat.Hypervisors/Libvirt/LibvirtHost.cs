@@ -105,7 +105,9 @@ public sealed class LibvirtHost : IHypervisorHost, IDisposable
         }
 
         var vm = new LibvirtHostedVm(this, connection, domain, spec);
-        await vm.ResumeConsoleCopyAsync(cancellationToken).ConfigureAwait(false);
+        // Whether it runs is known from here on without asking the host again (IHostedVm.IsRunning).
+        if ((await vm.QueryStatusAsync(cancellationToken).ConfigureAwait(false)).Running)
+            await vm.ResumeConsoleCopyAsync(cancellationToken).ConfigureAwait(false);
         return vm;
     }
 

@@ -51,6 +51,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             ReadyTimeoutSeconds = request.TimeoutSeconds,
             FirmwareConfig = request.FirmwareConfig,
             Host = request.Host,
+            Protocol = request.Protocol,
         };
         var timeout = request.TimeoutSeconds ?? services.Options.ReadyTimeout.TotalSeconds;
         return Start(recovery, new VerificationPlan([.. checks], timeout));

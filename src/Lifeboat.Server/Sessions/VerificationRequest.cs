@@ -19,6 +19,9 @@ public sealed record VerificationRequest
     /// <summary>QEMU fw_cfg strings for the guest, as for a recovery.</summary>
     public IReadOnlyDictionary<string, string>? FirmwareConfig { get; init; }
 
+    /// <summary><c>nfs</c> (the default) or <c>nbd</c>: how the VM reaches its disks, as for a recovery.</summary>
+    public string? Protocol { get; init; }
+
     /// <summary>The host to boot it on (<c>GET /api/hosts</c>); null: the local QEMU host.</summary>
     public string? Host { get; init; }
 }

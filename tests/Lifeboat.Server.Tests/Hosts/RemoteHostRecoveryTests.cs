@@ -41,6 +41,16 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         var marker = await Recovery.WaitForMarkerAsync(server, ready.Id);
         Assert.Matches("^[0-9a-f]{64}$", marker);
 
+        // A restarted server finds the domain again on its host (by its Lifeboat metadata) and serves its disk there again.
+        await server.KillAsync();
+        await server.StartAgainAsync();
+        var resumed = await server.GetAsync(ready.Id);
+        Assert.Equal(SessionState.Ready, resumed.State);
+        var log = await server.Http.GetFromJsonAsync($"api/sessions/{ready.Id}/log", ServerJsonContext.Default.ListSessionLogLine);
+        Assert.Contains(log!, line => line.Message.Contains("Reattached to the VM web01 on host kvm2", StringComparison.Ordinal));
+        var ticks = await Recovery.TickCountAsync(server, ready.Id);
+        await server.WaitForConsoleAsync(ready.Id, GuestImage.TickMarker, Recovery.BootTimeout, ticks + 3);
+
         // The domain is the host's, as its admins see it; the disk is read from the mount server over the veth pair.
         var list = await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "list", "--name");
         Assert.Contains("web01", list.Split('\n', StringSplitOptions.TrimEntries));
@@ -74,6 +84,45 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         await WaitForAgentAsync(host.TcpUri, "web01");
         await Tools.RunAsync("virsh", "-c", host.TcpUri, "destroy", "web01");
         await Tools.RunAsync("virsh", "-c", host.TcpUri, "undefine", "web01");
+        await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
+    }
+
+    [Fact]
+    public async Task A_verification_on_a_libvirt_host_over_tls_and_nbd_boots_checks_and_leaves_nothing_there()
+    {
+        using var folder = new TestFolder();
+        await using var host = await LibvirtTestHost.StartAsync();
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+        var backup = await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
+        await AddHostAsync(server, "kvm2", host.TlsUri);
+
+        VerificationRequest request = new()
+        {
+            Vm = "guest",
+            Protocol = DiskProtocols.Nbd,
+            Host = "kvm2",
+            FirmwareConfig = new Dictionary<string, string> { [GuestImage.ModeEntry] = "write,stay" },
+            Checks = [new VerificationCheck { Name = "kernel", Command = "cat /proc/version" }],
+        };
+        Api.SessionView started;
+        using (var answer = await server.PostAsync("api/verifications", request, ServerJsonContext.Default.VerificationRequest))
+        {
+            Assert.True(answer.StatusCode == HttpStatusCode.Created, await answer.Content.ReadAsStringAsync());
+            started = (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!;
+        }
+
+        var ended = await server.WaitForEndAsync(started.Id, TimeSpan.FromMinutes(5));
+        var view = await server.Http.GetFromJsonAsync($"api/verifications/{started.Id}", ServerJsonContext.Default.VerificationView);
+        Assert.True(view?.Outcome?.Passed == true, $"{view?.Outcome?.Reason ?? ended.Error}{Environment.NewLine}{ServerProcess.Describe(ended)}");
+        Assert.Equal("kvm2", ended.Host);
+        Assert.Contains("Linux version", Assert.Single(view!.Outcome!.Checks).Output, StringComparison.Ordinal);
+        var publish = Assert.Single(ended.Steps, s => s.Name == "Publish the VM in the datastore");
+        Assert.Contains($"nbd://{host.LocalAddress}:", publish.Message, StringComparison.Ordinal);
+        using (var picture = await server.Http.GetAsync($"api/verifications/{started.Id}/screenshot"))
+            Assert.Equal(HttpStatusCode.OK, picture.StatusCode);
+        Assert.Equal("", (await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "list", "--all", "--name")).Trim());
+        var info = await server.Http.GetFromJsonAsync("api/server", ServerJsonContext.Default.ServerInfoView);
+        Assert.Equal(0, info!.Publications);
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
     }
 
