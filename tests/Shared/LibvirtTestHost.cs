@@ -244,11 +244,7 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
                     using var process = Process.GetProcessById(pid);
                     process.Kill();
                 }
-                catch (ArgumentException)
-                {
-                    // gone already
-                }
-                catch (InvalidOperationException)
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
                 {
                     // gone already
                 }
