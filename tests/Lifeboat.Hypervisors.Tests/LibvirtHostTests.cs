@@ -86,6 +86,7 @@ public sealed class LibvirtHostTests(GuestImage guest)
         Assert.Equal(reported[^1].Done, reported[^1].Total);
         await vm.Migration.PivotAsync(CancellationToken.None);
         Assert.Contains($"<source file='{production}/{spec.Vm.Name}-disk0.raw'", (await testHost.RunInsideAsync("virsh", "dumpxml", spec.Vm.Name)).Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("lifeboat-", (await testHost.RunInsideAsync("virsh", "pool-list", "--all")).Output, StringComparison.Ordinal);
         await vm.HandOverAsync(CancellationToken.None);
         var written = int.Parse((await vm.ExecAsync("/bin/sh", ["-c", "sync; cat /data/counter"], null, CheckTimeout, CancellationToken.None)).Output.Trim());
 
@@ -136,6 +137,15 @@ public sealed class LibvirtHostTests(GuestImage guest)
             Assert.Contains("virtual size: 64 MiB", await Tools.RunCheckedAsync("qemu-img", "info", volume), StringComparison.Ordinal);
             Assert.Contains($"volume {volume} deleted", await vm.Migration.AbandonAsync());
             Assert.False(File.Exists(volume));
+
+            // A folder target: the same, through a transient pool that goes with the migration.
+            var production = Directory.CreateDirectory(folder.Combine("production")).FullName;
+            var file = Path.Combine(production, "lbvt-pool-guest-disk0.raw");
+            Assert.Contains("1 volumes created", await vm.Migration.PrepareAsync(target with { Location = production, Qcow2 = false }, CancellationToken.None), StringComparison.Ordinal);
+            Assert.Equal(64L << 20, new FileInfo(file).Length);
+            Assert.Contains($"volume {file} deleted", await vm.Migration.AbandonAsync());
+            Assert.False(File.Exists(file));
+            Assert.DoesNotContain("lifeboat-", (await testHost.RunInsideAsync("virsh", "pool-list", "--all")).Output, StringComparison.Ordinal);
             await vm.UndefineAsync(CancellationToken.None);
         }
 

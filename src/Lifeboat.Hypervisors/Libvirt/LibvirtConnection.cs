@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Security;
 using Lifeboat.Hypervisors.Libvirt.Native;
 
 namespace Lifeboat.Hypervisors.Libvirt;
@@ -108,6 +109,21 @@ public sealed class LibvirtConnection : IDisposable
         {
             LibvirtNative.Free(array);
         }
+    }
+
+    /// <summary>Starts a transient directory pool named <paramref name="name"/> over <paramref name="folder"/> (its files become its volumes).</summary>
+    public void CreateDirectoryPool(string name, string folder)
+    {
+        using var pool = LibvirtErrors.Check(LibvirtNative.StoragePoolCreateXml(Handle,
+            $"<pool type='dir'><name>{SecurityElement.Escape(name)}</name><target><path>{SecurityElement.Escape(folder)}</path></target></pool>", 0),
+            $"a storage pool over {folder} on {Uri}");
+    }
+
+    /// <summary>Stops a pool; a transient one goes, its files stay.</summary>
+    public void DestroyPool(string name)
+    {
+        using var pool = LibvirtErrors.Check(LibvirtNative.StoragePoolLookupByName(Handle, name), $"looking up storage pool {name} on {Uri}");
+        LibvirtErrors.Check(LibvirtNative.StoragePoolDestroy(pool), $"stopping storage pool {name} on {Uri}");
     }
 
     /// <summary>Creates a volume in storage pool <paramref name="pool"/>; returns its path on the host.</summary>

@@ -145,6 +145,12 @@ internal static partial class LibvirtNative
     [LibraryImport(Libvirt, EntryPoint = "virStoragePoolLookupByName", StringMarshalling = StringMarshalling.Utf8)]
     public static partial LibvirtPoolHandle StoragePoolLookupByName(LibvirtConnectionHandle connection, string name);
 
+    [LibraryImport(Libvirt, EntryPoint = "virStoragePoolCreateXML", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial LibvirtPoolHandle StoragePoolCreateXml(LibvirtConnectionHandle connection, string xml, uint flags);
+
+    [LibraryImport(Libvirt, EntryPoint = "virStoragePoolDestroy")]
+    public static partial int StoragePoolDestroy(LibvirtPoolHandle pool);
+
     [LibraryImport(Libvirt, EntryPoint = "virStoragePoolFree")]
     public static partial int StoragePoolFree(IntPtr pool);
 
