@@ -15,6 +15,11 @@ public sealed class LibvirtConnection : IDisposable
 {
     private const uint ListDomainsAll = 0;
 
+    /// <summary>A host that answers no keepalive for about 5 × (3 + 1) s is taken for gone.</summary>
+    public const int KeepAliveIntervalSeconds = 5;
+
+    public const uint KeepAliveCount = 3;
+
     private LibvirtConnection(string uri, LibvirtConnectionHandle handle)
     {
         Uri = uri;
@@ -30,8 +35,16 @@ public sealed class LibvirtConnection : IDisposable
     public static Task<LibvirtConnection> OpenAsync(string uri, CancellationToken cancellationToken = default)
     {
         LibvirtUri.Validate(uri, "the libvirt connection URI");
+        LibvirtEventLoop.EnsureStarted();
         LibvirtErrors.Silence();
-        return RunAsync(() => new LibvirtConnection(uri, LibvirtErrors.Check(LibvirtNative.ConnectOpen(uri), $"a connection to {uri}")), cancellationToken);
+        return RunAsync(() =>
+        {
+            var handle = LibvirtErrors.Check(LibvirtNative.ConnectOpen(uri), $"a connection to {uri}");
+            // Local connections take no keepalive (libvirt says so with an error): nothing to lose there.
+            if (LibvirtNative.ConnectSetKeepAlive(handle, KeepAliveIntervalSeconds, KeepAliveCount) < 0)
+                LibvirtNative.ResetLastError();
+            return new LibvirtConnection(uri, handle);
+        }, cancellationToken);
     }
 
     /// <summary>Runs a blocking libvirt call on a pool thread; cancelling stops the wait, not the call.</summary>
