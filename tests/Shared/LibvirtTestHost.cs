@@ -22,6 +22,14 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
     public const string NamePrefix = "lbvt-";
     private const string AddressLockPath = "/tmp/lifeboat-libvirt-test-host.lock";
     private const string FolderPrefix = "lifeboat-libvirt-host-";
+
+    // libvirtd probes every QEMU binary at start (seconds each under load) and keeps what it learnt here; a new host
+    // starts from what the last one learnt, which libvirtd checks against the binaries and modules itself.
+    private const string CapabilitiesSeed = "/tmp/lifeboat-libvirt-test-host-capabilities";
+    private const string CapabilitiesCache = "/var/cache/libvirt/qemu/capabilities";
+
+    // /tmp is everyone's: libvirtd (root) parses the seed only from a folder that is root's alone.
+    private const string SeedIsRoots = $"[ \"$(stat -c %u:%a {CapabilitiesSeed} 2>/dev/null)\" = 0:700 ]";
     private const string QemuModuleFolder = "/usr/lib/x86_64-linux-gnu/qemu";
     private const string NfsModule = "block-nfs.so";
     private const int BenchmarkRangeBlocks = 1 << 15; // the /30 blocks of 198.18.0.0/15
@@ -105,6 +113,11 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
         await WriteConfigurationAsync();
         await StartHolderAsync();
         await WaitUntilAsync(async () => (await Tools.RunAsync("virsh", "-c", TcpUri, "version")).ExitCode == 0, "libvirtd to answer at " + TcpUri);
+        if (!WithoutNfsDriver)
+        {
+            // Each file by a rename, so a host starting at the same time never reads half of one.
+            await RunInsideAsync("sh", "-c", $"mkdir -p -m 700 {CapabilitiesSeed}; {SeedIsRoots} && for f in {CapabilitiesCache}/*.xml; do cp \"$f\" {CapabilitiesSeed}/.{_id} && mv {CapabilitiesSeed}/.{_id} {CapabilitiesSeed}/\"${{f##*/}}\"; done");
+        }
     }
 
     /// <summary>Runs a program inside the host's namespaces (network and mounts), as root.</summary>
@@ -382,6 +395,8 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
             for folder in /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do mount -t tmpfs -o mode=0755 tmpfs "$folder"; done
             mount --bind '{ConfigFolder}' /etc/libvirt
             {modules}
+            mkdir -p {CapabilitiesCache}
+            if {SeedIsRoots}; then cp {CapabilitiesSeed}/*.xml {CapabilitiesCache}/ 2>/dev/null || true; fi
             virtlogd -d
             libvirtd -d --listen
             echo $$ > '{Combine("holder.pid")}'
