@@ -270,65 +270,38 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
     private async Task MakeCertificatesAsync()
     {
         string ca = Combine("ca"), server = Combine("pki-server");
-        foreach (var folder in new[] { ca, server, PkiFolder, QemuTlsFolder, NbdClientCertificatesFolder })
-        {
-            Directory.CreateDirectory(folder);
-        }
-
+        Array.ForEach([ca, server, PkiFolder, QemuTlsFolder, NbdClientCertificatesFolder], folder => Directory.CreateDirectory(folder));
         string caKey = Path.Combine(ca, "cakey.pem"), caCert = Path.Combine(server, "cacert.pem");
-        await CertificateAsync(caKey, caCert, null, """
-            cn = "Lifeboat test CA"
-            ca
-            cert_signing_key
-            expiration_days = 2
-            """);
-        await CertificateAsync(Path.Combine(server, "serverkey.pem"), Path.Combine(server, "servercert.pem"), (caKey, caCert), $"""
-            organization = "Lifeboat tests"
-            cn = "{HostAddress}"
-            ip_address = "{HostAddress}"
-            tls_www_server
-            encryption_key
-            signing_key
-            expiration_days = 2
-            """);
-        await CertificateAsync(Path.Combine(PkiFolder, "clientkey.pem"), Path.Combine(PkiFolder, "clientcert.pem"), (caKey, caCert), """
-            organization = "Lifeboat tests"
-            cn = "lifeboat-test-client"
-            tls_www_client
-            encryption_key
-            signing_key
-            expiration_days = 2
-            """);
+        const string Leaf = "organization = \"Lifeboat tests\"\nencryption_key\nsigning_key\nexpiration_days = 2";
+        await CertificateAsync(caKey, caCert, null, "cn = \"Lifeboat test CA\"\nca\ncert_signing_key\nexpiration_days = 2");
+        await CertificateAsync(Path.Combine(server, "serverkey.pem"), Path.Combine(server, "servercert.pem"), (caKey, caCert),
+            $"{Leaf}\ncn = \"{HostAddress}\"\nip_address = \"{HostAddress}\"\ntls_www_server");
+        await CertificateAsync(Path.Combine(PkiFolder, "clientkey.pem"), Path.Combine(PkiFolder, "clientcert.pem"), (caKey, caCert),
+            $"{Leaf}\ncn = \"lifeboat-test-client\"\ntls_www_client");
 
-        CopyTo(caCert, CaCertificatePath, Path.Combine(QemuTlsFolder, "ca-cert.pem"), Path.Combine(NbdClientCertificatesFolder, "ca-cert.pem"));
-        CopyTo(Path.Combine(server, "servercert.pem"), Path.Combine(QemuTlsFolder, "server-cert.pem"));
-        CopyTo(Path.Combine(server, "serverkey.pem"), Path.Combine(QemuTlsFolder, "server-key.pem"));
-        CopyTo(Path.Combine(PkiFolder, "clientcert.pem"), Path.Combine(NbdClientCertificatesFolder, "client-cert.pem"));
-        CopyTo(Path.Combine(PkiFolder, "clientkey.pem"), Path.Combine(NbdClientCertificatesFolder, "client-key.pem"));
+        // The same files under the names libvirt's client, QEMU's server and NBD clients (QEMU, nbdinfo) want.
+        foreach (var (source, target) in new[]
+        {
+            (caCert, CaCertificatePath), (caCert, Path.Combine(QemuTlsFolder, "ca-cert.pem")), (caCert, Path.Combine(NbdClientCertificatesFolder, "ca-cert.pem")),
+            (Path.Combine(server, "servercert.pem"), Path.Combine(QemuTlsFolder, "server-cert.pem")),
+            (Path.Combine(server, "serverkey.pem"), Path.Combine(QemuTlsFolder, "server-key.pem")),
+            (Path.Combine(PkiFolder, "clientcert.pem"), Path.Combine(NbdClientCertificatesFolder, "client-cert.pem")),
+            (Path.Combine(PkiFolder, "clientkey.pem"), Path.Combine(NbdClientCertificatesFolder, "client-key.pem")),
+        })
+        {
+            File.Copy(source, target, overwrite: true);
+        }
     }
 
-    private async Task CertificateAsync(string key, string certificate, (string Key, string Certificate)? issuer, string template)
+    private static async Task CertificateAsync(string key, string certificate, (string Key, string Certificate)? issuer, string template)
     {
         string templateFile = certificate + ".info";
         await File.WriteAllTextAsync(templateFile, template + "\n");
         await Tools.RunCheckedAsync("certtool", "--generate-privkey", "--key-type=rsa", "--bits=2048", "--outfile", key);
-        if (issuer is { } ca)
-        {
-            await Tools.RunCheckedAsync("certtool", "--generate-certificate", "--load-privkey", key, "--load-ca-certificate", ca.Certificate,
-                "--load-ca-privkey", ca.Key, "--template", templateFile, "--outfile", certificate);
-        }
-        else
-        {
-            await Tools.RunCheckedAsync("certtool", "--generate-self-signed", "--load-privkey", key, "--template", templateFile, "--outfile", certificate);
-        }
-    }
-
-    private static void CopyTo(string source, params string[] targets)
-    {
-        foreach (var target in targets)
-        {
-            File.Copy(source, target, overwrite: true);
-        }
+        string[] signing = issuer is { } ca
+            ? ["--generate-certificate", "--load-ca-certificate", ca.Certificate, "--load-ca-privkey", ca.Key]
+            : ["--generate-self-signed"];
+        await Tools.RunCheckedAsync("certtool", [.. signing, "--load-privkey", key, "--template", templateFile, "--outfile", certificate]);
     }
 
     private async Task WriteConfigurationAsync()
