@@ -33,8 +33,18 @@ public sealed class LibvirtHostRefusalTests
         using var folder = new TestDirectory();
         Assert.Equal(0, (await testHost.RunInsideAsync("virsh", "pool-create-as", "lbvt-pool", "dir", "--target", folder.Path)).ExitCode);
         var nbdSpec = Spec("lbvt-pool-guest", $"nbd://{testHost.LocalAddress}:{FreePort(testHost.LocalAddress)}/disk0", "session-2", folder.Combine("runtime"), 256);
-        await using (var vm = await host.DefineAsync(nbdSpec, CancellationToken.None))
+        var recorded = """
+            <domain type='kvm'><name>old</name><features><acpi/><apic/></features><clock offset='localtime'/>
+            <devices><controller type='usb' model='qemu-xhci'/><input type='tablet' bus='usb'/><video><model type='virtio'/></video>
+            <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng></devices></domain>
+            """;
+        await using (var vm = await host.DefineAsync(nbdSpec with { RecordedDomainXml = recorded }, CancellationToken.None))
         {
+            // libvirt took what was kept of the recorded domain
+            var defined = (await testHost.RunInsideAsync("virsh", "dumpxml", "--inactive", nbdSpec.Vm.Name)).Output;
+            Assert.Contains("<input type='tablet' bus='usb'>", defined, StringComparison.Ordinal);
+            Assert.Contains("<clock offset='localtime'/>", defined, StringComparison.Ordinal);
+
             var target = new ProductionTarget("pool:lbvt-pool", Qcow2: true, [64L << 20]);
             Assert.Equal(["pool:lbvt-pool/lbvt-pool-guest-disk0.qcow2"], vm.Migration.ProductionPaths(target));
             Assert.Contains("1 volumes created", await vm.Migration.PrepareAsync(target, CancellationToken.None), StringComparison.Ordinal);
