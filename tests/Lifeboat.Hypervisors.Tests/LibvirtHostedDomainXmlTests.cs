@@ -70,4 +70,45 @@ public sealed class LibvirtHostedDomainXmlTests
         var refused = Assert.Throws<ArgumentException>(() => LibvirtHostedDomainXml.Create(Spec with { Vm = Spec.Vm with { Disks = [new QemuDisk(source)] } }, "qemu"));
         Assert.StartsWith($"Disk {source} is not on the mount server", refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_recorded_libvirt_domain_keeps_its_features_clock_and_devices_that_name_nothing_of_the_old_host()
+    {
+        const string Recorded = """
+            <domain type='kvm'>
+              <name>web1</name>
+              <features><acpi/><apic/><vmport state='off'/></features>
+              <clock offset='localtime'><timer name='rtc' tickpolicy='catchup'/></clock>
+              <devices>
+                <disk type='file' device='disk'><source file='/var/lib/libvirt/images/web1.qcow2'/><target dev='vda' bus='virtio'/></disk>
+                <controller type='usb' model='qemu-xhci'><alias name='usb'/><address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/></controller>
+                <interface type='bridge'><source bridge='br0'/></interface>
+                <input type='tablet' bus='usb'/>
+                <input type='passthrough' bus='virtio'><source evdev='/dev/input/event1'/></input>
+                <video><model type='virtio' heads='1'/></video>
+                <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
+                <rng model='virtio'><backend model='egd' type='tcp'><source mode='connect' host='10.1.1.1' service='708'/></backend></rng>
+                <hostdev mode='subsystem' type='pci'><source><address domain='0' bus='3' slot='0' function='0'/></source></hostdev>
+                <filesystem type='mount'><source dir='/srv/share'/><target dir='share'/></filesystem>
+              </devices>
+            </domain>
+            """;
+        var domain = XDocument.Parse(LibvirtHostedDomainXml.Create(Spec with { RecordedDomainXml = Recorded }, "qemu")).Root!;
+        Assert.NotNull(domain.Element("features")!.Element("vmport"));
+        Assert.Equal("localtime", (string?)domain.Element("clock")?.Attribute("offset"));
+
+        var devices = domain.Element("devices")!;
+        Assert.Equal("qemu-xhci", (string?)Assert.Single(devices.Elements("controller")).Attribute("model"));
+        Assert.Empty(devices.Elements("controller").Elements("address"));
+        Assert.Equal("virtio", (string?)Assert.Single(devices.Elements("video")).Element("model")?.Attribute("type"));
+        Assert.Equal("/dev/urandom", Assert.Single(devices.Elements("rng")).Element("backend")?.Value);
+        Assert.Single(devices.Elements("input"));
+        Assert.Empty(devices.Elements("hostdev"));
+        Assert.Empty(devices.Elements("filesystem"));
+        Assert.Empty(devices.Elements("interface"));
+        Assert.All(devices.Elements("disk"), disk => Assert.Equal("network", (string?)disk.Attribute("type")));
+
+        var unparsable = XDocument.Parse(LibvirtHostedDomainXml.Create(Spec with { RecordedDomainXml = "<domain" }, "qemu")).Root!;
+        Assert.NotNull(unparsable.Element("features")!.Element("acpi"));
+    }
 }

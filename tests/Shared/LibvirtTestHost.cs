@@ -22,6 +22,14 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
     public const string NamePrefix = "lbvt-";
     private const string AddressLockPath = "/tmp/lifeboat-libvirt-test-host.lock";
     private const string FolderPrefix = "lifeboat-libvirt-host-";
+
+    // libvirtd probes every QEMU binary at start (seconds each under load) and keeps what it learnt here; a new host
+    // starts from what the last one learnt, which libvirtd checks against the binaries and modules itself.
+    private const string CapabilitiesSeed = "/tmp/lifeboat-libvirt-test-host-capabilities";
+    private const string CapabilitiesCache = "/var/cache/libvirt/qemu/capabilities";
+
+    // /tmp is everyone's: libvirtd (root) parses the seed only from a folder that is root's alone.
+    private const string SeedIsRoots = $"[ \"$(stat -c %u:%a {CapabilitiesSeed} 2>/dev/null)\" = 0:700 ]";
     private const string QemuModuleFolder = "/usr/lib/x86_64-linux-gnu/qemu";
     private const string NfsModule = "block-nfs.so";
     private const int BenchmarkRangeBlocks = 1 << 15; // the /30 blocks of 198.18.0.0/15
@@ -105,6 +113,11 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
         await WriteConfigurationAsync();
         await StartHolderAsync();
         await WaitUntilAsync(async () => (await Tools.RunAsync("virsh", "-c", TcpUri, "version")).ExitCode == 0, "libvirtd to answer at " + TcpUri);
+        if (!WithoutNfsDriver)
+        {
+            // Each file by a rename, so a host starting at the same time never reads half of one.
+            await RunInsideAsync("sh", "-c", $"mkdir -p -m 700 {CapabilitiesSeed}; {SeedIsRoots} && for f in {CapabilitiesCache}/*.xml; do cp \"$f\" {CapabilitiesSeed}/.{_id} && mv {CapabilitiesSeed}/.{_id} {CapabilitiesSeed}/\"${{f##*/}}\"; done");
+        }
     }
 
     /// <summary>Runs a program inside the host's namespaces (network and mounts), as root.</summary>
@@ -244,11 +257,7 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
                     using var process = Process.GetProcessById(pid);
                     process.Kill();
                 }
-                catch (ArgumentException)
-                {
-                    // gone already
-                }
-                catch (InvalidOperationException)
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
                 {
                     // gone already
                 }
@@ -261,65 +270,38 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
     private async Task MakeCertificatesAsync()
     {
         string ca = Combine("ca"), server = Combine("pki-server");
-        foreach (var folder in new[] { ca, server, PkiFolder, QemuTlsFolder, NbdClientCertificatesFolder })
-        {
-            Directory.CreateDirectory(folder);
-        }
-
+        Array.ForEach([ca, server, PkiFolder, QemuTlsFolder, NbdClientCertificatesFolder], folder => Directory.CreateDirectory(folder));
         string caKey = Path.Combine(ca, "cakey.pem"), caCert = Path.Combine(server, "cacert.pem");
-        await CertificateAsync(caKey, caCert, null, """
-            cn = "Lifeboat test CA"
-            ca
-            cert_signing_key
-            expiration_days = 2
-            """);
-        await CertificateAsync(Path.Combine(server, "serverkey.pem"), Path.Combine(server, "servercert.pem"), (caKey, caCert), $"""
-            organization = "Lifeboat tests"
-            cn = "{HostAddress}"
-            ip_address = "{HostAddress}"
-            tls_www_server
-            encryption_key
-            signing_key
-            expiration_days = 2
-            """);
-        await CertificateAsync(Path.Combine(PkiFolder, "clientkey.pem"), Path.Combine(PkiFolder, "clientcert.pem"), (caKey, caCert), """
-            organization = "Lifeboat tests"
-            cn = "lifeboat-test-client"
-            tls_www_client
-            encryption_key
-            signing_key
-            expiration_days = 2
-            """);
+        const string Leaf = "organization = \"Lifeboat tests\"\nencryption_key\nsigning_key\nexpiration_days = 2";
+        await CertificateAsync(caKey, caCert, null, "cn = \"Lifeboat test CA\"\nca\ncert_signing_key\nexpiration_days = 2");
+        await CertificateAsync(Path.Combine(server, "serverkey.pem"), Path.Combine(server, "servercert.pem"), (caKey, caCert),
+            $"{Leaf}\ncn = \"{HostAddress}\"\nip_address = \"{HostAddress}\"\ntls_www_server");
+        await CertificateAsync(Path.Combine(PkiFolder, "clientkey.pem"), Path.Combine(PkiFolder, "clientcert.pem"), (caKey, caCert),
+            $"{Leaf}\ncn = \"lifeboat-test-client\"\ntls_www_client");
 
-        CopyTo(caCert, CaCertificatePath, Path.Combine(QemuTlsFolder, "ca-cert.pem"), Path.Combine(NbdClientCertificatesFolder, "ca-cert.pem"));
-        CopyTo(Path.Combine(server, "servercert.pem"), Path.Combine(QemuTlsFolder, "server-cert.pem"));
-        CopyTo(Path.Combine(server, "serverkey.pem"), Path.Combine(QemuTlsFolder, "server-key.pem"));
-        CopyTo(Path.Combine(PkiFolder, "clientcert.pem"), Path.Combine(NbdClientCertificatesFolder, "client-cert.pem"));
-        CopyTo(Path.Combine(PkiFolder, "clientkey.pem"), Path.Combine(NbdClientCertificatesFolder, "client-key.pem"));
+        // The same files under the names libvirt's client, QEMU's server and NBD clients (QEMU, nbdinfo) want.
+        foreach (var (source, target) in new[]
+        {
+            (caCert, CaCertificatePath), (caCert, Path.Combine(QemuTlsFolder, "ca-cert.pem")), (caCert, Path.Combine(NbdClientCertificatesFolder, "ca-cert.pem")),
+            (Path.Combine(server, "servercert.pem"), Path.Combine(QemuTlsFolder, "server-cert.pem")),
+            (Path.Combine(server, "serverkey.pem"), Path.Combine(QemuTlsFolder, "server-key.pem")),
+            (Path.Combine(PkiFolder, "clientcert.pem"), Path.Combine(NbdClientCertificatesFolder, "client-cert.pem")),
+            (Path.Combine(PkiFolder, "clientkey.pem"), Path.Combine(NbdClientCertificatesFolder, "client-key.pem")),
+        })
+        {
+            File.Copy(source, target, overwrite: true);
+        }
     }
 
-    private async Task CertificateAsync(string key, string certificate, (string Key, string Certificate)? issuer, string template)
+    private static async Task CertificateAsync(string key, string certificate, (string Key, string Certificate)? issuer, string template)
     {
         string templateFile = certificate + ".info";
         await File.WriteAllTextAsync(templateFile, template + "\n");
         await Tools.RunCheckedAsync("certtool", "--generate-privkey", "--key-type=rsa", "--bits=2048", "--outfile", key);
-        if (issuer is { } ca)
-        {
-            await Tools.RunCheckedAsync("certtool", "--generate-certificate", "--load-privkey", key, "--load-ca-certificate", ca.Certificate,
-                "--load-ca-privkey", ca.Key, "--template", templateFile, "--outfile", certificate);
-        }
-        else
-        {
-            await Tools.RunCheckedAsync("certtool", "--generate-self-signed", "--load-privkey", key, "--template", templateFile, "--outfile", certificate);
-        }
-    }
-
-    private static void CopyTo(string source, params string[] targets)
-    {
-        foreach (var target in targets)
-        {
-            File.Copy(source, target, overwrite: true);
-        }
+        string[] signing = issuer is { } ca
+            ? ["--generate-certificate", "--load-ca-certificate", ca.Certificate, "--load-ca-privkey", ca.Key]
+            : ["--generate-self-signed"];
+        await Tools.RunCheckedAsync("certtool", [.. signing, "--load-privkey", key, "--template", templateFile, "--outfile", certificate]);
     }
 
     private async Task WriteConfigurationAsync()
@@ -386,6 +368,8 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
             for folder in /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do mount -t tmpfs -o mode=0755 tmpfs "$folder"; done
             mount --bind '{ConfigFolder}' /etc/libvirt
             {modules}
+            mkdir -p {CapabilitiesCache}
+            if {SeedIsRoots}; then cp {CapabilitiesSeed}/*.xml {CapabilitiesCache}/ 2>/dev/null || true; fi
             virtlogd -d
             libvirtd -d --listen
             echo $$ > '{Combine("holder.pid")}'

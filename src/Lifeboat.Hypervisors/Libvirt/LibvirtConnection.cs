@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Security;
 using Lifeboat.Hypervisors.Libvirt.Native;
 
 namespace Lifeboat.Hypervisors.Libvirt;
@@ -13,6 +14,11 @@ namespace Lifeboat.Hypervisors.Libvirt;
 public sealed class LibvirtConnection : IDisposable
 {
     private const uint ListDomainsAll = 0;
+
+    /// <summary>A host that answers no keepalive for about 5 × (3 + 1) s is taken for gone.</summary>
+    public const int KeepAliveIntervalSeconds = 5;
+
+    public const uint KeepAliveCount = 3;
 
     private LibvirtConnection(string uri, LibvirtConnectionHandle handle)
     {
@@ -29,8 +35,16 @@ public sealed class LibvirtConnection : IDisposable
     public static Task<LibvirtConnection> OpenAsync(string uri, CancellationToken cancellationToken = default)
     {
         LibvirtUri.Validate(uri, "the libvirt connection URI");
+        LibvirtEventLoop.EnsureStarted();
         LibvirtErrors.Silence();
-        return RunAsync(() => new LibvirtConnection(uri, LibvirtErrors.Check(LibvirtNative.ConnectOpen(uri), $"a connection to {uri}")), cancellationToken);
+        return RunAsync(() =>
+        {
+            var handle = LibvirtErrors.Check(LibvirtNative.ConnectOpen(uri), $"a connection to {uri}");
+            // Local connections take no keepalive (libvirt says so with an error): nothing to lose there.
+            if (LibvirtNative.ConnectSetKeepAlive(handle, KeepAliveIntervalSeconds, KeepAliveCount) < 0)
+                LibvirtNative.ResetLastError();
+            return new LibvirtConnection(uri, handle);
+        }, cancellationToken);
     }
 
     /// <summary>Runs a blocking libvirt call on a pool thread; cancelling stops the wait, not the call.</summary>
@@ -108,6 +122,21 @@ public sealed class LibvirtConnection : IDisposable
         {
             LibvirtNative.Free(array);
         }
+    }
+
+    /// <summary>Starts a transient directory pool named <paramref name="name"/> over <paramref name="folder"/> (its files become its volumes).</summary>
+    public void CreateDirectoryPool(string name, string folder)
+    {
+        using var pool = LibvirtErrors.Check(LibvirtNative.StoragePoolCreateXml(Handle,
+            $"<pool type='dir'><name>{SecurityElement.Escape(name)}</name><target><path>{SecurityElement.Escape(folder)}</path></target></pool>", 0),
+            $"a storage pool over {folder} on {Uri}");
+    }
+
+    /// <summary>Stops a pool; a transient one goes, its files stay.</summary>
+    public void DestroyPool(string name)
+    {
+        using var pool = LibvirtErrors.Check(LibvirtNative.StoragePoolLookupByName(Handle, name), $"looking up storage pool {name} on {Uri}");
+        LibvirtErrors.Check(LibvirtNative.StoragePoolDestroy(pool), $"stopping storage pool {name} on {Uri}");
     }
 
     /// <summary>Creates a volume in storage pool <paramref name="pool"/>; returns its path on the host.</summary>

@@ -24,9 +24,6 @@ internal sealed class LibvirtConsoleCopy : IDisposable
         _thread = new Thread(Copy) { IsBackground = true, Name = "libvirt console copy" };
     }
 
-    /// <summary>Set when the stream ended or broke: the domain stopped, or the host went away.</summary>
-    public bool Ended { get; private set; }
-
     /// <exception cref="LibvirtException">The host refused the console.</exception>
     public static LibvirtConsoleCopy Start(LibvirtDomain domain, string path)
     {
@@ -66,10 +63,6 @@ internal sealed class LibvirtConsoleCopy : IDisposable
         catch (Exception ex) when (ex is ObjectDisposedException or IOException)
         {
             // Dispose closed the file under a read that outlived its wait, or this machine's disk failed.
-        }
-        finally
-        {
-            Ended = true;
         }
     }
 }

@@ -6,8 +6,10 @@ namespace Lifeboat.Hypervisors.Libvirt;
 
 /// <summary>
 /// libvirt's block copy: every disk of the domain is mirrored to its production file on the host while the guest
-/// runs, then pivoted. A folder target's files are made by libvirt; a <c>pool:NAME</c> target's volumes are made here
-/// and reused after a restart. The quick method is not offered: libvirt has no pause-copy-switch of its own.
+/// runs, then pivoted. The files are volumes made here through libvirt's storage API, so that Abandon can delete them
+/// on a remote host: in the <c>pool:NAME</c> target, or in a transient directory pool over a folder target (stopped
+/// after the pivot; its files stay). Volumes kept from before a restart are reused. The quick method is not offered:
+/// libvirt has no pause-copy-switch of its own.
 /// </summary>
 internal sealed class LibvirtDiskMigration(LibvirtConnection connection, LibvirtDomain domain, HostedVmSpec spec, string hostName) : IDiskMigration
 {
@@ -19,6 +21,7 @@ internal sealed class LibvirtDiskMigration(LibvirtConnection connection, Libvirt
     private readonly List<string> _createdVolumes = [];
     private ProductionTarget? _target;
     private IReadOnlyList<string> _paths = [];
+    private string? _transientPool;
 
     public bool OffersQuick => false;
 
@@ -36,15 +39,7 @@ internal sealed class LibvirtDiskMigration(LibvirtConnection connection, Libvirt
         if (target.DiskSizes.Count != _disks.Count)
             throw new HostException($"The production target for VM {domain.Name} gives {target.DiskSizes.Count} disk sizes for its {_disks.Count} disks; give one per disk.");
         _target = target;
-        if (!target.Location.StartsWith(PoolPrefix, StringComparison.Ordinal))
-        {
-            if (!target.Location.StartsWith('/'))
-                throw new HostException($"Production folder {target.Location} on host {hostName} is not absolute; give an absolute folder or pool:NAME.");
-            _paths = ProductionPaths(target);
-            return $"block copy of {_disks.Count} disks to {target.Location} on host {hostName}; libvirt makes the files";
-        }
-
-        var pool = target.Location[PoolPrefix.Length..];
+        var pool = target.Location.StartsWith(PoolPrefix, StringComparison.Ordinal) ? target.Location[PoolPrefix.Length..] : OpenFolderPool(target.Location);
         var extension = target.Qcow2 ? "qcow2" : "raw";
         var paths = new List<string>();
         for (var i = 0; i < _disks.Count; i++)
@@ -58,26 +53,25 @@ internal sealed class LibvirtDiskMigration(LibvirtConnection connection, Libvirt
 
             var path = connection.CreateVolume(pool, $"""
                 <volume><name>{SecurityElement.Escape(name)}</name><capacity unit='bytes'>{target.DiskSizes[i].ToString(CultureInfo.InvariantCulture)}</capacity>
-                <target><format type='{extension}'/></target></volume>
+                <allocation unit='bytes'>0</allocation><target><format type='{extension}'/></target></volume>
                 """);
             _createdVolumes.Add(path);
             paths.Add(path);
         }
 
         _paths = paths;
-        return $"{_createdVolumes.Count} volumes created, {_disks.Count - _createdVolumes.Count} kept, in storage pool {pool} on host {hostName}";
+        return $"{_createdVolumes.Count} volumes created, {_disks.Count - _createdVolumes.Count} kept, in {target.Location} on host {hostName}";
     }, cancellationToken);
 
     public async Task<long> MirrorAsync(Action<long, long> progress, CancellationToken cancellationToken)
     {
         var target = _target ?? throw new InvalidOperationException("PrepareAsync comes before MirrorAsync.");
-        var reuse = target.Location.StartsWith(PoolPrefix, StringComparison.Ordinal) ? LibvirtDomain.BlockCopyReuseExternal : 0;
         await CallAsync(() =>
         {
             for (var i = 0; i < _disks.Count; i++)
             {
                 var destination = $"<disk type='file'><source file='{SecurityElement.Escape(_paths[i])}'/><driver type='{(target.Qcow2 ? "qcow2" : "raw")}'/></disk>";
-                domain.BlockCopy(_disks[i], destination, LibvirtDomain.BlockCopyTransientJob | reuse);
+                domain.BlockCopy(_disks[i], destination, LibvirtDomain.BlockCopyTransientJob | LibvirtDomain.BlockCopyReuseExternal);
             }
 
             return true;
@@ -123,6 +117,9 @@ internal sealed class LibvirtDiskMigration(LibvirtConnection connection, Libvirt
                 }
             }
         }
+
+        _createdVolumes.Clear(); // the VM's disks now: never deleted by an Abandon
+        await StopFolderPoolAsync().ConfigureAwait(false);
     }
 
     public Task<long> CopyAsync(Action<long, long> progress, CancellationToken cancellationToken) =>
@@ -169,7 +166,62 @@ internal sealed class LibvirtDiskMigration(LibvirtConnection connection, Libvirt
             }
         }
 
+        await StopFolderPoolAsync().ConfigureAwait(false);
         return done;
+    }
+
+    // A transient directory pool over the folder, so its files can be made and deleted on the host.
+    private string OpenFolderPool(string folder)
+    {
+        if (!folder.StartsWith('/'))
+            throw new HostException($"Production folder {folder} on host {hostName} is not absolute; give an absolute folder or pool:NAME.");
+        var name = "lifeboat-" + domain.Uuid[..8];
+        try
+        {
+            connection.CreateDirectoryPool(name, folder);
+        }
+        catch (LibvirtException) when (PoolExists(name))
+        {
+            // made by an earlier Prepare for this VM
+        }
+        catch (LibvirtException ex)
+        {
+            throw new HostException($"Host {hostName} refused folder {folder} as a production target ({ex.Message.TrimEnd('.')}); create the folder there, or if a storage pool holds it, give pool:NAME.", ex);
+        }
+
+        _transientPool = name;
+        return name;
+    }
+
+    private bool PoolExists(string name)
+    {
+        try
+        {
+            _ = connection.VolumePath(name, "lifeboat-none");
+            return true;
+        }
+        catch (LibvirtException)
+        {
+            return false;
+        }
+    }
+
+    private async Task StopFolderPoolAsync()
+    {
+        if (Interlocked.Exchange(ref _transientPool, null) is not { } pool)
+            return;
+        try
+        {
+            await LibvirtConnection.RunAsync(() =>
+            {
+                connection.DestroyPool(pool);
+                return true;
+            }).ConfigureAwait(false);
+        }
+        catch (LibvirtException)
+        {
+            // a transient pool left behind goes when libvirtd restarts; its files are what they should be
+        }
     }
 
     private string VolumeName(int index, string extension) => $"{domain.Name}-disk{index}.{extension}";

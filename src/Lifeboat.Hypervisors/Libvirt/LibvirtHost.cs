@@ -236,7 +236,8 @@ public sealed class LibvirtHost : IHypervisorHost, IDisposable
         {
             if (_connection is not null && _connection.IsAlive())
                 return _connection;
-            _connection?.Dispose();
+            // A broken connection is dropped, not closed: VMs found on it still hold it, and their calls now fail
+            // with libvirt's words instead of a disposed handle; its SafeHandle closes it when the last one lets go.
             _connection = null;
             _connection = await LibvirtConnection.OpenAsync(Uri, cancellationToken).ConfigureAwait(false);
             return _connection;

@@ -10,6 +10,8 @@ namespace Lifeboat.Hypervisors.Libvirt;
 /// The domain a libvirt host runs for a session: the VM's hardware with its disks as network disks on the mount
 /// server (<c>nfs://</c> or <c>nbd://</c>), a serial console, the agent channel, a display that listens nowhere
 /// (for screenshots), no NIC unless the session names a network, and Lifeboat's metadata (session, restore point).
+/// From the domain XML the backup recorded (when it came from libvirt) it keeps the features, the clock and the
+/// devices that name nothing of the old host (controllers, input, video, sound, rng, balloon, watchdog).
 /// </summary>
 public static class LibvirtHostedDomainXml
 {
@@ -54,7 +56,10 @@ public static class LibvirtHostedDomainXml
 
         // The screenshot needs a display; nothing may reach it over the network.
         devices.Add(new XElement("graphics", new XAttribute("type", "vnc"), new XElement("listen", new XAttribute("type", "none"))));
-        devices.Add(new XElement("video", new XElement("model", new XAttribute("type", "vga"))));
+        var recorded = Recorded(spec.RecordedDomainXml);
+        devices.Add(KeptDevices(recorded));
+        if (devices.Element("video") is null)
+            devices.Add(new XElement("video", new XElement("model", new XAttribute("type", "vga"))));
 
         var domain = new XElement("domain", new XAttribute("type", domainType),
             new XElement("name", vm.Name),
@@ -69,7 +74,9 @@ public static class LibvirtHostedDomainXml
                 vm.FirmwareConfig.Select(entry => new XElement("entry", new XAttribute("name", entry.Key), EscapeCommas(entry.Value)))));
         }
 
-        domain.Add(os, new XElement("features", new XElement("acpi")));
+        domain.Add(os, recorded?.Element("features") is { } features ? new XElement(features) : new XElement("features", new XElement("acpi")));
+        if (recorded?.Element("clock") is { } clock)
+            domain.Add(new XElement(clock));
         if (vm.CpuModel is not null)
             domain.Add(new XElement("cpu", new XAttribute("mode", "custom"), new XElement("model", vm.CpuModel)));
         else if (domainType == "kvm")
@@ -77,6 +84,36 @@ public static class LibvirtHostedDomainXml
         domain.Add(new XElement("on_poweroff", "destroy"), new XElement("on_reboot", "restart"), new XElement("on_crash", "destroy"), devices);
         return new XDocument(domain).ToString() + "\n";
     }
+
+    // Of a recorded domain, the devices that name nothing of the host it ran on: disks, NICs, consoles, channels and
+    // displays are the session's own, and a host path or device (hostdev, filesystem, a serial's file) would not exist here.
+    private static readonly HashSet<string> KeptDeviceNames = ["controller", "input", "video", "sound", "rng", "memballoon", "watchdog"];
+
+    private static XElement? Recorded(string? xml)
+    {
+        if (string.IsNullOrWhiteSpace(xml))
+            return null;
+        try
+        {
+            return XElement.Parse(xml) is { Name.LocalName: "domain" } domain ? domain : null;
+        }
+        catch (System.Xml.XmlException)
+        {
+            return null; // a recording that does not parse keeps nothing; the VM's hardware description stands
+        }
+    }
+
+    private static IEnumerable<XElement> KeptDevices(XElement? recorded) =>
+        recorded?.Element("devices")?.Elements()
+            .Where(device => KeptDeviceNames.Contains(device.Name.LocalName) && !device.Descendants("source").Any())
+            .Where(device => device.Name.LocalName != "rng" || device.Element("backend")?.Value is "/dev/urandom" or "/dev/random")
+            .Select(device =>
+            {
+                var copy = new XElement(device);
+                copy.Elements("alias").Remove();
+                copy.Elements("address").Remove(); // libvirt places them again on this host's machine type
+                return copy;
+            }) ?? [];
 
     /// <summary>The session id and restore point of a domain's Lifeboat metadata element (<see cref="LibvirtDomain.Metadata"/>).</summary>
     public static (string SessionId, string RestorePointId)? ReadMetadata(string? element)

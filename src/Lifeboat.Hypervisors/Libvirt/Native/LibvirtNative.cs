@@ -37,6 +37,19 @@ internal static partial class LibvirtNative
     [LibraryImport(Libvirt, EntryPoint = "virResetLastError")]
     public static partial void ResetLastError();
 
+    /// <summary>Sets libvirt up (its per-thread error slots among the rest); no other call may come first.</summary>
+    [LibraryImport(Libvirt, EntryPoint = "virInitialize")]
+    public static partial int Initialize();
+
+    [LibraryImport(Libvirt, EntryPoint = "virEventRegisterDefaultImpl")]
+    public static partial int EventRegisterDefaultImpl();
+
+    [LibraryImport(Libvirt, EntryPoint = "virEventRunDefaultImpl")]
+    public static partial int EventRunDefaultImpl();
+
+    [LibraryImport(Libvirt, EntryPoint = "virConnectSetKeepAlive")]
+    public static partial int ConnectSetKeepAlive(LibvirtConnectionHandle connection, int intervalSeconds, uint count);
+
     [LibraryImport(Libvirt, EntryPoint = "virConnectOpen", StringMarshalling = StringMarshalling.Utf8)]
     public static partial LibvirtConnectionHandle ConnectOpen(string name);
 
@@ -144,6 +157,12 @@ internal static partial class LibvirtNative
 
     [LibraryImport(Libvirt, EntryPoint = "virStoragePoolLookupByName", StringMarshalling = StringMarshalling.Utf8)]
     public static partial LibvirtPoolHandle StoragePoolLookupByName(LibvirtConnectionHandle connection, string name);
+
+    [LibraryImport(Libvirt, EntryPoint = "virStoragePoolCreateXML", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial LibvirtPoolHandle StoragePoolCreateXml(LibvirtConnectionHandle connection, string xml, uint flags);
+
+    [LibraryImport(Libvirt, EntryPoint = "virStoragePoolDestroy")]
+    public static partial int StoragePoolDestroy(LibvirtPoolHandle pool);
 
     [LibraryImport(Libvirt, EntryPoint = "virStoragePoolFree")]
     public static partial int StoragePoolFree(IntPtr pool);
