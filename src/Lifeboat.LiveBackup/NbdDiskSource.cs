@@ -1,4 +1,3 @@
-using System.Buffers;
 using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Lifeboat.Nbd.Client;
 using Lifeboat.Repository.DiskImages;
@@ -8,7 +7,8 @@ namespace Lifeboat.LiveBackup;
 /// <summary>
 /// A running VM's disk at its point in time, read over NBD from QEMU's export of the fleecing view. The ranges
 /// (what holds data, what changed since the base restore point) are asked for with NBD block status before the
-/// backup starts; the pipeline's reader then reads synchronously, one request at a time.
+/// backup starts; the pipeline's reader then reads synchronously, with the next reads already on the wire
+/// (<see cref="NbdReadAhead"/>).
 /// </summary>
 public sealed class NbdDiskSource : IIncrementalDiskSource
 {
@@ -19,6 +19,7 @@ public sealed class NbdDiskSource : IIncrementalDiskSource
     private readonly NbdClient _client;
     private readonly List<(long Offset, long Length)> _allocated;
     private readonly List<(long Offset, long Length)> _changed;
+    private readonly NbdReadAhead _readAhead;
     private long _bytesRead;
 
     private NbdDiskSource(NbdClient client, string format, string? baseRestorePointId, string? fullReadReason, string trackingId,
@@ -31,6 +32,7 @@ public sealed class NbdDiskSource : IIncrementalDiskSource
         TrackingId = trackingId;
         _allocated = allocated;
         _changed = changed;
+        _readAhead = new NbdReadAhead(client, baseRestorePointId is null ? allocated : changed);
     }
 
     public long Length => _client.Size;
@@ -78,20 +80,14 @@ public sealed class NbdDiskSource : IIncrementalDiskSource
         }
 
         int count = (int)Math.Min(buffer.Length, Length - offset);
-        var rented = ArrayPool<byte>.Shared.Rent(count);
         try
         {
             // The pipeline's reader is one thread of its own: waiting here holds no one else up.
-            _client.ReadAsync(offset, rented.AsMemory(0, count)).AsTask().GetAwaiter().GetResult();
-            rented.AsSpan(0, count).CopyTo(buffer);
+            _readAhead.Read(offset, buffer[..count]);
         }
         catch (Exception ex) when (ex is NbdException or IOException)
         {
             throw new DiskSourceException($"Reading export '{_client.ExportName}' over NBD failed at offset {offset} ({ex.Message}); nothing of this backup was kept.", ex);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
         }
 
         Interlocked.Add(ref _bytesRead, count);
@@ -102,7 +98,11 @@ public sealed class NbdDiskSource : IIncrementalDiskSource
 
     public IEnumerable<(long Offset, long Length)> GetChangedRanges() => _changed;
 
-    public void Dispose() => _client.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Dispose()
+    {
+        _readAhead.Clear();
+        _client.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     /// <exception cref="DiskSourceException">A TLS file cannot be read; the message names it.</exception>
     private static NbdClientTlsOptions? ClientTls(LiveBackupNbdTls? tls)
