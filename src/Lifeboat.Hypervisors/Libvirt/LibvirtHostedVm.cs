@@ -61,7 +61,14 @@ public sealed class LibvirtHostedVm : IHostedVm
         {
             // A domain that never ran from Lifeboat's disks is not left behind pointing at them.
             var undefined = await LibvirtConnection.RunAsync(() => UndefineIfNeverHandedOver(), CancellationToken.None).ConfigureAwait(false);
-            throw new HostException($"Host {_host.Name} could not start VM {Name} ({ex.Message.TrimEnd('.')}){(undefined ? "; its definition was removed" : "")}; check the host's QEMU log for the VM and try again.", ex);
+            var removed = undefined ? "; its definition was removed" : "";
+            if (MountServerOf(Spec) is { } mountServer && (ex.Message.Contains("connect", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("mount", StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new HostException(
+                    $"Host {_host.Name} could not open VM {Name}'s disks on the mount server at {mountServer} ({ex.Message.TrimEnd('.')}){removed}; check that the host reaches this machine at that address (routes, firewall), or add the host again with the address it does reach.", ex);
+            }
+
+            throw new HostException($"Host {_host.Name} could not start VM {Name} ({ex.Message.TrimEnd('.')}){removed}; check the host's QEMU log for the VM and try again.", ex);
         }
 
         _running = true;
@@ -308,4 +315,8 @@ public sealed class LibvirtHostedVm : IHostedVm
         using var reader = new StreamReader(file, Encoding.UTF8);
         return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The mount server's address the VM's network disks name, or null when it has none.</summary>
+    private static string? MountServerOf(HostedVmSpec spec) =>
+        spec.Vm.Disks.Select(d => Uri.TryCreate(d.Source, UriKind.Absolute, out var uri) && uri.Scheme is "nfs" or "nbd" ? uri.Host : null).FirstOrDefault(h => !string.IsNullOrEmpty(h));
 }

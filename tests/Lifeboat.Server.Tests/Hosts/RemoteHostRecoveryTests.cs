@@ -159,6 +159,14 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         Assert.Contains("kvm3", taken.Error, StringComparison.Ordinal);
         await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "undefine", "taken");
 
+        // The host cannot reach the mount server at the address it was given (its own loopback, inside its namespace).
+        using (var answer = await server.Http.PostAsJsonAsync("api/hosts", new AddHostRequest("blind", host.TcpUri, "127.0.0.1"), ServerJsonContext.Default.AddHostRequest))
+            Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
+        var blind = await FailAsync(server, Recovery.Guest("write,stay") with { Host = "blind", Protocol = DiskProtocols.Nbd });
+        Assert.Contains("blind", blind.Error, StringComparison.Ordinal);
+        Assert.Contains("mount server at 127.0.0.1", blind.Error, StringComparison.Ordinal);
+        Assert.Equal("", (await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "list", "--all", "--name")).Trim());
+
         // The host's libvirtd is gone.
         await host.KillLibvirtdAsync();
         var gone = await FailAsync(server, Recovery.Guest("write,stay") with { Host = "kvm3", Protocol = DiskProtocols.Nbd });
