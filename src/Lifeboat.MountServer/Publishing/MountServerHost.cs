@@ -145,6 +145,8 @@ public sealed partial class MountServerHost : IAsyncDisposable
     {
         if (clients is { Count: 0 })
             throw new ArgumentException("The publication's clients list is empty; give at least one address, or none at all to let the mount server's allow list decide.", nameof(clients));
+        if (clients is null && servedAt is not null)
+            throw new ArgumentException($"The publication is to be served at {servedAt} but names no client; give the clients that reach it there.", nameof(servedAt));
         if (clients is not null)
             servedAt ??= ClientRoute.LocalAddressToward(clients[0]);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
