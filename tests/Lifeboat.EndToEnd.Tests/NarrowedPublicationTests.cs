@@ -32,6 +32,9 @@ public sealed class NarrowedPublicationTests
         var server = await MountServer.StartAsync(arguments);
         try
         {
+            var named = await LifeboatCli.RunAsync("publish", "guest", "--allow", "kvm2", "--control-socket", arguments.ControlSocket);
+            Assert.False(named.Succeeded, named.ToString());
+            Assert.Contains("--allow 'kvm2' is not an IP address", named.Stdout + named.Stderr, StringComparison.Ordinal);
             var published = await LifeboatCli.RunJsonAsync("publish", "guest", "--allow", veth.Inside.ToString(), "--control-socket", arguments.ControlSocket);
             var narrowed = published[0];
             var name = narrowed.GetProperty("name").GetString()!;
