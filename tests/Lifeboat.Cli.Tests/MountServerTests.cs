@@ -73,7 +73,9 @@ public sealed class MountServerTests
         var port = MountServerProcess.FreePort();
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var server = Process.Start(LifeboatProcess.StartInfo(null,
-            "mount-server", "--repo", repo, "--cache", t["cache"], "--nfs-port", $"{port}", "--portmap-port", "0", "--listen", "127.0.0.1", "--nbd-port", "0", "--publish", "web"))!;
+            "mount-server", "--repo", repo, "--cache", t["cache"], "--nfs-port", $"{port}", "--portmap-port", "0", "--listen", "127.0.0.1", "--nbd-port", "0", "--publish", "web",
+            // Its own control socket: at the default path a mount server of another test, or of another run on this machine, makes it exit.
+            "--control-socket", MountServerProcess.ControlSocket(t["cache"])))!;
         server.StandardInput.Close();
         server.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
         server.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");

@@ -32,6 +32,9 @@ public sealed class NarrowedPublicationTests
         var server = await MountServer.StartAsync(arguments);
         try
         {
+            var named = await LifeboatCli.RunAsync("publish", "guest", "--allow", "kvm2", "--control-socket", arguments.ControlSocket);
+            Assert.False(named.Succeeded, named.ToString());
+            Assert.Contains("--allow 'kvm2' is not an IP address", named.Stdout + named.Stderr, StringComparison.Ordinal);
             var published = await LifeboatCli.RunJsonAsync("publish", "guest", "--allow", veth.Inside.ToString(), "--control-socket", arguments.ControlSocket);
             var narrowed = published[0];
             var name = narrowed.GetProperty("name").GetString()!;
@@ -93,6 +96,36 @@ public sealed class NarrowedPublicationTests
         {
             server.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task QEMU_on_the_host_finds_a_narrowed_disk_through_the_portmap_served_where_it_reaches_the_mount_server()
+    {
+        using var folder = new TestFolder();
+        await File.WriteAllBytesAsync(folder["disk.raw"], RandomNumberGenerator.GetBytes(1024 * 1024));
+        await LifeboatCli.BackUpAsync(folder["repo"], "guest", folder["disk.raw"], vmConfig: null);
+        // The mount server in a namespace of its own has ports 111, 2049 and 10809 to itself, as a real one does.
+        using var serverSide = await NetworkNamespace.CreateAsync();
+        using var hostSide = await NetworkNamespace.CreateAsync();
+        using var veth = await VethPair.CreateAsync(hostSide, serverSide);
+        var arguments = new MountServerArguments(folder["repo"], folder["cache"]) { NbdPort = 10809, Listen = "127.0.0.1" };
+        using var server = await MountServer.StartAsync(arguments, serverSide);
+
+        var narrowed = (await LifeboatCli.RunJsonAsync("publish", "guest", "--allow", veth.Inside.ToString(), "--control-socket", arguments.ControlSocket))[0];
+        var url = narrowed.GetProperty("diskUrls")[0].GetString()!;
+        Assert.Equal($"nfs://{veth.ThisSide}/lifeboat/guest/disk0.raw", url);
+        var portmap = (await hostSide.RunAsync(ToolTimeout, "rpcinfo", "-p", veth.ThisSide.ToString())).ShouldSucceed();
+        Assert.Matches(@"100005\s+3\s+tcp\s+2049", portmap.Stdout);
+        Assert.Matches(@"100003\s+3\s+tcp\s+2049", portmap.Stdout);
+        foreach (var disk in new[] { url, narrowed.GetProperty("nbdUrls")[0].GetString()! })
+        {
+            var info = (await hostSide.RunAsync(ToolTimeout, "qemu-img", "info", "--output=json", disk)).ShouldSucceed();
+            Assert.Equal(1024 * 1024, JsonDocument.Parse(info.Stdout).RootElement.GetProperty("virtual-size").GetInt64());
+        }
+
+        (await LifeboatCli.RunAsync("unpublish", "guest", "--control-socket", arguments.ControlSocket)).ShouldSucceed();
+        var gone = await hostSide.RunAsync(ToolTimeout, "rpcinfo", "-p", veth.ThisSide.ToString());
+        Assert.False(gone.Succeeded, $"portmap still answers at {veth.ThisSide} after the unpublish: {gone}");
     }
 
     private static async Task AssertHostReadsAsync(

@@ -4,8 +4,8 @@ using System.Security.Cryptography;
 namespace Lifeboat.EndToEnd.Tests;
 
 /// <summary>
-/// A veth pair joining this namespace to a <see cref="NetworkNamespace"/>, on a random /29 of 198.18.0.0/15 (the
-/// benchmarking range, so no real network is shadowed): <see cref="ThisSide"/> here, <see cref="Inside"/> and
+/// A veth pair joining this namespace (or another <see cref="NetworkNamespace"/>) to a <see cref="NetworkNamespace"/>,
+/// on a random /29 of 198.18.0.0/15 (the benchmarking range, so no real network is shadowed): <see cref="ThisSide"/> here, <see cref="Inside"/> and
 /// <see cref="OtherInside"/> there, the first the source of what the namespace sends unless
 /// <see cref="SendFromAsync"/> says otherwise. Disposing deletes the pair (and so both ends' addresses).
 /// </summary>
@@ -13,9 +13,12 @@ internal sealed class VethPair : IDisposable
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
 
-    private VethPair(NetworkNamespace network, string name, string insideName, IPAddress network29)
+    private readonly string[] _thisSide;
+
+    private VethPair(NetworkNamespace network, NetworkNamespace? thisSide, string name, string insideName, IPAddress network29)
     {
         Network = network;
+        _thisSide = thisSide is null ? [] : ["-n", thisSide.Name];
         Name = name;
         InsideName = insideName;
         var bytes = network29.GetAddressBytes();
@@ -36,18 +39,19 @@ internal sealed class VethPair : IDisposable
 
     public IPAddress OtherInside { get; }
 
-    public static async Task<VethPair> CreateAsync(NetworkNamespace network)
+    /// <param name="thisSide">The namespace of <see cref="ThisSide"/>; null for the test's own.</param>
+    public static async Task<VethPair> CreateAsync(NetworkNamespace network, NetworkNamespace? thisSide = null)
     {
         var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         // 2^15 /29 networks in 198.18.0.0/15: tests running side by side pick different ones.
         var block = RandomNumberGenerator.GetInt32(1, 1 << 14) * 8;
         var base29 = new IPAddress([198, (byte)(18 + (block >> 16)), (byte)(block >> 8), (byte)block]);
-        var pair = new VethPair(network, "lbv" + suffix, "lbi" + suffix, base29);
+        var pair = new VethPair(network, thisSide, "lbv" + suffix, "lbi" + suffix, base29);
         try
         {
-            await RunAsync("ip", "link", "add", pair.Name, "type", "veth", "peer", "name", pair.InsideName, "netns", network.Name);
-            await RunAsync("ip", "addr", "add", $"{pair.ThisSide}/29", "dev", pair.Name);
-            await RunAsync("ip", "link", "set", pair.Name, "up");
+            await RunAsync("ip", [.. pair._thisSide, "link", "add", pair.Name, "type", "veth", "peer", "name", pair.InsideName, "netns", network.Name]);
+            await RunAsync("ip", [.. pair._thisSide, "addr", "add", $"{pair.ThisSide}/29", "dev", pair.Name]);
+            await RunAsync("ip", [.. pair._thisSide, "link", "set", pair.Name, "up"]);
             await RunAsync("ip", "-n", network.Name, "addr", "add", $"{pair.Inside}/29", "dev", pair.InsideName);
             await RunAsync("ip", "-n", network.Name, "addr", "add", $"{pair.OtherInside}/29", "dev", pair.InsideName);
             await RunAsync("ip", "-n", network.Name, "link", "set", pair.InsideName, "up");
@@ -69,7 +73,7 @@ internal sealed class VethPair : IDisposable
     public void Dispose()
     {
         // Deleting one end deletes the other; a pair already gone with its namespace is fine.
-        Tool.RunAsync(Tool.StartInfo("ip", ["link", "delete", Name]), CommandTimeout).GetAwaiter().GetResult();
+        Tool.RunAsync(Tool.StartInfo("ip", [.. _thisSide, "link", "delete", Name]), CommandTimeout).GetAwaiter().GetResult();
     }
 
     private static IPAddress At(byte[] network, int host) => new([network[0], network[1], network[2], (byte)(network[3] + host)]);

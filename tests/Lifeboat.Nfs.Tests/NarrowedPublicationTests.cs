@@ -39,6 +39,8 @@ public sealed class NarrowedPublicationTests
         await using var local = await server.ConnectAsync();
         var vm1 = await local.MountOkAsync("/lifeboat/vm1");
         Assert.Equal(Nfs3Status.Acces, (await host.GetAttrAsync(vm1)).Status);
+        // Nor does a second handle let it reach there (RENAME's and LINK's replies would carry that folder's attributes).
+        Assert.Equal(Nfs3Status.Acces, await host.RenameAsync(narrow, "disk0.raw", vm1, "taken.raw"));
         Assert.Equal(MountStat3.Acces, (await local.MountAsync("/lifeboat/narrow")).Status);
         Assert.Equal(Nfs3Status.Acces, (await local.GetAttrAsync(disk)).Status);
         Assert.Equal(Nfs3Status.Acces, (await local.ReadAsync(disk, 0, 4096)).Status);

@@ -266,7 +266,7 @@ internal static class MountServerCommand
             console.Line(Markup.Escape("Nothing published yet: `lifeboat publish VM[@RESTORE_POINT_ID]` or restart with --publish."));
         foreach (var p in publications)
         {
-            console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}{(p.ReadOnly ? ", read-only" : "")}");
+            console.Line($"[green]{Markup.Escape(p.Name)}[/]: VM {Markup.Escape(p.Vm)}, restore point {p.RestorePointId}{(p.ReadOnly ? ", read-only" : "")}{(p.Clients is null ? "" : $", only for {string.Join(", ", p.Clients)}")}");
             for (var i = 0; i < p.DiskUrls.Count; i++)
             {
                 console.Line($"  disk{i}: {Markup.Escape(p.DiskUrls[i])}");

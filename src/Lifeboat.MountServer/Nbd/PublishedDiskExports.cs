@@ -13,7 +13,7 @@ namespace Lifeboat.MountServer.Nbd;
 /// admitted to (<see cref="ExportAdmission"/>), decided once when it is accepted.
 /// </summary>
 internal sealed class PublishedDiskExports(
-    ConcurrentDictionary<string, LivePublication> live, ExportAdmission admission, Func<LivePublication, bool>? admits = null) : INbdExportProvider
+    ConcurrentDictionary<string, LivePublication> live, ExportAdmission admission, NbdPeers peers, Func<LivePublication, bool>? admits = null) : INbdExportProvider
 {
     public IReadOnlyCollection<string> ExportNames =>
         [.. live.Values.Where(Admits).OrderBy(p => p.Record.Name, StringComparer.Ordinal)
@@ -34,15 +34,15 @@ internal sealed class PublishedDiskExports(
         RpcPeer peer;
         try
         {
-            peer = RpcPeer.Of(client);
+            peer = peers.Of(client);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            return new PublishedDiskExports(live, admission, _ => false);
+            return new PublishedDiskExports(live, admission, peers, _ => false);
         }
 
         // The unix socket admits its peers itself (root and group lifeboat); a narrowed publication is never served there.
-        return new PublishedDiskExports(live, admission, peer.EndPoint is null
+        return new PublishedDiskExports(live, admission, peers, peer.EndPoint is null
             ? p => p.Datastore.Clients is null
             : p => admission.Admits(peer, p.Datastore));
     }

@@ -33,6 +33,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
     private readonly NfsServer _server;
     private readonly NbdServer? _nbd;
     private readonly ExportAdmission _admission;
+    private readonly NbdPeers _nbdPeers = new();
     private readonly ServedAddresses _addresses;
     private NbdServer? _nbdUnix;
     private readonly ILogger _logger;
@@ -52,11 +53,11 @@ public sealed partial class MountServerHost : IAsyncDisposable
         {
             // The exports' own rule, whatever the caller set: a local client must be privileged, a remote one allowed
             // or named by a publication (which then sees only its own exports).
-            var admission = _admission;
-            nbd.AcceptClient = socket => admission.AdmitsAny(RpcPeer.Of(socket));
-            _nbd = new NbdServer(new PublishedDiskExports(_live, _admission), nbd, loggerFactory.CreateLogger<NbdServer>());
+            var (admission, peers) = (_admission, _nbdPeers);
+            nbd.AcceptClient = socket => admission.AdmitsAny(peers.Of(socket));
+            _nbd = new NbdServer(new PublishedDiskExports(_live, _admission, _nbdPeers), nbd, loggerFactory.CreateLogger<NbdServer>());
         }
-        _addresses = new ServedAddresses(server, _nbd, settings.Nbd, new PublishedDiskExports(_live, _admission), loggerFactory);
+        _addresses = new ServedAddresses(server, _nbd, settings.Nbd, new PublishedDiskExports(_live, _admission, _nbdPeers), loggerFactory);
     }
 
     public NfsServer Nfs => _server;
@@ -108,7 +109,7 @@ public sealed partial class MountServerHost : IAsyncDisposable
             host._nbd?.Start();
             await host.ServeAddressesAtStartAsync().ConfigureAwait(false);
             if (settings.NbdSocketPath is { } nbdSocket)
-                host._nbdUnix = await NbdUnixSocket.StartAsync(new PublishedDiskExports(host._live, host._admission), nbdSocket, settings.Control?.Group ?? LifeboatGroup.System, loggerFactory).ConfigureAwait(false);
+                host._nbdUnix = await NbdUnixSocket.StartAsync(new PublishedDiskExports(host._live, host._admission, host._nbdPeers), nbdSocket, settings.Control?.Group ?? LifeboatGroup.System, loggerFactory).ConfigureAwait(false);
             if (settings.Control is { } control)
                 host._control = await ControlSocket.StartAsync(new ControlProgram(host, control, loggerFactory.CreateLogger<ControlProgram>()), control, loggerFactory).ConfigureAwait(false);
             MountServerMetrics.Add(host);
@@ -145,6 +146,8 @@ public sealed partial class MountServerHost : IAsyncDisposable
     {
         if (clients is { Count: 0 })
             throw new ArgumentException("The publication's clients list is empty; give at least one address, or none at all to let the mount server's allow list decide.", nameof(clients));
+        if (clients is null && servedAt is not null)
+            throw new ArgumentException($"The publication is to be served at {servedAt} but names no client; give the clients that reach it there.", nameof(servedAt));
         if (clients is not null)
             servedAt ??= ClientRoute.LocalAddressToward(clients[0]);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Lifeboat.Nfs.Datastore;
+using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Xdr;
 using Microsoft.Extensions.Logging;
@@ -57,9 +58,9 @@ public sealed partial class Nfs3Program : IRpcProgram
 
         var writer = new XdrWriter(results);
         var arguments = call.Arguments;
-        // Every procedure but NULL starts with a handle; RENAME's and LINK's second one must be in the same publication.
+        // Every procedure but NULL starts with a handle; RENAME and LINK name a second one, which the client must be admitted to as well.
         var publication = _fileSystem.PublicationOf(Nfs3FileHandle.Decode(arguments).Span);
-        if (publication is null ? !_admission.AdmitsAny(call.Peer) : !_admission.Admits(call.Peer, publication))
+        if (!Admits(call.Peer, publication) || !Admits(call.Peer, SecondPublication(procedure, arguments)))
         {
             if (Interlocked.Exchange(ref _lastRefusedConnection, call.ConnectionId) != call.ConnectionId)
             {
@@ -173,6 +174,17 @@ public sealed partial class Nfs3Program : IRpcProgram
     private static bool IsChange(Nfs3Proc procedure) => procedure is Nfs3Proc.SetAttr or Nfs3Proc.Write or Nfs3Proc.Create
         or Nfs3Proc.MkDir or Nfs3Proc.Symlink or Nfs3Proc.MkNod or Nfs3Proc.Remove or Nfs3Proc.RmDir or Nfs3Proc.Rename
         or Nfs3Proc.Link or Nfs3Proc.Commit;
+
+    private bool Admits(RpcPeer peer, DatastorePublication? publication) =>
+        publication is null ? _admission.AdmitsAny(peer) : _admission.Admits(peer, publication);
+
+    /// <summary>The publication of RENAME's target folder or LINK's folder (their replies carry its attributes), else null.</summary>
+    private DatastorePublication? SecondPublication(Nfs3Proc procedure, ReadOnlyMemory<byte> arguments) => procedure switch
+    {
+        Nfs3Proc.Rename => _fileSystem.PublicationOf(Rename3Args.Decode(arguments).To.Dir.Span),
+        Nfs3Proc.Link => _fileSystem.PublicationOf(Link3Args.Decode(arguments).Link.Dir.Span),
+        _ => null,
+    };
 
     private static Fattr3? Attributes(DatastoreNode node) =>
         node.GetAttributes(out var attributes) == Nfs3Status.Ok ? attributes : null;
