@@ -10,7 +10,8 @@ namespace Lifeboat.Server.Tests;
 
 /// <summary>
 /// A job with <c>--connect qemu+tls://</c> backs up a writing domain on a second libvirt host live (libvirt's NBD
-/// export on TCP at that host, with TLS), once on demand and then by its schedule, the second run incremental.
+/// export on TCP at that host, with TLS), once on demand and then by its schedule, the second run incremental; each
+/// new restore point is verified by booting it on that same host (<c>--verify boot --host</c>), beside the domain.
 /// </summary>
 [Collection(GuestCollection.Name)]
 public sealed class JobRemoteLibvirtTests(GuestImage guest)
@@ -33,14 +34,22 @@ public sealed class JobRemoteLibvirtTests(GuestImage guest)
             await StartRecordingDomainAsync(host, folder, serialLog);
             await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
             var cli = new JobCli(server);
+            using (var added = await server.Http.PostAsJsonAsync("api/hosts", new Contracts.Hosts.AddHostRequest("kvm2", host.TcpUri), ServerJsonContext.Default.AddHostRequest))
+                Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
             cli.RunJson(ServerJsonContext.Default.JobView,
-                "job", "add", "remote", "--vm", Domain, "--libvirt", Domain, "--connect", host.TlsUri, "--schedule", "every 1m", "--keep-last", "2", "--retries", "0");
+                "job", "add", "remote", "--vm", Domain, "--libvirt", Domain, "--connect", host.TlsUri, "--schedule", "every 1m", "--keep-last", "2", "--retries", "0",
+                "--verify", "boot", "--host", "kvm2");
 
             var recordsBefore = LastRecord(serialLog);
             var first = cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "remote");
             Assert.True(first.Outcome == JobRunOutcome.Succeeded, first.Error);
             Assert.Equal("file-system-consistent", first.Consistency);
             Assert.False(first.ChangeTrackingUsed);
+            Assert.Contains("on host kvm2", first.Verification, StringComparison.Ordinal);
+            var verification = await WaitForVerificationAsync(server, first.RestorePointId!);
+            Assert.True(verification.Outcome!.Passed, verification.Outcome.Reason);
+            var verified = await server.GetAsync(verification.SessionId);
+            Assert.Equal("kvm2", verified.Host);
 
             var scheduled = await WaitForScheduledRunAsync(server);
             Assert.True(scheduled.Outcome == JobRunOutcome.Succeeded, $"{scheduled.Error}{Environment.NewLine}{server.ReadLog()}");
@@ -67,8 +76,17 @@ public sealed class JobRemoteLibvirtTests(GuestImage guest)
     /// <summary>The test guest appending records to its qcow2 overlay in this machine's /tmp, as a transient domain on the host.</summary>
     private async Task StartRecordingDomainAsync(LibvirtTestHost host, TestFolder folder, string serialLog)
     {
+        // The domain records (its fw_cfg says so); a verification boots its backup without that entry, and the disk's
+        // own /etc/lifeboat/mode then keeps it running (the guest's default powers off).
+        var disk = folder.Combine("guest.raw");
+        File.Copy(guest.RawDisk, disk);
+        var mode = folder.Combine("mode");
+        await File.WriteAllTextAsync(mode, "stay");
+        var commands = folder.Combine("debugfs.cmd");
+        await File.WriteAllTextAsync(commands, $"mkdir /etc/lifeboat\nrm /etc/lifeboat/mode\nwrite {mode} /etc/lifeboat/mode\n");
+        await ExternalCommand.RunAsync("debugfs", "-w", "-f", commands, $"{disk}?offset={GuestImage.RootPartitionOffset}");
         var overlay = folder.Combine("guest.qcow2");
-        await Tools.RunCheckedAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", guest.RawDisk, "-F", "raw", overlay);
+        await Tools.RunCheckedAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", disk, "-F", "raw", overlay);
         var xml = folder.Combine("domain.xml");
         await File.WriteAllTextAsync(xml, $"""
             <domain type='qemu'>
@@ -114,6 +132,19 @@ public sealed class JobRemoteLibvirtTests(GuestImage guest)
         }
 
         return last;
+    }
+
+    private static async Task<Api.VerificationView> WaitForVerificationAsync(ServerProcess server, string restorePoint)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var verifications = (await server.Http.GetFromJsonAsync("api/verifications", ServerJsonContext.Default.ListVerificationView))!;
+            if (verifications.FirstOrDefault(v => v.RestorePointId == restorePoint && v.Outcome is not null) is { } done)
+                return done;
+            Assert.True(clock.Elapsed < BootTimeout, $"the job's verification of {restorePoint} did not end in {BootTimeout}:{Environment.NewLine}{server.ReadLog()}");
+            await Task.Delay(500);
+        }
     }
 
     private static async Task<JobRunView> WaitForScheduledRunAsync(ServerProcess server)

@@ -29,6 +29,9 @@ internal sealed class SessionVm(SessionEngine engine, SessionServices services) 
     {
         var session = Session;
         var name = session.VmName ?? VmName(session.Publication ?? session.Vm);
+        // On a libvirt host a verification runs beside the VM it verifies, often under its name: it gets its own.
+        if (session.Verification is not null && session.VmName is null && Host.Kind == HostKinds.Libvirt)
+            name = VmName($"{session.Vm}-verify-{session.Id}");
         var description = RecordedVm.Describe(name, session.Hardware, session.DiskUrls.Count > 0 ? session.DiskUrls : PlannedDiskUrls(session))
             with { FirmwareConfig = session.FirmwareConfig };
         // A verification boots in isolation: no network at all, and a display so that its console can be kept as a picture.
