@@ -7,14 +7,15 @@ set -Eeuo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-size=512M runtime=8 ramp=2 port=24190 results_file=1
+size=512M runtime=8 ramp=2 port=24190 results_file=1 base_server=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size="${2:?}"; shift 2 ;;
     --runtime) runtime="${2:?}"; shift 2 ;;
     --port) port="${2:?}"; shift 2 ;;
     --no-results-file) results_file=0; shift ;;
-    -h|--help) echo "usage: run.sh [--size 512M] [--runtime 8] [--port 24190] [--no-results-file]" >&2; exit 2 ;;
+    --base-server) base_server="$(cd "${2:?}" && pwd)"; shift 2 ;;
+    -h|--help) echo "usage: run.sh [--size 512M] [--runtime 8] [--port 24190] [--base-server DIR] [--no-results-file]" >&2; exit 2 ;;
     *) echo "run.sh: unknown argument '$1'." >&2; exit 2 ;;
   esac
 done
@@ -34,8 +35,12 @@ dotnet build "$root/bench/Lifeboat.NbdFileServer" -c Release --nologo -v quiet >
 server_dll="$root/.build/artifacts/bin/Lifeboat.NbdFileServer/release/Lifeboat.NbdFileServer.dll"
 
 # One random file, copied per server so one server's writes never reach another's reads.
-head -c "$size" /dev/urandom > "$work/base.raw"
-for t in lifeboat nbdkit qemu-nbd; do cp "$work/base.raw" "$work/$t.raw"; done
+head -c "$size" /dev/urandom > "$work/source.raw"
+targets=(lifeboat nbdkit qemu-nbd)
+# --base-server DIR: the NbdFileServer build of another tree (its bin folder) as target "base", served right after
+# Lifeboat's, for before/after figures of a change in one run.
+[ -n "$base_server" ] && targets=(base lifeboat nbdkit qemu-nbd)
+for t in "${targets[@]}"; do cp "$work/source.raw" "$work/$t.raw"; done
 
 wait_port() {
   for _ in $(seq 1 200); do
@@ -49,6 +54,7 @@ wait_port() {
 start_server() { # target port
   case "$1" in
     lifeboat) dotnet "$server_dll" "$work/lifeboat.raw" "$2" disk >"$work/lifeboat.log" 2>&1 & ;;
+    base) dotnet "$base_server/Lifeboat.NbdFileServer.dll" "$work/base.raw" "$2" disk >"$work/base.log" 2>&1 & ;;
     nbdkit) nbdkit --foreground --exit-with-parent -i 127.0.0.1 -p "$2" --filter=cow file "$work/nbdkit.raw" >"$work/nbdkit.log" 2>&1 & ;;
     qemu-nbd) qemu-nbd -b 127.0.0.1 -p "$2" -f raw -x disk --persistent --shared=0 "$work/qemu-nbd.raw" >"$work/qemu-nbd.log" 2>&1 & ;;
   esac
@@ -68,7 +74,7 @@ jobs=("randread1 randread 4k 1" "randread16 randread 4k 16" "seqread read 1M 4" 
 results="$work/results.jsonl"
 : > "$results"
 p=$port
-for target in lifeboat nbdkit qemu-nbd; do
+for target in "${targets[@]}"; do
   start_server "$target" "$p"
   u="$(url "$target" "$p")"
   # Warm every server's page cache the same way before anything is timed.
@@ -110,11 +116,19 @@ for key, label, metric in tests:
         continue
     fmt = lambda r: f"{r[metric]:,.0f}{unit[metric]}" + ("" if r["error"] == 0 else " (error)")
     print(f"| {label} | {fmt(l)} | {fmt(n)} | {fmt(q)} | {l[metric] / n[metric]:.2f} | {l[metric] / q[metric]:.2f} |")
+if any(r["target"] == "base" for r in rows):
+    print("\nBefore/after: base is the build given with --base-server, run just before Lifeboat's.\n")
+    print("| test | base | Lifeboat | Lifeboat/base |")
+    print("| --- | --- | --- | --- |")
+    for key, label, metric in tests:
+        b, l = by.get(("base", key)), by.get(("lifeboat", key))
+        if b and l:
+            print(f"| {label} | {b[metric]:,.0f}{unit[metric]} | {l[metric]:,.0f}{unit[metric]} | {l[metric] / b[metric]:.2f} |")
 PY
 )"
 echo "$report"
 if [ "$results_file" = 1 ]; then
-  { echo "# NBD peers, $stamp UTC"; echo; echo "Commit $(git -C "$root" rev-parse --short HEAD). Command: bench/nbd-peers/run.sh --size $size --runtime $runtime"; echo; echo "$report"; } \
+  { echo "# NBD peers, $stamp UTC"; echo; echo "Commit $(git -C "$root" rev-parse --short HEAD). Command: bench/nbd-peers/run.sh --size $size --runtime $runtime${base_server:+ --base-server $base_server}"; echo; echo "$report"; } \
     > "$here/results-$stamp.md"
   cp "$results" "$here/results-$stamp.jsonl"
   echo "Wrote bench/nbd-peers/results-$stamp.md" >&2

@@ -254,7 +254,7 @@ public sealed partial class PublishedDisk
             if (_base.MustDecode(offset, destination.Length))
             {
                 // A decode is slow work: it leaves the caller's thread (an RPC or NBD connection's read loop) for the pool.
-                await Task.Yield();
+                await default(ThreadPoolHop);
             }
 
             while (total < destination.Length)

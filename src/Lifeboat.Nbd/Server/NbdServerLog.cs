@@ -15,9 +15,6 @@ internal static partial class NbdServerLog
     [LoggerMessage(3, LogLevel.Debug, "NBD connection {ConnectionId} from {Remote} closed after {Requests} requests")]
     public static partial void ConnectionClosed(ILogger logger, long connectionId, string remote, long requests);
 
-    [LoggerMessage(4, LogLevel.Warning, "NBD connection from {Remote} refused: the server already has {MaxConnections} connections")]
-    public static partial void ConnectionLimitReached(ILogger logger, string remote, int maxConnections);
-
     [LoggerMessage(5, LogLevel.Warning, "NBD connection {ConnectionId} from {Remote} may open no export: a client on this machine must be root or in group lifeboat, another machine in the allowed clients list")]
     public static partial void ClientNotAllowed(ILogger logger, long connectionId, string remote);
 
@@ -33,17 +30,8 @@ internal static partial class NbdServerLog
     [LoggerMessage(9, LogLevel.Error, "NBD export '{Export}' failed {Command} of {Length} bytes at offset {Offset} for connection {ConnectionId}; replied NBD_EIO")]
     public static partial void DeviceFailed(ILogger logger, Exception exception, string export, NbdCommand command, uint length, ulong offset, long connectionId);
 
-    [LoggerMessage(10, LogLevel.Debug, "NBD connection {ConnectionId} from {Remote} ended with a transport error")]
-    public static partial void TransportError(ILogger logger, Exception exception, long connectionId, string remote);
-
-    [LoggerMessage(11, LogLevel.Error, "The NBD server on {EndPoint} could not accept a connection")]
-    public static partial void AcceptFailed(ILogger logger, Exception exception, EndPoint endPoint);
-
     [LoggerMessage(12, LogLevel.Information, "NBD server on {EndPoint} stopped")]
     public static partial void Stopped(ILogger logger, EndPoint endPoint);
-
-    [LoggerMessage(13, LogLevel.Critical, "NBD connection {ConnectionId} from {Remote} failed unexpectedly and was closed")]
-    public static partial void ConnectionFailed(ILogger logger, Exception exception, long connectionId, string remote);
 
     [LoggerMessage(14, LogLevel.Debug, "NBD request {Command} from connection {ConnectionId} refused with {Error}: {Reason}")]
     public static partial void RequestRefused(ILogger logger, NbdCommand command, long connectionId, NbdError error, string reason);

@@ -15,9 +15,6 @@ internal static partial class RpcServerLog
     [LoggerMessage(3, LogLevel.Debug, "Connection {ConnectionId} from {Remote} closed after {Calls} calls")]
     public static partial void ConnectionClosed(ILogger logger, long connectionId, RpcPeer remote, long calls);
 
-    [LoggerMessage(4, LogLevel.Warning, "Connection from {Remote} refused: the server already has {MaxConnections} connections")]
-    public static partial void ConnectionLimitReached(ILogger logger, EndPoint? remote, int maxConnections);
-
     [LoggerMessage(5, LogLevel.Warning, "Connection {ConnectionId} from {Remote} closed: a record exceeds {MaxRecordSize} bytes or {MaxFragments} fragments")]
     public static partial void RecordTooLarge(ILogger logger, long connectionId, RpcPeer remote, int maxRecordSize, int maxFragments);
 
@@ -33,14 +30,8 @@ internal static partial class RpcServerLog
     [LoggerMessage(8, LogLevel.Error, "Program {Program} v{Version} procedure {Procedure} failed for call {Xid}; replied SYSTEM_ERR")]
     public static partial void DispatchFailed(ILogger logger, Exception exception, uint program, uint version, uint procedure, uint xid);
 
-    [LoggerMessage(9, LogLevel.Debug, "Connection {ConnectionId} from {Remote} ended with a transport error")]
-    public static partial void TransportError(ILogger logger, Exception exception, long connectionId, RpcPeer remote);
-
     [LoggerMessage(10, LogLevel.Debug, "Connection {ConnectionId} from {Remote} closed in the middle of a record")]
     public static partial void TruncatedRecord(ILogger logger, long connectionId, RpcPeer remote);
-
-    [LoggerMessage(11, LogLevel.Error, "The ONC RPC server on {EndPoint} stopped accepting connections")]
-    public static partial void AcceptFailed(ILogger logger, Exception exception, EndPoint endPoint);
 
     [LoggerMessage(14, LogLevel.Debug, "Connection {ConnectionId} closed before its peer could be identified")]
     public static partial void PeerGone(ILogger logger, long connectionId);

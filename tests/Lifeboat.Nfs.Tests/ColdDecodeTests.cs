@@ -1,0 +1,88 @@
+using System.Net;
+using Lifeboat.Disks;
+using Lifeboat.Nfs.Datastore;
+using Lifeboat.Nfs.Nfs3;
+using Lifeboat.Nfs.Server;
+using Lifeboat.Nfs.Tests.Support;
+
+namespace Lifeboat.Nfs.Tests;
+
+/// <summary>
+/// A cold READ decodes off the connection's read loop: while one READ's decode is held (a base that must decode
+/// and blocks its thread until released, as a synchronous decrypt-and-decompress does), other calls on the same
+/// connection are answered, then the READ completes with the right bytes.
+/// </summary>
+public sealed class ColdDecodeTests
+{
+    private const int DiskSize = 1 << 20;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_held_decode_does_not_stop_other_calls_on_the_same_connection()
+    {
+        using var folder = new TempFolder();
+        var decode = new HeldDecodeBase(DiskSize);
+        await using var disk = PublishedDisk.Open(decode, folder.Combine("cache"), new PublishedDiskOptions { Hydration = false });
+        await using var server = new NfsServer(new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), PortmapPort = 0 });
+        await server.StartAsync();
+        server.Publish("vm1", [], [new PublishedDatastoreDisk(disk)], folder.Combine("publication"));
+        await using var client = await NfsTestClient.ConnectAsync(server.Port);
+        var root = await client.MountOkAsync(server.Datastore.ExportPath);
+        var file = await client.LookupOkAsync(await client.LookupOkAsync(root, "vm1"), DatastoreNames.RawDisk(0));
+
+        var read = client.ReadAsync(file, 65536, 4096);
+        try
+        {
+            await decode.Entered.Task.WaitAsync(Patience);
+
+            // The decode is held on a thread of its own; the connection answers meanwhile.
+            var (status, attributes) = await client.GetAttrAsync(file).WaitAsync(Patience);
+            Assert.Equal(Nfs3Status.Ok, status);
+            Assert.Equal((ulong)DiskSize, attributes.Size);
+            Assert.Equal(Nfs3Status.Ok, (await client.LookupAsync(root, "vm1").WaitAsync(Patience)).Status);
+            Assert.False(read.IsCompleted);
+            Assert.Equal(1, decode.Decoding);
+        }
+        finally
+        {
+            // Also when the connection did not answer: a held decode would hold the server's stop forever.
+            decode.Release();
+        }
+
+        var result = await read.WaitAsync(Patience);
+        Assert.Equal(Nfs3Status.Ok, result.Status);
+        Assert.Equal(HeldDecodeBase.Expected(65536, 4096), result.Data);
+    }
+
+    /// <summary>A base whose every read must decode, and whose decodes block their thread until the test releases them.</summary>
+    private sealed class HeldDecodeBase(long length) : IBaseDisk
+    {
+        private readonly ManualResetEventSlim _released = new();
+        private int _decoding;
+
+        public long Length => length;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Decoding => Volatile.Read(ref _decoding);
+
+        public static byte[] Expected(long offset, int count) => [.. Enumerable.Range(0, count).Select(i => (byte)((offset + i) * 7 % 251))];
+
+        public bool MustDecode(long offset, int count) => true;
+
+        public void Release() => _released.Set();
+
+        public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct)
+        {
+            Interlocked.Increment(ref _decoding);
+            Entered.TrySetResult();
+            _released.Wait(ct);
+            Interlocked.Decrement(ref _decoding);
+            var count = (int)Math.Min(buffer.Length, length - offset);
+            Expected(offset, count).CopyTo(buffer.Span);
+            return ValueTask.FromResult(count);
+        }
+
+        public void Dispose() => _released.Dispose();
+    }
+}
