@@ -25,17 +25,7 @@ public static class LibvirtHostedDomainXml
     public static string Create(HostedVmSpec spec, string domainType)
     {
         var vm = spec.Vm;
-        var os = new XElement("os", new XElement("type", new XAttribute("arch", "x86_64"), new XAttribute("machine", vm.MachineType), "hvm"));
-        if (vm.Firmware == QemuFirmware.Uefi)
-            os.Add(new XAttribute("firmware", "efi"));
-        if (vm.Kernel is not null)
-            os.Add(new XElement("kernel", vm.Kernel));
-        if (vm.Initrd is not null)
-            os.Add(new XElement("initrd", vm.Initrd));
-        if (vm.KernelCommandLine is not null)
-            os.Add(new XElement("cmdline", vm.KernelCommandLine));
-        if (vm.Kernel is null)
-            os.Add(new XElement("boot", new XAttribute("dev", "hd")));
+        var os = LibvirtOsElement.Create(vm);
 
         var devices = new XElement("devices");
         for (var i = 0; i < vm.Disks.Count; i++)
