@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
@@ -10,17 +13,20 @@ namespace Lifeboat.Server.Tests.Hosts;
 /// The real `lifeboat` CLI against a real server and a second libvirt host: `host add` says what the host has and
 /// refuses a wrong URI in one sentence, `hosts` lists it, `instant-recover --host` defines the VM there (not powered
 /// on, so no guest boots), and `host remove` refuses while that session runs, then removes the host once it is stopped.
+/// No guest boots and no NFS client asks portmap on port 111, so the server has ports of its own and the test runs
+/// beside the guest tests instead of taking its turn among them.
 /// </summary>
-[Collection(GuestCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class HostCliTests(GuestImage guest, ITestOutputHelper output)
+public sealed class HostCliTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Hosts_are_added_listed_recovered_onto_and_removed_with_the_cli()
     {
         using var folder = new TestFolder();
         await using var host = await LibvirtTestHost.StartAsync();
-        await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"),
+            "--portmap-port", FreePort().ToString(CultureInfo.InvariantCulture), "--nfs-port", "0", "--nbd-port", "0");
+        var guest = new GuestImage();
         await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
         var cli = new JobCli(server);
 
@@ -68,6 +74,13 @@ public sealed class HostCliTests(GuestImage guest, ITestOutputHelper output)
         Assert.Equal("", (await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "list", "--all", "--name")).Trim());
         Assert.Contains("Removed host kvm2", cli.Run("host", "remove", "kvm2").ShouldSucceed().Stdout, StringComparison.Ordinal);
         Assert.Equal(["local"], HostNames(cli));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private string RefusedSentence(JobCli cli, string uri)
