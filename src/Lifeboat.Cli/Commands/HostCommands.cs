@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Lifeboat.Cli.Output;
+using Lifeboat.Hypervisors.Libvirt;
 using Lifeboat.Server.Contracts.Hosts;
 using Spectre.Console;
 
@@ -69,6 +70,9 @@ internal static class HostCommands
         var command = new Command("add", "Add a libvirt host once it answers: `lifeboat instant-recover --host NAME` then runs VMs there.") { name, connect, address };
         CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
+            // Checked here too, so that a URI libvirt cannot take is refused naming the flag, not the server's field.
+            if (!LibvirtUri.TryValidate(parse.GetValue(connect), "--connect", out var uriProblem))
+                throw new CliException(uriProblem);
             using var client = new ServerClient();
             var added = await client.AddHostAsync(new AddHostRequest(parse.GetValue(name)!, parse.GetValue(connect)!, parse.GetValue(address)), ct);
 
