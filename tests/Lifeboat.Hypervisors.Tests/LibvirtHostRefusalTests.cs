@@ -69,7 +69,7 @@ public sealed class LibvirtHostRefusalTests
         await using (var broken = await host.DefineAsync(nbdSpec with { Vm = nbdSpec.Vm with { Name = "lbvt-broken" } }, CancellationToken.None))
         {
             var failed = await Assert.ThrowsAsync<HostException>(() => broken.StartAsync(CancellationToken.None));
-            Assert.StartsWith("Host bare-host could not start VM lbvt-broken (", failed.Message, StringComparison.Ordinal);
+            Assert.StartsWith("Host bare-host could not open VM lbvt-broken's disks on the mount server at ", failed.Message, StringComparison.Ordinal);
             Assert.Contains("its definition was removed", failed.Message, StringComparison.Ordinal);
             Assert.Null(await host.FindAsync(broken.Reference, nbdSpec, CancellationToken.None));
         }
