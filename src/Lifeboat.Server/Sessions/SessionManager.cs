@@ -161,8 +161,10 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The session cannot migrate now.</exception>
     public SessionRecord Migrate(string id, MigrationRequest request)
     {
+        // The target is judged first, by the rules of the session's host (this machine's for a session there is none of).
+        var host = _runners.TryGetValue(id, out var known) ? known.Session.HostId : SessionRecord.LocalHostId;
+        var validated = Validated(request, "targetDirectory", host);
         var runner = Runner(id);
-        var validated = Validated(request, "targetDirectory", runner.Session.HostId);
         runner.BeginMigration(validated);
         return runner.Session;
     }
