@@ -45,6 +45,12 @@ class HostsBench(Bench):
             raise BenchError(f"virsh {' '.join(arguments)} failed ({done.returncode}): {done.stderr.strip()}")
         return done.stdout
 
+    def declare_production(self):
+        """Local migrations write into a datastore declared for them (what an admin does); the host's are the host's."""
+        self.production = os.path.join(self.work, "production")
+        os.makedirs(self.production)
+        self.lifeboat("datastore", "add", "production", self.production, "--json")
+
     def add_host(self):
         out = json.loads(self.lifeboat("host", "add", HOST, "--connect", self.host["tcpUri"], "--json"))
         log(f"added host {HOST}: {json.dumps(out)}")
@@ -96,6 +102,8 @@ class HostsBench(Bench):
         phases = {p["phase"]: p["durationSeconds"] for p in view["phases"]}
         if remote and self.template is None:
             self.template = self.virsh("dumpxml", name)
+            with open(os.path.join(self.work, "lifeboat-domain.xml"), "w") as f:
+                f.write(self.template)
         result = {"seconds": marker, "command": returned, "server": outcome.get("serverRecoverySeconds"), "session": session,
                   "phases": phases, "load": load}
         try:
@@ -112,7 +120,7 @@ class HostsBench(Bench):
         return result
 
     def migrate_to_production(self, session, method):
-        target = os.path.join(self.host["folder"] if method != "local" else self.work, f"production-{session}")
+        target = os.path.join(self.host["folder"] if method != "local" else self.production, f"production-{session}")
         os.makedirs(target)
         os.sync()
         start = time.monotonic()
@@ -152,8 +160,10 @@ class HostsBench(Bench):
         drop_page_cache(disks)
         serial = os.path.join(folder, "serial.log")
         xml_path = os.path.join(folder, "domain.xml")
-        with open(xml_path, "w") as f:
-            f.write(raw_domain_xml(self.template, name, disks, serial))
+        xml = raw_domain_xml(self.template, name, disks, serial)
+        for path in (xml_path, os.path.join(self.work, "raw-domain.xml")):
+            with open(path, "w") as f:
+                f.write(xml)
         os.sync()
         load = os.getloadavg()[0]
         start = time.monotonic()
@@ -243,6 +253,7 @@ def main():
     try:
         bench.start_server()
         bench.backup(guest)
+        bench.declare_production()
         added = bench.add_host()
 
         def measure(method, run, keep):

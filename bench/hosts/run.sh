@@ -9,7 +9,7 @@ root="$(cd "$here/../.." && pwd)"
 
 usage() {
   cat >&2 <<'USAGE'
-usage: run.sh [--runs 3] [--disk-mib 1024] [--disk-data-mib 768] [--keep]
+usage: run.sh [--runs 5] [--disk-mib 1024] [--disk-data-mib 768] [--keep]
   --runs N            timed rounds of each method (after one untimed warm-up of each), interleaved
   --disk-mib N        the test guest's disk grown to N MiB (what a migration carries) ...
   --disk-data-mib N   ... holding N MiB of random data where no partition is
@@ -19,7 +19,7 @@ USAGE
 }
 
 arguments="$*"
-runs=3 disk=1024 data=768 keep=0
+runs=5 disk=1024 data=768 keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="${2:?}"; shift 2 ;;
