@@ -21,12 +21,13 @@ from recovery_bench import (MIB, Bench, BenchError, Guest, allocated, bench_argu
 HOST = "kvm2"
 MARKER = "LIFEBOAT-GUEST-BOOTED"
 MODE = "stay"
-METHODS = ("local", "remote-nfs", "remote-nbd", "remote-raw")
+METHODS = ("local", "remote-nfs", "remote-nbd", "remote-raw", "remote-raw-lean")
 TITLES = {
     "local": "instant recovery onto the local QEMU host (NFS over loopback)",
     "remote-nfs": f"instant recovery onto the libvirt host `{HOST}` over NFS (the veth pair)",
     "remote-nbd": f"instant recovery onto the libvirt host `{HOST}` over NBD (the veth pair)",
     "remote-raw": f"boot the raw disk on `{HOST}` (`virsh create`, a local file disk there)",
+    "remote-raw-lean": f"the same with the local VM's devices (no VGA, VNC, USB controller or balloon, which libvirt adds)",
 }
 # Once every this many seconds while waiting for a console marker: is the raw-boot domain still running?
 STATE_CHECK = 5.0
@@ -143,7 +144,7 @@ class HostsBench(Bench):
         shutil.rmtree(target, ignore_errors=True)
         return {"seconds": phase, "command": command, "rate": rate, "message": message, "size": size, "allocated": written}
 
-    def raw_remote(self, guest, run):
+    def raw_remote(self, guest, run, lean=False):
         """A local copy of the backed-up raw disk in the host's folder (made before the clock starts), booted on the
         host with `virsh create` from the XML of Lifeboat's own domain there, the disk a file and the console a file."""
         if self.template is None:
@@ -160,8 +161,8 @@ class HostsBench(Bench):
         drop_page_cache(disks)
         serial = os.path.join(folder, "serial.log")
         xml_path = os.path.join(folder, "domain.xml")
-        xml = raw_domain_xml(self.template, name, disks, serial)
-        for path in (xml_path, os.path.join(self.work, "raw-domain.xml")):
+        xml = raw_domain_xml(self.template, name, disks, serial, lean)
+        for path in (xml_path, os.path.join(self.work, f"raw-domain{'-lean' if lean else ''}.xml")):
             with open(path, "w") as f:
                 f.write(xml)
         os.sync()
@@ -184,7 +185,7 @@ class HostsBench(Bench):
         return {"seconds": marker, "load": load}
 
 
-def raw_domain_xml(template, name, disks, serial):
+def raw_domain_xml(template, name, disks, serial, lean):
     """Lifeboat's domain on the host (same machine, CPU, memory, devices, fw_cfg entries) as a new transient domain:
     its network disks become the raw files, in order, its pty console a file console; what libvirt filled in for the
     running domain (id, uuid, aliases, security labels, the agent socket's path) is left for libvirt to fill again."""
@@ -218,6 +219,15 @@ def raw_domain_xml(template, name, disks, serial):
             channel.remove(source)
         for target in channel.findall("target"):
             target.attrib.pop("state", None)
+    if lean:
+        # What the local QEMU host's VM lacks (-nodefaults -display none): a VGA card (SeaBIOS then runs its option
+        # ROM), a display, a USB controller, a balloon, an audio backend.
+        for tag in ("video", "graphics", "memballoon", "audio", "controller"):
+            for element in devices.findall(tag):
+                if tag != "controller" or element.get("type") == "usb":
+                    devices.remove(element)
+        ET.SubElement(devices, "controller", {"type": "usb", "model": "none"})
+        ET.SubElement(devices, "memballoon", {"model": "none"})
     return ET.tostring(domain, encoding="unicode")
 
 
@@ -257,8 +267,8 @@ def main():
         added = bench.add_host()
 
         def measure(method, run, keep):
-            if method == "remote-raw":
-                result = bench.raw_remote(guest, run)
+            if method.startswith("remote-raw"):
+                result = bench.raw_remote(guest, run, lean=method.endswith("lean"))
             else:
                 result = bench.recover(guest, method, migrate=True)
             log(f"{'run ' + str(run) if keep else 'warm-up'}: {method} answered at {result['seconds']:.2f} s"
@@ -315,7 +325,8 @@ def report(args, guest, added, qemu, results, load_start, load_end, minutes):
         return [ratio(key(x), key(y)) for x, y in zip(results[a], results[b])]
     lines += ["", "Ratios within each round (median [min-max] of the per-round ratios); the goal: remote / local <= 1.1.", "",
               "| ratio | median [min-max] |", "| --- | ---: |"]
-    for a, b in (("remote-nfs", "local"), ("remote-nbd", "local"), ("remote-nfs", "remote-raw"), ("remote-nbd", "remote-raw"), ("local", "remote-raw")):
+    for a, b in (("remote-nfs", "local"), ("remote-nbd", "local"), ("remote-nfs", "remote-raw"), ("remote-nbd", "remote-raw"),
+                 ("remote-raw", "local"), ("remote-raw-lean", "local"), ("remote-raw", "remote-raw-lean")):
         lines.append(f"| {a} / {b} | {median_range(per_run(a, b))} |")
 
     lines += ["", "## Live migration to production raw files (`lifeboat migrate --method mirror --format raw`), each right after its recovery's clock stopped", "",
