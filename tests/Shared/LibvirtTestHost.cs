@@ -134,6 +134,14 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
         await libvirtd.WaitForExitAsync();
     }
 
+    /// <summary>Starts the host's libvirtd again after <see cref="KillLibvirtdAsync"/>; returns once it answers.</summary>
+    public async Task StartLibvirtdAsync()
+    {
+        var (exitCode, output) = await RunInsideAsync("libvirtd", "-d", "--listen");
+        Assert.True(exitCode == 0, $"The test host's libvirtd did not start again: {output}");
+        await WaitUntilAsync(async () => (await Tools.RunAsync("virsh", "-c", TcpUri, "version")).ExitCode == 0, "libvirtd to answer again at " + TcpUri);
+    }
+
     public string Combine(string name) => Path.Combine(_folder?.FullName ?? throw new InvalidOperationException("The test host is not started."), name);
 
     ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());

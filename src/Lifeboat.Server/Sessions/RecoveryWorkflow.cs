@@ -167,7 +167,7 @@ internal sealed class RecoveryWorkflow(
             }
             catch (HostException e)
             {
-                throw new SessionStepException($"The VM stopped before the guest printed \"{condition.ConsoleText}\"; {console}.", e);
+                throw new SessionStepException($"The VM stopped before the guest printed \"{condition.ConsoleText}\" ({e.Message.TrimEnd('.')}); {console}.", e);
             }
         }
         else

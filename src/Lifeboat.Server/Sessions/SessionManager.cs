@@ -11,9 +11,12 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     private const int MaxFirmwareConfigEntries = 16;
     private const int MaxFirmwareConfigValueLength = 4096;
     private static readonly TimeSpan MaxReadyTimeout = TimeSpan.FromHours(24);
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, SessionRunner> _runners = new(StringComparer.Ordinal);
     private readonly SessionChangeSignal _anyChange = new();
+    private readonly CancellationTokenSource _sweep = new();
+    private Task _sweeping = Task.CompletedTask;
 
     /// <summary>Validates the request, records the session and starts it; its steps then run in the background.</summary>
     /// <exception cref="ArgumentException">The request is malformed (the message says which option).</exception>
@@ -117,11 +120,35 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     /// <summary>At server start: every session that had not ended carries on.</summary>
     public void ResumeAll()
     {
-        foreach (var session in services.Store.List().Where(s => !s.IsFinal))
+        foreach (var session in services.Store.List().Where(s => !s.IsFinal || s.LeftOnHost))
         {
             var runner = new SessionRunner(services, session, _anyChange);
             if (_runners.TryAdd(session.Id, runner))
                 runner.Resume();
+        }
+
+        _sweeping = SweepLeftoversAsync(_sweep.Token);
+    }
+
+    /// <summary>
+    /// Every <see cref="SweepInterval"/>: the VMs of ended sessions that their host could not remove then (it did not
+    /// answer) are removed once it answers again, so nothing a session defined stays behind for good.
+    /// </summary>
+    private async Task SweepLeftoversAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(SweepInterval, services.Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            foreach (var runner in _runners.Values)
+                runner.RemoveLeftover();
         }
     }
 
@@ -190,6 +217,9 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _sweep.CancelAsync().ConfigureAwait(false);
+        await _sweeping.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _sweep.Dispose();
         foreach (var runner in _runners.Values)
             await runner.DisposeAsync().ConfigureAwait(false);
         _runners.Clear();

@@ -85,6 +85,12 @@ public sealed record SessionRecord
 
     public string? Error { get; init; }
 
+    /// <summary>
+    /// The VM could not be removed from its host when the session ended (the host did not answer): the server removes
+    /// it once the host answers again, and clears this.
+    /// </summary>
+    public bool LeftOnHost { get; init; }
+
     /// <summary>Why the last migration failed; the VM then still runs from the backup and can be migrated again.</summary>
     public string? MigrationError { get; init; }
 

@@ -43,6 +43,13 @@ internal sealed class SessionRunner : IAsyncDisposable
 
     public void BeginRecovery() => _engine.Enqueue(_recovery.RecoverAsync, cancellable: true);
 
+    /// <summary>Queues the removal of a VM its host could not remove when the session ended; a no-op otherwise.</summary>
+    public void RemoveLeftover()
+    {
+        if (Session.LeftOnHost)
+            _engine.Enqueue(_stop.RemoveLeftoverAsync, cancellable: false);
+    }
+
     /// <summary>Carries on after a server restart from where the session's record and steps say it was.</summary>
     public void Resume()
     {

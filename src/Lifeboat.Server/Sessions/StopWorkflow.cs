@@ -67,13 +67,27 @@ internal sealed class StopWorkflow(SessionEngine engine, SessionVm vm, SessionSe
 
         // Held until the production files are deleted: the host's record of them goes with the VM's definition.
         var defined = vm.Current;
+        var removed = false;
         await engine.TryStepAsync(Phase, "Undefine the VM", async ct =>
         {
-            var hosted = await vm.FindAsync(ct).ConfigureAwait(false) ?? throw new StepSkippedException("the VM was not defined");
+            var hosted = await vm.FindAsync(ct).ConfigureAwait(false);
+            if (hosted is null)
+            {
+                removed = true;
+                throw new StepSkippedException("the VM was not defined");
+            }
+
             defined = hosted;
             KeepConsole(hosted.ConsoleLogPath);
-            return await hosted.UndefineAsync(ct).ConfigureAwait(false);
+            var said = await hosted.UndefineAsync(ct).ConfigureAwait(false);
+            removed = true;
+            return said;
         }, cancellationToken).ConfigureAwait(false);
+        if (!removed && vm.Reference is not null)
+        {
+            engine.Save(s => s with { LeftOnHost = true });
+            engine.Warn($"The VM is still on host {Session.HostId}; the server removes it once the host answers again.");
+        }
 
         await UnpublishStepsAsync(Phase, cancellationToken, tolerateFailures: true).ConfigureAwait(false);
 
@@ -93,6 +107,38 @@ internal sealed class StopWorkflow(SessionEngine engine, SessionVm vm, SessionSe
         }
 
         await vm.ReleaseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// For an ended session whose VM its host could not remove then (<see cref="SessionRecord.LeftOnHost"/>): powers it
+    /// off and undefines it now, if the host answers; else leaves it for the next try.
+    /// </summary>
+    public async Task RemoveLeftoverAsync(CancellationToken cancellationToken)
+    {
+        if (!Session.LeftOnHost)
+            return;
+        try
+        {
+            var hosted = await vm.FindAsync(cancellationToken).ConfigureAwait(false);
+            var said = "it was already gone";
+            if (hosted is not null)
+            {
+                if ((await hosted.QueryStatusAsync(cancellationToken).ConfigureAwait(false)).Running)
+                    await hosted.PowerOffAsync(PowerOffTimeout, cancellationToken).ConfigureAwait(false);
+                said = await hosted.UndefineAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            engine.Save(s => s with { LeftOnHost = false });
+            engine.Note($"Host {Session.HostId} answers again: {said}.");
+        }
+        catch (Exception e) when (e is Hypervisors.Hosts.HostException or SessionStepException or Hypervisors.Libvirt.LibvirtException)
+        {
+            // The host is still away; the next sweep tries again.
+        }
+        finally
+        {
+            await vm.ReleaseAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>The console text outlives the VM's folder, so `lifeboat session console` still shows it.</summary>

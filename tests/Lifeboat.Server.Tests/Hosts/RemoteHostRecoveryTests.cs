@@ -167,6 +167,25 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         Assert.Contains("mount server at 127.0.0.1", blind.Error, StringComparison.Ordinal);
         Assert.Equal("", (await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "list", "--all", "--name")).Trim());
 
+        // The host's libvirtd dies while the session waits for the guest: the session fails naming the host, and the
+        // VM it could not remove then is removed once libvirtd answers again.
+        var waiting = await server.RecoverAsync(Recovery.Guest("write,stay") with { Host = "kvm3", Protocol = DiskProtocols.Nbd, ReadyWhen = "console:NEVER-PRINTED", ReadyTimeoutSeconds = 300 });
+        await server.WaitAsync(waiting.Id, s => s.Steps.Any(step => step.Name == "Wait for the guest"), Recovery.BootTimeout);
+        await host.KillLibvirtdAsync();
+        var cut = await server.WaitForEndAsync(waiting.Id, Recovery.BootTimeout);
+        Assert.True(cut.State == SessionState.Failed, $"{cut.State}{Environment.NewLine}{ServerProcess.Describe(cut)}");
+        Assert.Contains("kvm3", cut.Error, StringComparison.Ordinal);
+        await host.StartLibvirtdAsync();
+        var swept = System.Diagnostics.Stopwatch.StartNew();
+        while ((await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "list", "--all", "--name")).Trim().Length > 0)
+        {
+            Assert.True(swept.Elapsed < TimeSpan.FromMinutes(1), $"the VM libvirtd could not remove is still on the host:{Environment.NewLine}{server.ReadLog()}");
+            await Task.Delay(500);
+        }
+
+        var cutLog = await server.Http.GetFromJsonAsync($"api/sessions/{waiting.Id}/log", ServerJsonContext.Default.ListSessionLogLine);
+        Assert.Contains(cutLog!, line => line.Message.StartsWith("Host kvm3 answers again", StringComparison.Ordinal));
+
         // The host's libvirtd is gone.
         await host.KillLibvirtdAsync();
         var gone = await FailAsync(server, Recovery.Guest("write,stay") with { Host = "kvm3", Protocol = DiskProtocols.Nbd });
