@@ -40,7 +40,11 @@ internal static class LifeboatProcess
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"lifeboat {string.Join(' ', arguments)} did not finish in 3 minutes.");
+            process.WaitForExit();
+            // How far it got and how busy the machine was: a timeout alone says neither.
+            var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
+            throw new TimeoutException(
+                $"lifeboat {string.Join(' ', arguments)} did not finish in 3 minutes (load average {load}).\nstdout: {stdout.Result}\nstderr: {stderr.Result}");
         }
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }
