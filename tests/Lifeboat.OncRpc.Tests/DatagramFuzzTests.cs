@@ -34,7 +34,7 @@ public class DatagramFuzzTests
         {
             for (var i = 0; i < 50; i++)
             {
-                await client.SendAsync(i % 5 == 0 ? RandomBytes(random) : Mutate(random, Calls[random.Next(Calls.Length)]));
+                await client.SendAsync(i % 5 == 0 ? RandomBytes(random) : Lifeboat.Fuzz.Mutations.Mutate(random, Calls[random.Next(Calls.Length)]));
             }
 
             var xid = 0xF000_0000 + round;
@@ -50,43 +50,5 @@ public class DatagramFuzzTests
         var bytes = new byte[random.Next(0, 200)];
         random.NextBytes(bytes);
         return bytes;
-    }
-
-    private static byte[] Mutate(Random random, byte[] seed)
-    {
-        var bytes = new List<byte>(seed);
-        var mutations = random.Next(1, 6);
-        for (var m = 0; m < mutations && bytes.Count > 0; m++)
-        {
-            var at = random.Next(bytes.Count);
-            switch (random.Next(5))
-            {
-                case 0:
-                    bytes[at] = (byte)random.Next(256);
-                    break;
-                case 1:
-                    bytes[at] ^= (byte)(1 << random.Next(8));
-                    break;
-                case 2:
-                    bytes.RemoveRange(at, Math.Min(random.Next(1, 8), bytes.Count - at));
-                    break;
-                case 3:
-                    bytes.InsertRange(at, Enumerable.Range(0, random.Next(1, 8)).Select(_ => (byte)random.Next(256)));
-                    break;
-                default:
-                    // Interesting integers where lengths and counts live.
-                    uint[] interesting = [0, 1, 3, 4, 16, 17, 255, 256, 400, 401, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF];
-                    var value = interesting[random.Next(interesting.Length)];
-                    var word = at & ~3;
-                    for (var b = 0; b < 4 && word + b < bytes.Count; b++)
-                    {
-                        bytes[word + b] = (byte)(value >> (24 - (8 * b)));
-                    }
-
-                    break;
-            }
-        }
-
-        return [.. bytes];
     }
 }
