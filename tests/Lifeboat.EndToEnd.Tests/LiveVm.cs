@@ -68,27 +68,7 @@ public sealed class LiveVm : IAsyncLifetime
     public Task<QmpClient> ConnectQmpAsync() => QmpClient.ConnectAsync(Paths.QmpSocket);
 
     /// <summary>The number of the last record the guest reported as synced, from its console log.</summary>
-    public long LastRecord
-    {
-        get
-        {
-            using var stream = new FileStream(Paths.SerialLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            long last = 0;
-            // The console prints a line in pieces: a last line without its newline may end in the middle of a number.
-            var text = reader.ReadToEnd();
-            foreach (var line in text[..(text.LastIndexOf('\n') + 1)].Split('\n'))
-            {
-                int at = line.IndexOf(RecordMarker + " ", StringComparison.Ordinal);
-                if (at >= 0 && long.TryParse(line.AsSpan(at + RecordMarker.Length + 1).Trim(), CultureInfo.InvariantCulture, out long n))
-                {
-                    last = n;
-                }
-            }
-
-            return last;
-        }
-    }
+    public long LastRecord => GuestRecords.Last(Paths.SerialLog, RecordMarker);
 
     public async Task WaitForMoreRecordsAsync(int count)
     {

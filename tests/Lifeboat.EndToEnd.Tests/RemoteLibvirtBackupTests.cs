@@ -118,22 +118,5 @@ public sealed class RemoteLibvirtBackupTests(RemoteLibvirtVm vm, ITestOutputHelp
         }
     }
 
-    private long LastRecord()
-    {
-        using var stream = new FileStream(vm.SerialLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        long last = 0;
-        // The console prints a line in pieces: a last line without its newline may end in the middle of a number.
-        var text = reader.ReadToEnd();
-        foreach (var line in text[..(text.LastIndexOf('\n') + 1)].Split('\n'))
-        {
-            int at = line.IndexOf(LiveVm.RecordMarker + " ", StringComparison.Ordinal);
-            if (at >= 0 && long.TryParse(line.AsSpan(at + LiveVm.RecordMarker.Length + 1).Trim(), CultureInfo.InvariantCulture, out long n))
-            {
-                last = n;
-            }
-        }
-
-        return last;
-    }
+    private long LastRecord() => GuestRecords.Last(vm.SerialLog, LiveVm.RecordMarker);
 }

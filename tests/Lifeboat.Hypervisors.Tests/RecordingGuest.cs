@@ -43,27 +43,7 @@ public sealed class RecordingGuest : IAsyncLifetime
     }
 
     /// <summary>The number of the last record the guest reported as synced, from its console log.</summary>
-    public long LastRecord
-    {
-        get
-        {
-            using var stream = new FileStream(Vm.Paths.SerialLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            long last = 0;
-            // The console prints a line in pieces: a last line without its newline may end in the middle of a number.
-            var text = reader.ReadToEnd();
-            foreach (var line in text[..(text.LastIndexOf('\n') + 1)].Split('\n'))
-            {
-                int at = line.IndexOf(RecordMarker + " ", StringComparison.Ordinal);
-                if (at >= 0 && long.TryParse(line.AsSpan(at + RecordMarker.Length + 1).Trim(), System.Globalization.CultureInfo.InvariantCulture, out long n))
-                {
-                    last = n;
-                }
-            }
-
-            return last;
-        }
-    }
+    public long LastRecord => GuestRecords.Last(Vm.Paths.SerialLog, RecordMarker);
 
     /// <summary>Waits until the guest has synced <paramref name="count"/> more records than now.</summary>
     public async Task WaitForMoreRecordsAsync(int count)

@@ -119,22 +119,7 @@ public sealed class JobRemoteLibvirtTests(GuestImage guest)
         }
     }
 
-    private static long LastRecord(string serialLog)
-    {
-        using var stream = new FileStream(serialLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        long last = 0;
-        // The console prints a line in pieces: a last line without its newline may end in the middle of a number.
-        var text = reader.ReadToEnd();
-        foreach (var line in text[..(text.LastIndexOf('\n') + 1)].Split('\n'))
-        {
-            var at = line.IndexOf(RecordMarker + " ", StringComparison.Ordinal);
-            if (at >= 0 && long.TryParse(line.AsSpan(at + RecordMarker.Length + 1).Trim(), System.Globalization.CultureInfo.InvariantCulture, out var n))
-                last = n;
-        }
-
-        return last;
-    }
+    private static long LastRecord(string serialLog) => GuestRecords.Last(serialLog, RecordMarker);
 
     private static async Task<Api.VerificationView> WaitForVerificationAsync(ServerProcess server, string restorePoint)
     {
