@@ -129,6 +129,7 @@ public sealed class FailureTests(GuestImage guest)
         Assert.True(failed.State == SessionState.Failed, $"{failed.State}{Environment.NewLine}{ServerProcess.Describe(failed)}");
         var failedStep = Assert.Single(failed.Steps, s => s.Result == StepResult.Failed);
         Assert.Equal((phase, step), (failedStep.Phase, failedStep.Name));
+        Assert.Equal(phase, failed.Phase);
         Assert.Equal(failedStep.Message, failed.Error);
         Assert.EndsWith(".", failed.Error, StringComparison.Ordinal);
         await Leftovers.AssertNoneAsync(server, failed);

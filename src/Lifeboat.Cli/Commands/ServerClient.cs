@@ -227,9 +227,20 @@ internal sealed class ServerClient : IDisposable
             throw new CliException(
                 $"No Lifeboat server answers at {BaseAddress}; start one with `lifeboat server` (or set {AddressVariable} to the address of a running one).");
         }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            var plain = BaseAddress.Scheme == Uri.UriSchemeHttps ? new UriBuilder(BaseAddress) { Scheme = Uri.UriSchemeHttp, Port = BaseAddress.Port }.Uri : null;
+            throw new CliException(plain is null
+                ? $"The TLS handshake with the server at {BaseAddress} failed ({(e.InnerException ?? e).Message}); check its certificate and address."
+                : $"The server at {BaseAddress} does not answer HTTPS ({(e.InnerException ?? e).Message}); a server listening on loopback speaks plain HTTP: set {AddressVariable}={plain}.");
+        }
         catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
         {
             throw new CliException($"The Lifeboat server at {BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s; check it with `lifeboat sessions` or restart it.");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliException($"The exchange with the Lifeboat server at {BaseAddress} failed: {e.Message}");
         }
     }
 

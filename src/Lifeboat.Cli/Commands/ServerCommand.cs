@@ -20,8 +20,8 @@ internal static class ServerCommand
         var listen = new Option<string?>("--listen") { Description = "Address and port of the REST API (default 127.0.0.1:8707); any non-loopback address serves HTTPS only." };
         var certificate = new Option<string?>("--certificate") { Description = "PEM certificate for HTTPS (default: one the server makes once and whose fingerprint it prints)." };
         var certificateKey = new Option<string?>("--certificate-key") { Description = "The PEM private key of --certificate." };
-        var nfsPort = new Option<int?>("--nfs-port") { Description = "The mount server's MOUNT/NFS port (default: 2049 if free, then kept)." };
-        var nbdPort = new Option<int?>("--nbd-port") { Description = "The mount server's NBD port (default 10809; 0 for none)." };
+        var nfsPort = new Option<int?>("--nfs-port") { Description = "The mount server's MOUNT/NFS port (default: 2049 if free, then kept; 0 takes any free port)." };
+        var nbdPort = new Option<int?>("--nbd-port") { Description = "The mount server's NBD port (default: 10809 if free, then kept; 0 takes any free port)." };
         var portmapPort = new Option<int?>("--portmap-port") { Description = "Where QEMU asks portmap for the mount server (default 111)." };
         var controlSocket = new Option<string?>("--control-socket") { HelpName = "PATH", Description = "Unix socket of the mount server's control program, for `lifeboat publications` (default: /run/lifeboat/server-HASH.sock, named in the log)." };
         var cacheReserve = new Option<string?>("--cache-reserve") { Description = "Free space a cache folder keeps for a new session (default 1G)." };

@@ -23,10 +23,12 @@ internal sealed class StopWorkflow(SessionEngine engine, SessionVm vm, SessionSe
     public async Task FailAsync(string reason)
     {
         engine.Warn($"The session failed: {reason}");
-        engine.Save(s => s with { Error = reason, Phase = Phase });
+        // A failed session shows the phase it failed in; its clean-up steps are listed under Stop all the same.
+        var failedIn = Session.Phase;
+        engine.Save(s => s with { Error = reason });
         await CleanUpAsync(CancellationToken.None).ConfigureAwait(false);
         verification.End();
-        engine.Save(s => s with { State = SessionState.Failed, EndedAt = engine.Now });
+        engine.Save(s => s with { State = SessionState.Failed, Phase = failedIn, EndedAt = engine.Now });
     }
 
     /// <summary>Removes the publication and its cache (finalize and stop share these steps).</summary>

@@ -29,6 +29,12 @@ public sealed class CliAccountTests
         Assert.Contains(ApiTokenFile.TokenVariable, none.Stderr, StringComparison.Ordinal);
 
         var admin = With(server.Token);
+        // https:// against this plain-HTTP server: one sentence that says which address to use, not a stack trace.
+        var tls = LifeboatProcess.Run(new Dictionary<string, string>(admin) { ["LIFEBOAT_SERVER"] = address.Replace("http://", "https://", StringComparison.Ordinal) }, "sessions");
+        Assert.NotEqual(0, tls.ExitCode);
+        Assert.Contains($"does not answer HTTPS", tls.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"LIFEBOAT_SERVER={address}", tls.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", tls.Stderr + tls.Stdout, StringComparison.Ordinal);
         var added = LifeboatProcess.Run(admin, "user", "add", "gina", "--role", "operator").ShouldSucceed();
         Assert.Matches("Password \\(shown only now\\): [A-Za-z0-9_-]{24}", added.Stdout);
         var typed = await RunWithInputAsync(admin, "a password typed on stdin\n", "user", "add", "hank", "--role", "viewer", "--password-stdin", "--json");
