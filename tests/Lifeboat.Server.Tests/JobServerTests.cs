@@ -54,6 +54,17 @@ public sealed class JobServerTests
         var runs = cli.RunJson(ServerJsonContext.Default.ListJobRunView, "job", "history", "nightly");
         Assert.Equal(4, runs.Count);
 
+        // In an 80-column terminal no id or time is broken across lines: columns that do not fit are left out, and said.
+        var narrowJobs = cli.RunInColumns(80, "jobs").ShouldSucceed().Stdout;
+        var narrowHistory = cli.RunInColumns(80, "job", "history", "nightly").ShouldSucceed().Stdout;
+        var narrowAudit = cli.RunInColumns(80, "audit").ShouldSucceed().Stdout;
+        foreach (var narrow in new[] { narrowJobs, narrowHistory, narrowAudit })
+            Assert.All(narrow.Split('\n'), line => Assert.True(line.Length <= 80, $"A line of {line.Length} characters:\n{narrow}"));
+        Assert.All(runs, run => Assert.Contains($"{run.Id} #{run.Attempt}", narrowHistory, StringComparison.Ordinal));
+        Assert.Matches(@"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", narrowJobs);
+        Assert.Matches(@"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", narrowHistory);
+        Assert.Contains("Not shown at 80 columns:", narrowHistory, StringComparison.Ordinal);
+
         // The same over REST, and in the OpenAPI document.
         var viaRest = await server.Http.GetFromJsonAsync("api/jobs/nightly", ServerJsonContext.Default.JobView);
         Assert.Equal(runs[0].Id, viaRest!.LastRun!.Id);

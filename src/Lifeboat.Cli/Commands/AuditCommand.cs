@@ -21,14 +21,16 @@ internal static class AuditCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("When", "Who", "From", "Action", "Target", "Outcome");
+            var table = new CliTable()
+                .Column("When", CliTable.Kind.Key, keep: 9).Column("Who", CliTable.Kind.Key, keep: 7).Column("From", CliTable.Kind.Key, keep: 2)
+                .Column("Action", CliTable.Kind.Key, keep: 8).Column("Target", keep: 6).Column("Outcome", keep: 5);
             foreach (var entry in entries)
             {
-                table.AddRow(JobText.Time(entry.At), Markup.Escape(entry.Who), Markup.Escape(entry.From ?? "-"), Markup.Escape(entry.Action),
+                table.Row(JobText.Time(entry.At), Markup.Escape(entry.Who), Markup.Escape(entry.From ?? "-"), Markup.Escape(entry.Action),
                     Markup.Escape(entry.Target), entry.Outcome == "ok" ? "[green]ok[/]" : $"[red]{Markup.Escape(entry.Outcome)}[/]");
             }
 
-            console.Write(table);
+            table.WriteTo(console);
             return ExitCodes.Ok;
         });
         return command;

@@ -24,10 +24,11 @@ internal static class DatastoreCommands
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("Datastore", "Folder", "Added");
+            var table = new CliTable()
+                .Column("Datastore", CliTable.Kind.Key, keep: 9).Column("Folder", keep: 8).Column("Added", CliTable.Kind.Key, keep: 5);
             foreach (var datastore in datastores)
-                table.AddRow(Markup.Escape(datastore.Name), Markup.Escape(datastore.Path), datastore.BuiltIn ? "built in" : JobText.Time(datastore.AddedAt));
-            console.Write(table);
+                table.Row(Markup.Escape(datastore.Name), Markup.Escape(datastore.Path), datastore.BuiltIn ? "built in" : JobText.Time(datastore.AddedAt));
+            table.WriteTo(console);
             return ExitCodes.Ok;
         });
         return command;

@@ -26,10 +26,13 @@ internal static class HostCommands
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("Host", "Connection", "State", "Versions", "CPUs", "Free memory", "Drivers", "Mount server at", "Lifeboat VMs");
+            var table = new CliTable()
+                .Column("Host", CliTable.Kind.Key, keep: 9).Column("Connection", CliTable.Kind.Key, keep: 8).Column("State", keep: 7)
+                .Column("Versions", keep: 1).Column("CPUs", CliTable.Kind.Number, keep: 3).Column("Free memory", keep: 4)
+                .Column("Drivers", keep: 0).Column("Mount server at", CliTable.Kind.Key, keep: 2).Column("Lifeboat VMs", keep: 5);
             foreach (var host in hosts)
             {
-                table.AddRow(
+                table.Row(
                     Markup.Escape(host.Name) + (host.BuiltIn ? " [grey](built in)[/]" : ""),
                     Markup.Escape(host.Connection),
                     host.Reachable ? $"[green]reachable[/] ({Markup.Escape(host.Accelerator?.ToUpperInvariant() ?? "?")})" : $"[red]unreachable[/]: {Markup.Escape(host.Problem ?? "")}",
@@ -41,7 +44,7 @@ internal static class HostCommands
                     Markup.Escape(string.Join(", ", host.LifeboatVms)));
             }
 
-            console.Write(table);
+            table.WriteTo(console);
             return ExitCodes.Ok;
         });
         return command;

@@ -32,8 +32,10 @@ internal static class JobHistoryCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Rounded)
-                .AddColumns("Run", "Started", "Seconds", "Outcome", "Read", "Stored", "Consistency", "Change tracking", "Details");
+            var table = new CliTable()
+                .Column("Run", CliTable.Kind.Key, keep: 9).Column("Started", CliTable.Kind.Key, keep: 8).Column("Seconds", CliTable.Kind.Number, keep: 4)
+                .Column("Outcome", CliTable.Kind.Key, keep: 7).Column("Read", CliTable.Kind.Number, keep: 2).Column("Stored", CliTable.Kind.Number, keep: 3)
+                .Column("Consistency", keep: 1).Column("Change tracking", keep: 0).Column("Details", keep: 6);
             foreach (var run in runs)
             {
                 var details = run.Error ?? run.Retention ?? "";
@@ -41,7 +43,7 @@ internal static class JobHistoryCommand
                     details += (details.Length > 0 ? "; " : "") + "verification " + verification;
                 if (run.RetryAt is { } retry)
                     details += $" (tried again at {JobText.Time(retry)})";
-                table.AddRow(
+                table.Row(
                     $"{run.Id} #{run.Attempt} {run.Trigger.ToString().ToLowerInvariant()}",
                     JobText.Time(run.StartedAt),
                     SessionFollower.Seconds(run.DurationSeconds),
@@ -53,7 +55,7 @@ internal static class JobHistoryCommand
                     Markup.Escape(details));
             }
 
-            console.Write(table);
+            table.WriteTo(console);
             return ExitCodes.Ok;
         });
         return command;

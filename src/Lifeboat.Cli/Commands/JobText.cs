@@ -8,8 +8,7 @@ namespace Lifeboat.Cli.Commands;
 /// <summary>How jobs and their runs read in tables and lines.</summary>
 internal static class JobText
 {
-    public static string Time(DateTimeOffset? time) =>
-        time is { } t ? t.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "-";
+    public static string Time(DateTimeOffset? time) => CliTime.Format(time);
 
     public static string Outcome(JobRunOutcome outcome) => outcome switch
     {

@@ -26,11 +26,14 @@ internal static class JobsCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("Job", "VM", "Source", "Schedule", "Keep", "Next run", "Last run", "Outcome");
+            var table = new CliTable()
+                .Column("Job", CliTable.Kind.Key, keep: 9).Column("VM", CliTable.Kind.Key, keep: 6).Column("Source", keep: 1)
+                .Column("Schedule", CliTable.Kind.Key, keep: 5).Column("Keep", CliTable.Kind.Number, keep: 2)
+                .Column("Next run", CliTable.Kind.Key, keep: 8).Column("Last run", CliTable.Kind.Key, keep: 3).Column("Outcome", CliTable.Kind.Key, keep: 7);
             foreach (var job in jobs)
             {
                 var last = job.LastRun;
-                table.AddRow(
+                table.Row(
                     Markup.Escape(job.Spec.Name),
                     Markup.Escape(job.Spec.Vm),
                     Markup.Escape(job.SourceDescription),
@@ -41,7 +44,7 @@ internal static class JobsCommand
                     last is null ? "-" : JobText.Outcome(last.Outcome));
             }
 
-            console.Write(table);
+            table.WriteTo(console);
             return ExitCodes.Ok;
         });
         return command;

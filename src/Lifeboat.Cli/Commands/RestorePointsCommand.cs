@@ -26,16 +26,16 @@ internal static class RestorePointsCommand
                 console.Line("No restore points.");
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.Rounded).AddColumns(
-                new TableColumn("ID").NoWrap(), new TableColumn("VM"), new TableColumn("Time (UTC)").NoWrap(),
-                new TableColumn("Disks").RightAligned(), new TableColumn("Size").RightAligned().NoWrap(),
-                new TableColumn("Stored").RightAligned().NoWrap(), new TableColumn("Parent").NoWrap(), new TableColumn("Verified"));
+            var table = new CliTable()
+                .Column("ID", CliTable.Kind.Key, keep: 9).Column("VM", CliTable.Kind.Key, keep: 8).Column("Time", CliTable.Kind.Key, keep: 7)
+                .Column("Disks", CliTable.Kind.Number, keep: 1).Column("Size", CliTable.Kind.Number, keep: 4)
+                .Column("Stored", CliTable.Kind.Number, keep: 3).Column("Parent", CliTable.Kind.Key, keep: 2).Column("Verified", keep: 5);
             foreach (var rp in points)
             {
-                table.AddRow(
+                table.Row(
                     Markup.Escape(rp.Id),
                     Markup.Escape(rp.Vm),
-                    rp.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+                    CliTime.Format(rp.Time, seconds: true),
                     rp.Disks.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     Sizes.Format(rp.LogicalBytes),
                     Sizes.Format(rp.StoredBytes),
@@ -44,7 +44,7 @@ internal static class RestorePointsCommand
                         ? (v.Passed ? "[green]" : "[red]") + Markup.Escape(v.Summary) + "[/]"
                         : "-");
             }
-            console.Write(table);
+            table.WriteTo(console);
             return ExitCodes.Ok;
         });
         return command;

@@ -43,16 +43,18 @@ internal static class SessionCommand
             if (s.Progress is { TotalBytes: > 0 } progress)
                 console.Line($"{Markup.Escape(progress.Activity)}: {Sizes.Format(progress.DoneBytes)} of {Sizes.Format(progress.TotalBytes)}");
 
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("Phase", "Step", "Result", "Seconds", "Details");
+            var table = new CliTable()
+                .Column("Phase", CliTable.Kind.Key, keep: 9).Column("Step", keep: 8).Column("Result", CliTable.Kind.Key, keep: 7)
+                .Column("Seconds", CliTable.Kind.Number, keep: 5).Column("Details", keep: 6);
             foreach (var phase in s.Phases)
             {
-                table.AddRow($"[bold]{Markup.Escape(SessionFollower.PhaseTitle(phase.Phase))}[/]", "", Result(phase.Result),
+                table.Row($"[bold]{Markup.Escape(SessionFollower.PhaseTitle(phase.Phase))}[/]", "", Result(phase.Result),
                     $"[bold]{SessionFollower.Seconds(phase.DurationSeconds)}[/]", "");
                 foreach (var step in s.Steps.Where(x => x.Phase == phase.Phase))
-                    table.AddRow("", Markup.Escape(step.Name), Result(step.Result), SessionFollower.Seconds(step.DurationSeconds), Markup.Escape(step.Message ?? ""));
+                    table.Row("", Markup.Escape(step.Name), Result(step.Result), SessionFollower.Seconds(step.DurationSeconds), Markup.Escape(step.Message ?? ""));
             }
 
-            console.Write(table);
+            table.WriteTo(console);
             if (s.Error is not null)
                 console.Line($"[red]Failed:[/] {Markup.Escape(s.Error)}");
             if (s.MigrationError is not null)

@@ -27,10 +27,13 @@ internal static class SessionsCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("Session", "VM", "Restore point", "State", "Phase", "Recovery", "VM running", "Started");
+            var table = new CliTable()
+                .Column("Session", CliTable.Kind.Key, keep: 9).Column("VM", CliTable.Kind.Key, keep: 8).Column("Restore point", CliTable.Kind.Key, keep: 4)
+                .Column("State", CliTable.Kind.Key, keep: 7).Column("Phase", keep: 3).Column("Recovery", CliTable.Kind.Number, keep: 1)
+                .Column("VM running", CliTable.Kind.Key, keep: 2).Column("Started", CliTable.Kind.Key, keep: 5);
             foreach (var s in sessions)
             {
-                table.AddRow(
+                table.Row(
                     s.Id,
                     Markup.Escape(s.Vm),
                     Markup.Escape(s.RestorePointId ?? "-"),
@@ -38,10 +41,10 @@ internal static class SessionsCommand
                     Markup.Escape(SessionFollower.PhaseTitle(s.Phase)),
                     s.RecoverySeconds is null ? "-" : SessionFollower.Seconds(s.RecoverySeconds),
                     s.VmRunning ? "yes" : "no",
-                    s.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+                    CliTime.Format(s.CreatedAt));
             }
 
-            console.Write(table);
+            table.WriteTo(console);
             return ExitCodes.Ok;
         });
         return command;

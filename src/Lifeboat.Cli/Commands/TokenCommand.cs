@@ -70,14 +70,17 @@ internal static class TokenCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("Id", "Token", "Role", "By", "Created", "Last used", "Revoked");
+            var table = new CliTable()
+                .Column("Id", CliTable.Kind.Number, keep: 9).Column("Token", CliTable.Kind.Key, keep: 8).Column("Role", CliTable.Kind.Key, keep: 7)
+                .Column("By", CliTable.Kind.Key, keep: 3).Column("Created", CliTable.Kind.Key, keep: 4).Column("Last used", CliTable.Kind.Key, keep: 5)
+                .Column("Revoked", CliTable.Kind.Key, keep: 6);
             foreach (var token in tokens)
             {
-                table.AddRow(token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(token.Name), token.Role, Markup.Escape(token.CreatedBy),
+                table.Row(token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(token.Name), token.Role, Markup.Escape(token.CreatedBy),
                     JobText.Time(token.CreatedAt), JobText.Time(token.LastUsedAt), token.RevokedAt is { } revoked ? $"[red]{JobText.Time(revoked)}[/]" : "-");
             }
 
-            console.Write(table);
+            table.WriteTo(console);
             return ExitCodes.Ok;
         });
         return command;

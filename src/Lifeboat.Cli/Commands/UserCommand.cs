@@ -124,10 +124,11 @@ internal static class UserCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("User", "Role", "Created", "By");
+            var table = new CliTable()
+                .Column("User", CliTable.Kind.Key, keep: 9).Column("Role", CliTable.Kind.Key, keep: 8).Column("Created", CliTable.Kind.Key, keep: 6).Column("By", CliTable.Kind.Key, keep: 5);
             foreach (var user in users)
-                table.AddRow(Markup.Escape(user.Name), user.Role, JobText.Time(user.CreatedAt), Markup.Escape(user.CreatedBy));
-            console.Write(table);
+                table.Row(Markup.Escape(user.Name), user.Role, JobText.Time(user.CreatedAt), Markup.Escape(user.CreatedBy));
+            table.WriteTo(console);
             return ExitCodes.Ok;
         });
         return command;

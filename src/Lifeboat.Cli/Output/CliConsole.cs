@@ -12,8 +12,11 @@ internal sealed class CliConsole
     public CliConsole(bool json)
     {
         Json = json;
-        // Spectre assumes 80 columns when it can't ask a terminal; piped tables should not wrap ids.
-        if (Console.IsOutputRedirected)
+        // COLUMNS, when set, is the width asked for; else Spectre assumes 80 columns when it can't ask a terminal, and
+        // piped tables should not wrap ids.
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 20)
+            AnsiConsole.Profile.Width = columns;
+        else if (Console.IsOutputRedirected)
             AnsiConsole.Profile.Width = 200;
     }
 

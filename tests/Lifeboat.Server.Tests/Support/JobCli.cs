@@ -16,6 +16,10 @@ public sealed class JobCli(ServerProcess server)
 
     internal CliResult Run(params string[] arguments) => LifeboatProcess.Run(_environment, arguments);
 
+    /// <summary>Runs a verb as in a terminal <paramref name="columns"/> wide (COLUMNS).</summary>
+    internal CliResult RunInColumns(int columns, params string[] arguments) =>
+        LifeboatProcess.Run(new Dictionary<string, string>(_environment) { ["COLUMNS"] = columns.ToString(System.Globalization.CultureInfo.InvariantCulture) }, arguments);
+
     /// <summary>Runs a verb with --json, checks it succeeded and reads its document.</summary>
     public T RunJson<T>(JsonTypeInfo<T> type, params string[] arguments)
     {
