@@ -15,7 +15,9 @@ public sealed class JobServerTests
     {
         using var folder = new TestFolder();
         var disk = TestDisk.Create(folder.Combine("disk0.raw"), 4, seed: 11);
-        await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+        // The server runs in New York's time: "daily 02:00" is 02:00 there, and every time shown says its zone.
+        const string NewYork = "America/New_York";
+        await using var server = await ServerProcess.StartInZoneAsync(folder.Combine("data"), NewYork);
         var cli = new JobCli(server);
 
         var refused = cli.Run("job", "add", "nightly", "--vm", "vm1", "--disk", disk, "--schedule", "hourly", "--keep-last", "2");
@@ -30,6 +32,12 @@ public sealed class JobServerTests
         Assert.Equal([disk], added.Spec.Source.DiskPaths);
         Assert.True(added.NextRunAt > DateTimeOffset.UtcNow && added.NextRunAt <= DateTimeOffset.UtcNow.AddDays(1));
         Assert.Null(added.LastRun);
+        Assert.Equal(NewYork, added.ScheduleZone);
+        var newYork = TimeZoneInfo.FindSystemTimeZoneById(NewYork);
+        Assert.Equal(new TimeSpan(2, 0, 0), TimeZoneInfo.ConvertTime(added.NextRunAt, newYork).TimeOfDay);
+        var inNewYork = cli.RunInZone(NewYork, "jobs").ShouldSucceed().Stdout;
+        Assert.Contains($"daily 02:00 {NewYork}", inNewYork, StringComparison.Ordinal);
+        Assert.Matches(@"\d{4}-\d{2}-\d{2} 02:00 UTC-0[45]:00", inNewYork);
 
         for (var run = 1; run <= 3; run++)
         {

@@ -37,7 +37,7 @@ internal static class JobsCommand
                     Markup.Escape(job.Spec.Name),
                     Markup.Escape(job.Spec.Vm),
                     Markup.Escape(job.SourceDescription),
-                    Markup.Escape(job.Spec.Schedule),
+                    Markup.Escape($"{job.Spec.Schedule} {job.ScheduleZone}"),
                     job.Spec.KeepLast.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     job.RetryAt is { } retry && retry < job.NextRunAt ? $"{JobText.Time(retry)} (retry)" : JobText.Time(job.NextRunAt),
                     job.Running ? "[yellow]now[/]" : JobText.Time(last?.StartedAt),

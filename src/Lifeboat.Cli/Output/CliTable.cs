@@ -63,7 +63,7 @@ internal sealed class CliTable
         if (shown.Count < _columns.Count)
         {
             var left = string.Join(", ", Enumerable.Range(0, _columns.Count).Where(i => !shown.Contains(i)).Select(i => _columns[i].Header));
-            console.Line($"[grey]Not shown at {Width()} columns: {Markup.Escape(left)} (a wider terminal shows them, --json has everything).[/]");
+            console.Line($"[grey]Not shown at {Width()} columns: {Markup.Escape(left)} (--json has all).[/]");
         }
     }
 

@@ -12,4 +12,8 @@ public sealed record JobView(
     DateTimeOffset NextRunAt,
     DateTimeOffset? RetryAt,
     bool Running,
-    JobRunView? LastRun);
+    JobRunView? LastRun)
+{
+    /// <summary>The time zone the schedule's times are in: the server's (its TZ), e.g. <c>America/New_York</c> or <c>UTC</c>.</summary>
+    public string ScheduleZone { get; init; } = "UTC";
+}

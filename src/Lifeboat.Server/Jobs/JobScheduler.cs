@@ -121,7 +121,7 @@ public sealed class JobScheduler(
 
     private JobView View(JobRecord job) => new(
         job.Spec, job.Spec.Source.Describe(), job.CreatedAt, job.NextRunAt, job.RetryAt, _active.ContainsKey(job.Name),
-        store.GetRuns(job.Name, 1) is [var last] ? last : null);
+        store.GetRuns(job.Name, 1) is [var last] ? last : null) { ScheduleZone = time.LocalTimeZone.Id };
 
     /// <summary>At start: runs a stopped server left running are interrupted, and tried again now if the job allows.</summary>
     private void InterruptLeftovers()

@@ -20,6 +20,10 @@ public sealed class JobCli(ServerProcess server)
     internal CliResult RunInColumns(int columns, params string[] arguments) =>
         LifeboatProcess.Run(new Dictionary<string, string>(_environment) { ["COLUMNS"] = columns.ToString(System.Globalization.CultureInfo.InvariantCulture) }, arguments);
 
+    /// <summary>Runs a verb in the time zone <paramref name="timeZone"/> (TZ).</summary>
+    internal CliResult RunInZone(string timeZone, params string[] arguments) =>
+        LifeboatProcess.Run(new Dictionary<string, string>(_environment) { ["TZ"] = timeZone }, arguments);
+
     /// <summary>Runs a verb with --json, checks it succeeded and reads its document.</summary>
     public T RunJson<T>(JsonTypeInfo<T> type, params string[] arguments)
     {

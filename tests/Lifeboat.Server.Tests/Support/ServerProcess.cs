@@ -58,12 +58,31 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string RepositoryPath => Path.Combine(DataDirectory, "repository");
 
+    private string? _timeZone;
+
     public string LogPath => DataDirectory + ".server.log";
 
     public int ProcessId => _process?.Id ?? 0;
 
     public static Task<ServerProcess> StartAsync(string dataDirectory, params string[] extraArguments) =>
         StartAsync(dataDirectory, ServerAddress.Loopback, extraArguments);
+
+    /// <summary>Starts a server whose time zone is <paramref name="timeZone"/> (TZ), e.g. America/New_York.</summary>
+    public static async Task<ServerProcess> StartInZoneAsync(string dataDirectory, string timeZone, params string[] extraArguments)
+    {
+        var server = new ServerProcess(dataDirectory, ServerAddress.Loopback, FreePort(), extraArguments) { _timeZone = timeZone };
+        try
+        {
+            await server.StartAgainAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
 
     public static async Task<ServerProcess> StartAsync(string dataDirectory, ServerAddress address, params string[] extraArguments)
     {
@@ -89,6 +108,8 @@ public sealed class ServerProcess : IAsyncDisposable
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { dll, "--data", DataDirectory, "--listen", $"{Address.Host}:{Port}" }.Concat(_extraArguments))
             start.ArgumentList.Add(argument);
+        if (_timeZone is not null)
+            start.Environment["TZ"] = _timeZone;
         var process = Process.Start(start)!;
         var log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => WriteLine(log, e.Data);
