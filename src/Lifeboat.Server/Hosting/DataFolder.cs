@@ -34,6 +34,9 @@ public sealed record DataFolder(string Root)
     /// <summary>The admin API token the CLI uses, 0600 (see <see cref="Security.FirstStart"/>).</summary>
     public string ApiToken => ApiTokenFile.PathIn(Root);
 
+    /// <summary>The admin's password made at the first start (0600), until the admin sets their own.</summary>
+    public string InitialAdminPassword => Path.Combine(Root, "initial-admin-password");
+
     /// <summary>The keys that sign browser session and antiforgery cookies, 0700.</summary>
     public string Keys => Path.Combine(Root, "keys");
 

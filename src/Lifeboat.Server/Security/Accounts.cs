@@ -11,7 +11,7 @@ namespace Lifeboat.Server.Security;
 /// once. The callers check the caller's role (the endpoint's policy, <see cref="WebConsole.ConsoleActions"/>) and
 /// write the audit log; what is refused throws <see cref="AccountException"/>.
 /// </summary>
-public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle throttle, TimeProvider time, ILogger<Accounts> logger)
+public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle throttle, TimeProvider time, Hosting.DataFolder data, ILogger<Accounts> logger)
 {
     public IReadOnlyList<UserView> ListUsers() => [.. users.List().Select(View)];
 
@@ -67,7 +67,13 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
         // (a cookie from before sessions had ids cannot be told apart from the others: it ends too).
         if (!users.SetPassword(name, PasswordHasher.Hash(request.NewPassword), own ? LifeboatClaims.SessionIdOf(who) : null, time.GetUtcNow()))
             throw NoUser(name);
+        if (name == FirstStart.AdminUser)
+            File.Delete(data.InitialAdminPassword);
     }
+
+    /// <summary>True while <paramref name="name"/> is the first start's admin still signing in with the password the server made.</summary>
+    public bool HasInitialPassword(string name) =>
+        users.Get(name) is { Name: FirstStart.AdminUser, CreatedBy: FirstStart.ServerCreator, PasswordGeneration: 0 } && File.Exists(data.InitialAdminPassword);
 
     public CreatedTokenView CreateToken(ClaimsPrincipal who, CreateTokenRequest request)
     {

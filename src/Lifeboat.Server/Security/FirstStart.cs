@@ -10,10 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace Lifeboat.Server.Security;
 
 /// <summary>
-/// The way in on a new data folder: user <c>admin</c> with a random password printed once on stdout (never through
-/// the logger, so never in a log line a collector keeps), and an admin API token in <c>&lt;data&gt;/api-token</c>
-/// (0600) for the CLI. A token file that has gone missing is replaced by a new token (the old one is revoked); the
-/// password is never shown again.
+/// The way in on a new data folder: user <c>admin</c> with a random password written to
+/// <c>&lt;data&gt;/initial-admin-password</c> (0600; never printed, so never in whatever the output is redirected to),
+/// which the console asks the admin to replace at the first sign-in and which goes when they do; and an admin API
+/// token in <c>&lt;data&gt;/api-token</c> (0600) for the CLI. A token file that has gone missing is replaced by a new
+/// token (the old one is revoked).
 /// </summary>
 public static class FirstStart
 {
@@ -34,11 +35,12 @@ public static class FirstStart
             var password = PasswordHasher.Generate();
             users.Add(new StoredUser(AdminUser, LifeboatRoles.Admin, PasswordHasher.Hash(password), now, ServerCreator));
             audit.Append(now, ServerCreator, null, "user.add", AdminUser, "ok: first start");
-            var message = $"Lifeboat: first start; created user '{AdminUser}' (role admin) with password {password}";
-            var advice = "Lifeboat: this password is shown only now; keep it safe. The CLI signs in with the token in " + data.ApiToken + ".";
+            OwnerOnlyFile.Write(data.InitialAdminPassword, password + "\n");
+            var message = $"Lifeboat: first start; created user '{AdminUser}' (role admin) whose password is in {data.InitialAdminPassword} (readable by root only)";
+            var advice = $"Lifeboat: sign in to the console with it and set your own (the console asks; or `lifeboat user password {AdminUser}`): the file goes then. The CLI signs in with the token in {data.ApiToken}.";
             if (json)
             {
-                stdout.WriteLine(FirstStartJson(now, message + " " + advice["Lifeboat: ".Length..], password, data.ApiToken));
+                stdout.WriteLine(FirstStartJson(now, message + " " + advice["Lifeboat: ".Length..], data.InitialAdminPassword, data.ApiToken));
             }
             else
             {
@@ -61,7 +63,7 @@ public static class FirstStart
     }
 
     /// <summary>The notice in the shape of the JSON console formatter's lines, so whatever reads them reads this one too.</summary>
-    private static string FirstStartJson(DateTimeOffset now, string message, string password, string tokenFile)
+    private static string FirstStartJson(DateTimeOffset now, string message, string passwordFile, string tokenFile)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -74,7 +76,7 @@ public static class FirstStart
             writer.WriteStartObject("State");
             writer.WriteString("User", AdminUser);
             writer.WriteString("Role", LifeboatRoles.Admin);
-            writer.WriteString("Password", password);
+            writer.WriteString("PasswordFile", passwordFile);
             writer.WriteString("TokenFile", tokenFile);
             writer.WriteEndObject();
             writer.WriteEndObject();
