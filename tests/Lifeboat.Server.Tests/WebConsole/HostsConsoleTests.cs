@@ -94,6 +94,10 @@ public sealed class HostsConsoleTests(GuestImage guest)
         Assert.NotEqual(sessionId, verificationId);
         Assert.Equal("kvm2", (await server.GetAsync(verificationId)).Host);
         await Expect(page.Locator("#session-state")).ToHaveTextAsync("stopped", new() { Timeout = (float)TimeSpan.FromMinutes(5).TotalMilliseconds });
+        // The ended verification's page shows the guest's screen it kept, and says its disks and cache are gone.
+        await Expect(page.Locator("#verification-screenshot")).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("() => document.querySelector('#verification-screenshot').naturalWidth > 0");
+        await Expect(page.Locator("#session-disks-gone")).ToContainTextAsync("removed when it ended");
         await ConsoleBrowser.ScreenshotAsync(page, test, "6-verified");
         var verification = await server.Http.GetFromJsonAsync($"api/verifications/{verificationId}", ServerJsonContext.Default.VerificationView);
         Assert.True(verification?.Outcome?.Passed == true, $"{verification?.Outcome?.Reason}{Environment.NewLine}{ServerProcess.Describe(await server.GetAsync(verificationId))}");
