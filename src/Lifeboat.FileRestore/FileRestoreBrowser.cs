@@ -59,6 +59,8 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
     {
         ArgumentNullException.ThrowIfNull(drives);
         ArgumentNullException.ThrowIfNull(options);
+        if (OperatingSystem.IsWindows())
+            throw new PlatformNotSupportedException("File-level restore needs libguestfs, which runs on Linux.");
         if (drives.Count == 0)
             throw new FileRestoreException("The restore point has no disks to browse.", "drives");
         if (drives.Count > 26)
@@ -83,7 +85,11 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
             FileRestoreLog.ApplianceStarted(logger, name, drives.Count, started.Elapsed.TotalSeconds, fileSystems!.All.Count);
             foreach (var fileSystem in fileSystems.All.Where(found => found.Problem is not null))
                 FileRestoreLog.FileSystemUnreadable(logger, name, fileSystem.Name, fileSystem.Type, fileSystem.Problem!);
-            return new FileRestoreBrowser(name, worker, drives, fileSystems, options.SpoolFolder ?? Path.GetTempPath(), time, logger);
+            // ls0 and find0 write a folder's names there: the guest's names are backup data, for root's eyes only.
+            var spool = Directory.CreateDirectory(
+                Path.Combine(options.SpoolFolder ?? Path.GetTempPath(), $"lifeboat-{name}-{Guid.NewGuid():N}"),
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
+            return new FileRestoreBrowser(name, worker, drives, fileSystems, spool, time, logger);
         }
         catch (Exception ex)
         {
@@ -211,6 +217,7 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
         try
         {
             await _worker.DisposeAsync().ConfigureAwait(false);
+            Directory.Delete(_spool, recursive: true);
             FileRestoreLog.ApplianceClosed(_logger, Name);
             Closed?.Invoke();
         }
@@ -304,17 +311,15 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
     private static FileRestoreException Translate(GuestPath path, GuestfsException ex) => ex.Errno switch
     {
         GuestfsException.NoSuchFile => new FileRestoreException($"{path} does not exist.", "path", ex),
-        NotADirectory => new FileRestoreException($"{path} is not a folder (or a folder above it is not).", "path", ex),
+        GuestfsException.NotADirectory => new FileRestoreException($"{path} is not a folder (or a folder above it is not).", "path", ex),
         _ when ex.GuestfsMessage.Contains("No such file or directory", StringComparison.Ordinal) => new FileRestoreException($"{path} does not exist.", "path", ex),
         _ when ex.GuestfsMessage.Contains("Not a directory", StringComparison.Ordinal) => new FileRestoreException($"{path} is not a folder (or a folder above it is not).", "path", ex),
         _ => new FileRestoreException($"Reading {path} failed in the appliance: {ex.GuestfsMessage.ReplaceLineEndings(" ").TrimEnd('.')}.", "path", ex),
     };
 
-    private const int NotADirectory = 20;
-
     private byte[] AppliancePath(GuestPath path) => GuestEntries.AppliancePath(_fileSystems.MountPoint(path.FileSystem), path);
 
-    private string SpoolFile(string kind) => Path.Combine(_spool, $"lifeboat-{Name}-{kind}-{Guid.NewGuid():N}");
+    private string SpoolFile(string kind) => Path.Combine(_spool, $"{kind}-{Guid.NewGuid():N}");
 
     private void Touch() => Interlocked.Exchange(ref _lastUsed, _time.GetUtcNow().UtcTicks);
 

@@ -9,6 +9,9 @@ internal sealed class GuestfsException : Exception
     /// <summary>ENOENT.</summary>
     public const int NoSuchFile = 2;
 
+    /// <summary>ENOTDIR.</summary>
+    public const int NotADirectory = 20;
+
     public GuestfsException(string call, string message, int errno)
         : base($"libguestfs {call} failed: {FirstLine(message)}") => (Call, GuestfsMessage, Errno) = (call, FirstLine(message), errno);
 
