@@ -45,6 +45,8 @@ internal static class EntryNames
         foreach (var path in paths)
         {
             var name = path.IsRoot ? System.Text.Encoding.UTF8.GetBytes(path.FileSystem.Replace('/', '_')) : path.Name.ToArray();
+            if (name.AsSpan().SequenceEqual("."u8) || name.AsSpan().SequenceEqual(".."u8) || name.Length == 0)
+                throw new FileRestoreException($"{path} does not end in a name; write the path of the file or folder itself.", "paths");
             var unique = name;
             for (var n = 2; !used.Add(GuestText.Escape(unique)); n++)
                 unique = [.. name, .. System.Text.Encoding.ASCII.GetBytes($"~{n}")];
