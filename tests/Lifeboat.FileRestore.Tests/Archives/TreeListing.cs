@@ -19,7 +19,7 @@ internal static class TreeListing
                 kind = stat.S_IFMT(s.st_mode)
                 row = [rel.hex(), oct(kind), oct(s.st_mode & 0o7777)]
                 if 'o' in flags: row += [str(s.st_uid), str(s.st_gid)]
-                if 't' in flags and not (stat.S_ISDIR(s.st_mode) and 'T' in flags): row.append(str(int(s.st_mtime)))
+                if 't' in flags and not (stat.S_ISDIR(s.st_mode) and 'T' in flags) and not (stat.S_ISLNK(s.st_mode) and 'L' in flags): row.append(str(int(s.st_mtime)))
                 if stat.S_ISLNK(s.st_mode): row.append(os.readlink(path).hex())
                 elif stat.S_ISREG(s.st_mode):
                     h = hashlib.sha256()
@@ -36,7 +36,7 @@ internal static class TreeListing
         print('\n'.join(rows))
         """;
 
-    /// <summary>The listing; <paramref name="flags"/>: o owners, t mtimes (T: not of folders), i hard link counts.</summary>
+    /// <summary>The listing; <paramref name="flags"/>: o owners, t mtimes (T: not of folders, L: not of symlinks), i hard link counts.</summary>
     public static async Task<string[]> ListAsync(string folder, string flags = "oti") =>
         (await Python.RunAsync(Script, folder, flags)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }
