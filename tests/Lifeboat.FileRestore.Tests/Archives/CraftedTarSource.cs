@@ -4,8 +4,14 @@ namespace Lifeboat.FileRestore.Tests.Archives;
 internal sealed class CraftedTarSource : IGuestFileSource
 {
     private readonly byte[] _tar;
+    private readonly Exception? _failure;
 
-    public CraftedTarSource(byte[] tar) => _tar = tar;
+    /// <param name="failure">Thrown once the tar's bytes are written, as a source fails when a read under the folder fails.</param>
+    public CraftedTarSource(byte[] tar, Exception? failure = null)
+    {
+        _tar = tar;
+        _failure = failure;
+    }
 
     public Task<GuestEntry> StatAsync(GuestPath path, CancellationToken cancellationToken) =>
         Task.FromResult(path.IsRoot
@@ -15,6 +21,10 @@ internal sealed class CraftedTarSource : IGuestFileSource
     public Task CopyFileAsync(GuestPath file, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken) =>
         throw new FileRestoreException($"{file} is not a regular file.", "path");
 
-    public async Task TarFolderAsync(GuestPath folder, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken) =>
+    public async Task TarFolderAsync(GuestPath folder, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
         await destination.WriteAsync(_tar, cancellationToken);
+        if (_failure is not null)
+            throw _failure;
+    }
 }

@@ -71,6 +71,24 @@ public sealed class HostileTarTests : IDisposable
         Assert.Equal(expected, thrown.Message);
     }
 
+    [Fact]
+    public async Task A_read_that_fails_under_the_folder_fails_that_path_with_the_sources_sentence_and_the_next_path_goes_on()
+    {
+        var tar = await CraftedTar.MakeAsync([(CraftedTar.File("./first", 3), "abc"u8.ToArray()), (CraftedTar.File("./second", 1 << 20), null)], endMarker: false);
+        const string damaged = "sda1:/data/second could not be read: chunk 9f2c is damaged (disk 0, offset 1048576).";
+        var source = new CraftedTarSource(tar, new FileRestoreException(damaged, "path"));
+        var output = Path.Combine(_root, "output");
+
+        var report = await SelectionExtractor.ExtractAsync(source, [GuestPath.Parse("crafted:/"), GuestPath.Parse("other:/")], output, null, null, CancellationToken.None);
+        Assert.Equal([damaged, damaged], report.Paths.Select(p => p.Error));
+        Assert.Equal(["crafted", "other"], report.Paths.Select(p => p.Name));
+        Assert.True(Directory.Exists(Path.Combine(output, "other")), "the second path was not tried after the first failed");
+
+        using var archive = new MemoryStream();
+        var thrown = await Assert.ThrowsAsync<FileRestoreException>(() => SelectionArchive.WriteAsync(source, [GuestPath.Parse("crafted:/")], ArchiveFormat.TarZst, archive, null, CancellationToken.None));
+        Assert.Equal(damaged, thrown.Message);
+    }
+
     private static byte[] Damage(byte[] tar, int at, byte value)
     {
         tar[at] = value;
