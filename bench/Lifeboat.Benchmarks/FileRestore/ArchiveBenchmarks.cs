@@ -18,6 +18,9 @@ public class ArchiveBenchmarks
     private string _folder = null!;
     private BenchFolderSource _source = null!;
 
+    /// <summary>The folder packed (after <see cref="Setup"/>).</summary>
+    public string Folder => _folder;
+
     [GlobalSetup]
     public void Setup()
     {
