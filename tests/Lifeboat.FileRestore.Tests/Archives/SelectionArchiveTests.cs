@@ -98,7 +98,7 @@ public sealed class SelectionArchiveTests
             await using (var memory = new PeakMemory())
             {
                 await using (var file = File.Create(archive))
-                    await SelectionArchive.WriteAsync(_source, selection, format, file, null, CancellationToken.None);
+                    await SelectionArchive.WriteAsync(_source, selection, format, new ResponseStream(file), null, CancellationToken.None);
                 growth = memory.Growth;
                 _output.WriteLine($"{format}: managed heap grew {growth >> 20} MiB (peak {memory.Peak >> 20} MiB) for 2 GiB + 100,000 files, {new FileInfo(archive).Length >> 10} KiB out");
             }
