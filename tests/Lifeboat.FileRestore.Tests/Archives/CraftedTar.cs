@@ -29,6 +29,16 @@ internal static class CraftedTar
     public static TarEntry Link(string name, TarEntryKind kind, string target) =>
         new(System.Text.Encoding.UTF8.GetBytes(name), kind, 0x1FF, 0, 0, 0, 1600000000, System.Text.Encoding.UTF8.GetBytes(target));
 
+    /// <summary>Gives every block that looks like a header (ustar magic) the checksum of its bytes, so damage reaches the fields behind it.</summary>
+    public static void FixChecksums(byte[] tar)
+    {
+        for (var at = 0; at + TarHeader.BlockSize <= tar.Length; at += TarHeader.BlockSize)
+        {
+            if (tar.AsSpan(at + TarHeader.Magic, 5).SequenceEqual("ustar"u8))
+                TarNumber.Write(tar.AsSpan(at + TarHeader.Checksum, 7), TarHeader.Sum(tar.AsSpan(at, TarHeader.BlockSize), signed: false));
+        }
+    }
+
     /// <summary>Sets the header at <paramref name="offset"/>'s type flag and fixes its checksum, so the reader sees a well-formed header of that type.</summary>
     public static void Retype(byte[] tar, int offset, byte type)
     {

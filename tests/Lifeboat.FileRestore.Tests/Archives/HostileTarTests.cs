@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using Lifeboat.FileRestore.Archives;
 using Lifeboat.FileRestore.Archives.Tar;
 
@@ -7,6 +8,9 @@ namespace Lifeboat.FileRestore.Tests.Archives;
 public sealed class HostileTarTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("lifeboat-hostile-").FullName;
+    private readonly ITestOutputHelper _output;
+
+    public HostileTarTests(ITestOutputHelper output) => _output = output;
 
     private string Outside => Path.Combine(_root, "outside");
 
@@ -87,6 +91,38 @@ public sealed class HostileTarTests : IDisposable
         using var archive = new MemoryStream();
         var thrown = await Assert.ThrowsAsync<FileRestoreException>(() => SelectionArchive.WriteAsync(source, [GuestPath.Parse("crafted:/")], ArchiveFormat.TarZst, archive, null, CancellationToken.None));
         Assert.Equal(damaged, thrown.Message);
+    }
+
+    [Fact]
+    public async Task Randomly_damaged_tars_fail_with_a_sentence_and_write_nothing_outside()
+    {
+        var outside = Path.Combine(_root, "outside");
+        Directory.CreateDirectory(outside);
+        var tar = await CraftedTar.MakeAsync([
+            (CraftedTar.File("./a/" + new string('n', 150), 700), new byte[700]),
+            (CraftedTar.Link("./link", TarEntryKind.Symlink, outside), null),
+            (CraftedTar.Link("./hard", TarEntryKind.HardLink, "./a/" + new string('n', 150)), null),
+            (CraftedTar.File("./b", 3), "abc"u8.ToArray()),
+        ]);
+        var random = new Random(19);
+        var errors = new List<string>();
+        for (var round = 0; round < 200; round++)
+        {
+            var damaged = tar.ToArray();
+            for (var flips = random.Next(1, 8); flips > 0; flips--)
+                damaged[random.Next(damaged.Length)] = (byte)random.Next(256);
+            if (round % 4 != 0)
+                CraftedTar.FixChecksums(damaged);
+            var output = Path.Combine(_root, "round-" + round);
+            var report = await SelectionExtractor.ExtractAsync(new CraftedTarSource(damaged), [GuestPath.Parse("crafted:/")], output, null, null, CancellationToken.None);
+            var error = Assert.Single(report.Paths).Error;
+            Assert.True(error is null || error.EndsWith('.'), $"round {round}: {error}");
+            errors.Add(error?.Split('\'')[0] ?? "none");
+            Assert.Empty(Directory.GetFileSystemEntries(outside));
+        }
+
+        Assert.Equal(201, Directory.GetFileSystemEntries(_root).Length);
+        _output.WriteLine(string.Join("\n", errors.CountBy(e => e).OrderByDescending(e => e.Value).Select(e => $"{e.Value,4} {e.Key}")));
     }
 
     private static byte[] Damage(byte[] tar, int at, byte value)
