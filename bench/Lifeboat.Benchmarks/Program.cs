@@ -7,6 +7,7 @@ using Lifeboat.Benchmarks.Authentication;
 return args.Length > 0 && args[0] == "sizes" ? await StoredBytesReport.RunAsync()
     : args.Length > 0 && args[0] == "backup" ? await BackupThroughputReport.RunAsync(args.Skip(1).ToArray())
     : args.Length > 0 && args[0] == "readcpu" ? await Lifeboat.Benchmarks.Transport.ReadCpuReport.RunAsync(args.Skip(1).ToArray())
+    : args.Length > 0 && args[0] == "archivesizes" ? await Lifeboat.Benchmarks.FileRestore.ArchiveSizeReport.RunAsync()
     : args.Length > 0 && args[0] == "auth" ? await AuthenticationCostReport.RunAsync(args.Skip(1).ToArray())
     : RunBenchmarks(args);
 
