@@ -38,8 +38,8 @@ internal static class FileRestoreDownloads
             paths = Paths(path);
             var archive = Format(formatName);
             var first = await session.Browser.StatAsync(paths[0], ct);
-            if (archive is null && (paths.Count != 1 || first.Type != GuestEntryType.File))
-                throw new FileRestoreException($"format=raw sends one regular file, and {paths[0]} {(paths.Count != 1 ? "is one of several paths" : "is not a regular file")}; ask for tar.zst or zip.", "format");
+            if (archive is null && (paths.Count != 1 || first.Type is not (GuestEntryType.File or GuestEntryType.Directory)))
+                throw new FileRestoreException($"format=raw sends one regular file or one folder, and {(paths.Count != 1 ? $"{paths.Count} paths were given" : $"{paths[0]} is neither")}; ask for tar.zst or zip.", "format");
             foreach (var other in paths.Skip(1))
                 await session.Browser.StatAsync(other, ct);
 
@@ -49,18 +49,21 @@ internal static class FileRestoreDownloads
             try
             {
                 http.Response.Headers[DownloadHeader] = download.Id;
-                http.Response.ContentType = archive is null ? "application/octet-stream" : ContentType(archive.Value);
-                var name = archive is null ? GuestText.Escape(first.Name) : $"{session.Vm}-{session.RestorePointId[..Math.Min(8, session.RestorePointId.Length)]}.{formatName}";
-                http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileNameStar = name }.ToString();
-                if (archive is null)
+                var folderTar = archive is null && first.Type == GuestEntryType.Directory;
+                http.Response.ContentType = archive is { } packed ? SelectionArchive.ContentType(packed) : folderTar ? "application/x-tar" : "application/octet-stream";
+                http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileNameStar = FileName(session, first, archive) }.ToString();
+                if (archive is null && !folderTar)
                     http.Response.ContentLength = first.Size;
+                var source = new ProgressSource(session.Browser, download);
                 var body = new CountingStream(http.Response.Body, download, session);
                 await using (body.ConfigureAwait(false))
                 {
-                    if (archive is null)
-                        await session.Browser.CopyFileAsync(paths[0], body, progress: null, ct);
+                    if (archive is { } packing)
+                        await SelectionArchive.WriteAsync(source, paths, packing, body, progress: null, ct);
+                    else if (folderTar)
+                        await source.TarFolderAsync(paths[0], body, progress: null, ct);
                     else
-                        await WriteArchiveAsync(session, paths, archive.Value, body, download, ct);
+                        await source.CopyFileAsync(paths[0], body, progress: null, ct);
                     await body.FlushAsync(ct);
                 }
             }
@@ -92,8 +95,14 @@ internal static class FileRestoreDownloads
         }
     }
 
-    private static Task WriteArchiveAsync(FileRestoreSession session, IReadOnlyList<GuestPath> paths, ArchiveFormat format, Stream body, FileRestoreDownload download, CancellationToken ct) =>
-        throw new FileRestoreException("This server was built without the archive writer; ask for format=raw.", "format");
+    /// <summary>The download's file name: the file's own, the folder's + .tar, or VM-RESTOREPOINT + the archive's extension.</summary>
+    private static string FileName(FileRestoreSession session, GuestEntry first, ArchiveFormat? archive)
+    {
+        if (archive is { } format)
+            return $"{session.Vm}-{session.RestorePointId[..Math.Min(8, session.RestorePointId.Length)]}{SelectionArchive.Extension(format)}";
+        var name = first.Path.IsRoot ? first.Path.FileSystem.Replace('/', '-') : GuestText.Escape(first.Name);
+        return first.Type == GuestEntryType.Directory ? name + ".tar" : name;
+    }
 
     private static IReadOnlyList<GuestPath> Paths(string[]? texts)
     {
@@ -112,12 +121,5 @@ internal static class FileRestoreDownloads
         "tar.zst" => ArchiveFormat.TarZst,
         "zip" => ArchiveFormat.Zip,
         _ => throw new FileRestoreException($"The format '{text}' is not one the server writes; give tar.zst, zip, tar or raw.", "format"),
-    };
-
-    private static string ContentType(ArchiveFormat format) => format switch
-    {
-        ArchiveFormat.Zip => "application/zip",
-        ArchiveFormat.TarZst => "application/zstd",
-        _ => "application/x-tar",
     };
 }

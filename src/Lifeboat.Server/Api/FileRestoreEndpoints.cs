@@ -35,7 +35,7 @@ public static class FileRestoreEndpoints
         group.MapGet("/{id}/stat", Stat).WithSummary("One entry: ?path=FS:/PATH (a symlink is not followed).").RequireAuthorization(LifeboatPolicies.Operator);
         group.MapGet("/{id}/find", Find).WithSummary("Entries whose name matches a shell pattern: ?pattern=*.conf&under=FS:/PATH&limit=.").RequireAuthorization(LifeboatPolicies.Operator);
         group.MapGet("/{id}/download", FileRestoreDownloads.DownloadAsync)
-            .WithSummary("Streams ?path=FS:/PATH (repeatable) as ?format=tar.zst (default), zip, tar, or raw (one regular file); the Lifeboat-Download header names its progress in GET /{id}.")
+            .WithSummary("Streams ?path=FS:/PATH (repeatable) as ?format=tar.zst (default), zip, tar, or raw (one regular file as it is, or one folder as the appliance's tar, names relative to it); the Lifeboat-Download header names its progress in GET /{id}.")
             .RequireAuthorization(LifeboatPolicies.Operator).WithMetadata(new AuditAction(FileRestoreDownloads.AuditActionName));
         group.MapDelete("/{id}", Close).WithSummary("Closes a session: its appliance stops and its publication is removed.")
             .RequireAuthorization(LifeboatPolicies.Operator).Audited("file-restore.close");
