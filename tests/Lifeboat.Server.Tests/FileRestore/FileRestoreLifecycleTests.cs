@@ -10,7 +10,7 @@ namespace Lifeboat.Server.Tests.FileRestore;
 
 /// <summary>
 /// How file-restore sessions end without a close: idle too long, or the server killed (its next start removes what they
-/// had published). A server of its own with a 3-second idle timeout, over a small disk without file systems.
+/// had published). A server of its own with a 3-second idle timeout and memory for one appliance, over a small disk without file systems.
 /// </summary>
 public sealed class FileRestoreLifecycleTests
 {
@@ -20,7 +20,7 @@ public sealed class FileRestoreLifecycleTests
     public async Task An_idle_session_closes_and_a_killed_server_leaves_nothing_published_at_its_next_start()
     {
         using var folder = new TestFolder();
-        await using var server = await ServerProcess.StartAsync(folder.Combine("data"), "--file-restore-idle", "3");
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"), "--file-restore-idle", "3", "--file-restore-memory", "700");
         var disk = folder.Combine("blank.raw");
         await File.WriteAllBytesAsync(disk, new byte[8 << 20]);
         using (var repository = BackupRepository.Open(server.RepositoryPath, password: null))
@@ -36,6 +36,15 @@ public sealed class FileRestoreLifecycleTests
             Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
 
         var kept = await OpenAsync(http);
+        Assert.Equal(1, await PublicationsAsync(http));
+
+        // 700 MiB hold one appliance: a second session is refused before anything is published.
+        using (var refused = await http.PostAsJsonAsync("api/file-restores", new OpenFileRestoreRequest("blank", "latest"), ServerJsonContext.Default.OpenFileRestoreRequest))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Contains("File-restore sessions are at the appliances' memory limit (1 at once: 700 MiB", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         Assert.Equal(1, await PublicationsAsync(http));
         await server.KillAsync();
         await server.StartAgainAsync();
