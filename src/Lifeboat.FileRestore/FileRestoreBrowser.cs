@@ -239,19 +239,21 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
         {
             FileRestoreLog.ReadFailed(_logger, Name, path.ToString(), ex.Message);
             cancellationToken.ThrowIfCancellationRequested();
+            // A damaged block read during the call is the cause whatever the appliance says (a download the daemon
+            // cancels on the read error reports "file receive cancelled by daemon", not EIO).
+            for (var disk = 0; disk < _drives.Count; disk++)
+            {
+                if (_drives[disk].LastDamagedBlock?.Invoke() is { } block && block.Sequence != before[disk])
+                {
+                    throw new FileRestoreException(
+                        $"{path} could not be read: its data on disk {block.Disk} at offset {block.DiskOffset} is in chunk {block.ChunkId}, which the backup cannot give ({block.Reason}); the other files can still be read.",
+                        "path",
+                        ex);
+                }
+            }
+
             if (ex.IsInputOutputError)
             {
-                for (var disk = 0; disk < _drives.Count; disk++)
-                {
-                    if (_drives[disk].LastDamagedBlock?.Invoke() is { } block && block.Sequence != before[disk])
-                    {
-                        throw new FileRestoreException(
-                            $"{path} could not be read: its data on disk {block.Disk} at offset {block.DiskOffset} is in chunk {block.ChunkId}, which the backup cannot give ({block.Reason}); the other files can still be read.",
-                            "path",
-                            ex);
-                    }
-                }
-
                 throw new FileRestoreException($"{path} could not be read: the appliance got an I/O error reading the disk ({ex.GuestfsMessage.ReplaceLineEndings(" ")}).", "path", ex);
             }
 

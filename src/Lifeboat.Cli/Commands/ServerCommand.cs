@@ -26,11 +26,13 @@ internal static class ServerCommand
         var controlSocket = new Option<string?>("--control-socket") { HelpName = "PATH", Description = "Unix socket of the mount server's control program, for `lifeboat publications` (default: /run/lifeboat/server-HASH.sock, named in the log)." };
         var cacheReserve = new Option<string?>("--cache-reserve") { Description = "Free space a cache folder keeps for a new session (default 1G)." };
         var maxVerifications = new Option<int?>("--max-verifications") { Description = "Verifications that boot at once; the others queue (default: one per CPU)." };
+        var fileRestoreIdle = new Option<int?>("--file-restore-idle") { HelpName = "SECONDS", Description = "Close a file-restore session unused this long (default 900)." };
+        var fileRestoreMemory = new Option<int?>("--file-restore-memory") { HelpName = "MIB", Description = "Memory all file-restore appliances together may take; one more session is refused (default 4096)." };
         var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default qemu-system-x86_64)." };
         var logFormat = LogFormats.Option();
         var command = new Command("server", "Run the Lifeboat server: REST API, mount server, instant recovery sessions (Ctrl+C stops it; VMs keep running).")
         {
-            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, qemu, logFormat,
+            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, fileRestoreIdle, fileRestoreMemory, qemu, logFormat,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -51,6 +53,8 @@ internal static class ServerCommand
             Add("--control-socket", parse.GetValue(controlSocket) is { } socket ? Path.GetFullPath(socket) : null);
             Add("--cache-reserve", parse.GetValue(cacheReserve));
             Add("--max-verifications", parse.GetValue(maxVerifications)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Add("--file-restore-idle", parse.GetValue(fileRestoreIdle)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Add("--file-restore-memory", parse.GetValue(fileRestoreMemory)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--qemu", parse.GetValue(qemu));
             Add("--log-format", parse.GetValue(logFormat));
 
