@@ -104,6 +104,7 @@ public static class ServerApp
             builder.Services.AddSingleton<SessionServices>();
             builder.Services.AddSingleton<SessionManager>();
             builder.Services.AddSingleton<RunningVms>();
+            builder.Services.AddSingleton<Lifeboat.Server.FileRestore.IntoVm.VmFileRestorer>();
             builder.Services.AddSingleton<RetentionGate>();
             builder.Services.AddSingleton<JobStore>();
             builder.Services.AddSingleton<UserStore>();
