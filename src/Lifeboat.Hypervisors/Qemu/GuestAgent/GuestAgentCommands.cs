@@ -23,7 +23,7 @@ public sealed class GuestAgentCommands
     public bool AllowsExec => Allows("guest-exec") && Allows("guest-exec-status");
 
     /// <summary>Whether files can be written.</summary>
-    public bool AllowsFileWrite => Allows("guest-file-open") && Allows("guest-file-write") && Allows("guest-file-close");
+    public bool AllowsFileWrite => Allows("guest-file-open") && Allows("guest-file-write") && Allows("guest-file-seek") && Allows("guest-file-close");
 
     /// <exception cref="GuestAgentException">The agent refused guest-info.</exception>
     /// <exception cref="TimeoutException">The agent does not answer.</exception>

@@ -144,7 +144,7 @@ internal sealed class GuestPlacement(
             cancellationToken.ThrowIfCancellationRequested();
             // The appliance's error names the file and any damaged block: it comes first.
             var cause = reading.Exception?.InnerException is FileRestoreException read ? read : e;
-            var removed = !(e is GuestAgentException && e.Message.Contains("exists", StringComparison.OrdinalIgnoreCase)) && CanExec
+            var removed = e is not GuestFileExistsException && CanExec
                 && await TryRemoveAsync(target).ConfigureAwait(false);
             throw new IOException(cause.Message.TrimEnd('.') + (removed ? "; the half-written file was removed." : "."), cause);
         }

@@ -58,7 +58,7 @@ public sealed class VmFileRestorer(RunningVms vms)
             }
 
             if (!commands.AllowsFileWrite)
-                throw new HostException($"The guest agent of VM {vm.Name} on host {vm.HostName} does not allow guest-file-open, guest-file-write and guest-file-close; enable them in qemu-ga's configuration in the guest.");
+                throw new HostException($"The guest agent of VM {vm.Name} on host {vm.HostName} does not allow guest-file-open, guest-file-write, guest-file-seek and guest-file-close; enable them in qemu-ga's configuration in the guest.");
 
             var placement = new GuestPlacement(vm, commands, source, conflict, restorePointId, progress);
             foreach (var path in paths)
