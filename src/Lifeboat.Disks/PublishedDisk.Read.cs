@@ -9,6 +9,10 @@ public sealed partial class PublishedDisk
 
     private int _hydrationFullLogged;
     private string? _firstReadError;
+    private readonly DamagedChunkReads _damagedChunks = new();
+
+    /// <summary>The newest read of the backup that failed on a damaged or missing chunk, with a running count; null when none has.</summary>
+    public DamagedChunkRead? LastDamagedChunk => _damagedChunks.Newest;
 
     /// <summary>Whether the base's own cache is worth filling: not for bytes hydrated, streamed past or about to be written.</summary>
     private enum BaseRead
@@ -269,6 +273,7 @@ public sealed partial class PublishedDisk
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            _damagedChunks.Note(ex);
             throw new IOException($"The backup behind {_name} could not be read at disk offset {offset + total} ({destination.Length - total} bytes): {ex.Message}", ex);
         }
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Lifeboat.Server.Api;
+using Lifeboat.Server.Contracts.FileRestore;
 using Lifeboat.Server.Contracts.Hosts;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Security;
@@ -53,4 +54,11 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(List<AuditEntry>))]
 [JsonSerializable(typeof(WhoAmIView))]
 [JsonSerializable(typeof(ChangePasswordRequest))]
+[JsonSerializable(typeof(OpenFileRestoreRequest))]
+[JsonSerializable(typeof(FileRestoreSessionView))]
+[JsonSerializable(typeof(List<FileRestoreSessionView>))]
+[JsonSerializable(typeof(List<GuestFileSystemView>))]
+[JsonSerializable(typeof(GuestFolderView))]
+[JsonSerializable(typeof(GuestEntryView))]
+[JsonSerializable(typeof(List<GuestEntryView>))]
 public sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -75,10 +75,17 @@ public sealed class RestorePointBaseDiskTests
         await using var disk = PublishedDisk.Open(RestorePointBaseDisk.Open(repo, restorePoint, 0), folder.Combine("cache"),
             new PublishedDiskOptions { DiskName = "vm1/disk0" });
         var buffer = new byte[image.Length];
+        Assert.Null(disk.LastDamagedChunk);
         var ex = await Assert.ThrowsAsync<IOException>(async () => await disk.ReadAsync(0, buffer));
         Assert.Contains("vm1/disk0", ex.Message, StringComparison.Ordinal);
         Assert.Contains("disk offset", ex.Message, StringComparison.Ordinal);
-        Assert.IsType<CorruptChunkException>(ex.InnerException);
+        var corrupt = Assert.IsType<CorruptChunkException>(ex.InnerException);
+
+        // The disk remembers the newest damaged chunk it met, for whoever explains a failed read (a file restore).
+        var damaged = Assert.IsType<DamagedChunkRead>(disk.LastDamagedChunk);
+        Assert.Equal((0, corrupt.DiskOffset, corrupt.ChunkId, corrupt.Reason, 1L), (damaged.DiskIndex, damaged.DiskOffset, damaged.ChunkId, damaged.Reason, damaged.Count));
+        await Assert.ThrowsAsync<IOException>(async () => await disk.ReadAsync(corrupt.DiskOffset, buffer.AsMemory(0, 4096)));
+        Assert.Equal(2L, disk.LastDamagedChunk!.Count);
     }
 
     [Theory]

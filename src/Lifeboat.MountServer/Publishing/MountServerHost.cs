@@ -220,6 +220,13 @@ public sealed partial class MountServerHost : IAsyncDisposable
     /// <summary>Adds up a figure of every published disk's stats.</summary>
     internal long Sum(Func<PublishedDiskStats, long> figure) => _live.Values.Sum(p => p.Disks.Sum(d => figure(d.Stats)));
 
+    /// <summary>
+    /// The newest read of disk <paramref name="disk"/> of publication <paramref name="name"/> that failed on a damaged or
+    /// missing chunk of the backup; null when none has, or there is no such publication or disk.
+    /// </summary>
+    public DamagedChunkRead? LastDamagedChunk(string name, int disk) =>
+        _live.TryGetValue(name, out var publication) && disk >= 0 && disk < publication.Disks.Count ? publication.Disks[disk].LastDamagedChunk : null;
+
     public PublicationInfo? Find(string vm, string restorePointId) =>
         Publications.FirstOrDefault(p => p.Vm == vm && p.RestorePointId == restorePointId);
 

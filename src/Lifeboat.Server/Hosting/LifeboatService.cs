@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Server.Hosting;
 
-/// <summary>Brings the server up in order (default repository, local host, mount server, sessions) and down again.</summary>
+/// <summary>Brings the server up in order (default repository, local host, mount server, sessions, file-restore sessions) and down again.</summary>
 internal sealed class LifeboatService(
     DataFolder data,
     RepositoryStore repositories,
@@ -16,6 +16,7 @@ internal sealed class LifeboatService(
     QemuHost host,
     MountServerService mountServer,
     SessionManager sessions,
+    FileRestore.FileRestoreSessions fileRestores,
     ILogger<LifeboatService> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -35,11 +36,13 @@ internal sealed class LifeboatService(
         var nfs = mountServer.Host.Nfs;
         ServerLog.Started(logger, data.Root, data.Repository, nfs.LocalEndPoint.ToString(), nfs.PortmapMode.ToString());
         sessions.ResumeAll();
+        await fileRestores.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         ServerLog.Stopping(logger);
+        await fileRestores.DisposeAsync().ConfigureAwait(false);
         await sessions.DisposeAsync().ConfigureAwait(false);
         await mountServer.DisposeAsync().ConfigureAwait(false);
     }

@@ -2,6 +2,7 @@ using Lifeboat.Hypervisors.Qemu.Host;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Data;
+using Lifeboat.Server.FileRestore;
 using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Jobs;
 using Lifeboat.Server.Metrics;
@@ -106,6 +107,9 @@ public static class ServerApp
             builder.Services.AddSingleton<RunningVms>();
             builder.Services.AddSingleton<Lifeboat.Server.FileRestore.IntoVm.VmFileRestorer>();
             builder.Services.AddSingleton<RetentionGate>();
+            builder.Services.AddSingleton<FileRestorePublications>();
+            builder.Services.AddSingleton<IApplianceLauncher, GuestfsApplianceLauncher>();
+            builder.Services.AddSingleton<FileRestoreSessions>();
             builder.Services.AddSingleton<JobStore>();
             builder.Services.AddSingleton<UserStore>();
             builder.Services.AddSingleton<TokenStore>();
@@ -140,6 +144,7 @@ public static class ServerApp
             HostEndpoints.Map(app);
             SessionEndpoints.Map(app);
             VerificationEndpoints.Map(app);
+            FileRestoreEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
             WebConsoleSetup.MapWebConsole(app);

@@ -59,5 +59,8 @@ public sealed record ServerOptions
     /// <summary>Verifications booting at once; more wait in a queue. Each boots a VM, so the default is one per CPU.</summary>
     public int MaxVerifications { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
+    /// <summary>A file-restore session unused this long is closed (its appliance stopped, its publication removed).</summary>
+    public TimeSpan FileRestoreIdleTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
 }

@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Lifeboat.FileRestore;
+using Lifeboat.MountServer.Publishing;
+using Lifeboat.Repository;
+using Lifeboat.Server.Hosting;
+using Lifeboat.Server.Inventory;
+using Lifeboat.Server.Sessions;
+using Microsoft.Extensions.Logging;
+
+namespace Lifeboat.Server.FileRestore;
+
+/// <summary>
+/// The server's file-restore sessions. Opening one publishes the restore point read-only (no write cache) on the mount
+/// server and starts a libguestfs appliance that reads it over NBD on this machine (the root-only unix socket when the
+/// mount server serves one, else loopback TCP, which answers privileged local ports only). A session ends when it is
+/// closed, when it has been idle for <see cref="IdleTimeout"/>, or when the server stops; sessions live in memory, and
+/// the publications a stopped or crashed server left are removed at its next start.
+/// </summary>
+public sealed class FileRestoreSessions : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, FileRestoreSession> _sessions = new(StringComparer.Ordinal);
+    private readonly MountServerService _mountServer;
+    private readonly RepositoryRegistry _repositories;
+    private readonly RetentionGate _retention;
+    private readonly IApplianceLauncher _appliances;
+    private readonly FileRestorePublications _publications;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _sweeping = Task.CompletedTask;
+
+    public FileRestoreSessions(
+        ServerOptions options, MountServerService mountServer, RepositoryRegistry repositories, RetentionGate retention, IApplianceLauncher appliances,
+        FileRestorePublications publications, TimeProvider time, ILogger<FileRestoreSessions> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        IdleTimeout = options.FileRestoreIdleTimeout;
+        _mountServer = mountServer;
+        _repositories = repositories;
+        _retention = retention;
+        _appliances = appliances;
+        _publications = publications;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>A session unused this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; }
+
+    /// <summary>Removes the publications the last run's sessions left, then starts closing idle sessions. Call once the mount server runs.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var leftover in _publications.List())
+        {
+            try
+            {
+                await _mountServer.Host.UnpublishAsync(leftover, cancellationToken).ConfigureAwait(false);
+                _publications.Remove(leftover);
+                FileRestoreLog.LeftoverRemoved(_logger, leftover);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                FileRestoreLog.LeftoverNotRemoved(_logger, leftover, e.Message);
+            }
+        }
+
+        _sweeping = SweepAsync(_stopping.Token);
+    }
+
+    /// <summary>
+    /// Opens a session on restore point <paramref name="restorePoint"/> of <paramref name="vm"/> (an id or its start,
+    /// <c>latest</c> or null for the newest), for <paramref name="user"/>. Takes as long as an appliance start.
+    /// </summary>
+    /// <exception cref="FileRestoreException">
+    /// The VM (field <c>vm</c>) or restore point (<c>restorePoint</c>) is not found, or no appliance can start (too many
+    /// sessions for the appliances' memory budget, or libguestfs failed); nothing is left published.
+    /// </exception>
+    public async Task<FileRestoreSession> OpenAsync(string vm, string? restorePoint, string user, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        if (!VmName.TryValidate(vm, "vm", out var problem))
+            throw new FileRestoreException(problem, "vm");
+        PublicationInfo publication;
+        using (await _retention.EnterRecoveryAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var found = Find(vm, restorePoint);
+            publication = await _mountServer.Host.PublishAsync(
+                vm, found.RestorePoint.Id, repositoryPath: found.RepositoryPath, readOnly: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        _publications.Add(publication.Name);
+        try
+        {
+            var browser = await _appliances.OpenAsync(Drives(publication), cancellationToken).ConfigureAwait(false);
+            var session = new FileRestoreSession(NewId(), user, publication.Vm, publication.RestorePointId, publication.Name, browser, _time);
+            _sessions[session.Id] = session;
+            FileRestoreLog.Opened(_logger, session.Id, user, session.Vm, session.RestorePointId, session.Publication);
+            if (_stopping.IsCancellationRequested)
+            {
+                await CloseAsync(session.Id, "the server stops").ConfigureAwait(false);
+                throw new FileRestoreException("The server is stopping; open the session again once it runs.");
+            }
+
+            return session;
+        }
+        catch
+        {
+            await UnpublishAsync(publication.Name).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The open sessions, oldest first.</summary>
+    public IReadOnlyList<FileRestoreSession> List() => [.. _sessions.Values.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal)];
+
+    /// <summary>The open session <paramref name="id"/>, or null.</summary>
+    public FileRestoreSession? Get(string id) => _sessions.TryGetValue(id, out var session) ? session : null;
+
+    /// <summary>Closes a session: its appliance shuts down and its publication is removed. False when there is no such session.</summary>
+    public Task<bool> CloseAsync(string id) => CloseAsync(id, "closed");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+            return;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _sweeping.ConfigureAwait(false);
+        foreach (var id in _sessions.Keys)
+            await CloseAsync(id, "the server stops").ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task<bool> CloseAsync(string id, string why)
+    {
+        if (!_sessions.TryRemove(id, out var session))
+            return false;
+        try
+        {
+            await session.Browser.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileRestoreException or IOException or InvalidOperationException)
+        {
+            FileRestoreLog.CloseFailed(_logger, id, e.Message);
+        }
+
+        await UnpublishAsync(session.Publication).ConfigureAwait(false);
+        FileRestoreLog.Closed(_logger, id, why);
+        return true;
+    }
+
+    private async Task UnpublishAsync(string publication)
+    {
+        try
+        {
+            await _mountServer.Host.UnpublishAsync(publication, CancellationToken.None).ConfigureAwait(false);
+            _publications.Remove(publication);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left in the list: the next start removes it.
+            FileRestoreLog.LeftoverNotRemoved(_logger, publication, e.Message);
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var every = TimeSpan.FromTicks(Math.Clamp(IdleTimeout.Ticks / 4, TimeSpan.TicksPerSecond, 30 * TimeSpan.TicksPerSecond));
+        using var timer = new PeriodicTimer(every, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var now = _time.GetUtcNow();
+                foreach (var session in _sessions.Values.Where(s => !s.IsBusy && now - s.LastUsed >= IdleTimeout).ToList())
+                    await CloseAsync(session.Id, $"idle for {IdleTimeout.TotalMinutes:0.#} min").ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The server stops.
+        }
+    }
+
+    private LocatedRestorePoint Find(string vm, string? restorePoint)
+    {
+        if (_repositories.ListRestorePoints(vm).Count == 0)
+            throw new FileRestoreException($"No registered repository has a restore point of VM '{vm}'; back it up first, or register its repository.", "vm");
+        try
+        {
+            return _repositories.Find(vm, restorePoint);
+        }
+        catch (SessionStepException e)
+        {
+            throw new FileRestoreException(e.Message, "restorePoint", e);
+        }
+    }
+
+    private IReadOnlyList<GuestDrive> Drives(PublicationInfo publication)
+    {
+        var urls = publication.NbdUnixUrls.Count > 0 ? publication.NbdUnixUrls : publication.NbdUrls;
+        if (urls.Count == 0)
+            throw new FileRestoreException("The mount server serves no NBD, which the file-restore appliance reads; start the server with NBD on.");
+        var host = _mountServer.Host;
+        var name = publication.Name;
+        return [.. urls.Select((url, disk) => new GuestDrive(url, () => host.LastDamagedChunk(name, disk) is { } d
+            ? new DamagedBlock(d.DiskIndex, d.DiskOffset, d.ChunkId, d.Reason, d.Count)
+            : null))];
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+}
