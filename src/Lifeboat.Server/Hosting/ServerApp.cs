@@ -145,6 +145,7 @@ public static class ServerApp
             SessionEndpoints.Map(app);
             VerificationEndpoints.Map(app);
             FileRestoreEndpoints.Map(app);
+            FileRestoreToVmEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
             WebConsoleSetup.MapWebConsole(app);
