@@ -35,7 +35,7 @@ public sealed class RunningVms(SessionManager sessions, IHostDirectory hosts)
             .Where(s => SessionVm.NameOf(s.Session) == name || s.Session.Id == name)
             .ToList();
         if (live.Count == 0)
-            throw new HostException($"Host {SessionRecord.LocalHostId} runs no VM named {name}: only VMs of live recovery sessions run there; list them with `lifeboat sessions`, or name the VM's libvirt host.");
+            throw new HostException($"Host {SessionRecord.LocalHostId} runs no VM named {name}: only the VMs of live recovery sessions run there (the sessions list names them); name one of those, or the libvirt host the VM runs on.");
         var running = live.FirstOrDefault(s => s.VmRunning)
             ?? throw new HostException($"VM {name} on host {SessionRecord.LocalHostId} is not running (session {live[0].Session.Id} is {live[0].Session.State.ToString().ToLowerInvariant()}); wait for it to start, or recover it again.");
         return new QemuRunningVm(SessionVm.NameOf(running.Session), running.Session.RuntimeDirectory!);
