@@ -1,0 +1,42 @@
+namespace Lifeboat.FileRestore.Guestfs;
+
+/// <summary>A libguestfs call failed: its name, libguestfs's own message and errno (0 when it gave none).</summary>
+internal sealed class GuestfsException : Exception
+{
+    /// <summary>EIO: the appliance could not read the disk under the file.</summary>
+    public const int InputOutputError = 5;
+
+    /// <summary>ENOENT.</summary>
+    public const int NoSuchFile = 2;
+
+    public GuestfsException(string call, string message, int errno)
+        : base($"libguestfs {call} failed: {message}") => (Call, GuestfsMessage, Errno) = (call, message, errno);
+
+    public GuestfsException()
+    {
+        Call = GuestfsMessage = string.Empty;
+    }
+
+    public GuestfsException(string message)
+        : base(message)
+    {
+        Call = GuestfsMessage = string.Empty;
+    }
+
+    public GuestfsException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Call = GuestfsMessage = string.Empty;
+    }
+
+    public string Call { get; }
+
+    /// <summary>What libguestfs said, without the call's name.</summary>
+    public string GuestfsMessage { get; }
+
+    public int Errno { get; }
+
+    /// <summary>An I/O error reading the disk (errno EIO, or the kernel's words for it when the daemon passed no errno).</summary>
+    public bool IsInputOutputError =>
+        Errno == InputOutputError || GuestfsMessage.Contains("Input/output error", StringComparison.Ordinal);
+}
