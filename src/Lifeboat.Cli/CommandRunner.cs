@@ -22,7 +22,7 @@ internal static class CommandRunner
                 console.Error("Cancelled; nothing of the interrupted operation was kept.");
                 return ExitCodes.Cancelled;
             }
-            catch (Exception e) when (e is RepositoryException or DiskSourceException or CliException or Hypervisors.Qemu.QemuException or Hypervisors.Qemu.QmpException or Hypervisors.Libvirt.LibvirtException)
+            catch (Exception e) when (e is RepositoryException or DiskSourceException or CliException or Hypervisors.Qemu.QemuException or Hypervisors.Qemu.QmpException or Hypervisors.Libvirt.LibvirtException or FileRestore.FileRestoreException)
             {
                 console.Error(e.Message);
                 return ExitCodes.Failed;

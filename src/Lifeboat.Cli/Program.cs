@@ -10,6 +10,7 @@ root.Subcommands.Add(BackupCommand.Create());
 root.Subcommands.Add(RestorePointsCommand.Create());
 root.Subcommands.Add(RestoreCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
+root.Subcommands.Add(FilesCommand.Create());
 root.Subcommands.Add(RetentionCommand.Create());
 root.Subcommands.Add(MountServerCommand.Create());
 root.Subcommands.Add(PublicationCommands.CreatePublish());

@@ -164,17 +164,33 @@ internal sealed class ServerClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private async Task DeleteAsync(string path, CancellationToken ct)
+    internal async Task DeleteAsync(string path, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Delete, path);
         using var answer = await CallAsync(() => _http.SendAsync(request, ct));
         await EnsureSuccessAsync(answer, ct);
     }
 
-    private Task<T> GetAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken ct) => SendAsync(HttpMethod.Get, path, null, type, ct);
+    internal Task<T> GetAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken ct) => SendAsync(HttpMethod.Get, path, null, type, ct);
 
-    private Task<TResult> PostAsync<TBody, TResult>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<TResult> resultType, CancellationToken ct) =>
+    internal Task<TResult> PostAsync<TBody, TResult>(string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<TResult> resultType, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, path, JsonContent.Create(body, bodyType), resultType, ct);
+
+    /// <summary>GET whose body the caller streams (the response is handed over once its headers are in); an error answer is thrown as its sentence.</summary>
+    internal async Task<HttpResponseMessage> GetStreamAsync(string path, CancellationToken ct)
+    {
+        var answer = await CallAsync(() => _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct));
+        try
+        {
+            await EnsureSuccessAsync(answer, ct);
+            return answer;
+        }
+        catch
+        {
+            answer.Dispose();
+            throw;
+        }
+    }
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken ct)
     {

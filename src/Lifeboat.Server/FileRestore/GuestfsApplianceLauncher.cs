@@ -1,10 +1,17 @@
 using Lifeboat.FileRestore;
+using Lifeboat.Hypervisors.Qemu;
+using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Server.FileRestore;
 
-/// <summary>Starts libguestfs appliances through the engine's FileRestoreAppliances.</summary>
-public sealed class GuestfsApplianceLauncher : IApplianceLauncher
+/// <summary>Starts libguestfs appliances, with KVM where this machine's QEMU can use it (as QemuAccelerator finds) and TCG otherwise.</summary>
+public sealed class GuestfsApplianceLauncher(TimeProvider time, ILoggerFactory loggers) : IApplianceLauncher
 {
-    public Task<IFileRestoreBrowser> OpenAsync(IReadOnlyList<GuestDrive> drives, CancellationToken cancellationToken) =>
-        throw new FileRestoreException("This server was built without the libguestfs engine; file restore is not available.");
+    private readonly ILogger _logger = loggers.CreateLogger<FileRestoreBrowser>();
+
+    public async Task<IFileRestoreBrowser> OpenAsync(IReadOnlyList<GuestDrive> drives, CancellationToken cancellationToken)
+    {
+        var options = new FileRestoreApplianceOptions { Kvm = QemuAccelerator.Detect(_logger) == QemuAcceleratorKind.Kvm };
+        return await FileRestoreBrowser.LaunchAsync(drives, options, time, _logger, cancellationToken).ConfigureAwait(false);
+    }
 }
