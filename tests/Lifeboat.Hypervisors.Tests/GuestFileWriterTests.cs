@@ -42,7 +42,7 @@ public sealed class GuestFileWriterTests(GuestImage guest, ITestOutputHelper out
         // The same 8 MiB through chunks of several sizes: the content arrives whole in each, and the time says which size to use.
         var content = RandomNumberGenerator.GetBytes(8 * 1024 * 1024 + 123);
         var expected = Convert.ToHexStringLower(SHA256.HashData(content));
-        foreach (var chunk in new[] { 64 * 1024, 256 * 1024, 1024 * 1024, GuestFileWriter.MaxChunkBytes })
+        foreach (var chunk in new[] { 64 * 1024, GuestFileWriter.DefaultChunkBytes, GuestFileWriter.MaxChunkBytes })
         {
             var path = $"/data/restored/a b/c/file-{chunk}";
             var writer = new GuestFileWriter(agent, chunk);

@@ -16,4 +16,7 @@ public interface IRunningVm : IAsyncDisposable
 
     /// <summary>Its guest agent; one command at a time.</summary>
     IGuestAgent Agent { get; }
+
+    /// <summary>How much of a file one <c>guest-file-write</c> to this agent carries (<see cref="GuestFileWriter"/>'s chunk).</summary>
+    int FileChunkBytes { get; }
 }

@@ -31,6 +31,8 @@ public sealed class QemuRunningVm : IRunningVm, IGuestAgent
 
     public IGuestAgent Agent => this;
 
+    public int FileChunkBytes => GuestFileWriter.DefaultChunkBytes;
+
     public async Task<System.Text.Json.Nodes.JsonNode?> ExecuteAsync(
         string command, System.Text.Json.Nodes.JsonObject? arguments, TimeSpan timeout, CancellationToken cancellationToken = default)
     {

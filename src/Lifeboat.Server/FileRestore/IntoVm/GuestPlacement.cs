@@ -19,7 +19,7 @@ internal sealed class GuestPlacement(
     // The file's bytes travel from the appliance to the agent through a pipe that holds at most this much.
     private static readonly PipeOptions Flow = new(pauseWriterThreshold: 4 * GuestFileWriter.DefaultChunkBytes, resumeWriterThreshold: 2 * GuestFileWriter.DefaultChunkBytes);
 
-    private readonly GuestFileWriter _writer = new(vm.Agent);
+    private readonly GuestFileWriter _writer = new(vm.Agent, vm.FileChunkBytes);
     private readonly HashSet<string> _folders = new(StringComparer.Ordinal);
     private readonly List<RestoredFileView> _results = [];
 
