@@ -28,7 +28,8 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
     private readonly Lock _folderGate = new();
     private (GuestPath Folder, SortedNames Names)? _lastFolder;
     private long _lastUsed;
-    private int _disposed;
+    private int _busy;
+    private Task? _disposing;
 
     private FileRestoreBrowser(string name, GuestfsWorker worker, IReadOnlyList<GuestDrive> drives, ApplianceFileSystems fileSystems, string spool, TimeProvider time, ILogger logger)
     {
@@ -43,6 +44,9 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
     internal Action? Closed { get; set; }
 
     public DateTimeOffset LastUsed => new(Interlocked.Read(ref _lastUsed), TimeSpan.Zero);
+
+    /// <summary>True while a call runs (a long download is not idleness).</summary>
+    public bool IsBusy => Volatile.Read(ref _busy) > 0;
 
     /// <summary>Starts an appliance over <paramref name="drives"/> (drive N is the guest's sd + the Nth letter) and finds its file systems.</summary>
     /// <exception cref="FileRestoreException">A drive URL is malformed (field <c>drives</c>), or the appliance did not start.</exception>
@@ -196,16 +200,30 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        // A second caller (the idle sweep beside a session's close) waits for the first to finish.
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _disposing, mine.Task, null) is { } first)
+        {
+            await first.ConfigureAwait(false);
             return;
-        await _worker.DisposeAsync().ConfigureAwait(false);
-        FileRestoreLog.ApplianceClosed(_logger, Name);
-        Closed?.Invoke();
+        }
+
+        try
+        {
+            await _worker.DisposeAsync().ConfigureAwait(false);
+            FileRestoreLog.ApplianceClosed(_logger, Name);
+            Closed?.Invoke();
+        }
+        finally
+        {
+            mine.SetResult();
+        }
     }
 
     private async Task StreamAsync(GuestPath path, Action<GuestfsConnection, string> call, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var before = _drives.Select(drive => drive.LastDamagedBlock?.Invoke()?.Sequence).ToArray();
+        Interlocked.Increment(ref _busy);
         try
         {
             await PipeCopy.RunAsync(_worker, call, destination, progress, cancellationToken).ConfigureAwait(false);
@@ -214,23 +232,30 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
         {
             FileRestoreLog.ReadFailed(_logger, Name, path.ToString(), ex.Message);
             cancellationToken.ThrowIfCancellationRequested();
+            // A damaged block read during the call is the cause whatever the appliance says (a download the daemon
+            // cancels on the read error reports "file receive cancelled by daemon", not EIO).
+            for (var disk = 0; disk < _drives.Count; disk++)
+            {
+                if (_drives[disk].LastDamagedBlock?.Invoke() is { } block && block.Sequence != before[disk])
+                {
+                    throw new FileRestoreException(
+                        $"{path} could not be read: its data on disk {block.Disk} at offset {block.DiskOffset} is in chunk {block.ChunkId}, which the backup cannot give ({block.Reason}); the other files can still be read.",
+                        "path",
+                        ex);
+                }
+            }
+
             if (ex.IsInputOutputError)
             {
-                for (var disk = 0; disk < _drives.Count; disk++)
-                {
-                    if (_drives[disk].LastDamagedBlock?.Invoke() is { } block && block.Sequence != before[disk])
-                    {
-                        throw new FileRestoreException(
-                            $"{path} could not be read: its data on disk {block.Disk} at offset {block.DiskOffset} is in chunk {block.ChunkId}, which the backup cannot give ({block.Reason}); the other files can still be read.",
-                            "path",
-                            ex);
-                    }
-                }
-
                 throw new FileRestoreException($"{path} could not be read: the appliance got an I/O error reading the disk ({ex.GuestfsMessage.ReplaceLineEndings(" ")}).", "path", ex);
             }
 
             throw Translate(path, ex);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _busy);
+            Touch();
         }
     }
 

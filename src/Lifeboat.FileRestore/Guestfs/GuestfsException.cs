@@ -10,7 +10,7 @@ internal sealed class GuestfsException : Exception
     public const int NoSuchFile = 2;
 
     public GuestfsException(string call, string message, int errno)
-        : base($"libguestfs {call} failed: {message}") => (Call, GuestfsMessage, Errno) = (call, message, errno);
+        : base($"libguestfs {call} failed: {FirstLine(message)}") => (Call, GuestfsMessage, Errno) = (call, FirstLine(message), errno);
 
     public GuestfsException()
     {
@@ -36,7 +36,19 @@ internal sealed class GuestfsException : Exception
 
     public int Errno { get; }
 
-    /// <summary>An I/O error reading the disk (errno EIO, or the kernel's words for it when the daemon passed no errno).</summary>
+    /// <summary>
+    /// An I/O error reading the disk: errno EIO, the kernel's words for it, or a download the daemon gave up (it passes no
+    /// errno then; on a read-only file it has already opened, a failed read is what makes it give up).
+    /// </summary>
     public bool IsInputOutputError =>
-        Errno == InputOutputError || GuestfsMessage.Contains("Input/output error", StringComparison.Ordinal);
+        Errno == InputOutputError
+        || GuestfsMessage.Contains("Input/output error", StringComparison.Ordinal)
+        || GuestfsMessage.Contains("cancelled by daemon", StringComparison.Ordinal);
+
+    // libguestfs appends lines of advice on debugging to many messages; the first line says what failed.
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOf('\n', StringComparison.Ordinal);
+        return (end < 0 ? message : message[..end]).Trim();
+    }
 }

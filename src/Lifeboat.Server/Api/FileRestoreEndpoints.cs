@@ -16,9 +16,6 @@ namespace Lifeboat.Server.Api;
 /// </summary>
 public static class FileRestoreEndpoints
 {
-    /// <summary>The most entries a tree page or a find returns.</summary>
-    public const int MaxLimit = 10_000;
-
     private const int DefaultLimit = 1000;
 
     public static void Map(IEndpointRouteBuilder app)
@@ -76,7 +73,7 @@ public static class FileRestoreEndpoints
         UseAsync(sessions, id, async session =>
         {
             var folder = GuestPath.Parse(Required(path, "path"));
-            var page = await session.Browser.ListAsync(folder, Offset(offset), Limit(limit), ct);
+            var page = await session.Browser.ListAsync(folder, Offset(offset), Limit(limit, FileRestoreBrowser.MaxPageSize), ct);
             return TypedResults.Ok(FileRestoreViews.Folder(page));
         });
 
@@ -86,7 +83,7 @@ public static class FileRestoreEndpoints
     private static Task<IResult> Find(string id, string? pattern, string? under, int? limit, FileRestoreSessions sessions, CancellationToken ct) =>
         UseAsync(sessions, id, async session =>
         {
-            var found = await session.Browser.FindAsync(under is null ? null : GuestPath.Parse(under), Required(pattern, "pattern"), Limit(limit), ct);
+            var found = await session.Browser.FindAsync(under is null ? null : GuestPath.Parse(under), Required(pattern, "pattern"), Limit(limit, FileRestoreBrowser.MaxFindResults), ct);
             return TypedResults.Ok(found.Select(FileRestoreViews.Entry).ToList());
         });
 
@@ -119,8 +116,8 @@ public static class FileRestoreEndpoints
     private static int Offset(int? offset) =>
         offset is null or >= 0 ? offset ?? 0 : throw new FileRestoreException($"The offset {offset} is negative; give 0 or more.", "offset");
 
-    private static int Limit(int? limit) =>
-        limit is null or (>= 1 and <= MaxLimit) ? limit ?? DefaultLimit : throw new FileRestoreException($"The limit {limit} is not from 1 to {MaxLimit}.", "limit");
+    private static int Limit(int? limit, int max) =>
+        limit is null ? Math.Min(DefaultLimit, max) : limit >= 1 && limit <= max ? limit.Value : throw new FileRestoreException($"The limit {limit} is not from 1 to {max}.", "limit");
 
     private static string OpenTarget(OpenFileRestoreRequest? request, FileRestoreSessionView? session) =>
         $"{request?.Vm}@{request?.RestorePoint ?? "latest"}{(session is null ? "" : $" as file-restore session {session.Id} ({session.RestorePoint})")}";

@@ -29,6 +29,7 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task _sweeping = Task.CompletedTask;
+    private int _reserved;
 
     public FileRestoreSessions(
         ServerOptions options, MountServerService mountServer, RepositoryRegistry repositories, RetentionGate retention, IApplianceLauncher appliances,
@@ -81,12 +82,39 @@ public sealed class FileRestoreSessions : IAsyncDisposable
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
         if (!VmName.TryValidate(vm, "vm", out var problem))
             throw new FileRestoreException(problem, "vm");
+        if (Interlocked.Increment(ref _reserved) > _appliances.Capacity)
+        {
+            Interlocked.Decrement(ref _reserved);
+            throw new FileRestoreException(
+                $"File-restore sessions are at the appliances' memory limit ({_appliances.Capacity} at once: {_appliances.CapacityReason}); close one, or wait until an idle one closes.");
+        }
+
+        try
+        {
+            return await OpenReservedAsync(vm, restorePoint, user, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _reserved);
+            throw;
+        }
+    }
+
+    private async Task<FileRestoreSession> OpenReservedAsync(string vm, string? restorePoint, string user, CancellationToken cancellationToken)
+    {
         PublicationInfo publication;
         using (await _retention.EnterRecoveryAsync(cancellationToken).ConfigureAwait(false))
         {
             var found = Find(vm, restorePoint);
-            publication = await _mountServer.Host.PublishAsync(
-                vm, found.RestorePoint.Id, repositoryPath: found.RepositoryPath, readOnly: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            try
+            {
+                publication = await _mountServer.Host.PublishAsync(
+                    vm, found.RestorePoint.Id, repositoryPath: found.RepositoryPath, readOnly: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RepositoryException or ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                throw new FileRestoreException($"Restore point {found.RestorePoint.Id} of VM '{vm}' could not be published for browsing: {e.Message}", null, e);
+            }
         }
 
         _publications.Add(publication.Name);
@@ -95,13 +123,13 @@ public sealed class FileRestoreSessions : IAsyncDisposable
             var browser = await _appliances.OpenAsync(Drives(publication), cancellationToken).ConfigureAwait(false);
             var session = new FileRestoreSession(NewId(), user, publication.Vm, publication.RestorePointId, publication.Name, browser, _time);
             _sessions[session.Id] = session;
-            FileRestoreLog.Opened(_logger, session.Id, user, session.Vm, session.RestorePointId, session.Publication);
-            if (_stopping.IsCancellationRequested)
+            if (_stopping.IsCancellationRequested && _sessions.TryRemove(session.Id, out _))
             {
-                await CloseAsync(session.Id, "the server stops").ConfigureAwait(false);
+                await browser.DisposeAsync().ConfigureAwait(false);
                 throw new FileRestoreException("The server is stopping; open the session again once it runs.");
             }
 
+            FileRestoreLog.Opened(_logger, session.Id, user, session.Vm, session.RestorePointId, session.Publication);
             return session;
         }
         catch
@@ -135,6 +163,7 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     {
         if (!_sessions.TryRemove(id, out var session))
             return false;
+        Interlocked.Decrement(ref _reserved);
         try
         {
             await session.Browser.DisposeAsync().ConfigureAwait(false);

@@ -62,5 +62,8 @@ public sealed record ServerOptions
     /// <summary>A file-restore session unused this long is closed (its appliance stopped, its publication removed).</summary>
     public TimeSpan FileRestoreIdleTimeout { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>The memory all file-restore appliances together may take, in MiB; a session beyond it is refused.</summary>
+    public int FileRestoreMemoryMegabytes { get; init; } = 4096;
+
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
 }

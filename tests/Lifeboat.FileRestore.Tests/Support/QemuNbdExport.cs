@@ -26,15 +26,7 @@ internal sealed class QemuNbdExport : IDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException("qemu-nbd did not start.");
         _ = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        var waited = Stopwatch.StartNew();
-        while (!File.Exists(socket))
-        {
-            if (process.HasExited)
-                throw new InvalidOperationException($"qemu-nbd exited {process.ExitCode}: {stderr.Result}");
-            if (waited.Elapsed > TimeSpan.FromSeconds(60))
-                throw new TimeoutException("qemu-nbd made no socket within 60 s.");
-            Thread.Sleep(50);
-        }
+        UnixSocketWait.UntilListening(socket, process, () => stderr.IsCompleted ? stderr.Result : string.Empty);
 
         return new QemuNbdExport(process, folder, socket, exportName);
     }

@@ -7,20 +7,21 @@ using Lifeboat.Repository;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.FileRestore;
 using Lifeboat.Server.Tests.Support;
+using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Server.Tests.FileRestore;
 
 /// <summary>
 /// One real server for the file-restore tests: the test disks (tests/Shared/GuestFileSystemsDisks) backed up twice as VM
 /// <see cref="Vm"/> (the second version changes a few files), one pack-file chunk under <see cref="DamagedFile"/>
-/// damaged, and a file-restore session open on each restore point (two appliances, started once for every test).
+/// of the first damaged, and a file-restore session open on each restore point (two appliances, started once for every test).
 /// </summary>
 public sealed class FileRestoreServer : IAsyncLifetime
 {
     public const string Vm = "files";
 
-    /// <summary>The file whose chunk is damaged (in both restore points: it did not change, so they share it).</summary>
-    public const string DamagedFile = "sda1:/docs/random.bin";
+    /// <summary>The file whose chunk is damaged: in the first restore point only (the second changed it).</summary>
+    public const string DamagedFile = "sdb1:/xfs/data.bin";
 
     private static readonly TimeSpan SessionTimeout = TimeSpan.FromMinutes(8);
 
@@ -97,9 +98,9 @@ public sealed class FileRestoreServer : IAsyncLifetime
     /// </summary>
     private void DamageChunkUnder(string file)
     {
-        var content = RawTar.Content(1, 3 << 20);
+        var content = RawTar.Content(4, 5 << 20);
         Assert.Equal(GuestFileSystemsDisks.Files[file], Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)));
-        var needle = content.AsSpan((3 << 20) / 2, 64).ToArray();
+        var needle = content.AsSpan(content.Length / 2, 64).ToArray();
         var found = new List<(string Pack, long Offset)>();
         foreach (var pack in Directory.EnumerateFiles(Path.Combine(Server.RepositoryPath, "packs"), "*.pack", SearchOption.AllDirectories))
         {
