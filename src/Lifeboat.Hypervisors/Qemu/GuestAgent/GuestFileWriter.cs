@@ -10,10 +10,10 @@ namespace Lifeboat.Hypervisors.Qemu.GuestAgent;
 public sealed class GuestFileWriter(IGuestAgent agent, int chunkBytes = GuestFileWriter.DefaultChunkBytes)
 {
     /// <summary>
-    /// Measured with the test guest's qemu-ga under TCG, 8 MiB each (GuestFileWriterTests), in two runs at load average
-    /// 29 and 26: 1.16 and 0.77 MiB/s in 64 KiB chunks, 1.42 and 0.80 in 256 KiB, 1.03 and 0.73 in 1 MiB, 0.99 and 0.58
-    /// in 3 MiB (dd in the guest: 9.5 MiB/s). qemu-ga's JSON lexer takes a message a byte at a time, so larger chunks do
-    /// not pay; this one keeps the pooled buffer and each base64 string small.
+    /// Measured with the test guest's qemu-ga under TCG, 8 MiB each (GuestFileWriterTests), in three runs at load average
+    /// 29, 26 and 22: 1.16, 0.77, 1.01 MiB/s in 64 KiB chunks; 1.42, 0.80, 1.50 in 256 KiB; 1.03, 0.73, 2.18 in 1 MiB
+    /// (dd of as much in the guest: 9.5 and 33.7 MiB/s in the last two). qemu-ga's JSON lexer takes a message a byte at
+    /// a time and the runs vary more than the sizes do; this one keeps the pooled buffer and each base64 string small.
     /// </summary>
     public const int DefaultChunkBytes = 256 * 1024;
 
