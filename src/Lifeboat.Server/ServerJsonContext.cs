@@ -55,6 +55,8 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(WhoAmIView))]
 [JsonSerializable(typeof(ChangePasswordRequest))]
 [JsonSerializable(typeof(OpenFileRestoreRequest))]
+[JsonSerializable(typeof(RestoreToVmRequest))]
+[JsonSerializable(typeof(RestoreToVmResult))]
 [JsonSerializable(typeof(FileRestoreSessionView))]
 [JsonSerializable(typeof(List<FileRestoreSessionView>))]
 [JsonSerializable(typeof(List<GuestFileSystemView>))]

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Lifeboat.Hypervisors.Hosts;
 using Lifeboat.Hypervisors.Libvirt;
 using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Hypervisors.Qemu.GuestAgent;
 
 namespace Lifeboat.Hypervisors.Tests;
 
@@ -73,6 +74,21 @@ public sealed class LibvirtHostTests(GuestImage guest)
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, (await File.ReadAllBytesAsync(png))[..4]);
         Assert.Equal(new HostedVmStatus(true, "running"), await vm.QueryStatusAsync(CancellationToken.None));
 
+        // Found by name as any running domain (a file restore's target): a file written through libvirt's agent command, in
+        // the chunks it takes, arrives whole.
+        await using (var running = await host.OpenRunningAsync(spec.Vm.Name, CancellationToken.None))
+        {
+            var writer = new GuestFileWriter(running.Agent, running.FileChunkBytes);
+            var content = System.Security.Cryptography.RandomNumberGenerator.GetBytes(3 * running.FileChunkBytes + 4099);
+            Assert.Equal(content.Length, await writer.WriteAsync("/data/restored.bin", new MemoryStream(content), replace: false, null, CancellationToken.None));
+            var sum = await vm.ExecAsync("/bin/sha256sum", ["/data/restored.bin"], null, CheckTimeout, CancellationToken.None);
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), sum.Output.Split(' ')[0]);
+            await Assert.ThrowsAsync<GuestFileExistsException>(() => writer.WriteAsync("/data/restored.bin", new MemoryStream([1]), replace: false, null, CancellationToken.None));
+        }
+
+        var nowhere = await Assert.ThrowsAsync<HostException>(() => host.OpenRunningAsync("no-such-vm", CancellationToken.None));
+        Assert.StartsWith("Host test-host has no VM named no-such-vm;", nowhere.Message, StringComparison.Ordinal);
+
         // The guest writes /data/counter every second while its disk moves to a file on the host.
         var production = folder.Combine("production");
         Directory.CreateDirectory(production);
@@ -95,6 +111,8 @@ public sealed class LibvirtHostTests(GuestImage guest)
         await nbd.WaitForExitAsync();
         Assert.Matches("shut down$|powered off by force$", await vm.PowerOffAsync(TimeSpan.FromSeconds(3), CancellationToken.None));
         Assert.False((await vm.QueryStatusAsync(CancellationToken.None)).Running);
+        var off = await Assert.ThrowsAsync<HostException>(() => host.OpenRunningAsync(spec.Vm.Name, CancellationToken.None));
+        Assert.Contains($"VM {spec.Vm.Name} on host test-host is not running", off.Message, StringComparison.Ordinal);
         File.Delete(vm.ConsoleLogPath);
         await vm.StartAsync(CancellationToken.None);
         await vm.WaitForConsoleAsync(GuestImage.BootedMarker, BootTimeout, CancellationToken.None);

@@ -35,6 +35,7 @@ internal static class FilesCommand
         var command = new Command("files", "Browse a restore point's files: its file systems (sda1, vg0/root…), or a folder's entries.") { target, path, session };
         command.Subcommands.Add(FilesGetCommand.Create());
         command.Subcommands.Add(FilesFindCommand.Create());
+        command.Subcommands.Add(FilesRestoreCommand.Create());
         CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
             await using var files = await FilesSession.OpenAsync(parse.GetValue(target)!, parse.GetValue(session), ct);

@@ -104,6 +104,8 @@ public static class ServerApp
             builder.Services.AddSingleton<MountServerService>();
             builder.Services.AddSingleton<SessionServices>();
             builder.Services.AddSingleton<SessionManager>();
+            builder.Services.AddSingleton<RunningVms>();
+            builder.Services.AddSingleton<Lifeboat.Server.FileRestore.IntoVm.VmFileRestorer>();
             builder.Services.AddSingleton<RetentionGate>();
             builder.Services.AddSingleton<FileRestorePublications>();
             builder.Services.AddSingleton<IApplianceLauncher, GuestfsApplianceLauncher>();
@@ -143,6 +145,7 @@ public static class ServerApp
             SessionEndpoints.Map(app);
             VerificationEndpoints.Map(app);
             FileRestoreEndpoints.Map(app);
+            FileRestoreToVmEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
             WebConsoleSetup.MapWebConsole(app);

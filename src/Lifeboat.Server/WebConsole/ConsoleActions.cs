@@ -199,7 +199,8 @@ public sealed class ConsoleActions(
         Func<ClaimsPrincipal, (ConsoleOutcome Outcome, string Target)> act, CancellationToken cancellationToken) =>
         RunAsync(who, from, action, target, role, principal => Task.FromResult(act(principal)), cancellationToken);
 
-    private async Task<ConsoleOutcome> RunAsync(ClaimsPrincipal who, string? from, string action, string target, string role,
+    /// <summary>Checks the browser session and role again, runs <paramref name="act"/>, and records it in the audit log.</summary>
+    internal async Task<ConsoleOutcome> RunAsync(ClaimsPrincipal who, string? from, string action, string target, string role,
         Func<ClaimsPrincipal, Task<(ConsoleOutcome Outcome, string Target)>> act, CancellationToken cancellationToken)
     {
         var current = browserSessions.Current(who);

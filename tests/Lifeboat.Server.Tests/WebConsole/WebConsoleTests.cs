@@ -53,7 +53,7 @@ public sealed class WebConsoleTests(GuestImage guest)
         await Expect(point).ToContainTextAsync("not verified");
         await ConsoleBrowser.ScreenshotAsync(page, test, "1-vms");
 
-        await point.Locator("a.action").ClickAsync();
+        await point.Locator("a.action:text-is('Recover')").ClickAsync();
         await page.WaitForURLAsync("**/recover?**");
         await ConsoleBrowser.WaitConnectedAsync(page);
         await Expect(page.Locator("#recover-point")).ToHaveValueAsync(backup.Id);
