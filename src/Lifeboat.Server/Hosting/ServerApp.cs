@@ -138,6 +138,7 @@ public static class ServerApp
             HostEndpoints.Map(app);
             SessionEndpoints.Map(app);
             VerificationEndpoints.Map(app);
+            DiskRecoveryEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
             WebConsoleSetup.MapWebConsole(app);
