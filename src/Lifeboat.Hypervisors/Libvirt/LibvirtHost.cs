@@ -111,6 +111,30 @@ public sealed class LibvirtHost : IHypervisorHost, IDisposable
         return vm;
     }
 
+    /// <summary>Opens the running domain named <paramref name="name"/>, whoever defined it (restores into it, disks plugged into it).</summary>
+    /// <exception cref="HostException">The host cannot be reached, has no domain of that name, or it does not run; the message names the host.</exception>
+    public async Task<LibvirtRunningVm> OpenRunningAsync(string name, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectOrExplainAsync(cancellationToken).ConfigureAwait(false);
+        var domain = await LibvirtConnection.RunAsync(() => connection.LookupByName(name), cancellationToken).ConfigureAwait(false)
+            ?? throw new HostException($"Host {Name} has no VM named {name}; list its VMs with virsh -c {Uri} list --all, or name another host.");
+        try
+        {
+            var state = await LibvirtConnection.RunAsync(domain.State, cancellationToken).ConfigureAwait(false);
+            if (state is not (LibvirtDomainState.Running or LibvirtDomainState.Blocked))
+                throw new HostException($"VM {name} on host {Name} is not running (it is {state.ToString().ToLowerInvariant()}); start it first.");
+        }
+        catch (Exception ex) when (ex is HostException or LibvirtException)
+        {
+            domain.Dispose();
+            if (ex is LibvirtException libvirt)
+                throw new HostException($"Host {Name} could not say whether VM {name} runs ({libvirt.Message.TrimEnd('.')}); check the host and try again.", libvirt);
+            throw;
+        }
+
+        return new LibvirtRunningVm(domain, Name);
+    }
+
     public void Dispose()
     {
         _connection?.Dispose();

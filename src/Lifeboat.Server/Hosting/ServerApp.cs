@@ -103,6 +103,7 @@ public static class ServerApp
             builder.Services.AddSingleton<MountServerService>();
             builder.Services.AddSingleton<SessionServices>();
             builder.Services.AddSingleton<SessionManager>();
+            builder.Services.AddSingleton<RunningVms>();
             builder.Services.AddSingleton<RetentionGate>();
             builder.Services.AddSingleton<JobStore>();
             builder.Services.AddSingleton<UserStore>();

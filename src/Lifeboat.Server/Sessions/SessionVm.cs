@@ -28,7 +28,7 @@ internal sealed class SessionVm(SessionEngine engine, SessionServices services) 
     public HostedVmSpec Spec()
     {
         var session = Session;
-        var name = session.VmName ?? VmName(session.Publication ?? session.Vm);
+        var name = NameOf(session);
         // On a libvirt host a verification runs beside the VM it verifies, often under its name: it gets its own.
         if (session.Verification is not null && session.VmName is null && Host.Kind == HostKinds.Libvirt)
             name = VmName($"{session.Vm}-verify-{session.Id}");
@@ -104,6 +104,9 @@ internal sealed class SessionVm(SessionEngine engine, SessionServices services) 
     }
 
     public ValueTask DisposeAsync() => new(ReleaseAsync());
+
+    /// <summary>The name the session's VM runs under on the local QEMU host, or on a libvirt host unless it is a verification.</summary>
+    public static string NameOf(SessionRecord session) => session.VmName ?? VmName(session.Publication ?? session.Vm);
 
     /// <summary>VM names are letters, digits, '.', '_' and '-' only.</summary>
     private static string VmName(string name)

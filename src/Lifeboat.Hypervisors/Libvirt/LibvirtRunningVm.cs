@@ -1,0 +1,30 @@
+using Lifeboat.Hypervisors.Hosts;
+using Lifeboat.Hypervisors.Qemu.GuestAgent;
+
+namespace Lifeboat.Hypervisors.Libvirt;
+
+/// <summary>A running domain of a <see cref="LibvirtHost"/>, found by name (<see cref="LibvirtHost.OpenRunningAsync"/>), whoever defined it.</summary>
+public sealed class LibvirtRunningVm : IRunningVm
+{
+    internal LibvirtRunningVm(LibvirtDomain domain, string hostName)
+    {
+        Domain = domain;
+        HostName = hostName;
+        Agent = new LibvirtGuestAgent(domain, hostName);
+    }
+
+    public string Name => Domain.Name;
+
+    public string HostName { get; }
+
+    /// <summary>The domain, on the host's connection.</summary>
+    public LibvirtDomain Domain { get; }
+
+    public IGuestAgent Agent { get; }
+
+    public ValueTask DisposeAsync()
+    {
+        Domain.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
