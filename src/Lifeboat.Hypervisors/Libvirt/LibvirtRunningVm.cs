@@ -22,6 +22,9 @@ public sealed class LibvirtRunningVm : IRunningVm
 
     public IGuestAgent Agent { get; }
 
+    /// <summary>Disks on the mount server plugged into the domain (instant disk recovery).</summary>
+    public IDiskHotplug Hotplug => field ??= new LibvirtDiskHotplug(Domain.Connection, Domain, HostName);
+
     public ValueTask DisposeAsync()
     {
         Domain.Dispose();

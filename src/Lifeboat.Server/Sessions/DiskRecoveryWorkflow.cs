@@ -36,8 +36,8 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
 
             await engine.StepAsync(SessionPhase.Attaching, AttachStep, async ct =>
             {
-                var hotplug = await targets.FindAsync(Plan.TargetVm, Session.HostId, ct).ConfigureAwait(false);
-                return await hotplug.AttachAsync(Disk(), ct).ConfigureAwait(false);
+                await using var target = await targets.FindAsync(Plan.TargetVm, Session.HostId, ct).ConfigureAwait(false);
+                return await target.Hotplug.AttachAsync(Disk(), ct).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (SessionStepException e)
@@ -60,9 +60,11 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
         engine.Save(s => s with { State = SessionState.Migrating, Phase = phase });
         var qcow2 = request.Format == ProductionFormat.Qcow2;
         var path = Session.ProductionDisks.Count == 1 ? Session.ProductionDisks[0] : ProductionPath(request.TargetDirectory, qcow2);
+        DiskTarget? target = null;
         try
         {
-            var hotplug = await FindTargetAsync(cancellationToken).ConfigureAwait(false);
+            target = await FindTargetAsync(cancellationToken).ConfigureAwait(false);
+            var hotplug = target.Hotplug;
             await engine.StepAsync(phase, "Prepare the production file", async ct =>
             {
                 var reuse = Session.ProductionDisks.Contains(path);
@@ -89,6 +91,8 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
         finally
         {
             engine.ClearProgress();
+            if (target is not null)
+                await target.DisposeAsync().ConfigureAwait(false);
         }
 
         await stop.UnpublishStepsAsync(SessionPhase.Finalize, cancellationToken).ConfigureAwait(false);
@@ -118,25 +122,28 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
     {
         const SessionPhase phase = SessionPhase.Stop;
         engine.ForgetDone(phase);
-        IDiskHotplug? hotplug = null;
         await engine.TryStepAsync(phase, "Detach the disk", async ct =>
         {
+            DiskTarget target;
             try
             {
-                hotplug = await targets.FindAsync(Plan.TargetVm, Session.HostId, ct).ConfigureAwait(false);
+                target = await targets.FindAsync(Plan.TargetVm, Session.HostId, ct).ConfigureAwait(false);
             }
             catch (HostException e) when (!engine.WasDone(SessionPhase.Attaching, AttachStep) && Session.ReadyAt is null)
             {
                 throw new StepSkippedException($"the disk was never attached ({e.Message.TrimEnd('.')})");
             }
 
-            if (!keepProduction && Session.ProductionDisks.Count > 0)
+            await using (target.ConfigureAwait(false))
             {
-                foreach (var problem in await hotplug.AbandonMirrorAsync(Disk()).ConfigureAwait(false))
-                    engine.Warn(problem);
-            }
+                if (!keepProduction && Session.ProductionDisks.Count > 0)
+                {
+                    foreach (var problem in await target.Hotplug.AbandonMirrorAsync(Disk()).ConfigureAwait(false))
+                        engine.Warn(problem);
+                }
 
-            return await hotplug.DetachAsync(Plan.DiskId, DetachTimeout, ct).ConfigureAwait(false);
+                return await target.Hotplug.DetachAsync(Plan.DiskId, DetachTimeout, ct).ConfigureAwait(false);
+            }
         }, cancellationToken).ConfigureAwait(false);
 
         await stop.UnpublishStepsAsync(phase, cancellationToken, tolerateFailures: true).ConfigureAwait(false);
@@ -187,8 +194,8 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
 
         await engine.StepAsync(phase, $"Find the running VM {Plan.TargetVm}", async ct =>
         {
-            var hotplug = await targets.FindAsync(Plan.TargetVm, Session.HostId, ct).ConfigureAwait(false);
-            if (await hotplug.IsAttachedAsync(Plan.DiskId, ct).ConfigureAwait(false))
+            await using var target = await targets.FindAsync(Plan.TargetVm, Session.HostId, ct).ConfigureAwait(false);
+            if (await target.Hotplug.IsAttachedAsync(Plan.DiskId, ct).ConfigureAwait(false))
                 return $"VM {Plan.TargetVm} runs on host {Session.HostId} and has the disk already (from before a restart)";
             return $"VM {Plan.TargetVm} runs on host {Session.HostId}; the disk will be {Plan.DiskId} in it";
         }, cancellationToken).ConfigureAwait(false);
@@ -227,7 +234,7 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<IDiskHotplug> FindTargetAsync(CancellationToken cancellationToken)
+    private async Task<DiskTarget> FindTargetAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -244,8 +251,8 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
     {
         try
         {
-            var hotplug = await targets.FindAsync(Plan.TargetVm, Session.HostId, CancellationToken.None).ConfigureAwait(false);
-            foreach (var problem in await hotplug.AbandonMirrorAsync(Disk()).ConfigureAwait(false))
+            await using var target = await targets.FindAsync(Plan.TargetVm, Session.HostId, CancellationToken.None).ConfigureAwait(false);
+            foreach (var problem in await target.Hotplug.AbandonMirrorAsync(Disk()).ConfigureAwait(false))
                 engine.Warn(problem);
         }
         catch (HostException e)

@@ -24,7 +24,7 @@ public sealed class SessionManager : IAsyncDisposable
     public SessionManager(SessionServices services)
     {
         _services = services;
-        _diskTargets = new DiskTargets(this);
+        _diskTargets = new DiskTargets(this, new RunningVms(this, services.Hosts));
     }
 
     /// <summary>Validates the request, records the session and starts it; its steps then run in the background.</summary>
