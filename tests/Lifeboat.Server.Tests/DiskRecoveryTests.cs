@@ -17,7 +17,8 @@ namespace Lifeboat.Server.Tests;
 /// Instant disk recovery with the real test guest and QEMU: the second disk of a two-disk restore point (an ext4 file
 /// system holding a known file, made with mkfs.ext4 -d) is hot-plugged into a recovered guest that runs; the guest
 /// finds it by its serial, mounts it, reads the file and writes one; the backup is unchanged; the disk is mirrored to a
-/// production file while attached, then detached, and nothing of it stays published.
+/// production file while attached (after a server restart), then detached, and nothing of it stays published; through
+/// the CLI's attach-disk, migrate and detach-disk.
 /// </summary>
 [Collection(GuestCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -53,14 +54,10 @@ public sealed class DiskRecoveryTests(GuestImage guest)
         Assert.Equal(SessionState.Failed, noDisk.State);
         Assert.Contains("has no disk 2", noDisk.Error, StringComparison.Ordinal);
 
-        SessionView attached;
-        using (var answer = await server.Http.PostAsJsonAsync("api/disk-recoveries", new DiskRecoveryRequest("data", "latest", 1, "target"), ServerJsonContext.Default.DiskRecoveryRequest))
-        {
-            Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
-            var started = (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!;
-            attached = await server.WaitAsync(started.Id, s => s.State != SessionState.Starting, StepTimeout);
-        }
-
+        var attach = new JobCli(server).Run("attach-disk", "data@latest", "--disk", "1", "--to-vm", "target").ShouldSucceed();
+        Assert.Contains("Attached", attach.Stdout, StringComparison.Ordinal);
+        var attached = (await server.Http.GetFromJsonAsync("api/sessions", ServerJsonContext.Default.ListSessionView))!
+            .First(s => s.DiskRecovery is not null && s.State != SessionState.Failed);
         Assert.True(attached.State == SessionState.Ready, $"{attached.State}: {attached.Error}{Environment.NewLine}{ServerProcess.Describe(attached)}");
         Assert.Equal(backup.Id, attached.RestorePointId);
         Assert.Equal(new DiskAttachment(1, "target", "lifeboat-" + attached.Id), attached.DiskRecovery);
@@ -86,13 +83,16 @@ public sealed class DiskRecoveryTests(GuestImage guest)
         // The guest's write went to the publication's cache: the restore point still reads back as the disk backed up.
         await AssertDiskUnchangedAsync(server.RepositoryPath, backup.Id, 1, dataDisk);
 
-        var production = await server.DeclareDatastoreAsync("production", folder.Combine("production"));
-        using (var migrate = await server.PostAsync($"api/sessions/{attached.Id}/migrate",
-            new MigrationRequest(production, MigrationMethod.Mirror, ProductionFormat.Raw), ServerJsonContext.Default.MigrationRequest))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, migrate.StatusCode);
-        }
+        // A server restart in the middle: the session resumes with the disk still in the VM and its cache kept.
+        await server.KillAsync();
+        await server.StartAgainAsync();
+        var resumed = await server.WaitAsync(attached.Id, s => s.VmRunning, StepTimeout);
+        Assert.Equal(SessionState.Ready, resumed.State);
 
+        var production = await server.DeclareDatastoreAsync("production", folder.Combine("production"));
+        var cli = new JobCli(server);
+        var migrated = cli.Run("migrate", attached.Id, "--to", production).ShouldSucceed();
+        Assert.Contains("still attached", migrated.Stdout, StringComparison.Ordinal);
         var final = await server.WaitAsync(attached.Id, s => s.State is not (SessionState.Ready or SessionState.Migrating) || s.MigrationError is not null, StepTimeout);
         Assert.True(final.State == SessionState.Finalized, $"{final.State}: {final.MigrationError ?? final.Error}{Environment.NewLine}{ServerProcess.Describe(final)}");
         var productionDisk = Assert.Single(final.ProductionDisks);
@@ -107,8 +107,8 @@ public sealed class DiskRecoveryTests(GuestImage guest)
             """);
         Assert.Contains(Written, again, StringComparison.Ordinal);
 
-        using (var detach = await server.Http.PostAsync($"api/sessions/{attached.Id}/stop", null))
-            Assert.Equal(HttpStatusCode.Accepted, detach.StatusCode);
+        var detach = cli.Run("detach-disk", "data", "--from-vm", "target").ShouldSucceed();
+        Assert.Contains("stays", detach.Stdout, StringComparison.Ordinal);
         var detached = await server.WaitForEndAsync(attached.Id, StepTimeout);
         Assert.Equal(SessionState.Stopped, detached.State);
         Assert.All(detached.Steps.Where(s => s.Phase == SessionPhase.Stop), s => Assert.NotEqual(StepResult.Failed, s.Result));
