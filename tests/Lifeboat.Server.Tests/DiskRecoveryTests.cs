@@ -93,6 +93,8 @@ public sealed class DiskRecoveryTests(GuestImage guest)
         var cli = new JobCli(server);
         var migrated = cli.Run("migrate", attached.Id, "--to", production).ShouldSucceed();
         Assert.Contains("still attached", migrated.Stdout, StringComparison.Ordinal);
+        Assert.Contains("data disk 1 → target", cli.Run("sessions").ShouldSucceed().Stdout, StringComparison.Ordinal);
+        Assert.Contains($"serial {serial}", cli.Run("session", "show", attached.Id).ShouldSucceed().Stdout, StringComparison.Ordinal);
         var final = await server.WaitAsync(attached.Id, s => s.State is not (SessionState.Ready or SessionState.Migrating) || s.MigrationError is not null, StepTimeout);
         Assert.True(final.State == SessionState.Finalized, $"{final.State}: {final.MigrationError ?? final.Error}{Environment.NewLine}{ServerProcess.Describe(final)}");
         var productionDisk = Assert.Single(final.ProductionDisks);
