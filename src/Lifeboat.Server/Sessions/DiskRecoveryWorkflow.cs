@@ -129,9 +129,12 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
             {
                 target = await targets.FindAsync(Plan.TargetVm, Session.HostId, ct).ConfigureAwait(false);
             }
-            catch (HostException e) when (!engine.WasDone(SessionPhase.Attaching, AttachStep) && Session.ReadyAt is null)
+            catch (HostException e)
             {
-                throw new StepSkippedException($"the disk was never attached ({e.Message.TrimEnd('.')})");
+                // A VM that no longer runs took the disk with it; one never attached to has nothing to let go of.
+                throw new StepSkippedException(Session.ReadyAt is null
+                    ? $"the disk was never attached ({e.Message.TrimEnd('.')})"
+                    : $"the VM is not reachable, and a VM that stopped holds no disk ({e.Message.TrimEnd('.')})");
             }
 
             await using (target.ConfigureAwait(false))
