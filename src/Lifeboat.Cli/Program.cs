@@ -22,6 +22,8 @@ root.Subcommands.Add(SessionsCommand.Create());
 root.Subcommands.Add(SessionCommand.Create());
 root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(StopCommand.Create());
+root.Subcommands.Add(AttachDiskCommand.Create());
+root.Subcommands.Add(DetachDiskCommand.Create());
 root.Subcommands.Add(JobsCommand.Create());
 root.Subcommands.Add(JobCommand.Create());
 root.Subcommands.Add(DatastoreCommands.CreateList());

@@ -20,6 +20,7 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(List<SessionLogLine>))]
 [JsonSerializable(typeof(RecoveryRequest))]
 [JsonSerializable(typeof(MigrationRequest))]
+[JsonSerializable(typeof(Lifeboat.Server.Contracts.Sessions.DiskRecoveryRequest))]
 [JsonSerializable(typeof(RepositoryView))]
 [JsonSerializable(typeof(List<RepositoryView>))]
 [JsonSerializable(typeof(AddRepositoryRequest))]

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace Lifeboat.Cli.Commands;
 
-/// <summary>`lifeboat migrate ID --to DIR`: moves a recovered VM to production storage while it runs, then finalizes.</summary>
+/// <summary>`lifeboat migrate ID --to DIR`: moves a recovered VM (or an attached disk) to production storage while it runs, then finalizes.</summary>
 internal static class MigrateCommand
 {
     public static Option<string> MethodOption() => new("--method")
@@ -72,6 +72,13 @@ internal static class MigrateCommand
             {
                 console.Error(last.MigrationError ?? last.Error ?? $"Session {sessionId} ended ({last.State.ToLowerInvariant()}) before the migration finished.");
                 return ExitCodes.Failed;
+            }
+
+            if (last.DiskRecovery is { } disk)
+            {
+                console.Line($"[green]Finalized[/]: disk {disk.DiskId} of VM {Markup.Escape(disk.TargetVm)} runs from {Markup.Escape(string.Join(", ", last.ProductionDisks))}, still attached; " +
+                    $"the publication and cache are gone, the backup is untouched. Keep it, or unplug it with `lifeboat detach-disk {last.Id}` (the file stays).");
+                return ExitCodes.Ok;
             }
 
             var pause = last.MigrationPauseSeconds is { } seconds ? $", paused {SessionFollower.Seconds(seconds)}" : ", never paused";

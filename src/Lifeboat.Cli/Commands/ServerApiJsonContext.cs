@@ -17,6 +17,7 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(ServerAddRepositoryRequest))]
 [JsonSerializable(typeof(ServerRecoveryRequest))]
 [JsonSerializable(typeof(ServerMigrationRequest))]
+[JsonSerializable(typeof(Lifeboat.Server.Contracts.Sessions.DiskRecoveryRequest))]
 [JsonSerializable(typeof(SessionDocument))]
 [JsonSerializable(typeof(List<SessionDocument>))]
 [JsonSerializable(typeof(SessionOutcomeJson))]

@@ -77,6 +77,9 @@ internal sealed class ServerClient : IDisposable
     public Task<SessionDocument> RecoverAsync(ServerRecoveryRequest request, CancellationToken ct) =>
         PostAsync("api/sessions", request, ServerApiJsonContext.Default.ServerRecoveryRequest, ServerApiJsonContext.Default.SessionDocument, ct);
 
+    public Task<SessionDocument> AttachDiskAsync(Lifeboat.Server.Contracts.Sessions.DiskRecoveryRequest request, CancellationToken ct) =>
+        PostAsync("api/disk-recoveries", request, ServerApiJsonContext.Default.DiskRecoveryRequest, ServerApiJsonContext.Default.SessionDocument, ct);
+
     public Task<SessionDocument> MigrateAsync(string id, ServerMigrationRequest request, CancellationToken ct) =>
         PostAsync($"api/sessions/{Uri.EscapeDataString(id)}/migrate", request, ServerApiJsonContext.Default.ServerMigrationRequest,
             ServerApiJsonContext.Default.SessionDocument, ct);

@@ -69,7 +69,8 @@ internal sealed record SessionDocument(
     double? MigrationPauseSeconds,
     SessionProgressDocument? Progress,
     IReadOnlyList<SessionPhaseDocument> Phases,
-    IReadOnlyList<SessionStepDocument> Steps)
+    IReadOnlyList<SessionStepDocument> Steps,
+    Lifeboat.Server.Contracts.Sessions.DiskAttachment? DiskRecovery = null)
 {
     public bool IsFinal => State is "Finalized" or "Stopped" or "Failed";
 }

@@ -34,6 +34,8 @@ internal static class SessionCommand
 
             console.Line($"Session [bold]{s.Id}[/]: VM [bold]{Markup.Escape(s.Vm)}[/], restore point {Markup.Escape(s.RestorePointId ?? "-")}, " +
                 $"{SessionsCommand.StateMarkup(s.State)}, VM {(s.VmRunning ? "running" : "not running")}");
+            if (s.DiskRecovery is { } attached)
+                console.Line($"Disk {attached.Disk} of the restore point, attached to VM [bold]{Markup.Escape(attached.TargetVm)}[/] on host {Markup.Escape(s.Host)} with serial {attached.DiskId}");
             if (s.RecoverySeconds is not null)
                 console.Line($"Recovery time {SessionFollower.Seconds(s.RecoverySeconds)} (session start to guest answering, {Markup.Escape(s.ReadyWhen)})");
             if (s.Publication is not null)

@@ -35,7 +35,7 @@ internal static class SessionsCommand
             {
                 table.Row(
                     s.Id,
-                    Markup.Escape(s.Vm),
+                    Markup.Escape(s.DiskRecovery is { } d ? $"{s.Vm} disk {d.Disk} → {d.TargetVm}" : s.Vm),
                     Markup.Escape(s.RestorePointId ?? "-"),
                     StateMarkup(s.State),
                     Markup.Escape(SessionFollower.PhaseTitle(s.Phase)),

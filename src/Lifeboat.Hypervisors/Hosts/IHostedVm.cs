@@ -45,6 +45,9 @@ public interface IHostedVm : IAsyncDisposable
     /// <summary>Moving the disks to production storage while the VM runs.</summary>
     IDiskMigration Migration { get; }
 
+    /// <summary>Attaching a disk on the mount server to the running VM, and moving it to production while attached.</summary>
+    IDiskHotplug Hotplug { get; }
+
     /// <summary>Powers the VM off (gracefully for up to <paramref name="timeout"/>, then by force); returns how.</summary>
     Task<string> PowerOffAsync(TimeSpan timeout, CancellationToken cancellationToken);
 

@@ -143,5 +143,15 @@ public sealed class LibvirtDomain : IDisposable
     public void AbortBlockJob(string disk, uint flags) =>
         LibvirtErrors.Check(LibvirtNative.DomainBlockJobAbort(Handle, disk, flags), $"{((flags & BlockJobPivot) != 0 ? "pivoting" : "cancelling")} the block job of disk {disk} of domain {Name}");
 
+    /// <summary>virDomainModificationImpact: VIR_DOMAIN_AFFECT_LIVE (the running domain, not its persistent definition).</summary>
+    public const uint AffectLive = 1;
+
+    public void AttachDevice(string xml, uint flags) =>
+        LibvirtErrors.Check(LibvirtNative.DomainAttachDeviceFlags(Handle, xml, flags), $"attaching a device to domain {Name}");
+
+    /// <summary>Asks the guest to let go of the device; it is gone once the domain's XML no longer has it.</summary>
+    public void DetachDevice(string xml, uint flags) =>
+        LibvirtErrors.Check(LibvirtNative.DomainDetachDeviceFlags(Handle, xml, flags), $"detaching a device from domain {Name}");
+
     public void Dispose() => Handle.Dispose();
 }

@@ -126,6 +126,14 @@ public static class LibvirtHostedDomainXml
 
     private static XElement Disk(QemuDisk disk, int index)
     {
+        var (device, bus) = Target(disk, index);
+        return NetworkDisk(disk, device, bus);
+    }
+
+    /// <summary>A <c>&lt;disk type='network'&gt;</c> on the mount server with target <paramref name="device"/> on <paramref name="bus"/>.</summary>
+    /// <exception cref="ArgumentException">The disk is not on the mount server over nfs:// or nbd://.</exception>
+    internal static XElement NetworkDisk(QemuDisk disk, string device, string bus)
+    {
         var uri = Source(disk);
         var source = uri.Scheme == "nfs"
             ? new XElement("source", new XAttribute("protocol", "nfs"), new XAttribute("name", Uri.UnescapeDataString(uri.AbsolutePath)),
@@ -133,7 +141,6 @@ public static class LibvirtHostedDomainXml
                 new XElement("identity", new XAttribute("user", "root"), new XAttribute("group", "root")))
             : new XElement("source", new XAttribute("protocol", "nbd"), new XAttribute("name", Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'))),
                 new XElement("host", new XAttribute("name", uri.Host), new XAttribute("port", uri.Port == -1 ? 10809 : uri.Port)));
-        var (device, bus) = Target(disk, index);
         var element = new XElement("disk", new XAttribute("type", "network"), new XAttribute("device", "disk"),
             new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", disk.Format == QemuDiskFormat.Qcow2 ? "qcow2" : "raw")),
             source,

@@ -31,6 +31,7 @@ public sealed class LibvirtHostedVm : IHostedVm
         // The name the local host uses too: the console endpoint and the kept console read it there.
         ConsoleLogPath = new Qemu.QemuVmPaths(spec.RuntimeFolder).SerialLog;
         Migration = new LibvirtDiskMigration(connection, domain, spec, host.Name);
+        Hotplug = new LibvirtDiskHotplug(connection, domain, host.Name);
     }
 
     /// <summary>The domain's UUID.</summary>
@@ -44,6 +45,8 @@ public sealed class LibvirtHostedVm : IHostedVm
     public bool IsRunning => _running;
 
     public IDiskMigration Migration { get; }
+
+    public IDiskHotplug Hotplug { get; }
 
     internal HostedVmSpec Spec { get; }
 

@@ -28,6 +28,9 @@ public sealed class LibvirtRunningVm : IRunningVm
     /// </summary>
     public int FileChunkBytes => 32 * 1024;
 
+    /// <summary>Disks on the mount server plugged into the domain (instant disk recovery).</summary>
+    public IDiskHotplug Hotplug => field ??= new LibvirtDiskHotplug(Domain.Connection, Domain, HostName);
+
     public ValueTask DisposeAsync()
     {
         Domain.Dispose();

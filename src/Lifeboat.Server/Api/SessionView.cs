@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Sessions;
 using Lifeboat.Server.Sessions;
 
 namespace Lifeboat.Server.Api;
@@ -28,13 +29,14 @@ public sealed record SessionView(
     double? MigrationPauseSeconds,
     MigrationProgress? Progress,
     IReadOnlyList<PhaseView> Phases,
-    IReadOnlyList<SessionStep> Steps)
+    IReadOnlyList<SessionStep> Steps,
+    DiskAttachment? DiskRecovery = null)
 {
     public static SessionView From(SessionSnapshot snapshot, IReadOnlyList<SessionStep> steps)
     {
         var s = snapshot.Session;
         return new SessionView(s.Id, s.Vm, s.RestorePointId, s.RepositoryPath, s.HostId, s.State, s.Phase, s.ReadyWhen, snapshot.VmRunning,
             s.Publication, s.DiskUrls, s.CacheFolder, s.RuntimeDirectory, s.Migration, s.ProductionDisks, s.CreatedAt, s.ReadyAt, s.EndedAt,
-            s.RecoverySeconds, s.Error, s.MigrationError, s.MigrationPauseSeconds, snapshot.Progress, PhaseView.From(steps), steps);
+            s.RecoverySeconds, s.Error, s.MigrationError, s.MigrationPauseSeconds, snapshot.Progress, PhaseView.From(steps), steps, s.DiskRecovery);
     }
 }

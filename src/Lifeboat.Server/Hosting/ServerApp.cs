@@ -146,6 +146,7 @@ public static class ServerApp
             VerificationEndpoints.Map(app);
             FileRestoreEndpoints.Map(app);
             FileRestoreToVmEndpoints.Map(app);
+            DiskRecoveryEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
             WebConsoleSetup.MapWebConsole(app);

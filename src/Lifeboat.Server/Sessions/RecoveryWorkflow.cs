@@ -82,21 +82,7 @@ internal sealed class RecoveryWorkflow(
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// The URLs the VM's disks are defined with: the datastore's files, or the NBD exports of the same disks, on the
-    /// mount server's unix socket when it has one (the sessions' QEMU runs on this host), else over TCP.
-    /// </summary>
-    private IReadOnlyList<string> DiskUrlsFor(PublicationInfo publication)
-    {
-        if (Session.Protocol != DiskProtocols.Nbd)
-            return publication.DiskUrls;
-        // A narrowed publication is for a host elsewhere: it reaches the exports over TCP at the address they name.
-        if (publication.Clients is null && publication.NbdUnixUrls.Count == publication.DiskUrls.Count && publication.NbdUnixUrls.Count > 0)
-            return publication.NbdUnixUrls;
-        if (publication.NbdUrls.Count != publication.DiskUrls.Count)
-            throw new InvalidOperationException($"The mount server serves no NBD exports for publication {publication.Name}; recover with --protocol nfs.");
-        return publication.NbdUrls;
-    }
+    private IReadOnlyList<string> DiskUrlsFor(PublicationInfo publication) => PublishedDiskUrls.For(publication, Session.Protocol);
 
     private async Task RegisterAndStartAsync(CancellationToken cancellationToken)
     {

@@ -2,11 +2,12 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Lifeboat.MountServer.Publishing;
 using Lifeboat.Repository;
+using Lifeboat.Server.Contracts.Sessions;
 
 namespace Lifeboat.Server.Sessions;
 
 /// <summary>Creates sessions, finds them, and hands migrate and stop requests to their runners.</summary>
-public sealed class SessionManager(SessionServices services) : IAsyncDisposable
+public sealed class SessionManager : IAsyncDisposable
 {
     private const int MaxFirmwareConfigEntries = 16;
     private const int MaxFirmwareConfigValueLength = 4096;
@@ -16,7 +17,15 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     private readonly ConcurrentDictionary<string, SessionRunner> _runners = new(StringComparer.Ordinal);
     private readonly SessionChangeSignal _anyChange = new();
     private readonly CancellationTokenSource _sweep = new();
+    private readonly SessionServices _services;
+    private readonly DiskTargets _diskTargets;
     private Task _sweeping = Task.CompletedTask;
+
+    public SessionManager(SessionServices services)
+    {
+        _services = services;
+        _diskTargets = new DiskTargets(this, new RunningVms(this, services.Hosts));
+    }
 
     /// <summary>Validates the request, records the session and starts it; its steps then run in the background.</summary>
     /// <exception cref="ArgumentException">The request is malformed (the message says which option).</exception>
@@ -56,7 +65,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             Host = request.Host,
             Protocol = request.Protocol,
         };
-        var timeout = request.TimeoutSeconds ?? services.Options.ReadyTimeout.TotalSeconds;
+        var timeout = request.TimeoutSeconds ?? _services.Options.ReadyTimeout.TotalSeconds;
         return Start(recovery, new VerificationPlan([.. checks], timeout));
     }
 
@@ -67,7 +76,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
         // Checked as a number first: TimeSpan.FromSeconds(1e308) overflows.
         if (request.ReadyTimeoutSeconds is { } seconds && !(seconds > 0 && seconds <= MaxReadyTimeout.TotalSeconds))
             throw new ArgumentException($"readyTimeoutSeconds must be more than 0 and at most {MaxReadyTimeout.TotalSeconds:0} (24 hours).");
-        var timeout = request.ReadyTimeoutSeconds is { } given ? TimeSpan.FromSeconds(given) : services.Options.ReadyTimeout;
+        var timeout = request.ReadyTimeoutSeconds is { } given ? TimeSpan.FromSeconds(given) : _services.Options.ReadyTimeout;
         var firmwareConfig = request.FirmwareConfig ?? new Dictionary<string, string>();
         if (firmwareConfig.Count > MaxFirmwareConfigEntries
             || firmwareConfig.Any(e => !e.Key.StartsWith("opt/", StringComparison.Ordinal) || e.Key.Length > 55 || e.Value.Length > MaxFirmwareConfigValueLength))
@@ -78,7 +87,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
 
         var protocol = DiskProtocols.Parse(request.Protocol);
         var host = string.IsNullOrEmpty(request.Host) ? SessionRecord.LocalHostId : request.Host;
-        if (!services.Hosts.Exists(host))
+        if (!_services.Hosts.Exists(host))
             throw new ArgumentException($"host {host} is not a host Lifeboat knows; list them with GET /api/hosts, or add it.");
         if (request.Name is not null)
             Repository.VmName.Validate(request.Name, "name");
@@ -86,7 +95,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             throw new ArgumentException("network must be a libvirt network's name (letters, digits, '-', '_', '.', at most 64), or null for no NIC.");
         if (verification is not null && request.Network is not null)
             throw new ArgumentException("A verification boots in isolation, without a NIC; leave network out.");
-        var redirect = request.RedirectWritesTo is null ? null : services.Datastores.Resolve(request.RedirectWritesTo, "redirectWritesTo");
+        var redirect = request.RedirectWritesTo is null ? null : _services.Datastores.Resolve(request.RedirectWritesTo, "redirectWritesTo");
         var migration = request.MigrateTo is null ? null : Validated(request.MigrateTo, "migrateTo.targetDirectory", host);
         var session = new SessionRecord
         {
@@ -107,22 +116,83 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             FirmwareConfig = new Dictionary<string, string>(firmwareConfig, StringComparer.Ordinal),
             Migration = migration,
             Verification = verification,
-            CreatedAt = services.Time.GetUtcNow(),
+            CreatedAt = _services.Time.GetUtcNow(),
         };
-        services.Store.Insert(session);
+        _services.Store.Insert(session);
         _anyChange.Raise();
-        var runner = new SessionRunner(services, session, _anyChange);
+        var runner = new SessionRunner(_services, session, _anyChange, _diskTargets);
         _runners[session.Id] = runner;
         runner.BeginRecovery();
         return session;
     }
 
+    /// <summary>
+    /// Starts an instant disk recovery: disk <see cref="DiskRecoveryRequest.Disk"/> of a restore point published with its
+    /// own write cache and hot-plugged into a VM that runs now; its steps then run in the background.
+    /// </summary>
+    /// <exception cref="ArgumentException">The request is malformed (the message names the field).</exception>
+    public SessionRecord StartDiskRecovery(DiskRecoveryRequest request)
+    {
+        VmName.Validate(request.Vm, "vm");
+        if (request.Disk is < 0 or > 255)
+            throw new ArgumentException($"disk {request.Disk} is not a disk index (0 is the first disk of the restore point).");
+        if (string.IsNullOrWhiteSpace(request.TargetVm) || request.TargetVm.Length > 200 || request.TargetVm.Any(char.IsControl))
+            throw new ArgumentException("targetVm must name a running VM (1 to 200 characters, no control characters).");
+        var host = string.IsNullOrEmpty(request.Host) ? SessionRecord.LocalHostId : request.Host;
+        if (!_services.Hosts.Exists(host))
+            throw new ArgumentException($"host {host} is not a host Lifeboat knows; list them with GET /api/hosts, or add it.");
+        var redirect = request.RedirectWritesTo is null ? null : _services.Datastores.Resolve(request.RedirectWritesTo, "redirectWritesTo");
+        var id = NewId();
+        var session = new SessionRecord
+        {
+            Id = id,
+            Vm = request.Vm,
+            RequestedRestorePoint = request.RestorePoint,
+            State = SessionState.Starting,
+            Phase = SessionPhase.Initialization,
+            ReadyWhen = "attached",
+            Protocol = DiskProtocols.Parse(request.Protocol),
+            HostId = host,
+            RedirectWritesTo = redirect,
+            DiskRecovery = new DiskAttachment(request.Disk, request.TargetVm, "lifeboat-" + id),
+            CreatedAt = _services.Time.GetUtcNow(),
+        };
+        _services.Store.Insert(session);
+        _anyChange.Raise();
+        var runner = new SessionRunner(_services, session, _anyChange, _diskTargets);
+        _runners[session.Id] = runner;
+        runner.BeginRecovery();
+        return session;
+    }
+
+    /// <summary>
+    /// The VM of a live recovery session on the local host, by its name or its session's id, as that session holds it;
+    /// (null, why) when there is none; (null, null) while its session has not found it again after a restart.
+    /// </summary>
+    internal (Hypervisors.Hosts.IHostedVm? Vm, string? Why) RunningLocalVm(string name)
+    {
+        var live = _runners.Values
+            .Where(r => r.Session is { HostId: SessionRecord.LocalHostId, DiskRecovery: null } s && !s.IsFinal)
+            .ToList();
+        if (live.FirstOrDefault(r => r.HeldVm is { } vm && (vm.Name == name || r.Session.Id == name)) is { } found)
+        {
+            return found.HeldVm!.IsRunning
+                ? (found.HeldVm, null)
+                : (null, $"VM {name} on host {SessionRecord.LocalHostId} is not running (session {found.Session.Id} is {found.Session.State.ToString().ToLowerInvariant()}); start it, then attach again.");
+        }
+
+        if (live.Any(r => r.HeldVm is null && r.Session.State is SessionState.Ready or SessionState.Migrating))
+            return (null, null);
+        return (null, $"Host {SessionRecord.LocalHostId} runs no VM named {name}: only the VMs of live recovery sessions run there; list them with `lifeboat sessions`.");
+    }
+
     /// <summary>At server start: every session that had not ended carries on.</summary>
     public void ResumeAll()
     {
-        foreach (var session in services.Store.List().Where(s => !s.IsFinal || s.LeftOnHost))
+        // A finalized disk recovery's disk is still in its VM: it can be detached.
+        foreach (var session in _services.Store.List().Where(s => !s.IsFinal || s.LeftOnHost || s is { DiskRecovery: not null, State: SessionState.Finalized }))
         {
-            var runner = new SessionRunner(services, session, _anyChange);
+            var runner = new SessionRunner(_services, session, _anyChange, _diskTargets);
             if (_runners.TryAdd(session.Id, runner))
                 runner.Resume();
         }
@@ -140,7 +210,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
         {
             try
             {
-                await Task.Delay(SweepInterval, services.Time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(SweepInterval, _services.Time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -156,12 +226,12 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     {
         if (_runners.TryGetValue(id, out var runner))
             return Snapshot(runner);
-        var session = services.Store.Get(id);
+        var session = _services.Store.Get(id);
         return session is null ? null : new SessionSnapshot(session, null, IsRunning(session));
     }
 
     public IReadOnlyList<SessionSnapshot> List() =>
-        [.. services.Store.List().Select(s => _runners.TryGetValue(s.Id, out var runner)
+        [.. _services.Store.List().Select(s => _runners.TryGetValue(s.Id, out var runner)
             ? Snapshot(runner)
             : new SessionSnapshot(s, null, IsRunning(s)))];
 
@@ -173,7 +243,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     {
         if (!_runners.TryGetValue(id, out var runner))
             return false;
-        await runner.Changes.WaitAsync(seen, max, services.Time, cancellationToken).ConfigureAwait(false);
+        await runner.Changes.WaitAsync(seen, max, _services.Time, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -182,7 +252,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
 
     /// <summary>Waits until any session changes after <paramref name="seen"/> (<see cref="AnyChangeVersion"/>), or <paramref name="max"/> passes.</summary>
     public Task WaitForAnyChangeAsync(long seen, TimeSpan max, CancellationToken cancellationToken) =>
-        _anyChange.WaitAsync(seen, max, services.Time, cancellationToken);
+        _anyChange.WaitAsync(seen, max, _services.Time, cancellationToken);
 
     /// <exception cref="KeyNotFoundException">No such session.</exception>
     /// <exception cref="InvalidOperationException">The session cannot migrate now.</exception>
@@ -229,7 +299,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     {
         if (_runners.TryGetValue(id, out var runner))
             return runner;
-        var session = services.Store.Get(id) ?? throw new KeyNotFoundException($"There is no session {id}; list them with `lifeboat sessions`.");
+        var session = _services.Store.Get(id) ?? throw new KeyNotFoundException($"There is no session {id}; list them with `lifeboat sessions`.");
         if (session.State == SessionState.Finalized)
         {
             throw new InvalidOperationException(
@@ -250,8 +320,8 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
             throw new ArgumentException($"{field} must name the production folder the VM's disks move to.");
         if (!Enum.IsDefined(request.Method) || !Enum.IsDefined(request.Format))
             throw new ArgumentException("method must be mirror or quick, and format raw or qcow2.");
-        if (services.Hosts.Get(host).Network is null)
-            return request with { TargetDirectory = services.Datastores.Resolve(request.TargetDirectory, field) };
+        if (_services.Hosts.Get(host).Network is null)
+            return request with { TargetDirectory = _services.Datastores.Resolve(request.TargetDirectory, field) };
         var target = request.TargetDirectory;
         var pool = target.StartsWith(PoolPrefix, StringComparison.Ordinal);
         var valid = target.Length <= WritablePlaces.MaxPathLength && !target.Any(char.IsControl) && (pool
@@ -272,7 +342,7 @@ public sealed class SessionManager(SessionServices services) : IAsyncDisposable
     {
         try
         {
-            return services.Repositories.Find(request.Vm, request.RestorePoint).RestorePoint.VmConfig?.Hardware;
+            return _services.Repositories.Find(request.Vm, request.RestorePoint).RestorePoint.VmConfig?.Hardware;
         }
         catch (SessionStepException)
         {

@@ -7,6 +7,9 @@ public enum SessionPhase
     NfsMapping,
     RegisteringAndStarting,
 
+    /// <summary>A disk recovery's hot-plug of the disk into the running VM (disk recoveries only, instead of registering and starting).</summary>
+    Attaching,
+
     /// <summary>A verification's checks inside the guest and its screenshot (verifications only, instead of migration).</summary>
     Verification,
     MigratingToProduction,

@@ -1,4 +1,5 @@
 using Lifeboat.Repository;
+using Lifeboat.Server.Contracts.Sessions;
 
 namespace Lifeboat.Server.Sessions;
 
@@ -53,6 +54,9 @@ public sealed record SessionRecord
 
     /// <summary>Set for a verification: it boots isolated, runs these checks, is never migrated and is torn down at the end.</summary>
     public VerificationPlan? Verification { get; init; }
+
+    /// <summary>Set for a disk recovery: one disk of the restore point hot-plugged into a running VM instead of a VM of its own.</summary>
+    public DiskAttachment? DiskRecovery { get; init; }
 
     /// <summary>A verification's result, once it has ended.</summary>
     public VerificationOutcome? Outcome { get; init; }

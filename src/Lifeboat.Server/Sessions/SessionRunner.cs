@@ -16,9 +16,11 @@ internal sealed class SessionRunner : IAsyncDisposable
     private readonly MigrationWorkflow _migration;
     private readonly VerificationWorkflow _verification;
     private readonly StopWorkflow _stop;
+    private readonly DiskRecoveryWorkflow _disk;
 
     /// <param name="allSessions">Raised with each change of this session, for whoever watches every session.</param>
-    public SessionRunner(SessionServices services, SessionRecord session, SessionChangeSignal allSessions)
+    /// <param name="targets">The running VMs a disk recovery attaches to.</param>
+    public SessionRunner(SessionServices services, SessionRecord session, SessionChangeSignal allSessions, DiskTargets targets)
     {
         _engine = new SessionEngine(services.Store, session, allSessions, services.Time, services.LoggerFactory.CreateLogger<SessionRunner>());
         _vm = new SessionVm(_engine, services);
@@ -27,6 +29,7 @@ internal sealed class SessionRunner : IAsyncDisposable
         _verification = new VerificationWorkflow(_engine, _vm, services, outcomes, _stop);
         _migration = new MigrationWorkflow(_engine, _vm, services, _stop);
         _recovery = new RecoveryWorkflow(_engine, _vm, services, _verification, _migration, _stop);
+        _disk = new DiskRecoveryWorkflow(_engine, services, targets, _stop);
     }
 
     public SessionRecord Session => _engine.Session;
@@ -36,12 +39,17 @@ internal sealed class SessionRunner : IAsyncDisposable
     public SessionChangeSignal Changes => _engine.Changes;
 
     /// <summary>As the VM's host last said; before the VM is found again after a restart, as its runtime folder says.</summary>
-    public bool VmRunning => _vm.Current?.IsRunning ?? SessionManager.IsRunning(Session);
+    public bool VmRunning => IsDiskRecovery ? _disk.Attached : _vm.Current?.IsRunning ?? SessionManager.IsRunning(Session);
+
+    /// <summary>The session's VM as this server holds it (its connection to the host), or null.</summary>
+    public Hypervisors.Hosts.IHostedVm? HeldVm => _vm.Current;
+
+    private bool IsDiskRecovery => Session.DiskRecovery is not null;
 
     /// <summary>The operations queued so far, for tests and shutdown.</summary>
     public Task Idle => _engine.Idle;
 
-    public void BeginRecovery() => _engine.Enqueue(_recovery.RecoverAsync, cancellable: true);
+    public void BeginRecovery() => _engine.Enqueue(IsDiskRecovery ? _disk.RecoverAsync : _recovery.RecoverAsync, cancellable: true);
 
     /// <summary>Queues the removal of a VM its host could not remove when the session ended; a no-op otherwise.</summary>
     public void RemoveLeftover()
@@ -70,6 +78,12 @@ internal sealed class SessionRunner : IAsyncDisposable
         }
 
         _engine.Note("The server restarted; the session resumes.");
+        if (IsDiskRecovery)
+        {
+            ResumeDiskRecovery(session.State);
+            return;
+        }
+
         switch (session.State)
         {
             case SessionState.Starting:
@@ -101,10 +115,39 @@ internal sealed class SessionRunner : IAsyncDisposable
         }
     }
 
+    private void ResumeDiskRecovery(SessionState state)
+    {
+        switch (state)
+        {
+            case SessionState.Starting:
+                _engine.Enqueue(_disk.RecoverAsync, cancellable: true);
+                break;
+            case SessionState.Ready when Session.Migration is not null:
+                _engine.Enqueue(_disk.MigrateAsync, cancellable: true);
+                break;
+            case SessionState.Migrating:
+                _engine.ForgetDone(SessionPhase.MigratingToProduction);
+                _engine.Enqueue(_disk.MigrateAsync, cancellable: true);
+                break;
+            case SessionState.Stopping:
+                _engine.Enqueue(_disk.StopAsync, cancellable: false);
+                break;
+        }
+    }
+
     /// <exception cref="InvalidOperationException">The session is not running from the backup.</exception>
     public void BeginMigration(MigrationRequest request) => _engine.Atomically(() =>
     {
         var session = Session;
+        if (IsDiskRecovery)
+        {
+            if (session.State != SessionState.Ready || session.Migration is not null)
+                throw new InvalidOperationException($"Session {session.Id} is {session.State.ToString().ToLowerInvariant()}; only a disk attached from the backup can be migrated.");
+            _engine.Save(s => s with { Migration = request, MigrationError = null });
+            _engine.Enqueue(_disk.MigrateAsync, cancellable: true);
+            return;
+        }
+
         if (session.Verification is not null)
             throw new InvalidOperationException($"Session {session.Id} is a verification: its VM is torn down once checked and is never migrated; recover the VM with `lifeboat instant-recover` to move it to production.");
         if (session.State != SessionState.Ready || session.Migration is not null)
@@ -128,6 +171,13 @@ internal sealed class SessionRunner : IAsyncDisposable
     public void BeginStop() => _engine.Atomically(() =>
     {
         var session = Session;
+        // A finalized disk recovery's disk is detached on request too: its production file stays.
+        if (IsDiskRecovery && session.State == SessionState.Finalized && !_engine.StopRequested)
+        {
+            _engine.RequestStop(_disk.StopAsync);
+            return;
+        }
+
         if (session.State == SessionState.Finalized)
         {
             throw new InvalidOperationException(
@@ -136,7 +186,7 @@ internal sealed class SessionRunner : IAsyncDisposable
 
         if (session.IsFinal)
             throw new InvalidOperationException($"Session {session.Id} has already ended ({session.State.ToString().ToLowerInvariant()}).");
-        _engine.RequestStop(_stop.StopAsync);
+        _engine.RequestStop(IsDiskRecovery ? _disk.StopAsync : _stop.StopAsync);
     });
 
     /// <summary>Server shutdown: stops working and lets go of the VM, which keeps running.</summary>

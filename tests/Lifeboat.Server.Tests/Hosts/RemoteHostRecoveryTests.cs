@@ -65,6 +65,7 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         // Live migration to the host's own storage (its /tmp is this machine's), the guest writing all along.
         var production = host.Combine("production");
         Directory.CreateDirectory(production);
+        await LibvirtDiskAttachCheck.RunAsync(server, host, "kvm2", "web01", guest.RawDisk, production);
         using (var answer = await server.Http.PostAsJsonAsync($"api/sessions/{ready.Id}/migrate", new MigrationRequest(production), ServerJsonContext.Default.MigrationRequest))
             Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
         var finalized = await server.WaitForEndAsync(ready.Id, MigrationTimeout);

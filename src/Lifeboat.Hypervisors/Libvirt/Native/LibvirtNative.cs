@@ -140,6 +140,12 @@ internal static partial class LibvirtNative
     [LibraryImport(Libvirt, EntryPoint = "virDomainBlockJobAbort", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int DomainBlockJobAbort(LibvirtDomainHandle domain, string disk, uint flags);
 
+    [LibraryImport(Libvirt, EntryPoint = "virDomainAttachDeviceFlags", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int DomainAttachDeviceFlags(LibvirtDomainHandle domain, string xml, uint flags);
+
+    [LibraryImport(Libvirt, EntryPoint = "virDomainDetachDeviceFlags", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int DomainDetachDeviceFlags(LibvirtDomainHandle domain, string xml, uint flags);
+
     [LibraryImport(Libvirt, EntryPoint = "virStreamNew")]
     public static partial LibvirtStreamHandle StreamNew(LibvirtConnectionHandle connection, uint flags);
 

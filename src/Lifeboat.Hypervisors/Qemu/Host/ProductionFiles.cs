@@ -55,22 +55,25 @@ public static class ProductionFiles
     }
 
     /// <summary>The <c>blockdev-add</c> arguments for production file <paramref name="index"/>; zeros become holes.</summary>
-    public static JsonObject Node(int index, string path, bool qcow2)
+    public static JsonObject Node(int index, string path, bool qcow2) => Node(NodeName(index), path, qcow2);
+
+    /// <summary>The <c>blockdev-add</c> arguments for a production file opened as node <paramref name="nodeName"/>.</summary>
+    public static JsonObject Node(string nodeName, string path, bool qcow2)
     {
         var file = new JsonObject { ["driver"] = "file", ["filename"] = path };
         if (!qcow2)
         {
-            file["node-name"] = NodeName(index);
+            file["node-name"] = nodeName;
             file["discard"] = "unmap";
             file["detect-zeroes"] = "unmap";
             return file;
         }
 
-        file["node-name"] = NodeName(index) + "-file";
+        file["node-name"] = nodeName + "-file";
         return new JsonObject
         {
             ["driver"] = "qcow2",
-            ["node-name"] = NodeName(index),
+            ["node-name"] = nodeName,
             ["discard"] = "unmap",
             ["detect-zeroes"] = "unmap",
             ["file"] = file,

@@ -25,6 +25,7 @@ public sealed class QemuHostedVm : IHostedVm
         _logger = logger;
         _paths = new QemuVmPaths(spec.RuntimeFolder);
         Migration = new QemuDiskMigration(this, spec.RuntimeFolder, spec.Vm.Name);
+        Hotplug = new QemuDiskHotplug(this);
     }
 
     /// <summary>The runtime folder.</summary>
@@ -37,6 +38,8 @@ public sealed class QemuHostedVm : IHostedVm
     public bool IsRunning => QemuRuntimeFolder.RunningProcess(_spec.RuntimeFolder) is not null;
 
     public IDiskMigration Migration { get; }
+
+    public IDiskHotplug Hotplug { get; }
 
     public async Task<string> StartAsync(CancellationToken cancellationToken)
     {
