@@ -18,7 +18,7 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 took() { echo "$2 - $1" | bc; }
 
-"$cli" server --data "$work/data" --listen "127.0.0.1:$port" --nfs-port 0 --nbd-port 0 --control-socket "$work/control.sock" > "$work/server.log" 2>&1 &
+"$cli" server --data "$work/data" --listen "127.0.0.1:$port" --portmap-port "$((port + 1))" --nfs-port 0 --nbd-port 0 --control-socket "$work/control.sock" > "$work/server.log" 2>&1 &
 server=$!
 until curl -sf "http://127.0.0.1:$port/health" > /dev/null; do sleep 0.2; done
 export LIFEBOAT_TOKEN=$(cat "$work/data/api-token" 2>/dev/null || true)

@@ -26,7 +26,7 @@ public sealed class FileRestoreLifecycleTests
         // Memory for one appliance and a half: a second session is refused.
         var oneAppliance = new FileRestoreApplianceOptions { Kvm = QemuAccelerator.Detect() == QemuAcceleratorKind.Kvm }.ReservedMegabytes;
         await using var server = await ServerProcess.StartAsync(
-            folder.Combine("data"), "--file-restore-idle", "3", "--file-restore-memory", (oneAppliance * 3 / 2).ToString(CultureInfo.InvariantCulture));
+            folder.Combine("data"), [.. ServerProcess.OwnPorts(), "--file-restore-idle", "3", "--file-restore-memory", (oneAppliance * 3 / 2).ToString(CultureInfo.InvariantCulture)]);
         var disk = folder.Combine("blank.raw");
         await File.WriteAllBytesAsync(disk, new byte[8 << 20]);
         using (var repository = BackupRepository.Open(server.RepositoryPath, password: null))

@@ -57,7 +57,9 @@ public sealed class FileRestoreServer : IAsyncLifetime
         var control = _folder.Combine("control.sock");
         NbdSocket = Lifeboat.MountServer.Control.ControlSettings.NbdSocketBeside(control);
         NbdPort = FreePort();
-        Server = await ServerProcess.StartAsync(_folder.Combine("data"), "--control-socket", control, "--nbd-port", NbdPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Its own portmap and NFS ports: the appliance reads over NBD, and 111 and 2049 belong to whichever test holds Port111Lock.
+        Server = await ServerProcess.StartAsync(
+            _folder.Combine("data"), [.. ServerProcess.OwnPorts(), "--control-socket", control, "--nbd-port", NbdPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         Http = new HttpClient { BaseAddress = Server.Http.BaseAddress, Timeout = SessionTimeout };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Server.Token);
         using (var repository = BackupRepository.Open(Server.RepositoryPath, password: null))

@@ -64,6 +64,14 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int ProcessId => _process?.Id ?? 0;
 
+    /// <summary>
+    /// Arguments for a server that needs no portmap on port 111 (no VM reaches it through QEMU's nfs:// driver): portmap
+    /// on a free port of its own and NFS on any free port, so it never takes 111 or 2049 from a test that holds
+    /// <see cref="Port111Lock"/>.
+    /// </summary>
+    public static string[] OwnPorts() =>
+        ["--portmap-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--nfs-port", "0"];
+
     public static Task<ServerProcess> StartAsync(string dataDirectory, params string[] extraArguments) =>
         StartAsync(dataDirectory, ServerAddress.Loopback, extraArguments);
 
