@@ -23,7 +23,7 @@ internal static class QuickstartCommand
         };
         var size = new Option<string>("--disk-size") { Description = "Size of act 1's sample disk.", DefaultValueFactory = _ => "256M" };
         var repositoryOnly = new Option<bool>("--repository-only") { Description = "Run act 1 only (no QEMU, no server)." };
-        var command = new Command("quickstart", "Run the whole Lifeboat story (backup, instant recovery of a real VM, live migration) and show each step's timing.")
+        var command = new Command("quickstart", "Run the whole Lifeboat story (backup, instant recovery of a real VM, live migration, file-level restore) and show each step's timing.")
         {
             work, size, repositoryOnly,
         };

@@ -164,6 +164,21 @@ internal sealed class RecoveryAct(StepLog log, string folder)
         });
 
         await log.RunAsync("Check the backup is unchanged", () => RestorePointCheck.RunAsync(repositoryPath, second.RestorePointId, backupHash, ct));
+
+        await log.RunAsync("File-level restore: /data/records as it was at the first backup (a libguestfs appliance reads the restore point over NBD)", async () =>
+        {
+            var (fileSystems, records) = await new QuickstartFileRestore(server.Client).ReadAsync(guest.Name, first.RestorePointId, "/data/records", ct);
+            var last = LastRecordIn(records);
+            if (last < first.LastRecordBefore || last > first.LastRecordAfter)
+            {
+                throw new CliException($"/data/records of restore point {first.RestorePointId} ends at record {last}, yet the VM had synced {first.LastRecordBefore} " +
+                    $"when that backup began and {first.LastRecordAfter} when it ended; keep {folder} and report it.");
+            }
+
+            var found = string.Join(", ", fileSystems.Select(f => $"{f.Name} {f.Type}{(f.Label is null ? "" : $" '{f.Label}'")}"));
+            return $"the appliance found {found}; {QuickstartFileRestore.RootFileSystem}:/data/records ends at record {last}, as the VM had written it then " +
+                $"(synced {first.LastRecordBefore} to {first.LastRecordAfter} during that backup; it is at {records.Length / 1024} KiB)";
+        });
     }
 
     /// <summary>A live backup as `lifeboat backup --qmp` makes it: the guest frozen through its agent for the point in time, what changed read over NBD.</summary>
