@@ -80,20 +80,7 @@ internal sealed class RecoveryChecks(SessionEngine engine, SessionVm vm, Session
             return $"NFS on {nfs.LocalEndPoint}, export {nfs.Datastore.ExportPath}, portmap {nfs.PortmapMode} answers port {nfs.Port} for MOUNT and NFS";
         }, cancellationToken).ConfigureAwait(false);
 
-        await engine.StepAsync(phase, "Check the cache space", _ =>
-        {
-            var folder = Session.RedirectWritesTo ?? services.Data.Cache;
-            Directory.CreateDirectory(folder);
-            var free = new DriveInfo(Path.GetFullPath(folder)).AvailableFreeSpace;
-            var reserve = services.Options.CacheReserveBytes;
-            if (free < reserve)
-            {
-                throw new SessionStepException(
-                    $"The cache folder {folder} has {Mib.Of(free)} MiB free and sessions keep {Mib.Of(reserve)} MiB for the VM's writes; free space there, give --redirect-writes-to a folder with room, or start the server with a smaller --cache-reserve.");
-            }
-
-            return Task.FromResult<string?>($"{folder}: {Mib.Of(free)} MiB free, {Mib.Of(reserve)} MiB reserved");
-        }, cancellationToken).ConfigureAwait(false);
+        await engine.StepAsync(phase, "Check the cache space", _ => Task.FromResult<string?>(CacheSpace.Check(Session, services)), cancellationToken).ConfigureAwait(false);
 
         await engine.StepAsync(phase, "Check the host", async ct =>
         {
