@@ -226,7 +226,9 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
                 .Select(folder => Path.Combine(folder, "holder.pid"))
                 .Where(File.Exists)
                 .ToList();
-            bool alive = holders.Any(file => int.TryParse(File.ReadAllText(file).Trim(), out var pid) && Directory.Exists($"/proc/{pid}"));
+            // The pid file appears whole (written beside, then renamed): a holder whose file was read empty while it was
+            // being written was once taken for dead, and a host in use lost its folder under a running test.
+            bool alive = holders.Any(file => !int.TryParse(File.ReadAllText(file).Trim(), out var pid) || Directory.Exists($"/proc/{pid}"));
             if (holders.Count == 0 || alive)
             {
                 continue; // one being created holds no pid file yet; creation runs under the lock we hold
@@ -380,7 +382,7 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
             if {SeedIsRoots}; then cp {CapabilitiesSeed}/*.xml {CapabilitiesCache}/ 2>/dev/null || true; fi
             virtlogd -d
             libvirtd -d --listen
-            echo $$ > '{Combine("holder.pid")}'
+            echo $$ > '{Combine("holder.pid.new")}' && mv '{Combine("holder.pid.new")}' '{Combine("holder.pid")}'
             echo ready
             exec cat > /dev/null
             """;
