@@ -148,17 +148,22 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
 
     public async Task DisposeAsync()
     {
-        if (_namespaceCreated)
+        // Under the lock a starting host sweeps stale ones with: between the holder's death and the namespace's removal
+        // this host looks stale, and a host starting meanwhile once deleted its folder while it was being deleted here.
+        using (await LockAddressesAsync())
         {
-            await KillEverythingInsideAsync(NamespaceName);
-            await Tools.RunAsync("ip", "netns", "delete", NamespaceName);
-            await Tools.RunAsync("ip", "link", "delete", LocalInterface); // gone with the namespace, unless that failed
-            _namespaceCreated = false;
-        }
+            if (_namespaceCreated)
+            {
+                await KillEverythingInsideAsync(NamespaceName);
+                await Tools.RunAsync("ip", "netns", "delete", NamespaceName);
+                await Tools.RunAsync("ip", "link", "delete", LocalInterface); // gone with the namespace, unless that failed
+                _namespaceCreated = false;
+            }
 
-        _holder?.Dispose();
-        _folder?.Delete(recursive: true);
-        _folder = null;
+            _holder?.Dispose();
+            _folder?.Delete(recursive: true);
+            _folder = null;
+        }
     }
 
     // An flock, which .NET takes for FileShare.None: held by another instance, in this process or another, it throws.
@@ -226,8 +231,7 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
                 .Select(folder => Path.Combine(folder, "holder.pid"))
                 .Where(File.Exists)
                 .ToList();
-            // The pid file appears whole (written beside, then renamed): a holder whose file was read empty while it was
-            // being written was once taken for dead, and a host in use lost its folder under a running test.
+            // The pid file appears whole (written beside, then renamed); one that cannot be read yet is a host starting.
             bool alive = holders.Any(file => !int.TryParse(File.ReadAllText(file).Trim(), out var pid) || Directory.Exists($"/proc/{pid}"));
             if (holders.Count == 0 || alive)
             {
