@@ -36,6 +36,13 @@ public sealed class ServerCommandTests
             if (await Task.WhenAny(listening.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(90))) != listening.Task)
                 Assert.Fail($"lifeboat server did not listen within 90 s:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
             Assert.Contains(lines, l => l.Contains($"NBD server listening on 127.0.0.1:{nbd}", StringComparison.Ordinal));
+
+            // SIGTERM to the CLI alone: it passes it on, the server stops, and both exit 0 with no error line.
+            Assert.Equal(0, Kill(process.Id, 15));
+            using (var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+                await process.WaitForExitAsync(stopped.Token);
+            Assert.True(process.ExitCode == 0, $"lifeboat server exited {process.ExitCode} on SIGTERM:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+            Assert.DoesNotContain(lines, l => l.StartsWith("lifeboat-server:", StringComparison.Ordinal));
         }
         finally
         {
@@ -44,4 +51,8 @@ public sealed class ServerCommandTests
             await process.WaitForExitAsync();
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    private static extern int Kill(int processId, int signal);
 }

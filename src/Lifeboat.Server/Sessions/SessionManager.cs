@@ -17,6 +17,8 @@ public sealed class SessionManager : IAsyncDisposable
     private readonly ConcurrentDictionary<string, SessionRunner> _runners = new(StringComparer.Ordinal);
     private readonly SessionChangeSignal _anyChange = new();
     private readonly CancellationTokenSource _sweep = new();
+
+    private int _disposed;
     private readonly SessionServices _services;
     private readonly DiskTargets _diskTargets;
     private Task _sweeping = Task.CompletedTask;
@@ -287,6 +289,10 @@ public sealed class SessionManager : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Twice at every stop: the hosted service's StopAsync, then the container. The second found the sweep's token
+        // source disposed, and the server exited 1 on every SIGTERM since the sweep came in.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         await _sweep.CancelAsync().ConfigureAwait(false);
         await _sweeping.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _sweep.Dispose();
