@@ -177,7 +177,7 @@ internal sealed class RecoveryAct(StepLog log, string folder)
 
             var found = string.Join(", ", fileSystems.Select(f => $"{f.Name} {f.Type}{(f.Label is null ? "" : $" '{f.Label}'")}"));
             return $"the appliance found {found}; {QuickstartFileRestore.RootFileSystem}:/data/records ends at record {last}, as the VM had written it then " +
-                $"(synced {first.LastRecordBefore} to {first.LastRecordAfter} during that backup; it is at {records.Length / 1024} KiB)";
+                $"(synced {first.LastRecordBefore} to {first.LastRecordAfter} during that backup; the file is {records.Length / 1024} KiB)";
         });
     }
 
