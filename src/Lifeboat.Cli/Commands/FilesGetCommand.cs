@@ -46,7 +46,7 @@ internal static class FilesGetCommand
         if (console.Json)
         {
             console.WriteJson(new FilesGetJson(Path.GetFullPath(directory), null, results.Sum(r => r.Bytes), results, report.OwnersKept, report.Note),
-                FilesJsonContext.Default.FilesGetJson);
+                ServerApiJsonContext.Default.FilesGetJson);
         }
         else
         {
@@ -109,7 +109,7 @@ internal static class FilesGetCommand
         if (console.Json)
         {
             console.WriteJson(new FilesGetJson(null, full, progress.Done, [.. paths.Select(p => new FilesGetPathJson(p.ToString(), null, 0, 0, 0, null))], null, null),
-                FilesJsonContext.Default.FilesGetJson);
+                ServerApiJsonContext.Default.FilesGetJson);
         }
         else
         {

@@ -49,10 +49,10 @@ internal static class FilesRestoreCommand
                 Console.Error.WriteLine($"Writing into VM {request.Vm} through its guest agent…");
             var result = await files.Client.Server.PostAsync(
                 $"api/file-restores/{Uri.EscapeDataString(files.Id)}/restore-to-vm", request,
-                FilesRestoreJsonContext.Default.RestoreToVmRequest, FilesRestoreJsonContext.Default.RestoreToVmResult, ct);
+                ServerApiJsonContext.Default.RestoreToVmRequest, ServerApiJsonContext.Default.RestoreToVmResult, ct);
             if (console.Json)
             {
-                console.WriteJson(result, FilesRestoreJsonContext.Default.RestoreToVmResult);
+                console.WriteJson(result, ServerApiJsonContext.Default.RestoreToVmResult);
                 return result.AllWritten ? ExitCodes.Ok : ExitCodes.Failed;
             }
 

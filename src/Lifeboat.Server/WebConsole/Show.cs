@@ -6,16 +6,8 @@ namespace Lifeboat.Server.WebConsole;
 /// <summary>How the console writes times, sizes, durations and names for people.</summary>
 public static class Show
 {
-    /// <summary>A time in the server's zone, with that zone's offset (<c>2026-12-07 03:42:57 UTC-05:00</c>), as the CLI writes it.</summary>
-    public static string Time(DateTimeOffset? time)
-    {
-        if (time is not { } t)
-            return "";
-        var local = TimeZoneInfo.ConvertTime(t, TimeZoneInfo.Local);
-        var offset = local.Offset;
-        var zone = offset == TimeSpan.Zero ? "UTC" : $"UTC{(offset < TimeSpan.Zero ? '-' : '+')}{offset.Duration():hh\\:mm}";
-        return $"{local.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} {zone}";
-    }
+    /// <summary>A time in the server's zone with its offset, as the CLI writes it (<see cref="Lifeboat.Server.Contracts.ZonedTime"/>).</summary>
+    public static string Time(DateTimeOffset? time) => time is { } t ? Lifeboat.Server.Contracts.ZonedTime.Format(t, seconds: true) : "";
 
     /// <summary>When a job runs next: its retry when one comes before the schedule (the list and the job's page say the same).</summary>
     public static string NextRun(Lifeboat.Server.Contracts.Jobs.JobView job) =>

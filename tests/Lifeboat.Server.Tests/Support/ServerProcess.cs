@@ -76,25 +76,14 @@ public sealed class ServerProcess : IAsyncDisposable
         StartAsync(dataDirectory, ServerAddress.Loopback, extraArguments);
 
     /// <summary>Starts a server whose time zone is <paramref name="timeZone"/> (TZ), e.g. America/New_York.</summary>
-    public static async Task<ServerProcess> StartInZoneAsync(string dataDirectory, string timeZone, params string[] extraArguments)
-    {
-        var server = new ServerProcess(dataDirectory, ServerAddress.Loopback, FreePort(), extraArguments) { _timeZone = timeZone };
-        try
-        {
-            await server.StartAgainAsync();
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+    public static Task<ServerProcess> StartInZoneAsync(string dataDirectory, string timeZone, params string[] extraArguments) =>
+        StartAsync(new ServerProcess(dataDirectory, ServerAddress.Loopback, FreePort(), extraArguments) { _timeZone = timeZone });
 
-        return server;
-    }
+    public static Task<ServerProcess> StartAsync(string dataDirectory, ServerAddress address, params string[] extraArguments) =>
+        StartAsync(new ServerProcess(dataDirectory, address, FreePort(), extraArguments));
 
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, ServerAddress address, params string[] extraArguments)
+    private static async Task<ServerProcess> StartAsync(ServerProcess server)
     {
-        var server = new ServerProcess(dataDirectory, address, FreePort(), extraArguments);
         try
         {
             await server.StartAgainAsync();
