@@ -242,8 +242,26 @@ public sealed class RpcDatagramServerTests : IAsyncLifetime
         var reply = await client.ReceiveReplyAsync();
         Assert.Equal(28u, reply.Xid);
         Assert.True(reply.IsSuccess);
-        using var rebound = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        rebound.Bind(server.LocalEndPoint);
+        // Freed means no socket of this process holds the port any more. (Binding it again proved that until another
+        // process's UDP client took the same ephemeral port in between, on a busy machine: "Address already in use".)
+        Assert.False(ThisProcessHoldsUdpPort(((IPEndPoint)server.LocalEndPoint).Port), "the server's UDP socket is still open after stop");
+    }
+
+    /// <summary>Whether a socket open in this process is bound to UDP port <paramref name="port"/> (/proc/net/udp by inode).</summary>
+    private static bool ThisProcessHoldsUdpPort(int port)
+    {
+        var ours = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            var target = new FileInfo(fd).LinkTarget;
+            if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal))
+                ours.Add(target["socket:[".Length..^1]);
+        }
+
+        var hexPort = ":" + port.ToString("X4", System.Globalization.CultureInfo.InvariantCulture);
+        return File.ReadLines("/proc/net/udp").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Any(fields => fields.Length > 9 && fields[1].EndsWith(hexPort, StringComparison.Ordinal) && ours.Contains(fields[9]));
     }
 
     [Fact]
