@@ -119,6 +119,7 @@ public static class ServerApp
             builder.Services.AddSingleton<IRestorePointVerifier, SessionVerifier>();
             builder.Services.AddSingleton<JobScheduler>();
             builder.Services.AddSingleton<MetricsRegistry>();
+            builder.Services.AddSingleton<Lifeboat.Server.Notifications.INotificationSink, Lifeboat.Server.Notifications.ServerLogNotifications>();
             builder.Services.AddHostedService<LifeboatService>();
             // After LifeboatService: jobs start once the repository, mount server and sessions are up, and stop before them.
             builder.Services.AddHostedService(services => services.GetRequiredService<JobScheduler>());
