@@ -37,6 +37,7 @@ public sealed class DatastoreFileSystem : IDisposable
         OwnerUid = options.OwnerUid ?? LibC.geteuid();
         OwnerGid = options.OwnerGid ?? LibC.getegid();
         _time = options.TimeProvider;
+        MinRescanInterval = options.MinRescanInterval;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         InstanceVerifier = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
         _changedAt = Now.ToUnixNanoseconds();
@@ -53,6 +54,10 @@ public sealed class DatastoreFileSystem : IDisposable
     internal int PublicationCount => _byName.Count;
 
     internal ulong Fsid { get; }
+
+    internal TimeSpan MinRescanInterval { get; }
+
+    internal TimeProvider Time => _time;
 
     internal uint OwnerUid { get; }
 

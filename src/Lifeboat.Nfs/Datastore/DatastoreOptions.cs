@@ -20,4 +20,10 @@ public sealed class DatastoreOptions
     public uint? OwnerGid { get; init; }
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The least time between two scans of a publication's client files folder for a file handle the server cannot
+    /// place (after a restart, or a change behind its back); a handle that needs one sooner gets NFS3ERR_JUKEBOX.
+    /// </summary>
+    public TimeSpan MinRescanInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -72,7 +72,7 @@ public sealed class DatastorePublication : IDisposable
         _reserved = reserved.ToFrozenDictionary(StringComparer.Ordinal);
         ReservedEntries = entries;
         DiskFileNames = diskNames;
-        Tree = LocalTree.Open(Path.Combine(cacheFolder, ClientFilesFolderName));
+        Tree = LocalTree.Open(Path.Combine(cacheFolder, ClientFilesFolderName), fileSystem.MinRescanInterval, fileSystem.Time);
         Node = new PublicationNode(this);
     }
 

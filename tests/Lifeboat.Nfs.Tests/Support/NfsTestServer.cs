@@ -38,6 +38,12 @@ internal sealed class NfsTestServer : IAsyncDisposable
 
     public string CacheFolder => _folder.Combine("cache-" + Publication);
 
+    /// <summary>How many scans of the publication's client files folder the server made to place a file handle.</summary>
+    public long Rescans => Datastore.Publications.Single().Tree.Rescans;
+
+    /// <summary>The real folder behind what clients create in the publication.</summary>
+    public string ClientFilesFolder => Datastore.Publications.Single().ClientFilesFolder;
+
     /// <summary>
     /// Starts a server. Give <paramref name="folder"/> and <paramref name="disk"/> of an earlier server (and the same
     /// datastore id) to restart it over the same state.
@@ -48,7 +54,8 @@ internal sealed class NfsTestServer : IAsyncDisposable
         ulong datastoreId = 0x1234,
         NfsClientAllowList? allowed = null,
         int portmapPort = 0,
-        Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
+        Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null,
+        TimeSpan? minRescanInterval = null)
     {
         var ownsFolder = folder is null;
         folder ??= new TempFolder();
@@ -58,7 +65,7 @@ internal sealed class NfsTestServer : IAsyncDisposable
             EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
             PortmapPort = portmapPort,
             AllowedClients = allowed ?? NfsClientAllowList.LoopbackOnly,
-            Datastore = new DatastoreOptions { DatastoreId = datastoreId },
+            Datastore = new DatastoreOptions { DatastoreId = datastoreId, MinRescanInterval = minRescanInterval ?? TimeSpan.FromSeconds(1) },
         };
         var server = new NfsServer(options, loggerFactory);
         await server.StartAsync();

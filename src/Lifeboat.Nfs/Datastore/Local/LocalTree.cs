@@ -13,9 +13,9 @@ namespace Lifeboat.Nfs.Datastore.Local;
 /// concurrent rename can make the server touch anything outside the folder.
 /// </summary>
 /// <remarks>
-/// Clients hold handles built from inode numbers. The inode-to-path map is only a cache, checked against the file
-/// system on every use and rebuilt by a bounded scan of the folder when it is wrong (after a rename of a parent, or
-/// after a restart of the server).
+/// Clients hold handles built from inode numbers. The inode-to-path map (<see cref="LocalInodeMap"/>) is only a cache,
+/// checked against the file system on every use and rebuilt by a bounded scan of the folder when it is wrong (after
+/// a restart of the server, or a change behind its back), one scan at a time and at most at its rate.
 /// </remarks>
 internal sealed class LocalTree : IDisposable
 {
@@ -27,11 +27,12 @@ internal sealed class LocalTree : IDisposable
     private readonly SafeFileHandle _root;
     private readonly uint _devMajor;
     private readonly uint _devMinor;
-    private readonly Lock _mapLock = new();
-    private readonly Dictionary<ulong, string> _pathsByInode = [];
+    private readonly LocalInodeMap _inodes;
+    private readonly Lock _rescanLock = new();
 
-    private LocalTree(string rootPath, SafeFileHandle root, in LocalStat rootStat)
+    private LocalTree(string rootPath, SafeFileHandle root, in LocalStat rootStat, TimeSpan minRescanInterval, TimeProvider time)
     {
+        _inodes = new LocalInodeMap(MaxScannedEntries, minRescanInterval, time);
         RootPath = rootPath;
         _root = root;
         _devMajor = rootStat.DevMajor;
@@ -43,8 +44,11 @@ internal sealed class LocalTree : IDisposable
 
     public ulong RootInode { get; }
 
+    /// <summary>How many scans of the folder rebuilt the inode map.</summary>
+    public long Rescans => _inodes.Rescans;
+
     /// <summary>Creates <paramref name="rootPath"/> when missing and opens it.</summary>
-    public static LocalTree Open(string rootPath)
+    public static LocalTree Open(string rootPath, TimeSpan minRescanInterval, TimeProvider time)
     {
         Directory.CreateDirectory(rootPath);
         var root = LibC.open(rootPath, LibC.ORdOnly | LibC.ODirectory | LibC.OCloExec, 0);
@@ -62,7 +66,14 @@ internal sealed class LocalTree : IDisposable
             throw new IOException($"Cannot read the attributes of '{rootPath}' (errno {errno}); the datastore needs a Linux file system.");
         }
 
-        return new LocalTree(rootPath, root, LocalStat.From(buffer));
+        var tree = new LocalTree(rootPath, root, LocalStat.From(buffer), minRescanInterval, time);
+        if (!Directory.EnumerateFileSystemEntries(rootPath).Any())
+        {
+            // A new publication's empty folder: the map is whole from the start, and no handle needs a scan.
+            tree._inodes.Replace([], complete: true);
+        }
+
+        return tree;
     }
 
     public static string Combine(string directory, string name) => directory.Length == 0 ? name : directory + "/" + name;
@@ -105,7 +116,10 @@ internal sealed class LocalTree : IDisposable
         return status;
     }
 
-    /// <summary>Finds the object a handle names: NFS3ERR_STALE when it no longer exists.</summary>
+    /// <summary>
+    /// Finds the object a handle names: NFS3ERR_STALE when it no longer exists, NFS3ERR_JUKEBOX (the client tries
+    /// again later) when finding out needs a scan of the folder and the scan's rate limit holds.
+    /// </summary>
     public Nfs3Status Resolve(ulong inode, uint generation, out string path, out LocalStat stat)
     {
         if (TryRemembered(inode, generation, out path, out stat))
@@ -113,7 +127,26 @@ internal sealed class LocalTree : IDisposable
             return Nfs3Status.Ok;
         }
 
-        Rescan();
+        if (_inodes.IsUnknown(inode))
+        {
+            return Nfs3Status.Stale;
+        }
+
+        var seen = _inodes.Rescans;
+        lock (_rescanLock)
+        {
+            // Who waited here while another scan ran uses that scan's map.
+            if (_inodes.Rescans == seen)
+            {
+                if (!_inodes.TryStartRescan())
+                {
+                    return Nfs3Status.Jukebox;
+                }
+
+                Rescan();
+            }
+        }
+
         return TryRemembered(inode, generation, out path, out stat) ? Nfs3Status.Ok : Nfs3Status.Stale;
     }
 
@@ -263,6 +296,7 @@ internal sealed class LocalTree : IDisposable
 
             using (to)
             {
+                var replaces = StatAt(to, toName, LibC.AtSymlinkNoFollow, out var replaced) == Nfs3Status.Ok;
                 if (LibC.renameat(from, fromName, to, toName) != 0)
                 {
                     return Errno.ToNfs3Status(LibC.LastError);
@@ -270,7 +304,12 @@ internal sealed class LocalTree : IDisposable
 
                 if (StatAt(to, toName, LibC.AtSymlinkNoFollow, out var moved) == Nfs3Status.Ok)
                 {
-                    Remember(moved.Inode, Combine(toDirectory, toName));
+                    if (replaces && replaced.Inode != moved.Inode)
+                    {
+                        _inodes.Forget(replaced.Inode);
+                    }
+
+                    _inodes.Moved(moved.Inode, Combine(fromDirectory, fromName), Combine(toDirectory, toName), moved.Type == Ftype3.Dir);
                 }
 
                 return Nfs3Status.Ok;
@@ -526,12 +565,9 @@ internal sealed class LocalTree : IDisposable
     private bool TryRemembered(ulong inode, uint generation, out string path, out LocalStat stat)
     {
         stat = default;
-        lock (_mapLock)
+        if (!_inodes.TryGet(inode, out path))
         {
-            if (!_pathsByInode.TryGetValue(inode, out path!))
-            {
-                return false;
-            }
+            return false;
         }
 
         return Stat(path, out stat) == Nfs3Status.Ok
@@ -547,12 +583,14 @@ internal sealed class LocalTree : IDisposable
         var pending = new Queue<string>();
         pending.Enqueue(string.Empty);
         var entries = new List<(string Name, LocalStat Stat)>();
+        var unlisted = false;
         while (pending.Count > 0 && found.Count < MaxScannedEntries)
         {
             var directory = pending.Dequeue();
             entries.Clear();
             if (List(directory, entries) != Nfs3Status.Ok)
             {
+                unlisted = true;
                 continue;
             }
 
@@ -567,32 +605,10 @@ internal sealed class LocalTree : IDisposable
             }
         }
 
-        lock (_mapLock)
-        {
-            _pathsByInode.Clear();
-            foreach (var (inode, path) in found)
-            {
-                _pathsByInode[inode] = path;
-            }
-        }
+        _inodes.Replace(found, complete: !unlisted && pending.Count == 0 && found.Count < MaxScannedEntries);
     }
 
-    private void Remember(ulong inode, string path)
-    {
-        lock (_mapLock)
-        {
-            if (_pathsByInode.Count < MaxScannedEntries || _pathsByInode.ContainsKey(inode))
-            {
-                _pathsByInode[inode] = path;
-            }
-        }
-    }
+    private void Remember(ulong inode, string path) => _inodes.Remember(inode, path);
 
-    private void Forget(ulong inode)
-    {
-        lock (_mapLock)
-        {
-            _pathsByInode.Remove(inode);
-        }
-    }
+    private void Forget(ulong inode) => _inodes.Forget(inode);
 }
