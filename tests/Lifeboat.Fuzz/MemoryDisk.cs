@@ -1,4 +1,4 @@
-using Lifeboat.Disks;
+using Lifeboat.Nfs.Nfs3;
 using Lifeboat.Nfs.Datastore;
 
 namespace Lifeboat.Fuzz;
@@ -23,7 +23,7 @@ internal sealed class MemoryDisk(int size) : IDatastoreDisk
         }
     }
 
-    public ValueTask<WriteStability> WriteAsync(long offset, ReadOnlyMemory<byte> data, WriteStability stability, CancellationToken cancellationToken)
+    public ValueTask<StableHow> WriteAsync(long offset, ReadOnlyMemory<byte> data, StableHow stability, CancellationToken cancellationToken)
     {
         lock (_lock)
         {

@@ -139,7 +139,7 @@ public sealed class Nfs3ProcedureTests : IAsyncLifetime
 
         var stable = await _client.WriteAsync(_disk, 0, data, StableHow.FileSync);
         Assert.Equal(StableHow.FileSync, stable.Committed);
-        Assert.Equal(Disks.WriteStability.FileSync, _server.Disk.LastStability);
+        Assert.Equal(StableHow.FileSync, _server.Disk.LastStability);
         Assert.Equal(data, _server.Disk.Snapshot().AsSpan(40960, 8192).ToArray());
         Assert.Equal(data, (await _client.ReadAsync(_disk, 0, 8192)).Data);
     }

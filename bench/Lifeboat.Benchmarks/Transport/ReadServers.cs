@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Lifeboat.Disks;
 using Lifeboat.Nbd.Server;
 using Lifeboat.Nfs.Datastore;
 using Lifeboat.Nfs.Mount;
@@ -201,7 +200,7 @@ internal sealed class ReadServers : IAsyncDisposable
             return ValueTask.FromResult(count);
         }
 
-        public ValueTask<WriteStability> WriteAsync(long offset, ReadOnlyMemory<byte> data, WriteStability stability, CancellationToken cancellationToken) =>
+        public ValueTask<StableHow> WriteAsync(long offset, ReadOnlyMemory<byte> data, StableHow stability, CancellationToken cancellationToken) =>
             throw new NotSupportedException("The benchmark only reads.");
 
         public ValueTask CommitAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;

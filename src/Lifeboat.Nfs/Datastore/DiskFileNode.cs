@@ -1,4 +1,3 @@
-using Lifeboat.Disks;
 using Lifeboat.Nfs.Nfs3;
 
 namespace Lifeboat.Nfs.Datastore;
@@ -71,9 +70,9 @@ internal sealed class DiskFileNode : DatastoreNode
 
         try
         {
-            var committed = await _disk.WriteAsync(offset, data, (WriteStability)stable, cancellationToken).ConfigureAwait(false);
+            var committed = await _disk.WriteAsync(offset, data, stable, cancellationToken).ConfigureAwait(false);
             Touch();
-            return new DatastoreWriteResult(Nfs3Status.Ok, (StableHow)committed);
+            return new DatastoreWriteResult(Nfs3Status.Ok, committed);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,4 +1,4 @@
-using Lifeboat.Disks;
+using Lifeboat.Nfs.Nfs3;
 
 namespace Lifeboat.Nfs.Datastore;
 
@@ -17,7 +17,7 @@ public interface IDatastoreDisk
     ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken);
 
     /// <summary>Writes inside the disk's length; returns how durable the write already is (at least what was asked).</summary>
-    ValueTask<WriteStability> WriteAsync(long offset, ReadOnlyMemory<byte> data, WriteStability stability, CancellationToken cancellationToken);
+    ValueTask<StableHow> WriteAsync(long offset, ReadOnlyMemory<byte> data, StableHow stability, CancellationToken cancellationToken);
 
     /// <summary>Makes every earlier write durable.</summary>
     ValueTask CommitAsync(CancellationToken cancellationToken);

@@ -1,4 +1,4 @@
-using Lifeboat.Disks;
+using Lifeboat.Nfs.Nfs3;
 using Lifeboat.Nfs.Datastore;
 using Microsoft.Win32.SafeHandles;
 
@@ -30,10 +30,10 @@ internal sealed class FileDisk(string path) : IDatastoreDisk, IDisposable
         return ValueTask.FromResult(total);
     }
 
-    public ValueTask<WriteStability> WriteAsync(long offset, ReadOnlyMemory<byte> data, WriteStability stability, CancellationToken cancellationToken)
+    public ValueTask<StableHow> WriteAsync(long offset, ReadOnlyMemory<byte> data, StableHow stability, CancellationToken cancellationToken)
     {
         RandomAccess.Write(_handle, data.Span, offset);
-        if (stability != WriteStability.Unstable)
+        if (stability != StableHow.Unstable)
         {
             RandomAccess.FlushToDisk(_handle);
         }

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Lifeboat.Disks;
+using Lifeboat.Nfs.Nfs3;
 using Lifeboat.Nfs.Datastore;
 
 namespace Lifeboat.Nfs.Tests.Support;
@@ -38,7 +38,7 @@ internal sealed class MemoryDisk : IDatastoreDisk
 
     public int Commits { get; private set; }
 
-    public WriteStability? LastStability { get; private set; }
+    public StableHow? LastStability { get; private set; }
 
     public byte[] Snapshot()
     {
@@ -58,7 +58,7 @@ internal sealed class MemoryDisk : IDatastoreDisk
         }
     }
 
-    public ValueTask<WriteStability> WriteAsync(long offset, ReadOnlyMemory<byte> data, WriteStability stability, CancellationToken cancellationToken)
+    public ValueTask<StableHow> WriteAsync(long offset, ReadOnlyMemory<byte> data, StableHow stability, CancellationToken cancellationToken)
     {
         lock (_lock)
         {

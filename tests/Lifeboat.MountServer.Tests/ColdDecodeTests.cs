@@ -1,31 +1,32 @@
 using System.Net;
 using Lifeboat.Disks;
+using Lifeboat.MountServer.Publishing;
 using Lifeboat.Nfs.Datastore;
 using Lifeboat.Nfs.Nfs3;
 using Lifeboat.Nfs.Server;
-using Lifeboat.Nfs.Tests.Support;
 
-namespace Lifeboat.Nfs.Tests;
+namespace Lifeboat.MountServer.Tests;
 
 /// <summary>
 /// A cold READ decodes off the connection's read loop: while one READ's decode is held (a base that must decode
 /// and blocks its thread until released, as a synchronous decrypt-and-decompress does), other calls on the same
 /// connection are answered, then the READ completes with the right bytes.
 /// </summary>
-public sealed class ColdDecodeTests
+public sealed class ColdDecodeTests : IDisposable
 {
     private const int DiskSize = 1 << 20;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
+    private readonly string _folder = Directory.CreateTempSubdirectory("lifeboat-cold-").FullName;
+
     [Fact]
     public async Task A_held_decode_does_not_stop_other_calls_on_the_same_connection()
     {
-        using var folder = new TempFolder();
         var decode = new HeldDecodeBase(DiskSize);
-        await using var disk = PublishedDisk.Open(decode, folder.Combine("cache"), new PublishedDiskOptions { Hydration = false });
+        await using var disk = PublishedDisk.Open(decode, Path.Combine(_folder, "cache"), new PublishedDiskOptions { Hydration = false });
         await using var server = new NfsServer(new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), PortmapPort = 0 });
         await server.StartAsync();
-        server.Publish("vm1", [], [new PublishedDatastoreDisk(disk)], folder.Combine("publication"));
+        server.Publish("vm1", [], [new PublishedDatastoreDisk(disk)], Path.Combine(_folder, "publication"));
         await using var client = await NfsTestClient.ConnectAsync(server.Port);
         var root = await client.MountOkAsync(server.Datastore.ExportPath);
         var file = await client.LookupOkAsync(await client.LookupOkAsync(root, "vm1"), DatastoreNames.RawDisk(0));
@@ -53,6 +54,8 @@ public sealed class ColdDecodeTests
         Assert.Equal(Nfs3Status.Ok, result.Status);
         Assert.Equal(HeldDecodeBase.Expected(65536, 4096), result.Data);
     }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>A base whose every read must decode, and whose decodes block their thread until the test releases them.</summary>
     private sealed class HeldDecodeBase(long length) : IBaseDisk

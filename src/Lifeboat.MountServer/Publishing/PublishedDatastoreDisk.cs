@@ -1,6 +1,8 @@
 using Lifeboat.Disks;
+using Lifeboat.Nfs.Datastore;
+using Lifeboat.Nfs.Nfs3;
 
-namespace Lifeboat.Nfs.Datastore;
+namespace Lifeboat.MountServer.Publishing;
 
 /// <summary>Serves a <see cref="PublishedDisk"/> (restore point seen through its write cache) as a datastore disk file.</summary>
 public sealed class PublishedDatastoreDisk(PublishedDisk disk) : IDatastoreDisk
@@ -15,13 +17,20 @@ public sealed class PublishedDatastoreDisk(PublishedDisk disk) : IDatastoreDisk
         _disk.ReadAsync(offset, buffer, cancellationToken);
 
     /// <summary>A published disk makes DATA_SYNC and FILE_SYNC writes durable before it returns, UNSTABLE ones at commit.</summary>
-    public async ValueTask<WriteStability> WriteAsync(long offset, ReadOnlyMemory<byte> data, WriteStability stability, CancellationToken cancellationToken)
+    public async ValueTask<StableHow> WriteAsync(long offset, ReadOnlyMemory<byte> data, StableHow stability, CancellationToken cancellationToken)
     {
-        await _disk.WriteAsync(offset, data, stability, cancellationToken).ConfigureAwait(false);
+        await _disk.WriteAsync(offset, data, Durability(stability), cancellationToken).ConfigureAwait(false);
         return stability;
     }
 
     public ValueTask CommitAsync(CancellationToken cancellationToken) => _disk.CommitAsync(cancellationToken);
 
     public ValueTask SetLengthAsync(long length, CancellationToken cancellationToken) => _disk.SetLengthAsync(length, cancellationToken);
+
+    private static WriteStability Durability(StableHow stability) => stability switch
+    {
+        StableHow.Unstable => WriteStability.Unstable,
+        StableHow.DataSync => WriteStability.DataSync,
+        _ => WriteStability.FileSync,
+    };
 }

@@ -6,7 +6,7 @@ using Lifeboat.OncRpc.Client;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Xdr;
 
-namespace Lifeboat.Nfs.Tests.Support;
+namespace Lifeboat.Tests.Shared;
 
 internal sealed record LookupResult(Nfs3Status Status, byte[]? Handle, Fattr3? Object, Fattr3? Dir);
 
