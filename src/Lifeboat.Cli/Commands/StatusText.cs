@@ -24,15 +24,18 @@ internal static class StatusText
 
     private static IEnumerable<string> Problems(DashboardView view)
     {
-        if (view.Last24Hours.Failed + view.Last24Hours.Retrying > 0)
-            yield return $"{view.Last24Hours.Failed + view.Last24Hours.Retrying} job runs failed in the last 24 hours (`lifeboat job history NAME`)";
+        var failed = view.Last24Hours.Failed + view.Last24Hours.Retrying;
+        if (failed > 0)
+            yield return $"{Plural(failed, "job run")} failed in the last 24 hours (`lifeboat job history NAME`)";
         if (view.OverdueVms.Count > 0)
-            yield return $"{view.OverdueVms.Count} VMs overdue";
+            yield return $"{Plural(view.OverdueVms.Count, "VM")} overdue";
         foreach (var r in view.Repositories.Where(r => r.NearlyFull))
             yield return $"repository {r.Path} is nearly full";
         foreach (var r in view.Repositories.Where(r => r.Error is not null))
-            yield return r.Error!.TrimEnd('.');
+            yield return $"repository {r.Path} cannot be read";
     }
+
+    private static string Plural(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
 
     private static string Counts(JobResultCounts c) =>
         $"[green]{c.Succeeded} succeeded[/], {(c.Failed > 0 ? $"[red]{c.Failed} failed[/]" : "0 failed")}, "
@@ -59,13 +62,13 @@ internal static class StatusText
     {
         console.Line("[bold]Repositories[/]");
         var table = new CliTable()
-            .Column("Folder", CliTable.Kind.Text, keep: 9).Column("Used", CliTable.Kind.Number, keep: 8).Column("Free", CliTable.Kind.Number, keep: 7)
+            .Column("Folder", CliTable.Kind.Key, keep: 9).Column("Used", CliTable.Kind.Number, keep: 8).Column("Free", CliTable.Kind.Number, keep: 7)
             .Column("Points", CliTable.Kind.Number, keep: 4).Column("Stored", CliTable.Kind.Number, keep: 5).Column("Dedup", CliTable.Kind.Number, keep: 6);
         foreach (var r in repositories)
         {
             var used = r.UsedPercent is { } percent ? $"{percent.ToString("0", CultureInfo.InvariantCulture)} %" : "-";
             table.Row(
-                Markup.Escape(r.Path) + (r.Error is null ? "" : $"\n[red]{Markup.Escape(r.Error)}[/]"),
+                Markup.Escape(r.Path),
                 r.NearlyFull ? $"[red]{used}[/]" : used,
                 r.FreeBytes is { } free ? Sizes.Format(free) : "-",
                 r.RestorePoints.ToString(CultureInfo.InvariantCulture),
@@ -74,6 +77,8 @@ internal static class StatusText
         }
 
         table.WriteTo(console);
+        foreach (var r in repositories.Where(r => r.Error is not null))
+            console.Line($"[red]{Markup.Escape(r.Error!)}[/]");
     }
 
     private static void WriteRunning(CliConsole console, DashboardView view)
