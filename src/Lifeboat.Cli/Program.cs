@@ -24,6 +24,7 @@ root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(StopCommand.Create());
 root.Subcommands.Add(AttachDiskCommand.Create());
 root.Subcommands.Add(DetachDiskCommand.Create());
+root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(JobsCommand.Create());
 root.Subcommands.Add(JobCommand.Create());
 root.Subcommands.Add(DatastoreCommands.CreateList());

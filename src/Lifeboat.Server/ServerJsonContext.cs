@@ -64,4 +64,5 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(GuestFolderView))]
 [JsonSerializable(typeof(GuestEntryView))]
 [JsonSerializable(typeof(List<GuestEntryView>))]
+[JsonSerializable(typeof(Lifeboat.Server.Contracts.Dashboard.DashboardView))]
 public sealed partial class ServerJsonContext : JsonSerializerContext;

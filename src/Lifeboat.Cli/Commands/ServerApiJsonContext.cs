@@ -58,4 +58,5 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.RestoreToVmRequest))]
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.RestoreToVmResult))]
 [JsonSerializable(typeof(FilesGetJson))]
+[JsonSerializable(typeof(Lifeboat.Server.Contracts.Dashboard.DashboardView))]
 internal sealed partial class ServerApiJsonContext : JsonSerializerContext;

@@ -28,11 +28,13 @@ internal static class ServerCommand
         var maxVerifications = new Option<int?>("--max-verifications") { Description = "Verifications that boot at once; the others queue (default: one per CPU)." };
         var fileRestoreIdle = new Option<int?>("--file-restore-idle") { HelpName = "SECONDS", Description = "Close a file-restore session unused this long (default 900)." };
         var fileRestoreMemory = new Option<int?>("--file-restore-memory") { HelpName = "MIB", Description = "Memory all file-restore appliances together may take; one more session is refused (default 4096)." };
+        var repositoryFull = new Option<int?>("--repository-full-percent") { HelpName = "PERCENT", Description = "Report a repository nearly full when its file system is used beyond this (default 90)." };
+        var overdueGrace = new Option<int?>("--overdue-grace") { HelpName = "SECONDS", Description = "How late a VM's restore point may be beyond its job's schedule before the VM is overdue (default 3600 for \"every\" schedules, 7200 for daily ones)." };
         var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default qemu-system-x86_64)." };
         var logFormat = LogFormats.Option();
         var command = new Command("server", "Run the Lifeboat server: REST API, mount server, instant recovery sessions (Ctrl+C stops it; VMs keep running).")
         {
-            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, fileRestoreIdle, fileRestoreMemory, qemu, logFormat,
+            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, fileRestoreIdle, fileRestoreMemory, repositoryFull, overdueGrace, qemu, logFormat,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -55,6 +57,8 @@ internal static class ServerCommand
             Add("--max-verifications", parse.GetValue(maxVerifications)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--file-restore-idle", parse.GetValue(fileRestoreIdle)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--file-restore-memory", parse.GetValue(fileRestoreMemory)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Add("--repository-full-percent", parse.GetValue(repositoryFull)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Add("--overdue-grace", parse.GetValue(overdueGrace)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--qemu", parse.GetValue(qemu));
             Add("--log-format", parse.GetValue(logFormat));
 

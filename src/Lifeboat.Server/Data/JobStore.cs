@@ -101,6 +101,39 @@ public sealed class JobStore(ServerDatabase database)
         return ReadRuns(command);
     });
 
+    /// <summary>How the runs that started at or after <paramref name="since"/> ended: each outcome, split by whether a retry followed.</summary>
+    public IReadOnlyList<(JobRunOutcome Outcome, bool Retried, int Count)> CountRunsSince(DateTimeOffset since) => database.Read(connection =>
+    {
+        using var command = ServerDatabase.Command(connection,
+            "SELECT outcome, retry_at IS NOT NULL, COUNT(*) FROM job_runs WHERE started_at >= $since GROUP BY outcome, retry_at IS NOT NULL",
+            ("$since", Time(since)));
+        using var reader = command.ExecuteReader();
+        var counts = new List<(JobRunOutcome, bool, int)>();
+        while (reader.Read())
+            counts.Add((Enum.Parse<JobRunOutcome>(reader.GetString(0)), reader.GetInt64(1) != 0, reader.GetInt32(2)));
+        return counts;
+    });
+
+    /// <summary>The newest failed runs of every job, newest first.</summary>
+    public IReadOnlyList<JobRunView> GetFailedRuns(int limit) => database.Read(connection =>
+    {
+        using var command = ServerDatabase.Command(connection, $"SELECT {RunColumns} FROM job_runs WHERE outcome = $failed ORDER BY id DESC LIMIT $limit",
+            ("$failed", JobRunOutcome.Failed.ToString()), ("$limit", limit));
+        return ReadRuns(command);
+    });
+
+    /// <summary>When each job's newest successful run started (the time of the restore point it made), by job.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> LastSucceededStarts() => database.Read(connection =>
+    {
+        using var command = ServerDatabase.Command(connection, "SELECT job, MAX(started_at) FROM job_runs WHERE outcome = $succeeded GROUP BY job",
+            ("$succeeded", JobRunOutcome.Succeeded.ToString()));
+        using var reader = command.ExecuteReader();
+        var starts = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        while (reader.Read())
+            starts[reader.GetString(0)] = ParseTime(reader.GetString(1));
+        return starts;
+    });
+
     private static List<JobRunView> ReadRuns(SqliteCommand command)
     {
         using var reader = command.ExecuteReader();

@@ -23,6 +23,20 @@ public sealed class VerificationStore(ServerDatabase database)
             "SELECT session_id, vm, restore_point, document FROM verifications " +
             "WHERE ($vm IS NULL OR vm = $vm) AND ($point IS NULL OR restore_point = $point) ORDER BY verified_at DESC, session_id",
             ("$vm", vm), ("$point", restorePoint));
+        return ReadAll(command);
+    });
+
+    /// <summary>The newest failed verifications, newest first.</summary>
+    public IReadOnlyList<StoredVerification> ListFailed(int limit) => database.Read(connection =>
+    {
+        using var command = ServerDatabase.Command(connection,
+            "SELECT session_id, vm, restore_point, document FROM verifications WHERE passed = 0 ORDER BY verified_at DESC, session_id LIMIT $limit",
+            ("$limit", limit));
+        return ReadAll(command);
+    });
+
+    private static List<StoredVerification> ReadAll(Microsoft.Data.Sqlite.SqliteCommand command)
+    {
         using var reader = command.ExecuteReader();
         var list = new List<StoredVerification>();
         while (reader.Read())
@@ -33,7 +47,7 @@ public sealed class VerificationStore(ServerDatabase database)
         }
 
         return list;
-    });
+    }
 
     /// <summary>The newest verification of each restore point.</summary>
     public IReadOnlyDictionary<string, StoredVerification> LatestByRestorePoint() =>

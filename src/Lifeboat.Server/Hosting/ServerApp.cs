@@ -120,9 +120,14 @@ public static class ServerApp
             builder.Services.AddSingleton<JobScheduler>();
             builder.Services.AddSingleton<MetricsRegistry>();
             builder.Services.AddSingleton<Lifeboat.Server.Notifications.INotificationSink, Lifeboat.Server.Notifications.ServerLogNotifications>();
+            builder.Services.AddSingleton<Lifeboat.Server.Health.RepositoryFigures>();
+            builder.Services.AddSingleton<Lifeboat.Server.Health.BackupHealth>();
+            builder.Services.AddSingleton<Lifeboat.Server.Health.Dashboard>();
+            builder.Services.AddSingleton<Lifeboat.Server.Health.HealthWatcher>();
             builder.Services.AddHostedService<LifeboatService>();
             // After LifeboatService: jobs start once the repository, mount server and sessions are up, and stop before them.
             builder.Services.AddHostedService(services => services.GetRequiredService<JobScheduler>());
+            builder.Services.AddHostedService(services => services.GetRequiredService<Lifeboat.Server.Health.HealthWatcher>());
 
             var app = builder.Build();
             FirstStart.Ensure(data, app.Services.GetRequiredService<UserStore>(), app.Services.GetRequiredService<TokenStore>(),
@@ -150,6 +155,7 @@ public static class ServerApp
             DiskRecoveryEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
+            DashboardEndpoints.Map(app);
             WebConsoleSetup.MapWebConsole(app);
             MetricsEndpoint.Map(app).RequireAuthorization(LifeboatPolicies.Viewer);
             return (app, dataLock);

@@ -3,11 +3,11 @@ using System.Net;
 
 namespace Lifeboat.Server.Hosting;
 
-/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--certificate PEM --certificate-key PEM] [--nfs-port N] [--nbd-port N] [--portmap-port N] [--control-socket PATH] [--cache-reserve BYTES] [--max-verifications N] [--file-restore-idle SECONDS] [--file-restore-memory MIB] [--qemu PATH] [--log-format text|json]</c>.</summary>
+/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--certificate PEM --certificate-key PEM] [--nfs-port N] [--nbd-port N] [--portmap-port N] [--control-socket PATH] [--cache-reserve BYTES] [--max-verifications N] [--file-restore-idle SECONDS] [--file-restore-memory MIB] [--qemu PATH] [--log-format text|json] [--repository-full-percent N] [--overdue-grace SECONDS]</c>.</summary>
 public static class ServerArguments
 {
     public const string Usage =
-        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--certificate FILE.pem --certificate-key KEY.pem] [--nfs-port 2049] [--nbd-port 10809] [--portmap-port 111] [--control-socket PATH] [--cache-reserve BYTES] [--max-verifications N] [--file-restore-idle 900] [--file-restore-memory 4096] [--qemu qemu-system-x86_64] [--log-format text|json]";
+        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--certificate FILE.pem --certificate-key KEY.pem] [--nfs-port 2049] [--nbd-port 10809] [--portmap-port 111] [--control-socket PATH] [--cache-reserve BYTES] [--max-verifications N] [--file-restore-idle 900] [--file-restore-memory 4096] [--qemu qemu-system-x86_64] [--log-format text|json] [--repository-full-percent 90] [--overdue-grace SECONDS]";
 
     /// <exception cref="ArgumentException">An option is unknown, repeated without a value, or its value is not valid.</exception>
     public static ServerOptions Parse(IReadOnlyList<string> args)
@@ -33,6 +33,8 @@ public static class ServerArguments
                 "--file-restore-memory" => options with { FileRestoreMemoryMegabytes = ParseMegabytes(name, Value()) },
                 "--qemu" => options with { QemuBinary = Value() },
                 "--log-format" => options with { LogFormat = ParseLogFormat(Value()) },
+                "--repository-full-percent" => options with { RepositoryFullPercent = ParsePercent(name, Value()) },
+                "--overdue-grace" => options with { OverdueGrace = ParseGrace(name, Value()) },
                 _ => throw new ArgumentException($"Unknown option '{name}'; usage: {Usage}"),
             };
         }
@@ -76,6 +78,16 @@ public static class ServerArguments
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var megabytes) && megabytes is >= 256 and <= 1 << 20
             ? megabytes
             : throw new ArgumentException($"{name} '{text}' is not a number of MiB from 256 to 1048576.");
+
+    private static int ParsePercent(string name, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var percent) && percent is >= 1 and <= 100
+            ? percent
+            : throw new ArgumentException($"{name} '{text}' is not a percentage from 1 to 100.");
+
+    private static TimeSpan ParseGrace(string name, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= 7 * 86_400
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new ArgumentException($"{name} '{text}' is not a number of seconds from 0 to 604800.");
 
     private static TimeSpan ParseSeconds(string name, string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 1 and <= 86_400

@@ -66,4 +66,13 @@ public sealed record ServerOptions
     public int FileRestoreMemoryMegabytes { get; init; } = 4096;
 
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    /// <summary>A repository whose file system is used beyond this percentage is reported nearly full (once per episode).</summary>
+    public int RepositoryFullPercent { get; init; } = 90;
+
+    /// <summary>
+    /// How late a VM's restore point may be beyond its job's schedule before the VM counts as overdue; null: 1 hour for
+    /// "every" schedules, 2 hours for daily ones (<see cref="Health.OverdueRule"/>).
+    /// </summary>
+    public TimeSpan? OverdueGrace { get; init; }
 }

@@ -23,7 +23,8 @@ internal sealed class JobRun(
     DataFolder data,
     TimeProvider time,
     ILogger logger,
-    IRestorePointVerifier? verifier = null)
+    IRestorePointVerifier? verifier = null,
+    IProgress<BackupProgress>? progress = null)
 {
     public const string InterruptedMessage = "The server stopped during this run.";
     private const string NextRunApplies = "the next successful run applies it";
@@ -35,7 +36,7 @@ internal sealed class JobRun(
         {
             var work = data.JobWork(spec.Name);
             Directory.CreateDirectory(work);
-            backup = await backups.RunAsync(new VmBackupRequest(spec.Repository!, spec.Vm, spec.Source, work), cancellationToken).ConfigureAwait(false);
+            backup = await backups.RunAsync(new VmBackupRequest(spec.Repository!, spec.Vm, spec.Source, work) { Progress = progress }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

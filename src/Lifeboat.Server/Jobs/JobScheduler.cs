@@ -114,6 +114,15 @@ public sealed class JobScheduler(
 
     public JobRunView? GetRun(string name, long id) => store.GetRun(name, id);
 
+    /// <summary>The runs in progress, by job name, with how far their backups have read.</summary>
+    public IReadOnlyList<ActiveJobRun> Running() =>
+        [.. _active.Values.Select(r => (Run: r, Progress: r.Progress.Latest))
+            .Select(r => new ActiveJobRun(r.Run.Job, r.Run.Vm, r.Run.Id, r.Run.Attempt, r.Run.StartedAt, r.Progress?.BytesScanned, r.Progress?.TotalBytes))
+            .OrderBy(r => r.Job, StringComparer.Ordinal)];
+
+    /// <summary>Raised when a run has ended and its outcome is recorded (on the run's thread; handlers must be quick and not throw).</summary>
+    public event Action<string>? RunEnded;
+
     /// <summary>The run of the job in progress, to wait for (tests use it); a completed task when there is none.</summary>
     public Task RunInProgress(string name) => _active.TryGetValue(name, out var run) ? run.Task : Task.CompletedTask;
 
@@ -209,7 +218,8 @@ public sealed class JobScheduler(
             var startedAt = time.GetUtcNow();
             var id = store.BeginRun(job.Name, attempt, trigger, startedAt);
             JobLog.RunStarted(logger, job.Name, id, attempt, trigger.ToString());
-            var run = new JobRun(job.Spec, id, attempt, startedAt, store, backups, retention, data, time, logger, verifier);
+            var progress = new JobRunProgress();
+            var run = new JobRun(job.Spec, id, attempt, startedAt, store, backups, retention, data, time, logger, verifier, progress);
             var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var task = Task.Run(async () =>
@@ -225,9 +235,10 @@ public sealed class JobScheduler(
                         _active.TryRemove(job.Name, out _);
                     cancel.Dispose();
                     Wake();
+                    RunEnded?.Invoke(job.Name);
                 }
             }, CancellationToken.None);
-            _active[job.Name] = new ActiveRun(id, task);
+            _active[job.Name] = new ActiveRun(id, task, job.Name, job.Spec.Vm, attempt, startedAt, progress);
             // The run as it began: one that fails at once (a missing disk) may have ended by the time it is read again.
             var begun = store.GetRun(job.Name, id);
             started.SetResult();
@@ -244,5 +255,5 @@ public sealed class JobScheduler(
         }
     }
 
-    private sealed record ActiveRun(long Id, Task Task);
+    private sealed record ActiveRun(long Id, Task Task, string Job, string Vm, int Attempt, DateTimeOffset StartedAt, JobRunProgress Progress);
 }

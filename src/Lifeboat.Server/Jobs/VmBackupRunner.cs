@@ -54,7 +54,7 @@ public sealed class VmBackupRunner(ILoggerFactory loggers) : IVmBackupRunner
     {
         var clock = Stopwatch.StartNew();
         using var repository = RepositoryRegistry.Open(request.RepositoryPath);
-        var point = await repository.BackupAsync(new BackupRequest(request.Vm, request.Source.DiskPaths ?? []), ct: cancellationToken)
+        var point = await repository.BackupAsync(new BackupRequest(request.Vm, request.Source.DiskPaths ?? []), request.Progress, cancellationToken)
             .ConfigureAwait(false);
         return Describe(point, clock.Elapsed);
     }
@@ -71,7 +71,7 @@ public sealed class VmBackupRunner(ILoggerFactory loggers) : IVmBackupRunner
             WorkDirectory = request.WorkDirectory,
             GuestAgentSocket = source.GuestAgentSocket,
         };
-        var point = await LiveQemuBackup.RunAsync(repository, qmp, options, progress: null, loggers, cancellationToken).ConfigureAwait(false);
+        var point = await LiveQemuBackup.RunAsync(repository, qmp, options, request.Progress, loggers, cancellationToken).ConfigureAwait(false);
         return Describe(point, clock.Elapsed);
     }
 
@@ -82,7 +82,7 @@ public sealed class VmBackupRunner(ILoggerFactory loggers) : IVmBackupRunner
         using var repository = RepositoryRegistry.Open(request.RepositoryPath);
         var virsh = new Virsh(source.ConnectUri ?? Virsh.DefaultUri);
         var options = new QemuLiveBackupOptions { Vm = request.Vm, WorkDirectory = request.WorkDirectory };
-        var point = await LiveQemuBackup.RunAsync(repository, virsh, source.LibvirtDomain!, options, progress: null, loggers, cancellationToken).ConfigureAwait(false);
+        var point = await LiveQemuBackup.RunAsync(repository, virsh, source.LibvirtDomain!, options, request.Progress, loggers, cancellationToken).ConfigureAwait(false);
         return Describe(point, clock.Elapsed);
     }
 }

@@ -79,6 +79,8 @@ public sealed class EndpointAccessTests
         ("GET /jobs", LifeboatPolicies.Viewer),
         ("GET /datastores", LifeboatPolicies.Viewer),
         ("GET /not-found", LifeboatPolicies.Viewer),
+        ("GET /", LifeboatPolicies.Viewer),
+        ("GET /api/dashboard", LifeboatPolicies.Viewer),
     ];
 
     [Fact]

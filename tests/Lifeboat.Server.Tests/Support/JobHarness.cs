@@ -47,15 +47,20 @@ public sealed class JobHarness : IAsyncDisposable
 
     public JobStore Store { get; }
 
+    /// <summary>The server's database the scheduler writes into, for the other stores a test reads.</summary>
+    public ServerDatabase Database => _database;
+
     public IVmBackupRunner Backups { get; }
 
     public RetentionGate Retention { get; } = new();
 
     public JobScheduler Scheduler { get; private set; }
 
-    public static async Task<JobHarness> StartAsync(TestFolder folder, IVmBackupRunner? backups = null)
+    /// <param name="start">The clock's start; <see cref="Start"/> by default. A test that compares it with restore points'
+    /// times (the repository takes them from the real clock) starts it at the real time.</param>
+    public static async Task<JobHarness> StartAsync(TestFolder folder, IVmBackupRunner? backups = null, DateTimeOffset? start = null)
     {
-        var harness = new JobHarness(folder, new FakeTimeProvider(Start), backups);
+        var harness = new JobHarness(folder, new FakeTimeProvider(start ?? Start), backups);
         await harness.Scheduler.StartAsync(CancellationToken.None);
         return harness;
     }
