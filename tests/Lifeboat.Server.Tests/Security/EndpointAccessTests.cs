@@ -79,6 +79,13 @@ public sealed class EndpointAccessTests
         ("GET /jobs", LifeboatPolicies.Viewer),
         ("GET /datastores", LifeboatPolicies.Viewer),
         ("GET /not-found", LifeboatPolicies.Viewer),
+        ("PUT /api/jobs/{name}", LifeboatPolicies.Admin),
+        ("POST /api/jobs/{name}/enable", LifeboatPolicies.Admin),
+        ("POST /api/jobs/{name}/disable", LifeboatPolicies.Admin),
+        ("DELETE /api/restore-points/{id}", LifeboatPolicies.Admin),
+        ("POST /api/restore-points/{id}/protect", LifeboatPolicies.Operator),
+        ("POST /api/restore-points/{id}/unprotect", LifeboatPolicies.Admin),
+        ("POST /api/sessions/{id}/recover-again", LifeboatPolicies.Operator),
     ];
 
     [Fact]
