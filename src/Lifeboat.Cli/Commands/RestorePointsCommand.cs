@@ -32,7 +32,7 @@ internal static class RestorePointsCommand
             }
             var table = new CliTable()
                 .Column("ID", CliTable.Kind.Key, keep: 9).Column("VM", CliTable.Kind.Key, keep: 8).Column("Time", CliTable.Kind.Key, keep: 7)
-                .Column("Type", CliTable.Kind.Key, keep: 6).Column("Consistency", CliTable.Kind.Key, keep: 3).Column("Protected", CliTable.Kind.Key, keep: 6)
+                .Column("Type", CliTable.Kind.Key, keep: 6).Column("Consistency", CliTable.Kind.Key, keep: 3).Column("Protected", CliTable.Kind.Key, keep: 7)
                 .Column("Disks", CliTable.Kind.Number, keep: 0).Column("Size", CliTable.Kind.Number, keep: 4)
                 .Column("Stored", CliTable.Kind.Number, keep: 2).Column("Parent", CliTable.Kind.Key, keep: 0).Column("Verified", keep: 5);
             foreach (var rp in points)
@@ -41,7 +41,7 @@ internal static class RestorePointsCommand
                     Markup.Escape(rp.Id),
                     Markup.Escape(rp.Vm),
                     CliTime.Format(rp.Time, seconds: true),
-                    RestorePointText.Type(rp.Incremental, rp.ChangeTracked),
+                    RestorePointText.ShortType(rp.Incremental, rp.ChangeTracked),
                     RestorePointText.Consistency(rp.Consistency?.Kind),
                     rp.Protected ? "[bold]protected[/]" : "-",
                     rp.Disks.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -7,6 +7,10 @@ public static class RestorePointText
     public static string Type(bool incremental, bool changeTracked) =>
         incremental ? "incremental, CBT" : changeTracked ? "full, CBT" : "full, no CBT";
 
+    /// <summary>The same in a narrow table: "incr+CBT", "full+CBT" or "full".</summary>
+    public static string ShortType(bool incremental, bool changeTracked) =>
+        incremental ? "incr+CBT" : changeTracked ? "full+CBT" : "full";
+
     /// <summary>"file-system" or "crash" for a live backup's consistency; "-" for a backup of disk files, which records none.</summary>
     public static string Consistency(string? kind) => kind switch
     {
