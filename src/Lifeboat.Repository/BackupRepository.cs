@@ -229,12 +229,39 @@ public sealed class BackupRepository : IDisposable
         return new PresenceCheckOperation(_layout, _index, Config.BlockSize).Run(manifest, ct);
     }
 
-    /// <summary>Keeps the newest <paramref name="keepLast"/> restore points of <paramref name="vm"/> and frees what nothing references.</summary>
+    /// <summary>
+    /// Keeps the newest <paramref name="keepLast"/> restore points of <paramref name="vm"/> and frees what nothing references.
+    /// Protected restore points are kept too, and do not count toward <paramref name="keepLast"/>.
+    /// </summary>
     public Task<RetentionResult> ApplyRetentionAsync(string vm, int keepLast, CancellationToken ct = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var operation = new RetentionOperation(_layout, _index, _catalog, _keys, _logger) { PackTargetLength = PackTargetLength };
         return Task.Run(() => operation.Run(vm, keepLast, ct), ct);
+    }
+
+    /// <summary>
+    /// Deletes one restore point and frees what nothing references any more, under the exclusive lock (refused while a
+    /// backup runs or a disk is open, as retention is); refused while the restore point is protected.
+    /// </summary>
+    public Task<RetentionResult> DeleteRestorePointAsync(string restorePointId, CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var operation = new RetentionOperation(_layout, _index, _catalog, _keys, _logger) { PackTargetLength = PackTargetLength };
+        return Task.Run(() => operation.Delete(restorePointId, ct), ct);
+    }
+
+    /// <summary>
+    /// Protects a restore point from retention and deletion, or lifts that, durably in the repository itself; under the
+    /// shared lock, so never while retention runs.
+    /// </summary>
+    public RestorePointInfo SetProtected(string restorePointId, bool protect)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var shared = RepositoryLock.AcquireShared(_layout);
+        var point = RestorePointCatalog.ById(_catalog, restorePointId);
+        _catalog.Protection.Set(point.Id, protect);
+        return point with { Protected = protect };
     }
 
     /// <summary>Opens one disk of a restore point for reading, with the default decoded-block cache.</summary>

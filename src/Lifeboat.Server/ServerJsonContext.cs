@@ -3,6 +3,7 @@ using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.FileRestore;
 using Lifeboat.Server.Contracts.Hosts;
 using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Contracts.RestorePoints;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Contracts.Storage;
 using Lifeboat.Server.Inventory;
@@ -21,10 +22,13 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(RecoveryRequest))]
 [JsonSerializable(typeof(MigrationRequest))]
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.Sessions.DiskRecoveryRequest))]
+[JsonSerializable(typeof(Lifeboat.Server.Contracts.Sessions.RecoverAgainRequest))]
 [JsonSerializable(typeof(RepositoryView))]
 [JsonSerializable(typeof(List<RepositoryView>))]
 [JsonSerializable(typeof(AddRepositoryRequest))]
 [JsonSerializable(typeof(List<RestorePointView>))]
+[JsonSerializable(typeof(RestorePointView))]
+[JsonSerializable(typeof(RestorePointDeletedView))]
 [JsonSerializable(typeof(HostView))]
 [JsonSerializable(typeof(List<HostView>))]
 [JsonSerializable(typeof(AddHostRequest))]

@@ -62,7 +62,7 @@ internal static class JobAddCommand
         return command;
     }
 
-    private static JobSource Source(string? qmp, string? guestAgent, string? libvirt, string? connect, string[]? disks)
+    internal static JobSource Source(string? qmp, string? guestAgent, string? libvirt, string? connect, string[]? disks)
     {
         var given = (qmp is null ? 0 : 1) + (libvirt is null ? 0 : 1) + (disks is { Length: > 0 } ? 1 : 0);
         if (given != 1)

@@ -4,13 +4,16 @@ using Spectre.Console;
 
 namespace Lifeboat.Cli.Commands;
 
-/// <summary>`lifeboat job add|run|history|remove`: the server's backup jobs, one at a time.</summary>
+/// <summary>`lifeboat job add|edit|enable|disable|run|history|remove`: the server's backup jobs, one at a time.</summary>
 internal static class JobCommand
 {
     public static Command Create()
     {
-        var job = new Command("job", "Add, run, look at and remove the server's backup jobs.");
+        var job = new Command("job", "Add, change, enable, disable, run, look at and remove the server's backup jobs.");
         job.Subcommands.Add(JobAddCommand.Create());
+        job.Subcommands.Add(JobEditCommand.Create());
+        job.Subcommands.Add(JobEditCommand.CreateSetEnabled(enabled: true));
+        job.Subcommands.Add(JobEditCommand.CreateSetEnabled(enabled: false));
         job.Subcommands.Add(JobRunCommand.Create());
         job.Subcommands.Add(JobHistoryCommand.Create());
         job.Subcommands.Add(CreateRemove());

@@ -39,7 +39,8 @@ internal static class JobsCommand
                     Markup.Escape(job.SourceDescription),
                     Markup.Escape($"{job.Spec.Schedule} {job.ScheduleZone}"),
                     job.Spec.KeepLast.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    job.RetryAt is { } retry && retry < job.NextRunAt ? $"{JobText.Time(retry)} (retry)" : JobText.Time(job.NextRunAt),
+                    !job.Spec.Enabled ? "[grey]disabled[/]"
+                        : job.RetryAt is { } retry && retry < job.NextRunAt ? $"{JobText.Time(retry)} (retry)" : JobText.Time(job.NextRunAt),
                     job.Running ? "[yellow]now[/]" : JobText.Time(last?.StartedAt),
                     last is null ? "-" : JobText.Outcome(last.Outcome));
             }

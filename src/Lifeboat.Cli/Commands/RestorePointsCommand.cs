@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Cli.Output;
+using Lifeboat.Server.Contracts.RestorePoints;
 using Spectre.Console;
 
 namespace Lifeboat.Cli.Commands;
@@ -10,7 +11,10 @@ internal static class RestorePointsCommand
     {
         var repo = GlobalOptions.Repository();
         var vm = new Option<string?>("--vm") { Description = "Only this VM's restore points." };
-        var command = new Command("restore-points", "List restore points, oldest first.") { repo, vm };
+        var command = new Command("restore-points", "List a repository's restore points, oldest first; delete, protect or unprotect one through the server.") { repo, vm };
+        command.Subcommands.Add(RestorePointCommands.CreateDelete());
+        command.Subcommands.Add(RestorePointCommands.CreateSetProtected(protect: true));
+        command.Subcommands.Add(RestorePointCommands.CreateSetProtected(protect: false));
         CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
             using var repository = RepositoryOpener.Open(parse.GetValue(repo)!);
@@ -28,14 +32,18 @@ internal static class RestorePointsCommand
             }
             var table = new CliTable()
                 .Column("ID", CliTable.Kind.Key, keep: 9).Column("VM", CliTable.Kind.Key, keep: 8).Column("Time", CliTable.Kind.Key, keep: 7)
-                .Column("Disks", CliTable.Kind.Number, keep: 1).Column("Size", CliTable.Kind.Number, keep: 4)
-                .Column("Stored", CliTable.Kind.Number, keep: 3).Column("Parent", CliTable.Kind.Key, keep: 2).Column("Verified", keep: 5);
+                .Column("Type", CliTable.Kind.Key, keep: 6).Column("Consistency", CliTable.Kind.Key, keep: 3).Column("Protected", CliTable.Kind.Key, keep: 7)
+                .Column("Disks", CliTable.Kind.Number, keep: 0).Column("Size", CliTable.Kind.Number, keep: 4)
+                .Column("Stored", CliTable.Kind.Number, keep: 2).Column("Parent", CliTable.Kind.Key, keep: 0).Column("Verified", keep: 5);
             foreach (var rp in points)
             {
                 table.Row(
                     Markup.Escape(rp.Id),
                     Markup.Escape(rp.Vm),
                     CliTime.Format(rp.Time, seconds: true),
+                    RestorePointText.ShortType(rp.Incremental, rp.ChangeTracked),
+                    RestorePointText.Consistency(rp.Consistency?.Kind),
+                    rp.Protected ? "[bold]protected[/]" : "-",
                     rp.Disks.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     Sizes.Format(rp.LogicalBytes),
                     Sizes.Format(rp.StoredBytes),

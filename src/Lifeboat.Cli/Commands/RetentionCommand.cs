@@ -9,8 +9,8 @@ internal static class RetentionCommand
     {
         var repo = GlobalOptions.Repository();
         var vm = new Option<string>("--vm") { Description = "The VM whose older restore points to remove.", Required = true };
-        var keepLast = new Option<int>("--keep-last") { Description = "How many of the newest restore points to keep (at least 1).", Required = true };
-        var command = new Command("retention", "Remove older restore points and free the chunks nothing references any more.")
+        var keepLast = new Option<int>("--keep-last") { Description = "How many of the newest unprotected restore points to keep (at least 1).", Required = true };
+        var command = new Command("retention", "Remove older restore points and free the chunks nothing references any more; protected ones are kept and do not count toward --keep-last.")
         {
             repo, vm, keepLast,
         };
@@ -18,7 +18,7 @@ internal static class RetentionCommand
         {
             var keep = parse.GetValue(keepLast);
             if (keep < 1)
-                throw new CliException("--keep-last must be at least 1; to remove every restore point of a VM, keep 1 and remove it by id.");
+                throw new CliException("--keep-last must be at least 1; to remove every restore point of a VM, keep 1 and delete that one with `lifeboat restore-points delete ID` (through the server).");
             using var repository = RepositoryOpener.Open(parse.GetValue(repo)!);
             var result = await repository.ApplyRetentionAsync(parse.GetValue(vm)!, keep, cancellationToken);
             if (console.Json)

@@ -59,4 +59,6 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.RestoreToVmResult))]
 [JsonSerializable(typeof(FilesGetJson))]
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.Dashboard.DashboardView))]
+[JsonSerializable(typeof(Lifeboat.Server.Contracts.RestorePoints.RestorePointView))]
+[JsonSerializable(typeof(Lifeboat.Server.Contracts.RestorePoints.RestorePointDeletedView))]
 internal sealed partial class ServerApiJsonContext : JsonSerializerContext;

@@ -22,6 +22,15 @@ internal sealed record RestorePointJson(
     /// <summary>The newest boot verification the server holds for this restore point, when a server answered.</summary>
     public VerifiedJson? Verified { get; init; }
 
+    /// <summary>"full" or "incremental" (every disk read only what changed since an earlier restore point).</summary>
+    public string Type { get; init; } = "full";
+
+    /// <summary>True when the disks are tracked for changes from this restore point on.</summary>
+    public bool ChangeTracked { get; init; }
+
+    /// <summary>Kept by retention (without counting toward keep-last) and refused by deletion until unprotected.</summary>
+    public bool Protected { get; init; }
+
     public static RestorePointJson From(RestorePointInfo rp) => new(
         rp.Id, rp.Vm, rp.Time,
         rp.Disks.Select(d => new DiskJson(d.Index, d.Name, d.Size, d.StoredBytes, d.ZeroBlocks)
@@ -29,7 +38,12 @@ internal sealed record RestorePointJson(
             ChangeTracking = d.ChangeTracking is { } t ? new ChangeTrackingJson(t.TrackingId, t.BaseRestorePointId, t.FullReadReason, t.BytesRead) : null,
         }).ToList(),
         rp.LogicalBytes, rp.StoredBytes, rp.ParentId,
-        rp.Consistency is { } c ? new ConsistencyJson(c.Kind, c.FrozenMilliseconds, c.Reason, c.SourceIdentity) : null);
+        rp.Consistency is { } c ? new ConsistencyJson(c.Kind, c.FrozenMilliseconds, c.Reason, c.SourceIdentity) : null)
+    {
+        Type = rp.Incremental ? "incremental" : "full",
+        ChangeTracked = rp.ChangeTracked,
+        Protected = rp.Protected,
+    };
 }
 
 internal sealed record VerifiedJson(bool Passed, string Summary, double? RecoverySeconds, DateTimeOffset VerifiedAt, string VerificationId);

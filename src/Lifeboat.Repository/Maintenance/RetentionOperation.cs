@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Lifeboat.Repository.Maintenance;
 
 /// <summary>
-/// Under the exclusive lock: delete a VM's older manifests, then collect garbage. Live chunks are those some
+/// Under the exclusive lock: delete a VM's older manifests (never a protected one), or one manifest by id, then collect garbage. Live chunks are those some
 /// remaining manifest references. Packs with no live chunk are deleted (index first, then pack); packs that
 /// are mostly dead have their live records copied into new packs, which are made durable and indexed before
 /// the old index and then the old pack are deleted. Orphan packs and `tmp/` leftovers of interrupted
@@ -37,26 +37,47 @@ internal sealed class RetentionOperation
 
     public long PackTargetLength { get; init; } = PackWriter.TargetLength;
 
+    /// <summary>
+    /// Keeps the newest <paramref name="keepLast"/> unprotected restore points of <paramref name="vm"/>: protected ones
+    /// are kept besides them and do not count toward the number.
+    /// </summary>
     public RetentionResult Run(string vm, int keepLast, CancellationToken cancellationToken)
     {
         if (keepLast < 1)
         {
-            throw new RepositoryException("Retention must keep at least one restore point; give --keep-last 1 or more.");
+            throw new RepositoryException("Retention must keep at least one restore point; keep the newest 1 or more.");
         }
 
         using var exclusive = RepositoryLock.AcquireExclusive(_layout);
-        var points = new List<ManifestHeader>();
-        foreach (string id in _catalog.ListIds())
-        {
-            points.Add(LoadOrStop(id, withBlockMaps: false).Header);
-        }
-
+        var points = LoadHeaders();
+        var protectedIds = _catalog.Protection.ProtectedIds();
         var remove = points
-            .Where(p => string.Equals(p.Vm, vm, StringComparison.Ordinal))
+            .Where(p => string.Equals(p.Vm, vm, StringComparison.Ordinal) && !protectedIds.Contains(p.Id))
             .OrderBy(p => p.Time).ThenBy(p => p.Id, StringComparer.Ordinal)
             .SkipLast(keepLast)
             .Select(p => p.Id)
             .ToList();
+        return RemoveAndCollect(points, remove, cancellationToken);
+    }
+
+    /// <summary>Deletes one restore point, refused while it is protected, then collects what nothing references any more.</summary>
+    public RetentionResult Delete(string id, CancellationToken cancellationToken)
+    {
+        var point = RestorePointCatalog.ById(_catalog, id);
+        using var exclusive = RepositoryLock.AcquireExclusive(_layout);
+        point = _catalog.Get(point.Id, vm: null);
+        if (point.Protected)
+        {
+            throw new RepositoryException($"Restore point {point.Id} is protected; unprotect it first.");
+        }
+
+        return RemoveAndCollect(LoadHeaders(), [point.Id], cancellationToken);
+    }
+
+    private List<ManifestHeader> LoadHeaders() => [.. _catalog.ListIds().Select(id => LoadOrStop(id, withBlockMaps: false).Header)];
+
+    private RetentionResult RemoveAndCollect(List<ManifestHeader> points, List<string> remove, CancellationToken cancellationToken)
+    {
         foreach (string id in remove)
         {
             File.Delete(_layout.RestorePointPath(id));

@@ -7,7 +7,8 @@ namespace Lifeboat.Repository.Manifests;
 
 /// <summary>
 /// Finds and reads restore point manifests. Manifests are written once and never changed, so parsed headers
-/// are cached by id; a listing only parses files it has not seen.
+/// are cached by id; a listing only parses files it has not seen. Whether one is protected can change, so it is
+/// looked up each time (<see cref="RestorePointProtection"/>).
 /// </summary>
 internal sealed class RestorePointCatalog
 {
@@ -26,7 +27,10 @@ internal sealed class RestorePointCatalog
         _cipher = cipher;
         _blockSize = blockSize;
         _logger = logger;
+        Protection = new RestorePointProtection(layout);
     }
+
+    public RestorePointProtection Protection { get; }
 
     public static long MaxFileLength => ManifestFile.MaxPayloadLength + Format.Envelope.Overhead;
 
@@ -49,12 +53,13 @@ internal sealed class RestorePointCatalog
     public IReadOnlyList<RestorePointInfo> List(string? vm)
     {
         var result = new List<RestorePointInfo>();
+        var protectedIds = Protection.ProtectedIds();
         foreach (string id in ListIds())
         {
             var info = TryGetInfo(id);
             if (info is not null && (vm is null || string.Equals(info.Vm, vm, StringComparison.Ordinal)))
             {
-                result.Add(info);
+                result.Add(protectedIds.Contains(id) ? info with { Protected = true } : info);
             }
         }
 
@@ -83,8 +88,14 @@ internal sealed class RestorePointCatalog
             throw new RepositoryException($"No restore point '{idOrLatest}'{(vm is null ? string.Empty : $" of VM '{vm}'")} in repository '{_layout.Display}'; list them with `lifeboat restore-points --repo {_layout.Display}`.");
         }
 
-        return info;
+        return Protection.IsProtected(info.Id) ? info with { Protected = true } : info;
     }
+
+    /// <summary>A restore point by its id only ("latest" is refused: what changes one must name it).</summary>
+    public static RestorePointInfo ById(RestorePointCatalog catalog, string id) =>
+        RestorePointId.IsValid(id) && !string.Equals(id, Latest, StringComparison.OrdinalIgnoreCase)
+            ? catalog.Get(id, vm: null)
+            : throw new RepositoryException($"'{id}' is not a restore point id (such as 20261125-213649-7f3a); list them with `lifeboat restore-points`.");
 
     /// <summary>Loads a manifest with its block maps; throws a clear RepositoryException when missing or damaged.</summary>
     public RestorePointManifest Load(string id)

@@ -6,6 +6,7 @@ internal sealed class RepositoryLayout
     public const string PackExtension = ".pack";
     public const string IndexExtension = ".idx";
     public const string RestorePointExtension = ".rp";
+    public const string ProtectionExtension = ".protected";
 
     public RepositoryLayout(string root)
     {
@@ -50,4 +51,8 @@ internal sealed class RepositoryLayout
     public string RestorePointPath(string id) => System.IO.Path.Combine(RestorePointsDirectory, id + RestorePointExtension);
 
     public string StagedRestorePointPath(string id) => System.IO.Path.Combine(TmpDirectory, id + RestorePointExtension);
+
+    public string ProtectionPath(string id) => System.IO.Path.Combine(RestorePointsDirectory, id + ProtectionExtension);
+
+    public string StagedProtectionPath(string id) => System.IO.Path.Combine(TmpDirectory, id + ProtectionExtension);
 }

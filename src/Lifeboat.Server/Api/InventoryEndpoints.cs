@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Lifeboat.Server.Api;
 
-/// <summary>/api/server, /api/repositories, /api/restore-points.</summary>
+/// <summary>/api/server, /api/repositories (restore points are <see cref="RestorePointEndpoints"/>).</summary>
 public static class InventoryEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
@@ -21,8 +21,6 @@ public static class InventoryEndpoints
         repositories.MapGet("/", ListRepositories).WithSummary("The registered repositories; the server's own is the default.").RequireAuthorization(LifeboatPolicies.Viewer);
         repositories.MapPost("/", AddRepository).WithSummary("Registers an existing repository.").RequireAuthorization(LifeboatPolicies.Admin)
             .Audited("repository.add", (context, _) => context.Arguments.OfType<AddRepositoryRequest>().FirstOrDefault()?.Path ?? "");
-        app.MapGet("/api/restore-points", ListRestorePoints).WithTags("Repositories")
-            .WithSummary("Restore points in every registered repository, oldest first; ?vm= filters.").RequireAuthorization(LifeboatPolicies.Viewer);
     }
 
     private static Ok<ServerInfoView> Server(MountServerService mount, DataFolder data)
@@ -53,11 +51,5 @@ public static class InventoryEndpoints
         {
             return TypedResults.BadRequest(new ApiError($"{request.Path} cannot be registered: {e.Message}"));
         }
-    }
-
-    private static Ok<List<RestorePointView>> ListRestorePoints(string? vm, RepositoryRegistry registry, Data.VerificationStore verifications)
-    {
-        var verified = verifications.LatestByRestorePoint();
-        return TypedResults.Ok(registry.ListRestorePoints(vm).Select(p => RestorePointView.From(p, verified.GetValueOrDefault(p.RestorePoint.Id))).ToList());
     }
 }

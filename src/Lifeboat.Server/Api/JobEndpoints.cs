@@ -20,6 +20,12 @@ public static class JobEndpoints
         group.MapPost("/", Add).WithSummary("Adds a backup job; it runs by its schedule from now on.").RequireAuthorization(LifeboatPolicies.Admin)
             .Audited("job.add", (context, _) => context.Arguments.OfType<JobSpec>().FirstOrDefault()?.Name ?? "");
         group.MapGet("/{name}", Get).WithSummary("A job with its next run and its last run.").RequireAuthorization(LifeboatPolicies.Viewer);
+        group.MapPut("/{name}", Edit).WithSummary("Changes a job's definition (not its name); its next run is computed again.")
+            .RequireAuthorization(LifeboatPolicies.Admin).Audited("job.edit");
+        group.MapPost("/{name}/enable", Enable).WithSummary("Enables a job: it runs by its schedule again.")
+            .RequireAuthorization(LifeboatPolicies.Admin).Audited("job.enable");
+        group.MapPost("/{name}/disable", Disable).WithSummary("Disables a job: it no longer runs by its schedule nor retries; Run now still runs it.")
+            .RequireAuthorization(LifeboatPolicies.Admin).Audited("job.disable");
         group.MapDelete("/{name}", Remove).WithSummary("Removes a job and its history; its restore points stay.")
             .RequireAuthorization(LifeboatPolicies.Admin).Audited("job.remove");
         group.MapPost("/{name}/run", Run).WithSummary("Runs the job now, in the background; follow the run in its history.")
@@ -49,6 +55,38 @@ public static class JobEndpoints
 
     private static Results<Ok<JobView>, NotFound<ApiError>> Get(string name, JobScheduler jobs) =>
         jobs.Get(name) is { } job ? TypedResults.Ok(job) : TypedResults.NotFound(NoJob(name));
+
+    private static Results<Ok<JobView>, BadRequest<ApiError>, NotFound<ApiError>> Edit(string name, JobSpec spec, JobScheduler jobs)
+    {
+        try
+        {
+            return TypedResults.Ok(jobs.Edit(name, spec));
+        }
+        catch (KeyNotFoundException e)
+        {
+            return TypedResults.NotFound(new ApiError(e.Message));
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.BadRequest(new ApiError(e.Message));
+        }
+    }
+
+    private static Results<Ok<JobView>, NotFound<ApiError>> Enable(string name, JobScheduler jobs) => SetEnabled(name, true, jobs);
+
+    private static Results<Ok<JobView>, NotFound<ApiError>> Disable(string name, JobScheduler jobs) => SetEnabled(name, false, jobs);
+
+    private static Results<Ok<JobView>, NotFound<ApiError>> SetEnabled(string name, bool enabled, JobScheduler jobs)
+    {
+        try
+        {
+            return TypedResults.Ok(jobs.SetEnabled(name, enabled));
+        }
+        catch (KeyNotFoundException e)
+        {
+            return TypedResults.NotFound(new ApiError(e.Message));
+        }
+    }
 
     private static Results<NoContent, NotFound<ApiError>, Conflict<ApiError>> Remove(string name, JobScheduler jobs)
     {

@@ -30,6 +30,9 @@ public static class SessionEndpoints
         group.MapGet("/{id}/console", Console).WithSummary("The VM's serial console from a byte offset.").RequireAuthorization(LifeboatPolicies.Viewer);
         group.MapPost("/{id}/migrate", Migrate).WithSummary("Moves the VM to production storage while it runs, then finalizes the session.")
             .RequireAuthorization(LifeboatPolicies.Operator).Audited("session.migrate");
+        group.MapPost("/{id}/recover-again", RecoverAgain).WithSummary("Starts a failed recovery again as a new session: same restore point, host and options, another boot timeout.")
+            .RequireAuthorization(LifeboatPolicies.Operator)
+            .Audited("session.recover", (context, answer) => $"{context.HttpContext.Request.RouteValues["id"]} again{(answer is SessionView s ? " as session " + s.Id : "")}");
         group.MapPost("/{id}/stop", Stop).WithSummary("Powers the VM off, undefines and unpublishes it, deletes the cache.")
             .RequireAuthorization(LifeboatPolicies.Operator).Audited("session.stop");
     }
@@ -85,6 +88,28 @@ public static class SessionEndpoints
         {
             sessions.Migrate(id, request);
             return TypedResults.Accepted($"/api/sessions/{id}", SessionView.From(sessions.Get(id)!, store.GetSteps(id)));
+        }
+        catch (KeyNotFoundException e)
+        {
+            return TypedResults.NotFound(new ApiError(e.Message));
+        }
+        catch (InvalidOperationException e)
+        {
+            return TypedResults.Conflict(new ApiError(e.Message));
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.BadRequest(new ApiError(e.Message));
+        }
+    }
+
+    private static Results<Created<SessionView>, NotFound<ApiError>, Conflict<ApiError>, BadRequest<ApiError>> RecoverAgain(
+        string id, Lifeboat.Server.Contracts.Sessions.RecoverAgainRequest request, SessionManager sessions, SessionStore store)
+    {
+        try
+        {
+            var session = sessions.RecoverAgain(id, request.ReadyTimeoutSeconds);
+            return TypedResults.Created($"/api/sessions/{session.Id}", SessionView.From(sessions.Get(session.Id)!, store.GetSteps(session.Id)));
         }
         catch (KeyNotFoundException e)
         {

@@ -32,11 +32,17 @@ public sealed record SessionView(
     IReadOnlyList<SessionStep> Steps,
     DiskAttachment? DiskRecovery = null)
 {
+    /// <summary>How long the session waits (or waited) for its guest; a failed one's "recover again" offers twice this.</summary>
+    public double ReadyTimeoutSeconds { get; init; }
+
     public static SessionView From(SessionSnapshot snapshot, IReadOnlyList<SessionStep> steps)
     {
         var s = snapshot.Session;
         return new SessionView(s.Id, s.Vm, s.RestorePointId, s.RepositoryPath, s.HostId, s.State, s.Phase, s.ReadyWhen, snapshot.VmRunning,
             s.Publication, s.DiskUrls, s.CacheFolder, s.RuntimeDirectory, s.Migration, s.ProductionDisks, s.CreatedAt, s.ReadyAt, s.EndedAt,
-            s.RecoverySeconds, s.Error, s.MigrationError, s.MigrationPauseSeconds, snapshot.Progress, PhaseView.From(steps), steps, s.DiskRecovery);
+            s.RecoverySeconds, s.Error, s.MigrationError, s.MigrationPauseSeconds, snapshot.Progress, PhaseView.From(steps), steps, s.DiskRecovery)
+        {
+            ReadyTimeoutSeconds = s.ReadyTimeoutSeconds,
+        };
     }
 }

@@ -46,6 +46,12 @@ public sealed class JobStore(ServerDatabase database)
         return ServerDatabase.Execute(connection, "DELETE FROM jobs WHERE name = $name", ("$name", name)) > 0;
     });
 
+    /// <summary>Replaces a job's definition and its next run; its history and a planned retry stay.</summary>
+    /// <returns>False when there is no such job.</returns>
+    public bool Update(string name, JobSpec spec, DateTimeOffset nextRunAt) => database.Write(connection =>
+        ServerDatabase.Execute(connection, "UPDATE jobs SET spec = $spec, next_run_at = $next WHERE name = $name",
+            ("$name", name), ("$spec", Serialize(spec)), ("$next", Time(nextRunAt))) > 0);
+
     public void SetNextRun(string name, DateTimeOffset at) => database.Write(connection =>
         ServerDatabase.Execute(connection, "UPDATE jobs SET next_run_at = $at WHERE name = $name", ("$name", name), ("$at", Time(at))));
 

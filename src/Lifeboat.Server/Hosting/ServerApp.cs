@@ -107,6 +107,7 @@ public static class ServerApp
             builder.Services.AddSingleton<RunningVms>();
             builder.Services.AddSingleton<Lifeboat.Server.FileRestore.IntoVm.VmFileRestorer>();
             builder.Services.AddSingleton<RetentionGate>();
+            builder.Services.AddSingleton<RestorePointActions>();
             builder.Services.AddSingleton<FileRestorePublications>();
             builder.Services.AddSingleton<IApplianceLauncher, GuestfsApplianceLauncher>();
             builder.Services.AddSingleton<FileRestoreSessions>();
@@ -146,6 +147,7 @@ public static class ServerApp
             TokenEndpoints.Map(app);
             AuditEndpoints.Map(app);
             InventoryEndpoints.Map(app);
+            RestorePointEndpoints.Map(app);
             DatastoreEndpoints.Map(app);
             HostEndpoints.Map(app);
             SessionEndpoints.Map(app);

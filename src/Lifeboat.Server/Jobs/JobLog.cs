@@ -30,4 +30,7 @@ internal static partial class JobLog
 
     [LoggerMessage(9, LogLevel.Error, "Jobs: scheduling failed; it looks again in {Seconds} s")]
     public static partial void SchedulingFailed(ILogger logger, Exception exception, double seconds);
+
+    [LoggerMessage(20, LogLevel.Information, "Job {Job} changed: {Source}, {Schedule}, enabled {Enabled}, next run {NextRunAt}")]
+    public static partial void Changed(ILogger logger, string job, string source, string schedule, bool enabled, DateTimeOffset nextRunAt);
 }

@@ -93,6 +93,40 @@ public sealed class JobScheduler(
         Wake();
     }
 
+    /// <summary>Changes a job's definition (not its name); its next run is computed again from its schedule.</summary>
+    /// <exception cref="KeyNotFoundException">No such job.</exception>
+    /// <exception cref="ArgumentException">The definition is not valid, or names another job.</exception>
+    public JobView Edit(string name, JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!string.Equals(spec.Name, name, StringComparison.Ordinal))
+            throw new InvalidJobSpecException(JobSpecField.Name, $"A job keeps its name: the definition names {spec.Name} and the job is {name}; add a job of the new name and remove this one instead.");
+        if (store.Get(name) is null)
+            throw NoJob(name);
+        var normalized = JobSpecValidation.Normalize(spec, repositories);
+        return Replace(normalized);
+    }
+
+    /// <summary>A disabled job never runs by its schedule nor retries; enabled again, it next runs when its schedule says from now.</summary>
+    /// <exception cref="KeyNotFoundException">No such job.</exception>
+    public JobView SetEnabled(string name, bool enabled)
+    {
+        var job = store.Get(name) ?? throw NoJob(name);
+        return job.Spec.Enabled == enabled ? View(job) : Replace(job.Spec with { Enabled = enabled });
+    }
+
+    private JobView Replace(JobSpec spec)
+    {
+        var next = JobSchedule.Parse(spec.Schedule).NextAfter(time.GetUtcNow(), time.LocalTimeZone);
+        if (!store.Update(spec.Name, spec, next))
+            throw NoJob(spec.Name);
+        if (!spec.Enabled)
+            store.SetRetry(spec.Name, null, null);
+        JobLog.Changed(logger, spec.Name, spec.Source.Describe(), spec.Schedule, spec.Enabled, next);
+        Wake();
+        return View(store.Get(spec.Name) ?? throw NoJob(spec.Name));
+    }
+
     public JobView? Get(string name) => store.Get(name) is { } job ? View(job) : null;
 
     public IReadOnlyList<JobView> List() => [.. store.List().Select(View)];
@@ -188,6 +222,8 @@ public sealed class JobScheduler(
     /// <summary>Starts what is due of <paramref name="job"/> and returns when it is next due.</summary>
     private DateTimeOffset StartDue(JobRecord job, DateTimeOffset now)
     {
+        if (!job.Spec.Enabled)
+            return DateTimeOffset.MaxValue;
         if (job.NextRunAt <= now)
         {
             var next = JobSchedule.Parse(job.Spec.Schedule).NextAfter(job.NextRunAt, now, time.LocalTimeZone);

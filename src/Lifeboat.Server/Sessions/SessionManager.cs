@@ -256,6 +256,19 @@ public sealed class SessionManager : IAsyncDisposable
     public Task WaitForAnyChangeAsync(long seen, TimeSpan max, CancellationToken cancellationToken) =>
         _anyChange.WaitAsync(seen, max, _services.Time, cancellationToken);
 
+    /// <summary>Starts a failed recovery again as a new session (<see cref="RecoveryRetry"/>); null timeout: twice the failed one's.</summary>
+    /// <exception cref="KeyNotFoundException">No such session.</exception>
+    /// <exception cref="InvalidOperationException">The session has not failed, or is no recovery of a VM.</exception>
+    /// <exception cref="ArgumentException">The timeout is out of range, or what the session asked is no longer valid.</exception>
+    public SessionRecord RecoverAgain(string id, double? readyTimeoutSeconds)
+    {
+        var failed = _services.Store.Get(id) ?? throw new KeyNotFoundException($"There is no session {id}; list them with `lifeboat sessions`.");
+        return Start(RecoveryRetry.Request(failed, readyTimeoutSeconds ?? RecoveryRetry.DefaultReadyTimeoutSeconds(failed, MaxReadyTimeout)));
+    }
+
+    /// <summary>The longest a session may wait for its guest.</summary>
+    public static TimeSpan MaxReadyTimeoutAllowed => MaxReadyTimeout;
+
     /// <exception cref="KeyNotFoundException">No such session.</exception>
     /// <exception cref="InvalidOperationException">The session cannot migrate now.</exception>
     public SessionRecord Migrate(string id, MigrationRequest request)

@@ -81,6 +81,13 @@ public sealed class EndpointAccessTests
         ("GET /not-found", LifeboatPolicies.Viewer),
         ("GET /", LifeboatPolicies.Viewer),
         ("GET /api/dashboard", LifeboatPolicies.Viewer),
+        ("PUT /api/jobs/{name}", LifeboatPolicies.Admin),
+        ("POST /api/jobs/{name}/enable", LifeboatPolicies.Admin),
+        ("POST /api/jobs/{name}/disable", LifeboatPolicies.Admin),
+        ("DELETE /api/restore-points/{id}", LifeboatPolicies.Admin),
+        ("POST /api/restore-points/{id}/protect", LifeboatPolicies.Operator),
+        ("POST /api/restore-points/{id}/unprotect", LifeboatPolicies.Admin),
+        ("POST /api/sessions/{id}/recover-again", LifeboatPolicies.Operator),
     ];
 
     [Fact]
