@@ -123,6 +123,10 @@ public static class ServerApp
             builder.Services.AddHostedService<LifeboatService>();
             // After LifeboatService: jobs start once the repository, mount server and sessions are up, and stop before them.
             builder.Services.AddHostedService(services => services.GetRequiredService<JobScheduler>());
+            builder.Services.AddSingleton<RepositoryUsageStore>();
+            builder.Services.AddSingleton<RepositoryUnregistration>();
+            builder.Services.AddSingleton<RepositoryUsageSampler>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<RepositoryUsageSampler>());
 
             var app = builder.Build();
             FirstStart.Ensure(data, app.Services.GetRequiredService<UserStore>(), app.Services.GetRequiredService<TokenStore>(),
@@ -141,6 +145,7 @@ public static class ServerApp
             TokenEndpoints.Map(app);
             AuditEndpoints.Map(app);
             InventoryEndpoints.Map(app);
+            RepositoryEndpoints.Map(app);
             DatastoreEndpoints.Map(app);
             HostEndpoints.Map(app);
             SessionEndpoints.Map(app);
