@@ -38,7 +38,7 @@ public static class RepositoryEndpoints
     {
         try
         {
-            var (added, repository) = registry.Add(request.Path);
+            var (added, repository) = registry.Add(request.Path, "path");
             var view = RepositoryInspection.View(repository);
             return added ? TypedResults.Created("/api/repositories", view) : TypedResults.Ok(view);
         }

@@ -16,12 +16,13 @@ public sealed class RepositoryRegistry(RepositoryStore store)
         ?? throw new InvalidOperationException("The server has no default repository; it registers one when it starts.");
 
     /// <summary>Registers the existing repository at a path a request gave; false when it already was.</summary>
+    /// <param name="field">How the refusal names the path: the REST field, the form's label.</param>
     /// <exception cref="ArgumentException">No path, or no readable repository there: the sentence says which and the fix.</exception>
-    public (bool Added, RegisteredRepository Repository) Add(string? path)
+    public (bool Added, RegisteredRepository Repository) Add(string? path, string field)
     {
         if (string.IsNullOrWhiteSpace(path))
-            throw new ArgumentException("Give the folder of an existing repository on the server.");
-        if (HostPath.Problem(path, "The folder") is { } problem)
+            throw new ArgumentException($"Give {field}: the folder of an existing repository on the server's machine.");
+        if (HostPath.Problem(path, field) is { } problem)
             throw new ArgumentException(problem);
         var fullPath = RepositoryUnregistration.Canonical(path);
         try

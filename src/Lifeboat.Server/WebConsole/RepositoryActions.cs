@@ -19,7 +19,7 @@ public sealed class RepositoryActions(ConsoleActions actions, RepositoryRegistry
         {
             try
             {
-                var (added, repository) = registry.Add(path);
+                var (added, repository) = registry.Add(path, "folder");
                 var view = RepositoryInspection.View(repository);
                 var message = added
                     ? $"Registered {view.Path}: {view.RestorePoints} restore point(s) of {view.Vms} VM(s); recoveries find them now."

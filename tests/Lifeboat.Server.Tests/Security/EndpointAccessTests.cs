@@ -79,6 +79,11 @@ public sealed class EndpointAccessTests
         ("GET /jobs", LifeboatPolicies.Viewer),
         ("GET /datastores", LifeboatPolicies.Viewer),
         ("GET /not-found", LifeboatPolicies.Viewer),
+        ("GET /api/repositories/", LifeboatPolicies.Viewer),
+        ("POST /api/repositories/", LifeboatPolicies.Admin),
+        ("POST /api/repositories/check", LifeboatPolicies.Operator),
+        ("DELETE /api/repositories/", LifeboatPolicies.Admin),
+        ("GET /api/repositories/history", LifeboatPolicies.Viewer),
     ];
 
     [Fact]
