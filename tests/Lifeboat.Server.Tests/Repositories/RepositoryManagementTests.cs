@@ -5,6 +5,7 @@ using Lifeboat.Repository;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Repositories;
 using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
 using Lifeboat.Server.Tests.WebConsole;
 using Microsoft.Playwright;
@@ -14,9 +15,9 @@ namespace Lifeboat.Server.Tests.Repositories;
 
 /// <summary>
 /// One server: repositories added, listed, checked and unregistered through the `lifeboat` CLI (refused for the default
-/// one and for one a job backs up to), their usage sampled after each job run, everything in the audit log; then in a
-/// real browser an admin adds, checks and unregisters one, a job's page charts its runs and a repository's page its
-/// samples, and a viewer sees no action.
+/// one, one a job backs up to and one a session publishes from), their usage sampled after each job run, everything in
+/// the audit log; then in a real browser an admin adds, checks and unregisters one, a job's page charts its runs and a
+/// repository's page its samples, and a viewer sees no action.
 /// </summary>
 [Collection(GuestCollection.Name)]
 public sealed class RepositoryManagementTests
@@ -86,6 +87,17 @@ public sealed class RepositoryManagementTests
         Assert.Equal(3, damaged.ExitCode);
         Assert.Contains("misses", damaged.Stdout, StringComparison.Ordinal);
         File.Move(pack + ".away", pack);
+
+        // A session publishing from a repository holds it registered until it ends (over NBD, never powered on: ready at once).
+        var session = await server.RecoverAsync(new RecoveryRequest { Vm = "elsewhere", PowerOn = false, Protocol = "nbd" });
+        var ready = await server.WaitAsync(session.Id, s => s.State != SessionState.Starting, TimeSpan.FromMinutes(1));
+        Assert.True(ready.State == SessionState.Ready, $"The session is {ready.State}: {ready.Error}");
+        var refusedSession = cli.Run("repo", "unregister", other);
+        Assert.Equal(1, refusedSession.ExitCode);
+        Assert.Contains($"Session {session.Id} (elsewhere) publishes from {other}; stop it", refusedSession.Stderr, StringComparison.Ordinal);
+        using (var stop = await server.Http.PostAsync($"api/sessions/{session.Id}/stop", null))
+            stop.EnsureSuccessStatusCode();
+        Assert.Equal(SessionState.Stopped, (await server.WaitForEndAsync(session.Id, TimeSpan.FromMinutes(1))).State);
 
         var unregistered = cli.Run("repo", "unregister", other).ShouldSucceed().Stdout;
         Assert.Contains("its files stay", unregistered, StringComparison.Ordinal);
