@@ -69,15 +69,20 @@ internal static class ServerRepoCommands
     public static Command CreateCheck()
     {
         var path = new Argument<string>("PATH") { Description = "A repository registered with the server, as `lifeboat repo list` shows it." };
-        var command = new Command("check",
-            "Check a registered repository quickly: it opens, every manifest reads, every chunk is indexed in a pack that is there; to read and check every chunk, use `lifeboat verify --repo PATH`.")
+        var deep = new Option<bool>("--deep")
         {
-            path,
+            Description = "Then read and check every chunk from this machine, with progress (the folder must be reachable here; as `lifeboat verify --repo PATH`).",
+        };
+        var command = new Command("check",
+            "Check a registered repository on the server in seconds: it opens, every manifest reads, every chunk is indexed in a pack that is there.")
+        {
+            path, deep,
         };
         CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
+            var folder = Path.GetFullPath(parse.GetValue(path)!);
             using var client = new ServerClient();
-            var check = await client.CheckRepositoryAsync(Path.GetFullPath(parse.GetValue(path)!), ct);
+            var check = await client.CheckRepositoryAsync(folder, ct);
             if (console.Json)
             {
                 console.WriteJson(check, ServerApiJsonContext.Default.RepositoryCheckView);
@@ -93,9 +98,32 @@ internal static class ServerRepoCommands
                     : $"[red]{check.Problems.Count} problem(s)[/] in [bold]{Markup.Escape(check.Path)}[/]: {figures}.");
             }
 
-            return check.Ok ? ExitCodes.Ok : ExitCodes.DamageFound;
+            if (!check.Ok)
+                return ExitCodes.DamageFound;
+            return parse.GetValue(deep) ? await ReadEveryChunkAsync(folder, console, ct) : ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The deep check: every chunk read, decrypted and hashed here, as `lifeboat verify --repo` does.</summary>
+    private static async Task<int> ReadEveryChunkAsync(string folder, CliConsole console, CancellationToken ct)
+    {
+        using var repository = RepositoryOpener.Open(folder);
+        var report = await console.WithProgressAsync("Reading every chunk", sink =>
+            repository.VerifyAsync(null, new ChunkProgress(sink), ct), bytes: false);
+        if (!console.Json)
+        {
+            console.Line(report.Ok
+                ? $"[green]OK[/]: every chunk read and checked ({report.ChunksChecked.ToString("N0", CultureInfo.InvariantCulture)} chunks, {Sizes.Format(report.BytesChecked)})."
+                : $"[red]{report.BadChunks.Count} damaged chunk(s) and {report.DamagedFiles.Count} damaged file(s)[/]; `lifeboat verify --repo {Markup.Escape(folder)}` names what each affects.");
+        }
+
+        return report.Ok ? ExitCodes.Ok : ExitCodes.DamageFound;
+    }
+
+    private sealed class ChunkProgress(TransferProgressSink sink) : IProgress<Lifeboat.Repository.VerifyProgress>
+    {
+        public void Report(Lifeboat.Repository.VerifyProgress value) => sink.Report(value.ChunksChecked, value.TotalChunks);
     }
 
     public static Command CreateUnregister()

@@ -88,6 +88,15 @@ public sealed class RepositoryManagementTests
         Assert.Contains("misses", damaged.Stdout, StringComparison.Ordinal);
         File.Move(pack + ".away", pack);
 
+        // A byte changed inside a pack: the quick check cannot see it, --deep reads every chunk and finds it.
+        Assert.Contains("every chunk read and checked", cli.Run("repo", "check", jobRepository, "--deep").ShouldSucceed().Stdout, StringComparison.Ordinal);
+        var original = FlipByte(pack, new FileInfo(pack).Length / 2);
+        cli.Run("repo", "check", jobRepository).ShouldSucceed();
+        var deep = cli.Run("repo", "check", jobRepository, "--deep");
+        Assert.Equal(3, deep.ExitCode);
+        Assert.Contains("1 damaged chunk(s)", deep.Stdout, StringComparison.Ordinal);
+        FlipByte(pack, new FileInfo(pack).Length / 2, original);
+
         // A session publishing from a repository holds it registered until it ends (over NBD, never powered on: ready at once).
         var session = await server.RecoverAsync(new RecoveryRequest { Vm = "elsewhere", PowerOn = false, Protocol = "nbd" });
         var ready = await server.WaitAsync(session.Id, s => s.State != SessionState.Starting, TimeSpan.FromMinutes(1));
@@ -168,6 +177,17 @@ public sealed class RepositoryManagementTests
         await ConsoleBrowser.ScreenshotAsync(viewer, test, "5-viewer");
 
         static string folderThatIsNot(string path) => path + "-missing";
+    }
+
+    /// <summary>Writes <paramref name="value"/> (default: the byte inverted) at <paramref name="offset"/>; returns the byte that was there.</summary>
+    private static byte FlipByte(string file, long offset, byte? value = null)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);
+        stream.Position = offset;
+        var original = (byte)stream.ReadByte();
+        stream.Position = offset;
+        stream.WriteByte(value ?? (byte)~original);
+        return original;
     }
 
     private static async Task<IReadOnlyList<RepositoryUsageSample>> WaitForSamplesAsync(ServerProcess server, string repository, int count)
