@@ -18,9 +18,9 @@ public sealed class RepositoryUnregistration(RepositoryStore repositories, JobSt
             ?? throw new KeyNotFoundException($"No repository is registered at {full}; the registered ones are: {string.Join(", ", repositories.List().Select(r => r.Path))}.");
         if (registered.IsDefault)
             throw new InvalidOperationException($"{full} is the server's own repository and stays registered; it holds the backups of jobs that name no other.");
-        if (jobs.List().FirstOrDefault(j => j.Spec.Repository == full) is { } job)
+        if (jobs.List().FirstOrDefault(j => j.Spec.Repository is { } used && Canonical(used) == full) is { } job)
             throw new InvalidOperationException($"Job {job.Name} backs up to {full}; remove the job, or change its repository, before unregistering it.");
-        if (sessions.List().FirstOrDefault(s => s.RepositoryPath == full && !s.IsFinal) is { } session)
+        if (sessions.List().FirstOrDefault(s => !s.IsFinal && s.RepositoryPath is { } used && Canonical(used) == full) is { } session)
             throw new InvalidOperationException($"Session {session.Id} ({session.Vm}) publishes from {full}; stop it before unregistering the repository.");
         if (!repositories.Remove(full))
             throw new KeyNotFoundException($"No repository is registered at {full}.");

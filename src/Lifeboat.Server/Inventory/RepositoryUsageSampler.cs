@@ -87,8 +87,17 @@ public sealed class RepositoryUsageSampler(
 
     private void OnRunEnded(JobSpec spec)
     {
-        if (spec.Repository is { } path)
-            Record(path);
+        if (spec.Repository is not { } path)
+            return;
+        try
+        {
+            Record(RepositoryUnregistration.Canonical(path));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            // The run has ended whatever happens here; the daily look records the repository later.
+            RepositoryUsageLog.SampleFailed(logger, path, e.Message);
+        }
     }
 
     private async Task LoopAsync()
