@@ -4,6 +4,7 @@ using Lifeboat.Server.Contracts.FileRestore;
 using Lifeboat.Server.Contracts.Hosts;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.RestorePoints;
+using Lifeboat.Server.Contracts.Repositories;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Contracts.Storage;
 using Lifeboat.Server.Inventory;
@@ -26,6 +27,8 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(RepositoryView))]
 [JsonSerializable(typeof(List<RepositoryView>))]
 [JsonSerializable(typeof(AddRepositoryRequest))]
+[JsonSerializable(typeof(RepositoryCheckView))]
+[JsonSerializable(typeof(List<RepositoryUsageSample>))]
 [JsonSerializable(typeof(List<RestorePointView>))]
 [JsonSerializable(typeof(RestorePointView))]
 [JsonSerializable(typeof(RestorePointDeletedView))]

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Lifeboat.Repository;
-using Lifeboat.Server.Api;
+using Lifeboat.Server.Contracts.Repositories;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
 

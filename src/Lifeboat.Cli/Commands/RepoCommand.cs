@@ -8,10 +8,13 @@ internal static class RepoCommand
 {
     public static Command Create()
     {
-        var repo = new Command("repo", "Create and inspect repositories.");
+        var repo = new Command("repo", "Create and inspect repository folders (init, info), and manage the server's repositories (list, add, check, unregister).");
         repo.Subcommands.Add(CreateInit());
         repo.Subcommands.Add(CreateInfo());
-        repo.Subcommands.Add(ServerRepoAddCommand.Create());
+        repo.Subcommands.Add(ServerRepoCommands.CreateList());
+        repo.Subcommands.Add(ServerRepoCommands.CreateAdd());
+        repo.Subcommands.Add(ServerRepoCommands.CreateCheck());
+        repo.Subcommands.Add(ServerRepoCommands.CreateUnregister());
         return repo;
     }
 

@@ -1,6 +1,7 @@
 using Lifeboat.Server.Contracts.Hosts;
 using System.Text.Json.Serialization;
 using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Contracts.Repositories;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Contracts.Storage;
 
@@ -12,9 +13,11 @@ namespace Lifeboat.Cli.Commands;
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ServerApiError))]
 [JsonSerializable(typeof(ServerInfoDocument))]
-[JsonSerializable(typeof(ServerRepositoryDocument))]
-[JsonSerializable(typeof(List<ServerRepositoryDocument>))]
-[JsonSerializable(typeof(ServerAddRepositoryRequest))]
+[JsonSerializable(typeof(RepositoryView))]
+[JsonSerializable(typeof(List<RepositoryView>))]
+[JsonSerializable(typeof(AddRepositoryRequest))]
+[JsonSerializable(typeof(RepositoryCheckView))]
+[JsonSerializable(typeof(RepositoryUnregisteredJson))]
 [JsonSerializable(typeof(ServerRecoveryRequest))]
 [JsonSerializable(typeof(ServerMigrationRequest))]
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.Sessions.DiskRecoveryRequest))]

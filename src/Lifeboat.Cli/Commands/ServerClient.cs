@@ -7,6 +7,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Contracts.Repositories;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Contracts.Storage;
 
@@ -96,9 +97,16 @@ internal sealed class ServerClient : IDisposable
     public Task<List<VerificationDocument>> ListVerificationsAsync(string? vm, CancellationToken ct) =>
         GetAsync(vm is null ? "api/verifications" : $"api/verifications?vm={Uri.EscapeDataString(vm)}", ServerApiJsonContext.Default.ListVerificationDocument, ct);
 
-    public Task<ServerRepositoryDocument> AddRepositoryAsync(string path, CancellationToken ct) =>
-        PostAsync("api/repositories", new ServerAddRepositoryRequest(path), ServerApiJsonContext.Default.ServerAddRepositoryRequest,
-            ServerApiJsonContext.Default.ServerRepositoryDocument, ct);
+    public Task<RepositoryView> AddRepositoryAsync(string path, CancellationToken ct) =>
+        PostAsync("api/repositories", new AddRepositoryRequest(path), ServerApiJsonContext.Default.AddRepositoryRequest,
+            ServerApiJsonContext.Default.RepositoryView, ct);
+
+    public Task<List<RepositoryView>> ListRepositoriesAsync(CancellationToken ct) => GetAsync("api/repositories", ServerApiJsonContext.Default.ListRepositoryView, ct);
+
+    public Task<RepositoryCheckView> CheckRepositoryAsync(string path, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"api/repositories/check?path={Uri.EscapeDataString(path)}", null, ServerApiJsonContext.Default.RepositoryCheckView, ct);
+
+    public Task UnregisterRepositoryAsync(string path, CancellationToken ct) => DeleteAsync($"api/repositories?path={Uri.EscapeDataString(path)}", ct);
 
     public Task<List<DatastoreView>> ListDatastoresAsync(CancellationToken ct) => GetAsync("api/datastores", ServerApiJsonContext.Default.ListDatastoreView, ct);
 

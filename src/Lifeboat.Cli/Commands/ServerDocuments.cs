@@ -8,10 +8,6 @@ internal sealed record ServerApiError(string Message);
 internal sealed record ServerInfoDocument(
     string Version, string DataDirectory, string DefaultRepository, string NfsEndPoint, string Export, string Portmap, int Publications, int ProcessId);
 
-internal sealed record ServerRepositoryDocument(string Path, bool IsDefault, DateTimeOffset AddedAt);
-
-internal sealed record ServerAddRepositoryRequest(string Path);
-
 internal sealed record ServerMigrationRequest(string TargetDirectory, string Method, string Format);
 
 internal sealed record ServerRecoveryRequest(
@@ -124,6 +120,9 @@ internal sealed record JobRemovedJson(string Removed);
 internal sealed record DatastoreRemovedJson(string Removed);
 
 internal sealed record HostRemovedJson(string Removed);
+
+/// <summary>What `repo unregister --json` prints: the folder the server no longer lists (its files stay).</summary>
+internal sealed record RepositoryUnregisteredJson(string Unregistered);
 
 /// <summary>What `lifeboat user remove` and `lifeboat token revoke` print with --json.</summary>
 internal sealed record AccountRemovedJson(string Kind, string Removed);

@@ -11,6 +11,10 @@ public sealed class RepositoryStore(ServerDatabase database)
             "INSERT INTO repositories (path, is_default, added_at) VALUES ($path, $default, $at) ON CONFLICT(path) DO NOTHING",
             ("$path", path), ("$default", isDefault ? 1 : 0), ("$at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture))) > 0);
 
+    /// <returns>False when it was not registered.</returns>
+    public bool Remove(string path) => database.Write(connection =>
+        ServerDatabase.Execute(connection, "DELETE FROM repositories WHERE path = $path", ("$path", path)) > 0);
+
     /// <summary>The default repository first, then in the order they were added.</summary>
     public IReadOnlyList<RegisteredRepository> List() => database.Read(connection =>
     {

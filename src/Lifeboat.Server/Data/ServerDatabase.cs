@@ -127,6 +127,16 @@ public sealed class ServerDatabase : IDisposable
             action TEXT NOT NULL,
             target TEXT NOT NULL,
             outcome TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS repository_usage (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            repository TEXT NOT NULL,
+            at TEXT NOT NULL,
+            stored_bytes INTEGER NOT NULL,
+            logical_bytes INTEGER NOT NULL,
+            restore_points INTEGER NOT NULL,
+            fs_used_bytes INTEGER,
+            fs_free_bytes INTEGER);
+        CREATE INDEX IF NOT EXISTS repository_usage_by_repository ON repository_usage (repository, at);
         """;
 
     private readonly SqliteConnection _connection;

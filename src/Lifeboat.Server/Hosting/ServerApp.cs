@@ -129,6 +129,10 @@ public static class ServerApp
             // After LifeboatService: jobs start once the repository, mount server and sessions are up, and stop before them.
             builder.Services.AddHostedService(services => services.GetRequiredService<JobScheduler>());
             builder.Services.AddHostedService(services => services.GetRequiredService<Lifeboat.Server.Health.HealthWatcher>());
+            builder.Services.AddSingleton<RepositoryUsageStore>();
+            builder.Services.AddSingleton<RepositoryUnregistration>();
+            builder.Services.AddSingleton<RepositoryUsageSampler>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<RepositoryUsageSampler>());
 
             var app = builder.Build();
             FirstStart.Ensure(data, app.Services.GetRequiredService<UserStore>(), app.Services.GetRequiredService<TokenStore>(),
@@ -148,6 +152,7 @@ public static class ServerApp
             AuditEndpoints.Map(app);
             InventoryEndpoints.Map(app);
             RestorePointEndpoints.Map(app);
+            RepositoryEndpoints.Map(app);
             DatastoreEndpoints.Map(app);
             HostEndpoints.Map(app);
             SessionEndpoints.Map(app);

@@ -7,7 +7,7 @@ namespace Lifeboat.Server.Inventory;
 /// <summary>The registered repositories, and the restore points of a VM across all of them.</summary>
 public sealed class RepositoryRegistry(RepositoryStore store)
 {
-    /// <summary>Encrypted repositories are opened with the password the server was started with.</summary>
+    /// <summary>Encrypted repositories are opened with the password the server was started with (its LIFEBOAT_PASSWORD).</summary>
     private static string? Password => Environment.GetEnvironmentVariable(BackupRepository.PasswordEnvironmentVariable);
 
     public IReadOnlyList<RegisteredRepository> List() => store.List();
@@ -15,11 +15,32 @@ public sealed class RepositoryRegistry(RepositoryStore store)
     public string DefaultPath => store.List().FirstOrDefault(r => r.IsDefault)?.Path
         ?? throw new InvalidOperationException("The server has no default repository; it registers one when it starts.");
 
+    /// <summary>Registers the existing repository at a path a request gave; false when it already was.</summary>
+    /// <param name="field">How the refusal names the path: the REST field, the form's label.</param>
+    /// <exception cref="ArgumentException">No path, or no readable repository there: the sentence says which and the fix.</exception>
+    public (bool Added, RegisteredRepository Repository) Add(string? path, string field)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new ArgumentException($"Give {field}: the folder of an existing repository on the server's machine.");
+        if (HostPath.Problem(path, field) is { } problem)
+            throw new ArgumentException(problem);
+        var fullPath = RepositoryUnregistration.Canonical(path);
+        try
+        {
+            var added = Register(fullPath);
+            return (added, List().First(r => r.Path == fullPath));
+        }
+        catch (Exception e) when (e is RepositoryException or IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new ArgumentException($"{fullPath} cannot be registered: {e.Message}", e);
+        }
+    }
+
     /// <summary>Registers an existing repository; returns false when it already was.</summary>
     /// <exception cref="RepositoryException">There is no readable repository at <paramref name="path"/>.</exception>
     public bool Register(string path)
     {
-        var fullPath = System.IO.Path.GetFullPath(path);
+        var fullPath = RepositoryUnregistration.Canonical(path);
         using (BackupRepository.Open(fullPath, Password))
         {
         }

@@ -28,6 +28,9 @@ public sealed class JobScheduler(
 
     public const int DefaultHistoryLimit = 100;
 
+    /// <summary>Raised when a run has ended (whatever its outcome), on the run's own task.</summary>
+    public event Action<JobSpec>? RunEnded;
+
     /// <summary>The loop looks again at least this often, so a changed clock (or time zone) is noticed.</summary>
     private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
 
@@ -270,6 +273,7 @@ public sealed class JobScheduler(
                     lock (_gate)
                         _active.TryRemove(job.Name, out _);
                     cancel.Dispose();
+                    RunEnded?.Invoke(job.Spec);
                     Wake();
                     RunEnded?.Invoke(job.Name);
                 }

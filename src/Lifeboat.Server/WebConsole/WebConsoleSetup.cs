@@ -23,6 +23,7 @@ public static class WebConsoleSetup
         builder.Services.AddSingleton<ConsoleActions>();
         builder.Services.AddSingleton<ManageActions>();
         builder.Services.AddSingleton<FileBrowseActions>();
+        builder.Services.AddSingleton<RepositoryActions>();
         builder.Services.AddScoped<ConsoleUser>();
     }
 

@@ -88,6 +88,11 @@ public sealed class EndpointAccessTests
         ("POST /api/restore-points/{id}/protect", LifeboatPolicies.Operator),
         ("POST /api/restore-points/{id}/unprotect", LifeboatPolicies.Admin),
         ("POST /api/sessions/{id}/recover-again", LifeboatPolicies.Operator),
+        ("GET /api/repositories/", LifeboatPolicies.Viewer),
+        ("POST /api/repositories/", LifeboatPolicies.Admin),
+        ("POST /api/repositories/check", LifeboatPolicies.Operator),
+        ("DELETE /api/repositories/", LifeboatPolicies.Admin),
+        ("GET /api/repositories/history", LifeboatPolicies.Viewer),
     ];
 
     [Fact]

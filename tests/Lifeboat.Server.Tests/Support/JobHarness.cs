@@ -21,6 +21,9 @@ public sealed class JobHarness : IAsyncDisposable
 
     private readonly ServerDatabase _database;
 
+    /// <summary>The database the scheduler keeps its jobs in, for the other stores a test puts beside it.</summary>
+    public ServerDatabase Database => _database;
+
     private JobHarness(TestFolder folder, FakeTimeProvider time, IVmBackupRunner? backups)
     {
         Folder = folder;

@@ -1,0 +1,97 @@
+using Lifeboat.Server.Contracts.Repositories;
+using Lifeboat.Server.Data;
+using Lifeboat.Server.Inventory;
+using Lifeboat.Server.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Lifeboat.Server.Api;
+
+/// <summary>/api/repositories: register, list, check and unregister repositories, and their usage over time.</summary>
+public static class RepositoryEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var repositories = app.MapGroup("/api/repositories").WithTags("Repositories");
+        repositories.MapGet("/", List).WithSummary("The registered repositories, the server's own (the default) first, with what each holds and its file system's used and free bytes.")
+            .RequireAuthorization(LifeboatPolicies.Viewer);
+        repositories.MapPost("/", Add).WithSummary("Registers an existing repository.").RequireAuthorization(LifeboatPolicies.Admin)
+            .Audited("repository.add", (context, _) => context.Arguments.OfType<AddRepositoryRequest>().FirstOrDefault()?.Path ?? "");
+        repositories.MapPost("/check", Check)
+            .WithSummary("?path=: opens a registered repository, reads every manifest and looks every chunk up in the pack indexes (reads no chunk).")
+            .RequireAuthorization(LifeboatPolicies.Operator).Audited("repository.check", PathArgument);
+        repositories.MapDelete("/", Unregister)
+            .WithSummary("?path=: unregisters a repository (never its files); refused for the default one and one a job or a session uses.")
+            .RequireAuthorization(LifeboatPolicies.Admin).Audited("repository.unregister", PathArgument);
+        repositories.MapGet("/history", History).WithSummary("?path=: a registered repository's usage samples, oldest first.")
+            .RequireAuthorization(LifeboatPolicies.Viewer);
+    }
+
+    private static string PathArgument(EndpointFilterInvocationContext context, object? _) => context.HttpContext.Request.Query["path"].ToString();
+
+    private static Ok<List<RepositoryView>> List(RepositoryRegistry registry) =>
+        TypedResults.Ok(registry.List().Select(RepositoryInspection.View).ToList());
+
+    private static Results<Created<RepositoryView>, Ok<RepositoryView>, BadRequest<ApiError>> Add(AddRepositoryRequest request, RepositoryRegistry registry)
+    {
+        try
+        {
+            var (added, repository) = registry.Add(request.Path, "path");
+            var view = RepositoryInspection.View(repository);
+            return added ? TypedResults.Created("/api/repositories", view) : TypedResults.Ok(view);
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.BadRequest(new ApiError(e.Message));
+        }
+    }
+
+    private static Results<Ok<RepositoryCheckView>, BadRequest<ApiError>, NotFound<ApiError>> Check(string? path, RepositoryRegistry registry, CancellationToken cancellationToken)
+    {
+        if (HostPath.Problem(path, "path") is { } problem)
+            return TypedResults.BadRequest(new ApiError(problem));
+        return Registered(path!, registry) is { } found
+            ? TypedResults.Ok(RepositoryInspection.Check(found, cancellationToken))
+            : TypedResults.NotFound(NotRegistered(path!));
+    }
+
+    private static Results<NoContent, BadRequest<ApiError>, NotFound<ApiError>, Conflict<ApiError>> Unregister(string? path, RepositoryUnregistration unregistration)
+    {
+        if (HostPath.Problem(path, "path") is { } problem)
+            return TypedResults.BadRequest(new ApiError(problem));
+        try
+        {
+            unregistration.Unregister(path!);
+            return TypedResults.NoContent();
+        }
+        catch (KeyNotFoundException e)
+        {
+            return TypedResults.NotFound(new ApiError(e.Message));
+        }
+        catch (InvalidOperationException e)
+        {
+            return TypedResults.Conflict(new ApiError(e.Message));
+        }
+    }
+
+    private static Results<Ok<List<RepositoryUsageSample>>, BadRequest<ApiError>, NotFound<ApiError>> History(string? path, RepositoryRegistry registry, RepositoryUsageStore usage)
+    {
+        if (HostPath.Problem(path, "path") is { } problem)
+            return TypedResults.BadRequest(new ApiError(problem));
+        return Registered(path!, registry) is { } found
+            ? TypedResults.Ok(usage.List(found).ToList())
+            : TypedResults.NotFound(NotRegistered(path!));
+    }
+
+    /// <summary>The registered path <paramref name="path"/> names; null when it names none.</summary>
+    private static string? Registered(string path, RepositoryRegistry registry)
+    {
+        var full = RepositoryUnregistration.Canonical(path);
+        return registry.List().Any(r => r.Path == full) ? full : null;
+    }
+
+    private static ApiError NotRegistered(string path) =>
+        new($"No repository is registered at {RepositoryUnregistration.Canonical(path)}; list them with GET /api/repositories.");
+}
