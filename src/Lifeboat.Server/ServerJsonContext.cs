@@ -3,6 +3,7 @@ using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.FileRestore;
 using Lifeboat.Server.Contracts.Hosts;
 using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Contracts.Notifications;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Contracts.Storage;
 using Lifeboat.Server.Inventory;
@@ -28,6 +29,13 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(HostView))]
 [JsonSerializable(typeof(List<HostView>))]
 [JsonSerializable(typeof(AddHostRequest))]
+[JsonSerializable(typeof(NotificationChannelRequest))]
+[JsonSerializable(typeof(NotificationChannelView))]
+[JsonSerializable(typeof(List<NotificationChannelView>))]
+[JsonSerializable(typeof(EmailChannelSettings))]
+[JsonSerializable(typeof(WebhookChannelSettings))]
+[JsonSerializable(typeof(NotificationDeliveryView))]
+[JsonSerializable(typeof(List<NotificationDeliveryView>))]
 [JsonSerializable(typeof(ServerInfoView))]
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(Data.StoredBootProfile))]

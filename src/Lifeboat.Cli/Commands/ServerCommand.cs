@@ -30,9 +30,10 @@ internal static class ServerCommand
         var fileRestoreMemory = new Option<int?>("--file-restore-memory") { HelpName = "MIB", Description = "Memory all file-restore appliances together may take; one more session is refused (default 4096)." };
         var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default qemu-system-x86_64)." };
         var logFormat = LogFormats.Option();
+        var publicUrl = new Option<string?>("--public-url") { HelpName = "URL", Description = "The console's address as people reach it, for links in notifications (default: none)." };
         var command = new Command("server", "Run the Lifeboat server: REST API, mount server, instant recovery sessions (Ctrl+C stops it; VMs keep running).")
         {
-            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, fileRestoreIdle, fileRestoreMemory, qemu, logFormat,
+            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, fileRestoreIdle, fileRestoreMemory, qemu, logFormat, publicUrl,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -57,6 +58,7 @@ internal static class ServerCommand
             Add("--file-restore-memory", parse.GetValue(fileRestoreMemory)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--qemu", parse.GetValue(qemu));
             Add("--log-format", parse.GetValue(logFormat));
+            Add("--public-url", parse.GetValue(publicUrl));
 
             var start = new ProcessStartInfo(DotnetHost()) { UseShellExecute = false };
             foreach (var argument in arguments)

@@ -127,6 +127,25 @@ public sealed class ServerDatabase : IDisposable
             action TEXT NOT NULL,
             target TEXT NOT NULL,
             outcome TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS notification_channels (
+            name TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            events TEXT NOT NULL,
+            enabled INTEGER NOT NULL,
+            settings TEXT NOT NULL,
+            secret TEXT,
+            created_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS notification_deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            event TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            title TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            error TEXT,
+            attempt INTEGER NOT NULL,
+            delivery_id TEXT NOT NULL);
         """;
 
     private readonly SqliteConnection _connection;

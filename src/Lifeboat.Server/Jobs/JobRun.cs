@@ -23,7 +23,8 @@ internal sealed class JobRun(
     DataFolder data,
     TimeProvider time,
     ILogger logger,
-    IRestorePointVerifier? verifier = null)
+    IRestorePointVerifier? verifier = null,
+    Notifications.INotificationSink? notifications = null)
 {
     public const string InterruptedMessage = "The server stopped during this run.";
     private const string NextRunApplies = "the next successful run applies it";
@@ -112,6 +113,7 @@ internal sealed class JobRun(
         var retryAt = attempt <= spec.Retries ? time.GetUtcNow() + JobScheduler.RetryDelay : (DateTimeOffset?)null;
         End(JobRunOutcome.Failed, null, null, error, retryAt);
         JobLog.RunFailed(logger, spec.Name, id, error, retryAt?.ToString("O") ?? "none");
+        notifications?.Publish(JobFailure.Event(spec, id, attempt, error, retryAt, time.GetUtcNow()));
     }
 
     private void End(JobRunOutcome outcome, VmBackupResult? backup, string? kept, string? error, DateTimeOffset? retryAt)

@@ -22,7 +22,8 @@ public sealed class JobScheduler(
     DataFolder data,
     TimeProvider time,
     ILogger<JobScheduler> logger,
-    IRestorePointVerifier? verifier = null) : IHostedService, IAsyncDisposable
+    IRestorePointVerifier? verifier = null,
+    Notifications.INotificationSink? notifications = null) : IHostedService, IAsyncDisposable
 {
     public static readonly TimeSpan RetryDelay = TimeSpan.FromMinutes(5);
 
@@ -209,7 +210,7 @@ public sealed class JobScheduler(
             var startedAt = time.GetUtcNow();
             var id = store.BeginRun(job.Name, attempt, trigger, startedAt);
             JobLog.RunStarted(logger, job.Name, id, attempt, trigger.ToString());
-            var run = new JobRun(job.Spec, id, attempt, startedAt, store, backups, retention, data, time, logger, verifier);
+            var run = new JobRun(job.Spec, id, attempt, startedAt, store, backups, retention, data, time, logger, verifier, notifications);
             var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var task = Task.Run(async () =>
