@@ -21,6 +21,7 @@ public static class WebConsoleSetup
         builder.Services.AddScoped<AuthenticationStateProvider, ConsoleAuthenticationState>();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddSingleton<ConsoleActions>();
+        builder.Services.AddSingleton<NotificationActions>();
         builder.Services.AddSingleton<FileBrowseActions>();
         builder.Services.AddScoped<ConsoleUser>();
     }
