@@ -34,6 +34,7 @@ root.Subcommands.Add(HostCommands.Create());
 root.Subcommands.Add(UserCommand.Create());
 root.Subcommands.Add(TokenCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());
+root.Subcommands.Add(NotifyCommand.Create());
 root.Subcommands.Add(QuickstartCommand.Create());
 
 // Without a termination timeout System.CommandLine leaves SIGTERM to the runtime, which ends the process at once;

@@ -5,6 +5,7 @@ using Lifeboat.Server.Contracts.Hosts;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.RestorePoints;
 using Lifeboat.Server.Contracts.Repositories;
+using Lifeboat.Server.Contracts.Notifications;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Contracts.Storage;
 using Lifeboat.Server.Inventory;
@@ -35,6 +36,13 @@ namespace Lifeboat.Server;
 [JsonSerializable(typeof(HostView))]
 [JsonSerializable(typeof(List<HostView>))]
 [JsonSerializable(typeof(AddHostRequest))]
+[JsonSerializable(typeof(NotificationChannelRequest))]
+[JsonSerializable(typeof(NotificationChannelView))]
+[JsonSerializable(typeof(List<NotificationChannelView>))]
+[JsonSerializable(typeof(EmailChannelSettings))]
+[JsonSerializable(typeof(WebhookChannelSettings))]
+[JsonSerializable(typeof(NotificationDeliveryView))]
+[JsonSerializable(typeof(List<NotificationDeliveryView>))]
 [JsonSerializable(typeof(ServerInfoView))]
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(Data.StoredBootProfile))]

@@ -2,6 +2,7 @@ using Lifeboat.Server.Contracts.Hosts;
 using System.Text.Json.Serialization;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Repositories;
+using Lifeboat.Server.Contracts.Notifications;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Contracts.Storage;
 
@@ -12,6 +13,13 @@ namespace Lifeboat.Cli.Commands;
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ServerApiError))]
+[JsonSerializable(typeof(NotificationChannelRequest))]
+[JsonSerializable(typeof(NotificationChannelView))]
+[JsonSerializable(typeof(List<NotificationChannelView>))]
+[JsonSerializable(typeof(NotificationDeliveryView))]
+[JsonSerializable(typeof(List<NotificationDeliveryView>))]
+[JsonSerializable(typeof(NotifyTestBody))]
+[JsonSerializable(typeof(NotifyRemovedJson))]
 [JsonSerializable(typeof(ServerInfoDocument))]
 [JsonSerializable(typeof(RepositoryView))]
 [JsonSerializable(typeof(List<RepositoryView>))]

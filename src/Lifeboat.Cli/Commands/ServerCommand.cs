@@ -32,9 +32,10 @@ internal static class ServerCommand
         var overdueGrace = new Option<int?>("--overdue-grace") { HelpName = "SECONDS", Description = "How late a VM's restore point may be beyond its job's schedule before the VM is overdue (default 3600 for \"every\" schedules, 7200 for daily ones)." };
         var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default qemu-system-x86_64)." };
         var logFormat = LogFormats.Option();
+        var publicUrl = new Option<string?>("--public-url") { HelpName = "URL", Description = "The console's address as people reach it, for links in notifications (default: none)." };
         var command = new Command("server", "Run the Lifeboat server: REST API, mount server, instant recovery sessions (Ctrl+C stops it; VMs keep running).")
         {
-            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, fileRestoreIdle, fileRestoreMemory, repositoryFull, overdueGrace, qemu, logFormat,
+            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, fileRestoreIdle, fileRestoreMemory, repositoryFull, overdueGrace, qemu, logFormat, publicUrl,
         };
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
@@ -61,6 +62,7 @@ internal static class ServerCommand
             Add("--overdue-grace", parse.GetValue(overdueGrace)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("--qemu", parse.GetValue(qemu));
             Add("--log-format", parse.GetValue(logFormat));
+            Add("--public-url", parse.GetValue(publicUrl));
 
             var start = new ProcessStartInfo(DotnetHost()) { UseShellExecute = false };
             foreach (var argument in arguments)

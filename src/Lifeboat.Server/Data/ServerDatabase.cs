@@ -137,6 +137,25 @@ public sealed class ServerDatabase : IDisposable
             fs_used_bytes INTEGER,
             fs_free_bytes INTEGER);
         CREATE INDEX IF NOT EXISTS repository_usage_by_repository ON repository_usage (repository, at);
+        CREATE TABLE IF NOT EXISTS notification_channels (
+            name TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            events TEXT NOT NULL,
+            enabled INTEGER NOT NULL,
+            settings TEXT NOT NULL,
+            secret TEXT,
+            created_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS notification_deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            event TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            title TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            error TEXT,
+            attempt INTEGER NOT NULL,
+            delivery_id TEXT NOT NULL);
         """;
 
     private readonly SqliteConnection _connection;

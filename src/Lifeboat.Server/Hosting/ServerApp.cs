@@ -120,11 +120,21 @@ public static class ServerApp
             builder.Services.AddSingleton<IRestorePointVerifier, SessionVerifier>();
             builder.Services.AddSingleton<JobScheduler>();
             builder.Services.AddSingleton<MetricsRegistry>();
-            builder.Services.AddSingleton<Lifeboat.Server.Notifications.INotificationSink, Lifeboat.Server.Notifications.ServerLogNotifications>();
             builder.Services.AddSingleton<Lifeboat.Server.Health.RepositoryFigures>();
             builder.Services.AddSingleton<Lifeboat.Server.Health.BackupHealth>();
             builder.Services.AddSingleton<Lifeboat.Server.Health.Dashboard>();
             builder.Services.AddSingleton<Lifeboat.Server.Health.HealthWatcher>();
+            builder.Services.AddSingleton<NotificationChannelStore>();
+            builder.Services.AddSingleton<NotificationDeliveryStore>();
+            builder.Services.AddSingleton<Lifeboat.Server.Notifications.ServerLogNotifications>();
+            builder.Services.AddSingleton<Lifeboat.Server.Notifications.NotificationQueue>();
+            builder.Services.AddSingleton<Lifeboat.Server.Notifications.INotificationSink>(services => services.GetRequiredService<Lifeboat.Server.Notifications.NotificationQueue>());
+            builder.Services.AddSingleton<Lifeboat.Server.Notifications.NotificationChannels>();
+            builder.Services.AddSingleton<Lifeboat.Server.Notifications.WebhookSender>();
+            builder.Services.AddSingleton<Lifeboat.Server.Notifications.ConsoleLinks>();
+            builder.Services.AddSingleton<Lifeboat.Server.Notifications.NotificationDelivery>();
+            builder.Services.AddSingleton<Lifeboat.Server.Notifications.ChannelTest>();
+            builder.Services.AddHostedService<Lifeboat.Server.Notifications.NotificationDispatcher>();
             builder.Services.AddHostedService<LifeboatService>();
             // After LifeboatService: jobs start once the repository, mount server and sessions are up, and stop before them.
             builder.Services.AddHostedService(services => services.GetRequiredService<JobScheduler>());
@@ -163,6 +173,7 @@ public static class ServerApp
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
             DashboardEndpoints.Map(app);
+            NotificationEndpoints.Map(app);
             WebConsoleSetup.MapWebConsole(app);
             MetricsEndpoint.Map(app).RequireAuthorization(LifeboatPolicies.Viewer);
             return (app, dataLock);

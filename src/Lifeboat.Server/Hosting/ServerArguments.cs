@@ -3,11 +3,11 @@ using System.Net;
 
 namespace Lifeboat.Server.Hosting;
 
-/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--certificate PEM --certificate-key PEM] [--nfs-port N] [--nbd-port N] [--portmap-port N] [--control-socket PATH] [--cache-reserve BYTES] [--max-verifications N] [--file-restore-idle SECONDS] [--file-restore-memory MIB] [--qemu PATH] [--log-format text|json] [--repository-full-percent N] [--overdue-grace SECONDS]</c>.</summary>
+/// <summary>Parses the server's command line: <c>[--data DIR] [--listen HOST:PORT] [--certificate PEM --certificate-key PEM] [--nfs-port N] [--nbd-port N] [--portmap-port N] [--control-socket PATH] [--cache-reserve BYTES] [--max-verifications N] [--file-restore-idle SECONDS] [--file-restore-memory MIB] [--qemu PATH] [--log-format text|json] [--repository-full-percent N] [--overdue-grace SECONDS] [--public-url URL]</c>.</summary>
 public static class ServerArguments
 {
     public const string Usage =
-        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--certificate FILE.pem --certificate-key KEY.pem] [--nfs-port 2049] [--nbd-port 10809] [--portmap-port 111] [--control-socket PATH] [--cache-reserve BYTES] [--max-verifications N] [--file-restore-idle 900] [--file-restore-memory 4096] [--qemu qemu-system-x86_64] [--log-format text|json] [--repository-full-percent 90] [--overdue-grace SECONDS]";
+        "lifeboat-server [--data DIR] [--listen 127.0.0.1:8707] [--certificate FILE.pem --certificate-key KEY.pem] [--nfs-port 2049] [--nbd-port 10809] [--portmap-port 111] [--control-socket PATH] [--cache-reserve BYTES] [--max-verifications N] [--file-restore-idle 900] [--file-restore-memory 4096] [--qemu qemu-system-x86_64] [--log-format text|json] [--repository-full-percent 90] [--overdue-grace SECONDS] [--public-url https://lifeboat.example:8707/]";
 
     /// <exception cref="ArgumentException">An option is unknown, repeated without a value, or its value is not valid.</exception>
     public static ServerOptions Parse(IReadOnlyList<string> args)
@@ -35,6 +35,7 @@ public static class ServerArguments
                 "--log-format" => options with { LogFormat = ParseLogFormat(Value()) },
                 "--repository-full-percent" => options with { RepositoryFullPercent = ParsePercent(name, Value()) },
                 "--overdue-grace" => options with { OverdueGrace = ParseGrace(name, Value()) },
+                "--public-url" => options with { PublicUrl = ParsePublicUrl(Value()) },
                 _ => throw new ArgumentException($"Unknown option '{name}'; usage: {Usage}"),
             };
         }
@@ -61,6 +62,11 @@ public static class ServerArguments
             throw new ArgumentException($"{name} '{text}' is not a port number (0 to 65535).");
         return port;
     }
+
+    private static Uri ParsePublicUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && string.IsNullOrEmpty(url.Query) && string.IsNullOrEmpty(url.UserInfo)
+            ? url
+            : throw new ArgumentException($"--public-url '{text}' is not the console's address such as https://lifeboat.example:8707/.");
 
     private static LogFormat ParseLogFormat(string text) => text switch
     {

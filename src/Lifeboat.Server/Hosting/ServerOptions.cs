@@ -13,6 +13,9 @@ public sealed record ServerOptions
 
     public required string DataDirectory { get; init; }
 
+    /// <summary>The console's address as people reach it (behind a proxy, by name), for links in notifications; null: none.</summary>
+    public Uri? PublicUrl { get; init; }
+
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, DefaultHttpPort);
 
     /// <summary>PEM certificate for HTTPS (with <see cref="CertificateKeyPath"/>); null: the server makes its own when it needs one.</summary>

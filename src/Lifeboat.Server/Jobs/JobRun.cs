@@ -24,7 +24,8 @@ internal sealed class JobRun(
     TimeProvider time,
     ILogger logger,
     IRestorePointVerifier? verifier = null,
-    IProgress<BackupProgress>? progress = null)
+    IProgress<BackupProgress>? progress = null,
+    Notifications.INotificationSink? notifications = null)
 {
     public const string InterruptedMessage = "The server stopped during this run.";
     private const string NextRunApplies = "the next successful run applies it";
@@ -113,6 +114,7 @@ internal sealed class JobRun(
         var retryAt = attempt <= spec.Retries ? time.GetUtcNow() + JobScheduler.RetryDelay : (DateTimeOffset?)null;
         End(JobRunOutcome.Failed, null, null, error, retryAt);
         JobLog.RunFailed(logger, spec.Name, id, error, retryAt?.ToString("O") ?? "none");
+        notifications?.Publish(JobFailure.Event(spec, id, attempt, error, retryAt, time.GetUtcNow()));
     }
 
     private void End(JobRunOutcome outcome, VmBackupResult? backup, string? kept, string? error, DateTimeOffset? retryAt)

@@ -22,7 +22,8 @@ public sealed class JobScheduler(
     DataFolder data,
     TimeProvider time,
     ILogger<JobScheduler> logger,
-    IRestorePointVerifier? verifier = null) : IHostedService, IAsyncDisposable
+    IRestorePointVerifier? verifier = null,
+    Notifications.INotificationSink? notifications = null) : IHostedService, IAsyncDisposable
 {
     public static readonly TimeSpan RetryDelay = TimeSpan.FromMinutes(5);
 
@@ -258,7 +259,7 @@ public sealed class JobScheduler(
             var id = store.BeginRun(job.Name, attempt, trigger, startedAt);
             JobLog.RunStarted(logger, job.Name, id, attempt, trigger.ToString());
             var progress = new JobRunProgress();
-            var run = new JobRun(job.Spec, id, attempt, startedAt, store, backups, retention, data, time, logger, verifier, progress);
+            var run = new JobRun(job.Spec, id, attempt, startedAt, store, backups, retention, data, time, logger, verifier, progress, notifications);
             var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var task = Task.Run(async () =>

@@ -19,4 +19,5 @@ public sealed record SessionServices(
     ServerOptions Options,
     ILoggerFactory LoggerFactory,
     TimeProvider Time,
-    RetentionGate Retention);
+    RetentionGate Retention,
+    Notifications.INotificationSink Notifications);

@@ -42,6 +42,8 @@ internal sealed class VerificationOutcomes(SessionEngine engine, SessionServices
         services.Verifications.Save(engine.Session, outcome);
         ServerMetrics.Verifications.Add(outcome.Passed ? VerificationResult.Passed : VerificationResult.Failed);
         engine.Note($"Verification {(outcome.Passed ? "passed" : "failed")}: {outcome.Summary}");
+        if (!outcome.Passed)
+            services.Notifications.Publish(VerificationFailure.Event(engine.Session, outcome));
     }
 
     /// <summary>

@@ -22,6 +22,7 @@ public static class WebConsoleSetup
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddSingleton<ConsoleActions>();
         builder.Services.AddSingleton<ManageActions>();
+        builder.Services.AddSingleton<NotificationActions>();
         builder.Services.AddSingleton<FileBrowseActions>();
         builder.Services.AddSingleton<RepositoryActions>();
         builder.Services.AddScoped<ConsoleUser>();
