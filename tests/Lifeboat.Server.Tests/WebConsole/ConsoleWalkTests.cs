@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Lifeboat.Cli.Tests;
+using Lifeboat.Server.Contracts.Jobs;
+using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Sessions;
+using Lifeboat.Server.Tests.Support;
+using Microsoft.Playwright;
+
+namespace Lifeboat.Server.Tests.WebConsole;
+
+/// <summary>
+/// A server in New York's time with enough in it for every page to show something: a Disks job with a run (so a
+/// restore point), a job that failed, and an ended session; and one chromium.
+/// </summary>
+public sealed class ConsoleWalkFixture : IAsyncLifetime
+{
+    public const string NewYork = "America/New_York";
+
+    private readonly TestFolder _folder = new();
+
+    public ServerProcess Server { get; private set; } = null!;
+
+    public ConsoleBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            var portmap = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            Server = await ServerProcess.StartInZoneAsync(_folder.Combine("data"), NewYork,
+                "--portmap-port", portmap.ToString(CultureInfo.InvariantCulture), "--nfs-port", "0", "--nbd-port", "0");
+        }
+
+        var disk = TestDisk.Create(_folder.Combine("web01.raw"), 4, seed: 5);
+        var cli = new JobCli(Server);
+        cli.Run("job", "add", "nightly", "--vm", "web01", "--disk", disk, "--schedule", "daily 02:00", "--keep-last", "3").ShouldSucceed();
+        cli.Run("job", "add", "broken", "--vm", "db01", "--disk", _folder.Combine("missing.raw"), "--schedule", "daily 03:30", "--keep-last", "3").ShouldSucceed();
+        Assert.Equal(JobRunOutcome.Succeeded, cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "nightly").Outcome);
+        Assert.Equal(JobRunOutcome.Failed, cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "broken").Outcome);
+
+        // A recovery that does not power the VM on ends quickly (failed or stopped) and gives the walk a session's page.
+        var session = await Server.RecoverAsync(new RecoveryRequest { Vm = "web01", PowerOn = false });
+        var settled = await Server.WaitAsync(session.Id, s => s.IsFinalState() || s.State == SessionState.Ready, TimeSpan.FromMinutes(3));
+        if (!settled.IsFinalState())
+        {
+            using var stopped = await Server.Http.PostAsync($"api/sessions/{session.Id}/stop", null);
+            stopped.EnsureSuccessStatusCode();
+            await Server.WaitForEndAsync(session.Id, TimeSpan.FromMinutes(3));
+        }
+
+        Browser = await ConsoleBrowser.StartAsync(Server.Http.BaseAddress!);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        await Server.DisposeAsync();
+        _folder.Dispose();
+    }
+}
+
+/// <summary>
+/// The whole console as an admin and as a viewer see it: from the landing page through the nav and every link to a
+/// page of this server, each page screenshotted at 1366x768 and checked: nothing scrolls sideways, a viewer sees no
+/// action (nothing marked <c>data-action</c>) and an admin does, and every time carries its zone, the server's.
+/// </summary>
+public sealed partial class ConsoleWalkTests(ConsoleWalkFixture fixture) : IClassFixture<ConsoleWalkFixture>
+{
+    /// <summary>Enough pages of one kind (two jobs, two sessions, …) to see its layout; a bound on the whole walk.</summary>
+    private const int PagesPerKind = 2;
+    private const int MaxPages = 40;
+
+    /// <summary>December in New York: what every time on every page says its zone is.</summary>
+    private const string Zone = "UTC-05:00";
+
+    private ServerProcess Server => fixture.Server;
+
+    [Fact]
+    public async Task Every_page_fits_the_screen_shows_a_viewer_no_action_and_every_time_in_the_servers_zone()
+    {
+        var admin = await fixture.Browser.LogInAsync(Server, "walk-admin", LifeboatRoles.Admin, await fixture.Browser.NewContextAsync());
+        var viewer = await fixture.Browser.LogInAsync(Server, "walk-viewer", LifeboatRoles.Viewer, await fixture.Browser.NewContextAsync());
+
+        var adminPages = await WalkAsync(admin, "admin");
+        var viewerPages = await WalkAsync(viewer, "viewer");
+
+        foreach (var path in new[] { "/", "/sessions", "/jobs", "/jobs/nightly", "/jobs/broken", "/vms", "/recover", "/audit", "/users", "/tokens" })
+            Assert.Contains(path, adminPages.Keys);
+        Assert.Contains(adminPages.Keys, p => p.StartsWith("/sessions/", StringComparison.Ordinal));
+        Assert.DoesNotContain("/users", viewerPages.Keys);
+        Assert.True(adminPages["/jobs"].Actions > 0, "The admin sees no action on the jobs page.");
+        Assert.True(adminPages["/vms"].Actions > 0, "The admin sees no action on the VMs page.");
+        foreach (var (path, seen) in viewerPages)
+            Assert.True(seen.Actions == 0, $"The viewer sees {seen.Actions} action(s) on {path}.");
+
+        // A restore point's id is its time in UTC; its Time column says the same instant in the server's zone.
+        var newYork = TimeZoneInfo.FindSystemTimeZoneById(ConsoleWalkFixture.NewYork);
+        await ConsoleBrowser.OpenAsync(admin, "vms");
+        foreach (var row in await admin.Locator("tr[data-restore-point]").AllAsync())
+        {
+            var id = (await row.GetAttributeAsync("data-restore-point"))!;
+            var utc = DateTime.ParseExact(id[..15], "yyyyMMdd-HHmmss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+            var local = TimeZoneInfo.ConvertTimeFromUtc(utc, newYork).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+            Assert.Contains($"{local} {Zone}", await row.InnerTextAsync(), StringComparison.Ordinal);
+        }
+
+        // "daily 02:00" runs at 02:00 in the job's zone; the list, the job's page and the CLI say the same time.
+        var nextRun = NextRunAt().Match(adminPages["/jobs/nightly"].Text);
+        Assert.True(nextRun.Success, $"The job's page shows no next run at 02:00 {Zone}:\n{adminPages["/jobs/nightly"].Text}");
+        Assert.Contains(nextRun.Value, adminPages["/jobs"].Text, StringComparison.Ordinal);
+        Assert.Contains(ConsoleWalkFixture.NewYork, adminPages["/jobs/nightly"].Text, StringComparison.Ordinal);
+        var environment = new Dictionary<string, string>
+        {
+            ["LIFEBOAT_SERVER"] = $"127.0.0.1:{Server.Port}",
+            [ApiTokenFile.TokenVariable] = Server.Token,
+            ["TZ"] = ConsoleWalkFixture.NewYork,
+            ["COLUMNS"] = "80",
+        };
+        var jobs = LifeboatProcess.Run(environment, "jobs").ShouldSucceed().Stdout;
+        Assert.Contains(nextRun.Value[..16] + " " + Zone, jobs, StringComparison.Ordinal);
+        Assert.All(jobs.Split('\n'), line => Assert.True(line.Length <= 80, $"A line of {line.Length} characters:\n{jobs}"));
+        Assert.Contains($"daily 02:00 {ConsoleWalkFixture.NewYork}", jobs, StringComparison.Ordinal);
+    }
+
+    /// <summary>Visits the landing page, then every same-origin link breadth-first; checks each page and returns what it saw.</summary>
+    private static async Task<Dictionary<string, PageSeen>> WalkAsync(IPage page, string role)
+    {
+        var seen = new Dictionary<string, PageSeen>(StringComparer.Ordinal);
+        var perKind = new Dictionary<string, int>(StringComparer.Ordinal);
+        var queue = new Queue<string>(["/"]);
+        var queued = new HashSet<string>(["/"], StringComparer.Ordinal);
+        var origin = new Uri(page.Url).GetLeftPart(UriPartial.Authority);
+        while (queue.TryDequeue(out var path) && seen.Count < MaxPages)
+        {
+            var kind = Kind(path);
+            if (perKind.GetValueOrDefault(kind) >= PagesPerKind)
+                continue;
+            perKind[kind] = perKind.GetValueOrDefault(kind) + 1;
+
+            await page.GotoAsync(path.TrimStart('/'));
+            await ConsoleBrowser.WaitConnectedAsync(page);
+            var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+            var text = await page.Locator("body").InnerTextAsync();
+            var actions = await page.Locator("[data-action]").CountAsync();
+            await ConsoleBrowser.ScreenshotAsync(page, "console-walk", role + (path == "/" ? "-landing" : FileName().Replace(path, "-")));
+            seen[path] = new PageSeen(text, actions);
+
+            Assert.True(width <= 1366, $"{path} ({role}) is {width} px wide: it scrolls sideways at 1366x768.");
+            foreach (Match time in TimeText().Matches(text))
+            {
+                Assert.True(time.Groups["zone"].Success, $"{path} ({role}) shows a time without its zone: '{time.Value}'.");
+                Assert.Equal(Zone, time.Groups["zone"].Value);
+            }
+
+            var links = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('a[href]:not([download])')].map(a => a.href)");
+            foreach (var link in links)
+            {
+                if (!link.StartsWith(origin + "/", StringComparison.Ordinal))
+                    continue;
+                var target = link[origin.Length..].Split('#')[0];
+                if (target.StartsWith("/api", StringComparison.Ordinal) || target.StartsWith("/logout", StringComparison.Ordinal)
+                    || target.StartsWith("/login", StringComparison.Ordinal) || target.StartsWith("/metrics", StringComparison.Ordinal)
+                    || target.StartsWith("/openapi", StringComparison.Ordinal) || target.StartsWith("/_", StringComparison.Ordinal))
+                    continue;
+                if (queued.Add(target))
+                    queue.Enqueue(target);
+            }
+        }
+
+        return seen;
+    }
+
+    /// <summary>A page's kind: its first segment, with one more for a detail page, and its query's names (files?vm=…&amp;point=…).</summary>
+    private static string Kind(string path)
+    {
+        var (route, query) = path.IndexOf('?') is var q and >= 0 ? (path[..q], path[(q + 1)..]) : (path, "");
+        var segments = route.Trim('/').Split('/');
+        var names = string.Join('&', query.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=')[0]));
+        return (segments.Length > 1 ? segments[0] + "/*" : route) + "?" + names;
+    }
+
+    private sealed record PageSeen(string Text, int Actions);
+
+    /// <summary>A date and a time of day as people read them, and the zone written after it, if any.</summary>
+    [GeneratedRegex(@"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?(?: (?<zone>UTC(?:[+-]\d{2}:\d{2})?))?")]
+    private static partial Regex TimeText();
+
+    [GeneratedRegex(@"\d{4}-\d{2}-\d{2} 02:00:00 UTC-05:00")]
+    private static partial Regex NextRunAt();
+
+    [GeneratedRegex(@"[^A-Za-z0-9.]+")]
+    private static partial Regex FileName();
+}
