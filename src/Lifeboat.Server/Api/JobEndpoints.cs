@@ -39,7 +39,7 @@ public static class JobEndpoints
         }
         catch (ArgumentException e)
         {
-            return TypedResults.BadRequest(new ApiError(e.Message));
+            return TypedResults.BadRequest(ApiError.From(e));
         }
         catch (InvalidOperationException e)
         {

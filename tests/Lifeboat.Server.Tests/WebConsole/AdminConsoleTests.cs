@@ -219,10 +219,31 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         await Expect(admin.Locator("[data-field-error]")).ToHaveCountAsync(1);
         await ConsoleBrowser.ScreenshotAsync(admin, test, "1-schedule-error");
 
-        await admin.FillAsync("#job-schedule", "every 6h");
+        // Every field's problem at once, each beside its field, in the page's words (no CLI flag, no command).
+        await admin.FillAsync("#job-name", "-bad name");
+        await admin.FillAsync("#job-source", "");
         await admin.FillAsync("#job-keep-last", "0");
         await admin.ClickAsync("#job-add");
-        await Expect(admin.Locator("[data-field-error='keep-last']")).ToContainTextAsync("--keep-last must be between 1 and");
+        await Expect(admin.Locator("[data-field-error='keep-last']")).ToContainTextAsync("The number of restore points to keep must be between 1 and");
+        await Expect(admin.Locator("[data-field-error='name']")).ToContainTextAsync("Job name '-bad name' must be");
+        await Expect(admin.Locator("[data-field-error='source']")).ToContainTextAsync("A disk source needs the path of each disk image");
+        await Expect(admin.Locator("[data-field-error='schedule']")).ToContainTextAsync("Schedule 'now and then' is not");
+        await Expect(admin.Locator("[data-field-error]")).ToHaveCountAsync(4);
+        await ConsoleBrowser.ScreenshotAsync(admin, test, "1-every-error");
+        foreach (var shown in await admin.Locator("[data-field-error]").AllInnerTextsAsync())
+            Assert.DoesNotMatch("--|lifeboat ", shown);
+        using var rest = await Server.PostAsync("api/jobs", new Contracts.Jobs.JobSpec("-bad name", "web01", new Contracts.Jobs.JobSource(Contracts.Jobs.JobSourceKind.Disks, DiskPaths: []), "now and then", 0),
+            ServerJsonContext.Default.JobSpec);
+        Assert.Equal(HttpStatusCode.BadRequest, rest.StatusCode);
+        var refusal = (await rest.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError))!;
+        Assert.Equal(["name", "keep-last", "schedule", "source"], refusal.Fields!.Select(f => f.Field));
+        Assert.Equal("name", refusal.Field);
+
+        await admin.FillAsync("#job-name", "nightly");
+        await admin.FillAsync("#job-source", "/srv/vms/web01.raw");
+        await admin.FillAsync("#job-schedule", "every 6h");
+        await admin.ClickAsync("#job-add");
+        await Expect(admin.Locator("[data-field-error='keep-last']")).ToContainTextAsync("The number of restore points to keep must be between 1 and");
         await Expect(admin.Locator("[data-field-error='schedule']")).ToHaveCountAsync(0);
 
         await admin.FillAsync("#job-keep-last", "3");
@@ -237,7 +258,7 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         await admin.FillAsync("#job-vm", "web01");
         await admin.FillAsync("#job-source", "/srv/vms/web01.raw");
         await admin.ClickAsync("#job-add");
-        await Expect(admin.Locator("[data-field-error='name']")).ToContainTextAsync("There is already a job nightly");
+        await Expect(admin.Locator("[data-field-error='name']")).ToContainTextAsync("There is a job nightly already; pick another name");
 
         var row = admin.Locator("tr[data-job='nightly']");
         await row.Locator("button", new() { HasText = "Remove" }).ClickAsync();
