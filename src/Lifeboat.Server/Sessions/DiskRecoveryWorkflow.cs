@@ -189,7 +189,7 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
             if (!presence.Ok)
             {
                 throw new SessionStepException(
-                    $"Restore point {Session.RestorePointId} is damaged: {presence.MissingChunks} chunk(s) missing (chunk {presence.Missing[0].ChunkId} {presence.Missing[0].Reason}); attach the disk of another restore point and run `lifeboat verify` on the repository.");
+                    $"Restore point {Session.RestorePointId} is damaged: {presence.MissingChunks} chunk(s) missing (chunk {presence.Missing[0].ChunkId} {presence.Missing[0].Reason}); attach the disk of another restore point and verify the repository.");
             }
 
             return Task.FromResult<string?>($"{presence.Chunks} chunks present in {presence.Packs} pack(s)");

@@ -99,11 +99,18 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         await owen.ClickAsync("#nav-password");
         await owen.WaitForURLAsync("**/account/password");
         await ConsoleBrowser.WaitConnectedAsync(owen);
+        // Every problem the page sees at once, each beside its field; then the server's, beside the current password.
         await owen.FillAsync("#password-current", "not owen's password");
+        await owen.FillAsync("#password-new", "short");
+        await owen.FillAsync("#password-repeat", "other");
+        await owen.ClickAsync("#password-change");
+        await Expect(owen.Locator("[data-field-error='newPassword']")).ToHaveTextAsync("The password is too short; use at least 12 characters.");
+        await Expect(owen.Locator("[data-field-error='repeat']")).ToHaveTextAsync("The two new passwords differ; type the same one twice.");
         await owen.FillAsync("#password-new", second);
         await owen.FillAsync("#password-repeat", second);
         await owen.ClickAsync("#password-change");
-        await Expect(owen.Locator("main .error")).ToHaveTextAsync("The current password is wrong; give the password you signed in with, or ask an admin to set a new one.");
+        await Expect(owen.Locator("[data-field-error='current']")).ToHaveTextAsync("The current password is wrong; give the password you signed in with, or ask an admin to set a new one.");
+        await Expect(owen.Locator("[data-field-error]")).ToHaveCountAsync(1);
         await owen.FillAsync("#password-current", first);
         await owen.FillAsync("#password-new", second);
         await owen.FillAsync("#password-repeat", second);

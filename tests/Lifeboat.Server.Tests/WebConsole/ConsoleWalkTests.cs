@@ -38,9 +38,11 @@ public sealed class ConsoleWalkFixture : IAsyncLifetime
         var disk = TestDisk.Create(_folder.Combine("web01.raw"), 4, seed: 5);
         var cli = new JobCli(Server);
         cli.Run("job", "add", "nightly", "--vm", "web01", "--disk", disk, "--schedule", "daily 02:00", "--keep-last", "3").ShouldSucceed();
-        cli.Run("job", "add", "broken", "--vm", "db01", "--disk", _folder.Combine("missing.raw"), "--schedule", "daily 03:30", "--keep-last", "3").ShouldSucceed();
+        cli.Run("job", "add", "broken", "--vm", "db01", "--disk", _folder.Combine("missing.raw"), "--schedule", "daily 03:30", "--keep-last", "3", "--retries", "0")
+            .ShouldSucceed();
         Assert.Equal(JobRunOutcome.Succeeded, cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "nightly").Outcome);
-        Assert.Equal(JobRunOutcome.Failed, cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "broken").Outcome);
+        var failed = cli.Run("job", "run", "broken", "--json");
+        Assert.Equal(JobRunOutcome.Failed, System.Text.Json.JsonSerializer.Deserialize(failed.Stdout, ServerJsonContext.Default.JobRunView)!.Outcome);
 
         // A recovery that does not power the VM on ends quickly (failed or stopped) and gives the walk a session's page.
         var session = await Server.RecoverAsync(new RecoveryRequest { Vm = "web01", PowerOn = false });
@@ -90,7 +92,8 @@ public sealed partial class ConsoleWalkTests(ConsoleWalkFixture fixture) : IClas
 
         foreach (var path in new[] { "/", "/sessions", "/jobs", "/jobs/nightly", "/jobs/broken", "/vms", "/recover", "/audit", "/users", "/tokens" })
             Assert.Contains(path, adminPages.Keys);
-        Assert.Contains(adminPages.Keys, p => p.StartsWith("/sessions/", StringComparison.Ordinal));
+        var session = Assert.Single(adminPages, p => p.Key.StartsWith("/sessions/", StringComparison.Ordinal));
+        Assert.Contains("The VM wrote nothing to its serial console", session.Value.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("/users", viewerPages.Keys);
         Assert.True(adminPages["/jobs"].Actions > 0, "The admin sees no action on the jobs page.");
         Assert.True(adminPages["/vms"].Actions > 0, "The admin sees no action on the VMs page.");
@@ -124,6 +127,86 @@ public sealed partial class ConsoleWalkTests(ConsoleWalkFixture fixture) : IClas
         Assert.Contains(nextRun.Value[..16] + " " + Zone, jobs, StringComparison.Ordinal);
         Assert.All(jobs.Split('\n'), line => Assert.True(line.Length <= 80, $"A line of {line.Length} characters:\n{jobs}"));
         Assert.Contains($"daily 02:00 {ConsoleWalkFixture.NewYork}", jobs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_consoles_forms_show_every_error_at_once_beside_its_field_in_the_pages_words()
+    {
+        const string test = "console-errors";
+        var admin = await fixture.Browser.LogInAsync(Server, "errors-admin", LifeboatRoles.Admin, await fixture.Browser.NewContextAsync());
+
+        // Users: a taken name, then a bad name and a short password at once.
+        await ConsoleBrowser.OpenAsync(admin, "users");
+        await admin.FillAsync("#user-name", "errors-admin");
+        await admin.ClickAsync("#user-add");
+        await Assertions.Expect(admin.Locator("[data-field-error='name']")).ToHaveTextAsync("There is a user errors-admin already; pick another name, or remove that user below first.");
+        await admin.FillAsync("#user-name", "9lives");
+        await admin.FillAsync("#user-password", "short");
+        await admin.ClickAsync("#user-add");
+        await Assertions.Expect(admin.Locator("[data-field-error='name']")).ToContainTextAsync("'9lives' is not a user name");
+        await Assertions.Expect(admin.Locator("[data-field-error='password']")).ToContainTextAsync("The password is too short");
+        await ConsoleBrowser.ScreenshotAsync(admin, test, "users");
+        await AssertPageWordsAsync(admin, 2);
+
+        // Tokens: a taken name.
+        await ConsoleBrowser.OpenAsync(admin, "tokens");
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            await admin.FillAsync("#token-name", "errors-token");
+            await admin.ClickAsync("#token-create");
+        }
+
+        await Assertions.Expect(admin.Locator("[data-field-error='name']")).ToHaveTextAsync("There is a token errors-token already; revoke it below first, or pick another name.");
+        await AssertPageWordsAsync(admin, 1);
+
+        // Jobs: a taken name, no source and nothing to keep, at once.
+        await ConsoleBrowser.OpenAsync(admin, "jobs");
+        await admin.FillAsync("#job-name", "nightly");
+        await admin.FillAsync("#job-vm", "web01");
+        await admin.FillAsync("#job-keep-last", "0");
+        await admin.ClickAsync("#job-add");
+        await Assertions.Expect(admin.Locator("[data-field-error='keep-last']")).ToContainTextAsync("The number of restore points to keep");
+        await Assertions.Expect(admin.Locator("[data-field-error='source']")).ToContainTextAsync("A disk source needs the path of each disk image");
+        await ConsoleBrowser.ScreenshotAsync(admin, test, "jobs");
+        await AssertPageWordsAsync(admin, 2);
+        await admin.FillAsync("#job-keep-last", "3");
+        await admin.FillAsync("#job-source", "/srv/web01.raw");
+        await admin.ClickAsync("#job-add");
+        await Assertions.Expect(admin.Locator("[data-field-error='name']")).ToHaveTextAsync("There is a job nightly already; pick another name, or remove that job from the list above first.");
+        await AssertPageWordsAsync(admin, 1);
+
+        // Datastores: a bad name and a relative folder at once.
+        await ConsoleBrowser.OpenAsync(admin, "datastores");
+        await admin.FillAsync("#datastore-name", "9stores");
+        await admin.FillAsync("#datastore-path", "relative/folder");
+        await admin.ClickAsync("#datastore-add");
+        await Assertions.Expect(admin.Locator("[data-field-error='path']")).ToContainTextAsync("path must be a folder's absolute path");
+        await Assertions.Expect(admin.Locator("[data-field-error='name']")).ToContainTextAsync("is not a datastore name");
+        await AssertPageWordsAsync(admin, 2);
+
+        // Instant recovery: every firmware line that is not NAME=VALUE, and the server's own refusal in the page's words.
+        await ConsoleBrowser.OpenAsync(admin, "recover");
+        await admin.FillAsync("#recover-fw-cfg", "one\ntwo");
+        await admin.ClickAsync("#recover-start");
+        await Assertions.Expect(admin.Locator("[data-field-error='firmwareConfig']")).ToHaveTextAsync("Firmware config lines 'one', 'two' are not NAME=VALUE; write each as opt/NAME=VALUE.");
+        await AssertPageWordsAsync(admin, 1);
+        await admin.FillAsync("#recover-fw-cfg", "");
+        await admin.FillAsync("#recover-redirect", "/not/a/datastore");
+        await admin.ClickAsync("#recover-start");
+        await Assertions.Expect(admin.Locator("main .error")).Not.ToHaveCountAsync(0);
+        await ConsoleBrowser.ScreenshotAsync(admin, test, "recover");
+        await AssertPageWordsAsync(admin, 0);
+    }
+
+    /// <summary>The page shows <paramref name="fieldErrors"/> errors beside fields, and no error on it speaks of a CLI flag or command.</summary>
+    private static async Task AssertPageWordsAsync(IPage page, int fieldErrors)
+    {
+        await Assertions.Expect(page.Locator("[data-field-error]")).ToHaveCountAsync(fieldErrors);
+        foreach (var text in await page.Locator("[data-field-error], main .error").AllInnerTextsAsync())
+        {
+            Assert.DoesNotContain("--", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("lifeboat ", text, StringComparison.Ordinal);
+        }
     }
 
     /// <summary>Visits the landing page, then every same-origin link breadth-first; checks each page and returns what it saw.</summary>
