@@ -29,7 +29,7 @@ internal sealed class RecoveryChecks(SessionEngine engine, SessionVm vm, Session
                 Hardware = point.VmConfig?.Hardware,
             });
             return Task.FromResult<string?>(
-                $"restore point {point.Id} of {point.Time:yyyy-MM-dd HH:mm:ss}Z, {point.Disks.Count} disk(s), in {found.RepositoryPath}");
+                $"restore point {point.Id} of {Contracts.ZonedTime.Format(point.Time, seconds: true)}, {point.Disks.Count} disk(s), in {found.RepositoryPath}");
         }, cancellationToken).ConfigureAwait(false);
 
         await engine.StepAsync(phase, "Check the repository", _ =>

@@ -239,6 +239,9 @@ public sealed partial class ConsoleWalkTests(ConsoleWalkFixture fixture) : IClas
                 Assert.Equal(Zone, time.Groups["zone"].Value);
             }
 
+            var broken = await page.EvaluateAsync<string[]>(BrokenTimes);
+            Assert.True(broken.Length == 0, $"{path} ({role}) breaks a time across lines: {string.Join(", ", broken)}.");
+
             var links = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('a[href]:not([download])')].map(a => a.href)");
             foreach (var link in links)
             {
@@ -265,6 +268,26 @@ public sealed partial class ConsoleWalkTests(ConsoleWalkFixture fixture) : IClas
         var names = string.Join('&', query.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=')[0]));
         return (segments.Length > 1 ? segments[0] + "/*" : route) + "?" + names;
     }
+
+    /// <summary>Every time on the page whose text the browser laid out over more than one line.</summary>
+    private const string BrokenTimes = """
+        () => {
+          const time = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC([+-]\d{2}:\d{2})?/g;
+          const broken = [];
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          while (walker.nextNode()) {
+            const node = walker.currentNode;
+            for (const match of node.textContent.matchAll(time)) {
+              const range = document.createRange();
+              range.setStart(node, match.index);
+              range.setEnd(node, match.index + match[0].length);
+              if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1)
+                broken.push(match[0]);
+            }
+          }
+          return broken;
+        }
+        """;
 
     private sealed record PageSeen(string Text, int Actions);
 
