@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Contracts.Security;
@@ -91,7 +92,8 @@ public sealed class CliAccountTests
             Assert.Equal(System.Net.HttpStatusCode.Redirect, (await first.LogInAsync("admin", File.ReadAllText(initialFile).Trim())).StatusCode);
             using var refused = await first.Http.GetAsync("api/jobs");
             Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
-            Assert.Contains("`lifeboat user password admin`", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var sentence = await refused.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError);
+            Assert.Contains("`lifeboat user password admin`", sentence!.Message, StringComparison.Ordinal);
         }
 
         Assert.Contains("Set a new password for admin", await RunWithInputAsync(admin, "the admin's own password\n", "user", "password", "admin"), StringComparison.Ordinal);

@@ -124,9 +124,10 @@ public sealed partial class ConsoleWalkTests(ConsoleWalkFixture fixture) : IClas
             ["COLUMNS"] = "80",
         };
         var jobs = LifeboatProcess.Run(environment, "jobs").ShouldSucceed().Stdout;
-        Assert.Contains(nextRun.Value[..16] + " " + Zone, jobs, StringComparison.Ordinal);
+        Assert.True(jobs.Contains(nextRun.Value[..16] + " " + Zone, StringComparison.Ordinal), $"lifeboat jobs does not say {nextRun.Value[..16]} {Zone}:\n{jobs}");
         Assert.All(jobs.Split('\n'), line => Assert.True(line.Length <= 80, $"A line of {line.Length} characters:\n{jobs}"));
-        Assert.Contains($"daily 02:00 {ConsoleWalkFixture.NewYork}", jobs, StringComparison.Ordinal);
+        // The schedule with its zone is whole, or (a key column that does not fit) left out and said so.
+        Assert.True(jobs.Contains($"daily 02:00 {ConsoleWalkFixture.NewYork}", StringComparison.Ordinal) || Regex.IsMatch(jobs, "Not shown at 80 columns:.*Schedule"), jobs);
     }
 
     [Fact]
