@@ -50,16 +50,16 @@ public sealed class FailureTests(GuestImage guest)
 
         var damaged = await FailAsync(server, new RecoveryRequest { Vm = "damaged" }, SessionPhase.Initialization, "Check the restore point's chunks");
         Assert.Contains("damaged", damaged.Error, StringComparison.Ordinal);
-        Assert.Contains("lifeboat verify", damaged.Error, StringComparison.Ordinal);
+        Assert.Contains("recover from another restore point and verify the repository", damaged.Error, StringComparison.Ordinal);
 
         // A VM whose backup recorded no guest agent channel cannot be waited for through one.
         var agent = await FailAsync(server, new RecoveryRequest { Vm = "no-agent", ReadyWhen = "agent" }, SessionPhase.Initialization, "Check the host");
         Assert.Contains("guest agent channel", agent.Error, StringComparison.Ordinal);
-        Assert.Contains("--ready-when console:TEXT or running", agent.Error, StringComparison.Ordinal);
+        Assert.Contains("ready when the console shows a text or when QEMU runs", agent.Error, StringComparison.Ordinal);
 
         using var bad = await server.PostAsync("api/sessions", new RecoveryRequest { Vm = "guest", ReadyWhen = "whenever" }, ServerJsonContext.Default.RecoveryRequest);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-        Assert.Contains("--ready-when", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("is not one of running, console:TEXT, agent", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class FailureTests(GuestImage guest)
         await using var server = await ServerProcess.StartAsync(folder.Combine("data"), "--cache-reserve", "1000000T");
         await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
         var failed = await FailAsync(server, Recovery.Guest("stay"), SessionPhase.Initialization, "Check the cache space");
-        Assert.Contains("--cache-reserve", failed.Error, StringComparison.Ordinal);
+        Assert.Contains("a smaller cache reserve", failed.Error, StringComparison.Ordinal);
     }
 
     [Fact]

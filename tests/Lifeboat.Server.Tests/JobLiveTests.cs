@@ -123,7 +123,7 @@ public sealed class JobLiveTests(GuestImage guest)
 
         using var refused = await server.Http.PostAsJsonAsync("api/jobs", spec with { Name = "other", Verify = "ping" }, ServerJsonContext.Default.JobSpec);
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains("--verify boot", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("it verifies by booting (boot)", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     /// <summary>The test guest appending records to its disk, with its agent; the fixture keeps no QMP connection, so the job can take QEMU's monitor.</summary>

@@ -245,9 +245,17 @@ public sealed class JobSchedulerTests
         }
 
         Refused(JobHarness.DiskJob("a", "hourly", 1, 0, disk), JobSpecField.Schedule, "Schedule 'hourly'");
-        Refused(JobHarness.DiskJob("a", "every 1h", 0, 0, disk), JobSpecField.KeepLast, "--keep-last");
+        Refused(JobHarness.DiskJob("a", "every 1h", 0, 0, disk), JobSpecField.KeepLast, "The number of restore points to keep");
         Refused(JobHarness.DiskJob("../a", "every 1h", 1, 0, disk), JobSpecField.Name, "Job name");
-        Refused(JobHarness.DiskJob("a", "every 1h", 1, 0, disk) with { Repository = folder.Combine("nothing") }, JobSpecField.Repository, "--repo");
+        Refused(JobHarness.DiskJob("a", "every 1h", 1, 0, disk) with { Repository = folder.Combine("nothing") }, JobSpecField.Repository, "Repository ");
+
+        // Every field's problem at once, in words of their own (no CLI flag), and the first names the field.
+        var several = Assert.Throws<InvalidJobSpecException>(() => jobs.Scheduler.Add(JobHarness.DiskJob("../a", "hourly", 0, 11)));
+        Assert.Equal([JobSpecField.Name, JobSpecField.KeepLast, JobSpecField.Retries, JobSpecField.Schedule, JobSpecField.Source], several.Problems.Select(p => p.Field));
+        Assert.Equal(JobSpecField.Name, several.Field);
+        Assert.Equal(string.Join(" ", several.Problems.Select(p => p.Message)), several.Message);
+        Assert.DoesNotContain("--", several.Message, StringComparison.Ordinal);
+
         jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 1h", 1, 0, disk));
         Assert.Throws<InvalidOperationException>(() => jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 2h", 1, 0, disk)));
     }

@@ -26,7 +26,7 @@ public sealed class ReadyConditionTests
     public void Refuses_anything_else_naming_the_option(string text)
     {
         var error = Assert.Throws<ArgumentException>(() => ReadyCondition.Parse(text));
-        Assert.Contains("--ready-when", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Ready when ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

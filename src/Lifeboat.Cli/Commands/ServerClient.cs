@@ -21,6 +21,9 @@ internal sealed class ServerClient : IDisposable
 {
     public const string AddressVariable = "LIFEBOAT_SERVER";
     public const string DefaultAddress = "http://127.0.0.1:8707";
+
+    /// <summary>Seconds the CLI waits for the server's answer (60 unless set): a slow link or a loaded server may need more.</summary>
+    public const string TimeoutVariable = "LIFEBOAT_TIMEOUT";
     private const string ConsoleOffsetHeader = "Lifeboat-Console-Offset";
 
     private readonly HttpClient _http;
@@ -36,7 +39,7 @@ internal sealed class ServerClient : IDisposable
         _http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, errors) => _certificate.Validate(certificate, errors) })
         {
             BaseAddress = BaseAddress,
-            Timeout = timeout ?? TimeSpan.FromSeconds(60),
+            Timeout = timeout ?? DefaultTimeout(),
         };
         _dataFolder = dataFolder;
         _credentials = ApiCredentials.Find(dataFolder);
@@ -218,7 +221,7 @@ internal sealed class ServerClient : IDisposable
             return await answer.Content.ReadFromJsonAsync(type, ct)
                 ?? throw new CliException($"The server at {BaseAddress} answered {path} with nothing; check that LIFEBOAT_SERVER points at a Lifeboat server.");
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
             throw new CliException($"The server at {BaseAddress} answered {path} with something that is not a Lifeboat document; check that LIFEBOAT_SERVER points at a Lifeboat server.");
         }
@@ -249,26 +252,55 @@ internal sealed class ServerClient : IDisposable
         {
             throw new CliException($"The server at {BaseAddress} {refusal}");
         }
-        catch (HttpRequestException e) when (e.InnerException is SocketException || e.HttpRequestError == HttpRequestError.ConnectionError)
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.NameResolutionError)
+        {
+            throw new CliException($"The server name '{BaseAddress.Host}' in {AddressVariable} does not resolve; check its spelling, or give the server's IP address.");
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
         {
             throw new CliException(
                 $"No Lifeboat server answers at {BaseAddress}; start one with `lifeboat server` (or set {AddressVariable} to the address of a running one).");
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException || e.HttpRequestError == HttpRequestError.ConnectionError)
+        {
+            throw new CliException($"Cannot reach {BaseAddress} ({(e.InnerException ?? e).Message.TrimEnd('.')}); check {AddressVariable} and the network to the server.");
         }
         catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
         {
             var plain = BaseAddress.Scheme == Uri.UriSchemeHttps ? new UriBuilder(BaseAddress) { Scheme = Uri.UriSchemeHttp, Port = BaseAddress.Port }.Uri : null;
             throw new CliException(plain is null
-                ? $"The TLS handshake with the server at {BaseAddress} failed ({(e.InnerException ?? e).Message}); check its certificate and address."
-                : $"The server at {BaseAddress} does not answer HTTPS ({(e.InnerException ?? e).Message}); a server listening on loopback speaks plain HTTP: set {AddressVariable}={plain}.");
+                ? $"The TLS handshake with the server at {BaseAddress} failed ({OneLine(e)}); check its certificate and address."
+                : $"The server at {BaseAddress} does not answer HTTPS ({OneLine(e)}); a server listening on loopback speaks plain HTTP: set {AddressVariable}={plain}.");
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse
+            || e.InnerException is IOException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionReset } })
+        {
+            var what = e.HttpRequestError == HttpRequestError.InvalidResponse ? "answered with something that is not HTTP" : "closed the connection without an answer";
+            throw new CliException(BaseAddress.Scheme == Uri.UriSchemeHttp
+                ? $"The server at {BaseAddress} {what}; if it serves HTTPS set {AddressVariable}={new UriBuilder(BaseAddress) { Scheme = Uri.UriSchemeHttps, Port = BaseAddress.Port }.Uri}, else check that it is a Lifeboat server."
+                : $"The server at {BaseAddress} {what}; check that {AddressVariable} points at a Lifeboat server.");
         }
         catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
         {
-            throw new CliException($"The Lifeboat server at {BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s; check it with `lifeboat sessions` or restart it.");
+            throw new CliException(
+                $"The server at {BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s; check that it is a Lifeboat server and runs, or wait longer with {TimeoutVariable}=SECONDS.");
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"The exchange with the Lifeboat server at {BaseAddress} failed: {e.Message}");
+            throw new CliException($"The exchange with the server at {BaseAddress} failed ({OneLine(e)}); check that {AddressVariable} points at a Lifeboat server.");
         }
+    }
+
+    private static string OneLine(Exception e) => string.Join(' ', (e.InnerException ?? e).Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).TrimEnd('.');
+
+    private static TimeSpan DefaultTimeout()
+    {
+        var text = Environment.GetEnvironmentVariable(TimeoutVariable);
+        if (string.IsNullOrEmpty(text))
+            return TimeSpan.FromSeconds(60);
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds is <= 0 or > 86_400)
+            throw new CliException($"{TimeoutVariable}='{text}' is not a number of seconds between 0 and 86400.");
+        return TimeSpan.FromSeconds(seconds);
     }
 
     private async Task EnsureSuccessAsync(HttpResponseMessage answer, CancellationToken ct)
@@ -282,7 +314,7 @@ internal sealed class ServerClient : IDisposable
         {
             message = (await answer.Content.ReadFromJsonAsync(ServerApiJsonContext.Default.ServerApiError, ct))?.Message;
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
         {
             // Not one of the server's error documents; the status code says enough.
         }

@@ -24,7 +24,8 @@ internal static class AccountRefusals
     {
         if (refused.Refusal == AccountRefusal.Throttled)
             context.Response.Headers.RetryAfter = refused.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Json(new ApiError(refused.Message), statusCode: Status(refused.Refusal));
+        var error = refused.Problems.Count > 0 ? ApiError.Of(refused.Problems, refused.Message) : new ApiError(refused.Message);
+        return TypedResults.Json(error, statusCode: Status(refused.Refusal));
     }
 
     public static int Status(AccountRefusal refusal) => refusal switch

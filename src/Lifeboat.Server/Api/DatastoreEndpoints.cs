@@ -33,7 +33,7 @@ public static class DatastoreEndpoints
         }
         catch (ArgumentException e)
         {
-            return TypedResults.BadRequest(new ApiError(e.Message));
+            return TypedResults.BadRequest(ApiError.From(e));
         }
         catch (InvalidOperationException e)
         {

@@ -35,7 +35,7 @@ public static class HostEndpoints
         }
         catch (ArgumentException e)
         {
-            return TypedResults.BadRequest(new ApiError(e.Message));
+            return TypedResults.BadRequest(ApiError.From(e));
         }
         catch (InvalidOperationException e)
         {

@@ -45,7 +45,7 @@ public static class JobEndpoints
         }
         catch (ArgumentException e)
         {
-            return TypedResults.BadRequest(new ApiError(e.Message));
+            return TypedResults.BadRequest(ApiError.From(e));
         }
         catch (InvalidOperationException e)
         {

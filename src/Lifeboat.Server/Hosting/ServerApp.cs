@@ -154,6 +154,7 @@ public static class ServerApp
             app.UseBadRequestAnswers();
             app.UseUnknownPaths();
             app.UseLifeboatSecurity();
+            app.UseInitialPasswordGate();
             app.MapOpenApi().RequireAuthorization(LifeboatPolicies.Viewer);
             HealthEndpoint.Map(app);
             LoginEndpoints.Map(app);

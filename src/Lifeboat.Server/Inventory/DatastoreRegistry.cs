@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts;
 using Lifeboat.MountServer.Publishing;
 using Lifeboat.Server.Contracts.Storage;
 using Lifeboat.Server.Data;
@@ -22,30 +23,48 @@ public sealed class DatastoreRegistry(DatastoreStore store, DataFolder data, Tim
     /// <exception cref="InvalidOperationException">The name or the folder is declared already.</exception>
     public DatastoreView Add(AddDatastoreRequest request)
     {
+        var problems = new List<FieldProblem>();
         if (AccountName.Problem(request.Name, "datastore") is { } nameProblem)
-            throw new InvalidDatastoreException(DatastoreField.Name, "name " + nameProblem);
-        if (string.IsNullOrEmpty(request.Path) || request.Path.Length > WritablePlaces.MaxPathLength || request.Path.Any(char.IsControl) || !Path.IsPathFullyQualified(request.Path))
-            throw new InvalidDatastoreException(DatastoreField.Path, $"path must be a folder's absolute path of at most {WritablePlaces.MaxPathLength} characters without control characters.");
-        string real;
-        try
-        {
-            real = WritablePlaces.RealPath(request.Path);
-        }
-        catch (IOException e)
-        {
-            throw new InvalidDatastoreException(DatastoreField.Path, $"path '{request.Path}' cannot be followed to where it leads ({e.Message}); give a plain folder's path.", e);
-        }
-
-        if (!Directory.Exists(real))
-            throw new InvalidDatastoreException(DatastoreField.Path, $"path '{request.Path}' is not an existing folder; create it (with the owner and mode its files should have) and declare it again.");
-        if (real == "/")
-            throw new InvalidDatastoreException(DatastoreField.Path, "path '/' would let operators write anywhere; declare the folder that holds production disks.");
+            problems.Add(new FieldProblem(DatastoreField.Name, "name " + nameProblem));
+        var real = RealFolder(request.Path, out var pathProblem);
+        if (pathProblem is not null)
+            problems.Add(new FieldProblem(DatastoreField.Path, pathProblem));
+        if (problems.Count > 0)
+            throw new InvalidDatastoreException(problems);
         if (List().FirstOrDefault(d => d.Name == request.Name || d.Path == real) is { } taken)
             throw new InvalidOperationException($"Datastore {taken.Name} is declared already at {taken.Path}; remove it first or choose another name.");
         var view = new DatastoreView(request.Name, real, BuiltIn: false, time.GetUtcNow());
         if (!store.Add(view.Name, view.Path, view.AddedAt!.Value))
             throw new InvalidOperationException($"A datastore named {request.Name} or at {real} was declared meanwhile; list them and try again.");
         return view;
+    }
+
+    /// <summary>Where <paramref name="path"/> really leads, when it is a folder a datastore may be; else the problem's sentence.</summary>
+    private static string RealFolder(string? path, out string? problem)
+    {
+        problem = null;
+        if (string.IsNullOrEmpty(path) || path.Length > WritablePlaces.MaxPathLength || path.Any(char.IsControl) || !Path.IsPathFullyQualified(path))
+        {
+            problem = $"path must be a folder's absolute path of at most {WritablePlaces.MaxPathLength} characters without control characters.";
+            return "";
+        }
+
+        string real;
+        try
+        {
+            real = WritablePlaces.RealPath(path);
+        }
+        catch (IOException e)
+        {
+            problem = $"path '{path}' cannot be followed to where it leads ({e.Message}); give a plain folder's path.";
+            return "";
+        }
+
+        if (!Directory.Exists(real))
+            problem = $"path '{path}' is not an existing folder; create it (with the owner and mode its files should have) and declare it again.";
+        else if (real == "/")
+            problem = "path '/' would let operators write anywhere; declare the folder that holds production disks.";
+        return real;
     }
 
     /// <exception cref="KeyNotFoundException">No datastore has that name.</exception>

@@ -65,12 +65,15 @@ public sealed class HostInventory(HostStore store, QemuHost local, LibvirtHosts 
     /// <exception cref="InvalidOperationException">A host of that name exists already.</exception>
     public async Task<HostView> AddAsync(AddHostRequest request, CancellationToken cancellationToken)
     {
+        var problems = new List<Contracts.FieldProblem>();
         if (AccountName.Problem(request.Name, "host") is { } nameProblem)
-            throw new InvalidHostException(HostField.Name, "name " + nameProblem);
-        if (request.Name == LocalName)
-            throw new InvalidHostException(HostField.Name, $"name {LocalName} is the embedded QEMU host's; choose another name.");
+            problems.Add(new(HostField.Name, "name " + nameProblem));
+        else if (request.Name == LocalName)
+            problems.Add(new(HostField.Name, $"name {LocalName} is the embedded QEMU host's; choose another name."));
         if (!LibvirtUri.TryValidate(request.Connect, HostField.Connect, out var uriProblem))
-            throw new InvalidHostException(HostField.Connect, uriProblem);
+            problems.Add(new(HostField.Connect, uriProblem));
+        if (problems.Count > 0)
+            throw new InvalidHostException(problems);
         if (store.List().FirstOrDefault(h => h.Name == request.Name) is { } taken)
             throw new InvalidOperationException($"Host {taken.Name} exists already ({taken.Connection}); remove it first or choose another name.");
         var candidate = new StoredHost(request.Name, HostKinds.Libvirt, request.Connect, request.MountServerAddress, time.GetUtcNow());

@@ -7,8 +7,16 @@ public static class DatastoreField
     public const string Path = "path";
 }
 
-/// <summary>A datastore declaration refused; <see cref="Field"/> is one of <see cref="DatastoreField"/>.</summary>
-public sealed class InvalidDatastoreException(string field, string message, Exception? inner = null) : ArgumentException(message, inner)
+/// <summary>A declaration refused; each problem's field is one of <see cref="DatastoreField"/>.</summary>
+public sealed class InvalidDatastoreException : InvalidFieldsException
 {
-    public string Field { get; } = field;
+    public InvalidDatastoreException(string field, string message, Exception? inner = null)
+        : base(field, message, inner)
+    {
+    }
+
+    public InvalidDatastoreException(IReadOnlyList<Contracts.FieldProblem> problems)
+        : base(problems)
+    {
+    }
 }

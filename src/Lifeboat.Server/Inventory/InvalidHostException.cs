@@ -8,8 +8,16 @@ public static class HostField
     public const string MountServerAddress = "mountServerAddress";
 }
 
-/// <summary>A host declaration refused; <see cref="Field"/> is one of <see cref="HostField"/>.</summary>
-public sealed class InvalidHostException(string field, string message, Exception? inner = null) : ArgumentException(message, inner)
+/// <summary>A declaration refused; each problem's field is one of <see cref="HostField"/>.</summary>
+public sealed class InvalidHostException : InvalidFieldsException
 {
-    public string Field { get; } = field;
+    public InvalidHostException(string field, string message, Exception? inner = null)
+        : base(field, message, inner)
+    {
+    }
+
+    public InvalidHostException(IReadOnlyList<Contracts.FieldProblem> problems)
+        : base(problems)
+    {
+    }
 }

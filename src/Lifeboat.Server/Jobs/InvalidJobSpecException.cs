@@ -1,3 +1,5 @@
+using Lifeboat.Server.Contracts;
+
 namespace Lifeboat.Server.Jobs;
 
 /// <summary>The fields of a job's definition, as a refusal names them (the console shows the sentence beside that field).</summary>
@@ -13,8 +15,16 @@ public static class JobSpecField
     public const string Repository = "repository";
 }
 
-/// <summary>A job definition that is not valid: <see cref="Exception.Message"/> says why, <see cref="Field"/> which field (a <see cref="JobSpecField"/>).</summary>
-public sealed class InvalidJobSpecException(string field, string message, Exception? inner = null) : ArgumentException(message, inner)
+/// <summary>A job definition that is not valid; each problem's field is a <see cref="JobSpecField"/>.</summary>
+public sealed class InvalidJobSpecException : InvalidFieldsException
 {
-    public string Field { get; } = field;
+    public InvalidJobSpecException(string field, string message, Exception? inner = null)
+        : base(field, message, inner)
+    {
+    }
+
+    public InvalidJobSpecException(IReadOnlyList<FieldProblem> problems)
+        : base(problems)
+    {
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Lifeboat.Hypervisors.Libvirt;
 using Lifeboat.Repository;
+using Lifeboat.Server.Contracts;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Inventory;
 
@@ -13,38 +14,56 @@ public static partial class JobSpecValidation
     public const int MaxRetries = 10;
     public const int MaxKeepLast = 10_000;
 
-    /// <exception cref="InvalidJobSpecException">The definition is not valid; the message says which option and why.</exception>
+    /// <exception cref="InvalidJobSpecException">The definition is not valid; it holds every field's problem, each in words of its own (no CLI flags).</exception>
     public static JobSpec Normalize(JobSpec spec, RepositoryRegistry repositories)
     {
+        var problems = new List<FieldProblem>();
+        void Problem(string field, string message) => problems.Add(new FieldProblem(field, message));
+
         if (spec.Name is null || !NamePattern().IsMatch(spec.Name))
-            throw new InvalidJobSpecException(JobSpecField.Name, $"Job name '{spec.Name}' must be 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit.");
-        if (!VmName.TryValidate(spec.Vm, JobSpecField.Vm, out var vmProblem))
-            throw new InvalidJobSpecException(JobSpecField.Vm, vmProblem);
+            Problem(JobSpecField.Name, $"Job name '{spec.Name}' must be 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit.");
+        if (!VmName.TryValidate(spec.Vm, "VM", out var vmProblem))
+            Problem(JobSpecField.Vm, vmProblem);
         if (spec.KeepLast is < 1 or > MaxKeepLast)
-            throw new InvalidJobSpecException(JobSpecField.KeepLast, $"--keep-last must be between 1 and {MaxKeepLast}: the number of the VM's newest restore points to keep.");
+            Problem(JobSpecField.KeepLast, $"The number of restore points to keep must be between 1 and {MaxKeepLast}: the VM's newest are kept.");
         var retries = spec.Retries ?? DefaultRetries;
         if (retries is < 0 or > MaxRetries)
-            throw new InvalidJobSpecException(JobSpecField.Retries, $"--retries must be between 0 and {MaxRetries}.");
+            Problem(JobSpecField.Retries, $"Retries must be between 0 and {MaxRetries}.");
         if (spec.Verify is not null and not JobSpec.VerifyBoot)
-            throw new InvalidJobSpecException(JobSpecField.Verify, $"--verify '{spec.Verify}' is not a verification Lifeboat runs; give --verify boot, or leave it out.");
-        if (spec.VerifyHost is not null && spec.Verify is null)
-            throw new InvalidJobSpecException(JobSpecField.Verify, $"--host {spec.VerifyHost} names where verifications boot, and the job verifies nothing; add --verify boot, or leave --host out.");
-        if (spec.VerifyHost is not null && Security.AccountName.Problem(spec.VerifyHost, "host") is { } hostProblem)
-            throw new InvalidJobSpecException(JobSpecField.Verify, "--host " + hostProblem);
-        JobSchedule schedule;
+            Problem(JobSpecField.Verify, $"Verification '{spec.Verify}' is not one Lifeboat runs: it verifies by booting ({JobSpec.VerifyBoot}), or not at all.");
+        else if (spec.VerifyHost is not null && spec.Verify is null)
+            Problem(JobSpecField.Verify, $"Host {spec.VerifyHost} is where verifications boot, and the job verifies nothing; verify by booting, or name no host.");
+        else if (spec.VerifyHost is not null && Security.AccountName.Problem(spec.VerifyHost, "host") is { } hostProblem)
+            Problem(JobSpecField.Verify, "The verification's " + hostProblem);
+        JobSchedule? schedule = null;
         try
         {
             schedule = JobSchedule.Parse(spec.Schedule);
         }
         catch (ArgumentException e)
         {
-            throw new InvalidJobSpecException(JobSpecField.Schedule, e.Message, e);
+            Problem(JobSpecField.Schedule, e.Message);
         }
+
+        JobSource? source = null;
+        try
+        {
+            source = Normalize(spec.Source);
+        }
+        catch (InvalidJobSpecException e)
+        {
+            problems.AddRange(e.Problems);
+        }
+
+        if (!string.IsNullOrWhiteSpace(spec.Repository) && HostPath.Problem(spec.Repository, JobSpecField.Repository) is { } repositoryProblem)
+            Problem(JobSpecField.Repository, repositoryProblem);
+        if (problems.Count > 0)
+            throw new InvalidJobSpecException(problems);
 
         return spec with
         {
-            Source = Normalize(spec.Source),
-            Schedule = schedule.ToString(),
+            Source = source!,
+            Schedule = schedule!.ToString(),
             Retries = retries,
             Repository = Repository(spec.Repository, repositories),
         };
@@ -52,7 +71,7 @@ public static partial class JobSpecValidation
 
     private static JobSource Normalize(JobSource? source)
     {
-        const string Sources = "give the VM's source: --qmp SOCKET, --libvirt DOMAIN or --disk PATH";
+        const string Sources = "give the VM's source: a running QEMU VM's QMP socket, a libvirt domain, or its disk image files";
         foreach (var path in new[] { source?.QmpSocket, source?.GuestAgentSocket }.Concat(source?.DiskPaths ?? []).Where(p => p is not null))
         {
             if (HostPath.Problem(path, "source") is { } problem)
@@ -72,9 +91,9 @@ public static partial class JobSpecValidation
             JobSourceKind.Disks when source.DiskPaths is { Count: > 0 } disks && disks.All(d => !string.IsNullOrWhiteSpace(d)) => new JobSource(
                 JobSourceKind.Disks,
                 DiskPaths: [.. disks.Select(Path.GetFullPath)]),
-            JobSourceKind.Qmp => throw new InvalidJobSpecException(JobSpecField.Source, $"--qmp needs the path of the VM's QMP socket; {Sources}."),
-            JobSourceKind.Libvirt => throw new InvalidJobSpecException(JobSpecField.Source, $"--libvirt needs the domain's name; {Sources}."),
-            JobSourceKind.Disks => throw new InvalidJobSpecException(JobSpecField.Source, $"--disk needs the path of each disk image; {Sources}."),
+            JobSourceKind.Qmp => throw new InvalidJobSpecException(JobSpecField.Source, $"A QEMU source needs the path of the VM's QMP socket; {Sources}."),
+            JobSourceKind.Libvirt => throw new InvalidJobSpecException(JobSpecField.Source, $"A libvirt source needs the domain's name; {Sources}."),
+            JobSourceKind.Disks => throw new InvalidJobSpecException(JobSpecField.Source, $"A disk source needs the path of each disk image; {Sources}."),
             _ => throw new InvalidJobSpecException(JobSpecField.Source, $"A job needs one source; {Sources}."),
         };
     }
@@ -87,8 +106,6 @@ public static partial class JobSpecValidation
     {
         if (string.IsNullOrWhiteSpace(path))
             return repositories.DefaultPath;
-        if (HostPath.Problem(path, JobSpecField.Repository) is { } problem)
-            throw new InvalidJobSpecException(JobSpecField.Repository, problem);
         var full = Path.GetFullPath(path);
         try
         {
@@ -97,7 +114,7 @@ public static partial class JobSpecValidation
         }
         catch (Exception e) when (e is RepositoryException or IOException or UnauthorizedAccessException)
         {
-            throw new InvalidJobSpecException(JobSpecField.Repository, $"--repo {path} cannot be used: {e.Message.TrimEnd('.')}; create it with `lifeboat repo init` or give another folder.", e);
+            throw new InvalidJobSpecException(JobSpecField.Repository, $"Repository {path} cannot be used: {e.Message.TrimEnd('.')}; make a repository there first, or give another folder.", e);
         }
     }
 

@@ -22,7 +22,14 @@ public enum AccountRefusal
 /// <summary>A refused account change: <see cref="Exception.Message"/> is the one sentence the caller sees.</summary>
 public sealed class AccountException(AccountRefusal refusal, string message) : Exception(message)
 {
+    /// <summary>An invalid request: every field's problem (its sentences are the message).</summary>
+    public AccountException(IReadOnlyList<Contracts.FieldProblem> problems)
+        : this(AccountRefusal.Invalid, string.Join(" ", problems.Select(p => p.Message))) => Problems = problems;
+
     public AccountRefusal Refusal { get; } = refusal;
+
+    /// <summary>Which fields an <see cref="AccountRefusal.Invalid"/> request got wrong, and why; empty for other refusals.</summary>
+    public IReadOnlyList<Contracts.FieldProblem> Problems { get; } = [];
 
     /// <summary>Seconds to wait, for <see cref="AccountRefusal.Throttled"/>.</summary>
     public int RetryAfterSeconds { get; init; }

@@ -20,12 +20,15 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
     /// <summary>Adds a user; without a password the server makes one, and the answer holds it (the only time it is shown).</summary>
     public AddedUserView AddUser(ClaimsPrincipal who, AddUserRequest request)
     {
+        var problems = new List<Contracts.FieldProblem>();
         if (AccountName.Problem(request.Name, "user") is { } problem)
-            throw new AccountException(AccountRefusal.Invalid, problem);
+            problems.Add(new(AccountField.Name, problem));
         if (AccountName.RoleProblem(request.Role) is { } wrongRole)
-            throw new AccountException(AccountRefusal.Invalid, wrongRole);
+            problems.Add(new(AccountField.Role, wrongRole));
         if (request.Password is not null && AccountName.PasswordProblem(request.Password) is { } weak)
-            throw new AccountException(AccountRefusal.Invalid, weak.TrimEnd('.') + ", or give none and the server makes one.");
+            problems.Add(new(AccountField.Password, weak.TrimEnd('.') + ", or give none and the server makes one."));
+        if (problems.Count > 0)
+            throw new AccountException(problems);
         var generated = request.Password is null ? PasswordHasher.Generate() : null;
         var user = new StoredUser(request.Name, request.Role, PasswordHasher.Hash(request.Password ?? generated!), time.GetUtcNow(), LifeboatClaims.Who(who));
         if (!users.Add(user))
@@ -59,7 +62,7 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
         }
 
         if (AccountName.PasswordProblem(request.NewPassword) is { } weak)
-            throw new AccountException(AccountRefusal.Invalid, weak);
+            throw new AccountException([new Contracts.FieldProblem(AccountField.NewPassword, weak)]);
         var user = users.Get(name) ?? throw NoUser(name);
         if (own)
             CheckCurrentPassword(user, request.CurrentPassword, fromAddress);
@@ -77,10 +80,13 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
 
     public CreatedTokenView CreateToken(ClaimsPrincipal who, CreateTokenRequest request)
     {
+        var problems = new List<Contracts.FieldProblem>();
         if (AccountName.Problem(request.Name, "token") is { } problem)
-            throw new AccountException(AccountRefusal.Invalid, problem);
+            problems.Add(new(AccountField.Name, problem));
         if (AccountName.RoleProblem(request.Role) is { } wrongRole)
-            throw new AccountException(AccountRefusal.Invalid, wrongRole);
+            problems.Add(new(AccountField.Role, wrongRole));
+        if (problems.Count > 0)
+            throw new AccountException(problems);
         var secret = ApiTokenSecret.Generate();
         var id = tokens.Add(request.Name, ApiTokenSecret.Hash(secret), request.Role, LifeboatClaims.Who(who), time.GetUtcNow())
             ?? throw new AccountException(AccountRefusal.Conflict,

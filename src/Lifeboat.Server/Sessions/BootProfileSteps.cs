@@ -24,14 +24,14 @@ internal sealed class BootProfileSteps(SessionEngine engine, SessionServices ser
             return "no boot profile of this VM yet: this boot records one";
         var disks = host.DiskStats(publication).Count;
         if (stored.Disks.Count != disks)
-            return $"the boot profile of {stored.RecordedAt:yyyy-MM-dd HH:mm}Z has {stored.Disks.Count} disk(s), this restore point {disks}: not used, this boot records a new one";
+            return $"the boot profile of {Contracts.ZonedTime.Format(stored.RecordedAt, seconds: false)} has {stored.Disks.Count} disk(s), this restore point {disks}: not used, this boot records a new one";
         var clock = Stopwatch.StartNew();
         var clusters = host.StartPrefetch(publication, [.. stored.Disks.Select(d => new BootProfile(d.ClusterSize, d.Clusters))]);
         // When the prefetch ends against how far the guest got says whether it stayed ahead of the boot.
         _ = host.PrefetchIdle(publication).ContinueWith(
             _ => engine.Note($"Boot prefetch done in {clock.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s."),
             CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        var text = $"prefetching the boot profile recorded {stored.RecordedAt:yyyy-MM-dd HH:mm}Z from restore point {stored.RestorePointId}: {clusters} blocks ({Mib.Of(stored.Bytes)} MiB)";
+        var text = $"prefetching the boot profile recorded {Contracts.ZonedTime.Format(stored.RecordedAt, seconds: false)} from restore point {stored.RestorePointId}: {clusters} blocks ({Mib.Of(stored.Bytes)} MiB)";
         engine.Note($"Boot prefetch started: {clusters} blocks of the VM's boot profile.");
         return clusters == 0 ? "the mount server keeps no hydration file, so the boot profile cannot be prefetched" : text;
     }

@@ -14,7 +14,7 @@ internal static class CacheSpace
         if (free < reserve)
         {
             throw new SessionStepException(
-                $"The cache folder {folder} has {Mib.Of(free)} MiB free and sessions keep {Mib.Of(reserve)} MiB for the guest's writes; free space there, give --redirect-writes-to a folder with room, or start the server with a smaller --cache-reserve.");
+                $"The cache folder {folder} has {Mib.Of(free)} MiB free and sessions keep {Mib.Of(reserve)} MiB for the guest's writes; free space there, redirect the VM's writes to a folder with room, or start the server with a smaller cache reserve.");
         }
 
         return $"{folder}: {Mib.Of(free)} MiB free, {Mib.Of(reserve)} MiB reserved";

@@ -15,6 +15,6 @@ public static class DiskProtocols
     {
         null or "" or Nfs => Nfs,
         Nbd => Nbd,
-        _ => throw new ArgumentException($"--protocol '{protocol}' is neither nfs nor nbd."),
+        _ => throw new ArgumentException($"Disk protocol '{protocol}' is neither nfs nor nbd."),
     };
 }

@@ -179,7 +179,7 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
 
             engine.Save(s => s with { RestorePointId = point.Id, RepositoryPath = found.RepositoryPath, DiskSizes = [.. point.Disks.Select(d => d.Size)] });
             var size = point.Disks.First(d => d.Index == Plan.Disk).Size;
-            return Task.FromResult<string?>($"restore point {point.Id} of {point.Time:yyyy-MM-dd HH:mm:ss}Z in {found.RepositoryPath}; disk {Plan.Disk} of {point.Disks.Count}, {Mib.Of(size)} MiB");
+            return Task.FromResult<string?>($"restore point {point.Id} of {Contracts.ZonedTime.Format(point.Time, seconds: true)} in {found.RepositoryPath}; disk {Plan.Disk} of {point.Disks.Count}, {Mib.Of(size)} MiB");
         }, cancellationToken).ConfigureAwait(false);
 
         await engine.StepAsync(phase, "Check the restore point's chunks", ct =>
@@ -189,7 +189,7 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
             if (!presence.Ok)
             {
                 throw new SessionStepException(
-                    $"Restore point {Session.RestorePointId} is damaged: {presence.MissingChunks} chunk(s) missing (chunk {presence.Missing[0].ChunkId} {presence.Missing[0].Reason}); attach the disk of another restore point and run `lifeboat verify` on the repository.");
+                    $"Restore point {Session.RestorePointId} is damaged: {presence.MissingChunks} chunk(s) missing (chunk {presence.Missing[0].ChunkId} {presence.Missing[0].Reason}); attach the disk of another restore point and verify the repository.");
             }
 
             return Task.FromResult<string?>($"{presence.Chunks} chunks present in {presence.Packs} pack(s)");

@@ -29,11 +29,11 @@ public sealed record ReadyCondition(ReadyConditionKind Kind, string? ConsoleText
         {
             var consoleText = text["console:".Length..];
             if (consoleText.Length is 0 or > MaxConsoleTextLength || consoleText.Contains('\n', StringComparison.Ordinal))
-                throw new ArgumentException($"--ready-when console:TEXT needs a text of 1 to {MaxConsoleTextLength} characters on one line.");
+                throw new ArgumentException($"Ready when console:TEXT needs a text of 1 to {MaxConsoleTextLength} characters on one line.");
             return new ReadyCondition(ReadyConditionKind.Console, consoleText);
         }
 
-        throw new ArgumentException($"--ready-when '{text}' is not one of running, console:TEXT, agent.");
+        throw new ArgumentException($"Ready when '{text}' is not one of running, console:TEXT, agent.");
     }
 
     public override string ToString() => Kind switch

@@ -29,7 +29,7 @@ internal sealed class RecoveryChecks(SessionEngine engine, SessionVm vm, Session
                 Hardware = point.VmConfig?.Hardware,
             });
             return Task.FromResult<string?>(
-                $"restore point {point.Id} of {point.Time:yyyy-MM-dd HH:mm:ss}Z, {point.Disks.Count} disk(s), in {found.RepositoryPath}");
+                $"restore point {point.Id} of {Contracts.ZonedTime.Format(point.Time, seconds: true)}, {point.Disks.Count} disk(s), in {found.RepositoryPath}");
         }, cancellationToken).ConfigureAwait(false);
 
         await engine.StepAsync(phase, "Check the repository", _ =>
@@ -45,7 +45,7 @@ internal sealed class RecoveryChecks(SessionEngine engine, SessionVm vm, Session
             catch (Exception e) when (e is Repository.RepositoryException or IOException or UnauthorizedAccessException)
             {
                 throw new SessionStepException(
-                    $"Repository {path} cannot be opened ({e.Message.TrimEnd('.')}); make it reachable from the server, or recover from another restore point with --restore-point ID.", e);
+                    $"Repository {path} cannot be opened ({e.Message.TrimEnd('.')}); make it reachable from the server, or recover from another restore point.", e);
             }
         }, cancellationToken).ConfigureAwait(false);
 
@@ -59,7 +59,7 @@ internal sealed class RecoveryChecks(SessionEngine engine, SessionVm vm, Session
                 var where = first.Affected.Count > 0 && first.Affected[0].Offsets.Count > 0
                     ? $" at offset {first.Affected[0].Offsets[0]} of disk {first.Affected[0].DiskIndex}" : "";
                 throw new SessionStepException(
-                    $"Restore point {Session.RestorePointId} is damaged: {presence.MissingChunks} chunk(s) missing (chunk {first.ChunkId}{where} {first.Reason}); recover from another restore point with --restore-point ID and run `lifeboat verify` on the repository.");
+                    $"Restore point {Session.RestorePointId} is damaged: {presence.MissingChunks} chunk(s) missing (chunk {first.ChunkId}{where} {first.Reason}); recover from another restore point and verify the repository.");
             }
 
             var boot = CheckBootRegion(repository, presence);
@@ -89,13 +89,13 @@ internal sealed class RecoveryChecks(SessionEngine engine, SessionVm vm, Session
             if (ReadyCondition.Parse(Session.ReadyWhen).Kind == ReadyConditionKind.Agent && hardware?.GuestAgent != true)
             {
                 throw new SessionStepException(
-                    $"--ready-when agent needs a QEMU guest agent channel, and the backup recorded VM {Session.Vm} without one; recover with --ready-when console:TEXT or running, or give the VM the channel (libvirt: <channel type='unix'><target type='virtio' name='{Repository.VmHardware.GuestAgentChannelName}'/></channel>; JSON: \"guestAgent\": true) and back it up again.");
+                    $"Ready when the guest agent answers needs a QEMU guest agent channel, and the backup recorded VM {Session.Vm} without one; let it be ready when the console shows a text or when QEMU runs, or give the VM the channel (libvirt: <channel type='unix'><target type='virtio' name='{Repository.VmHardware.GuestAgentChannelName}'/></channel>; JSON: \"guestAgent\": true) and back it up again.");
             }
 
             if (Session.Verification is { Checks.Count: > 0 } && hardware?.GuestAgent != true)
             {
                 throw new SessionStepException(
-                    $"The checks run through the QEMU guest agent, and the backup recorded VM {Session.Vm} without an agent channel; verify without --check, or give the VM the channel (libvirt: <channel type='unix'><target type='virtio' name='{Repository.VmHardware.GuestAgentChannelName}'/></channel>; JSON: \"guestAgent\": true) and back it up again.");
+                    $"The checks run through the QEMU guest agent, and the backup recorded VM {Session.Vm} without an agent channel; verify without checks, or give the VM the channel (libvirt: <channel type='unix'><target type='virtio' name='{Repository.VmHardware.GuestAgentChannelName}'/></channel>; JSON: \"guestAgent\": true) and back it up again.");
             }
 
             var isolation = Session.Verification is null ? "" : "; isolated: no network";
@@ -127,7 +127,7 @@ internal sealed class RecoveryChecks(SessionEngine engine, SessionVm vm, Session
             catch (Repository.CorruptChunkException e)
             {
                 throw new SessionStepException(
-                    $"Restore point {Session.RestorePointId} is damaged where the VM boots from: disk {e.DiskIndex} at offset {e.DiskOffset}, chunk {e.ChunkId} {e.Reason}; recover from another restore point with --restore-point ID and run `lifeboat verify` on the repository.", e);
+                    $"Restore point {Session.RestorePointId} is damaged where the VM boots from: disk {e.DiskIndex} at offset {e.DiskOffset}, chunk {e.ChunkId} {e.Reason}; recover from another restore point and verify the repository.", e);
             }
         }
 

@@ -99,7 +99,7 @@ internal sealed class RecoveryWorkflow(
         await engine.StepAsync(phase, PowerOnStep, async ct =>
         {
             if (!Session.PowerOn)
-                throw new StepSkippedException("not powered on (--no-power-on)");
+                throw new StepSkippedException("not powered on, as the recovery asked");
             var hosted = await vm.FindAsync(ct).ConfigureAwait(false)
                 ?? throw new SessionStepException($"The VM of session {Session.Id} is no longer defined on host {vm.Host.Name}; stop the session and recover again.");
             return await hosted.StartAsync(ct).ConfigureAwait(false);
@@ -120,7 +120,9 @@ internal sealed class RecoveryWorkflow(
         var guest = vm.RequireRunning();
         var condition = ReadyCondition.Parse(Session.ReadyWhen);
         var timeout = TimeSpan.FromSeconds(Session.ReadyTimeoutSeconds);
-        var console = $"read its console with `lifeboat session console {Session.Id}`";
+        // In words the console and the CLI share (no flags): a verification's timeout is its own, a recovery's the ready timeout.
+        var console = "its serial console shows how far it booted";
+        var again = Session.Verification is null ? "recover again with a longer ready timeout" : "verify again with a longer timeout";
         string answer;
         if (condition.Kind == ReadyConditionKind.Agent)
         {
@@ -132,7 +134,7 @@ internal sealed class RecoveryWorkflow(
             catch (TimeoutException e)
             {
                 throw new SessionStepException(
-                    $"The guest's QEMU guest agent did not answer within {timeout.TotalSeconds:0.#} s; {console} to see how far it booted, then recover with a longer --ready-timeout, or with --ready-when console:TEXT or running if the guest runs no qemu-ga.", e);
+                    $"The guest's QEMU guest agent did not answer within {timeout.TotalSeconds:0.#} s; {console}: {again}, or let it be ready when the console shows a text or when QEMU runs if the guest runs no qemu-ga.", e);
             }
             catch (HostException e)
             {
@@ -149,7 +151,7 @@ internal sealed class RecoveryWorkflow(
             catch (TimeoutException e)
             {
                 throw new SessionStepException(
-                    $"The guest did not print \"{condition.ConsoleText}\" within {timeout.TotalSeconds:0.#} s; {console}, then recover with a longer --ready-timeout or another --ready-when.", e);
+                    $"The guest did not print \"{condition.ConsoleText}\" within {timeout.TotalSeconds:0.#} s; {console}: {again}, or wait for another text.", e);
             }
             catch (HostException e)
             {

@@ -48,7 +48,7 @@ public sealed class SessionManager : IAsyncDisposable
         foreach (var check in checks)
         {
             if (string.IsNullOrWhiteSpace(check.Name) || check.Name.Length > 200)
-                throw new ArgumentException("Every --check needs a name of 1 to 200 characters.");
+                throw new ArgumentException("Every check needs a name of 1 to 200 characters.");
             if ((check.Command is null) == (check.Script is null))
                 throw new ArgumentException($"Check '{check.Name}' must give a command or a script, not both or neither.");
             if (check.Command is { Length: > VerificationCheck.MaxCommandLength })

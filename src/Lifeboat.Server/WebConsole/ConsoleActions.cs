@@ -71,11 +71,11 @@ public sealed class ConsoleActions(
             }
             catch (InvalidJobSpecException e)
             {
-                return (new ConsoleOutcome(false, e.Message, null, e.Field), spec.Name);
+                return (new ConsoleOutcome(false, e.Message, null, e.Field, Problems: e.Problems), spec.Name);
             }
-            catch (InvalidOperationException e) when (jobs.Get(spec.Name) is not null)
+            catch (InvalidOperationException) when (jobs.Get(spec.Name) is not null)
             {
-                return (new ConsoleOutcome(false, e.Message, null, JobSpecField.Name), spec.Name);
+                return (new ConsoleOutcome(false, $"There is a job {spec.Name} already; pick another name, or remove that job from the list above first.", null, JobSpecField.Name), spec.Name);
             }
         }, cancellationToken);
 
@@ -90,7 +90,17 @@ public sealed class ConsoleActions(
     public Task<ConsoleOutcome> AddUserAsync(ClaimsPrincipal who, string? from, AddUserRequest request, CancellationToken cancellationToken) =>
         RunAsync(who, from, "user.add", $"{request.Name} ({request.Role})", LifeboatRoles.Admin, current =>
         {
-            var added = accounts.AddUser(current, request);
+            AddedUserView added;
+            try
+            {
+                added = accounts.AddUser(current, request);
+            }
+            catch (AccountException e) when (e.Refusal == AccountRefusal.Conflict)
+            {
+                return (new ConsoleOutcome(false, $"There is a user {request.Name} already; pick another name, or remove that user below first.", null, AccountField.Name),
+                    $"{request.Name} ({request.Role})");
+            }
+
             var message = $"Added user {added.User.Name} with role {added.User.Role}.";
             return (new ConsoleOutcome(true, message, added.User.Name, Secret: added.GeneratedPassword), $"{added.User.Name} ({added.User.Role})");
         }, cancellationToken);
@@ -117,7 +127,15 @@ public sealed class ConsoleActions(
         var name = LifeboatClaims.Who(who);
         return RunAsync(who, from, "user.password", name, LifeboatRoles.Viewer, user =>
         {
-            accounts.ChangePassword(user, from, name, new ChangePasswordRequest(newPassword, current));
+            try
+            {
+                accounts.ChangePassword(user, from, name, new ChangePasswordRequest(newPassword, current));
+            }
+            catch (AccountException e) when (e.Refusal is AccountRefusal.Forbidden or AccountRefusal.Throttled && user.FindFirst(LifeboatClaims.Via)?.Value == LifeboatClaims.ViaPassword)
+            {
+                return (new ConsoleOutcome(false, e.Message, null, "current"), name);
+            }
+
             return (new ConsoleOutcome(true, "Your password is changed; your other browser sessions have ended.", name), name);
         }, cancellationToken);
     }
@@ -125,7 +143,17 @@ public sealed class ConsoleActions(
     public Task<ConsoleOutcome> CreateTokenAsync(ClaimsPrincipal who, string? from, CreateTokenRequest request, CancellationToken cancellationToken) =>
         RunAsync(who, from, "token.create", $"{request.Name} ({request.Role})", LifeboatRoles.Admin, current =>
         {
-            var created = accounts.CreateToken(current, request);
+            CreatedTokenView created;
+            try
+            {
+                created = accounts.CreateToken(current, request);
+            }
+            catch (AccountException e) when (e.Refusal == AccountRefusal.Conflict)
+            {
+                return (new ConsoleOutcome(false, $"There is a token {request.Name} already; revoke it below first, or pick another name.", null, AccountField.Name),
+                    $"{request.Name} ({request.Role})");
+            }
+
             var message = $"Created token {created.Token.Name} (id {created.Token.Id}, role {created.Token.Role}).";
             return (new ConsoleOutcome(true, message, created.Token.Name, Secret: created.Secret), $"{created.Token.Name} ({created.Token.Role})");
         }, cancellationToken);
@@ -149,7 +177,7 @@ public sealed class ConsoleActions(
             }
             catch (InvalidDatastoreException e)
             {
-                return (new ConsoleOutcome(false, e.Message, null, e.Field), $"{request.Name} at {request.Path}");
+                return (new ConsoleOutcome(false, e.Message, null, e.Field, Problems: e.Problems), $"{request.Name} at {request.Path}");
             }
             catch (InvalidOperationException e)
             {
@@ -177,7 +205,7 @@ public sealed class ConsoleActions(
             }
             catch (InvalidHostException e)
             {
-                return (new ConsoleOutcome(false, e.Message, null, e.Field), $"{request.Name} at {request.Connect}");
+                return (new ConsoleOutcome(false, e.Message, null, e.Field, Problems: e.Problems), $"{request.Name} at {request.Connect}");
             }
             catch (InvalidOperationException e)
             {
@@ -225,7 +253,8 @@ public sealed class ConsoleActions(
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or AccountException)
         {
             // KeyNotFoundException quotes its message; the sentence is the one the REST API answers with.
-            outcome = new ConsoleOutcome(false, e is KeyNotFoundException ? e.Message.Trim('\'') : e.Message, null);
+            var problems = e is AccountException { Problems.Count: > 0 } invalid ? invalid.Problems : null;
+            outcome = new ConsoleOutcome(false, e is KeyNotFoundException ? e.Message.Trim('\'') : e.Message, null, problems?[0].Field, Problems: problems);
         }
 
         await audit.RecordAsync(who, from, action, target, outcome.Done ? "ok" : "refused: " + outcome.Message, cancellationToken);
@@ -236,4 +265,6 @@ public sealed class ConsoleActions(
 /// <summary>What a console action did, in one sentence; <paramref name="Target"/> is what it made or acted on.</summary>
 /// <param name="Field">The form field a refusal is about, when it is about one.</param>
 /// <param name="Secret">A password or token secret the action made, for the page to show once.</param>
-public sealed record ConsoleOutcome(bool Done, string Message, string? Target, string? Field = null, string? Secret = null);
+/// <param name="Problems">Every field's problem when the form had several; each is shown beside its field.</param>
+public sealed record ConsoleOutcome(bool Done, string Message, string? Target, string? Field = null, string? Secret = null,
+    IReadOnlyList<Lifeboat.Server.Contracts.FieldProblem>? Problems = null);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Contracts.Security;
@@ -81,6 +82,26 @@ public sealed class CliAccountTests
         {
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await browser.LogInAsync("ivy", "the password ivy had first")).StatusCode);
             Assert.Equal(System.Net.HttpStatusCode.Redirect, (await browser.LogInAsync("ivy", "the password ivy has now")).StatusCode);
+        }
+
+        // The first start's admin, signed in with the generated password, is refused by the API with one sentence
+        // until a password is set, here by the CLI: the file goes, and the API answers the new password's session.
+        var initialFile = Path.Combine(secure.Server.DataDirectory, "initial-admin-password");
+        using (var first = secure.Browser())
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, (await first.LogInAsync("admin", File.ReadAllText(initialFile).Trim())).StatusCode);
+            using var refused = await first.Http.GetAsync("api/jobs");
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+            var sentence = await refused.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError);
+            Assert.Contains("`lifeboat user password admin`", sentence!.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Set a new password for admin", await RunWithInputAsync(admin, "the admin's own password\n", "user", "password", "admin"), StringComparison.Ordinal);
+        Assert.False(File.Exists(initialFile));
+        using (var again = secure.Browser())
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, (await again.LogInAsync("admin", "the admin's own password")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await again.Http.GetAsync("api/jobs")).StatusCode);
         }
 
         var empty = LifeboatProcess.Run(admin, "user", "password", "ivy");

@@ -49,6 +49,11 @@ public sealed class HttpsTests
         environment[CertificateFingerprint.Variable] = fingerprint.Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
         LifeboatProcess.Run(environment, "sessions", "--json").ShouldSucceed();
 
+        // http:// against this HTTPS server: one line that says to use https://.
+        var plainCli = LifeboatProcess.Run(new Dictionary<string, string>(environment) { ["LIFEBOAT_SERVER"] = $"http://{address.Host}:{server.Port}" }, "sessions");
+        Assert.NotEqual(0, plainCli.ExitCode);
+        Assert.Contains($"if it serves HTTPS set LIFEBOAT_SERVER={https}/", Assert.Single(plainCli.Stderr.Trim().Split('\n')), StringComparison.Ordinal);
+
         // Over HTTPS the session cookie is Secure.
         await secure.AddUserAsync("tls-user", LifeboatRoles.Viewer, "a password for the tls test");
         using var browser = secure.Browser();

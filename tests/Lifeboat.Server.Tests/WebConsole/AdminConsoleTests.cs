@@ -99,11 +99,18 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         await owen.ClickAsync("#nav-password");
         await owen.WaitForURLAsync("**/account/password");
         await ConsoleBrowser.WaitConnectedAsync(owen);
+        // Every problem the page sees at once, each beside its field; then the server's, beside the current password.
         await owen.FillAsync("#password-current", "not owen's password");
+        await owen.FillAsync("#password-new", "short");
+        await owen.FillAsync("#password-repeat", "other");
+        await owen.ClickAsync("#password-change");
+        await Expect(owen.Locator("[data-field-error='newPassword']")).ToHaveTextAsync("The password is too short; use at least 12 characters.");
+        await Expect(owen.Locator("[data-field-error='repeat']")).ToHaveTextAsync("The two new passwords differ; type the same one twice.");
         await owen.FillAsync("#password-new", second);
         await owen.FillAsync("#password-repeat", second);
         await owen.ClickAsync("#password-change");
-        await Expect(owen.Locator("main .error")).ToHaveTextAsync("The current password is wrong; give the password you signed in with, or ask an admin to set a new one.");
+        await Expect(owen.Locator("[data-field-error='current']")).ToHaveTextAsync("The current password is wrong; give the password you signed in with, or ask an admin to set a new one.");
+        await Expect(owen.Locator("[data-field-error]")).ToHaveCountAsync(1);
         await owen.FillAsync("#password-current", first);
         await owen.FillAsync("#password-new", second);
         await owen.FillAsync("#password-repeat", second);
@@ -219,10 +226,31 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         await Expect(admin.Locator("[data-field-error]")).ToHaveCountAsync(1);
         await ConsoleBrowser.ScreenshotAsync(admin, test, "1-schedule-error");
 
-        await admin.FillAsync("#job-schedule", "every 6h");
+        // Every field's problem at once, each beside its field, in the page's words (no CLI flag, no command).
+        await admin.FillAsync("#job-name", "-bad name");
+        await admin.FillAsync("#job-source", "");
         await admin.FillAsync("#job-keep-last", "0");
         await admin.ClickAsync("#job-add");
-        await Expect(admin.Locator("[data-field-error='keep-last']")).ToContainTextAsync("--keep-last must be between 1 and");
+        await Expect(admin.Locator("[data-field-error='keep-last']")).ToContainTextAsync("The number of restore points to keep must be between 1 and");
+        await Expect(admin.Locator("[data-field-error='name']")).ToContainTextAsync("Job name '-bad name' must be");
+        await Expect(admin.Locator("[data-field-error='source']")).ToContainTextAsync("A disk source needs the path of each disk image");
+        await Expect(admin.Locator("[data-field-error='schedule']")).ToContainTextAsync("Schedule 'now and then' is not");
+        await Expect(admin.Locator("[data-field-error]")).ToHaveCountAsync(4);
+        await ConsoleBrowser.ScreenshotAsync(admin, test, "1-every-error");
+        foreach (var shown in await admin.Locator("[data-field-error]").AllInnerTextsAsync())
+            Assert.DoesNotMatch("--|lifeboat ", shown);
+        using var rest = await Server.PostAsync("api/jobs", new Contracts.Jobs.JobSpec("-bad name", "web01", new Contracts.Jobs.JobSource(Contracts.Jobs.JobSourceKind.Disks, DiskPaths: []), "now and then", 0),
+            ServerJsonContext.Default.JobSpec);
+        Assert.Equal(HttpStatusCode.BadRequest, rest.StatusCode);
+        var refusal = (await rest.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError))!;
+        Assert.Equal(["name", "keep-last", "schedule", "source"], refusal.Fields!.Select(f => f.Field));
+        Assert.Equal("name", refusal.Field);
+
+        await admin.FillAsync("#job-name", "nightly");
+        await admin.FillAsync("#job-source", "/srv/vms/web01.raw");
+        await admin.FillAsync("#job-schedule", "every 6h");
+        await admin.ClickAsync("#job-add");
+        await Expect(admin.Locator("[data-field-error='keep-last']")).ToContainTextAsync("The number of restore points to keep must be between 1 and");
         await Expect(admin.Locator("[data-field-error='schedule']")).ToHaveCountAsync(0);
 
         await admin.FillAsync("#job-keep-last", "3");
@@ -237,7 +265,7 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         await admin.FillAsync("#job-vm", "web01");
         await admin.FillAsync("#job-source", "/srv/vms/web01.raw");
         await admin.ClickAsync("#job-add");
-        await Expect(admin.Locator("[data-field-error='name']")).ToContainTextAsync("There is already a job nightly");
+        await Expect(admin.Locator("[data-field-error='name']")).ToContainTextAsync("There is a job nightly already; pick another name");
 
         var row = admin.Locator("tr[data-job='nightly']");
         await row.Locator("button", new() { HasText = "Remove" }).ClickAsync();
@@ -345,15 +373,31 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         await anonymous.GotoAsync("no/such/page");
         await anonymous.WaitForURLAsync("**/login?**");
 
-        // The first start's admin, signed in with the password the server wrote into its file, is asked on every page to
-        // set their own; once they have, the file is gone and so is the question. (Then every other admin goes, below.)
+        // The first start's admin, signed in with the password the server wrote into its file, is sent to the password
+        // page from every page (loaded or opened inside the console) and refused by the API until they set their own;
+        // once they have, the file is gone and so is the question. (Then every other admin goes, below.)
         var passwordFile = Path.Combine(Server.DataDirectory, "initial-admin-password");
         var initial = File.ReadAllText(passwordFile).Trim();
-        var first = await ConsoleBrowser.SignInAsync(await Browser.NewContextAsync(), "admin", initial);
+        var first = await (await Browser.NewContextAsync()).NewPageAsync();
+        await first.GotoAsync("sessions");
+        await first.WaitForURLAsync("**/login?**");
+        await first.FillAsync("input[name=username]", "admin");
+        await first.FillAsync("input[name=password]", initial);
+        await first.ClickAsync("button[type=submit]");
+        await first.WaitForURLAsync("**/account/password");
+        await ConsoleBrowser.WaitConnectedAsync(first);
         await Expect(first.Locator("#initial-password")).ToContainTextAsync("the password the server made at its first start");
         await ConsoleBrowser.ScreenshotAsync(first, test, "0-initial-password");
-        await first.ClickAsync("#initial-password a");
+        await first.GotoAsync("jobs");
         await first.WaitForURLAsync("**/account/password");
+        await ConsoleBrowser.WaitConnectedAsync(first);
+        await first.ClickAsync("nav a[href='vms']");
+        await first.WaitForURLAsync("**/account/password");
+        var refused = await first.EvaluateAsync<string[]>("async () => { const r = await fetch('api/jobs'); return [String(r.status), (await r.json()).message]; }");
+        Assert.Equal("403", refused[0]);
+        Assert.Contains("lifeboat user password admin", refused[1]);
+        Assert.Equal(HttpStatusCode.OK, (await Server.Http.GetAsync("api/jobs")).StatusCode);
+        await ConsoleBrowser.WaitConnectedAsync(first);
         await first.FillAsync("#password-current", initial);
         await first.FillAsync("#password-new", "the admin's own password");
         await first.FillAsync("#password-repeat", "the admin's own password");
