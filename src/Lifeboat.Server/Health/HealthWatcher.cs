@@ -85,7 +85,7 @@ public sealed class HealthWatcher(BackupHealth health, JobScheduler scheduler, I
         }
     }
 
-    private void OnRunEnded(string job)
+    private void OnRunEnded(Lifeboat.Server.Contracts.Jobs.JobSpec job)
     {
         try
         {

@@ -29,7 +29,7 @@ public sealed class JobScheduler(
 
     public const int DefaultHistoryLimit = 100;
 
-    /// <summary>Raised when a run has ended (whatever its outcome), on the run's own task.</summary>
+    /// <summary>Raised when a run has ended (whatever its outcome) and its outcome is recorded, on the run's own task; handlers must be quick and not throw.</summary>
     public event Action<JobSpec>? RunEnded;
 
     /// <summary>The loop looks again at least this often, so a changed clock (or time zone) is noticed.</summary>
@@ -158,9 +158,6 @@ public sealed class JobScheduler(
             .Select(r => new ActiveJobRun(r.Run.Job, r.Run.Vm, r.Run.Id, r.Run.Attempt, r.Run.StartedAt, r.Progress?.BytesScanned, r.Progress?.TotalBytes))
             .OrderBy(r => r.Job, StringComparer.Ordinal)];
 
-    /// <summary>Raised when a run has ended and its outcome is recorded (on the run's thread; handlers must be quick and not throw).</summary>
-    public event Action<string>? RunEnded;
-
     /// <summary>The run of the job in progress, to wait for (tests use it); a completed task when there is none.</summary>
     public Task RunInProgress(string name) => _active.TryGetValue(name, out var run) ? run.Task : Task.CompletedTask;
 
@@ -276,7 +273,6 @@ public sealed class JobScheduler(
                     cancel.Dispose();
                     RunEnded?.Invoke(job.Spec);
                     Wake();
-                    RunEnded?.Invoke(job.Name);
                 }
             }, CancellationToken.None);
             _active[job.Name] = new ActiveRun(id, task, job.Name, job.Spec.Vm, attempt, startedAt, progress);

@@ -50,9 +50,6 @@ public sealed class JobHarness : IAsyncDisposable
 
     public JobStore Store { get; }
 
-    /// <summary>The server's database the scheduler writes into, for the other stores a test reads.</summary>
-    public ServerDatabase Database => _database;
-
     public IVmBackupRunner Backups { get; }
 
     public RetentionGate Retention { get; } = new();
