@@ -71,6 +71,10 @@ public sealed class VerificationTests(GuestImage guest)
         Assert.False(failed.Outcome!.Passed);
         Assert.Contains("Check 'service' exited with 4: service is down", failed.Outcome.Reason, StringComparison.Ordinal);
         Assert.Equal(SessionState.Failed, failed.State);
+        // Published to the notification channels (the server's log is always one): this one, not the passed one.
+        var log = await server.WaitForLogAsync("Notification VerificationFailed", TimeSpan.FromSeconds(30));
+        var published = Assert.Single(log.Split('\n'), l => l.Contains("Notification VerificationFailed", StringComparison.Ordinal));
+        Assert.Contains($"Restore point {failed.RestorePointId} of VM guest did not pass its boot verification (session {failed.SessionId} on host local)", published, StringComparison.Ordinal);
         Assert.NotNull(failed.Outcome.Screenshot);
         await Leftovers.AssertNoneAsync(server, await server.GetAsync(failed.SessionId));
         points = await server.Http.GetFromJsonAsync("api/restore-points", ServerJsonContext.Default.ListRestorePointView);

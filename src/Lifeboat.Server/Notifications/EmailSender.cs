@@ -9,7 +9,8 @@ public static class EmailSender
     public const string SubjectPrefix = "[Lifeboat] ";
 
     /// <exception cref="NotificationDeliveryException">The relay did not take it; the message says why.</exception>
-    public static async Task SendAsync(EmailChannelSettings email, NotificationEvent notification, Uri? consoleUrl, TimeZoneInfo zone, CancellationToken cancellationToken)
+    /// <param name="now">The message's Date: when it is sent (a retry's is later than the event).</param>
+    public static async Task SendAsync(EmailChannelSettings email, NotificationEvent notification, Uri? consoleUrl, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var security = email.Security switch
         {
@@ -22,7 +23,7 @@ public static class EmailSender
         var at = TimeZoneInfo.ConvertTime(notification.At, zone);
         try
         {
-            await SmtpSubmission.SendAsync(relay, new SmtpMail(email.From, email.To, SubjectPrefix + notification.Title, Body(notification, at, consoleUrl), at),
+            await SmtpSubmission.SendAsync(relay, new SmtpMail(email.From, email.To, SubjectPrefix + notification.Title, Body(notification, at, consoleUrl), TimeZoneInfo.ConvertTime(now, zone)),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (SmtpException e)

@@ -52,7 +52,7 @@ public sealed partial class NotificationDelivery(
             throw new NotificationDeliveryException($"The secret of channel {channel.Name} cannot be decrypted (the data folder's keys changed); set its password or secret again.");
         var url = links.PageUrl(notification.ConsolePath);
         if (channel.Email is { } email)
-            await EmailSender.SendAsync(email, notification, url, time.LocalTimeZone, cancellationToken).ConfigureAwait(false);
+            await EmailSender.SendAsync(email, notification, url, time.LocalTimeZone, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         else if (channel.Webhook is { } webhook)
             await webhooks.SendAsync(new Uri(webhook.Url), webhook.Secret ?? "", notification with { At = TimeZoneInfo.ConvertTime(notification.At, time.LocalTimeZone) },
                 id, url, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);

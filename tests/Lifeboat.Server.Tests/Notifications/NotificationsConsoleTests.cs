@@ -141,6 +141,11 @@ public sealed class NotificationsConsoleTests
         Assert.Contains("ops-mail", listed, StringComparison.Ordinal);
         var deliveries = cli.RunInColumns(80, "notify", "deliveries").ShouldSucceed().Stdout;
         Assert.Contains("JobFailed", deliveries, StringComparison.Ordinal);
+        foreach (var narrow in new[] { listed, deliveries })
+            Assert.All(narrow.Split('\n'), line => Assert.True(line.Length <= 80, $"A line of {line.Length} characters:\n{narrow}"));
+        Assert.Matches(@"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", deliveries);
+        var tested = cli.Run("notify", "test", "ops-mail");
+        Assert.True(tested.ExitCode == 0 && tested.Stdout.Contains("Delivered a test message to channel ops-mail", StringComparison.Ordinal), tested.ToString());
 
         // The secrets: in no REST answer, no log line, no database file.
         var answered = await server.Http.GetStringAsync("api/notifications/channels");
