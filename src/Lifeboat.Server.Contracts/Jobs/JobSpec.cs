@@ -9,6 +9,7 @@ namespace Lifeboat.Server.Contracts.Jobs;
 /// <param name="Retries">How many times a failed run is tried again; null for the default.</param>
 /// <param name="Verify">"boot": each new restore point is verified by booting it in isolation; null: not verified.</param>
 /// <param name="VerifyHost">With <paramref name="Verify"/>: the host it boots on (<c>GET /api/hosts</c>); null: the local QEMU host.</param>
+/// <param name="Enabled">False: the job never runs by its schedule nor retries (Run now still runs it).</param>
 public sealed record JobSpec(
     string Name,
     string Vm,
@@ -18,7 +19,8 @@ public sealed record JobSpec(
     string? Repository = null,
     int? Retries = null,
     string? Verify = null,
-    string? VerifyHost = null)
+    string? VerifyHost = null,
+    bool Enabled = true)
 {
     public const string VerifyBoot = "boot";
 }

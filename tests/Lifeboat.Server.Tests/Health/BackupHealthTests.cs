@@ -85,6 +85,23 @@ public sealed class BackupHealthTests
     }
 
     [Fact]
+    public async Task A_disabled_job_s_VM_is_not_overdue_and_the_same_job_enabled_is()
+    {
+        using var folder = new TestFolder();
+        await using var jobs = await JobHarness.StartAsync(folder);
+        var health = new HealthHarness(jobs, new ServerOptions { DataDirectory = jobs.Data.Root }).Health;
+        // Recorded as a server would have three hours ago, due again in an hour: the scheduler has nothing to run now.
+        var now = jobs.Time.GetUtcNow();
+        var spec = JobHarness.DiskJob("paused", "every 1h", keepLast: 2, retries: 0, folder.Combine("none.raw")) with { Repository = jobs.Data.Repository };
+        Assert.True(jobs.Store.Insert(new JobRecord(spec with { Enabled = false }, now.AddHours(-3), now.AddHours(1), null, null)));
+        Assert.Empty(health.Compute().OverdueVms);
+
+        jobs.Store.Delete("paused");
+        Assert.True(jobs.Store.Insert(new JobRecord(spec, now.AddHours(-3), now.AddHours(1), null, null)));
+        Assert.Equal(now.AddHours(-1), Assert.Single(health.Compute().OverdueVms).OverdueSince);
+    }
+
+    [Fact]
     public async Task A_repository_shows_its_file_system_space_stored_bytes_and_dedup_factor_and_an_unreadable_one_says_why()
     {
         using var folder = new TestFolder();
