@@ -30,6 +30,7 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(JobRunView))]
 [JsonSerializable(typeof(List<JobRunView>))]
 [JsonSerializable(typeof(JobRemovedJson))]
+[JsonSerializable(typeof(Lifeboat.Server.Contracts.Dashboard.DashboardView))]
 [JsonSerializable(typeof(DatastoreRemovedJson))]
 [JsonSerializable(typeof(HostRemovedJson))]
 [JsonSerializable(typeof(HostView))]
@@ -58,5 +59,4 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.RestoreToVmRequest))]
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.RestoreToVmResult))]
 [JsonSerializable(typeof(FilesGetJson))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.Dashboard.DashboardView))]
 internal sealed partial class ServerApiJsonContext : JsonSerializerContext;

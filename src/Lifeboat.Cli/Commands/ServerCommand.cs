@@ -34,8 +34,10 @@ internal static class ServerCommand
         var logFormat = LogFormats.Option();
         var command = new Command("server", "Run the Lifeboat server: REST API, mount server, instant recovery sessions (Ctrl+C stops it; VMs keep running).")
         {
-            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, fileRestoreIdle, fileRestoreMemory, repositoryFull, overdueGrace, qemu, logFormat,
+            data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, fileRestoreIdle, fileRestoreMemory, qemu, logFormat,
         };
+        command.Options.Add(repositoryFull);
+        command.Options.Add(overdueGrace);
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
             var arguments = new List<string> { FindServer() };
