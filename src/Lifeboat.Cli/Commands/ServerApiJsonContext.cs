@@ -41,6 +41,7 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(JobRunView))]
 [JsonSerializable(typeof(List<JobRunView>))]
 [JsonSerializable(typeof(JobRemovedJson))]
+[JsonSerializable(typeof(Lifeboat.Server.Contracts.Dashboard.DashboardView))]
 [JsonSerializable(typeof(DatastoreRemovedJson))]
 [JsonSerializable(typeof(HostRemovedJson))]
 [JsonSerializable(typeof(HostView))]
@@ -69,7 +70,6 @@ namespace Lifeboat.Cli.Commands;
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.RestoreToVmRequest))]
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.RestoreToVmResult))]
 [JsonSerializable(typeof(FilesGetJson))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.Dashboard.DashboardView))]
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.RestorePoints.RestorePointView))]
 [JsonSerializable(typeof(Lifeboat.Server.Contracts.RestorePoints.RestorePointDeletedView))]
 internal sealed partial class ServerApiJsonContext : JsonSerializerContext;

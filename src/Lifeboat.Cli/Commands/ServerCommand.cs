@@ -37,6 +37,8 @@ internal static class ServerCommand
         {
             data, listen, certificate, certificateKey, nfsPort, nbdPort, portmapPort, controlSocket, cacheReserve, maxVerifications, fileRestoreIdle, fileRestoreMemory, repositoryFull, overdueGrace, qemu, logFormat, publicUrl,
         };
+        command.Options.Add(repositoryFull);
+        command.Options.Add(overdueGrace);
         CommandRunner.SetAction(command, async (parse, console, cancellationToken) =>
         {
             var arguments = new List<string> { FindServer() };

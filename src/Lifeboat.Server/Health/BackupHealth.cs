@@ -62,7 +62,7 @@ public sealed class BackupHealth(
         var overdue = new List<OverdueVmView>();
         foreach (var job in list)
         {
-            if (running.Any(r => r.Job == job.Name))
+            if (!job.Spec.Enabled || running.Any(r => r.Job == job.Name))
                 continue;
             var reading = readings.FirstOrDefault(r => r.Repository.Path == job.Spec.Repository);
             DateTimeOffset? newest = reading is not null && reading.NewestByVm.TryGetValue(job.Spec.Vm, out var inRepository) ? inRepository : null;

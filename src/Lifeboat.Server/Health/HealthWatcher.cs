@@ -59,6 +59,8 @@ public sealed class HealthWatcher(BackupHealth health, JobScheduler scheduler, I
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The host's start goes on while the first check reads the repositories.
+        await Task.Yield();
         // Made before the first check: a tick due while a check runs is not lost.
         using var timer = new PeriodicTimer(CheckInterval, time);
         scheduler.RunEnded += OnRunEnded;

@@ -7,7 +7,7 @@ namespace Lifeboat.Server.Health;
 /// last successful run) is older than the schedule's period plus a grace: "every Nh" allows N hours + 1 hour, "daily
 /// HH:MM" allows 24 + 2 hours (a long nightly backup still lands in time). A job counts from when it was added, so a
 /// new job's VM is overdue only once its first run is that late. A job that is running now is not overdue: its run is
-/// catching up, and the run's end decides.
+/// catching up, and the run's end decides. A disabled job is not overdue: it is not meant to run.
 /// </summary>
 public static class OverdueRule
 {

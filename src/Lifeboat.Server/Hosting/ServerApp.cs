@@ -112,6 +112,10 @@ public static class ServerApp
             builder.Services.AddSingleton<IApplianceLauncher, GuestfsApplianceLauncher>();
             builder.Services.AddSingleton<FileRestoreSessions>();
             builder.Services.AddSingleton<JobStore>();
+            builder.Services.AddSingleton<Lifeboat.Server.Health.RepositoryFigures>();
+            builder.Services.AddSingleton<Lifeboat.Server.Health.BackupHealth>();
+            builder.Services.AddSingleton<Lifeboat.Server.Health.Dashboard>();
+            builder.Services.AddSingleton<Lifeboat.Server.Health.HealthWatcher>();
             builder.Services.AddSingleton<UserStore>();
             builder.Services.AddSingleton<TokenStore>();
             builder.Services.AddSingleton<AuditStore>();
@@ -120,10 +124,6 @@ public static class ServerApp
             builder.Services.AddSingleton<IRestorePointVerifier, SessionVerifier>();
             builder.Services.AddSingleton<JobScheduler>();
             builder.Services.AddSingleton<MetricsRegistry>();
-            builder.Services.AddSingleton<Lifeboat.Server.Health.RepositoryFigures>();
-            builder.Services.AddSingleton<Lifeboat.Server.Health.BackupHealth>();
-            builder.Services.AddSingleton<Lifeboat.Server.Health.Dashboard>();
-            builder.Services.AddSingleton<Lifeboat.Server.Health.HealthWatcher>();
             builder.Services.AddSingleton<NotificationChannelStore>();
             builder.Services.AddSingleton<NotificationDeliveryStore>();
             builder.Services.AddSingleton<Lifeboat.Server.Notifications.ServerLogNotifications>();
@@ -136,9 +136,10 @@ public static class ServerApp
             builder.Services.AddSingleton<Lifeboat.Server.Notifications.ChannelTest>();
             builder.Services.AddHostedService<Lifeboat.Server.Notifications.NotificationDispatcher>();
             builder.Services.AddHostedService<LifeboatService>();
+            // After LifeboatService (the default repository is registered) and before the jobs (it hears every run's end).
+            builder.Services.AddHostedService(services => services.GetRequiredService<Lifeboat.Server.Health.HealthWatcher>());
             // After LifeboatService: jobs start once the repository, mount server and sessions are up, and stop before them.
             builder.Services.AddHostedService(services => services.GetRequiredService<JobScheduler>());
-            builder.Services.AddHostedService(services => services.GetRequiredService<Lifeboat.Server.Health.HealthWatcher>());
             builder.Services.AddSingleton<RepositoryUsageStore>();
             builder.Services.AddSingleton<RepositoryUnregistration>();
             builder.Services.AddSingleton<RepositoryUsageSampler>();
@@ -168,12 +169,12 @@ public static class ServerApp
             HostEndpoints.Map(app);
             SessionEndpoints.Map(app);
             VerificationEndpoints.Map(app);
+            DashboardEndpoints.Map(app);
             FileRestoreEndpoints.Map(app);
             FileRestoreToVmEndpoints.Map(app);
             DiskRecoveryEndpoints.Map(app);
             BootProfileEndpoints.Map(app);
             JobEndpoints.Map(app);
-            DashboardEndpoints.Map(app);
             NotificationEndpoints.Map(app);
             WebConsoleSetup.MapWebConsole(app);
             MetricsEndpoint.Map(app).RequireAuthorization(LifeboatPolicies.Viewer);

@@ -31,11 +31,11 @@ public static class ServerArguments
                 "--max-verifications" => options with { MaxVerifications = ParseCount(name, Value()) },
                 "--file-restore-idle" => options with { FileRestoreIdleTimeout = ParseSeconds(name, Value()) },
                 "--file-restore-memory" => options with { FileRestoreMemoryMegabytes = ParseMegabytes(name, Value()) },
-                "--qemu" => options with { QemuBinary = Value() },
-                "--log-format" => options with { LogFormat = ParseLogFormat(Value()) },
                 "--repository-full-percent" => options with { RepositoryFullPercent = ParsePercent(name, Value()) },
                 "--overdue-grace" => options with { OverdueGrace = ParseGrace(name, Value()) },
                 "--public-url" => options with { PublicUrl = ParsePublicUrl(Value()) },
+                "--qemu" => options with { QemuBinary = Value() },
+                "--log-format" => options with { LogFormat = ParseLogFormat(Value()) },
                 _ => throw new ArgumentException($"Unknown option '{name}'; usage: {Usage}"),
             };
         }

@@ -24,11 +24,13 @@ internal sealed class JobRun(
     TimeProvider time,
     ILogger logger,
     IRestorePointVerifier? verifier = null,
-    IProgress<BackupProgress>? progress = null,
     Notifications.INotificationSink? notifications = null)
 {
     public const string InterruptedMessage = "The server stopped during this run.";
     private const string NextRunApplies = "the next successful run applies it";
+
+    /// <summary>How far the backup has read, for the dashboard.</summary>
+    public JobRunProgress Progress { get; } = new();
 
     public async Task ExecuteAsync(CancellationToken cancellationToken)
     {
@@ -37,7 +39,7 @@ internal sealed class JobRun(
         {
             var work = data.JobWork(spec.Name);
             Directory.CreateDirectory(work);
-            backup = await backups.RunAsync(new VmBackupRequest(spec.Repository!, spec.Vm, spec.Source, work) { Progress = progress }, cancellationToken).ConfigureAwait(false);
+            backup = await backups.RunAsync(new VmBackupRequest(spec.Repository!, spec.Vm, spec.Source, work) { Progress = Progress }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -255,8 +255,7 @@ public sealed class JobScheduler(
             var startedAt = time.GetUtcNow();
             var id = store.BeginRun(job.Name, attempt, trigger, startedAt);
             JobLog.RunStarted(logger, job.Name, id, attempt, trigger.ToString());
-            var progress = new JobRunProgress();
-            var run = new JobRun(job.Spec, id, attempt, startedAt, store, backups, retention, data, time, logger, verifier, progress, notifications);
+            var run = new JobRun(job.Spec, id, attempt, startedAt, store, backups, retention, data, time, logger, verifier, notifications);
             var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var task = Task.Run(async () =>
@@ -275,7 +274,7 @@ public sealed class JobScheduler(
                     Wake();
                 }
             }, CancellationToken.None);
-            _active[job.Name] = new ActiveRun(id, task, job.Name, job.Spec.Vm, attempt, startedAt, progress);
+            _active[job.Name] = new ActiveRun(id, task, job.Name, job.Spec.Vm, attempt, startedAt, run.Progress);
             // The run as it began: one that fails at once (a missing disk) may have ended by the time it is read again.
             var begun = store.GetRun(job.Name, id);
             started.SetResult();

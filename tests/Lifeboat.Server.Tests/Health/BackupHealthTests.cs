@@ -85,6 +85,47 @@ public sealed class BackupHealthTests
     }
 
     [Fact]
+    public async Task A_disabled_job_s_VM_is_not_overdue_and_the_same_job_enabled_is()
+    {
+        using var folder = new TestFolder();
+        await using var jobs = await JobHarness.StartAsync(folder);
+        var health = new HealthHarness(jobs, new ServerOptions { DataDirectory = jobs.Data.Root }).Health;
+        // Recorded as a server would have three hours ago, due again in an hour: the scheduler has nothing to run now.
+        var now = jobs.Time.GetUtcNow();
+        var spec = JobHarness.DiskJob("paused", "every 1h", keepLast: 2, retries: 0, folder.Combine("none.raw")) with { Repository = jobs.Data.Repository };
+        Assert.True(jobs.Store.Insert(new JobRecord(spec with { Enabled = false }, now.AddHours(-3), now.AddHours(1), null, null)));
+        Assert.Empty(health.Compute().OverdueVms);
+
+        jobs.Store.Delete("paused");
+        Assert.True(jobs.Store.Insert(new JobRecord(spec, now.AddHours(-3), now.AddHours(1), null, null)));
+        Assert.Equal(now.AddHours(-1), Assert.Single(health.Compute().OverdueVms).OverdueSince);
+    }
+
+    [Fact]
+    public async Task A_running_backup_shows_how_far_it_has_read()
+    {
+        using var folder = new TestFolder();
+        await using var jobs = await JobHarness.StartAsync(folder);
+        var health = new HealthHarness(jobs, new ServerOptions { DataDirectory = jobs.Data.Root }).Health;
+        // Data to hash, compress and store for a second or more: the backup reports its progress every 200 ms.
+        var disk = TestDisk.Create(folder.Combine("big.raw"), 256, seed: 9);
+        jobs.Scheduler.Add(JobHarness.DiskJob("big", "daily 02:00", keepLast: 1, retries: 0, disk));
+        jobs.Scheduler.RunNow("big");
+        BackupHealthFigures? during = null;
+        await HealthHarness.WaitUntilAsync(
+            () => (during = health.Compute()).RunningBackups.Any(r => r.BytesDone > 0) || jobs.Scheduler.Get("big") is { Running: false },
+            () => "the run neither reported nor ended");
+        var seen = Assert.Single(during!.RunningBackups);
+        Assert.Equal(("big", "big-vm", 256L << 20), (seen.Job, seen.Vm, seen.BytesTotal));
+        Assert.InRange(seen.BytesDone!.Value, 1, 256L << 20);
+        Assert.Equal(1, during.Last24Hours.Running);
+        var ended = await jobs.WaitForEndedRunsAsync("big", 1);
+        Assert.True(ended[0].Outcome == JobRunOutcome.Succeeded, ended[0].Error);
+        Assert.Equal(0, health.Compute().Last24Hours.Running);
+        Assert.Empty(health.Compute().RunningBackups);
+    }
+
+    [Fact]
     public async Task A_repository_shows_its_file_system_space_stored_bytes_and_dedup_factor_and_an_unreadable_one_says_why()
     {
         using var folder = new TestFolder();

@@ -71,6 +71,8 @@ public sealed class EndpointAccessTests
     /// <summary>Endpoints whose policy is not their group's: pages for admins only, a user's own password, the 404 page.</summary>
     private static readonly (string Endpoint, string Policy)[] ExpectedPolicies =
     [
+        ("GET /", LifeboatPolicies.Viewer),
+        ("GET /api/dashboard", LifeboatPolicies.Viewer),
         ("POST /api/users/{name}/password", LifeboatPolicies.Viewer),
         ("GET /api/users/", LifeboatPolicies.Admin),
         ("GET /users", LifeboatPolicies.Admin),
@@ -82,8 +84,6 @@ public sealed class EndpointAccessTests
         ("GET /jobs", LifeboatPolicies.Viewer),
         ("GET /datastores", LifeboatPolicies.Viewer),
         ("GET /not-found", LifeboatPolicies.Viewer),
-        ("GET /", LifeboatPolicies.Viewer),
-        ("GET /api/dashboard", LifeboatPolicies.Viewer),
         ("PUT /api/jobs/{name}", LifeboatPolicies.Admin),
         ("POST /api/jobs/{name}/enable", LifeboatPolicies.Admin),
         ("POST /api/jobs/{name}/disable", LifeboatPolicies.Admin),
