@@ -77,6 +77,11 @@ public sealed class ManageServerTests
         Assert.Contains("│ full ", table, StringComparison.Ordinal);
         Assert.Equal([points[0], points[2], fourth.RestorePointId], (await server.Http.GetFromJsonAsync("api/restore-points?vm=vm1", ServerJsonContext.Default.ListRestorePointView))!.Select(p => p.Id));
 
+        // Straight on the repository, without the server, the protection holds too, and retention's advice names a command that exists.
+        using (var local = System.Text.Json.JsonDocument.Parse(cli.Run("restore-points", "--repo", server.RepositoryPath, "--vm", "vm1", "--json").ShouldSucceed().Stdout))
+            Assert.Equal([true, false, false], local.RootElement.EnumerateArray().Select(p => p.GetProperty("protected").GetBoolean()));
+        Assert.Contains("`lifeboat restore-points delete ID`", cli.Run("retention", "--repo", server.RepositoryPath, "--vm", "vm1", "--keep-last", "0").Stderr, StringComparison.Ordinal);
+
         Assert.False(cli.RunJson(ServerJsonContext.Default.RestorePointView, "restore-points", "unprotect", points[0]).Protected);
         var deleted = cli.RunJson(ServerJsonContext.Default.RestorePointDeletedView, "restore-points", "delete", points[0]);
         Assert.Equal(("vm1", server.RepositoryPath), (deleted.Vm, deleted.Repository));
