@@ -259,7 +259,7 @@ public sealed class BackupRepository : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var shared = RepositoryLock.AcquireShared(_layout);
-        var point = RestorePointCatalog.ById(_catalog, restorePointId);
+        var point = _catalog.GetById(restorePointId);
         _catalog.Protection.Set(point.Id, protect);
         return point with { Protected = protect };
     }

@@ -37,6 +37,13 @@ public sealed class JobEditTests
         var manual = jobs.Scheduler.RunNow("a-disabled");
         Assert.Equal(JobRunTrigger.Manual, manual.Trigger);
         Assert.Equal(2, (await jobs.WaitForEndedRunsAsync("a-disabled", 2)).Count);
+        // It failed and planned a retry as it ended; the scheduler, woken by its end, drops that retry.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (jobs.Scheduler.Get("a-disabled")!.RetryAt is not null)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "The disabled job's retry was not dropped.");
+            await Task.Delay(20);
+        }
 
         var enabled = jobs.Scheduler.SetEnabled("a-disabled", enabled: true);
         Assert.True(enabled.Spec.Enabled);

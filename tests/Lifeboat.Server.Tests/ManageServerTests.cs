@@ -11,6 +11,7 @@ namespace Lifeboat.Server.Tests;
 /// <summary>
 /// Managing what exists on a real server, over the `lifeboat` CLI and REST: jobs edited, disabled, enabled and run;
 /// restore points protected, refused deletion, unprotected and deleted, each audited; a failed recovery started again.
+/// Each server has portmap and NFS on ports of its own (no VM boots here).
 /// </summary>
 public sealed class ManageServerTests
 {
@@ -21,7 +22,7 @@ public sealed class ManageServerTests
     {
         using var folder = new TestFolder();
         var disk = TestDisk.Create(folder.Combine("disk0.raw"), 2, seed: 31);
-        await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"), [.. ServerProcess.OwnPorts(), "--nbd-port", "0"]);
         var cli = new JobCli(server);
         cli.Run("job", "add", "nightly", "--vm", "vm1", "--disk", disk, "--schedule", "daily 02:00", "--keep-last", "2", "--retries", "1").ShouldSucceed();
 
@@ -76,6 +77,11 @@ public sealed class ManageServerTests
         Assert.Contains("│ full ", table, StringComparison.Ordinal);
         Assert.Equal([points[0], points[2], fourth.RestorePointId], (await server.Http.GetFromJsonAsync("api/restore-points?vm=vm1", ServerJsonContext.Default.ListRestorePointView))!.Select(p => p.Id));
 
+        // Straight on the repository, without the server, the protection holds too, and retention's advice names a command that exists.
+        using (var local = System.Text.Json.JsonDocument.Parse(cli.Run("restore-points", "--repo", server.RepositoryPath, "--vm", "vm1", "--json").ShouldSucceed().Stdout))
+            Assert.Equal([true, false, false], local.RootElement.EnumerateArray().Select(p => p.GetProperty("protected").GetBoolean()));
+        Assert.Contains("`lifeboat restore-points delete ID`", cli.Run("retention", "--repo", server.RepositoryPath, "--vm", "vm1", "--keep-last", "0").Stderr, StringComparison.Ordinal);
+
         Assert.False(cli.RunJson(ServerJsonContext.Default.RestorePointView, "restore-points", "unprotect", points[0]).Protected);
         var deleted = cli.RunJson(ServerJsonContext.Default.RestorePointDeletedView, "restore-points", "delete", points[0]);
         Assert.Equal(("vm1", server.RepositoryPath), (deleted.Vm, deleted.Repository));
@@ -95,11 +101,11 @@ public sealed class ManageServerTests
     {
         using var folder = new TestFolder();
         var disk = TestDisk.Create(folder.Combine("disk0.raw"), 1, seed: 32);
-        await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"), [.. ServerProcess.OwnPorts(), "--nbd-port", "0"]);
         var first = await server.BackupAsync("vm1", disk, vmConfig: null);
         await server.BackupAsync("vm1", disk, vmConfig: null);
         // A backup of disk files records no guest agent channel: waiting for the agent fails in Initialization, before any boot.
-        var session = await server.RecoverAsync(new RecoveryRequest { Vm = "vm1", RestorePoint = first.Id, ReadyWhen = "agent", ReadyTimeoutSeconds = 7, Protocol = "nbd" });
+        var session = await server.RecoverAsync(new RecoveryRequest { Vm = "vm1", RestorePoint = first.Id, ReadyWhen = "agent", ReadyTimeoutSeconds = 7 });
         var failed = await server.WaitForEndAsync(session.Id, SessionTimeout);
         Assert.Equal(SessionState.Failed, failed.State);
         Assert.Equal(7, failed.ReadyTimeoutSeconds);
@@ -121,5 +127,23 @@ public sealed class ManageServerTests
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         var audit = await server.Http.GetStringAsync("api/audit?action=session.recover");
         Assert.Contains($"{failed.Id} again as session {retried.Id}", audit, StringComparison.Ordinal);
+
+        // A restore point a session publishes is not deleted while it runs (a session never powered on is ready at once).
+        var hardware = folder.Combine("vm.json");
+        await File.WriteAllTextAsync(hardware, """{"cpus": 1, "memoryMiB": 256, "diskBus": "virtio", "firmware": "bios"}""");
+        var published = await server.BackupAsync("vm2", disk, hardware);
+        var holding = await server.RecoverAsync(new RecoveryRequest { Vm = "vm2", PowerOn = false, ReadyWhen = "running" });
+        Assert.Equal(SessionState.Ready, (await server.WaitAsync(holding.Id, s => s.State != SessionState.Starting, SessionTimeout)).State);
+        using (var inUse = await server.Http.DeleteAsync($"api/restore-points/{published.Id}"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, inUse.StatusCode);
+            Assert.Contains($"Restore point {published.Id} is in use by session {holding.Id}", await inUse.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var stop = await server.Http.PostAsync($"api/sessions/{holding.Id}/stop", null))
+            Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
+        await server.WaitForEndAsync(holding.Id, SessionTimeout);
+        using (var deleted = await server.Http.DeleteAsync($"api/restore-points/{published.Id}"))
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
     }
 }

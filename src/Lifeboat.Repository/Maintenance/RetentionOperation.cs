@@ -63,9 +63,8 @@ internal sealed class RetentionOperation
     /// <summary>Deletes one restore point, refused while it is protected, then collects what nothing references any more.</summary>
     public RetentionResult Delete(string id, CancellationToken cancellationToken)
     {
-        var point = RestorePointCatalog.ById(_catalog, id);
         using var exclusive = RepositoryLock.AcquireExclusive(_layout);
-        point = _catalog.Get(point.Id, vm: null);
+        var point = _catalog.GetById(id);
         if (point.Protected)
         {
             throw new RepositoryException($"Restore point {point.Id} is protected; unprotect it first.");

@@ -92,9 +92,9 @@ internal sealed class RestorePointCatalog
     }
 
     /// <summary>A restore point by its id only ("latest" is refused: what changes one must name it).</summary>
-    public static RestorePointInfo ById(RestorePointCatalog catalog, string id) =>
+    public RestorePointInfo GetById(string id) =>
         RestorePointId.IsValid(id) && !string.Equals(id, Latest, StringComparison.OrdinalIgnoreCase)
-            ? catalog.Get(id, vm: null)
+            ? Get(id, vm: null)
             : throw new RepositoryException($"'{id}' is not a restore point id (such as 20261125-213649-7f3a); list them with `lifeboat restore-points`.");
 
     /// <summary>Loads a manifest with its block maps; throws a clear RepositoryException when missing or damaged.</summary>

@@ -224,7 +224,13 @@ public sealed class JobScheduler(
     private DateTimeOffset StartDue(JobRecord job, DateTimeOffset now)
     {
         if (!job.Spec.Enabled)
+        {
+            // A run now of a disabled job that failed planned a retry as it ended: a disabled job never retries.
+            if (job.RetryAt is not null)
+                store.SetRetry(job.Name, null, null);
             return DateTimeOffset.MaxValue;
+        }
+
         if (job.NextRunAt <= now)
         {
             var next = JobSchedule.Parse(job.Spec.Schedule).NextAfter(job.NextRunAt, now, time.LocalTimeZone);

@@ -63,6 +63,7 @@ public sealed class ManageConsoleTests(AdminConsoleFixture fixture) : IClassFixt
             TestDisk.Change(disk, seed: 70 + run);
             await Expect(row.Locator("button.run-now")).ToBeEnabledAsync();
             await row.Locator("button.run-now").ClickAsync();
+            await Expect(admin.Locator("#job-run-outcome")).ToContainTextAsync("Job web runs now (run ");
             await WaitForRunsAsync("web", run);
         }
 
