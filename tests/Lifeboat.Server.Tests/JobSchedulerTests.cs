@@ -251,7 +251,7 @@ public sealed class JobSchedulerTests
 
         // Every field's problem at once, in words of their own (no CLI flag), and the first names the field.
         var several = Assert.Throws<InvalidJobSpecException>(() => jobs.Scheduler.Add(JobHarness.DiskJob("../a", "hourly", 0, 11)));
-        Assert.Equal([JobSpecField.Name, JobSpecField.KeepLast, JobSpecField.Retries, JobSpecField.Schedule, JobSpecField.Source], several.Problems.Select(p => p.Field));
+        Assert.Equal([JobSpecField.Name, JobSpecField.Vm, JobSpecField.KeepLast, JobSpecField.Retries, JobSpecField.Schedule, JobSpecField.Source], several.Problems.Select(p => p.Field));
         Assert.Equal(JobSpecField.Name, several.Field);
         Assert.Equal(string.Join(" ", several.Problems.Select(p => p.Message)), several.Message);
         Assert.DoesNotContain("--", several.Message, StringComparison.Ordinal);

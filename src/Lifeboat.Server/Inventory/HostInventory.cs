@@ -23,7 +23,7 @@ public sealed class HostInventory(HostStore store, QemuHost local, LibvirtHosts 
         if (name == LocalName)
             return local;
         var stored = store.List().FirstOrDefault(h => h.Name == name)
-            ?? throw new SessionStepException($"There is no host {name} any more; list them with `lifeboat hosts`, add it again with `lifeboat host add`, or recover onto another host.");
+            ?? throw new SessionStepException($"There is no host {name} any more; add it again, or recover onto another host.");
         try
         {
             return libvirt.Get(stored);

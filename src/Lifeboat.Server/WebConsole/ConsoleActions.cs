@@ -56,6 +56,8 @@ public sealed class ConsoleActions(
     public Task<ConsoleOutcome> RunJobAsync(ClaimsPrincipal who, string? from, string job, CancellationToken cancellationToken) =>
         RunAsync(who, from, "job.run", job, LifeboatRoles.Operator, _ =>
         {
+            if (jobs.Get(job) is { Running: true })
+                return (new ConsoleOutcome(false, $"Job {job} is already running; its page follows the run.", job), job);
             var run = jobs.RunNow(job);
             return (new ConsoleOutcome(true, $"Job {job} runs now (run {run.Id}).", job), job);
         }, cancellationToken);
@@ -82,6 +84,8 @@ public sealed class ConsoleActions(
     public Task<ConsoleOutcome> RemoveJobAsync(ClaimsPrincipal who, string? from, string job, CancellationToken cancellationToken) =>
         RunAsync(who, from, "job.remove", job, LifeboatRoles.Admin, _ =>
         {
+            if (jobs.Get(job) is { Running: true })
+                return (new ConsoleOutcome(false, $"Job {job} is running; remove it once the run has ended (its page follows the run).", job), job);
             jobs.Remove(job);
             return (new ConsoleOutcome(true, $"Job {job} is removed; its restore points stay.", job), job);
         }, cancellationToken);

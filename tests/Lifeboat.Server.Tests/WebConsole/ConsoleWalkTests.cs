@@ -149,9 +149,8 @@ public sealed partial class ConsoleWalkTests(ConsoleWalkFixture fixture) : IClas
         await ConsoleBrowser.ScreenshotAsync(admin, test, "users");
         await AssertPageWordsAsync(admin, 2);
 
-        // Tokens: a taken name.
+        // Tokens: a taken name (the second try once the first has been answered: the page then empties the field).
         await ConsoleBrowser.OpenAsync(admin, "tokens");
-        // The second try only after the first's outcome: the form empties its name once a token is made.
         await admin.FillAsync("#token-name", "errors-token");
         await admin.ClickAsync("#token-create");
         await Assertions.Expect(admin.Locator("#token-outcome")).ToContainTextAsync("Created token errors-token");
