@@ -35,7 +35,7 @@ public sealed class NotificationsConsoleTests
         using var certificate = new TestCertificate();
         await using var smtp = await SmtpSink.StartAsync("starttls", certificate, ("lifeboat", SmtpPassword));
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var server = await ServerProcess.StartAsync(folder.Combine("data"), "--public-url", PublicUrl);
+        await using var server = await ServerProcess.StartAsync(folder.Combine("data"), [.. ServerProcess.OwnPorts(), "--nbd-port", "0", "--public-url", PublicUrl]);
         await using var browser = await ConsoleBrowser.StartAsync(server.Http.BaseAddress!);
         var page = await browser.LogInAsync(server, "ada", LifeboatRoles.Admin);
         await page.ClickAsync("#nav-notifications");
