@@ -42,4 +42,15 @@ public static class Show
 
     /// <summary>A lower-case word for a state or result, also its CSS class.</summary>
     public static string Word<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    /// <summary>A notification's kind as the page says it: "a job fails" for JobFailed.</summary>
+    public static string Event(string kind) => kind switch
+    {
+        Lifeboat.Server.Contracts.Notifications.NotificationEventKinds.JobFailed => "a job fails",
+        Lifeboat.Server.Contracts.Notifications.NotificationEventKinds.VerificationFailed => "a verification fails",
+        Lifeboat.Server.Contracts.Notifications.NotificationEventKinds.VmOverdue => "a VM misses its schedule",
+        Lifeboat.Server.Contracts.Notifications.NotificationEventKinds.RepositoryNearlyFull => "a repository is nearly full",
+        Lifeboat.Server.Contracts.Notifications.NotificationEventKinds.Test => "a test",
+        _ => kind,
+    };
 }

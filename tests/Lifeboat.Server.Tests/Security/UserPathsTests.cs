@@ -29,7 +29,8 @@ public sealed class UserPathsTests
         {
             await ExpectRefusedAsync(operatorClient, "api/sessions", $$"""{"vm":"{{vm}}"}""", $"vm {shown} is not a VM name; give 1 to 128 letters");
             await ExpectRefusedAsync(operatorClient, "api/verifications", $$"""{"vm":"{{vm}}"}""", $"vm {shown} is not a VM name");
-            await ExpectRefusedAsync(adminClient, "api/jobs", Job(vm, """{"kind":"Disks","diskPaths":["/tmp/d.raw"]}"""), $"vm {shown} is not a VM name");
+            // A job's refusal lists every field's problem in words (ApiError.Fields carries "vm").
+            await ExpectRefusedAsync(adminClient, "api/jobs", Job(vm, """{"kind":"Disks","diskPaths":["/tmp/d.raw"]}"""), $"VM {shown} is not a VM name");
         }
 
         await ExpectRefusedAsync(operatorClient, "api/sessions", """{"vm":"guest","readyTimeoutSeconds":1e308}""", "readyTimeoutSeconds must be more than 0 and at most 86400");
