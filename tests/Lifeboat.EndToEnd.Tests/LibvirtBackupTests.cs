@@ -33,10 +33,18 @@ public sealed class LibvirtBackupTests(LibvirtVm vm, ITestOutputHelper output) :
 
         await vm.WriteInGuestAsync("/data/before-kill", 4);
         var killed = Process.Start(LifeboatCli.StartInfo("backup", "--repo", repo, "--vm", LibvirtVm.Domain, "--libvirt", LibvirtVm.Domain, "--connect", LibvirtVm.Uri, "--work-dir", work))!;
+        // Its output is read as it comes (a full pipe would stop it) and shown if it never gets as far as its export.
+        var killedOutput = new System.Text.StringBuilder();
+        killed.OutputDataReceived += (_, e) => { lock (killedOutput) killedOutput.AppendLine(e.Data); };
+        killed.ErrorDataReceived += (_, e) => { lock (killedOutput) killedOutput.AppendLine(e.Data); };
+        killed.BeginOutputReadLine();
+        killed.BeginErrorReadLine();
+        string KilledOutput() { lock (killedOutput) return killedOutput.ToString(); }
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (!File.Exists(Path.Combine(work, "nbd.sock")))
         {
-            Assert.True(DateTime.UtcNow < deadline, "the backup to be killed did not start its NBD export");
+            Assert.False(killed.HasExited, $"the backup to be killed exited before it started its NBD export:{Environment.NewLine}{KilledOutput()}");
+            Assert.True(DateTime.UtcNow < deadline, $"the backup to be killed did not start its NBD export in 120 s:{Environment.NewLine}{KilledOutput()}");
             await Task.Delay(10);
         }
 
