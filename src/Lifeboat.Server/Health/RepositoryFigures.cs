@@ -46,20 +46,8 @@ public sealed class RepositoryFigures
 
     private static RepositoryReading ReadOne(Data.RegisteredRepository repository)
     {
-        long? total = null, available = null, used = null;
-        string? error = null;
-        try
-        {
-            // statvfs of the repository's folder: its file system, whatever else shares it.
-            var drive = new DriveInfo(repository.Path);
-            total = drive.TotalSize;
-            available = drive.AvailableFreeSpace;
-            used = total - drive.TotalFreeSpace;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            error = $"The file system of {repository.Path} could not be read ({e.Message.TrimEnd('.')}).";
-        }
+        var (total, used, available, problem) = RepositoryInspection.FileSystemSpace(repository.Path);
+        var error = problem is null ? null : $"The file system of {repository.Path} could not be read ({problem}).";
 
         try
         {

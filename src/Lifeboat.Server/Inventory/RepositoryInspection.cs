@@ -87,14 +87,23 @@ public static class RepositoryInspection
     /// <summary>Used and free bytes of the file system <paramref name="path"/> is on (one statfs); nulls when it cannot be read.</summary>
     public static (long? Used, long? Free) FileSystem(string path)
     {
+        var space = FileSystemSpace(path);
+        return (space.Used, space.Free);
+    }
+
+    /// <summary>The size, used and free bytes of the file system <paramref name="path"/> is on, or why it cannot be read.</summary>
+    public static (long? Total, long? Used, long? Free, string? Problem) FileSystemSpace(string path)
+    {
         try
         {
+            // statvfs of the folder: its file system, whatever else shares it.
             var drive = new DriveInfo(path);
-            return (drive.TotalSize - drive.TotalFreeSpace, drive.AvailableFreeSpace);
+            var total = drive.TotalSize;
+            return (total, total - drive.TotalFreeSpace, drive.AvailableFreeSpace, null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            return (null, null);
+            return (null, null, null, e.Message.TrimEnd('.'));
         }
     }
 }

@@ -26,14 +26,7 @@ public sealed class ConsoleWalkFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            var portmap = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            Server = await ServerProcess.StartInZoneAsync(_folder.Combine("data"), NewYork,
-                "--portmap-port", portmap.ToString(CultureInfo.InvariantCulture), "--nfs-port", "0", "--nbd-port", "0");
-        }
+        Server = await ServerProcess.StartInZoneAsync(_folder.Combine("data"), NewYork, [.. ServerProcess.OwnPorts(), "--nbd-port", "0"]);
 
         var disk = TestDisk.Create(_folder.Combine("web01.raw"), 4, seed: 5);
         var cli = new JobCli(Server);
