@@ -3,8 +3,11 @@
 
   test-results.py summary FOLDER   one line: passed, failed, skipped, summed over every test project
   test-results.py failed FOLDER    the failed tests, one per line: the test assembly, a tab, Class.Method
+  test-results.py projects SLNX    the solution's test projects, one path per line (not those with IsTestProject false)
 """
 import glob
+import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -42,7 +45,20 @@ def failed(folder):
                     print(f"{found[0]}\t{found[1]}")
 
 
+def projects(solution):
+    root = os.path.dirname(os.path.abspath(solution))
+    for project in ET.parse(solution).getroot().iterfind(".//Project"):
+        path = project.get("Path", "")
+        if not path.startswith("tests/"):
+            continue
+        text = open(os.path.join(root, path), encoding="utf-8").read()
+        if re.search(r"<IsTestProject>\s*false\s*</IsTestProject>", text, re.IGNORECASE):
+            continue
+        print(path)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("summary", "failed"):
+    commands = {"summary": summary, "failed": failed, "projects": projects}
+    if len(sys.argv) != 3 or sys.argv[1] not in commands:
         sys.exit(__doc__.strip())
-    {"summary": summary, "failed": failed}[sys.argv[1]](sys.argv[2])
+    commands[sys.argv[1]](sys.argv[2])

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
@@ -17,7 +16,6 @@ namespace Lifeboat.Nbd.Client;
 public sealed class NbdClient : IAsyncDisposable
 {
     private const uint MaxBlockStatusLength = 1u << 31;
-    private const int MaxCoalescedWrite = 64 * 1024;
     private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Socket _socket;
@@ -26,7 +24,7 @@ public sealed class NbdClient : IAsyncDisposable
     private readonly NbdNegotiatedExport _export;
     private readonly Dictionary<string, uint> _contextIds;
     private readonly SemaphoreSlim _slots;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly NbdRequestWriter _requests;
     private readonly ConcurrentDictionary<ulong, NbdPendingRequest> _pending = new();
     private readonly int _maxRequestLength;
     private readonly Task _receiveLoop;
@@ -38,6 +36,7 @@ public sealed class NbdClient : IAsyncDisposable
     {
         _socket = socket;
         _stream = stream;
+        _requests = new NbdRequestWriter(stream);
         _exportName = exportName;
         _export = export;
         _contextIds = export.MetaContexts.ToDictionary(c => c.Value, c => c.Key, StringComparer.Ordinal);
@@ -65,7 +64,7 @@ public sealed class NbdClient : IAsyncDisposable
         options ??= new NbdClientOptions();
         options.Validate();
         (NbdClientTlsOptions, string)? tls = options.Tls is { } asked ? (asked, NbdClientTls.ServerName(asked, endPoint)) : null;
-        var socket = await OpenAsync(endPoint, cancellationToken).ConfigureAwait(false);
+        var socket = await NbdClientSocket.OpenAsync(endPoint, cancellationToken).ConfigureAwait(false);
         var stream = new NetworkStream(socket, ownsSocket: false);
         try
         {
@@ -91,7 +90,7 @@ public sealed class NbdClient : IAsyncDisposable
     public static async Task<IReadOnlyList<string>> ListExportsAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
-        using var socket = await OpenAsync(endPoint, cancellationToken).ConfigureAwait(false);
+        using var socket = await NbdClientSocket.OpenAsync(endPoint, cancellationToken).ConfigureAwait(false);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         return await NbdClientHandshake.ListAsync(stream, cancellationToken).ConfigureAwait(false);
     }
@@ -231,19 +230,7 @@ public sealed class NbdClient : IAsyncDisposable
             // A soft disconnect: the server answers what is in flight, then closes.
             try
             {
-                var disc = new byte[NbdWire.RequestHeaderSize];
-                new NbdRequestHeader(NbdCommandFlags.None, NbdCommand.Disc, 0, 0, 0).Write(disc);
-                await _sendLock.WaitAsync().ConfigureAwait(false);
-                try
-                {
-                    await _stream.WriteAsync(disc).ConfigureAwait(false);
-                    _socket.Shutdown(SocketShutdown.Send);
-                }
-                finally
-                {
-                    _sendLock.Release();
-                }
-
+                await _requests.SendDisconnectAsync(() => _socket.Shutdown(SocketShutdown.Send)).ConfigureAwait(false);
                 await _receiveLoop.WaitAsync(DisconnectTimeout).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException or TimeoutException or IOException)
@@ -262,28 +249,6 @@ public sealed class NbdClient : IAsyncDisposable
         _socket.Dispose();
         await _receiveLoop.ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private static async Task<Socket> OpenAsync(EndPoint endPoint, CancellationToken cancellationToken)
-    {
-        var socket = endPoint switch
-        {
-            UnixDomainSocketEndPoint => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified),
-            IPEndPoint ip => new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true },
-
-            // A host name: a dual-mode socket connects to whichever address family it resolves to.
-            _ => new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true },
-        };
-        try
-        {
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 
     private async ValueTask SendAsync(NbdCommand command, NbdCommandFlags flags, long offset, uint length, Memory<byte> destination, ReadOnlyMemory<byte> data, uint contextId, CancellationToken cancellationToken)
@@ -308,7 +273,12 @@ public sealed class NbdClient : IAsyncDisposable
 
         using (cancellationToken.UnsafeRegister(static (state, token) => ((NbdPendingRequest)state!).Abandon(token), pending))
         {
-            await SendHeaderAsync(new NbdRequestHeader(flags, command, cookie, (ulong)offset, length), data).ConfigureAwait(false);
+            if (!await _requests.SendAsync(new NbdRequestHeader(flags, command, cookie, (ulong)offset, length), data).ConfigureAwait(false))
+            {
+                // The receive loop sees the broken connection and fails every request, this one included.
+                Shutdown();
+            }
+
             await pending.Completion.ConfigureAwait(false);
         }
 
@@ -324,47 +294,6 @@ public sealed class NbdClient : IAsyncDisposable
 
         return pending;
     }
-
-    private async ValueTask SendHeaderAsync(NbdRequestHeader header, ReadOnlyMemory<byte> data)
-    {
-        var coalesced = data.Length <= MaxCoalescedWrite;
-        var size = NbdWire.RequestHeaderSize + (coalesced ? data.Length : 0);
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
-        try
-        {
-            header.Write(buffer);
-            if (coalesced)
-            {
-                data.Span.CopyTo(buffer.AsSpan(NbdWire.RequestHeaderSize));
-            }
-
-            await _sendLock.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                await SendAllAsync(buffer.AsMemory(0, size)).ConfigureAwait(false);
-                if (!coalesced)
-                {
-                    await SendAllAsync(data).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                _sendLock.Release();
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
-        {
-            // The receive loop sees the broken connection and fails every request, this one included.
-            Shutdown();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>A network stream sends all of it; a TLS stream encrypts it into records first.</summary>
-    private ValueTask SendAllAsync(ReadOnlyMemory<byte> data) => _stream.WriteAsync(data);
 
     private async Task ReceiveLoopAsync()
     {

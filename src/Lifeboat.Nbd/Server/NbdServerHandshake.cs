@@ -16,14 +16,13 @@ namespace Lifeboat.Nbd.Server;
 internal sealed class NbdServerHandshake
 {
     private const uint AllocationContextId = 1;
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly Func<CancellationToken, ValueTask<PipeReader?>>? _startTls;
     private PipeReader _reader;
     private readonly Func<ReadOnlyMemory<byte>, ValueTask> _send;
     private readonly INbdExportProvider _exports;
     private readonly NbdServerOptions _options;
-    private readonly ArrayBufferWriter<byte> _replies = new(256);
+    private readonly NbdOptionReplies _replies;
     private readonly bool _clientAllowed;
     private bool _noZeroes;
     private bool _structured;
@@ -43,6 +42,7 @@ internal sealed class NbdServerHandshake
         _clientAllowed = clientAllowed;
         _reader = reader;
         _send = send;
+        _replies = new NbdOptionReplies(send);
         _exports = exports;
         _options = options;
     }
@@ -99,7 +99,7 @@ internal sealed class NbdServerHandshake
             }
 
             var (session, next) = HandleOption(option, body);
-            await FlushAsync().ConfigureAwait(false);
+            await _replies.FlushAsync().ConfigureAwait(false);
             if (next == Next.StartTls)
             {
                 if (!await StartTlsAsync(cancellationToken).ConfigureAwait(false))
@@ -140,7 +140,7 @@ internal sealed class NbdServerHandshake
                 return (null, Next.Close);
             }
 
-            Error(option, NbdOptionReplyType.ErrPolicy, "this client may not use the mount server's exports: connect as root or as a member of group lifeboat");
+            _replies.Error(option, NbdOptionReplyType.ErrPolicy, "this client may not use the mount server's exports: connect as root or as a member of group lifeboat");
             return (null, Next.Continue);
         }
 
@@ -149,7 +149,7 @@ internal sealed class NbdServerHandshake
             case NbdOption.ExportName:
                 return ExportName(body);
             case NbdOption.Abort:
-                Reply(option, NbdOptionReplyType.Ack);
+                _replies.Reply(option, NbdOptionReplyType.Ack);
                 return (null, Next.Close);
             case NbdOption.List:
                 List(body);
@@ -157,12 +157,12 @@ internal sealed class NbdServerHandshake
             case NbdOption.StructuredReply:
                 if (body.Length != 0 || _structured)
                 {
-                    Error(option, NbdOptionReplyType.ErrInvalid, body.Length != 0 ? "NBD_OPT_STRUCTURED_REPLY takes no data" : "structured replies are already negotiated");
+                    _replies.Error(option, NbdOptionReplyType.ErrInvalid, body.Length != 0 ? "NBD_OPT_STRUCTURED_REPLY takes no data" : "structured replies are already negotiated");
                 }
                 else
                 {
                     _structured = true;
-                    Reply(option, NbdOptionReplyType.Ack);
+                    _replies.Reply(option, NbdOptionReplyType.Ack);
                 }
 
                 return (null, Next.Continue);
@@ -173,10 +173,10 @@ internal sealed class NbdServerHandshake
                 MetaContext(option, body);
                 return (null, Next.Continue);
             case NbdOption.StartTls when _tlsStarted:
-                Error(option, NbdOptionReplyType.ErrInvalid, "TLS is already negotiated");
+                _replies.Error(option, NbdOptionReplyType.ErrInvalid, "TLS is already negotiated");
                 return (null, Next.Continue);
             default:
-                Error(option, NbdOptionReplyType.ErrUnsup, $"option {(uint)option} is not supported");
+                _replies.Error(option, NbdOptionReplyType.ErrUnsup, $"option {(uint)option} is not supported");
                 return (null, Next.Continue);
         }
     }
@@ -187,20 +187,20 @@ internal sealed class NbdServerHandshake
         switch (option)
         {
             case NbdOption.StartTls when body.Length != 0:
-                Error(option, NbdOptionReplyType.ErrInvalid, "NBD_OPT_STARTTLS takes no data");
+                _replies.Error(option, NbdOptionReplyType.ErrInvalid, "NBD_OPT_STARTTLS takes no data");
                 return (null, Next.Continue);
             case NbdOption.StartTls:
-                Reply(option, NbdOptionReplyType.Ack);
+                _replies.Reply(option, NbdOptionReplyType.Ack);
                 return (null, Next.StartTls);
             case NbdOption.Abort:
-                Reply(option, NbdOptionReplyType.Ack);
+                _replies.Reply(option, NbdOptionReplyType.Ack);
                 return (null, Next.Close);
             case NbdOption.ExportName:
                 // NBD_OPT_EXPORT_NAME cannot be answered with an error: the protocol says to close instead.
                 Refusal = "NBD_OPT_EXPORT_NAME before NBD_OPT_STARTTLS on a server that requires TLS";
                 return (null, Next.Close);
             default:
-                Error(option, NbdOptionReplyType.ErrTlsReqd, "this server requires TLS: send NBD_OPT_STARTTLS first (nbds:// URL, or TLS credentials for the client)");
+                _replies.Error(option, NbdOptionReplyType.ErrTlsReqd, "this server requires TLS: send NBD_OPT_STARTTLS first (nbds:// URL, or TLS credentials for the client)");
                 return (null, Next.Continue);
         }
     }
@@ -237,7 +237,7 @@ internal sealed class NbdServerHandshake
     private (NbdSession? Session, Next Next) ExportName(byte[] body)
     {
         // NBD_OPT_EXPORT_NAME cannot be answered with an error: the protocol says to close instead.
-        if (body.Length > NbdLimits.MaxStringLength || !TryDecode(body, out var name))
+        if (body.Length > NbdLimits.MaxStringLength || !NbdText.TryDecode(body, out var name))
         {
             Refusal = "NBD_OPT_EXPORT_NAME names no valid export name";
             return (null, Next.Close);
@@ -249,18 +249,8 @@ internal sealed class NbdServerHandshake
             return (null, Next.Close);
         }
 
-        var flags = TransmissionFlags(device);
-        var reply = _replies.GetSpan(NbdWire.ExportNameReplySize + NbdWire.ExportNameReplyZeroes);
-        BinaryPrimitives.WriteUInt64BigEndian(reply, (ulong)device.Size);
-        BinaryPrimitives.WriteUInt16BigEndian(reply[8..], (ushort)flags);
-        var length = NbdWire.ExportNameReplySize;
-        if (!_noZeroes)
-        {
-            reply.Slice(length, NbdWire.ExportNameReplyZeroes).Clear();
-            length += NbdWire.ExportNameReplyZeroes;
-        }
-
-        _replies.Advance(length);
+        var flags = NbdExportFlags.Of(device);
+        _replies.ExportName(device.Size, flags, _noZeroes);
         return (CreateSession(name, device, flags), Next.Transmission);
     }
 
@@ -268,7 +258,7 @@ internal sealed class NbdServerHandshake
     {
         if (body.Length != 0)
         {
-            Error(NbdOption.List, NbdOptionReplyType.ErrInvalid, "NBD_OPT_LIST takes no data");
+            _replies.Error(NbdOption.List, NbdOptionReplyType.ErrInvalid, "NBD_OPT_LIST takes no data");
             return;
         }
 
@@ -278,73 +268,38 @@ internal sealed class NbdServerHandshake
             var data = new byte[4 + bytes.Length];
             BinaryPrimitives.WriteUInt32BigEndian(data, (uint)bytes.Length);
             bytes.CopyTo(data, 4);
-            Reply(NbdOption.List, NbdOptionReplyType.Server, data);
+            _replies.Reply(NbdOption.List, NbdOptionReplyType.Server, data);
         }
 
-        Reply(NbdOption.List, NbdOptionReplyType.Ack);
+        _replies.Reply(NbdOption.List, NbdOptionReplyType.Ack);
     }
 
     private NbdSession? InfoOrGo(NbdOption option, byte[] body)
     {
-        if (body.Length < 6)
+        if (!NbdInfoRequest.TryParse(body, out var request, out var problem))
         {
-            Error(option, NbdOptionReplyType.ErrInvalid, "the option is shorter than a name length and a request count");
+            _replies.Error(option, NbdOptionReplyType.ErrInvalid, problem);
             return null;
         }
 
-        var nameLength = BinaryPrimitives.ReadUInt32BigEndian(body);
-        if (nameLength > (uint)(body.Length - 6) || nameLength > NbdLimits.MaxStringLength)
-        {
-            Error(option, NbdOptionReplyType.ErrInvalid, "the export name is longer than the option or than 4096 bytes");
-            return null;
-        }
-
-        var requests = BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(4 + (int)nameLength));
-        if (4 + nameLength + 2 + (2 * requests) != body.Length)
-        {
-            Error(option, NbdOptionReplyType.ErrInvalid, "the information requests do not fill the option");
-            return null;
-        }
-
-        if (!TryDecode(body.AsSpan(4, (int)nameLength), out var name))
-        {
-            Error(option, NbdOptionReplyType.ErrInvalid, "the export name is not UTF-8");
-            return null;
-        }
-
+        var name = request.ExportName;
         if (!_exports.TryGetExport(name, out var device))
         {
-            Error(option, NbdOptionReplyType.ErrUnknown, $"no export is named '{name}'");
+            _replies.Error(option, NbdOptionReplyType.ErrUnknown, $"no export is named '{name}'");
             return null;
         }
 
-        var flags = TransmissionFlags(device);
-        var export = new byte[12];
-        BinaryPrimitives.WriteUInt16BigEndian(export, (ushort)NbdInfoType.Export);
-        BinaryPrimitives.WriteUInt64BigEndian(export.AsSpan(2), (ulong)device.Size);
-        BinaryPrimitives.WriteUInt16BigEndian(export.AsSpan(10), (ushort)flags);
-        Reply(option, NbdOptionReplyType.Info, export);
-
+        var flags = NbdExportFlags.Of(device);
+        _replies.InfoExport(option, device.Size, flags);
         // Sent whether asked or not: it only repeats the defaults a client assumes, with our maximum payload.
-        var blockSize = new byte[14];
-        BinaryPrimitives.WriteUInt16BigEndian(blockSize, (ushort)NbdInfoType.BlockSize);
-        BinaryPrimitives.WriteUInt32BigEndian(blockSize.AsSpan(2), 1);
-        BinaryPrimitives.WriteUInt32BigEndian(blockSize.AsSpan(6), 4096);
-        BinaryPrimitives.WriteUInt32BigEndian(blockSize.AsSpan(10), (uint)_options.MaxPayload);
-        Reply(option, NbdOptionReplyType.Info, blockSize);
+        _replies.InfoBlockSize(option, minimum: 1, preferred: 4096, maximum: (uint)_options.MaxPayload);
 
-        for (var i = 0; i < requests; i++)
+        if (request.Asks(NbdInfoType.Name))
         {
-            if ((NbdInfoType)BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(4 + (int)nameLength + 2 + (2 * i))) == NbdInfoType.Name)
-            {
-                var nameInfo = new byte[2 + nameLength];
-                BinaryPrimitives.WriteUInt16BigEndian(nameInfo, (ushort)NbdInfoType.Name);
-                body.AsSpan(4, (int)nameLength).CopyTo(nameInfo.AsSpan(2));
-                Reply(option, NbdOptionReplyType.Info, nameInfo);
-            }
+            _replies.InfoName(option, request.RawName.Span);
         }
 
-        Reply(option, NbdOptionReplyType.Ack);
+        _replies.Reply(option, NbdOptionReplyType.Ack);
         return option == NbdOption.Go ? CreateSession(name, device, flags) : null;
     }
 
@@ -357,20 +312,21 @@ internal sealed class NbdServerHandshake
             _allocationExport = null;
             if (!_structured)
             {
-                Error(option, NbdOptionReplyType.ErrInvalid, "metadata contexts need structured replies first");
+                _replies.Error(option, NbdOptionReplyType.ErrInvalid, "metadata contexts need structured replies first");
                 return;
             }
         }
 
-        if (!TryParseMetaContextQuery(body, out var name, out var queries, out var problem, out var tooBig))
+        if (!NbdMetaContextQuery.TryParse(body, out var query, out var problem, out var tooBig))
         {
-            Error(option, tooBig ? NbdOptionReplyType.ErrTooBig : NbdOptionReplyType.ErrInvalid, problem);
+            _replies.Error(option, tooBig ? NbdOptionReplyType.ErrTooBig : NbdOptionReplyType.ErrInvalid, problem);
             return;
         }
 
+        var (name, queries) = (query.ExportName, query.Queries);
         if (!_exports.TryGetExport(name, out _))
         {
-            Error(option, NbdOptionReplyType.ErrUnknown, $"no export is named '{name}'");
+            _replies.Error(option, NbdOptionReplyType.ErrUnknown, $"no export is named '{name}'");
             return;
         }
 
@@ -383,115 +339,18 @@ internal sealed class NbdServerHandshake
             var data = new byte[4 + context.Length];
             BinaryPrimitives.WriteUInt32BigEndian(data, set ? AllocationContextId : 0);
             context.CopyTo(data, 4);
-            Reply(option, NbdOptionReplyType.MetaContext, data);
+            _replies.Reply(option, NbdOptionReplyType.MetaContext, data);
             if (set)
             {
                 _allocationExport = name;
             }
         }
 
-        Reply(option, NbdOptionReplyType.Ack);
-    }
-
-    private static bool TryParseMetaContextQuery(byte[] body, out string name, out List<string> queries, out string problem, out bool tooBig)
-    {
-        name = "";
-        queries = [];
-        problem = "";
-        tooBig = false;
-        if (body.Length < 8)
-        {
-            problem = "the option is shorter than a name length and a query count";
-            return false;
-        }
-
-        var nameLength = BinaryPrimitives.ReadUInt32BigEndian(body);
-        if (nameLength > (uint)(body.Length - 8) || nameLength > NbdLimits.MaxStringLength || !TryDecode(body.AsSpan(4, (int)nameLength), out name))
-        {
-            problem = "the export name is too long or not UTF-8";
-            return false;
-        }
-
-        var position = 4 + (int)nameLength;
-        var count = BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(position));
-        position += 4;
-        if (count > NbdLimits.MaxMetaContextQueries)
-        {
-            problem = $"{count} queries are more than the {NbdLimits.MaxMetaContextQueries} accepted";
-            tooBig = true;
-            return false;
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            if (body.Length - position < 4)
-            {
-                problem = "a query length lies past the end of the option";
-                return false;
-            }
-
-            var length = BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(position));
-            position += 4;
-            if (length > (uint)(body.Length - position) || length > NbdLimits.MaxStringLength || !TryDecode(body.AsSpan(position, (int)length), out var query))
-            {
-                problem = "a query is longer than the option or than 4096 bytes, or is not UTF-8";
-                return false;
-            }
-
-            position += (int)length;
-            queries.Add(query);
-        }
-
-        if (position != body.Length)
-        {
-            problem = "bytes follow the last query";
-            return false;
-        }
-
-        return true;
+        _replies.Reply(option, NbdOptionReplyType.Ack);
     }
 
     private NbdSession CreateSession(string name, INbdBlockDevice device, NbdTransmissionFlags flags) =>
         new(name, device, flags, _structured, _structured && _allocationExport == name ? AllocationContextId : null);
-
-    private static NbdTransmissionFlags TransmissionFlags(INbdBlockDevice device)
-    {
-        var flags = NbdTransmissionFlags.HasFlags;
-        if (device.CanFlush)
-        {
-            flags |= NbdTransmissionFlags.SendFlush | NbdTransmissionFlags.SendFua;
-        }
-
-        if (device.IsReadOnly)
-        {
-            return flags | NbdTransmissionFlags.ReadOnly;
-        }
-
-        flags |= NbdTransmissionFlags.SendWriteZeroes;
-        return device.CanTrim ? flags | NbdTransmissionFlags.SendTrim : flags;
-    }
-
-    private void Reply(NbdOption option, NbdOptionReplyType type, ReadOnlySpan<byte> data = default)
-    {
-        var span = _replies.GetSpan(NbdWire.OptionReplyHeaderSize + data.Length);
-        BinaryPrimitives.WriteUInt64BigEndian(span, NbdMagic.OptionReply);
-        BinaryPrimitives.WriteUInt32BigEndian(span[8..], (uint)option);
-        BinaryPrimitives.WriteUInt32BigEndian(span[12..], (uint)type);
-        BinaryPrimitives.WriteUInt32BigEndian(span[16..], (uint)data.Length);
-        data.CopyTo(span[NbdWire.OptionReplyHeaderSize..]);
-        _replies.Advance(NbdWire.OptionReplyHeaderSize + data.Length);
-    }
-
-    private void Error(NbdOption option, NbdOptionReplyType type, string message) => Reply(option, type, Encoding.UTF8.GetBytes(message));
-
-    private async ValueTask FlushAsync()
-    {
-        if (_replies.WrittenCount > 0)
-        {
-            await _send(_replies.WrittenMemory).ConfigureAwait(false);
-            _replies.Clear();
-        }
-    }
 
     /// <summary>Exactly <paramref name="count"/> bytes (already capped by the caller), or null when the client hung up first.</summary>
     private async ValueTask<byte[]?> ReadAsync(int count, CancellationToken cancellationToken)
@@ -523,20 +382,6 @@ internal sealed class NbdServerHandshake
     {
         Refusal = reason;
         return null;
-    }
-
-    private static bool TryDecode(ReadOnlySpan<byte> bytes, out string value)
-    {
-        try
-        {
-            value = StrictUtf8.GetString(bytes);
-            return true;
-        }
-        catch (DecoderFallbackException)
-        {
-            value = "";
-            return false;
-        }
     }
 
     private enum Next
