@@ -124,8 +124,11 @@ public sealed class Nfs3ProcedureTests : IAsyncLifetime
     [Fact]
     public async Task Write_reports_stability_and_verifier_and_changes_mtime()
     {
+        // An mtime set long before now, so the write's is later however coarse the clock is, without waiting for it to tick.
+        var past = new SetTime3(TimeHow.SetToClientTime, new NfsTime3(1_000_000, 0));
+        Assert.Equal(Nfs3Status.Ok, (await _client.SetAttrAsync(_disk, new Sattr3(null, null, null, null, default, past))).Status);
         var (_, before) = await _client.GetAttrAsync(_disk);
-        await Task.Delay(20);
+        Assert.Equal(1_000_000u, before.Mtime.Seconds);
         var data = new byte[8192];
         new Random(3).NextBytes(data);
 
