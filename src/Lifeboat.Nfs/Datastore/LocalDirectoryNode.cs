@@ -22,7 +22,7 @@ internal sealed class LocalDirectoryNode(DatastorePublication publication, Datas
             }
 
             // A parent that vanished in a race leaves ".." at the publication folder: never outside it.
-            return Publication.Tree.Stat(parent, out var parentStat) == Nfs3Status.Ok && parentStat.Type == Ftype3.Dir
+            return Publication.Tree.Stat(parent, out var parentStat) == Errno.None && parentStat.Type == Ftype3.Dir
                 ? LocalNodes.Create(Publication, parent, parentStat)
                 : Publication.Node;
         }
@@ -30,12 +30,7 @@ internal sealed class LocalDirectoryNode(DatastorePublication publication, Datas
 
     public override Nfs3Status GetAttributes(out Fattr3 attributes)
     {
-        var status = Publication.Tree.Stat(FolderPath, out var current);
-        if (status == Nfs3Status.Ok && current.Inode == _stat.Inode)
-        {
-            _stat = current;
-        }
-
+        _stat = LocalNodes.Refreshed(Publication, FolderPath, _stat);
         attributes = LocalNodes.Attributes(this, _stat);
         return Nfs3Status.Ok;
     }

@@ -17,6 +17,13 @@ internal static class LocalNodes
         };
     }
 
+    /// <summary>
+    /// The object's attributes as they are now, or <paramref name="known"/> when its path no longer holds it (removed
+    /// or renamed behind the node's back): a node answers GETATTR with what it last saw rather than another object's.
+    /// </summary>
+    public static LocalStat Refreshed(DatastorePublication publication, string path, in LocalStat known) =>
+        publication.Tree.Stat(path, out var current) == Errno.None && current.Inode == known.Inode ? current : known;
+
     public static Fattr3 Attributes(DatastoreNode node, in LocalStat stat) => new(
         stat.Type,
         stat.Permissions,
@@ -43,41 +50,14 @@ internal static class LocalNodes
                 return stat.Type == Ftype3.Dir ? Nfs3Status.IsDir : Nfs3Status.Inval;
             }
 
-            var status = Truncate(publication, path, stat.Inode, size);
-            if (status != Nfs3Status.Ok)
+            var truncated = publication.Tree.Files.Truncate(path, stat.Inode, size);
+            if (truncated != Errno.None)
             {
-                return status;
+                return ErrnoStatus.Of(truncated);
             }
         }
 
         var rest = attributes with { Size = null };
-        return rest.IsEmpty ? Nfs3Status.Ok : publication.Tree.SetAttributes(path, stat.Type, rest, publication.FileSystem.Now);
-    }
-
-    public static Nfs3Status Truncate(DatastorePublication publication, string path, ulong inode, ulong size)
-    {
-        if (size > long.MaxValue)
-        {
-            return Nfs3Status.FBig;
-        }
-
-        var status = publication.Tree.OpenFile(path, inode, write: true, out var file);
-        if (status != Nfs3Status.Ok)
-        {
-            return status;
-        }
-
-        using (file)
-        {
-            try
-            {
-                RandomAccess.SetLength(file, (long)size);
-                return Nfs3Status.Ok;
-            }
-            catch (IOException ex)
-            {
-                return Errno.ToNfs3Status(ex);
-            }
-        }
+        return rest.IsEmpty ? Nfs3Status.Ok : ErrnoStatus.Of(publication.Tree.SetAttributes(path, stat.Type, rest, publication.FileSystem.Now));
     }
 }
