@@ -22,7 +22,7 @@ internal sealed class LocalDirectoryNode(DatastorePublication publication, Datas
             }
 
             // A parent that vanished in a race leaves ".." at the publication folder: never outside it.
-            return Publication.Tree.Stat(parent, out var parentStat) == Errno.None && parentStat.Type == Ftype3.Dir
+            return Publication.Tree.Stat(parent, out var parentStat) == Errno.None && parentStat.Type == LocalFileType.Directory
                 ? LocalNodes.Create(Publication, parent, parentStat)
                 : Publication.Node;
         }

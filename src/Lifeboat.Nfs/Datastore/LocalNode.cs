@@ -9,7 +9,7 @@ internal abstract class LocalNode(DatastorePublication publication, DatastoreFil
 {
     private LocalStat _stat = stat;
 
-    public override Ftype3 Type => _stat.Type;
+    public override Ftype3 Type => LocalNodes.TypeOf(_stat.Type);
 
     protected DatastorePublication Publication => publication;
 

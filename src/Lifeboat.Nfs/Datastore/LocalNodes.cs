@@ -11,8 +11,8 @@ internal static class LocalNodes
         var handle = new DatastoreFileHandle(DatastoreNodeKind.Local, publication.FileSystem.DatastoreId, publication.Id, stat.Inode, stat.Generation);
         return stat.Type switch
         {
-            Ftype3.Dir => new LocalDirectoryNode(publication, handle, path, stat),
-            Ftype3.Lnk => new LocalSymlinkNode(publication, handle, path, stat),
+            LocalFileType.Directory => new LocalDirectoryNode(publication, handle, path, stat),
+            LocalFileType.SymbolicLink => new LocalSymlinkNode(publication, handle, path, stat),
             _ => new LocalFileNode(publication, handle, path, stat),
         };
     }
@@ -24,8 +24,19 @@ internal static class LocalNodes
     public static LocalStat Refreshed(DatastorePublication publication, string path, in LocalStat known) =>
         publication.Tree.Stat(path, out var current) == Errno.None && current.Inode == known.Inode ? current : known;
 
+    public static Ftype3 TypeOf(LocalFileType type) => type switch
+    {
+        LocalFileType.Regular => Ftype3.Reg,
+        LocalFileType.Directory => Ftype3.Dir,
+        LocalFileType.SymbolicLink => Ftype3.Lnk,
+        LocalFileType.CharacterDevice => Ftype3.Chr,
+        LocalFileType.BlockDevice => Ftype3.Blk,
+        LocalFileType.Fifo => Ftype3.Fifo,
+        _ => Ftype3.Sock,
+    };
+
     public static Fattr3 Attributes(DatastoreNode node, in LocalStat stat) => new(
-        stat.Type,
+        TypeOf(stat.Type),
         stat.Permissions,
         stat.Nlink,
         stat.Uid,
@@ -45,9 +56,9 @@ internal static class LocalNodes
     {
         if (attributes.Size is { } size)
         {
-            if (stat.Type != Ftype3.Reg)
+            if (stat.Type != LocalFileType.Regular)
             {
-                return stat.Type == Ftype3.Dir ? Nfs3Status.IsDir : Nfs3Status.Inval;
+                return stat.Type == LocalFileType.Directory ? Nfs3Status.IsDir : Nfs3Status.Inval;
             }
 
             var truncated = publication.Tree.Files.Truncate(path, stat.Inode, size);
@@ -57,7 +68,18 @@ internal static class LocalNodes
             }
         }
 
-        var rest = attributes with { Size = null };
-        return rest.IsEmpty ? Nfs3Status.Ok : ErrnoStatus.Of(publication.Tree.SetAttributes(path, stat.Type, rest, publication.FileSystem.Now));
+        var change = ChangeOf(attributes);
+        return change.IsEmpty ? Nfs3Status.Ok : ErrnoStatus.Of(publication.Tree.SetAttributes(path, stat.Type, change));
     }
+
+    /// <summary>SETATTR's mode, owner and times in the folder's terms (the size is the caller's to apply).</summary>
+    public static LocalAttributeChange ChangeOf(in Sattr3 attributes) =>
+        new(attributes.Mode, attributes.Uid, attributes.Gid, TimeChangeOf(attributes.Atime), TimeChangeOf(attributes.Mtime));
+
+    private static LocalTimeChange TimeChangeOf(SetTime3 time) => time.How switch
+    {
+        TimeHow.DontChange => default,
+        TimeHow.SetToServerTime => LocalTimeChange.Now,
+        _ => LocalTimeChange.At(time.Time.Seconds, time.Time.Nanoseconds),
+    };
 }

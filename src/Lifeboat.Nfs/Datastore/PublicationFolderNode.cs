@@ -188,7 +188,7 @@ internal abstract class PublicationFolderNode(DatastorePublication publication, 
                 return (ErrnoStatus.Of(errno), null);
             }
 
-            if (stat.Type != Ftype3.Reg)
+            if (stat.Type != LocalFileType.Regular)
             {
                 return (Nfs3Status.Exist, null);
             }
@@ -244,9 +244,10 @@ internal abstract class PublicationFolderNode(DatastorePublication publication, 
     {
         node = null;
         var errno = Tree.Stat(path, out var stat);
-        if (errno == Errno.None && !attributes.IsEmpty)
+        var change = LocalNodes.ChangeOf(attributes);
+        if (errno == Errno.None && !change.IsEmpty)
         {
-            errno = Tree.SetAttributes(path, stat.Type, attributes, FileSystem.Now);
+            errno = Tree.SetAttributes(path, stat.Type, change);
             if (errno == Errno.None)
             {
                 errno = Tree.Stat(path, out stat);

@@ -1,4 +1,3 @@
-using Lifeboat.Nfs.Nfs3;
 using Microsoft.Win32.SafeHandles;
 
 namespace Lifeboat.Nfs.Datastore.Local;
@@ -9,7 +8,7 @@ internal static class LocalAttributeWriter
     private const uint PermissionBits = 0xFFF;
 
     /// <summary>EACCES for the client files folder itself, which belongs to the server.</summary>
-    public static Errno Apply(LocalWalker walker, string path, Ftype3 type, in Sattr3 attributes, NfsTime3 now)
+    public static Errno Apply(LocalWalker walker, string path, LocalFileType type, in LocalAttributeChange change)
     {
         if (path.Length == 0)
         {
@@ -24,7 +23,7 @@ internal static class LocalAttributeWriter
 
         using (parent)
         {
-            if (attributes.Mode is { } mode && type != Ftype3.Lnk)
+            if (change.Mode is { } mode && type != LocalFileType.SymbolicLink)
             {
                 errno = ChangeMode(parent, name, type, mode & PermissionBits);
                 if (errno != Errno.None)
@@ -33,19 +32,19 @@ internal static class LocalAttributeWriter
                 }
             }
 
-            if (attributes.Uid.HasValue || attributes.Gid.HasValue)
+            if (change.Uid.HasValue || change.Gid.HasValue)
             {
-                if (LibC.fchownat(parent, name, attributes.Uid ?? uint.MaxValue, attributes.Gid ?? uint.MaxValue, LibC.AtSymlinkNoFollow) != 0)
+                if (LibC.fchownat(parent, name, change.Uid ?? uint.MaxValue, change.Gid ?? uint.MaxValue, LibC.AtSymlinkNoFollow) != 0)
                 {
                     return LibC.LastError;
                 }
             }
 
-            if (attributes.Atime.IsSet || attributes.Mtime.IsSet)
+            if (change.Atime.IsSet || change.Mtime.IsSet)
             {
                 var times = new LibC.TimespecPair();
-                (times.AccessSeconds, times.AccessNanoseconds) = ToTimespec(attributes.Atime, now);
-                (times.ModifySeconds, times.ModifyNanoseconds) = ToTimespec(attributes.Mtime, now);
+                (times.AccessSeconds, times.AccessNanoseconds) = change.Atime.ToTimespec();
+                (times.ModifySeconds, times.ModifyNanoseconds) = change.Mtime.ToTimespec();
                 if (LibC.utimensat(parent, name, times, LibC.AtSymlinkNoFollow) != 0)
                 {
                     return LibC.LastError;
@@ -56,17 +55,10 @@ internal static class LocalAttributeWriter
         return Errno.None;
     }
 
-    private static (long Seconds, long Nanoseconds) ToTimespec(SetTime3 time, NfsTime3 now) => time.How switch
-    {
-        TimeHow.DontChange => (0, LibC.UtimeOmit),
-        TimeHow.SetToServerTime => (0, LibC.UtimeNow),
-        _ => (time.Resolve(now).Seconds, Math.Min(time.Time.Nanoseconds, 999_999_999u)),
-    };
-
-    private static Errno ChangeMode(SafeFileHandle parent, string name, Ftype3 type, uint mode)
+    private static Errno ChangeMode(SafeFileHandle parent, string name, LocalFileType type, uint mode)
     {
         // fchmod needs a descriptor opened for reading or writing; O_NOFOLLOW keeps a swapped-in link from being chased.
-        var flags = LibC.ORdOnly | LibC.ONoFollow | LibC.OCloExec | (type == Ftype3.Dir ? LibC.ODirectory : 0);
+        var flags = LibC.ORdOnly | LibC.ONoFollow | LibC.OCloExec | (type == LocalFileType.Directory ? LibC.ODirectory : 0);
         using var target = LibC.openat(parent, name, flags, 0);
         if (target.IsInvalid)
         {

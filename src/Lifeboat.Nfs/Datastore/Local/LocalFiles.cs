@@ -159,10 +159,10 @@ internal sealed class LocalFiles(LocalWalker walker)
                 return errno == Errno.None ? Errno.Stale : errno;
             }
 
-            if (stat.Type != Nfs3.Ftype3.Reg)
+            if (stat.Type != LocalFileType.Regular)
             {
                 opened.Dispose();
-                return stat.Type == Nfs3.Ftype3.Dir ? Errno.IsDir : Errno.Inval;
+                return stat.Type == LocalFileType.Directory ? Errno.IsDir : Errno.Inval;
             }
 
             file = opened;

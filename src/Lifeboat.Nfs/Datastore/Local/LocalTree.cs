@@ -1,5 +1,4 @@
 using System.Text;
-using Lifeboat.Nfs.Nfs3;
 using Microsoft.Win32.SafeHandles;
 
 namespace Lifeboat.Nfs.Datastore.Local;
@@ -20,6 +19,9 @@ internal sealed class LocalTree : IDisposable
 {
     private const int MaxScannedEntries = 200_000;
     private const uint PermissionBits = 0xFFF;
+
+    /// <summary>PATH_MAX: no symbolic link's target is longer.</summary>
+    private const int MaxLinkTarget = 4096;
 
     private readonly LocalWalker _walker;
     private readonly uint _devMajor;
@@ -212,7 +214,7 @@ internal sealed class LocalTree : IDisposable
                 return errno;
             }
 
-            if (isDirectory != (stat.Type == Ftype3.Dir))
+            if (isDirectory != (stat.Type == LocalFileType.Directory))
             {
                 return isDirectory ? Errno.NotDir : Errno.IsDir;
             }
@@ -258,7 +260,7 @@ internal sealed class LocalTree : IDisposable
                         _inodes.Forget(replaced.Inode);
                     }
 
-                    _inodes.Moved(moved.Inode, Combine(fromDirectory, fromName), Combine(toDirectory, toName), moved.Type == Ftype3.Dir);
+                    _inodes.Moved(moved.Inode, Combine(fromDirectory, fromName), Combine(toDirectory, toName), moved.Type == LocalFileType.Directory);
                 }
 
                 return Errno.None;
@@ -266,7 +268,7 @@ internal sealed class LocalTree : IDisposable
         }
     }
 
-    /// <summary>The target of a symbolic link; ENAMETOOLONG for one longer than <see cref="Nfs3Constants.MaxPathLength"/>.</summary>
+    /// <summary>The target of a symbolic link; ENAMETOOLONG for one longer than PATH_MAX.</summary>
     public Errno ReadLink(string path, out string target)
     {
         target = string.Empty;
@@ -278,14 +280,14 @@ internal sealed class LocalTree : IDisposable
 
         using (parent)
         {
-            var buffer = new byte[Nfs3Constants.MaxPathLength + 1];
+            var buffer = new byte[MaxLinkTarget + 1];
             var length = LibC.readlinkat(parent, name, buffer, buffer.Length);
             if (length < 0)
             {
                 return LibC.LastError;
             }
 
-            if (length > Nfs3Constants.MaxPathLength)
+            if (length > MaxLinkTarget)
             {
                 return Errno.NameTooLong;
             }
@@ -296,8 +298,8 @@ internal sealed class LocalTree : IDisposable
     }
 
     /// <summary>Applies SETATTR's mode, owner and times (not size: <see cref="LocalFiles.Truncate"/> does that).</summary>
-    public Errno SetAttributes(string path, Ftype3 type, in Sattr3 attributes, NfsTime3 now) =>
-        LocalAttributeWriter.Apply(_walker, path, type, attributes, now);
+    public Errno SetAttributes(string path, LocalFileType type, in LocalAttributeChange change) =>
+        LocalAttributeWriter.Apply(_walker, path, type, change);
 
     public void Dispose() => _walker.Dispose();
 
@@ -366,7 +368,7 @@ internal sealed class LocalTree : IDisposable
             {
                 var path = Combine(directory, name);
                 found[stat.Inode] = path;
-                if (stat.Type == Ftype3.Dir && stat.DevMajor == _devMajor && stat.DevMinor == _devMinor)
+                if (stat.Type == LocalFileType.Directory && stat.DevMajor == _devMajor && stat.DevMinor == _devMinor)
                 {
                     pending.Enqueue(path);
                 }
