@@ -28,12 +28,8 @@ internal sealed class LocalDirectoryNode(DatastorePublication publication, Datas
         }
     }
 
-    public override Nfs3Status GetAttributes(out Fattr3 attributes)
-    {
-        _stat = LocalNodes.Refreshed(Publication, FolderPath, _stat);
-        attributes = LocalNodes.Attributes(this, _stat);
-        return Nfs3Status.Ok;
-    }
+    public override Nfs3Status GetAttributes(out Fattr3 attributes) =>
+        LocalNodes.GetAttributes(this, Publication, FolderPath, ref _stat, out attributes);
 
     public override ValueTask<Nfs3Status> SetAttributesAsync(Sattr3 attributes, CancellationToken cancellationToken) =>
         ValueTask.FromResult(LocalNodes.SetAttributes(Publication, FolderPath, _stat, attributes));

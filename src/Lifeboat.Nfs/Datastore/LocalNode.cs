@@ -17,12 +17,8 @@ internal abstract class LocalNode(DatastorePublication publication, DatastoreFil
 
     protected ulong Inode => _stat.Inode;
 
-    public override Nfs3Status GetAttributes(out Fattr3 attributes)
-    {
-        _stat = LocalNodes.Refreshed(publication, path, _stat);
-        attributes = LocalNodes.Attributes(this, _stat);
-        return Nfs3Status.Ok;
-    }
+    public override Nfs3Status GetAttributes(out Fattr3 attributes) =>
+        LocalNodes.GetAttributes(this, publication, path, ref _stat, out attributes);
 
     public override ValueTask<Nfs3Status> SetAttributesAsync(Sattr3 attributes, CancellationToken cancellationToken) =>
         ValueTask.FromResult(LocalNodes.SetAttributes(publication, path, _stat, attributes));

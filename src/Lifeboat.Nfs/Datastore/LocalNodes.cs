@@ -18,11 +18,19 @@ internal static class LocalNodes
     }
 
     /// <summary>
-    /// The object's attributes as they are now, or <paramref name="known"/> when its path no longer holds it (removed
-    /// or renamed behind the node's back): a node answers GETATTR with what it last saw rather than another object's.
+    /// GETATTR of a client-created object: its attributes as they are now, kept in <paramref name="known"/>, or the
+    /// last seen when its path no longer holds it (removed or renamed behind the node's back), never another object's.
     /// </summary>
-    public static LocalStat Refreshed(DatastorePublication publication, string path, in LocalStat known) =>
-        publication.Tree.Stat(path, out var current) == Errno.None && current.Inode == known.Inode ? current : known;
+    public static Nfs3Status GetAttributes(DatastoreNode node, DatastorePublication publication, string path, ref LocalStat known, out Fattr3 attributes)
+    {
+        if (publication.Tree.Stat(path, out var current) == Errno.None && current.Inode == known.Inode)
+        {
+            known = current;
+        }
+
+        attributes = Attributes(node, known);
+        return Nfs3Status.Ok;
+    }
 
     public static Ftype3 TypeOf(LocalFileType type) => type switch
     {
@@ -34,22 +42,6 @@ internal static class LocalNodes
         LocalFileType.Fifo => Ftype3.Fifo,
         _ => Ftype3.Sock,
     };
-
-    public static Fattr3 Attributes(DatastoreNode node, in LocalStat stat) => new(
-        TypeOf(stat.Type),
-        stat.Permissions,
-        stat.Nlink,
-        stat.Uid,
-        stat.Gid,
-        stat.Size,
-        stat.Used,
-        0,
-        0,
-        node.FileSystem.Fsid,
-        node.FileId,
-        NfsTime3.FromUnixNanoseconds(stat.AtimeNanoseconds),
-        NfsTime3.FromUnixNanoseconds(stat.MtimeNanoseconds),
-        NfsTime3.FromUnixNanoseconds(stat.CtimeNanoseconds));
 
     /// <summary>SETATTR of a client-created object; the size only applies to regular files.</summary>
     public static Nfs3Status SetAttributes(DatastorePublication publication, string path, in LocalStat stat, in Sattr3 attributes)
@@ -75,6 +67,22 @@ internal static class LocalNodes
     /// <summary>SETATTR's mode, owner and times in the folder's terms (the size is the caller's to apply).</summary>
     public static LocalAttributeChange ChangeOf(in Sattr3 attributes) =>
         new(attributes.Mode, attributes.Uid, attributes.Gid, TimeChangeOf(attributes.Atime), TimeChangeOf(attributes.Mtime));
+
+    private static Fattr3 Attributes(DatastoreNode node, in LocalStat stat) => new(
+        TypeOf(stat.Type),
+        stat.Permissions,
+        stat.Nlink,
+        stat.Uid,
+        stat.Gid,
+        stat.Size,
+        stat.Used,
+        0,
+        0,
+        node.FileSystem.Fsid,
+        node.FileId,
+        NfsTime3.FromUnixNanoseconds(stat.AtimeNanoseconds),
+        NfsTime3.FromUnixNanoseconds(stat.MtimeNanoseconds),
+        NfsTime3.FromUnixNanoseconds(stat.CtimeNanoseconds));
 
     private static LocalTimeChange TimeChangeOf(SetTime3 time) => time.How switch
     {

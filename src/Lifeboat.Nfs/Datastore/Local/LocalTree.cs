@@ -163,39 +163,22 @@ internal sealed class LocalTree : IDisposable
 
     public Errno CreateFile(string directory, string name, bool exclusive, uint mode, out string path, out LocalStat stat)
     {
-        path = Combine(directory, name);
-        stat = default;
-        var errno = _walker.OpenDirectory(directory, LocalWalker.PathOnly, out var dir);
-        if (errno != Errno.None)
+        var flags = LibC.ORdWr | LibC.OCreat | LibC.ONoFollow | LibC.OCloExec | (exclusive ? LibC.OExcl : 0);
+        return MakeEntry(directory, name, out path, out stat, (dir, entry) =>
         {
-            return errno;
-        }
-
-        using (dir)
-        {
-            var flags = LibC.ORdWr | LibC.OCreat | LibC.ONoFollow | LibC.OCloExec | (exclusive ? LibC.OExcl : 0);
-            using var file = LibC.openat(dir, name, flags, mode & PermissionBits);
-            if (file.IsInvalid)
-            {
-                return LibC.LastError;
-            }
-
-            errno = LocalWalker.StatAt(file, string.Empty, LibC.AtEmptyPath, out stat);
-        }
-
-        if (errno == Errno.None)
-        {
-            _inodes.Remember(stat.Inode, path);
-        }
-
-        return errno;
+            // Stat what was opened, not the name, which another call may already have replaced.
+            using var file = LibC.openat(dir, entry, flags, mode & PermissionBits);
+            return file.IsInvalid ? (LibC.LastError, default) : StatOf(file);
+        });
     }
 
     public Errno MakeDirectory(string directory, string name, uint mode, out string path, out LocalStat stat) =>
-        MakeEntry(directory, name, (dir, entry) => LibC.mkdirat(dir, entry, mode & PermissionBits), out path, out stat);
+        MakeEntry(directory, name, out path, out stat, (dir, entry) =>
+            LibC.mkdirat(dir, entry, mode & PermissionBits) != 0 ? (LibC.LastError, default) : StatOf(dir, entry));
 
     public Errno MakeSymlink(string directory, string name, string target, out string path, out LocalStat stat) =>
-        MakeEntry(directory, name, (dir, entry) => LibC.symlinkat(target, dir, entry), out path, out stat);
+        MakeEntry(directory, name, out path, out stat, (dir, entry) =>
+            LibC.symlinkat(target, dir, entry) != 0 ? (LibC.LastError, default) : StatOf(dir, entry));
 
     /// <summary>REMOVE (a non-folder) or RMDIR (an empty folder): ENOTDIR or EISDIR when the object is the other kind.</summary>
     public Errno Remove(string directory, string name, bool isDirectory)
@@ -303,8 +286,8 @@ internal sealed class LocalTree : IDisposable
 
     public void Dispose() => _walker.Dispose();
 
-    /// <summary>Creates <paramref name="name"/> in <paramref name="directory"/> with a *at call, then stats and remembers it.</summary>
-    private Errno MakeEntry(string directory, string name, Func<SafeFileHandle, string, int> make, out string path, out LocalStat stat)
+    /// <summary>Creates <paramref name="name"/> in <paramref name="directory"/> with a *at call that also stats it, then remembers it.</summary>
+    private Errno MakeEntry(string directory, string name, out string path, out LocalStat stat, Func<SafeFileHandle, string, (Errno, LocalStat)> make)
     {
         path = Combine(directory, name);
         stat = default;
@@ -316,12 +299,7 @@ internal sealed class LocalTree : IDisposable
 
         using (dir)
         {
-            if (make(dir, name) != 0)
-            {
-                return LibC.LastError;
-            }
-
-            errno = LocalWalker.StatAt(dir, name, LibC.AtSymlinkNoFollow, out stat);
+            (errno, stat) = make(dir, name);
         }
 
         if (errno == Errno.None)
@@ -331,6 +309,12 @@ internal sealed class LocalTree : IDisposable
 
         return errno;
     }
+
+    private static (Errno, LocalStat) StatOf(SafeFileHandle file) =>
+        (LocalWalker.StatAt(file, string.Empty, LibC.AtEmptyPath, out var stat), stat);
+
+    private static (Errno, LocalStat) StatOf(SafeFileHandle dir, string name) =>
+        (LocalWalker.StatAt(dir, name, LibC.AtSymlinkNoFollow, out var stat), stat);
 
     private bool TryRemembered(ulong inode, uint generation, out string path, out LocalStat stat)
     {
