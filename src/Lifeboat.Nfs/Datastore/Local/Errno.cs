@@ -3,8 +3,7 @@ namespace Lifeboat.Nfs.Datastore.Local;
 /// <summary>
 /// The Linux errno values the calls on the client files folder give, by name, and the few the folder's own checks
 /// give in the same terms; <see cref="None"/> is success. Every operation of <see cref="LocalTree"/> answers one; what
-/// a client sees for it is the NFS layer's choice (<see cref="ErrnoStatus"/>). A value without a name here is still
-/// carried as its number.
+/// a client sees for it is the NFS layer's choice. A value without a name here is still carried as its number.
 /// </summary>
 internal enum Errno
 {

@@ -8,7 +8,7 @@ namespace Lifeboat.Nfs.Datastore.Local;
 /// </summary>
 internal sealed class LocalFiles(LocalWalker walker)
 {
-    /// <summary>The largest errno Linux defines is 133; an HResult above this is not an errno.</summary>
+    /// <summary>MAX_ERRNO: every Linux errno is at most this; an HResult above it is not an errno.</summary>
     private const int MaxErrno = 4095;
 
     /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/>, or as much of it as the file holds.</summary>
