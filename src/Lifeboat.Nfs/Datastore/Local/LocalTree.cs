@@ -62,10 +62,11 @@ internal sealed class LocalTree : IDisposable
             throw new IOException($"Cannot open the client files folder '{rootPath}' (errno {(int)errno}); check that it exists and that the server may read it.");
         }
 
-        if (LocalWalker.StatAt(root, string.Empty, LibC.AtEmptyPath, out var rootStat) is var failed && failed != Errno.None)
+        var statted = LocalWalker.StatAt(root, string.Empty, LibC.AtEmptyPath, out var rootStat);
+        if (statted != Errno.None)
         {
             root.Dispose();
-            throw new IOException($"Cannot read the attributes of '{rootPath}' (errno {(int)failed}); the datastore needs a Linux file system.");
+            throw new IOException($"Cannot read the attributes of '{rootPath}' (errno {(int)statted}); the datastore needs a Linux file system.");
         }
 
         var tree = new LocalTree(rootPath, root, rootStat, minRescanInterval, time);
