@@ -124,8 +124,11 @@ public sealed class Nfs3ProcedureTests : IAsyncLifetime
     [Fact]
     public async Task Write_reports_stability_and_verifier_and_changes_mtime()
     {
+        // An mtime set long before now, so the write's is later however coarse the clock is, without waiting for it to tick.
+        var past = new SetTime3(TimeHow.SetToClientTime, new NfsTime3(1_000_000, 0));
+        Assert.Equal(Nfs3Status.Ok, (await _client.SetAttrAsync(_disk, new Sattr3(null, null, null, null, default, past))).Status);
         var (_, before) = await _client.GetAttrAsync(_disk);
-        await Task.Delay(20);
+        Assert.Equal(1_000_000u, before.Mtime.Seconds);
         var data = new byte[8192];
         new Random(3).NextBytes(data);
 
@@ -373,6 +376,13 @@ public sealed class Nfs3ProcedureTests : IAsyncLifetime
         var ctime = wcc.After.Value.Ctime;
         Assert.Equal(Nfs3Status.Ok, (await _client.SetAttrAsync(file, new Sattr3(null, null, null, 8192, default, default), ctime)).Status);
         Assert.Equal(8192ul, (await _client.GetAttrAsync(file)).Attributes.Size);
+
+        // SET_TO_SERVER_TIME takes the mtime from the set one of 1970 to the server's clock, and leaves the atime.
+        var atime = (await _client.GetAttrAsync(file)).Attributes.Atime;
+        var (nowStatus, nowWcc) = await _client.SetAttrAsync(file, new Sattr3(null, null, null, null, default, new SetTime3(TimeHow.SetToServerTime, default)));
+        Assert.Equal(Nfs3Status.Ok, nowStatus);
+        Assert.True(nowWcc.After!.Value.Mtime.Seconds > 1_000_000);
+        Assert.Equal(atime, nowWcc.After.Value.Atime);
 
         Assert.Equal(Nfs3Status.Ok, (await _client.SetAttrAsync(_disk, new Sattr3(null, null, null, NfsTestServer.DiskSize * 2UL, default, default))).Status);
         Assert.Equal(NfsTestServer.DiskSize * 2L, _server.Disk.Length);

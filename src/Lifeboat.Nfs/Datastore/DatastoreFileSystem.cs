@@ -219,9 +219,9 @@ public sealed class DatastoreFileSystem : IDisposable
                 node = publication.DiskFile(handle.ObjectId)!;
                 return node is null ? Nfs3Status.Stale : Nfs3Status.Ok;
             default:
-                status = publication.Tree.Resolve(handle.ObjectId, handle.Generation, out var path, out var stat);
-                node = status == Nfs3Status.Ok ? LocalNodes.Create(publication, path, stat) : Root;
-                return status;
+                var errno = publication.Tree.Resolve(handle.ObjectId, handle.Generation, out var path, out var stat);
+                node = errno == Errno.None ? LocalNodes.Create(publication, path, stat) : Root;
+                return ErrnoStatus.Of(errno);
         }
     }
 

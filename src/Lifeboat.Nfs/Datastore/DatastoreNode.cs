@@ -4,7 +4,7 @@ namespace Lifeboat.Nfs.Datastore;
 
 /// <summary>
 /// One object of the datastore file system as the NFS procedures see it. The base class answers every operation
-/// the object's type does not support with the status a POSIX server gives for it.
+/// the object does not support with the status a POSIX server gives for it.
 /// </summary>
 internal abstract class DatastoreNode(DatastoreFileSystem fileSystem, DatastoreFileHandle handle)
 {
@@ -33,25 +33,25 @@ internal abstract class DatastoreNode(DatastoreFileSystem fileSystem, DatastoreF
     /// <summary>CREATE; for EXCLUSIVE, <paramref name="verifier"/> is kept with the file so a retried CREATE succeeds.</summary>
     public virtual ValueTask<(Nfs3Status Status, DatastoreNode? Node)> CreateFileAsync(
         string name, CreateMode3 mode, Sattr3 attributes, ulong verifier, DatastoreOwner? owner, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<(Nfs3Status, DatastoreNode?)>((Nfs3Status.NotDir, null));
+        ValueTask.FromResult<(Nfs3Status, DatastoreNode?)>((Unchangeable, null));
 
     public virtual Nfs3Status MakeDirectory(string name, in Sattr3 attributes, DatastoreOwner? owner, out DatastoreNode? node)
     {
         node = null;
-        return Nfs3Status.NotDir;
+        return Unchangeable;
     }
 
     public virtual Nfs3Status MakeSymlink(string name, string target, in Sattr3 attributes, DatastoreOwner? owner, out DatastoreNode? node)
     {
         node = null;
-        return Nfs3Status.NotDir;
+        return Unchangeable;
     }
 
-    public virtual Nfs3Status Remove(string name) => Nfs3Status.NotDir;
+    public virtual Nfs3Status Remove(string name) => Unchangeable;
 
-    public virtual Nfs3Status RemoveDirectory(string name) => Nfs3Status.NotDir;
+    public virtual Nfs3Status RemoveDirectory(string name) => Unchangeable;
 
-    public virtual Nfs3Status Rename(string name, DatastoreNode toDirectory, string toName) => Nfs3Status.NotDir;
+    public virtual Nfs3Status Rename(string name, DatastoreNode toDirectory, string toName) => Unchangeable;
 
     public virtual ValueTask<DatastoreReadResult> ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
         ValueTask.FromResult(DatastoreReadResult.Failed(NotAFile));
@@ -89,4 +89,10 @@ internal abstract class DatastoreNode(DatastoreFileSystem fileSystem, DatastoreF
         NfsTime3.FromUnixNanoseconds(ctime));
 
     private Nfs3Status NotAFile => Type == Ftype3.Dir ? Nfs3Status.IsDir : Nfs3Status.Inval;
+
+    /// <summary>
+    /// What CREATE, MKDIR, SYMLINK, REMOVE, RMDIR and RENAME get from a node that does not take them: a folder that
+    /// does not (the export root, whose folders only the server adds) refuses them, anything else is no folder.
+    /// </summary>
+    private Nfs3Status Unchangeable => Type == Ftype3.Dir ? Nfs3Status.Acces : Nfs3Status.NotDir;
 }

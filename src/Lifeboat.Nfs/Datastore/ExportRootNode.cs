@@ -2,7 +2,10 @@ using Lifeboat.Nfs.Nfs3;
 
 namespace Lifeboat.Nfs.Datastore;
 
-/// <summary>The export's root folder: one folder per publication, added and removed by the server only.</summary>
+/// <summary>
+/// The export's root folder: one folder per publication, added and removed by the server only (a client's change is
+/// refused by <see cref="DatastoreNode"/>).
+/// </summary>
 internal sealed class ExportRootNode(DatastoreFileSystem fileSystem)
     : DatastoreNode(fileSystem, new DatastoreFileHandle(DatastoreNodeKind.ExportRoot, fileSystem.DatastoreId, 0, 0, 0))
 {
@@ -47,26 +50,4 @@ internal sealed class ExportRootNode(DatastoreFileSystem fileSystem)
 
         return Nfs3Status.Ok;
     }
-
-    public override ValueTask<(Nfs3Status Status, DatastoreNode? Node)> CreateFileAsync(
-        string name, CreateMode3 mode, Sattr3 attributes, ulong verifier, DatastoreOwner? owner, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<(Nfs3Status, DatastoreNode?)>((Nfs3Status.Acces, null));
-
-    public override Nfs3Status MakeDirectory(string name, in Sattr3 attributes, DatastoreOwner? owner, out DatastoreNode? node)
-    {
-        node = null;
-        return Nfs3Status.Acces;
-    }
-
-    public override Nfs3Status MakeSymlink(string name, string target, in Sattr3 attributes, DatastoreOwner? owner, out DatastoreNode? node)
-    {
-        node = null;
-        return Nfs3Status.Acces;
-    }
-
-    public override Nfs3Status Remove(string name) => Nfs3Status.Acces;
-
-    public override Nfs3Status RemoveDirectory(string name) => Nfs3Status.Acces;
-
-    public override Nfs3Status Rename(string name, DatastoreNode toDirectory, string toName) => Nfs3Status.Acces;
 }

@@ -22,23 +22,14 @@ internal sealed class LocalDirectoryNode(DatastorePublication publication, Datas
             }
 
             // A parent that vanished in a race leaves ".." at the publication folder: never outside it.
-            return Publication.Tree.Stat(parent, out var parentStat) == Nfs3Status.Ok && parentStat.Type == Ftype3.Dir
+            return Publication.Tree.Stat(parent, out var parentStat) == Errno.None && parentStat.Type == LocalFileType.Directory
                 ? LocalNodes.Create(Publication, parent, parentStat)
                 : Publication.Node;
         }
     }
 
-    public override Nfs3Status GetAttributes(out Fattr3 attributes)
-    {
-        var status = Publication.Tree.Stat(FolderPath, out var current);
-        if (status == Nfs3Status.Ok && current.Inode == _stat.Inode)
-        {
-            _stat = current;
-        }
-
-        attributes = LocalNodes.Attributes(this, _stat);
-        return Nfs3Status.Ok;
-    }
+    public override Nfs3Status GetAttributes(out Fattr3 attributes) =>
+        LocalNodes.GetAttributes(this, Publication, FolderPath, ref _stat, out attributes);
 
     public override ValueTask<Nfs3Status> SetAttributesAsync(Sattr3 attributes, CancellationToken cancellationToken) =>
         ValueTask.FromResult(LocalNodes.SetAttributes(Publication, FolderPath, _stat, attributes));

@@ -45,22 +45,22 @@ internal abstract class PublicationFolderNode(DatastorePublication publication, 
             return Nfs3Status.Ok;
         }
 
-        status = Tree.Lookup(FolderPath, name, out var path, out var stat);
-        if (status == Nfs3Status.Ok)
+        var errno = Tree.Lookup(FolderPath, name, out var path, out var stat);
+        if (errno == Errno.None)
         {
             node = LocalNodes.Create(Publication, path, stat);
         }
 
-        return status;
+        return ErrnoStatus.Of(errno);
     }
 
     public override Nfs3Status List(List<DatastoreDirectoryEntry> entries)
     {
         var local = new List<(string Name, LocalStat Stat)>();
-        var status = Tree.List(FolderPath, local);
-        if (status != Nfs3Status.Ok)
+        var errno = Tree.List(FolderPath, local);
+        if (errno != Errno.None)
         {
-            return status;
+            return ErrnoStatus.Of(errno);
         }
 
         if (FolderPath.Length == 0)
@@ -109,7 +109,7 @@ internal abstract class PublicationFolderNode(DatastorePublication publication, 
         var status = CheckNewLocalName(name);
         if (status == Nfs3Status.Ok)
         {
-            status = Tree.MakeDirectory(FolderPath, name, attributes.Mode ?? FileModes.Directory, out var path, out _);
+            status = ErrnoStatus.Of(Tree.MakeDirectory(FolderPath, name, attributes.Mode ?? FileModes.Directory, out var path, out _));
             if (status == Nfs3Status.Ok)
             {
                 status = ApplyAndCreateNode(path, WithOwner(attributes, owner) with { Size = null }, out node);
@@ -125,7 +125,7 @@ internal abstract class PublicationFolderNode(DatastorePublication publication, 
         var status = CheckNewLocalName(name);
         if (status == Nfs3Status.Ok)
         {
-            status = Tree.MakeSymlink(FolderPath, name, target, out var path, out _);
+            status = ErrnoStatus.Of(Tree.MakeSymlink(FolderPath, name, target, out var path, out _));
             if (status == Nfs3Status.Ok)
             {
                 // A link's own mode means nothing on Linux; only the owner and times are applied.
@@ -168,7 +168,7 @@ internal abstract class PublicationFolderNode(DatastorePublication publication, 
             return Nfs3Status.Acces;
         }
 
-        return Tree.Rename(FolderPath, name, target.FolderPath, toName);
+        return ErrnoStatus.Of(Tree.Rename(FolderPath, name, target.FolderPath, toName));
     }
 
     /// <summary>The generated or disk file of this name when this folder is the publication folder.</summary>
@@ -179,16 +179,16 @@ internal abstract class PublicationFolderNode(DatastorePublication publication, 
 
     private (Nfs3Status Status, DatastoreNode? Node) CreateLocalFile(string name, CreateMode3 mode, Sattr3 attributes, ulong verifier, DatastoreOwner? owner)
     {
-        var status = Tree.CreateFile(FolderPath, name, exclusive: true, attributes.Mode ?? FileModes.ReadWrite, out var path, out var stat);
-        if (status == Nfs3Status.Exist && mode != CreateMode3.Guarded)
+        var errno = Tree.CreateFile(FolderPath, name, exclusive: true, attributes.Mode ?? FileModes.ReadWrite, out var path, out var stat);
+        if (errno == Errno.Exist && mode != CreateMode3.Guarded)
         {
-            status = Tree.Lookup(FolderPath, name, out path, out stat);
-            if (status != Nfs3Status.Ok)
+            errno = Tree.Lookup(FolderPath, name, out path, out stat);
+            if (errno != Errno.None)
             {
-                return (status, null);
+                return (ErrnoStatus.Of(errno), null);
             }
 
-            if (stat.Type != Ftype3.Reg)
+            if (stat.Type != LocalFileType.Regular)
             {
                 return (Nfs3Status.Exist, null);
             }
@@ -202,9 +202,9 @@ internal abstract class PublicationFolderNode(DatastorePublication publication, 
             return SetAndCreateNode(path, stat, attributes);
         }
 
-        if (status != Nfs3Status.Ok)
+        if (errno != Errno.None)
         {
-            return (status, null);
+            return (ErrnoStatus.Of(errno), null);
         }
 
         attributes = WithOwner(attributes, owner);
@@ -236,29 +236,30 @@ internal abstract class PublicationFolderNode(DatastorePublication publication, 
             return (status, null);
         }
 
-        status = Tree.Stat(path, out var current);
-        return status == Nfs3Status.Ok ? (status, LocalNodes.Create(Publication, path, current)) : (status, null);
+        var errno = Tree.Stat(path, out var current);
+        return errno == Errno.None ? (Nfs3Status.Ok, LocalNodes.Create(Publication, path, current)) : (ErrnoStatus.Of(errno), null);
     }
 
     private Nfs3Status ApplyAndCreateNode(string path, Sattr3 attributes, out DatastoreNode? node)
     {
         node = null;
-        var status = Tree.Stat(path, out var stat);
-        if (status == Nfs3Status.Ok && !attributes.IsEmpty)
+        var errno = Tree.Stat(path, out var stat);
+        var change = LocalNodes.ChangeOf(attributes);
+        if (errno == Errno.None && !change.IsEmpty)
         {
-            status = Tree.SetAttributes(path, stat.Type, attributes, FileSystem.Now);
-            if (status == Nfs3Status.Ok)
+            errno = Tree.SetAttributes(path, stat.Type, change);
+            if (errno == Errno.None)
             {
-                status = Tree.Stat(path, out stat);
+                errno = Tree.Stat(path, out stat);
             }
         }
 
-        if (status == Nfs3Status.Ok)
+        if (errno == Errno.None)
         {
             node = LocalNodes.Create(Publication, path, stat);
         }
 
-        return status;
+        return ErrnoStatus.Of(errno);
     }
 
     private Nfs3Status CheckNewLocalName(string name)
@@ -275,6 +276,6 @@ internal abstract class PublicationFolderNode(DatastorePublication publication, 
             return status;
         }
 
-        return Reserved(name) is not null ? Nfs3Status.Acces : Tree.Remove(FolderPath, name, isDirectory);
+        return Reserved(name) is not null ? Nfs3Status.Acces : ErrnoStatus.Of(Tree.Remove(FolderPath, name, isDirectory));
     }
 }

@@ -1,3 +1,4 @@
+using Lifeboat.Nfs.Datastore.Local;
 using Lifeboat.Nfs.Nfs3;
 
 namespace Lifeboat.Nfs.Datastore;
@@ -17,8 +18,7 @@ internal sealed class PublicationNode(DatastorePublication publication)
 
     public override Nfs3Status GetAttributes(out Fattr3 attributes)
     {
-        var status = Publication.Tree.Stat(string.Empty, out var stat);
-        if (status != Nfs3Status.Ok)
+        if (Publication.Tree.Stat(string.Empty, out var stat) != Errno.None)
         {
             attributes = default;
             return Nfs3Status.Io;

@@ -1,49 +1,34 @@
-using Lifeboat.Nfs.Nfs3;
-
 namespace Lifeboat.Nfs.Datastore.Local;
 
-/// <summary>Maps Linux errno values to the nfsstat3 a client expects for them.</summary>
-internal static class Errno
+/// <summary>
+/// The Linux errno values the calls on the client files folder give, by name, and the few the folder's own checks
+/// give in the same terms; <see cref="None"/> is success. Every operation of <see cref="LocalTree"/> answers one; what
+/// a client sees for it is the NFS layer's choice. A value without a name here is still carried as its number.
+/// </summary>
+internal enum Errno
 {
-    public const int Perm = 1;
-    public const int NoEnt = 2;
-    public const int Exist = 17;
-    public const int NotDir = 20;
-    public const int NotSupported = 95;
-
-    public static Nfs3Status ToNfs3Status(int errno) => errno switch
-    {
-        Perm => Nfs3Status.Perm,
-        NoEnt => Nfs3Status.NoEnt,
-        5 => Nfs3Status.Io,
-        6 => Nfs3Status.NxIo,
-        13 => Nfs3Status.Acces,
-        Exist => Nfs3Status.Exist,
-        18 => Nfs3Status.XDev,
-        19 => Nfs3Status.NoDev,
-        NotDir => Nfs3Status.NotDir,
-        21 => Nfs3Status.IsDir,
-        22 => Nfs3Status.Inval,
-        27 => Nfs3Status.FBig,
-        28 => Nfs3Status.NoSpc,
-        30 => Nfs3Status.RoFs,
-        31 => Nfs3Status.MLink,
-        36 => Nfs3Status.NameTooLong,
-        39 => Nfs3Status.NotEmpty,
-        40 => Nfs3Status.NotDir, // ELOOP: a symbolic link where the walk needs a folder
-        NotSupported => Nfs3Status.NotSupp,
-        116 => Nfs3Status.Stale,
-        122 => Nfs3Status.DQuot,
-        _ => Nfs3Status.Io,
-    };
-
-    /// <summary>Maps an exception of a BCL file call to a status.</summary>
-    public static Nfs3Status ToNfs3Status(Exception exception) => exception switch
-    {
-        FileNotFoundException or DirectoryNotFoundException => Nfs3Status.NoEnt,
-        UnauthorizedAccessException => Nfs3Status.Acces,
-        PathTooLongException => Nfs3Status.NameTooLong,
-        IOException io when io.HResult is > 0 and < 4096 => ToNfs3Status(io.HResult),
-        _ => Nfs3Status.Io,
-    };
+    None = 0,
+    Perm = 1,
+    NoEnt = 2,
+    Io = 5,
+    NxIo = 6,
+    Again = 11,
+    Acces = 13,
+    Exist = 17,
+    XDev = 18,
+    NoDev = 19,
+    NotDir = 20,
+    IsDir = 21,
+    Inval = 22,
+    FBig = 27,
+    NoSpc = 28,
+    RoFs = 30,
+    MLink = 31,
+    NameTooLong = 36,
+    NotEmpty = 39,
+    Loop = 40,
+    Overflow = 75,
+    NotSupported = 95,
+    Stale = 116,
+    DQuot = 122,
 }

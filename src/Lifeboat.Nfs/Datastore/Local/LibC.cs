@@ -21,6 +21,9 @@ internal static class LibC
     public const int OExcl = 0x80;
     public const int OCloExec = 0x80000;
 
+    /// <summary>O_PATH: a descriptor that only names a place to walk on from or stat, never to read or write.</summary>
+    public const int OPath = 0x200000;
+
     public const long UtimeNow = (1L << 30) - 1;
     public const long UtimeOmit = (1L << 30) - 2;
 
@@ -94,7 +97,7 @@ internal static class LibC
     public static extern uint getegid();
 
     /// <summary>errno of the last failed call above.</summary>
-    public static int LastError => Marshal.GetLastPInvokeError();
+    public static Errno LastError => (Errno)Marshal.GetLastPInvokeError();
 
     /// <summary>struct timespec[2] for utimensat: access time, then modification time.</summary>
     [StructLayout(LayoutKind.Sequential)]

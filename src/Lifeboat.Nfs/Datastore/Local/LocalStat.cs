@@ -1,10 +1,8 @@
-using Lifeboat.Nfs.Nfs3;
-
 namespace Lifeboat.Nfs.Datastore.Local;
 
 /// <summary>What the datastore keeps of a statx result for a client-created file, folder or symbolic link.</summary>
 internal readonly record struct LocalStat(
-    Ftype3 Type,
+    LocalFileType Type,
     uint Permissions,
     uint Nlink,
     uint Uid,
@@ -25,13 +23,13 @@ internal readonly record struct LocalStat(
     {
         var type = (buffer.Mode & TypeMask) switch
         {
-            0x8000 => Ftype3.Reg,
-            0x4000 => Ftype3.Dir,
-            0xA000 => Ftype3.Lnk,
-            0x2000 => Ftype3.Chr,
-            0x6000 => Ftype3.Blk,
-            0x1000 => Ftype3.Fifo,
-            _ => Ftype3.Sock,
+            (int)LocalFileType.Regular => LocalFileType.Regular,
+            (int)LocalFileType.Directory => LocalFileType.Directory,
+            (int)LocalFileType.SymbolicLink => LocalFileType.SymbolicLink,
+            (int)LocalFileType.CharacterDevice => LocalFileType.CharacterDevice,
+            (int)LocalFileType.BlockDevice => LocalFileType.BlockDevice,
+            (int)LocalFileType.Fifo => LocalFileType.Fifo,
+            _ => LocalFileType.Socket,
         };
 
         // The birth time tells a file from a later one that reuses its inode number, so handles of removed files go

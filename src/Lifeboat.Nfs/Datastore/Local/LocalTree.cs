@@ -1,7 +1,4 @@
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Text;
-using Lifeboat.Nfs.Nfs3;
 using Microsoft.Win32.SafeHandles;
 
 namespace Lifeboat.Nfs.Datastore.Local;
@@ -9,8 +6,9 @@ namespace Lifeboat.Nfs.Datastore.Local;
 /// <summary>
 /// The real folder holding what clients create in one publication (lock, log, swap and snapshot files, folders,
 /// symbolic links). Paths are relative to the folder ("" is the folder itself, "a/b" below it) and every operation
-/// walks them one component at a time from the folder's descriptor with O_NOFOLLOW, so no name, symbolic link or
-/// concurrent rename can make the server touch anything outside the folder.
+/// walks them with <see cref="LocalWalker"/>, so nothing outside the folder is ever touched. Every operation answers
+/// the errno of the call that failed (<see cref="Errno.None"/> when all went well); the NFS layer decides what a
+/// client sees for it.
 /// </summary>
 /// <remarks>
 /// Clients hold handles built from inode numbers. The inode-to-path map (<see cref="LocalInodeMap"/>) is only a cache,
@@ -19,12 +17,13 @@ namespace Lifeboat.Nfs.Datastore.Local;
 /// </remarks>
 internal sealed class LocalTree : IDisposable
 {
-    public const int MaxEntriesPerDirectory = 100_000;
     private const int MaxScannedEntries = 200_000;
-    private const int DirentBufferSize = 32 * 1024;
-    private const uint StatxMask = StatxBuffer.MaskBasicStats | StatxBuffer.MaskBirthTime;
+    private const uint PermissionBits = 0xFFF;
 
-    private readonly SafeFileHandle _root;
+    /// <summary>PATH_MAX: no symbolic link's target is longer.</summary>
+    private const int MaxLinkTarget = 4096;
+
+    private readonly LocalWalker _walker;
     private readonly uint _devMajor;
     private readonly uint _devMinor;
     private readonly LocalInodeMap _inodes;
@@ -33,8 +32,9 @@ internal sealed class LocalTree : IDisposable
     private LocalTree(string rootPath, SafeFileHandle root, in LocalStat rootStat, TimeSpan minRescanInterval, TimeProvider time)
     {
         _inodes = new LocalInodeMap(MaxScannedEntries, minRescanInterval, time);
+        _walker = new LocalWalker(root);
+        Files = new LocalFiles(_walker);
         RootPath = rootPath;
-        _root = root;
         _devMajor = rootStat.DevMajor;
         _devMinor = rootStat.DevMinor;
         RootInode = rootStat.Inode;
@@ -43,6 +43,9 @@ internal sealed class LocalTree : IDisposable
     public string RootPath { get; }
 
     public ulong RootInode { get; }
+
+    /// <summary>Reads and writes of the regular files in the folder.</summary>
+    public LocalFiles Files { get; }
 
     /// <summary>How many scans of the folder rebuilt the inode map.</summary>
     public long Rescans => _inodes.Rescans;
@@ -56,17 +59,17 @@ internal sealed class LocalTree : IDisposable
         {
             var errno = LibC.LastError;
             root.Dispose();
-            throw new IOException($"Cannot open the client files folder '{rootPath}' (errno {errno}); check that it exists and that the server may read it.");
+            throw new IOException($"Cannot open the client files folder '{rootPath}' (errno {(int)errno}); check that it exists and that the server may read it.");
         }
 
-        if (LibC.statx(root, string.Empty, LibC.AtEmptyPath, StatxMask, out var buffer) != 0)
+        var statted = LocalWalker.StatAt(root, string.Empty, LibC.AtEmptyPath, out var rootStat);
+        if (statted != Errno.None)
         {
-            var errno = LibC.LastError;
             root.Dispose();
-            throw new IOException($"Cannot read the attributes of '{rootPath}' (errno {errno}); the datastore needs a Linux file system.");
+            throw new IOException($"Cannot read the attributes of '{rootPath}' (errno {(int)statted}); the datastore needs a Linux file system.");
         }
 
-        var tree = new LocalTree(rootPath, root, LocalStat.From(buffer), minRescanInterval, time);
+        var tree = new LocalTree(rootPath, root, rootStat, minRescanInterval, time);
         if (!Directory.EnumerateFileSystemEntries(rootPath).Any())
         {
             // A new publication's empty folder: the map is whole from the start, and no handle needs a scan.
@@ -76,60 +79,38 @@ internal sealed class LocalTree : IDisposable
         return tree;
     }
 
-    public static string Combine(string directory, string name) => directory.Length == 0 ? name : directory + "/" + name;
+    public static string Combine(string directory, string name) => LocalWalker.Combine(directory, name);
 
-    public static string ParentOf(string path)
-    {
-        var slash = path.LastIndexOf('/');
-        return slash < 0 ? string.Empty : path[..slash];
-    }
+    public static string ParentOf(string path) => LocalWalker.ParentOf(path);
 
-    public Nfs3Status Stat(string path, out LocalStat stat)
-    {
-        stat = default;
-        if (path.Length == 0)
-        {
-            return StatAt(_root, string.Empty, LibC.AtEmptyPath, out stat);
-        }
+    public Errno Stat(string path, out LocalStat stat) => _walker.Stat(path, out stat);
 
-        var status = OpenParent(path, out var parent, out var name);
-        if (status != Nfs3Status.Ok)
-        {
-            return status;
-        }
-
-        using (parent)
-        {
-            return StatAt(parent, name, LibC.AtSymlinkNoFollow, out stat);
-        }
-    }
-
-    public Nfs3Status Lookup(string directory, string name, out string path, out LocalStat stat)
+    public Errno Lookup(string directory, string name, out string path, out LocalStat stat)
     {
         path = Combine(directory, name);
-        var status = Stat(path, out stat);
-        if (status == Nfs3Status.Ok)
+        var errno = Stat(path, out stat);
+        if (errno == Errno.None)
         {
-            Remember(stat.Inode, path);
+            _inodes.Remember(stat.Inode, path);
         }
 
-        return status;
+        return errno;
     }
 
     /// <summary>
-    /// Finds the object a handle names: NFS3ERR_STALE when it no longer exists, NFS3ERR_JUKEBOX (the client tries
-    /// again later) when finding out needs a scan of the folder and the scan's rate limit holds.
+    /// Finds the object a handle names: ESTALE when it no longer exists, EAGAIN (try again later) when finding out
+    /// needs a scan of the folder and the scan's rate limit holds.
     /// </summary>
-    public Nfs3Status Resolve(ulong inode, uint generation, out string path, out LocalStat stat)
+    public Errno Resolve(ulong inode, uint generation, out string path, out LocalStat stat)
     {
         if (TryRemembered(inode, generation, out path, out stat))
         {
-            return Nfs3Status.Ok;
+            return Errno.None;
         }
 
         if (_inodes.IsUnknown(inode))
         {
-            return Nfs3Status.Stale;
+            return Errno.Stale;
         }
 
         var seen = _inodes.Rescans;
@@ -140,427 +121,201 @@ internal sealed class LocalTree : IDisposable
             {
                 if (!_inodes.TryStartRescan())
                 {
-                    return Nfs3Status.Jukebox;
+                    return Errno.Again;
                 }
 
                 Rescan();
             }
         }
 
-        return TryRemembered(inode, generation, out path, out stat) ? Nfs3Status.Ok : Nfs3Status.Stale;
+        return TryRemembered(inode, generation, out path, out stat) ? Errno.None : Errno.Stale;
     }
 
-    public Nfs3Status List(string directory, List<(string Name, LocalStat Stat)> entries)
+    public Errno List(string directory, List<(string Name, LocalStat Stat)> entries)
     {
-        var status = OpenDirectory(directory, LibC.ORdOnly, out var dir);
-        if (status != Nfs3Status.Ok)
+        var errno = _walker.OpenDirectory(directory, LibC.ORdOnly, out var dir);
+        if (errno != Errno.None)
         {
-            return status;
+            return errno;
         }
 
         using (dir)
         {
             var names = new List<string>();
-            status = ReadNames(dir, names);
-            if (status != Nfs3Status.Ok)
+            errno = LocalDirectoryReader.ReadNames(dir, names);
+            if (errno != Errno.None)
             {
-                return status;
+                return errno;
             }
 
             foreach (var name in names)
             {
                 // An entry removed since getdents is simply left out.
-                if (StatAt(dir, name, LibC.AtSymlinkNoFollow, out var stat) == Nfs3Status.Ok)
+                if (LocalWalker.StatAt(dir, name, LibC.AtSymlinkNoFollow, out var stat) == Errno.None)
                 {
                     entries.Add((name, stat));
-                    Remember(stat.Inode, Combine(directory, name));
+                    _inodes.Remember(stat.Inode, Combine(directory, name));
                 }
             }
         }
 
-        return Nfs3Status.Ok;
+        return Errno.None;
     }
 
-    public Nfs3Status CreateFile(string directory, string name, bool exclusive, uint mode, out string path, out LocalStat stat)
+    public Errno CreateFile(string directory, string name, bool exclusive, uint mode, out string path, out LocalStat stat)
     {
-        path = Combine(directory, name);
-        stat = default;
-        var status = OpenDirectory(directory, OPath, out var dir);
-        if (status != Nfs3Status.Ok)
+        var flags = LibC.ORdWr | LibC.OCreat | LibC.ONoFollow | LibC.OCloExec | (exclusive ? LibC.OExcl : 0);
+        return MakeEntry(directory, name, out path, out stat, (dir, entry) =>
         {
-            return status;
+            // Stat what was opened, not the name, which another call may already have replaced.
+            using var file = LibC.openat(dir, entry, flags, mode & PermissionBits);
+            return file.IsInvalid ? (LibC.LastError, default) : StatOf(file);
+        });
+    }
+
+    public Errno MakeDirectory(string directory, string name, uint mode, out string path, out LocalStat stat) =>
+        MakeEntry(directory, name, out path, out stat, (dir, entry) =>
+            LibC.mkdirat(dir, entry, mode & PermissionBits) != 0 ? (LibC.LastError, default) : StatOf(dir, entry));
+
+    public Errno MakeSymlink(string directory, string name, string target, out string path, out LocalStat stat) =>
+        MakeEntry(directory, name, out path, out stat, (dir, entry) =>
+            LibC.symlinkat(target, dir, entry) != 0 ? (LibC.LastError, default) : StatOf(dir, entry));
+
+    /// <summary>REMOVE (a non-folder) or RMDIR (an empty folder): ENOTDIR or EISDIR when the object is the other kind.</summary>
+    public Errno Remove(string directory, string name, bool isDirectory)
+    {
+        var errno = _walker.OpenDirectory(directory, LocalWalker.PathOnly, out var dir);
+        if (errno != Errno.None)
+        {
+            return errno;
         }
 
         using (dir)
         {
-            var flags = LibC.ORdWr | LibC.OCreat | LibC.ONoFollow | LibC.OCloExec | (exclusive ? LibC.OExcl : 0);
-            using var file = LibC.openat(dir, name, flags, mode & 0xFFF);
-            if (file.IsInvalid)
+            errno = LocalWalker.StatAt(dir, name, LibC.AtSymlinkNoFollow, out var stat);
+            if (errno != Errno.None)
             {
-                return Errno.ToNfs3Status(LibC.LastError);
+                return errno;
             }
 
-            status = StatAt(file, string.Empty, LibC.AtEmptyPath, out stat);
-        }
-
-        if (status == Nfs3Status.Ok)
-        {
-            Remember(stat.Inode, path);
-        }
-
-        return status;
-    }
-
-    public Nfs3Status MakeDirectory(string directory, string name, uint mode, out string path, out LocalStat stat) =>
-        MakeEntry(directory, name, (dir, entry) => LibC.mkdirat(dir, entry, mode & 0xFFF), out path, out stat);
-
-    public Nfs3Status MakeSymlink(string directory, string name, string target, out string path, out LocalStat stat) =>
-        MakeEntry(directory, name, (dir, entry) => LibC.symlinkat(target, dir, entry), out path, out stat);
-
-    /// <summary>Creates <paramref name="name"/> in <paramref name="directory"/> with a *at call, then stats and remembers it.</summary>
-    private Nfs3Status MakeEntry(string directory, string name, Func<SafeFileHandle, string, int> make, out string path, out LocalStat stat)
-    {
-        path = Combine(directory, name);
-        stat = default;
-        var status = OpenDirectory(directory, OPath, out var dir);
-        if (status != Nfs3Status.Ok)
-        {
-            return status;
-        }
-
-        using (dir)
-        {
-            if (make(dir, name) != 0)
+            if (isDirectory != (stat.Type == LocalFileType.Directory))
             {
-                return Errno.ToNfs3Status(LibC.LastError);
-            }
-
-            status = StatAt(dir, name, LibC.AtSymlinkNoFollow, out stat);
-        }
-
-        if (status == Nfs3Status.Ok)
-        {
-            Remember(stat.Inode, path);
-        }
-
-        return status;
-    }
-
-    /// <summary>REMOVE (a non-folder) or RMDIR (an empty folder).</summary>
-    public Nfs3Status Remove(string directory, string name, bool isDirectory)
-    {
-        var status = OpenDirectory(directory, OPath, out var dir);
-        if (status != Nfs3Status.Ok)
-        {
-            return status;
-        }
-
-        using (dir)
-        {
-            status = StatAt(dir, name, LibC.AtSymlinkNoFollow, out var stat);
-            if (status != Nfs3Status.Ok)
-            {
-                return status;
-            }
-
-            if (isDirectory != (stat.Type == Ftype3.Dir))
-            {
-                return isDirectory ? Nfs3Status.NotDir : Nfs3Status.IsDir;
+                return isDirectory ? Errno.NotDir : Errno.IsDir;
             }
 
             if (LibC.unlinkat(dir, name, isDirectory ? LibC.AtRemoveDir : 0) != 0)
             {
-                return Errno.ToNfs3Status(LibC.LastError);
+                return LibC.LastError;
             }
 
-            Forget(stat.Inode);
-            return Nfs3Status.Ok;
+            _inodes.Forget(stat.Inode);
+            return Errno.None;
         }
     }
 
-    public Nfs3Status Rename(string fromDirectory, string fromName, string toDirectory, string toName)
+    public Errno Rename(string fromDirectory, string fromName, string toDirectory, string toName)
     {
-        var status = OpenDirectory(fromDirectory, OPath, out var from);
-        if (status != Nfs3Status.Ok)
+        var errno = _walker.OpenDirectory(fromDirectory, LocalWalker.PathOnly, out var from);
+        if (errno != Errno.None)
         {
-            return status;
+            return errno;
         }
 
         using (from)
         {
-            status = OpenDirectory(toDirectory, OPath, out var to);
-            if (status != Nfs3Status.Ok)
+            errno = _walker.OpenDirectory(toDirectory, LocalWalker.PathOnly, out var to);
+            if (errno != Errno.None)
             {
-                return status;
+                return errno;
             }
 
             using (to)
             {
-                var replaces = StatAt(to, toName, LibC.AtSymlinkNoFollow, out var replaced) == Nfs3Status.Ok;
+                var replaces = LocalWalker.StatAt(to, toName, LibC.AtSymlinkNoFollow, out var replaced) == Errno.None;
                 if (LibC.renameat(from, fromName, to, toName) != 0)
                 {
-                    return Errno.ToNfs3Status(LibC.LastError);
+                    return LibC.LastError;
                 }
 
-                if (StatAt(to, toName, LibC.AtSymlinkNoFollow, out var moved) == Nfs3Status.Ok)
+                if (LocalWalker.StatAt(to, toName, LibC.AtSymlinkNoFollow, out var moved) == Errno.None)
                 {
                     if (replaces && replaced.Inode != moved.Inode)
                     {
                         _inodes.Forget(replaced.Inode);
                     }
 
-                    _inodes.Moved(moved.Inode, Combine(fromDirectory, fromName), Combine(toDirectory, toName), moved.Type == Ftype3.Dir);
+                    _inodes.Moved(moved.Inode, Combine(fromDirectory, fromName), Combine(toDirectory, toName), moved.Type == LocalFileType.Directory);
                 }
 
-                return Nfs3Status.Ok;
+                return Errno.None;
             }
         }
     }
 
-    public Nfs3Status ReadLink(string path, out string target)
+    /// <summary>The target of a symbolic link; ENAMETOOLONG for one longer than PATH_MAX.</summary>
+    public Errno ReadLink(string path, out string target)
     {
         target = string.Empty;
-        var status = OpenParent(path, out var parent, out var name);
-        if (status != Nfs3Status.Ok)
+        var errno = _walker.OpenParent(path, out var parent, out var name);
+        if (errno != Errno.None)
         {
-            return status;
+            return errno;
         }
 
         using (parent)
         {
-            var buffer = new byte[Nfs3Constants.MaxPathLength + 1];
+            var buffer = new byte[MaxLinkTarget + 1];
             var length = LibC.readlinkat(parent, name, buffer, buffer.Length);
             if (length < 0)
             {
-                return Errno.ToNfs3Status(LibC.LastError);
+                return LibC.LastError;
             }
 
-            if (length > Nfs3Constants.MaxPathLength)
+            if (length > MaxLinkTarget)
             {
-                return Nfs3Status.NameTooLong;
+                return Errno.NameTooLong;
             }
 
             target = Encoding.UTF8.GetString(buffer, 0, (int)length);
-            return Nfs3Status.Ok;
+            return Errno.None;
         }
     }
 
-    /// <summary>Opens a regular file for I/O, checking it is still the object the handle named.</summary>
-    public Nfs3Status OpenFile(string path, ulong inode, bool write, out SafeFileHandle file)
+    /// <summary>Applies SETATTR's mode, owner and times (not size: <see cref="LocalFiles.Truncate"/> does that).</summary>
+    public Errno SetAttributes(string path, LocalFileType type, in LocalAttributeChange change) =>
+        LocalAttributeWriter.Apply(_walker, path, type, change);
+
+    public void Dispose() => _walker.Dispose();
+
+    /// <summary>Creates <paramref name="name"/> in <paramref name="directory"/> with a *at call that also stats it, then remembers it.</summary>
+    private Errno MakeEntry(string directory, string name, out string path, out LocalStat stat, Func<SafeFileHandle, string, (Errno, LocalStat)> make)
     {
-        file = null!;
-        var status = OpenParent(path, out var parent, out var name);
-        if (status != Nfs3Status.Ok)
+        path = Combine(directory, name);
+        stat = default;
+        var errno = _walker.OpenDirectory(directory, LocalWalker.PathOnly, out var dir);
+        if (errno != Errno.None)
         {
-            return status;
+            return errno;
         }
 
-        using (parent)
+        using (dir)
         {
-            var opened = LibC.openat(parent, name, (write ? LibC.ORdWr : LibC.ORdOnly) | LibC.ONoFollow | LibC.OCloExec, 0);
-            if (opened.IsInvalid)
-            {
-                var errno = LibC.LastError;
-                opened.Dispose();
-                return errno == 40 ? Nfs3Status.Inval : Errno.ToNfs3Status(errno);
-            }
-
-            status = StatAt(opened, string.Empty, LibC.AtEmptyPath, out var stat);
-            if (status != Nfs3Status.Ok || stat.Inode != inode)
-            {
-                opened.Dispose();
-                return status == Nfs3Status.Ok ? Nfs3Status.Stale : status;
-            }
-
-            if (stat.Type != Ftype3.Reg)
-            {
-                opened.Dispose();
-                return stat.Type == Ftype3.Dir ? Nfs3Status.IsDir : Nfs3Status.Inval;
-            }
-
-            file = opened;
-            return Nfs3Status.Ok;
+            (errno, stat) = make(dir, name);
         }
+
+        if (errno == Errno.None)
+        {
+            _inodes.Remember(stat.Inode, path);
+        }
+
+        return errno;
     }
 
-    /// <summary>Applies SETATTR's mode, owner and times (not size: the caller truncates through an open file).</summary>
-    public Nfs3Status SetAttributes(string path, Ftype3 type, in Sattr3 attributes, NfsTime3 now)
-    {
-        if (path.Length == 0)
-        {
-            return Nfs3Status.Acces;
-        }
+    private static (Errno, LocalStat) StatOf(SafeFileHandle file) =>
+        (LocalWalker.StatAt(file, string.Empty, LibC.AtEmptyPath, out var stat), stat);
 
-        var status = OpenParent(path, out var parent, out var name);
-        if (status != Nfs3Status.Ok)
-        {
-            return status;
-        }
-
-        using (parent)
-        {
-            if (attributes.Mode is { } mode && type != Ftype3.Lnk)
-            {
-                status = ChangeMode(parent, name, type, mode & 0xFFF);
-                if (status != Nfs3Status.Ok)
-                {
-                    return status;
-                }
-            }
-
-            if (attributes.Uid.HasValue || attributes.Gid.HasValue)
-            {
-                if (LibC.fchownat(parent, name, attributes.Uid ?? uint.MaxValue, attributes.Gid ?? uint.MaxValue, LibC.AtSymlinkNoFollow) != 0)
-                {
-                    return Errno.ToNfs3Status(LibC.LastError);
-                }
-            }
-
-            if (attributes.Atime.IsSet || attributes.Mtime.IsSet)
-            {
-                var times = new LibC.TimespecPair();
-                (times.AccessSeconds, times.AccessNanoseconds) = ToTimespec(attributes.Atime, now);
-                (times.ModifySeconds, times.ModifyNanoseconds) = ToTimespec(attributes.Mtime, now);
-                if (LibC.utimensat(parent, name, times, LibC.AtSymlinkNoFollow) != 0)
-                {
-                    return Errno.ToNfs3Status(LibC.LastError);
-                }
-            }
-        }
-
-        return Nfs3Status.Ok;
-    }
-
-    public void Dispose() => _root.Dispose();
-
-    private static int OPath => 0x200000 | LibC.ODirectory | LibC.ONoFollow | LibC.OCloExec;
-
-    private static (long Seconds, long Nanoseconds) ToTimespec(SetTime3 time, NfsTime3 now) => time.How switch
-    {
-        TimeHow.DontChange => (0, LibC.UtimeOmit),
-        TimeHow.SetToServerTime => (0, LibC.UtimeNow),
-        _ => (time.Resolve(now).Seconds, Math.Min(time.Time.Nanoseconds, 999_999_999u)),
-    };
-
-    private static Nfs3Status ChangeMode(SafeFileHandle parent, string name, Ftype3 type, uint mode)
-    {
-        // fchmod needs a descriptor opened for reading or writing; O_NOFOLLOW keeps a swapped-in link from being chased.
-        var flags = LibC.ORdOnly | LibC.ONoFollow | LibC.OCloExec | (type == Ftype3.Dir ? LibC.ODirectory : 0);
-        using var target = LibC.openat(parent, name, flags, 0);
-        if (target.IsInvalid)
-        {
-            return Errno.ToNfs3Status(LibC.LastError);
-        }
-
-        return LibC.fchmod(target, mode) == 0 ? Nfs3Status.Ok : Errno.ToNfs3Status(LibC.LastError);
-    }
-
-    private static Nfs3Status StatAt(SafeFileHandle dir, string name, int flags, out LocalStat stat)
-    {
-        if (LibC.statx(dir, name, flags, StatxMask, out var buffer) != 0)
-        {
-            stat = default;
-            return Errno.ToNfs3Status(LibC.LastError);
-        }
-
-        stat = LocalStat.From(buffer);
-        return Nfs3Status.Ok;
-    }
-
-    private static Nfs3Status ReadNames(SafeFileHandle dir, List<string> names)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(DirentBufferSize);
-        try
-        {
-            return ReadNames(dir, names, buffer);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private static Nfs3Status ReadNames(SafeFileHandle dir, List<string> names, byte[] buffer)
-    {
-        while (true)
-        {
-            var read = LibC.getdents64(dir, buffer, buffer.Length);
-            if (read < 0)
-            {
-                return Errno.ToNfs3Status(LibC.LastError);
-            }
-
-            if (read == 0)
-            {
-                return Nfs3Status.Ok;
-            }
-
-            // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name (NUL-terminated).
-            var offset = 0;
-            while (offset + 19 < read)
-            {
-                var recordLength = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(offset + 16));
-                if (recordLength < 20 || offset + recordLength > read)
-                {
-                    return Nfs3Status.Io;
-                }
-
-                var nameBytes = buffer.AsSpan(offset + 19, recordLength - 19);
-                var end = nameBytes.IndexOf((byte)0);
-                nameBytes = end < 0 ? nameBytes : nameBytes[..end];
-                if (!nameBytes.SequenceEqual("."u8) && !nameBytes.SequenceEqual(".."u8))
-                {
-                    if (names.Count >= MaxEntriesPerDirectory)
-                    {
-                        return Nfs3Status.ServerFault;
-                    }
-
-                    names.Add(Encoding.UTF8.GetString(nameBytes));
-                }
-
-                offset += recordLength;
-            }
-        }
-    }
-
-    private Nfs3Status OpenDirectory(string path, int flags, out SafeFileHandle dir)
-    {
-        var current = LibC.openat(_root, ".", (path.Length == 0 ? flags : OPath) | LibC.ODirectory | LibC.OCloExec, 0);
-        if (current.IsInvalid)
-        {
-            dir = current;
-            return Errno.ToNfs3Status(LibC.LastError);
-        }
-
-        var remaining = path.AsSpan();
-        while (remaining.Length > 0)
-        {
-            var slash = remaining.IndexOf('/');
-            var component = slash < 0 ? remaining : remaining[..slash];
-            remaining = slash < 0 ? [] : remaining[(slash + 1)..];
-            var next = LibC.openat(current, component.ToString(), (remaining.Length == 0 ? flags : OPath) | LibC.ODirectory | LibC.ONoFollow | LibC.OCloExec, 0);
-            var errno = LibC.LastError;
-            current.Dispose();
-            if (next.IsInvalid)
-            {
-                next.Dispose();
-                dir = null!;
-                return Errno.ToNfs3Status(errno);
-            }
-
-            current = next;
-        }
-
-        dir = current;
-        return Nfs3Status.Ok;
-    }
-
-    private Nfs3Status OpenParent(string path, out SafeFileHandle parent, out string name)
-    {
-        var slash = path.LastIndexOf('/');
-        name = slash < 0 ? path : path[(slash + 1)..];
-        return OpenDirectory(slash < 0 ? string.Empty : path[..slash], OPath, out parent);
-    }
+    private static (Errno, LocalStat) StatOf(SafeFileHandle dir, string name) =>
+        (LocalWalker.StatAt(dir, name, LibC.AtSymlinkNoFollow, out var stat), stat);
 
     private bool TryRemembered(ulong inode, uint generation, out string path, out LocalStat stat)
     {
@@ -570,7 +325,7 @@ internal sealed class LocalTree : IDisposable
             return false;
         }
 
-        return Stat(path, out stat) == Nfs3Status.Ok
+        return Stat(path, out stat) == Errno.None
             && stat.Inode == inode
             && stat.Generation == generation
             && stat.DevMajor == _devMajor
@@ -588,7 +343,7 @@ internal sealed class LocalTree : IDisposable
         {
             var directory = pending.Dequeue();
             entries.Clear();
-            if (List(directory, entries) != Nfs3Status.Ok)
+            if (List(directory, entries) != Errno.None)
             {
                 unlisted = true;
                 continue;
@@ -598,7 +353,7 @@ internal sealed class LocalTree : IDisposable
             {
                 var path = Combine(directory, name);
                 found[stat.Inode] = path;
-                if (stat.Type == Ftype3.Dir && stat.DevMajor == _devMajor && stat.DevMinor == _devMinor)
+                if (stat.Type == LocalFileType.Directory && stat.DevMajor == _devMajor && stat.DevMinor == _devMinor)
                 {
                     pending.Enqueue(path);
                 }
@@ -607,8 +362,4 @@ internal sealed class LocalTree : IDisposable
 
         _inodes.Replace(found, complete: !unlisted && pending.Count == 0 && found.Count < MaxScannedEntries);
     }
-
-    private void Remember(ulong inode, string path) => _inodes.Remember(inode, path);
-
-    private void Forget(ulong inode) => _inodes.Forget(inode);
 }

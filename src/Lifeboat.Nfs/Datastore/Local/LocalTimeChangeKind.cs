@@ -1,0 +1,8 @@
+namespace Lifeboat.Nfs.Datastore.Local;
+
+internal enum LocalTimeChangeKind
+{
+    Unchanged,
+    Now,
+    At,
+}
