@@ -3,7 +3,6 @@ using Lifeboat.Disks.BaseReads;
 using Lifeboat.Disks.Caching;
 using Lifeboat.Disks.Hydration;
 using Lifeboat.Disks.Prefetch;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lifeboat.Disks;
 
@@ -34,8 +33,7 @@ public sealed class PublishedDisk : IAsyncDisposable, IDisposable
         _folder = folder;
         _counters = counters;
         _hydrator = hydrator;
-        var commit = new GroupCommit(files.Journal, files.Data, folder.Path, options.DiskName, options.Logger ?? NullLogger.Instance, counters);
-        _cache = new WriteCache(files, folder, hydrator, counters, options, commit);
+        _cache = new WriteCache(files, folder, hydrator, counters, options);
         _base = new BaseReader(baseDisk, options.LeaveBaseOpen, hydrator, counters, _cache.ClusterShift, options.DiskName);
         var streams = options.StreamingReadBytes > 0 ? new SequentialStreams(options.StreamingReadBytes) : null;
         _reader = new RunReader(_cache, hydrator, _base, streams, counters);

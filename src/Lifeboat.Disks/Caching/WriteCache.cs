@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using Lifeboat.Disks.Hydration;
 using Lifeboat.Disks.Journal;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 
 namespace Lifeboat.Disks.Caching;
@@ -25,7 +26,7 @@ internal sealed class WriteCache
     private long _length;
     private long _baseVisible;
 
-    public WriteCache(WriteCacheFiles files, CacheFolder folder, Hydrator? hydrator, DiskCounters counters, PublishedDiskOptions options, GroupCommit commit)
+    public WriteCache(WriteCacheFiles files, CacheFolder folder, Hydrator? hydrator, DiskCounters counters, PublishedDiskOptions options)
     {
         _data = files.Data;
         _written = files.Written;
@@ -33,7 +34,7 @@ internal sealed class WriteCache
         _baseVisible = files.BaseVisible;
         ClusterSize = files.ClusterSize;
         ClusterShift = BitOperations.Log2((uint)ClusterSize);
-        _commit = commit;
+        _commit = new GroupCommit(files.Journal, files.Data, folder.Path, options.DiskName, options.Logger ?? NullLogger.Instance, counters);
         _hydrator = hydrator;
         _counters = counters;
         _folderPath = folder.Path;
