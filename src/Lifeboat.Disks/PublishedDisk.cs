@@ -202,11 +202,11 @@ public sealed class PublishedDisk : IAsyncDisposable, IDisposable
         await _prefetcher.DisposeAsync();
         try
         {
-            _hydrator?.Dispose();
             await _cache.CloseAsync();
         }
         finally
         {
+            _hydrator?.Dispose();
             _folder.Dispose();
             _base.Dispose();
         }
