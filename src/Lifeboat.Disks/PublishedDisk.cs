@@ -1,79 +1,50 @@
-using System.Numerics;
 using System.Security.Cryptography;
-using Lifeboat.Disks.Journal;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Win32.SafeHandles;
+using Lifeboat.Disks.BaseReads;
+using Lifeboat.Disks.Caching;
+using Lifeboat.Disks.Hydration;
+using Lifeboat.Disks.Prefetch;
 
 namespace Lifeboat.Disks;
 
 /// <summary>
 /// A disk as a hypervisor sees it during an instant recovery: the read-only base (a restore point) seen through a
-/// write cache. Writes land in the cache (a sparse data file at the disk's offsets plus a journal of the clusters it
-/// holds); the base is never modified. Safe for many concurrent readers and writers.
+/// write cache. Writes land in the cache (<see cref="WriteCache"/>); reads are served run by run
+/// (<see cref="RunReader"/>) from the cache, from local copies of base clusters (<see cref="Hydrator"/>) or from the
+/// base (<see cref="BaseReader"/>); a <see cref="Prefetcher"/> observes them to record a boot, pace a boot
+/// profile's prefetch and read ahead. The base is never modified. Safe for many concurrent readers and writers.
 /// </summary>
-public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
+public sealed class PublishedDisk : IAsyncDisposable, IDisposable
 {
     /// <summary>Largest disk served (64 TiB): bounds the cluster maps, and every length read from a journal.</summary>
     public const long MaxLength = 1L << 46;
 
-    private readonly IBaseDisk _base;
-    private readonly bool _leaveBaseOpen;
     private readonly CacheFolder _folder;
-    private readonly SafeFileHandle _data;
-    private readonly ClusterBitmap _written;
-    private readonly HydrationStore? _hydration;
-    private readonly HydrationWriter? _hydrationWriter;
-    private readonly SequentialStreams? _streams;
-    private readonly int _clusterSize;
-    private readonly int _shift;
-    private readonly int _readAheadBytes;
-    private readonly int _prefetchWindowClusters;
-    private readonly long _maxHydrationBytes;
-    private readonly string _name;
-    private readonly ILogger _logger;
-    private readonly RegionLocks _locks = new();
-    private readonly SemaphoreSlim _syncLock = new(1, 1);
-    private readonly DiskCounters _counters = new();
-    private readonly CancellationTokenSource _shutdown = new();
-    private readonly WriteCacheJournal _journal;
-    private long _length;
-    private long _baseVisible;
-    private Exception? _fault;
+    private readonly DiskCounters _counters;
+    private readonly Hydrator? _hydrator;
+    private readonly BaseReader _base;
+    private readonly WriteCache _cache;
+    private readonly RunReader _reader;
+    private readonly Prefetcher _prefetcher;
+    private readonly IReadObserver _observer;
     private int _disposed;
 
-    private PublishedDisk(IBaseDisk baseDisk, PublishedDiskOptions options, CacheFolder folder, SafeFileHandle data,
-        WriteCacheJournal journal, ClusterBitmap written, long length, long baseVisible)
+    private PublishedDisk(IBaseDisk baseDisk, PublishedDiskOptions options, CacheFolder folder, WriteCacheFiles files, DiskCounters counters, Hydrator? hydrator)
     {
-        _base = baseDisk;
-        _leaveBaseOpen = options.LeaveBaseOpen;
         _folder = folder;
-        _data = data;
-        _journal = journal;
-        _written = written;
-        _clusterSize = journal.Header.ClusterSize;
-        _shift = BitOperations.Log2((uint)_clusterSize);
-        _length = length;
-        _baseVisible = baseVisible;
-        _name = options.DiskName;
-        _logger = options.Logger ?? NullLogger.Instance;
-        _readAheadBytes = Math.Max(0, options.ReadAheadBytes);
-        _prefetchWindowClusters = (int)Math.Clamp(options.PrefetchWindowBytes >> _shift, 1, int.MaxValue / 2);
-        _maxHydrationBytes = options.MaxHydrationBytes;
+        _counters = counters;
+        _hydrator = hydrator;
+        _cache = new WriteCache(files, folder, hydrator, counters, options);
+        _base = new BaseReader(baseDisk, options.LeaveBaseOpen, hydrator, counters, _cache.ClusterShift, options.DiskName);
+        var streams = options.StreamingReadBytes > 0 ? new SequentialStreams(options.StreamingReadBytes) : null;
+        _reader = new RunReader(_cache, hydrator, _base, streams, counters);
+        _prefetcher = new Prefetcher(_reader, hydrator, _cache, counters, options);
+        _observer = _prefetcher;
         WriteVerifier = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong)));
-        if (options.Hydration)
-        {
-            _hydration = new HydrationStore(folder.HydrationPath, _shift, MaxLength >> _shift, options.MaxHydrationBytes, options.HydrationFreeSpaceReserve);
-            _hydrationWriter = new HydrationWriter(_hydration, options.HydrationQueueBytes, NoteHydrationFull, _name);
-        }
-
-        if (options.StreamingReadBytes > 0)
-            _streams = new SequentialStreams(options.StreamingReadBytes);
     }
 
-    public long Length => Volatile.Read(ref _length);
+    public long Length => _cache.Length;
 
-    public int ClusterSize => _clusterSize;
+    public int ClusterSize => _cache.ClusterSize;
 
     public string CacheDirectory => _folder.Path;
 
@@ -83,32 +54,22 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
     /// </summary>
     public ulong WriteVerifier { get; }
 
-    public PublishedDiskStats Stats => new()
-    {
-        Length = Length,
-        ClusterSize = _clusterSize,
-        WrittenClusters = _written.Count,
-        CacheBytes = _written.Count * _clusterSize,
-        HydratedClusters = _hydration?.Clusters ?? 0,
-        HydratedBytes = (_hydration?.Clusters ?? 0) * _clusterSize,
-        ReadRequests = Interlocked.Read(ref _counters.ReadRequests),
-        BytesRead = Interlocked.Read(ref _counters.BytesRead),
-        CacheHits = Interlocked.Read(ref _counters.CacheHits),
-        HydrationHits = Interlocked.Read(ref _counters.HydrationHits),
-        BaseReads = Interlocked.Read(ref _counters.BaseReads),
-        BaseBytesRead = Interlocked.Read(ref _counters.BaseBytesRead),
-        WriteRequests = Interlocked.Read(ref _counters.WriteRequests),
-        BytesWritten = Interlocked.Read(ref _counters.BytesWritten),
-        ClusterFills = Interlocked.Read(ref _counters.ClusterFills),
-        Syncs = Interlocked.Read(ref _counters.Syncs),
-        ReadAheads = Interlocked.Read(ref _counters.ReadAheads),
-        StreamingReads = Interlocked.Read(ref _counters.StreamingReads),
-        InlineHydrations = Interlocked.Read(ref _counters.InlineHydrations),
-        PrefetchedClusters = Interlocked.Read(ref _counters.PrefetchedClusters),
-        PrefetchHits = Interlocked.Read(ref _counters.PrefetchHits),
-        ReadErrors = Interlocked.Read(ref _counters.ReadErrors),
-        FirstReadError = Volatile.Read(ref _firstReadError),
-    };
+    public PublishedDiskStats Stats => _counters.Snapshot(Length, ClusterSize, _cache.Written.Count, _hydrator?.Clusters ?? 0);
+
+    /// <summary>The newest read of the backup that failed on a damaged or missing chunk, with a running count; null when none has.</summary>
+    public DamagedChunkRead? LastDamagedChunk => _base.LastDamagedChunk;
+
+    /// <summary>Completes when the prefetch started last has finished (tests and the session log wait for it).</summary>
+    public Task PrefetchIdle => _prefetcher.PrefetchIdle;
+
+    /// <summary>Completes when the copies queued for hydration so far are stored (tests use it to look at a settled disk).</summary>
+    internal Task HydrationIdle => _hydrator?.Idle ?? Task.CompletedTask;
+
+    /// <summary>Completes when no read-ahead is running (tests use it to look at a settled disk).</summary>
+    internal Task ReadAheadIdle => _prefetcher.ReadAheadIdle;
+
+    /// <summary>The boot profile's index the prefetch waits at for the guest to come nearer; -1 when it is not waiting.</summary>
+    internal int PrefetchWaitingAt => _prefetcher.PrefetchWaitingAt;
 
     /// <summary>
     /// Publishes <paramref name="baseDisk"/> with its write cache in <paramref name="cacheDirectory"/>: creates the
@@ -127,167 +88,131 @@ public sealed partial class PublishedDisk : IAsyncDisposable, IDisposable
             throw new ArgumentOutOfRangeException(nameof(baseDisk), $"{options.DiskName} is {baseLength} bytes long; published disks are limited to {MaxLength} bytes.");
 
         var folder = CacheFolder.Open(cacheDirectory, options.DiskName);
+        WriteCacheFiles? files = null;
+        Hydrator? hydrator = null;
         try
         {
-            return File.Exists(folder.JournalPath)
-                ? Reopen(baseDisk, options, folder)
-                : Create(baseDisk, options, folder);
+            files = WriteCacheFiles.Open(folder, baseLength, options);
+            var counters = new DiskCounters();
+            hydrator = options.Hydration ? new Hydrator(folder.HydrationPath, files.ClusterSize, options, counters) : null;
+            return new PublishedDisk(baseDisk, options, folder, files, counters, hydrator);
         }
         catch
         {
+            hydrator?.Dispose();
+            files?.Dispose();
             folder.Dispose();
             throw;
         }
     }
 
-    private static PublishedDisk Create(IBaseDisk baseDisk, PublishedDiskOptions options, CacheFolder folder)
+    /// <summary>
+    /// Reads up to buffer.Length bytes at <paramref name="offset"/>; returns fewer only at the end of the disk.
+    /// A base that fails surfaces as an <see cref="IOException"/> naming the disk offset.
+    /// </summary>
+    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct = default)
     {
-        long length = baseDisk.Length;
-        SafeFileHandle? data = null;
-        try
-        {
-            data = OwnerOnly.OpenHandle(folder.DataPath, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
-            RandomAccess.SetLength(data, length);
-            RandomAccess.FlushToDisk(data);
-            var header = new JournalHeader(options.ClusterSize, length, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Guid.NewGuid());
-            var journal = WriteCacheJournal.Create(folder.JournalPath, header, [JournalRecord.Boot(MachineBoot.Current)]);
-            var written = new ClusterBitmap(MaxLength >> BitOperations.Log2((uint)options.ClusterSize));
-            var disk = new PublishedDisk(baseDisk, options, folder, data, journal, written, length, length);
-            PublishedDiskLog.CacheCreated(disk._logger, disk._name, folder.Path, length, options.ClusterSize);
-            return disk;
-        }
-        catch (IOException ex) when (CacheFolder.IsDiskFull(ex))
-        {
-            data?.Dispose();
-            throw CacheFolder.FullError(folder.Path, options.DiskName, ex);
-        }
-        catch
-        {
-            data?.Dispose();
-            throw;
-        }
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        long length = _cache.Length;
+        if (offset >= length || buffer.IsEmpty)
+            return ValueTask.FromResult(0);
+        int count = (int)Math.Min(buffer.Length, length - offset);
+        _observer.OnRead(offset, count);
+        return _reader.ReadAsync(offset, buffer[..count], ct);
     }
 
-    private static PublishedDisk Reopen(IBaseDisk baseDisk, PublishedDiskOptions options, CacheFolder folder)
+    /// <summary>
+    /// Writes <paramref name="data"/> at <paramref name="offset"/> into the write cache. A write past the end grows
+    /// the disk. With <see cref="WriteStability.DataSync"/> or <see cref="WriteStability.FileSync"/> the write is
+    /// durable when this returns; an <see cref="WriteStability.Unstable"/> one at the next <see cref="CommitAsync"/>,
+    /// and against a crash of this process (not of the machine) as soon as it returns.
+    /// </summary>
+    public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, WriteStability stability, CancellationToken ct = default)
     {
-        if (!File.Exists(folder.DataPath))
-            throw new InvalidDataException($"The write cache of {options.DiskName} in '{folder.Path}' is damaged: its data file is missing; unpublish the disk and publish it again to start over from the backup.");
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if (offset > MaxLength - data.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"A write of {data.Length} bytes at offset {offset} goes past the largest disk size of {MaxLength} bytes.");
+        if (data.IsEmpty)
+            return stability == WriteStability.Unstable ? ValueTask.CompletedTask : CommitAsync(ct);
+        return _cache.WriteAsync(offset, data, stability, _reader, ct);
+    }
 
-        var boot = MachineBoot.Current;
-        var state = new CacheState(boot);
-        WriteCacheJournal journal;
-        try
-        {
-            journal = WriteCacheJournal.Open(folder.JournalPath, state.Begin, state.Apply, out var replay);
-            state.Replay = replay;
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException($"{ex.Message.TrimEnd('.')}; unpublish {options.DiskName} and publish it again to start over from the backup.", ex);
-        }
+    /// <summary>Makes every write that returned before this call durable (data first, then the cluster map).</summary>
+    public ValueTask CommitAsync(CancellationToken ct = default)
+    {
+        ThrowIfDisposed();
+        return _cache.CommitAsync(ct);
+    }
 
-        SafeFileHandle? data = null;
-        try
-        {
-            if (state.BaseLength != baseDisk.Length)
-                throw new InvalidDataException($"The write cache in '{folder.Path}' was made for a disk of {state.BaseLength} bytes, but {options.DiskName} has {baseDisk.Length}: it belongs to another restore point; use another cache folder.");
+    /// <summary>
+    /// Grows the disk (the new part reads as zeros) or shrinks it (what lay past the new end is gone, also when it
+    /// grows again). Durable when this returns.
+    /// </summary>
+    public ValueTask SetLengthAsync(long length, CancellationToken ct = default)
+    {
+        ThrowIfDisposed();
+        if (length is < 0 or > MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(length), $"A disk length of {length} bytes is outside 0 to {MaxLength}.");
+        return _cache.SetLengthAsync(length, growOnly: false, ct);
+    }
 
-            data = File.OpenHandle(folder.DataPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
-            if (RandomAccess.GetLength(data) != state.Length)
-            {
-                // A crash between a SetLength record and the data file's resize: finish the resize now.
-                RandomAccess.SetLength(data, state.Length);
-                RandomAccess.FlushToDisk(data);
-            }
+    /// <summary>
+    /// Appends the runs that describe [offset, offset + length) in order, merged where they agree, at most
+    /// <paramref name="maxRuns"/> (the last may then end early). From the maps in memory: no I/O.
+    /// </summary>
+    public void DescribeAllocation(long offset, long length, int maxRuns, IList<DiskAllocationRun> runs)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRuns);
+        ArgumentNullException.ThrowIfNull(runs);
+        DiskAllocation.Describe(_cache, _base, offset, length, maxRuns, runs);
+    }
 
-            // The clusters a crashed process wrote and acknowledged without a commit are mapped by records trusted in this
-            // boot only, and their data may still be only in the page cache: durable first, then the journal is
-            // rewritten with durable records and a boot record of its own for this process's writes.
-            RandomAccess.FlushToDisk(data);
-            var snapshot = state.Snapshot().Append(JournalRecord.Boot(boot)).ToList();
-            journal.Dispose();
-            journal = WriteCacheJournal.Create(folder.JournalPath, journal.Header, snapshot);
+    /// <summary>Starts noting the clusters reads touch, in first-touch order, until <see cref="EndBootRecording"/>.</summary>
+    public void BeginBootRecording(int maxClusters = BootProfile.MaxClusters)
+    {
+        ThrowIfDisposed();
+        _prefetcher.BeginBootRecording(maxClusters);
+    }
 
-            var disk = new PublishedDisk(baseDisk, options, folder, data, journal, state.Written!, state.Length, state.BaseVisible);
-            if (state.Replay.IgnoredTailBytes > 0)
-                PublishedDiskLog.TornTailIgnored(disk._logger, disk._name, state.Replay.IgnoredTailBytes);
-            if (journal.RecordCount != state.Replay.Records)
-                PublishedDiskLog.JournalCompacted(disk._logger, disk._name, state.Replay.Records, journal.RecordCount);
-            if (state.WrittenRecordsIgnored > 0)
-                PublishedDiskLog.UncommittedWritesDropped(disk._logger, disk._name, state.WrittenRecordsIgnored);
-            PublishedDiskLog.CacheReopened(disk._logger, disk._name, folder.Path, state.Written!.Count, state.Replay.Records);
-            return disk;
-        }
-        catch (IOException ex) when (CacheFolder.IsDiskFull(ex))
-        {
-            data?.Dispose();
-            journal.Dispose();
-            throw CacheFolder.FullError(folder.Path, options.DiskName, ex);
-        }
-        catch
-        {
-            data?.Dispose();
-            journal.Dispose();
-            throw;
-        }
+    /// <summary>Stops recording and returns what the reads touched (empty when nothing was recording).</summary>
+    public BootProfile EndBootRecording() => _prefetcher.EndBootRecording();
+
+    /// <summary>
+    /// Decodes the clusters of <paramref name="profile"/> into the hydration file in the background, in the profile's
+    /// order, skipping what is written or hydrated already. Guest reads never wait for it: a read that comes first
+    /// fetches its clusters itself. It keeps at most <see cref="PublishedDiskOptions.PrefetchWindowBytes"/> ahead of
+    /// the guest's reads in the profile's order until <see cref="EndBootRecording"/> says the boot is over. Does
+    /// nothing without hydration. Returns the number of clusters it will consider.
+    /// </summary>
+    public int StartPrefetch(BootProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ThrowIfDisposed();
+        return _prefetcher.StartPrefetch(profile);
     }
 
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
-        await _shutdown.CancelAsync();
-        Interlocked.Exchange(ref _pacer, null)?.Release();
-        if (_readAhead is { } readAhead)
-            await readAhead.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (Volatile.Read(ref _prefetch) is { } prefetch)
-            await prefetch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _hydrationWriter?.Dispose();
+        await _prefetcher.DisposeAsync();
         try
         {
-            if (_fault is null)
-            {
-                await _syncLock.WaitAsync();
-                try
-                {
-                    CommitLocked();
-                }
-                finally
-                {
-                    _syncLock.Release();
-                }
-            }
+            await _cache.CloseAsync();
         }
         finally
         {
-            _journal.Dispose();
-            _data.Dispose();
-            _hydration?.Dispose();
+            _hydrator?.Dispose();
             _folder.Dispose();
-            if (!_leaveBaseOpen)
-                _base.Dispose();
-            _shutdown.Dispose();
+            _base.Dispose();
         }
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Completes when the copies queued for hydration so far are stored (tests use it to look at a settled disk).</summary>
-    internal Task HydrationIdle => _hydrationWriter?.DrainAsync() ?? Task.CompletedTask;
-
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-
-    private void ThrowIfFaulted()
-    {
-        if (Volatile.Read(ref _fault) is { } fault)
-            throw new IOException($"The write cache of {_name} in '{_folder.Path}' failed to make data durable ({fault.Message}) and refuses writes; stop the VM and publish the disk again.", fault);
-    }
-
-    private void Fault(Exception ex)
-    {
-        if (Interlocked.CompareExchange(ref _fault, ex, null) is null)
-            PublishedDiskLog.CacheFaulted(_logger, _name, ex);
-    }
-
-    private long ClusterCount(long length) => (length + _clusterSize - 1) >> _shift;
 }

@@ -1,3 +1,4 @@
+using Lifeboat.Disks.Hydration;
 using System.Buffers;
 
 namespace Lifeboat.Disks.Tests;

@@ -1,3 +1,5 @@
+using Lifeboat.Disks.Prefetch;
+
 namespace Lifeboat.Disks.Tests;
 
 /// <summary>A boot prefetch keeps a window ahead of the guest in the profile's order until the boot is over.</summary>
@@ -11,18 +13,19 @@ public sealed class PrefetchPacerTests
         var pacer = new PrefetchPacer([10, 11, 12, 13, 14, 15], window: 2);
         pacer.WaitForTurn(0, CancellationToken.None);
         pacer.WaitForTurn(1, CancellationToken.None);
+        Assert.Equal(-1, pacer.WaitingAt);
         var third = Task.Run(() => pacer.WaitForTurn(2, CancellationToken.None));
-        await Task.Delay(150);
-        Assert.False(third.IsCompleted, "index 2 is beyond a window of 2 before the guest read anything");
+        await WaitUntil(() => pacer.WaitingAt == 2); // index 2 is beyond a window of 2 before the guest read anything
 
         pacer.NoteRead(40, 42); // not in the profile
-        await Task.Delay(50);
-        Assert.False(third.IsCompleted);
         Assert.Equal(-1, pacer.Reached);
+        Assert.Equal(2, pacer.WaitingAt);
+        Assert.False(third.IsCompleted);
 
         pacer.NoteRead(10, 11);
         await third.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(0, pacer.Reached);
+        Assert.Equal(-1, pacer.WaitingAt);
 
         pacer.NoteRead(12, 14); // a read over indices 2 and 3
         Assert.Equal(3, pacer.Reached);
@@ -36,7 +39,7 @@ public sealed class PrefetchPacerTests
     {
         var pacer = new PrefetchPacer([1, 2, 3, 4], window: 1);
         var waiting = Task.Run(() => pacer.WaitForTurn(3, CancellationToken.None));
-        await Task.Delay(100);
+        await WaitUntil(() => pacer.WaitingAt == 3);
         Assert.False(waiting.IsCompleted);
         pacer.Release();
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
@@ -45,8 +48,10 @@ public sealed class PrefetchPacerTests
         var other = new PrefetchPacer([1, 2, 3, 4], window: 1);
         using var cancel = new CancellationTokenSource();
         var cancelled = Task.Run(() => other.WaitForTurn(3, cancel.Token));
+        await WaitUntil(() => other.WaitingAt == 3);
         await cancel.CancelAsync();
         await cancelled.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(-1, other.WaitingAt);
     }
 
     [Fact]
@@ -61,14 +66,12 @@ public sealed class PrefetchPacerTests
         disk.BeginBootRecording();
         disk.StartPrefetch(new BootProfile(Cluster, profile));
 
-        await WaitUntil(() => disk.Stats.PrefetchedClusters == 2);
-        await Task.Delay(150);
+        await WaitUntil(() => disk.PrefetchWaitingAt == 2); // indices 0 and 1 done, 2 beyond the window
         Assert.Equal(2, disk.Stats.PrefetchedClusters);
 
         var buffer = new byte[4096];
         await disk.ReadAsync(21 * Cluster, buffer); // index 1: the window now reaches index 3
-        await WaitUntil(() => disk.Stats.PrefetchedClusters == 4);
-        await Task.Delay(150);
+        await WaitUntil(() => disk.PrefetchWaitingAt == 4);
         Assert.Equal(4, disk.Stats.PrefetchedClusters);
         Assert.False(disk.PrefetchIdle.IsCompleted);
 

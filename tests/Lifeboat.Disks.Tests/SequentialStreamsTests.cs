@@ -1,3 +1,5 @@
+using Lifeboat.Disks.BaseReads;
+
 namespace Lifeboat.Disks.Tests;
 
 public sealed class SequentialStreamsTests

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 
-namespace Lifeboat.Disks;
+namespace Lifeboat.Disks.Hydration;
 
 /// <summary>
 /// Writes hydrated copies behind the reads that decoded them: a read hands its pooled buffer over and returns at

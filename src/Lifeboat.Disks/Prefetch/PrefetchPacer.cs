@@ -1,4 +1,4 @@
-namespace Lifeboat.Disks;
+namespace Lifeboat.Disks.Prefetch;
 
 /// <summary>
 /// Keeps a boot prefetch at most a window ahead of the guest in the profile's order: the prefetch may decode the
@@ -15,6 +15,7 @@ internal sealed class PrefetchPacer
     private readonly int _window;
     private readonly object _gate = new(); // Monitor.Wait and PulseAll need a monitor, not a Lock
     private int _reached = -1;
+    private int _waitingAt = -1;
 
     public PrefetchPacer(IReadOnlyList<long> clusters, int window)
     {
@@ -49,16 +50,26 @@ internal sealed class PrefetchPacer
         }
     }
 
-    /// <summary>Blocks the prefetch's thread until it may decode the profile's cluster at <paramref name="index"/>.</summary>
+    /// <summary>The index <see cref="WaitForTurn"/> is blocked at, until the guest comes nearer; -1 when it is not waiting.</summary>
+    public int WaitingAt => Volatile.Read(ref _waitingAt);
+
+    /// <summary>Blocks the prefetch's thread until it may decode the profile's cluster at <paramref name="index"/>, or <paramref name="ct"/> is cancelled.</summary>
     public void WaitForTurn(int index, CancellationToken ct)
     {
         if (index <= Volatile.Read(ref _reached) + _window)
             return;
+        // Disposed outside the lock: its callback takes the lock.
+        using var woken = ct.Register(static gate =>
+        {
+            lock (gate!)
+                Monitor.PulseAll(gate);
+        }, _gate);
         lock (_gate)
         {
-            // The timeout only bounds how late a cancellation is seen.
+            Volatile.Write(ref _waitingAt, index);
             while (index > _reached + _window && !ct.IsCancellationRequested)
-                Monitor.Wait(_gate, 200);
+                Monitor.Wait(_gate);
+            Volatile.Write(ref _waitingAt, -1);
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Numerics;
 using Lifeboat.Disks.Journal;
 
-namespace Lifeboat.Disks;
+namespace Lifeboat.Disks.Caching;
 
 /// <summary>The write cache's state rebuilt from its journal: lengths and the map of written clusters.</summary>
 internal sealed class CacheState(MachineBoot currentBoot)

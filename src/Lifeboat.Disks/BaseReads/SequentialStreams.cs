@@ -1,4 +1,4 @@
-namespace Lifeboat.Disks;
+namespace Lifeboat.Disks.BaseReads;
 
 /// <summary>
 /// Recognises streaming readers, such as a live mirror copying the disk to production or a guest copying a large

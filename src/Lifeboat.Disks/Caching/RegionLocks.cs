@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace Lifeboat.Disks;
+namespace Lifeboat.Disks.Caching;
 
 /// <summary>
 /// Serializes writers whose byte ranges share a 1 MiB region, so that two partial writes to one cluster cannot both

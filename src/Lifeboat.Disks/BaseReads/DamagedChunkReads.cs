@@ -1,6 +1,6 @@
 using Lifeboat.Repository;
 
-namespace Lifeboat.Disks;
+namespace Lifeboat.Disks.BaseReads;
 
 /// <summary>Remembers the newest read of a disk's backup that failed on a damaged chunk, and counts them.</summary>
 internal sealed class DamagedChunkReads

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Lifeboat.Disks;
+namespace Lifeboat.Disks.Caching;
 
 /// <summary>
 /// The folder holding one published disk's write cache: its files' names, and a lock file held for as long as the

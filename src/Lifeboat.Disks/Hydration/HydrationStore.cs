@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Lifeboat.Disks;
+namespace Lifeboat.Disks.Hydration;
 
 /// <summary>
 /// Local copies of base clusters already read once (hydration): a sparse file at the disk's offsets and a bitmap of

@@ -1,4 +1,4 @@
-namespace Lifeboat.Disks;
+namespace Lifeboat.Disks.Prefetch;
 
 /// <summary>
 /// Notes the clusters reads touch, each once, in the order of their first touch, up to a bound. Reads run

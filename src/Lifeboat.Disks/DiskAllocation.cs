@@ -1,6 +1,10 @@
+using Lifeboat.Disks.BaseReads;
+using Lifeboat.Disks.Caching;
+
 namespace Lifeboat.Disks;
 
-public sealed partial class PublishedDisk
+/// <summary>Which parts of a published disk hold data and which read as zeros, from the maps held in memory.</summary>
+internal static class DiskAllocation
 {
     /// <summary>
     /// Appends the runs that describe [offset, offset + length) in order, merged where they agree, at most
@@ -8,21 +12,18 @@ public sealed partial class PublishedDisk
     /// both in memory: no I/O. A cluster is zero only when nothing was written to it and the base knows all of it
     /// reads as zeroes.
     /// </summary>
-    public void DescribeAllocation(long offset, long length, int maxRuns, IList<DiskAllocationRun> runs)
+    public static void Describe(WriteCache cache, BaseReader baseReader, long offset, long length, int maxRuns, IList<DiskAllocationRun> runs)
     {
-        ThrowIfDisposed();
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRuns);
-        ArgumentNullException.ThrowIfNull(runs);
-        long end = Math.Min(offset + Math.Max(length, 0), Volatile.Read(ref _length));
-        long baseVisible = Volatile.Read(ref _baseVisible);
+        int shift = cache.ClusterShift;
+        long end = Math.Min(offset + Math.Max(length, 0), cache.Length);
+        long baseVisible = cache.BaseVisible;
         int added = 0;
         for (long position = offset; position < end;)
         {
-            long cluster = position >> _shift;
-            long next = Math.Min((cluster + 1) << _shift, end);
-            bool zero = !_written.IsSet(cluster)
-                && (position >= baseVisible || _base.IsKnownZero(position, Math.Min(next, baseVisible) - position));
+            long cluster = position >> shift;
+            long next = Math.Min((cluster + 1) << shift, end);
+            bool zero = !cache.Written.IsSet(cluster)
+                && (position >= baseVisible || baseReader.IsKnownZero(position, Math.Min(next, baseVisible) - position));
             if (runs.Count > 0 && added > 0 && runs[^1].IsZero == zero && runs[^1].End == position)
             {
                 runs[^1] = runs[^1] with { Length = next - runs[^1].Offset };
