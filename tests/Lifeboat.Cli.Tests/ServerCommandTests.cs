@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using Lifeboat.Nbd.Server;
+using Lifeboat.Nfs.Server;
+using Lifeboat.Server.CommandLine;
+using Lifeboat.Server.Contracts.Hosting;
 
 namespace Lifeboat.Cli.Tests;
 
-/// <summary>`lifeboat server` hands its options to the server it starts.</summary>
+/// <summary>`lifeboat server` shows the server's options, refuses a bad value, and hands its words to the server it starts.</summary>
 public sealed class ServerCommandTests
 {
     [Fact]
@@ -50,6 +54,30 @@ public sealed class ServerCommandTests
                 process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
+    }
+
+    [Fact]
+    public void Its_help_lists_every_option_of_the_server_with_the_default_ports()
+    {
+        var help = LifeboatProcess.Run("server", "--help").ShouldSucceed().Stdout;
+        foreach (var option in new ServerCommandLine().All)
+            Assert.Contains($"{option.Name} <{option.HelpName}>", help, StringComparison.Ordinal);
+        Assert.Contains($"default 127.0.0.1:{RestApi.DefaultPort}", help, StringComparison.Ordinal);
+        Assert.Contains($"default: {NfsServerOptions.DefaultPort} if free", help, StringComparison.Ordinal);
+        Assert.Contains($"default: {NbdServerOptions.DefaultPort} if free", help, StringComparison.Ordinal);
+        Assert.Contains($"(default {NfsServerOptions.DefaultPortmapPort})", help, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--nfs-port", "70000", "is not a port number (0 to 65535).")]
+    [InlineData("--listen", "8707", "is not an address and port such as 127.0.0.1:8707.")]
+    [InlineData("--file-restore-memory", "12", "is not a number of MiB from 256 to 1048576.")]
+    public void A_bad_value_is_refused_in_one_sentence_naming_the_option_before_any_server_starts(string option, string value, string problem)
+    {
+        var result = LifeboatProcess.Run("server", option, value);
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.Equal($"{option} '{value}' {problem}", result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0].Trim());
+        Assert.DoesNotContain("lifeboat-server:", result.Stderr, StringComparison.Ordinal);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text;
-using Lifeboat.Server.Metrics;
+using Lifeboat.Metrics;
 using Lifeboat.Tests.Shared;
 using Prometheus;
 

@@ -1,4 +1,4 @@
-using Lifeboat.Server.Metrics;
+using Lifeboat.Metrics;
 
 namespace Lifeboat.Server.Tests;
 

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using Lifeboat.OncRpc.Portmap;
 using Lifeboat.OncRpc.Rpc;
-using Lifeboat.Server.Metrics;
+using Lifeboat.Metrics;
 
 namespace Lifeboat.Benchmarks.Metrics;
 

@@ -7,7 +7,7 @@ using Lifeboat.OncRpc.RecordMarking;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Server;
 using Lifeboat.OncRpc.Xdr;
-using Lifeboat.Server.Metrics;
+using Lifeboat.Metrics;
 
 namespace Lifeboat.Benchmarks.OncRpc;
 

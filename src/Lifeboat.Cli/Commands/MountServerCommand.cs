@@ -8,7 +8,7 @@ using Lifeboat.Nfs.Server;
 using Lifeboat.MountServer.Control;
 using Lifeboat.MountServer.Publishing;
 using Lifeboat.Repository;
-using Lifeboat.Server.Metrics;
+using Lifeboat.Metrics;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 

@@ -6,6 +6,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Lifeboat.Server.Contracts.Hosting;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Repositories;
 using Lifeboat.Server.Contracts.Security;
@@ -14,13 +15,13 @@ using Lifeboat.Server.Contracts.Storage;
 namespace Lifeboat.Cli.Commands;
 
 /// <summary>
-/// The CLI's side of the server's REST API. The address comes from LIFEBOAT_SERVER (default 127.0.0.1:8707); every
+/// The CLI's side of the server's REST API. The address comes from LIFEBOAT_SERVER (default 127.0.0.1:<see cref="RestApi.DefaultPort"/>); every
 /// failure becomes one sentence: no server there and how to start one, or the server's own error message.
 /// </summary>
 internal sealed class ServerClient : IDisposable
 {
     public const string AddressVariable = "LIFEBOAT_SERVER";
-    public const string DefaultAddress = "http://127.0.0.1:8707";
+    public static readonly string DefaultAddress = RestApi.DefaultAddress;
 
     /// <summary>Seconds the CLI waits for the server's answer (60 unless set): a slow link or a loaded server may need more.</summary>
     public const string TimeoutVariable = "LIFEBOAT_TIMEOUT";
@@ -328,7 +329,7 @@ internal sealed class ServerClient : IDisposable
     {
         var value = text.Contains("://", StringComparison.Ordinal) ? text : "http://" + text;
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            throw new CliException($"{AddressVariable}='{text}' is not a server address such as 127.0.0.1:8707 or http://host:8707.");
+            throw new CliException($"{AddressVariable}='{text}' is not a server address such as 127.0.0.1:{RestApi.DefaultPort} or http://host:{RestApi.DefaultPort}.");
         return uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri + "/");
     }
 }

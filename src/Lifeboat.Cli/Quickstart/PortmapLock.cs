@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Lifeboat.OncRpc.Portmap;
 
 namespace Lifeboat.Cli.Quickstart;
 
@@ -37,7 +38,7 @@ internal sealed class PortmapLock : IDisposable
             }
             catch (IOException e)
             {
-                throw new CliException($"Another Lifeboat process (a test run or a benchmark) has held port 111 for {Patience.TotalMinutes:0} minutes ({e.Message}); run the quickstart when it is done.");
+                throw new CliException($"Another Lifeboat process (a test run or a benchmark) has held port {PortmapClient.DefaultPort} for {Patience.TotalMinutes:0} minutes ({e.Message}); run the quickstart when it is done.");
             }
         }
     }

@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Lifeboat.Cli.Commands;
+using Lifeboat.OncRpc.Portmap;
 
 namespace Lifeboat.Cli.Quickstart;
 
 /// <summary>
-/// The Lifeboat server the story talks to: the one already running at LIFEBOAT_SERVER (default 127.0.0.1:8707), or
+/// The Lifeboat server the story talks to: the one already running at LIFEBOAT_SERVER (default <see cref="Server.Contracts.Hosting.RestApi.DefaultAddress"/>), or
 /// else its own, started with a data folder in the quickstart's work folder and a free port, and stopped again at
 /// the end (SIGTERM: it stops cleanly).
 /// </summary>
@@ -52,7 +53,7 @@ internal sealed class QuickstartServer : IAsyncDisposable
             running.Dispose();
         }
 
-        var portmap = await PortmapLock.TakeAsync(() => note("another Lifeboat process (a test run or a benchmark) uses port 111; waiting for its turn…"), ct);
+        var portmap = await PortmapLock.TakeAsync(() => note($"another Lifeboat process (a test run or a benchmark) uses port {PortmapClient.DefaultPort}; waiting for its turn…"), ct);
         try
         {
             return await StartAsync(dataDirectory, portmap, ct);

@@ -1,3 +1,5 @@
+using Lifeboat.Nbd.Server;
+
 namespace Lifeboat.FileRestore.Guestfs;
 
 /// <summary>
@@ -30,7 +32,7 @@ internal sealed record NbdDriveAddress(string Server, string ExportName)
             var slash = rest.IndexOf('/', StringComparison.Ordinal);
             var authority = slash < 0 ? rest : rest[..slash];
             var colon = authority.LastIndexOf(':');
-            var port = colon < 0 ? "10809" : authority[(colon + 1)..];
+            var port = colon < 0 ? NbdServerOptions.DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture) : authority[(colon + 1)..];
             var host = colon < 0 ? authority : authority[..colon];
             if (host.Length > 0 && int.TryParse(port, System.Globalization.CultureInfo.InvariantCulture, out var number) && number is > 0 and < 65536)
                 return new NbdDriveAddress($"tcp:{host}:{number}", Export(slash < 0 ? string.Empty : rest[slash..]));

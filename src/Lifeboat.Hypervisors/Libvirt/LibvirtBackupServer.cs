@@ -15,7 +15,7 @@ namespace Lifeboat.Hypervisors.Libvirt;
 /// </summary>
 internal sealed class LibvirtBackupServer
 {
-    /// <summary>Above NBD's 10809, the port virtnbdbackup and most tools take first.</summary>
+    /// <summary>Above NBD's <see cref="Nbd.Server.NbdServerOptions.DefaultPort"/>, the port virtnbdbackup and most tools take first.</summary>
     public const int FirstPort = 10810;
     public const int PortCount = 1000;
 

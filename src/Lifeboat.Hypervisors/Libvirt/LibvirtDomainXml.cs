@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Xml.Linq;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.Qemu.GuestAgent;
+using Lifeboat.Nbd.Server;
 
 namespace Lifeboat.Hypervisors.Libvirt;
 
@@ -58,7 +59,7 @@ public static class LibvirtDomainXml
                 ? new XElement("source", new XAttribute("protocol", "nfs"), new XAttribute("name", Uri.UnescapeDataString(uri.AbsolutePath)),
                     new XElement("host", new XAttribute("name", uri.Host)))
                 : new XElement("source", new XAttribute("protocol", "nbd"), new XAttribute("name", Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'))),
-                    new XElement("host", new XAttribute("name", uri.Host), new XAttribute("port", uri.Port == -1 ? 10809 : uri.Port)));
+                    new XElement("host", new XAttribute("name", uri.Host), new XAttribute("port", uri.Port == -1 ? NbdServerOptions.DefaultPort : uri.Port)));
         var element = new XElement("disk", new XAttribute("type", network ? "network" : "file"), new XAttribute("device", "disk"),
             new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", disk.Format == QemuDiskFormat.Qcow2 ? "qcow2" : "raw"),
                 new XAttribute("cache", "none")),

@@ -3,6 +3,7 @@ using System.Xml.Linq;
 using Lifeboat.Hypervisors.Hosts;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.Qemu.GuestAgent;
+using Lifeboat.Nbd.Server;
 
 namespace Lifeboat.Hypervisors.Libvirt;
 
@@ -140,7 +141,7 @@ public static class LibvirtHostedDomainXml
                 new XElement("host", new XAttribute("name", uri.Host)),
                 new XElement("identity", new XAttribute("user", "root"), new XAttribute("group", "root")))
             : new XElement("source", new XAttribute("protocol", "nbd"), new XAttribute("name", Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'))),
-                new XElement("host", new XAttribute("name", uri.Host), new XAttribute("port", uri.Port == -1 ? 10809 : uri.Port)));
+                new XElement("host", new XAttribute("name", uri.Host), new XAttribute("port", uri.Port == -1 ? NbdServerOptions.DefaultPort : uri.Port)));
         var element = new XElement("disk", new XAttribute("type", "network"), new XAttribute("device", "disk"),
             new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", disk.Format == QemuDiskFormat.Qcow2 ? "qcow2" : "raw")),
             source,

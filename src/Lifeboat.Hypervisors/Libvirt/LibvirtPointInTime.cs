@@ -15,130 +15,73 @@ namespace Lifeboat.Hypervisors.Libvirt;
 /// with <c>virsh domjobabort</c>. Completing deletes the old checkpoint; aborting deletes the new one, which makes
 /// libvirt merge its bitmap back into the old one, so the next backup misses nothing.
 /// </summary>
-public sealed class LibvirtPointInTime : ILivePointInTime
+public sealed class LibvirtPointInTime : LivePointInTime
 {
     private const string ScratchExtension = ".scratch.qcow2";
     private const int MaxPortAttempts = 8;
 
     private readonly Virsh _virsh;
     private readonly string _domain;
-    private readonly QemuLiveBackupOptions _options;
-    private readonly ILogger _logger;
-    private readonly LiveBackupWorkFolder _work;
-    private readonly List<LiveBackupDisk> _disks = [];
     private LibvirtBackupServer? _server;
     private Dictionary<string, string> _diskFiles = [];
     private string? _baseCheckpoint;
     private string? _newCheckpoint;
     private bool _jobStarted;
-    private bool _ended;
 
     private LibvirtPointInTime(Virsh virsh, string domain, QemuLiveBackupOptions options, LiveBackupWorkFolder work, ILogger logger)
+        : base(options, work, logger)
     {
         _virsh = virsh;
         _domain = domain;
-        _options = options;
-        _work = work;
-        _logger = logger;
     }
 
-    public LiveBackupNbdServer NbdServer => _server?.NbdServer ?? LiveBackupNbdServer.Unix(_work.NbdSocketPath);
+    public override LiveBackupNbdServer NbdServer => _server?.NbdServer ?? LiveBackupNbdServer.Unix(Work.NbdSocketPath);
 
-    public IReadOnlyList<LiveBackupDisk> Disks => _disks;
-
-    public string Consistency { get; private set; } = ConsistencyKinds.Crash;
-
-    public double? FrozenMilliseconds { get; private set; }
-
-    public string? CrashConsistentReason { get; private set; }
-
-    public string? SourceIdentity { get; private set; }
-
-    public string HardwareText { get; private set; } = "";
+    private protected override string TeardownStep => "tearing down the libvirt backup";
 
     /// <summary>Starts a point in time of every disk of <paramref name="domain"/>. <see cref="QemuLiveBackupOptions.TrackedBitmaps"/> name checkpoints here.</summary>
     /// <exception cref="LibvirtException">libvirt refused a step.</exception>
     public static async Task<LibvirtPointInTime> StartAsync(Virsh virsh, string domain, QemuLiveBackupOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         var work = LiveBackupWorkFolder.Open(options.WorkDirectory, ScratchExtension, (message, inner) => inner is null ? new LibvirtException(message) : new LibvirtException(message, inner));
-        var pointInTime = new LibvirtPointInTime(virsh, domain, options with { WorkDirectory = work.Path }, work, logger ?? NullLogger.Instance);
-        try
-        {
-            await pointInTime.StartCoreAsync(cancellationToken).ConfigureAwait(false);
-            return pointInTime;
-        }
-        catch
-        {
-            await pointInTime.AbortAsync().ConfigureAwait(false);
-            throw;
-        }
+        return await StartOrAbortAsync(new LibvirtPointInTime(virsh, domain, options, work, logger ?? NullLogger.Instance), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    /// <summary>The backup was committed: ends the job and deletes the checkpoint it was incremental from.</summary>
+    private protected override async Task EndCompletedAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_ended, this);
-        _ended = true;
-        try
+        await EndJobAsync(cancellationToken).ConfigureAwait(false);
+        if (_baseCheckpoint is not null)
         {
-            await EndJobAsync(cancellationToken).ConfigureAwait(false);
-            if (_baseCheckpoint is not null)
-            {
-                await _virsh.RunAsync(["checkpoint-delete", _domain, _baseCheckpoint], cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            Release();
+            await _virsh.RunAsync(["checkpoint-delete", _domain, _baseCheckpoint], cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public async Task AbortAsync()
+    /// <summary>The backup failed: ends the job and deletes the new checkpoint, which libvirt merges into its parent's.</summary>
+    private protected override async Task<bool> EndAbortedAsync()
     {
-        if (_ended)
+        await EndJobAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_newCheckpoint is null)
         {
-            return;
+            return false;
         }
 
-        _ended = true;
-        try
-        {
-            await EndJobAsync(CancellationToken.None).ConfigureAwait(false);
-            if (_newCheckpoint is not null)
-            {
-                // libvirt merges a deleted checkpoint's bitmap into its parent's.
-                await _virsh.RunAsync(["checkpoint-delete", _domain, _newCheckpoint], CancellationToken.None).ConfigureAwait(false);
-                QemuLog.PointInTimeAborted(_logger, _options.Vm);
-            }
-        }
-        catch (LibvirtException ex)
-        {
-            QemuLog.TeardownStepFailed(_logger, "tearing down the libvirt backup", ex.Message);
-        }
-        finally
-        {
-            Release();
-        }
+        await _virsh.RunAsync(["checkpoint-delete", _domain, _newCheckpoint], CancellationToken.None).ConfigureAwait(false);
+        return true;
     }
 
-    public async ValueTask DisposeAsync() => await AbortAsync().ConfigureAwait(false);
+    private protected override bool IsTeardownFailure(Exception exception) => exception is LibvirtException;
 
-    /// <summary>Leaves the backup job and checkpoint as a killed backup would (tests check that the next backup cleans up).</summary>
-    internal void Abandon()
-    {
-        _ended = true;
-        _work.Abandon();
-    }
-
-    private async Task StartCoreAsync(CancellationToken cancellationToken)
+    private protected override async Task StartCoreAsync(CancellationToken cancellationToken)
     {
         if (await BackupJobRunsAsync(cancellationToken).ConfigureAwait(false))
         {
-            QemuLog.LeftoversFound(_logger, 1, 1, 0);
+            QemuLog.LeftoversFound(Logger, 1, 1, 0);
             await _virsh.RunAsync(["domjobabort", _domain], cancellationToken).ConfigureAwait(false);
         }
 
-        _work.DeleteWorkFiles();
-        if (_options.DiscoverGuestAgent)
+        Work.DeleteWorkFiles();
+        if (Options.DiscoverGuestAgent)
         {
             await ThawIfLeftFrozenAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -153,7 +96,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             throw new LibvirtException($"Domain {_domain} has no disk to back up.");
         }
 
-        _server = await LibvirtBackupServer.ForAsync(_virsh.ConnectUri, _work.NbdSocketPath, cancellationToken).ConfigureAwait(false);
+        _server = await LibvirtBackupServer.ForAsync(_virsh.ConnectUri, Work.NbdSocketPath, cancellationToken).ConfigureAwait(false);
         _diskFiles = LibvirtBackupDocuments.DiskFiles(HardwareText);
         if (_server.IsRemote && disks.FirstOrDefault(d => !_diskFiles.ContainsKey(d.Target)) is { Target: { } notFile })
         {
@@ -161,12 +104,12 @@ public sealed class LibvirtPointInTime : ILivePointInTime
         }
 
         var reason = await ReconcileCheckpointsAsync(disks, cancellationToken).ConfigureAwait(false);
-        _newCheckpoint = DirtyBitmapName.New(_options.Vm);
-        string backupXml = Path.Combine(_options.WorkDirectory, "backup.xml");
-        string checkpointXml = Path.Combine(_options.WorkDirectory, "checkpoint.xml");
+        _newCheckpoint = DirtyBitmapName.New(Options.Vm);
+        string backupXml = Path.Combine(Options.WorkDirectory, "backup.xml");
+        string checkpointXml = Path.Combine(Options.WorkDirectory, "checkpoint.xml");
         await File.WriteAllTextAsync(checkpointXml, CheckpointXml(disks), cancellationToken).ConfigureAwait(false);
 
-        bool freeze = _options.DiscoverGuestAgent;
+        bool freeze = Options.DiscoverGuestAgent;
         string? freezeFailure = null;
         var clock = Stopwatch.StartNew();
         try
@@ -183,7 +126,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
                 }
             }
 
-            if (_options.BeforePointInTime is { } before)
+            if (Options.BeforePointInTime is { } before)
             {
                 await before(cancellationToken).ConfigureAwait(false);
             }
@@ -199,7 +142,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             }
 
             _jobStarted = true;
-            if (_options.AfterPointInTime is { } after)
+            if (Options.AfterPointInTime is { } after)
             {
                 await after(cancellationToken).ConfigureAwait(false);
             }
@@ -218,7 +161,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
                 }
                 catch (LibvirtException ex)
                 {
-                    QemuLog.ThawFailed(_logger, _options.Vm, ex.Message);
+                    QemuLog.ThawFailed(Logger, Options.Vm, ex.Message);
                 }
             }
         }
@@ -227,12 +170,12 @@ public sealed class LibvirtPointInTime : ILivePointInTime
         {
             Consistency = ConsistencyKinds.FileSystem;
             FrozenMilliseconds = clock.Elapsed.TotalMilliseconds;
-            QemuLog.GuestFrozen(_logger, _options.Vm, FrozenMilliseconds.Value);
+            QemuLog.GuestFrozen(Logger, Options.Vm, FrozenMilliseconds.Value);
         }
         else
         {
             CrashConsistentReason = freezeFailure ?? "no guest agent was given";
-            QemuLog.CrashConsistent(_logger, _options.Vm, CrashConsistentReason);
+            QemuLog.CrashConsistent(Logger, Options.Vm, CrashConsistentReason);
         }
 
         var exports = LibvirtBackupDocuments.Exports(await _virsh.RunAsync(["backup-dumpxml", _domain], cancellationToken).ConfigureAwait(false));
@@ -249,10 +192,10 @@ public sealed class LibvirtPointInTime : ILivePointInTime
                 throw new LibvirtException($"libvirt's incremental backup of domain {_domain} exports no bitmap for disk {target}.");
             }
 
-            _disks.Add(new LiveBackupDisk(target, target, driver, 0, export.Name, changed, reason, _newCheckpoint));
+            StartedDisks.Add(new LiveBackupDisk(target, target, driver, 0, export.Name, changed, reason, _newCheckpoint));
         }
 
-        QemuLog.PointInTimeStarted(_logger, _options.Vm, _disks.Count, NbdServer.ToString());
+        QemuLog.PointInTimeStarted(Logger, Options.Vm, StartedDisks.Count, NbdServer.ToString());
     }
 
     /// <summary>
@@ -273,7 +216,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             {
                 var taken = _server.Port;
                 _server.NextPort();
-                QemuLog.BackupPortTaken(_logger, _options.Vm, taken, _server.Port);
+                QemuLog.BackupPortTaken(Logger, Options.Vm, taken, _server.Port);
             }
         }
     }
@@ -287,8 +230,8 @@ public sealed class LibvirtPointInTime : ILivePointInTime
     {
         var listing = await _virsh.RunAsync(["checkpoint-list", _domain, "--name", "--topological"], cancellationToken).ConfigureAwait(false);
         var ours = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(n => DirtyBitmapName.IsOf(n, _options.Vm)).ToList();
-        var expected = disks.Select(d => _options.TrackedBitmaps.GetValueOrDefault(d.Target)).Distinct().ToList();
+            .Where(n => DirtyBitmapName.IsOf(n, Options.Vm)).ToList();
+        var expected = disks.Select(d => Options.TrackedBitmaps.GetValueOrDefault(d.Target)).Distinct().ToList();
         string? reason = null;
         if (expected is not [{ } checkpoint])
         {
@@ -312,16 +255,16 @@ public sealed class LibvirtPointInTime : ILivePointInTime
         {
             if (reason is not null)
             {
-                QemuLog.BitmapNotTrusted(_logger, target, reason);
+                QemuLog.BitmapNotTrusted(Logger, target, reason);
             }
             else
             {
                 if (stale.Count > 0)
                 {
-                    QemuLog.BitmapsMergedBack(_logger, target, string.Join(", ", stale), expected[0]!);
+                    QemuLog.BitmapsMergedBack(Logger, target, string.Join(", ", stale), expected[0]!);
                 }
 
-                QemuLog.BitmapTrusted(_logger, target, expected[0]!);
+                QemuLog.BitmapTrusted(Logger, target, expected[0]!);
             }
         }
 
@@ -353,7 +296,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
     /// (libvirt 9.0 would name one itself only for a disk without type, which its schema does not allow.)
     /// </summary>
     private string ScratchFile(string target) =>
-        _server!.IsRemote ? $"{_diskFiles[target]}.{_newCheckpoint}.scratch.qcow2" : _work.ScratchImage(target);
+        _server!.IsRemote ? $"{_diskFiles[target]}.{_newCheckpoint}.scratch.qcow2" : Work.ScratchImage(target);
 
     private string CheckpointXml(List<(string Target, string Driver)> disks) => new XElement(
         "domaincheckpoint",
@@ -377,7 +320,7 @@ public sealed class LibvirtPointInTime : ILivePointInTime
         if (status.Contains("\"frozen\"", StringComparison.Ordinal))
         {
             await _virsh.RunAsync(["domfsthaw", _domain], cancellationToken).ConfigureAwait(false);
-            QemuLog.ThawedLeftFrozen(_logger, _options.Vm);
+            QemuLog.ThawedLeftFrozen(Logger, Options.Vm);
         }
     }
 
@@ -395,6 +338,4 @@ public sealed class LibvirtPointInTime : ILivePointInTime
             await _virsh.RunAsync(["domjobabort", _domain], cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private void Release() => _work.Dispose();
 }

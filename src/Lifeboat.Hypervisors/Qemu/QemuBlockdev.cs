@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
+using Lifeboat.Nbd.Server;
 
 namespace Lifeboat.Hypervisors.Qemu;
 
@@ -8,7 +10,6 @@ internal static class QemuBlockdev
     private const string NfsScheme = "nfs://";
     private const string NbdScheme = "nbd://";
     private const string NbdUnixScheme = "nbd+unix://";
-    private const string DefaultNbdPort = "10809";
 
     /// <param name="nodeName">The format node's name (what <c>-device</c>, <c>blockdev-mirror</c> and NBD exports refer to).</param>
     public static JsonObject Build(QemuDisk disk, string nodeName)
@@ -66,7 +67,7 @@ internal static class QemuBlockdev
                 throw new ArgumentException($"The disk source {url} is not a valid nbd://host:port/export URL.");
             }
 
-            var port = uri.Port == -1 ? DefaultNbdPort : uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var port = (uri.Port == -1 ? NbdServerOptions.DefaultPort : uri.Port).ToString(CultureInfo.InvariantCulture);
             server = new JsonObject { ["type"] = "inet", ["host"] = uri.IdnHost, ["port"] = port };
         }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Lifeboat.Hypervisors.Libvirt;
+using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.VMware;
 using Lifeboat.Nfs.Datastore;
 using Lifeboat.Repository;

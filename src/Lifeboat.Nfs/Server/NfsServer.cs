@@ -18,7 +18,7 @@ namespace Lifeboat.Nfs.Server;
 /// </summary>
 /// <example>
 /// <code>
-/// await using var server = new NfsServer(new NfsServerOptions { EndPoint = new(IPAddress.Any, 2049) }, loggerFactory);
+/// await using var server = new NfsServer(new NfsServerOptions { EndPoint = new(IPAddress.Any, NfsServerOptions.DefaultPort) }, loggerFactory);
 /// await server.StartAsync();
 /// var publication = server.Publish("vm1", [new DatastoreFile("lifeboat.json", json)], [new PublishedDatastoreDisk(disk)], cacheFolder); // MountServer's adapter of a PublishedDisk
 /// foreach (var url in server.DiskUrls(publication)) Console.WriteLine(url);

@@ -1,4 +1,5 @@
 using System.Net;
+using Lifeboat.OncRpc.Portmap;
 using Lifeboat.Nfs.Datastore;
 using Lifeboat.Nfs.Nfs3;
 
@@ -7,7 +8,7 @@ namespace Lifeboat.Nfs.Server;
 public sealed class NfsServerOptions
 {
     public const int DefaultPort = 2049;
-    public const int DefaultPortmapPort = 111;
+    public const int DefaultPortmapPort = PortmapClient.DefaultPort;
 
     /// <summary>Where MOUNT, NFS and a portmap answering for them listen (one port; 0 picks a free one).</summary>
     public IPEndPoint EndPoint { get; set; } = new(IPAddress.Any, DefaultPort);

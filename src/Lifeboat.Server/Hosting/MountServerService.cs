@@ -41,9 +41,9 @@ public sealed class MountServerService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var port = options.NfsPort
-            ?? (database.GetSetting(NfsPortSetting) is { } saved ? int.Parse(saved, CultureInfo.InvariantCulture) : PreferredPort(ServerOptions.DefaultNfsPort));
+            ?? (database.GetSetting(NfsPortSetting) is { } saved ? int.Parse(saved, CultureInfo.InvariantCulture) : PreferredPort(NfsServerOptions.DefaultPort));
         var nbdPort = options.NbdPort
-            ?? (database.GetSetting(NbdPortSetting) is { } savedNbd ? int.Parse(savedNbd, CultureInfo.InvariantCulture) : PreferredPort(ServerOptions.DefaultNbdPort));
+            ?? (database.GetSetting(NbdPortSetting) is { } savedNbd ? int.Parse(savedNbd, CultureInfo.InvariantCulture) : PreferredPort(NbdServerOptions.DefaultPort));
         var controlSocket = options.ControlSocketPath ?? options.DefaultControlSocket;
         var settings = new MountServerSettings
         {

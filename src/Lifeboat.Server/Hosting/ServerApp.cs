@@ -5,6 +5,7 @@ using Lifeboat.Server.Data;
 using Lifeboat.Server.FileRestore;
 using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Jobs;
+using Lifeboat.Metrics;
 using Lifeboat.Server.Metrics;
 using Lifeboat.Server.Security;
 using Lifeboat.Server.Sessions;

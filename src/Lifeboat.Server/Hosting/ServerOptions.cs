@@ -1,14 +1,13 @@
 using System.Net;
 using Lifeboat.Hypervisors.Qemu;
+using Lifeboat.Nfs.Server;
+using Lifeboat.Server.Contracts.Hosting;
 
 namespace Lifeboat.Server.Hosting;
 
 /// <summary>What `lifeboat server` runs with; everything it keeps lives under <see cref="DataDirectory"/>.</summary>
 public sealed record ServerOptions
 {
-    public const int DefaultHttpPort = 8707;
-    public const int DefaultNfsPort = 2049;
-    public const int DefaultNbdPort = 10809;
     public const long DefaultCacheReserveBytes = 1L << 30;
 
     public required string DataDirectory { get; init; }
@@ -16,7 +15,7 @@ public sealed record ServerOptions
     /// <summary>The console's address as people reach it (behind a proxy, by name), for links in notifications; null: none.</summary>
     public Uri? PublicUrl { get; init; }
 
-    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, DefaultHttpPort);
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, RestApi.DefaultPort);
 
     /// <summary>PEM certificate for HTTPS (with <see cref="CertificateKeyPath"/>); null: the server makes its own when it needs one.</summary>
     public string? CertificatePath { get; init; }
@@ -27,19 +26,19 @@ public sealed record ServerOptions
     public bool Https => !IPAddress.IsLoopback(Listen.Address);
 
     /// <summary>
-    /// MOUNT and NFS port; null keeps the one chosen on the first start (2049 when free). It must not change while VMs
+    /// MOUNT and NFS port; null keeps the one chosen on the first start (<see cref="NfsServerOptions.DefaultPort"/> when free). It must not change while VMs
     /// run from the datastore: QEMU reconnects to the same port after a restart.
     /// </summary>
     public int? NfsPort { get; init; }
 
     /// <summary>
     /// Port of the mount server's NBD exports (sessions recovered with --protocol nbd); null keeps the one chosen on
-    /// the first start (10809 when free), for the same reason as <see cref="NfsPort"/>.
+    /// the first start (<see cref="Nbd.Server.NbdServerOptions.DefaultPort"/> when free), for the same reason as <see cref="NfsPort"/>.
     /// </summary>
     public int? NbdPort { get; init; }
 
     /// <summary>Where QEMU's nfs:// driver asks for the mount server (it takes no port of its own).</summary>
-    public int PortmapPort { get; init; } = 111;
+    public int PortmapPort { get; init; } = NfsServerOptions.DefaultPortmapPort;
 
     /// <summary>
     /// The unix socket of the hosted mount server's control program (`lifeboat publications --control-socket PATH`);

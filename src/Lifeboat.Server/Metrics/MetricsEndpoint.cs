@@ -1,3 +1,4 @@
+using Lifeboat.Metrics;
 using Lifeboat.Server.Data;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,7 @@ namespace Lifeboat.Server.Metrics;
 /// <summary>GET /metrics: every Lifeboat meter of the process in the Prometheus text format (OpenMetrics when asked).</summary>
 public static class MetricsEndpoint
 {
-    public const string Path = "/metrics";
+    public const string Path = MetricsRegistry.ScrapePath;
 
     /// <summary>Maps the endpoint; the returned builder is where authorization is required of its callers.</summary>
     public static IEndpointConventionBuilder Map(WebApplication app)

@@ -1,3 +1,4 @@
+using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.MountServer.Publishing;
 using Lifeboat.Server.Inventory;
 using Lifeboat.Server.Sessions.Engine;

@@ -14,54 +14,34 @@ namespace Lifeboat.Hypervisors.Qemu.LiveBackup;
 /// <see cref="CompleteAsync"/> once the backup is committed (the old bitmaps are dropped) or <see cref="AbortAsync"/>
 /// (the new bitmaps are merged back into the old, so the next backup misses nothing); disposing aborts.
 /// </summary>
-public sealed class QemuPointInTime : ILivePointInTime
+public sealed class QemuPointInTime : LivePointInTime
 {
     private const string FleeceExtension = ".fleece.qcow2";
     private const int MaxErrorChars = 2000;
 
     private readonly QmpClient _qmp;
-    private readonly QemuLiveBackupOptions _options;
-    private readonly ILogger _logger;
-    private readonly LiveBackupWorkFolder _work;
     private readonly List<string> _exports = [];
     private readonly List<string> _jobs = [];
     private readonly List<string> _nodes = [];
-    private readonly List<LiveBackupDisk> _disks = [];
     private bool _serverStarted;
     private bool _transactionDone;
-    private bool _ended;
 
     private QemuPointInTime(QmpClient qmp, QemuLiveBackupOptions options, LiveBackupWorkFolder work, ILogger logger)
+        : base(options, work, logger)
     {
         _qmp = qmp;
-        _options = options;
-        _work = work;
-        _logger = logger;
+        HardwareText = "{}";
     }
 
     /// <summary>The unix socket of QEMU's NBD server; each disk's export is named <see cref="LiveBackupDisk.ExportName"/>.</summary>
-    public string NbdSocketPath => _work.NbdSocketPath;
+    public string NbdSocketPath => Work.NbdSocketPath;
 
-    public LiveBackupNbdServer NbdServer => LiveBackupNbdServer.Unix(NbdSocketPath);
-
-    public IReadOnlyList<LiveBackupDisk> Disks => _disks;
-
-    /// <summary><see cref="ConsistencyKinds.FileSystem"/> or <see cref="ConsistencyKinds.Crash"/>.</summary>
-    public string Consistency { get; private set; } = ConsistencyKinds.Crash;
-
-    /// <summary>How long the guest's file systems were frozen, or null when they were not.</summary>
-    public double? FrozenMilliseconds { get; private set; }
-
-    /// <summary>Why the point in time is only crash-consistent.</summary>
-    public string? CrashConsistentReason { get; private set; }
-
-    /// <summary>"pid@start" of the QEMU process (see <see cref="QemuProcess.Identity"/>), or null when it cannot be read.</summary>
-    public string? SourceIdentity { get; private set; }
+    public override LiveBackupNbdServer NbdServer => LiveBackupNbdServer.Unix(NbdSocketPath);
 
     /// <summary>The VM's hardware as QEMU reports it, in the JSON format restore points keep.</summary>
-    public string HardwareJson { get; private set; } = "{}";
+    public string HardwareJson => HardwareText;
 
-    public string HardwareText => HardwareJson;
+    private protected override string TeardownStep => "tearing down";
 
     /// <summary>Starts a point in time of every writable disk of the VM behind <paramref name="qmp"/>.</summary>
     /// <exception cref="QemuException">The VM cannot be backed up live (no disk, another backup runs, QEMU refused a step).</exception>
@@ -71,107 +51,64 @@ public sealed class QemuPointInTime : ILivePointInTime
         ArgumentNullException.ThrowIfNull(options);
         var log = logger ?? NullLogger.Instance;
         var work = LiveBackupWorkFolder.Open(options.WorkDirectory, FleeceExtension, (message, inner) => inner is null ? new QemuException(message) : new QemuException(message, inner));
-        var pointInTime = new QemuPointInTime(qmp, options with { WorkDirectory = work.Path }, work, log);
-        try
-        {
-            await pointInTime.StartCoreAsync(cancellationToken).ConfigureAwait(false);
-            return pointInTime;
-        }
-        catch
-        {
-            await pointInTime.AbortAsync().ConfigureAwait(false);
-            throw;
-        }
+        return await StartOrAbortAsync(new QemuPointInTime(qmp, options, work, log), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The backup was committed: tears the view down and drops the bitmaps that were read.</summary>
-    public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    private protected override async Task EndCompletedAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_ended, this);
-        _ended = true;
-        try
+        await TeardownAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var disk in StartedDisks.Where(d => d.ChangedBitmap is not null))
         {
-            await TeardownAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var disk in _disks.Where(d => d.ChangedBitmap is not null))
-            {
-                await _qmp.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = disk.NodeName, ["name"] = disk.ChangedBitmap }, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            Release();
+            await _qmp.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = disk.NodeName, ["name"] = disk.ChangedBitmap }, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>The backup failed: tears the view down and merges each new bitmap back into the one it replaced.</summary>
-    public async Task AbortAsync()
+    private protected override async Task<bool> EndAbortedAsync()
     {
-        if (_ended)
+        await TeardownAsync(CancellationToken.None).ConfigureAwait(false);
+        if (!_transactionDone)
         {
-            return;
+            return false;
         }
 
-        _ended = true;
-        try
-        {
-            // Not cancellable: whatever cancelled the backup must not leave fleecing nodes in the VM.
-            await TeardownAsync(CancellationToken.None).ConfigureAwait(false);
-            if (_transactionDone)
-            {
-                await MergeBackAsync().ConfigureAwait(false);
-                QemuLog.PointInTimeAborted(_logger, _options.Vm);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or QemuException or ObjectDisposedException)
-        {
-            // The failure that led here explains more; the next backup removes what is left.
-            QemuLog.TeardownStepFailed(_logger, "tearing down", ex.Message);
-        }
-        finally
-        {
-            Release();
-        }
+        await MergeBackAsync().ConfigureAwait(false);
+        return true;
     }
 
-    public async ValueTask DisposeAsync() => await AbortAsync().ConfigureAwait(false);
+    private protected override bool IsTeardownFailure(Exception exception) => exception is IOException or QemuException or ObjectDisposedException;
 
-    /// <summary>Leaves everything in QEMU as a killed backup would (tests check that the next backup cleans up).</summary>
-    internal void Abandon()
+    private protected override async Task StartCoreAsync(CancellationToken cancellationToken)
     {
-        _ended = true;
-        _work.Abandon();
-    }
-
-    private async Task StartCoreAsync(CancellationToken cancellationToken)
-    {
-        await FleecingTeardown.RemoveLeftoversAsync(_qmp, File.Exists(NbdSocketPath), _logger, cancellationToken).ConfigureAwait(false);
-        _work.DeleteWorkFiles();
+        await FleecingTeardown.RemoveLeftoversAsync(_qmp, File.Exists(NbdSocketPath), Logger, cancellationToken).ConfigureAwait(false);
+        Work.DeleteWorkFiles();
         SourceIdentity = _qmp.PeerProcessId is { } pid ? QemuProcess.Identity(pid) : null;
 
         var disks = QemuBlockDisk.Parse(await _qmp.ExecuteAsync("query-block", cancellationToken: cancellationToken).ConfigureAwait(false), QemuCommandLine.MaxDisks);
         if (disks.Count == 0)
         {
-            throw new QemuException($"VM {_options.Vm} has no writable disk in use by a device (query-block); there is nothing to back up.");
+            throw new QemuException($"VM {Options.Vm} has no writable disk in use by a device (query-block); there is nothing to back up.");
         }
 
-        var agentSocket = _options.GuestAgentSocket
-            ?? (_options.DiscoverGuestAgent ? await GuestFreeze.DiscoverSocketAsync(_qmp, cancellationToken).ConfigureAwait(false) : null);
+        var agentSocket = Options.GuestAgentSocket
+            ?? (Options.DiscoverGuestAgent ? await GuestFreeze.DiscoverSocketAsync(_qmp, cancellationToken).ConfigureAwait(false) : null);
         if (agentSocket is not null)
         {
-            await GuestFreeze.ThawIfLeftFrozenAsync(_options.Vm, agentSocket, _options.FreezeTimeout, _logger, cancellationToken).ConfigureAwait(false);
+            await GuestFreeze.ThawIfLeftFrozenAsync(Options.Vm, agentSocket, Options.FreezeTimeout, Logger, cancellationToken).ConfigureAwait(false);
         }
 
-        HardwareJson = await QemuHardwareQuery.QueryAsync(_qmp, disks, agentSocket is not null, cancellationToken).ConfigureAwait(false);
+        HardwareText = await QemuHardwareQuery.QueryAsync(_qmp, disks, agentSocket is not null, cancellationToken).ConfigureAwait(false);
 
         var actions = new JsonArray();
         for (int i = 0; i < disks.Count; i++)
         {
             var disk = disks[i];
-            var (changed, reason) = await DirtyBitmapPlan.ReconcileAsync(_qmp, _options, disk, SourceIdentity, _logger, cancellationToken).ConfigureAwait(false);
-            var tracking = DirtyBitmapName.New(_options.Vm);
+            var (changed, reason) = await DirtyBitmapPlan.ReconcileAsync(_qmp, Options, disk, SourceIdentity, Logger, cancellationToken).ConfigureAwait(false);
+            var tracking = DirtyBitmapName.New(Options.Vm);
             var node = FleecingTeardown.FleeceNodePrefix + i.ToString(CultureInfo.InvariantCulture);
             await AddFleecingNodeAsync(disk, node, cancellationToken).ConfigureAwait(false);
-            _disks.Add(new LiveBackupDisk(disk.Name, disk.NodeName, disk.Driver, disk.Size, disk.Name, changed, reason, tracking));
+            StartedDisks.Add(new LiveBackupDisk(disk.Name, disk.NodeName, disk.Driver, disk.Size, disk.Name, changed, reason, tracking));
 
             actions.Add(Action("block-dirty-bitmap-add", new JsonObject { ["node"] = disk.NodeName, ["name"] = tracking, ["persistent"] = disk.CanPersistBitmaps }));
             if (changed is not null)
@@ -183,13 +120,13 @@ public sealed class QemuPointInTime : ILivePointInTime
         }
 
         var consistency = await GuestFreeze.RunFrozenAsync(
-            _options.Vm,
+            Options.Vm,
             agentSocket,
-            _options.GuestAgentSocket is null && !_options.DiscoverGuestAgent ? "no guest agent was given" : "the VM has no guest agent channel",
-            _options.FreezeTimeout,
+            Options.GuestAgentSocket is null && !Options.DiscoverGuestAgent ? "no guest agent was given" : "the VM has no guest agent channel",
+            Options.FreezeTimeout,
             async () =>
             {
-                if (_options.BeforePointInTime is { } before)
+                if (Options.BeforePointInTime is { } before)
                 {
                     await before(cancellationToken).ConfigureAwait(false);
                 }
@@ -197,12 +134,12 @@ public sealed class QemuPointInTime : ILivePointInTime
                 await _qmp.ExecuteAsync("transaction", new JsonObject { ["actions"] = actions }, cancellationToken).ConfigureAwait(false);
                 _transactionDone = true;
                 _jobs.AddRange(_nodes);
-                if (_options.AfterPointInTime is { } after)
+                if (Options.AfterPointInTime is { } after)
                 {
                     await after(cancellationToken).ConfigureAwait(false);
                 }
             },
-            _logger,
+            Logger,
             cancellationToken).ConfigureAwait(false);
         (Consistency, FrozenMilliseconds, CrashConsistentReason) = consistency;
 
@@ -211,9 +148,9 @@ public sealed class QemuPointInTime : ILivePointInTime
             ["addr"] = new JsonObject { ["type"] = "unix", ["data"] = new JsonObject { ["path"] = NbdSocketPath } },
         }, cancellationToken).ConfigureAwait(false);
         _serverStarted = true;
-        for (int i = 0; i < _disks.Count; i++)
+        for (int i = 0; i < StartedDisks.Count; i++)
         {
-            var disk = _disks[i];
+            var disk = StartedDisks[i];
             var id = FleecingTeardown.NamePrefix + "export-" + i.ToString(CultureInfo.InvariantCulture);
             var export = new JsonObject
             {
@@ -232,12 +169,12 @@ public sealed class QemuPointInTime : ILivePointInTime
             _exports.Add(id);
         }
 
-        QemuLog.PointInTimeStarted(_logger, _options.Vm, _disks.Count, NbdSocketPath);
+        QemuLog.PointInTimeStarted(Logger, Options.Vm, StartedDisks.Count, NbdSocketPath);
     }
 
     private async Task AddFleecingNodeAsync(QemuBlockDisk disk, string node, CancellationToken cancellationToken)
     {
-        var image = _work.ScratchImage(node);
+        var image = Work.ScratchImage(node);
         await CreateImageAsync(image, disk.Size, cancellationToken).ConfigureAwait(false);
         await _qmp.ExecuteAsync("blockdev-add", new JsonObject
         {
@@ -285,7 +222,7 @@ public sealed class QemuPointInTime : ILivePointInTime
 
     private async Task TeardownAsync(CancellationToken cancellationToken)
     {
-        await FleecingTeardown.RemoveAsync(_qmp, _exports, _serverStarted, _jobs, _nodes, _logger, cancellationToken).ConfigureAwait(false);
+        await FleecingTeardown.RemoveAsync(_qmp, _exports, _serverStarted, _jobs, _nodes, Logger, cancellationToken).ConfigureAwait(false);
         _exports.Clear();
         _jobs.Clear();
         _nodes.Clear();
@@ -294,7 +231,7 @@ public sealed class QemuPointInTime : ILivePointInTime
 
     private async Task MergeBackAsync()
     {
-        foreach (var disk in _disks)
+        foreach (var disk in StartedDisks)
         {
             var actions = new JsonArray();
             if (disk.ChangedBitmap is { } changed)
@@ -311,10 +248,8 @@ public sealed class QemuPointInTime : ILivePointInTime
             }
             catch (Exception ex) when (ex is QmpException or IOException)
             {
-                QemuLog.TeardownStepFailed(_logger, "transaction (merging the bitmaps back)", ex.Message);
+                QemuLog.TeardownStepFailed(Logger, "transaction (merging the bitmaps back)", ex.Message);
             }
         }
     }
-
-    private void Release() => _work.Dispose();
 }

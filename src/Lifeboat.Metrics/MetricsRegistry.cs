@@ -1,6 +1,6 @@
 using Prometheus;
 
-namespace Lifeboat.Server.Metrics;
+namespace Lifeboat.Metrics;
 
 /// <summary>
 /// What /metrics exports: the Lifeboat meters through the bridge, and prometheus-net's process metrics (CPU, memory,
@@ -8,6 +8,9 @@ namespace Lifeboat.Server.Metrics;
 /// </summary>
 public sealed class MetricsRegistry : IDisposable
 {
+    /// <summary>Where a process serves its registry: the ASP.NET endpoint of the server and the standalone exporter alike.</summary>
+    public const string ScrapePath = "/metrics";
+
     private readonly PrometheusMeterBridge _bridge;
 
     public MetricsRegistry()

@@ -1,7 +1,7 @@
 using System.Net;
 using Prometheus;
 
-namespace Lifeboat.Server.Metrics;
+namespace Lifeboat.Metrics;
 
 /// <summary>
 /// /metrics for a process that has no web server of its own (<c>lifeboat mount-server --metrics-listen</c>):
@@ -28,7 +28,7 @@ public sealed class StandaloneMetricsServer : IDisposable
             throw new ArgumentException($"Metrics are served without authentication, so only on a loopback address and a port such as 127.0.0.1:9108, not {endPoint}.");
         var host = endPoint.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endPoint.Address}]" : endPoint.Address.ToString();
         var registry = new MetricsRegistry();
-        var server = new MetricServer(host, endPoint.Port, MetricsEndpoint.Path.TrimStart('/') + "/", registry.Registry);
+        var server = new MetricServer(host, endPoint.Port, MetricsRegistry.ScrapePath.TrimStart('/') + "/", registry.Registry);
         try
         {
             server.Start();

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Lifeboat.Server.Metrics;
+namespace Lifeboat.Metrics;
 
 /// <summary>The buckets a bridged histogram gets: the instrument's own advice, else latency buckets for seconds.</summary>
 internal static class HistogramBuckets

@@ -1,8 +1,7 @@
 using Lifeboat.Hypervisors.Qemu;
-using Lifeboat.MountServer.Publishing;
 using Lifeboat.Repository;
 
-namespace Lifeboat.Server.Tests;
+namespace Lifeboat.Hypervisors.Tests;
 
 /// <summary>The hardware a backup recorded, as the description QEMU starts the recovered VM from.</summary>
 public sealed class RecordedVmTests

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Prometheus;
 
-namespace Lifeboat.Server.Metrics;
+namespace Lifeboat.Metrics;
 
 /// <summary>
 /// Publishes the process's Lifeboat meters in a prometheus-net registry, each instrument as the Prometheus kind it is

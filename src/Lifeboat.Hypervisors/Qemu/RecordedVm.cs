@@ -1,7 +1,6 @@
-using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Repository;
 
-namespace Lifeboat.MountServer.Publishing;
+namespace Lifeboat.Hypervisors.Qemu;
 
 /// <summary>Turns the hardware a backup recorded into the description a hypervisor starts the VM from.</summary>
 public static class RecordedVm

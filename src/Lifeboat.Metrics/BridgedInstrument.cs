@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Prometheus;
 
-namespace Lifeboat.Server.Metrics;
+namespace Lifeboat.Metrics;
 
 /// <summary>
 /// One BCL instrument as a prometheus-net metric of its own kind: a Counter or ObservableCounter as a counter, a

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Lifeboat.Server.Metrics;
+namespace Lifeboat.Metrics;
 
 /// <summary>
 /// Prometheus names for BCL instruments, after OpenTelemetry's Prometheus compatibility rules: dots and other
