@@ -48,7 +48,7 @@ public sealed record PublishedDiskStats
     /// <summary>Clusters a boot-profile prefetch decoded into the hydration file ahead of the guest.</summary>
     public long PrefetchedClusters { get; init; }
 
-    /// <summary>Read runs served from the hydration file by clusters a prefetch put there.</summary>
+    /// <summary>Guest reads served (at least in part) from the hydration file by clusters a prefetch put there, once a read.</summary>
     public long PrefetchHits { get; init; }
 
     /// <summary>Reads that failed because the backup could not be read (a damaged or missing chunk).</summary>

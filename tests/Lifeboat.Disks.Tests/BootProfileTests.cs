@@ -134,6 +134,23 @@ public sealed class BootProfileTests
     }
 
     [Fact]
+    public async Task A_read_counts_as_a_prefetch_hit_once_and_only_where_the_prefetched_copy_serves_it()
+    {
+        using var folder = new TestFolder();
+        var image = BaseImage.Create(folder.Combine("base.raw"), 2 * 1024 * 1024, 69);
+        await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), Options());
+        disk.StartPrefetch(new BootProfile(Cluster, [3, 4, 5]));
+        await disk.PrefetchIdle;
+        await disk.WriteAsync(4 * Cluster, new byte[Cluster], WriteStability.Unstable);
+
+        await disk.ReadAsync(4 * Cluster, new byte[4096]); // the write cache serves it
+        await disk.ReadAsync(10 * Cluster, new byte[4096]); // never prefetched
+        Assert.Equal(0, disk.Stats.PrefetchHits);
+        await disk.ReadAsync(3 * Cluster, new byte[3 * Cluster]); // two prefetched clusters around a written one: one read
+        Assert.Equal(1, disk.Stats.PrefetchHits);
+    }
+
+    [Fact]
     public void A_profile_of_another_cluster_size_covers_the_same_bytes_in_order()
     {
         var profile = new BootProfile(65536, [3, 0]);
