@@ -33,35 +33,17 @@ internal static class ServerOptionValues
             : throw new FormatException($"is not an address and port such as 127.0.0.1:{RestApi.DefaultPort}.");
     }
 
-    public static int? Port(string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= IPEndPoint.MaxPort
-            ? port
-            : throw new FormatException("is not a port number (0 to 65535).");
+    public static int? Port(string text) => Whole(text, 0, IPEndPoint.MaxPort, "is not a port number (0 to 65535).");
 
-    public static int? Count(string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= 256
-            ? count
-            : throw new FormatException("is not a number from 1 to 256.");
+    public static int? Count(string text) => Whole(text, 1, 256, "is not a number from 1 to 256.");
 
-    public static int? Megabytes(string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var megabytes) && megabytes is >= 256 and <= 1 << 20
-            ? megabytes
-            : throw new FormatException("is not a number of MiB from 256 to 1048576.");
+    public static int? Megabytes(string text) => Whole(text, 256, 1 << 20, "is not a number of MiB from 256 to 1048576.");
 
-    public static int? Percent(string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var percent) && percent is >= 1 and <= 100
-            ? percent
-            : throw new FormatException("is not a percentage from 1 to 100.");
+    public static int? Percent(string text) => Whole(text, 1, 100, "is not a percentage from 1 to 100.");
 
-    public static TimeSpan? GraceSeconds(string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= 7 * 86_400
-            ? TimeSpan.FromSeconds(seconds)
-            : throw new FormatException("is not a number of seconds from 0 to 604800.");
+    public static TimeSpan? GraceSeconds(string text) => TimeSpan.FromSeconds(Whole(text, 0, 7 * 86_400, "is not a number of seconds from 0 to 604800."));
 
-    public static TimeSpan? IdleSeconds(string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 1 and <= 86_400
-            ? TimeSpan.FromSeconds(seconds)
-            : throw new FormatException("is not a number of seconds from 1 to 86400.");
+    public static TimeSpan? IdleSeconds(string text) => TimeSpan.FromSeconds(Whole(text, 1, 86_400, "is not a number of seconds from 1 to 86400."));
 
     public static string? LogFormat(string text) =>
         text is ServerCommandLine.LogText or ServerCommandLine.LogJson
@@ -72,6 +54,12 @@ internal static class ServerOptionValues
         Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && string.IsNullOrEmpty(url.Query) && string.IsNullOrEmpty(url.UserInfo)
             ? url
             : throw new FormatException($"is not the console's address such as https://lifeboat.example:{RestApi.DefaultPort}/.");
+
+    /// <summary>Digits only (no sign, no spaces) making a number from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    private static int Whole(string text, int min, int max, string problem) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new FormatException(problem);
 
     /// <summary>A number of bytes, with an optional K, M, G or T (powers of 1024).</summary>
     public static long? Bytes(string text)

@@ -23,33 +23,25 @@ public static class ServerArguments
     {
         ArgumentNullException.ThrowIfNull(line);
         ArgumentNullException.ThrowIfNull(result);
-        var options = new ServerOptions { DataDirectory = FullPath(result.GetValue(line.Data)) ?? DataFolder.Default };
-        if (result.GetValue(line.Listen) is { } listen)
-            options = options with { Listen = listen };
-        if (result.GetValue(line.PortmapPort) is { } portmap)
-            options = options with { PortmapPort = portmap };
-        if (result.GetValue(line.CacheReserve) is { } reserve)
-            options = options with { CacheReserveBytes = reserve };
-        if (result.GetValue(line.MaxVerifications) is { } verifications)
-            options = options with { MaxVerifications = verifications };
-        if (result.GetValue(line.FileRestoreIdle) is { } idle)
-            options = options with { FileRestoreIdleTimeout = idle };
-        if (result.GetValue(line.FileRestoreMemory) is { } memory)
-            options = options with { FileRestoreMemoryMegabytes = memory };
-        if (result.GetValue(line.RepositoryFullPercent) is { } full)
-            options = options with { RepositoryFullPercent = full };
-        if (result.GetValue(line.Qemu) is { } qemu)
-            options = options with { QemuBinary = qemu };
-        return options with
+        var defaults = new ServerOptions { DataDirectory = FullPath(result.GetValue(line.Data)) ?? DataFolder.Default };
+        return defaults with
         {
+            Listen = result.GetValue(line.Listen) ?? defaults.Listen,
             CertificatePath = FullPath(result.GetValue(line.Certificate)),
             CertificateKeyPath = FullPath(result.GetValue(line.CertificateKey)),
             NfsPort = result.GetValue(line.NfsPort),
             NbdPort = result.GetValue(line.NbdPort),
+            PortmapPort = result.GetValue(line.PortmapPort) ?? defaults.PortmapPort,
             ControlSocketPath = FullPath(result.GetValue(line.ControlSocket)),
+            CacheReserveBytes = result.GetValue(line.CacheReserve) ?? defaults.CacheReserveBytes,
+            MaxVerifications = result.GetValue(line.MaxVerifications) ?? defaults.MaxVerifications,
+            FileRestoreIdleTimeout = result.GetValue(line.FileRestoreIdle) ?? defaults.FileRestoreIdleTimeout,
+            FileRestoreMemoryMegabytes = result.GetValue(line.FileRestoreMemory) ?? defaults.FileRestoreMemoryMegabytes,
+            RepositoryFullPercent = result.GetValue(line.RepositoryFullPercent) ?? defaults.RepositoryFullPercent,
             OverdueGrace = result.GetValue(line.OverdueGrace),
-            PublicUrl = result.GetValue(line.PublicUrl),
+            QemuBinary = result.GetValue(line.Qemu) ?? defaults.QemuBinary,
             LogFormat = result.GetValue(line.LogFormat) == ServerCommandLine.LogJson ? LogFormat.Json : LogFormat.Text,
+            PublicUrl = result.GetValue(line.PublicUrl),
         };
     }
 
