@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Turns nfsbench's JSON lines into the Markdown tables of a side-by-side run: the median of the repetitions
 with their range, and the ratios of the medians (lifeboat/ganesha, lifeboat/local, ganesha/local; with a second
-build of Lifeboat, target "base", also base/ganesha and lifeboat/base)."""
+build of Lifeboat, target "base", also base/ganesha and lifeboat/base, and lifeboat/base paired by repetition: the
+two builds run back to back on the same seed in each repetition, so the median of those ratios is less moved by
+load that changes between repetitions than the ratio of the medians)."""
 import argparse
 import json
 import statistics
@@ -65,6 +67,19 @@ def ratio(a, b):
     return f"{statistics.median(a) / statistics.median(b):.2f}"
 
 
+def paired(rows, key, field):
+    """lifeboat/base of each repetition (the same seed), as median [min-max]."""
+    by_seed = {}
+    for r in rows:
+        if r["label"] in ("lifeboat", "base") and (r["test"], r["depth"], r["pass"], r["bs"]) == key:
+            by_seed.setdefault(r["seed"], {})[r["label"]] = r[field]
+    ratios = [p["lifeboat"] / p["base"] for p in by_seed.values() if p.get("base") and "lifeboat" in p]
+    if not ratios:
+        return "-"
+    med = statistics.median(ratios)
+    return f"{med:.2f}" if len(ratios) == 1 else f"{med:.2f} [{min(ratios):.2f}-{max(ratios):.2f}]"
+
+
 def progress():
     """Echoes each result line as it arrives, for a person watching the run."""
     for line in sys.stdin:
@@ -98,12 +113,14 @@ def main():
     if args.context:
         out += [line for line in args.context.splitlines()] + [""]
     out += ["Median of the repetitions [min-max]; ratios are ratios of the medians (above 1: the first is faster).", ""]
-    header = ["test", "unit"] + targets + [name for name, _, _ in ratios]
+    pairs = "base" in targets and "lifeboat" in targets
+    header = ["test", "unit"] + targets + [name for name, _, _ in ratios] + (["lifeboat/base by repetition"] if pairs else [])
     out.append("| " + " | ".join(header) + " |")
     out.append("| " + " | ".join(["---"] * 2 + ["---:"] * (len(header) - 2)) + " |")
     for key, description, field, unit in metrics(rows):
         line = [description, unit] + [cell(values(t, key, field)) for t in targets]
         line += [ratio(values(a, key, field), values(b, key, field)) for _, a, b in ratios]
+        line += [paired(rows, key, field)] if pairs else []
         out.append("| " + " | ".join(line) + " |")
 
     out += ["", "Latency per request, median of the repetitions' p50 / p99 (µs):", ""]
