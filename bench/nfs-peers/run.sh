@@ -227,8 +227,9 @@ run_one() {
       if [ "$lifeboat" = 1 ] && { [ "$cold" = 1 ] || [ -z "${server_pid[$target]:-}" ]; }; then start_cold "$target"; fi
       where=${server_url[$target]:-$lifeboat_url} ;;
   esac
-  local mode=nfs
+  local mode=nfs pid="" cpu_before=0
   [ "$target" = local ] && mode=local
+  case "$target" in lifeboat|base) pid=${server_pid[$target]:-}; [ -z "$pid" ] || cpu_before=$(cpu_ticks "$pid") ;; esac
   if ! "$nfsbench" "$mode" "$where" --label "$target" "$@" >"$work/last.jsonl"; then
     if [ -f "$work/$target.out" ]; then
       echo "run.sh: the end of the mount server's output ($work/$target.out):" >&2
@@ -236,8 +237,23 @@ run_one() {
     fi
     fail "nfsbench failed on $target (${*})."
   fi
+  if [ -n "$pid" ]; then
+    # The mount server's CPU time over the test's passes, per request: less moved by other work than ops/s.
+    python3 "$here/report.py" --server-cpu $(( $(cpu_ticks "$pid") - cpu_before )) "$(getconf CLK_TCK)" \
+      <"$work/last.jsonl" >"$work/last-cpu.jsonl"
+    mv "$work/last-cpu.jsonl" "$work/last.jsonl"
+  fi
   cat "$work/last.jsonl" >>"$results"
   python3 "$here/report.py" --progress <"$work/last.jsonl" >&2
+}
+
+# User plus system CPU time of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat, after the name).
+cpu_ticks() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  stat=${stat##*) }
+  read -r -a f <<<"$stat"
+  echo $(( f[11] + f[12] ))
 }
 
 IFS=, read -r -a wdepths <<<"$write_depths"
