@@ -79,14 +79,8 @@ url() { # target port
 jobs=("randread1 randread 4k 1" "randread16 randread 4k 16" "seqread read 1M 4" "randwrite16 randwrite 4k 16")
 results="$work/results.jsonl"
 : > "$results"
-# User plus system CPU time of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat, after the name).
-cpu_ticks() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-  stat=${stat##*) }
-  read -r -a f <<<"$stat"
-  echo $(( f[11] + f[12] ))
-}
+# cpu_ticks PID: a process's CPU time in clock ticks.
+source "$here/../cpu-ticks.sh"
 
 p=$port
 load_before=$(cut -d" " -f1-3 /proc/loadavg)
@@ -127,10 +121,12 @@ done
 load_after=$(cut -d" " -f1-3 /proc/loadavg)
 
 stamp="$(date -u +%Y-%m-%d-%H%M)"
-report="$(python3 - "$results" "$size" "$runtime" "$reps" "$load_before" "$load_after" <<'PY'
+report="$(python3 - "$results" "$size" "$runtime" "$reps" "$load_before" "$load_after" "$here/.." <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 size, runtime, reps, load_before, load_after = sys.argv[2:7]
+sys.path.insert(0, sys.argv[7])
+from ratios import spread
 tests = [("randread1", "4 KiB random read, depth 1", "iops"), ("randread16", "4 KiB random read, depth 16", "iops"),
          ("seqread", "1 MiB sequential read, depth 4", "mib_s"), ("randwrite16", "4 KiB random write, depth 16", "iops")]
 unit = {"iops": "/s", "mib_s": " MiB/s"}
@@ -150,11 +146,7 @@ def paired(key, metric):
     for r in rows:
         if r["target"] in ("base", "lifeboat") and r["test"] == key and r["error"] == 0:
             pairs.setdefault(r["rep"], {})[r["target"]] = r[metric]
-    ratios = [p["lifeboat"] / p["base"] for p in pairs.values() if p.get("base") and "lifeboat" in p]
-    if not ratios:
-        return "-"
-    m = statistics.median(ratios)
-    return f"{m:.2f}" if len(ratios) == 1 else f"{m:.2f} [{min(ratios):.2f}-{max(ratios):.2f}]"
+    return spread([p["lifeboat"] / p["base"] for p in pairs.values() if p.get("base") and "lifeboat" in p])
 print(f"fio nbd engine, {size} raw file (warm page cache), {runtime} s per test after a 2 s ramp, one server at a time on loopback;")
 print(f"{reps} repetition(s), the order of the targets alternating; median [min-max] of the repetitions.")
 print(f"Load average (1, 5, 15 min) {load_before} before the run, {load_after} after it: other work shares the two cores.\n")

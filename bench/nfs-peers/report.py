@@ -6,8 +6,12 @@ two builds run back to back on the same seed in each repetition, so the median o
 load that changes between repetitions than the ratio of the medians)."""
 import argparse
 import json
+import os
 import statistics
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from ratios import spread  # noqa: E402
 
 TARGETS = ["local", "ganesha", "base", "lifeboat"]
 
@@ -73,11 +77,7 @@ def paired(rows, key, field):
     for r in rows:
         if r["label"] in ("lifeboat", "base") and (r["test"], r["depth"], r["pass"], r["bs"]) == key:
             by_seed.setdefault(r["seed"], {})[r["label"]] = r[field]
-    ratios = [p["lifeboat"] / p["base"] for p in by_seed.values() if p.get("base") and "lifeboat" in p]
-    if not ratios:
-        return "-"
-    med = statistics.median(ratios)
-    return f"{med:.2f}" if len(ratios) == 1 else f"{med:.2f} [{min(ratios):.2f}-{max(ratios):.2f}]"
+    return spread([p["lifeboat"] / p["base"] for p in by_seed.values() if p.get("base") and "lifeboat" in p])
 
 
 def progress():

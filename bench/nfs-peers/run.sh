@@ -136,8 +136,9 @@ start_cold() {
   local -a cmd extra
   if [ "$name" = base ]; then cmd=(dotnet "$work/base-cli/lifeboat.dll"); read -r -a extra <<<"$base_args"
   else cmd=("${lifeboat_cmd[@]}"); read -r -a extra <<<"$lifeboat_args"; extra+=(--control-socket "$work/control-$name.sock"); fi
+  # NBD off (--nbd-port 0): the run reads over NFS only, and a test elsewhere on the machine may hold NBD's default port.
   "${cmd[@]}" mount-server --json --repo "$work/repo" --cache "$cache" --listen 127.0.0.1 \
-    --nfs-port "${server_port[$name]}" --portmap-port 0 --publish bench "${extra[@]}" >"$out" 2>&1 &
+    --nfs-port "${server_port[$name]}" --portmap-port 0 --nbd-port 0 --publish bench "${extra[@]}" >"$out" 2>&1 &
   server_pid[$name]=$!
   for _ in $(seq 600); do
     # The URL that names its ports (no portmap here); JSON writes its '&' as \u0026.
@@ -247,14 +248,8 @@ run_one() {
   python3 "$here/report.py" --progress <"$work/last.jsonl" >&2
 }
 
-# User plus system CPU time of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat, after the name).
-cpu_ticks() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-  stat=${stat##*) }
-  read -r -a f <<<"$stat"
-  echo $(( f[11] + f[12] ))
-}
+# cpu_ticks PID: a process's CPU time in clock ticks.
+source "$here/../cpu-ticks.sh"
 
 IFS=, read -r -a wdepths <<<"$write_depths"
 wants() { [[ ",$tests," == *",$1,"* ]]; }
