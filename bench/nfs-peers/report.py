@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """Turns nfsbench's JSON lines into the Markdown tables of a side-by-side run: the median of the repetitions
 with their range, and the ratios of the medians (lifeboat/ganesha, lifeboat/local, ganesha/local; with a second
-build of Lifeboat, target "base", also base/ganesha and lifeboat/base)."""
+build of Lifeboat, target "base", also base/ganesha and lifeboat/base, and lifeboat/base paired by repetition: the
+two builds run back to back on the same seed in each repetition, so the median of those ratios is less moved by
+load that changes between repetitions than the ratio of the medians)."""
 import argparse
 import json
+import os
 import statistics
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from ratios import spread  # noqa: E402
 
 TARGETS = ["local", "ganesha", "base", "lifeboat"]
 
@@ -65,17 +71,39 @@ def ratio(a, b):
     return f"{statistics.median(a) / statistics.median(b):.2f}"
 
 
+def paired(rows, key, field):
+    """lifeboat/base of each repetition (the same seed), as median [min-max]."""
+    by_seed = {}
+    for r in rows:
+        if r["label"] in ("lifeboat", "base") and (r["test"], r["depth"], r["pass"], r["bs"]) == key:
+            by_seed.setdefault(r["seed"], {})[r["label"]] = r[field]
+    return spread([p["lifeboat"] / p["base"] for p in by_seed.values() if p.get("base") and "lifeboat" in p])
+
+
 def progress():
     """Echoes each result line as it arrives, for a person watching the run."""
     for line in sys.stdin:
         r = json.loads(line)
+        cpu = f"  server CPU {r['server_cpu_us_per_op']:6.1f} us/op" if "server_cpu_us_per_op" in r else ""
         print(f"  {r['label']:8} {r['test']:9} depth {r['depth']:2} {r['pass']:4}: {r['ops_per_s']:9.0f} ops/s "
-              f"{r['mib_per_s']:7.1f} MiB/s  p50 {r['lat_p50_us']:7.1f} us  p99 {r['lat_p99_us']:7.1f} us", flush=True)
+              f"{r['mib_per_s']:7.1f} MiB/s  p50 {r['lat_p50_us']:7.1f} us  p99 {r['lat_p99_us']:7.1f} us{cpu}", flush=True)
+
+
+def server_cpu(ticks, ticks_per_second):
+    """Adds to each of one test's lines the server's CPU time per request over all its passes (cold and warm)."""
+    rows = [json.loads(line) for line in sys.stdin if line.strip()]
+    ops = sum(r["ops"] for r in rows)
+    for r in rows:
+        r["server_cpu_us_per_op"] = ticks / ticks_per_second * 1e6 / ops if ops else 0
+        print(json.dumps(r))
 
 
 def main():
     if sys.argv[1:] == ["--progress"]:
         progress()
+        return
+    if sys.argv[1:2] == ["--server-cpu"]:
+        server_cpu(int(sys.argv[2]), int(sys.argv[3]))
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("results")
@@ -98,12 +126,14 @@ def main():
     if args.context:
         out += [line for line in args.context.splitlines()] + [""]
     out += ["Median of the repetitions [min-max]; ratios are ratios of the medians (above 1: the first is faster).", ""]
-    header = ["test", "unit"] + targets + [name for name, _, _ in ratios]
+    pairs = "base" in targets and "lifeboat" in targets
+    header = ["test", "unit"] + targets + [name for name, _, _ in ratios] + (["lifeboat/base by repetition"] if pairs else [])
     out.append("| " + " | ".join(header) + " |")
     out.append("| " + " | ".join(["---"] * 2 + ["---:"] * (len(header) - 2)) + " |")
     for key, description, field, unit in metrics(rows):
         line = [description, unit] + [cell(values(t, key, field)) for t in targets]
         line += [ratio(values(a, key, field), values(b, key, field)) for _, a, b in ratios]
+        line += [paired(rows, key, field)] if pairs else []
         out.append("| " + " | ".join(line) + " |")
 
     out += ["", "Latency per request, median of the repetitions' p50 / p99 (µs):", ""]
@@ -115,6 +145,22 @@ def main():
             p50, p99 = values(t, key, "lat_p50_us"), values(t, key, "lat_p99_us")
             line.append(f"{statistics.median(p50):.0f} / {statistics.median(p99):.0f}" if p50 else "-")
         out.append("| " + " | ".join(line) + " |")
+
+    cpu_targets = [t for t in targets if any("server_cpu_us_per_op" in r for r in rows if r["label"] == t)]
+    if cpu_targets:
+        out += ["", "The mount server's CPU time per request over a test's passes (cold and warm together), µs, median [min-max] (below 1: lifeboat spends less):", ""]
+        both = "base" in cpu_targets and "lifeboat" in cpu_targets
+        out.append("| test | " + " | ".join(cpu_targets) + (" | lifeboat/base | lifeboat/base by repetition |" if both else " |"))
+        out.append("| --- | " + " | ".join(["---:"] * (len(cpu_targets) + (2 if both else 0))) + " |")
+        for key, description, _, _ in metrics(rows):
+            if key[2] == "warm":
+                continue
+            description = description.replace(", cold", "")
+            line = [description] + [cell(values(t, key, "server_cpu_us_per_op")) for t in cpu_targets]
+            if both:
+                line += [ratio(values("lifeboat", key, "server_cpu_us_per_op"), values("base", key, "server_cpu_us_per_op")),
+                         paired(rows, key, "server_cpu_us_per_op")]
+            out.append("| " + " | ".join(line) + " |")
     print("\n".join(out))
 
 

@@ -13,7 +13,7 @@ usage() {
 usage: run.sh [--raw FILE | --size 512M] [--lifeboat | --lifeboat-url URL] [--reps 5] [--count 20000]
               [--write-depths 16] [--port 24090] [--seed 1] [--keep] [--no-results-file]
               [--tests randread1,randread16,seqread,randwrite] [--lifeboat-cli DIR] [--base-cli DIR]
-              [--lifeboat-args 'ARGS'] [--base-args 'ARGS']
+              [--lifeboat-args 'ARGS'] [--base-args 'ARGS'] [--builds-only]
   --raw FILE          the disk as a raw file (default: a new file of --size random bytes)
   --lifeboat          back FILE up into a new repository and serve it with `./lifeboat mount-server`,
                       restarted with an empty cache before every read test (cold = nothing cached anywhere)
@@ -28,13 +28,15 @@ usage: run.sh [--raw FILE | --size 512M] [--lifeboat | --lifeboat-url URL] [--re
   --base-cli DIR      with --lifeboat: also serve the disk with this other build, target "base" (before/after runs)
   --lifeboat-args A   extra mount-server options of the lifeboat target, e.g. '--no-hydration'
   --base-args A       extra mount-server options of the base target
+  --builds-only       with --base-cli: measure the two builds only (no local file, no nfs-ganesha): before/after
+                      runs in half the time, so more repetitions fit in a quiet spell of a shared machine
 EOF
   exit 2
 }
 
 arguments="$*"
 raw="" size=512M lifeboat=0 lifeboat_url="" reps=5 count=20000 write_depths=16 port=24090 seed=1 keep=0 results_file=1
-tests=randread1,randread16,seqread,randwrite lifeboat_cli="" base_cli="" lifeboat_args="" base_args=""
+tests=randread1,randread16,seqread,randwrite lifeboat_cli="" base_cli="" lifeboat_args="" base_args="" builds_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --raw) raw="${2:?}"; shift 2 ;;
@@ -53,6 +55,7 @@ while [ $# -gt 0 ]; do
     --base-cli) base_cli="${2:?}"; shift 2 ;;
     --lifeboat-args) lifeboat_args="${2?}"; shift 2 ;;
     --base-args) base_args="${2?}"; shift 2 ;;
+    --builds-only) builds_only=1; shift ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown argument '$1'." >&2; usage ;;
   esac
@@ -71,6 +74,7 @@ for d in "$lifeboat_cli" "$base_cli"; do
 done
 [ "$lifeboat" = 1 ] || [ -z "$lifeboat_cli$base_cli$lifeboat_args$base_args" ] \
   || { echo "run.sh: --lifeboat-cli, --base-cli and their --*-args need --lifeboat." >&2; exit 2; }
+[ "$builds_only" = 0 ] || [ -n "$base_cli" ] || { echo "run.sh: --builds-only needs --base-cli (two builds to compare)." >&2; exit 2; }
 
 "$root/tools/ensure-debian-packages.sh" build-essential pkg-config libnfs-dev nfs-ganesha nfs-ganesha-vfs rpcbind \
   iproute2 python3
@@ -132,8 +136,9 @@ start_cold() {
   local -a cmd extra
   if [ "$name" = base ]; then cmd=(dotnet "$work/base-cli/lifeboat.dll"); read -r -a extra <<<"$base_args"
   else cmd=("${lifeboat_cmd[@]}"); read -r -a extra <<<"$lifeboat_args"; extra+=(--control-socket "$work/control-$name.sock"); fi
+  # NBD off (--nbd-port 0): the run reads over NFS only, and a test elsewhere on the machine may hold NBD's default port.
   "${cmd[@]}" mount-server --json --repo "$work/repo" --cache "$cache" --listen 127.0.0.1 \
-    --nfs-port "${server_port[$name]}" --portmap-port 0 --publish bench "${extra[@]}" >"$out" 2>&1 &
+    --nfs-port "${server_port[$name]}" --portmap-port 0 --nbd-port 0 --publish bench "${extra[@]}" >"$out" 2>&1 &
   server_pid[$name]=$!
   for _ in $(seq 600); do
     # The URL that names its ports (no portmap here); JSON writes its '&' as \u0026.
@@ -164,14 +169,18 @@ reference="$work/reference.raw"
 cp --reflink=auto --sparse=never "$disk" "$reference"
 
 targets=(local ganesha)
-# nfs-ganesha registers NFS and MOUNT with the machine's rpcbind, where test suites register their mount servers
-# too: take turns with them through their lock (tests/Shared/Port111Lock.cs) for the whole run.
-exec 8>/tmp/lifeboat-tests-port111.lock
-flock 8
-ganesha_base=$("$here/ganesha.sh" start "$work/export" "$ganesha_port")
-ganesha_started=1
-ganesha_url="${ganesha_base%%\?*}/disk0.raw?${ganesha_base#*\?}"
-"$nfsbench" check "$ganesha_url" "$reference" --seed "$seed" >/dev/null
+if [ "$builds_only" = 1 ]; then
+  targets=()
+else
+  # nfs-ganesha registers NFS and MOUNT with the machine's rpcbind, where test suites register their mount servers
+  # too: take turns with them through their lock (tests/Shared/Port111Lock.cs) for the whole run.
+  exec 8>/tmp/lifeboat-tests-port111.lock
+  flock 8
+  ganesha_base=$("$here/ganesha.sh" start "$work/export" "$ganesha_port")
+  ganesha_started=1
+  ganesha_url="${ganesha_base%%\?*}/disk0.raw?${ganesha_base#*\?}"
+  "$nfsbench" check "$ganesha_url" "$reference" --seed "$seed" >/dev/null
+fi
 
 if [ "$lifeboat" = 1 ]; then
   # Build the CLI now, then run a copy of it: a rebuild of the tree during the run must not change what is measured.
@@ -219,8 +228,9 @@ run_one() {
       if [ "$lifeboat" = 1 ] && { [ "$cold" = 1 ] || [ -z "${server_pid[$target]:-}" ]; }; then start_cold "$target"; fi
       where=${server_url[$target]:-$lifeboat_url} ;;
   esac
-  local mode=nfs
+  local mode=nfs pid="" cpu_before=0
   [ "$target" = local ] && mode=local
+  case "$target" in lifeboat|base) pid=${server_pid[$target]:-}; [ -z "$pid" ] || cpu_before=$(cpu_ticks "$pid") ;; esac
   if ! "$nfsbench" "$mode" "$where" --label "$target" "$@" >"$work/last.jsonl"; then
     if [ -f "$work/$target.out" ]; then
       echo "run.sh: the end of the mount server's output ($work/$target.out):" >&2
@@ -228,9 +238,18 @@ run_one() {
     fi
     fail "nfsbench failed on $target (${*})."
   fi
+  if [ -n "$pid" ]; then
+    # The mount server's CPU time over the test's passes, per request: less moved by other work than ops/s.
+    python3 "$here/report.py" --server-cpu $(( $(cpu_ticks "$pid") - cpu_before )) "$(getconf CLK_TCK)" \
+      <"$work/last.jsonl" >"$work/last-cpu.jsonl"
+    mv "$work/last-cpu.jsonl" "$work/last.jsonl"
+  fi
   cat "$work/last.jsonl" >>"$results"
   python3 "$here/report.py" --progress <"$work/last.jsonl" >&2
 }
+
+# cpu_ticks PID: a process's CPU time in clock ticks.
+source "$here/../cpu-ticks.sh"
 
 IFS=, read -r -a wdepths <<<"$write_depths"
 wants() { [[ ",$tests," == *",$1,"* ]]; }

@@ -179,16 +179,16 @@ public sealed class FramedConnection<TFrame, TReply>
                     if (!Admission.TryEnter(bytes))
                     {
                         // Work handed off and replies waiting to be sent hold admission too: finish them before waiting.
-                        protocol.EndOfBatch();
+                        EndOfBatch(protocol);
                         await Sender.FlushAsync().ConfigureAwait(false);
                         await Admission.EnterAsync(bytes, _aborted.Token).ConfigureAwait(false);
                     }
 
                     Frames++;
-                    keepReading = protocol.Dispatch(frame, anotherFollows);
+                    keepReading = Dispatch(protocol, frame, anotherFollows);
                 }
 
-                protocol.EndOfBatch();
+                EndOfBatch(protocol);
                 await Sender.FlushAsync().ConfigureAwait(false);
             }
             finally
@@ -210,6 +210,32 @@ public sealed class FramedConnection<TFrame, TReply>
 
                 return;
             }
+        }
+    }
+
+    private static bool Dispatch(IConnectionProtocol<TFrame> protocol, in TFrame frame, bool anotherFollows)
+    {
+        ReadLoop.Dispatching = true;
+        try
+        {
+            return protocol.Dispatch(frame, anotherFollows);
+        }
+        finally
+        {
+            ReadLoop.Dispatching = false;
+        }
+    }
+
+    private static void EndOfBatch(IConnectionProtocol<TFrame> protocol)
+    {
+        ReadLoop.Dispatching = true;
+        try
+        {
+            protocol.EndOfBatch();
+        }
+        finally
+        {
+            ReadLoop.Dispatching = false;
         }
     }
 

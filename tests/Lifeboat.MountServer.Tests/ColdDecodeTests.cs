@@ -10,7 +10,8 @@ namespace Lifeboat.MountServer.Tests;
 /// <summary>
 /// A cold READ decodes off the connection's read loop: while one READ's decode is held (a base that must decode
 /// and blocks its thread until released, as a synchronous decrypt-and-decompress does), other calls on the same
-/// connection are answered, then the READ completes with the right bytes.
+/// connection are answered, then the READ completes with the right bytes. A read from anywhere else decodes on its
+/// caller's thread.
 /// </summary>
 public sealed class ColdDecodeTests : IDisposable
 {
@@ -55,6 +56,24 @@ public sealed class ColdDecodeTests : IDisposable
         Assert.Equal(HeldDecodeBase.Expected(65536, 4096), result.Data);
     }
 
+    [Fact]
+    public async Task A_decode_off_a_read_loop_runs_on_its_callers_thread()
+    {
+        // A pipelined-call runner, read-ahead or a completion is already off the loop: a hop would only add a thread switch.
+        var decode = new HeldDecodeBase(DiskSize);
+        decode.Release();
+        await using var disk = PublishedDisk.Open(decode, Path.Combine(_folder, "cache"), new PublishedDiskOptions { Hydration = false });
+        var buffer = new byte[4096];
+        var caller = Environment.CurrentManagedThreadId;
+
+        var read = disk.ReadAsync(65536, buffer);
+
+        Assert.True(read.IsCompletedSuccessfully);
+        Assert.Equal(4096, await read);
+        Assert.Equal(caller, decode.LastDecodeThread);
+        Assert.Equal(HeldDecodeBase.Expected(65536, 4096), buffer);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>A base whose every read must decode, and whose decodes block their thread until the test releases them.</summary>
@@ -69,6 +88,8 @@ public sealed class ColdDecodeTests : IDisposable
 
         public int Decoding => Volatile.Read(ref _decoding);
 
+        public int LastDecodeThread { get; private set; }
+
         public static byte[] Expected(long offset, int count) => [.. Enumerable.Range(0, count).Select(i => (byte)((offset + i) * 7 % 251))];
 
         public bool MustDecode(long offset, int count) => true;
@@ -78,6 +99,7 @@ public sealed class ColdDecodeTests : IDisposable
         public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct)
         {
             Interlocked.Increment(ref _decoding);
+            LastDecodeThread = Environment.CurrentManagedThreadId;
             Entered.TrySetResult();
             _released.Wait(ct);
             Interlocked.Decrement(ref _decoding);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
 using Lifeboat.OncRpc.Peers;
@@ -22,7 +21,6 @@ namespace Lifeboat.OncRpc.Server;
 /// </summary>
 public sealed class RpcDatagramServer : IAsyncDisposable
 {
-    private readonly FrozenDictionary<uint, IRpcProgram> _programs;
     private readonly RpcDatagramServerOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _callSlots;
@@ -45,8 +43,7 @@ public sealed class RpcDatagramServer : IAsyncDisposable
         _options = options ?? new RpcDatagramServerOptions();
         _options.Validate();
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _programs = RpcProgramTable.Build(programs);
-        _dispatcher = new RpcDispatcher(_programs, _logger);
+        _dispatcher = new RpcDispatcher(programs, _logger);
         _callSlots = new SemaphoreSlim(_options.MaxCallsInFlight, _options.MaxCallsInFlight);
     }
 
@@ -55,7 +52,7 @@ public sealed class RpcDatagramServer : IAsyncDisposable
 
     public int Port => LocalEndPoint.Port;
 
-    public IReadOnlyCollection<IRpcProgram> Programs => _programs.Values;
+    public IReadOnlyCollection<IRpcProgram> Programs => _dispatcher.Programs.Values;
 
     /// <summary>Calls received and dispatched to a program so far.</summary>
     public long CallCount => Interlocked.Read(ref _calls);
@@ -89,7 +86,7 @@ public sealed class RpcDatagramServer : IAsyncDisposable
 
             _socket = socket;
             _localEndPoint = (IPEndPoint)socket.LocalEndPoint!;
-            RpcDatagramServerLog.Listening(_logger, _localEndPoint, RpcProgramTable.Describe(_programs));
+            RpcDatagramServerLog.Listening(_logger, _localEndPoint, _dispatcher.Describe());
             _receiveLoop = ReceiveLoopAsync(socket);
         }
     }

@@ -13,7 +13,16 @@ namespace Lifeboat.OncRpc.Server;
 /// </summary>
 internal sealed class RpcDispatcher(FrozenDictionary<uint, IRpcProgram> programs, ILogger logger)
 {
+    /// <summary>Serves <paramref name="programs"/>, checked by <see cref="RpcProgramTable.Build"/> (one per number, versions in order).</summary>
+    public RpcDispatcher(IEnumerable<IRpcProgram> programs, ILogger logger)
+        : this(RpcProgramTable.Build(programs), logger)
+    {
+    }
+
     public FrozenDictionary<uint, IRpcProgram> Programs => programs;
+
+    /// <summary>"100000 v2-2, 100005 v3-3", for a server's listening log line.</summary>
+    public string Describe() => RpcProgramTable.Describe(programs);
 
     /// <summary>
     /// Admits a message held in a pooled array (the call owns it from now on: it goes back to the pool when the call

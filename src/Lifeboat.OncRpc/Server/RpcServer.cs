@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
 using Lifeboat.OncRpc.Peers;
@@ -16,7 +15,6 @@ namespace Lifeboat.OncRpc.Server;
 /// </summary>
 public sealed class RpcServer : IAsyncDisposable
 {
-    private readonly FrozenDictionary<uint, IRpcProgram> _programs;
     private readonly RpcServerOptions _options;
     private readonly ILogger _logger;
     private readonly RpcDispatcher _dispatcher;
@@ -30,8 +28,7 @@ public sealed class RpcServer : IAsyncDisposable
         _options = options ?? new RpcServerOptions();
         _options.Validate();
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _programs = RpcProgramTable.Build(programs);
-        _dispatcher = new RpcDispatcher(_programs, _logger);
+        _dispatcher = new RpcDispatcher(programs, _logger);
         _listener = new ConnectionListener(
             "ONC RPC",
             new ListenerOptions(_options.EndPoint, _options.ListenBacklog, _options.MaxConnections),
@@ -50,7 +47,7 @@ public sealed class RpcServer : IAsyncDisposable
 
     public int ConnectionCount => _listener.ConnectionCount;
 
-    public IReadOnlyCollection<IRpcProgram> Programs => _programs.Values;
+    public IReadOnlyCollection<IRpcProgram> Programs => _dispatcher.Programs.Values;
 
     /// <summary>Binds the listening socket and starts accepting. Throws <see cref="SocketException"/> when the port is taken.</summary>
     public void Start()
@@ -63,7 +60,7 @@ public sealed class RpcServer : IAsyncDisposable
             }
 
             var bound = _listener.Start();
-            RpcServerLog.Listening(_logger, bound, RpcProgramTable.Describe(_programs));
+            RpcServerLog.Listening(_logger, bound, _dispatcher.Describe());
         }
     }
 
