@@ -10,9 +10,9 @@ internal static class LifeboatCli
 
     public static IEnumerable<string> CommandLine(IEnumerable<string> arguments) => [Dll, .. arguments];
 
-    public static ProcessStartInfo StartInfo(params IEnumerable<string> arguments) => Tool.StartInfo("dotnet", CommandLine(arguments));
+    public static ProcessStartInfo StartInfo(params IEnumerable<string> arguments) => Tools.StartInfo("dotnet", CommandLine(arguments));
 
-    public static Task<ToolResult> RunAsync(params string[] arguments) => Tool.RunAsync(StartInfo(arguments), Tool.DefaultTimeout);
+    public static Task<ToolResult> RunAsync(params string[] arguments) => Tools.RunAsync(StartInfo(arguments), Tools.DefaultTimeout);
 
     /// <summary>Runs a verb with --json, checks that it succeeded and returns its document.</summary>
     public static async Task<JsonElement> RunJsonAsync(params string[] arguments)

@@ -10,7 +10,7 @@ public sealed class HostileClientTests
     [Fact]
     public async Task Unknown_options_get_err_unsup_and_malformed_ones_err_invalid()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("x", new MemoryBlockDevice(65536));
         await using var raw = await RawNbd.ConnectAsync(server.EndPoint);
@@ -64,7 +64,7 @@ public sealed class HostileClientTests
     [InlineData("truncated option")]
     public async Task A_broken_handshake_closes_that_connection_only(string breakage)
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("x", new MemoryBlockDevice(65536));
         await using var bystander = await NbdClient.ConnectAsync(server.EndPoint, "x");
@@ -113,7 +113,7 @@ public sealed class HostileClientTests
     [Fact]
     public async Task Export_name_option_enters_transmission_without_zeroes_when_agreed()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("x", new MemoryBlockDevice(65536));
         await using var raw = await RawNbd.ConnectAsync(server.EndPoint);
@@ -128,7 +128,7 @@ public sealed class HostileClientTests
     [Fact]
     public async Task Bad_requests_get_errors_and_impossible_ones_close_the_connection()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("x", new MemoryBlockDevice(1024 * 1024));
 
@@ -165,7 +165,7 @@ public sealed class HostileClientTests
     [Fact]
     public async Task A_client_that_pipelines_without_reading_replies_is_held_to_its_budget()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder, o =>
         {
             o.MaxRequestsInFlightPerConnection = 4;

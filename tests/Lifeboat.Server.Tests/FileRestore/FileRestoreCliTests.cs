@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Contracts.Security;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Server.Tests.FileRestore;
 

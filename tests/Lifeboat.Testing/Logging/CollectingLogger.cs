@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Lifeboat.Tests.Shared;
+namespace Lifeboat.Testing.Logging;
 
 /// <summary>Keeps every log entry, at every level, so tests can check what the server said about what it dropped.</summary>
-internal sealed class CollectingLogger<T> : ILogger<T>
+public sealed class CollectingLogger<T> : ILogger<T>
 {
     private readonly ConcurrentQueue<(LogLevel Level, EventId Event, string Message)> _entries = new();
 

@@ -1,6 +1,7 @@
-namespace Lifeboat.FileRestore.Tests.Support;
+namespace Lifeboat.Testing.Files;
 
-internal static class RepositoryRoot
+/// <summary>Where the Lifeboat checkout is: tests find the guest builder and the cached disks under it.</summary>
+public static class RepositoryRoot
 {
     /// <summary>The folder holding Lifeboat.slnx above the test binaries, or LIFEBOAT_REPO.</summary>
     public static string Find()

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Lifeboat.Tests.Shared;
+namespace Lifeboat.Testing.Logging;
 
 /// <summary>Checks a log written with <c>--log-format json</c>: every line is one JSON object of the console's JSON formatter.</summary>
 public static class JsonLogLines

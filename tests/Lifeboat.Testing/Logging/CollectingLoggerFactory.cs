@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 
-namespace Lifeboat.Tests.Shared;
+namespace Lifeboat.Testing.Logging;
 
 /// <summary>Hands every category the same <see cref="CollectingLogger{T}"/>, so a test sees all a server logged, in order.</summary>
-internal sealed class CollectingLoggerFactory : ILoggerFactory
+public sealed class CollectingLoggerFactory : ILoggerFactory
 {
     public CollectingLogger<CollectingLoggerFactory> Logger { get; } = new();
 

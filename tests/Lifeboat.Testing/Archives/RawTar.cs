@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Lifeboat.Tests.Shared;
+namespace Lifeboat.Testing.Archives;
 
 /// <summary>
 /// Writes a ustar archive whose names are raw bytes (System.Formats.Tar takes strings, so it cannot write a name that is
 /// not UTF-8). Only what the test disks need: files, folders and symlinks with names under 100 bytes, numeric owners.
 /// </summary>
-internal sealed class RawTar(Stream output)
+public sealed class RawTar(Stream output)
 {
     private const int Block = 512;
 

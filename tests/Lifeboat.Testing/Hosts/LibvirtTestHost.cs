@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using Lifeboat.Testing.Processes;
 
-namespace Lifeboat.Tests.Shared;
+namespace Lifeboat.Testing.Hosts;
 
 /// <summary>
 /// A second libvirt host for tests, beside this machine's own and touching none of it: a network namespace joined to
@@ -121,7 +122,7 @@ public sealed class LibvirtTestHost : IAsyncLifetime, IAsyncDisposable
     }
 
     /// <summary>Runs a program inside the host's namespaces (network and mounts), as root.</summary>
-    public Task<(int ExitCode, string Output)> RunInsideAsync(string fileName, params string[] arguments) =>
+    public Task<ToolResult> RunInsideAsync(string fileName, params string[] arguments) =>
         Tools.RunAsync("nsenter", ["--target", HolderProcessId.ToString(CultureInfo.InvariantCulture), "--mount", "--net", "--", fileName, .. arguments]);
 
     /// <summary>Kills the host's libvirtd (SIGKILL) and waits until it is gone; its domains keep running.</summary>

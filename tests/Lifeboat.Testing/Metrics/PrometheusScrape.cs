@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
-namespace Lifeboat.Tests.Shared;
+namespace Lifeboat.Testing.Metrics;
 
 /// <summary>
 /// One scrape of a /metrics endpoint, parsed by the Prometheus project's own Python parser

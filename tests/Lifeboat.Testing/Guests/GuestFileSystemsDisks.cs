@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Lifeboat.Testing.Archives;
 
-namespace Lifeboat.Tests.Shared;
+namespace Lifeboat.Testing.Guests;
 
 /// <summary>
 /// The file-restore test disks: two raw disks built by libguestfs itself (guestfish; nothing is mounted on the host),

@@ -6,24 +6,24 @@ using Lifeboat.OncRpc.Client;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Xdr;
 
-namespace Lifeboat.Tests.Shared;
+namespace Lifeboat.Testing.Rpc;
 
-internal sealed record LookupResult(Nfs3Status Status, byte[]? Handle, Fattr3? Object, Fattr3? Dir);
+public sealed record LookupResult(Nfs3Status Status, byte[]? Handle, Fattr3? Object, Fattr3? Dir);
 
-internal sealed record ReadResult(Nfs3Status Status, Fattr3? Attributes, byte[] Data, bool Eof);
+public sealed record ReadResult(Nfs3Status Status, Fattr3? Attributes, byte[] Data, bool Eof);
 
-internal sealed record WriteResult(Nfs3Status Status, WccData Wcc, uint Count, StableHow Committed, ulong Verifier);
+public sealed record WriteResult(Nfs3Status Status, WccData Wcc, uint Count, StableHow Committed, ulong Verifier);
 
-internal sealed record CreateResult(Nfs3Status Status, byte[]? Handle, Fattr3? Attributes, WccData DirWcc);
+public sealed record CreateResult(Nfs3Status Status, byte[]? Handle, Fattr3? Attributes, WccData DirWcc);
 
-internal sealed record DirEntry(ulong FileId, string Name, ulong Cookie, Fattr3? Attributes, byte[]? Handle);
+public sealed record DirEntry(ulong FileId, string Name, ulong Cookie, Fattr3? Attributes, byte[]? Handle);
 
-internal sealed record ReadDirResult(Nfs3Status Status, ulong CookieVerifier, IReadOnlyList<DirEntry> Entries, bool Eof, int ReplySize);
+public sealed record ReadDirResult(Nfs3Status Status, ulong CookieVerifier, IReadOnlyList<DirEntry> Entries, bool Eof, int ReplySize);
 
-internal sealed record FsInfoResult(Nfs3Status Status, uint RtMax, uint RtPref, uint WtMax, uint WtPref, uint DtPref, ulong MaxFileSize, NfsTime3 TimeDelta, FsInfo3Properties Properties);
+public sealed record FsInfoResult(Nfs3Status Status, uint RtMax, uint RtPref, uint WtMax, uint WtPref, uint DtPref, ulong MaxFileSize, NfsTime3 TimeDelta, FsInfo3Properties Properties);
 
 /// <summary>MOUNT and NFS calls through the oncrpc helper's RpcClient, with their replies decoded.</summary>
-internal sealed class NfsTestClient : IAsyncDisposable
+public sealed class NfsTestClient : IAsyncDisposable
 {
     private readonly RpcClient _rpc;
 

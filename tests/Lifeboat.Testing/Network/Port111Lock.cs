@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Lifeboat.Tests.Shared;
+namespace Lifeboat.Testing.Network;
 
 /// <summary>
 /// Held while this project's servers use port 111. Test projects run in parallel processes, and two mount servers

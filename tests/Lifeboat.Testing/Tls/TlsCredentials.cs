@@ -2,14 +2,14 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Lifeboat.Tests.Shared;
+namespace Lifeboat.Testing.Tls;
 
 /// <summary>
 /// A CA, a server certificate for 127.0.0.1 and a client certificate made for one test, written as PEM files in the
 /// layout QEMU's tls-creds-x509 and libnbd's tls-certificates take: ca-cert.pem, client-cert.pem, client-key.pem
 /// (and server-cert.pem, server-key.pem for the server).
 /// </summary>
-internal sealed class TlsCredentials
+public sealed class TlsCredentials
 {
     private TlsCredentials(string directory, X509Certificate2 ca, X509Certificate2 server, X509Certificate2 client)
     {

@@ -1,4 +1,4 @@
-namespace Lifeboat.Tests.Shared;
+namespace Lifeboat.Testing.Guests;
 
 /// <summary>The test guest in mode <c>records</c> prints <c>MARKER N</c> on its console for each record it synced.</summary>
 public static class GuestRecords
