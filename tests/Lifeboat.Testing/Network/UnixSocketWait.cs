@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 
-namespace Lifeboat.FileRestore.Tests.Support;
+namespace Lifeboat.Testing.Network;
 
-internal static class UnixSocketWait
+public static class UnixSocketWait
 {
     /// <summary>Waits until the server accepts a connection on the socket (its file appears at bind, before it listens).</summary>
     public static void UntilListening(string socket, Process server, Func<string> serverOutput)
