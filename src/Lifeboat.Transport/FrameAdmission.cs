@@ -13,6 +13,7 @@ public sealed class FrameAdmission
     private int _requests;
     private long _bytes;
     private TaskCompletionSource? _waiter;
+    private long _waits;
 
     public FrameAdmission(int maxRequests, long maxBytes)
     {
@@ -30,6 +31,12 @@ public sealed class FrameAdmission
             }
         }
     }
+
+    /// <summary>
+    /// How often the read loop held a request it had no room for and waited: a client pipelining past the caps. Tests
+    /// probe it to know the cap was met, instead of sleeping and checking that nothing more ran.
+    /// </summary>
+    public long Waits => Interlocked.Read(ref _waits);
 
     public bool TryEnter(long bytes)
     {
@@ -62,6 +69,7 @@ public sealed class FrameAdmission
                 wait = _waiter.Task;
             }
 
+            Interlocked.Increment(ref _waits);
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
