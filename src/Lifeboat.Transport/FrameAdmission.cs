@@ -13,7 +13,7 @@ public sealed class FrameAdmission
     private int _requests;
     private long _bytes;
     private TaskCompletionSource? _waiter;
-    private long _waits;
+    private long _refusals;
 
     public FrameAdmission(int maxRequests, long maxBytes)
     {
@@ -33,10 +33,10 @@ public sealed class FrameAdmission
     }
 
     /// <summary>
-    /// How often the read loop held a request it had no room for and waited: a client pipelining past the caps. Tests
-    /// probe it to know the cap was met, instead of sleeping and checking that nothing more ran.
+    /// How often a request read found no room, so the read loop stopped reading until a reply went out: a client
+    /// pipelining past the caps. Tests probe it to know the cap was met, instead of sleeping and checking that nothing more ran.
     /// </summary>
-    public long Waits => Interlocked.Read(ref _waits);
+    public long Refusals => Interlocked.Read(ref _refusals);
 
     public bool TryEnter(long bytes)
     {
@@ -44,6 +44,7 @@ public sealed class FrameAdmission
         {
             if (_requests >= _maxRequests || (_requests > 0 && _bytes + bytes > _maxBytes))
             {
+                _refusals++;
                 return false;
             }
 
@@ -69,7 +70,6 @@ public sealed class FrameAdmission
                 wait = _waiter.Task;
             }
 
-            Interlocked.Increment(ref _waits);
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }

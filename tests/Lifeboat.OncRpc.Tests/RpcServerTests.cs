@@ -275,24 +275,23 @@ public sealed class RpcServerTests : IAsyncLifetime
     {
         // The connection in memory, so the test can see its admission: once its read loop holds a fifth call it has
         // no room for, a server ignoring the cap would have started it; this one waits for a reply to go out.
-        var toServer = new Pipe();
-        var toClient = new Pipe();
+        var memory = new MemoryConnection();
         var connection = new RpcConnection(
             RpcServer.NewConnectionId(),
-            ConnectionTransport.ForPipe(new DuplexPipe(toServer.Reader, toClient.Writer)),
+            ConnectionTransport.ForPipe(memory.Server),
             new RpcDispatcher(RpcProgramTable.Build([_program]), NullLogger.Instance),
             new RpcServerOptions { MaxCallsInFlightPerConnection = 4 },
             () => RpcPeer.Datagram(new IPEndPoint(IPAddress.Loopback, 700)),
             NullLogger.Instance);
         var served = connection.RunAsync();
-        var replies = CountRecordsAsync(toClient.Reader);
+        var replies = CountRecordsAsync(memory.FromServer);
         for (var i = 0; i < 12; i++)
-            await toServer.Writer.WriteAsync(RpcMessages.Frame(RpcMessages.Call((uint)i + 1, TestProgram.Number, 1, TestProgram.GatedEcho, arguments: RpcMessages.Opaque([(byte)i]))));
+            await memory.ToServer.WriteAsync(RpcMessages.Frame(RpcMessages.Call((uint)i + 1, TestProgram.Number, 1, TestProgram.GatedEcho, arguments: RpcMessages.Opaque([(byte)i]))));
 
-        await Wait.UntilAsync(() => connection.Admission.Waits > 0, () => $"the read loop to wait for room ({_program.Active} calls running)", Patience);
+        await Wait.UntilAsync(() => connection.Admission.Refusals > 0, () => $"the read loop to wait for room ({_program.Active} calls running)", Patience);
         Assert.Equal(4, _program.Active);
         _program.Gate.Release(12);
-        await toServer.Writer.CompleteAsync();
+        await memory.ToServer.CompleteAsync();
         await served.WaitAsync(Patience);
 
         Assert.Equal(12, await replies.WaitAsync(Patience));
@@ -482,13 +481,6 @@ public sealed class RpcServerTests : IAsyncLifetime
         }
 
         return records;
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input => input;
-
-        public PipeWriter Output => output;
     }
 
     private sealed class RecordingProgram(List<RpcCall> seen) : IRpcProgram
