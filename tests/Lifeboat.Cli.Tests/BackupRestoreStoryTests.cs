@@ -99,13 +99,13 @@ public sealed class BackupRestoreStoryTests
         Assert.Equal(TestDisks.Sha256(t.Combine("disk0.raw")), TestDisks.Sha256(files[0]));
     }
 
-    internal static string RestorePointId(CliResult result)
+    internal static string RestorePointId(ToolResult result)
     {
         using var json = JsonDocument.Parse(result.Stdout);
         return json.RootElement.GetProperty("restorePointId").GetString()!;
     }
 
-    internal static List<string> RestoredFiles(CliResult result)
+    internal static List<string> RestoredFiles(ToolResult result)
     {
         using var json = JsonDocument.Parse(result.Stdout);
         return json.RootElement.GetProperty("files").EnumerateArray().Select(e => e.GetString()!).ToList();

@@ -6,11 +6,7 @@ namespace Lifeboat.EndToEnd.Tests;
 /// <summary>The real `lifeboat` command: lifeboat.dll, built next to the tests, run with `dotnet`.</summary>
 internal static class LifeboatCli
 {
-    public static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "lifeboat.dll");
-
-    public static IEnumerable<string> CommandLine(IEnumerable<string> arguments) => [Dll, .. arguments];
-
-    public static ProcessStartInfo StartInfo(params IEnumerable<string> arguments) => Tools.StartInfo("dotnet", CommandLine(arguments));
+    public static ProcessStartInfo StartInfo(params IEnumerable<string> arguments) => LifeboatProcess.StartInfo(null, [.. arguments]);
 
     public static Task<ToolResult> RunAsync(params string[] arguments) => Tools.RunAsync(StartInfo(arguments), Tools.DefaultTimeout);
 

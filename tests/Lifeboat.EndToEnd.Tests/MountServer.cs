@@ -53,7 +53,7 @@ internal sealed partial class MountServer : IDisposable
     public static async Task<MountServer> StartAsync(MountServerArguments arguments, NetworkNamespace? network = null)
     {
         var commandLine = arguments.ToCommandLine();
-        var start = network is null ? LifeboatCli.StartInfo(commandLine) : network.StartInfo("dotnet", LifeboatCli.CommandLine(commandLine));
+        var start = network is null ? LifeboatCli.StartInfo(commandLine) : network.StartInfo("dotnet", [LifeboatProcess.Dll, .. commandLine]);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{Tools.Describe(start)} did not start.");
         var server = new MountServer(process);
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data, fromStdout: true);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Contracts.Security;
 
 namespace Lifeboat.Server.Tests.FileRestore;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Lifeboat.Testing.Processes;
 
@@ -60,7 +61,10 @@ public static class Tools
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            throw new TimeoutException($"{command} did not finish within {timeout.TotalSeconds:0} s and was killed. stderr: {await stderr}");
+            // How far it got and how busy the machine was: a timeout alone says neither.
+            var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Trim() : "unknown";
+            throw new TimeoutException(
+                $"{command} did not finish within {timeout.TotalSeconds:0} s (load average {load}) and was killed.{Environment.NewLine}stdout: {Encoding.UTF8.GetString(output.ToArray())}{Environment.NewLine}stderr: {await stderr}");
         }
 
         await stdout;
