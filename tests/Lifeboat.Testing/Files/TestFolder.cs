@@ -1,9 +1,11 @@
 namespace Lifeboat.Testing.Files;
 
 /// <summary>
-/// A fresh folder for one test, deleted with everything in it afterwards. Its path is short (/tmp/lbt-XXXXXX): unix
-/// socket paths such as QEMU's QMP socket must stay under 108 bytes. With <c>onDisk: false</c> it lives on /dev/shm
-/// when there is one, for tests of a cache's logic whose many fsyncs would otherwise cost milliseconds each.
+/// A fresh folder for one test, deleted with everything in it afterwards. Its path is short (/tmp/lbt-XXXXXXXXXXXX):
+/// unix socket paths such as QEMU's QMP socket must stay under 108 bytes. Others may enter it (mode 755, not the 700 of
+/// Directory.CreateTempSubdirectory): tests run peers as nobody against sockets and files in it. With
+/// <c>onDisk: false</c> it lives on /dev/shm when there is one, for tests of a cache's logic whose many fsyncs would
+/// otherwise cost milliseconds each.
 /// </summary>
 public sealed class TestFolder : IDisposable
 {
@@ -12,15 +14,9 @@ public sealed class TestFolder : IDisposable
 
     public TestFolder(bool onDisk = true)
     {
-        if (!onDisk && Directory.Exists(MemoryRoot))
-        {
-            Path = System.IO.Path.Combine(MemoryRoot, Prefix + Guid.NewGuid().ToString("N")[..12]);
-            Directory.CreateDirectory(Path);
-        }
-        else
-        {
-            Path = Directory.CreateTempSubdirectory(Prefix).FullName;
-        }
+        var root = !onDisk && Directory.Exists(MemoryRoot) ? MemoryRoot : System.IO.Path.GetTempPath();
+        Path = System.IO.Path.Combine(root, Prefix + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path);
     }
 
     public string Path { get; }
