@@ -11,7 +11,7 @@ using Lifeboat.Server.Tests.Support;
 namespace Lifeboat.Server.Tests.FileRestore;
 
 /// <summary>
-/// One real server for the file-restore tests: the test disks (tests/Shared/GuestFileSystemsDisks) backed up twice as VM
+/// One real server for the file-restore tests: the test disks (tests/Lifeboat.Testing/Guests/GuestFileSystemsDisks) backed up twice as VM
 /// <see cref="Vm"/> (the second version changes a few files), one pack-file chunk under <see cref="DamagedFile"/>
 /// of the first damaged, and a file-restore session open on each restore point (two appliances, started once for every test).
 /// </summary>
