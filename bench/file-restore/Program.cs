@@ -4,7 +4,6 @@ using System.Text;
 using Lifeboat.Bench.FileRestore;
 using Lifeboat.FileRestore;
 using Lifeboat.Hypervisors.Qemu;
-using Lifeboat.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 
 // The file-restore engine against its peers, in one run: time to the first listing (appliance start included), later

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security;
 using System.Text;
 using Lifeboat.Hypervisors.Libvirt;
-using Lifeboat.Tests.Shared;
 
 // The same operations, domain state then a guest agent ping, OPERATIONS times, through virsh (a process and a
 // connection per command, as Lifeboat used it) and through one LibvirtConnection, over qemu+tcp to a second libvirt

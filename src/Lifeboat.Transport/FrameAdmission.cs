@@ -13,6 +13,7 @@ public sealed class FrameAdmission
     private int _requests;
     private long _bytes;
     private TaskCompletionSource? _waiter;
+    private long _refusals;
 
     public FrameAdmission(int maxRequests, long maxBytes)
     {
@@ -31,12 +32,19 @@ public sealed class FrameAdmission
         }
     }
 
+    /// <summary>
+    /// How often a request read found no room, so the read loop stopped reading until a reply went out: a client
+    /// pipelining past the caps. Tests probe it to know the cap was met, instead of sleeping and checking that nothing more ran.
+    /// </summary>
+    public long Refusals => Interlocked.Read(ref _refusals);
+
     public bool TryEnter(long bytes)
     {
         lock (_lock)
         {
             if (_requests >= _maxRequests || (_requests > 0 && _bytes + bytes > _maxBytes))
             {
+                _refusals++;
                 return false;
             }
 

@@ -8,19 +8,19 @@ public sealed class BackupRestoreStoryTests
     [Fact]
     public void Two_backups_list_verify_and_restore_bit_exact()
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
-        var disk0 = t["disk0.raw"];
-        var disk1 = t["data.raw"];
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
+        var disk0 = t.Combine("disk0.raw");
+        var disk1 = t.Combine("data.raw");
         TestDisks.Create(disk0, 24 << 20, seed: 1);
         TestDisks.Create(disk1, (8 << 20) + 12345, seed: 2);
-        File.WriteAllText(t["vm.json"], """{"cpus":2,"memoryMiB":512,"diskBus":"virtio","nicModel":"virtio-net","firmware":"bios"}""");
+        File.WriteAllText(t.Combine("vm.json"), """{"cpus":2,"memoryMiB":512,"diskBus":"virtio","nicModel":"virtio-net","firmware":"bios"}""");
 
         using (var init = JsonDocument.Parse(LifeboatProcess.Run("repo", "init", repo, "--json").ShouldSucceed().Stdout))
             Assert.False(init.RootElement.GetProperty("encrypted").GetBoolean());
 
         var first = RestorePointId(LifeboatProcess.Run("backup", "--repo", repo, "--vm", "vm1", "--disk", disk0, "--disk", disk1,
-            "--vm-config", t["vm.json"], "--json").ShouldSucceed());
+            "--vm-config", t.Combine("vm.json"), "--json").ShouldSucceed());
         var firstHashes = new[] { TestDisks.Sha256(disk0), TestDisks.Sha256(disk1) };
 
         TestDisks.Change(disk0, seed: 3, pieces: 10);
@@ -52,9 +52,9 @@ public sealed class BackupRestoreStoryTests
             Assert.True(verify.RootElement.GetProperty("chunksChecked").GetInt64() > 0);
         }
 
-        var restoredFirst = RestoredFiles(LifeboatProcess.Run("restore", "--repo", repo, "--restore-point", first, "--to", t["r1"], "--json").ShouldSucceed());
+        var restoredFirst = RestoredFiles(LifeboatProcess.Run("restore", "--repo", repo, "--restore-point", first, "--to", t.Combine("r1"), "--json").ShouldSucceed());
         Assert.Equal(firstHashes, restoredFirst.Select(TestDisks.Sha256));
-        var restoredLatest = RestoredFiles(LifeboatProcess.Run("restore", "--repo", repo, "--restore-point", "latest", "--vm", "vm1", "--to", t["r2"], "--json").ShouldSucceed());
+        var restoredLatest = RestoredFiles(LifeboatProcess.Run("restore", "--repo", repo, "--restore-point", "latest", "--vm", "vm1", "--to", t.Combine("r2"), "--json").ShouldSucceed());
         Assert.Equal([TestDisks.Sha256(disk0), TestDisks.Sha256(disk1)], restoredLatest.Select(TestDisks.Sha256));
         Assert.Equal(new FileInfo(disk1).Length, new FileInfo(restoredLatest[1]).Length);
     }
@@ -62,9 +62,9 @@ public sealed class BackupRestoreStoryTests
     [Fact]
     public void Retention_keeps_the_newest_and_frees_the_rest()
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
-        var disk = t["disk0.raw"];
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
+        var disk = t.Combine("disk0.raw");
         TestDisks.Create(disk, 8 << 20, seed: 5);
         LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
         var ids = new List<string>();
@@ -83,29 +83,29 @@ public sealed class BackupRestoreStoryTests
         using (var list = JsonDocument.Parse(LifeboatProcess.Run("restore-points", "--repo", repo, "--json").ShouldSucceed().Stdout))
             Assert.Equal([ids[2]], list.RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()));
         LifeboatProcess.Run("verify", "--repo", repo).ShouldSucceed();
-        var restored = RestoredFiles(LifeboatProcess.Run("restore", "--repo", repo, "--restore-point", ids[2], "--to", t["r"], "--json").ShouldSucceed());
+        var restored = RestoredFiles(LifeboatProcess.Run("restore", "--repo", repo, "--restore-point", ids[2], "--to", t.Combine("r"), "--json").ShouldSucceed());
         Assert.Equal(latestHash, TestDisks.Sha256(restored[0]));
     }
 
     [Fact]
     public void Encrypted_repository_round_trips_with_the_password()
     {
-        using var t = new TempFolder();
+        using var t = new TestFolder();
         var env = new Dictionary<string, string> { ["LIFEBOAT_PASSWORD"] = "correct horse" };
-        TestDisks.Create(t["disk0.raw"], 4 << 20, seed: 7);
-        LifeboatProcess.Run(env, "repo", "init", t["repo"], "--encrypt").ShouldSucceed();
-        var id = RestorePointId(LifeboatProcess.Run(env, "backup", "--repo", t["repo"], "--vm", "secret", "--disk", t["disk0.raw"], "--json").ShouldSucceed());
-        var files = RestoredFiles(LifeboatProcess.Run(env, "restore", "--repo", t["repo"], "--restore-point", id, "--to", t["r"], "--json").ShouldSucceed());
-        Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), TestDisks.Sha256(files[0]));
+        TestDisks.Create(t.Combine("disk0.raw"), 4 << 20, seed: 7);
+        LifeboatProcess.Run(env, "repo", "init", t.Combine("repo"), "--encrypt").ShouldSucceed();
+        var id = RestorePointId(LifeboatProcess.Run(env, "backup", "--repo", t.Combine("repo"), "--vm", "secret", "--disk", t.Combine("disk0.raw"), "--json").ShouldSucceed());
+        var files = RestoredFiles(LifeboatProcess.Run(env, "restore", "--repo", t.Combine("repo"), "--restore-point", id, "--to", t.Combine("r"), "--json").ShouldSucceed());
+        Assert.Equal(TestDisks.Sha256(t.Combine("disk0.raw")), TestDisks.Sha256(files[0]));
     }
 
-    internal static string RestorePointId(CliResult result)
+    internal static string RestorePointId(ToolResult result)
     {
         using var json = JsonDocument.Parse(result.Stdout);
         return json.RootElement.GetProperty("restorePointId").GetString()!;
     }
 
-    internal static List<string> RestoredFiles(CliResult result)
+    internal static List<string> RestoredFiles(ToolResult result)
     {
         using var json = JsonDocument.Parse(result.Stdout);
         return json.RootElement.GetProperty("files").EnumerateArray().Select(e => e.GetString()!).ToList();

@@ -9,9 +9,9 @@ public sealed class CrashTests
     [Fact]
     public async Task Kill_9_at_any_moment_of_a_backup_loses_nothing_committed()
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
-        var disk = t["disk0.raw"];
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
+        var disk = t.Combine("disk0.raw");
         TestDisks.Create(disk, 160 << 20, seed: 11);
         LifeboatProcess.Run("repo", "init", repo, "--block-size", "64K").ShouldSucceed();
         var baseline = BackupRestoreStoryTests.RestorePointId(
@@ -45,9 +45,9 @@ public sealed class CrashTests
         for (var i = 0; i < ids.Count; i++)
         {
             var files = BackupRestoreStoryTests.RestoredFiles(
-                LifeboatProcess.Run("restore", "--repo", repo, "--restore-point", ids[i], "--to", t[$"restore-{i}"], "--json").ShouldSucceed());
+                LifeboatProcess.Run("restore", "--repo", repo, "--restore-point", ids[i], "--to", t.Combine($"restore-{i}"), "--json").ShouldSucceed());
             Assert.Equal(i == 0 ? baselineHash : changedHash, TestDisks.Sha256(files[0]));
-            Directory.Delete(t[$"restore-{i}"], recursive: true);
+            Directory.Delete(t.Combine($"restore-{i}"), recursive: true);
         }
 
         // A backup after the crashes completes, and retention cleans up whatever the killed ones left.

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Cli.Tests;
 
@@ -17,18 +16,18 @@ public sealed class MountServerMetricsTests
     [Fact]
     public async Task Metrics_count_what_nfs_and_nbd_clients_read_and_the_log_is_one_json_object_per_line()
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
         // TestDisks leaves [512K, 1M) of every MiB zero: 32 of the 64 blocks of 64 KiB hold data.
-        TestDisks.Create(t["disk0.raw"], DiskBytes, seed: 91);
+        TestDisks.Create(t.Combine("disk0.raw"), DiskBytes, seed: 91);
         LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
-        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t["disk0.raw"]).ShouldSucceed();
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t.Combine("disk0.raw")).ShouldSucceed();
 
-        var port = MountServerProcess.FreePort();
-        var nbdPort = MountServerProcess.FreePort();
-        var metricsPort = MountServerProcess.FreePort();
+        var port = FreePorts.Tcp();
+        var nbdPort = FreePorts.Tcp();
+        var metricsPort = FreePorts.Tcp();
         var log = new ConcurrentQueue<string>();
-        var server = MountServerProcess.Start(repo, t["cache"], port, _ => { }, log.Enqueue,
+        var server = MountServerProcess.Start(repo, t.Combine("cache"), port, _ => { }, log.Enqueue,
             "--nbd-port", nbdPort.ToString(CultureInfo.InvariantCulture), "--publish", "db",
             "--metrics-listen", $"127.0.0.1:{metricsPort}", "--log-format", "json", "--log-level", "Debug");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}/") };
@@ -40,7 +39,7 @@ public sealed class MountServerMetricsTests
             Assert.Equal(1, start.Value("lifeboat_mount_server_published_disks"));
 
             // First read: every block with data is decoded from the backup and handed to the hydration file.
-            NfsCopy(nfs, t["first.raw"]);
+            NfsCopy(nfs, t.Combine("first.raw"));
             var first = await Scrape(http);
             Assert.Equal("counter", first.TypeOf("lifeboat_nfs_operations"));
             Assert.Equal("counter", first.TypeOf("lifeboat_nfs_read_bytes"));
@@ -60,24 +59,24 @@ public sealed class MountServerMetricsTests
 
             // Once the copies are stored, the same read is served by the hydration file: nothing is decoded again.
             var hydrated = await WaitForHydrationAsync(http, DiskBytes / 2);
-            NfsCopy(nfs, t["second.raw"]);
+            NfsCopy(nfs, t.Combine("second.raw"));
             var second = await Scrape(http);
             Assert.True(second.Delta(hydrated, "lifeboat_disk_hydration_hits_total") >= 1);
             Assert.Equal(0, second.Delta(hydrated, "lifeboat_block_cache_misses_total"));
             Assert.True(second.Value("lifeboat_disk_hydration_hit_ratio") > 0);
             Assert.Equal(DiskBytes, second.Delta(hydrated, "lifeboat_nfs_read_bytes_total"));
-            Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), TestDisks.Sha256(t["first.raw"]));
-            Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), TestDisks.Sha256(t["second.raw"]));
+            Assert.Equal(TestDisks.Sha256(t.Combine("disk0.raw")), TestDisks.Sha256(t.Combine("first.raw")));
+            Assert.Equal(TestDisks.Sha256(t.Combine("disk0.raw")), TestDisks.Sha256(t.Combine("second.raw")));
 
             // The same disk over NBD, every byte asked for (no extents: nbdcopy would skip the zero half).
-            MountServerNbdTests.Tool("nbdcopy", "--no-extents", $"nbd://127.0.0.1:{nbdPort}/db/disk0", t["over-nbd.raw"]);
+            MountServerNbdTests.Tool("nbdcopy", "--no-extents", $"nbd://127.0.0.1:{nbdPort}/db/disk0", t.Combine("over-nbd.raw"));
             var third = await Scrape(http);
             var nbdReads = third.Delta(second, "lifeboat_nbd_operations_total", ("command", "READ"));
             Assert.True(nbdReads >= 1);
             Assert.Equal(nbdReads, third.Delta(second, "lifeboat_nbd_operation_duration_seconds_count", ("command", "READ")));
             Assert.Equal(DiskBytes, third.Delta(second, "lifeboat_nbd_read_bytes_total"));
             Assert.Equal(0, third.Delta(second, "lifeboat_nfs_operations_total", ("procedure", "READ")));
-            Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), TestDisks.Sha256(t["over-nbd.raw"]));
+            Assert.Equal(TestDisks.Sha256(t.Combine("disk0.raw")), TestDisks.Sha256(t.Combine("over-nbd.raw")));
 
             // A write over NBD lands in the write cache, which then serves its read.
             MountServerNbdTests.Tool("qemu-io", "-f", "raw", "-c", "write -P 0x5c 1m 64k", "-c", "flush", "-c", "read -P 0x5c 1m 64k", $"nbd://127.0.0.1:{nbdPort}/db/disk0");
@@ -103,9 +102,9 @@ public sealed class MountServerMetricsTests
     [Fact]
     public void Metrics_are_served_on_loopback_only()
     {
-        using var t = new TempFolder();
-        LifeboatProcess.Run("repo", "init", t["repo"]).ShouldSucceed();
-        var result = LifeboatProcess.Run("mount-server", "--repo", t["repo"], "--cache", t["cache"], "--nfs-port", "0", "--portmap-port", "0", "--nbd-port", "0",
+        using var t = new TestFolder();
+        LifeboatProcess.Run("repo", "init", t.Combine("repo")).ShouldSucceed();
+        var result = LifeboatProcess.Run("mount-server", "--repo", t.Combine("repo"), "--cache", t.Combine("cache"), "--nfs-port", "0", "--portmap-port", "0", "--nbd-port", "0",
             "--metrics-listen", "0.0.0.0:9108");
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("--metrics-listen", result.Stderr, StringComparison.Ordinal);

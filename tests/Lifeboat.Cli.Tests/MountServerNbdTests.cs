@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Cli.Tests;
 
@@ -16,16 +15,16 @@ public sealed class MountServerNbdTests
     [Fact]
     public async Task Nbd_and_nfs_serve_the_same_bytes_and_see_each_others_writes()
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
-        TestDisks.Create(t["disk0.raw"], 4 * MiB, seed: 81);
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
+        TestDisks.Create(t.Combine("disk0.raw"), 4 * MiB, seed: 81);
         LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
-        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t["disk0.raw"]).ShouldSucceed();
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t.Combine("disk0.raw")).ShouldSucceed();
 
         using var port111 = new Port111Lock();
-        var port = MountServerProcess.FreePort();
-        var nbdPort = MountServerProcess.FreePort();
-        var server = MountServerProcess.Start(repo, t["cache"], port, "--portmap-port", "111",
+        var port = FreePorts.Tcp();
+        var nbdPort = FreePorts.Tcp();
+        var server = MountServerProcess.Start(repo, t.Combine("cache"), port, "--portmap-port", "111",
             "--nbd-port", nbdPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--publish", "db");
         try
         {
@@ -34,8 +33,8 @@ public sealed class MountServerNbdTests
             using (var list = JsonDocument.Parse(Tool("nbdinfo", "--list", "--json", $"nbd://127.0.0.1:{nbdPort}")))
                 Assert.Equal(["db/disk0"], list.RootElement.GetProperty("exports").EnumerateArray().Select(e => e.GetProperty("export-name").GetString()));
 
-            Tool("nbdcopy", nbd, t["over-nbd.raw"]);
-            Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), TestDisks.Sha256(t["over-nbd.raw"]));
+            Tool("nbdcopy", nbd, t.Combine("over-nbd.raw"));
+            Assert.Equal(TestDisks.Sha256(t.Combine("disk0.raw")), TestDisks.Sha256(t.Combine("over-nbd.raw")));
 
             // TestDisks leaves [512K, 1M) of every MiB zero: base:allocation reports it from the block map.
             using (var map = JsonDocument.Parse(Tool("nbdinfo", "--map", "--json", nbd)))
@@ -48,8 +47,8 @@ public sealed class MountServerNbdTests
 
             // Written over NBD, read over NFS.
             Tool("qemu-io", "-f", "raw", "-c", "write -P 0x5c 520k 64k", "-c", "flush", nbd);
-            Tool("nfs-cp", nfs, t["over-nfs.raw"]);
-            var overNfs = await File.ReadAllBytesAsync(t["over-nfs.raw"]);
+            Tool("nfs-cp", nfs, t.Combine("over-nfs.raw"));
+            var overNfs = await File.ReadAllBytesAsync(t.Combine("over-nfs.raw"));
             Assert.All(overNfs.AsSpan(520 * 1024, 64 * 1024).ToArray(), b => Assert.Equal(0x5c, b));
             using (var map = JsonDocument.Parse(Tool("nbdinfo", "--map", "--json", nbd)))
                 Assert.Contains(map.RootElement.EnumerateArray(), e => e.GetProperty("offset").GetInt64() <= 520 * 1024 && e.GetProperty("type").GetInt32() == 0
@@ -72,13 +71,13 @@ public sealed class MountServerNbdTests
     [Fact]
     public async Task Nbd_follows_the_allow_list_of_nfs()
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
-        TestDisks.Create(t["disk0.raw"], MiB, seed: 82);
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
+        TestDisks.Create(t.Combine("disk0.raw"), MiB, seed: 82);
         LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
-        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t["disk0.raw"]).ShouldSucceed();
-        var nbdPort = MountServerProcess.FreePort();
-        var server = MountServerProcess.Start(repo, t["cache"], MountServerProcess.FreePort(),
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t.Combine("disk0.raw")).ShouldSucceed();
+        var nbdPort = FreePorts.Tcp();
+        var server = MountServerProcess.Start(repo, t.Combine("cache"), FreePorts.Tcp(),
             "--nbd-port", nbdPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow", "10.9.8.0/24", "--publish", "db");
         try
         {
@@ -100,23 +99,23 @@ public sealed class MountServerNbdTests
     [Fact]
     public async Task With_nbd_tls_options_publications_list_nbds_urls_that_nbdcopy_reads_and_plain_nbd_is_refused()
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
-        TestDisks.Create(t["disk0.raw"], 2 * MiB, seed: 83);
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
+        TestDisks.Create(t.Combine("disk0.raw"), 2 * MiB, seed: 83);
         LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
-        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t["disk0.raw"]).ShouldSucceed();
-        var pki = TlsCredentials.Create(t["pki"]);
-        var nbdPort = MountServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var server = MountServerProcess.Start(repo, t["cache"], MountServerProcess.FreePort(), "--nbd-port", nbdPort,
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t.Combine("disk0.raw")).ShouldSucceed();
+        var pki = TlsCredentials.Create(t.Combine("pki"));
+        var nbdPort = FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var server = MountServerProcess.Start(repo, t.Combine("cache"), FreePorts.Tcp(), "--nbd-port", nbdPort,
             "--nbd-tls-cert", pki.ServerCertificatePath, "--nbd-tls-key", pki.ServerKeyPath, "--nbd-tls-ca", pki.CaPath, "--publish", "db");
         try
         {
-            var listed = LifeboatProcess.Run("publications", "--json", "--control-socket", MountServerProcess.ControlSocket(t["cache"])).ShouldSucceed().Stdout;
+            var listed = LifeboatProcess.Run("publications", "--json", "--control-socket", MountServerProcess.ControlSocket(t.Combine("cache"))).ShouldSucceed().Stdout;
             using (var publications = JsonDocument.Parse(listed))
                 Assert.Equal($"nbds://127.0.0.1:{nbdPort}/db/disk0", publications.RootElement[0].GetProperty("nbdUrls")[0].GetString());
 
-            Tool("nbdcopy", $"nbds://127.0.0.1:{nbdPort}/db/disk0?tls-certificates={pki.Directory}", t["over-tls.raw"]);
-            Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), TestDisks.Sha256(t["over-tls.raw"]));
+            Tool("nbdcopy", $"nbds://127.0.0.1:{nbdPort}/db/disk0?tls-certificates={pki.Directory}", t.Combine("over-tls.raw"));
+            Assert.Equal(TestDisks.Sha256(t.Combine("disk0.raw")), TestDisks.Sha256(t.Combine("over-tls.raw")));
             var (exit, output) = await Tools.RunAsync("nbdinfo", $"nbd://127.0.0.1:{nbdPort}/db/disk0");
             Assert.True(exit != 0, output);
         }
@@ -128,12 +127,12 @@ public sealed class MountServerNbdTests
             server.Dispose();
         }
 
-        var noKey = LifeboatProcess.Run("mount-server", "--repo", repo, "--cache", t["cache2"], "--nbd-tls-cert", pki.ServerCertificatePath);
+        var noKey = LifeboatProcess.Run("mount-server", "--repo", repo, "--cache", t.Combine("cache2"), "--nbd-tls-cert", pki.ServerCertificatePath);
         Assert.NotEqual(0, noKey.ExitCode);
         Assert.Contains("--nbd-tls-key", noKey.Stderr, StringComparison.Ordinal);
-        var missing = LifeboatProcess.Run("mount-server", "--repo", repo, "--cache", t["cache2"], "--nbd-tls-cert", t["none.pem"], "--nbd-tls-key", pki.ServerKeyPath);
+        var missing = LifeboatProcess.Run("mount-server", "--repo", repo, "--cache", t.Combine("cache2"), "--nbd-tls-cert", t.Combine("none.pem"), "--nbd-tls-key", pki.ServerKeyPath);
         Assert.NotEqual(0, missing.ExitCode);
-        Assert.Contains(t["none.pem"], missing.Stderr, StringComparison.Ordinal);
+        Assert.Contains(t.Combine("none.pem"), missing.Stderr, StringComparison.Ordinal);
     }
 
     internal static string Tool(string program, params string[] arguments)

@@ -14,21 +14,21 @@ public sealed class MountServerOptionsTests
     [InlineData("--block-cache", "128K", "--no-hydration")]
     public void Serves_disks_bit_exact_with_small_cache_bounds(params string[] bounds)
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
-        TestDisks.Create(t["disk0.raw"], 6 << 20, seed: 71);
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
+        TestDisks.Create(t.Combine("disk0.raw"), 6 << 20, seed: 71);
         LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
-        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t["disk0.raw"]).ShouldSucceed();
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "db", "--disk", t.Combine("disk0.raw")).ShouldSucceed();
 
-        var port = MountServerProcess.FreePort();
-        using var server = MountServerProcess.Start(repo, t["cache"], port, ["--publish", "db", .. bounds]);
+        var port = FreePorts.Tcp();
+        using var server = MountServerProcess.Start(repo, t.Combine("cache"), port, ["--publish", "db", .. bounds]);
         try
         {
             var url = string.Create(CultureInfo.InvariantCulture, $"nfs://127.0.0.1/lifeboat/db/disk0.raw?nfsport={port}&mountport={port}");
             // Twice: the second read comes from what the first left in the bounded caches (or from the backup again).
             for (var pass = 0; pass < 2; pass++)
-                Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), NfsCatSha256(url));
-            var hydrated = Directory.EnumerateFiles(t["cache"], "*", SearchOption.AllDirectories).Sum(AllocatedOrLength);
+                Assert.Equal(TestDisks.Sha256(t.Combine("disk0.raw")), NfsCatSha256(url));
+            var hydrated = Directory.EnumerateFiles(t.Combine("cache"), "*", SearchOption.AllDirectories).Sum(AllocatedOrLength);
             Assert.True(hydrated <= 2L << 20, $"the cache folder holds {hydrated} bytes for a disk of 6 MiB with hydration limited to 1 MiB or off");
         }
         finally
@@ -42,9 +42,9 @@ public sealed class MountServerOptionsTests
     [Fact]
     public void Rejects_a_size_it_cannot_read_and_names_the_option()
     {
-        using var t = new TempFolder();
-        LifeboatProcess.Run("repo", "init", t["repo"]).ShouldSucceed();
-        var result = LifeboatProcess.Run("mount-server", "--repo", t["repo"], "--cache", t["cache"], "--nfs-port", MountServerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+        using var t = new TestFolder();
+        LifeboatProcess.Run("repo", "init", t.Combine("repo")).ShouldSucceed();
+        var result = LifeboatProcess.Run("mount-server", "--repo", t.Combine("repo"), "--cache", t.Combine("cache"), "--nfs-port", FreePorts.Tcp().ToString(CultureInfo.InvariantCulture),
             "--portmap-port", "0", "--nbd-port", "0", "--listen", "127.0.0.1", "--block-cache", "lots");
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("--block-cache", result.Stderr, StringComparison.Ordinal);

@@ -55,10 +55,4 @@ internal static class MountServerProcess
     /// <summary>The control socket of a mount server started with <paramref name="cache"/>: tests run side by side, each with its own.</summary>
     public static string ControlSocket(string cache) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cache))!, "control.sock");
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

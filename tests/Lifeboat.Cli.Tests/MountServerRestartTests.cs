@@ -28,15 +28,15 @@ public sealed class MountServerRestartTests(ITestOutputHelper output)
     [Fact]
     public async Task A_pipelined_writer_goes_on_after_every_kill_9_and_restart_and_reads_back_what_it_wrote()
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
-        TestDisks.Create(t["disk0.raw"], DiskSize, seed: 81);
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
+        TestDisks.Create(t.Combine("disk0.raw"), DiskSize, seed: 81);
         LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
-        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t["disk0.raw"]).ShouldSucceed();
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t.Combine("disk0.raw")).ShouldSucceed();
         var binary = NfsWriterProcess.Build(t.Path);
-        var port = MountServerProcess.FreePort();
+        var port = FreePorts.Tcp();
         var log = new ServerLog();
-        var server = MountServerProcess.Start(repo, t["cache"], port, log.Add, "--publish", "web", "--log-level", "Debug");
+        var server = MountServerProcess.Start(repo, t.Combine("cache"), port, log.Add, "--publish", "web", "--log-level", "Debug");
         var url = $"nfs://127.0.0.1/lifeboat/web/disk0.raw?nfsport={port}&mountport={port}";
         using var writer = NfsWriterProcess.Start(binary, url,
             "--depth", $"{Depth}", "--blocks", $"{DiskSize / BlockSize}", "--bs", $"{BlockSize}", "--stall-seconds", "30");
@@ -55,7 +55,7 @@ public sealed class MountServerRestartTests(ITestOutputHelper output)
                 await Task.Delay(Downtime);
                 var before = writer.Answers;
                 log.Add($"--- round {round}: restart after {before} answers");
-                server = MountServerProcess.Start(repo, t["cache"], port, log.Add, "--log-level", "Debug");
+                server = MountServerProcess.Start(repo, t.Combine("cache"), port, log.Add, "--log-level", "Debug");
                 var restarted = clock.Elapsed;
                 var resumed = await writer.WaitForAnswersAsync(before + AnswersAfterRestart, ResumeTimeout);
                 Assert.True(resumed,

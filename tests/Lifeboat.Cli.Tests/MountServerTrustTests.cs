@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Cli.Tests;
 
@@ -18,25 +17,25 @@ public sealed class MountServerTrustTests
     [Fact]
     public async Task Nobody_can_neither_control_nor_read_nor_write_and_root_still_can()
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
-        TestDisks.Create(t["disk0.raw"], 4 << 20, seed: 91);
-        File.SetUnixFileMode(t["disk0.raw"], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
+        TestDisks.Create(t.Combine("disk0.raw"), 4 << 20, seed: 91);
+        File.SetUnixFileMode(t.Combine("disk0.raw"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
-        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t["disk0.raw"]).ShouldSucceed();
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t.Combine("disk0.raw")).ShouldSucceed();
 
         var log = new ConcurrentQueue<string>();
-        var port = MountServerProcess.FreePort();
-        var nbdPort = MountServerProcess.FreePort();
-        var server = MountServerProcess.Start(repo, t["cache"], port, log.Enqueue, "--nbd-port", nbdPort.ToString(CultureInfo.InvariantCulture), "--publish", "web");
-        var control = MountServerProcess.ControlSocket(t["cache"]);
+        var port = FreePorts.Tcp();
+        var nbdPort = FreePorts.Tcp();
+        var server = MountServerProcess.Start(repo, t.Combine("cache"), port, log.Enqueue, "--nbd-port", nbdPort.ToString(CultureInfo.InvariantCulture), "--publish", "web");
+        var control = MountServerProcess.ControlSocket(t.Combine("cache"));
         var nfs = $"nfs://127.0.0.1/lifeboat/web/disk0.raw?nfsport={port}&mountport={port}";
         var nbd = $"nbd://127.0.0.1:{nbdPort}/web/disk0";
         try
         {
             // No group lifeboat on this machine: the socket is root's alone.
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(control));
-            var before = Contents(t["cache"]);
+            var before = Contents(t.Combine("cache"));
 
             foreach (var verb in new[] { new[] { "publications" }, ["publish", "web"], ["unpublish", "web"] })
             {
@@ -49,21 +48,21 @@ public sealed class MountServerTrustTests
             var list = await Tools.RunAsNobodyAsync("nbdinfo", "--list", $"nbd://127.0.0.1:{nbdPort}");
             var nbdWrite = await Tools.RunAsNobodyAsync("qemu-io", "-f", "raw", "-c", "write -P 0x66 0 64k", nbd);
             var nfsRead = await Tools.RunAsNobodyAsync("nfs-cat", nfs);
-            var nfsWrite = await Tools.RunAsNobodyAsync("nfs-cp", t["disk0.raw"], nfs);
+            var nfsWrite = await Tools.RunAsNobodyAsync("nfs-cp", t.Combine("disk0.raw"), nfs);
             foreach (var (name, result) in new[] { ("nbdinfo", info), ("nbdinfo --list", list), ("qemu-io over NBD", nbdWrite), ("nfs-cat", nfsRead), ("nfs-cp", nfsWrite) })
                 Assert.True(result.ExitCode != 0, $"{name} as nobody succeeded: {result.Output}");
             Assert.Contains("server replied with error to opt_go request", info.Output, StringComparison.Ordinal);
             Assert.DoesNotContain("export-size", info.Output, StringComparison.Ordinal);
             Assert.DoesNotContain("web/disk0", list.Output, StringComparison.Ordinal);
 
-            Assert.Equal(before, Contents(t["cache"]));
+            Assert.Equal(before, Contents(t.Combine("cache")));
             Assert.Contains(log, l => l.Contains("may open no export", StringComparison.Ordinal));
             Assert.Contains(log, l => l.Contains("MNT of /lifeboat/web from 127.0.0.1:", StringComparison.Ordinal) && l.Contains("(socket of uid 65534)", StringComparison.Ordinal));
 
             // Root: the control socket, NBD from an ordinary port (its socket is root's) and libnfs from a reserved one.
             Assert.Contains("web", LifeboatProcess.Run("publications", "--control-socket", control).ShouldSucceed().Stdout, StringComparison.Ordinal);
             Assert.Contains("export-size: 4194304", MountServerNbdTests.Tool("nbdinfo", nbd), StringComparison.Ordinal);
-            Assert.Equal(TestDisks.Sha256(t["disk0.raw"]), Convert.ToHexStringLower(SHA256.HashData(await ToolBytesAsync("nfs-cat", nfs))));
+            Assert.Equal(TestDisks.Sha256(t.Combine("disk0.raw")), Convert.ToHexStringLower(SHA256.HashData(await ToolBytesAsync("nfs-cat", nfs))));
         }
         finally
         {
@@ -74,14 +73,14 @@ public sealed class MountServerTrustTests
     [Fact]
     public async Task A_control_socket_open_to_everyone_still_refuses_nobody_call_by_call_and_logs_it()
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
-        TestDisks.Create(t["disk0.raw"], 1 << 20, seed: 92);
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
+        TestDisks.Create(t.Combine("disk0.raw"), 1 << 20, seed: 92);
         LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
-        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "app", "--disk", t["disk0.raw"]).ShouldSucceed();
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "app", "--disk", t.Combine("disk0.raw")).ShouldSucceed();
         var log = new ConcurrentQueue<string>();
-        var server = MountServerProcess.Start(repo, t["cache"], MountServerProcess.FreePort(), log.Enqueue, "--publish", "app");
-        var control = MountServerProcess.ControlSocket(t["cache"]);
+        var server = MountServerProcess.Start(repo, t.Combine("cache"), FreePorts.Tcp(), log.Enqueue, "--publish", "app");
+        var control = MountServerProcess.ControlSocket(t.Combine("cache"));
         try
         {
             // An admin's mistake: the file mode no longer keeps anyone out, so the credentials of each call must.

@@ -9,7 +9,7 @@ public sealed class QuickstartTests
     [Fact]
     public void Quickstart_runs_the_whole_story_and_leaves_nothing_running()
     {
-        using var t = new TempFolder();
+        using var t = new TestFolder();
         var work = System.IO.Path.Combine(t.Path, "qs");
         // The quickstart finds tests/guest/build-guest.sh through the source root that ./lifeboat exports.
         var root = FindSourceRoot();

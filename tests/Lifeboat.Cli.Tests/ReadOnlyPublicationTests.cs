@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Cli.Tests;
 
@@ -17,23 +16,23 @@ public sealed class ReadOnlyPublicationTests
     [Fact]
     public async Task Root_cannot_write_a_read_only_publication_over_NFS_or_NBD_reads_it_bit_exact_and_it_stays_read_only_after_a_restart()
     {
-        using var t = new TempFolder();
-        var repo = t["repo"];
-        TestDisks.Create(t["disk0.raw"], 4 << 20, seed: 93);
-        var sha = TestDisks.Sha256(t["disk0.raw"]);
-        TestDisks.Create(t["other.raw"], 4 << 20, seed: 94);
+        using var t = new TestFolder();
+        var repo = t.Combine("repo");
+        TestDisks.Create(t.Combine("disk0.raw"), 4 << 20, seed: 93);
+        var sha = TestDisks.Sha256(t.Combine("disk0.raw"));
+        TestDisks.Create(t.Combine("other.raw"), 4 << 20, seed: 94);
         LifeboatProcess.Run("repo", "init", repo).ShouldSucceed();
-        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t["disk0.raw"]).ShouldSucceed();
+        LifeboatProcess.Run("backup", "--repo", repo, "--vm", "web", "--disk", t.Combine("disk0.raw")).ShouldSucceed();
 
-        var port = MountServerProcess.FreePort();
-        var nbdPort = MountServerProcess.FreePort().ToString(CultureInfo.InvariantCulture);
-        var control = MountServerProcess.ControlSocket(t["cache"]);
+        var port = FreePorts.Tcp();
+        var nbdPort = FreePorts.Tcp().ToString(CultureInfo.InvariantCulture);
+        var control = MountServerProcess.ControlSocket(t.Combine("cache"));
         var socket = Path.Combine(Path.GetDirectoryName(control)!, "control-nbd.sock");
         var nfs = $"nfs://127.0.0.1/lifeboat/web/disk0.raw?nfsport={port}&mountport={port}";
         var nbd = $"nbd://127.0.0.1:{nbdPort}/web/disk0";
         var nbdUnix = $"nbd+unix:///web/disk0?socket={socket}";
         var log = new ConcurrentQueue<string>();
-        var server = MountServerProcess.Start(repo, t["cache"], port, log.Enqueue, "--nbd-port", nbdPort, "--publish", "web", "--read-only");
+        var server = MountServerProcess.Start(repo, t.Combine("cache"), port, log.Enqueue, "--nbd-port", nbdPort, "--publish", "web", "--read-only");
         try
         {
             var listed = LifeboatProcess.Run("publications", "--control-socket", control).ShouldSucceed().Stdout;
@@ -42,16 +41,16 @@ public sealed class ReadOnlyPublicationTests
             Assert.Contains(nbdUnix, listed, StringComparison.Ordinal);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(socket));
 
-            var before = MountServerTrustTests.Contents(t["cache"]);
-            await AssertWritesFailAsync(t["other.raw"], nfs, nbd, nbdUnix);
+            var before = MountServerTrustTests.Contents(t.Combine("cache"));
+            await AssertWritesFailAsync(t.Combine("other.raw"), nfs, nbd, nbdUnix);
             Assert.Contains("is_read_only: true", MountServerNbdTests.Tool("nbdinfo", nbd), StringComparison.Ordinal);
             var info = MountServerNbdTests.Tool("nbdinfo", nbdUnix);
             Assert.Contains("is_read_only: true", info, StringComparison.Ordinal);
             Assert.Contains("export-size: 4194304", info, StringComparison.Ordinal);
             Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(await MountServerTrustTests.ToolBytesAsync("nfs-cat", nfs))));
-            MountServerNbdTests.Tool("nbdcopy", nbdUnix, t["over-unix.raw"]);
-            Assert.Equal(sha, TestDisks.Sha256(t["over-unix.raw"]));
-            Assert.Equal(before, MountServerTrustTests.Contents(t["cache"]));
+            MountServerNbdTests.Tool("nbdcopy", nbdUnix, t.Combine("over-unix.raw"));
+            Assert.Equal(sha, TestDisks.Sha256(t.Combine("over-unix.raw")));
+            Assert.Equal(before, MountServerTrustTests.Contents(t.Combine("cache")));
 
             // Nobody: kept out by the socket's mode, and by its credentials when an admin opens the mode to everyone.
             var refused = await Tools.RunAsNobodyAsync("nbdinfo", nbdUnix);
@@ -71,15 +70,15 @@ public sealed class ReadOnlyPublicationTests
         }
 
         // Restarted with neither --publish nor --read-only: the catalog keeps it read-only.
-        server = MountServerProcess.Start(repo, t["cache"], port, "--nbd-port", nbdPort);
+        server = MountServerProcess.Start(repo, t.Combine("cache"), port, "--nbd-port", nbdPort);
         try
         {
             Assert.Contains(", read-only", LifeboatProcess.Run("publications", "--control-socket", control).ShouldSucceed().Stdout, StringComparison.Ordinal);
-            var before = MountServerTrustTests.Contents(t["cache"]);
-            await AssertWritesFailAsync(t["other.raw"], nfs, nbd, nbdUnix);
+            var before = MountServerTrustTests.Contents(t.Combine("cache"));
+            await AssertWritesFailAsync(t.Combine("other.raw"), nfs, nbd, nbdUnix);
             Assert.Contains("is_read_only: true", MountServerNbdTests.Tool("nbdinfo", nbdUnix), StringComparison.Ordinal);
             Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(await MountServerTrustTests.ToolBytesAsync("nfs-cat", nfs))));
-            Assert.Equal(before, MountServerTrustTests.Contents(t["cache"]));
+            Assert.Equal(before, MountServerTrustTests.Contents(t.Combine("cache")));
         }
         finally
         {

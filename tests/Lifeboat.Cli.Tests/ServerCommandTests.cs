@@ -13,13 +13,13 @@ public sealed class ServerCommandTests
     [Fact]
     public async Task The_ports_given_to_lifeboat_server_are_the_ports_its_mount_server_listens_on()
     {
-        using var folder = new TempFolder();
-        var listen = MountServerProcess.FreePort();
-        var nbd = MountServerProcess.FreePort();
+        using var folder = new TestFolder();
+        var listen = FreePorts.Tcp();
+        var nbd = FreePorts.Tcp();
         var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var process = Process.Start(LifeboatProcess.StartInfo(null,
-            "server", "--data", folder["data"], "--listen", $"127.0.0.1:{listen}", "--nfs-port", "0",
+            "server", "--data", folder.Combine("data"), "--listen", $"127.0.0.1:{listen}", "--nfs-port", "0",
             "--nbd-port", nbd.ToString(CultureInfo.InvariantCulture), "--portmap-port", "0"))!;
         process.StandardInput.Close();
         void OnLine(object sender, DataReceivedEventArgs e)

@@ -13,7 +13,7 @@ public sealed class AllocationTests
     [Fact]
     public async Task Zero_blocks_of_the_restore_point_are_zero_until_written()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var path = folder.Combine("disk0.raw");
         var content = new byte[8 * Block];
         new Random(5).NextBytes(content.AsSpan(0, 2 * Block));
@@ -45,7 +45,7 @@ public sealed class AllocationTests
     [Fact]
     public async Task A_base_that_cannot_tell_is_all_data()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("disk0.raw"), 4 * Block, 9);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = Block });
         Assert.Equal([new DiskAllocationRun(0, 4 * Block, false)], Describe(disk, 0, 4 * Block));

@@ -8,7 +8,7 @@ public sealed class BootProfileTests
     [Fact]
     public async Task Recording_notes_each_cluster_once_in_first_touch_order()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 4 * 1024 * 1024, 60);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), Options());
         var buffer = new byte[4096];
@@ -30,7 +30,7 @@ public sealed class BootProfileTests
     [Fact]
     public async Task Recording_stops_at_its_bound()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 4 * 1024 * 1024, 61);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), Options());
         disk.BeginBootRecording(maxClusters: 8);
@@ -41,7 +41,7 @@ public sealed class BootProfileTests
     [Fact]
     public async Task A_prefetched_profile_serves_the_next_boot_from_the_hydration_file_with_the_same_bytes()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 8 * 1024 * 1024, 62);
         long[] bootReads = [5 * Cluster, 6 * Cluster + 300, 64 * 1024 * 40, 0, 100 * Cluster + 7, 7 * Cluster];
 
@@ -76,7 +76,7 @@ public sealed class BootProfileTests
     [Fact]
     public async Task Prefetch_reads_one_cluster_at_a_time_so_it_decodes_on_its_own_thread()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 4 * 1024 * 1024, 65);
         var profile = new BootProfile(Cluster, [.. Enumerable.Range(8, 32).Select(c => (long)c)]);
         var probe = new InstrumentedBaseDisk(image.Open());
@@ -96,7 +96,7 @@ public sealed class BootProfileTests
     [Fact]
     public async Task Prefetch_decodes_on_a_thread_of_its_own_below_the_guest_reads_priority()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 2 * 1024 * 1024, 66);
         var probe = new ThreadProbeBaseDisk(image.Open());
         await using var disk = PublishedDisk.Open(probe, folder.Combine("cache"), Options() with { DiskName = "disk0" });
@@ -117,7 +117,7 @@ public sealed class BootProfileTests
     [Fact]
     public async Task Prefetch_skips_written_clusters_and_never_overwrites_a_guest_write()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 2 * 1024 * 1024, 63);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), Options());
         var written = Enumerable.Repeat((byte)0xAB, Cluster).ToArray();
@@ -136,7 +136,7 @@ public sealed class BootProfileTests
     [Fact]
     public async Task A_read_counts_as_a_prefetch_hit_once_and_only_where_the_prefetched_copy_serves_it()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 2 * 1024 * 1024, 69);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), Options());
         disk.StartPrefetch(new BootProfile(Cluster, [3, 4, 5]));
@@ -161,7 +161,7 @@ public sealed class BootProfileTests
     [Fact]
     public async Task Without_hydration_there_is_nothing_to_prefetch_into()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 1024 * 1024, 64);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), Options() with { Hydration = false });
         Assert.Equal(0, disk.StartPrefetch(new BootProfile(Cluster, [1, 2])));

@@ -7,7 +7,7 @@ public sealed class ConcurrentWriterTests
     [InlineData(65536, 16)]
     public async Task Concurrent_partial_writes_to_the_same_clusters_all_survive(int clusterSize, int writers)
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 2 * 1024 * 1024, 8);
         for (int round = 0; round < 4; round++)
         {
@@ -45,7 +45,7 @@ public sealed class ConcurrentWriterTests
     [Fact]
     public async Task Concurrent_readers_and_writers_on_distinct_ranges_see_their_own_data()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 4 * 1024 * 1024, 9);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = 4096, Hydration = true });
         const int Workers = 6;

@@ -20,7 +20,7 @@ public sealed class CrashTests(ITestOutputHelper output)
     [InlineData(65536, 2)]
     public async Task Killing_the_writer_at_random_moments_loses_no_acknowledged_write(int clusterSize, int seed)
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), CrashWorkload.DiskLength, seed);
         string before = image.HashFile();
         string cache = folder.Combine("cache");

@@ -9,7 +9,7 @@ public sealed class ErrorTests(ITestOutputHelper output)
     [InlineData(true, 286_720)] // hydration reads whole clusters
     public async Task A_failing_base_read_names_the_disk_offset(bool hydration, long failingOffset)
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 1024 * 1024, 40);
         await using var disk = PublishedDisk.Open(new InstrumentedBaseDisk(image.Open(), 300_000, 310_000), folder.Combine("cache"),
             new PublishedDiskOptions { ClusterSize = 4096, DiskName = "vm1/disk0", Hydration = hydration });
@@ -36,7 +36,7 @@ public sealed class ErrorTests(ITestOutputHelper output)
     [Fact]
     public async Task A_cache_folder_is_used_by_one_published_disk_at_a_time()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 64 * 1024, 41);
         string cache = folder.Combine("cache");
         await using (PublishedDisk.Open(image.Open(), cache, PublishedDiskOptions.Default))
@@ -52,7 +52,7 @@ public sealed class ErrorTests(ITestOutputHelper output)
     [Fact]
     public async Task A_cache_made_for_another_disk_is_refused()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var small = BaseImage.Create(folder.Combine("small.raw"), 64 * 1024, 42);
         var large = BaseImage.Create(folder.Combine("large.raw"), 128 * 1024, 42);
         string cache = folder.Combine("cache");
@@ -67,7 +67,7 @@ public sealed class ErrorTests(ITestOutputHelper output)
     [Fact]
     public async Task A_cache_without_its_data_file_is_refused()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 64 * 1024, 43);
         string cache = folder.Combine("cache");
         await using (PublishedDisk.Open(image.Open(), cache, PublishedDiskOptions.Default))
@@ -82,7 +82,7 @@ public sealed class ErrorTests(ITestOutputHelper output)
     [Fact]
     public void A_cache_folder_that_cannot_be_created_says_so()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 64 * 1024, 44);
         string underAFile = Path.Combine(image.Path, "cache");
         var ex = Assert.Throws<IOException>(() => PublishedDisk.Open(image.Open(), underAFile, PublishedDiskOptions.Default));
@@ -92,7 +92,7 @@ public sealed class ErrorTests(ITestOutputHelper output)
     [Fact]
     public void An_impossible_cluster_size_is_refused()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 64 * 1024, 45);
         using var baseDisk = image.Open();
         Assert.Throws<ArgumentOutOfRangeException>(() => PublishedDisk.Open(baseDisk, folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = 5000 }));

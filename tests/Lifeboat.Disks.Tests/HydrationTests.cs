@@ -5,7 +5,7 @@ public sealed class HydrationTests
     [Fact]
     public async Task A_hydrated_cluster_is_read_from_the_local_copy_afterwards()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 2 * 1024 * 1024, 50);
         var probe = new InstrumentedBaseDisk(image.Open());
         await using var disk = PublishedDisk.Open(probe, folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = 65536, Hydration = true, ReadAheadBytes = 0 });
@@ -29,7 +29,7 @@ public sealed class HydrationTests
     [Fact]
     public async Task Hydration_stops_at_its_size_limit_and_reads_stay_correct()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 2 * 1024 * 1024, 51);
         var options = new PublishedDiskOptions { ClusterSize = 65536, Hydration = true, MaxHydrationBytes = 4 * 65536, ReadAheadBytes = 0 };
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), options);
@@ -45,7 +45,7 @@ public sealed class HydrationTests
     [Fact]
     public async Task Sequential_reads_copy_the_clusters_ahead_in_the_background()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 4 * 1024 * 1024, 52);
         var probe = new InstrumentedBaseDisk(image.Open());
         var options = new PublishedDiskOptions { ClusterSize = 65536, Hydration = true, ReadAheadBytes = 1024 * 1024 };
@@ -68,7 +68,7 @@ public sealed class HydrationTests
     [Fact]
     public async Task Writes_over_hydrated_clusters_win_and_hydration_restarts_empty_after_reopen()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 1024 * 1024, 53);
         string cache = folder.Combine("cache");
         var options = new PublishedDiskOptions { ClusterSize = 4096, Hydration = true };
@@ -92,7 +92,7 @@ public sealed class HydrationTests
     [Fact]
     public async Task Concurrent_reads_that_outrun_the_hydration_writer_still_keep_every_cluster()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 8 * 1024 * 1024, 54);
         var probe = new InstrumentedBaseDisk(image.Open());
         var options = new PublishedDiskOptions { ClusterSize = 65536, HydrationQueueBytes = 65536, StreamingReadBytes = 0 };
@@ -120,7 +120,7 @@ public sealed class HydrationTests
     [Fact]
     public async Task A_partial_write_fills_its_cluster_from_the_backup_without_keeping_a_copy()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 1024 * 1024, 55);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = 65536 });
 

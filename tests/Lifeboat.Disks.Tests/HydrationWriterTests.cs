@@ -11,7 +11,7 @@ public sealed class HydrationWriterTests
     [Fact]
     public async Task A_queued_copy_is_in_the_store_once_the_writer_drained()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         using var store = NewStore(folder);
         using var writer = new HydrationWriter(store, 1024 * 1024, () => { }, "test");
 
@@ -31,7 +31,7 @@ public sealed class HydrationWriterTests
     [Fact]
     public void A_full_queue_refuses_reservations_until_room_is_given_back()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         using var store = NewStore(folder);
         using var writer = new HydrationWriter(store, 2 * Cluster, () => { }, "test");
 
@@ -45,7 +45,7 @@ public sealed class HydrationWriterTests
     [Fact]
     public void An_empty_queue_takes_one_copy_larger_than_its_bound()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         using var store = NewStore(folder);
         using var writer = new HydrationWriter(store, Cluster, () => { }, "test");
 
@@ -56,7 +56,7 @@ public sealed class HydrationWriterTests
     [Fact]
     public async Task A_copy_read_before_its_clusters_were_dropped_is_refused()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         using var store = NewStore(folder);
         using var writer = new HydrationWriter(store, 1024 * 1024, () => { }, "test");
 
@@ -74,7 +74,7 @@ public sealed class HydrationWriterTests
     [Fact]
     public async Task The_store_reports_when_it_has_no_room_left()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         using var store = new HydrationStore(folder.Combine("hydrated.data"), Shift, 1024, maxBytes: Cluster, reserveBytes: 0);
         int full = 0;
         using var writer = new HydrationWriter(store, 1024 * 1024, () => Interlocked.Increment(ref full), "test");
@@ -93,7 +93,7 @@ public sealed class HydrationWriterTests
     [Fact]
     public async Task After_dispose_copies_are_dropped_and_draining_completes()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         using var store = NewStore(folder);
         var writer = new HydrationWriter(store, 1024 * 1024, () => { }, "test");
         writer.Dispose();

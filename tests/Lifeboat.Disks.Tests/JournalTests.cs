@@ -40,7 +40,7 @@ public sealed class JournalTests
     [Fact]
     public async Task A_torn_last_record_is_ignored_and_removed_and_earlier_writes_survive()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 1024 * 1024, 30);
         string cache = folder.Combine("cache");
         var options = new PublishedDiskOptions { ClusterSize = 4096 };
@@ -72,7 +72,7 @@ public sealed class JournalTests
     [Fact]
     public async Task Garbage_after_the_last_record_is_ignored()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 512 * 1024, 31);
         string cache = folder.Combine("cache");
         await using (var disk = PublishedDisk.Open(image.Open(), cache, PublishedDiskOptions.Default))
@@ -90,7 +90,7 @@ public sealed class JournalTests
     [Fact]
     public async Task A_journal_with_a_damaged_header_is_refused_with_advice()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 512 * 1024, 32);
         string cache = folder.Combine("cache");
         await using (PublishedDisk.Open(image.Open(), cache, PublishedDiskOptions.Default))
@@ -110,7 +110,7 @@ public sealed class JournalTests
     [Fact]
     public async Task A_journal_of_a_newer_format_asks_for_an_upgrade()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 512 * 1024, 33);
         string cache = folder.Combine("cache");
         await using (PublishedDisk.Open(image.Open(), cache, PublishedDiskOptions.Default))
@@ -130,7 +130,7 @@ public sealed class JournalTests
     [Fact]
     public async Task A_valid_record_mapping_clusters_outside_the_disk_is_refused()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 64 * 1024, 34);
         string cache = folder.Combine("cache");
         await using (PublishedDisk.Open(image.Open(), cache, new PublishedDiskOptions { ClusterSize = 4096 }))
@@ -149,7 +149,7 @@ public sealed class JournalTests
     [Fact]
     public async Task Reopening_compacts_many_records_into_one_per_run()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 1024 * 1024, 35);
         string cache = folder.Combine("cache");
         var options = new PublishedDiskOptions { ClusterSize = 4096 };
@@ -171,7 +171,7 @@ public sealed class JournalTests
     [InlineData(true)]
     public async Task A_returned_write_never_committed_is_kept_after_a_crash_of_the_process_and_dropped_after_a_restart_of_the_machine(bool machineRestarted)
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 256 * 1024, 36);
         string cache = folder.Combine("cache");
         string journal = Path.Combine(cache, "writes.journal");

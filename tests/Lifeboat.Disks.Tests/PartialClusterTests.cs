@@ -7,7 +7,7 @@ public sealed class PartialClusterTests
     [InlineData(65536)]
     public async Task A_small_write_keeps_the_rest_of_its_cluster_from_the_base(int clusterSize)
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 1024 * 1024, 3);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = clusterSize });
 
@@ -26,7 +26,7 @@ public sealed class PartialClusterTests
     [Fact]
     public async Task A_write_across_clusters_fills_only_its_partial_first_and_last_clusters()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 1024 * 1024, 4);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = 4096 });
 
@@ -45,7 +45,7 @@ public sealed class PartialClusterTests
     [Fact]
     public async Task A_second_write_to_a_cached_cluster_does_not_refill_it()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 256 * 1024, 6);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = 65536 });
 
@@ -62,7 +62,7 @@ public sealed class PartialClusterTests
     [Fact]
     public async Task The_last_partial_cluster_of_the_disk_is_filled_up_to_the_end_only()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), (64 * 1024) + 5000, 7);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = 65536 });
 

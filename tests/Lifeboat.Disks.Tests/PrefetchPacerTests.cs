@@ -57,7 +57,7 @@ public sealed class PrefetchPacerTests
     [Fact]
     public async Task A_published_disk_prefetches_its_window_then_follows_the_guest_then_all_once_the_boot_is_over()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 4 * 1024 * 1024, 68);
         var probe = new InstrumentedBaseDisk(image.Open());
         var options = new PublishedDiskOptions { ClusterSize = Cluster, Hydration = true, ReadAheadBytes = 0, PrefetchWindowBytes = 2 * Cluster };

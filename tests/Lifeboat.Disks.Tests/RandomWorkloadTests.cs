@@ -23,7 +23,7 @@ public sealed class RandomWorkloadTests
     [MemberData(nameof(Cases))]
     public async Task Random_operations_match_the_model(int seed, int clusterSize, bool hydration)
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var random = new Random(seed);
         var image = BaseImage.Create(folder.Combine("base.raw"), (1024 * 1024) + random.Next(0, 200_000), seed);
         var model = new DiskModel(image.Content);

@@ -5,7 +5,7 @@ public sealed class ReadRunTests
     [Fact]
     public async Task A_large_read_costs_one_read_per_run_of_clusters_with_the_same_source()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 4 * 1024 * 1024, 80);
         var probe = new InstrumentedBaseDisk(image.Open());
         await using var disk = PublishedDisk.Open(probe, folder.Combine("cache"), new PublishedDiskOptions { ClusterSize = 4096, Hydration = false });
@@ -30,7 +30,7 @@ public sealed class ReadRunTests
     [Fact]
     public async Task Reads_past_the_end_are_short_and_reads_at_the_end_return_nothing()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 10_000, 81);
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), PublishedDiskOptions.Default);
 

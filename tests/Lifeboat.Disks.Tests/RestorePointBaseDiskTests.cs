@@ -8,7 +8,7 @@ public sealed class RestorePointBaseDiskTests
     [Fact]
     public async Task A_restore_point_published_with_a_write_cache_reads_and_writes_and_stays_intact()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("disk0.raw"), (3 * 1024 * 1024) + 4096, 70);
         string repositoryPath = folder.Combine("repo");
         string restorePoint;
@@ -55,7 +55,7 @@ public sealed class RestorePointBaseDiskTests
     [Fact]
     public async Task A_corrupt_chunk_surfaces_as_an_IOException_naming_the_disk_offset()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("disk0.raw"), 1024 * 1024, 71);
         string repositoryPath = folder.Combine("repo");
         string restorePoint;
@@ -93,7 +93,7 @@ public sealed class RestorePointBaseDiskTests
     [InlineData(CompressionCodec.None)]
     public async Task Reads_that_keep_whole_blocks_out_of_the_cache_give_the_same_bytes(CompressionCodec codec)
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("disk0.raw"), (2 * 1024 * 1024) + 5000, 72);
         string repositoryPath = folder.Combine("repo");
         string restorePoint;

@@ -8,7 +8,7 @@ public sealed class SetLengthTests
     [InlineData(65536, true)]
     public async Task Shrinking_then_growing_shows_zeros_where_the_disk_was_cut(int clusterSize, bool hydration)
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 1024 * 1024, 20);
         string cache = folder.Combine("cache");
         var options = new PublishedDiskOptions { ClusterSize = clusterSize, Hydration = hydration };
@@ -41,7 +41,7 @@ public sealed class SetLengthTests
     [Fact]
     public async Task A_write_past_the_end_grows_the_disk_with_zeros_before_it()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 100_000, 21);
         string cache = folder.Combine("cache");
         await using (var disk = PublishedDisk.Open(image.Open(), cache, new PublishedDiskOptions { ClusterSize = 4096 }))
@@ -60,7 +60,7 @@ public sealed class SetLengthTests
     [Fact]
     public async Task A_crash_between_the_journal_and_the_data_file_resize_is_finished_at_open()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 200_000, 22);
         string cache = folder.Combine("cache");
         await using (var disk = PublishedDisk.Open(image.Open(), cache, new PublishedDiskOptions { ClusterSize = 4096 }))

@@ -10,7 +10,7 @@ public sealed class StreamingReadTests
     [Fact]
     public async Task A_stream_keeps_no_copies_past_the_threshold_and_reads_the_right_bytes()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 24 * MiB, 80);
         var options = new PublishedDiskOptions { ClusterSize = 65536, StreamingReadBytes = 4 * MiB };
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), options);
@@ -26,7 +26,7 @@ public sealed class StreamingReadTests
     [Fact]
     public async Task Random_reads_beside_a_finished_stream_are_still_hydrated()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 32 * MiB, 81);
         var options = new PublishedDiskOptions { ClusterSize = 65536, StreamingReadBytes = 2 * MiB };
         await using var disk = PublishedDisk.Open(image.Open(), folder.Combine("cache"), options);
@@ -52,7 +52,7 @@ public sealed class StreamingReadTests
     [Fact]
     public async Task Writes_during_a_stream_are_read_back_over_the_backup()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("base.raw"), 16 * MiB, 82);
         var model = new DiskModel(image.Content);
         var options = new PublishedDiskOptions { ClusterSize = 4096, StreamingReadBytes = MiB };
@@ -78,7 +78,7 @@ public sealed class StreamingReadTests
     [Fact]
     public async Task A_restore_point_streamed_and_read_at_random_gives_its_bytes()
     {
-        using var folder = new TestFolder();
+        using var folder = new TestFolder(onDisk: false);
         var image = BaseImage.Create(folder.Combine("disk0.raw"), (6 * MiB) + 12_345, 83);
         string repositoryPath = folder.Combine("repo");
         string restorePoint;

@@ -10,10 +10,10 @@ public sealed class AllowListTests
     public async Task A_client_outside_the_allowed_networks_cannot_mount_and_is_named_in_the_log()
     {
         using var folder = new TestFolder();
-        var disk = folder["disk.raw"];
+        var disk = folder.Combine("disk.raw");
         await File.WriteAllBytesAsync(disk, RandomNumberGenerator.GetBytes(1024 * 1024));
-        await LifeboatCli.BackUpAsync(folder["repo"], "guest", disk, vmConfig: null);
-        using var server = await MountServer.StartAsync(new MountServerArguments(folder["repo"], folder["cache"])
+        await LifeboatCli.BackUpAsync(folder.Combine("repo"), "guest", disk, vmConfig: null);
+        using var server = await MountServer.StartAsync(new MountServerArguments(folder.Combine("repo"), folder.Combine("cache"))
         {
             NfsPort = 0,
             PortmapPort = 0,
@@ -22,7 +22,7 @@ public sealed class AllowListTests
         });
 
         var url = $"nfs://127.0.0.1/lifeboat/guest?nfsport={server.NfsPort}&mountport={server.NfsPort}";
-        var listing = await Tool.RunAsync(Tool.StartInfo("nfs-ls", [url]), TimeSpan.FromSeconds(60));
+        var listing = await Tools.RunAsync(Tools.StartInfo("nfs-ls", [url]), TimeSpan.FromSeconds(60));
         Assert.False(listing.Succeeded, $"a client outside --allow listed the publication: {listing}");
         Assert.Contains("MNT3ERR_ACCES", listing.Stdout + listing.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("disk0.raw", listing.Stdout, StringComparison.Ordinal);

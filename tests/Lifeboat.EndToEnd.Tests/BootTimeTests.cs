@@ -21,15 +21,15 @@ public sealed class BootTimeTests(GuestImage guest, ITestOutputHelper output)
     {
         using var folder = new TestFolder();
         using var network = await NetworkNamespace.CreateAsync();
-        var repository = folder["repo"];
-        await LifeboatCli.BackUpAsync(repository, "guest", guest.RawDisk, guest.VmConfig);
+        var repository = folder.Combine("repo");
+        await LifeboatCli.BackUpAsync(repository, "guest", guest.RawDisk, guest.HardwareJson);
         var overNfs = new List<TimeSpan>();
         var local = new List<TimeSpan>();
 
         for (var run = 0; run < RunsEach; run++)
         {
             // Each NFS run starts cold: a new cache folder, so nothing of the restore point is hydrated yet.
-            var settings = new MountServerArguments(repository, folder[$"cache{run}"]) { Publish = ["guest"] };
+            var settings = new MountServerArguments(repository, folder.Combine($"cache{run}")) { Publish = ["guest"] };
             using (await MountServer.StartAsync(settings, network))
             {
                 var boot = await GuestBoot.RunAsync(guest, network, folder.Path, new QemuDisk(DiskUrl), mode: "check");
@@ -37,8 +37,8 @@ public sealed class BootTimeTests(GuestImage guest, ITestOutputHelper output)
                 overNfs.Add(boot.ToBooted);
             }
 
-            var copy = folder[$"local{run}.raw"];
-            (await Tool.RunAsync("cp", "--sparse=always", guest.RawDisk, copy)).ShouldSucceed();
+            var copy = folder.Combine($"local{run}.raw");
+            (await Tools.RunAsync("cp", "--sparse=always", guest.RawDisk, copy)).ShouldSucceed();
             var localBoot = await GuestBoot.RunAsync(guest, network, folder.Path, new QemuDisk(copy), mode: "check");
             Assert.Equal("none", localBoot.Found);
             local.Add(localBoot.ToBooted);

@@ -72,7 +72,7 @@ public sealed class LibvirtBackupTests(LibvirtVm vm, ITestOutputHelper output) :
         string target = vm.Combine("restored");
         (await LifeboatCli.RunAsync("restore", "--repo", repo, "--restore-point", "latest", "--to", target)).ShouldSucceed();
         string disk = Directory.GetFiles(target).Single();
-        (await Tool.RunAsync("e2fsck", "-fn", $"{disk}?offset={vm.Image.RootPartitionOffset}")).ShouldSucceed();
+        (await Tools.RunAsync("e2fsck", "-fn", $"{disk}?offset={vm.Image.RootPartitionOffset}")).ShouldSucceed();
     }
 
     private async Task<JsonElement> BackUpAsync(string repo, string work) => (await BackUpWithLogAsync(repo, work)).Document;

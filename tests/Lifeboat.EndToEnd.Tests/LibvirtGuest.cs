@@ -20,7 +20,7 @@ public sealed class LibvirtGuest(string uri, string domain)
     public async Task StartAsync(GuestImage image, string overlay, string serialLog)
     {
         await Virsh("destroy", Domain); // a domain a killed test run left
-        (await Tool.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", image.RawDisk, "-F", "raw", overlay)).ShouldSucceed();
+        (await Tools.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", image.RawDisk, "-F", "raw", overlay)).ShouldSucceed();
         string xml = Path.ChangeExtension(overlay, ".domain.xml");
         await File.WriteAllTextAsync(xml, $"""
             <domain type='qemu'>
@@ -70,7 +70,7 @@ public sealed class LibvirtGuest(string uri, string domain)
         }, $"writing {file} in the guest");
     }
 
-    internal Task<ToolResult> Virsh(params string[] arguments) => Tool.RunAsync("virsh", ["-c", Uri, .. arguments]);
+    internal Task<ToolResult> Virsh(params string[] arguments) => Tools.RunAsync("virsh", ["-c", Uri, .. arguments]);
 
     public static async Task PollAsync(Func<Task<bool>> condition, string what)
     {

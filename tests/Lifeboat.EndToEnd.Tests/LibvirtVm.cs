@@ -15,22 +15,22 @@ public sealed class LibvirtVm : IAsyncLifetime
 
     public GuestImage Image { get; } = new();
 
-    public string SerialLog => _folder["serial.log"];
+    public string SerialLog => _folder.Combine("serial.log");
 
-    public string Combine(string name) => _folder[name];
+    public string Combine(string name) => _folder.Combine(name);
 
     private LibvirtGuest Guest { get; } = new(Uri, Domain);
 
     public async Task InitializeAsync()
     {
         await EnsureLibvirtdAsync();
-        await Guest.StartAsync(Image, _folder["boot.qcow2"], SerialLog);
+        await Guest.StartAsync(Image, _folder.Combine("boot.qcow2"), SerialLog);
     }
 
     /// <summary>Writes <paramref name="mebibytes"/> MiB of random bytes to a file in the guest and syncs, through libvirt's agent channel.</summary>
     public Task WriteInGuestAsync(string file, int mebibytes) => Guest.WriteInGuestAsync(file, mebibytes);
 
-    internal static Task<ToolResult> Virsh(params string[] arguments) => Tool.RunAsync("virsh", ["-c", Uri, .. arguments]);
+    internal static Task<ToolResult> Virsh(params string[] arguments) => Tools.RunAsync("virsh", ["-c", Uri, .. arguments]);
 
     public async Task DisposeAsync()
     {
@@ -48,8 +48,8 @@ public sealed class LibvirtVm : IAsyncLifetime
         // libvirtd starts every network marked autostart; these tests must never bring up a bridge.
         Assert.True(!Directory.Exists(NetworkAutostartFolder) || !Directory.EnumerateFileSystemEntries(NetworkAutostartFolder).Any(),
             $"libvirt would autostart the networks in {NetworkAutostartFolder}; disable them (virsh net-autostart NAME --disable) before running these tests.");
-        (await Tool.RunAsync("virtlogd", "-d")).ShouldSucceed();
-        (await Tool.RunAsync("libvirtd", "-d")).ShouldSucceed();
+        (await Tools.RunAsync("virtlogd", "-d")).ShouldSucceed();
+        (await Tools.RunAsync("libvirtd", "-d")).ShouldSucceed();
         await LibvirtGuest.PollAsync(async () => (await Virsh("version")).Succeeded, "libvirtd to answer");
     }
 }

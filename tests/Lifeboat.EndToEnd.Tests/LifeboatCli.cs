@@ -6,13 +6,9 @@ namespace Lifeboat.EndToEnd.Tests;
 /// <summary>The real `lifeboat` command: lifeboat.dll, built next to the tests, run with `dotnet`.</summary>
 internal static class LifeboatCli
 {
-    public static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "lifeboat.dll");
+    public static ProcessStartInfo StartInfo(params IEnumerable<string> arguments) => LifeboatProcess.StartInfo(null, [.. arguments]);
 
-    public static IEnumerable<string> CommandLine(IEnumerable<string> arguments) => [Dll, .. arguments];
-
-    public static ProcessStartInfo StartInfo(params IEnumerable<string> arguments) => Tool.StartInfo("dotnet", CommandLine(arguments));
-
-    public static Task<ToolResult> RunAsync(params string[] arguments) => Tool.RunAsync(StartInfo(arguments), Tool.DefaultTimeout);
+    public static Task<ToolResult> RunAsync(params string[] arguments) => Tools.RunAsync(StartInfo(arguments), Tools.DefaultTimeout);
 
     /// <summary>Runs a verb with --json, checks that it succeeded and returns its document.</summary>
     public static async Task<JsonElement> RunJsonAsync(params string[] arguments)

@@ -154,7 +154,7 @@ public sealed class LiveBackupTests(LiveVm vm, ITestOutputHelper output) : IClas
             AfterPointInTime = async ct =>
             {
                 // Stopping drains and flushes the disks, so the image files are consistent while the VM stays paused.
-                (await Tool.RunAsync("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", vm.Overlay, vm.Combine(reference + "-0.raw"))).ShouldSucceed();
+                (await Tools.RunAsync("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", vm.Overlay, vm.Combine(reference + "-0.raw"))).ShouldSucceed();
                 File.Copy(vm.DataDisk, vm.Combine(reference + "-1.raw"), overwrite: true);
                 await qmp.ExecuteAsync("cont", cancellationToken: ct);
             },
@@ -204,9 +204,9 @@ public sealed class LiveBackupTests(LiveVm vm, ITestOutputHelper output) : IClas
         (await LifeboatCli.RunAsync("restore", "--repo", repo, "--restore-point", restorePointId, "--to", target)).ShouldSucceed();
         string disk = Directory.GetFiles(target).Order(StringComparer.Ordinal).First();
         string partition = $"{disk}?offset={vm.Image.RootPartitionOffset}";
-        (await Tool.RunAsync("e2fsck", "-fn", partition)).ShouldSucceed();
+        (await Tools.RunAsync("e2fsck", "-fn", partition)).ShouldSucceed();
         string records = vm.Combine("records-" + restorePointId);
-        (await Tool.RunAsync("debugfs", "-R", $"dump /data/records {records}", partition)).ShouldSucceed();
+        (await Tools.RunAsync("debugfs", "-R", $"dump /data/records {records}", partition)).ShouldSucceed();
         var bytes = await File.ReadAllBytesAsync(records);
         long count = bytes.Length / LiveVm.RecordBytes;
         // busybox's printf writes a 4 KiB record in pieces: the point in time may fall between two of them, and then the

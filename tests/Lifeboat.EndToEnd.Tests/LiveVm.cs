@@ -27,19 +27,19 @@ public sealed class LiveVm : IAsyncLifetime
 
     public GuestImage Image { get; } = new();
 
-    public string Overlay => _folder["boot.qcow2"];
+    public string Overlay => _folder.Combine("boot.qcow2");
 
-    public string DataDisk => _folder["data.raw"];
+    public string DataDisk => _folder.Combine("data.raw");
 
-    public string Runtime => _folder["vm"];
+    public string Runtime => _folder.Combine("vm");
 
     public QemuVmPaths Paths => new(Runtime);
 
-    public string Combine(string name) => _folder[name];
+    public string Combine(string name) => _folder.Combine(name);
 
     public async Task InitializeAsync()
     {
-        await Tool.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", Image.RawDisk, "-F", "raw", Overlay).ContinueWith(t => t.Result.ShouldSucceed());
+        await Tools.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", Image.RawDisk, "-F", "raw", Overlay).ContinueWith(t => t.Result.ShouldSucceed());
         var random = new Random(20261203);
         var block = new byte[1024 * 1024];
         await using (var data = File.Create(DataDisk))

@@ -53,8 +53,8 @@ internal sealed partial class MountServer : IDisposable
     public static async Task<MountServer> StartAsync(MountServerArguments arguments, NetworkNamespace? network = null)
     {
         var commandLine = arguments.ToCommandLine();
-        var start = network is null ? LifeboatCli.StartInfo(commandLine) : network.StartInfo("dotnet", LifeboatCli.CommandLine(commandLine));
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{Tool.Describe(start)} did not start.");
+        var start = network is null ? LifeboatCli.StartInfo(commandLine) : network.StartInfo("dotnet", [LifeboatProcess.Dll, .. commandLine]);
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{Tools.Describe(start)} did not start.");
         var server = new MountServer(process);
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data, fromStdout: true);
         process.ErrorDataReceived += (_, e) => server.OnLine(e.Data, fromStdout: false);
@@ -63,7 +63,7 @@ internal sealed partial class MountServer : IDisposable
         process.StandardInput.Close();
         try
         {
-            await server.ReadDocumentAsync(Tool.Describe(start));
+            await server.ReadDocumentAsync(Tools.Describe(start));
         }
         catch
         {
@@ -124,7 +124,7 @@ internal sealed partial class MountServer : IDisposable
     /// <summary>SIGTERM, as a service manager stops it; returns its exit code.</summary>
     public async Task<int> StopAsync()
     {
-        (await Tool.RunAsync("kill", "-TERM", ProcessId.ToString(CultureInfo.InvariantCulture))).ShouldSucceed();
+        (await Tools.RunAsync("kill", "-TERM", ProcessId.ToString(CultureInfo.InvariantCulture))).ShouldSucceed();
         using var deadline = new CancellationTokenSource(StopTimeout);
         try
         {

@@ -68,10 +68,10 @@ public sealed class MountServerKillTests(GuestImage guest, ITestOutputHelper out
     public async Task Every_write_acknowledged_before_a_kill_9_between_write_replies_and_commit_is_read_back_bit_exact_after_the_restart()
     {
         using var folder = new TestFolder();
-        var repository = folder["repo"];
-        await LifeboatCli.BackUpAsync(repository, "guest", guest.RawDisk, guest.VmConfig);
+        var repository = folder.Combine("repo");
+        await LifeboatCli.BackUpAsync(repository, "guest", guest.RawDisk, guest.HardwareJson);
         // On loopback without portmap: the test's client connects to the port it chose, which every restart listens on again.
-        var settings = new MountServerArguments(repository, folder["cache"]) { NfsPort = FreePort(), PortmapPort = 0, Listen = "127.0.0.1", Publish = ["guest"] };
+        var settings = new MountServerArguments(repository, folder.Combine("cache")) { NfsPort = FreePorts.Tcp(), PortmapPort = 0, Listen = "127.0.0.1", Publish = ["guest"] };
         const long roundBytes = (WritesBeforeCommit + WritesAfterCommit) * SlotBytes;
         Assert.True(roundBytes * KillRounds <= new FileInfo(guest.RawDisk).Length, "The guest disk is too small for a region of its own per round.");
         var random = new Random(16);
@@ -134,9 +134,9 @@ public sealed class MountServerKillTests(GuestImage guest, ITestOutputHelper out
     {
         using var folder = new TestFolder();
         using var network = await NetworkNamespace.CreateAsync();
-        var repository = folder["repo"];
-        await LifeboatCli.BackUpAsync(repository, "guest", guest.RawDisk, guest.VmConfig);
-        var settings = new MountServerArguments(repository, folder["cache"]) { Publish = ["guest"] };
+        var repository = folder.Combine("repo");
+        await LifeboatCli.BackUpAsync(repository, "guest", guest.RawDisk, guest.HardwareJson);
+        var settings = new MountServerArguments(repository, folder.Combine("cache")) { Publish = ["guest"] };
         var committed = new List<DiskPattern>();
         var index = 0;
 
@@ -202,9 +202,9 @@ public sealed class MountServerKillTests(GuestImage guest, ITestOutputHelper out
     {
         using var folder = new TestFolder();
         using var network = await NetworkNamespace.CreateAsync();
-        var repository = folder["repo"];
-        await LifeboatCli.BackUpAsync(repository, "guest", guest.RawDisk, guest.VmConfig);
-        var settings = new MountServerArguments(repository, folder["cache"]) { Publish = ["guest"] };
+        var repository = folder.Combine("repo");
+        await LifeboatCli.BackUpAsync(repository, "guest", guest.RawDisk, guest.HardwareJson);
+        var settings = new MountServerArguments(repository, folder.Combine("cache")) { Publish = ["guest"] };
         var server = await MountServer.StartAsync(settings, network);
         try
         {
@@ -371,13 +371,6 @@ public sealed class MountServerKillTests(GuestImage guest, ITestOutputHelper out
             var at = read.AsSpan().CommonPrefixLength(write.Data);
             Assert.Fail($"{when}: {write} was acknowledged before the kill, but after the restart its byte {at} (disk offset {write.Offset + at}) reads {read[at]}, not {write.Data[at]}.{Environment.NewLine}{server.Output}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>One WRITE of a round.</summary>

@@ -21,14 +21,14 @@ public sealed class NarrowedPublicationTests
     {
         using var folder = new TestFolder();
         var content = RandomNumberGenerator.GetBytes(1024 * 1024);
-        await File.WriteAllBytesAsync(folder["disk.raw"], content);
+        await File.WriteAllBytesAsync(folder.Combine("disk.raw"), content);
         var digest = Convert.ToHexStringLower(SHA256.HashData(content));
-        await LifeboatCli.BackUpAsync(folder["repo"], "guest", folder["disk.raw"], vmConfig: null);
+        await LifeboatCli.BackUpAsync(folder.Combine("repo"), "guest", folder.Combine("disk.raw"), vmConfig: null);
         using var network = await NetworkNamespace.CreateAsync();
         using var veth = await VethPair.CreateAsync(network);
-        var nbdPort = FreePort();
+        var nbdPort = FreePorts.Tcp();
         // On loopback, as the server's own mount server listens: the veth address is served only while a publication needs it.
-        var arguments = new MountServerArguments(folder["repo"], folder["cache"]) { NfsPort = 0, PortmapPort = 0, NbdPort = nbdPort, Listen = "127.0.0.1", Publish = ["guest"] };
+        var arguments = new MountServerArguments(folder.Combine("repo"), folder.Combine("cache")) { NfsPort = 0, PortmapPort = 0, NbdPort = nbdPort, Listen = "127.0.0.1", Publish = ["guest"] };
         var server = await MountServer.StartAsync(arguments);
         try
         {
@@ -61,11 +61,11 @@ public sealed class NarrowedPublicationTests
             Assert.False((await network.RunAsync(ToolTimeout, "nbdinfo", "--size", nbd(veth.ThisSide, "guest/disk0"))).Succeeded);
 
             // Root on loopback with a reserved port is a privileged local client: it still reads the unnarrowed publication, not this one.
-            (await Tool.RunAsync(Tool.StartInfo("nfs-ls", [nfs(IPAddress.Loopback, "/guest")]), ToolTimeout)).ShouldSucceed();
-            var local = await Tool.RunAsync(Tool.StartInfo("nfs-ls", [nfs(IPAddress.Loopback, "/" + name)]), ToolTimeout);
+            (await Tools.RunAsync(Tools.StartInfo("nfs-ls", [nfs(IPAddress.Loopback, "/guest")]), ToolTimeout)).ShouldSucceed();
+            var local = await Tools.RunAsync(Tools.StartInfo("nfs-ls", [nfs(IPAddress.Loopback, "/" + name)]), ToolTimeout);
             Assert.False(local.Succeeded, $"a loopback client mounted a publication narrowed to {veth.Inside}: {local}");
             Assert.Contains("MNT3ERR_ACCES", local.Stdout + local.Stderr, StringComparison.Ordinal);
-            var localNbd = await Tool.RunAsync(Tool.StartInfo("nbdinfo", ["--size", nbd(IPAddress.Loopback, name + "/disk0")]), ToolTimeout);
+            var localNbd = await Tools.RunAsync(Tools.StartInfo("nbdinfo", ["--size", nbd(IPAddress.Loopback, name + "/disk0")]), ToolTimeout);
             Assert.False(localNbd.Succeeded, $"a loopback client opened an export narrowed to {veth.Inside}: {localNbd}");
 
             // Another address of the same host is not the client named.
@@ -102,13 +102,13 @@ public sealed class NarrowedPublicationTests
     public async Task QEMU_on_the_host_finds_a_narrowed_disk_through_the_portmap_served_where_it_reaches_the_mount_server()
     {
         using var folder = new TestFolder();
-        await File.WriteAllBytesAsync(folder["disk.raw"], RandomNumberGenerator.GetBytes(1024 * 1024));
-        await LifeboatCli.BackUpAsync(folder["repo"], "guest", folder["disk.raw"], vmConfig: null);
+        await File.WriteAllBytesAsync(folder.Combine("disk.raw"), RandomNumberGenerator.GetBytes(1024 * 1024));
+        await LifeboatCli.BackUpAsync(folder.Combine("repo"), "guest", folder.Combine("disk.raw"), vmConfig: null);
         // The mount server in a namespace of its own has ports 111, 2049 and 10809 to itself, as a real one does.
         using var serverSide = await NetworkNamespace.CreateAsync();
         using var hostSide = await NetworkNamespace.CreateAsync();
         using var veth = await VethPair.CreateAsync(hostSide, serverSide);
-        var arguments = new MountServerArguments(folder["repo"], folder["cache"]) { NbdPort = 10809, Listen = "127.0.0.1" };
+        var arguments = new MountServerArguments(folder.Combine("repo"), folder.Combine("cache")) { NbdPort = 10809, Listen = "127.0.0.1" };
         using var server = await MountServer.StartAsync(arguments, serverSide);
 
         var narrowed = (await LifeboatCli.RunJsonAsync("publish", "guest", "--allow", veth.Inside.ToString(), "--control-socket", arguments.ControlSocket))[0];
@@ -137,10 +137,4 @@ public sealed class NarrowedPublicationTests
         Assert.Equal("1048576", size.Stdout.Trim());
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

@@ -24,11 +24,11 @@ internal sealed class NetworkNamespace : IDisposable
     public static async Task<NetworkNamespace> CreateAsync()
     {
         var name = "lb-e2e-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        (await Tool.RunAsync("ip", "netns", "add", name)).ShouldSucceed();
+        (await Tools.RunAsync("ip", "netns", "add", name)).ShouldSucceed();
         var created = new NetworkNamespace(name);
         try
         {
-            (await Tool.RunAsync("ip", "-n", name, "link", "set", "lo", "up")).ShouldSucceed();
+            (await Tools.RunAsync("ip", "-n", name, "link", "set", "lo", "up")).ShouldSucceed();
         }
         catch
         {
@@ -41,10 +41,10 @@ internal sealed class NetworkNamespace : IDisposable
 
     /// <summary>A start of <paramref name="fileName"/> inside the namespace (<c>ip netns exec</c> execs it: the pid is the tool's).</summary>
     public ProcessStartInfo StartInfo(string fileName, params IEnumerable<string> arguments) =>
-        Tool.StartInfo("ip", ["netns", "exec", Name, fileName, .. arguments]);
+        Tools.StartInfo("ip", ["netns", "exec", Name, fileName, .. arguments]);
 
     public Task<ToolResult> RunAsync(TimeSpan timeout, string fileName, params string[] arguments) =>
-        Tool.RunAsync(StartInfo(fileName, arguments), timeout);
+        Tools.RunAsync(StartInfo(fileName, arguments), timeout);
 
     /// <summary>
     /// A script that runs <paramref name="program"/> inside the namespace with the arguments it is given: for
@@ -61,7 +61,7 @@ internal sealed class NetworkNamespace : IDisposable
     public void Dispose()
     {
         KillProcessesInside();
-        var deleted = Tool.RunAsync(Tool.StartInfo("ip", ["netns", "delete", Name]), CommandTimeout).GetAwaiter().GetResult();
+        var deleted = Tools.RunAsync(Tools.StartInfo("ip", ["netns", "delete", Name]), CommandTimeout).GetAwaiter().GetResult();
         if (!deleted.Succeeded)
         {
             throw new InvalidOperationException($"The network namespace {Name} could not be deleted; remove it with `ip netns delete {Name}`. {deleted}");
@@ -70,7 +70,7 @@ internal sealed class NetworkNamespace : IDisposable
 
     private void KillProcessesInside()
     {
-        var pids = Tool.RunAsync(Tool.StartInfo("ip", ["netns", "pids", Name]), CommandTimeout).GetAwaiter().GetResult();
+        var pids = Tools.RunAsync(Tools.StartInfo("ip", ["netns", "pids", Name]), CommandTimeout).GetAwaiter().GetResult();
         foreach (var line in pids.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))

@@ -15,9 +15,9 @@ public sealed class PublishedRestorePointBootTests(GuestImage guest, ITestOutput
     {
         using var folder = new TestFolder();
         using var network = await NetworkNamespace.CreateAsync();
-        var repository = folder["repo"];
-        var restorePoint = await LifeboatCli.BackUpAsync(repository, "guest", guest.RawDisk, guest.VmConfig);
-        var settings = new MountServerArguments(repository, folder["cache"]) { Publish = ["guest"] };
+        var repository = folder.Combine("repo");
+        var restorePoint = await LifeboatCli.BackUpAsync(repository, "guest", guest.RawDisk, guest.HardwareJson);
+        var settings = new MountServerArguments(repository, folder.Combine("cache")) { Publish = ["guest"] };
         var disk = new QemuDisk(DiskUrl) { Format = QemuDiskFormat.Raw, Bus = QemuDiskBus.Virtio };
 
         GuestBoot first;
@@ -38,9 +38,9 @@ public sealed class PublishedRestorePointBootTests(GuestImage guest, ITestOutput
 
         // The guest's writes went to the write cache: the restore point is intact and restores bit-exact.
         Assert.True((await LifeboatCli.RunJsonAsync("verify", "--repo", repository)).GetProperty("ok").GetBoolean());
-        var restored = await LifeboatCli.RunJsonAsync("restore", "--repo", repository, "--restore-point", restorePoint, "--to", folder["restored"]);
+        var restored = await LifeboatCli.RunJsonAsync("restore", "--repo", repository, "--restore-point", restorePoint, "--to", folder.Combine("restored"));
         var restoredFile = Assert.Single(restored.GetProperty("files").EnumerateArray()).GetString()!;
-        Assert.Equal(guest.RawDiskSha256, GuestImage.Sha256Of(restoredFile));
+        Assert.Equal(guest.RawDiskSha256(), GuestImage.Sha256Of(restoredFile));
 
         // Restarted without --publish: the publication, its cache and its file handles come back from --cache.
         using (var server = await MountServer.StartAsync(settings with { Publish = [] }, network))

@@ -22,18 +22,18 @@ public sealed class PublishedServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var disk = _folder["disk.raw"];
+        var disk = _folder.Combine("disk.raw");
         await File.WriteAllBytesAsync(disk, RandomNumberGenerator.GetBytes(DiskBytes));
-        await LifeboatCli.BackUpAsync(_folder["repo"], "guest", disk, vmConfig: null);
+        await LifeboatCli.BackUpAsync(_folder.Combine("repo"), "guest", disk, vmConfig: null);
         _server = await MountServer.StartAsync(
-            new MountServerArguments(_folder["repo"], _folder["cache"]) { NfsPort = 0, PortmapPort = 0, Listen = "127.0.0.1", Publish = ["guest"] });
+            new MountServerArguments(_folder.Combine("repo"), _folder.Combine("cache")) { NfsPort = 0, PortmapPort = 0, Listen = "127.0.0.1", Publish = ["guest"] });
     }
 
     /// <summary>Fails unless nfs-ls, a fresh client, mounts the publication and lists its disk.</summary>
     public async Task AssertStillServesAsync(string after)
     {
         Assert.False(Server.HasExited, $"the mount server exited after {after}. Its output:{Environment.NewLine}{Server.Output}");
-        var listing = await Tool.RunAsync(Tool.StartInfo("nfs-ls", [FolderUrl]), TimeSpan.FromSeconds(60));
+        var listing = await Tools.RunAsync(Tools.StartInfo("nfs-ls", [FolderUrl]), TimeSpan.FromSeconds(60));
         Assert.True(listing.Succeeded && listing.Stdout.Contains("disk0.raw", StringComparison.Ordinal),
             $"nfs-ls does not list the publication after {after}: {listing}");
     }

@@ -84,7 +84,7 @@ public sealed class RemoteLibvirtBackupTests(RemoteLibvirtVm vm, ITestOutputHelp
             AfterPointInTime = async _ =>
             {
                 // Pausing drains and flushes the disk, so the overlay is consistent while the domain stays paused.
-                (await Tool.RunAsync("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", vm.Overlay, vm.Combine(reference + ".raw"))).ShouldSucceed();
+                (await Tools.RunAsync("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", vm.Overlay, vm.Combine(reference + ".raw"))).ShouldSucceed();
                 (await vm.Guest.Virsh("resume", RemoteLibvirtVm.Domain)).ShouldSucceed();
             },
         };

@@ -16,11 +16,11 @@ public sealed class RemoteLibvirtVm : IAsyncLifetime
 
     public LibvirtGuest Guest { get; private set; } = null!;
 
-    public string Overlay => _folder["boot.qcow2"];
+    public string Overlay => _folder.Combine("boot.qcow2");
 
-    public string SerialLog => _folder["serial.log"];
+    public string SerialLog => _folder.Combine("serial.log");
 
-    public string Combine(string name) => _folder[name];
+    public string Combine(string name) => _folder.Combine(name);
 
     public async Task InitializeAsync()
     {

@@ -73,11 +73,11 @@ internal sealed class VethPair : IDisposable
     public void Dispose()
     {
         // Deleting one end deletes the other; a pair already gone with its namespace is fine.
-        Tool.RunAsync(Tool.StartInfo("ip", [.. _thisSide, "link", "delete", Name]), CommandTimeout).GetAwaiter().GetResult();
+        Tools.RunAsync(Tools.StartInfo("ip", [.. _thisSide, "link", "delete", Name]), CommandTimeout).GetAwaiter().GetResult();
     }
 
     private static IPAddress At(byte[] network, int host) => new([network[0], network[1], network[2], (byte)(network[3] + host)]);
 
     private static async Task RunAsync(string fileName, params string[] arguments) =>
-        (await Tool.RunAsync(Tool.StartInfo(fileName, arguments), CommandTimeout)).ShouldSucceed();
+        (await Tools.RunAsync(Tools.StartInfo(fileName, arguments), CommandTimeout)).ShouldSucceed();
 }

@@ -131,8 +131,8 @@ public sealed class GuestBootTests(GuestImage guest, ITestOutputHelper output)
     {
         var flat = folder.Combine("flat.raw");
         var marker = folder.Combine("marker");
-        await ExternalCommand.RunAsync("qemu-img", "convert", "-f", "qcow2", "-O", "raw", overlay, flat);
-        await ExternalCommand.RunAsync("debugfs", "-R", $"dump /data/marker {marker}", $"{flat}?offset={guest.RootPartitionOffset}");
+        await Tools.RunOkAsync("qemu-img", "convert", "-f", "qcow2", "-O", "raw", overlay, flat);
+        await Tools.RunOkAsync("debugfs", "-R", $"dump /data/marker {marker}", $"{flat}?offset={guest.RootPartitionOffset}");
         return Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(marker)));
     }
 

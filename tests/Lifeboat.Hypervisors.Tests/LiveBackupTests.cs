@@ -146,7 +146,7 @@ public sealed class LiveBackupTests(RecordingGuest guest, ITestOutputHelper outp
             AfterPointInTime = async ct =>
             {
                 // Stopping drains and flushes the disks, so the image file is consistent while the VM stays paused.
-                await ExternalCommand.RunAsync("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", guest.Overlay, reference);
+                await Tools.RunOkAsync("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", guest.Overlay, reference);
                 await qmp.ExecuteAsync("cont", cancellationToken: ct);
             },
         });
@@ -156,7 +156,7 @@ public sealed class LiveBackupTests(RecordingGuest guest, ITestOutputHelper outp
     {
         string copy = reference + ".export";
         var clock = Stopwatch.StartNew();
-        await ExternalCommand.RunAsync("nbdcopy", Uri(pointInTime, disk), copy);
+        await Tools.RunOkAsync("nbdcopy", Uri(pointInTime, disk), copy);
         output.WriteLine($"nbdcopy of the export took {clock.Elapsed.TotalSeconds:0.00} s");
         Assert.Equal(disk.Size, new FileInfo(copy).Length);
         AssertSameContent(reference, copy);
@@ -185,7 +185,7 @@ public sealed class LiveBackupTests(RecordingGuest guest, ITestOutputHelper outp
     /// <summary>Sums what nbdinfo's map of the bitmap's meta context marks dirty (flag 1).</summary>
     private static async Task<long> DirtyBytesAsync(QemuPointInTime pointInTime, LiveBackupDisk disk)
     {
-        var map = await ExternalCommand.RunAsync("nbdinfo", "--map=" + disk.ChangedMetaContext, Uri(pointInTime, disk));
+        var map = (await Tools.RunOkAsync("nbdinfo", "--map=" + disk.ChangedMetaContext, Uri(pointInTime, disk))).Stdout;
         long dirty = 0;
         foreach (var line in map.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {

@@ -16,7 +16,7 @@ public sealed class QmpClientTests : IDisposable
     public async Task Greeting_reports_the_version_of_the_qemu_binary()
     {
         await using var vm = await StartAsync();
-        var versionText = await ExternalCommand.RunAsync(QemuAccelerator.DefaultQemuBinary, "--version");
+        var versionText = (await Tools.RunOkAsync(QemuAccelerator.DefaultQemuBinary, "--version")).Stdout;
         var expected = Regex.Match(versionText, @"version (\d+)\.(\d+)\.(\d+)");
         Assert.True(expected.Success, versionText);
         Assert.Equal(new Version(expected.Groups[1].Value + "." + expected.Groups[2].Value + "." + expected.Groups[3].Value), vm.Qmp.QemuVersion);

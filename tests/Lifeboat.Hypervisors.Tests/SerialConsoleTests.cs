@@ -1,40 +1,52 @@
 using System.Text;
 using Lifeboat.Hypervisors.Qemu;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Lifeboat.Hypervisors.Tests;
 
 public sealed class SerialConsoleTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Real time for a wait the fake clock set going to end: generous, the machine may be loaded.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>More than one poll of the console: advancing the fake clock by it makes the wait look again.</summary>
+    private static readonly TimeSpan NextPoll = TimeSpan.FromSeconds(1);
+
+    private readonly FakeTimeProvider _time = new();
     private readonly TestDirectory _folder = new();
 
     [Fact]
     public async Task Waits_for_lines_in_order_and_each_match_consumes_its_line()
     {
         var log = _folder.Combine("serial.log");
-        var console = new SerialConsole(log, "vm", () => true);
+        var console = new SerialConsole(log, "vm", () => true, _time);
         await File.WriteAllTextAsync(log, "noise\r\nTICK 1\r\nTICK 2\r\n");
         Assert.Equal("TICK 1", await console.WaitForLineAsync("TICK", Timeout));
         Assert.Equal("TICK 2", await console.WaitForLineAsync("TICK", Timeout));
 
-        // A line is returned only once it is complete, even when it arrives in pieces.
-        var waiting = console.WaitForLineAsync("WROTE", Timeout);
+        // A line is returned only once it is complete, even when it arrives in pieces. The wait reads what there is
+        // before it returns, then looks again only when the fake clock says so: here it has read the piece and waits.
         await File.AppendAllTextAsync(log, "WROTE ab");
-        await Task.Delay(300);
+        var waiting = console.WaitForLineAsync("WROTE", Timeout);
+        Assert.Equal("WROTE ab", console.RecentLines[^1]);
         Assert.False(waiting.IsCompleted);
         await File.AppendAllTextAsync(log, "cd\n");
-        Assert.Equal("WROTE abcd", await waiting);
+        _time.Advance(NextPoll);
+        Assert.Equal("WROTE abcd", await waiting.WaitAsync(Patience));
     }
 
     [Fact]
     public async Task Waits_for_a_file_that_does_not_exist_yet()
     {
         var log = _folder.Combine("later.log");
-        var console = new SerialConsole(log, "vm", () => true);
+        var console = new SerialConsole(log, "vm", () => true, _time);
         var waiting = console.WaitForLineAsync("BOOTED", Timeout);
-        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted); // it looked for the file, found none, and waits for the next poll
         await File.WriteAllTextAsync(log, "LIFEBOAT-GUEST-BOOTED mode=check\n");
-        Assert.Equal("LIFEBOAT-GUEST-BOOTED mode=check", await waiting);
+        _time.Advance(NextPoll);
+        Assert.Equal("LIFEBOAT-GUEST-BOOTED mode=check", await waiting.WaitAsync(Patience));
     }
 
     [Fact]
@@ -62,8 +74,10 @@ public sealed class SerialConsoleTests : IDisposable
     {
         var log = _folder.Combine("serial.log");
         await File.WriteAllTextAsync(log, string.Concat(Enumerable.Range(1, 50).Select(line => $"line {line}\n")));
-        var console = new SerialConsole(log, "vm", () => true);
-        var failure = await Assert.ThrowsAsync<TimeoutException>(() => console.WaitForLineAsync("never", TimeSpan.FromMilliseconds(300)));
+        var console = new SerialConsole(log, "vm", () => true, _time);
+        var waiting = console.WaitForLineAsync("never", Timeout);
+        _time.Advance(Timeout + NextPoll);
+        var failure = await Assert.ThrowsAsync<TimeoutException>(() => waiting.WaitAsync(Patience));
         Assert.Contains("\"never\"", failure.Message, StringComparison.Ordinal);
         Assert.Contains("line 50", failure.Message, StringComparison.Ordinal);
         Assert.Contains("line 31" + Environment.NewLine, failure.Message, StringComparison.Ordinal);

@@ -11,8 +11,8 @@ public sealed class ClientPeerTests
     [Fact]
     public async Task Reads_and_writes_a_raw_file_served_by_qemu_nbd()
     {
-        using var folder = new TempFolder();
-        var image = folder.File("disk.raw");
+        using var folder = new TestFolder();
+        var image = folder.Combine("disk.raw");
         var content = new byte[4 * MiB];
         new Random(1).NextBytes(content);
         await File.WriteAllBytesAsync(image, content);
@@ -51,8 +51,8 @@ public sealed class ClientPeerTests
     [Fact]
     public async Task Reads_a_qemu_dirty_bitmap_through_its_meta_context()
     {
-        using var folder = new TempFolder();
-        var image = folder.File("disk.qcow2");
+        using var folder = new TestFolder();
+        var image = folder.Combine("disk.qcow2");
         await Tools.RunCheckedAsync("qemu-img", "create", "-q", "-f", "qcow2", image, "8M");
         await Tools.RunCheckedAsync("qemu-img", "bitmap", "--add", "--enable", "-g", "65536", image, "backup0");
         await Tools.RunCheckedAsync("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 1M 64k", "-c", "write -P 0x33 5M 4k", image);
@@ -82,7 +82,7 @@ public sealed class ClientPeerTests
     [Fact]
     public async Task Pipelines_many_requests_against_nbdkit_memory()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var peer = await NbdkitAsync(folder, "memory", "16M");
         await using var client = await NbdClient.ConnectAsync(peer.EndPoint, "", new NbdClientOptions { MaxInFlight = 32 });
         var model = new byte[16 * MiB];
@@ -117,8 +117,8 @@ public sealed class ClientPeerTests
     [Fact]
     public async Task Lists_the_exports_of_qemu_nbd()
     {
-        using var folder = new TempFolder();
-        var image = folder.File("d.raw");
+        using var folder = new TestFolder();
+        var image = folder.Combine("d.raw");
         await File.WriteAllBytesAsync(image, new byte[65536]);
         await using var peer = await PeerServer.QemuNbdAsync(folder, image, "raw", "the-export");
         Assert.Equal(["the-export"], await NbdClient.ListExportsAsync(peer.EndPoint));
@@ -127,7 +127,7 @@ public sealed class ClientPeerTests
     [Fact]
     public async Task A_read_past_the_end_names_the_export_and_offset()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var peer = await NbdkitAsync(folder, "memory", "1M");
         await using var client = await NbdClient.ConnectAsync(peer.EndPoint, "");
         var exception = await Assert.ThrowsAsync<NbdException>(() => client.ReadAsync(MiB - 100, new byte[4096]).AsTask());
@@ -138,7 +138,7 @@ public sealed class ClientPeerTests
     [Fact]
     public async Task An_error_reply_fails_that_request_only()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         // nbdkit's error filter fails every read with EIO, and no write.
         await using var peer = await NbdkitAsync(folder, "--filter=error", "memory", "1M", "error-pread=EIO", "error-pread-rate=100%");
         await using var client = await NbdClient.ConnectAsync(peer.EndPoint, "");
@@ -154,8 +154,8 @@ public sealed class ClientPeerTests
     [Fact]
     public async Task Asking_for_a_missing_export_fails_with_its_name()
     {
-        using var folder = new TempFolder();
-        var image = folder.File("d.raw");
+        using var folder = new TestFolder();
+        var image = folder.Combine("d.raw");
         await File.WriteAllBytesAsync(image, new byte[65536]);
         await using var peer = await PeerServer.QemuNbdAsync(folder, image, "raw", "present");
         var exception = await Assert.ThrowsAsync<NbdException>(() => NbdClient.ConnectAsync(peer.EndPoint, "absent"));
@@ -163,5 +163,5 @@ public sealed class ClientPeerTests
         Assert.Contains("ErrUnknown", exception.Message, StringComparison.Ordinal);
     }
 
-    private static Task<PeerServer> NbdkitAsync(TempFolder folder, params string[] arguments) => PeerServer.NbdkitAsync(folder, arguments);
+    private static Task<PeerServer> NbdkitAsync(TestFolder folder, params string[] arguments) => PeerServer.NbdkitAsync(folder, arguments);
 }

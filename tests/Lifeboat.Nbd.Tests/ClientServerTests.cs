@@ -12,7 +12,7 @@ public sealed class ClientServerTests
     [Fact]
     public async Task Every_command_round_trips_with_replies_out_of_order()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         var device = new MemoryBlockDevice(8 * MiB) { MaxDelayMilliseconds = 3 };
         server.Exports.Set("d", device);
@@ -57,7 +57,7 @@ public sealed class ClientServerTests
     [Fact]
     public async Task A_failing_device_fails_that_request_with_eio_and_the_connection_goes_on()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         var device = new MemoryBlockDevice(MiB) { FailingReads = (65536, 4096) };
         server.Exports.Set("bad", device);
@@ -78,7 +78,7 @@ public sealed class ClientServerTests
     [Fact]
     public async Task A_read_only_export_refuses_writes_and_the_server_checks_ranges()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("ro", new MemoryBlockDevice(MiB, readOnly: true));
         await using var raw = await RawNbd.ConnectAsync(server.EndPoint);
@@ -102,7 +102,7 @@ public sealed class ClientServerTests
     [Fact]
     public async Task Cancelling_a_read_leaves_the_connection_usable()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("slow", new MemoryBlockDevice(MiB) { MaxDelayMilliseconds = 50 });
         await using var client = await NbdClient.ConnectAsync(server.EndPoint, "slow");
@@ -118,7 +118,7 @@ public sealed class ClientServerTests
     [Fact]
     public async Task An_empty_read_gets_a_none_chunk_and_a_host_name_connects()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("e", new MemoryBlockDevice(MiB));
         await using (var raw = await RawNbd.ConnectAsync(server.EndPoint))
@@ -138,7 +138,7 @@ public sealed class ClientServerTests
     [Fact]
     public async Task Lists_our_exports()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("b", new MemoryBlockDevice(4096));
         server.Exports.Set("a", new MemoryBlockDevice(4096));

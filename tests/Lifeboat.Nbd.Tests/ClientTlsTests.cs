@@ -17,8 +17,8 @@ public sealed class ClientTlsTests
     [Fact]
     public async Task Reads_writes_and_block_status_over_tls_with_a_client_certificate_against_our_server()
     {
-        using var folder = new TempFolder();
-        var credentials = TlsCredentials.Create(folder.File("pki"));
+        using var folder = new TestFolder();
+        var credentials = TlsCredentials.Create(folder.Combine("pki"));
         await using var server = StartTls(folder, credentials, requireClientCertificates: true);
         var content = new byte[4 * MiB];
         new Random(23).NextBytes(content.AsSpan(0, 3 * MiB));
@@ -53,9 +53,9 @@ public sealed class ClientTlsTests
     [Fact]
     public async Task Reads_a_qcow2_served_by_qemu_nbd_with_tls_creds_and_a_verified_client()
     {
-        using var folder = new TempFolder();
-        var credentials = TlsCredentials.Create(folder.File("pki"));
-        var image = folder.File("disk.qcow2");
+        using var folder = new TestFolder();
+        var credentials = TlsCredentials.Create(folder.Combine("pki"));
+        var image = folder.Combine("disk.qcow2");
         await Tools.RunCheckedAsync("qemu-img", "create", "-q", "-f", "qcow2", image, "8M");
         await Tools.RunCheckedAsync("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 1M 192k", "-c", "write -P 0x33 6M 4k", image);
         await using var peer = await PeerServer.QemuNbdAsync(folder, image, "qcow2", "vm", "-r",
@@ -83,9 +83,9 @@ public sealed class ClientTlsTests
     [Fact]
     public async Task A_server_of_another_ca_another_name_or_without_tls_is_refused_and_plain_clients_are_told_to_use_tls()
     {
-        using var folder = new TempFolder();
-        var credentials = TlsCredentials.Create(folder.File("pki"));
-        var other = TlsCredentials.Create(folder.File("other"), "Other");
+        using var folder = new TestFolder();
+        var credentials = TlsCredentials.Create(folder.Combine("pki"));
+        var other = TlsCredentials.Create(folder.Combine("other"), "Other");
         await using var server = StartTls(folder, credentials, requireClientCertificates: true);
         server.Exports.Set("disk0", new MemoryBlockDevice(MiB));
 
@@ -103,7 +103,7 @@ public sealed class ClientTlsTests
         var plain = await Assert.ThrowsAsync<NbdException>(() => NbdClient.ConnectAsync(server.EndPoint, "disk0"));
         Assert.Contains("the server requires TLS", plain.Message, StringComparison.Ordinal);
 
-        await using var clear = TestServer.Start(new TempFolder());
+        await using var clear = TestServer.Start(new TestFolder());
         clear.Exports.Set("disk0", new MemoryBlockDevice(MiB));
         var fallback = await Assert.ThrowsAsync<NbdException>(() => NbdClient.ConnectAsync(clear.EndPoint, "disk0", new NbdClientOptions { Tls = ClientTls(credentials) }));
         Assert.Contains("TLS was asked for and the server does not offer it (NBD_OPT_STARTTLS was answered ErrUnsup", fallback.Message, StringComparison.Ordinal);
@@ -116,13 +116,13 @@ public sealed class ClientTlsTests
     [Fact]
     public void Pem_files_that_are_missing_or_hold_no_certificate_are_named()
     {
-        using var folder = new TempFolder();
-        var missing = Assert.Throws<ArgumentException>(() => NbdClientTlsOptions.FromPemFiles(folder.File("cacert.pem")));
-        Assert.StartsWith($"The CA file {folder.File("cacert.pem")} could not be read as PEM", missing.Message, StringComparison.Ordinal);
-        File.WriteAllText(folder.File("empty.pem"), "not a certificate\n");
-        var empty = Assert.Throws<ArgumentException>(() => NbdClientTlsOptions.FromPemFiles(folder.File("empty.pem")));
-        Assert.Equal($"The CA file {folder.File("empty.pem")} holds no certificate; give the PEM certificate of the CA that signed the NBD server's certificate.", empty.Message);
-        var half = Assert.Throws<ArgumentException>(() => NbdClientTlsOptions.FromPemFiles(folder.File("empty.pem"), folder.File("client-cert.pem")));
+        using var folder = new TestFolder();
+        var missing = Assert.Throws<ArgumentException>(() => NbdClientTlsOptions.FromPemFiles(folder.Combine("cacert.pem")));
+        Assert.StartsWith($"The CA file {folder.Combine("cacert.pem")} could not be read as PEM", missing.Message, StringComparison.Ordinal);
+        File.WriteAllText(folder.Combine("empty.pem"), "not a certificate\n");
+        var empty = Assert.Throws<ArgumentException>(() => NbdClientTlsOptions.FromPemFiles(folder.Combine("empty.pem")));
+        Assert.Equal($"The CA file {folder.Combine("empty.pem")} holds no certificate; give the PEM certificate of the CA that signed the NBD server's certificate.", empty.Message);
+        var half = Assert.Throws<ArgumentException>(() => NbdClientTlsOptions.FromPemFiles(folder.Combine("empty.pem"), folder.Combine("client-cert.pem")));
         Assert.StartsWith("A client certificate needs its private key", half.Message, StringComparison.Ordinal);
     }
 
@@ -131,7 +131,7 @@ public sealed class ClientTlsTests
 
     private static X509Certificate2Collection Authorities(TlsCredentials credentials) => [X509CertificateLoader.LoadCertificate(credentials.Ca.RawData)];
 
-    private static TestServer StartTls(TempFolder folder, TlsCredentials credentials, bool requireClientCertificates) =>
+    private static TestServer StartTls(TestFolder folder, TlsCredentials credentials, bool requireClientCertificates) =>
         TestServer.Start(folder, options => options.Tls = NbdTlsOptions.FromPemFiles(
             credentials.ServerCertificatePath, credentials.ServerKeyPath, requireClientCertificates ? credentials.CaPath : null));
 }

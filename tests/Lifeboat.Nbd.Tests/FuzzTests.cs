@@ -18,7 +18,7 @@ public sealed class FuzzTests
     [Fact]
     public async Task Thousands_of_mutated_sessions_leave_the_server_serving()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder, o => o.HandshakeTimeout = TimeSpan.FromSeconds(5));
         var device = new MemoryBlockDevice(1024 * 1024);
         server.Exports.Set("x", device);

@@ -1,6 +1,9 @@
 using System.Text;
 using Lifeboat.Nbd.Client;
 using Lifeboat.Nbd.Protocol;
+using Lifeboat.Nbd.Server;
+using Lifeboat.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lifeboat.Nbd.Tests;
 
@@ -10,7 +13,7 @@ public sealed class HostileClientTests
     [Fact]
     public async Task Unknown_options_get_err_unsup_and_malformed_ones_err_invalid()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("x", new MemoryBlockDevice(65536));
         await using var raw = await RawNbd.ConnectAsync(server.EndPoint);
@@ -64,7 +67,7 @@ public sealed class HostileClientTests
     [InlineData("truncated option")]
     public async Task A_broken_handshake_closes_that_connection_only(string breakage)
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("x", new MemoryBlockDevice(65536));
         await using var bystander = await NbdClient.ConnectAsync(server.EndPoint, "x");
@@ -113,7 +116,7 @@ public sealed class HostileClientTests
     [Fact]
     public async Task Export_name_option_enters_transmission_without_zeroes_when_agreed()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("x", new MemoryBlockDevice(65536));
         await using var raw = await RawNbd.ConnectAsync(server.EndPoint);
@@ -128,7 +131,7 @@ public sealed class HostileClientTests
     [Fact]
     public async Task Bad_requests_get_errors_and_impossible_ones_close_the_connection()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         server.Exports.Set("x", new MemoryBlockDevice(1024 * 1024));
 
@@ -165,17 +168,25 @@ public sealed class HostileClientTests
     [Fact]
     public async Task A_client_that_pipelines_without_reading_replies_is_held_to_its_budget()
     {
-        using var folder = new TempFolder();
-        await using var server = TestServer.Start(folder, o =>
-        {
-            o.MaxRequestsInFlightPerConnection = 4;
-            o.MaxBytesInFlightPerConnection = 32 * 1024 * 1024;
-        });
+        using var folder = new TestFolder();
+        await using var server = TestServer.Start(folder);
         server.Exports.Set("x", new MemoryBlockDevice(32 * 1024 * 1024));
-        await using var raw = await RawNbd.ConnectAsync(server.EndPoint);
+
+        // The held connection runs in memory, each direction buffering 1 MiB as a socket would, so the test sees its
+        // admission: once a request found no room with four in flight and no reply read, nothing can move again.
+        var memory = new MemoryConnection();
+        var connection = new NbdConnection(
+            ConnectionListener.NewConnectionId(),
+            ConnectionTransport.ForPipe(memory.Server),
+            "memory",
+            server.Exports,
+            new NbdServerOptions { MaxRequestsInFlightPerConnection = 4, MaxBytesInFlightPerConnection = 32 * 1024 * 1024 },
+            NullLogger.Instance);
+        var served = connection.RunAsync();
+        await using var raw = RawNbd.Over(memory.Client);
         await raw.EnterTransmissionAsync("x");
 
-        // Two million reads of 1 MiB (56 MB of requests, far more than the sockets buffer), no reply read: the
+        // Two million reads of 1 MiB (56 MB of requests, far more than the connection buffers), no reply read: the
         // server must stop reading, not hold terabytes of replies.
         var before = GC.GetTotalMemory(forceFullCollection: true);
         var send = Task.Run(async () =>
@@ -191,10 +202,14 @@ public sealed class HostileClientTests
                 await raw.SendAsync(batch);
             }
         });
-        await Task.WhenAny(send, Task.Delay(1500));
+        await Wait.UntilAsync(
+            () => send.IsCompleted || (connection.Admission.Refusals > 0 && connection.Admission.InFlight == 4),
+            () => $"the server to stop reading with four requests in flight (it holds {connection.Admission.InFlight})");
         Assert.False(send.IsCompleted, "the server read every request without the client reading a reply");
         var grown = GC.GetTotalMemory(forceFullCollection: false) - before;
         Assert.True(grown < 200L * 1024 * 1024, $"memory grew by {grown} bytes");
+        connection.Abort();
+        await served.WaitAsync(TimeSpan.FromSeconds(30));
 
         await using var other = await NbdClient.ConnectAsync(server.EndPoint, "x");
         await other.ReadAsync(0, new byte[4096]);

@@ -21,17 +21,17 @@ internal sealed class PeerServer : IAsyncDisposable
     public UnixDomainSocketEndPoint EndPoint => new(SocketPath);
 
     /// <summary><c>qemu-nbd</c> serving <paramref name="image"/> as <paramref name="exportName"/>, for any number of clients.</summary>
-    public static Task<PeerServer> QemuNbdAsync(TempFolder folder, string image, string format, string exportName, params string[] extra)
+    public static Task<PeerServer> QemuNbdAsync(TestFolder folder, string image, string format, string exportName, params string[] extra)
     {
-        var socket = folder.File($"qemu-{Guid.NewGuid():N}.sock"[..20]);
+        var socket = folder.Combine($"qemu-{Guid.NewGuid():N}.sock"[..20]);
         return StartAsync(socket, "qemu-nbd", ["-k", socket, "-f", format, "-x", exportName, "--persistent", "--shared=0", "--cache=writeback", .. extra, image]);
     }
 
     /// <summary><c>nbdkit</c> in the foreground with the given plugin, filters and parameters.</summary>
     /// <remarks>Not <c>--exit-with-parent</c>: its parent-death signal follows the .NET thread that started it, which may end first.</remarks>
-    public static Task<PeerServer> NbdkitAsync(TempFolder folder, params string[] arguments)
+    public static Task<PeerServer> NbdkitAsync(TestFolder folder, params string[] arguments)
     {
-        var socket = folder.File($"kit-{Guid.NewGuid():N}.sock"[..20]);
+        var socket = folder.Combine($"kit-{Guid.NewGuid():N}.sock"[..20]);
         return StartAsync(socket, "nbdkit", ["--foreground", "-U", socket, .. arguments]);
     }
 

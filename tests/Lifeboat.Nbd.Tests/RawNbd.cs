@@ -11,20 +11,21 @@ namespace Lifeboat.Nbd.Tests;
 /// <summary>A hand-driven client connection, to send what no well-behaved client would.</summary>
 internal sealed class RawNbd : IAsyncDisposable
 {
-    private readonly Socket _socket;
     private Stream _stream;
 
-    private RawNbd(Socket socket)
+    private RawNbd(Stream stream)
     {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
     }
+
+    /// <summary>A client over a connection in memory (<see cref="MemoryConnection.Client"/>).</summary>
+    public static RawNbd Over(Stream stream) => new(stream);
 
     public static async Task<RawNbd> ConnectAsync(IPEndPoint endPoint)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(endPoint);
-        return new RawNbd(socket);
+        return new RawNbd(new NetworkStream(socket, ownsSocket: true));
     }
 
     /// <summary>Reads the greeting and answers with fixed newstyle and no zeroes.</summary>

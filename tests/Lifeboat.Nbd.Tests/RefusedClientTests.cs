@@ -10,7 +10,7 @@ public sealed class RefusedClientTests
     [Fact]
     public async Task A_refused_client_gets_err_policy_for_list_info_and_go_and_no_export_name_or_size()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder, options => options.AcceptClient = _ => false);
         server.Exports.Set("secret", new MemoryBlockDevice(65536));
         await using var raw = await RawNbd.ConnectAsync(server.EndPoint);
@@ -36,7 +36,7 @@ public sealed class RefusedClientTests
     [Fact]
     public async Task The_decision_is_asked_once_per_connection_with_its_socket()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         var asked = new List<System.Net.EndPoint?>();
         await using var server = TestServer.Start(folder, options => options.AcceptClient = socket =>
         {

@@ -10,7 +10,7 @@ public sealed class ServerPeerTests
     [Fact]
     public async Task Qemu_io_writes_and_reads_back_over_tcp_and_a_unix_socket()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         var device = new MemoryBlockDevice(8 * MiB);
         server.Exports.Set("disk0", device);
@@ -34,7 +34,7 @@ public sealed class ServerPeerTests
     [Fact]
     public async Task Nbdinfo_lists_the_exports_and_maps_base_allocation()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         var device = new MemoryBlockDevice(4 * MiB);
         await device.WriteAsync(MiB, new byte[2 * MemoryBlockDevice.BlockSize].Select(_ => (byte)1).ToArray(), false, default);
@@ -60,9 +60,9 @@ public sealed class ServerPeerTests
     [Fact]
     public async Task Nbdcopy_copies_bit_exact_both_ways()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
-        var source = folder.File("source.raw");
+        var source = folder.Combine("source.raw");
         var content = new byte[6 * MiB];
         new Random(4).NextBytes(content.AsSpan(0, 2 * MiB));
         new Random(5).NextBytes(content.AsSpan(5 * MiB, MiB / 2));
@@ -73,7 +73,7 @@ public sealed class ServerPeerTests
         await Tools.RunCheckedAsync("nbdcopy", source, server.Url("target"));
         Assert.True(device.Snapshot().AsSpan().SequenceEqual(content));
 
-        var back = folder.File("back.raw");
+        var back = folder.Combine("back.raw");
         await Tools.RunCheckedAsync("nbdcopy", "--connections=1", server.UnixUrl("target"), back);
         Assert.True((await File.ReadAllBytesAsync(back)).AsSpan().SequenceEqual(content));
     }
@@ -81,7 +81,7 @@ public sealed class ServerPeerTests
     [Fact]
     public async Task Fio_nbd_engine_writes_and_verifies_with_many_requests_in_flight()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
         var device = new MemoryBlockDevice(16 * MiB);
         server.Exports.Set("fio", device);

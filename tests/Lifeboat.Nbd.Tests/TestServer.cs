@@ -34,13 +34,13 @@ internal sealed class TestServer : IAsyncDisposable
 
     public string UnixUrl(string export) => $"nbd+unix:///{export}?socket={SocketPath}";
 
-    public static TestServer Start(TempFolder folder, Action<NbdServerOptions>? configure = null)
+    public static TestServer Start(TestFolder folder, Action<NbdServerOptions>? configure = null)
     {
         var exports = new NbdExportTable();
         var logger = new CollectingLogger<NbdServer>();
         var tcpOptions = new NbdServerOptions();
         configure?.Invoke(tcpOptions);
-        var socketPath = folder.File("ours.sock");
+        var socketPath = folder.Combine("ours.sock");
         var unixOptions = new NbdServerOptions { EndPoint = new UnixDomainSocketEndPoint(socketPath) };
         configure?.Invoke(unixOptions);
         unixOptions.EndPoint = new UnixDomainSocketEndPoint(socketPath);

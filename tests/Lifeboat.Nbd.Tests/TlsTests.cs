@@ -16,8 +16,8 @@ public sealed class TlsTests
     [Fact]
     public async Task Nbdinfo_nbdcopy_qemu_img_and_qemu_io_read_and_write_bit_exact_over_tls_with_client_certificates()
     {
-        using var folder = new TempFolder();
-        var credentials = TlsCredentials.Create(folder.File("pki"));
+        using var folder = new TestFolder();
+        var credentials = TlsCredentials.Create(folder.Combine("pki"));
         await using var server = StartTls(folder, credentials, requireClientCertificates: true);
         var content = new byte[4 * MiB];
         new Random(16).NextBytes(content.AsSpan(0, 3 * MiB / 2));
@@ -31,11 +31,11 @@ public sealed class TlsTests
         Assert.Equal(4L * MiB, export.GetProperty("export-size").GetInt64());
         Assert.True(JsonDocument.Parse(info).RootElement.GetProperty("TLS").GetBoolean());
 
-        var copied = folder.File("nbdcopy.raw");
+        var copied = folder.Combine("nbdcopy.raw");
         await Tools.RunCheckedAsync("nbdcopy", $"{Nbds(server, "disk0")}?tls-certificates={credentials.Directory}", copied);
         Assert.True((await File.ReadAllBytesAsync(copied)).AsSpan().SequenceEqual(content));
 
-        var converted = folder.File("qemu.raw");
+        var converted = folder.Combine("qemu.raw");
         await Tools.RunCheckedAsync("qemu-img", "convert", "--object", TlsObject(credentials.Directory), "--image-opts", ImageOpts(server, "disk0"), "-O", "raw", converted);
         Assert.True((await File.ReadAllBytesAsync(converted)).AsSpan().SequenceEqual(content));
 
@@ -49,8 +49,8 @@ public sealed class TlsTests
     [Fact]
     public async Task Before_starttls_every_option_but_abort_gets_tls_reqd_and_plain_clients_are_refused()
     {
-        using var folder = new TempFolder();
-        var credentials = TlsCredentials.Create(folder.File("pki"));
+        using var folder = new TestFolder();
+        var credentials = TlsCredentials.Create(folder.Combine("pki"));
         await using var server = StartTls(folder, credentials, requireClientCertificates: false);
         server.Exports.Set("secret", new MemoryBlockDevice(MiB));
 
@@ -98,8 +98,8 @@ public sealed class TlsTests
     [Fact]
     public async Task After_starttls_the_handshake_starts_afresh_and_transmission_runs_over_tls()
     {
-        using var folder = new TempFolder();
-        var credentials = TlsCredentials.Create(folder.File("pki"));
+        using var folder = new TestFolder();
+        var credentials = TlsCredentials.Create(folder.Combine("pki"));
         await using var server = StartTls(folder, credentials, requireClientCertificates: true);
         var device = new MemoryBlockDevice(MiB);
         await device.WriteAsync(4096, Enumerable.Repeat((byte)0xc3, 4096).ToArray(), false, default);
@@ -126,15 +126,15 @@ public sealed class TlsTests
     [Fact]
     public async Task With_a_client_ca_a_client_of_another_ca_or_without_a_certificate_is_refused()
     {
-        using var folder = new TempFolder();
-        var credentials = TlsCredentials.Create(folder.File("pki"));
-        var other = TlsCredentials.Create(folder.File("other"), "Other");
+        using var folder = new TestFolder();
+        var credentials = TlsCredentials.Create(folder.Combine("pki"));
+        var other = TlsCredentials.Create(folder.Combine("other"), "Other");
         // Trusts our server, but holds a client certificate of the other CA.
-        var foreign = Directory.CreateDirectory(folder.File("foreign")).FullName;
+        var foreign = Directory.CreateDirectory(folder.Combine("foreign")).FullName;
         File.Copy(credentials.CaPath, Path.Combine(foreign, "ca-cert.pem"));
         File.Copy(Path.Combine(other.Directory, "client-cert.pem"), Path.Combine(foreign, "client-cert.pem"));
         File.Copy(Path.Combine(other.Directory, "client-key.pem"), Path.Combine(foreign, "client-key.pem"));
-        var anonymous = credentials.CaOnlyDirectory(folder.File("anonymous"));
+        var anonymous = credentials.CaOnlyDirectory(folder.Combine("anonymous"));
         await using var server = StartTls(folder, credentials, requireClientCertificates: true);
         server.Exports.Set("disk0", new MemoryBlockDevice(MiB));
 
@@ -161,7 +161,7 @@ public sealed class TlsTests
 
         // The same clients with our CA's certificate get in; without a client CA a client needs no certificate.
         await Tools.RunCheckedAsync("nbdinfo", $"{Nbds(server, "disk0")}?tls-certificates={credentials.Directory}");
-        await using var open = StartTls(new TempFolder(), credentials, requireClientCertificates: false);
+        await using var open = StartTls(new TestFolder(), credentials, requireClientCertificates: false);
         open.Exports.Set("disk0", new MemoryBlockDevice(MiB));
         await Tools.RunCheckedAsync("nbdinfo", $"{Nbds(open, "disk0")}?tls-certificates={anonymous}");
         await Tools.RunCheckedAsync("qemu-img", "info", "--object", TlsObject(anonymous), "--image-opts", ImageOpts(open, "disk0"));
@@ -170,8 +170,8 @@ public sealed class TlsTests
     [Fact]
     public async Task A_malformed_tls_hello_closes_that_connection_and_others_carry_on()
     {
-        using var folder = new TempFolder();
-        var credentials = TlsCredentials.Create(folder.File("pki"));
+        using var folder = new TestFolder();
+        var credentials = TlsCredentials.Create(folder.Combine("pki"));
         await using var server = StartTls(folder, credentials, requireClientCertificates: true);
         var device = new MemoryBlockDevice(MiB);
         await device.WriteAsync(0, Enumerable.Repeat((byte)0x42, 4096).ToArray(), false, default);
@@ -221,7 +221,7 @@ public sealed class TlsTests
         Assert.DoesNotContain(server.Logger.Entries, e => e.Level >= LogLevel.Error);
     }
 
-    private static TestServer StartTls(TempFolder folder, TlsCredentials credentials, bool requireClientCertificates) =>
+    private static TestServer StartTls(TestFolder folder, TlsCredentials credentials, bool requireClientCertificates) =>
         TestServer.Start(folder, options => options.Tls = NbdTlsOptions.FromPemFiles(
             credentials.ServerCertificatePath, credentials.ServerKeyPath, requireClientCertificates ? credentials.CaPath : null));
 

@@ -13,7 +13,7 @@ public sealed class DatastoreTests
     [InlineData("nul\0")]
     public void Publish_refuses_names_that_are_not_one_component(string name)
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         using var datastore = new DatastoreFileSystem();
         Assert.Throws<ArgumentException>(() => datastore.Publish(name, [], [], folder.Path));
         Assert.Throws<ArgumentException>(() => datastore.Publish("vm1", [new DatastoreFile(name, Array.Empty<byte>())], [], folder.Path));
@@ -22,7 +22,7 @@ public sealed class DatastoreTests
     [Fact]
     public void Publish_refuses_duplicates_and_names_that_clash_with_disk_files()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         using var datastore = new DatastoreFileSystem();
         var disk = MemoryDisk.Random(4096, 1);
         Assert.Throws<ArgumentException>(() => datastore.Publish("vm1", [new DatastoreFile("disk0.raw", Array.Empty<byte>())], [disk], folder.Combine("a")));
@@ -42,7 +42,7 @@ public sealed class DatastoreTests
     [Fact]
     public void The_same_publication_gets_the_same_handles_in_another_process_and_other_ones_elsewhere()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         using var first = new DatastoreFileSystem(new DatastoreOptions { DatastoreId = 9 });
         using var second = new DatastoreFileSystem(new DatastoreOptions { DatastoreId = 9 });
         using var other = new DatastoreFileSystem(new DatastoreOptions { DatastoreId = 10 });

@@ -8,7 +8,7 @@ namespace Lifeboat.Nfs.Tests;
 /// <summary>The errno the kernel gives LocalTree for a client's mistake, and the status a client sees for it.</summary>
 public sealed class LocalTreeErrnoTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TestFolder _folder = new();
     private readonly LocalTree _tree;
 
     public LocalTreeErrnoTests()

@@ -54,9 +54,9 @@ public sealed class LocalTrustTests(ITestOutputHelper output)
         using var logs = new CollectingLoggerFactory();
         await using var server = await NfsTestServer.StartAsync(loggerFactory: logs);
 
-        var raw = await ProcessRunner.RunOkAsync("nfs-cat", server.Url("vm1/disk0.raw"));
+        var raw = await Tools.RunOkAsync("nfs-cat", server.Url("vm1/disk0.raw"));
 
-        Assert.Equal(SHA256.HashData(server.Disk.Snapshot()), SHA256.HashData(raw.Stdout));
+        Assert.Equal(SHA256.HashData(server.Disk.Snapshot()), SHA256.HashData(raw.StdoutBytes));
         var accepted = logs.Logger.Entries.Where(e => e.Message.Contains(" accepted", StringComparison.Ordinal)).Select(e => e.Message).ToArray();
         foreach (var line in accepted)
         {

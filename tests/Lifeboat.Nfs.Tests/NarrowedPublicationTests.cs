@@ -22,7 +22,7 @@ public sealed class NarrowedPublicationTests
     public async Task A_narrowed_publication_answers_its_clients_alone_and_they_see_nothing_else()
     {
         await using var server = await NfsTestServer.StartAsync(allowed: NfsClientAllowList.Parse(["127.0.0.1"]));
-        using var cache = new TempFolder();
+        using var cache = new TestFolder();
         server.Server.Publish("narrow", [], [MemoryDisk.Random(64 * 1024, seed: 3)], cache.Combine("narrow"), clients: [Host]);
 
         await using var host = await NfsTestClient.ConnectFromAsync(Host, server.Port);
@@ -59,7 +59,7 @@ public sealed class NarrowedPublicationTests
     public void A_publication_naming_no_client_is_refused()
     {
         using var datastore = new DatastoreFileSystem();
-        using var cache = new TempFolder();
+        using var cache = new TestFolder();
         var error = Assert.Throws<ArgumentException>(() => datastore.Publish("empty", [], [], cache.Combine("empty"), clients: []));
         Assert.Contains("names no client", error.Message, StringComparison.Ordinal);
     }
@@ -67,7 +67,7 @@ public sealed class NarrowedPublicationTests
     [Fact]
     public async Task The_server_also_listens_at_another_address_with_its_portmap_until_told_to_stop()
     {
-        var portmapPort = FreePort();
+        var portmapPort = FreePorts.Tcp();
         await using var server = await NfsTestServer.StartAsync(portmapPort: portmapPort);
         Assert.Equal(PortmapMode.Served, server.Server.PortmapMode);
         await server.Server.ListenAlsoAsync(Host);
@@ -90,10 +90,4 @@ public sealed class NarrowedPublicationTests
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

@@ -20,7 +20,7 @@ public sealed class NfsServerTests
     [Fact]
     public async Task Serves_portmap_on_a_free_port_with_mount_and_nfs_mapped()
     {
-        var portmapPort = FreePort();
+        var portmapPort = FreePorts.TcpAndUdp();
         await using var server = new NfsServer(Options(portmapPort));
         await server.StartAsync();
         Assert.Equal(PortmapMode.Served, server.PortmapMode);
@@ -33,7 +33,7 @@ public sealed class NfsServerTests
     [Fact]
     public async Task Serves_portmap_over_udp_on_the_same_port_for_rpcinfo_p_and_closes_it_at_stop()
     {
-        var portmapPort = FreePort();
+        var portmapPort = FreePorts.TcpAndUdp();
         await using var server = new NfsServer(Options(portmapPort));
         await server.StartAsync();
         Assert.Equal(PortmapMode.Served, server.PortmapMode);
@@ -54,7 +54,7 @@ public sealed class NfsServerTests
     public async Task A_portmap_port_taken_over_udp_leaves_portmap_served_over_tcp()
     {
         using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        var portmapPort = FreePort();
+        var portmapPort = FreePorts.TcpAndUdp();
         squatter.Bind(new IPEndPoint(IPAddress.Loopback, portmapPort));
 
         await using var server = new NfsServer(Options(portmapPort));
@@ -73,7 +73,7 @@ public sealed class NfsServerTests
         system.Start();
         await using var portmap = await PortmapClient.ConnectAsync(system.LocalEndPoint);
 
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         var server = new NfsServer(Options(system.Port));
         await server.StartAsync();
         Assert.Equal(PortmapMode.RegisteredWithSystem, server.PortmapMode);
@@ -92,7 +92,7 @@ public sealed class NfsServerTests
     [Fact]
     public async Task Without_portmap_the_urls_carry_the_ports()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
         squatter.Start();
         var squatted = ((IPEndPoint)squatter.LocalEndpoint).Port;
@@ -115,26 +115,6 @@ public sealed class NfsServerTests
         PortmapPort = portmapPort,
         Datastore = new DatastoreOptions { DatastoreId = 77 },
     };
-
-    /// <summary>A loopback port free over both TCP and UDP, as portmap takes both.</summary>
-    private static int FreePort()
-    {
-        while (true)
-        {
-            using var tcp = new TcpListener(IPAddress.Loopback, 0);
-            tcp.Start();
-            var port = ((IPEndPoint)tcp.LocalEndpoint).Port;
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            try
-            {
-                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-    }
 
     /// <summary>Portmap GETPORT in one UDP datagram, as rpcinfo and the kernel's mount ask it.</summary>
     private static async Task<uint> GetPortOverUdpAsync(IPEndPoint portmap, uint program, PortmapProtocol protocol)

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Lifeboat.Nfs.Server;
 using Lifeboat.Nfs.Tests.Support;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Nfs.Tests;
 
@@ -16,20 +15,20 @@ public sealed class QemuNfsTests
     [QemuNfsFact]
     public async Task Qemu_img_info_and_convert_read_the_disk_bit_exact()
     {
-        using var local = new TempFolder();
+        using var local = new TestFolder();
         await using var server = await StartAsync();
         var url = server.Server.DiskUrls(server.Datastore.Publications.Single()).Single();
         Assert.DoesNotContain("nfsport", url, StringComparison.Ordinal);
 
-        var info = await ProcessRunner.RunOkAsync("qemu-img", "info", "--output=json", url);
-        using (var json = JsonDocument.Parse(info.Stdout))
+        var info = await Tools.RunOkAsync("qemu-img", "info", "--output=json", url);
+        using (var json = JsonDocument.Parse(info.StdoutBytes))
         {
             Assert.Equal(NfsTestServer.DiskSize, json.RootElement.GetProperty("virtual-size").GetInt64());
             Assert.Equal("raw", json.RootElement.GetProperty("format").GetString());
         }
 
         var copy = local.Combine("copy.raw");
-        await ProcessRunner.RunOkAsync("qemu-img", "convert", "-f", "raw", "-O", "raw", url, copy);
+        await Tools.RunOkAsync("qemu-img", "convert", "-f", "raw", "-O", "raw", url, copy);
         Assert.Equal(SHA256.HashData(server.Disk.Snapshot()), SHA256.HashData(await File.ReadAllBytesAsync(copy)));
     }
 
@@ -40,9 +39,9 @@ public sealed class QemuNfsTests
         var url = server.Server.DiskUrls(server.Datastore.Publications.Single()).Single();
         var before = server.Disk.Snapshot();
 
-        await ProcessRunner.RunOkAsync("qemu-io", "-f", "raw", "-c", "write -P 0xab 1M 64k", "-c", "write -P 0x5c 3000 5000", url);
-        var read = await ProcessRunner.RunOkAsync("qemu-io", "-f", "raw", "-r", "-c", "read -P 0xab 1M 64k", "-c", "read -P 0x5c 3000 5000", url);
-        Assert.DoesNotContain("Pattern verification failed", read.StdoutText, StringComparison.Ordinal);
+        await Tools.RunOkAsync("qemu-io", "-f", "raw", "-c", "write -P 0xab 1M 64k", "-c", "write -P 0x5c 3000 5000", url);
+        var read = await Tools.RunOkAsync("qemu-io", "-f", "raw", "-r", "-c", "read -P 0xab 1M 64k", "-c", "read -P 0x5c 3000 5000", url);
+        Assert.DoesNotContain("Pattern verification failed", read.Stdout, StringComparison.Ordinal);
 
         var after = server.Disk.Snapshot();
         Assert.All(after.AsSpan(1024 * 1024, 64 * 1024).ToArray(), b => Assert.Equal(0xab, b));

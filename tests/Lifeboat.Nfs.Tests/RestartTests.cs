@@ -9,7 +9,7 @@ public sealed class RestartTests
     [Fact]
     public async Task Handles_of_every_kind_stay_valid_across_a_restart()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         var disk = MemoryDisk.Random(NfsTestServer.DiskSize, seed: 5);
         byte[] root, vm, diskHandle, config, lockFile, snapshots, delta, link;
         ulong localVerifier;

@@ -58,7 +58,7 @@ public sealed class UnknownHandleTests
     [Fact]
     public async Task A_handle_needing_a_scan_within_the_rate_limit_gets_jukebox_and_a_later_scan_places_it()
     {
-        using var folder = new TempFolder();
+        using var folder = new TestFolder();
         var disk = MemoryDisk.Random(NfsTestServer.DiskSize, seed: 3);
         byte[] file;
         await using (var first = await NfsTestServer.StartAsync(folder, disk))

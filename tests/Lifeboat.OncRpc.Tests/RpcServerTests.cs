@@ -1,10 +1,14 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
 using System.Security.Cryptography;
 using Lifeboat.OncRpc.Client;
 using Lifeboat.OncRpc.Rpc;
 using Lifeboat.OncRpc.Server;
+using Lifeboat.OncRpc.Peers;
 using Lifeboat.OncRpc.Xdr;
+using Lifeboat.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lifeboat.OncRpc.Tests;
 
@@ -269,17 +273,29 @@ public sealed class RpcServerTests : IAsyncLifetime
     [Fact]
     public async Task Calls_in_flight_per_connection_are_capped()
     {
-        await using var server = StartServer(new RpcServerOptions { MaxCallsInFlightPerConnection = 4 });
-        await using var client = await RpcClient.ConnectAsync(server.LocalEndPoint);
-        var calls = Enumerable.Range(0, 12).Select(i => client.CallAsync(TestProgram.Number, 1, TestProgram.GatedEcho, RpcMessages.Opaque([(byte)i]))).ToArray();
+        // The connection in memory, so the test can see its admission: once its read loop holds a fifth call it has
+        // no room for, a server ignoring the cap would have started it; this one waits for a reply to go out.
+        var memory = new MemoryConnection();
+        var connection = new RpcConnection(
+            RpcServer.NewConnectionId(),
+            ConnectionTransport.ForPipe(memory.Server),
+            new RpcDispatcher(RpcProgramTable.Build([_program]), NullLogger.Instance),
+            new RpcServerOptions { MaxCallsInFlightPerConnection = 4 },
+            () => RpcPeer.Datagram(new IPEndPoint(IPAddress.Loopback, 700)),
+            NullLogger.Instance);
+        var served = connection.RunAsync();
+        var replies = CountRecordsAsync(memory.FromServer);
+        for (var i = 0; i < 12; i++)
+            await memory.ToServer.WriteAsync(RpcMessages.Frame(RpcMessages.Call((uint)i + 1, TestProgram.Number, 1, TestProgram.GatedEcho, arguments: RpcMessages.Opaque([(byte)i]))));
 
-        await WaitUntilAsync(() => _program.Active == 4);
-        await Task.Delay(200); // time for a server ignoring the cap to start more calls
-        _program.Gate.Release(calls.Length);
-        var replies = await Task.WhenAll(calls).WaitAsync(Patience);
+        await Wait.UntilAsync(() => connection.Admission.Refusals > 0, () => $"the read loop to wait for room ({_program.Active} calls running)", Patience);
+        Assert.Equal(4, _program.Active);
+        _program.Gate.Release(12);
+        await memory.ToServer.CompleteAsync();
+        await served.WaitAsync(Patience);
 
+        Assert.Equal(12, await replies.WaitAsync(Patience));
         Assert.Equal(4, _program.MaxActive);
-        Assert.All(replies, r => Assert.True(r.IsSuccess));
     }
 
     [Fact]
@@ -373,7 +389,7 @@ public sealed class RpcServerTests : IAsyncLifetime
     {
         await using var client = await ConnectAsync();
         var call = client.CallAsync(TestProgram.Number, 1, TestProgram.GatedEcho, RpcMessages.Opaque([5]));
-        await WaitUntilAsync(() => _program.Active == 1);
+        await Wait.UntilAsync(() => _program.Active == 1, "the call to start", Patience);
 
         var stop = _server.StopAsync();
         Assert.False(stop.IsCompleted);
@@ -441,13 +457,30 @@ public sealed class RpcServerTests : IAsyncLifetime
 
     private static byte[] ReadOpaque(RpcReply reply) => new XdrReader(reply.EnsureSuccess().Results.Span).ReadOpaque(1 << 20).ToArray();
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    /// <summary>Counts the record-marked replies a connection writes until it closes its output.</summary>
+    private static async Task<int> CountRecordsAsync(PipeReader output)
     {
-        using var cts = new CancellationTokenSource(Patience);
-        while (!condition())
+        var bytes = new List<byte>();
+        while (true)
         {
-            await Task.Delay(10, cts.Token);
+            var result = await output.ReadAsync();
+            foreach (var segment in result.Buffer)
+                bytes.AddRange(segment.ToArray());
+            output.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+                break;
         }
+
+        var records = 0;
+        for (var at = 0; at + 4 <= bytes.Count;)
+        {
+            var mark = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.GetRange(at, 4).ToArray());
+            at += 4 + (int)(mark & 0x7FFF_FFFF);
+            if ((mark & 0x8000_0000) != 0)
+                records++;
+        }
+
+        return records;
     }
 
     private sealed class RecordingProgram(List<RpcCall> seen) : IRpcProgram

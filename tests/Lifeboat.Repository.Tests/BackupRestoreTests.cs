@@ -12,7 +12,7 @@ public class BackupRestoreTests
     [InlineData(CompressionCodec.Zstd, 1024 * 1024)]
     public async Task Several_disks_round_trip_bit_exact(CompressionCodec codec, int blockSize)
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var mixed = SampleImages.WriteMixed(dir.Combine("mixed.img"), (3 * 1024 * 1024) + 12345, seed: 1);
         var random = SampleImages.Write(dir.Combine("random.img"), 1024 * 1024, seed: 2, 1024 * 1024, SampleImages.Kind.Random);
         var text = SampleImages.Write(dir.Combine("text.img"), (2 * 1024 * 1024) - 1, seed: 3, 4096, SampleImages.Kind.Text);
@@ -35,7 +35,7 @@ public class BackupRestoreTests
     [Fact]
     public async Task Compression_shrinks_text_and_stores_random_data_uncompressed()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.Write(dir.Combine("text.img"), 2 * 1024 * 1024, seed: 4, 4096, SampleImages.Kind.Text);
         SampleImages.Write(dir.Combine("random.img"), 2 * 1024 * 1024, seed: 5, 4096, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, 64 * 1024, CompressionCodec.Zstd);
@@ -51,7 +51,7 @@ public class BackupRestoreTests
     [Fact]
     public async Task Zero_blocks_and_holes_are_never_stored_and_restore_sparse()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var content = SampleImages.Write(dir.Combine("sparse.img"), 8 * 1024 * 1024, seed: 6, 1024 * 1024, SampleImages.Kind.Hole, SampleImages.Kind.Zeros, SampleImages.Kind.Hole, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, 64 * 1024);
 
@@ -69,7 +69,7 @@ public class BackupRestoreTests
     [Fact]
     public async Task All_zero_disk_stores_nothing()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.Write(dir.Combine("zero.img"), 3 * 1024 * 1024, seed: 7, 1024 * 1024, SampleImages.Kind.Zeros, SampleImages.Kind.Hole);
         using var repository = RepositoryFixture.Create(dir, 64 * 1024);
 
@@ -83,7 +83,7 @@ public class BackupRestoreTests
     [Fact]
     public async Task Second_backup_stores_only_the_changed_blocks()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         string disk = dir.Combine("disk.img");
         var original = SampleImages.Write(disk, 4 * 1024 * 1024, seed: 8, 64 * 1024, SampleImages.Kind.Random, SampleImages.Kind.Text);
         var before = original.ToArray();
@@ -108,7 +108,7 @@ public class BackupRestoreTests
     [Fact]
     public async Task Identical_disks_of_another_vm_are_deduplicated()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("a.img"), 2 * 1024 * 1024, seed: 11);
         File.Copy(dir.Combine("a.img"), dir.Combine("b.img"));
         using var repository = RepositoryFixture.Create(dir);
@@ -125,7 +125,7 @@ public class BackupRestoreTests
     [Fact]
     public async Task Qcow2_disks_are_backed_up_as_their_virtual_content()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("disk.raw"), 3 * 1024 * 1024, seed: 12);
         using (var convert = System.Diagnostics.Process.Start("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", dir.Combine("disk.raw"), dir.Combine("disk.qcow2")]))
         {
@@ -146,7 +146,7 @@ public class BackupRestoreTests
     [Fact]
     public async Task Disks_with_the_same_name_restore_as_diskN()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         Directory.CreateDirectory(dir.Combine("x"));
         Directory.CreateDirectory(dir.Combine("y"));
         var a = SampleImages.WriteMixed(dir.Combine("x", "root.img"), 1024 * 1024, seed: 13);
@@ -164,7 +164,7 @@ public class BackupRestoreTests
     [Fact]
     public async Task Restore_never_overwrites_an_existing_file()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("disk.img"), 1024 * 1024, seed: 15);
         using var repository = RepositoryFixture.Create(dir);
         var point = await RepositoryFixture.BackupAsync(repository, "vm", dir.Combine("disk.img"));
@@ -180,7 +180,7 @@ public class BackupRestoreTests
     [Fact]
     public async Task Restore_points_list_sorted_and_latest_resolves_per_vm()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("disk.img"), 256 * 1024, seed: 16);
         await File.WriteAllTextAsync(dir.Combine("vm.json"), """{"cpus":2,"memoryMiB":512,"diskBus":"virtio","nicModel":"virtio-net","firmware":"bios"}""");
         using var repository = RepositoryFixture.Create(dir);
@@ -206,7 +206,7 @@ public class BackupRestoreTests
     [Fact]
     public async Task Restore_points_are_listed_by_a_freshly_opened_repository()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var content = SampleImages.WriteMixed(dir.Combine("disk.img"), 1024 * 1024, seed: 17);
         string id;
         using (var repository = RepositoryFixture.Create(dir))

@@ -11,7 +11,7 @@ public class CorruptionTests
     [InlineData(CompressionCodec.None, "pw")]
     public async Task Flipped_byte_in_a_pack_is_found_named_and_contained(CompressionCodec codec, string? password)
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var damagedContent = SampleImages.Write(dir.Combine("a.img"), 1024 * 1024, seed: 30, BlockSize, SampleImages.Kind.Random, SampleImages.Kind.Text);
         var healthyContent = SampleImages.Write(dir.Combine("b.img"), 1024 * 1024, seed: 31, BlockSize, SampleImages.Kind.Text, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize, codec, password);
@@ -68,7 +68,7 @@ public class CorruptionTests
     [Fact]
     public async Task Missing_pack_makes_verify_list_its_chunks_and_restore_fail()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.Write(dir.Combine("a.img"), 512 * 1024, seed: 32, BlockSize, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var point = await RepositoryFixture.BackupAsync(repository, "a", dir.Combine("a.img"));
@@ -88,7 +88,7 @@ public class CorruptionTests
     [Fact]
     public async Task Damaged_index_file_is_reported_with_the_chunks_it_hid()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.Write(dir.Combine("a.img"), 256 * 1024, seed: 33, BlockSize, SampleImages.Kind.Random);
         string repositoryPath;
         using (var repository = RepositoryFixture.Create(dir, BlockSize))
@@ -111,7 +111,7 @@ public class CorruptionTests
     [Fact]
     public async Task Damaged_manifest_is_reported_and_stops_retention()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.Write(dir.Combine("a.img"), 256 * 1024, seed: 34, BlockSize, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var point = await RepositoryFixture.BackupAsync(repository, "a", dir.Combine("a.img"));

@@ -13,7 +13,7 @@ public class CrashSimulationTests
     [Fact]
     public async Task Backup_abandoned_midway_leaves_an_orphan_that_readers_ignore_and_retention_removes()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var earlierContent = SampleImages.WriteMixed(dir.Combine("earlier.img"), 2 * 1024 * 1024, seed: 60);
         SampleImages.Write(dir.Combine("big.img"), 6 * 1024 * 1024, seed: 61, BlockSize, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
@@ -56,7 +56,7 @@ public class CrashSimulationTests
     [Fact]
     public async Task Backup_after_a_crash_dedups_nothing_against_the_orphan_and_commits_normally()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var content = SampleImages.Write(dir.Combine("disk.img"), 4 * 1024 * 1024, seed: 62, BlockSize, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         string crash = dir.Combine("crash");

@@ -9,7 +9,7 @@ public class DiskFullTests
     [SkippableFact]
     public async Task Full_file_system_fails_the_backup_clearly_and_leaves_no_partial_state()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         string mountPoint = dir.Combine("small");
         Directory.CreateDirectory(mountPoint);
         Skip.IfNot(Run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint) == 0, "Cannot mount a tmpfs here (needs root).");

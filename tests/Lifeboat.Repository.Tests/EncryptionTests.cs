@@ -10,7 +10,7 @@ public class EncryptionTests
     [Fact]
     public async Task Encrypted_repository_round_trips_and_stores_no_plaintext()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var marker = Encoding.ASCII.GetBytes("LIFEBOAT-PLAINTEXT-MARKER-0123456789");
         var content = SampleImages.Write(dir.Combine("disk.img"), 2 * 1024 * 1024, seed: 20, 64 * 1024, SampleImages.Kind.Text, SampleImages.Kind.Random);
         for (int offset = 0; offset < content.Length; offset += 4096)
@@ -46,7 +46,7 @@ public class EncryptionTests
     [Fact]
     public async Task Chunk_ids_are_keyed_so_two_repositories_name_the_same_data_differently()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var content = SampleImages.Write(dir.Combine("disk.img"), 64 * 1024, seed: 21, 64 * 1024, SampleImages.Kind.Random);
         using var one = RepositoryFixture.Create(dir, password: Password, name: "one");
         using var two = RepositoryFixture.Create(dir, password: Password, name: "two");
@@ -67,7 +67,7 @@ public class EncryptionTests
     [Fact]
     public void Wrong_password_is_named_as_such()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         RepositoryFixture.Create(dir, password: Password).Dispose();
 
         var error = Assert.Throws<RepositoryException>(() => BackupRepository.Open(dir.Combine("repo"), "not the password"));
@@ -78,7 +78,7 @@ public class EncryptionTests
     [Fact]
     public void Missing_password_says_to_set_the_environment_variable()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         RepositoryFixture.Create(dir, password: Password).Dispose();
 
         var error = Assert.Throws<RepositoryException>(() => BackupRepository.Open(dir.Combine("repo"), password: null));
@@ -89,7 +89,7 @@ public class EncryptionTests
     [Fact]
     public void Unencrypted_repository_reports_so_and_ignores_a_password()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         RepositoryFixture.Create(dir).Dispose();
 
         Assert.False(BackupRepository.IsEncrypted(dir.Combine("repo")));

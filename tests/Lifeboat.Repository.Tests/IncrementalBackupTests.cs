@@ -11,7 +11,7 @@ public sealed class IncrementalBackupTests
     [Fact]
     public async Task Only_the_changed_ranges_are_read_and_the_rest_comes_from_the_base_restore_point()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var content = SampleImages.Write(dir.Combine("disk.img"), DiskLength, seed: 21, BlockSize, SampleImages.Kind.Random, SampleImages.Kind.Text);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var full = new ChangedRangesDiskSource(content.ToArray(), null, [], "no bitmap yet");
@@ -45,7 +45,7 @@ public sealed class IncrementalBackupTests
     [Fact]
     public async Task A_base_restore_point_that_is_gone_or_of_another_size_means_a_full_read_with_the_reason_recorded()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var content = SampleImages.Write(dir.Combine("disk.img"), DiskLength, seed: 22, BlockSize, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var first = await repository.BackupAsync(Request(new ChangedRangesDiskSource(content, null, [])));

@@ -9,7 +9,7 @@ public class PresenceCheckTests
     [Fact]
     public async Task A_whole_restore_point_is_present_and_its_counts_match_what_was_stored()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         // 16 blocks: 4 random, 4 text, 4 zero, 4 hole; the text blocks repeat one seed's text, so some dedup.
         SampleImages.Write(dir.Combine("a.img"), 16 * BlockSize, seed: 40, BlockSize, SampleImages.Kind.Random, SampleImages.Kind.Text, SampleImages.Kind.Zeros, SampleImages.Kind.Hole);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
@@ -29,7 +29,7 @@ public class PresenceCheckTests
     [Fact]
     public async Task A_missing_pack_names_each_chunk_with_its_offsets_and_leaves_other_restore_points_whole()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var a = await BackupRandomAsync(repository, dir, "a", blocks: 8, seed: 41);
         var packOfA = Assert.Single(RepositoryFixture.PackFiles(repository.Path));
@@ -50,7 +50,7 @@ public class PresenceCheckTests
     [Fact]
     public async Task A_truncated_pack_fails_only_for_the_chunks_past_its_end()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var point = await BackupRandomAsync(repository, dir, "a", blocks: 8, seed: 43);
         var pack = Assert.Single(RepositoryFixture.PackFiles(repository.Path));
@@ -67,7 +67,7 @@ public class PresenceCheckTests
     [Fact]
     public async Task A_chunk_whose_index_file_is_gone_is_reported_as_in_no_index()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var point = await BackupRandomAsync(repository, dir, "a", blocks: 4, seed: 44);
         File.Delete(Assert.Single(Directory.GetFiles(Path.Combine(repository.Path, "index"))));
@@ -81,7 +81,7 @@ public class PresenceCheckTests
     [Fact]
     public async Task A_flipped_byte_is_not_what_presence_checks_and_verify_still_finds_it()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var point = await BackupRandomAsync(repository, dir, "a", blocks: 4, seed: 45);
         using (var file = new FileStream(Assert.Single(RepositoryFixture.PackFiles(repository.Path)), FileMode.Open, FileAccess.ReadWrite))
@@ -99,12 +99,12 @@ public class PresenceCheckTests
     [Fact]
     public void An_unknown_restore_point_fails_with_a_repository_error()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         Assert.Throws<RepositoryException>(() => repository.CheckChunksPresent("0123456789ab"));
     }
 
-    private static Task<RestorePointInfo> BackupRandomAsync(BackupRepository repository, TempDir dir, string vm, int blocks, int seed)
+    private static Task<RestorePointInfo> BackupRandomAsync(BackupRepository repository, TestFolder dir, string vm, int blocks, int seed)
     {
         var image = dir.Combine(vm + ".img");
         SampleImages.Write(image, blocks * BlockSize, seed, BlockSize, SampleImages.Kind.Random);

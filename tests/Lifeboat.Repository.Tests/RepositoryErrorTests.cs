@@ -9,7 +9,7 @@ public class RepositoryErrorTests
     [Fact]
     public void Folder_without_config_is_not_a_repository()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         string path = dir.Combine("empty");
         Directory.CreateDirectory(path);
 
@@ -23,7 +23,7 @@ public class RepositoryErrorTests
     [Fact]
     public void Newer_format_version_asks_to_upgrade()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         RepositoryFixture.Create(dir).Dispose();
         string config = dir.Combine("repo", "config");
         string json = Encoding.UTF8.GetString(File.ReadAllBytes(config).AsSpan(Envelope.HeaderLength..^Envelope.TrailerLength))
@@ -41,7 +41,7 @@ public class RepositoryErrorTests
     [Fact]
     public void Damaged_config_is_named()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         RepositoryFixture.Create(dir).Dispose();
         string config = dir.Combine("repo", "config");
         var bytes = File.ReadAllBytes(config);
@@ -61,7 +61,7 @@ public class RepositoryErrorTests
     [InlineData(3 * 64 * 1024)]
     public void Block_size_must_be_a_power_of_two_in_range(int blockSize)
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
 
         var error = Assert.Throws<RepositoryException>(() => BackupRepository.Init(dir.Combine("repo"), new RepositoryOptions(blockSize), null));
 
@@ -72,7 +72,7 @@ public class RepositoryErrorTests
     [Fact]
     public void Init_refuses_an_existing_repository_or_a_non_empty_folder()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         RepositoryFixture.Create(dir).Dispose();
         File.WriteAllText(dir.Combine("file.txt"), "x");
 
@@ -83,7 +83,7 @@ public class RepositoryErrorTests
     [Fact]
     public async Task Missing_disk_file_is_named()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         using var repository = RepositoryFixture.Create(dir);
         string disk = dir.Combine("nope.img");
 
@@ -96,7 +96,7 @@ public class RepositoryErrorTests
     [Fact]
     public async Task Disk_that_vanishes_mid_backup_fails_and_leaves_nothing_behind()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var earlierContent = SampleImages.WriteMixed(dir.Combine("earlier.img"), 512 * 1024, seed: 40);
         var content = SampleImages.Write(dir.Combine("disk.img"), 8 * 1024 * 1024, seed: 41, 64 * 1024, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir);
@@ -117,7 +117,7 @@ public class RepositoryErrorTests
     [Fact]
     public async Task Cancelled_backup_leaves_nothing_behind()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.Write(dir.Combine("disk.img"), 8 * 1024 * 1024, seed: 42, 64 * 1024, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir);
         using var cts = new CancellationTokenSource();
@@ -144,7 +144,7 @@ public class RepositoryErrorTests
     [InlineData("latest")]
     public void Unknown_restore_point_is_named(string id)
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         using var repository = RepositoryFixture.Create(dir);
 
         var error = Assert.Throws<RepositoryException>(() => repository.GetRestorePoint(id));
@@ -155,7 +155,7 @@ public class RepositoryErrorTests
     [Fact]
     public async Task Bad_vm_config_is_refused_before_anything_is_written()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("disk.img"), 128 * 1024, seed: 43);
         await File.WriteAllTextAsync(dir.Combine("vm.txt"), "cpus=2");
         using var repository = RepositoryFixture.Create(dir);

@@ -9,7 +9,7 @@ public class RestorePointDeletionTests
     [Fact]
     public async Task Deleting_a_restore_point_frees_what_only_it_referenced_and_the_others_still_restore()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         string disk = dir.Combine("disk.img");
         var first = SampleImages.Write(disk, 2 * 1024 * 1024, seed: 70, BlockSize, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
@@ -35,7 +35,7 @@ public class RestorePointDeletionTests
     [Fact]
     public async Task A_protected_restore_point_is_kept_by_retention_without_counting_and_refused_by_deletion_until_unprotected()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("disk.img"), 512 * 1024, seed: 72);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var points = new List<RestorePointInfo>();
@@ -71,7 +71,7 @@ public class RestorePointDeletionTests
     [Fact]
     public async Task A_protection_marker_left_staged_by_a_crash_counts_for_nothing_and_is_cleaned_up()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("disk.img"), 512 * 1024, seed: 73);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var older = await RepositoryFixture.BackupAsync(repository, "vm", dir.Combine("disk.img"));
@@ -100,7 +100,7 @@ public class RestorePointDeletionTests
     [Fact]
     public async Task Deletion_is_refused_while_a_disk_of_the_repository_is_open_and_protection_while_retention_runs()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("disk.img"), 512 * 1024, seed: 74);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var published = await RepositoryFixture.BackupAsync(repository, "vm", dir.Combine("disk.img"));

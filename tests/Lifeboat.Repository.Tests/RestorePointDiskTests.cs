@@ -11,7 +11,7 @@ public class RestorePointDiskTests
     [InlineData(64 * 1024, CompressionCodec.None, 1L << 20)]
     public async Task Concurrent_random_reads_match_the_source(int blockSize, CompressionCodec codec, long cacheBytes)
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var content = SampleImages.WriteMixed(dir.Combine("disk.img"), (4 * 1024 * 1024) - 777, seed: 70);
         using var repository = RepositoryFixture.Create(dir, blockSize, codec);
         var point = await RepositoryFixture.BackupAsync(repository, "vm", dir.Combine("disk.img"));
@@ -44,7 +44,7 @@ public class RestorePointDiskTests
     [Fact]
     public async Task Whole_disk_reads_warm_and_after_clearing_the_cache_are_identical()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var content = SampleImages.WriteMixed(dir.Combine("disk.img"), 2 * 1024 * 1024, seed: 71);
         using var repository = RepositoryFixture.Create(dir, 64 * 1024);
         var point = await RepositoryFixture.BackupAsync(repository, "vm", dir.Combine("disk.img"));
@@ -70,7 +70,7 @@ public class RestorePointDiskTests
     [InlineData(RestorePointDisk.DefaultCacheBytes)]
     public async Task Large_cold_reads_spread_over_cores_match_the_source(long cacheBytes)
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var content = SampleImages.WriteMixed(dir.Combine("disk.img"), (3 * 1024 * 1024) + 4321, seed: 74);
         using var repository = RepositoryFixture.Create(dir, 64 * 1024);
         await RepositoryFixture.BackupAsync(repository, "vm", dir.Combine("disk.img"));
@@ -93,7 +93,7 @@ public class RestorePointDiskTests
     [Fact]
     public async Task Open_disk_keeps_working_after_its_repository_object_is_disposed()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         var content = SampleImages.WriteMixed(dir.Combine("disk.img"), 1024 * 1024, seed: 73);
         var repository = RepositoryFixture.Create(dir, 64 * 1024, CompressionCodec.Lz4, password: "pw");
         var point = await RepositoryFixture.BackupAsync(repository, "vm", dir.Combine("disk.img"));
@@ -109,7 +109,7 @@ public class RestorePointDiskTests
     [Fact]
     public async Task Opening_a_missing_disk_index_is_a_clear_error()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("disk.img"), 128 * 1024, seed: 72);
         using var repository = RepositoryFixture.Create(dir);
         var point = await RepositoryFixture.BackupAsync(repository, "vm", dir.Combine("disk.img"));

@@ -9,7 +9,7 @@ public class RetentionTests
     [Fact]
     public async Task Retention_frees_packs_and_kept_points_still_restore_and_verify()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         string disk = dir.Combine("disk.img");
         var content = SampleImages.Write(disk, 4 * 1024 * 1024, seed: 50, BlockSize, SampleImages.Kind.Random);
         var other = SampleImages.WriteMixed(dir.Combine("other.img"), 1024 * 1024, seed: 51);
@@ -57,7 +57,7 @@ public class RetentionTests
     [Fact]
     public async Task Retention_keeps_everything_when_there_is_nothing_to_remove()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("disk.img"), 512 * 1024, seed: 52);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var point = await RepositoryFixture.BackupAsync(repository, "vm", dir.Combine("disk.img"));
@@ -75,7 +75,7 @@ public class RetentionTests
     [Fact]
     public async Task Retention_waits_for_nobody_it_refuses_while_a_disk_is_open()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("disk.img"), 512 * 1024, seed: 53);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
         var first = await RepositoryFixture.BackupAsync(repository, "vm", dir.Combine("disk.img"));
@@ -94,7 +94,7 @@ public class RetentionTests
     [Fact]
     public async Task Retention_in_another_process_cannot_run_while_a_backup_is_writing()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         SampleImages.WriteMixed(dir.Combine("disk.img"), 512 * 1024, seed: 54);
         SampleImages.Write(dir.Combine("big.img"), 3 * 1024 * 1024, seed: 55, BlockSize, SampleImages.Kind.Random);
         using var repository = RepositoryFixture.Create(dir, BlockSize);
@@ -115,7 +115,7 @@ public class RetentionTests
     [Fact]
     public async Task Keep_last_must_be_positive()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         using var repository = RepositoryFixture.Create(dir);
 
         var error = await Assert.ThrowsAsync<RepositoryException>(() => repository.ApplyRetentionAsync("vm", 0));

@@ -61,7 +61,7 @@ public class VmNameTests
     [Fact]
     public async Task A_backup_of_a_name_that_is_a_path_is_refused_before_anything_is_written()
     {
-        using var dir = new TempDir();
+        using var dir = new TestFolder();
         using var repository = RepositoryFixture.Create(dir);
         var disk = dir.Combine("disk.img");
         await File.WriteAllBytesAsync(disk, new byte[65536]);

@@ -76,7 +76,7 @@ public sealed class FailureTests(GuestImage guest)
     public async Task A_portmap_answering_another_port_for_nfs_fails_the_mount_server_check_naming_that_port()
     {
         using var folder = new TestFolder();
-        var portmapPort = FreePort();
+        var portmapPort = FreePorts.Tcp();
         await using var server = await ServerProcess.StartAsync(folder.Combine("data"), "--portmap-port", portmapPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
 
@@ -89,13 +89,6 @@ public sealed class FailureTests(GuestImage guest)
 
         var failed = await FailAsync(server, Recovery.Guest("stay"), SessionPhase.Initialization, "Check the mount server");
         Assert.Contains($"Portmap on port {portmapPort} answers port 9999 for NFS, not the mount server's port", failed.Error, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]

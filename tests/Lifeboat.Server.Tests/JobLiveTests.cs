@@ -103,7 +103,7 @@ public sealed class JobLiveTests(GuestImage guest)
         await File.WriteAllTextAsync(mode, "stay");
         var commands = folder.Combine("debugfs.cmd");
         await File.WriteAllTextAsync(commands, $"mkdir /etc/lifeboat\nrm /etc/lifeboat/mode\nwrite {mode} /etc/lifeboat/mode\n");
-        await ExternalCommand.RunAsync("debugfs", "-w", "-f", commands, $"{disk}?offset={GuestImage.RootPartitionOffset}");
+        await Tools.RunOkAsync("debugfs", "-w", "-f", commands, $"{disk}?offset={guest.RootPartitionOffset}");
         var spec = new JobSpec("nightly", "guest", new JobSource(JobSourceKind.Disks, DiskPaths: [disk]), "daily 03:00", KeepLast: 3, Retries: 0, Verify: JobSpec.VerifyBoot);
         using (var added = await server.Http.PostAsJsonAsync("api/jobs", spec, ServerJsonContext.Default.JobSpec))
             added.EnsureSuccessStatusCode();
@@ -130,7 +130,7 @@ public sealed class JobLiveTests(GuestImage guest)
     private async Task<QemuVmPaths> StartRecordingGuestAsync(TestFolder folder, string runtime)
     {
         var overlay = folder.Combine("guest.qcow2");
-        await ExternalCommand.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", guest.RawDisk, "-F", "raw", overlay);
+        await Tools.RunOkAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", guest.RawDisk, "-F", "raw", overlay);
         var description = new QemuVmDescription
         {
             Name = "recorder",

@@ -4,7 +4,6 @@ using System.Security;
 using Lifeboat.Repository;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Tests.Support;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Server.Tests;
 
@@ -84,7 +83,7 @@ public sealed class JobRemoteLibvirtTests(GuestImage guest)
         await File.WriteAllTextAsync(mode, "stay");
         var commands = folder.Combine("debugfs.cmd");
         await File.WriteAllTextAsync(commands, $"mkdir /etc/lifeboat\nrm /etc/lifeboat/mode\nwrite {mode} /etc/lifeboat/mode\n");
-        await ExternalCommand.RunAsync("debugfs", "-w", "-f", commands, $"{disk}?offset={GuestImage.RootPartitionOffset}");
+        await Tools.RunOkAsync("debugfs", "-w", "-f", commands, $"{disk}?offset={guest.RootPartitionOffset}");
         var overlay = folder.Combine("guest.qcow2");
         await Tools.RunCheckedAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", disk, "-F", "raw", overlay);
         var xml = folder.Combine("domain.xml");

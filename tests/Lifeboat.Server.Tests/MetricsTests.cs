@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Server.Tests;
 
@@ -56,7 +55,7 @@ public sealed class MetricsTests
         Assert.Equal(1, before.Value("lifeboat_sessions", ("state", "ready")));
         Assert.Equal(1, before.Value("lifeboat_mount_server_publications"));
         Assert.Equal(1, before.Value("lifeboat_mount_server_published_disks"));
-        await ExternalCommand.RunAsync("nfs-cp", url, folder.Combine("copy.raw"));
+        await Tools.RunOkAsync("nfs-cp", url, folder.Combine("copy.raw"));
         var after = await Scrape(server);
 
         var reads = after.Delta(before, "lifeboat_nfs_operations_total", ("procedure", "READ"));

@@ -62,7 +62,7 @@ public sealed class MigrationTests(GuestImage guest)
 
         Assert.True((await server.GetAsync(ready.Id)).VmRunning, "stop leaves a finalized session's VM alone");
         Assert.True(await VmRuntimeFolder.KillAsync(final.RuntimeDirectory!, CancellationToken.None));
-        Assert.Equal(marker, await GuestImage.MarkerHashAsync(productionDisk));
+        Assert.Equal(marker, await guest.MarkerHashAsync(productionDisk));
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
     }
 
@@ -92,8 +92,8 @@ public sealed class MigrationTests(GuestImage guest)
 
         var raw = folder.Combine("check.raw");
         // -U: the killed QEMU may not have released its image lock yet; nothing writes the file any more.
-        await ExternalCommand.RunAsync("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", productionDisk, raw);
-        Assert.Equal(marker, await GuestImage.MarkerHashAsync(raw));
+        await Tools.RunOkAsync("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", productionDisk, raw);
+        Assert.Equal(marker, await guest.MarkerHashAsync(raw));
         Assert.False(Directory.Exists(final.CacheFolder));
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
     }

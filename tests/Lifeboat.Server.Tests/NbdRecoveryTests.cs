@@ -29,7 +29,7 @@ public sealed class NbdRecoveryTests(GuestImage guest)
         Assert.StartsWith($"over NBD: nbd+unix:///{ready.Publication}/disk0?socket={nbdSocket}", publish.Message, StringComparison.Ordinal);
         Assert.All(ready.DiskUrls, url => Assert.StartsWith("nbd+unix:///", url, StringComparison.Ordinal));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(nbdSocket));
-        var nobody = await Lifeboat.Tests.Shared.Tools.RunAsNobodyAsync("nbdinfo", ready.DiskUrls[0]);
+        var nobody = await Tools.RunAsNobodyAsync("nbdinfo", ready.DiskUrls[0]);
         Assert.True(nobody.ExitCode != 0, $"nbdinfo as nobody opened the VM's disk: {nobody.Output}");
 
         // The hosted mount server's control socket: a running session's publication is not unpublished behind its back,

@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text;
 using Lifeboat.Metrics;
-using Lifeboat.Tests.Shared;
 using Prometheus;
 
 namespace Lifeboat.Server.Tests;

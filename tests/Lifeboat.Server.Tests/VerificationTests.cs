@@ -105,7 +105,7 @@ public sealed class VerificationTests(GuestImage guest)
 
         // The block holding the root file system's superblock: outside the boot region Initialization reads, and read
         // by every boot. One flipped byte in its chunk's stored bytes fails the verification, naming the chunk.
-        var chunk = await FlipChunkAsync(server.RepositoryPath, guest.RawDisk, GuestImage.RootPartitionOffset);
+        var chunk = await FlipChunkAsync(server.RepositoryPath, guest.RawDisk, guest.RootPartitionOffset);
         var damaged = await VerifyAsync(server, new VerificationRequest { Vm = "guest", FirmwareConfig = StayMode, TimeoutSeconds = 60 });
         Assert.False(damaged.Outcome!.Passed);
         Assert.Contains($"chunk {chunk}", damaged.Outcome.Reason, StringComparison.Ordinal);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Lifeboat.Tests.Shared;
 
 // Starts the tests' second libvirt host, prints one JSON line saying where it is, and keeps it until standard input
 // closes (or SIGTERM/SIGINT), then removes all of it. bench/hosts/hosts_bench.py drives it.

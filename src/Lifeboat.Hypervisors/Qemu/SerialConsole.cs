@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Text;
 
 namespace Lifeboat.Hypervisors.Qemu;
@@ -21,6 +20,7 @@ public sealed class SerialConsole
 
     private readonly string _vmName;
     private readonly Func<bool> _isRunning;
+    private readonly TimeProvider _time;
     private readonly Decoder _decoder = Encoding.UTF8.GetDecoder();
     private readonly StringBuilder _partialLine = new();
     private readonly Queue<string> _unread = new();
@@ -30,11 +30,13 @@ public sealed class SerialConsole
     /// <param name="path">The serial log file; it may not exist yet.</param>
     /// <param name="vmName">For messages.</param>
     /// <param name="isRunning">Tells whether more output can still come; a wait fails at once when it cannot.</param>
-    public SerialConsole(string path, string vmName, Func<bool> isRunning)
+    /// <param name="time">Paces the polls and measures the timeout; the system's clock unless a test drives it.</param>
+    public SerialConsole(string path, string vmName, Func<bool> isRunning, TimeProvider? time = null)
     {
         Path = path;
         _vmName = vmName;
         _isRunning = isRunning;
+        _time = time ?? TimeProvider.System;
     }
 
     public string Path { get; }
@@ -60,7 +62,7 @@ public sealed class SerialConsole
     public async Task<string> WaitForLineAsync(string text, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(text);
-        var elapsed = Stopwatch.StartNew();
+        var started = _time.GetTimestamp();
         while (true)
         {
             // Sampled before reading: output written before the VM stopped is then read in this round.
@@ -82,13 +84,13 @@ public sealed class SerialConsole
                     $"VM {_vmName} stopped before printing \"{text}\" on its serial console.{DescribeRecentLines()}");
             }
 
-            if (elapsed.Elapsed >= timeout)
+            if (_time.GetElapsedTime(started) >= timeout)
             {
                 throw new TimeoutException(
                     $"VM {_vmName} did not print \"{text}\" on its serial console within {timeout.TotalSeconds:0.#} s.{DescribeRecentLines()}");
             }
 
-            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(PollInterval, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -49,6 +49,9 @@ internal sealed class NbdConnection : IServedConnection, IConnectionProtocol<Nbd
 
     public long Id => _connection.Id;
 
+    /// <summary>What the connection holds in flight, for tests that probe its caps.</summary>
+    internal FrameAdmission Admission => _connection.Admission;
+
     public string Remote => _connection.Remote;
 
     public void BeginStop() => _connection.BeginStop();

@@ -47,6 +47,9 @@ internal sealed class RpcConnection : IServedConnection, IConnectionProtocol<Mar
 
     public long Id => _connection.Id;
 
+    /// <summary>What the connection holds in flight, for tests that probe its caps.</summary>
+    internal FrameAdmission Admission => _connection.Admission;
+
     public string Remote => _connection.Remote;
 
     /// <summary>Who is at the other end: decided once, when <see cref="RunAsync"/> starts.</summary>

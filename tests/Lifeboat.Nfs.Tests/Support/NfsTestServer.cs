@@ -17,10 +17,10 @@ internal sealed class NfsTestServer : IAsyncDisposable
     public static readonly byte[] ConfigContent = Encoding.UTF8.GetBytes("{\"vm\":\"vm1\",\"disks\":1}\n");
     public static readonly byte[] VmxContent = Encoding.UTF8.GetBytes("displayName = \"vm1\"\nscsi0:0.fileName = \"disk0.vmdk\"\n");
 
-    private readonly TempFolder _folder;
+    private readonly TestFolder _folder;
     private readonly bool _ownsFolder;
 
-    private NfsTestServer(NfsServer server, TempFolder folder, bool ownsFolder, MemoryDisk disk)
+    private NfsTestServer(NfsServer server, TestFolder folder, bool ownsFolder, MemoryDisk disk)
     {
         Server = server;
         _folder = folder;
@@ -49,7 +49,7 @@ internal sealed class NfsTestServer : IAsyncDisposable
     /// datastore id) to restart it over the same state.
     /// </summary>
     public static async Task<NfsTestServer> StartAsync(
-        TempFolder? folder = null,
+        TestFolder? folder = null,
         MemoryDisk? disk = null,
         ulong datastoreId = 0x1234,
         NfsClientAllowList? allowed = null,
@@ -58,7 +58,7 @@ internal sealed class NfsTestServer : IAsyncDisposable
         TimeSpan? minRescanInterval = null)
     {
         var ownsFolder = folder is null;
-        folder ??= new TempFolder();
+        folder ??= new TestFolder();
         disk ??= MemoryDisk.Random(DiskSize, seed: 7);
         var options = new NfsServerOptions
         {

@@ -13,7 +13,7 @@ public sealed class QemuNfsFactAttribute : FactAttribute
 
     public QemuNfsFactAttribute()
     {
-        if (!ProcessRunner.Exists("qemu-img") || !ProcessRunner.Exists("qemu-io"))
+        if (!Tools.Exists("qemu-img") || !Tools.Exists("qemu-io"))
         {
             Skip = "qemu-img or qemu-io is missing: install Debian's qemu-utils.";
         }

@@ -11,9 +11,9 @@ public sealed class DiskSourceTests : IDisposable
     [Fact]
     public void Opens_a_qcow2_image_by_its_magic_and_anything_else_as_raw()
     {
-        string raw = _folder.File("disk.img");
+        string raw = _folder.Combine("disk.img");
         byte[] content = SampleDisk.Create(raw);
-        string qcow2 = _folder.File("disk.anything");
+        string qcow2 = _folder.Combine("disk.anything");
         QemuTools.Img("convert", "-O", "qcow2", raw, qcow2);
 
         using var fromRaw = DiskSource.Open(raw);
@@ -31,7 +31,7 @@ public sealed class DiskSourceTests : IDisposable
     [InlineData("vdi")]
     public void Images_of_other_hypervisors_are_refused_rather_than_read_as_raw(string format)
     {
-        string image = _folder.File("disk." + format);
+        string image = _folder.Combine("disk." + format);
         QemuTools.Img("create", "-f", format, image, "4M");
 
         var error = Assert.Throws<DiskSourceException>(() => DiskSource.Open(image));
@@ -44,7 +44,7 @@ public sealed class DiskSourceTests : IDisposable
     [Fact]
     public void A_missing_file_is_named_in_one_sentence()
     {
-        string path = _folder.File("missing.qcow2");
+        string path = _folder.Combine("missing.qcow2");
 
         var error = Assert.Throws<DiskSourceException>(() => DiskSource.Open(path));
 
@@ -54,7 +54,7 @@ public sealed class DiskSourceTests : IDisposable
     [Fact]
     public void A_file_shorter_than_any_magic_is_a_tiny_raw_disk()
     {
-        string path = _folder.File("tiny.raw");
+        string path = _folder.Combine("tiny.raw");
         File.WriteAllBytes(path, [1, 2, 3]);
 
         using var source = DiskSource.Open(path);

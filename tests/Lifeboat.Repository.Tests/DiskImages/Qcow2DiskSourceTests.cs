@@ -28,9 +28,9 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [MemberData(nameof(ConvertedImages))]
     public void An_image_converted_by_qemu_img_reads_bit_exact(string clusterSize, string compat, bool compressed)
     {
-        string raw = _folder.File("source.raw");
+        string raw = _folder.Combine("source.raw");
         byte[] content = SampleDisk.Create(raw);
-        string image = _folder.File("disk.qcow2");
+        string image = _folder.Combine("disk.qcow2");
         var arguments = new List<string> { "convert", "-O", "qcow2", "-o", $"cluster_size={clusterSize},compat={compat}" };
         if (compressed)
             arguments.Add("-c");
@@ -52,9 +52,9 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void Zstd_compressed_clusters_read_bit_exact()
     {
-        string raw = _folder.File("source.raw");
+        string raw = _folder.Combine("source.raw");
         byte[] content = SampleDisk.Create(raw);
-        string image = _folder.File("zstd.qcow2");
+        string image = _folder.Combine("zstd.qcow2");
         QemuTools.Img("convert", "-c", "-O", "qcow2", "-o", "compression_type=zstd,cluster_size=64k", raw, image);
 
         using var source = DiskSource.Open(image);
@@ -67,10 +67,10 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void A_backing_chain_reads_through_to_the_base_where_the_top_has_no_data()
     {
-        string raw = _folder.File("source.raw");
+        string raw = _folder.Combine("source.raw");
         byte[] baseContent = SampleDisk.Create(raw);
-        QemuTools.Img("convert", "-O", "qcow2", raw, _folder.File("base.qcow2"));
-        string top = _folder.File("top.qcow2");
+        QemuTools.Img("convert", "-O", "qcow2", raw, _folder.Combine("base.qcow2"));
+        string top = _folder.Combine("top.qcow2");
         QemuTools.Img("create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", top);
         QemuTools.Io(
             "-c", "write -P 0xab 1M 64k",
@@ -98,12 +98,12 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void A_three_level_chain_over_a_shorter_raw_base_reads_zeros_past_the_base()
     {
-        string raw = _folder.File("base.raw");
+        string raw = _folder.Combine("base.raw");
         SampleDisk.Create(raw);
-        string middle = _folder.File("middle.qcow2");
+        string middle = _folder.Combine("middle.qcow2");
         QemuTools.Img("create", "-f", "qcow2", "-o", "compat=0.10", "-b", raw, "-F", "raw", middle, "7M");
         QemuTools.Io("-c", "write -P 0x33 3M 100k", middle);
-        string top = _folder.File("top.qcow2");
+        string top = _folder.Combine("top.qcow2");
         QemuTools.Img("create", "-f", "qcow2", "-o", "cluster_size=4k", "-b", "middle.qcow2", "-F", "qcow2", top, "9M");
         QemuTools.Io("-c", "write -P 0x44 6M 8k", "-c", "write -P 0x55 8M 4k", top);
 
@@ -119,10 +119,10 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void Extended_l2_entries_map_subclusters_over_a_backing_file()
     {
-        string raw = _folder.File("source.raw");
+        string raw = _folder.Combine("source.raw");
         SampleDisk.Create(raw);
-        QemuTools.Img("convert", "-O", "qcow2", raw, _folder.File("base.qcow2"));
-        string top = _folder.File("top.qcow2");
+        QemuTools.Img("convert", "-O", "qcow2", raw, _folder.Combine("base.qcow2"));
+        string top = _folder.Combine("top.qcow2");
         QemuTools.Img("create", "-f", "qcow2", "-o", "extended_l2=on,cluster_size=64k", "-b", "base.qcow2", "-F", "qcow2", top);
         QemuTools.Io(
             "-c", "write -P 0xcd 68k 6k",
@@ -144,9 +144,9 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void Zero_clusters_of_a_version_3_image_read_as_zeros()
     {
-        string raw = _folder.File("source.raw");
+        string raw = _folder.Combine("source.raw");
         SampleDisk.Create(raw);
-        string image = _folder.File("disk.qcow2");
+        string image = _folder.Combine("disk.qcow2");
         QemuTools.Img("convert", "-O", "qcow2", raw, image);
         QemuTools.Io("-c", "write -z 64k 128k", image);
 
@@ -161,10 +161,10 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void Concurrent_readers_of_a_compressed_chain_all_read_the_right_bytes()
     {
-        string raw = _folder.File("source.raw");
+        string raw = _folder.Combine("source.raw");
         SampleDisk.Create(raw);
-        QemuTools.Img("convert", "-c", "-O", "qcow2", "-o", "cluster_size=16k", raw, _folder.File("base.qcow2"));
-        string top = _folder.File("top.qcow2");
+        QemuTools.Img("convert", "-c", "-O", "qcow2", "-o", "cluster_size=16k", raw, _folder.Combine("base.qcow2"));
+        string top = _folder.Combine("top.qcow2");
         QemuTools.Img("create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", top);
         QemuTools.Io("-c", "write -P 0x77 1536k 1M", top);
         byte[] expected = QemuTools.ConvertToRaw(top, _folder.Path);
@@ -186,11 +186,11 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void A_relative_backing_file_is_found_next_to_the_image_whatever_the_working_folder()
     {
-        string raw = _folder.File("source.raw");
+        string raw = _folder.Combine("source.raw");
         byte[] content = SampleDisk.Create(raw);
-        Directory.CreateDirectory(_folder.File("images"));
-        QemuTools.Img("convert", "-O", "qcow2", raw, _folder.File("images/base.qcow2"));
-        string top = _folder.File("images/top.qcow2");
+        Directory.CreateDirectory(_folder.Combine("images"));
+        QemuTools.Img("convert", "-O", "qcow2", raw, _folder.Combine("images/base.qcow2"));
+        string top = _folder.Combine("images/top.qcow2");
         QemuTools.Img("create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", top);
 
         using var source = DiskSource.Open(top);
@@ -201,22 +201,22 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void A_missing_backing_file_is_named()
     {
-        string top = _folder.File("top.qcow2");
+        string top = _folder.Combine("top.qcow2");
         QemuTools.Img("create", "-f", "qcow2", "-u", "-b", "gone.qcow2", "-F", "qcow2", top, "1M");
 
         var error = Assert.Throws<DiskSourceException>(() => DiskSource.Open(top));
 
-        Assert.Contains(_folder.File("gone.qcow2"), error.Message, StringComparison.Ordinal);
+        Assert.Contains(_folder.Combine("gone.qcow2"), error.Message, StringComparison.Ordinal);
         Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_backing_chain_that_loops_is_refused()
     {
-        QemuTools.Img("create", "-f", "qcow2", "-u", "-b", "b.qcow2", "-F", "qcow2", _folder.File("a.qcow2"), "1M");
-        QemuTools.Img("create", "-f", "qcow2", "-u", "-b", "a.qcow2", "-F", "qcow2", _folder.File("b.qcow2"), "1M");
+        QemuTools.Img("create", "-f", "qcow2", "-u", "-b", "b.qcow2", "-F", "qcow2", _folder.Combine("a.qcow2"), "1M");
+        QemuTools.Img("create", "-f", "qcow2", "-u", "-b", "a.qcow2", "-F", "qcow2", _folder.Combine("b.qcow2"), "1M");
 
-        var error = Assert.Throws<DiskSourceException>(() => DiskSource.Open(_folder.File("a.qcow2")));
+        var error = Assert.Throws<DiskSourceException>(() => DiskSource.Open(_folder.Combine("a.qcow2")));
 
         Assert.Contains("loops", error.Message, StringComparison.Ordinal);
     }
@@ -224,7 +224,7 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void A_network_backing_file_is_refused_clearly()
     {
-        string top = _folder.File("top.qcow2");
+        string top = _folder.Combine("top.qcow2");
         QemuTools.Img("create", "-f", "qcow2", "-u", "-b", "nbd://example.invalid/export", "-F", "raw", top, "1M");
 
         var error = Assert.Throws<DiskSourceException>(() => DiskSource.Open(top));
@@ -235,7 +235,7 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void An_encrypted_image_is_refused_clearly()
     {
-        string image = _folder.File("aes.qcow2");
+        string image = _folder.Combine("aes.qcow2");
         QemuTools.Img(
             "create", "-f", "qcow2", "--object", "secret,id=sec0,data=password",
             "-o", "encrypt.format=aes,encrypt.key-secret=sec0", image, "1M");
@@ -249,9 +249,9 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void An_image_deleted_during_the_backup_fails_at_the_end()
     {
-        string raw = _folder.File("source.raw");
+        string raw = _folder.Combine("source.raw");
         SampleDisk.Create(raw);
-        string image = _folder.File("disk.qcow2");
+        string image = _folder.Combine("disk.qcow2");
         QemuTools.Img("convert", "-O", "qcow2", raw, image);
         using var source = DiskSource.Open(image);
         source.Read(0, new byte[65536]);
@@ -265,9 +265,9 @@ public sealed class Qcow2DiskSourceTests : IDisposable
     [Fact]
     public void A_backing_file_deleted_during_the_backup_fails_at_the_end()
     {
-        string raw = _folder.File("source.raw");
+        string raw = _folder.Combine("source.raw");
         SampleDisk.Create(raw);
-        string top = _folder.File("top.qcow2");
+        string top = _folder.Combine("top.qcow2");
         QemuTools.Img("create", "-f", "qcow2", "-b", "source.raw", "-F", "raw", top);
         using var source = DiskSource.Open(top);
 

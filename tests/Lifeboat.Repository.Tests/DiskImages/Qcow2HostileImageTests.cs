@@ -185,7 +185,7 @@ public sealed class Qcow2HostileImageTests : IDisposable
         string pristine = MakeImage("pristine.qcow2", compressed: true, clusterSize: "4k");
         byte[] original = File.ReadAllBytes(pristine);
         long l1Offset = (long)Read(pristine, 40, 8);
-        string image = _folder.File("fuzzed.qcow2");
+        string image = _folder.Combine("fuzzed.qcow2");
         int refused = 0;
         for (int seed = 0; seed < 200; seed++)
         {
@@ -234,9 +234,9 @@ public sealed class Qcow2HostileImageTests : IDisposable
 
     private string MakeImage(string name, bool compressed, string clusterSize = "64k")
     {
-        string raw = _folder.File(name + ".raw");
+        string raw = _folder.Combine(name + ".raw");
         SampleDisk.Create(raw);
-        string image = _folder.File(name);
+        string image = _folder.Combine(name);
         var arguments = new List<string> { "convert", "-O", "qcow2", "-o", $"cluster_size={clusterSize}" };
         if (compressed)
             arguments.Add("-c");

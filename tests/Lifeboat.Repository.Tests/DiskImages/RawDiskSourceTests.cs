@@ -13,7 +13,7 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void Reads_the_file_bit_exact_with_holes_as_zeros()
     {
-        string path = _folder.File("disk.raw");
+        string path = _folder.Combine("disk.raw");
         byte[] content = SampleDisk.Create(path);
 
         using var source = RawDiskSource.Open(path);
@@ -27,7 +27,7 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void Allocated_ranges_cover_all_data_and_skip_the_holes()
     {
-        string path = _folder.File("disk.raw");
+        string path = _folder.Combine("disk.raw");
         byte[] content = SampleDisk.Create(path);
 
         using var source = RawDiskSource.Open(path);
@@ -42,7 +42,7 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void A_file_that_is_one_hole_has_no_allocated_ranges()
     {
-        string path = _folder.File("empty.raw");
+        string path = _folder.Combine("empty.raw");
         using (var file = File.Create(path))
             file.SetLength(8 * SampleDisk.MiB);
 
@@ -58,7 +58,7 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void An_empty_file_is_an_empty_disk()
     {
-        string path = _folder.File("zero-length.raw");
+        string path = _folder.Combine("zero-length.raw");
         File.WriteAllBytes(path, []);
 
         using var source = RawDiskSource.Open(path);
@@ -71,7 +71,7 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void Reads_stop_at_the_end_of_a_disk_whose_size_is_not_a_sector_multiple()
     {
-        string path = _folder.File("odd.raw");
+        string path = _folder.Combine("odd.raw");
         var content = new byte[1001];
         new Random(7).NextBytes(content);
         File.WriteAllBytes(path, content);
@@ -91,7 +91,7 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void Concurrent_readers_at_random_offsets_all_read_the_right_bytes()
     {
-        string path = _folder.File("disk.raw");
+        string path = _folder.Combine("disk.raw");
         byte[] content = SampleDisk.Create(path);
         using var source = RawDiskSource.Open(path);
 
@@ -112,7 +112,7 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void A_missing_file_is_named_in_one_sentence()
     {
-        string path = _folder.File("nope.raw");
+        string path = _folder.Combine("nope.raw");
 
         var error = Assert.Throws<DiskSourceException>(() => RawDiskSource.Open(path));
 
@@ -131,7 +131,7 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void A_file_that_shrinks_during_the_backup_fails_the_read()
     {
-        string path = _folder.File("disk.raw");
+        string path = _folder.Combine("disk.raw");
         SampleDisk.Create(path);
         using var source = RawDiskSource.Open(path);
 
@@ -145,7 +145,7 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void A_file_deleted_during_the_backup_fails_at_the_end()
     {
-        string path = _folder.File("disk.raw");
+        string path = _folder.Combine("disk.raw");
         SampleDisk.Create(path);
         using var source = RawDiskSource.Open(path);
         var buffer = new byte[65536];
@@ -163,11 +163,11 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void A_file_replaced_by_another_during_the_backup_fails_at_the_end()
     {
-        string path = _folder.File("disk.raw");
+        string path = _folder.Combine("disk.raw");
         SampleDisk.Create(path);
         using var source = RawDiskSource.Open(path);
 
-        string replacement = _folder.File("new.raw");
+        string replacement = _folder.Combine("new.raw");
         SampleDisk.Create(replacement, seed: 2);
         File.Move(replacement, path, overwrite: true);
 
@@ -177,11 +177,11 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void A_file_moved_away_but_still_linked_elsewhere_fails_at_the_end()
     {
-        string path = _folder.File("disk.raw");
+        string path = _folder.Combine("disk.raw");
         SampleDisk.Create(path);
         using var source = RawDiskSource.Open(path);
 
-        File.Move(path, _folder.File("moved.raw"));
+        File.Move(path, _folder.Combine("moved.raw"));
 
         Assert.Throws<DiskSourceException>(source.EnsureUnchanged);
     }
@@ -189,7 +189,7 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void An_untouched_file_passes_the_end_check()
     {
-        string path = _folder.File("disk.raw");
+        string path = _folder.Combine("disk.raw");
         byte[] content = SampleDisk.Create(path);
         using var source = RawDiskSource.Open(path);
 
@@ -201,7 +201,7 @@ public sealed class RawDiskSourceTests : IDisposable
     [Fact]
     public void A_block_device_reads_like_its_file()
     {
-        string path = _folder.File("disk.raw");
+        string path = _folder.Combine("disk.raw");
         byte[] content = SampleDisk.Create(path, size: 6 * SampleDisk.MiB);
         string device = AttachLoopDevice(path);
         try

@@ -3,7 +3,7 @@ namespace Lifeboat.Repository.Tests.Support;
 /// <summary>Helpers shared by repository tests: create, back up, restore, locate pack files.</summary>
 internal static class RepositoryFixture
 {
-    public static BackupRepository Create(TempDir dir, int blockSize = 64 * 1024, CompressionCodec codec = CompressionCodec.Zstd, string? password = null, string name = "repo")
+    public static BackupRepository Create(TestFolder dir, int blockSize = 64 * 1024, CompressionCodec codec = CompressionCodec.Zstd, string? password = null, string name = "repo")
     {
         var repository = BackupRepository.Init(dir.Combine(name), new RepositoryOptions(blockSize, codec), password);
         repository.PackTargetLength = 1024 * 1024;

@@ -1,6 +1,5 @@
 using System.Net;
 using Lifeboat.Server.Tests.Support;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Server.Tests.FileRestore;
 

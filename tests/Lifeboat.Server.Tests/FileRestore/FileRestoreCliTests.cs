@@ -1,7 +1,5 @@
 using System.Text.Json;
-using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Contracts.Security;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Server.Tests.FileRestore;
 
@@ -75,7 +73,7 @@ public sealed class FileRestoreCliTests(FileRestoreServer fixture)
         Assert.Equal(before.Select(s => s.Id).Order(), after.Select(s => s.Id).Order());
     }
 
-    private CliResult Run(params string[] arguments) => LifeboatProcess.Run(
+    private ToolResult Run(params string[] arguments) => LifeboatProcess.Run(
         new Dictionary<string, string> { ["LIFEBOAT_SERVER"] = $"127.0.0.1:{fixture.Server.Port}", [ApiTokenFile.TokenVariable] = fixture.Server.Token },
         ["files", .. arguments]);
 }

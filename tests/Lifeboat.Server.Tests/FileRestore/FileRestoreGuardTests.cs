@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Contracts.Security;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Server.Tests.FileRestore;
 

@@ -7,12 +7,11 @@ using Lifeboat.Repository;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.FileRestore;
 using Lifeboat.Server.Tests.Support;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Server.Tests.FileRestore;
 
 /// <summary>
-/// One real server for the file-restore tests: the test disks (tests/Shared/GuestFileSystemsDisks) backed up twice as VM
+/// One real server for the file-restore tests: the test disks (tests/Lifeboat.Testing/Guests/GuestFileSystemsDisks) backed up twice as VM
 /// <see cref="Vm"/> (the second version changes a few files), one pack-file chunk under <see cref="DamagedFile"/>
 /// of the first damaged, and a file-restore session open on each restore point (two appliances, started once for every test).
 /// </summary>
@@ -53,10 +52,10 @@ public sealed class FileRestoreServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Disks = GuestFileSystemsDisks.Get(RepositoryRoot(), kvm: QemuAccelerator.Detect() == QemuAcceleratorKind.Kvm);
+        Disks = GuestFileSystemsDisks.Get(RepositoryRoot.Find(), kvm: QemuAccelerator.Detect() == QemuAcceleratorKind.Kvm);
         var control = _folder.Combine("control.sock");
         NbdSocket = Lifeboat.MountServer.Control.ControlSettings.NbdSocketBeside(control);
-        NbdPort = FreePort();
+        NbdPort = FreePorts.Tcp();
         // Its own portmap and NFS ports: the appliance reads over NBD, and 111 and 2049 belong to whichever test holds Port111Lock.
         Server = await ServerProcess.StartAsync(
             _folder.Combine("data"), [.. ServerProcess.OwnPorts(), "--control-socket", control, "--nbd-port", NbdPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
@@ -123,23 +122,6 @@ public sealed class FileRestoreServer : IAsyncLifetime
         stream.WriteByte((byte)(b ^ 0xFF));
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Lifeboat.slnx")))
-                return folder.FullName;
-        }
-
-        throw new InvalidOperationException($"No Lifeboat.slnx above {AppContext.BaseDirectory}.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.FileRestore;
 using Lifeboat.Server.Contracts.Security;
@@ -124,5 +123,5 @@ public sealed class RestoreIntoVmTests(RunningRestoreTarget target) : IClassFixt
             ?? throw new InvalidDataException("lifeboat files restore printed nothing.");
     }
 
-    private CliResult Cli(params string[] arguments) => new JobCli(target.Server).Run(arguments);
+    private ToolResult Cli(params string[] arguments) => new JobCli(target.Server).Run(arguments);
 }

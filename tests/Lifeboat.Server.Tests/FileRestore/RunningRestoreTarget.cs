@@ -106,7 +106,7 @@ public sealed class RunningRestoreTarget : IAsyncLifetime
             "mkdir /data/known", $"write {_folder.Combine("a.bin")} /data/known/a.bin", $"write {_folder.Combine("b.txt")} /data/known/b.txt",
             "sif /data/known/a.bin mode 0100640", "sif /data/known/a.bin uid 1234", "sif /data/known/a.bin gid 2345",
             $"sif /data/known/a.bin mtime {ModifiedA.UtcDateTime:yyyyMMddHHmmss}", "") + "\n");
-        await ExternalCommand.RunAsync("debugfs", "-w", "-f", commands, $"{disk}?offset={GuestImage.RootPartitionOffset}");
+        await Tools.RunOkAsync("debugfs", "-w", "-f", commands, $"{disk}?offset={guest.RootPartitionOffset}");
         return disk;
     }
 }

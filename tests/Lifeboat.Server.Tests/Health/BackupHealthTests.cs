@@ -112,7 +112,7 @@ public sealed class BackupHealthTests
         jobs.Scheduler.Add(JobHarness.DiskJob("big", "daily 02:00", keepLast: 1, retries: 0, disk));
         jobs.Scheduler.RunNow("big");
         BackupHealthFigures? during = null;
-        await HealthHarness.WaitUntilAsync(
+        await Wait.UntilAsync(
             () => (during = health.Compute()).RunningBackups.Any(r => r.BytesDone > 0) || jobs.Scheduler.Get("big") is { Running: false },
             () => "the run neither reported nor ended");
         var seen = Assert.Single(during!.RunningBackups);

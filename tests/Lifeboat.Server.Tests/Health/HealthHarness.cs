@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Health;
 using Lifeboat.Server.Hosting;
@@ -13,8 +12,6 @@ namespace Lifeboat.Server.Tests.Health;
 /// <summary>The server's backup health and its watcher over a <see cref="JobHarness"/>: real database and repository, the test's clock.</summary>
 internal sealed class HealthHarness
 {
-    private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
-
     public HealthHarness(JobHarness jobs, ServerOptions options)
     {
         Jobs = jobs;
@@ -42,20 +39,8 @@ internal sealed class HealthHarness
         return new ServerOptions { DataDirectory = folder.Combine("data"), RepositoryFullPercent = Math.Clamp(percent, 1, 100) };
     }
 
-    /// <summary>Waits (in real time: checks and runs do real I/O) until <paramref name="condition"/> holds.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, Func<string> describe)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > WaitTimeout)
-                throw new TimeoutException($"Waited {WaitTimeout.TotalSeconds} s in vain: {describe()}");
-            await Task.Delay(20);
-        }
-    }
-
     /// <summary>Waits until the watcher has checked after <paramref name="seen"/> checks.</summary>
-    public Task WaitForCheckAfterAsync(long seen) => WaitUntilAsync(() => Watcher.Checks > seen, () => $"the watcher made {Watcher.Checks} checks, not more than {seen}");
+    public Task WaitForCheckAfterAsync(long seen) => Wait.UntilAsync(() => Watcher.Checks > seen, () => $"the watcher made {Watcher.Checks} checks, not more than {seen}");
 
     /// <summary>What the watcher published, in order.</summary>
     public sealed class RecordingSink : INotificationSink

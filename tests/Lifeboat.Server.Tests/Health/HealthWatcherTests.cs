@@ -37,7 +37,7 @@ public sealed class HealthWatcherTests
             // Past the hour and its grace: overdue, told once, and not again at the next checks.
             jobs.Time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
             await jobs.WaitForEndedRunsAsync("flaky", 2);
-            await HealthHarness.WaitUntilAsync(() => health.Sink.Count(NotificationKind.VmOverdue) == 1, () => $"{health.Sink.Events.Count} events");
+            await Wait.UntilAsync(() => health.Sink.Count(NotificationKind.VmOverdue) == 1, () => $"{health.Sink.Events.Count} events");
             var overdue = health.Sink.Events.Single(e => e.Kind == NotificationKind.VmOverdue);
             Assert.Equal(("flaky-vm", "jobs/flaky"), (overdue.Subject, overdue.ConsolePath));
             Assert.Contains("Job flaky backs it up every 1h", overdue.Text, StringComparison.Ordinal);
@@ -61,7 +61,7 @@ public sealed class HealthWatcherTests
             await jobs.WaitForEndedRunsAsync("flaky", 4);
             jobs.Time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
             await jobs.WaitForEndedRunsAsync("flaky", 5);
-            await HealthHarness.WaitUntilAsync(() => health.Sink.Count(NotificationKind.VmOverdue) == 2, () => $"{health.Sink.Events.Count} events");
+            await Wait.UntilAsync(() => health.Sink.Count(NotificationKind.VmOverdue) == 2, () => $"{health.Sink.Events.Count} events");
             Assert.Equal(1, health.Sink.Count(NotificationKind.RepositoryNearlyFull));
         }
         finally

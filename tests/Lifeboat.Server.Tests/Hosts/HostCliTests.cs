@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
-using Lifeboat.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace Lifeboat.Server.Tests.Hosts;
@@ -25,7 +24,7 @@ public sealed class HostCliTests(ITestOutputHelper output)
         using var folder = new TestFolder();
         await using var host = await LibvirtTestHost.StartAsync();
         await using var server = await ServerProcess.StartAsync(folder.Combine("data"),
-            "--portmap-port", FreePort().ToString(CultureInfo.InvariantCulture), "--nfs-port", "0", "--nbd-port", "0");
+            "--portmap-port", FreePorts.Tcp().ToString(CultureInfo.InvariantCulture), "--nfs-port", "0", "--nbd-port", "0");
         var guest = new GuestImage();
         await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
         var cli = new JobCli(server);
@@ -74,13 +73,6 @@ public sealed class HostCliTests(ITestOutputHelper output)
         Assert.Equal("", (await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "list", "--all", "--name")).Trim());
         Assert.Contains("Removed host kvm2", cli.Run("host", "remove", "kvm2").ShouldSucceed().Stdout, StringComparison.Ordinal);
         Assert.Equal(["local"], HostNames(cli));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private string RefusedSentence(JobCli cli, string uri)

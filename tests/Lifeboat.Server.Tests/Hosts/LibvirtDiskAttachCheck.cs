@@ -7,7 +7,6 @@ using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.Sessions;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Server.Tests.Hosts;
 

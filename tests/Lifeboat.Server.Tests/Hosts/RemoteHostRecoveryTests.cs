@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using Lifeboat.Server.Contracts.Hosts;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Server.Tests.Hosts;
 

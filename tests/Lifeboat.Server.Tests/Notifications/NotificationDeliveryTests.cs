@@ -74,7 +74,7 @@ public sealed class NotificationDeliveryTests : IDisposable
             Assert.Equal("/broken", next?.Path);
         }
 
-        await WaitForAsync(() => _deliveries.List(100).Any(d => d.Outcome == NotificationDeliveryOutcomes.Failed));
+        await Lifeboat.Testing.Waiting.Wait.UntilAsync(() => _deliveries.List(100).Any(d => d.Outcome == NotificationDeliveryOutcomes.Failed), "a delivery to fail");
         await dispatcher.StopAsync(CancellationToken.None);
         Assert.False(receiver.TryNext(out _));
 
@@ -104,16 +104,5 @@ public sealed class NotificationDeliveryTests : IDisposable
         Assert.Equal((2525, NotificationChannelView.SecretSet), (updated.Email!.Port, updated.Email.Password));
         Assert.Equal("relay password 7", Assert.Single(_channels.Wanting(NotificationKind.JobFailed)).Email!.Password);
         Assert.Empty(_channels.Wanting(NotificationKind.RepositoryNearlyFull));
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException("The deliveries did not reach the expected state within a minute.");
-            await Task.Delay(50);
-        }
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Contracts.Security;
 
 namespace Lifeboat.Server.Tests.Security;

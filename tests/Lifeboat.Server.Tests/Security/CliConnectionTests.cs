@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Contracts.Security;
 
 namespace Lifeboat.Server.Tests.Security;

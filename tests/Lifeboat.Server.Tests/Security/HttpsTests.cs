@@ -3,7 +3,6 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Tests.Support;

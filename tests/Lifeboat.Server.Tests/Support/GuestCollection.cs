@@ -1,4 +1,3 @@
-using Lifeboat.Tests.Shared;
 
 namespace Lifeboat.Server.Tests.Support;
 

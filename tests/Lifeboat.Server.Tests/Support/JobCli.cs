@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Contracts.Security;
 
 namespace Lifeboat.Server.Tests.Support;
@@ -14,14 +13,14 @@ public sealed class JobCli(ServerProcess server)
         [ApiTokenFile.TokenVariable] = server.Token,
     };
 
-    internal CliResult Run(params string[] arguments) => LifeboatProcess.Run(_environment, arguments);
+    internal ToolResult Run(params string[] arguments) => LifeboatProcess.Run(_environment, arguments);
 
     /// <summary>Runs a verb as in a terminal <paramref name="columns"/> wide (COLUMNS).</summary>
-    internal CliResult RunInColumns(int columns, params string[] arguments) =>
+    internal ToolResult RunInColumns(int columns, params string[] arguments) =>
         LifeboatProcess.Run(new Dictionary<string, string>(_environment) { ["COLUMNS"] = columns.ToString(System.Globalization.CultureInfo.InvariantCulture) }, arguments);
 
     /// <summary>Runs a verb in the time zone <paramref name="timeZone"/> (TZ).</summary>
-    internal CliResult RunInZone(string timeZone, params string[] arguments) =>
+    internal ToolResult RunInZone(string timeZone, params string[] arguments) =>
         LifeboatProcess.Run(new Dictionary<string, string>(_environment) { ["TZ"] = timeZone }, arguments);
 
     /// <summary>Runs a verb with --json, checks it succeeded and reads its document.</summary>

@@ -70,17 +70,17 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <see cref="Port111Lock"/>.
     /// </summary>
     public static string[] OwnPorts() =>
-        ["--portmap-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--nfs-port", "0"];
+        ["--portmap-port", FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture), "--nfs-port", "0"];
 
     public static Task<ServerProcess> StartAsync(string dataDirectory, params string[] extraArguments) =>
         StartAsync(dataDirectory, ServerAddress.Loopback, extraArguments);
 
     /// <summary>Starts a server whose time zone is <paramref name="timeZone"/> (TZ), e.g. America/New_York.</summary>
     public static Task<ServerProcess> StartInZoneAsync(string dataDirectory, string timeZone, params string[] extraArguments) =>
-        StartAsync(new ServerProcess(dataDirectory, ServerAddress.Loopback, FreePort(), extraArguments) { _timeZone = timeZone });
+        StartAsync(new ServerProcess(dataDirectory, ServerAddress.Loopback, FreePorts.Tcp(), extraArguments) { _timeZone = timeZone });
 
     public static Task<ServerProcess> StartAsync(string dataDirectory, ServerAddress address, params string[] extraArguments) =>
-        StartAsync(new ServerProcess(dataDirectory, address, FreePort(), extraArguments));
+        StartAsync(new ServerProcess(dataDirectory, address, FreePorts.Tcp(), extraArguments));
 
     private static async Task<ServerProcess> StartAsync(ServerProcess server)
     {
@@ -264,13 +264,6 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         if (!answer.IsSuccessStatusCode)
             throw new HttpRequestException($"{(int)answer.StatusCode} {answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static void WriteLine(StreamWriter log, string? line)

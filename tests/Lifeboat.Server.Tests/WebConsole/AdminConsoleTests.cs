@@ -20,16 +20,9 @@ public sealed class AdminConsoleFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Portmap on a port of its own (not 111, which other tests take turns on): a session's check of the mount server asks it.
-        Server = await ServerProcess.StartAsync(_folder.Combine("data"), "--portmap-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Server = await ServerProcess.StartAsync(_folder.Combine("data"), "--portmap-port", FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--nfs-port", "0", "--nbd-port", "0");
         Browser = await ConsoleBrowser.StartAsync(Server.Http.BaseAddress!);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async Task DisposeAsync()

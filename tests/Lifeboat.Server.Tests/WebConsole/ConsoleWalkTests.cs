@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using Lifeboat.Cli.Tests;
 using Lifeboat.Server.Contracts.Jobs;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Sessions;

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
-using Lifeboat.Tests.Shared;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 

@@ -16,7 +16,7 @@ public static class StayingGuest
         await File.WriteAllTextAsync(mode, "stay");
         var commands = folder.Combine("debugfs.cmd");
         await File.WriteAllTextAsync(commands, $"mkdir /etc/lifeboat\nrm /etc/lifeboat/mode\nwrite {mode} /etc/lifeboat/mode\n");
-        await ExternalCommand.RunAsync("debugfs", "-w", "-f", commands, $"{disk}?offset={GuestImage.RootPartitionOffset}");
+        await Tools.RunOkAsync("debugfs", "-w", "-f", commands, $"{disk}?offset={guest.RootPartitionOffset}");
         return disk;
     }
 }
