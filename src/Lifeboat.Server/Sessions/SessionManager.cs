@@ -185,7 +185,7 @@ public sealed class SessionManager : IAsyncDisposable
 
         if (live.Any(r => r.HeldVm is null && r.Session.State is SessionState.Ready or SessionState.Migrating))
             return (null, null);
-        return (null, $"Host {SessionRecord.LocalHostId} runs no VM named {name}: only the VMs of live recovery sessions run there; list them with `lifeboat sessions`.");
+        return (null, $"Host {SessionRecord.LocalHostId} runs no VM named {name}: only the VMs of live recovery sessions run there.");
     }
 
     /// <summary>At server start: every session that had not ended carries on.</summary>
@@ -257,20 +257,20 @@ public sealed class SessionManager : IAsyncDisposable
         _anyChange.WaitAsync(seen, max, _services.Time, cancellationToken);
 
     /// <summary>Starts a failed recovery again as a new session (<see cref="RecoveryRetry"/>); null timeout: twice the failed one's.</summary>
-    /// <exception cref="KeyNotFoundException">No such session.</exception>
-    /// <exception cref="InvalidOperationException">The session has not failed, or is no recovery of a VM.</exception>
+    /// <exception cref="LifeboatException">No such session.</exception>
+    /// <exception cref="LifeboatException">The session has not failed, or is no recovery of a VM.</exception>
     /// <exception cref="ArgumentException">The timeout is out of range, or what the session asked is no longer valid.</exception>
     public SessionRecord RecoverAgain(string id, double? readyTimeoutSeconds)
     {
-        var failed = _services.Store.Get(id) ?? throw new KeyNotFoundException($"There is no session {id}; list them with `lifeboat sessions`.");
+        var failed = _services.Store.Get(id) ?? throw NoSession(id);
         return Start(RecoveryRetry.Request(failed, readyTimeoutSeconds ?? RecoveryRetry.DefaultReadyTimeoutSeconds(failed, MaxReadyTimeout)));
     }
 
     /// <summary>The longest a session may wait for its guest.</summary>
     public static TimeSpan MaxReadyTimeoutAllowed => MaxReadyTimeout;
 
-    /// <exception cref="KeyNotFoundException">No such session.</exception>
-    /// <exception cref="InvalidOperationException">The session cannot migrate now.</exception>
+    /// <exception cref="LifeboatException">No such session.</exception>
+    /// <exception cref="LifeboatException">The session cannot migrate now.</exception>
     public SessionRecord Migrate(string id, MigrationRequest request)
     {
         // The target is judged first, by the rules of the session's host (this machine's for a session there is none of).
@@ -281,8 +281,8 @@ public sealed class SessionManager : IAsyncDisposable
         return runner.Session;
     }
 
-    /// <exception cref="KeyNotFoundException">No such session.</exception>
-    /// <exception cref="InvalidOperationException">The session is finalized (its VM belongs to production) or has ended.</exception>
+    /// <exception cref="LifeboatException">No such session.</exception>
+    /// <exception cref="LifeboatException">The session is finalized (its VM belongs to production) or has ended.</exception>
     public SessionRecord Stop(string id)
     {
         var runner = Runner(id);
@@ -318,14 +318,14 @@ public sealed class SessionManager : IAsyncDisposable
     {
         if (_runners.TryGetValue(id, out var runner))
             return runner;
-        var session = _services.Store.Get(id) ?? throw new KeyNotFoundException($"There is no session {id}; list them with `lifeboat sessions`.");
+        var session = _services.Store.Get(id) ?? throw NoSession(id);
         if (session.State == SessionState.Finalized)
         {
-            throw new InvalidOperationException(
+            throw LifeboatException.Conflict(
                 $"Session {id} is finalized: its VM runs from production storage ({string.Join(", ", session.ProductionDisks)}) and belongs to production now; Lifeboat leaves it alone.");
         }
 
-        throw new InvalidOperationException($"Session {id} has already ended ({session.State.ToString().ToLowerInvariant()}).");
+        throw LifeboatException.Conflict($"Session {id} has already ended ({session.State.ToString().ToLowerInvariant()}).");
     }
 
     /// <summary>The request with its target folder as it really leads, inside a datastore.</summary>
@@ -374,4 +374,6 @@ public sealed class SessionManager : IAsyncDisposable
         session.RuntimeDirectory is { } folder && VmRuntimeFolder.RunningProcess(folder) is not null;
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    public static LifeboatException NoSession(string id) => LifeboatException.NotFound($"There is no session {id}.", "id");
 }

@@ -395,7 +395,7 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         await first.WaitForURLAsync("**/account/password");
         var refused = await first.EvaluateAsync<string[]>("async () => { const r = await fetch('api/jobs'); return [String(r.status), (await r.json()).message]; }");
         Assert.Equal("403", refused[0]);
-        Assert.Contains("lifeboat user password admin", refused[1]);
+        Assert.Contains("POST /api/users/admin/password", refused[1]);
         Assert.Equal(HttpStatusCode.OK, (await Server.Http.GetAsync("api/jobs")).StatusCode);
         await ConsoleBrowser.WaitConnectedAsync(first);
         await first.FillAsync("#password-current", initial);
