@@ -24,15 +24,8 @@ public static class DatastoreEndpoints
 
     private static Ok<List<DatastoreView>> List(DatastoreRegistry datastores) => TypedResults.Ok(datastores.List().ToList());
 
-    private static Created<DatastoreView> Add(AddDatastoreRequest request, DatastoreRegistry datastores)
-    {
-        var added = datastores.Add(request);
-        return TypedResults.Created($"/api/datastores/{Uri.EscapeDataString(added.Name)}", added);
-    }
+    private static Created<DatastoreView> Add(AddDatastoreRequest request, DatastoreRegistry datastores) =>
+        Answered.Created(datastores.Add(request), added => $"/api/datastores/{Uri.EscapeDataString(added.Name)}");
 
-    private static NoContent Remove(string name, DatastoreRegistry datastores)
-    {
-        datastores.Remove(name);
-        return TypedResults.NoContent();
-    }
+    private static NoContent Remove(string name, DatastoreRegistry datastores) => Answered.After(() => datastores.Remove(name));
 }

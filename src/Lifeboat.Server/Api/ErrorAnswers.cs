@@ -7,9 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Lifeboat.Server.Api;
 
 /// <summary>
-/// The one place an error becomes an HTTP answer: a <see cref="LifeboatException"/> thrown by an endpoint or the services
-/// it calls, a request the framework cannot bind (<see cref="BadRequests"/> words it), and an argument a library below
-/// refused (400 naming its parameter). Each is problem details with its status, the sentence and its field; an audited
+/// The one place an error becomes an HTTP answer: a <see cref="LifeboatException"/> thrown by a REST endpoint or the
+/// services it calls, a request the framework cannot bind (<see cref="BadRequests"/> words it), and an argument a library
+/// below refused (400 naming its parameter). Each is problem details with its status, the sentence and its field; an audited
 /// endpoint's refusal the framework threw before the endpoint ran is in the audit log like any other.
 /// </summary>
 public static class ErrorAnswers
@@ -21,7 +21,8 @@ public static class ErrorAnswers
         {
             await next(context);
         }
-        catch (Exception e) when (!context.Response.HasStarted && e is LifeboatException or BadHttpRequestException or ArgumentException)
+        catch (Exception e) when (!context.Response.HasStarted
+            && (e is BadHttpRequestException || (e is LifeboatException or ArgumentException && context.Request.Path.StartsWithSegments("/api"))))
         {
             var answer = Of(e);
             if (e is BadHttpRequestException && context.GetEndpoint()?.Metadata.GetMetadata<AuditAction>() is { } action)

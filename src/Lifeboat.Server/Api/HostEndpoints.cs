@@ -32,9 +32,5 @@ public static class HostEndpoints
         return TypedResults.Created($"/api/hosts/{Uri.EscapeDataString(added.Name)}", added);
     }
 
-    private static NoContent Remove(string name, HostInventory hosts)
-    {
-        hosts.Remove(name);
-        return TypedResults.NoContent();
-    }
+    private static NoContent Remove(string name, HostInventory hosts) => Answered.After(() => hosts.Remove(name));
 }

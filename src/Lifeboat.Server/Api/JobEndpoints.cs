@@ -36,11 +36,8 @@ public static class JobEndpoints
 
     private static Ok<List<JobView>> List(JobScheduler jobs) => TypedResults.Ok(jobs.List().ToList());
 
-    private static Created<JobView> Add(JobSpec spec, JobScheduler jobs)
-    {
-        var job = jobs.Add(spec);
-        return TypedResults.Created($"/api/jobs/{Uri.EscapeDataString(job.Spec.Name)}", job);
-    }
+    private static Created<JobView> Add(JobSpec spec, JobScheduler jobs) =>
+        Answered.Created(jobs.Add(spec), job => $"/api/jobs/{Uri.EscapeDataString(job.Spec.Name)}");
 
     private static Ok<JobView> Get(string name, JobScheduler jobs) => TypedResults.Ok(jobs.Get(name) ?? throw JobScheduler.NoJob(name));
 
@@ -50,11 +47,7 @@ public static class JobEndpoints
 
     private static Ok<JobView> Disable(string name, JobScheduler jobs) => TypedResults.Ok(jobs.SetEnabled(name, false));
 
-    private static NoContent Remove(string name, JobScheduler jobs)
-    {
-        jobs.Remove(name);
-        return TypedResults.NoContent();
-    }
+    private static NoContent Remove(string name, JobScheduler jobs) => Answered.After(() => jobs.Remove(name));
 
     private static Accepted<JobRunView> Run(string name, JobScheduler jobs)
     {

@@ -35,20 +35,13 @@ public static class NotificationEndpoints
     private static Ok<NotificationChannelView> Get(string name, NotificationChannels channels) =>
         TypedResults.Ok(channels.Get(name) ?? throw NotificationChannels.NoChannel(name));
 
-    private static Created<NotificationChannelView> Add(NotificationChannelRequest request, NotificationChannels channels)
-    {
-        var added = channels.Add(request);
-        return TypedResults.Created($"/api/notifications/channels/{Uri.EscapeDataString(added.Name)}", added);
-    }
+    private static Created<NotificationChannelView> Add(NotificationChannelRequest request, NotificationChannels channels) =>
+        Answered.Created(channels.Add(request), added => $"/api/notifications/channels/{Uri.EscapeDataString(added.Name)}");
 
     private static Ok<NotificationChannelView> Update(string name, NotificationChannelRequest request, NotificationChannels channels) =>
         TypedResults.Ok(channels.Update(name, request));
 
-    private static NoContent Remove(string name, NotificationChannels channels)
-    {
-        channels.Remove(name);
-        return TypedResults.NoContent();
-    }
+    private static NoContent Remove(string name, NotificationChannels channels) => Answered.After(() => channels.Remove(name));
 
     private static async Task<Ok<NotificationDeliveryView>> Test(string name, ChannelTest test, HttpContext context, CancellationToken cancellationToken) =>
         TypedResults.Ok(await test.SendAsync(name, LifeboatClaims.Who(context.User), cancellationToken).ConfigureAwait(false));

@@ -44,11 +44,7 @@ public static class RepositoryEndpoints
     private static Ok<RepositoryCheckView> Check(string? path, RepositoryRegistry registry, CancellationToken cancellationToken) =>
         TypedResults.Ok(RepositoryInspection.Check(Registered(path, registry), cancellationToken));
 
-    private static NoContent Unregister(string? path, RepositoryUnregistration unregistration)
-    {
-        unregistration.Unregister(Valid(path));
-        return TypedResults.NoContent();
-    }
+    private static NoContent Unregister(string? path, RepositoryUnregistration unregistration) => Answered.After(() => unregistration.Unregister(Valid(path)));
 
     private static Ok<List<RepositoryUsageSample>> History(string? path, RepositoryRegistry registry, RepositoryUsageStore usage) =>
         TypedResults.Ok(usage.List(Registered(path, registry)).ToList());

@@ -78,9 +78,9 @@ public sealed class DatastoreRegistry(DatastoreStore store, DataFolder data, Tim
     }
 
     /// <summary><paramref name="path"/> as it really leads, when it is inside a datastore.</summary>
-    /// <exception cref="ArgumentException">It is not; the message names <paramref name="field"/> and the datastores.</exception>
+    /// <exception cref="LifeboatException">It is not; the message names <paramref name="field"/> and the datastores.</exception>
     public string Resolve(string? path, string field) =>
-        WritablePlaces.Resolve(path, List().Select(d => d.Path), field, out var problem) ?? throw new ArgumentException(problem);
+        WritablePlaces.Resolve(path, List().Select(d => d.Path), field, out var problem) ?? throw LifeboatException.Invalid(field, problem!);
 
     /// <summary>The folders of every datastore, for the mount server's own check before it creates a write cache.</summary>
     public IReadOnlyList<string> Folders() => [.. List().Select(d => d.Path)];
