@@ -154,7 +154,7 @@ internal sealed class SessionRunner : IAsyncDisposable
         {
             throw LifeboatException.Conflict(session.State switch
             {
-                SessionState.Starting => $"Session {session.Id} is still starting; migrate it once the guest answers (or recover with --migrate-to).",
+                SessionState.Starting => $"Session {session.Id} is still starting; migrate it once the guest answers (or recover with a migration target).",
                 SessionState.Migrating => $"Session {session.Id} is already migrating to {session.Migration?.TargetDirectory}.",
                 SessionState.Finalized => $"Session {session.Id} is finalized: its VM already runs from production storage.",
                 _ => $"Session {session.Id} is {session.State.ToString().ToLowerInvariant()}; only a running session can be migrated.",
