@@ -23,21 +23,6 @@ public class LifeboatException : Exception
         Problems = problems;
     }
 
-    public LifeboatException()
-        : this(LifeboatErrorReason.Invalid, "The request is not valid.")
-    {
-    }
-
-    public LifeboatException(string message)
-        : this(LifeboatErrorReason.Invalid, message)
-    {
-    }
-
-    public LifeboatException(string message, Exception innerException)
-        : this(LifeboatErrorReason.Invalid, message, null, innerException)
-    {
-    }
-
     public LifeboatErrorReason Reason { get; }
 
     /// <summary>The request's field the sentence is about (the first one's when there are several), or null.</summary>
