@@ -1,8 +1,11 @@
+using System.Text.Json.Serialization.Metadata;
 using Lifeboat.Server.Contracts;
 using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Lifeboat.Server.Api;
 
@@ -53,10 +56,12 @@ public static class ErrorAnswers
             Fields = fields is { Count: > 0 } ? fields : null,
         };
 
+    /// <summary>Writes the answer with the JSON options of every other answer (their encoder leaves a sentence's quotes as they are).</summary>
     public static Task WriteAsync(HttpContext context, ApiError answer)
     {
         context.Response.StatusCode = answer.Status;
-        return context.Response.WriteAsJsonAsync(answer, ServerJsonContext.Default.ApiError, ApiError.ContentType, context.RequestAborted);
+        var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        return context.Response.WriteAsJsonAsync(answer, (JsonTypeInfo<ApiError>)json.GetTypeInfo(typeof(ApiError)), ApiError.ContentType, context.RequestAborted);
     }
 
     public static int Status(LifeboatErrorReason reason) => reason switch
