@@ -4,6 +4,7 @@ using System.Text;
 using Lifeboat.Server;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.Security;
+using Lifeboat.Server.Contracts.Sessions;
 using Lifeboat.Server.Sessions;
 using Lifeboat.Server.Tests.Support;
 using Microsoft.Playwright;

@@ -24,7 +24,7 @@ internal static class CommandRunner
             }
             catch (Exception e) when (e is RepositoryException or DiskSourceException or CliException or Hypervisors.Qemu.QemuException or Hypervisors.Qemu.QmpException or Hypervisors.Libvirt.LibvirtException or FileRestore.FileRestoreException)
             {
-                console.Error(e.Message);
+                console.Error(e is RepositoryException refused ? RepositoryRemedies.Sentence(refused) : e.Message);
                 return ExitCodes.Failed;
             }
             catch (UnauthorizedAccessException e)

@@ -63,7 +63,7 @@ public sealed class BackupRepository : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (!RepositoryOptions.IsValidBlockSize(options.BlockSize))
         {
-            throw new RepositoryException($"Block size {options.BlockSize} is not allowed; use a power of two from 16K to 4M, e.g. --block-size 256K.");
+            throw new RepositoryException($"Block size {options.BlockSize} is not allowed; use a power of two from 16K to 4M, e.g. 256K.");
         }
 
         if (!Enum.IsDefined(options.Compression))
@@ -73,7 +73,7 @@ public sealed class BackupRepository : IDisposable
 
         if (password is { Length: 0 })
         {
-            throw new RepositoryException($"The password is empty; set {PasswordEnvironmentVariable} to a non-empty password or leave out --encrypt.");
+            throw new RepositoryException($"The password is empty; set {PasswordEnvironmentVariable} to a non-empty password, or create the repository unencrypted.");
         }
 
         var layout = new RepositoryLayout(path);

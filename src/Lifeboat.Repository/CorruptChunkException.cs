@@ -4,7 +4,7 @@ namespace Lifeboat.Repository;
 public sealed class CorruptChunkException : RepositoryException
 {
     public CorruptChunkException(string chunkId, int diskIndex, long diskOffset, string reason)
-        : base($"Disk {diskIndex} is damaged at offset {diskOffset}: chunk {chunkId} {reason}; run `lifeboat verify` to see what else it affects.")
+        : base($"Disk {diskIndex} is damaged at offset {diskOffset}: chunk {chunkId} {reason}; verify the repository to see what else it affects.", RepositoryRemedy.Verify)
     {
         ChunkId = chunkId;
         DiskIndex = diskIndex;

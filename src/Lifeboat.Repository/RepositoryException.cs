@@ -12,4 +12,10 @@ public class RepositoryException : Exception
         : base(message, innerException)
     {
     }
+
+    public RepositoryException(string message, RepositoryRemedy remedy, Exception? innerException = null)
+        : base(message, innerException) => Remedy = remedy;
+
+    /// <summary>What fixes it, as a front end with commands names it; the message says it in words.</summary>
+    public RepositoryRemedy Remedy { get; }
 }

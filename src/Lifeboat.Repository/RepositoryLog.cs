@@ -5,7 +5,7 @@ namespace Lifeboat.Repository;
 /// <summary>Source-generated log messages of the repository. Passwords and keys are never logged.</summary>
 internal static partial class RepositoryLog
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Skipping index file {Path}: {Problem}. Run `lifeboat verify` to see what it affects.")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Skipping index file {Path}: {Problem}. Verify the repository to see what it affects.")]
     public static partial void IndexSkipped(ILogger logger, string path, string problem);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Skipping restore point file {Path}: {Problem}.")]

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Lifeboat.Server.Api;
+using Lifeboat.Server.Contracts;
 using Lifeboat.Server.Contracts.FileRestore;
 using Lifeboat.Server.Contracts.Hosts;
 using Lifeboat.Server.Contracts.Jobs;

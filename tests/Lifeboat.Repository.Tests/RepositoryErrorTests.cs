@@ -16,7 +16,8 @@ public class RepositoryErrorTests
         var error = Assert.Throws<RepositoryException>(() => BackupRepository.Open(path, null));
         var missing = Assert.Throws<RepositoryException>(() => BackupRepository.Open(dir.Combine("nothing-here"), null));
 
-        Assert.Equal($"'{path}' is not a Lifeboat repository (no config file); create one with `lifeboat repo init {path}`.", error.Message);
+        Assert.Equal($"'{path}' is not a Lifeboat repository (no config file); initialize one there first.", error.Message);
+        Assert.Equal(RepositoryRemedy.Initialize, error.Remedy);
         Assert.Contains("is not a Lifeboat repository", missing.Message, StringComparison.Ordinal);
     }
 

@@ -72,6 +72,6 @@ public sealed class JobEditTests
         var invalid = Assert.Throws<InvalidJobSpecException>(() => jobs.Scheduler.Edit("nightly", edited.Spec with { Schedule = "hourly" }));
         Assert.Equal(JobSpecField.Schedule, invalid.Field);
         Assert.Equal("every 6h", jobs.Scheduler.Get("nightly")!.Spec.Schedule);
-        Assert.Throws<KeyNotFoundException>(() => jobs.Scheduler.Edit("nope", edited.Spec with { Name = "nope" }));
+        Assert.Equal(LifeboatErrorReason.NotFound, Assert.Throws<LifeboatException>(() => jobs.Scheduler.Edit("nope", edited.Spec with { Name = "nope" })).Reason);
     }
 }

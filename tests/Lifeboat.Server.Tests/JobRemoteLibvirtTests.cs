@@ -120,7 +120,7 @@ public sealed class JobRemoteLibvirtTests(GuestImage guest)
 
     private static long LastRecord(string serialLog) => GuestRecords.Last(serialLog, RecordMarker);
 
-    private static async Task<Api.VerificationView> WaitForVerificationAsync(ServerProcess server, string restorePoint)
+    private static async Task<VerificationView> WaitForVerificationAsync(ServerProcess server, string restorePoint)
     {
         var clock = Stopwatch.StartNew();
         while (true)

@@ -136,8 +136,8 @@ public sealed class JobSchedulerTests
 
         jobs.Scheduler.RunNow("slow");
         await gated.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Throws<InvalidOperationException>(() => jobs.Scheduler.RunNow("slow"));
-        Assert.Throws<InvalidOperationException>(() => jobs.Scheduler.Remove("slow"));
+        Assert.Equal(LifeboatErrorReason.Conflict, Assert.Throws<LifeboatException>(() => jobs.Scheduler.RunNow("slow")).Reason);
+        Assert.Equal(LifeboatErrorReason.Conflict, Assert.Throws<LifeboatException>(() => jobs.Scheduler.Remove("slow")).Reason);
         // The scheduled minute comes while the run goes on: it is skipped, not started beside it.
         jobs.Time.Advance(TimeSpan.FromMinutes(1));
         // The scheduler's loop sees the due minute on its own thread: wait until it has moved the next run past it. An
@@ -160,7 +160,7 @@ public sealed class JobSchedulerTests
         Assert.Equal(1, gated.MaxConcurrent);
         jobs.Scheduler.Remove("slow");
         Assert.Null(jobs.Scheduler.Get("slow"));
-        Assert.Throws<KeyNotFoundException>(() => jobs.Scheduler.History("slow"));
+        Assert.Equal(LifeboatErrorReason.NotFound, Assert.Throws<LifeboatException>(() => jobs.Scheduler.History("slow")).Reason);
     }
 
     [Fact]
@@ -257,7 +257,7 @@ public sealed class JobSchedulerTests
         Assert.DoesNotContain("--", several.Message, StringComparison.Ordinal);
 
         jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 1h", 1, 0, disk));
-        Assert.Throws<InvalidOperationException>(() => jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 2h", 1, 0, disk)));
+        Assert.Equal(LifeboatErrorReason.Conflict, Assert.Throws<LifeboatException>(() => jobs.Scheduler.Add(JobHarness.DiskJob("a", "every 2h", 1, 0, disk))).Reason);
     }
 
     /// <summary>Real backups that wait at their start until the test lets them go.</summary>

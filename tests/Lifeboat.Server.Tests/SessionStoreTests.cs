@@ -75,7 +75,7 @@ public sealed class SessionStoreTests
     {
         SessionStep Step(int seq, SessionPhase phase, double start, double? end, StepResult result) =>
             new(seq, phase, "s" + seq, T0.AddSeconds(start), end is { } e ? T0.AddSeconds(e) : null, result, null);
-        var phases = PhaseView.From(
+        var phases = PhaseViews.From(
         [
             Step(1, SessionPhase.Initialization, 0, 1, StepResult.Ok),
             Step(2, SessionPhase.Initialization, 1, 3, StepResult.Ok),

@@ -38,17 +38,17 @@ internal static class AttachDiskCommand
             if (parse.GetValue(detach))
             {
                 if (console.Json)
-                    console.WriteJson(session, ServerApiJsonContext.Default.SessionDocument);
+                    console.WriteJson(session, ServerApiJsonContext.Default.SessionView);
                 else
                     Console.Out.WriteLine(session.Id);
                 return ExitCodes.Ok;
             }
 
             console.Line($"Session [bold]{session.Id}[/]: disk {request.Disk} of VM [bold]{Markup.Escape(vm)}[/] ({Markup.Escape(restorePoint ?? "latest")}) to VM [bold]{Markup.Escape(request.TargetVm)}[/] on host {Markup.Escape(session.Host)}");
-            SessionDocument last;
+            SessionView last;
             try
             {
-                last = await new SessionFollower(client, console).FollowAsync(session.Id, s => s.State != "Starting", ct);
+                last = await new SessionFollower(client, console).FollowAsync(session.Id, s => s.State != SessionState.Starting, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -58,13 +58,13 @@ internal static class AttachDiskCommand
 
             if (console.Json)
             {
-                console.WriteJson(last, ServerApiJsonContext.Default.SessionDocument);
-                return last.State == "Ready" ? ExitCodes.Ok : ExitCodes.Failed;
+                console.WriteJson(last, ServerApiJsonContext.Default.SessionView);
+                return last.State == SessionState.Ready ? ExitCodes.Ok : ExitCodes.Failed;
             }
 
-            if (last.State != "Ready")
+            if (last.State != SessionState.Ready)
             {
-                console.Error(last.Error ?? $"Session {last.Id} ended ({last.State.ToLowerInvariant()}) before the disk was attached.");
+                console.Error(last.Error ?? $"Session {last.Id} ended ({last.State.ToString().ToLowerInvariant()}) before the disk was attached.");
                 return ExitCodes.Failed;
             }
 

@@ -16,20 +16,22 @@ internal static partial class BootVerification
 
     public static async Task<int> RunAsync(Options options, CliConsole console, CancellationToken ct)
     {
-        var request = new ServerVerificationRequest(
-            options.Vm,
-            options.RestorePoint,
-            options.ReadyWhen,
-            options.Timeout is { } timeout ? ParseTimeout(timeout).TotalSeconds : null,
-            [.. options.Checks.Select(ParseCheck)],
-            InstantRecoverCommand.ParseFirmwareConfig([.. options.FirmwareConfig]),
-            options.Host);
+        var request = new VerificationRequest
+        {
+            Vm = options.Vm,
+            RestorePoint = options.RestorePoint,
+            ReadyWhen = options.ReadyWhen,
+            TimeoutSeconds = options.Timeout is { } timeout ? ParseTimeout(timeout).TotalSeconds : null,
+            Checks = [.. options.Checks.Select(ParseCheck)],
+            FirmwareConfig = InstantRecoverCommand.ParseFirmwareConfig([.. options.FirmwareConfig]),
+            Host = options.Host,
+        };
         using var client = new ServerClient();
         var session = await client.VerifyAsync(request, ct);
         if (options.Detach)
         {
             if (console.Json)
-                console.WriteJson(await client.GetVerificationAsync(session.Id, ct), ServerApiJsonContext.Default.VerificationDocument);
+                console.WriteJson(await client.GetVerificationAsync(session.Id, ct), ServerApiJsonContext.Default.VerificationView);
             else
                 Console.Out.WriteLine(session.Id);
             return ExitCodes.Ok;
@@ -53,13 +55,13 @@ internal static partial class BootVerification
             : ExitCodes.Ok;
         if (console.Json)
         {
-            console.WriteJson(verification, ServerApiJsonContext.Default.VerificationDocument);
+            console.WriteJson(verification, ServerApiJsonContext.Default.VerificationView);
             return code;
         }
 
         if (outcome is null)
         {
-            console.Error($"Verification {session.Id} ended ({verification.State.ToLowerInvariant()}) without an outcome; see `lifeboat session show {session.Id}`.");
+            console.Error($"Verification {session.Id} ended ({verification.State.ToString().ToLowerInvariant()}) without an outcome; see `lifeboat session show {session.Id}`.");
             return ExitCodes.Failed;
         }
 
@@ -87,19 +89,19 @@ internal static partial class BootVerification
     }
 
     /// <summary>A script file's content, or a shell command when no such file exists.</summary>
-    private static ServerVerificationCheck ParseCheck(string value)
+    private static VerificationCheck ParseCheck(string value)
     {
         if (File.Exists(value))
         {
             var info = new FileInfo(value);
             if (info.Length > 256 * 1024)
                 throw new CliException($"--check {value}: a script for the guest is limited to 256 KiB.");
-            return new ServerVerificationCheck(info.Name, null, File.ReadAllText(value));
+            return new VerificationCheck { Name = info.Name, Script = File.ReadAllText(value) };
         }
 
         if (string.IsNullOrWhiteSpace(value))
             throw new CliException("--check needs a script file or a shell command to run in the guest.");
-        return new ServerVerificationCheck(value.Length > 60 ? value[..60] + "…" : value, value, null);
+        return new VerificationCheck { Name = value.Length > 60 ? value[..60] + "…" : value, Command = value };
     }
 
     /// <summary>"5m", "90s", "1h" or plain seconds.</summary>

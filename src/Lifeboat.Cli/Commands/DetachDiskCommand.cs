@@ -23,29 +23,29 @@ internal static class DetachDiskCommand
             await client.StopAsync(session.Id, ct);
             var follower = new SessionFollower(client, console);
             follower.SkipStepsOf(session);
-            var last = await follower.FollowAsync(session.Id, s => s.IsFinal && s.State != "Finalized", ct);
+            var last = await follower.FollowAsync(session.Id, s => s.IsFinal && s.State != SessionState.Finalized, ct);
             if (console.Json)
             {
-                console.WriteJson(last, ServerApiJsonContext.Default.SessionDocument);
-                return last.State == "Stopped" ? ExitCodes.Ok : ExitCodes.Failed;
+                console.WriteJson(last, ServerApiJsonContext.Default.SessionView);
+                return last.State == SessionState.Stopped ? ExitCodes.Ok : ExitCodes.Failed;
             }
 
             var seen = session.Steps.Count == 0 ? 0 : session.Steps.Max(s => s.Seq);
-            var failed = last.Steps.Where(s => s.Phase == "Stop" && s.Result == "Failed" && s.Seq > seen).ToList();
+            var failed = last.Steps.Where(s => s.Phase == SessionPhase.Stop && s.Result == StepResult.Failed && s.Seq > seen).ToList();
             if (failed.Count > 0)
             {
                 console.Error($"Session {session.Id} stopped, but {failed.Count} step(s) failed: {string.Join(" ", failed.Select(f => f.Message))}");
                 return ExitCodes.Failed;
             }
 
-            var kept = session.State == "Finalized" ? $"; its production file {Markup.Escape(string.Join(", ", last.ProductionDisks))} stays" : "";
+            var kept = session.State == SessionState.Finalized ? $"; its production file {Markup.Escape(string.Join(", ", last.ProductionDisks))} stays" : "";
             console.Line($"Disk {session.DiskRecovery!.DiskId} is unplugged from VM {Markup.Escape(session.DiskRecovery.TargetVm)}, its publication and cache are gone{kept}; the backup is untouched.");
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static SessionDocument Find(List<SessionDocument> sessions, string target, int? disk, string? fromVm)
+    private static SessionView Find(List<SessionView> sessions, string target, int? disk, string? fromVm)
     {
         if (sessions.FirstOrDefault(s => s.Id == target) is { } byId)
         {
@@ -56,7 +56,7 @@ internal static class DetachDiskCommand
 
         var at = target.LastIndexOf('@');
         var (vm, restorePoint) = at < 0 ? (target, null) : (target[..at], target[(at + 1)..]);
-        var attached = sessions.Where(s => s.DiskRecovery is { } d && (!s.IsFinal || s.State == "Finalized") && s.Vm == vm
+        var attached = sessions.Where(s => s.DiskRecovery is { } d && (!s.IsFinal || s.State == SessionState.Finalized) && s.Vm == vm
             && (restorePoint is null or "latest" || s.RestorePointId == restorePoint)
             && (disk is null || d.Disk == disk) && (fromVm is null || d.TargetVm == fromVm)).ToList();
         return attached.Count switch

@@ -43,16 +43,16 @@ internal static class InstantRecoverCommand
         {
             var clock = Stopwatch.StartNew();
             var target = parse.GetValue(migrateTo);
-            var request = new ServerRecoveryRequest(
-                parse.GetValue(vm)!,
-                parse.GetValue(restorePoint),
-                parse.GetValue(redirect) is { } folder ? Path.GetFullPath(folder) : null,
-                target is null ? null : new ServerMigrationRequest(Path.GetFullPath(target), parse.GetValue(method)!, parse.GetValue(format)!),
-                parse.GetValue(readyWhen),
-                parse.GetValue(readyTimeout),
-                !parse.GetValue(noPowerOn),
-                ParseFirmwareConfig(parse.GetValue(firmwareConfig) ?? []))
+            var request = new RecoveryRequest
             {
+                Vm = parse.GetValue(vm)!,
+                RestorePoint = parse.GetValue(restorePoint),
+                RedirectWritesTo = parse.GetValue(redirect) is { } folder ? Path.GetFullPath(folder) : null,
+                MigrateTo = target is null ? null : MigrateCommand.Request(Path.GetFullPath(target), parse.GetValue(method)!, parse.GetValue(format)!),
+                ReadyWhen = parse.GetValue(readyWhen),
+                ReadyTimeoutSeconds = parse.GetValue(readyTimeout),
+                PowerOn = !parse.GetValue(noPowerOn),
+                FirmwareConfig = ParseFirmwareConfig(parse.GetValue(firmwareConfig) ?? []),
                 Protocol = parse.GetValue(protocol),
                 Host = parse.GetValue(host),
                 Network = parse.GetValue(network) is { } nic && nic != "none" ? nic : null,
@@ -70,10 +70,10 @@ internal static class InstantRecoverCommand
             }
 
             console.Line($"Session [bold]{session.Id}[/]: instant recovery of VM [bold]{Markup.Escape(request.Vm)}[/] ({Markup.Escape(request.RestorePoint ?? "latest")}) onto host {Markup.Escape(session.Host)} through {client.BaseAddress}");
-            SessionDocument last;
+            SessionView last;
             try
             {
-                last = await new SessionFollower(client, console).FollowAsync(session.Id, s => s.State != "Starting", ct);
+                last = await new SessionFollower(client, console).FollowAsync(session.Id, s => s.State != SessionState.Starting, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -85,12 +85,12 @@ internal static class InstantRecoverCommand
             if (console.Json)
             {
                 console.WriteJson(SessionOutcome.From(last, recovery), ServerApiJsonContext.Default.SessionOutcomeJson);
-                return last.State is "Failed" or "Stopped" ? ExitCodes.Failed : ExitCodes.Ok;
+                return last.State is SessionState.Failed or SessionState.Stopped ? ExitCodes.Failed : ExitCodes.Ok;
             }
 
-            if (last.State is "Failed" or "Stopped")
+            if (last.State is SessionState.Failed or SessionState.Stopped)
             {
-                console.Error(last.Error ?? $"Session {last.Id} ended ({last.State.ToLowerInvariant()}) before the guest answered.");
+                console.Error(last.Error ?? $"Session {last.Id} ended ({last.State.ToString().ToLowerInvariant()}) before the guest answered.");
                 return ExitCodes.Failed;
             }
 
@@ -105,7 +105,7 @@ internal static class InstantRecoverCommand
             }
 
             if (last.Migration is { } migration)
-                console.Line($"Migrating to {Markup.Escape(migration.TargetDirectory)} ({migration.Method.ToLowerInvariant()}) goes on: follow it with `lifeboat session show {last.Id}`.");
+                console.Line($"Migrating to {Markup.Escape(migration.TargetDirectory)} ({migration.Method.ToString().ToLowerInvariant()}) goes on: follow it with `lifeboat session show {last.Id}`.");
             else
                 console.Line($"Next: `lifeboat session console {last.Id}`, `lifeboat migrate {last.Id} --to DIR`, or `lifeboat stop {last.Id}`.");
             return ExitCodes.Ok;

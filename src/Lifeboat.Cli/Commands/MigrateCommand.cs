@@ -33,12 +33,11 @@ internal static class MigrateCommand
         CommandRunner.SetAction(command, async (parse, console, ct) =>
         {
             var sessionId = parse.GetValue(id)!;
-            var methodName = Choice(parse.GetValue(method)!, "--method", "mirror", "quick");
-            var formatName = Choice(parse.GetValue(format)!, "--format", "raw", "qcow2");
+            var request = Request(Path.GetFullPath(parse.GetValue(to)!), parse.GetValue(method)!, parse.GetValue(format)!);
             var target = Path.GetFullPath(parse.GetValue(to)!);
             using var client = new ServerClient();
             var before = await client.GetSessionAsync(sessionId, ct);
-            var session = await client.MigrateAsync(sessionId, new ServerMigrationRequest(target, methodName, formatName), ct);
+            var session = await client.MigrateAsync(sessionId, request, ct);
             if (parse.GetValue(detach))
             {
                 if (console.Json)
@@ -48,13 +47,13 @@ internal static class MigrateCommand
                 return ExitCodes.Ok;
             }
 
-            console.Line($"Session [bold]{session.Id}[/]: migrating VM {Markup.Escape(session.Vm)} to {Markup.Escape(target)} ({methodName}, {formatName})");
+            console.Line($"Session [bold]{session.Id}[/]: migrating VM {Markup.Escape(session.Vm)} to {Markup.Escape(target)} ({request.Method.ToString().ToLowerInvariant()}, {request.Format.ToString().ToLowerInvariant()})");
             var follower = new SessionFollower(client, console);
             follower.SkipStepsOf(before);
-            SessionDocument last;
+            SessionView last;
             try
             {
-                last = await follower.FollowAsync(sessionId, s => s.IsFinal || (s.State == "Ready" && s.MigrationError is not null), ct);
+                last = await follower.FollowAsync(sessionId, s => s.IsFinal || (s.State == SessionState.Ready && s.MigrationError is not null), ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -65,12 +64,12 @@ internal static class MigrateCommand
             if (console.Json)
             {
                 console.WriteJson(SessionOutcome.From(last, null), ServerApiJsonContext.Default.SessionOutcomeJson);
-                return last.State == "Finalized" ? ExitCodes.Ok : ExitCodes.Failed;
+                return last.State == SessionState.Finalized ? ExitCodes.Ok : ExitCodes.Failed;
             }
 
-            if (last.State != "Finalized")
+            if (last.State != SessionState.Finalized)
             {
-                console.Error(last.MigrationError ?? last.Error ?? $"Session {sessionId} ended ({last.State.ToLowerInvariant()}) before the migration finished.");
+                console.Error(last.MigrationError ?? last.Error ?? $"Session {sessionId} ended ({last.State.ToString().ToLowerInvariant()}) before the migration finished.");
                 return ExitCodes.Failed;
             }
 
@@ -88,6 +87,11 @@ internal static class MigrateCommand
         });
         return command;
     }
+
+    /// <summary>The migration the options ask for; a method or format not among the choices is refused naming its flag.</summary>
+    public static MigrationRequest Request(string target, string method, string format) =>
+        new(target, Enum.Parse<MigrationMethod>(Choice(method, "--method", "mirror", "quick"), ignoreCase: true),
+            Enum.Parse<ProductionFormat>(Choice(format, "--format", "raw", "qcow2"), ignoreCase: true));
 
     private static string Choice(string value, string option, params string[] choices) =>
         choices.FirstOrDefault(c => c.Equals(value, StringComparison.OrdinalIgnoreCase))

@@ -89,20 +89,20 @@ internal static class NotifyAddCommands
 
     private static Option<string[]> Events() => new("--events")
     {
-        Description = $"The events it hears of, repeated or comma-separated: {string.Join(", ", NotificationEventKinds.All)} (default: all).",
+        Description = $"The events it hears of, repeated or comma-separated: {string.Join(", ", NotificationKinds.All)} (default: all).",
         AllowMultipleArgumentsPerToken = false,
     };
 
     private static Option<bool> Disabled() => new("--disabled") { Description = "Add it disabled: it hears of nothing until enabled (a test still reaches it)." };
 
-    private static List<string> EventsOf(ParseResult parse, Option<string[]> events)
+    private static List<NotificationKind> EventsOf(ParseResult parse, Option<string[]> events)
     {
         var given = parse.GetValue(events) ?? [];
         var chosen = given.SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
-        var unknown = chosen.Where(e => !NotificationEventKinds.All.Contains(e, StringComparer.Ordinal)).ToList();
+        var unknown = chosen.Where(e => !NotificationKinds.All.Any(k => k.ToString() == e)).ToList();
         if (unknown.Count > 0)
-            throw new CliException($"--events {string.Join(",", unknown)} is not an event; give any of {string.Join(", ", NotificationEventKinds.All)}.");
-        return chosen.Count == 0 ? [.. NotificationEventKinds.All] : [.. chosen.Distinct(StringComparer.Ordinal)];
+            throw new CliException($"--events {string.Join(",", unknown)} is not an event; give any of {string.Join(", ", NotificationKinds.All)}.");
+        return chosen.Count == 0 ? [.. NotificationKinds.All] : [.. NotificationKinds.All.Where(k => chosen.Contains(k.ToString(), StringComparer.Ordinal))];
     }
 
     private static string Secret(string variable, string prompt, string? withFlag)

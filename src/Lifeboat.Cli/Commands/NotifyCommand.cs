@@ -119,7 +119,7 @@ internal static class NotifyCommand
                     NotificationDeliveryOutcomes.Retrying => "[yellow]retrying[/]",
                     _ => "[red]failed[/]",
                 };
-                table.Row(CliTime.Format(delivery.At), Markup.Escape(delivery.Channel), delivery.Event, outcome,
+                table.Row(CliTime.Format(delivery.At), Markup.Escape(delivery.Channel), delivery.Event.ToString(), outcome,
                     delivery.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(delivery.Error ?? delivery.Title));
             }
 

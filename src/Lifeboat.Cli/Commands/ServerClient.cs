@@ -49,19 +49,19 @@ internal sealed class ServerClient : IDisposable
 
     public Uri BaseAddress { get; }
 
-    public Task<ServerInfoDocument> GetServerAsync(CancellationToken ct) => GetAsync("api/server", ServerApiJsonContext.Default.ServerInfoDocument, ct);
+    public Task<ServerInfoView> GetServerAsync(CancellationToken ct) => GetAsync("api/server", ServerApiJsonContext.Default.ServerInfoView, ct);
 
-    public Task<List<SessionDocument>> ListSessionsAsync(CancellationToken ct) => GetAsync("api/sessions", ServerApiJsonContext.Default.ListSessionDocument, ct);
+    public Task<List<SessionView>> ListSessionsAsync(CancellationToken ct) => GetAsync("api/sessions", ServerApiJsonContext.Default.ListSessionView, ct);
 
-    public Task<SessionDocument> GetSessionAsync(string id, CancellationToken ct) =>
-        GetAsync($"api/sessions/{Uri.EscapeDataString(id)}", ServerApiJsonContext.Default.SessionDocument, ct);
+    public Task<SessionView> GetSessionAsync(string id, CancellationToken ct) =>
+        GetAsync($"api/sessions/{Uri.EscapeDataString(id)}", ServerApiJsonContext.Default.SessionView, ct);
 
     /// <summary>
     /// The session once it is no longer the copy tagged <paramref name="etag"/>: the server holds the request up to
     /// <paramref name="wait"/> for a change, and a null session means none came. Without a tag it answers at once; a
     /// null tag back means a server that cannot wait, to be polled instead.
     /// </summary>
-    public async Task<(SessionDocument? Session, string? ETag)> GetSessionChangeAsync(string id, string? etag, TimeSpan wait, CancellationToken ct)
+    public async Task<(SessionView? Session, string? ETag)> GetSessionChangeAsync(string id, string? etag, TimeSpan wait, CancellationToken ct)
     {
         var path = $"api/sessions/{Uri.EscapeDataString(id)}";
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
@@ -76,30 +76,30 @@ internal sealed class ServerClient : IDisposable
         if (answer.StatusCode == HttpStatusCode.NotModified)
             return (null, tag ?? etag);
         await EnsureSuccessAsync(answer, ct);
-        return (await ReadAsync(answer, path, ServerApiJsonContext.Default.SessionDocument, ct), tag);
+        return (await ReadAsync(answer, path, ServerApiJsonContext.Default.SessionView, ct), tag);
     }
 
-    public Task<SessionDocument> RecoverAsync(ServerRecoveryRequest request, CancellationToken ct) =>
-        PostAsync("api/sessions", request, ServerApiJsonContext.Default.ServerRecoveryRequest, ServerApiJsonContext.Default.SessionDocument, ct);
+    public Task<SessionView> RecoverAsync(RecoveryRequest request, CancellationToken ct) =>
+        PostAsync("api/sessions", request, ServerApiJsonContext.Default.RecoveryRequest, ServerApiJsonContext.Default.SessionView, ct);
 
-    public Task<SessionDocument> AttachDiskAsync(Lifeboat.Server.Contracts.Sessions.DiskRecoveryRequest request, CancellationToken ct) =>
-        PostAsync("api/disk-recoveries", request, ServerApiJsonContext.Default.DiskRecoveryRequest, ServerApiJsonContext.Default.SessionDocument, ct);
+    public Task<SessionView> AttachDiskAsync(Lifeboat.Server.Contracts.Sessions.DiskRecoveryRequest request, CancellationToken ct) =>
+        PostAsync("api/disk-recoveries", request, ServerApiJsonContext.Default.DiskRecoveryRequest, ServerApiJsonContext.Default.SessionView, ct);
 
-    public Task<SessionDocument> MigrateAsync(string id, ServerMigrationRequest request, CancellationToken ct) =>
-        PostAsync($"api/sessions/{Uri.EscapeDataString(id)}/migrate", request, ServerApiJsonContext.Default.ServerMigrationRequest,
-            ServerApiJsonContext.Default.SessionDocument, ct);
+    public Task<SessionView> MigrateAsync(string id, MigrationRequest request, CancellationToken ct) =>
+        PostAsync($"api/sessions/{Uri.EscapeDataString(id)}/migrate", request, ServerApiJsonContext.Default.MigrationRequest,
+            ServerApiJsonContext.Default.SessionView, ct);
 
-    public Task<SessionDocument> StopAsync(string id, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, $"api/sessions/{Uri.EscapeDataString(id)}/stop", null, ServerApiJsonContext.Default.SessionDocument, ct);
+    public Task<SessionView> StopAsync(string id, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"api/sessions/{Uri.EscapeDataString(id)}/stop", null, ServerApiJsonContext.Default.SessionView, ct);
 
-    public Task<SessionDocument> VerifyAsync(ServerVerificationRequest request, CancellationToken ct) =>
-        PostAsync("api/verifications", request, ServerApiJsonContext.Default.ServerVerificationRequest, ServerApiJsonContext.Default.SessionDocument, ct);
+    public Task<SessionView> VerifyAsync(VerificationRequest request, CancellationToken ct) =>
+        PostAsync("api/verifications", request, ServerApiJsonContext.Default.VerificationRequest, ServerApiJsonContext.Default.SessionView, ct);
 
-    public Task<VerificationDocument> GetVerificationAsync(string id, CancellationToken ct) =>
-        GetAsync($"api/verifications/{Uri.EscapeDataString(id)}", ServerApiJsonContext.Default.VerificationDocument, ct);
+    public Task<VerificationView> GetVerificationAsync(string id, CancellationToken ct) =>
+        GetAsync($"api/verifications/{Uri.EscapeDataString(id)}", ServerApiJsonContext.Default.VerificationView, ct);
 
-    public Task<List<VerificationDocument>> ListVerificationsAsync(string? vm, CancellationToken ct) =>
-        GetAsync(vm is null ? "api/verifications" : $"api/verifications?vm={Uri.EscapeDataString(vm)}", ServerApiJsonContext.Default.ListVerificationDocument, ct);
+    public Task<List<VerificationView>> ListVerificationsAsync(string? vm, CancellationToken ct) =>
+        GetAsync(vm is null ? "api/verifications" : $"api/verifications?vm={Uri.EscapeDataString(vm)}", ServerApiJsonContext.Default.ListVerificationView, ct);
 
     public Task<RepositoryView> AddRepositoryAsync(string path, CancellationToken ct) =>
         PostAsync("api/repositories", new AddRepositoryRequest(path), ServerApiJsonContext.Default.AddRepositoryRequest,
@@ -313,7 +313,8 @@ internal sealed class ServerClient : IDisposable
         string? message = null;
         try
         {
-            message = (await answer.Content.ReadFromJsonAsync(ServerApiJsonContext.Default.ServerApiError, ct))?.Message;
+            if (await answer.Content.ReadFromJsonAsync(ServerApiJsonContext.Default.ApiError, ct) is { } refused)
+                message = ServerRefusal.Sentence(refused, answer.RequestMessage?.RequestUri is { } uri ? BaseAddress.MakeRelativeUri(uri).ToString() : null);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
         {

@@ -28,7 +28,7 @@ internal static class SessionCommand
             var s = await client.GetSessionAsync(parse.GetValue(id)!, ct);
             if (console.Json)
             {
-                console.WriteJson(s, ServerApiJsonContext.Default.SessionDocument);
+                console.WriteJson(s, ServerApiJsonContext.Default.SessionView);
                 return ExitCodes.Ok;
             }
 
@@ -99,12 +99,12 @@ internal static class SessionCommand
         return command;
     }
 
-    private static string Result(string result) => result switch
+    private static string Result(StepResult result) => result switch
     {
-        "Ok" => "[green]ok[/]",
-        "Failed" => "[red]failed[/]",
-        "Running" => "[yellow]running[/]",
-        "Interrupted" => "[yellow]interrupted[/]",
-        _ => result.ToLower(CultureInfo.InvariantCulture),
+        StepResult.Ok => "[green]ok[/]",
+        StepResult.Failed => "[red]failed[/]",
+        StepResult.Running => "[yellow]running[/]",
+        StepResult.Interrupted => "[yellow]interrupted[/]",
+        _ => result.ToString().ToLower(CultureInfo.InvariantCulture),
     };
 }

@@ -19,21 +19,21 @@ internal sealed class SessionFollower(ServerClient client, CliConsole console)
     private static readonly TimeSpan QuietWait = TimeSpan.FromSeconds(25);
 
     private int _printedSeq;
-    private string? _printedPhase;
+    private SessionPhase? _printedPhase;
 
     /// <summary>Steps already on screen are not printed again (when a later command follows the same session).</summary>
-    public void SkipStepsOf(SessionDocument session)
+    public void SkipStepsOf(SessionView session)
     {
         _printedSeq = session.Steps.Count == 0 ? 0 : session.Steps.Max(s => s.Seq);
         _printedPhase = session.Steps.Count == 0 ? null : session.Steps[^1].Phase;
     }
 
     /// <summary>Follows the session until <paramref name="done"/> holds, printing steps on the way; returns the last document.</summary>
-    public async Task<SessionDocument> FollowAsync(string id, Func<SessionDocument, bool> done, CancellationToken ct)
+    public async Task<SessionView> FollowAsync(string id, Func<SessionView, bool> done, CancellationToken ct)
     {
         if (!console.ShowsProgress)
             return await PollAsync(id, done, null, ct);
-        SessionDocument? last = null;
+        SessionView? last = null;
         await AnsiConsole.Status().Spinner(Spinner.Known.Dots).StartAsync("Waiting for the server…", async context =>
         {
             last = await PollAsync(id, done, text => context.Status(Markup.Escape(text)), ct);
@@ -41,21 +41,21 @@ internal sealed class SessionFollower(ServerClient client, CliConsole console)
         return last!;
     }
 
-    public static string PhaseTitle(string phase) => phase switch
+    public static string PhaseTitle(SessionPhase phase) => phase switch
     {
-        "NfsMapping" => "NFS mapping",
-        "RegisteringAndStarting" => "Registering and starting",
-        "MigratingToProduction" => "Migrating to production",
-        _ => phase,
+        SessionPhase.NfsMapping => "NFS mapping",
+        SessionPhase.RegisteringAndStarting => "Registering and starting",
+        SessionPhase.MigratingToProduction => "Migrating to production",
+        _ => phase.ToString(),
     };
 
     public static string Seconds(double? seconds) =>
         seconds is { } value ? value.ToString("0.00", CultureInfo.InvariantCulture) + " s" : "…";
 
-    private async Task<SessionDocument> PollAsync(string id, Func<SessionDocument, bool> done, Action<string>? status, CancellationToken ct)
+    private async Task<SessionView> PollAsync(string id, Func<SessionView, bool> done, Action<string>? status, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        SessionDocument? session = null;
+        SessionView? session = null;
         string? etag = null;
         while (true)
         {
@@ -76,11 +76,11 @@ internal sealed class SessionFollower(ServerClient client, CliConsole console)
         }
     }
 
-    private void PrintEndedSteps(SessionDocument session)
+    private void PrintEndedSteps(SessionView session)
     {
         foreach (var step in session.Steps.Where(s => s.Seq > _printedSeq).OrderBy(s => s.Seq))
         {
-            if (step.Result == "Running")
+            if (step.Result == StepResult.Running)
                 break;
             if (step.Phase != _printedPhase)
             {
@@ -90,9 +90,9 @@ internal sealed class SessionFollower(ServerClient client, CliConsole console)
 
             var mark = step.Result switch
             {
-                "Ok" => "[green]✓[/]",
-                "Failed" => "[red]✗[/]",
-                "Interrupted" => "[yellow]![/]",
+                StepResult.Ok => "[green]✓[/]",
+                StepResult.Failed => "[red]✗[/]",
+                StepResult.Interrupted => "[yellow]![/]",
                 _ => "[grey]–[/]",
             };
             var message = step.Message is null ? "" : $" [grey]{Markup.Escape(step.Message)}[/]";
@@ -101,11 +101,11 @@ internal sealed class SessionFollower(ServerClient client, CliConsole console)
         }
     }
 
-    private static string Describe(SessionDocument session, TimeSpan elapsed)
+    private static string Describe(SessionView session, TimeSpan elapsed)
     {
-        var running = session.Steps.LastOrDefault(s => s.Result == "Running");
+        var running = session.Steps.LastOrDefault(s => s.Result == StepResult.Running);
         var text = running is null
-            ? $"{session.State.ToLowerInvariant()}…"
+            ? $"{session.State.ToString().ToLowerInvariant()}…"
             : $"{PhaseTitle(running.Phase)} › {running.Name} ({(DateTimeOffset.UtcNow - running.StartedAt).TotalSeconds:0.0} s)";
         if (session.Progress is { TotalBytes: > 0 } progress)
             text += $" {progress.Activity} {100.0 * progress.DoneBytes / progress.TotalBytes:0}% of {Sizes.Format(progress.TotalBytes)}";

@@ -17,7 +17,7 @@ internal static class SessionsCommand
             var sessions = await client.ListSessionsAsync(ct);
             if (console.Json)
             {
-                console.WriteJson(sessions, ServerApiJsonContext.Default.ListSessionDocument);
+                console.WriteJson(sessions, ServerApiJsonContext.Default.ListSessionView);
                 return ExitCodes.Ok;
             }
 
@@ -50,11 +50,11 @@ internal static class SessionsCommand
         return command;
     }
 
-    public static string StateMarkup(string state) => state switch
+    public static string StateMarkup(SessionState state) => state switch
     {
-        "Ready" or "Finalized" => $"[green]{state}[/]",
-        "Failed" => $"[red]{state}[/]",
-        "Starting" or "Migrating" or "Stopping" => $"[yellow]{state}[/]",
-        _ => state,
+        SessionState.Ready or SessionState.Finalized => $"[green]{state}[/]",
+        SessionState.Failed => $"[red]{state}[/]",
+        SessionState.Starting or SessionState.Migrating or SessionState.Stopping => $"[yellow]{state}[/]",
+        _ => state.ToString(),
     };
 }

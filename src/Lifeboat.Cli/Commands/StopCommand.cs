@@ -22,18 +22,18 @@ internal static class StopCommand
             var last = await follower.FollowAsync(sessionId, s => s.IsFinal, ct);
             if (console.Json)
             {
-                console.WriteJson(last, ServerApiJsonContext.Default.SessionDocument);
-                return last.State == "Stopped" ? ExitCodes.Ok : ExitCodes.Failed;
+                console.WriteJson(last, ServerApiJsonContext.Default.SessionView);
+                return last.State == SessionState.Stopped ? ExitCodes.Ok : ExitCodes.Failed;
             }
 
-            var failed = last.Steps.Where(s => s.Phase == "Stop" && s.Result == "Failed" && s.Seq > (before.Steps.Count == 0 ? 0 : before.Steps.Max(b => b.Seq))).ToList();
+            var failed = last.Steps.Where(s => s.Phase == SessionPhase.Stop && s.Result == StepResult.Failed && s.Seq > (before.Steps.Count == 0 ? 0 : before.Steps.Max(b => b.Seq))).ToList();
             if (failed.Count > 0)
             {
                 console.Error($"Session {sessionId} stopped, but {failed.Count} step(s) failed: {string.Join(" ", failed.Select(f => f.Message))}");
                 return ExitCodes.Failed;
             }
 
-            console.Line($"Session [bold]{Markup.Escape(sessionId)}[/] is {last.State.ToLowerInvariant()}: nothing of it is left; the backup is untouched.");
+            console.Line($"Session [bold]{Markup.Escape(sessionId)}[/] is {last.State.ToString().ToLowerInvariant()}: nothing of it is left; the backup is untouched.");
             return ExitCodes.Ok;
         });
         return command;

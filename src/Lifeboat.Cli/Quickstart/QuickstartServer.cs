@@ -20,7 +20,7 @@ internal sealed class QuickstartServer : IAsyncDisposable
     private readonly PortmapLock? _portmap;
     private readonly StreamWriter? _log;
 
-    private QuickstartServer(ServerClient client, ServerInfoDocument info, Process? process, PortmapLock? portmap, StreamWriter? log, string? logPath)
+    private QuickstartServer(ServerClient client, ServerInfoView info, Process? process, PortmapLock? portmap, StreamWriter? log, string? logPath)
     {
         Client = client;
         Info = info;
@@ -32,7 +32,7 @@ internal sealed class QuickstartServer : IAsyncDisposable
 
     public ServerClient Client { get; }
 
-    public ServerInfoDocument Info { get; }
+    public ServerInfoView Info { get; }
 
     /// <summary>True when the quickstart started this server (and stops it); false for one that was running already.</summary>
     public bool Owned => _process is not null;

@@ -30,17 +30,17 @@ internal sealed class QuickstartSession(ServerClient client, StepLog log)
     public double? MigrationMiBPerSecond { get; private set; }
 
     /// <summary>Starts the session, shows its steps as they end, and returns once the guest answers.</summary>
-    public async Task<SessionDocument> RecoverAsync(ServerRecoveryRequest request, CancellationToken ct)
+    public async Task<SessionView> RecoverAsync(RecoveryRequest request, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var session = await client.RecoverAsync(request, ct);
         Id = session.Id;
-        var last = await new SessionFollower(client, log.Console).FollowAsync(session.Id, s => s.State != "Starting", ct);
+        var last = await new SessionFollower(client, log.Console).FollowAsync(session.Id, s => s.State != SessionState.Starting, ct);
         var elapsed = clock.Elapsed.TotalSeconds;
         RuntimeDirectory = last.RuntimeDirectory;
-        if (last.State != "Ready" || last.ReadyAt is not { } readyAt)
-            throw new CliException(last.Error ?? $"Session {last.Id} is {last.State.ToLowerInvariant()} before the guest answered; see `lifeboat session show {last.Id}`.");
+        if (last.State != SessionState.Ready || last.ReadyAt is not { } readyAt)
+            throw new CliException(last.Error ?? $"Session {last.Id} is {last.State.ToString().ToLowerInvariant()} before the guest answered; see `lifeboat session show {last.Id}`.");
 
         // The server stamps the moment the guest answered; polling would add up to a quarter of a second.
         var stamped = (readyAt - started).TotalSeconds;
@@ -49,17 +49,17 @@ internal sealed class QuickstartSession(ServerClient client, StepLog log)
     }
 
     /// <summary>Live migration to raw files in <paramref name="production"/>; returns the finalized session.</summary>
-    public async Task<SessionDocument> MigrateAsync(string production, CancellationToken ct)
+    public async Task<SessionView> MigrateAsync(string production, CancellationToken ct)
     {
         var id = Id ?? throw new InvalidOperationException("The session has not started.");
         var before = await client.GetSessionAsync(id, ct);
-        await client.MigrateAsync(id, new ServerMigrationRequest(production, "mirror", "raw"), ct);
+        await client.MigrateAsync(id, new MigrationRequest(production, MigrationMethod.Mirror, ProductionFormat.Raw), ct);
         var follower = new SessionFollower(client, log.Console);
         follower.SkipStepsOf(before);
-        var last = await follower.FollowAsync(id, s => s.IsFinal || (s.State == "Ready" && s.MigrationError is not null), ct);
-        if (last.State != "Finalized")
-            throw new CliException(last.MigrationError ?? last.Error ?? $"Session {id} is {last.State.ToLowerInvariant()}, not finalized; see `lifeboat session show {id}`.");
-        MigrationSeconds = last.Phases.LastOrDefault(p => p.Phase == "MigratingToProduction")?.DurationSeconds;
+        var last = await follower.FollowAsync(id, s => s.IsFinal || (s.State == SessionState.Ready && s.MigrationError is not null), ct);
+        if (last.State != SessionState.Finalized)
+            throw new CliException(last.MigrationError ?? last.Error ?? $"Session {id} is {last.State.ToString().ToLowerInvariant()}, not finalized; see `lifeboat session show {id}`.");
+        MigrationSeconds = last.Phases.LastOrDefault(p => p.Phase == SessionPhase.MigratingToProduction)?.DurationSeconds;
         var bytes = last.ProductionDisks.Where(File.Exists).Sum(d => new FileInfo(d).Length);
         if (MigrationSeconds is > 0 and var seconds)
             MigrationMiBPerSecond = Math.Round(bytes / (1024.0 * 1024.0) / seconds, 1);

@@ -96,15 +96,13 @@ internal sealed class RecoveryAct(StepLog log, string folder)
             return $"QEMU got SIGKILL, as a power cut would stop it; restore point {second.RestorePointId} is the latest";
         });
 
-        var request = new ServerRecoveryRequest(
-            guest.Name,
-            second.RestorePointId,
-            RedirectWritesTo: null,
-            MigrateTo: null,
-            ReadyWhen: null,
-            ReadyTimeoutSeconds: GuestTimeout.TotalSeconds,
-            PowerOn: true,
-            new Dictionary<string, string>(StringComparer.Ordinal) { [TestGuest.ModeEntry] = GuestMode });
+        var request = new RecoveryRequest
+        {
+            Vm = guest.Name,
+            RestorePoint = second.RestorePointId,
+            ReadyTimeoutSeconds = GuestTimeout.TotalSeconds,
+            FirmwareConfig = new Dictionary<string, string>(StringComparer.Ordinal) { [TestGuest.ModeEntry] = GuestMode },
+        };
         var ready = await log.RunAsync($"Instant recovery: run the VM from the incremental restore point (guest mode {GuestMode})", () => session.RecoverAsync(request, ct),
             s => $"session {s.Id}: {string.Join(", ", s.Phases.Select(p => $"{SessionFollower.PhaseTitle(p.Phase).ToLowerInvariant()} {SessionFollower.Seconds(PhaseSeconds(s, p))}"))}");
         log.Console.Line($"[green]The guest answers[/] ({Markup.Escape(ready.ReadyWhen)}: the default for a VM the backup recorded with a guest agent channel): " +
@@ -242,7 +240,7 @@ internal sealed class RecoveryAct(StepLog log, string folder)
     private void ShowGuestLine(string line) => log.Detail($"[grey]│[/] [aqua]{Markup.Escape(line)}[/]");
 
     /// <summary>The last phase is still open when the guest answers: its time so far is up to that moment.</summary>
-    private static double? PhaseSeconds(SessionDocument session, SessionPhaseDocument phase) =>
+    private static double? PhaseSeconds(SessionView session, PhaseView phase) =>
         phase.DurationSeconds ?? (session.ReadyAt is { } ready ? (ready - phase.StartedAt).TotalSeconds : null);
 
     private static string MarkerValue(string line, string marker)

@@ -52,7 +52,7 @@ public sealed class ControlProgram(MountServerHost host, ControlSettings setting
                     if (settings.OwnerOf?.Invoke(name) is { } owner)
                         throw new InvalidOperationException($"Publication '{name}' belongs to {owner}; stop the session instead, which unpublishes it.");
                     if (!await host.UnpublishAsync(name, cancellationToken))
-                        throw new InvalidOperationException($"No publication is named '{name}'; `lifeboat publications` lists them.");
+                        throw new InvalidOperationException($"No publication is named '{name}'; the list of publications names them.");
                     return "ok: unpublished, write cache deleted";
                 });
                 return RpcAcceptStatus.Success;

@@ -88,7 +88,7 @@ internal sealed class BackupOperation
         long blockMapBytes = disks.Sum(d => (d.Length + _settings.BlockSize - 1) / _settings.BlockSize * Chunks.ChunkId.Size);
         if (blockMapBytes > ManifestFile.MaxBlockMapBytes)
         {
-            throw new RepositoryException($"These disks are too large for block size {_settings.BlockSize} (block maps over 1 GiB); back them up into a repository created with a larger --block-size.");
+            throw new RepositoryException($"These disks are too large for block size {_settings.BlockSize} (block maps over 1 GiB); back them up into a repository created with a larger block size.");
         }
 
         var time = DateTimeOffset.UtcNow;
@@ -317,7 +317,7 @@ internal sealed class BackupOperation
         int diskCount = request.Disks?.Count ?? request.DiskPaths?.Count ?? 0;
         if (diskCount == 0)
         {
-            throw new RepositoryException("A backup needs at least one disk; give it with --disk FILE.");
+            throw new RepositoryException("A backup needs at least one disk; name its image file.");
         }
 
         if (diskCount > ManifestFile.MaxDisks)

@@ -148,8 +148,8 @@ internal sealed partial class RestoreOperation
                     if (!options.ContinueOnError)
                     {
                         throw new RepositoryException(
-                            $"Cannot restore disk {header.Index} ('{header.Name}'): it is damaged at offset {ex.DiskOffset} (chunk {ex.ChunkId} {ex.Reason}); run `lifeboat verify`, or restore with --continue-on-error to zero-fill damaged blocks.",
-                            ex);
+                            $"Cannot restore disk {header.Index} ('{header.Name}'): it is damaged at offset {ex.DiskOffset} (chunk {ex.ChunkId} {ex.Reason}); verify the repository, or restore again zero-filling the damaged blocks.",
+                            RepositoryRemedy.ContinueOnError, ex);
                     }
 
                     // The file was created sparse at full length, so skipping the write leaves zeros.

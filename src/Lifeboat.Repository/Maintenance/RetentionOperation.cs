@@ -261,7 +261,7 @@ internal sealed class RetentionOperation
 
     private RestorePointManifest LoadOrStop(string id, bool withBlockMaps) =>
         _catalog.TryLoad(id, withBlockMaps, out string? problem)
-        ?? throw new RepositoryException($"Restore point file '{_layout.RestorePointPath(id)}' is damaged ({problem}); retention stopped so that nothing it references is deleted: run `lifeboat verify` and remove or repair that file.");
+        ?? throw new RepositoryException($"Restore point file '{_layout.RestorePointPath(id)}' is damaged ({problem}); retention stopped so that nothing it references is deleted: verify the repository and remove or repair that file.", RepositoryRemedy.Verify);
 
     private static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset, string packId)
     {
@@ -271,7 +271,7 @@ internal sealed class RetentionOperation
             int n = RandomAccess.Read(handle, buffer[done..], offset + done);
             if (n == 0)
             {
-                throw new RepositoryException($"Pack {packId} is shorter than its index says; run `lifeboat verify` before retention.");
+                throw new RepositoryException($"Pack {packId} is shorter than its index says; verify the repository before retention.", RepositoryRemedy.Verify);
             }
 
             done += n;
@@ -286,7 +286,7 @@ internal sealed class RetentionOperation
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new RepositoryException($"Pack file '{_layout.PackPath(packId)}' is listed in the index but missing; run `lifeboat verify` to see which restore points it affects.", ex);
+            throw new RepositoryException($"Pack file '{_layout.PackPath(packId)}' is listed in the index but missing; verify the repository to see which restore points it affects.", RepositoryRemedy.Verify, ex);
         }
     }
 

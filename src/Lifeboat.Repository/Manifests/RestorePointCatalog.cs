@@ -72,9 +72,9 @@ internal sealed class RestorePointCatalog
         if (string.Equals(idOrLatest, Latest, StringComparison.OrdinalIgnoreCase))
         {
             var all = List(vm);
-            return all.Count > 0 ? all[^1] : throw new RepositoryException(vm is null
-                    ? $"Repository '{_layout.Display}' has no restore points yet; create one with `lifeboat backup`."
-                    : $"Repository '{_layout.Display}' has no restore points of VM '{vm}'; list them all with `lifeboat restore-points --repo {_layout.Display}`.");
+            return all.Count > 0 ? all[^1] : throw (vm is null
+                    ? new RepositoryException($"Repository '{_layout.Display}' has no restore points yet; back a VM up into it first.", RepositoryRemedy.Backup)
+                    : new RepositoryException($"Repository '{_layout.Display}' has no restore points of VM '{vm}'; its restore points list the VMs it holds.", RepositoryRemedy.ListRestorePoints));
         }
 
         var info = RestorePointId.IsValid(idOrLatest) && File.Exists(_layout.RestorePointPath(idOrLatest)) ? TryGetInfo(idOrLatest) : null;
@@ -82,10 +82,10 @@ internal sealed class RestorePointCatalog
         {
             if (info is null && _damaged.TryGetValue(idOrLatest, out string? problem))
             {
-                throw new RepositoryException($"Restore point '{idOrLatest}' is damaged ({problem}); run `lifeboat verify` and use another restore point.");
+                throw new RepositoryException($"Restore point '{idOrLatest}' is damaged ({problem}); verify the repository and use another restore point.", RepositoryRemedy.Verify);
             }
 
-            throw new RepositoryException($"No restore point '{idOrLatest}'{(vm is null ? string.Empty : $" of VM '{vm}'")} in repository '{_layout.Display}'; list them with `lifeboat restore-points --repo {_layout.Display}`.");
+            throw new RepositoryException($"No restore point '{idOrLatest}'{(vm is null ? string.Empty : $" of VM '{vm}'")} in repository '{_layout.Display}'; its restore points list the ids there are.", RepositoryRemedy.ListRestorePoints);
         }
 
         return Protection.IsProtected(info.Id) ? info with { Protected = true } : info;
@@ -95,14 +95,14 @@ internal sealed class RestorePointCatalog
     public RestorePointInfo GetById(string id) =>
         RestorePointId.IsValid(id) && !string.Equals(id, Latest, StringComparison.OrdinalIgnoreCase)
             ? Get(id, vm: null)
-            : throw new RepositoryException($"'{id}' is not a restore point id (such as 20261125-213649-7f3a); list them with `lifeboat restore-points`.");
+            : throw new RepositoryException($"'{id}' is not a restore point id (such as 20261125-213649-7f3a); the restore points list the ids there are.", RepositoryRemedy.ListRestorePoints);
 
     /// <summary>Loads a manifest with its block maps; throws a clear RepositoryException when missing or damaged.</summary>
     public RestorePointManifest Load(string id)
     {
         var info = Get(id, vm: null);
         return TryLoad(info.Id, withBlockMaps: true, out string? problem)
-            ?? throw new RepositoryException($"Restore point '{info.Id}' is damaged ({problem}); run `lifeboat verify` and use another restore point.");
+            ?? throw new RepositoryException($"Restore point '{info.Id}' is damaged ({problem}); verify the repository and use another restore point.", RepositoryRemedy.Verify);
     }
 
     public RestorePointManifest? TryLoad(string id, bool withBlockMaps, out string? problem)

@@ -94,7 +94,7 @@ internal static class ConfigFile
     }
 
     public static RepositoryException NotARepository(string root) =>
-        new($"'{root}' is not a Lifeboat repository (no config file); create one with `lifeboat repo init {root}`.");
+        new($"'{root}' is not a Lifeboat repository (no config file); initialize one there first.", RepositoryRemedy.Initialize);
 
     private static RepositoryException NewerVersion(string root, int version) =>
         new($"Repository '{root}' uses format version {version}; this Lifeboat reads versions up to {CurrentFormatVersion}: upgrade Lifeboat.");

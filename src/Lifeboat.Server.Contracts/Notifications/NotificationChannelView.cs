@@ -7,7 +7,7 @@ namespace Lifeboat.Server.Contracts.Notifications;
 public sealed record NotificationChannelView(
     string Name,
     string Kind,
-    List<string> Events,
+    List<NotificationKind> Events,
     bool Enabled,
     EmailChannelSettings? Email,
     WebhookChannelSettings? Webhook,

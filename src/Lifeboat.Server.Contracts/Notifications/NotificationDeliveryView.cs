@@ -8,7 +8,7 @@ public sealed record NotificationDeliveryView(
     long Id,
     DateTimeOffset At,
     string Channel,
-    string Event,
+    NotificationKind Event,
     string Subject,
     string Title,
     string Outcome,

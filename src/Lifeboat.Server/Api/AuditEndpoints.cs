@@ -21,9 +21,9 @@ public static class AuditEndpoints
             .WithSummary("The signed-in user or token: name, role, and whether it came by password or token.");
     }
 
-    private static Results<Ok<List<AuditEntry>>, BadRequest<ApiError>> List(int? limit, long? before, string? who, string? action, AuditLog audit) =>
+    private static Ok<List<AuditEntry>> List(int? limit, long? before, string? who, string? action, AuditLog audit) =>
         limit is < 1 or > AuditLog.MaxLimit
-            ? TypedResults.BadRequest(new ApiError($"limit must be between 1 and {AuditLog.MaxLimit}."))
+            ? throw LifeboatException.Invalid("limit", $"limit must be between 1 and {AuditLog.MaxLimit}.")
             : TypedResults.Ok(audit.List(limit ?? DefaultLimit, before, who, action).ToList());
 
     private static Ok<WhoAmIView> Me(ClaimsPrincipal user) =>

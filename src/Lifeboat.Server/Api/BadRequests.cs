@@ -1,42 +1,16 @@
 using System.Text.Json;
-using Lifeboat.Server.Security;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Lifeboat.Server.Api;
 
 /// <summary>
-/// The one place a request the framework cannot bind becomes an answer: malformed JSON, a number that does not fit its
-/// field, a refused string, a missing or oversized body. It is a 400 (413, 415) with one sentence naming the field,
-/// never a 500, and an audited endpoint's refusal is in the audit log like any other.
+/// The words for a request the framework cannot bind: malformed JSON, a number that does not fit its field, a refused
+/// string, a missing or oversized body. <see cref="ErrorAnswers"/> answers it with a 400 (413, 415), never a 500.
 /// </summary>
 public static class BadRequests
 {
     /// <summary>The largest request body the server reads: far above any request of the API, far below what would hurt.</summary>
     public const long MaxBodyBytes = 16 << 20;
-
-    /// <summary>Call first; the route handlers must throw on bad requests (<c>RouteHandlerOptions.ThrowOnBadRequest</c>) for it to see them.</summary>
-    public static void UseBadRequestAnswers(this WebApplication app) => app.Use(async (context, next) =>
-    {
-        try
-        {
-            await next(context);
-        }
-        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
-        {
-            var message = Sentence(e);
-            if (context.GetEndpoint()?.Metadata.GetMetadata<AuditAction>() is { } action)
-            {
-                await context.RequestServices.GetRequiredService<AuditLog>().RecordAsync(context.User, context.Connection.RemoteIpAddress?.ToString(),
-                    action.Name, AuditTarget.FromRoute(context.Request.RouteValues), $"refused {e.StatusCode}: {message}", CancellationToken.None);
-            }
-
-            context.Response.Clear();
-            context.Response.StatusCode = e.StatusCode;
-            await context.Response.WriteAsJsonAsync(new ApiError(message), ServerJsonContext.Default.ApiError, cancellationToken: context.RequestAborted);
-        }
-    });
 
     public static string Sentence(BadHttpRequestException refused)
     {

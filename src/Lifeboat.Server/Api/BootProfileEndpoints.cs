@@ -19,13 +19,13 @@ public static class BootProfileEndpoints
             .RequireAuthorization(LifeboatPolicies.Operator).Audited("boot-profile.delete");
     }
 
-    private static Results<Ok<BootProfileView>, NotFound<ApiError>> Get(string vm, BootProfileStore store) =>
+    private static Ok<BootProfileView> Get(string vm, BootProfileStore store) =>
         store.Get(vm) is { } profile
             ? TypedResults.Ok(new BootProfileView(vm, profile.RecordedAt, profile.RestorePointId, profile.SessionId, profile.Clusters, profile.Bytes))
-            : TypedResults.NotFound(new ApiError($"VM {vm} has no boot profile yet: its next instant recovery or verification records one."));
+            : throw LifeboatException.NotFound($"VM {vm} has no boot profile yet: its next instant recovery or verification records one.", "vm");
 
-    private static Results<NoContent, NotFound<ApiError>> Delete(string vm, BootProfileStore store) =>
-        store.Delete(vm) ? TypedResults.NoContent() : TypedResults.NotFound(new ApiError($"VM {vm} has no boot profile."));
+    private static NoContent Delete(string vm, BootProfileStore store) =>
+        store.Delete(vm) ? TypedResults.NoContent() : throw LifeboatException.NotFound($"VM {vm} has no boot profile.", "vm");
 }
 
 public sealed record BootProfileView(string Vm, DateTimeOffset RecordedAt, string RestorePointId, string SessionId, long Blocks, long Bytes);

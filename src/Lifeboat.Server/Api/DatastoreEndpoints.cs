@@ -24,37 +24,8 @@ public static class DatastoreEndpoints
 
     private static Ok<List<DatastoreView>> List(DatastoreRegistry datastores) => TypedResults.Ok(datastores.List().ToList());
 
-    private static Results<Created<DatastoreView>, BadRequest<ApiError>, Conflict<ApiError>> Add(AddDatastoreRequest request, DatastoreRegistry datastores)
-    {
-        try
-        {
-            var added = datastores.Add(request);
-            return TypedResults.Created($"/api/datastores/{Uri.EscapeDataString(added.Name)}", added);
-        }
-        catch (ArgumentException e)
-        {
-            return TypedResults.BadRequest(ApiError.From(e));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
-    }
+    private static Created<DatastoreView> Add(AddDatastoreRequest request, DatastoreRegistry datastores) =>
+        Answered.Created(datastores.Add(request), added => $"/api/datastores/{Uri.EscapeDataString(added.Name)}");
 
-    private static Results<NoContent, NotFound<ApiError>, Conflict<ApiError>> Remove(string name, DatastoreRegistry datastores)
-    {
-        try
-        {
-            datastores.Remove(name);
-            return TypedResults.NoContent();
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
-    }
+    private static NoContent Remove(string name, DatastoreRegistry datastores) => Answered.After(() => datastores.Remove(name));
 }

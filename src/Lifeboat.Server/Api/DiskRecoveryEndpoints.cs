@@ -22,17 +22,10 @@ public static class DiskRecoveryEndpoints
             .Audited("session.attach-disk", (context, answer) => Target(context.Arguments.OfType<DiskRecoveryRequest>().FirstOrDefault(), answer as SessionView));
     }
 
-    private static Results<Created<SessionView>, BadRequest<ApiError>> Start(DiskRecoveryRequest request, SessionManager sessions, SessionStore store)
+    private static Created<SessionView> Start(DiskRecoveryRequest request, SessionManager sessions, SessionStore store)
     {
-        try
-        {
-            var session = sessions.StartDiskRecovery(request);
-            return TypedResults.Created($"/api/sessions/{session.Id}", SessionView.From(sessions.Get(session.Id)!, store.GetSteps(session.Id)));
-        }
-        catch (ArgumentException e)
-        {
-            return TypedResults.BadRequest(new ApiError(e.Message));
-        }
+        var session = sessions.StartDiskRecovery(request);
+        return TypedResults.Created($"/api/sessions/{session.Id}", SessionViews.From(sessions.Get(session.Id)!, store.GetSteps(session.Id)));
     }
 
     private static string Target(DiskRecoveryRequest? request, SessionView? session) =>

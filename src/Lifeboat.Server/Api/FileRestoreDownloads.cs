@@ -28,71 +28,72 @@ internal static class FileRestoreDownloads
         string id, string[]? path, string? format, FileRestoreSessions sessions, AuditLog audit, HttpContext http)
     {
         var ct = http.RequestAborted;
-        if (sessions.Get(id) is not { } session)
-            return FileRestoreEndpoints.NoSession(id);
+        var session = sessions.Get(id) ?? throw FileRestoreEndpoints.NoSession(id);
         session.Touch();
         var formatName = format ?? "tar.zst";
         IReadOnlyList<GuestPath> paths;
+        ArchiveFormat? archive;
+        GuestEntry first;
         try
         {
             paths = Paths(path);
-            var archive = Format(formatName);
-            var first = await session.Browser.StatAsync(paths[0], ct);
+            archive = Format(formatName);
+            first = await session.Browser.StatAsync(paths[0], ct);
             if (archive is null && (paths.Count != 1 || first.Type is not (GuestEntryType.File or GuestEntryType.Directory)))
                 throw new FileRestoreException($"format=raw sends one regular file or one folder, and {(paths.Count != 1 ? $"{paths.Count} paths were given" : $"{paths[0]} is neither")}; ask for tar.zst or zip.", "format");
             foreach (var other in paths.Skip(1))
                 await session.Browser.StatAsync(other, ct);
-
-            var download = session.StartDownload(paths, formatName);
-            var target = $"file-restore session {session.Id} ({session.Vm}@{session.RestorePointId}): {string.Join(", ", download.Paths)} as {formatName}";
-            string? error = null;
-            try
-            {
-                http.Response.Headers[DownloadHeader] = download.Id;
-                var folderTar = archive is null && first.Type == GuestEntryType.Directory;
-                http.Response.ContentType = archive is { } packed ? SelectionArchive.ContentType(packed) : folderTar ? "application/x-tar" : "application/octet-stream";
-                http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileNameStar = FileName(session, first, archive) }.ToString();
-                if (archive is null && !folderTar)
-                    http.Response.ContentLength = first.Size;
-                var source = new ProgressSource(session.Browser, download);
-                var body = new CountingStream(http.Response.Body, download, session);
-                await using (body.ConfigureAwait(false))
-                {
-                    if (archive is { } packing)
-                        await SelectionArchive.WriteAsync(source, paths, packing, body, progress: null, ct);
-                    else if (folderTar)
-                        await source.TarFolderAsync(paths[0], body, progress: null, ct);
-                    else
-                        await source.CopyFileAsync(paths[0], body, progress: null, ct);
-                    await body.FlushAsync(ct);
-                }
-            }
-            catch (Exception e) when (e is FileRestoreException or IOException or OperationCanceledException)
-            {
-                error = e is OperationCanceledException ? "The client went away before the download ended." : e.Message;
-                if (!http.Response.HasStarted && e is FileRestoreException refused)
-                {
-                    http.Response.Clear();
-                    return FileRestoreEndpoints.Refusal(refused);
-                }
-
-                http.Abort();
-            }
-            finally
-            {
-                session.EndDownload(download, error);
-                await audit.RecordAsync(http.User, http.Connection.RemoteIpAddress?.ToString(), AuditActionName, target,
-                    error is null ? string.Create(CultureInfo.InvariantCulture, $"ok: {download.BytesDone} bytes") : "failed: " + error, CancellationToken.None);
-            }
-
-            return TypedResults.Empty;
         }
         catch (FileRestoreException e)
         {
             await audit.RecordAsync(http.User, http.Connection.RemoteIpAddress?.ToString(), AuditActionName,
                 $"file-restore session {session.Id}: {string.Join(", ", path ?? [])} as {formatName}", "refused: " + e.Message, CancellationToken.None);
-            return FileRestoreEndpoints.Refusal(e);
+            throw;
         }
+
+        var download = session.StartDownload(paths, formatName);
+        var target = $"file-restore session {session.Id} ({session.Vm}@{session.RestorePointId}): {string.Join(", ", download.Paths)} as {formatName}";
+        string? error = null;
+        try
+        {
+            http.Response.Headers[DownloadHeader] = download.Id;
+            var folderTar = archive is null && first.Type == GuestEntryType.Directory;
+            http.Response.ContentType = archive is { } packed ? SelectionArchive.ContentType(packed) : folderTar ? "application/x-tar" : "application/octet-stream";
+            http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileNameStar = FileName(session, first, archive) }.ToString();
+            if (archive is null && !folderTar)
+                http.Response.ContentLength = first.Size;
+            var source = new ProgressSource(session.Browser, download);
+            var body = new CountingStream(http.Response.Body, download, session);
+            await using (body.ConfigureAwait(false))
+            {
+                if (archive is { } packing)
+                    await SelectionArchive.WriteAsync(source, paths, packing, body, progress: null, ct);
+                else if (folderTar)
+                    await source.TarFolderAsync(paths[0], body, progress: null, ct);
+                else
+                    await source.CopyFileAsync(paths[0], body, progress: null, ct);
+                await body.FlushAsync(ct);
+            }
+        }
+        catch (Exception e) when (e is FileRestoreException or IOException or OperationCanceledException)
+        {
+            error = e is OperationCanceledException ? "The client went away before the download ended." : e.Message;
+            if (!http.Response.HasStarted && e is FileRestoreException)
+            {
+                http.Response.Clear();
+                throw;
+            }
+
+            http.Abort();
+        }
+        finally
+        {
+            session.EndDownload(download, error);
+            await audit.RecordAsync(http.User, http.Connection.RemoteIpAddress?.ToString(), AuditActionName, target,
+                error is null ? string.Create(CultureInfo.InvariantCulture, $"ok: {download.BytesDone} bytes") : "failed: " + error, CancellationToken.None);
+        }
+
+        return TypedResults.Empty;
     }
 
     /// <summary>The download's file name: the file's own, the folder's + .tar, or VM-RESTOREPOINT + the archive's extension.</summary>

@@ -38,33 +38,20 @@ public static class FileRestoreEndpoints
             .RequireAuthorization(LifeboatPolicies.Operator).Audited("file-restore.close");
     }
 
-    /// <summary>A file-restore refusal as an answer: 400 naming the field when the request is at fault, else 409.</summary>
-    public static IResult Refusal(FileRestoreException e) =>
-        e.Field is null
-            ? TypedResults.Conflict(new ApiError(e.Message))
-            : TypedResults.BadRequest(new ApiError(e.Message) { Field = e.Field });
-
-    public static NotFound<ApiError> NoSession(string id) =>
-        TypedResults.NotFound(new ApiError($"There is no file-restore session {id} (closed, idle too long, or the server restarted); open one with POST /api/file-restores.") { Field = "id" });
+    public static LifeboatException NoSession(string id) =>
+        LifeboatException.NotFound($"There is no file-restore session {id} (closed, idle too long, or the server restarted); open one with POST /api/file-restores.", "id");
 
     private static async Task<IResult> Open(OpenFileRestoreRequest request, FileRestoreSessions sessions, HttpContext http)
     {
-        try
-        {
-            var session = await sessions.OpenAsync(request.Vm, request.RestorePoint, LifeboatClaims.Who(http.User), http.RequestAborted);
-            return TypedResults.Created($"/api/file-restores/{session.Id}", FileRestoreViews.Session(session, sessions.IdleTimeout, withDownloads: true));
-        }
-        catch (FileRestoreException e)
-        {
-            return Refusal(e);
-        }
+        var session = await sessions.OpenAsync(request.Vm, request.RestorePoint, LifeboatClaims.Who(http.User), http.RequestAborted);
+        return TypedResults.Created($"/api/file-restores/{session.Id}", FileRestoreViews.Session(session, sessions.IdleTimeout, withDownloads: true));
     }
 
     private static Ok<List<FileRestoreSessionView>> List(FileRestoreSessions sessions) =>
         TypedResults.Ok(sessions.List().Select(s => FileRestoreViews.Session(s, sessions.IdleTimeout, withDownloads: false)).ToList());
 
     private static IResult Get(string id, FileRestoreSessions sessions) =>
-        sessions.Get(id) is { } session ? TypedResults.Ok(FileRestoreViews.Session(session, sessions.IdleTimeout, withDownloads: true)) : NoSession(id);
+        TypedResults.Ok(FileRestoreViews.Session(sessions.Get(id) ?? throw NoSession(id), sessions.IdleTimeout, withDownloads: true));
 
     private static Task<IResult> FileSystems(string id, FileRestoreSessions sessions, CancellationToken ct) =>
         UseAsync(sessions, id, async session => TypedResults.Ok((await session.Browser.ListFileSystemsAsync(ct)).Select(FileRestoreViews.FileSystem).ToList()));
@@ -88,25 +75,20 @@ public static class FileRestoreEndpoints
         });
 
     private static async Task<IResult> Close(string id, FileRestoreSessions sessions) =>
-        await sessions.CloseAsync(id) ? TypedResults.NoContent() : NoSession(id);
+        await sessions.CloseAsync(id) ? TypedResults.NoContent() : throw NoSession(id);
 
-    /// <summary>Runs <paramref name="use"/> on the session (marked used), answering a missing session or a refusal.</summary>
+    /// <summary>Runs <paramref name="use"/> on the session (marked used); a session closed meanwhile is one that is not there.</summary>
     private static async Task<IResult> UseAsync(FileRestoreSessions sessions, string id, Func<FileRestoreSession, Task<IResult>> use)
     {
-        if (sessions.Get(id) is not { } session)
-            return NoSession(id);
+        var session = sessions.Get(id) ?? throw NoSession(id);
         session.Touch();
         try
         {
             return await use(session);
         }
-        catch (FileRestoreException e)
-        {
-            return Refusal(e);
-        }
         catch (ObjectDisposedException)
         {
-            return NoSession(id);
+            throw NoSession(id);
         }
     }
 

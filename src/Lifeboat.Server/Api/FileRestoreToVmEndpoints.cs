@@ -32,8 +32,7 @@ public static class FileRestoreToVmEndpoints
 
     private static async Task<IResult> RestoreAsync(string id, RestoreToVmRequest request, FileRestoreSessions sessions, VmFileRestorer restorer, HttpContext http)
     {
-        if (sessions.Get(id) is not { } session)
-            return FileRestoreEndpoints.NoSession(id);
+        var session = sessions.Get(id) ?? throw FileRestoreEndpoints.NoSession(id);
         List<GuestPath> paths;
         try
         {
@@ -41,7 +40,7 @@ public static class FileRestoreToVmEndpoints
         }
         catch (FileRestoreException e)
         {
-            return FileRestoreEndpoints.Refusal(new FileRestoreException(e.Message, "paths", e));
+            throw new FileRestoreException(e.Message, "paths", e);
         }
 
         // Registered as a transfer: the session is not idle while it runs, and GET /{id} shows where it is.
@@ -56,22 +55,22 @@ public static class FileRestoreToVmEndpoints
         catch (FileRestoreException e)
         {
             error = e.Message;
-            return FileRestoreEndpoints.Refusal(e);
+            throw;
         }
         catch (HostException e)
         {
             error = e.Message;
-            return TypedResults.Conflict(new ApiError(e.Message) { Field = "vm" });
+            throw LifeboatException.Conflict(e.Message, "vm", e);
         }
         catch (SessionStepException e)
         {
             error = e.Message;
-            return TypedResults.BadRequest(new ApiError(e.Message) { Field = "host" });
+            throw LifeboatException.Invalid("host", e.Message, e);
         }
         catch (ObjectDisposedException)
         {
             error = "the session closed";
-            return FileRestoreEndpoints.NoSession(id);
+            throw FileRestoreEndpoints.NoSession(id);
         }
         catch (OperationCanceledException)
         {

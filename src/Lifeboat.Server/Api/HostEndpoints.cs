@@ -26,37 +26,11 @@ public static class HostEndpoints
     private static async Task<Ok<List<HostView>>> List(HostInventory hosts, CancellationToken cancellationToken) =>
         TypedResults.Ok((await hosts.ListAsync(cancellationToken).ConfigureAwait(false)).ToList());
 
-    private static async Task<Results<Created<HostView>, BadRequest<ApiError>, Conflict<ApiError>>> Add(AddHostRequest request, HostInventory hosts, CancellationToken cancellationToken)
+    private static async Task<Created<HostView>> Add(AddHostRequest request, HostInventory hosts, CancellationToken cancellationToken)
     {
-        try
-        {
-            var added = await hosts.AddAsync(request, cancellationToken).ConfigureAwait(false);
-            return TypedResults.Created($"/api/hosts/{Uri.EscapeDataString(added.Name)}", added);
-        }
-        catch (ArgumentException e)
-        {
-            return TypedResults.BadRequest(ApiError.From(e));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
+        var added = await hosts.AddAsync(request, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Created($"/api/hosts/{Uri.EscapeDataString(added.Name)}", added);
     }
 
-    private static Results<NoContent, NotFound<ApiError>, Conflict<ApiError>> Remove(string name, HostInventory hosts)
-    {
-        try
-        {
-            hosts.Remove(name);
-            return TypedResults.NoContent();
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
-    }
+    private static NoContent Remove(string name, HostInventory hosts) => Answered.After(() => hosts.Remove(name));
 }

@@ -36,110 +36,30 @@ public static class JobEndpoints
 
     private static Ok<List<JobView>> List(JobScheduler jobs) => TypedResults.Ok(jobs.List().ToList());
 
-    private static Results<Created<JobView>, BadRequest<ApiError>, Conflict<ApiError>> Add(JobSpec spec, JobScheduler jobs)
+    private static Created<JobView> Add(JobSpec spec, JobScheduler jobs) =>
+        Answered.Created(jobs.Add(spec), job => $"/api/jobs/{Uri.EscapeDataString(job.Spec.Name)}");
+
+    private static Ok<JobView> Get(string name, JobScheduler jobs) => TypedResults.Ok(jobs.Get(name) ?? throw JobScheduler.NoJob(name));
+
+    private static Ok<JobView> Edit(string name, JobSpec spec, JobScheduler jobs) => TypedResults.Ok(jobs.Edit(name, spec));
+
+    private static Ok<JobView> Enable(string name, JobScheduler jobs) => TypedResults.Ok(jobs.SetEnabled(name, true));
+
+    private static Ok<JobView> Disable(string name, JobScheduler jobs) => TypedResults.Ok(jobs.SetEnabled(name, false));
+
+    private static NoContent Remove(string name, JobScheduler jobs) => Answered.After(() => jobs.Remove(name));
+
+    private static Accepted<JobRunView> Run(string name, JobScheduler jobs)
     {
-        try
-        {
-            var job = jobs.Add(spec);
-            return TypedResults.Created($"/api/jobs/{Uri.EscapeDataString(job.Spec.Name)}", job);
-        }
-        catch (ArgumentException e)
-        {
-            return TypedResults.BadRequest(ApiError.From(e));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
+        var run = jobs.RunNow(name);
+        return TypedResults.Accepted($"/api/jobs/{Uri.EscapeDataString(name)}/history/{run.Id}", run);
     }
 
-    private static Results<Ok<JobView>, NotFound<ApiError>> Get(string name, JobScheduler jobs) =>
-        jobs.Get(name) is { } job ? TypedResults.Ok(job) : TypedResults.NotFound(NoJob(name));
+    private static Ok<List<JobRunView>> History(string name, int? limit, JobScheduler jobs) =>
+        limit is < 1 or > MaxHistoryLimit
+            ? throw LifeboatException.Invalid("limit", $"limit must be between 1 and {MaxHistoryLimit}.")
+            : TypedResults.Ok(jobs.History(name, limit ?? JobScheduler.DefaultHistoryLimit).ToList());
 
-    private static Results<Ok<JobView>, BadRequest<ApiError>, NotFound<ApiError>> Edit(string name, JobSpec spec, JobScheduler jobs)
-    {
-        try
-        {
-            return TypedResults.Ok(jobs.Edit(name, spec));
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-        catch (ArgumentException e)
-        {
-            return TypedResults.BadRequest(new ApiError(e.Message));
-        }
-    }
-
-    private static Results<Ok<JobView>, NotFound<ApiError>> Enable(string name, JobScheduler jobs) => SetEnabled(name, true, jobs);
-
-    private static Results<Ok<JobView>, NotFound<ApiError>> Disable(string name, JobScheduler jobs) => SetEnabled(name, false, jobs);
-
-    private static Results<Ok<JobView>, NotFound<ApiError>> SetEnabled(string name, bool enabled, JobScheduler jobs)
-    {
-        try
-        {
-            return TypedResults.Ok(jobs.SetEnabled(name, enabled));
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-    }
-
-    private static Results<NoContent, NotFound<ApiError>, Conflict<ApiError>> Remove(string name, JobScheduler jobs)
-    {
-        try
-        {
-            jobs.Remove(name);
-            return TypedResults.NoContent();
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
-    }
-
-    private static Results<Accepted<JobRunView>, NotFound<ApiError>, Conflict<ApiError>> Run(string name, JobScheduler jobs)
-    {
-        try
-        {
-            var run = jobs.RunNow(name);
-            return TypedResults.Accepted($"/api/jobs/{Uri.EscapeDataString(name)}/history/{run.Id}", run);
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
-    }
-
-    private static Results<Ok<List<JobRunView>>, NotFound<ApiError>, BadRequest<ApiError>> History(string name, int? limit, JobScheduler jobs)
-    {
-        if (limit is < 1 or > MaxHistoryLimit)
-            return TypedResults.BadRequest(new ApiError($"limit must be between 1 and {MaxHistoryLimit}."));
-        try
-        {
-            return TypedResults.Ok(jobs.History(name, limit ?? JobScheduler.DefaultHistoryLimit).ToList());
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-    }
-
-    private static Results<Ok<JobRunView>, NotFound<ApiError>> GetRun(string name, long id, JobScheduler jobs) =>
-        jobs.GetRun(name, id) is { } run
-            ? TypedResults.Ok(run)
-            : TypedResults.NotFound(new ApiError($"Job {name} has no run {id}; list its runs with `lifeboat job history {name}`."));
-
-    private static ApiError NoJob(string name) => new($"There is no job {name}; list them with `lifeboat jobs`.");
+    private static Ok<JobRunView> GetRun(string name, long id, JobScheduler jobs) =>
+        TypedResults.Ok(jobs.GetRun(name, id) ?? throw LifeboatException.NotFound($"Job {name} has no run {id}; its history lists its runs.", "id"));
 }

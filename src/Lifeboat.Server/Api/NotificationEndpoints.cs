@@ -32,67 +32,22 @@ public static class NotificationEndpoints
 
     private static Ok<List<NotificationChannelView>> List(NotificationChannels channels) => TypedResults.Ok(channels.List().ToList());
 
-    private static Results<Ok<NotificationChannelView>, NotFound<ApiError>> Get(string name, NotificationChannels channels) =>
-        channels.Get(name) is { } channel ? TypedResults.Ok(channel) : TypedResults.NotFound(new ApiError(NotificationChannels.NoChannel(name).Message));
+    private static Ok<NotificationChannelView> Get(string name, NotificationChannels channels) =>
+        TypedResults.Ok(channels.Get(name) ?? throw NotificationChannels.NoChannel(name));
 
-    private static Results<Created<NotificationChannelView>, BadRequest<ApiError>> Add(NotificationChannelRequest request, NotificationChannels channels)
-    {
-        try
-        {
-            var added = channels.Add(request);
-            return TypedResults.Created($"/api/notifications/channels/{Uri.EscapeDataString(added.Name)}", added);
-        }
-        catch (InvalidChannelException e)
-        {
-            return TypedResults.BadRequest(Refusal(e));
-        }
-    }
+    private static Created<NotificationChannelView> Add(NotificationChannelRequest request, NotificationChannels channels) =>
+        Answered.Created(channels.Add(request), added => $"/api/notifications/channels/{Uri.EscapeDataString(added.Name)}");
 
-    private static Results<Ok<NotificationChannelView>, BadRequest<ApiError>, NotFound<ApiError>> Update(string name, NotificationChannelRequest request, NotificationChannels channels)
-    {
-        try
-        {
-            return TypedResults.Ok(channels.Update(name, request));
-        }
-        catch (InvalidChannelException e)
-        {
-            return TypedResults.BadRequest(Refusal(e));
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-    }
+    private static Ok<NotificationChannelView> Update(string name, NotificationChannelRequest request, NotificationChannels channels) =>
+        TypedResults.Ok(channels.Update(name, request));
 
-    private static Results<NoContent, NotFound<ApiError>> Remove(string name, NotificationChannels channels)
-    {
-        try
-        {
-            channels.Remove(name);
-            return TypedResults.NoContent();
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-    }
+    private static NoContent Remove(string name, NotificationChannels channels) => Answered.After(() => channels.Remove(name));
 
-    private static async Task<Results<Ok<NotificationDeliveryView>, NotFound<ApiError>>> Test(string name, ChannelTest test, HttpContext context, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return TypedResults.Ok(await test.SendAsync(name, LifeboatClaims.Who(context.User), cancellationToken).ConfigureAwait(false));
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-    }
+    private static async Task<Ok<NotificationDeliveryView>> Test(string name, ChannelTest test, HttpContext context, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await test.SendAsync(name, LifeboatClaims.Who(context.User), cancellationToken).ConfigureAwait(false));
 
-    private static Results<Ok<List<NotificationDeliveryView>>, BadRequest<ApiError>> Deliveries(int? limit, NotificationDeliveryStore deliveries) =>
+    private static Ok<List<NotificationDeliveryView>> Deliveries(int? limit, NotificationDeliveryStore deliveries) =>
         limit is < 1 or > MaxDeliveries
-            ? TypedResults.BadRequest(new ApiError($"The limit must be from 1 to {MaxDeliveries}.") { Field = "limit" })
+            ? throw LifeboatException.Invalid("limit", $"The limit must be from 1 to {MaxDeliveries}.")
             : TypedResults.Ok(deliveries.List(limit ?? DefaultDeliveries).ToList());
-
-    private static ApiError Refusal(InvalidChannelException e) => new(e.Message) { Field = e.Problems[0].Field };
 }

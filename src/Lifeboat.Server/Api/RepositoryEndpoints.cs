@@ -34,64 +34,29 @@ public static class RepositoryEndpoints
     private static Ok<List<RepositoryView>> List(RepositoryRegistry registry) =>
         TypedResults.Ok(registry.List().Select(RepositoryInspection.View).ToList());
 
-    private static Results<Created<RepositoryView>, Ok<RepositoryView>, BadRequest<ApiError>> Add(AddRepositoryRequest request, RepositoryRegistry registry)
+    private static Results<Created<RepositoryView>, Ok<RepositoryView>> Add(AddRepositoryRequest request, RepositoryRegistry registry)
     {
-        try
-        {
-            var (added, repository) = registry.Add(request.Path, "path");
-            var view = RepositoryInspection.View(repository);
-            return added ? TypedResults.Created("/api/repositories", view) : TypedResults.Ok(view);
-        }
-        catch (ArgumentException e)
-        {
-            return TypedResults.BadRequest(new ApiError(e.Message));
-        }
+        var (added, repository) = registry.Add(request.Path, "path");
+        var view = RepositoryInspection.View(repository);
+        return added ? TypedResults.Created("/api/repositories", view) : TypedResults.Ok(view);
     }
 
-    private static Results<Ok<RepositoryCheckView>, BadRequest<ApiError>, NotFound<ApiError>> Check(string? path, RepositoryRegistry registry, CancellationToken cancellationToken)
-    {
-        if (HostPath.Problem(path, "path") is { } problem)
-            return TypedResults.BadRequest(new ApiError(problem));
-        return Registered(path!, registry) is { } found
-            ? TypedResults.Ok(RepositoryInspection.Check(found, cancellationToken))
-            : TypedResults.NotFound(NotRegistered(path!));
-    }
+    private static Ok<RepositoryCheckView> Check(string? path, RepositoryRegistry registry, CancellationToken cancellationToken) =>
+        TypedResults.Ok(RepositoryInspection.Check(Registered(path, registry), cancellationToken));
 
-    private static Results<NoContent, BadRequest<ApiError>, NotFound<ApiError>, Conflict<ApiError>> Unregister(string? path, RepositoryUnregistration unregistration)
-    {
-        if (HostPath.Problem(path, "path") is { } problem)
-            return TypedResults.BadRequest(new ApiError(problem));
-        try
-        {
-            unregistration.Unregister(path!);
-            return TypedResults.NoContent();
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
-    }
+    private static NoContent Unregister(string? path, RepositoryUnregistration unregistration) => Answered.After(() => unregistration.Unregister(Valid(path)));
 
-    private static Results<Ok<List<RepositoryUsageSample>>, BadRequest<ApiError>, NotFound<ApiError>> History(string? path, RepositoryRegistry registry, RepositoryUsageStore usage)
-    {
-        if (HostPath.Problem(path, "path") is { } problem)
-            return TypedResults.BadRequest(new ApiError(problem));
-        return Registered(path!, registry) is { } found
-            ? TypedResults.Ok(usage.List(found).ToList())
-            : TypedResults.NotFound(NotRegistered(path!));
-    }
+    private static Ok<List<RepositoryUsageSample>> History(string? path, RepositoryRegistry registry, RepositoryUsageStore usage) =>
+        TypedResults.Ok(usage.List(Registered(path, registry)).ToList());
 
-    /// <summary>The registered path <paramref name="path"/> names; null when it names none.</summary>
-    private static string? Registered(string path, RepositoryRegistry registry)
-    {
-        var full = RepositoryUnregistration.Canonical(path);
-        return registry.List().Any(r => r.Path == full) ? full : null;
-    }
+    private static string Valid(string? path) => HostPath.Problem(path, "path") is { } problem ? throw LifeboatException.Invalid("path", problem) : path!;
 
-    private static ApiError NotRegistered(string path) =>
-        new($"No repository is registered at {RepositoryUnregistration.Canonical(path)}; list them with GET /api/repositories.");
+    /// <summary>The registered path <paramref name="path"/> names.</summary>
+    private static string Registered(string? path, RepositoryRegistry registry)
+    {
+        var full = RepositoryUnregistration.Canonical(Valid(path));
+        return registry.List().Any(r => r.Path == full)
+            ? full
+            : throw LifeboatException.NotFound($"No repository is registered at {full}; list them with GET /api/repositories.", "path");
+    }
 }

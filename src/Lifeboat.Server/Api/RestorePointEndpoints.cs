@@ -33,43 +33,18 @@ public static class RestorePointEndpoints
         return TypedResults.Ok(registry.ListRestorePoints(vm).Select(p => RestorePointViews.From(p, verified.GetValueOrDefault(p.RestorePoint.Id))).ToList());
     }
 
-    private static async Task<Results<Ok<RestorePointDeletedView>, NotFound<ApiError>, Conflict<ApiError>>> Delete(string id, RestorePointActions actions)
-    {
-        try
-        {
-            return TypedResults.Ok(await actions.DeleteAsync(id, CancellationToken.None));
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
-    }
+    private static async Task<Ok<RestorePointDeletedView>> Delete(string id, RestorePointActions actions) =>
+        TypedResults.Ok(await actions.DeleteAsync(id, CancellationToken.None));
 
-    private static Results<Ok<RestorePointView>, NotFound<ApiError>, Conflict<ApiError>> Protect(string id, RestorePointActions actions, VerificationStore verifications) =>
+    private static Ok<RestorePointView> Protect(string id, RestorePointActions actions, VerificationStore verifications) =>
         SetProtected(id, true, actions, verifications);
 
-    private static Results<Ok<RestorePointView>, NotFound<ApiError>, Conflict<ApiError>> Unprotect(string id, RestorePointActions actions, VerificationStore verifications) =>
+    private static Ok<RestorePointView> Unprotect(string id, RestorePointActions actions, VerificationStore verifications) =>
         SetProtected(id, false, actions, verifications);
 
-    private static Results<Ok<RestorePointView>, NotFound<ApiError>, Conflict<ApiError>> SetProtected(
-        string id, bool protect, RestorePointActions actions, VerificationStore verifications)
+    private static Ok<RestorePointView> SetProtected(string id, bool protect, RestorePointActions actions, VerificationStore verifications)
     {
-        try
-        {
-            var located = actions.SetProtected(id, protect);
-            return TypedResults.Ok(RestorePointViews.From(located, verifications.LatestByRestorePoint().GetValueOrDefault(id)));
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
+        var located = actions.SetProtected(id, protect);
+        return TypedResults.Ok(RestorePointViews.From(located, verifications.LatestByRestorePoint().GetValueOrDefault(id)));
     }
 }

@@ -38,112 +38,57 @@ public static class SessionEndpoints
     }
 
     private static Ok<List<SessionView>> List(SessionManager sessions, SessionStore store) =>
-        TypedResults.Ok(sessions.List().Select(s => SessionView.From(s, store.GetSteps(s.Session.Id))).ToList());
+        TypedResults.Ok(sessions.List().Select(s => SessionViews.From(s, store.GetSteps(s.Session.Id))).ToList());
 
-    private static Results<Created<SessionView>, BadRequest<ApiError>> Create(RecoveryRequest request, SessionManager sessions, SessionStore store)
+    private static Created<SessionView> Create(RecoveryRequest request, SessionManager sessions, SessionStore store)
     {
-        try
-        {
-            var session = sessions.Start(request);
-            var view = SessionView.From(sessions.Get(session.Id)!, store.GetSteps(session.Id));
-            return TypedResults.Created($"/api/sessions/{session.Id}", view);
-        }
-        catch (ArgumentException e)
-        {
-            return TypedResults.BadRequest(new ApiError(e.Message));
-        }
+        var session = sessions.Start(request);
+        return TypedResults.Created($"/api/sessions/{session.Id}", SessionViews.From(sessions.Get(session.Id)!, store.GetSteps(session.Id)));
     }
 
     /// <remarks>With If-None-Match and "Prefer: wait=N" it answers when the session next changes, or 304 after N s.</remarks>
-    private static async Task<Results<Ok<SessionView>, NotFound<ApiError>, StatusCodeHttpResult>> Get(
+    private static async Task<Results<Ok<SessionView>, StatusCodeHttpResult>> Get(
         string id, SessionManager sessions, SessionStore store, TimeProvider time, HttpContext http)
     {
-        if (sessions.Get(id) is not { } snapshot)
-            return TypedResults.NotFound(NoSession(id));
+        var snapshot = sessions.Get(id) ?? throw SessionManager.NoSession(id);
         var changed = await SessionChangeWait.ChangedAsync(sessions, snapshot, http.Request, time, http.RequestAborted);
         http.Response.Headers.ETag = SessionChangeWait.Tag(changed ?? snapshot);
         return changed is null
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
-            : TypedResults.Ok(SessionView.From(changed, store.GetSteps(id)));
+            : TypedResults.Ok(SessionViews.From(changed, store.GetSteps(id)));
     }
 
-    private static Results<Ok<List<SessionLogLine>>, NotFound<ApiError>> Log(string id, SessionStore store) =>
-        store.Get(id) is null ? TypedResults.NotFound(NoSession(id)) : TypedResults.Ok(store.GetLog(id).ToList());
+    private static Ok<List<SessionLogLine>> Log(string id, SessionStore store) =>
+        store.Get(id) is null ? throw SessionManager.NoSession(id) : TypedResults.Ok(store.GetLog(id).ToList());
 
-    private static Results<ContentHttpResult, NotFound<ApiError>> Console(string id, long? offset, SessionStore store, DataFolder data, HttpResponse response)
+    private static ContentHttpResult Console(string id, long? offset, SessionStore store, DataFolder data, HttpResponse response)
     {
-        var session = store.Get(id);
-        if (session is null)
-            return TypedResults.NotFound(NoSession(id));
+        var session = store.Get(id) ?? throw SessionManager.NoSession(id);
         var path = VmRuntimeFolder.ConsolePath(session.RuntimeDirectory, data.KeptConsole(id));
         var (bytes, next) = VmRuntimeFolder.ReadFrom(path, offset ?? 0, MaxConsoleBytes);
         response.Headers[ConsoleOffsetHeader] = next.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Text(Encoding.UTF8.GetString(bytes), "text/plain; charset=utf-8");
     }
 
-    private static Results<Accepted<SessionView>, NotFound<ApiError>, Conflict<ApiError>, BadRequest<ApiError>> Migrate(
-        string id, MigrationRequest request, SessionManager sessions, SessionStore store)
+    private static Accepted<SessionView> Migrate(string id, MigrationRequest request, SessionManager sessions, SessionStore store)
     {
-        try
-        {
-            sessions.Migrate(id, request);
-            return TypedResults.Accepted($"/api/sessions/{id}", SessionView.From(sessions.Get(id)!, store.GetSteps(id)));
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
-        catch (ArgumentException e)
-        {
-            return TypedResults.BadRequest(new ApiError(e.Message));
-        }
+        sessions.Migrate(id, request);
+        return TypedResults.Accepted($"/api/sessions/{id}", SessionViews.From(sessions.Get(id)!, store.GetSteps(id)));
     }
 
-    private static Results<Created<SessionView>, NotFound<ApiError>, Conflict<ApiError>, BadRequest<ApiError>> RecoverAgain(
+    private static Created<SessionView> RecoverAgain(
         string id, Lifeboat.Server.Contracts.Sessions.RecoverAgainRequest request, SessionManager sessions, SessionStore store)
     {
-        try
-        {
-            var session = sessions.RecoverAgain(id, request.ReadyTimeoutSeconds);
-            return TypedResults.Created($"/api/sessions/{session.Id}", SessionView.From(sessions.Get(session.Id)!, store.GetSteps(session.Id)));
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
-        catch (ArgumentException e)
-        {
-            return TypedResults.BadRequest(new ApiError(e.Message));
-        }
+        var session = sessions.RecoverAgain(id, request.ReadyTimeoutSeconds);
+        return TypedResults.Created($"/api/sessions/{session.Id}", SessionViews.From(sessions.Get(session.Id)!, store.GetSteps(session.Id)));
     }
 
-    private static Results<Accepted<SessionView>, NotFound<ApiError>, Conflict<ApiError>> Stop(string id, SessionManager sessions, SessionStore store)
+    private static Accepted<SessionView> Stop(string id, SessionManager sessions, SessionStore store)
     {
-        try
-        {
-            sessions.Stop(id);
-            return TypedResults.Accepted($"/api/sessions/{id}", SessionView.From(sessions.Get(id)!, store.GetSteps(id)));
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.NotFound(new ApiError(e.Message));
-        }
-        catch (InvalidOperationException e)
-        {
-            return TypedResults.Conflict(new ApiError(e.Message));
-        }
+        sessions.Stop(id);
+        return TypedResults.Accepted($"/api/sessions/{id}", SessionViews.From(sessions.Get(id)!, store.GetSteps(id)));
     }
 
     private static string RecoveryTarget(RecoveryRequest? request, SessionView? session) =>
         $"{request?.Vm}{(request?.RestorePoint is { } point ? "@" + point : "")}{(session is null ? "" : " as session " + session.Id)}";
-
-    private static ApiError NoSession(string id) => new($"There is no session {id}; list them with `lifeboat sessions`.");
 }

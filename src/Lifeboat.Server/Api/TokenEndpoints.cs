@@ -21,17 +21,8 @@ public static class TokenEndpoints
 
     private static Ok<List<TokenView>> List(Accounts accounts) => TypedResults.Ok(accounts.ListTokens().ToList());
 
-    private static Results<Created<CreatedTokenView>, JsonHttpResult<ApiError>> Create(CreateTokenRequest request, Accounts accounts, HttpContext context) =>
-        AccountRefusals.Answer(context, () =>
-        {
-            var created = accounts.CreateToken(context.User, request);
-            return TypedResults.Created($"/api/tokens/{created.Token.Id}", created);
-        });
+    private static Created<CreatedTokenView> Create(CreateTokenRequest request, Accounts accounts, HttpContext context) =>
+        Answered.Created(accounts.CreateToken(context.User, request), created => $"/api/tokens/{created.Token.Id}");
 
-    private static Results<NoContent, JsonHttpResult<ApiError>> Revoke(string nameOrId, Accounts accounts, HttpContext context) =>
-        AccountRefusals.Answer(context, () =>
-        {
-            accounts.RevokeToken(nameOrId);
-            return TypedResults.NoContent();
-        });
+    private static NoContent Revoke(string nameOrId, Accounts accounts) => Answered.After(() => accounts.RevokeToken(nameOrId));
 }

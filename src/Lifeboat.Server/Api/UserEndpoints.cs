@@ -26,24 +26,11 @@ public static class UserEndpoints
 
     private static Ok<List<UserView>> List(Accounts accounts) => TypedResults.Ok(accounts.ListUsers().ToList());
 
-    private static Results<Created<AddedUserView>, JsonHttpResult<ApiError>> Add(AddUserRequest request, Accounts accounts, HttpContext context) =>
-        AccountRefusals.Answer(context, () =>
-        {
-            var added = accounts.AddUser(context.User, request);
-            return TypedResults.Created($"/api/users/{Uri.EscapeDataString(added.User.Name)}", added);
-        });
+    private static Created<AddedUserView> Add(AddUserRequest request, Accounts accounts, HttpContext context) =>
+        Answered.Created(accounts.AddUser(context.User, request), added => $"/api/users/{Uri.EscapeDataString(added.User.Name)}");
 
-    private static Results<NoContent, JsonHttpResult<ApiError>> Remove(string name, Accounts accounts, HttpContext context) =>
-        AccountRefusals.Answer(context, () =>
-        {
-            accounts.RemoveUser(name);
-            return TypedResults.NoContent();
-        });
+    private static NoContent Remove(string name, Accounts accounts) => Answered.After(() => accounts.RemoveUser(name));
 
-    private static Results<NoContent, JsonHttpResult<ApiError>> ChangePassword(string name, ChangePasswordRequest request, Accounts accounts, HttpContext context) =>
-        AccountRefusals.Answer(context, () =>
-        {
-            accounts.ChangePassword(context.User, context.Connection.RemoteIpAddress?.ToString(), name, request);
-            return TypedResults.NoContent();
-        });
+    private static NoContent ChangePassword(string name, ChangePasswordRequest request, Accounts accounts, HttpContext context) =>
+        Answered.After(() => accounts.ChangePassword(context.User, context.Connection.RemoteIpAddress?.ToString(), name, request));
 }

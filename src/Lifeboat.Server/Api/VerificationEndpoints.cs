@@ -23,33 +23,24 @@ public static class VerificationEndpoints
         group.MapGet("/{id}/screenshot", Screenshot).WithSummary("The guest's console as a PNG picture, taken before the teardown.").RequireAuthorization(LifeboatPolicies.Viewer);
     }
 
-    private static Results<Created<SessionView>, BadRequest<ApiError>> Start(VerificationRequest request, SessionManager sessions, SessionStore store)
+    private static Created<SessionView> Start(VerificationRequest request, SessionManager sessions, SessionStore store)
     {
-        try
-        {
-            var session = sessions.StartVerification(request);
-            return TypedResults.Created($"/api/verifications/{session.Id}", SessionView.From(sessions.Get(session.Id)!, store.GetSteps(session.Id)));
-        }
-        catch (ArgumentException e)
-        {
-            return TypedResults.BadRequest(new ApiError(e.Message));
-        }
+        var session = sessions.StartVerification(request);
+        return TypedResults.Created($"/api/verifications/{session.Id}", SessionViews.From(sessions.Get(session.Id)!, store.GetSteps(session.Id)));
     }
 
     private static Ok<List<VerificationView>> List(string? vm, string? restorePoint, SessionStore store) =>
         TypedResults.Ok(store.List()
             .Where(s => s.Verification is not null && (vm is null || s.Vm == vm) && (restorePoint is null || s.RestorePointId == restorePoint))
-            .Select(VerificationView.From).ToList());
+            .Select(VerificationViews.From).ToList());
 
-    private static Results<Ok<VerificationView>, NotFound<ApiError>> Get(string id, SessionStore store) =>
+    private static Ok<VerificationView> Get(string id, SessionStore store) =>
         store.Get(id) is { Verification: not null } session
-            ? TypedResults.Ok(VerificationView.From(session))
-            : TypedResults.NotFound(NoVerification(id));
+            ? TypedResults.Ok(VerificationViews.From(session))
+            : throw LifeboatException.NotFound($"There is no verification {id}; list them with GET /api/verifications.", "id");
 
-    private static Results<PhysicalFileHttpResult, NotFound<ApiError>> Screenshot(string id, SessionStore store) =>
+    private static PhysicalFileHttpResult Screenshot(string id, SessionStore store) =>
         store.Get(id) is { Outcome.Screenshot: { } path } && File.Exists(path)
             ? TypedResults.PhysicalFile(path, "image/png")
-            : TypedResults.NotFound(new ApiError($"Verification {id} kept no screenshot (it did not run, has not ended, or QEMU gave no picture)."));
-
-    private static ApiError NoVerification(string id) => new($"There is no verification {id}; list them with GET /api/verifications.");
+            : throw LifeboatException.NotFound($"Verification {id} kept no screenshot (it did not run, has not ended, or QEMU gave no picture).", "id");
 }

@@ -12,7 +12,7 @@ public sealed class NotificationDeliveryStore(ServerDatabase database)
         ServerDatabase.Execute(connection,
             "INSERT INTO notification_deliveries (at, channel, event, subject, title, outcome, error, attempt, delivery_id) " +
             "VALUES ($at, $channel, $event, $subject, $title, $outcome, $error, $attempt, $delivery)",
-            ("$at", ServerDatabase.FormatTime(attempt.At)), ("$channel", attempt.Channel), ("$event", attempt.Event), ("$subject", attempt.Subject),
+            ("$at", ServerDatabase.FormatTime(attempt.At)), ("$channel", attempt.Channel), ("$event", attempt.Event.ToString()), ("$subject", attempt.Subject),
             ("$title", attempt.Title), ("$outcome", attempt.Outcome), ("$error", attempt.Error), ("$attempt", attempt.Attempt), ("$delivery", attempt.DeliveryId));
         var id = (long)ServerDatabase.Scalar(connection, "SELECT last_insert_rowid()")!;
         ServerDatabase.Execute(connection, "DELETE FROM notification_deliveries WHERE id <= $oldest", ("$oldest", id - Kept));
@@ -29,7 +29,7 @@ public sealed class NotificationDeliveryStore(ServerDatabase database)
         var attempts = new List<NotificationDeliveryView>();
         while (reader.Read())
         {
-            attempts.Add(new NotificationDeliveryView(reader.GetInt64(0), ServerDatabase.ParseTime(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
+            attempts.Add(new NotificationDeliveryView(reader.GetInt64(0), ServerDatabase.ParseTime(reader.GetString(1)), reader.GetString(2), Enum.Parse<NotificationKind>(reader.GetString(3)),
                 reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetInt32(8), reader.GetString(9)));
         }
 

@@ -181,7 +181,7 @@ public sealed class ServerDatabase : IDisposable
             Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
             var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
             if (version > SchemaVersion)
-                throw new InvalidDataException($"The database '{path}' was written by a newer Lifeboat server; upgrade Lifeboat or use another --data folder.");
+                throw new InvalidDataException($"The database '{path}' was written by a newer Lifeboat server; upgrade Lifeboat or give the server another data folder.");
             if (version == 1)
                 Upgrade1To2(connection);
             Execute(connection, Schema + $"PRAGMA user_version={SchemaVersion};");

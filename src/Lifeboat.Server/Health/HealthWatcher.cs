@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Notifications;
 using Lifeboat.Server.Contracts;
 using Lifeboat.Server.Contracts.Dashboard;
 using Lifeboat.Server.Hosting;

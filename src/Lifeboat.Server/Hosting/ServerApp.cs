@@ -153,7 +153,7 @@ public static class ServerApp
             if (certificate is not null)
                 SecurityLog.ServingHttps(app.Logger, options.Listen.ToString(), CertificateFingerprint.Of(certificate));
             app.UseFrameHeaders();
-            app.UseBadRequestAnswers();
+            app.UseErrorAnswers();
             app.UseUnknownPaths();
             app.UseLifeboatSecurity();
             app.UseInitialPasswordGate();

@@ -20,7 +20,7 @@ public sealed class DatastoreRegistry(DatastoreStore store, DataFolder data, Tim
 
     /// <summary>Declares an existing folder, by where it really leads.</summary>
     /// <exception cref="InvalidDatastoreException">The name or the path is not valid; the message names the field.</exception>
-    /// <exception cref="InvalidOperationException">The name or the folder is declared already.</exception>
+    /// <exception cref="LifeboatException">The name or the folder is declared already.</exception>
     public DatastoreView Add(AddDatastoreRequest request)
     {
         var problems = new List<FieldProblem>();
@@ -32,10 +32,10 @@ public sealed class DatastoreRegistry(DatastoreStore store, DataFolder data, Tim
         if (problems.Count > 0)
             throw new InvalidDatastoreException(problems);
         if (List().FirstOrDefault(d => d.Name == request.Name || d.Path == real) is { } taken)
-            throw new InvalidOperationException($"Datastore {taken.Name} is declared already at {taken.Path}; remove it first or choose another name.");
+            throw LifeboatException.Conflict($"Datastore {taken.Name} is declared already at {taken.Path}; remove it first or choose another name.");
         var view = new DatastoreView(request.Name, real, BuiltIn: false, time.GetUtcNow());
         if (!store.Add(view.Name, view.Path, view.AddedAt!.Value))
-            throw new InvalidOperationException($"A datastore named {request.Name} or at {real} was declared meanwhile; list them and try again.");
+            throw LifeboatException.Conflict($"A datastore named {request.Name} or at {real} was declared meanwhile; list them and try again.");
         return view;
     }
 
@@ -67,20 +67,20 @@ public sealed class DatastoreRegistry(DatastoreStore store, DataFolder data, Tim
         return real;
     }
 
-    /// <exception cref="KeyNotFoundException">No datastore has that name.</exception>
-    /// <exception cref="InvalidOperationException">It is the server's own cache folder.</exception>
+    /// <exception cref="LifeboatException">No datastore has that name.</exception>
+    /// <exception cref="LifeboatException">It is the server's own cache folder.</exception>
     public void Remove(string name)
     {
         if (name == CacheName)
-            throw new InvalidOperationException($"Datastore {CacheName} is the server's own cache folder; it cannot be removed.");
+            throw LifeboatException.Conflict($"Datastore {CacheName} is the server's own cache folder; it cannot be removed.");
         if (!store.Remove(name))
-            throw new KeyNotFoundException($"There is no datastore {name}; list them with `lifeboat datastores`.");
+            throw LifeboatException.NotFound($"There is no datastore {name}.", "name");
     }
 
     /// <summary><paramref name="path"/> as it really leads, when it is inside a datastore.</summary>
-    /// <exception cref="ArgumentException">It is not; the message names <paramref name="field"/> and the datastores.</exception>
+    /// <exception cref="LifeboatException">It is not; the message names <paramref name="field"/> and the datastores.</exception>
     public string Resolve(string? path, string field) =>
-        WritablePlaces.Resolve(path, List().Select(d => d.Path), field, out var problem) ?? throw new ArgumentException(problem);
+        WritablePlaces.Resolve(path, List().Select(d => d.Path), field, out var problem) ?? throw LifeboatException.Invalid(field, problem!);
 
     /// <summary>The folders of every datastore, for the mount server's own check before it creates a write cache.</summary>
     public IReadOnlyList<string> Folders() => [.. List().Select(d => d.Path)];

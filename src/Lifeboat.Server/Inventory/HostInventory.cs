@@ -62,10 +62,10 @@ public sealed class HostInventory(HostStore store, QemuHost local, LibvirtHosts 
 
     /// <summary>Adds a libvirt host once it answers, so that a mistyped URI is found now and not at the first recovery.</summary>
     /// <exception cref="InvalidHostException">A field is not valid, or the host cannot be reached; the message names the field.</exception>
-    /// <exception cref="InvalidOperationException">A host of that name exists already.</exception>
+    /// <exception cref="LifeboatException">A host of that name exists already.</exception>
     public async Task<HostView> AddAsync(AddHostRequest request, CancellationToken cancellationToken)
     {
-        var problems = new List<Contracts.FieldProblem>();
+        var problems = new List<FieldProblem>();
         if (AccountName.Problem(request.Name, "host") is { } nameProblem)
             problems.Add(new(HostField.Name, "name " + nameProblem));
         else if (request.Name == LocalName)
@@ -75,28 +75,28 @@ public sealed class HostInventory(HostStore store, QemuHost local, LibvirtHosts 
         if (problems.Count > 0)
             throw new InvalidHostException(problems);
         if (store.List().FirstOrDefault(h => h.Name == request.Name) is { } taken)
-            throw new InvalidOperationException($"Host {taken.Name} exists already ({taken.Connection}); remove it first or choose another name.");
+            throw LifeboatException.Conflict($"Host {taken.Name} exists already ({taken.Connection}); remove it first or choose another name.");
         var candidate = new StoredHost(request.Name, HostKinds.Libvirt, request.Connect, request.MountServerAddress, time.GetUtcNow());
         var host = libvirt.Get(candidate);
         var view = await ViewAsync(host, candidate, cancellationToken).ConfigureAwait(false);
         if (!view.Reachable)
             throw new InvalidHostException(HostField.Connect, view.Problem ?? $"Host {request.Name} does not answer at {request.Connect}.");
         if (!store.Add(candidate))
-            throw new InvalidOperationException($"A host named {request.Name} was added meanwhile; list them and try again.");
+            throw LifeboatException.Conflict($"A host named {request.Name} was added meanwhile; list them and try again.");
         return view;
     }
 
-    /// <exception cref="KeyNotFoundException">No added host has that name.</exception>
-    /// <exception cref="InvalidOperationException">It is the local host, or sessions still run VMs there.</exception>
+    /// <exception cref="LifeboatException">No added host has that name.</exception>
+    /// <exception cref="LifeboatException">It is the local host, or sessions still run VMs there.</exception>
     public void Remove(string name)
     {
         if (name == LocalName)
-            throw new InvalidOperationException($"Host {LocalName} is the embedded QEMU host; it cannot be removed.");
+            throw LifeboatException.Conflict($"Host {LocalName} is the embedded QEMU host; it cannot be removed.");
         var running = sessions.List().Where(s => !s.IsFinal && s.HostId == name).Select(s => s.Id).ToList();
         if (running.Count > 0)
-            throw new InvalidOperationException($"Sessions {string.Join(", ", running)} run VMs on host {name}; stop or finalize them first.");
+            throw LifeboatException.Conflict($"Sessions {string.Join(", ", running)} run VMs on host {name}; stop or finalize them first.");
         if (!store.Remove(name))
-            throw new KeyNotFoundException($"There is no added host {name}; list them with `lifeboat hosts`.");
+            throw LifeboatException.NotFound($"There is no added host {name}.", "name");
         libvirt.Forget(name);
     }
 

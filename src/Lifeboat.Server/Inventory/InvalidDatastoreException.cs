@@ -15,7 +15,7 @@ public sealed class InvalidDatastoreException : InvalidFieldsException
     {
     }
 
-    public InvalidDatastoreException(IReadOnlyList<Contracts.FieldProblem> problems)
+    public InvalidDatastoreException(IReadOnlyList<FieldProblem> problems)
         : base(problems)
     {
     }

@@ -16,7 +16,7 @@ public sealed class InvalidHostException : InvalidFieldsException
     {
     }
 
-    public InvalidHostException(IReadOnlyList<Contracts.FieldProblem> problems)
+    public InvalidHostException(IReadOnlyList<FieldProblem> problems)
         : base(problems)
     {
     }

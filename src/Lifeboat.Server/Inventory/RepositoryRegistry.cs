@@ -13,17 +13,17 @@ public sealed class RepositoryRegistry(RepositoryStore store)
     public IReadOnlyList<RegisteredRepository> List() => store.List();
 
     public string DefaultPath => store.List().FirstOrDefault(r => r.IsDefault)?.Path
-        ?? throw new InvalidOperationException("The server has no default repository; it registers one when it starts.");
+        ?? throw new LifeboatException(LifeboatErrorReason.Unavailable, "The server has no default repository; it registers one when it starts.");
 
     /// <summary>Registers the existing repository at a path a request gave; false when it already was.</summary>
     /// <param name="field">How the refusal names the path: the REST field, the form's label.</param>
-    /// <exception cref="ArgumentException">No path, or no readable repository there: the sentence says which and the fix.</exception>
+    /// <exception cref="LifeboatException">No path, or no readable repository there: the sentence says which and the fix.</exception>
     public (bool Added, RegisteredRepository Repository) Add(string? path, string field)
     {
         if (string.IsNullOrWhiteSpace(path))
-            throw new ArgumentException($"Give {field}: the folder of an existing repository on the server's machine.");
+            throw LifeboatException.Invalid(field, $"Give {field}: the folder of an existing repository on the server's machine.");
         if (HostPath.Problem(path, field) is { } problem)
-            throw new ArgumentException(problem);
+            throw LifeboatException.Invalid(field, problem);
         var fullPath = RepositoryUnregistration.Canonical(path);
         try
         {
@@ -32,7 +32,7 @@ public sealed class RepositoryRegistry(RepositoryStore store)
         }
         catch (Exception e) when (e is RepositoryException or IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            throw new ArgumentException($"{fullPath} cannot be registered: {e.Message}", e);
+            throw LifeboatException.Invalid(field, $"{fullPath} cannot be registered: {e.Message}", e);
         }
     }
 
@@ -77,7 +77,7 @@ public sealed class RepositoryRegistry(RepositoryStore store)
         {
             var known = ListRestorePoints().Select(p => p.RestorePoint.Vm).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             throw new SessionStepException(known.Count == 0
-                ? $"No registered repository has a restore point of VM '{vm}' (none has any); back the VM up first, or register its repository with `lifeboat repo add PATH`."
+                ? $"No registered repository has a restore point of VM '{vm}' (none has any); back the VM up first, or register its repository."
                 : $"No registered repository has a restore point of VM '{vm}'; the VMs with restore points are: {string.Join(", ", known)}.");
         }
 
@@ -88,7 +88,7 @@ public sealed class RepositoryRegistry(RepositoryStore store)
         {
             1 => matches[0],
             0 => throw new SessionStepException(
-                $"VM '{vm}' has no restore point '{idOrLatest}'; list its restore points with `lifeboat restore-points --vm {vm}` or give 'latest'."),
+                $"VM '{vm}' has no restore point '{idOrLatest}'; give one of its restore points or 'latest'."),
             _ => throw new SessionStepException($"'{idOrLatest}' matches {matches.Count} restore points of VM '{vm}'; give more of the id."),
         };
     }

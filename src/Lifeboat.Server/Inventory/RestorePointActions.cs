@@ -12,23 +12,23 @@ namespace Lifeboat.Server.Inventory;
 /// </summary>
 public sealed class RestorePointActions(RepositoryRegistry registry, SessionManager sessions, RetentionGate retention)
 {
-    /// <exception cref="KeyNotFoundException">No registered repository holds it.</exception>
+    /// <exception cref="LifeboatException">No registered repository holds it.</exception>
     public LocatedRestorePoint Find(string id) =>
         registry.ListRestorePoints().FirstOrDefault(p => string.Equals(p.RestorePoint.Id, id, StringComparison.Ordinal))
-        ?? throw new KeyNotFoundException($"No registered repository has restore point {id}; list them with `lifeboat restore-points`.");
+        ?? throw LifeboatException.NotFound($"No registered repository has restore point {id}.", "id");
 
-    /// <exception cref="KeyNotFoundException">No registered repository holds it.</exception>
-    /// <exception cref="InvalidOperationException">It is protected, published, or its repository is in use; the message says which.</exception>
+    /// <exception cref="LifeboatException">No registered repository holds it.</exception>
+    /// <exception cref="LifeboatException">It is protected, published, or its repository is in use; the message says which.</exception>
     public async Task<RestorePointDeletedView> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         var located = Find(id);
         if (located.RestorePoint.Protected)
-            throw new InvalidOperationException($"Restore point {id} is protected; unprotect it first.");
+            throw LifeboatException.Conflict($"Restore point {id} is protected; unprotect it first.");
         var user = sessions.List().Select(s => s.Session).FirstOrDefault(s => !s.IsFinal && string.Equals(s.RestorePointId, id, StringComparison.Ordinal));
         if (user is not null)
-            throw new InvalidOperationException($"Restore point {id} is in use by session {user.Id}; delete it once that session has ended.");
+            throw LifeboatException.Conflict($"Restore point {id} is in use by session {user.Id}; delete it once that session has ended.");
         using var gate = retention.TryEnterRetention()
-            ?? throw new InvalidOperationException($"An instant recovery is starting or retention is running; delete restore point {id} once it has.");
+            ?? throw LifeboatException.Conflict($"An instant recovery is starting or retention is running; delete restore point {id} once it has.");
         try
         {
             using var repository = RepositoryRegistry.Open(located.RepositoryPath);
@@ -37,12 +37,12 @@ public sealed class RestorePointActions(RepositoryRegistry registry, SessionMana
         }
         catch (Exception e) when (e is RepositoryException or IOException or UnauthorizedAccessException)
         {
-            throw new InvalidOperationException(e.Message, e);
+            throw LifeboatException.Conflict(e.Message, null, e);
         }
     }
 
-    /// <exception cref="KeyNotFoundException">No registered repository holds it.</exception>
-    /// <exception cref="InvalidOperationException">Its repository is busy (retention runs) or cannot be written.</exception>
+    /// <exception cref="LifeboatException">No registered repository holds it.</exception>
+    /// <exception cref="LifeboatException">Its repository is busy (retention runs) or cannot be written.</exception>
     public LocatedRestorePoint SetProtected(string id, bool protect)
     {
         var located = Find(id);
@@ -53,7 +53,7 @@ public sealed class RestorePointActions(RepositoryRegistry registry, SessionMana
         }
         catch (Exception e) when (e is RepositoryException or IOException or UnauthorizedAccessException)
         {
-            throw new InvalidOperationException(e.Message, e);
+            throw LifeboatException.Conflict(e.Message, null, e);
         }
     }
 }

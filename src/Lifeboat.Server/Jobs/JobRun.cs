@@ -103,7 +103,7 @@ internal sealed class JobRun(
                 ? "not started: this server runs no verifications"
                 : $"started: verification {verifier.StartBootVerification(spec.Vm, restorePointId, spec.VerifyHost)} boots restore point {restorePointId}{(spec.VerifyHost is { } host ? $" on host {host}" : "")}";
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or LifeboatException)
         {
             note = $"not started: {e.Message}";
         }

@@ -68,27 +68,27 @@ public sealed class JobScheduler(
     }
 
     /// <exception cref="ArgumentException">The definition is not valid.</exception>
-    /// <exception cref="InvalidOperationException">A job of that name exists.</exception>
+    /// <exception cref="LifeboatException">A job of that name exists.</exception>
     public JobView Add(JobSpec spec)
     {
         var normalized = JobSpecValidation.Normalize(spec, repositories);
         var now = time.GetUtcNow();
         var job = new JobRecord(normalized, now, JobSchedule.Parse(normalized.Schedule).NextAfter(now, time.LocalTimeZone), null, null);
         if (!store.Insert(job))
-            throw new InvalidOperationException($"There is already a job {spec.Name}; remove it first with `lifeboat job remove {spec.Name}`, or pick another name.");
+            throw LifeboatException.Conflict($"There is already a job {spec.Name}; remove it first, or pick another name.", JobSpecField.Name);
         JobLog.Added(logger, job.Name, normalized.Source.Describe(), normalized.Schedule, job.NextRunAt);
         Wake();
         return View(job);
     }
 
-    /// <exception cref="KeyNotFoundException">No such job.</exception>
-    /// <exception cref="InvalidOperationException">The job is running.</exception>
+    /// <exception cref="LifeboatException">No such job.</exception>
+    /// <exception cref="LifeboatException">The job is running.</exception>
     public void Remove(string name)
     {
         lock (_gate)
         {
             if (_active.ContainsKey(name))
-                throw new InvalidOperationException($"Job {name} is running; remove it when the run has ended (`lifeboat job history {name}`).");
+                throw LifeboatException.Conflict($"Job {name} is running; remove it when the run has ended (its history shows the run).");
             if (!store.Delete(name))
                 throw NoJob(name);
         }
@@ -98,7 +98,7 @@ public sealed class JobScheduler(
     }
 
     /// <summary>Changes a job's definition (not its name); its next run is computed again from its schedule.</summary>
-    /// <exception cref="KeyNotFoundException">No such job.</exception>
+    /// <exception cref="LifeboatException">No such job.</exception>
     /// <exception cref="ArgumentException">The definition is not valid, or names another job.</exception>
     public JobView Edit(string name, JobSpec spec)
     {
@@ -112,7 +112,7 @@ public sealed class JobScheduler(
     }
 
     /// <summary>A disabled job never runs by its schedule nor retries; enabled again, it next runs when its schedule says from now.</summary>
-    /// <exception cref="KeyNotFoundException">No such job.</exception>
+    /// <exception cref="LifeboatException">No such job.</exception>
     public JobView SetEnabled(string name, bool enabled)
     {
         var job = store.Get(name) ?? throw NoJob(name);
@@ -136,17 +136,17 @@ public sealed class JobScheduler(
     public IReadOnlyList<JobView> List() => [.. store.List().Select(View)];
 
     /// <summary>Starts a run now; it goes on in the background.</summary>
-    /// <exception cref="KeyNotFoundException">No such job.</exception>
-    /// <exception cref="InvalidOperationException">A run of the job is in progress.</exception>
+    /// <exception cref="LifeboatException">No such job.</exception>
+    /// <exception cref="LifeboatException">A run of the job is in progress.</exception>
     public JobRunView RunNow(string name)
     {
         var job = store.Get(name) ?? throw NoJob(name);
         return Start(job, attempt: 1, JobRunTrigger.Manual)
-            ?? throw new InvalidOperationException($"Job {name} is already running; follow it with `lifeboat job history {name}`.");
+            ?? throw LifeboatException.Conflict($"Job {name} is already running; its history shows the run.");
     }
 
     /// <summary>Newest first.</summary>
-    /// <exception cref="KeyNotFoundException">No such job.</exception>
+    /// <exception cref="LifeboatException">No such job.</exception>
     public IReadOnlyList<JobRunView> History(string name, int limit = DefaultHistoryLimit) =>
         store.Get(name) is null ? throw NoJob(name) : store.GetRuns(name, limit);
 
@@ -161,7 +161,7 @@ public sealed class JobScheduler(
     /// <summary>The run of the job in progress, to wait for (tests use it); a completed task when there is none.</summary>
     public Task RunInProgress(string name) => _active.TryGetValue(name, out var run) ? run.Task : Task.CompletedTask;
 
-    private static KeyNotFoundException NoJob(string name) => new($"There is no job {name}; list them with `lifeboat jobs`.");
+    public static LifeboatException NoJob(string name) => LifeboatException.NotFound($"There is no job {name}.", "name");
 
     private JobView View(JobRecord job) => new(
         job.Spec, job.Spec.Source.Describe(), job.CreatedAt, job.NextRunAt, job.RetryAt, _active.ContainsKey(job.Name),
@@ -198,7 +198,7 @@ public sealed class JobScheduler(
                         wakeAt = due;
                 }
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidDataException or ArgumentException)
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidDataException or ArgumentException or LifeboatException)
             {
                 // The database or a job's record could not be read: scheduling goes on and looks again later.
                 JobLog.SchedulingFailed(logger, e, FailedLoopDelay.TotalSeconds);

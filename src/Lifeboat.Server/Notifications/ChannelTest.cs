@@ -9,7 +9,7 @@ public sealed class ChannelTest(NotificationChannels channels, NotificationDeliv
     {
         var target = channels.TargetOf(channel);
         var notification = new NotificationEvent(NotificationKind.Test, channel, $"Test message for channel {channel}",
-            $"{who} asked for this test message on the Notifications page or with `lifeboat notify test {channel}`. This channel hears of: " +
+            $"{who} asked for this test message on the Notifications page or through the API. This channel hears of: " +
             $"{string.Join(", ", channels.Get(channel)?.Events ?? [])}.", time.GetUtcNow(), "notifications");
         return delivery.DeliverAsync(target, notification, retry: false, cancellationToken);
     }

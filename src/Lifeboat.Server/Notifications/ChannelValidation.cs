@@ -10,18 +10,18 @@ public static partial class ChannelValidation
     private const int MaxText = 500;
 
     /// <param name="hasSecret">The channel already keeps a password or secret, so the request may leave it out.</param>
-    public static IReadOnlyList<ChannelProblem> Check(NotificationChannelRequest request, bool hasSecret)
+    public static IReadOnlyList<FieldProblem> Check(NotificationChannelRequest request, bool hasSecret)
     {
-        var problems = new List<ChannelProblem>();
-        void Refuse(string field, string message) => problems.Add(new ChannelProblem(field, message));
+        var problems = new List<FieldProblem>();
+        void Refuse(string field, string message) => problems.Add(new FieldProblem(field, message));
 
         if (string.IsNullOrEmpty(request.Name) || !NamePattern().IsMatch(request.Name))
             Refuse(ChannelField.Name, "The channel's name must be a letter, then up to 63 letters, digits, '.', '_' or '-'.");
-        var unknown = (request.Events ?? []).Where(e => !NotificationEventKinds.All.Contains(e, StringComparer.Ordinal)).ToList();
+        var unknown = (request.Events ?? []).Where(e => !NotificationKinds.All.Contains(e)).ToList();
         if (request.Events is null || request.Events.Count == 0)
             Refuse(ChannelField.Events, "Choose at least one kind of event for the channel.");
         else if (unknown.Count > 0)
-            Refuse(ChannelField.Events, $"The events {string.Join(", ", unknown)} are not known; choose among {string.Join(", ", NotificationEventKinds.All)}.");
+            Refuse(ChannelField.Events, $"The events {string.Join(", ", unknown)} are not known; choose among {string.Join(", ", NotificationKinds.All)}.");
 
         switch (request.Kind)
         {

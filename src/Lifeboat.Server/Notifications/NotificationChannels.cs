@@ -20,7 +20,7 @@ public sealed class NotificationChannels(NotificationChannelStore store, IDataPr
         Throw(ChannelValidation.Check(request, hasSecret: false));
         var stored = Store(request, null, time.GetUtcNow());
         if (!store.Insert(stored))
-            throw new InvalidChannelException([new ChannelProblem(ChannelField.Name, $"There is already a channel {request.Name}; pick another name, or change that one.")]);
+            throw new InvalidChannelException([new FieldProblem(ChannelField.Name, $"There is already a channel {request.Name}; pick another name, or change that one.")]);
         return View(stored);
     }
 
@@ -29,7 +29,7 @@ public sealed class NotificationChannels(NotificationChannelStore store, IDataPr
     {
         var existing = store.Get(name) ?? throw NoChannel(name);
         if (request.Name != name)
-            throw new InvalidChannelException([new ChannelProblem(ChannelField.Name, $"A channel keeps its name ({name}); remove it and add one to rename it.")]);
+            throw new InvalidChannelException([new FieldProblem(ChannelField.Name, $"A channel keeps its name ({name}); remove it and add one to rename it.")]);
         var sameKind = existing.Kind == request.Kind;
         Throw(ChannelValidation.Check(request, hasSecret: sameKind && existing.ProtectedSecret is not null));
         var stored = Store(request, sameKind ? existing.ProtectedSecret : null, existing.CreatedAt);
@@ -62,9 +62,9 @@ public sealed class NotificationChannels(NotificationChannelStore store, IDataPr
     /// <summary>One channel with its secrets, enabled or not (a test reaches a disabled channel too).</summary>
     internal ChannelTarget TargetOf(string name) => Target(store.Get(name) ?? throw NoChannel(name));
 
-    internal static KeyNotFoundException NoChannel(string name) => new($"There is no notification channel {name}; list them with `lifeboat notify list`.");
+    internal static LifeboatException NoChannel(string name) => LifeboatException.NotFound($"There is no notification channel {name}.", "name");
 
-    private static void Throw(IReadOnlyList<ChannelProblem> problems)
+    private static void Throw(IReadOnlyList<FieldProblem> problems)
     {
         if (problems.Count > 0)
             throw new InvalidChannelException(problems);
@@ -77,16 +77,20 @@ public sealed class NotificationChannels(NotificationChannelStore store, IDataPr
             : (JsonSerializer.Serialize(request.Webhook! with { Secret = null }, ServerJsonContext.Default.WebhookChannelSettings), request.Webhook!.Secret);
         var hasUser = request.Email is null || !string.IsNullOrEmpty(request.Email.User);
         var protectedSecret = !hasUser ? null : secret is null ? keptSecret : _secrets.Protect(secret);
-        return new StoredNotificationChannel(request.Name, request.Kind, [.. request.Events.Distinct(StringComparer.Ordinal)], request.Enabled, settings, protectedSecret, createdAt);
+        return new StoredNotificationChannel(request.Name, request.Kind, [.. request.Events.Distinct().Select(e => e.ToString())], request.Enabled, settings, protectedSecret, createdAt);
     }
 
     private static NotificationChannelView View(StoredNotificationChannel stored)
     {
         var secret = stored.ProtectedSecret is null ? null : NotificationChannelView.SecretSet;
         return stored.Kind == NotificationChannelKinds.Email
-            ? new NotificationChannelView(stored.Name, stored.Kind, [.. stored.Events], stored.Enabled, Email(stored) with { Password = secret }, null, stored.CreatedAt)
-            : new NotificationChannelView(stored.Name, stored.Kind, [.. stored.Events], stored.Enabled, null, Webhook(stored) with { Secret = secret }, stored.CreatedAt);
+            ? new NotificationChannelView(stored.Name, stored.Kind, Kinds(stored), stored.Enabled, Email(stored) with { Password = secret }, null, stored.CreatedAt)
+            : new NotificationChannelView(stored.Name, stored.Kind, Kinds(stored), stored.Enabled, null, Webhook(stored) with { Secret = secret }, stored.CreatedAt);
     }
+
+    /// <summary>The kinds a stored channel asks for; a name no kind has any more (written by another version) is left out.</summary>
+    private static List<NotificationKind> Kinds(StoredNotificationChannel stored) =>
+        [.. stored.Events.Select(e => Enum.TryParse<NotificationKind>(e, out var kind) ? kind : (NotificationKind?)null).OfType<NotificationKind>()];
 
     private ChannelTarget Target(StoredNotificationChannel stored)
     {

@@ -33,7 +33,7 @@ public sealed partial class NotificationDelivery(
 
             var last = error is null || attempt == attempts;
             var outcome = error is null ? NotificationDeliveryOutcomes.Delivered : last ? NotificationDeliveryOutcomes.Failed : NotificationDeliveryOutcomes.Retrying;
-            var record = new NotificationDeliveryView(0, time.GetUtcNow(), channel.Name, notification.Kind.ToString(), notification.Subject, notification.Title,
+            var record = new NotificationDeliveryView(0, time.GetUtcNow(), channel.Name, notification.Kind, notification.Subject, notification.Title,
                 outcome, error, attempt, id);
             record = record with { Id = deliveries.Append(record) };
             if (error is null)

@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Notifications;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

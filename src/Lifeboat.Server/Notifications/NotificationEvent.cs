@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Notifications;
 namespace Lifeboat.Server.Notifications;
 
 /// <summary>Something an admin should hear of, as every channel (email, webhook, the server's log) tells it.</summary>

@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Notifications;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 

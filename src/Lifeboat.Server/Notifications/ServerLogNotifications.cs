@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Notifications;
 using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Server.Notifications;

@@ -9,7 +9,7 @@ namespace Lifeboat.Server.Security;
 /// <summary>
 /// Users and API tokens, changed the same way from REST and from the console: every check and every sentence is here
 /// once. The callers check the caller's role (the endpoint's policy, <see cref="WebConsole.ConsoleActions"/>) and
-/// write the audit log; what is refused throws <see cref="AccountException"/>.
+/// write the audit log; what is refused throws <see cref="LifeboatException"/>.
 /// </summary>
 public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle throttle, TimeProvider time, Hosting.DataFolder data, ILogger<Accounts> logger)
 {
@@ -20,7 +20,7 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
     /// <summary>Adds a user; without a password the server makes one, and the answer holds it (the only time it is shown).</summary>
     public AddedUserView AddUser(ClaimsPrincipal who, AddUserRequest request)
     {
-        var problems = new List<Contracts.FieldProblem>();
+        var problems = new List<FieldProblem>();
         if (AccountName.Problem(request.Name, "user") is { } problem)
             problems.Add(new(AccountField.Name, problem));
         if (AccountName.RoleProblem(request.Role) is { } wrongRole)
@@ -28,11 +28,11 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
         if (request.Password is not null && AccountName.PasswordProblem(request.Password) is { } weak)
             problems.Add(new(AccountField.Password, weak.TrimEnd('.') + ", or give none and the server makes one."));
         if (problems.Count > 0)
-            throw new AccountException(problems);
+            throw new LifeboatException(problems);
         var generated = request.Password is null ? PasswordHasher.Generate() : null;
         var user = new StoredUser(request.Name, request.Role, PasswordHasher.Hash(request.Password ?? generated!), time.GetUtcNow(), LifeboatClaims.Who(who));
         if (!users.Add(user))
-            throw new AccountException(AccountRefusal.Conflict, $"There is a user {request.Name} already; remove it first with `lifeboat user remove {request.Name}`.");
+            throw new LifeboatException(LifeboatErrorReason.Conflict, $"There is a user {request.Name} already; pick another name, or remove that user first.", AccountField.Name);
         return new AddedUserView(View(user), generated);
     }
 
@@ -41,7 +41,7 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
     {
         var user = users.Get(name) ?? throw NoUser(name);
         if (user.Role == LifeboatRoles.Admin && users.CountWithRole(LifeboatRoles.Admin) == 1)
-            throw new AccountException(AccountRefusal.Conflict, $"{name} is the last admin; add another admin first (lifeboat user add NAME --role admin).");
+            throw new LifeboatException(LifeboatErrorReason.Conflict, $"{name} is the last admin; add another user with the admin role first.");
         users.Remove(name);
         tokens.RevokeCreatedBy(name, time.GetUtcNow());
     }
@@ -57,12 +57,12 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
         var own = who.Identity?.Name == name && who.FindFirst(LifeboatClaims.Via)?.Value == LifeboatClaims.ViaPassword;
         if (!own && LifeboatClaims.Role(who) != LifeboatRoles.Admin)
         {
-            throw new AccountException(AccountRefusal.Forbidden,
-                $"{LifeboatClaims.Who(who)} may change only their own password, signed in to the console; an admin sets other users' (lifeboat user password {name}).");
+            throw new LifeboatException(LifeboatErrorReason.Forbidden,
+                $"{LifeboatClaims.Who(who)} may change only their own password, signed in to the console; an admin sets other users'.");
         }
 
         if (AccountName.PasswordProblem(request.NewPassword) is { } weak)
-            throw new AccountException([new Contracts.FieldProblem(AccountField.NewPassword, weak)]);
+            throw new LifeboatException([new FieldProblem(AccountField.NewPassword, weak)]);
         var user = users.Get(name) ?? throw NoUser(name);
         if (own)
             CheckCurrentPassword(user, request.CurrentPassword, fromAddress);
@@ -80,17 +80,17 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
 
     public CreatedTokenView CreateToken(ClaimsPrincipal who, CreateTokenRequest request)
     {
-        var problems = new List<Contracts.FieldProblem>();
+        var problems = new List<FieldProblem>();
         if (AccountName.Problem(request.Name, "token") is { } problem)
             problems.Add(new(AccountField.Name, problem));
         if (AccountName.RoleProblem(request.Role) is { } wrongRole)
             problems.Add(new(AccountField.Role, wrongRole));
         if (problems.Count > 0)
-            throw new AccountException(problems);
+            throw new LifeboatException(problems);
         var secret = ApiTokenSecret.Generate();
         var id = tokens.Add(request.Name, ApiTokenSecret.Hash(secret), request.Role, LifeboatClaims.Who(who), time.GetUtcNow())
-            ?? throw new AccountException(AccountRefusal.Conflict,
-                $"There is a token {request.Name} already; revoke it first (lifeboat token revoke {request.Name}) or pick another name.");
+            ?? throw new LifeboatException(LifeboatErrorReason.Conflict,
+                $"There is a token {request.Name} already; revoke it first or pick another name.", AccountField.Name);
         return new CreatedTokenView(View(tokens.Get(id)!), secret);
     }
 
@@ -99,7 +99,7 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
     {
         var token = long.TryParse(nameOrId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? tokens.Get(id) : tokens.Get(nameOrId);
         if (token is null || !tokens.Revoke(token.Id, time.GetUtcNow()))
-            throw new AccountException(AccountRefusal.NotFound, $"There is no live token {nameOrId}; list them with `lifeboat token list`.");
+            throw new LifeboatException(LifeboatErrorReason.NotFound, $"There is no live token {nameOrId}.", "nameOrId");
     }
 
     private void CheckCurrentPassword(StoredUser user, string? current, string? fromAddress)
@@ -109,7 +109,7 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
         {
             var seconds = attempt.WaitSeconds;
             SecurityLog.LoginThrottled(logger, user.Name, fromAddress, seconds);
-            throw new AccountException(AccountRefusal.Throttled, $"Too many wrong passwords; wait {seconds} s and try again.") { RetryAfterSeconds = seconds };
+            throw new LifeboatException(LifeboatErrorReason.Throttled, $"Too many wrong passwords; wait {seconds} s and try again.") { RetryAfterSeconds = seconds };
         }
 
         if (current is { Length: > 0 and <= AccountName.MaxPasswordLength } && PasswordHasher.Verify(current, user.PasswordHash))
@@ -120,11 +120,11 @@ public sealed class Accounts(UserStore users, TokenStore tokens, LoginThrottle t
 
         throttle.Failed(user.Name, fromAddress);
         SecurityLog.WrongCurrentPassword(logger, user.Name, fromAddress, attempt.Failures);
-        throw new AccountException(AccountRefusal.Forbidden, "The current password is wrong; give the password you signed in with, or ask an admin to set a new one.");
+        throw new LifeboatException(LifeboatErrorReason.Forbidden, "The current password is wrong; give the password you signed in with, or ask an admin to set a new one.");
     }
 
-    private static AccountException NoUser(string name) =>
-        new(AccountRefusal.NotFound, $"There is no user {name}; list them with `lifeboat user list`.");
+    private static LifeboatException NoUser(string name) =>
+        new(LifeboatErrorReason.NotFound, $"There is no user {name}.", "name");
 
     private static UserView View(StoredUser user) => new(user.Name, user.Role, user.CreatedAt, user.CreatedBy);
 

@@ -1,4 +1,5 @@
 using Lifeboat.Server.Api;
+using Lifeboat.Server.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,8 +24,9 @@ public static class AuditedEndpoint
             }
             catch (Exception e)
             {
-                await audit.RecordAsync(http.User, http.Connection.RemoteIpAddress?.ToString(), action, AuditTarget.FromRoute(http.Request.RouteValues),
-                    "failed: " + e.Message, CancellationToken.None);
+                var outcome = e is LifeboatException or ArgumentException ? Refused(ErrorAnswers.Of(e)) : "failed: " + e.Message;
+                await audit.RecordAsync(http.User, http.Connection.RemoteIpAddress?.ToString(), action,
+                    target?.Invoke(context, null) ?? AuditTarget.FromRoute(http.Request.RouteValues), outcome, CancellationToken.None);
                 throw;
             }
 
@@ -41,6 +43,8 @@ public static class AuditedEndpoint
         var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
         if (status < 400)
             return "ok";
-        return value is ApiError error ? $"refused {status}: {error.Message}" : $"refused {status}";
+        return value is ApiError error ? Refused(error) : $"refused {status}";
     }
+
+    private static string Refused(ApiError error) => $"refused {error.Status}: {error.Detail}";
 }

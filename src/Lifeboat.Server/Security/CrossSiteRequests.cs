@@ -33,10 +33,8 @@ public static class CrossSiteRequests
         var target = action == Action ? $"{context.Request.Method} {context.Request.Path}" : AuditTarget.FromRoute(context.Request.RouteValues);
         await context.RequestServices.GetRequiredService<AuditLog>().RecordAsync(context.User, context.Connection.RemoteIpAddress?.ToString(), action, target,
             $"denied: cross-site ({source})", context.RequestAborted);
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        await context.Response.WriteAsJsonAsync(new ApiError(
-            $"This request came from another site ({source}), not from this server's own pages ({own}); make the change in the console itself, or from a script with an API token (Authorization: Bearer lb_…)."),
-            ServerJsonContext.Default.ApiError, cancellationToken: context.RequestAborted);
+        await ErrorAnswers.WriteAsync(context, ErrorAnswers.Problem(StatusCodes.Status403Forbidden,
+            $"This request came from another site ({source}), not from this server's own pages ({own}); make the change in the console itself, or from a script with an API token (Authorization: Bearer lb_…)."));
     });
 
     /// <remarks>A request without the cookie is not the browser session's: it is signed in by its token, or by nothing (and then refused as such).</remarks>

@@ -15,7 +15,7 @@ public static class InitialPasswordGate
     public const string PasswordPage = "/account/password";
 
     public const string Refusal =
-        "You are signed in with the password the server made at its first start; set your own first, on the console's Change password page or with `lifeboat user password admin`.";
+        "You are signed in with the password the server made at its first start; set your own first, on the console's Change password page (or POST /api/users/admin/password).";
 
     /// <summary>Call after authentication (it needs the user).</summary>
     public static void UseInitialPasswordGate(this WebApplication app) => app.Use(async (context, next) =>
@@ -29,8 +29,7 @@ public static class InitialPasswordGate
         var request = context.Request;
         if (request.Path.StartsWithSegments("/api"))
         {
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            await context.Response.WriteAsJsonAsync(new ApiError(Refusal), ServerJsonContext.Default.ApiError, cancellationToken: context.RequestAborted);
+            await ErrorAnswers.WriteAsync(context, ErrorAnswers.Problem(StatusCodes.Status403Forbidden, Refusal));
             return;
         }
 

@@ -44,9 +44,8 @@ internal sealed class LifeboatAuthorizationResultHandler(AuditLog audit) : IAuth
                     AuditTarget.FromRoute(context.Request.RouteValues), $"denied: needs {needed}", context.RequestAborted);
             }
 
-            await context.Response.WriteAsJsonAsync(new ApiError(
-                $"This needs the {needed} role and {who} has {LifeboatClaims.Role(context.User) ?? "none"}; ask an admin for a user or token with that role (lifeboat token create NAME --role {needed})."),
-                ServerJsonContext.Default.ApiError, cancellationToken: context.RequestAborted);
+            await ErrorAnswers.WriteAsync(context, ErrorAnswers.Problem(context.Response.StatusCode,
+                $"This needs the {needed} role and {who} has {LifeboatClaims.Role(context.User) ?? "none"}; ask an admin for a user or API token with the {needed} role."));
             return;
         }
 
@@ -54,9 +53,9 @@ internal sealed class LifeboatAuthorizationResultHandler(AuditLog audit) : IAuth
         if (context.Response.StatusCode == StatusCodes.Status401Unauthorized && !context.Response.HasStarted)
         {
             var sentence = context.Request.Headers.Authorization.Count > 0
-                ? "The API token is unknown or revoked; create a new one with `lifeboat token create NAME --role ROLE` (as an admin) and send it as Authorization: Bearer lb_…."
+                ? "The API token is unknown or revoked; ask an admin for a new API token and send it as Authorization: Bearer lb_…."
                 : $"Sign in first: send an API token as Authorization: Bearer lb_… (the CLI reads {ApiTokenFile.TokenVariable} or the data folder's {ApiTokenFile.FileName}), or log in at {LifeboatAuthentication.LoginPath}.";
-            await context.Response.WriteAsJsonAsync(new ApiError(sentence), ServerJsonContext.Default.ApiError, cancellationToken: context.RequestAborted);
+            await ErrorAnswers.WriteAsync(context, ErrorAnswers.Problem(context.Response.StatusCode, sentence));
         }
     }
 

@@ -174,7 +174,7 @@ internal sealed class DiskRecoveryWorkflow(SessionEngine engine, SessionServices
             if (point.Disks.All(d => d.Index != Plan.Disk))
             {
                 throw new SessionStepException(
-                    $"Restore point {point.Id} of VM {Session.Vm} has no disk {Plan.Disk}: it has {point.Disks.Count} (0 to {point.Disks.Count - 1}); attach one of those with --disk N.");
+                    $"Restore point {point.Id} of VM {Session.Vm} has no disk {Plan.Disk}: it has {point.Disks.Count} (0 to {point.Disks.Count - 1}); attach one of those.");
             }
 
             engine.Save(s => s with { RestorePointId = point.Id, RepositoryPath = found.RepositoryPath, DiskSizes = [.. point.Disks.Select(d => d.Size)] });

@@ -9,7 +9,7 @@ internal static class PublishedDiskUrls
     /// The datastore's files, or the NBD exports of the same disks, on the mount server's unix socket when it has one
     /// (the sessions' QEMU runs on this host), else over TCP.
     /// </summary>
-    /// <exception cref="InvalidOperationException">NBD was asked for and the mount server serves none.</exception>
+    /// <exception cref="LifeboatException">NBD was asked for and the mount server serves none.</exception>
     public static IReadOnlyList<string> For(PublicationInfo publication, string protocol)
     {
         if (protocol != DiskProtocols.Nbd)
@@ -18,7 +18,7 @@ internal static class PublishedDiskUrls
         if (publication.Clients is null && publication.NbdUnixUrls.Count == publication.DiskUrls.Count && publication.NbdUnixUrls.Count > 0)
             return publication.NbdUnixUrls;
         if (publication.NbdUrls.Count != publication.DiskUrls.Count)
-            throw new InvalidOperationException($"The mount server serves no NBD exports for publication {publication.Name}; recover with --protocol nfs.");
+            throw LifeboatException.Conflict($"The mount server serves no NBD exports for publication {publication.Name}; recover with the nfs protocol.");
         return publication.NbdUrls;
     }
 }

@@ -11,15 +11,15 @@ public static class RecoveryRetry
     public static double DefaultReadyTimeoutSeconds(SessionRecord failed, TimeSpan max) =>
         Math.Min(failed.ReadyTimeoutSeconds * 2, max.TotalSeconds);
 
-    /// <exception cref="InvalidOperationException">The session has not failed, or is not a recovery of a VM.</exception>
+    /// <exception cref="LifeboatException">The session has not failed, or is not a recovery of a VM.</exception>
     public static RecoveryRequest Request(SessionRecord failed, double readyTimeoutSeconds)
     {
         if (failed.State != SessionState.Failed)
-            throw new InvalidOperationException($"Session {failed.Id} has not failed ({failed.State.ToString().ToLowerInvariant()}); only a failed recovery is started again.");
+            throw LifeboatException.Conflict($"Session {failed.Id} has not failed ({failed.State.ToString().ToLowerInvariant()}); only a failed recovery is started again.");
         if (failed.Verification is not null)
-            throw new InvalidOperationException($"Session {failed.Id} is a verification; verify the restore point again instead.");
+            throw LifeboatException.Conflict($"Session {failed.Id} is a verification; verify the restore point again instead.");
         if (failed.DiskRecovery is not null)
-            throw new InvalidOperationException($"Session {failed.Id} attached a disk; attach it again instead.");
+            throw LifeboatException.Conflict($"Session {failed.Id} attached a disk; attach it again instead.");
         return new RecoveryRequest
         {
             Vm = failed.Vm,

@@ -30,31 +30,31 @@ public sealed class SessionManager : IAsyncDisposable
     }
 
     /// <summary>Validates the request, records the session and starts it; its steps then run in the background.</summary>
-    /// <exception cref="ArgumentException">The request is malformed (the message says which option).</exception>
+    /// <exception cref="LifeboatException">The request is malformed (the message and the field say which).</exception>
     public SessionRecord Start(RecoveryRequest request) => Start(request, verification: null);
 
     /// <summary>
     /// Starts a verification: an instant recovery without network that runs <see cref="VerificationRequest.Checks"/> in
     /// the guest once it answers, keeps a screenshot, and is torn down, its outcome kept for the restore point.
     /// </summary>
-    /// <exception cref="ArgumentException">The request is malformed (the message says which option).</exception>
+    /// <exception cref="LifeboatException">The request is malformed (the message and the field say which).</exception>
     public SessionRecord StartVerification(VerificationRequest request)
     {
         if (request.TimeoutSeconds is { } seconds && !(seconds > 0 && seconds <= MaxReadyTimeout.TotalSeconds))
-            throw new ArgumentException($"timeoutSeconds must be more than 0 and at most {MaxReadyTimeout.TotalSeconds:0} (24 hours).");
+            throw LifeboatException.Invalid("timeoutSeconds", $"timeoutSeconds must be more than 0 and at most {MaxReadyTimeout.TotalSeconds:0} (24 hours).");
         var checks = request.Checks ?? [];
         if (checks.Count > VerificationCheck.MaxChecks)
-            throw new ArgumentException($"A verification runs at most {VerificationCheck.MaxChecks} checks.");
+            throw LifeboatException.Invalid("checks", $"A verification runs at most {VerificationCheck.MaxChecks} checks.");
         foreach (var check in checks)
         {
             if (string.IsNullOrWhiteSpace(check.Name) || check.Name.Length > 200)
-                throw new ArgumentException("Every check needs a name of 1 to 200 characters.");
+                throw LifeboatException.Invalid("checks", "Every check needs a name of 1 to 200 characters.");
             if ((check.Command is null) == (check.Script is null))
-                throw new ArgumentException($"Check '{check.Name}' must give a command or a script, not both or neither.");
+                throw LifeboatException.Invalid("checks", $"Check '{check.Name}' must give a command or a script, not both or neither.");
             if (check.Command is { Length: > VerificationCheck.MaxCommandLength })
-                throw new ArgumentException($"Check '{check.Name}': a command is limited to {VerificationCheck.MaxCommandLength} characters; give a script file instead.");
+                throw LifeboatException.Invalid("checks", $"Check '{check.Name}': a command is limited to {VerificationCheck.MaxCommandLength} characters; give a script file instead.");
             if (check.Script is { } script && System.Text.Encoding.UTF8.GetByteCount(script) > Hypervisors.Qemu.GuestAgent.GuestExec.MaxInputBytes)
-                throw new ArgumentException($"Check '{check.Name}': a script is limited to {Hypervisors.Qemu.GuestAgent.GuestExec.MaxInputBytes / 1024} KiB.");
+                throw LifeboatException.Invalid("checks", $"Check '{check.Name}': a script is limited to {Hypervisors.Qemu.GuestAgent.GuestExec.MaxInputBytes / 1024} KiB.");
         }
 
         var recovery = new RecoveryRequest
@@ -77,26 +77,26 @@ public sealed class SessionManager : IAsyncDisposable
         var ready = string.IsNullOrEmpty(request.ReadyWhen) ? ReadyCondition.DefaultFor(RecordedHardware(request)) : ReadyCondition.Parse(request.ReadyWhen);
         // Checked as a number first: TimeSpan.FromSeconds(1e308) overflows.
         if (request.ReadyTimeoutSeconds is { } seconds && !(seconds > 0 && seconds <= MaxReadyTimeout.TotalSeconds))
-            throw new ArgumentException($"readyTimeoutSeconds must be more than 0 and at most {MaxReadyTimeout.TotalSeconds:0} (24 hours).");
+            throw LifeboatException.Invalid("readyTimeoutSeconds", $"readyTimeoutSeconds must be more than 0 and at most {MaxReadyTimeout.TotalSeconds:0} (24 hours).");
         var timeout = request.ReadyTimeoutSeconds is { } given ? TimeSpan.FromSeconds(given) : _services.Options.ReadyTimeout;
         var firmwareConfig = request.FirmwareConfig ?? new Dictionary<string, string>();
         if (firmwareConfig.Count > MaxFirmwareConfigEntries
             || firmwareConfig.Any(e => !e.Key.StartsWith("opt/", StringComparison.Ordinal) || e.Key.Length > 55 || e.Value.Length > MaxFirmwareConfigValueLength))
         {
-            throw new ArgumentException(
+            throw LifeboatException.Invalid("firmwareConfig",
                 $"Firmware config entries must be at most {MaxFirmwareConfigEntries}, named opt/... in at most 55 characters, with values of at most {MaxFirmwareConfigValueLength}.");
         }
 
         var protocol = DiskProtocols.Parse(request.Protocol);
         var host = string.IsNullOrEmpty(request.Host) ? SessionRecord.LocalHostId : request.Host;
         if (!_services.Hosts.Exists(host))
-            throw new ArgumentException($"host {host} is not a host Lifeboat knows; list them with GET /api/hosts, or add it.");
+            throw LifeboatException.Invalid("host", $"host {host} is not a host Lifeboat knows; list them with GET /api/hosts, or add it.");
         if (request.Name is not null)
             Repository.VmName.Validate(request.Name, "name");
         if (request.Network is not null && (request.Network.Length is 0 or > 64 || !request.Network.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
-            throw new ArgumentException("network must be a libvirt network's name (letters, digits, '-', '_', '.', at most 64), or null for no NIC.");
+            throw LifeboatException.Invalid("network", "network must be a libvirt network's name (letters, digits, '-', '_', '.', at most 64), or null for no NIC.");
         if (verification is not null && request.Network is not null)
-            throw new ArgumentException("A verification boots in isolation, without a NIC; leave network out.");
+            throw LifeboatException.Invalid("network", "A verification boots in isolation, without a NIC; leave network out.");
         var redirect = request.RedirectWritesTo is null ? null : _services.Datastores.Resolve(request.RedirectWritesTo, "redirectWritesTo");
         var migration = request.MigrateTo is null ? null : Validated(request.MigrateTo, "migrateTo.targetDirectory", host);
         var session = new SessionRecord
@@ -132,17 +132,17 @@ public sealed class SessionManager : IAsyncDisposable
     /// Starts an instant disk recovery: disk <see cref="DiskRecoveryRequest.Disk"/> of a restore point published with its
     /// own write cache and hot-plugged into a VM that runs now; its steps then run in the background.
     /// </summary>
-    /// <exception cref="ArgumentException">The request is malformed (the message names the field).</exception>
+    /// <exception cref="LifeboatException">The request is malformed (the message names the field).</exception>
     public SessionRecord StartDiskRecovery(DiskRecoveryRequest request)
     {
         VmName.Validate(request.Vm, "vm");
         if (request.Disk is < 0 or > 255)
-            throw new ArgumentException($"disk {request.Disk} is not a disk index (0 is the first disk of the restore point).");
+            throw LifeboatException.Invalid("disk", $"disk {request.Disk} is not a disk index (0 is the first disk of the restore point).");
         if (string.IsNullOrWhiteSpace(request.TargetVm) || request.TargetVm.Length > 200 || request.TargetVm.Any(char.IsControl))
-            throw new ArgumentException("targetVm must name a running VM (1 to 200 characters, no control characters).");
+            throw LifeboatException.Invalid("targetVm", "targetVm must name a running VM (1 to 200 characters, no control characters).");
         var host = string.IsNullOrEmpty(request.Host) ? SessionRecord.LocalHostId : request.Host;
         if (!_services.Hosts.Exists(host))
-            throw new ArgumentException($"host {host} is not a host Lifeboat knows; list them with GET /api/hosts, or add it.");
+            throw LifeboatException.Invalid("host", $"host {host} is not a host Lifeboat knows; list them with GET /api/hosts, or add it.");
         var redirect = request.RedirectWritesTo is null ? null : _services.Datastores.Resolve(request.RedirectWritesTo, "redirectWritesTo");
         var id = NewId();
         var session = new SessionRecord
@@ -185,7 +185,7 @@ public sealed class SessionManager : IAsyncDisposable
 
         if (live.Any(r => r.HeldVm is null && r.Session.State is SessionState.Ready or SessionState.Migrating))
             return (null, null);
-        return (null, $"Host {SessionRecord.LocalHostId} runs no VM named {name}: only the VMs of live recovery sessions run there; list them with `lifeboat sessions`.");
+        return (null, $"Host {SessionRecord.LocalHostId} runs no VM named {name}: only the VMs of live recovery sessions run there.");
     }
 
     /// <summary>At server start: every session that had not ended carries on.</summary>
@@ -257,20 +257,20 @@ public sealed class SessionManager : IAsyncDisposable
         _anyChange.WaitAsync(seen, max, _services.Time, cancellationToken);
 
     /// <summary>Starts a failed recovery again as a new session (<see cref="RecoveryRetry"/>); null timeout: twice the failed one's.</summary>
-    /// <exception cref="KeyNotFoundException">No such session.</exception>
-    /// <exception cref="InvalidOperationException">The session has not failed, or is no recovery of a VM.</exception>
+    /// <exception cref="LifeboatException">No such session.</exception>
+    /// <exception cref="LifeboatException">The session has not failed, or is no recovery of a VM.</exception>
     /// <exception cref="ArgumentException">The timeout is out of range, or what the session asked is no longer valid.</exception>
     public SessionRecord RecoverAgain(string id, double? readyTimeoutSeconds)
     {
-        var failed = _services.Store.Get(id) ?? throw new KeyNotFoundException($"There is no session {id}; list them with `lifeboat sessions`.");
+        var failed = _services.Store.Get(id) ?? throw NoSession(id);
         return Start(RecoveryRetry.Request(failed, readyTimeoutSeconds ?? RecoveryRetry.DefaultReadyTimeoutSeconds(failed, MaxReadyTimeout)));
     }
 
     /// <summary>The longest a session may wait for its guest.</summary>
     public static TimeSpan MaxReadyTimeoutAllowed => MaxReadyTimeout;
 
-    /// <exception cref="KeyNotFoundException">No such session.</exception>
-    /// <exception cref="InvalidOperationException">The session cannot migrate now.</exception>
+    /// <exception cref="LifeboatException">No such session.</exception>
+    /// <exception cref="LifeboatException">The session cannot migrate now.</exception>
     public SessionRecord Migrate(string id, MigrationRequest request)
     {
         // The target is judged first, by the rules of the session's host (this machine's for a session there is none of).
@@ -281,8 +281,8 @@ public sealed class SessionManager : IAsyncDisposable
         return runner.Session;
     }
 
-    /// <exception cref="KeyNotFoundException">No such session.</exception>
-    /// <exception cref="InvalidOperationException">The session is finalized (its VM belongs to production) or has ended.</exception>
+    /// <exception cref="LifeboatException">No such session.</exception>
+    /// <exception cref="LifeboatException">The session is finalized (its VM belongs to production) or has ended.</exception>
     public SessionRecord Stop(string id)
     {
         var runner = Runner(id);
@@ -318,14 +318,14 @@ public sealed class SessionManager : IAsyncDisposable
     {
         if (_runners.TryGetValue(id, out var runner))
             return runner;
-        var session = _services.Store.Get(id) ?? throw new KeyNotFoundException($"There is no session {id}; list them with `lifeboat sessions`.");
+        var session = _services.Store.Get(id) ?? throw NoSession(id);
         if (session.State == SessionState.Finalized)
         {
-            throw new InvalidOperationException(
+            throw LifeboatException.Conflict(
                 $"Session {id} is finalized: its VM runs from production storage ({string.Join(", ", session.ProductionDisks)}) and belongs to production now; Lifeboat leaves it alone.");
         }
 
-        throw new InvalidOperationException($"Session {id} has already ended ({session.State.ToString().ToLowerInvariant()}).");
+        throw LifeboatException.Conflict($"Session {id} has already ended ({session.State.ToString().ToLowerInvariant()}).");
     }
 
     /// <summary>The request with its target folder as it really leads, inside a datastore.</summary>
@@ -336,9 +336,9 @@ public sealed class SessionManager : IAsyncDisposable
     private MigrationRequest Validated(MigrationRequest request, string field, string host)
     {
         if (string.IsNullOrWhiteSpace(request.TargetDirectory))
-            throw new ArgumentException($"{field} must name the production folder the VM's disks move to.");
+            throw LifeboatException.Invalid(field, $"{field} must name the production folder the VM's disks move to.");
         if (!Enum.IsDefined(request.Method) || !Enum.IsDefined(request.Format))
-            throw new ArgumentException("method must be mirror or quick, and format raw or qcow2.");
+            throw LifeboatException.Invalid("method", "method must be mirror or quick, and format raw or qcow2.");
         if (_services.Hosts.Get(host).Network is null)
             return request with { TargetDirectory = _services.Datastores.Resolve(request.TargetDirectory, field) };
         var target = request.TargetDirectory;
@@ -347,7 +347,7 @@ public sealed class SessionManager : IAsyncDisposable
             ? target.Length > PoolPrefix.Length && target[PoolPrefix.Length..].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
             : target.StartsWith('/') && !target.Split('/').Any(part => part is "." or ".."));
         if (!valid)
-            throw new ArgumentException($"{field} '{target}' must be an absolute folder on host {host} (no '.' or '..') or one of its storage pools as pool:NAME.");
+            throw LifeboatException.Invalid(field, $"{field} '{target}' must be an absolute folder on host {host} (no '.' or '..') or one of its storage pools as pool:NAME.");
         return request;
     }
 
@@ -374,4 +374,6 @@ public sealed class SessionManager : IAsyncDisposable
         session.RuntimeDirectory is { } folder && VmRuntimeFolder.RunningProcess(folder) is not null;
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    public static LifeboatException NoSession(string id) => LifeboatException.NotFound($"There is no session {id}.", "id");
 }

@@ -135,26 +135,26 @@ internal sealed class SessionRunner : IAsyncDisposable
         }
     }
 
-    /// <exception cref="InvalidOperationException">The session is not running from the backup.</exception>
+    /// <exception cref="LifeboatException">The session is not running from the backup.</exception>
     public void BeginMigration(MigrationRequest request) => _engine.Atomically(() =>
     {
         var session = Session;
         if (IsDiskRecovery)
         {
             if (session.State != SessionState.Ready || session.Migration is not null)
-                throw new InvalidOperationException($"Session {session.Id} is {session.State.ToString().ToLowerInvariant()}; only a disk attached from the backup can be migrated.");
+                throw LifeboatException.Conflict($"Session {session.Id} is {session.State.ToString().ToLowerInvariant()}; only a disk attached from the backup can be migrated.");
             _engine.Save(s => s with { Migration = request, MigrationError = null });
             _engine.Enqueue(_disk.MigrateAsync, cancellable: true);
             return;
         }
 
         if (session.Verification is not null)
-            throw new InvalidOperationException($"Session {session.Id} is a verification: its VM is torn down once checked and is never migrated; recover the VM with `lifeboat instant-recover` to move it to production.");
+            throw LifeboatException.Conflict($"Session {session.Id} is a verification: its VM is torn down once checked and is never migrated; recover the VM instantly to move it to production.");
         if (session.State != SessionState.Ready || session.Migration is not null)
         {
-            throw new InvalidOperationException(session.State switch
+            throw LifeboatException.Conflict(session.State switch
             {
-                SessionState.Starting => $"Session {session.Id} is still starting; migrate it once the guest answers (or recover with --migrate-to).",
+                SessionState.Starting => $"Session {session.Id} is still starting; migrate it once the guest answers (or recover with a migration target).",
                 SessionState.Migrating => $"Session {session.Id} is already migrating to {session.Migration?.TargetDirectory}.",
                 SessionState.Finalized => $"Session {session.Id} is finalized: its VM already runs from production storage.",
                 _ => $"Session {session.Id} is {session.State.ToString().ToLowerInvariant()}; only a running session can be migrated.",
@@ -162,12 +162,12 @@ internal sealed class SessionRunner : IAsyncDisposable
         }
 
         if (!VmRunning || session.ReadyAt is null)
-            throw new InvalidOperationException($"The VM of session {session.Id} is not running; stop the session and recover again.");
+            throw LifeboatException.Conflict($"The VM of session {session.Id} is not running; stop the session and recover again.");
         _engine.Save(s => s with { Migration = request, MigrationError = null });
         _engine.Enqueue(_migration.MigrateAsync, cancellable: true);
     });
 
-    /// <exception cref="InvalidOperationException">The session is finalized or already ended.</exception>
+    /// <exception cref="LifeboatException">The session is finalized or already ended.</exception>
     public void BeginStop() => _engine.Atomically(() =>
     {
         var session = Session;
@@ -180,12 +180,12 @@ internal sealed class SessionRunner : IAsyncDisposable
 
         if (session.State == SessionState.Finalized)
         {
-            throw new InvalidOperationException(
+            throw LifeboatException.Conflict(
                 $"Session {session.Id} is finalized: its VM runs from production storage ({string.Join(", ", session.ProductionDisks)}) and belongs to production now; Lifeboat leaves it alone.");
         }
 
         if (session.IsFinal)
-            throw new InvalidOperationException($"Session {session.Id} has already ended ({session.State.ToString().ToLowerInvariant()}).");
+            throw LifeboatException.Conflict($"Session {session.Id} has already ended ({session.State.ToString().ToLowerInvariant()}).");
         _engine.RequestStop(IsDiskRecovery ? _disk.StopAsync : _stop.StopAsync);
     });
 

@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Notifications;
 using Lifeboat.Server.Notifications;
 
 namespace Lifeboat.Server.Sessions;

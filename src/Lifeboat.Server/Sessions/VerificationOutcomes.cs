@@ -29,7 +29,7 @@ internal sealed class VerificationOutcomes(SessionEngine engine, SessionServices
             Passed = passed,
             Reason = reason,
             RecoverySeconds = engine.Session.RecoverySeconds,
-            Phases = [.. Api.PhaseView.From(steps).Where(p => p.DurationSeconds is not null).Select(p => new PhaseDuration(p.Phase, p.DurationSeconds!.Value))],
+            Phases = [.. Api.PhaseViews.From(steps).Where(p => p.DurationSeconds is not null).Select(p => new PhaseDuration(p.Phase, p.DurationSeconds!.Value))],
             Checks = [.. checks],
             Screenshot = screenshot,
             VerifiedAt = engine.Now,

@@ -71,11 +71,7 @@ public sealed class ConsoleActions(
                 var job = jobs.Add(spec);
                 return (new ConsoleOutcome(true, $"Job {job.Spec.Name} backs up {job.Spec.Vm} {job.Spec.Schedule}.", job.Spec.Name), job.Spec.Name);
             }
-            catch (InvalidJobSpecException e)
-            {
-                return (new ConsoleOutcome(false, e.Message, null, e.Field, Problems: e.Problems), spec.Name);
-            }
-            catch (InvalidOperationException) when (jobs.Get(spec.Name) is not null)
+            catch (LifeboatException e) when (e.Reason == LifeboatErrorReason.Conflict && jobs.Get(spec.Name) is not null)
             {
                 return (new ConsoleOutcome(false, $"There is a job {spec.Name} already; pick another name, or remove that job from the list above first.", null, JobSpecField.Name), spec.Name);
             }
@@ -99,7 +95,7 @@ public sealed class ConsoleActions(
             {
                 added = accounts.AddUser(current, request);
             }
-            catch (AccountException e) when (e.Refusal == AccountRefusal.Conflict)
+            catch (LifeboatException e) when (e.Reason == LifeboatErrorReason.Conflict)
             {
                 return (new ConsoleOutcome(false, $"There is a user {request.Name} already; pick another name, or remove that user below first.", null, AccountField.Name),
                     $"{request.Name} ({request.Role})");
@@ -135,7 +131,7 @@ public sealed class ConsoleActions(
             {
                 accounts.ChangePassword(user, from, name, new ChangePasswordRequest(newPassword, current));
             }
-            catch (AccountException e) when (e.Refusal is AccountRefusal.Forbidden or AccountRefusal.Throttled && user.FindFirst(LifeboatClaims.Via)?.Value == LifeboatClaims.ViaPassword)
+            catch (LifeboatException e) when (e.Reason is LifeboatErrorReason.Forbidden or LifeboatErrorReason.Throttled && user.FindFirst(LifeboatClaims.Via)?.Value == LifeboatClaims.ViaPassword)
             {
                 return (new ConsoleOutcome(false, e.Message, null, "current"), name);
             }
@@ -152,7 +148,7 @@ public sealed class ConsoleActions(
             {
                 created = accounts.CreateToken(current, request);
             }
-            catch (AccountException e) when (e.Refusal == AccountRefusal.Conflict)
+            catch (LifeboatException e) when (e.Reason == LifeboatErrorReason.Conflict)
             {
                 return (new ConsoleOutcome(false, $"There is a token {request.Name} already; revoke it below first, or pick another name.", null, AccountField.Name),
                     $"{request.Name} ({request.Role})");
@@ -179,11 +175,7 @@ public sealed class ConsoleActions(
                 return (new ConsoleOutcome(true, $"Datastore {added.Name} is declared at {added.Path}; recoveries and migrations may write inside it.", added.Name),
                     $"{request.Name} at {request.Path}");
             }
-            catch (InvalidDatastoreException e)
-            {
-                return (new ConsoleOutcome(false, e.Message, null, e.Field, Problems: e.Problems), $"{request.Name} at {request.Path}");
-            }
-            catch (InvalidOperationException e)
+            catch (LifeboatException e) when (e.Reason == LifeboatErrorReason.Conflict)
             {
                 var field = datastores.List().Any(d => d.Name == request.Name) ? DatastoreField.Name : DatastoreField.Path;
                 return (new ConsoleOutcome(false, e.Message, null, field), $"{request.Name} at {request.Path}");
@@ -207,11 +199,7 @@ public sealed class ConsoleActions(
                 return (new ConsoleOutcome(true, $"Host {added.Name} answers ({added.Hostname ?? added.Connection}, {added.Accelerator?.ToUpperInvariant()}, {added.Cpus} CPUs); VMs can be recovered onto it.", added.Name),
                     $"{request.Name} at {request.Connect}");
             }
-            catch (InvalidHostException e)
-            {
-                return (new ConsoleOutcome(false, e.Message, null, e.Field, Problems: e.Problems), $"{request.Name} at {request.Connect}");
-            }
-            catch (InvalidOperationException e)
+            catch (LifeboatException e) when (e.Reason == LifeboatErrorReason.Conflict)
             {
                 return (new ConsoleOutcome(false, e.Message, null, HostField.Name), $"{request.Name} at {request.Connect}");
             }
@@ -254,11 +242,13 @@ public sealed class ConsoleActions(
         {
             (outcome, target) = await act(who).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or AccountException)
+        catch (LifeboatException e)
         {
-            // KeyNotFoundException quotes its message; the sentence is the one the REST API answers with.
-            var problems = e is AccountException { Problems.Count: > 0 } invalid ? invalid.Problems : null;
-            outcome = new ConsoleOutcome(false, e is KeyNotFoundException ? e.Message.Trim('\'') : e.Message, null, problems?[0].Field, Problems: problems);
+            outcome = ConsoleOutcome.Refused(e);
+        }
+        catch (ArgumentException e)
+        {
+            outcome = new ConsoleOutcome(false, e.Message, null, e.ParamName);
         }
 
         await audit.RecordAsync(who, from, action, target, outcome.Done ? "ok" : "refused: " + outcome.Message, cancellationToken);
@@ -271,4 +261,9 @@ public sealed class ConsoleActions(
 /// <param name="Secret">A password or token secret the action made, for the page to show once.</param>
 /// <param name="Problems">Every field's problem when the form had several; each is shown beside its field.</param>
 public sealed record ConsoleOutcome(bool Done, string Message, string? Target, string? Field = null, string? Secret = null,
-    IReadOnlyList<Lifeboat.Server.Contracts.FieldProblem>? Problems = null);
+    IReadOnlyList<FieldProblem>? Problems = null)
+{
+    /// <summary>The one place a refusal becomes what a page shows: its sentence, beside its field (each field's, when there are several).</summary>
+    public static ConsoleOutcome Refused(LifeboatException refused) =>
+        new(false, refused.Message, null, refused.Field, Problems: refused.Problems.Count > 0 ? refused.Problems : null);
+}

@@ -13,7 +13,7 @@ namespace Lifeboat.Server.WebConsole;
 public sealed class NotificationActions(ConsoleActions actions, NotificationChannels channels, ChannelTest test)
 {
     /// <summary>Adds a channel; a refusal carries every field's problem in <paramref name="problems"/>.</summary>
-    public Task<ConsoleOutcome> AddAsync(ClaimsPrincipal who, string? from, NotificationChannelRequest request, List<ChannelProblem> problems, CancellationToken cancellationToken)
+    public Task<ConsoleOutcome> AddAsync(ClaimsPrincipal who, string? from, NotificationChannelRequest request, List<FieldProblem> problems, CancellationToken cancellationToken)
     {
         var target = $"{request.Name} ({request.Kind})";
         return actions.RunAsync(who, from, "notification.add", target, LifeboatRoles.Admin, _ =>

@@ -26,9 +26,9 @@ public sealed class RepositoryActions(ConsoleActions actions, RepositoryRegistry
                     : $"{view.Path} was registered already.";
                 return Task.FromResult((new ConsoleOutcome(true, message, view.Path), view.Path));
             }
-            catch (ArgumentException e)
+            catch (LifeboatException e)
             {
-                return Task.FromResult((new ConsoleOutcome(false, e.Message, null, FolderField), path));
+                return Task.FromResult((ConsoleOutcome.Refused(e), path));
             }
         }, cancellationToken);
 

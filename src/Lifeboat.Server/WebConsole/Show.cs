@@ -44,13 +44,13 @@ public static class Show
     public static string Word<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     /// <summary>A notification's kind as the page says it: "a job fails" for JobFailed.</summary>
-    public static string Event(string kind) => kind switch
+    public static string Event(Lifeboat.Server.Contracts.Notifications.NotificationKind kind) => kind switch
     {
-        Lifeboat.Server.Contracts.Notifications.NotificationEventKinds.JobFailed => "a job fails",
-        Lifeboat.Server.Contracts.Notifications.NotificationEventKinds.VerificationFailed => "a verification fails",
-        Lifeboat.Server.Contracts.Notifications.NotificationEventKinds.VmOverdue => "a VM misses its schedule",
-        Lifeboat.Server.Contracts.Notifications.NotificationEventKinds.RepositoryNearlyFull => "a repository is nearly full",
-        Lifeboat.Server.Contracts.Notifications.NotificationEventKinds.Test => "a test",
-        _ => kind,
+        Lifeboat.Server.Contracts.Notifications.NotificationKind.JobFailed => "a job fails",
+        Lifeboat.Server.Contracts.Notifications.NotificationKind.VerificationFailed => "a verification fails",
+        Lifeboat.Server.Contracts.Notifications.NotificationKind.VmOverdue => "a VM misses its schedule",
+        Lifeboat.Server.Contracts.Notifications.NotificationKind.RepositoryNearlyFull => "a repository is nearly full",
+        Lifeboat.Server.Contracts.Notifications.NotificationKind.Test => "a test",
+        _ => kind.ToString(),
     };
 }

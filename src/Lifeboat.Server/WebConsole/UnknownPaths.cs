@@ -32,9 +32,8 @@ public static class UnknownPaths
             if (context.Request.Path.StartsWithSegments("/api"))
             {
                 Disable(context);
-                await context.Response.WriteAsJsonAsync(new ApiError(
-                    $"There is no API endpoint {context.Request.Method} {context.Request.Path}; the server lists its endpoints at /openapi/v1.json."),
-                    ServerJsonContext.Default.ApiError, cancellationToken: context.RequestAborted);
+                await ErrorAnswers.WriteAsync(context, ErrorAnswers.Problem(StatusCodes.Status404NotFound,
+                    $"There is no API endpoint {context.Request.Method} {context.Request.Path}; the server lists its endpoints at /openapi/v1.json."));
                 return;
             }
 

@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Notifications;
 using System.Collections.Concurrent;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Health;

@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Notifications;
 using Lifeboat.Server.Notifications;
 using Lifeboat.Server.Tests.Support;
 

@@ -104,7 +104,7 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
             FirmwareConfig = new Dictionary<string, string> { [GuestImage.ModeEntry] = "write,stay" },
             Checks = [new VerificationCheck { Name = "kernel", Command = "cat /proc/version" }],
         };
-        Api.SessionView started;
+        SessionView started;
         using (var answer = await server.PostAsync("api/verifications", request, ServerJsonContext.Default.VerificationRequest))
         {
             Assert.True(answer.StatusCode == HttpStatusCode.Created, await answer.Content.ReadAsStringAsync());
@@ -204,7 +204,7 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
     }
 
     /// <summary>Starts a recovery that must fail; checks that nothing of it is left on the host or in the mount server.</summary>
-    private static async Task<Api.SessionView> FailAsync(ServerProcess server, RecoveryRequest request)
+    private static async Task<SessionView> FailAsync(ServerProcess server, RecoveryRequest request)
     {
         var session = await server.RecoverAsync(request);
         var ended = await server.WaitForEndAsync(session.Id, Recovery.BootTimeout);

@@ -38,17 +38,17 @@ public sealed class NotificationDeliveryTests : IDisposable
         _folder.Dispose();
     }
 
-    private static NotificationChannelRequest Hook(string name, Uri url, params string[] events) =>
+    private static NotificationChannelRequest Hook(string name, Uri url, params NotificationKind[] events) =>
         new(name, NotificationChannelKinds.Webhook, [.. events], Webhook: new WebhookChannelSettings(url.AbsoluteUri, Secret));
 
     [Fact]
     public async Task An_event_reaches_only_the_channels_that_want_it_and_a_failing_one_is_retried_then_recorded_failed()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        _channels.Add(Hook("wants-jobs", receiver.Url("/hook"), NotificationEventKinds.JobFailed));
-        _channels.Add(Hook("wants-full", receiver.Url("/full"), NotificationEventKinds.RepositoryNearlyFull));
-        _channels.Add(Hook("broken", receiver.Url("/broken"), NotificationEventKinds.JobFailed));
-        _channels.Add(Hook("off", receiver.Url("/off"), NotificationEventKinds.JobFailed) with { Enabled = false });
+        _channels.Add(Hook("wants-jobs", receiver.Url("/hook"), NotificationKind.JobFailed));
+        _channels.Add(Hook("wants-full", receiver.Url("/full"), NotificationKind.RepositoryNearlyFull));
+        _channels.Add(Hook("broken", receiver.Url("/broken"), NotificationKind.JobFailed));
+        _channels.Add(Hook("off", receiver.Url("/off"), NotificationKind.JobFailed) with { Enabled = false });
 
         using var webhooks = new WebhookSender();
         var delivery = new NotificationDelivery(_deliveries, webhooks, new ConsoleLinks(new ServerOptions { DataDirectory = _folder.Path }), _time,
@@ -85,7 +85,7 @@ public sealed class NotificationDeliveryTests : IDisposable
         Assert.Single(broken.Select(d => d.DeliveryId).Distinct());
         Assert.All(broken, d => Assert.Equal($"The webhook {receiver.Url("/broken")} answered 500 Internal Server Error; a 2xx answer means delivered.", d.Error));
         var delivered = Assert.Single(_deliveries.List(100), d => d.Channel == "wants-jobs");
-        Assert.Equal((NotificationDeliveryOutcomes.Delivered, 1, "JobFailed", "nightly"), (delivered.Outcome, delivered.Attempt, delivered.Event, delivered.Subject));
+        Assert.Equal((NotificationDeliveryOutcomes.Delivered, 1, NotificationKind.JobFailed, "nightly"), (delivered.Outcome, delivered.Attempt, delivered.Event, delivered.Subject));
     }
 
     [Fact]
@@ -96,10 +96,10 @@ public sealed class NotificationDeliveryTests : IDisposable
         Assert.Equal([ChannelField.Events, ChannelField.Host, ChannelField.Port, ChannelField.Security, ChannelField.From, ChannelField.To, ChannelField.Password],
             refused.Problems.Select(p => p.Field));
 
-        var added = _channels.Add(new NotificationChannelRequest("ops", NotificationChannelKinds.Email, [NotificationEventKinds.VmOverdue],
+        var added = _channels.Add(new NotificationChannelRequest("ops", NotificationChannelKinds.Email, [NotificationKind.VmOverdue],
             Email: new EmailChannelSettings("smtp.example.com", 587, SmtpSecurityModes.StartTls, "lifeboat@example.com", ["ops@example.com"], "lifeboat", "relay password 7")));
         Assert.Equal(NotificationChannelView.SecretSet, added.Email!.Password);
-        var updated = _channels.Update("ops", new NotificationChannelRequest("ops", NotificationChannelKinds.Email, [NotificationEventKinds.VmOverdue, NotificationEventKinds.JobFailed],
+        var updated = _channels.Update("ops", new NotificationChannelRequest("ops", NotificationChannelKinds.Email, [NotificationKind.VmOverdue, NotificationKind.JobFailed],
             Email: added.Email with { Password = null, Port = 2525 }));
         Assert.Equal((2525, NotificationChannelView.SecretSet), (updated.Email!.Port, updated.Email.Password));
         Assert.Equal("relay password 7", Assert.Single(_channels.Wanting(NotificationKind.JobFailed)).Email!.Password);

@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.Notifications;
 using System.Text.Json;
 using Lifeboat.Server.Notifications;
 

@@ -92,7 +92,7 @@ public sealed class CliAccountTests
             using var refused = await first.Http.GetAsync("api/jobs");
             Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
             var sentence = await refused.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError);
-            Assert.Contains("`lifeboat user password admin`", sentence!.Message, StringComparison.Ordinal);
+            Assert.Contains("Change password page (or POST /api/users/admin/password)", sentence!.Message, StringComparison.Ordinal);
         }
 
         Assert.Contains("Set a new password for admin", await RunWithInputAsync(admin, "the admin's own password\n", "user", "password", "admin"), StringComparison.Ordinal);

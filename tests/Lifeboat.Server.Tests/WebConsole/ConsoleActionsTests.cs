@@ -28,14 +28,14 @@ public sealed class ConsoleActionsTests
             var denied = audit.List(1, who: "victor").Single();
             Assert.Equal(("192.0.2.7", "session.stop", "0badc0de", "denied: needs operator"), (denied.From, denied.Action, denied.Target, denied.Outcome));
 
-            var recover = await actions.RecoverAsync(viewer, null, new Sessions.RecoveryRequest { Vm = "guest" }, CancellationToken.None);
+            var recover = await actions.RecoverAsync(viewer, null, new RecoveryRequest { Vm = "guest" }, CancellationToken.None);
             Assert.False(recover.Done);
             Assert.Equal("session.recover", audit.List(1, who: "victor").Single().Action);
 
             // An operator gets through to the session manager, which answers for the unknown session as the REST API does.
             var missing = await actions.StopAsync(operatorUser, "192.0.2.8", "0badc0de", CancellationToken.None);
             Assert.False(missing.Done);
-            Assert.Equal("There is no session 0badc0de; list them with `lifeboat sessions`.", missing.Message);
+            Assert.Equal("There is no session 0badc0de.", missing.Message);
             var attempted = audit.List(1, who: "olivia").Single();
             Assert.Equal(("session.stop", "refused: " + missing.Message), (attempted.Action, attempted.Outcome));
         });

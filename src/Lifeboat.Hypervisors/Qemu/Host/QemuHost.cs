@@ -84,7 +84,7 @@ public sealed class QemuHost(string qemuBinary, ILogger<QemuHost> logger) : IHyp
         if (Encoding.UTF8.GetByteCount(socket) > QmpClient.MaxSocketPathBytes)
         {
             throw new HostException(
-                $"The VM's monitor socket {socket} is longer than a unix socket path may be; start the server with a shorter --data folder.");
+                $"The VM's monitor socket {socket} is longer than a unix socket path may be; give the server a data folder with a shorter path.");
         }
 
         Directory.CreateDirectory(spec.RuntimeFolder);

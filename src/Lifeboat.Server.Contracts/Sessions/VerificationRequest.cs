@@ -1,4 +1,4 @@
-namespace Lifeboat.Server.Sessions;
+namespace Lifeboat.Server.Contracts.Sessions;
 
 /// <summary>What `lifeboat verify --boot` asks for: boot a restore point in isolation, check it, tear it down.</summary>
 public sealed record VerificationRequest

@@ -1,6 +1,9 @@
-namespace Lifeboat.Server.Sessions;
+using System.Text.Json.Serialization;
+
+namespace Lifeboat.Server.Contracts.Sessions;
 
 /// <summary>Where a session stands. Finalized, Stopped and Failed are final.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SessionState>))]
 public enum SessionState
 {
     /// <summary>Initialization, NFS mapping, registering and starting: the guest does not answer yet.</summary>

@@ -1,5 +1,8 @@
-namespace Lifeboat.Server.Sessions;
+using System.Text.Json.Serialization;
 
+namespace Lifeboat.Server.Contracts.Sessions;
+
+[JsonConverter(typeof(JsonStringEnumConverter<StepResult>))]
 public enum StepResult
 {
     Running,

@@ -1,4 +1,4 @@
-namespace Lifeboat.Server.Sessions;
+namespace Lifeboat.Server.Contracts.Sessions;
 
 /// <summary>What a verification found: whether the restore point booted and passed its checks, how long each part took.</summary>
 public sealed record VerificationOutcome

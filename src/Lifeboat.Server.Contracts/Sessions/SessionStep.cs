@@ -1,4 +1,4 @@
-namespace Lifeboat.Server.Sessions;
+namespace Lifeboat.Server.Contracts.Sessions;
 
 /// <summary>One logged step of a session: what ran, when, for how long, and how it ended.</summary>
 public sealed record SessionStep(

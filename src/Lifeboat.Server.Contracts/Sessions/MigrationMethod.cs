@@ -1,5 +1,8 @@
-namespace Lifeboat.Server.Sessions;
+using System.Text.Json.Serialization;
 
+namespace Lifeboat.Server.Contracts.Sessions;
+
+[JsonConverter(typeof(JsonStringEnumConverter<MigrationMethod>))]
 public enum MigrationMethod
 {
     /// <summary>QMP blockdev-mirror to the production files, then pivot: the VM never stops.</summary>

@@ -1,6 +1,4 @@
-using Lifeboat.Server.Sessions;
-
-namespace Lifeboat.Server.Api;
+namespace Lifeboat.Server.Contracts.Sessions;
 
 /// <summary>A verification as the API shows it: its session, and its outcome once it has ended.</summary>
 public sealed record VerificationView(
@@ -10,8 +8,4 @@ public sealed record VerificationView(
     SessionState State,
     DateTimeOffset CreatedAt,
     VerificationOutcome? Outcome,
-    string? Summary)
-{
-    public static VerificationView From(SessionRecord session) =>
-        new(session.Id, session.Vm, session.RestorePointId, session.State, session.CreatedAt, session.Outcome, session.Outcome?.Summary);
-}
+    string? Summary);

@@ -1,9 +1,5 @@
 namespace Lifeboat.Server.Notifications;
 
-/// <summary>What is wrong with one field of a channel's settings, in one sentence.</summary>
-/// <param name="Field">One of <see cref="ChannelField"/>.</param>
-public sealed record ChannelProblem(string Field, string Message);
-
 /// <summary>The fields of a channel's settings, as the REST body and the console's form name them.</summary>
 public static class ChannelField
 {
@@ -23,9 +19,5 @@ public static class ChannelField
     public const string Secret = "webhook.secret";
 }
 
-/// <summary>A channel's settings refused: every problem at once, each with its field.</summary>
-public sealed class InvalidChannelException(IReadOnlyList<ChannelProblem> problems)
-    : ArgumentException(string.Join(" ", problems.Select(p => p.Message)))
-{
-    public IReadOnlyList<ChannelProblem> Problems { get; } = problems;
-}
+/// <summary>A channel's settings refused: every problem at once, each with its field (one of <see cref="ChannelField"/>).</summary>
+public sealed class InvalidChannelException(IReadOnlyList<FieldProblem> problems) : InvalidFieldsException(problems);

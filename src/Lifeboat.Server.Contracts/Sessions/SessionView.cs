@@ -1,7 +1,6 @@
-using Lifeboat.Server.Contracts.Sessions;
-using Lifeboat.Server.Sessions;
+using System.Text.Json.Serialization;
 
-namespace Lifeboat.Server.Api;
+namespace Lifeboat.Server.Contracts.Sessions;
 
 /// <summary>A session as the API shows it: state, timings, what it set up, its phases and steps.</summary>
 public sealed record SessionView(
@@ -35,14 +34,7 @@ public sealed record SessionView(
     /// <summary>How long the session waits (or waited) for its guest; a failed one's "recover again" offers twice this.</summary>
     public double ReadyTimeoutSeconds { get; init; }
 
-    public static SessionView From(SessionSnapshot snapshot, IReadOnlyList<SessionStep> steps)
-    {
-        var s = snapshot.Session;
-        return new SessionView(s.Id, s.Vm, s.RestorePointId, s.RepositoryPath, s.HostId, s.State, s.Phase, s.ReadyWhen, snapshot.VmRunning,
-            s.Publication, s.DiskUrls, s.CacheFolder, s.RuntimeDirectory, s.Migration, s.ProductionDisks, s.CreatedAt, s.ReadyAt, s.EndedAt,
-            s.RecoverySeconds, s.Error, s.MigrationError, s.MigrationPauseSeconds, snapshot.Progress, PhaseView.From(steps), steps, s.DiskRecovery)
-        {
-            ReadyTimeoutSeconds = s.ReadyTimeoutSeconds,
-        };
-    }
+    /// <summary>Finalized, stopped or failed: nothing more happens to the session.</summary>
+    [JsonIgnore]
+    public bool IsFinal => State is SessionState.Finalized or SessionState.Stopped or SessionState.Failed;
 }

@@ -1,4 +1,4 @@
-namespace Lifeboat.Server.Api;
+namespace Lifeboat.Server.Contracts;
 
 /// <summary>What `GET /api/server` says: where the server keeps things and how the mount server is reached.</summary>
 public sealed record ServerInfoView(

@@ -1,4 +1,4 @@
-namespace Lifeboat.Server.Sessions;
+namespace Lifeboat.Server.Contracts.Sessions;
 
 /// <summary>
 /// A check a verification runs inside the booted guest through its guest agent: a shell command (<c>/bin/sh -c</c>)

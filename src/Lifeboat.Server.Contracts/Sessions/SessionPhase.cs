@@ -1,6 +1,9 @@
-namespace Lifeboat.Server.Sessions;
+using System.Text.Json.Serialization;
+
+namespace Lifeboat.Server.Contracts.Sessions;
 
 /// <summary>The phases of an instant-recovery session, in order.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SessionPhase>))]
 public enum SessionPhase
 {
     Initialization,

@@ -1,4 +1,4 @@
-namespace Lifeboat.Server.Sessions;
+namespace Lifeboat.Server.Contracts.Sessions;
 
 /// <summary>What `lifeboat instant-recover` asks for.</summary>
 public sealed record RecoveryRequest

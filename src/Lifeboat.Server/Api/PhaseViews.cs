@@ -1,9 +1,9 @@
-using Lifeboat.Server.Sessions;
+using Lifeboat.Server.Contracts.Sessions;
 
 namespace Lifeboat.Server.Api;
 
-/// <summary>A phase of a session: from its first step's start to its last step's end.</summary>
-public sealed record PhaseView(SessionPhase Phase, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, double? DurationSeconds, StepResult Result)
+/// <summary>A session's phases (<see cref="PhaseView"/>): each from its first step's start to its last step's end.</summary>
+public static class PhaseViews
 {
     public static IReadOnlyList<PhaseView> From(IReadOnlyList<SessionStep> steps) =>
         [.. steps.GroupBy(s => s.Phase).Select(group =>

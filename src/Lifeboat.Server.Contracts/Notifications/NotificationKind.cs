@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Lifeboat.Server.Notifications;
+namespace Lifeboat.Server.Contracts.Notifications;
 
 /// <summary>What happened: each kind is one line of a channel's "notify me of" list.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<NotificationKind>))]
@@ -20,4 +20,11 @@ public enum NotificationKind
 
     /// <summary>An admin asked for a test message.</summary>
     Test,
+}
+
+/// <summary>The kinds a channel can ask for (a test reaches every channel, whatever it asks for).</summary>
+public static class NotificationKinds
+{
+    public static IReadOnlyList<NotificationKind> All { get; } =
+        [NotificationKind.JobFailed, NotificationKind.VerificationFailed, NotificationKind.VmOverdue, NotificationKind.RepositoryNearlyFull];
 }
