@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Live backup of a domain on another libvirt host (issue 17 item 3): one run, on one running domain of a second
-# libvirt host made here as tests/Shared/LibvirtTestHost.cs makes it (a network namespace joined by a veth pair
+# libvirt host made here as tests/Lifeboat.Testing/Hosts/LibvirtTestHost.cs makes it (a network namespace joined by a veth pair
 # with a random /30 of 198.18.0.0/15, a private mount namespace with its own /run, /var/{lib,cache,log}/libvirt and
 # /etc/libvirt, libvirtd on TCP and TLS with a test CA from certtool, QEMU's TLS folder for NBD exports).
 # Full backups, in this order, each of the same running domain:

@@ -173,7 +173,7 @@ if [ "$builds_only" = 1 ]; then
   targets=()
 else
   # nfs-ganesha registers NFS and MOUNT with the machine's rpcbind, where test suites register their mount servers
-  # too: take turns with them through their lock (tests/Shared/Port111Lock.cs) for the whole run.
+  # too: take turns with them through their lock (tests/Lifeboat.Testing/Network/Port111Lock.cs) for the whole run.
   exec 8>/tmp/lifeboat-tests-port111.lock
   flock 8
   ganesha_base=$("$here/ganesha.sh" start "$work/export" "$ganesha_port")
