@@ -10,6 +10,8 @@ namespace Lifeboat.EndToEnd.Tests;
 [Collection(EndToEndCollection.Name)]
 public sealed class HostileClientTests(PublishedServer published, ITestOutputHelper output) : IClassFixture<PublishedServer>
 {
+    private const uint NfsProgram = 100003;
+    private const uint MountProgram = 100005;
     private const int OversizedAttempts = 200;
     private const long MaxResidentBytes = 300L * 1024 * 1024;
 
@@ -23,8 +25,8 @@ public sealed class HostileClientTests(PublishedServer published, ITestOutputHel
     {
         using (var connection = await RawRpcConnection.ConnectAsync(published.Port))
         {
-            var call = RpcWire.Call(1, RpcWire.NfsProgram, 3, 0, []);
-            Assert.True(await connection.TrySendAsync(RpcWire.Mark(RpcWire.LastFragment | 200)));
+            var call = RpcMessages.Call(1, NfsProgram, 3, 0);
+            Assert.True(await connection.TrySendAsync(RpcRecords.Mark(RpcRecords.LastFragment | 200)));
             Assert.True(await connection.TrySendAsync(call));
             connection.EndSending();
             Assert.True(await connection.WaitUntilClosedAsync(CloseTimeout), "the server kept a connection open whose client ended mid-record");
@@ -39,8 +41,8 @@ public sealed class HostileClientTests(PublishedServer published, ITestOutputHel
     [InlineData(36)]
     public async Task A_complete_record_holding_a_truncated_call_header_gets_an_error_or_is_closed(int headerBytes)
     {
-        var call = RpcWire.Call(7, RpcWire.MountProgram, 3, 0, []);
-        await AssertErrorReplyOrClosedAsync(RpcWire.Record(call.AsSpan(0, headerBytes)), xid: 7);
+        var call = RpcMessages.Call(7, MountProgram, 3, 0);
+        await AssertErrorReplyOrClosedAsync(RpcRecords.Record(call.AsSpan(0, headerBytes)), xid: 7);
         await published.AssertStillServesAsync($"a call header cut to {headerBytes} bytes");
     }
 
@@ -53,8 +55,8 @@ public sealed class HostileClientTests(PublishedServer published, ITestOutputHel
             using var connection = await RawRpcConnection.ConnectAsync(published.Port);
             // 2 GiB and about 2 MiB (twice the largest record the server takes), with and without the last-fragment bit.
             var length = attempt % 2 == 0 ? 0x7FFF_FFFFu : (uint)(2 * 1024 * 1024) + (uint)attempt;
-            var mark = attempt % 4 < 2 ? RpcWire.LastFragment | length : length;
-            Assert.True(await connection.TrySendAsync(RpcWire.Fragment(mark, RandomNumberGenerator.GetBytes(64))));
+            var mark = attempt % 4 < 2 ? RpcRecords.LastFragment | length : length;
+            Assert.True(await connection.TrySendAsync(RpcRecords.Fragment(mark, RandomNumberGenerator.GetBytes(64))));
             Assert.True(await connection.WaitUntilClosedAsync(CloseTimeout), $"attempt {attempt}: the server kept reading a record announced as {length} bytes");
         }
 
@@ -75,7 +77,7 @@ public sealed class HostileClientTests(PublishedServer published, ITestOutputHel
             var sent = 0L;
             // Fragments without the last-fragment bit: a record that never ends unless the server stops it.
             while (!closed.IsCompleted && sent < MaxEndlessRecordBytes
-                   && await connection.TrySendAsync(RpcWire.Fragment((uint)fragment.Length, fragment), stalled.Token))
+                   && await connection.TrySendAsync(RpcRecords.Fragment((uint)fragment.Length, fragment), stalled.Token))
             {
                 sent += fragment.Length + 4;
             }
@@ -91,16 +93,16 @@ public sealed class HostileClientTests(PublishedServer published, ITestOutputHel
     public async Task A_fragment_that_never_ends_does_not_hold_up_other_clients()
     {
         using var connection = await RawRpcConnection.ConnectAsync(published.Port);
-        var call = RpcWire.Call(9, RpcWire.NfsProgram, 3, 0, []);
+        var call = RpcMessages.Call(9, NfsProgram, 3, 0);
         const int announced = 1000;
-        Assert.True(await connection.TrySendAsync(RpcWire.Fragment(RpcWire.LastFragment | announced, call)));
+        Assert.True(await connection.TrySendAsync(RpcRecords.Fragment(RpcRecords.LastFragment | announced, call)));
 
         // The client stalls with most of its record owed; the others are served meanwhile.
         await published.AssertStillServesAsync("a fragment left unfinished on another connection");
 
         // Its connection was kept intact: once the record is complete, the call is answered.
         Assert.True(await connection.TrySendAsync(new byte[announced - call.Length]));
-        var (outcome, xid) = await connection.ReadReplyAsync();
+        var (outcome, xid) = RpcReplyOutcomes.Of(await connection.ReceiveReplyAsync());
         Assert.True(outcome is RpcReplyOutcome.Success or RpcReplyOutcome.GarbageArguments, $"the completed NULL call got {outcome}");
         Assert.Equal(9u, xid);
     }
@@ -112,21 +114,21 @@ public sealed class HostileClientTests(PublishedServer published, ITestOutputHel
         {
             var junk = RandomNumberGenerator.GetBytes(RandomNumberGenerator.GetInt32(8, 600));
             junk[4] = 0xAB; // whatever else comes, it is not a CALL (0) and needs no reply
-            await AssertErrorReplyOrClosedAsync(RpcWire.Record(junk), xid: null);
+            await AssertErrorReplyOrClosedAsync(RpcRecords.Record(junk), xid: null);
         }
 
         await published.AssertStillServesAsync("records of random bytes");
     }
 
     [Theory]
-    [InlineData(RpcWire.NfsProgram, 3u, 1u)] // GETATTR: a file handle whose length runs past the record
-    [InlineData(RpcWire.NfsProgram, 3u, 6u)] // READ
-    [InlineData(RpcWire.NfsProgram, 3u, 7u)] // WRITE
-    [InlineData(RpcWire.MountProgram, 3u, 1u)] // MNT: a path whose length runs past the record
+    [InlineData(NfsProgram, 3u, 1u)] // GETATTR: a file handle whose length runs past the record
+    [InlineData(NfsProgram, 3u, 6u)] // READ
+    [InlineData(NfsProgram, 3u, 7u)] // WRITE
+    [InlineData(MountProgram, 3u, 1u)] // MNT: a path whose length runs past the record
     public async Task Calls_whose_arguments_are_junk_get_garbage_args_or_a_closed_connection(uint program, uint version, uint procedure)
     {
-        var arguments = RpcWire.Words(0xFFFF_FFF0, 0xDEAD_BEEF, 7);
-        var (outcome, _) = await SendAsync(RpcWire.Record(RpcWire.Call(21, program, version, procedure, arguments)));
+        var arguments = RpcMessages.Words(0xFFFF_FFF0, 0xDEAD_BEEF, 7);
+        var (outcome, _) = await SendAsync(RpcRecords.Record(RpcMessages.Call(21, program, version, procedure, arguments: arguments)));
         Assert.True(outcome is RpcReplyOutcome.GarbageArguments or RpcReplyOutcome.Closed,
             $"program {program} v{version} procedure {procedure} with junk arguments got {outcome}");
         await published.AssertStillServesAsync($"junk arguments to program {program} procedure {procedure}");
@@ -135,10 +137,10 @@ public sealed class HostileClientTests(PublishedServer published, ITestOutputHel
     [Fact]
     public async Task Unknown_programs_versions_and_rpc_versions_get_the_errors_rfc_5531_names()
     {
-        Assert.Equal((RpcReplyOutcome.ProgramUnavailable, 31u), await SendAsync(RpcWire.Record(RpcWire.Call(31, 0x2000_0099, 1, 0, []))));
-        Assert.Equal((RpcReplyOutcome.ProgramMismatch, 32u), await SendAsync(RpcWire.Record(RpcWire.Call(32, RpcWire.NfsProgram, 4, 0, []))));
-        Assert.Equal((RpcReplyOutcome.ProcedureUnavailable, 33u), await SendAsync(RpcWire.Record(RpcWire.Call(33, RpcWire.NfsProgram, 3, 99, []))));
-        Assert.Equal((RpcReplyOutcome.RpcMismatch, 34u), await SendAsync(RpcWire.Record(RpcWire.Call(34, RpcWire.NfsProgram, 3, 0, [], rpcVersion: 3))));
+        Assert.Equal((RpcReplyOutcome.ProgramUnavailable, 31u), await SendAsync(RpcRecords.Record(RpcMessages.Call(31, 0x2000_0099, 1, 0))));
+        Assert.Equal((RpcReplyOutcome.ProgramMismatch, 32u), await SendAsync(RpcRecords.Record(RpcMessages.Call(32, NfsProgram, 4, 0))));
+        Assert.Equal((RpcReplyOutcome.ProcedureUnavailable, 33u), await SendAsync(RpcRecords.Record(RpcMessages.Call(33, NfsProgram, 3, 99))));
+        Assert.Equal((RpcReplyOutcome.RpcMismatch, 34u), await SendAsync(RpcRecords.Record(RpcMessages.Call(34, NfsProgram, 3, 0, rpcVersion: 3))));
         await published.AssertStillServesAsync("calls to unknown programs and versions");
     }
 
@@ -160,6 +162,6 @@ public sealed class HostileClientTests(PublishedServer published, ITestOutputHel
             return (RpcReplyOutcome.Closed, 0);
         }
 
-        return await connection.ReadReplyAsync();
+        return RpcReplyOutcomes.Of(await connection.ReceiveReplyAsync());
     }
 }

@@ -56,13 +56,13 @@ public sealed class ConnectionFuzzTests
             {
                 var data = new byte[random.Next(0, 600)];
                 random.NextBytes(data);
-                message = RawCalls.Call(xid, Nfs3Constants.Program, Nfs3Constants.Version, (uint)Nfs3Proc.Write,
+                message = RpcMessages.AuthSysCall(xid, Nfs3Constants.Program, Nfs3Constants.Version, (uint)Nfs3Proc.Write,
                     RawCalls.WriteArguments(disk, (ulong)random.Next(0, NfsTestServer.DiskSize), data, StableHow.Unstable));
             }
             else
             {
                 var (_, program, version, procedure, arguments) = calls[random.Next(calls.Count)];
-                message = RawCalls.Call(xid, program, version, procedure, arguments);
+                message = RpcMessages.AuthSysCall(xid, program, version, procedure, arguments);
             }
 
             Mutate(message, random);
@@ -81,7 +81,7 @@ public sealed class ConnectionFuzzTests
                 left -= length;
             }
 
-            stream.AddRange(RawCalls.Frame(message, lengths.Count == 0 ? [0] : lengths));
+            stream.AddRange(RpcRecords.FrameAt(message, lengths.Count == 0 ? [0] : lengths));
         }
 
         if (random.Next(10) == 0)
@@ -110,7 +110,7 @@ public sealed class ConnectionFuzzTests
 
         try
         {
-            raw.ShutdownSend();
+            raw.EndSending();
         }
         catch (System.Net.Sockets.SocketException)
         {

@@ -27,12 +27,13 @@ public sealed class FragmentedCallTests
         var xid = 0x4803_0000u;
         foreach (var (procedureName, program, version, procedure, arguments) in RawCalls.ReadOnly(vm, disk))
         {
-            var message = RawCalls.Call(xid, program, version, procedure, arguments);
+            var message = RpcMessages.AuthSysCall(xid, program, version, procedure, arguments);
             for (var cut = 0; cut <= message.Length; cut++)
             {
-                message = RawCalls.Call(++xid, program, version, procedure, arguments);
-                await raw.SendAsync(RawCalls.Frame(message, [cut, message.Length - cut]));
-                var reply = await raw.ReceiveAsync();
+                message = RpcMessages.AuthSysCall(++xid, program, version, procedure, arguments);
+                await raw.SendAsync(RpcRecords.FrameAt(message, [cut, message.Length - cut]));
+                var reply = await raw.ReceiveReplyAsync();
+                Assert.NotNull(reply);
                 Assert.True(reply.Xid == xid, $"{procedureName} cut at byte {cut}: reply XID {reply.Xid:x8}, call XID {xid:x8}");
                 Assert.True(reply.IsSuccess, $"{procedureName} cut at byte {cut}: {reply.AcceptStatus}");
                 Assert.Equal(0u, StatusOf(reply));
@@ -49,16 +50,17 @@ public sealed class FragmentedCallTests
         var random = new Random(5);
         var expected = server.Disk.Snapshot();
         var data = new byte[100];
-        var probe = RawCalls.Call(1, Nfs3Constants.Program, Nfs3Constants.Version, (uint)Nfs3Proc.Write, RawCalls.WriteArguments(disk, 0, data));
+        var probe = RpcMessages.AuthSysCall(1, Nfs3Constants.Program, Nfs3Constants.Version, (uint)Nfs3Proc.Write, RawCalls.WriteArguments(disk, 0, data));
         var xid = 0x4803_0000u;
         for (var cut = 0; cut <= probe.Length; cut++)
         {
             var offset = (ulong)(cut * 211 % (NfsTestServer.DiskSize - data.Length));
             random.NextBytes(data);
             data.CopyTo(expected, (int)offset);
-            var message = RawCalls.Call(++xid, Nfs3Constants.Program, Nfs3Constants.Version, (uint)Nfs3Proc.Write, RawCalls.WriteArguments(disk, offset, data));
-            await raw.SendAsync(RawCalls.Frame(message, [cut, message.Length - cut]));
-            var reply = await raw.ReceiveAsync();
+            var message = RpcMessages.AuthSysCall(++xid, Nfs3Constants.Program, Nfs3Constants.Version, (uint)Nfs3Proc.Write, RawCalls.WriteArguments(disk, offset, data));
+            await raw.SendAsync(RpcRecords.FrameAt(message, [cut, message.Length - cut]));
+            var reply = await raw.ReceiveReplyAsync();
+            Assert.NotNull(reply);
             Assert.True(reply.Xid == xid, $"WRITE cut at byte {cut}: reply XID {reply.Xid:x8}, call XID {xid:x8}");
             Assert.Equal(Nfs3Status.Ok, NfsTestClient.DecodeWrite(reply.Results).Status);
         }
@@ -89,13 +91,13 @@ public sealed class FragmentedCallTests
                 // Writes of one round never overlap, so their order on the wire does not matter.
                 var offset = (ulong)(i * 1031L % (NfsTestServer.DiskSize - 300));
                 data.CopyTo(expectedDisk, (int)offset);
-                message = RawCalls.Call(xid, Nfs3Constants.Program, Nfs3Constants.Version, (uint)Nfs3Proc.Write, RawCalls.WriteArguments(disk, offset, data, StableHow.Unstable));
+                message = RpcMessages.AuthSysCall(xid, Nfs3Constants.Program, Nfs3Constants.Version, (uint)Nfs3Proc.Write, RawCalls.WriteArguments(disk, offset, data, StableHow.Unstable));
                 calls[xid] = "WRITE";
             }
             else
             {
                 var (name, program, version, procedure, arguments) = readOnly[random.Next(readOnly.Count)];
-                message = RawCalls.Call(xid, program, version, procedure, arguments);
+                message = RpcMessages.AuthSysCall(xid, program, version, procedure, arguments);
                 calls[xid] = name;
             }
 
@@ -107,7 +109,7 @@ public sealed class FragmentedCallTests
                 left -= length;
             }
 
-            stream.Write(RawCalls.Frame(message, lengths));
+            stream.Write(RpcRecords.FrameAt(message, lengths));
         }
 
         var bytes = stream.WrittenMemory;
@@ -124,7 +126,8 @@ public sealed class FragmentedCallTests
 
         for (var i = 0; i < 2000; i++)
         {
-            var reply = await raw.ReceiveAsync();
+            var reply = await raw.ReceiveReplyAsync();
+            Assert.NotNull(reply);
             Assert.True(calls.Remove(reply.Xid, out var name), $"reply XID {reply.Xid:x8} answers no call in flight");
             Assert.True(reply.IsSuccess, $"{name} {reply.Xid:x8}: {reply.AcceptStatus}");
             Assert.Equal(0u, StatusOf(reply));

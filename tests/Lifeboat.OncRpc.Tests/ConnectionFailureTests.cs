@@ -18,15 +18,15 @@ public sealed class ConnectionFailureTests
         var server = new RpcServer([new TestProgram()], logger: log);
         server.Start();
         await using var client = await RpcClient.ConnectAsync(server.LocalEndPoint);
-        using var failing = await RawConnection.ConnectAsync(server.LocalEndPoint);
+        using var failing = await RawRpcConnection.ConnectAsync(server.LocalEndPoint);
 
         // Both connections serve calls before the failure.
         (await client.CallAsync(TestProgram.Number, 1, TestProgram.Null)).EnsureSuccess();
-        await failing.SendAsync(RpcMessages.Frame(RpcMessages.Call(1, TestProgram.Number, 1, TestProgram.Null)));
+        await failing.SendAsync(RpcRecords.Frame(RpcMessages.Call(1, TestProgram.Number, 1, TestProgram.Null)));
         Assert.True((await failing.ReceiveReplyAsync())!.IsSuccess);
 
-        await failing.SendAsync(RpcMessages.Frame(RpcMessages.Call(2, TestProgram.Number, 1, TestProgram.Throw)));
-        Assert.True(await failing.IsClosedByServerAsync());
+        await failing.SendAsync(RpcRecords.Frame(RpcMessages.Call(2, TestProgram.Number, 1, TestProgram.Throw)));
+        Assert.True(await failing.WaitUntilClosedAsync());
         var failure = Assert.Single(log.Entries, e => e.Level == LogLevel.Critical);
         Assert.Contains("ONC RPC connection", failure.Message, StringComparison.Ordinal);
         Assert.Contains("failed unexpectedly and was closed", failure.Message, StringComparison.Ordinal);

@@ -156,8 +156,8 @@ public sealed class RpcServerTests : IAsyncLifetime
     [Fact]
     public async Task Rpc_version_other_than_2_is_rpc_mismatch()
     {
-        using var raw = await RawConnection.ConnectAsync(_server.LocalEndPoint);
-        await raw.SendAsync(RpcMessages.Frame(RpcMessages.Call(77, TestProgram.Number, 1, 0, rpcVersion: 3)));
+        using var raw = await RawRpcConnection.ConnectAsync(_server.LocalEndPoint);
+        await raw.SendAsync(RpcRecords.Frame(RpcMessages.Call(77, TestProgram.Number, 1, 0, rpcVersion: 3)));
         var reply = await raw.ReceiveReplyAsync();
 
         Assert.NotNull(reply);
@@ -182,8 +182,8 @@ public sealed class RpcServerTests : IAsyncLifetime
     [MemberData(nameof(RefusedCredentials))]
     public async Task Unsupported_or_malformed_credentials_are_auth_error(string why, byte[] call, AuthStat expected)
     {
-        using var raw = await RawConnection.ConnectAsync(_server.LocalEndPoint);
-        await raw.SendAsync(RpcMessages.Frame(call));
+        using var raw = await RawRpcConnection.ConnectAsync(_server.LocalEndPoint);
+        await raw.SendAsync(RpcRecords.Frame(call));
         var reply = await raw.ReceiveReplyAsync();
 
         Assert.True(reply is not null, why);
@@ -195,12 +195,12 @@ public sealed class RpcServerTests : IAsyncLifetime
     [Fact]
     public async Task A_call_sent_in_many_fragments_and_several_calls_in_one_write_are_all_answered()
     {
-        using var raw = await RawConnection.ConnectAsync(_server.LocalEndPoint);
+        using var raw = await RawRpcConnection.ConnectAsync(_server.LocalEndPoint);
         byte[] stream =
         [
-            .. RpcMessages.Frame(RpcMessages.Call(1, TestProgram.Number, 1, TestProgram.Echo, arguments: RpcMessages.Opaque([7, 7, 7])), fragments: 5),
-            .. RpcMessages.Frame(RpcMessages.Call(2, TestProgram.Number, 1, TestProgram.Null)),
-            .. RpcMessages.Frame(RpcMessages.Call(3, 999, 1, 0)),
+            .. RpcRecords.Frame(RpcMessages.Call(1, TestProgram.Number, 1, TestProgram.Echo, arguments: RpcMessages.Opaque([7, 7, 7])), fragments: 5),
+            .. RpcRecords.Frame(RpcMessages.Call(2, TestProgram.Number, 1, TestProgram.Null)),
+            .. RpcRecords.Frame(RpcMessages.Call(3, 999, 1, 0)),
         ];
         await raw.SendAsync(stream);
 
@@ -258,10 +258,10 @@ public sealed class RpcServerTests : IAsyncLifetime
     [Fact]
     public async Task Synchronous_calls_pipelined_in_one_write_run_side_by_side()
     {
-        using var raw = await RawConnection.ConnectAsync(_server.LocalEndPoint);
-        await raw.SendAsync([
-            .. RpcMessages.Frame(RpcMessages.Call(91, TestProgram.Number, 1, TestProgram.Rendezvous)),
-            .. RpcMessages.Frame(RpcMessages.Call(92, TestProgram.Number, 1, TestProgram.Rendezvous)),
+        using var raw = await RawRpcConnection.ConnectAsync(_server.LocalEndPoint);
+        await raw.SendAsync((byte[])[
+            .. RpcRecords.Frame(RpcMessages.Call(91, TestProgram.Number, 1, TestProgram.Rendezvous)),
+            .. RpcRecords.Frame(RpcMessages.Call(92, TestProgram.Number, 1, TestProgram.Rendezvous)),
         ]);
 
         var replies = new[] { await raw.ReceiveReplyAsync(), await raw.ReceiveReplyAsync() };
@@ -286,7 +286,7 @@ public sealed class RpcServerTests : IAsyncLifetime
         var served = connection.RunAsync();
         var replies = CountRecordsAsync(memory.FromServer);
         for (var i = 0; i < 12; i++)
-            await memory.ToServer.WriteAsync(RpcMessages.Frame(RpcMessages.Call((uint)i + 1, TestProgram.Number, 1, TestProgram.GatedEcho, arguments: RpcMessages.Opaque([(byte)i]))));
+            await memory.ToServer.WriteAsync(RpcRecords.Frame(RpcMessages.Call((uint)i + 1, TestProgram.Number, 1, TestProgram.GatedEcho, arguments: RpcMessages.Opaque([(byte)i]))));
 
         await Wait.UntilAsync(() => connection.Admission.Refusals > 0, () => $"the read loop to wait for room ({_program.Active} calls running)", Patience);
         Assert.Equal(4, _program.Active);
@@ -352,21 +352,21 @@ public sealed class RpcServerTests : IAsyncLifetime
         byte[][] junk =
         [
             "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray(),                 // huge fragment length from ASCII
-            RpcMessages.Frame([0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0]),        // a REPLY, not a CALL
-            RpcMessages.Frame([0, 0, 0, 1]),                                  // too short for a header
-            RpcMessages.Frame(RpcMessages.Call(1, TestProgram.Number, 1, 0)[..20]), // header cut after rpcvers
+            RpcRecords.Frame([0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0]),        // a REPLY, not a CALL
+            RpcRecords.Frame([0, 0, 0, 1]),                                  // too short for a header
+            RpcRecords.Frame(RpcMessages.Call(1, TestProgram.Number, 1, 0)[..20]), // header cut after rpcvers
         ];
         foreach (var bytes in junk)
         {
-            using var hostile = await RawConnection.ConnectAsync(_server.LocalEndPoint);
+            using var hostile = await RawRpcConnection.ConnectAsync(_server.LocalEndPoint);
             await hostile.SendAsync(bytes);
-            Assert.True(await hostile.IsClosedByServerAsync());
+            Assert.True(await hostile.WaitUntilClosedAsync());
             Assert.True((await good.CallAsync(TestProgram.Number, 1, TestProgram.Echo, RpcMessages.Opaque([9]))).IsSuccess);
         }
 
-        using var endless = await RawConnection.ConnectAsync(_server.LocalEndPoint);
-        await endless.SendAsync([.. Enumerable.Range(0, 2000).SelectMany(_ => new byte[] { 0, 0, 0, 0 })]);
-        Assert.True(await endless.IsClosedByServerAsync());
+        using var endless = await RawRpcConnection.ConnectAsync(_server.LocalEndPoint);
+        await endless.SendAsync((byte[])[.. Enumerable.Range(0, 2000).SelectMany(_ => new byte[] { 0, 0, 0, 0 })]);
+        Assert.True(await endless.WaitUntilClosedAsync());
         Assert.True((await good.CallAsync(TestProgram.Number, 1, TestProgram.Null)).IsSuccess);
     }
 
@@ -379,8 +379,8 @@ public sealed class RpcServerTests : IAsyncLifetime
         Assert.True((await first.CallAsync(TestProgram.Number, 1, 0)).IsSuccess);
         Assert.True((await second.CallAsync(TestProgram.Number, 1, 0)).IsSuccess);
 
-        using var third = await RawConnection.ConnectAsync(server.LocalEndPoint);
-        Assert.True(await third.IsClosedByServerAsync());
+        using var third = await RawRpcConnection.ConnectAsync(server.LocalEndPoint);
+        Assert.True(await third.WaitUntilClosedAsync());
         Assert.Equal(2, server.ConnectionCount);
     }
 

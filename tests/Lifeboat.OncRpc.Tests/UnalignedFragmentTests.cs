@@ -23,7 +23,7 @@ public sealed class UnalignedFragmentTests : IAsyncLifetime
     [Fact]
     public async Task Seeded_random_fragmentations_pipelined_get_their_own_xid_and_arguments()
     {
-        using var raw = await RawConnection.ConnectAsync(_server.LocalEndPoint);
+        using var raw = await RawRpcConnection.ConnectAsync(_server.LocalEndPoint);
         var random = new Random(1234);
         var expected = new Dictionary<uint, byte[]>();
         const int calls = 2000;
@@ -43,7 +43,7 @@ public sealed class UnalignedFragmentTests : IAsyncLifetime
                 left -= length;
             }
 
-            stream.AddRange(RpcMessages.FrameAt(message, lengths));
+            stream.AddRange(RpcRecords.FrameAt(message, lengths));
         }
 
         var bytes = stream.ToArray();
@@ -53,7 +53,7 @@ public sealed class UnalignedFragmentTests : IAsyncLifetime
             for (var offset = 0; offset < bytes.Length;)
             {
                 var length = Math.Min(bytes.Length - offset, sendRandom.Next(1, 3000));
-                await raw.SendAsync(bytes[offset..(offset + length)]);
+                await raw.SendAsync(bytes.AsMemory(offset, length));
                 offset += length;
             }
         });
