@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using Lifeboat.Nfs.Mount;
 using Lifeboat.Nfs.Nfs3;
@@ -33,13 +32,13 @@ internal sealed class NfsDiskClient : IAsyncDisposable
     /// <summary>The handle of <paramref name="fileName"/> in the folder <paramref name="folder"/> mounts.</summary>
     public async Task<byte[]> LookUpAsync(string folder, string fileName)
     {
-        var mount = Results(await _rpc.CallAsync(MountConstants.Program, MountConstants.Version, (uint)MountProc3.Mnt, Encode(w => w.WriteString(folder))));
+        var mount = NfsTestClient.Results(await _rpc.CallAsync(MountConstants.Program, MountConstants.Version, (uint)MountProc3.Mnt, NfsTestClient.Encode(w => w.WriteString(folder))));
         var reader = new XdrReader(mount.Span);
         var mountStatus = (MountStat3)reader.ReadUInt32();
         Assert.True(mountStatus == MountStat3.Ok, $"MNT {folder} was answered {mountStatus}.");
         var folderHandle = reader.ReadOpaque(MaxHandleBytes).ToArray();
 
-        var lookup = Results(await CallAsync(Nfs3Proc.Lookup, w => new DirOpArgs3(new Nfs3FileHandle(folderHandle), fileName).Encode(w)));
+        var lookup = NfsTestClient.Results(await CallAsync(Nfs3Proc.Lookup, w => new DirOpArgs3(new Nfs3FileHandle(folderHandle), fileName).Encode(w)));
         reader = new XdrReader(lookup.Span);
         var status = (Nfs3Status)reader.ReadUInt32();
         Assert.True(status == Nfs3Status.Ok, $"LOOKUP {fileName} in {folder} was answered {status}.");
@@ -49,7 +48,7 @@ internal sealed class NfsDiskClient : IAsyncDisposable
     /// <summary>The status of a WRITE of all of <paramref name="data"/>; fails when the connection does.</summary>
     public async Task<Nfs3Status> WriteAsync(byte[] file, long offset, byte[] data, StableHow stable)
     {
-        var results = Results(await CallAsync(Nfs3Proc.Write, w => new Write3Args(new Nfs3FileHandle(file), (ulong)offset, (uint)data.Length, stable, data).Encode(w)));
+        var results = NfsTestClient.Results(await CallAsync(Nfs3Proc.Write, w => new Write3Args(new Nfs3FileHandle(file), (ulong)offset, (uint)data.Length, stable, data).Encode(w)));
         var reader = new XdrReader(results.Span);
         var status = (Nfs3Status)reader.ReadUInt32();
         WccData.Decode(ref reader);
@@ -66,7 +65,7 @@ internal sealed class NfsDiskClient : IAsyncDisposable
 
     public async Task<Nfs3Status> CommitAsync(byte[] file)
     {
-        var results = Results(await CallAsync(Nfs3Proc.Commit, w => new Commit3Args(new Nfs3FileHandle(file), 0, 0).Encode(w)));
+        var results = NfsTestClient.Results(await CallAsync(Nfs3Proc.Commit, w => new Commit3Args(new Nfs3FileHandle(file), 0, 0).Encode(w)));
         return (Nfs3Status)new XdrReader(results.Span).ReadUInt32();
     }
 
@@ -77,7 +76,7 @@ internal sealed class NfsDiskClient : IAsyncDisposable
         while (!destination.IsEmpty)
         {
             var count = Math.Min(destination.Length, MaxCall);
-            var results = Results(await CallAsync(Nfs3Proc.Read, w => new Read3Args(new Nfs3FileHandle(file), (ulong)offset, (uint)count).Encode(w)));
+            var results = NfsTestClient.Results(await CallAsync(Nfs3Proc.Read, w => new Read3Args(new Nfs3FileHandle(file), (ulong)offset, (uint)count).Encode(w)));
             var reader = new XdrReader(results.Span);
             var status = (Nfs3Status)reader.ReadUInt32();
             Fattr3.DecodePostOp(ref reader);
@@ -95,18 +94,5 @@ internal sealed class NfsDiskClient : IAsyncDisposable
     public ValueTask DisposeAsync() => _rpc.DisposeAsync();
 
     private Task<RpcReply> CallAsync(Nfs3Proc procedure, Action<XdrWriter> arguments) =>
-        _rpc.CallAsync(Nfs3Constants.Program, Nfs3Constants.Version, (uint)procedure, Encode(arguments));
-
-    private static ReadOnlyMemory<byte> Results(RpcReply reply)
-    {
-        Assert.True(reply.IsSuccess, $"The call was answered {reply}, not SUCCESS.");
-        return reply.Results;
-    }
-
-    private static byte[] Encode(Action<XdrWriter> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        write(new XdrWriter(buffer));
-        return buffer.WrittenSpan.ToArray();
-    }
+        _rpc.CallAsync(Nfs3Constants.Program, Nfs3Constants.Version, (uint)procedure, NfsTestClient.Encode(arguments));
 }

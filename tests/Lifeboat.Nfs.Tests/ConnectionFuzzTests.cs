@@ -73,15 +73,7 @@ public sealed class ConnectionFuzzTests
                 xids[carried] = xids.GetValueOrDefault(carried) + 1;
             }
 
-            var lengths = new List<int>();
-            for (var left = message.Length; left > 0;)
-            {
-                var length = Math.Min(left, random.Next(0, 80));
-                lengths.Add(length);
-                left -= length;
-            }
-
-            stream.AddRange(RpcRecords.FrameAt(message, lengths.Count == 0 ? [0] : lengths));
+            stream.AddRange(RpcRecords.FrameRandomly(message, random, 80));
         }
 
         if (random.Next(10) == 0)

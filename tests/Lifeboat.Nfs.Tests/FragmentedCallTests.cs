@@ -101,28 +101,11 @@ public sealed class FragmentedCallTests
                 calls[xid] = name;
             }
 
-            var lengths = new List<int>();
-            for (var left = message.Length; left > 0;)
-            {
-                var length = Math.Min(left, random.Next(0, 70));
-                lengths.Add(length);
-                left -= length;
-            }
-
-            stream.Write(RpcRecords.FrameAt(message, lengths));
+            stream.Write(RpcRecords.FrameRandomly(message, random, 70));
         }
 
         var bytes = stream.WrittenMemory;
-        var sending = Task.Run(async () =>
-        {
-            var sendRandom = new Random(7);
-            for (var offset = 0; offset < bytes.Length;)
-            {
-                var length = Math.Min(bytes.Length - offset, sendRandom.Next(1, 5000));
-                await raw.SendAsync(bytes.Slice(offset, length));
-                offset += length;
-            }
-        });
+        var sending = Task.Run(() => raw.SendInPiecesAsync(bytes, new Random(7), 5000));
 
         for (var i = 0; i < 2000; i++)
         {

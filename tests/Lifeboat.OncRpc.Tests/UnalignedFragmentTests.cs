@@ -35,28 +35,11 @@ public sealed class UnalignedFragmentTests : IAsyncLifetime
             random.NextBytes(data);
             expected[xid] = data;
             var message = RpcMessages.Call(xid, TestProgram.Number, 1, TestProgram.Echo, arguments: RpcMessages.Opaque(data));
-            var lengths = new List<int>();
-            for (var left = message.Length; left > 0;)
-            {
-                var length = Math.Min(left, random.Next(0, 64));
-                lengths.Add(length);
-                left -= length;
-            }
-
-            stream.AddRange(RpcRecords.FrameAt(message, lengths));
+            stream.AddRange(RpcRecords.FrameRandomly(message, random, 64));
         }
 
         var bytes = stream.ToArray();
-        var sending = Task.Run(async () =>
-        {
-            var sendRandom = new Random(99);
-            for (var offset = 0; offset < bytes.Length;)
-            {
-                var length = Math.Min(bytes.Length - offset, sendRandom.Next(1, 3000));
-                await raw.SendAsync(bytes.AsMemory(offset, length));
-                offset += length;
-            }
-        });
+        var sending = Task.Run(() => raw.SendInPiecesAsync(bytes, new Random(99), 3000));
 
         for (var i = 0; i < calls; i++)
         {

@@ -57,6 +57,17 @@ public sealed class RawRpcConnection : IDisposable
         }
     }
 
+    /// <summary>Sends all of <paramref name="bytes"/> in writes of random sizes below <paramref name="maxPiece"/>, as a busy client's socket would.</summary>
+    public async Task SendInPiecesAsync(ReadOnlyMemory<byte> bytes, Random random, int maxPiece)
+    {
+        for (var offset = 0; offset < bytes.Length;)
+        {
+            var length = Math.Min(bytes.Length - offset, random.Next(1, maxPiece));
+            await SendAsync(bytes.Slice(offset, length));
+            offset += length;
+        }
+    }
+
     /// <summary>Sends <paramref name="message"/> as one record, cut into fragments of <paramref name="fragmentLengths"/> if given.</summary>
     public Task SendRecordAsync(byte[] message, IReadOnlyList<int>? fragmentLengths = null) =>
         SendAsync(fragmentLengths is null ? RpcRecords.Record(message) : RpcRecords.FrameAt(message, fragmentLengths));

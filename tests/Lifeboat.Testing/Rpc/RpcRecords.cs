@@ -55,6 +55,20 @@ public static class RpcRecords
         return [.. output];
     }
 
+    /// <summary>Record-marks a message as fragments of random lengths below <paramref name="maxFragment"/>, empty ones included.</summary>
+    public static byte[] FrameRandomly(byte[] message, Random random, int maxFragment)
+    {
+        var lengths = new List<int>();
+        for (var left = message.Length; left > 0;)
+        {
+            var length = Math.Min(left, random.Next(0, maxFragment));
+            lengths.Add(length);
+            left -= length;
+        }
+
+        return FrameAt(message, lengths.Count == 0 ? [0] : lengths);
+    }
+
     /// <summary>
     /// The records a server wrote, each as its one fragment's body; a reply in more than one fragment or a mark
     /// that runs past the end fails the test with <paramref name="context"/>.

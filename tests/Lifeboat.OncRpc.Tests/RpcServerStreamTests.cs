@@ -5,8 +5,11 @@ using Lifeboat.OncRpc.Xdr;
 
 namespace Lifeboat.OncRpc.Tests;
 
-/// <summary>Record marking over TCP: calls in many fragments, records near the size limit and past it, large replies.</summary>
-public sealed class RpcServerFramingTests : RpcServerTest
+/// <summary>
+/// One connection's byte stream: calls in many fragments or many to a write, pipelined calls running side by side and
+/// answered in whatever order they finish, records near the size limit and past it, large replies.
+/// </summary>
+public sealed class RpcServerStreamTests : RpcServerTest
 {
     [Fact]
     public async Task A_call_sent_in_many_fragments_and_several_calls_in_one_write_are_all_answered()
@@ -76,5 +79,58 @@ public sealed class RpcServerFramingTests : RpcServerTest
         var call = client.CallAsync(TestProgram.Number, 1, TestProgram.Fill, RpcMessages.Words(100_000));
         await Assert.ThrowsAsync<IOException>(() => call.WaitAsync(Patience));
         await Assert.ThrowsAsync<IOException>(() => client.CallAsync(TestProgram.Number, 1, TestProgram.Null));
+    }
+
+    [Fact]
+    public async Task Replies_come_back_out_of_order_while_a_slow_call_is_in_flight()
+    {
+        await using var client = await ConnectAsync();
+        var slow = client.CallAsync(TestProgram.Number, 1, TestProgram.GatedEcho, RpcMessages.Opaque([1]));
+
+        // The gate opens only after a later call has been answered: a server handling calls one at a time
+        // would never answer it, and the test would time out instead of passing.
+        var fast = await client.CallAsync(TestProgram.Number, 1, TestProgram.Echo, RpcMessages.Opaque([2])).WaitAsync(Patience);
+        Assert.False(slow.IsCompleted);
+        Program.Gate.Release();
+
+        Assert.Equal(new byte[] { 2 }, ReadOpaque(fast));
+        Assert.Equal(new byte[] { 1 }, ReadOpaque(await slow.WaitAsync(Patience)));
+    }
+
+    [Fact]
+    public async Task Many_pipelined_calls_each_get_their_own_reply()
+    {
+        await using var client = await ConnectAsync();
+        var gated = Enumerable.Range(0, 40).Select(i => client.CallAsync(TestProgram.Number, 1, TestProgram.GatedEcho, RpcMessages.Opaque([(byte)i]))).ToArray();
+        var quick = Enumerable.Range(0, 200).Select(i => client.CallAsync(TestProgram.Number, 1, TestProgram.Echo, RpcMessages.Opaque(BitConverter.GetBytes(i)))).ToArray();
+
+        var quickReplies = await Task.WhenAll(quick).WaitAsync(Patience);
+        Program.Gate.Release(gated.Length);
+        var gatedReplies = await Task.WhenAll(gated).WaitAsync(Patience);
+
+        for (var i = 0; i < quick.Length; i++)
+        {
+            Assert.Equal(BitConverter.GetBytes(i), ReadOpaque(quickReplies[i]));
+        }
+
+        for (var i = 0; i < gated.Length; i++)
+        {
+            Assert.Equal(new[] { (byte)i }, ReadOpaque(gatedReplies[i]));
+        }
+    }
+
+    [Fact]
+    public async Task Synchronous_calls_pipelined_in_one_write_run_side_by_side()
+    {
+        using var raw = await RawRpcConnection.ConnectAsync(Server.LocalEndPoint);
+        await raw.SendAsync((byte[])[
+            .. RpcRecords.Frame(RpcMessages.Call(91, TestProgram.Number, 1, TestProgram.Rendezvous)),
+            .. RpcRecords.Frame(RpcMessages.Call(92, TestProgram.Number, 1, TestProgram.Rendezvous)),
+        ]);
+
+        var replies = new[] { await raw.ReceiveReplyAsync(), await raw.ReceiveReplyAsync() };
+
+        Assert.Equal([91u, 92u], replies.Select(r => Assert.IsType<RpcReply>(r).Xid).Order());
+        Assert.All(replies, r => Assert.Equal(1u, new XdrReader(r!.EnsureSuccess().Results.Span).ReadUInt32()));
     }
 }
