@@ -48,7 +48,7 @@ public sealed partial class BootPrefetchTests(GuestImage guest)
         await Recovery.StopCleanlyAsync(server, second.Id);
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
 
-        var profile = await server.Http.GetFromJsonAsync("api/boot-profiles/guest", ServerJsonContext.Default.BootProfileView);
+        var profile = await server.Http.GetFromJsonAsync("api/boot-profiles/guest", ContractsJsonContext.Default.BootProfileView);
         Assert.Equal(second.Id, profile!.SessionId);
         Assert.True(profile.Blocks > 10);
         using (var forget = await server.Http.DeleteAsync("api/boot-profiles/guest"))

@@ -44,10 +44,10 @@ public sealed class DiskRecoveryTests(GuestImage guest)
         var agentSocket = new QemuVmPaths(target.RuntimeDirectory!).GuestAgentSocket;
 
         SessionView noDisk;
-        using (var refused = await server.Http.PostAsJsonAsync("api/disk-recoveries", new DiskRecoveryRequest("data", null, 2, "target"), ServerJsonContext.Default.DiskRecoveryRequest))
+        using (var refused = await server.Http.PostAsJsonAsync("api/disk-recoveries", new DiskRecoveryRequest("data", null, 2, "target"), ContractsJsonContext.Default.DiskRecoveryRequest))
         {
             Assert.Equal(HttpStatusCode.Created, refused.StatusCode);
-            var started = (await refused.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!;
+            var started = (await refused.Content.ReadFromJsonAsync(ContractsJsonContext.Default.SessionView))!;
             noDisk = await server.WaitForEndAsync(started.Id, StepTimeout);
         }
 
@@ -56,7 +56,7 @@ public sealed class DiskRecoveryTests(GuestImage guest)
 
         var attach = new JobCli(server).Run("attach-disk", "data@latest", "--disk", "1", "--to-vm", "target").ShouldSucceed();
         Assert.Contains("Attached", attach.Stdout, StringComparison.Ordinal);
-        var attached = (await server.Http.GetFromJsonAsync("api/sessions", ServerJsonContext.Default.ListSessionView))!
+        var attached = (await server.Http.GetFromJsonAsync("api/sessions", ContractsJsonContext.Default.ListSessionView))!
             .First(s => s.DiskRecovery is not null && s.State != SessionState.Failed);
         Assert.True(attached.State == SessionState.Ready, $"{attached.State}: {attached.Error}{Environment.NewLine}{ServerProcess.Describe(attached)}");
         Assert.Equal(backup.Id, attached.RestorePointId);
@@ -120,7 +120,7 @@ public sealed class DiskRecoveryTests(GuestImage guest)
         Assert.Contains("listed", gone, StringComparison.Ordinal);
 
         Assert.Equal(Written, await DebugfsAsync(productionDisk, "cat /written.txt"));
-        var info = await server.Http.GetFromJsonAsync("api/server", ServerJsonContext.Default.ServerInfoView);
+        var info = await server.Http.GetFromJsonAsync("api/server", ContractsJsonContext.Default.ServerInfoView);
         Assert.Equal(1, info!.Publications); // the target VM's own, nothing of the disk recovery
         await AssertDiskUnchangedAsync(server.RepositoryPath, backup.Id, 1, dataDisk);
         await Recovery.StopCleanlyAsync(server, target.Id);

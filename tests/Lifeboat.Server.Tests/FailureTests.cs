@@ -57,7 +57,7 @@ public sealed class FailureTests(GuestImage guest)
         Assert.Contains("guest agent channel", agent.Error, StringComparison.Ordinal);
         Assert.Contains("ready when the console shows a text or when QEMU runs", agent.Error, StringComparison.Ordinal);
 
-        using var bad = await server.PostAsync("api/sessions", new RecoveryRequest { Vm = "guest", ReadyWhen = "whenever" }, ServerJsonContext.Default.RecoveryRequest);
+        using var bad = await server.PostAsync("api/sessions", new RecoveryRequest { Vm = "guest", ReadyWhen = "whenever" }, ContractsJsonContext.Default.RecoveryRequest);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("is not one of running, console:TEXT, agent", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }

@@ -25,17 +25,17 @@ public sealed class JobLiveTests(GuestImage guest)
         {
             var paths = await StartRecordingGuestAsync(folder, runtime);
             var cli = new JobCli(server);
-            cli.RunJson(ServerJsonContext.Default.JobView,
+            cli.RunJson(ContractsJsonContext.Default.JobView,
                 "job", "add", "live", "--vm", "recorder", "--qmp", paths.QmpSocket, "--schedule", "every 6h", "--keep-last", "1", "--retries", "0");
 
-            var first = cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "live");
+            var first = cli.RunJson(ContractsJsonContext.Default.JobRunView, "job", "run", "live");
             Assert.True(first.Outcome == JobRunOutcome.Succeeded, first.Error);
             Assert.Equal("file-system-consistent", first.Consistency);
             Assert.False(first.ChangeTrackingUsed);
             Assert.StartsWith("not used: ", first.ChangeTracking, StringComparison.Ordinal);
 
             await WaitForConsoleGrowthAsync(paths.SerialLog);
-            var second = cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "live");
+            var second = cli.RunJson(ContractsJsonContext.Default.JobRunView, "job", "run", "live");
             Assert.True(second.Outcome == JobRunOutcome.Succeeded, second.Error);
             Assert.True(second.ChangeTrackingUsed, second.ChangeTracking);
             Assert.Contains(first.RestorePointId!, second.ChangeTracking, StringComparison.Ordinal);
@@ -60,7 +60,7 @@ public sealed class JobLiveTests(GuestImage guest)
         await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
         var bulk = TestDisk.Create(folder.Combine("bulk.raw"), 256, seed: 31);
         var spec = new JobSpec("bulk", "bulk", new JobSource(JobSourceKind.Disks, DiskPaths: [bulk]), "daily 03:00", KeepLast: 1, Retries: 0);
-        using (var added = await server.Http.PostAsJsonAsync("api/jobs", spec, ServerJsonContext.Default.JobSpec))
+        using (var added = await server.Http.PostAsJsonAsync("api/jobs", spec, ContractsJsonContext.Default.JobSpec))
             added.EnsureSuccessStatusCode();
 
         var run = await StartRunAsync(server, "bulk");
@@ -105,7 +105,7 @@ public sealed class JobLiveTests(GuestImage guest)
         await File.WriteAllTextAsync(commands, $"mkdir /etc/lifeboat\nrm /etc/lifeboat/mode\nwrite {mode} /etc/lifeboat/mode\n");
         await Tools.RunOkAsync("debugfs", "-w", "-f", commands, $"{disk}?offset={guest.RootPartitionOffset}");
         var spec = new JobSpec("nightly", "guest", new JobSource(JobSourceKind.Disks, DiskPaths: [disk]), "daily 03:00", KeepLast: 3, Retries: 0, Verify: JobSpec.VerifyBoot);
-        using (var added = await server.Http.PostAsJsonAsync("api/jobs", spec, ServerJsonContext.Default.JobSpec))
+        using (var added = await server.Http.PostAsJsonAsync("api/jobs", spec, ContractsJsonContext.Default.JobSpec))
             added.EnsureSuccessStatusCode();
 
         var run = await WaitForRunAsync(server, await StartRunAsync(server, "nightly"));
@@ -114,14 +114,14 @@ public sealed class JobLiveTests(GuestImage guest)
         var verification = run.Verification!.Split(' ')[2];
         var ended = await server.WaitForEndAsync(verification, TimeSpan.FromMinutes(4));
         Assert.True(ended.State == SessionState.Stopped, ServerProcess.Describe(ended));
-        var points = await server.Http.GetFromJsonAsync("api/restore-points?vm=guest", ServerJsonContext.Default.ListRestorePointView);
+        var points = await server.Http.GetFromJsonAsync("api/restore-points?vm=guest", ContractsJsonContext.Default.ListRestorePointView);
         var verified = Assert.Single(points!, p => p.Id == run.RestorePointId).Verified;
         Assert.True(verified is { Passed: true }, verified?.Summary);
         Assert.Equal(verification, verified!.SessionId);
         Assert.StartsWith("booted in ", verified.Summary, StringComparison.Ordinal);
         await Leftovers.AssertNoneAsync(server, await server.GetAsync(verification));
 
-        using var refused = await server.Http.PostAsJsonAsync("api/jobs", spec with { Name = "other", Verify = "ping" }, ServerJsonContext.Default.JobSpec);
+        using var refused = await server.Http.PostAsJsonAsync("api/jobs", spec with { Name = "other", Verify = "ping" }, ContractsJsonContext.Default.JobSpec);
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("it verifies by booting (boot)", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
@@ -160,7 +160,7 @@ public sealed class JobLiveTests(GuestImage guest)
     {
         using var answer = await server.Http.PostAsync($"api/jobs/{job}/run", null);
         answer.EnsureSuccessStatusCode();
-        return (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.JobRunView))!;
+        return (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.JobRunView))!;
     }
 
     private static async Task<JobRunView> WaitForRunAsync(ServerProcess server, JobRunView run)
@@ -168,7 +168,7 @@ public sealed class JobLiveTests(GuestImage guest)
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var current = (await server.Http.GetFromJsonAsync($"api/jobs/{run.Job}/history/{run.Id}", ServerJsonContext.Default.JobRunView))!;
+            var current = (await server.Http.GetFromJsonAsync($"api/jobs/{run.Job}/history/{run.Id}", ContractsJsonContext.Default.JobRunView))!;
             if (current.IsFinal)
                 return current;
             Assert.True(clock.Elapsed < RunTimeout, $"run {run.Id} of {run.Job} did not end in {RunTimeout}:{Environment.NewLine}{server.ReadLog()}");

@@ -33,14 +33,14 @@ public sealed class JobRemoteLibvirtTests(GuestImage guest)
             await StartRecordingDomainAsync(host, folder, serialLog);
             await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
             var cli = new JobCli(server);
-            using (var added = await server.Http.PostAsJsonAsync("api/hosts", new Contracts.Hosts.AddHostRequest("kvm2", host.TcpUri), ServerJsonContext.Default.AddHostRequest))
+            using (var added = await server.Http.PostAsJsonAsync("api/hosts", new Contracts.Hosts.AddHostRequest("kvm2", host.TcpUri), ContractsJsonContext.Default.AddHostRequest))
                 Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
-            cli.RunJson(ServerJsonContext.Default.JobView,
+            cli.RunJson(ContractsJsonContext.Default.JobView,
                 "job", "add", "remote", "--vm", Domain, "--libvirt", Domain, "--connect", host.TlsUri, "--schedule", "every 1m", "--keep-last", "2", "--retries", "0",
                 "--verify", "boot", "--host", "kvm2");
 
             var recordsBefore = LastRecord(serialLog);
-            var first = cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "remote");
+            var first = cli.RunJson(ContractsJsonContext.Default.JobRunView, "job", "run", "remote");
             Assert.True(first.Outcome == JobRunOutcome.Succeeded, first.Error);
             Assert.Equal("file-system-consistent", first.Consistency);
             Assert.False(first.ChangeTrackingUsed);
@@ -125,7 +125,7 @@ public sealed class JobRemoteLibvirtTests(GuestImage guest)
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var verifications = (await server.Http.GetFromJsonAsync("api/verifications", ServerJsonContext.Default.ListVerificationView))!;
+            var verifications = (await server.Http.GetFromJsonAsync("api/verifications", ContractsJsonContext.Default.ListVerificationView))!;
             if (verifications.FirstOrDefault(v => v.RestorePointId == restorePoint && v.Outcome is not null) is { } done)
                 return done;
             Assert.True(clock.Elapsed < BootTimeout, $"the job's verification of {restorePoint} did not end in {BootTimeout}:{Environment.NewLine}{server.ReadLog()}");
@@ -138,7 +138,7 @@ public sealed class JobRemoteLibvirtTests(GuestImage guest)
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var runs = (await server.Http.GetFromJsonAsync("api/jobs/remote/history", ServerJsonContext.Default.ListJobRunView))!;
+            var runs = (await server.Http.GetFromJsonAsync("api/jobs/remote/history", ContractsJsonContext.Default.ListJobRunView))!;
             if (runs.FirstOrDefault(r => r.Trigger == JobRunTrigger.Schedule && r.IsFinal) is { } run)
                 return run;
             Assert.True(clock.Elapsed < RunTimeout, $"no scheduled run of the job ended in {RunTimeout}:{Environment.NewLine}{server.ReadLog()}");

@@ -26,7 +26,7 @@ public sealed class JobServerTests
         var noSource = cli.Run("job", "add", "nightly", "--vm", "vm1", "--schedule", "daily 02:00", "--keep-last", "2");
         Assert.Contains("Give the VM's source once", noSource.Stderr, StringComparison.Ordinal);
 
-        var added = cli.RunJson(ServerJsonContext.Default.JobView,
+        var added = cli.RunJson(ContractsJsonContext.Default.JobView,
             "job", "add", "nightly", "--vm", "vm1", "--disk", disk, "--schedule", "daily 02:00", "--keep-last", "2", "--retries", "1");
         Assert.Equal(("daily 02:00", 2, 1, server.RepositoryPath), (added.Spec.Schedule, added.Spec.KeepLast, added.Spec.Retries, added.Spec.Repository));
         Assert.Equal([disk], added.Spec.Source.DiskPaths);
@@ -42,7 +42,7 @@ public sealed class JobServerTests
         for (var run = 1; run <= 3; run++)
         {
             TestDisk.Change(disk, seed: 20 + run);
-            var ended = cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "nightly");
+            var ended = cli.RunJson(ContractsJsonContext.Default.JobRunView, "job", "run", "nightly");
             Assert.True(ended.Outcome == JobRunOutcome.Succeeded, ended.Error);
             Assert.Equal((JobRunTrigger.Manual, 4L << 20, "at-rest"), (ended.Trigger, ended.BytesRead, ended.Consistency));
         }
@@ -59,7 +59,7 @@ public sealed class JobServerTests
         var history = cli.Run("job", "history", "nightly").ShouldSucceed().Stdout;
         Assert.Contains("at-rest", history, StringComparison.Ordinal);
         Assert.Contains("kept the newest 2", history, StringComparison.Ordinal);
-        var runs = cli.RunJson(ServerJsonContext.Default.ListJobRunView, "job", "history", "nightly");
+        var runs = cli.RunJson(ContractsJsonContext.Default.ListJobRunView, "job", "history", "nightly");
         Assert.Equal(4, runs.Count);
 
         // In an 80-column terminal no id or time is broken across lines: columns that do not fit are left out, and said.
@@ -74,12 +74,12 @@ public sealed class JobServerTests
         Assert.Contains("Not shown at 80 columns:", narrowHistory, StringComparison.Ordinal);
 
         // The same over REST, and in the OpenAPI document.
-        var viaRest = await server.Http.GetFromJsonAsync("api/jobs/nightly", ServerJsonContext.Default.JobView);
+        var viaRest = await server.Http.GetFromJsonAsync("api/jobs/nightly", ContractsJsonContext.Default.JobView);
         Assert.Equal(runs[0].Id, viaRest!.LastRun!.Id);
-        Assert.Equal(runs.Select(r => r.Id), (await server.Http.GetFromJsonAsync("api/jobs/nightly/history", ServerJsonContext.Default.ListJobRunView))!.Select(r => r.Id));
+        Assert.Equal(runs.Select(r => r.Id), (await server.Http.GetFromJsonAsync("api/jobs/nightly/history", ContractsJsonContext.Default.ListJobRunView))!.Select(r => r.Id));
         using (var missing = await server.Http.PostAsync("api/jobs/nope/run", null))
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        using (var duplicate = await server.Http.PostAsJsonAsync("api/jobs", added.Spec, ServerJsonContext.Default.JobSpec))
+        using (var duplicate = await server.Http.PostAsJsonAsync("api/jobs", added.Spec, ContractsJsonContext.Default.JobSpec))
             Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
         var openApi = await server.Http.GetStringAsync("openapi/v1.json");
         foreach (var path in new[] { "/api/jobs", "/api/jobs/{name}", "/api/jobs/{name}/run", "/api/jobs/{name}/history" })
@@ -87,25 +87,25 @@ public sealed class JobServerTests
 
         await server.KillAsync();
         await server.StartAgainAsync();
-        var afterRestart = cli.RunJson(ServerJsonContext.Default.ListJobView, "jobs");
+        var afterRestart = cli.RunJson(ContractsJsonContext.Default.ListJobView, "jobs");
         var job = Assert.Single(afterRestart);
         Assert.Equal(
-            System.Text.Json.JsonSerializer.Serialize(added.Spec, ServerJsonContext.Default.JobSpec),
-            System.Text.Json.JsonSerializer.Serialize(job.Spec, ServerJsonContext.Default.JobSpec));
+            System.Text.Json.JsonSerializer.Serialize(added.Spec, ContractsJsonContext.Default.JobSpec),
+            System.Text.Json.JsonSerializer.Serialize(job.Spec, ContractsJsonContext.Default.JobSpec));
         Assert.Equal(added.NextRunAt, job.NextRunAt);
-        Assert.Equal(runs, cli.RunJson(ServerJsonContext.Default.ListJobRunView, "job", "history", "nightly"));
+        Assert.Equal(runs, cli.RunJson(ContractsJsonContext.Default.ListJobRunView, "job", "history", "nightly"));
 
         // A source that is gone fails the run, says why, and plans the retry.
         File.Delete(disk);
         var failed = cli.Run("job", "run", "nightly", "--json");
         Assert.Equal(1, failed.ExitCode);
-        var failure = System.Text.Json.JsonSerializer.Deserialize(failed.Stdout, ServerJsonContext.Default.JobRunView)!;
+        var failure = System.Text.Json.JsonSerializer.Deserialize(failed.Stdout, ContractsJsonContext.Default.JobRunView)!;
         Assert.Equal(JobRunOutcome.Failed, failure.Outcome);
         Assert.Contains(disk, failure.Error, StringComparison.Ordinal);
         Assert.NotNull(failure.RetryAt);
 
         cli.Run("job", "remove", "nightly").ShouldSucceed();
-        Assert.Empty(cli.RunJson(ServerJsonContext.Default.ListJobView, "jobs"));
+        Assert.Empty(cli.RunJson(ContractsJsonContext.Default.ListJobView, "jobs"));
         Assert.Contains("There is no job nightly", cli.Run("job", "history", "nightly").Stderr, StringComparison.Ordinal);
         using (var repository = BackupRepository.Open(server.RepositoryPath, password: null))
             Assert.Equal(2, repository.ListRestorePoints("vm1").Count);

@@ -27,35 +27,35 @@ public sealed class ManageServerTests
         cli.Run("job", "add", "nightly", "--vm", "vm1", "--disk", disk, "--schedule", "daily 02:00", "--keep-last", "2", "--retries", "1").ShouldSucceed();
 
         // Only the settings given change; the next run is computed again from the new schedule.
-        var edited = cli.RunJson(ServerJsonContext.Default.JobView, "job", "edit", "nightly", "--schedule", "every 6h", "--keep-last", "3");
+        var edited = cli.RunJson(ContractsJsonContext.Default.JobView, "job", "edit", "nightly", "--schedule", "every 6h", "--keep-last", "3");
         Assert.Equal(("every 6h", 3, 1, true), (edited.Spec.Schedule, edited.Spec.KeepLast, edited.Spec.Retries, edited.Spec.Enabled));
         Assert.Equal([disk], edited.Spec.Source.DiskPaths);
         Assert.InRange(edited.NextRunAt, DateTimeOffset.UtcNow.AddHours(5), DateTimeOffset.UtcNow.AddHours(6.1));
         Assert.Contains("Give at least one setting to change", cli.Run("job", "edit", "nightly").Stderr, StringComparison.Ordinal);
-        using (var renamed = await server.Http.PutAsJsonAsync("api/jobs/nightly", edited.Spec with { Name = "other" }, ServerJsonContext.Default.JobSpec))
+        using (var renamed = await server.Http.PutAsJsonAsync("api/jobs/nightly", edited.Spec with { Name = "other" }, ContractsJsonContext.Default.JobSpec))
             Assert.Equal(HttpStatusCode.BadRequest, renamed.StatusCode);
-        using (var missing = await server.Http.PutAsJsonAsync("api/jobs/nope", edited.Spec with { Name = "nope" }, ServerJsonContext.Default.JobSpec))
+        using (var missing = await server.Http.PutAsJsonAsync("api/jobs/nope", edited.Spec with { Name = "nope" }, ContractsJsonContext.Default.JobSpec))
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
 
-        var disabled = cli.RunJson(ServerJsonContext.Default.JobView, "job", "disable", "nightly");
+        var disabled = cli.RunJson(ContractsJsonContext.Default.JobView, "job", "disable", "nightly");
         Assert.False(disabled.Spec.Enabled);
         Assert.Contains("disabled", cli.Run("jobs").ShouldSucceed().Stdout, StringComparison.Ordinal);
         var points = new List<string>();
         for (var run = 0; run < 3; run++)
         {
             TestDisk.Change(disk, seed: 40 + run);
-            var ended = cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "nightly");
+            var ended = cli.RunJson(ContractsJsonContext.Default.JobRunView, "job", "run", "nightly");
             Assert.True(ended.Outcome == JobRunOutcome.Succeeded, ended.Error);
             points.Add(ended.RestorePointId!);
         }
 
-        Assert.True(cli.RunJson(ServerJsonContext.Default.JobView, "job", "enable", "nightly").Spec.Enabled);
+        Assert.True(cli.RunJson(ContractsJsonContext.Default.JobView, "job", "enable", "nightly").Spec.Enabled);
 
-        var listed = (await server.Http.GetFromJsonAsync("api/restore-points?vm=vm1", ServerJsonContext.Default.ListRestorePointView))!;
+        var listed = (await server.Http.GetFromJsonAsync("api/restore-points?vm=vm1", ContractsJsonContext.Default.ListRestorePointView))!;
         Assert.Equal(points, listed.Select(p => p.Id));
         Assert.All(listed, p => Assert.Equal((RestorePointView.Full, false, null, false), (p.Type, p.ChangeTracked, p.Consistency, p.Protected)));
 
-        var protectedPoint = cli.RunJson(ServerJsonContext.Default.RestorePointView, "restore-points", "protect", points[0]);
+        var protectedPoint = cli.RunJson(ContractsJsonContext.Default.RestorePointView, "restore-points", "protect", points[0]);
         Assert.True(protectedPoint.Protected);
         var refused = cli.Run("restore-points", "delete", points[0]);
         Assert.Equal(1, refused.ExitCode);
@@ -68,27 +68,27 @@ public sealed class ManageServerTests
         // Retention keeps the protected point besides the newest two, without counting it.
         cli.Run("job", "edit", "nightly", "--keep-last", "2").ShouldSucceed();
         TestDisk.Change(disk, seed: 50);
-        var fourth = cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "nightly");
+        var fourth = cli.RunJson(ContractsJsonContext.Default.JobRunView, "job", "run", "nightly");
         Assert.StartsWith("kept the newest 2: removed 1", fourth.Retention, StringComparison.Ordinal);
         var table = cli.RunInColumns(80, "restore-points", "--repo", server.RepositoryPath).ShouldSucceed().Stdout;
         Assert.All(table.Split('\n'), line => Assert.True(line.Length <= 80, $"A line of {line.Length} characters:\n{table}"));
         Assert.Contains("protected", table, StringComparison.Ordinal);
         Assert.Contains(points[0], table, StringComparison.Ordinal);
         Assert.Contains("│ full ", table, StringComparison.Ordinal);
-        Assert.Equal([points[0], points[2], fourth.RestorePointId], (await server.Http.GetFromJsonAsync("api/restore-points?vm=vm1", ServerJsonContext.Default.ListRestorePointView))!.Select(p => p.Id));
+        Assert.Equal([points[0], points[2], fourth.RestorePointId], (await server.Http.GetFromJsonAsync("api/restore-points?vm=vm1", ContractsJsonContext.Default.ListRestorePointView))!.Select(p => p.Id));
 
         // Straight on the repository, without the server, the protection holds too, and retention's advice names a command that exists.
         using (var local = System.Text.Json.JsonDocument.Parse(cli.Run("restore-points", "--repo", server.RepositoryPath, "--vm", "vm1", "--json").ShouldSucceed().Stdout))
             Assert.Equal([true, false, false], local.RootElement.EnumerateArray().Select(p => p.GetProperty("protected").GetBoolean()));
         Assert.Contains("`lifeboat restore-points delete ID`", cli.Run("retention", "--repo", server.RepositoryPath, "--vm", "vm1", "--keep-last", "0").Stderr, StringComparison.Ordinal);
 
-        Assert.False(cli.RunJson(ServerJsonContext.Default.RestorePointView, "restore-points", "unprotect", points[0]).Protected);
-        var deleted = cli.RunJson(ServerJsonContext.Default.RestorePointDeletedView, "restore-points", "delete", points[0]);
+        Assert.False(cli.RunJson(ContractsJsonContext.Default.RestorePointView, "restore-points", "unprotect", points[0]).Protected);
+        var deleted = cli.RunJson(ContractsJsonContext.Default.RestorePointDeletedView, "restore-points", "delete", points[0]);
         Assert.Equal(("vm1", server.RepositoryPath), (deleted.Vm, deleted.Repository));
-        Assert.Equal([points[2], fourth.RestorePointId], (await server.Http.GetFromJsonAsync("api/restore-points?vm=vm1", ServerJsonContext.Default.ListRestorePointView))!.Select(p => p.Id));
+        Assert.Equal([points[2], fourth.RestorePointId], (await server.Http.GetFromJsonAsync("api/restore-points?vm=vm1", ContractsJsonContext.Default.ListRestorePointView))!.Select(p => p.Id));
         Assert.Contains("No registered repository has restore point", cli.Run("restore-points", "delete", points[0]).Stderr, StringComparison.Ordinal);
 
-        var audit = (await server.Http.GetFromJsonAsync("api/audit?limit=200", ServerJsonContext.Default.ListAuditEntry))!;
+        var audit = (await server.Http.GetFromJsonAsync("api/audit?limit=200", ContractsJsonContext.Default.ListAuditEntry))!;
         foreach (var action in new[] { "job.edit", "job.disable", "job.enable", "restore-point.protect", "restore-point.unprotect" })
             Assert.Contains(audit, e => e.Action == action && e.Outcome == "ok");
         Assert.Contains(audit, e => (e.Action, e.Target, e.Outcome) == ("restore-point.protect", points[0], "ok"));
@@ -110,20 +110,20 @@ public sealed class ManageServerTests
         Assert.Equal(SessionState.Failed, failed.State);
         Assert.Equal(7, failed.ReadyTimeoutSeconds);
 
-        using var again = await server.PostAsync($"api/sessions/{failed.Id}/recover-again", new RecoverAgainRequest(), ServerJsonContext.Default.RecoverAgainRequest);
+        using var again = await server.PostAsync($"api/sessions/{failed.Id}/recover-again", new RecoverAgainRequest(), ContractsJsonContext.Default.RecoverAgainRequest);
         Assert.Equal(HttpStatusCode.Created, again.StatusCode);
-        var retried = (await again.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!;
+        var retried = (await again.Content.ReadFromJsonAsync(ContractsJsonContext.Default.SessionView))!;
         Assert.NotEqual(failed.Id, retried.Id);
         var ended = await server.WaitForEndAsync(retried.Id, SessionTimeout);
         Assert.Equal((first.Id, "agent", 14.0, "local"), (ended.RestorePointId, ended.ReadyWhen, ended.ReadyTimeoutSeconds, ended.Host));
 
-        using var longer = await server.PostAsync($"api/sessions/{failed.Id}/recover-again", new RecoverAgainRequest(60), ServerJsonContext.Default.RecoverAgainRequest);
-        var third = (await longer.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!;
+        using var longer = await server.PostAsync($"api/sessions/{failed.Id}/recover-again", new RecoverAgainRequest(60), ContractsJsonContext.Default.RecoverAgainRequest);
+        var third = (await longer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.SessionView))!;
         Assert.Equal(60, third.ReadyTimeoutSeconds);
         await server.WaitForEndAsync(third.Id, SessionTimeout);
-        using var tooLong = await server.PostAsync($"api/sessions/{failed.Id}/recover-again", new RecoverAgainRequest(1e9), ServerJsonContext.Default.RecoverAgainRequest);
+        using var tooLong = await server.PostAsync($"api/sessions/{failed.Id}/recover-again", new RecoverAgainRequest(1e9), ContractsJsonContext.Default.RecoverAgainRequest);
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
-        using var unknown = await server.PostAsync("api/sessions/nope/recover-again", new RecoverAgainRequest(), ServerJsonContext.Default.RecoverAgainRequest);
+        using var unknown = await server.PostAsync("api/sessions/nope/recover-again", new RecoverAgainRequest(), ContractsJsonContext.Default.RecoverAgainRequest);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         var audit = await server.Http.GetStringAsync("api/audit?action=session.recover");
         Assert.Contains($"{failed.Id} again as session {retried.Id}", audit, StringComparison.Ordinal);

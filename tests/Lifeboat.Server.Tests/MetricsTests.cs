@@ -47,7 +47,7 @@ public sealed class MetricsTests
         var session = await server.RecoverAsync(new RecoveryRequest { Vm = "plain", PowerOn = false });
         var ready = await server.WaitAsync(session.Id, s => s.State != SessionState.Starting, TimeSpan.FromMinutes(2));
         Assert.True(ready.State == SessionState.Ready, $"The session is {ready.State}: {ready.Error}{Environment.NewLine}{ServerProcess.Describe(ready)}");
-        var info = (await server.Http.GetFromJsonAsync("api/server", ServerJsonContext.Default.ServerInfoView))!;
+        var info = (await server.Http.GetFromJsonAsync("api/server", ContractsJsonContext.Default.ServerInfoView))!;
         var nfsPort = System.Net.IPEndPoint.Parse(info.NfsEndPoint).Port;
         var url = $"{ready.DiskUrls[0]}?nfsport={nfsPort}&mountport={nfsPort}";
 

@@ -35,7 +35,7 @@ public sealed class MigrationTests(GuestImage guest)
 
         var production = await server.DeclareDatastoreAsync("production", folder.Combine("production"));
         using (var answer = await server.PostAsync($"api/sessions/{ready.Id}/migrate",
-            new MigrationRequest(production, MigrationMethod.Mirror, ProductionFormat.Raw), ServerJsonContext.Default.MigrationRequest))
+            new MigrationRequest(production, MigrationMethod.Mirror, ProductionFormat.Raw), ContractsJsonContext.Default.MigrationRequest))
         {
             Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
         }

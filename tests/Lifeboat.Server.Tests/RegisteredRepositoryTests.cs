@@ -20,7 +20,7 @@ public sealed class RegisteredRepositoryTests(GuestImage guest)
         using (var other = BackupRepository.Init(otherPath, new RepositoryOptions(), password: null))
             backup = await other.BackupAsync(new BackupRequest("elsewhere", [guest.RawDisk], guest.HardwareJson));
         await using var server = await ServerProcess.StartAsync(folder.Combine("data"));
-        using (var added = await server.PostAsync("api/repositories", new AddRepositoryRequest(otherPath), ServerJsonContext.Default.AddRepositoryRequest))
+        using (var added = await server.PostAsync("api/repositories", new AddRepositoryRequest(otherPath), ContractsJsonContext.Default.AddRepositoryRequest))
             Assert.Equal(HttpStatusCode.Created, added.StatusCode);
 
         var request = Recovery.Guest("write,stay") with { Vm = "elsewhere" };

@@ -29,7 +29,7 @@ public sealed class RestartTests(GuestImage guest)
         Assert.Equal(SessionState.Ready, resumed.State);
         Assert.True(resumed.VmRunning);
         Assert.Equal(qemu, VmRuntimeFolder.RunningProcess(ready.RuntimeDirectory!));
-        var log = await server.Http.GetFromJsonAsync($"api/sessions/{ready.Id}/log", ServerJsonContext.Default.ListSessionLogLine);
+        var log = await server.Http.GetFromJsonAsync($"api/sessions/{ready.Id}/log", ContractsJsonContext.Default.ListSessionLogLine);
         Assert.Contains(log!, line => line.Message.Contains("Reattached", StringComparison.Ordinal));
 
         // The guest's disk I/O goes on through the restarted mount server: it keeps ticking (each tick syncs to the disk).

@@ -33,7 +33,7 @@ public sealed class StopTests(GuestImage guest)
         {
             Assert.Equal(HttpStatusCode.OK, woken.StatusCode);
             Assert.NotEqual(tag, woken.Headers.ETag?.ToString());
-            var changed = await woken.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView);
+            var changed = await woken.Content.ReadFromJsonAsync(ContractsJsonContext.Default.SessionView);
             Assert.NotEqual(SessionState.Ready, changed!.State);
         }
 

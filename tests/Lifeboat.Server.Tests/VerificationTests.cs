@@ -58,7 +58,7 @@ public sealed class VerificationTests(GuestImage guest)
         var session = await server.GetAsync(passed.SessionId);
         Assert.Contains("isolated: no network", Assert.Single(session.Steps, s => s.Name == "Check the host").Message, StringComparison.Ordinal);
         await Leftovers.AssertNoneAsync(server, session);
-        var points = await server.Http.GetFromJsonAsync("api/restore-points", ServerJsonContext.Default.ListRestorePointView);
+        var points = await server.Http.GetFromJsonAsync("api/restore-points", ContractsJsonContext.Default.ListRestorePointView);
         Assert.Equal(outcome.Summary, Assert.Single(points!).Verified?.Summary);
 
         // A check that fails fails the verification, names the check, and the restore point shows the newest result.
@@ -77,7 +77,7 @@ public sealed class VerificationTests(GuestImage guest)
         Assert.Contains($"Restore point {failed.RestorePointId} of VM guest did not pass its boot verification (session {failed.SessionId} on host local)", published, StringComparison.Ordinal);
         Assert.NotNull(failed.Outcome.Screenshot);
         await Leftovers.AssertNoneAsync(server, await server.GetAsync(failed.SessionId));
-        points = await server.Http.GetFromJsonAsync("api/restore-points", ServerJsonContext.Default.ListRestorePointView);
+        points = await server.Http.GetFromJsonAsync("api/restore-points", ContractsJsonContext.Default.ListRestorePointView);
         Assert.StartsWith("failed: Check 'service'", Assert.Single(points!).Verified?.Summary, StringComparison.Ordinal);
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
     }
@@ -150,15 +150,15 @@ public sealed class VerificationTests(GuestImage guest)
 
     private static async Task<SessionView> StartAsync(ServerProcess server, VerificationRequest request)
     {
-        using var answer = await server.PostAsync("api/verifications", request, ServerJsonContext.Default.VerificationRequest);
+        using var answer = await server.PostAsync("api/verifications", request, ContractsJsonContext.Default.VerificationRequest);
         Assert.True(answer.StatusCode == HttpStatusCode.Created, await answer.Content.ReadAsStringAsync());
-        return (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!;
+        return (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.SessionView))!;
     }
 
     private static async Task<VerificationView> WaitForOutcomeAsync(ServerProcess server, string id)
     {
         var ended = await server.WaitForEndAsync(id, VerifyTimeout);
-        var view = await server.Http.GetFromJsonAsync($"api/verifications/{id}", ServerJsonContext.Default.VerificationView);
+        var view = await server.Http.GetFromJsonAsync($"api/verifications/{id}", ContractsJsonContext.Default.VerificationView);
         Assert.True(view?.Outcome is not null, $"verification {id} ended without an outcome: {ServerProcess.Describe(ended)}");
         return view!;
     }

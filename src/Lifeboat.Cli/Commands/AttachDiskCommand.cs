@@ -38,7 +38,7 @@ internal static class AttachDiskCommand
             if (parse.GetValue(detach))
             {
                 if (console.Json)
-                    console.WriteJson(session, ServerApiJsonContext.Default.SessionView);
+                    console.WriteJson(session, ContractsJsonContext.Default.SessionView);
                 else
                     Console.Out.WriteLine(session.Id);
                 return ExitCodes.Ok;
@@ -58,7 +58,7 @@ internal static class AttachDiskCommand
 
             if (console.Json)
             {
-                console.WriteJson(last, ServerApiJsonContext.Default.SessionView);
+                console.WriteJson(last, ContractsJsonContext.Default.SessionView);
                 return last.State == SessionState.Ready ? ExitCodes.Ok : ExitCodes.Failed;
             }
 

@@ -17,7 +17,7 @@ internal static class AuditCommand
             var entries = await client.ListAuditAsync(parse.GetValue(limit), ct);
             if (console.Json)
             {
-                console.WriteJson(entries, ServerApiJsonContext.Default.ListAuditEntry);
+                console.WriteJson(entries, ContractsJsonContext.Default.ListAuditEntry);
                 return ExitCodes.Ok;
             }
 

@@ -31,7 +31,7 @@ internal static partial class BootVerification
         if (options.Detach)
         {
             if (console.Json)
-                console.WriteJson(await client.GetVerificationAsync(session.Id, ct), ServerApiJsonContext.Default.VerificationView);
+                console.WriteJson(await client.GetVerificationAsync(session.Id, ct), ContractsJsonContext.Default.VerificationView);
             else
                 Console.Out.WriteLine(session.Id);
             return ExitCodes.Ok;
@@ -55,7 +55,7 @@ internal static partial class BootVerification
             : ExitCodes.Ok;
         if (console.Json)
         {
-            console.WriteJson(verification, ServerApiJsonContext.Default.VerificationView);
+            console.WriteJson(verification, ContractsJsonContext.Default.VerificationView);
             return code;
         }
 

@@ -20,7 +20,7 @@ internal static class DatastoreCommands
             var datastores = await client.ListDatastoresAsync(ct);
             if (console.Json)
             {
-                console.WriteJson(datastores, ServerApiJsonContext.Default.ListDatastoreView);
+                console.WriteJson(datastores, ContractsJsonContext.Default.ListDatastoreView);
                 return ExitCodes.Ok;
             }
 
@@ -52,7 +52,7 @@ internal static class DatastoreCommands
             using var client = new ServerClient();
             var added = await client.AddDatastoreAsync(new AddDatastoreRequest(parse.GetValue(name)!, Path.GetFullPath(parse.GetValue(path)!)), ct);
             if (console.Json)
-                console.WriteJson(added, ServerApiJsonContext.Default.DatastoreView);
+                console.WriteJson(added, ContractsJsonContext.Default.DatastoreView);
             else
                 console.Line($"Datastore [bold]{Markup.Escape(added.Name)}[/] is {Markup.Escape(added.Path)}: recoveries and migrations may write inside it.");
             return ExitCodes.Ok;

@@ -26,7 +26,7 @@ internal static class DetachDiskCommand
             var last = await follower.FollowAsync(session.Id, s => s.IsFinal && s.State != SessionState.Finalized, ct);
             if (console.Json)
             {
-                console.WriteJson(last, ServerApiJsonContext.Default.SessionView);
+                console.WriteJson(last, ContractsJsonContext.Default.SessionView);
                 return last.State == SessionState.Stopped ? ExitCodes.Ok : ExitCodes.Failed;
             }
 

@@ -11,27 +11,27 @@ internal sealed class FilesClient(ServerClient server)
     public ServerClient Server => server;
 
     public Task<FileRestoreSessionView> OpenAsync(string vm, string? restorePoint, CancellationToken ct) =>
-        server.PostAsync("api/file-restores", new OpenFileRestoreRequest(vm, restorePoint), ServerApiJsonContext.Default.OpenFileRestoreRequest,
-            ServerApiJsonContext.Default.FileRestoreSessionView, ct);
+        server.PostAsync("api/file-restores", new OpenFileRestoreRequest(vm, restorePoint), ContractsJsonContext.Default.OpenFileRestoreRequest,
+            ContractsJsonContext.Default.FileRestoreSessionView, ct);
 
-    public Task<FileRestoreSessionView> GetAsync(string id, CancellationToken ct) => server.GetAsync(Session(id), ServerApiJsonContext.Default.FileRestoreSessionView, ct);
+    public Task<FileRestoreSessionView> GetAsync(string id, CancellationToken ct) => server.GetAsync(Session(id), ContractsJsonContext.Default.FileRestoreSessionView, ct);
 
     public Task CloseAsync(string id, CancellationToken ct) => server.DeleteAsync(Session(id), ct);
 
     public Task<List<GuestFileSystemView>> FileSystemsAsync(string id, CancellationToken ct) =>
-        server.GetAsync($"{Session(id)}/filesystems", ServerApiJsonContext.Default.ListGuestFileSystemView, ct);
+        server.GetAsync($"{Session(id)}/filesystems", ContractsJsonContext.Default.ListGuestFileSystemView, ct);
 
     public Task<GuestFolderView> TreeAsync(string id, string path, int offset, int limit, CancellationToken ct) =>
         server.GetAsync(string.Create(CultureInfo.InvariantCulture, $"{Session(id)}/tree?path={Uri.EscapeDataString(path)}&offset={offset}&limit={limit}"),
-            ServerApiJsonContext.Default.GuestFolderView, ct);
+            ContractsJsonContext.Default.GuestFolderView, ct);
 
     public Task<GuestEntryView> StatAsync(string id, string path, CancellationToken ct) =>
-        server.GetAsync($"{Session(id)}/stat?path={Uri.EscapeDataString(path)}", ServerApiJsonContext.Default.GuestEntryView, ct);
+        server.GetAsync($"{Session(id)}/stat?path={Uri.EscapeDataString(path)}", ContractsJsonContext.Default.GuestEntryView, ct);
 
     public Task<List<GuestEntryView>> FindAsync(string id, string pattern, string? under, int limit, CancellationToken ct) =>
         server.GetAsync(
             string.Create(CultureInfo.InvariantCulture, $"{Session(id)}/find?pattern={Uri.EscapeDataString(pattern)}&limit={limit}{(under is null ? "" : "&under=" + Uri.EscapeDataString(under))}"),
-            ServerApiJsonContext.Default.ListGuestEntryView, ct);
+            ContractsJsonContext.Default.ListGuestEntryView, ct);
 
     /// <summary>The download's response, its headers in; the caller reads the body and disposes it.</summary>
     public Task<HttpResponseMessage> DownloadAsync(string id, IReadOnlyList<string> paths, string format, CancellationToken ct) =>

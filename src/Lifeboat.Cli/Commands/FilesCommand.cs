@@ -57,7 +57,7 @@ internal static class FilesCommand
         var fileSystems = await files.Client.FileSystemsAsync(files.Id, ct);
         if (console.Json)
         {
-            console.WriteJson(fileSystems, ServerApiJsonContext.Default.ListGuestFileSystemView);
+            console.WriteJson(fileSystems, ContractsJsonContext.Default.ListGuestFileSystemView);
             return;
         }
 
@@ -104,7 +104,7 @@ internal static class FilesCommand
         {
             if (console.Json)
             {
-                JsonSerializer.Serialize(json, e, ServerApiJsonContext.Default.GuestEntryView);
+                JsonSerializer.Serialize(json, e, ContractsJsonContext.Default.GuestEntryView);
                 if (json.BytesPending > 64 * 1024)
                     json.Flush();
             }

@@ -22,7 +22,7 @@ internal static class FilesFindCommand
             var found = await files.Client.FindAsync(files.Id, parse.GetValue(pattern)!, parse.GetValue(under), max, ct);
             if (console.Json)
             {
-                console.WriteJson(found, ServerApiJsonContext.Default.ListGuestEntryView);
+                console.WriteJson(found, ContractsJsonContext.Default.ListGuestEntryView);
                 return ExitCodes.Ok;
             }
 

@@ -49,10 +49,10 @@ internal static class FilesRestoreCommand
                 Console.Error.WriteLine($"Writing into VM {request.Vm} through its guest agent…");
             var result = await files.Client.Server.PostAsync(
                 $"api/file-restores/{Uri.EscapeDataString(files.Id)}/restore-to-vm", request,
-                ServerApiJsonContext.Default.RestoreToVmRequest, ServerApiJsonContext.Default.RestoreToVmResult, ct);
+                ContractsJsonContext.Default.RestoreToVmRequest, ContractsJsonContext.Default.RestoreToVmResult, ct);
             if (console.Json)
             {
-                console.WriteJson(result, ServerApiJsonContext.Default.RestoreToVmResult);
+                console.WriteJson(result, ContractsJsonContext.Default.RestoreToVmResult);
                 return result.AllWritten ? ExitCodes.Ok : ExitCodes.Failed;
             }
 

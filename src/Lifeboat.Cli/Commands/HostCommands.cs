@@ -22,7 +22,7 @@ internal static class HostCommands
             var hosts = await client.ListHostsAsync(ct);
             if (console.Json)
             {
-                console.WriteJson(hosts, ServerApiJsonContext.Default.ListHostView);
+                console.WriteJson(hosts, ContractsJsonContext.Default.ListHostView);
                 return ExitCodes.Ok;
             }
 
@@ -81,7 +81,7 @@ internal static class HostCommands
 
             if (console.Json)
             {
-                console.WriteJson(added, ServerApiJsonContext.Default.HostView);
+                console.WriteJson(added, ContractsJsonContext.Default.HostView);
                 return ExitCodes.Ok;
             }
 

@@ -51,7 +51,7 @@ internal static class JobAddCommand
             var job = await client.AddJobAsync(spec, ct);
             if (console.Json)
             {
-                console.WriteJson(job, ServerApiJsonContext.Default.JobView);
+                console.WriteJson(job, ContractsJsonContext.Default.JobView);
                 return ExitCodes.Ok;
             }
 

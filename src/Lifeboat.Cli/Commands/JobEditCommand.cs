@@ -68,7 +68,7 @@ internal static class JobEditCommand
             var job = await client.PutAsync(spec, ct);
             if (console.Json)
             {
-                console.WriteJson(job, ServerApiJsonContext.Default.JobView);
+                console.WriteJson(job, ContractsJsonContext.Default.JobView);
                 return ExitCodes.Ok;
             }
 
@@ -92,7 +92,7 @@ internal static class JobEditCommand
             using var server = new ServerClient();
             var job = await new JobEditClient(server).SetEnabledAsync(parse.GetValue(name)!, enabled, ct);
             if (console.Json)
-                console.WriteJson(job, ServerApiJsonContext.Default.JobView);
+                console.WriteJson(job, ContractsJsonContext.Default.JobView);
             else if (enabled)
                 console.Line($"Job [bold]{Markup.Escape(job.Spec.Name)}[/] is enabled; next run {JobText.Time(job.NextRunAt)}.");
             else

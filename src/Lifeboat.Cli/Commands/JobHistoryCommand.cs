@@ -22,7 +22,7 @@ internal static class JobHistoryCommand
             var runs = await client.GetJobHistoryAsync(jobName, parse.GetValue(limit), ct);
             if (console.Json)
             {
-                console.WriteJson(runs, ServerApiJsonContext.Default.ListJobRunView);
+                console.WriteJson(runs, ContractsJsonContext.Default.ListJobRunView);
                 return ExitCodes.Ok;
             }
 

@@ -23,7 +23,7 @@ internal static class JobRunCommand
             if (!parse.GetValue(detach))
                 run = await WaitAsync(client, console, run, ct);
             if (console.Json)
-                console.WriteJson(run, ServerApiJsonContext.Default.JobRunView);
+                console.WriteJson(run, ContractsJsonContext.Default.JobRunView);
             else if (run.IsFinal)
                 console.Line($"Job [bold]{Markup.Escape(jobName)}[/] run {run.Id} {JobText.Summary(run)}");
             else

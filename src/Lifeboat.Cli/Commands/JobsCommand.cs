@@ -16,7 +16,7 @@ internal static class JobsCommand
             var jobs = await client.ListJobsAsync(ct);
             if (console.Json)
             {
-                console.WriteJson(jobs, ServerApiJsonContext.Default.ListJobView);
+                console.WriteJson(jobs, ContractsJsonContext.Default.ListJobView);
                 return ExitCodes.Ok;
             }
 

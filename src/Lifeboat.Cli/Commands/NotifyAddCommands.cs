@@ -76,7 +76,7 @@ internal static class NotifyAddCommands
         var added = await client.AddChannelAsync(request, ct);
         if (console.Json)
         {
-            console.WriteJson(added, ServerApiJsonContext.Default.NotificationChannelView);
+            console.WriteJson(added, ContractsJsonContext.Default.NotificationChannelView);
             return ExitCodes.Ok;
         }
 

@@ -32,7 +32,7 @@ internal static class NotifyCommand
             var channels = await client.ListChannelsAsync(ct);
             if (console.Json)
             {
-                console.WriteJson(channels, ServerApiJsonContext.Default.ListNotificationChannelView);
+                console.WriteJson(channels, ContractsJsonContext.Default.ListNotificationChannelView);
                 return ExitCodes.Ok;
             }
 
@@ -81,7 +81,7 @@ internal static class NotifyCommand
             using var client = new ServerClient(timeout: TimeSpan.FromSeconds(90));
             var delivery = await client.TestChannelAsync(channel, ct);
             if (console.Json)
-                console.WriteJson(delivery, ServerApiJsonContext.Default.NotificationDeliveryView);
+                console.WriteJson(delivery, ContractsJsonContext.Default.NotificationDeliveryView);
             else if (delivery.Outcome == NotificationDeliveryOutcomes.Delivered)
                 console.Line($"[green]Delivered[/] a test message to channel [bold]{Markup.Escape(channel)}[/].");
             else
@@ -104,7 +104,7 @@ internal static class NotifyCommand
             var deliveries = await client.ListDeliveriesAsync(count, ct);
             if (console.Json)
             {
-                console.WriteJson(deliveries, ServerApiJsonContext.Default.ListNotificationDeliveryView);
+                console.WriteJson(deliveries, ContractsJsonContext.Default.ListNotificationDeliveryView);
                 return ExitCodes.Ok;
             }
 

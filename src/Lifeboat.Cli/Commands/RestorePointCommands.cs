@@ -16,7 +16,7 @@ internal static class RestorePointCommands
             using var server = new ServerClient();
             var deleted = await new RestorePointsClient(server).DeleteAsync(parse.GetValue(id)!, ct);
             if (console.Json)
-                console.WriteJson(deleted, ServerApiJsonContext.Default.RestorePointDeletedView);
+                console.WriteJson(deleted, ContractsJsonContext.Default.RestorePointDeletedView);
             else
                 console.Line($"Deleted restore point [bold]{Markup.Escape(deleted.Id)}[/] of VM {Markup.Escape(deleted.Vm)}; " +
                     $"{deleted.PacksDeleted} pack(s) deleted, {deleted.PacksRewritten} rewritten, {Sizes.Format(deleted.BytesFreed)} freed.");
@@ -36,7 +36,7 @@ internal static class RestorePointCommands
             using var server = new ServerClient();
             var point = await new RestorePointsClient(server).SetProtectedAsync(parse.GetValue(id)!, protect, ct);
             if (console.Json)
-                console.WriteJson(point, ServerApiJsonContext.Default.RestorePointView);
+                console.WriteJson(point, ContractsJsonContext.Default.RestorePointView);
             else if (protect)
                 console.Line($"Restore point [bold]{Markup.Escape(point.Id)}[/] of VM {Markup.Escape(point.Vm)} is protected: retention keeps it and it cannot be deleted.");
             else

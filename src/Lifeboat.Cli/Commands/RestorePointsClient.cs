@@ -6,10 +6,10 @@ namespace Lifeboat.Cli.Commands;
 internal sealed class RestorePointsClient(ServerClient server)
 {
     public Task<RestorePointDeletedView> DeleteAsync(string id, CancellationToken ct) =>
-        server.SendAsync(HttpMethod.Delete, Path(id), null, ServerApiJsonContext.Default.RestorePointDeletedView, ct);
+        server.SendAsync(HttpMethod.Delete, Path(id), null, ContractsJsonContext.Default.RestorePointDeletedView, ct);
 
     public Task<RestorePointView> SetProtectedAsync(string id, bool protect, CancellationToken ct) =>
-        server.SendAsync(HttpMethod.Post, $"{Path(id)}/{(protect ? "protect" : "unprotect")}", null, ServerApiJsonContext.Default.RestorePointView, ct);
+        server.SendAsync(HttpMethod.Post, $"{Path(id)}/{(protect ? "protect" : "unprotect")}", null, ContractsJsonContext.Default.RestorePointView, ct);
 
     private static string Path(string id) => $"api/restore-points/{Uri.EscapeDataString(id)}";
 }

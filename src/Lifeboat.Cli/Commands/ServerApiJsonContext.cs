@@ -1,75 +1,23 @@
-using Lifeboat.Server.Contracts.Hosts;
 using System.Text.Json.Serialization;
-using Lifeboat.Server.Contracts.Jobs;
-using Lifeboat.Server.Contracts.Repositories;
-using Lifeboat.Server.Contracts.Notifications;
-using Lifeboat.Server.Contracts.Security;
-using Lifeboat.Server.Contracts.Storage;
 
 namespace Lifeboat.Cli.Commands;
 
+/// <summary>
+/// The documents only the CLI writes about the server's answers (what a removal printed, a session's outcome…);
+/// the server's own documents are <see cref="ContractsJsonContext"/>'s.
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-[JsonSerializable(typeof(ApiError))]
-[JsonSerializable(typeof(NotificationChannelRequest))]
-[JsonSerializable(typeof(NotificationChannelView))]
-[JsonSerializable(typeof(List<NotificationChannelView>))]
-[JsonSerializable(typeof(NotificationDeliveryView))]
-[JsonSerializable(typeof(List<NotificationDeliveryView>))]
 [JsonSerializable(typeof(NotifyTestBody))]
 [JsonSerializable(typeof(NotifyRemovedJson))]
-[JsonSerializable(typeof(ServerInfoView))]
-[JsonSerializable(typeof(RepositoryView))]
-[JsonSerializable(typeof(List<RepositoryView>))]
-[JsonSerializable(typeof(AddRepositoryRequest))]
-[JsonSerializable(typeof(RepositoryCheckView))]
 [JsonSerializable(typeof(RepositoryUnregisteredJson))]
-[JsonSerializable(typeof(RecoveryRequest))]
-[JsonSerializable(typeof(MigrationRequest))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.Sessions.DiskRecoveryRequest))]
-[JsonSerializable(typeof(SessionView))]
-[JsonSerializable(typeof(List<SessionView>))]
 [JsonSerializable(typeof(SessionOutcomeJson))]
-[JsonSerializable(typeof(VerificationRequest))]
-[JsonSerializable(typeof(VerificationView))]
-[JsonSerializable(typeof(List<VerificationView>))]
-[JsonSerializable(typeof(JobSpec))]
-[JsonSerializable(typeof(JobView))]
-[JsonSerializable(typeof(List<JobView>))]
-[JsonSerializable(typeof(JobRunView))]
-[JsonSerializable(typeof(List<JobRunView>))]
 [JsonSerializable(typeof(JobRemovedJson))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.Dashboard.DashboardView))]
 [JsonSerializable(typeof(DatastoreRemovedJson))]
 [JsonSerializable(typeof(HostRemovedJson))]
-[JsonSerializable(typeof(HostView))]
-[JsonSerializable(typeof(List<HostView>))]
-[JsonSerializable(typeof(AddHostRequest))]
-[JsonSerializable(typeof(List<UserView>))]
-[JsonSerializable(typeof(AddUserRequest))]
-[JsonSerializable(typeof(AddedUserView))]
-[JsonSerializable(typeof(ChangePasswordRequest))]
-[JsonSerializable(typeof(List<TokenView>))]
-[JsonSerializable(typeof(DatastoreView))]
-[JsonSerializable(typeof(List<DatastoreView>))]
-[JsonSerializable(typeof(AddDatastoreRequest))]
-[JsonSerializable(typeof(CreateTokenRequest))]
-[JsonSerializable(typeof(CreatedTokenView))]
-[JsonSerializable(typeof(List<AuditEntry>))]
 [JsonSerializable(typeof(AccountRemovedJson))]
 [JsonSerializable(typeof(PasswordSetJson))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.OpenFileRestoreRequest))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.FileRestoreSessionView))]
-[JsonSerializable(typeof(List<Lifeboat.Server.Contracts.FileRestore.FileRestoreSessionView>))]
-[JsonSerializable(typeof(List<Lifeboat.Server.Contracts.FileRestore.GuestFileSystemView>))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.GuestFolderView))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.GuestEntryView))]
-[JsonSerializable(typeof(List<Lifeboat.Server.Contracts.FileRestore.GuestEntryView>))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.RestoreToVmRequest))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.FileRestore.RestoreToVmResult))]
 [JsonSerializable(typeof(FilesGetJson))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.RestorePoints.RestorePointView))]
-[JsonSerializable(typeof(Lifeboat.Server.Contracts.RestorePoints.RestorePointDeletedView))]
 internal sealed partial class ServerApiJsonContext : JsonSerializerContext;

@@ -49,12 +49,12 @@ internal sealed class ServerClient : IDisposable
 
     public Uri BaseAddress { get; }
 
-    public Task<ServerInfoView> GetServerAsync(CancellationToken ct) => GetAsync("api/server", ServerApiJsonContext.Default.ServerInfoView, ct);
+    public Task<ServerInfoView> GetServerAsync(CancellationToken ct) => GetAsync("api/server", ContractsJsonContext.Default.ServerInfoView, ct);
 
-    public Task<List<SessionView>> ListSessionsAsync(CancellationToken ct) => GetAsync("api/sessions", ServerApiJsonContext.Default.ListSessionView, ct);
+    public Task<List<SessionView>> ListSessionsAsync(CancellationToken ct) => GetAsync("api/sessions", ContractsJsonContext.Default.ListSessionView, ct);
 
     public Task<SessionView> GetSessionAsync(string id, CancellationToken ct) =>
-        GetAsync($"api/sessions/{Uri.EscapeDataString(id)}", ServerApiJsonContext.Default.SessionView, ct);
+        GetAsync($"api/sessions/{Uri.EscapeDataString(id)}", ContractsJsonContext.Default.SessionView, ct);
 
     /// <summary>
     /// The session once it is no longer the copy tagged <paramref name="etag"/>: the server holds the request up to
@@ -76,95 +76,95 @@ internal sealed class ServerClient : IDisposable
         if (answer.StatusCode == HttpStatusCode.NotModified)
             return (null, tag ?? etag);
         await EnsureSuccessAsync(answer, ct);
-        return (await ReadAsync(answer, path, ServerApiJsonContext.Default.SessionView, ct), tag);
+        return (await ReadAsync(answer, path, ContractsJsonContext.Default.SessionView, ct), tag);
     }
 
     public Task<SessionView> RecoverAsync(RecoveryRequest request, CancellationToken ct) =>
-        PostAsync("api/sessions", request, ServerApiJsonContext.Default.RecoveryRequest, ServerApiJsonContext.Default.SessionView, ct);
+        PostAsync("api/sessions", request, ContractsJsonContext.Default.RecoveryRequest, ContractsJsonContext.Default.SessionView, ct);
 
     public Task<SessionView> AttachDiskAsync(Lifeboat.Server.Contracts.Sessions.DiskRecoveryRequest request, CancellationToken ct) =>
-        PostAsync("api/disk-recoveries", request, ServerApiJsonContext.Default.DiskRecoveryRequest, ServerApiJsonContext.Default.SessionView, ct);
+        PostAsync("api/disk-recoveries", request, ContractsJsonContext.Default.DiskRecoveryRequest, ContractsJsonContext.Default.SessionView, ct);
 
     public Task<SessionView> MigrateAsync(string id, MigrationRequest request, CancellationToken ct) =>
-        PostAsync($"api/sessions/{Uri.EscapeDataString(id)}/migrate", request, ServerApiJsonContext.Default.MigrationRequest,
-            ServerApiJsonContext.Default.SessionView, ct);
+        PostAsync($"api/sessions/{Uri.EscapeDataString(id)}/migrate", request, ContractsJsonContext.Default.MigrationRequest,
+            ContractsJsonContext.Default.SessionView, ct);
 
     public Task<SessionView> StopAsync(string id, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, $"api/sessions/{Uri.EscapeDataString(id)}/stop", null, ServerApiJsonContext.Default.SessionView, ct);
+        SendAsync(HttpMethod.Post, $"api/sessions/{Uri.EscapeDataString(id)}/stop", null, ContractsJsonContext.Default.SessionView, ct);
 
     public Task<SessionView> VerifyAsync(VerificationRequest request, CancellationToken ct) =>
-        PostAsync("api/verifications", request, ServerApiJsonContext.Default.VerificationRequest, ServerApiJsonContext.Default.SessionView, ct);
+        PostAsync("api/verifications", request, ContractsJsonContext.Default.VerificationRequest, ContractsJsonContext.Default.SessionView, ct);
 
     public Task<VerificationView> GetVerificationAsync(string id, CancellationToken ct) =>
-        GetAsync($"api/verifications/{Uri.EscapeDataString(id)}", ServerApiJsonContext.Default.VerificationView, ct);
+        GetAsync($"api/verifications/{Uri.EscapeDataString(id)}", ContractsJsonContext.Default.VerificationView, ct);
 
     public Task<List<VerificationView>> ListVerificationsAsync(string? vm, CancellationToken ct) =>
-        GetAsync(vm is null ? "api/verifications" : $"api/verifications?vm={Uri.EscapeDataString(vm)}", ServerApiJsonContext.Default.ListVerificationView, ct);
+        GetAsync(vm is null ? "api/verifications" : $"api/verifications?vm={Uri.EscapeDataString(vm)}", ContractsJsonContext.Default.ListVerificationView, ct);
 
     public Task<RepositoryView> AddRepositoryAsync(string path, CancellationToken ct) =>
-        PostAsync("api/repositories", new AddRepositoryRequest(path), ServerApiJsonContext.Default.AddRepositoryRequest,
-            ServerApiJsonContext.Default.RepositoryView, ct);
+        PostAsync("api/repositories", new AddRepositoryRequest(path), ContractsJsonContext.Default.AddRepositoryRequest,
+            ContractsJsonContext.Default.RepositoryView, ct);
 
-    public Task<List<RepositoryView>> ListRepositoriesAsync(CancellationToken ct) => GetAsync("api/repositories", ServerApiJsonContext.Default.ListRepositoryView, ct);
+    public Task<List<RepositoryView>> ListRepositoriesAsync(CancellationToken ct) => GetAsync("api/repositories", ContractsJsonContext.Default.ListRepositoryView, ct);
 
     public Task<RepositoryCheckView> CheckRepositoryAsync(string path, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, $"api/repositories/check?path={Uri.EscapeDataString(path)}", null, ServerApiJsonContext.Default.RepositoryCheckView, ct);
+        SendAsync(HttpMethod.Post, $"api/repositories/check?path={Uri.EscapeDataString(path)}", null, ContractsJsonContext.Default.RepositoryCheckView, ct);
 
     public Task UnregisterRepositoryAsync(string path, CancellationToken ct) => DeleteAsync($"api/repositories?path={Uri.EscapeDataString(path)}", ct);
 
-    public Task<List<DatastoreView>> ListDatastoresAsync(CancellationToken ct) => GetAsync("api/datastores", ServerApiJsonContext.Default.ListDatastoreView, ct);
+    public Task<List<DatastoreView>> ListDatastoresAsync(CancellationToken ct) => GetAsync("api/datastores", ContractsJsonContext.Default.ListDatastoreView, ct);
 
     public Task<DatastoreView> AddDatastoreAsync(AddDatastoreRequest request, CancellationToken ct) =>
-        PostAsync("api/datastores", request, ServerApiJsonContext.Default.AddDatastoreRequest, ServerApiJsonContext.Default.DatastoreView, ct);
+        PostAsync("api/datastores", request, ContractsJsonContext.Default.AddDatastoreRequest, ContractsJsonContext.Default.DatastoreView, ct);
 
     public Task RemoveDatastoreAsync(string name, CancellationToken ct) => DeleteAsync($"api/datastores/{Uri.EscapeDataString(name)}", ct);
 
-    public Task<List<HostView>> ListHostsAsync(CancellationToken ct) => GetAsync("api/hosts", ServerApiJsonContext.Default.ListHostView, ct);
+    public Task<List<HostView>> ListHostsAsync(CancellationToken ct) => GetAsync("api/hosts", ContractsJsonContext.Default.ListHostView, ct);
 
     public Task<HostView> AddHostAsync(AddHostRequest request, CancellationToken ct) =>
-        PostAsync("api/hosts", request, ServerApiJsonContext.Default.AddHostRequest, ServerApiJsonContext.Default.HostView, ct);
+        PostAsync("api/hosts", request, ContractsJsonContext.Default.AddHostRequest, ContractsJsonContext.Default.HostView, ct);
 
     public Task RemoveHostAsync(string name, CancellationToken ct) => DeleteAsync($"api/hosts/{Uri.EscapeDataString(name)}", ct);
 
-    public Task<List<JobView>> ListJobsAsync(CancellationToken ct) => GetAsync("api/jobs", ServerApiJsonContext.Default.ListJobView, ct);
+    public Task<List<JobView>> ListJobsAsync(CancellationToken ct) => GetAsync("api/jobs", ContractsJsonContext.Default.ListJobView, ct);
 
     public Task<JobView> AddJobAsync(JobSpec spec, CancellationToken ct) =>
-        PostAsync("api/jobs", spec, ServerApiJsonContext.Default.JobSpec, ServerApiJsonContext.Default.JobView, ct);
+        PostAsync("api/jobs", spec, ContractsJsonContext.Default.JobSpec, ContractsJsonContext.Default.JobView, ct);
 
     public Task RemoveJobAsync(string name, CancellationToken ct) => DeleteAsync(JobPath(name), ct);
 
     public Task<JobRunView> RunJobAsync(string name, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, JobPath(name) + "/run", null, ServerApiJsonContext.Default.JobRunView, ct);
+        SendAsync(HttpMethod.Post, JobPath(name) + "/run", null, ContractsJsonContext.Default.JobRunView, ct);
 
     public Task<List<JobRunView>> GetJobHistoryAsync(string name, int? limit, CancellationToken ct) =>
-        GetAsync(JobPath(name) + "/history" + (limit is { } n ? $"?limit={n}" : ""), ServerApiJsonContext.Default.ListJobRunView, ct);
+        GetAsync(JobPath(name) + "/history" + (limit is { } n ? $"?limit={n}" : ""), ContractsJsonContext.Default.ListJobRunView, ct);
 
     public Task<JobRunView> GetJobRunAsync(string name, long id, CancellationToken ct) =>
-        GetAsync($"{JobPath(name)}/history/{id}", ServerApiJsonContext.Default.JobRunView, ct);
+        GetAsync($"{JobPath(name)}/history/{id}", ContractsJsonContext.Default.JobRunView, ct);
 
-    public Task<List<UserView>> ListUsersAsync(CancellationToken ct) => GetAsync("api/users", ServerApiJsonContext.Default.ListUserView, ct);
+    public Task<List<UserView>> ListUsersAsync(CancellationToken ct) => GetAsync("api/users", ContractsJsonContext.Default.ListUserView, ct);
 
     public Task<AddedUserView> AddUserAsync(AddUserRequest request, CancellationToken ct) =>
-        PostAsync("api/users", request, ServerApiJsonContext.Default.AddUserRequest, ServerApiJsonContext.Default.AddedUserView, ct);
+        PostAsync("api/users", request, ContractsJsonContext.Default.AddUserRequest, ContractsJsonContext.Default.AddedUserView, ct);
 
     public Task RemoveUserAsync(string name, CancellationToken ct) => DeleteAsync($"api/users/{Uri.EscapeDataString(name)}", ct);
 
     public async Task SetPasswordAsync(string name, ChangePasswordRequest request, CancellationToken ct)
     {
         using var answer = await CallAsync(() => _http.PostAsync($"api/users/{Uri.EscapeDataString(name)}/password",
-            JsonContent.Create(request, ServerApiJsonContext.Default.ChangePasswordRequest), ct));
+            JsonContent.Create(request, ContractsJsonContext.Default.ChangePasswordRequest), ct));
         await EnsureSuccessAsync(answer, ct);
     }
 
-    public Task<List<TokenView>> ListTokensAsync(CancellationToken ct) => GetAsync("api/tokens", ServerApiJsonContext.Default.ListTokenView, ct);
+    public Task<List<TokenView>> ListTokensAsync(CancellationToken ct) => GetAsync("api/tokens", ContractsJsonContext.Default.ListTokenView, ct);
 
     public Task<CreatedTokenView> CreateTokenAsync(CreateTokenRequest request, CancellationToken ct) =>
-        PostAsync("api/tokens", request, ServerApiJsonContext.Default.CreateTokenRequest, ServerApiJsonContext.Default.CreatedTokenView, ct);
+        PostAsync("api/tokens", request, ContractsJsonContext.Default.CreateTokenRequest, ContractsJsonContext.Default.CreatedTokenView, ct);
 
     public Task RevokeTokenAsync(string nameOrId, CancellationToken ct) => DeleteAsync($"api/tokens/{Uri.EscapeDataString(nameOrId)}", ct);
 
     public Task<List<AuditEntry>> ListAuditAsync(int limit, CancellationToken ct) =>
-        GetAsync($"api/audit?limit={limit}", ServerApiJsonContext.Default.ListAuditEntry, ct);
+        GetAsync($"api/audit?limit={limit}", ContractsJsonContext.Default.ListAuditEntry, ct);
 
     /// <summary>The VM's serial console from byte <paramref name="offset"/>, and where the next read starts.</summary>
     public async Task<(string Text, long NextOffset)> ReadConsoleAsync(string id, long offset, CancellationToken ct)
@@ -313,7 +313,7 @@ internal sealed class ServerClient : IDisposable
         string? message = null;
         try
         {
-            if (await answer.Content.ReadFromJsonAsync(ServerApiJsonContext.Default.ApiError, ct) is { } refused)
+            if (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ApiError, ct) is { } refused)
                 message = ServerRefusal.Sentence(refused, answer.RequestMessage?.RequestUri is { } uri ? BaseAddress.MakeRelativeUri(uri).ToString() : null);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)

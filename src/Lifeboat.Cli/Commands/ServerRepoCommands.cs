@@ -21,7 +21,7 @@ internal static class ServerRepoCommands
             var repositories = await client.ListRepositoriesAsync(ct);
             if (console.Json)
             {
-                console.WriteJson(repositories, ServerApiJsonContext.Default.ListRepositoryView);
+                console.WriteJson(repositories, ContractsJsonContext.Default.ListRepositoryView);
                 return ExitCodes.Ok;
             }
 
@@ -58,7 +58,7 @@ internal static class ServerRepoCommands
             using var client = new ServerClient();
             var repository = await client.AddRepositoryAsync(Path.GetFullPath(parse.GetValue(path)!), ct);
             if (console.Json)
-                console.WriteJson(repository, ServerApiJsonContext.Default.RepositoryView);
+                console.WriteJson(repository, ContractsJsonContext.Default.RepositoryView);
             else
                 console.Line($"Registered [bold]{Markup.Escape(repository.Path)}[/] with the server at {client.BaseAddress}: {repository.RestorePoints} restore point(s) of {repository.Vms} VM(s).");
             return ExitCodes.Ok;
@@ -85,7 +85,7 @@ internal static class ServerRepoCommands
             var check = await client.CheckRepositoryAsync(folder, ct);
             if (console.Json)
             {
-                console.WriteJson(check, ServerApiJsonContext.Default.RepositoryCheckView);
+                console.WriteJson(check, ContractsJsonContext.Default.RepositoryCheckView);
             }
             else
             {

@@ -28,7 +28,7 @@ internal static class SessionCommand
             var s = await client.GetSessionAsync(parse.GetValue(id)!, ct);
             if (console.Json)
             {
-                console.WriteJson(s, ServerApiJsonContext.Default.SessionView);
+                console.WriteJson(s, ContractsJsonContext.Default.SessionView);
                 return ExitCodes.Ok;
             }
 

@@ -17,7 +17,7 @@ internal static class SessionsCommand
             var sessions = await client.ListSessionsAsync(ct);
             if (console.Json)
             {
-                console.WriteJson(sessions, ServerApiJsonContext.Default.ListSessionView);
+                console.WriteJson(sessions, ContractsJsonContext.Default.ListSessionView);
                 return ExitCodes.Ok;
             }
 

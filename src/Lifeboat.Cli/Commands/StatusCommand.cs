@@ -19,9 +19,9 @@ internal static class StatusCommand
         CommandRunner.SetAction(command, async (_, console, ct) =>
         {
             using var client = new ServerClient();
-            var view = await client.GetAsync("api/dashboard", ServerApiJsonContext.Default.DashboardView, ct);
+            var view = await client.GetAsync("api/dashboard", ContractsJsonContext.Default.DashboardView, ct);
             if (console.Json)
-                console.WriteJson(view, ServerApiJsonContext.Default.DashboardView);
+                console.WriteJson(view, ContractsJsonContext.Default.DashboardView);
             else
                 StatusText.Write(console, view);
             return view.Healthy ? ExitCodes.Ok : ExitCodes.NeedsAttention;

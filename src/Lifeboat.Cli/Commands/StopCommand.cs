@@ -22,7 +22,7 @@ internal static class StopCommand
             var last = await follower.FollowAsync(sessionId, s => s.IsFinal, ct);
             if (console.Json)
             {
-                console.WriteJson(last, ServerApiJsonContext.Default.SessionView);
+                console.WriteJson(last, ContractsJsonContext.Default.SessionView);
                 return last.State == SessionState.Stopped ? ExitCodes.Ok : ExitCodes.Failed;
             }
 

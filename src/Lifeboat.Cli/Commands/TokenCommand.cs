@@ -28,7 +28,7 @@ internal static class TokenCommand
             var created = await client.CreateTokenAsync(new CreateTokenRequest(parse.GetValue(name)!, parse.GetValue(role)!), ct);
             if (console.Json)
             {
-                console.WriteJson(created, ServerApiJsonContext.Default.CreatedTokenView);
+                console.WriteJson(created, ContractsJsonContext.Default.CreatedTokenView);
                 return ExitCodes.Ok;
             }
 
@@ -66,7 +66,7 @@ internal static class TokenCommand
             var tokens = await client.ListTokensAsync(ct);
             if (console.Json)
             {
-                console.WriteJson(tokens, ServerApiJsonContext.Default.ListTokenView);
+                console.WriteJson(tokens, ContractsJsonContext.Default.ListTokenView);
                 return ExitCodes.Ok;
             }
 

@@ -38,7 +38,7 @@ internal static class UserCommand
             var added = await client.AddUserAsync(new AddUserRequest(parse.GetValue(name)!, parse.GetValue(role)!, password), ct);
             if (console.Json)
             {
-                console.WriteJson(added, ServerApiJsonContext.Default.AddedUserView);
+                console.WriteJson(added, ContractsJsonContext.Default.AddedUserView);
                 return ExitCodes.Ok;
             }
 
@@ -120,7 +120,7 @@ internal static class UserCommand
             var users = await client.ListUsersAsync(ct);
             if (console.Json)
             {
-                console.WriteJson(users, ServerApiJsonContext.Default.ListUserView);
+                console.WriteJson(users, ContractsJsonContext.Default.ListUserView);
                 return ExitCodes.Ok;
             }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Spectre.Console;
@@ -25,9 +27,16 @@ internal sealed class CliConsole
     /// <summary>Progress bars only make sense on a terminal and never mix with JSON.</summary>
     public bool ShowsProgress => !Json && AnsiConsole.Profile.Capabilities.Interactive;
 
+    /// <summary>
+    /// Prints the document indented whatever its context says: the REST documents' shared context writes the wire's
+    /// compact form, and what a person or a script reads from the CLI stays as it always was.
+    /// </summary>
     public void WriteJson<T>(T value, JsonTypeInfo<T> typeInfo)
     {
-        Console.Out.WriteLine(JsonSerializer.Serialize(value, typeInfo));
+        var document = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(document, new JsonWriterOptions { Indented = true, Encoder = typeInfo.Options.Encoder }))
+            JsonSerializer.Serialize(writer, value, typeInfo);
+        Console.Out.WriteLine(Encoding.UTF8.GetString(document.WrittenSpan));
     }
 
     public void Line(string markup)

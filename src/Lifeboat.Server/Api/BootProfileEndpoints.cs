@@ -1,3 +1,4 @@
+using Lifeboat.Server.Contracts.RestorePoints;
 using Lifeboat.Server.Data;
 using Lifeboat.Server.Security;
 using Microsoft.AspNetCore.Builder;
@@ -27,5 +28,3 @@ public static class BootProfileEndpoints
     private static NoContent Delete(string vm, BootProfileStore store) =>
         store.Delete(vm) ? TypedResults.NoContent() : throw LifeboatException.NotFound($"VM {vm} has no boot profile.", "vm");
 }
-
-public sealed record BootProfileView(string Vm, DateTimeOffset RecordedAt, string RestorePointId, string SessionId, long Blocks, long Bytes);

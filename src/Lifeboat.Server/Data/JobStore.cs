@@ -183,10 +183,10 @@ public sealed class JobStore(ServerDatabase database)
             Text(16));
     }
 
-    private static string Serialize(JobSpec spec) => JsonSerializer.Serialize(spec, ServerJsonContext.Default.JobSpec);
+    private static string Serialize(JobSpec spec) => JsonSerializer.Serialize(spec, ContractsJsonContext.Default.JobSpec);
 
     private static JobSpec Deserialize(string document) =>
-        JsonSerializer.Deserialize(document, ServerJsonContext.Default.JobSpec)
+        JsonSerializer.Deserialize(document, ContractsJsonContext.Default.JobSpec)
         ?? throw new InvalidDataException("A job in the database is empty; the database is damaged.");
 
     private static string Time(DateTimeOffset time) => ServerDatabase.FormatTime(time);

@@ -14,7 +14,7 @@ public sealed class VerificationStore(ServerDatabase database)
             "passed = excluded.passed, verified_at = excluded.verified_at, document = excluded.document",
             ("$id", session.Id), ("$vm", session.Vm), ("$point", session.RestorePointId ?? ""), ("$passed", outcome.Passed ? 1 : 0),
             ("$at", outcome.VerifiedAt.ToString("O", CultureInfo.InvariantCulture)),
-            ("$document", JsonSerializer.Serialize(outcome, ServerJsonContext.Default.VerificationOutcome))));
+            ("$document", JsonSerializer.Serialize(outcome, ContractsJsonContext.Default.VerificationOutcome))));
 
     /// <summary>Newest first; filtered by VM and restore point when given.</summary>
     public IReadOnlyList<StoredVerification> List(string? vm = null, string? restorePoint = null) => database.Read(connection =>
@@ -41,7 +41,7 @@ public sealed class VerificationStore(ServerDatabase database)
         var list = new List<StoredVerification>();
         while (reader.Read())
         {
-            var outcome = JsonSerializer.Deserialize(reader.GetString(3), ServerJsonContext.Default.VerificationOutcome);
+            var outcome = JsonSerializer.Deserialize(reader.GetString(3), ContractsJsonContext.Default.VerificationOutcome);
             if (outcome is not null)
                 list.Add(new StoredVerification(reader.GetString(0), reader.GetString(1), reader.GetString(2), outcome));
         }

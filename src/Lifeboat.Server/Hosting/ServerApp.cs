@@ -76,7 +76,7 @@ public static class ServerApp
             });
             builder.Services.ConfigureHttpJsonOptions(json =>
             {
-                json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
+                json.SerializerOptions.TypeInfoResolverChain.Insert(0, ContractsJsonContext.Default);
                 json.SerializerOptions.Converters.Add(new TextWithoutNul());
             });
             // A body that does not bind is thrown to BadRequests, which answers it with the field, instead of an empty 400.

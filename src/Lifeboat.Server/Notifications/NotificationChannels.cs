@@ -73,8 +73,8 @@ public sealed class NotificationChannels(NotificationChannelStore store, IDataPr
     private StoredNotificationChannel Store(NotificationChannelRequest request, string? keptSecret, DateTimeOffset createdAt)
     {
         var (settings, secret) = request.Kind == NotificationChannelKinds.Email
-            ? (JsonSerializer.Serialize(request.Email! with { Password = null }, ServerJsonContext.Default.EmailChannelSettings), request.Email!.Password)
-            : (JsonSerializer.Serialize(request.Webhook! with { Secret = null }, ServerJsonContext.Default.WebhookChannelSettings), request.Webhook!.Secret);
+            ? (JsonSerializer.Serialize(request.Email! with { Password = null }, ContractsJsonContext.Default.EmailChannelSettings), request.Email!.Password)
+            : (JsonSerializer.Serialize(request.Webhook! with { Secret = null }, ContractsJsonContext.Default.WebhookChannelSettings), request.Webhook!.Secret);
         var hasUser = request.Email is null || !string.IsNullOrEmpty(request.Email.User);
         var protectedSecret = !hasUser ? null : secret is null ? keptSecret : _secrets.Protect(secret);
         return new StoredNotificationChannel(request.Name, request.Kind, [.. request.Events.Distinct().Select(e => e.ToString())], request.Enabled, settings, protectedSecret, createdAt);
@@ -111,11 +111,11 @@ public sealed class NotificationChannels(NotificationChannelStore store, IDataPr
     }
 
     private static EmailChannelSettings Email(StoredNotificationChannel stored) =>
-        JsonSerializer.Deserialize(stored.Settings, ServerJsonContext.Default.EmailChannelSettings)
+        JsonSerializer.Deserialize(stored.Settings, ContractsJsonContext.Default.EmailChannelSettings)
         ?? throw new InvalidDataException($"The settings of channel {stored.Name} are empty in the database.");
 
     private static WebhookChannelSettings Webhook(StoredNotificationChannel stored) =>
-        JsonSerializer.Deserialize(stored.Settings, ServerJsonContext.Default.WebhookChannelSettings)
+        JsonSerializer.Deserialize(stored.Settings, ContractsJsonContext.Default.WebhookChannelSettings)
         ?? throw new InvalidDataException($"The settings of channel {stored.Name} are empty in the database.");
 }
 

@@ -52,7 +52,7 @@ public sealed class ProblemDetailsTests
             var text = await answer.Content.ReadAsStringAsync();
             Assert.True(answer.StatusCode == status, $"{answer.RequestMessage?.Method} {answer.RequestMessage?.RequestUri}: {(int)answer.StatusCode} {text}");
             Assert.Equal(ApiError.ContentType, answer.Content.Headers.ContentType?.MediaType);
-            var problem = System.Text.Json.JsonSerializer.Deserialize(text, ServerJsonContext.Default.ApiError)!;
+            var problem = System.Text.Json.JsonSerializer.Deserialize(text, ContractsJsonContext.Default.ApiError)!;
             Assert.Equal(((int)status, "about:blank"), (problem.Status, problem.Type));
             Assert.False(string.IsNullOrEmpty(problem.Title));
             using var json = System.Text.Json.JsonDocument.Parse(text);

@@ -66,7 +66,7 @@ public sealed class FileRestoreBrowseTests(FileRestoreServer fixture)
         var exec = await _http.StatAsync(fixture.Second.Id, "sda1:/docs/exec.sh");
         Assert.Equal(("file", GuestFileSystemsDisks.ExecMode, (long)GuestFileSystemsDisks.ExecOwner, GuestFileSystemsDisks.DocsModifiedAt), (exec.Type, exec.Mode, exec.Uid, exec.ModifiedAt));
 
-        var found = await _http.GetAsync($"{FileRestoreCalls.Session(fixture.Second.Id)}/find?pattern=*.txt&under=sda1:/docs&limit=100", ServerJsonContext.Default.ListGuestEntryView);
+        var found = await _http.GetAsync($"{FileRestoreCalls.Session(fixture.Second.Id)}/find?pattern=*.txt&under=sda1:/docs&limit=100", ContractsJsonContext.Default.ListGuestEntryView);
         Assert.Contains(found, e => e.Path == "sda1:/docs/sub/deep/nested.txt");
         Assert.Contains(found, e => e.Path == "sda1:/docs/added-in-v2.txt");
         Assert.DoesNotContain(found, e => !e.Path.EndsWith(".txt", StringComparison.Ordinal));

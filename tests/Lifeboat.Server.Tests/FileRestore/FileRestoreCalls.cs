@@ -21,16 +21,16 @@ internal static class FileRestoreCalls
     }
 
     public static Task<List<GuestFileSystemView>> FileSystemsAsync(this HttpClient http, string id) =>
-        http.GetAsync($"{Session(id)}/filesystems", ServerJsonContext.Default.ListGuestFileSystemView);
+        http.GetAsync($"{Session(id)}/filesystems", ContractsJsonContext.Default.ListGuestFileSystemView);
 
     public static Task<GuestFolderView> TreeAsync(this HttpClient http, string id, string path, int offset = 0, int limit = 1000) =>
-        http.GetAsync($"{Session(id)}/tree?{Query("path", path)}&offset={offset}&limit={limit}", ServerJsonContext.Default.GuestFolderView);
+        http.GetAsync($"{Session(id)}/tree?{Query("path", path)}&offset={offset}&limit={limit}", ContractsJsonContext.Default.GuestFolderView);
 
     public static Task<GuestEntryView> StatAsync(this HttpClient http, string id, string path) =>
-        http.GetAsync($"{Session(id)}/stat?{Query("path", path)}", ServerJsonContext.Default.GuestEntryView);
+        http.GetAsync($"{Session(id)}/stat?{Query("path", path)}", ContractsJsonContext.Default.GuestEntryView);
 
     public static Task<FileRestoreSessionView> SessionAsync(this HttpClient http, string id) =>
-        http.GetAsync(Session(id), ServerJsonContext.Default.FileRestoreSessionView);
+        http.GetAsync(Session(id), ContractsJsonContext.Default.FileRestoreSessionView);
 
     public static string DownloadPath(string id, string format, params string[] paths) =>
         $"{Session(id)}/download?{Query("format", format)}{string.Concat(paths.Select(p => "&" + Query("path", p)))}";
@@ -41,7 +41,7 @@ internal static class FileRestoreCalls
         using var answer = await http.GetAsync(DownloadPath(id, format, paths), HttpCompletionOption.ResponseHeadersRead);
         var downloadId = answer.Headers.TryGetValues("Lifeboat-Download", out var values) ? values.Single() : null;
         if (!answer.IsSuccessStatusCode)
-            return (answer.StatusCode, (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError))?.Message, downloadId);
+            return (answer.StatusCode, (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ApiError))?.Message, downloadId);
         try
         {
             await using var output = File.Create(file);

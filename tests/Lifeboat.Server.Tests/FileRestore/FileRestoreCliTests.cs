@@ -66,10 +66,10 @@ public sealed class FileRestoreCliTests(FileRestoreServer fixture)
     [Fact]
     public async Task A_command_without_session_opens_one_and_closes_it()
     {
-        var before = await fixture.Http.GetAsync("api/file-restores", ServerJsonContext.Default.ListFileRestoreSessionView);
+        var before = await fixture.Http.GetAsync("api/file-restores", ContractsJsonContext.Default.ListFileRestoreSessionView);
         var listed = Run($"{FileRestoreServer.Vm}@{fixture.FirstPoint}", "sdb2:/btr").ShouldSucceed().Stdout;
         Assert.Contains(" file.txt", listed, StringComparison.Ordinal);
-        var after = await fixture.Http.GetAsync("api/file-restores", ServerJsonContext.Default.ListFileRestoreSessionView);
+        var after = await fixture.Http.GetAsync("api/file-restores", ContractsJsonContext.Default.ListFileRestoreSessionView);
         Assert.Equal(before.Select(s => s.Id).Order(), after.Select(s => s.Id).Order());
     }
 

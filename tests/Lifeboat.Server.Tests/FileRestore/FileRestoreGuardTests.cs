@@ -46,13 +46,13 @@ public sealed class FileRestoreGuardTests(FileRestoreServer fixture)
     [Fact]
     public async Task A_viewer_sees_that_sessions_exist_but_not_their_files_and_the_audit_log_lists_downloads_with_their_paths()
     {
-        using var created = await _http.PostAsJsonAsync("api/tokens", new CreateTokenRequest($"viewer-{Guid.NewGuid():N}"[..20], LifeboatRoles.Viewer), ServerJsonContext.Default.CreateTokenRequest);
+        using var created = await _http.PostAsJsonAsync("api/tokens", new CreateTokenRequest($"viewer-{Guid.NewGuid():N}"[..20], LifeboatRoles.Viewer), ContractsJsonContext.Default.CreateTokenRequest);
         created.EnsureSuccessStatusCode();
-        var secret = (await created.Content.ReadFromJsonAsync(ServerJsonContext.Default.CreatedTokenView))!.Secret;
+        var secret = (await created.Content.ReadFromJsonAsync(ContractsJsonContext.Default.CreatedTokenView))!.Secret;
         using var viewer = new HttpClient { BaseAddress = _http.BaseAddress };
         viewer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
 
-        var listed = await viewer.GetAsync("api/file-restores", ServerJsonContext.Default.ListFileRestoreSessionView);
+        var listed = await viewer.GetAsync("api/file-restores", ContractsJsonContext.Default.ListFileRestoreSessionView);
         var seen = Assert.Single(listed, s => s.Id == fixture.Second.Id);
         Assert.Equal((FileRestoreServer.Vm, fixture.SecondPoint, fixture.Second.User), (seen.Vm, seen.RestorePoint, seen.User));
         Assert.NotEmpty(seen.User);
@@ -70,7 +70,7 @@ public sealed class FileRestoreGuardTests(FileRestoreServer fixture)
 
         var file = fixture.Scratch("audited.tar.zst");
         Assert.Equal(HttpStatusCode.OK, (await _http.DownloadAsync(id, file, "tar.zst", "sda1:/docs/sub", "sda2:/FAT/HELLO.TXT")).Status);
-        var audit = await _http.GetAsync("api/audit?limit=1000", ServerJsonContext.Default.ListAuditEntry);
+        var audit = await _http.GetAsync("api/audit?limit=1000", ContractsJsonContext.Default.ListAuditEntry);
         var download = Assert.Single(audit, e => e.Action == "file-restore.download" && e.Target.Contains("sda1:/docs/sub, sda2:/FAT/HELLO.TXT as tar.zst", StringComparison.Ordinal));
         Assert.StartsWith("ok: ", download.Outcome, StringComparison.Ordinal);
         Assert.Contains(id, download.Target, StringComparison.Ordinal);

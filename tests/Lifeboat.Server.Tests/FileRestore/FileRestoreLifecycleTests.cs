@@ -46,7 +46,7 @@ public sealed class FileRestoreLifecycleTests
         Assert.Equal(1, await PublicationsAsync(http));
 
         // A second session is refused before anything is published.
-        using (var refused = await http.PostAsJsonAsync("api/file-restores", new OpenFileRestoreRequest("blank", "latest"), ServerJsonContext.Default.OpenFileRestoreRequest))
+        using (var refused = await http.PostAsJsonAsync("api/file-restores", new OpenFileRestoreRequest("blank", "latest"), ContractsJsonContext.Default.OpenFileRestoreRequest))
         {
             Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
             Assert.Contains($"File-restore sessions are at the appliances' memory limit (1 at once: {oneAppliance * 3 / 2} MiB for appliances of {oneAppliance} MiB each)", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -65,14 +65,14 @@ public sealed class FileRestoreLifecycleTests
 
     private static async Task<FileRestoreSessionView> OpenAsync(HttpClient http)
     {
-        using var answer = await http.PostAsJsonAsync("api/file-restores", new OpenFileRestoreRequest("blank", null), ServerJsonContext.Default.OpenFileRestoreRequest);
+        using var answer = await http.PostAsJsonAsync("api/file-restores", new OpenFileRestoreRequest("blank", null), ContractsJsonContext.Default.OpenFileRestoreRequest);
         Assert.True(answer.StatusCode == HttpStatusCode.Created, $"{answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
-        return (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.FileRestoreSessionView))!;
+        return (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.FileRestoreSessionView))!;
     }
 
-    private static Task<List<FileRestoreSessionView>> ListAsync(HttpClient http) => http.GetAsync("api/file-restores", ServerJsonContext.Default.ListFileRestoreSessionView);
+    private static Task<List<FileRestoreSessionView>> ListAsync(HttpClient http) => http.GetAsync("api/file-restores", ContractsJsonContext.Default.ListFileRestoreSessionView);
 
-    private static async Task<int> PublicationsAsync(HttpClient http) => (await http.GetAsync("api/server", ServerJsonContext.Default.ServerInfoView)).Publications;
+    private static async Task<int> PublicationsAsync(HttpClient http) => (await http.GetAsync("api/server", ContractsJsonContext.Default.ServerInfoView)).Publications;
 
     private static async Task WaitAsync(Func<Task<bool>> done, string what)
     {

@@ -80,9 +80,9 @@ public sealed class FileRestoreServer : IAsyncLifetime
 
     public async Task<FileRestoreSessionView> OpenAsync(string restorePoint)
     {
-        using var answer = await Http.PostAsJsonAsync("api/file-restores", new OpenFileRestoreRequest(Vm, restorePoint), ServerJsonContext.Default.OpenFileRestoreRequest);
+        using var answer = await Http.PostAsJsonAsync("api/file-restores", new OpenFileRestoreRequest(Vm, restorePoint), ContractsJsonContext.Default.OpenFileRestoreRequest);
         Assert.True(answer.StatusCode == HttpStatusCode.Created, $"{answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}\n{Server.ReadLog()}");
-        return (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.FileRestoreSessionView))!;
+        return (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.FileRestoreSessionView))!;
     }
 
     public async Task DisposeAsync()

@@ -119,7 +119,7 @@ public sealed class RestoreIntoVmTests(RunningRestoreTarget target) : IClassFixt
     {
         var result = Cli(["files", "restore", .. arguments, "--session", target.Files.Id, "--json"]);
         Assert.True(result.ExitCode == exitCode, result.ToString());
-        return JsonSerializer.Deserialize(result.Stdout, ServerJsonContext.Default.RestoreToVmResult)
+        return JsonSerializer.Deserialize(result.Stdout, ContractsJsonContext.Default.RestoreToVmResult)
             ?? throw new InvalidDataException("lifeboat files restore printed nothing.");
     }
 

@@ -69,9 +69,9 @@ public sealed class RunningRestoreTarget : IAsyncLifetime
         Session = await Recovery.RecoverUntilReadyAsync(Server, new RecoveryRequest { Vm = Vm, RestorePoint = Backup.Id, Name = VmName, ReadyWhen = "agent" });
         using var http = new HttpClient { BaseAddress = Server.Http.BaseAddress, Timeout = SessionTimeout };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Server.Token);
-        using var answer = await http.PostAsJsonAsync("api/file-restores", new OpenFileRestoreRequest(Vm, Backup.Id), ServerJsonContext.Default.OpenFileRestoreRequest);
+        using var answer = await http.PostAsJsonAsync("api/file-restores", new OpenFileRestoreRequest(Vm, Backup.Id), ContractsJsonContext.Default.OpenFileRestoreRequest);
         Assert.True(answer.StatusCode == HttpStatusCode.Created, $"{answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}\n{Server.ReadLog()}");
-        Files = (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.FileRestoreSessionView))!;
+        Files = (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.FileRestoreSessionView))!;
     }
 
     /// <summary>Runs a program in the recovered guest through its agent (the test's own connection to the channel); its output.</summary>

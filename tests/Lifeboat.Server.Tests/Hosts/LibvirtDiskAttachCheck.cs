@@ -23,11 +23,11 @@ internal static class LibvirtDiskAttachCheck
 
     public static async Task RunAsync(ServerProcess server, LibvirtTestHost host, string hostName, string domain, string rawDisk, string production)
     {
-        var publicationsBefore = (await server.Http.GetFromJsonAsync("api/server", ServerJsonContext.Default.ServerInfoView))!.Publications;
+        var publicationsBefore = (await server.Http.GetFromJsonAsync("api/server", ContractsJsonContext.Default.ServerInfoView))!.Publications;
         SessionView attached;
-        using (var answer = await server.Http.PostAsJsonAsync("api/disk-recoveries", new DiskRecoveryRequest("guest", null, 0, domain, hostName), ServerJsonContext.Default.DiskRecoveryRequest))
+        using (var answer = await server.Http.PostAsJsonAsync("api/disk-recoveries", new DiskRecoveryRequest("guest", null, 0, domain, hostName), ContractsJsonContext.Default.DiskRecoveryRequest))
         {
-            var started = (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!;
+            var started = (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.SessionView))!;
             attached = await server.WaitAsync(started.Id, s => s.State != SessionState.Starting, StepTimeout);
         }
 
@@ -54,7 +54,7 @@ internal static class LibvirtDiskAttachCheck
         Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(firstMiB)), seen, StringComparison.Ordinal);
         Assert.Contains("wrote", seen, StringComparison.Ordinal);
 
-        using (var migrate = await server.PostAsync($"api/sessions/{attached.Id}/migrate", new MigrationRequest(production), ServerJsonContext.Default.MigrationRequest))
+        using (var migrate = await server.PostAsync($"api/sessions/{attached.Id}/migrate", new MigrationRequest(production), ContractsJsonContext.Default.MigrationRequest))
             Assert.Equal(System.Net.HttpStatusCode.Accepted, migrate.StatusCode);
         var final = await server.WaitAsync(attached.Id, s => s.State is not (SessionState.Ready or SessionState.Migrating) || s.MigrationError is not null, StepTimeout);
         Assert.True(final.State == SessionState.Finalized, $"{final.State}: {final.MigrationError ?? final.Error}{Environment.NewLine}{ServerProcess.Describe(final)}");
@@ -65,7 +65,7 @@ internal static class LibvirtDiskAttachCheck
         var detached = await server.WaitForEndAsync(attached.Id, StepTimeout);
         Assert.Equal(SessionState.Stopped, detached.State);
         Assert.DoesNotContain(serial, await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "dumpxml", domain), StringComparison.Ordinal);
-        Assert.Equal(publicationsBefore, (await server.Http.GetFromJsonAsync("api/server", ServerJsonContext.Default.ServerInfoView))!.Publications);
+        Assert.Equal(publicationsBefore, (await server.Http.GetFromJsonAsync("api/server", ContractsJsonContext.Default.ServerInfoView))!.Publications);
 
         // The guest's sector is in the production copy the host made; the restore point is checked by the caller.
         var written = new byte[mark.Length];

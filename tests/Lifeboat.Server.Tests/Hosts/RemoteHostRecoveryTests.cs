@@ -29,7 +29,7 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         Assert.True(added.Reachable, added.Problem);
         Assert.Equal(host.LocalAddress.ToString(), added.MountServerAddress);
         Assert.True(added.NfsDriver, "the test host's QEMU has the nfs driver");
-        var hosts = await server.Http.GetFromJsonAsync("api/hosts", ServerJsonContext.Default.ListHostView);
+        var hosts = await server.Http.GetFromJsonAsync("api/hosts", ContractsJsonContext.Default.ListHostView);
         Assert.Equal(["local", "kvm2"], hosts!.Select(h => h.Name));
 
         var ready = await Recovery.RecoverUntilReadyAsync(server, Recovery.Guest("write,stay") with { Host = "kvm2", Name = "web01" });
@@ -45,7 +45,7 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         await server.StartAgainAsync();
         var resumed = await server.GetAsync(ready.Id);
         Assert.Equal(SessionState.Ready, resumed.State);
-        var log = await server.Http.GetFromJsonAsync($"api/sessions/{ready.Id}/log", ServerJsonContext.Default.ListSessionLogLine);
+        var log = await server.Http.GetFromJsonAsync($"api/sessions/{ready.Id}/log", ContractsJsonContext.Default.ListSessionLogLine);
         Assert.Contains(log!, line => line.Message.Contains("Reattached to the VM web01 on host kvm2", StringComparison.Ordinal));
         var ticks = await Recovery.TickCountAsync(server, ready.Id);
         await server.WaitForConsoleAsync(ready.Id, GuestImage.TickMarker, Recovery.BootTimeout, ticks + 3);
@@ -65,12 +65,12 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         var production = host.Combine("production");
         Directory.CreateDirectory(production);
         await LibvirtDiskAttachCheck.RunAsync(server, host, "kvm2", "web01", guest.RawDisk, production);
-        using (var answer = await server.Http.PostAsJsonAsync($"api/sessions/{ready.Id}/migrate", new MigrationRequest(production), ServerJsonContext.Default.MigrationRequest))
+        using (var answer = await server.Http.PostAsJsonAsync($"api/sessions/{ready.Id}/migrate", new MigrationRequest(production), ContractsJsonContext.Default.MigrationRequest))
             Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
         var finalized = await server.WaitForEndAsync(ready.Id, MigrationTimeout);
         Assert.True(finalized.State == SessionState.Finalized, $"{finalized.State}: {finalized.MigrationError ?? finalized.Error}{Environment.NewLine}{ServerProcess.Describe(finalized)}");
         Assert.All(finalized.ProductionDisks, disk => Assert.StartsWith(production, disk, StringComparison.Ordinal));
-        var info = await server.Http.GetFromJsonAsync("api/server", ServerJsonContext.Default.ServerInfoView);
+        var info = await server.Http.GetFromJsonAsync("api/server", ContractsJsonContext.Default.ServerInfoView);
         Assert.Equal(0, info!.Publications);
 
         // The domain is persistent on its production disk: destroyed and started again, it boots from there.
@@ -105,14 +105,14 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
             Checks = [new VerificationCheck { Name = "kernel", Command = "cat /proc/version" }],
         };
         SessionView started;
-        using (var answer = await server.PostAsync("api/verifications", request, ServerJsonContext.Default.VerificationRequest))
+        using (var answer = await server.PostAsync("api/verifications", request, ContractsJsonContext.Default.VerificationRequest))
         {
             Assert.True(answer.StatusCode == HttpStatusCode.Created, await answer.Content.ReadAsStringAsync());
-            started = (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!;
+            started = (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.SessionView))!;
         }
 
         var ended = await server.WaitForEndAsync(started.Id, TimeSpan.FromMinutes(5));
-        var view = await server.Http.GetFromJsonAsync($"api/verifications/{started.Id}", ServerJsonContext.Default.VerificationView);
+        var view = await server.Http.GetFromJsonAsync($"api/verifications/{started.Id}", ContractsJsonContext.Default.VerificationView);
         Assert.True(view?.Outcome?.Passed == true, $"{view?.Outcome?.Reason ?? ended.Error}{Environment.NewLine}{ServerProcess.Describe(ended)}");
         Assert.Equal("kvm2", ended.Host);
         Assert.Contains("Linux version", Assert.Single(view!.Outcome!.Checks).Output, StringComparison.Ordinal);
@@ -121,7 +121,7 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         using (var picture = await server.Http.GetAsync($"api/verifications/{started.Id}/screenshot"))
             Assert.Equal(HttpStatusCode.OK, picture.StatusCode);
         Assert.Equal("", (await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "list", "--all", "--name")).Trim());
-        var info = await server.Http.GetFromJsonAsync("api/server", ServerJsonContext.Default.ServerInfoView);
+        var info = await server.Http.GetFromJsonAsync("api/server", ContractsJsonContext.Default.ServerInfoView);
         Assert.Equal(0, info!.Publications);
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
     }
@@ -135,7 +135,7 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         await server.BackupAsync("guest", guest.RawDisk, guest.HardwareJson);
 
         // An unreachable URI is refused when the host is added, naming the field.
-        using (var answer = await server.Http.PostAsJsonAsync("api/hosts", new AddHostRequest("nowhere", "qemu+tcp://198.19.255.253/system"), ServerJsonContext.Default.AddHostRequest))
+        using (var answer = await server.Http.PostAsJsonAsync("api/hosts", new AddHostRequest("nowhere", "qemu+tcp://198.19.255.253/system"), ContractsJsonContext.Default.AddHostRequest))
         {
             Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
             Assert.Contains("198.19.255.253", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -160,7 +160,7 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         await Tools.RunCheckedAsync("virsh", "-c", host.TcpUri, "undefine", "taken");
 
         // The host cannot reach the mount server at the address it was given (its own loopback, inside its namespace).
-        using (var answer = await server.Http.PostAsJsonAsync("api/hosts", new AddHostRequest("blind", host.TcpUri, "127.0.0.1"), ServerJsonContext.Default.AddHostRequest))
+        using (var answer = await server.Http.PostAsJsonAsync("api/hosts", new AddHostRequest("blind", host.TcpUri, "127.0.0.1"), ContractsJsonContext.Default.AddHostRequest))
             Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
         var blind = await FailAsync(server, Recovery.Guest("write,stay") with { Host = "blind", Protocol = DiskProtocols.Nbd });
         Assert.Contains("blind", blind.Error, StringComparison.Ordinal);
@@ -183,14 +183,14 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
             await Task.Delay(500);
         }
 
-        var cutLog = await server.Http.GetFromJsonAsync($"api/sessions/{waiting.Id}/log", ServerJsonContext.Default.ListSessionLogLine);
+        var cutLog = await server.Http.GetFromJsonAsync($"api/sessions/{waiting.Id}/log", ContractsJsonContext.Default.ListSessionLogLine);
         Assert.Contains(cutLog!, line => line.Message.StartsWith("Host kvm3 answers again", StringComparison.Ordinal));
 
         // The host's libvirtd is gone.
         await host.KillLibvirtdAsync();
         var gone = await FailAsync(server, Recovery.Guest("write,stay") with { Host = "kvm3", Protocol = DiskProtocols.Nbd });
         Assert.Contains("kvm3", gone.Error, StringComparison.Ordinal);
-        var hosts = await server.Http.GetFromJsonAsync("api/hosts", ServerJsonContext.Default.ListHostView);
+        var hosts = await server.Http.GetFromJsonAsync("api/hosts", ContractsJsonContext.Default.ListHostView);
         var kvm3 = Assert.Single(hosts!, h => h.Name == "kvm3");
         Assert.False(kvm3.Reachable);
         Assert.Contains("kvm3", kvm3.Problem, StringComparison.Ordinal);
@@ -198,9 +198,9 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
 
     private static async Task<HostView> AddHostAsync(ServerProcess server, string name, string uri)
     {
-        using var answer = await server.Http.PostAsJsonAsync("api/hosts", new AddHostRequest(name, uri), ServerJsonContext.Default.AddHostRequest);
+        using var answer = await server.Http.PostAsJsonAsync("api/hosts", new AddHostRequest(name, uri), ContractsJsonContext.Default.AddHostRequest);
         Assert.True(answer.StatusCode == HttpStatusCode.Created, $"{answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
-        return (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.HostView))!;
+        return (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.HostView))!;
     }
 
     /// <summary>Starts a recovery that must fail; checks that nothing of it is left on the host or in the mount server.</summary>
@@ -211,7 +211,7 @@ public sealed class RemoteHostRecoveryTests(GuestImage guest)
         Assert.True(ended.State == SessionState.Failed, $"{ended.State}{Environment.NewLine}{ServerProcess.Describe(ended)}");
         Assert.NotNull(ended.Error);
         Assert.DoesNotContain('\n', ended.Error);
-        var info = await server.Http.GetFromJsonAsync("api/server", ServerJsonContext.Default.ServerInfoView);
+        var info = await server.Http.GetFromJsonAsync("api/server", ContractsJsonContext.Default.ServerInfoView);
         Assert.Equal(0, info!.Publications);
         return ended;
     }

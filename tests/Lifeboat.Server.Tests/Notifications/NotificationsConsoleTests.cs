@@ -101,7 +101,7 @@ public sealed class NotificationsConsoleTests
         var disk = folder.Combine("web.raw");
         await File.WriteAllBytesAsync(disk, new byte[1 << 20]);
         var spec = new JobSpec("nightly-web", "web", new JobSource(JobSourceKind.Disks, DiskPaths: [disk]), "daily 03:00", KeepLast: 2, Retries: 0);
-        using (var added = await server.PostAsync("api/jobs", spec, ServerJsonContext.Default.JobSpec))
+        using (var added = await server.PostAsync("api/jobs", spec, ContractsJsonContext.Default.JobSpec))
             Assert.Equal(HttpStatusCode.Created, added.StatusCode);
         File.Delete(disk);
         using (var run = await server.Http.PostAsync("api/jobs/nightly-web/run", null))
@@ -149,7 +149,7 @@ public sealed class NotificationsConsoleTests
 
         // The secrets: in no REST answer, no log line, no database file.
         var answered = await server.Http.GetStringAsync("api/notifications/channels");
-        var channels = await server.Http.GetFromJsonAsync("api/notifications/channels", ServerJsonContext.Default.ListNotificationChannelView);
+        var channels = await server.Http.GetFromJsonAsync("api/notifications/channels", ContractsJsonContext.Default.ListNotificationChannelView);
         Assert.Equal(NotificationChannelView.SecretSet, channels!.Single(c => c.Name == "hooks").Webhook!.Secret);
         Assert.Equal(NotificationChannelView.SecretSet, channels!.Single(c => c.Name == "ops-mail").Email!.Password);
         var log = server.ReadLog();

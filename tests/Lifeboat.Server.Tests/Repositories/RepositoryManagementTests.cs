@@ -43,7 +43,7 @@ public sealed class RepositoryManagementTests
 
         // Added and listed: at 80 columns no folder breaks across lines.
         Assert.Contains("1 restore point(s) of 1 VM(s)", cli.Run("repo", "add", other).ShouldSucceed().Stdout, StringComparison.Ordinal);
-        var listed = cli.RunJson(ServerJsonContext.Default.ListRepositoryView, "repo", "list");
+        var listed = cli.RunJson(ContractsJsonContext.Default.ListRepositoryView, "repo", "list");
         Assert.Equal([server.RepositoryPath, other], listed.Select(r => r.Path));
         var added = listed[1];
         Assert.Equal((false, false, 1, 1, 2L << 20), (added.IsDefault, added.Encrypted!.Value, added.Vms, added.RestorePoints, added.LogicalBytes));
@@ -69,7 +69,7 @@ public sealed class RepositoryManagementTests
         for (var run = 1; run <= 3; run++)
         {
             TestDisk.Change(disk, seed: 30 + run);
-            Assert.Equal(JobRunOutcome.Succeeded, cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "nightly").Outcome);
+            Assert.Equal(JobRunOutcome.Succeeded, cli.RunJson(ContractsJsonContext.Default.JobRunView, "job", "run", "nightly").Outcome);
         }
 
         File.Move(disk, disk + ".away");
@@ -111,12 +111,12 @@ public sealed class RepositoryManagementTests
         var unregistered = cli.Run("repo", "unregister", other).ShouldSucceed().Stdout;
         Assert.Contains("its files stay", unregistered, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(other, "config")) || Directory.EnumerateFileSystemEntries(other).Any());
-        Assert.DoesNotContain(other, cli.RunJson(ServerJsonContext.Default.ListRepositoryView, "repo", "list").Select(r => r.Path));
+        Assert.DoesNotContain(other, cli.RunJson(ContractsJsonContext.Default.ListRepositoryView, "repo", "list").Select(r => r.Path));
         Assert.Contains("No repository is registered at", cli.Run("repo", "unregister", other).Stderr, StringComparison.Ordinal);
         using (var history = await server.Http.GetAsync($"api/repositories/history?path={Uri.EscapeDataString(other)}"))
             Assert.Equal(HttpStatusCode.NotFound, history.StatusCode);
 
-        var audit = (await server.Http.GetFromJsonAsync("api/audit?limit=200", ServerJsonContext.Default.ListAuditEntry))!;
+        var audit = (await server.Http.GetFromJsonAsync("api/audit?limit=200", ContractsJsonContext.Default.ListAuditEntry))!;
         Assert.Contains(audit, a => a is { Action: "repository.add", Outcome: "ok" } && a.Target == other);
         Assert.Contains(audit, a => a is { Action: "repository.check", Outcome: "ok" } && a.Target == other);
         Assert.Contains(audit, a => a.Action == "repository.unregister" && a.Target == jobRepository && a.Outcome.StartsWith("refused 409: Job nightly", StringComparison.Ordinal));
@@ -195,7 +195,7 @@ public sealed class RepositoryManagementTests
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var samples = (await server.Http.GetFromJsonAsync($"api/repositories/history?path={Uri.EscapeDataString(repository)}", ServerJsonContext.Default.ListRepositoryUsageSample))!;
+            var samples = (await server.Http.GetFromJsonAsync($"api/repositories/history?path={Uri.EscapeDataString(repository)}", ContractsJsonContext.Default.ListRepositoryUsageSample))!;
             if (samples.Count >= count)
                 return samples;
             if (clock.Elapsed > WaitTimeout)

@@ -29,7 +29,7 @@ public sealed class BadInputTests
         var (status, message) = await PostAsync(admin, "api/sessions", $$"""{"vm":"{{huge}}"}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.True(message.Length < 300, $"The answer to a 10 MB name is {message.Length} characters long.");
-        var row = (await admin.GetFromJsonAsync("api/audit?action=session.recover&limit=1", ServerJsonContext.Default.ListAuditEntry))!.Single();
+        var row = (await admin.GetFromJsonAsync("api/audit?action=session.recover&limit=1", ContractsJsonContext.Default.ListAuditEntry))!.Single();
         Assert.StartsWith(new string('v', AuditLog.MaxFieldLength) + "… (cut from " + huge.Length, row.Target, StringComparison.Ordinal);
         Assert.True(row.Target.Length + row.Outcome.Length < 1024, $"The audit row of a 10 MB name is {row.Target.Length + row.Outcome.Length} characters long.");
 
@@ -42,7 +42,7 @@ public sealed class BadInputTests
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
         using var answer = await client.PostAsync(path, content);
-        var error = await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError);
+        var error = await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ApiError);
         return (answer.StatusCode, error!.Message);
     }
 }

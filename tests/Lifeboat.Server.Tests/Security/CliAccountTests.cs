@@ -91,7 +91,7 @@ public sealed class CliAccountTests
             Assert.Equal(System.Net.HttpStatusCode.Redirect, (await first.LogInAsync("admin", File.ReadAllText(initialFile).Trim())).StatusCode);
             using var refused = await first.Http.GetAsync("api/jobs");
             Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
-            var sentence = await refused.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError);
+            var sentence = await refused.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ApiError);
             Assert.Contains("Change password page (or POST /api/users/admin/password)", sentence!.Message, StringComparison.Ordinal);
         }
 

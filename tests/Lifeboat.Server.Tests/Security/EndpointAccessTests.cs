@@ -128,7 +128,7 @@ public sealed class EndpointAccessTests
         using (var api = await admin.GetAsync("api/no/such/thing"))
         {
             Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
-            var error = await api.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError);
+            var error = await api.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ApiError);
             Assert.Equal("There is no API endpoint GET /api/no/such/thing; the server lists its endpoints at /openapi/v1.json.", error!.Message);
         }
 

@@ -90,8 +90,8 @@ public sealed class PasswordChangeTests
     }
 
     private static Task<HttpResponseMessage> ChangeAsync(HttpClient client, string user, string password, string? current) =>
-        client.PostAsJsonAsync($"api/users/{user}/password", new ChangePasswordRequest(password, current), ServerJsonContext.Default.ChangePasswordRequest);
+        client.PostAsJsonAsync($"api/users/{user}/password", new ChangePasswordRequest(password, current), ContractsJsonContext.Default.ChangePasswordRequest);
 
     private static async Task<(HttpStatusCode, string)> AnswerAsync(HttpResponseMessage answer) =>
-        (answer.StatusCode, (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError))!.Message);
+        (answer.StatusCode, (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ApiError))!.Message);
 }

@@ -43,9 +43,9 @@ internal sealed class SecureServer : IAsyncDisposable
 
     public async Task<CreatedTokenView> CreateTokenAsync(string name, string role)
     {
-        using var answer = await Server.Http.PostAsJsonAsync("api/tokens", new CreateTokenRequest(name, role), ServerJsonContext.Default.CreateTokenRequest);
+        using var answer = await Server.Http.PostAsJsonAsync("api/tokens", new CreateTokenRequest(name, role), ContractsJsonContext.Default.CreateTokenRequest);
         Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
-        return (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.CreatedTokenView))!;
+        return (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.CreatedTokenView))!;
     }
 
     public async Task RevokeTokenAsync(string name)
@@ -56,9 +56,9 @@ internal sealed class SecureServer : IAsyncDisposable
 
     public async Task<AddedUserView> AddUserAsync(string name, string role, string? password)
     {
-        using var answer = await Server.Http.PostAsJsonAsync("api/users", new AddUserRequest(name, role, password), ServerJsonContext.Default.AddUserRequest);
+        using var answer = await Server.Http.PostAsJsonAsync("api/users", new AddUserRequest(name, role, password), ContractsJsonContext.Default.AddUserRequest);
         Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
-        return (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.AddedUserView))!;
+        return (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.AddedUserView))!;
     }
 
     /// <summary>A client that sends <paramref name="token"/> (or nothing) and follows no redirect.</summary>

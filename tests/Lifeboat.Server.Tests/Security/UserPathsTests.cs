@@ -50,8 +50,8 @@ public sealed class UserPathsTests
         }
 
         Assert.Equal(before, Tree(data));
-        Assert.Empty((await adminClient.GetFromJsonAsync("api/jobs", ServerJsonContext.Default.ListJobView))!);
-        Assert.Empty((await adminClient.GetFromJsonAsync("api/sessions", ServerJsonContext.Default.ListSessionView))!);
+        Assert.Empty((await adminClient.GetFromJsonAsync("api/jobs", ContractsJsonContext.Default.ListJobView))!);
+        Assert.Empty((await adminClient.GetFromJsonAsync("api/sessions", ContractsJsonContext.Default.ListSessionView))!);
         Assert.False(File.Exists(marker));
         var audit = await adminClient.GetStringAsync("api/audit?action=session.recover");
         Assert.Contains("refused 400: vm '../../etc' is not a VM name", audit, StringComparison.Ordinal);
@@ -71,16 +71,16 @@ public sealed class UserPathsTests
 
         // Declared by an admin only; the server's cache folder is always one.
         var declare = new AddDatastoreRequest("prod", production);
-        using (var refused = await operatorClient.PostAsJsonAsync("api/datastores", declare, ServerJsonContext.Default.AddDatastoreRequest))
+        using (var refused = await operatorClient.PostAsJsonAsync("api/datastores", declare, ContractsJsonContext.Default.AddDatastoreRequest))
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         var outside = new[] { Path.Combine(secret, "a", "b", "c"), Path.Combine(production, "..", "root-only", "x"), Path.Combine(production, "escape", "x"), "/etc/lifeboat" };
         foreach (var target in outside)
             await ExpectOutsideAsync(operatorClient, target, datastores: [Path.Combine(secure.Server.DataDirectory, "cache")]);
 
-        using (var added = await adminClient.PostAsJsonAsync("api/datastores", declare, ServerJsonContext.Default.AddDatastoreRequest))
+        using (var added = await adminClient.PostAsJsonAsync("api/datastores", declare, ContractsJsonContext.Default.AddDatastoreRequest))
         {
             Assert.Equal(HttpStatusCode.Created, added.StatusCode);
-            Assert.Equal(new DatastoreView("prod", production, false, null), (await added.Content.ReadFromJsonAsync(ServerJsonContext.Default.DatastoreView))! with { AddedAt = null });
+            Assert.Equal(new DatastoreView("prod", production, false, null), (await added.Content.ReadFromJsonAsync(ContractsJsonContext.Default.DatastoreView))! with { AddedAt = null });
         }
 
         foreach (var target in outside)
@@ -92,7 +92,7 @@ public sealed class UserPathsTests
         using (var inside = await operatorClient.PostAsync("api/sessions", Json($$"""{"vm":"guest","powerOn":false,"redirectWritesTo":"{{production}}/caches/../caches"}""")))
             Assert.Equal(HttpStatusCode.Created, inside.StatusCode);
 
-        using (var again = await adminClient.PostAsJsonAsync("api/datastores", new AddDatastoreRequest("other", production + "/"), ServerJsonContext.Default.AddDatastoreRequest))
+        using (var again = await adminClient.PostAsJsonAsync("api/datastores", new AddDatastoreRequest("other", production + "/"), ContractsJsonContext.Default.AddDatastoreRequest))
         {
             Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
             Assert.Contains("Datastore prod is declared already", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -104,7 +104,7 @@ public sealed class UserPathsTests
         await ExpectRefusedAsync(adminClient, "api/datastores", """{"name":"nul","path":"/tmp\u0001"}""", "path must be a folder's absolute path");
 
         using var viewer = secure.Client((await secure.CreateTokenAsync("look", LifeboatRoles.Viewer)).Secret);
-        var listed = (await viewer.GetFromJsonAsync("api/datastores", ServerJsonContext.Default.ListDatastoreView))!;
+        var listed = (await viewer.GetFromJsonAsync("api/datastores", ContractsJsonContext.Default.ListDatastoreView))!;
         Assert.Equal([("cache", Path.Combine(secure.Server.DataDirectory, "cache"), true), ("prod", production, false)], listed.Select(d => (d.Name, d.Path, d.BuiltIn)));
 
         using (var builtIn = await adminClient.DeleteAsync("api/datastores/cache"))
@@ -113,7 +113,7 @@ public sealed class UserPathsTests
             Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
         await ExpectOutsideAsync(operatorClient, Path.Combine(production, "vm"), datastores: [Path.Combine(secure.Server.DataDirectory, "cache")]);
 
-        var audit = await adminClient.GetFromJsonAsync("api/audit?limit=100", ServerJsonContext.Default.ListAuditEntry);
+        var audit = await adminClient.GetFromJsonAsync("api/audit?limit=100", ContractsJsonContext.Default.ListAuditEntry);
         Assert.Contains(audit!, e => e.Action == "datastore.add" && e.Target == $"prod at {production}" && e.Outcome == "ok");
         Assert.Contains(audit!, e => e.Action == "datastore.add" && e.Who == "token:ops" && e.Outcome.StartsWith("denied", StringComparison.Ordinal));
         Assert.Contains(audit!, e => e.Action == "datastore.remove" && e.Target == "prod" && e.Outcome == "ok");

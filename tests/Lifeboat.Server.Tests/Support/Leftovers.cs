@@ -20,7 +20,7 @@ public static class Leftovers
 
         if (session.CacheFolder is { } cache)
             Assert.False(Directory.Exists(cache), $"{cache} is still there");
-        var info = await server.Http.GetFromJsonAsync("api/server", ServerJsonContext.Default.ServerInfoView);
+        var info = await server.Http.GetFromJsonAsync("api/server", ContractsJsonContext.Default.ServerInfoView);
         Assert.Equal(0, info!.Publications);
         var cacheRoot = Path.Combine(server.DataDirectory, "cache");
         Assert.Equal(["publications.json"], Directory.EnumerateFileSystemEntries(cacheRoot).Select(Path.GetFileName));

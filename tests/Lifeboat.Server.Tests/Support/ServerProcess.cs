@@ -191,22 +191,22 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public async Task<SessionView> RecoverAsync(RecoveryRequest request)
     {
-        using var answer = await Http.PostAsJsonAsync("api/sessions", request, ServerJsonContext.Default.RecoveryRequest);
+        using var answer = await Http.PostAsJsonAsync("api/sessions", request, ContractsJsonContext.Default.RecoveryRequest);
         await EnsureSuccessAsync(answer);
-        return (await answer.Content.ReadFromJsonAsync(ServerJsonContext.Default.SessionView))!;
+        return (await answer.Content.ReadFromJsonAsync(ContractsJsonContext.Default.SessionView))!;
     }
 
     /// <summary>Creates <paramref name="folder"/> and declares it a datastore, as an admin does before operators migrate there.</summary>
     public async Task<string> DeclareDatastoreAsync(string name, string folder)
     {
         Directory.CreateDirectory(folder);
-        using var answer = await Http.PostAsJsonAsync("api/datastores", new AddDatastoreRequest(name, folder), ServerJsonContext.Default.AddDatastoreRequest);
+        using var answer = await Http.PostAsJsonAsync("api/datastores", new AddDatastoreRequest(name, folder), ContractsJsonContext.Default.AddDatastoreRequest);
         await EnsureSuccessAsync(answer);
         return folder;
     }
 
     public async Task<SessionView> GetAsync(string id) =>
-        (await Http.GetFromJsonAsync($"api/sessions/{id}", ServerJsonContext.Default.SessionView))!;
+        (await Http.GetFromJsonAsync($"api/sessions/{id}", ContractsJsonContext.Default.SessionView))!;
 
     public async Task<SessionView> WaitAsync(string id, Func<SessionView, bool> condition, TimeSpan timeout)
     {

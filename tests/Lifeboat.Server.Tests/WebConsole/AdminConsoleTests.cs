@@ -233,9 +233,9 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         foreach (var shown in await admin.Locator("[data-field-error]").AllInnerTextsAsync())
             Assert.DoesNotMatch("--|lifeboat ", shown);
         using var rest = await Server.PostAsync("api/jobs", new Contracts.Jobs.JobSpec("-bad name", "web01", new Contracts.Jobs.JobSource(Contracts.Jobs.JobSourceKind.Disks, DiskPaths: []), "now and then", 0),
-            ServerJsonContext.Default.JobSpec);
+            ContractsJsonContext.Default.JobSpec);
         Assert.Equal(HttpStatusCode.BadRequest, rest.StatusCode);
-        var refusal = (await rest.Content.ReadFromJsonAsync(ServerJsonContext.Default.ApiError))!;
+        var refusal = (await rest.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ApiError))!;
         Assert.Equal(["name", "keep-last", "schedule", "source"], refusal.Fields!.Select(f => f.Field));
         Assert.Equal("name", refusal.Field);
 
@@ -310,7 +310,7 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         await Expect(row).ToContainTextAsync(place.Path);
         await Expect(row.Locator("td.number")).ToContainTextAsync("B");
         await ConsoleBrowser.ScreenshotAsync(admin, test, "2-datastore-added");
-        var listed = await Server.Http.GetFromJsonAsync("api/datastores", ServerJsonContext.Default.ListDatastoreView);
+        var listed = await Server.Http.GetFromJsonAsync("api/datastores", ContractsJsonContext.Default.ListDatastoreView);
         Assert.Contains(listed!, d => d.Name == "fast" && d.Path == place.Path && !d.BuiltIn);
 
         await ConsoleBrowser.OpenAsync(admin, "audit");
@@ -403,7 +403,7 @@ public sealed class AdminConsoleTests(AdminConsoleFixture fixture) : IClassFixtu
         await Expect(first.Locator("#initial-password")).ToHaveCountAsync(0);
 
         // Every other admin goes (over REST), then the page offers no Remove for the last one, and says why.
-        foreach (var other in (await Server.Http.GetFromJsonAsync("api/users", ServerJsonContext.Default.ListUserView))!.Where(u => u.Role == LifeboatRoles.Admin && u.Name != "lena"))
+        foreach (var other in (await Server.Http.GetFromJsonAsync("api/users", ContractsJsonContext.Default.ListUserView))!.Where(u => u.Role == LifeboatRoles.Admin && u.Name != "lena"))
         {
             using var removed = await Server.Http.DeleteAsync($"api/users/{other.Name}");
             Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);

@@ -67,7 +67,7 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     public async Task<IPage> LogInAsync(ServerProcess server, string name, string role, IBrowserContext? context = null)
     {
         var password = $"{name}-password-{Guid.NewGuid():N}";
-        using (var answer = await server.PostAsync("api/users", new AddUserRequest(name, role, password), ServerJsonContext.Default.AddUserRequest))
+        using (var answer = await server.PostAsync("api/users", new AddUserRequest(name, role, password), ContractsJsonContext.Default.AddUserRequest))
             Assert.Equal(System.Net.HttpStatusCode.Created, answer.StatusCode);
         var page = await SignInAsync(context ?? Context, name, password);
         await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync($"{name} ({role})");

@@ -30,7 +30,7 @@ public sealed class ConsoleSecurityTests(AdminConsoleFixture fixture) : IClassFi
         using var folder = new TestFolder();
         var disk = TestDisk.Create(folder.Combine("disk0.raw"), 1, seed: 5);
         var spec = new JobSpec("cross-site-job", "cross-site-vm", new JobSource(JobSourceKind.Disks, DiskPaths: [disk]), "daily 02:00", 2);
-        using (var added = await Server.PostAsync("api/jobs", spec, ServerJsonContext.Default.JobSpec))
+        using (var added = await Server.PostAsync("api/jobs", spec, ContractsJsonContext.Default.JobSpec))
             Assert.Equal(HttpStatusCode.Created, added.StatusCode);
         await Server.BackupAsync("cross-site-vm", disk, vmConfig: null);
         // Over NBD (the fixture's server serves no portmap for QEMU's nfs driver), never powered on: ready at once.
@@ -70,9 +70,9 @@ public sealed class ConsoleSecurityTests(AdminConsoleFixture fixture) : IClassFi
             """);
         Assert.Equal("refused", socket);
 
-        Assert.Empty((await Server.Http.GetFromJsonAsync($"api/jobs/{spec.Name}/history", ServerJsonContext.Default.ListJobRunView))!);
+        Assert.Empty((await Server.Http.GetFromJsonAsync($"api/jobs/{spec.Name}/history", ContractsJsonContext.Default.ListJobRunView))!);
         Assert.Equal(SessionState.Ready, (await Server.GetAsync(session.Id)).State);
-        var audit = (await Server.Http.GetFromJsonAsync("api/audit?who=oscar", ServerJsonContext.Default.ListAuditEntry))!;
+        var audit = (await Server.Http.GetFromJsonAsync("api/audit?who=oscar", ContractsJsonContext.Default.ListAuditEntry))!;
         foreach (var (action, target) in new[] { ("job.run", spec.Name), ("session.stop", session.Id), ("cross-site", "POST /_blazor/negotiate"), ("cross-site", "GET /_blazor") })
         {
             Assert.True(audit.Any(e => e.Action == action && e.Target == target && e.Outcome.StartsWith("denied: cross-site", StringComparison.Ordinal)),
@@ -91,7 +91,7 @@ public sealed class ConsoleSecurityTests(AdminConsoleFixture fixture) : IClassFi
     public async Task The_open_redirect_payload_lands_on_the_consoles_home_after_signing_in()
     {
         const string password = "rosa's password, long enough";
-        using (var answer = await Server.PostAsync("api/users", new AddUserRequest("rosa", LifeboatRoles.Viewer, password), ServerJsonContext.Default.AddUserRequest))
+        using (var answer = await Server.PostAsync("api/users", new AddUserRequest("rosa", LifeboatRoles.Viewer, password), ContractsJsonContext.Default.AddUserRequest))
             Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
         var page = await (await Browser.NewContextAsync()).NewPageAsync();
         await page.GotoAsync("login?ReturnUrl=%2F%09%2Fevil.example");
@@ -115,9 +115,9 @@ public sealed class ConsoleSecurityTests(AdminConsoleFixture fixture) : IClassFi
         await page.ClickAsync("#user-add");
         await Expect(page.Locator("main .error")).ToHaveTextAsync(ConsoleActions.SessionEnded);
         await ConsoleBrowser.ScreenshotAsync(page, "removed-admin", "add-refused");
-        var users = (await Server.Http.GetFromJsonAsync("api/users", ServerJsonContext.Default.ListUserView))!;
+        var users = (await Server.Http.GetFromJsonAsync("api/users", ContractsJsonContext.Default.ListUserView))!;
         Assert.DoesNotContain(users, u => u.Name == "mallory");
-        var audit = (await Server.Http.GetFromJsonAsync("api/audit?who=adele&action=user.add", ServerJsonContext.Default.ListAuditEntry))!;
+        var audit = (await Server.Http.GetFromJsonAsync("api/audit?who=adele&action=user.add", ContractsJsonContext.Default.ListAuditEntry))!;
         Assert.Equal("denied: the browser session has ended", Assert.Single(audit).Outcome);
     }
 

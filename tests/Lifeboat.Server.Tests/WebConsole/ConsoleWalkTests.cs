@@ -32,9 +32,9 @@ public sealed class ConsoleWalkFixture : IAsyncLifetime
         cli.Run("job", "add", "nightly", "--vm", "web01", "--disk", disk, "--schedule", "daily 02:00", "--keep-last", "3").ShouldSucceed();
         cli.Run("job", "add", "broken", "--vm", "db01", "--disk", _folder.Combine("missing.raw"), "--schedule", "daily 03:30", "--keep-last", "3", "--retries", "0")
             .ShouldSucceed();
-        Assert.Equal(JobRunOutcome.Succeeded, cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "nightly").Outcome);
+        Assert.Equal(JobRunOutcome.Succeeded, cli.RunJson(ContractsJsonContext.Default.JobRunView, "job", "run", "nightly").Outcome);
         var failed = cli.Run("job", "run", "broken", "--json");
-        Assert.Equal(JobRunOutcome.Failed, System.Text.Json.JsonSerializer.Deserialize(failed.Stdout, ServerJsonContext.Default.JobRunView)!.Outcome);
+        Assert.Equal(JobRunOutcome.Failed, System.Text.Json.JsonSerializer.Deserialize(failed.Stdout, ContractsJsonContext.Default.JobRunView)!.Outcome);
 
         // A recovery that does not power the VM on ends quickly (failed or stopped) and gives the walk a session's page.
         var session = await Server.RecoverAsync(new RecoveryRequest { Vm = "web01", PowerOn = false });

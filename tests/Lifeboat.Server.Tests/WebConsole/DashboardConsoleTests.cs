@@ -43,7 +43,7 @@ public sealed class DashboardConsoleTests
         var missing = folder.Combine("missing.raw");
         cli.Run("job", "add", "nightly-good", "--vm", "good-vm", "--disk", disk, "--schedule", "daily 02:00", "--keep-last", "3").ShouldSucceed();
         cli.Run("job", "add", "nightly-broken", "--vm", "broken-vm", "--disk", missing, "--schedule", "daily 03:00", "--keep-last", "3", "--retries", "0").ShouldSucceed();
-        var good = cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "nightly-good");
+        var good = cli.RunJson(ContractsJsonContext.Default.JobRunView, "job", "run", "nightly-good");
         Assert.True(good.Outcome == JobRunOutcome.Succeeded, good.Error);
         var broken = cli.Run("job", "run", "nightly-broken");
         Assert.Contains(missing, broken.Stdout + broken.Stderr, StringComparison.Ordinal);
@@ -79,7 +79,7 @@ public sealed class DashboardConsoleTests
 
             // A new run shows without a reload.
             TestDisk.Change(disk, seed: 8);
-            cli.RunJson(ServerJsonContext.Default.JobRunView, "job", "run", "nightly-good");
+            cli.RunJson(ContractsJsonContext.Default.JobRunView, "job", "run", "nightly-good");
             await Expect(day.Locator("[data-count=succeeded]")).ToHaveTextAsync("2", new() { Timeout = 30_000 });
             await Expect(repository.Locator("td").Nth(4)).ToHaveTextAsync("2");
 
@@ -89,7 +89,7 @@ public sealed class DashboardConsoleTests
         }
 
         // The same figures over REST and in `lifeboat status`, which exits 4: something needs attention.
-        var view = await server.Http.GetFromJsonAsync("api/dashboard", ServerJsonContext.Default.DashboardView);
+        var view = await server.Http.GetFromJsonAsync("api/dashboard", ContractsJsonContext.Default.DashboardView);
         Assert.NotNull(view);
         Assert.Equal((2, 1, 0, 0), (view.Last24Hours.Succeeded, view.Last24Hours.Failed, view.Last24Hours.Retrying, view.Last24Hours.Running));
         var overdue = Assert.Single(view.OverdueVms);
@@ -109,7 +109,7 @@ public sealed class DashboardConsoleTests
         Assert.All(status.Stdout.Split('\n'), line => Assert.True(line.Length <= 80, $"A line of {line.Length} characters:\n{status.Stdout}"));
         var json = cli.Run("status", "--json");
         Assert.Equal(4, json.ExitCode);
-        var parsed = System.Text.Json.JsonSerializer.Deserialize(json.Stdout, ServerJsonContext.Default.DashboardView);
+        var parsed = System.Text.Json.JsonSerializer.Deserialize(json.Stdout, ContractsJsonContext.Default.DashboardView);
         Assert.Equal("stale-vm", Assert.Single(parsed!.OverdueVms).Vm);
     }
 }

@@ -105,7 +105,7 @@ public sealed class HostsConsoleTests(GuestImage guest)
         await page.WaitForFunctionAsync("() => document.querySelector('#verification-screenshot').naturalWidth > 0");
         await Expect(page.Locator("#session-disks-gone")).ToContainTextAsync("removed when it ended");
         await ConsoleBrowser.ScreenshotAsync(page, test, "6-verified");
-        var verification = await server.Http.GetFromJsonAsync($"api/verifications/{verificationId}", ServerJsonContext.Default.VerificationView);
+        var verification = await server.Http.GetFromJsonAsync($"api/verifications/{verificationId}", ContractsJsonContext.Default.VerificationView);
         Assert.True(verification?.Outcome?.Passed == true, $"{verification?.Outcome?.Reason}{Environment.NewLine}{ServerProcess.Describe(await server.GetAsync(verificationId))}");
         Assert.Empty(await DomainsAsync(host, "--all", "--name"));
         await AssertNothingPublishedAsync(server);
@@ -118,7 +118,7 @@ public sealed class HostsConsoleTests(GuestImage guest)
 
     private static async Task AssertNothingPublishedAsync(ServerProcess server)
     {
-        var info = await server.Http.GetFromJsonAsync("api/server", ServerJsonContext.Default.ServerInfoView);
+        var info = await server.Http.GetFromJsonAsync("api/server", ContractsJsonContext.Default.ServerInfoView);
         Assert.Equal(0, info!.Publications);
     }
 }

@@ -43,7 +43,7 @@ public sealed class ManageConsoleTests(AdminConsoleFixture fixture) : IClassFixt
         await admin.ClickAsync("#job-save");
         await Expect(admin.Locator("#job-edit-outcome")).ToHaveTextAsync("Job web now backs up web-vm every 6h, keeping the newest 5.");
         await Expect(admin.Locator("table.facts")).ToContainTextAsync("the newest 5");
-        var edited = (await Server.Http.GetFromJsonAsync("api/jobs/web", ServerJsonContext.Default.JobView))!;
+        var edited = (await Server.Http.GetFromJsonAsync("api/jobs/web", ContractsJsonContext.Default.JobView))!;
         Assert.Equal(("every 6h", 5, true), (edited.Spec.Schedule, edited.Spec.KeepLast, edited.Spec.Enabled));
 
         await admin.ClickAsync("button[data-action='job-disable']");
@@ -52,7 +52,7 @@ public sealed class ManageConsoleTests(AdminConsoleFixture fixture) : IClassFixt
         await Expect(admin.Locator("#job-next-run")).ToContainTextAsync("disabled");
         await AssertNoSidewaysScrollAsync(admin);
         await ConsoleBrowser.ScreenshotAsync(admin, test, "1-job-edited-and-disabled");
-        Assert.False((await Server.Http.GetFromJsonAsync("api/jobs/web", ServerJsonContext.Default.JobView))!.Spec.Enabled);
+        Assert.False((await Server.Http.GetFromJsonAsync("api/jobs/web", ContractsJsonContext.Default.JobView))!.Spec.Enabled);
 
         // A disabled job still runs now, from the list.
         await ConsoleBrowser.OpenAsync(admin, "jobs");
@@ -69,7 +69,7 @@ public sealed class ManageConsoleTests(AdminConsoleFixture fixture) : IClassFixt
 
         await Expect(row).ToContainTextAsync("succeeded");
         await ConsoleBrowser.ScreenshotAsync(admin, test, "2-jobs-list-run-now");
-        var runs = (await Server.Http.GetFromJsonAsync("api/jobs/web/history", ServerJsonContext.Default.ListJobRunView))!;
+        var runs = (await Server.Http.GetFromJsonAsync("api/jobs/web/history", ContractsJsonContext.Default.ListJobRunView))!;
         var (older, newer) = (runs[1].RestorePointId!, runs[0].RestorePointId!);
 
         await ConsoleBrowser.OpenAsync(admin, "vms");
@@ -94,7 +94,7 @@ public sealed class ManageConsoleTests(AdminConsoleFixture fixture) : IClassFixt
         await Expect(admin.Locator($"tr[data-restore-point='{newer}']")).ToBeVisibleAsync();
         await ConsoleBrowser.ScreenshotAsync(admin, test, "4-restore-point-deleted");
 
-        var audit = (await Server.Http.GetFromJsonAsync("api/audit?who=maya", ServerJsonContext.Default.ListAuditEntry))!;
+        var audit = (await Server.Http.GetFromJsonAsync("api/audit?who=maya", ContractsJsonContext.Default.ListAuditEntry))!;
         foreach (var (action, target) in new[] { ("job.edit", "web"), ("job.disable", "web"), ("job.run", "web"), ("restore-point.protect", older), ("restore-point.unprotect", older), ("restore-point.delete", older) })
             Assert.Contains(audit, e => (e.Action, e.Target, e.Outcome) == (action, target, "ok"));
     }
@@ -170,7 +170,7 @@ public sealed class ManageConsoleTests(AdminConsoleFixture fixture) : IClassFixt
     private async Task AddJobAsync(string name, string vm, string disk)
     {
         var spec = new JobSpec(name, vm, new JobSource(JobSourceKind.Disks, DiskPaths: [disk]), "daily 02:00", 3);
-        using var added = await Server.PostAsync("api/jobs", spec, ServerJsonContext.Default.JobSpec);
+        using var added = await Server.PostAsync("api/jobs", spec, ContractsJsonContext.Default.JobSpec);
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
     }
 
@@ -179,7 +179,7 @@ public sealed class ManageConsoleTests(AdminConsoleFixture fixture) : IClassFixt
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            var runs = (await Server.Http.GetFromJsonAsync($"api/jobs/{job}/history", ServerJsonContext.Default.ListJobRunView))!;
+            var runs = (await Server.Http.GetFromJsonAsync($"api/jobs/{job}/history", ContractsJsonContext.Default.ListJobRunView))!;
             if (runs.Count(r => r.IsFinal) >= count)
             {
                 Assert.All(runs, r => Assert.True(r.Outcome == JobRunOutcome.Succeeded, r.Error));
