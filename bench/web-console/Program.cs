@@ -25,7 +25,7 @@ const string Chromium = "/usr/bin/chromium";
 await using var server = await ServerProcess.StartAsync(Path.Combine(work, "data"), "--nfs-port", "0", "--nbd-port", "0");
 var http = server.Http;
 const string password = "bench-operator-password";
-(await server.PostAsync("api/users", new AddUserRequest("bench", LifeboatRoles.Operator, password), ServerJsonContext.Default.AddUserRequest)).EnsureSuccessStatusCode();
+(await server.PostAsync("api/users", new AddUserRequest("bench", LifeboatRoles.Operator, password), Lifeboat.Server.Contracts.ContractsJsonContext.Default.AddUserRequest)).EnsureSuccessStatusCode();
 await server.BackupAsync("guest", Path.Combine(guestDir, "guest.raw"), Path.Combine(guestDir, "guest.json"));
 
 // The history: sessions recovered (not powered on) and stopped through the REST API, into the server's own store.

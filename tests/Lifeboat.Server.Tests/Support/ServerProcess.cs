@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using Lifeboat.Server.Contracts;
 using Lifeboat.Server.Contracts.Sessions;
 using Lifeboat.Repository;
 using Lifeboat.Server.Api;
