@@ -15,7 +15,7 @@ public sealed class PrefetchPacerTests
         pacer.WaitForTurn(1, CancellationToken.None);
         Assert.Equal(-1, pacer.WaitingAt);
         var third = Task.Run(() => pacer.WaitForTurn(2, CancellationToken.None));
-        await WaitUntil(() => pacer.WaitingAt == 2); // index 2 is beyond a window of 2 before the guest read anything
+        await Wait.UntilAsync(() => pacer.WaitingAt == 2, "pacer.WaitingAt == 2", TimeSpan.FromSeconds(30)); // index 2 is beyond a window of 2 before the guest read anything
 
         pacer.NoteRead(40, 42); // not in the profile
         Assert.Equal(-1, pacer.Reached);
@@ -39,7 +39,7 @@ public sealed class PrefetchPacerTests
     {
         var pacer = new PrefetchPacer([1, 2, 3, 4], window: 1);
         var waiting = Task.Run(() => pacer.WaitForTurn(3, CancellationToken.None));
-        await WaitUntil(() => pacer.WaitingAt == 3);
+        await Wait.UntilAsync(() => pacer.WaitingAt == 3, "pacer.WaitingAt == 3", TimeSpan.FromSeconds(30));
         Assert.False(waiting.IsCompleted);
         pacer.Release();
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
@@ -48,7 +48,7 @@ public sealed class PrefetchPacerTests
         var other = new PrefetchPacer([1, 2, 3, 4], window: 1);
         using var cancel = new CancellationTokenSource();
         var cancelled = Task.Run(() => other.WaitForTurn(3, cancel.Token));
-        await WaitUntil(() => other.WaitingAt == 3);
+        await Wait.UntilAsync(() => other.WaitingAt == 3, "other.WaitingAt == 3", TimeSpan.FromSeconds(30));
         await cancel.CancelAsync();
         await cancelled.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(-1, other.WaitingAt);
@@ -66,12 +66,12 @@ public sealed class PrefetchPacerTests
         disk.BeginBootRecording();
         disk.StartPrefetch(new BootProfile(Cluster, profile));
 
-        await WaitUntil(() => disk.PrefetchWaitingAt == 2); // indices 0 and 1 done, 2 beyond the window
+        await Wait.UntilAsync(() => disk.PrefetchWaitingAt == 2, "disk.PrefetchWaitingAt == 2", TimeSpan.FromSeconds(30)); // indices 0 and 1 done, 2 beyond the window
         Assert.Equal(2, disk.Stats.PrefetchedClusters);
 
         var buffer = new byte[4096];
         await disk.ReadAsync(21 * Cluster, buffer); // index 1: the window now reaches index 3
-        await WaitUntil(() => disk.PrefetchWaitingAt == 4);
+        await Wait.UntilAsync(() => disk.PrefetchWaitingAt == 4, "disk.PrefetchWaitingAt == 4", TimeSpan.FromSeconds(30));
         Assert.Equal(4, disk.Stats.PrefetchedClusters);
         Assert.False(disk.PrefetchIdle.IsCompleted);
 
@@ -88,15 +88,5 @@ public sealed class PrefetchPacerTests
         }
 
         Assert.Equal(reads, probe.Reads);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 30 s");
-            await Task.Delay(10);
-        }
     }
 }

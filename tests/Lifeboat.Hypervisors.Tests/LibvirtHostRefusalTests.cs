@@ -32,7 +32,7 @@ public sealed class LibvirtHostRefusalTests
         // A pool target: the volumes are made on Prepare, and removed on Abandon.
         using var folder = new TestDirectory();
         Assert.Equal(0, (await testHost.RunInsideAsync("virsh", "pool-create-as", "lbvt-pool", "dir", "--target", folder.Path)).ExitCode);
-        var nbdSpec = Spec("lbvt-pool-guest", $"nbd://{testHost.LocalAddress}:{FreePort(testHost.LocalAddress)}/disk0", "session-2", folder.Combine("runtime"), 256);
+        var nbdSpec = Spec("lbvt-pool-guest", $"nbd://{testHost.LocalAddress}:{FreePorts.Tcp(testHost.LocalAddress)}/disk0", "session-2", folder.Combine("runtime"), 256);
         var recorded = """
             <domain type='kvm'><name>old</name><features><acpi/><apic/></features><clock offset='localtime'/>
             <devices><controller type='usb' model='qemu-xhci'/><input type='tablet' bus='usb'/><video><model type='virtio'/></video>
@@ -113,11 +113,4 @@ public sealed class LibvirtHostRefusalTests
         RestorePointId = "restore-point-1",
         RuntimeFolder = runtime,
     };
-
-    internal static int FreePort(IPAddress address)
-    {
-        using var listener = new TcpListener(address, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

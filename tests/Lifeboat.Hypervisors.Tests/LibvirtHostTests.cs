@@ -27,7 +27,7 @@ public sealed class LibvirtHostTests(GuestImage guest)
         await using var testHost = await LibvirtTestHost.StartAsync();
         using var host = new LibvirtHost("test-host", testHost.TcpUri, new HostNetwork(testHost.LocalAddress, testHost.HostAddress));
         var overlay = await guest.CreateOverlayAsync(folder.Path);
-        var port = FreePort(testHost.LocalAddress);
+        var port = FreePorts.Tcp(testHost.LocalAddress);
         using var nbd = StartQemuNbd(testHost.LocalAddress, port, overlay);
         try
         {
@@ -128,7 +128,6 @@ public sealed class LibvirtHostTests(GuestImage guest)
     private HostedVmSpec Spec(string name, string disk, string session, string runtime) =>
         LibvirtHostRefusalTests.Spec(name, disk, session, runtime, guest.MemoryMiB);
 
-    private static int FreePort(IPAddress address) => LibvirtHostRefusalTests.FreePort(address);
 
     private static async Task WaitForListenerAsync(IPAddress address, int port)
     {

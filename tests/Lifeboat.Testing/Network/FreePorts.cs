@@ -3,12 +3,13 @@ using System.Net.Sockets;
 
 namespace Lifeboat.Testing.Network;
 
-/// <summary>Ports on loopback that no one listens on right now, for a server a test starts with its own ports.</summary>
+/// <summary>Ports that no one listens on right now, for a server a test starts with its own ports.</summary>
 public static class FreePorts
 {
-    public static int Tcp()
+    /// <summary>A free TCP port on <paramref name="address"/> (loopback when null).</summary>
+    public static int Tcp(IPAddress? address = null)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(address ?? IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
