@@ -49,6 +49,9 @@ internal sealed class ServerClient : IDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>A client of the same server and credentials that waits <paramref name="timeout"/> for each answer.</summary>
+    public ServerClient WithTimeout(TimeSpan timeout) => new(BaseAddress.ToString(), timeout, _dataFolder);
+
     public Task<ServerInfoView> GetServerAsync(CancellationToken ct) => GetAsync("api/server", ContractsJsonContext.Default.ServerInfoView, ct);
 
     public Task<List<SessionView>> ListSessionsAsync(CancellationToken ct) => GetAsync("api/sessions", ContractsJsonContext.Default.ListSessionView, ct);

@@ -165,7 +165,10 @@ internal sealed class RecoveryAct(StepLog log, string folder)
 
         await log.RunAsync("File-level restore: /data/records as it was at the first backup (a libguestfs appliance reads the restore point over NBD)", async () =>
         {
-            var (fileSystems, records) = await new QuickstartFileRestore(server.Client).ReadAsync(guest.Name, first.RestorePointId, "/data/records", ct);
+            // The first file-level restore on a machine builds libguestfs's appliance, which can take minutes: the
+            // files commands' timeout, not the 60 s of the story's other calls.
+            using var client = server.Client.WithTimeout(FilesSession.RequestTimeout);
+            var (fileSystems, records) = await new QuickstartFileRestore(client).ReadAsync(guest.Name, first.RestorePointId, "/data/records", ct);
             var last = LastRecordIn(records);
             if (last < first.LastRecordBefore || last > first.LastRecordAfter)
             {
