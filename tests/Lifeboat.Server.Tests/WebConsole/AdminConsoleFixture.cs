@@ -37,3 +37,11 @@ public sealed class AdminConsoleCollection : ICollectionFixture<AdminConsoleFixt
 {
     public const string Name = "admin console";
 }
+
+/// <summary>A class of the admin console's collection: its tests reach the shared server and chromium through these.</summary>
+public abstract class AdminConsoleTest(AdminConsoleFixture fixture)
+{
+    protected ServerProcess Server => fixture.Server;
+
+    protected ConsoleBrowser Browser => fixture.Browser;
+}

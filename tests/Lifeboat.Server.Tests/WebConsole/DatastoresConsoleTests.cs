@@ -10,12 +10,8 @@ namespace Lifeboat.Server.Tests.WebConsole;
 /// lower roles see them without controls.
 /// </summary>
 [Collection(AdminConsoleCollection.Name)]
-public sealed class DatastoresConsoleTests(AdminConsoleFixture fixture)
+public sealed class DatastoresConsoleTests(AdminConsoleFixture fixture) : AdminConsoleTest(fixture)
 {
-    private ServerProcess Server => fixture.Server;
-
-    private ConsoleBrowser Browser => fixture.Browser;
-
     [Fact]
     public async Task An_admin_declares_a_datastore_in_the_page_a_bad_path_is_refused_beside_its_field_and_remove_removes_it()
     {

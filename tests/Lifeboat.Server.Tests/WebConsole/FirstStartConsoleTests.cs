@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Lifeboat.Server.Contracts.Security;
-using Lifeboat.Server.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 
 namespace Lifeboat.Server.Tests.WebConsole;
@@ -11,12 +10,8 @@ namespace Lifeboat.Server.Tests.WebConsole;
 /// first start's admin held on the password page until they set their own, and the last admin kept.
 /// </summary>
 [Collection(AdminConsoleCollection.Name)]
-public sealed class FirstStartConsoleTests(AdminConsoleFixture fixture)
+public sealed class FirstStartConsoleTests(AdminConsoleFixture fixture) : AdminConsoleTest(fixture)
 {
-    private ServerProcess Server => fixture.Server;
-
-    private ConsoleBrowser Browser => fixture.Browser;
-
     [Fact]
     public async Task An_unknown_page_is_shown_in_the_layout_anonymous_users_sign_in_first_and_the_last_admin_stays()
     {

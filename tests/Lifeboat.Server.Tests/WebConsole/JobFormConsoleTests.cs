@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Lifeboat.Server.Contracts.Security;
-using Lifeboat.Server.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 
 namespace Lifeboat.Server.Tests.WebConsole;
@@ -10,12 +9,8 @@ namespace Lifeboat.Server.Tests.WebConsole;
 /// The job form in a real browser: every field's problem beside its field in the page's words, then a job added and removed.
 /// </summary>
 [Collection(AdminConsoleCollection.Name)]
-public sealed class JobFormConsoleTests(AdminConsoleFixture fixture)
+public sealed class JobFormConsoleTests(AdminConsoleFixture fixture) : AdminConsoleTest(fixture)
 {
-    private ServerProcess Server => fixture.Server;
-
-    private ConsoleBrowser Browser => fixture.Browser;
-
     [Fact]
     public async Task The_job_form_shows_an_error_beside_its_field_then_adds_the_job_and_remove_removes_it()
     {

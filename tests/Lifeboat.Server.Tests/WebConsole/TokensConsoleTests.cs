@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Lifeboat.Server.Contracts.Security;
-using Lifeboat.Server.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 
 namespace Lifeboat.Server.Tests.WebConsole;
@@ -10,12 +9,8 @@ namespace Lifeboat.Server.Tests.WebConsole;
 /// API tokens in a real browser: one created in the page works as a bearer until it is revoked there.
 /// </summary>
 [Collection(AdminConsoleCollection.Name)]
-public sealed class TokensConsoleTests(AdminConsoleFixture fixture)
+public sealed class TokensConsoleTests(AdminConsoleFixture fixture) : AdminConsoleTest(fixture)
 {
-    private ServerProcess Server => fixture.Server;
-
-    private ConsoleBrowser Browser => fixture.Browser;
-
     [Fact]
     public async Task A_token_created_in_the_page_works_as_a_bearer_until_it_is_revoked_there()
     {

@@ -1,5 +1,4 @@
 using Lifeboat.Server.Contracts.Security;
-using Lifeboat.Server.Tests.Support;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -10,12 +9,8 @@ namespace Lifeboat.Server.Tests.WebConsole;
 /// reset and a password change end other sessions; and the admin pages hidden from and refused to lower roles.
 /// </summary>
 [Collection(AdminConsoleCollection.Name)]
-public sealed class UsersConsoleTests(AdminConsoleFixture fixture)
+public sealed class UsersConsoleTests(AdminConsoleFixture fixture) : AdminConsoleTest(fixture)
 {
-    private ServerProcess Server => fixture.Server;
-
-    private ConsoleBrowser Browser => fixture.Browser;
-
     [Fact]
     public async Task An_admin_adds_a_user_who_signs_in_with_the_roles_view_changes_their_password_and_the_old_one_fails()
     {
