@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Lifeboat.MountServer.Control;
@@ -17,7 +16,7 @@ namespace Lifeboat.MountServer.Tests;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ControlSocketTests : IDisposable
 {
-    private const uint NoGroup = 65534;
+    private const uint NoGroup = UnprivilegedRpcCall.NoGroup;
     private readonly string _folder = Directory.CreateTempSubdirectory("lifeboat-control-").FullName;
 
     public ControlSocketTests() => File.SetUnixFileMode(_folder, (UnixFileMode)0x1ED);
@@ -45,7 +44,7 @@ public sealed class ControlSocketTests : IDisposable
         // The folder is made 0750 and the socket 0660, both of group lifeboat.
         Assert.Equal((UnixFileMode)0x1E8, File.GetUnixFileMode(Path.GetDirectoryName(socket)!));
         Assert.Equal((UnixFileMode)0x1B0, File.GetUnixFileMode(socket));
-        Assert.Equal(NoGroup.ToString(), (await Run("stat", "-c", "%g", socket)).Trim());
+        Assert.Equal(NoGroup.ToString(), (await Tools.RunCheckedAsync("stat", "-c", "%g", socket)).Trim());
 
         // Accepted, status OK, no publication.
         Assert.Equal("0 0 0", (await RunAs(NoGroup, socket, (uint)ControlProc.List)).Trim());
@@ -67,7 +66,7 @@ public sealed class ControlSocketTests : IDisposable
     {
         var socket = Path.Combine(_folder, "control.sock");
         // A process that bound the socket and died: the file stays (a .NET socket would delete it when disposed).
-        await Run("/usr/bin/python3", "-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", socket);
+        await Tools.RunCheckedAsync("/usr/bin/python3", "-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", socket);
         Assert.True(Path.Exists(socket));
 
         await using var host = await StartAsync(new ControlSettings { SocketPath = socket });
@@ -107,37 +106,7 @@ public sealed class ControlSocketTests : IDisposable
         return host;
     }
 
-    /// <summary>python3 as uid nobody with <paramref name="gid"/> as its only group: one control call, printing accept status, status word and count.</summary>
-    private static Task<string> RunAs(uint gid, string socket, uint procedure) => Run(
-        "setpriv", "--reuid=65534", $"--regid={gid}", "--clear-groups", "/usr/bin/python3", "-c", """
-            import socket, struct, sys
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.connect(sys.argv[1])
-            except PermissionError:
-                print('PermissionError'); sys.exit(0)
-            body = struct.pack('>IIIIII', 9, 0, 2, 0x20004C42, 1, int(sys.argv[2])) + struct.pack('>IIII', 0, 0, 0, 0)
-            s.sendall(struct.pack('>I', 0x80000000 | len(body)) + body)
-            data = b''
-            while len(data) < 4 or len(data) < 4 + (struct.unpack('>I', data[:4])[0] & 0x7fffffff):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            words = struct.unpack('>8I', data[4:36])
-            print(words[5], words[6], words[7])
-            """, socket, procedure.ToString());
-
-    private static async Task<string> Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in arguments)
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} exited {process.ExitCode}: {stderr}");
-        return await stdout;
-    }
+    /// <summary>One control call as nobody with <paramref name="gid"/> as its only group: accept status, status word and count, or PermissionError.</summary>
+    private static async Task<string> RunAs(uint gid, string socket, uint procedure) =>
+        string.Join(' ', await UnprivilegedRpcCall.OverUnixSocketAsync(socket, gid, ControlConstants.Program, ControlConstants.FirstVersion, procedure));
 }

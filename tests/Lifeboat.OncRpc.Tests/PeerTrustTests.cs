@@ -37,9 +37,9 @@ public sealed class PeerTrustTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(_portmap.Set(new PortmapMapping(Nfs, 3, PortmapProtocol.Tcp, 2049)));
 
         // Arguments: program, version, protocol (6 = TCP), port.
-        var set = await UnprivilegedRpcCaller.CallAsync(_server.Port, PortmapProgram.ProgramNumber, 2, (uint)PortmapProcedure.Set, Nfs, 3, 6, 9999);
-        var unset = await UnprivilegedRpcCaller.CallAsync(_server.Port, PortmapProgram.ProgramNumber, 2, (uint)PortmapProcedure.Unset, Nfs, 3, 6, 0);
-        var getPort = await UnprivilegedRpcCaller.CallAsync(_server.Port, PortmapProgram.ProgramNumber, 2, (uint)PortmapProcedure.GetPort, Nfs, 3, 6, 0);
+        var set = await UnprivilegedRpcCall.OverTcpAsync(_server.Port, PortmapProgram.ProgramNumber, 2, (uint)PortmapProcedure.Set, Nfs, 3, 6, 9999);
+        var unset = await UnprivilegedRpcCall.OverTcpAsync(_server.Port, PortmapProgram.ProgramNumber, 2, (uint)PortmapProcedure.Unset, Nfs, 3, 6, 0);
+        var getPort = await UnprivilegedRpcCall.OverTcpAsync(_server.Port, PortmapProgram.ProgramNumber, 2, (uint)PortmapProcedure.GetPort, Nfs, 3, 6, 0);
 
         Assert.Equal(["0", "0"], set[1..]);
         Assert.Equal(["0", "0"], unset[1..]);
@@ -66,7 +66,7 @@ public sealed class PeerTrustTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_call_from_nobody_carries_its_socket_owner_and_is_not_privileged()
     {
-        var words = await UnprivilegedRpcCaller.CallAsync(_server.Port, Recorder.Number, 1, 0);
+        var words = await UnprivilegedRpcCall.OverTcpAsync(_server.Port, Recorder.Number, 1, 0);
 
         Assert.Equal("0", words[1]);
         var peer = Assert.Single(_seen).Peer;

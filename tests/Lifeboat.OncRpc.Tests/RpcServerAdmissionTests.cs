@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net;
 using Lifeboat.OncRpc.Client;
 using Lifeboat.OncRpc.Server;
@@ -25,7 +24,7 @@ public sealed class RpcServerAdmissionTests : RpcServerTest
             () => RpcPeer.Datagram(new IPEndPoint(IPAddress.Loopback, 700)),
             NullLogger.Instance);
         var served = connection.RunAsync();
-        var replies = CountRecordsAsync(memory.FromServer);
+        var replies = memory.ReadAllFromServerAsync();
         for (var i = 0; i < 12; i++)
             await memory.ToServer.WriteAsync(RpcRecords.Frame(RpcMessages.Call((uint)i + 1, TestProgram.Number, 1, TestProgram.GatedEcho, arguments: RpcMessages.Opaque([(byte)i]))));
 
@@ -35,7 +34,7 @@ public sealed class RpcServerAdmissionTests : RpcServerTest
         await memory.ToServer.CompleteAsync();
         await served.WaitAsync(Patience);
 
-        Assert.Equal(12, await replies.WaitAsync(Patience));
+        Assert.Equal(12, RpcRecords.Replies(await replies.WaitAsync(Patience)).Count);
         Assert.Equal(4, Program.MaxActive);
     }
 
@@ -78,22 +77,5 @@ public sealed class RpcServerAdmissionTests : RpcServerTest
         using var third = await RawRpcConnection.ConnectAsync(server.LocalEndPoint);
         Assert.True(await third.WaitUntilClosedAsync());
         Assert.Equal(2, server.ConnectionCount);
-    }
-
-    /// <summary>Counts the record-marked replies a connection writes until it closes its output.</summary>
-    private static async Task<int> CountRecordsAsync(PipeReader output)
-    {
-        var bytes = new List<byte>();
-        while (true)
-        {
-            var result = await output.ReadAsync();
-            foreach (var segment in result.Buffer)
-                bytes.AddRange(segment.ToArray());
-            output.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-                break;
-        }
-
-        return RpcRecords.Replies(bytes.ToArray()).Count;
     }
 }

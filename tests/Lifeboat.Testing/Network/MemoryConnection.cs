@@ -31,6 +31,29 @@ public sealed class MemoryConnection
 
     public PipeReader FromServer => _toClient.Reader;
 
+    /// <summary>Everything the server writes until it completes its output; then the client's reading side completes too.</summary>
+    public async Task<byte[]> ReadAllFromServerAsync()
+    {
+        using var output = new MemoryStream();
+        while (true)
+        {
+            var result = await FromServer.ReadAsync();
+            foreach (var segment in result.Buffer)
+            {
+                output.Write(segment.Span);
+            }
+
+            FromServer.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                break;
+            }
+        }
+
+        await FromServer.CompleteAsync();
+        return output.ToArray();
+    }
+
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {
         public PipeReader Input => input;

@@ -70,19 +70,32 @@ public static class RpcRecords
     }
 
     /// <summary>
-    /// The records a server wrote, each as its one fragment's body; a reply in more than one fragment or a mark
-    /// that runs past the end fails the test with <paramref name="context"/>.
+    /// The records a server wrote, each as its one fragment's body; a reply in more than one fragment, a mark that
+    /// runs past the end or bytes after the last record fail the test with <paramref name="context"/>.
     /// </summary>
-    public static List<ReadOnlyMemory<byte>> Replies(ReadOnlyMemory<byte> stream, string context = "")
+    public static List<ReadOnlyMemory<byte>> Replies(ReadOnlyMemory<byte> stream, string context = "") => Replies(stream, () => context);
+
+    /// <summary>As <see cref="Replies(ReadOnlyMemory{byte}, string)"/>, the context made only when the test fails (a fuzz run checks 10^5 streams).</summary>
+    public static List<ReadOnlyMemory<byte>> Replies(ReadOnlyMemory<byte> stream, Func<string> context)
     {
         var replies = new List<ReadOnlyMemory<byte>>();
-        for (var at = 0; at + 4 <= stream.Length;)
+        var at = 0;
+        while (at + 4 <= stream.Length)
         {
             var mark = BinaryPrimitives.ReadUInt32BigEndian(stream.Span[at..]);
             var length = (int)(mark & LengthMask);
-            Assert.True((mark & LastFragment) != 0 && at + 4 + length <= stream.Length, $"The server wrote a broken record mark{context}.");
+            if ((mark & LastFragment) == 0 || at + 4 + length > stream.Length)
+            {
+                Assert.Fail($"The server wrote a broken record mark{context()}.");
+            }
+
             replies.Add(stream.Slice(at + 4, length));
             at += 4 + length;
+        }
+
+        if (at != stream.Length)
+        {
+            Assert.Fail($"The server's output ends inside a record mark{context()}.");
         }
 
         return replies;
