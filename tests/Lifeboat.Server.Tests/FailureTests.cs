@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Lifeboat.OncRpc.Portmap;
 using Lifeboat.Server.Api;
 using Lifeboat.Server.Sessions;
@@ -59,7 +60,13 @@ public sealed class FailureTests(GuestImage guest)
 
         using var bad = await server.PostAsync("api/sessions", new RecoveryRequest { Vm = "guest", ReadyWhen = "whenever" }, ContractsJsonContext.Default.RecoveryRequest);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-        Assert.Contains("is not one of running, console:TEXT, agent", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var badReady = (await bad.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ApiError))!;
+        Assert.Contains("is not one of running, console:TEXT, agent", badReady.Detail, StringComparison.Ordinal);
+        Assert.Equal("readyWhen", badReady.Field);
+        // What a parser below refuses is the refusal of the request's field, not of a C# parameter.
+        using var badProtocol = await server.PostAsync("api/sessions", new RecoveryRequest { Vm = "guest", Protocol = "smb" }, ContractsJsonContext.Default.RecoveryRequest);
+        Assert.Equal(HttpStatusCode.BadRequest, badProtocol.StatusCode);
+        Assert.Equal("protocol", (await badProtocol.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ApiError))!.Field);
     }
 
     [Fact]

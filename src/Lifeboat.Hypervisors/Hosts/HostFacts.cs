@@ -1,6 +1,6 @@
 namespace Lifeboat.Hypervisors.Hosts;
 
-/// <summary>A host as `lifeboat hosts` and /api/hosts show it.</summary>
+/// <summary>A host as /api/hosts (and the CLI's host list) shows it.</summary>
 public sealed record HostFacts
 {
     public required string Name { get; init; }

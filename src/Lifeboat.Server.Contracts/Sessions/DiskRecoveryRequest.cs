@@ -1,7 +1,7 @@
 namespace Lifeboat.Server.Contracts.Sessions;
 
 /// <summary>
-/// The body of <c>POST /api/disk-recoveries</c> (`lifeboat attach-disk VM@RP --disk N --to-vm NAME`): disk
+/// The body of <c>POST /api/disk-recoveries</c> (instant disk recovery): disk
 /// <see cref="Disk"/> of a restore point, published with a write cache of its own, hot-plugged into a VM that runs now.
 /// </summary>
 /// <param name="Vm">The backed-up VM whose restore point holds the disk.</param>

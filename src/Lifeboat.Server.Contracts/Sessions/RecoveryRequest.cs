@@ -1,6 +1,6 @@
 namespace Lifeboat.Server.Contracts.Sessions;
 
-/// <summary>What `lifeboat instant-recover` asks for.</summary>
+/// <summary>The body of <c>POST /api/sessions</c>: an instant recovery of a VM from one of its restore points.</summary>
 public sealed record RecoveryRequest
 {
     public required string Vm { get; init; }

@@ -1,6 +1,6 @@
 namespace Lifeboat.Server.Contracts.Sessions;
 
-/// <summary>What `lifeboat verify --boot` asks for: boot a restore point in isolation, check it, tear it down.</summary>
+/// <summary>The body of <c>POST /api/verifications</c>: boot a restore point in isolation, check it, tear it down.</summary>
 public sealed record VerificationRequest
 {
     public required string Vm { get; init; }

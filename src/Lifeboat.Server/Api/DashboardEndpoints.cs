@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Lifeboat.Server.Api;
 
-/// <summary>/api/dashboard: backup health at a glance, as the console's landing page and `lifeboat status` show it.</summary>
+/// <summary>/api/dashboard: backup health at a glance, as the console's landing page and the CLI's status show it.</summary>
 public static class DashboardEndpoints
 {
     public static void Map(IEndpointRouteBuilder app) =>

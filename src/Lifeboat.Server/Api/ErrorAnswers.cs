@@ -12,7 +12,8 @@ namespace Lifeboat.Server.Api;
 /// <summary>
 /// The one place an error becomes an HTTP answer: a <see cref="LifeboatException"/> thrown by a REST endpoint or the
 /// services it calls, a request the framework cannot bind (<see cref="BadRequests"/> words it), and an argument a library
-/// below refused (400 naming its parameter). Each is problem details with its status, the sentence and its field; an audited
+/// below refused (400 with its sentence, as a fallback: the services turn what a user's input can cause into a
+/// LifeboatException naming the field). Each is problem details with its status, the sentence and its field; an audited
 /// endpoint's refusal the framework threw before the endpoint ran is in the audit log like any other.
 /// </summary>
 public static class ErrorAnswers
@@ -45,7 +46,8 @@ public static class ErrorAnswers
     {
         LifeboatException e => Problem(Status(e.Reason), e.Message, e.Problems),
         BadHttpRequestException e => Problem(e.StatusCode, BadRequests.Sentence(e)),
-        ArgumentException { ParamName: { } field } e => Problem(StatusCodes.Status400BadRequest, Sentence(e), [new FieldProblem(field, Sentence(e))]),
+        // No field: a library's parameter name is a word of its code, not one of the request's fields.
+        ArgumentException e => Problem(StatusCodes.Status400BadRequest, $"{Sentence(e).TrimEnd('.')}; the server describes each request at /openapi/v1.json."),
         _ => Problem(StatusCodes.Status400BadRequest, refused.Message),
     };
 
@@ -74,7 +76,7 @@ public static class ErrorAnswers
         _ => StatusCodes.Status503ServiceUnavailable,
     };
 
-    private static string Title(int status) => status switch
+    public static string Title(int status) => status switch
     {
         StatusCodes.Status400BadRequest => "The request is not valid",
         StatusCodes.Status401Unauthorized => "Sign in first",

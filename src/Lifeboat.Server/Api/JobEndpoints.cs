@@ -18,10 +18,11 @@ public static class JobEndpoints
         var group = app.MapGroup("/api/jobs").WithTags("Jobs");
         group.MapGet("/", List).WithSummary("Every backup job, by name, with its next run and its last run.").RequireAuthorization(LifeboatPolicies.Viewer);
         group.MapPost("/", Add).WithSummary("Adds a backup job; it runs by its schedule from now on.").RequireAuthorization(LifeboatPolicies.Admin)
+            .Refuses(StatusCodes.Status503ServiceUnavailable)
             .Audited("job.add", (context, _) => context.Arguments.OfType<JobSpec>().FirstOrDefault()?.Name ?? "");
         group.MapGet("/{name}", Get).WithSummary("A job with its next run and its last run.").RequireAuthorization(LifeboatPolicies.Viewer);
         group.MapPut("/{name}", Edit).WithSummary("Changes a job's definition (not its name); its next run is computed again.")
-            .RequireAuthorization(LifeboatPolicies.Admin).Audited("job.edit");
+            .RequireAuthorization(LifeboatPolicies.Admin).Refuses(StatusCodes.Status503ServiceUnavailable).Audited("job.edit");
         group.MapPost("/{name}/enable", Enable).WithSummary("Enables a job: it runs by its schedule again.")
             .RequireAuthorization(LifeboatPolicies.Admin).Audited("job.enable");
         group.MapPost("/{name}/disable", Disable).WithSummary("Disables a job: it no longer runs by its schedule nor retries; Run now still runs it.")

@@ -21,12 +21,12 @@ public static class RepositoryEndpoints
             .Audited("repository.add", (context, _) => context.Arguments.OfType<AddRepositoryRequest>().FirstOrDefault()?.Path ?? "");
         repositories.MapPost("/check", Check)
             .WithSummary("?path=: opens a registered repository, reads every manifest and looks every chunk up in the pack indexes (reads no chunk).")
-            .RequireAuthorization(LifeboatPolicies.Operator).Audited("repository.check", PathArgument);
+            .RequireAuthorization(LifeboatPolicies.Operator).Refuses(StatusCodes.Status404NotFound).Audited("repository.check", PathArgument);
         repositories.MapDelete("/", Unregister)
             .WithSummary("?path=: unregisters a repository (never its files); refused for the default one and one a job or a session uses.")
-            .RequireAuthorization(LifeboatPolicies.Admin).Audited("repository.unregister", PathArgument);
+            .RequireAuthorization(LifeboatPolicies.Admin).Refuses(StatusCodes.Status404NotFound).Audited("repository.unregister", PathArgument);
         repositories.MapGet("/history", History).WithSummary("?path=: a registered repository's usage samples, oldest first.")
-            .RequireAuthorization(LifeboatPolicies.Viewer);
+            .RequireAuthorization(LifeboatPolicies.Viewer).Refuses(StatusCodes.Status404NotFound);
     }
 
     private static string PathArgument(EndpointFilterInvocationContext context, object? _) => context.HttpContext.Request.Query["path"].ToString();
@@ -57,6 +57,6 @@ public static class RepositoryEndpoints
         var full = RepositoryUnregistration.Canonical(Valid(path));
         return registry.List().Any(r => r.Path == full)
             ? full
-            : throw LifeboatException.NotFound($"No repository is registered at {full}; list them with GET /api/repositories.", "path");
+            : throw LifeboatException.NotFound($"No repository is registered at {full}; the registered ones are: {string.Join(", ", registry.List().Select(r => r.Path))}.", "path");
     }
 }

@@ -21,7 +21,7 @@ public static class UserEndpoints
         // Any signed-in user, for their own password; Accounts refuses anyone else's to all but admins.
         group.MapPost("/{name}/password", ChangePassword)
             .WithSummary("Sets a user's password: your own with your current one, or (as an admin) anyone's; the user's other browser sessions end.")
-            .RequireAuthorization(LifeboatPolicies.Viewer).Audited("user.password");
+            .RequireAuthorization(LifeboatPolicies.Viewer).Refuses(StatusCodes.Status429TooManyRequests).Audited("user.password");
     }
 
     private static Ok<List<UserView>> List(Accounts accounts) => TypedResults.Ok(accounts.ListUsers().ToList());

@@ -4,7 +4,7 @@ using Lifeboat.Server.Sessions;
 
 namespace Lifeboat.Server.Data;
 
-/// <summary>The result of every verification, by restore point: what `lifeboat restore-points` shows as "verified".</summary>
+/// <summary>The result of every verification, by restore point: what the restore point listings show as "verified".</summary>
 public sealed class VerificationStore(ServerDatabase database)
 {
     public void Save(SessionRecord session, VerificationOutcome outcome) => database.Write(connection =>

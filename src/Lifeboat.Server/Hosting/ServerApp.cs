@@ -81,7 +81,7 @@ public static class ServerApp
             });
             // A body that does not bind is thrown to BadRequests, which answers it with the field, instead of an empty 400.
             builder.Services.Configure<RouteHandlerOptions>(handlers => handlers.ThrowOnBadRequest = true);
-            builder.Services.AddOpenApi();
+            builder.Services.AddOpenApi(openApi => openApi.AddOperationTransformer<ErrorResponses>());
             WebConsoleSetup.AddWebConsole(builder);
 
             var database = ServerDatabase.Open(data.Database);

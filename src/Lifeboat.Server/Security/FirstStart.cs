@@ -37,6 +37,7 @@ public static class FirstStart
             audit.Append(now, ServerCreator, null, "user.add", AdminUser, "ok: first start");
             OwnerOnlyFile.Write(data.InitialAdminPassword, password + "\n");
             var message = $"Lifeboat: first start; created user '{AdminUser}' (role admin) whose password is in {data.InitialAdminPassword} (readable by root only)";
+            // Printed on the server's own terminal only (never in a REST answer or a page), beside the CLI that sets a password.
             var advice = $"Lifeboat: sign in to the console with it and set your own (the console asks; or `lifeboat user password {AdminUser}`): the file goes then. The CLI signs in with the token in {data.ApiToken}.";
             if (json)
             {

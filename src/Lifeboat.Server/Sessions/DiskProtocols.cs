@@ -1,6 +1,6 @@
 namespace Lifeboat.Server.Sessions;
 
-/// <summary>How a recovered VM reaches its published disks (`lifeboat instant-recover --protocol`).</summary>
+/// <summary>How a recovered VM reaches its published disks (a recovery request's protocol).</summary>
 public static class DiskProtocols
 {
     /// <summary>Files of the NFS datastore, through QEMU's nfs driver (the default).</summary>

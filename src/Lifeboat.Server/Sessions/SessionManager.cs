@@ -73,8 +73,8 @@ public sealed class SessionManager : IAsyncDisposable
 
     private SessionRecord Start(RecoveryRequest request, VerificationPlan? verification)
     {
-        VmName.Validate(request.Vm, "vm");
-        var ready = string.IsNullOrEmpty(request.ReadyWhen) ? ReadyCondition.DefaultFor(RecordedHardware(request)) : ReadyCondition.Parse(request.ReadyWhen);
+        Field("vm", () => VmName.Validate(request.Vm, "vm"));
+        var ready = string.IsNullOrEmpty(request.ReadyWhen) ? ReadyCondition.DefaultFor(RecordedHardware(request)) : Field("readyWhen", () => ReadyCondition.Parse(request.ReadyWhen));
         // Checked as a number first: TimeSpan.FromSeconds(1e308) overflows.
         if (request.ReadyTimeoutSeconds is { } seconds && !(seconds > 0 && seconds <= MaxReadyTimeout.TotalSeconds))
             throw LifeboatException.Invalid("readyTimeoutSeconds", $"readyTimeoutSeconds must be more than 0 and at most {MaxReadyTimeout.TotalSeconds:0} (24 hours).");
@@ -87,12 +87,12 @@ public sealed class SessionManager : IAsyncDisposable
                 $"Firmware config entries must be at most {MaxFirmwareConfigEntries}, named opt/... in at most 55 characters, with values of at most {MaxFirmwareConfigValueLength}.");
         }
 
-        var protocol = DiskProtocols.Parse(request.Protocol);
+        var protocol = Field("protocol", () => DiskProtocols.Parse(request.Protocol));
         var host = string.IsNullOrEmpty(request.Host) ? SessionRecord.LocalHostId : request.Host;
         if (!_services.Hosts.Exists(host))
             throw LifeboatException.Invalid("host", $"host {host} is not a host Lifeboat knows; list them with GET /api/hosts, or add it.");
         if (request.Name is not null)
-            Repository.VmName.Validate(request.Name, "name");
+            Field("name", () => VmName.Validate(request.Name, "name"));
         if (request.Network is not null && (request.Network.Length is 0 or > 64 || !request.Network.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
             throw LifeboatException.Invalid("network", "network must be a libvirt network's name (letters, digits, '-', '_', '.', at most 64), or null for no NIC.");
         if (verification is not null && request.Network is not null)
@@ -128,6 +128,19 @@ public sealed class SessionManager : IAsyncDisposable
         return session;
     }
 
+    /// <summary>The value a parser below made of a request's field; its refusal becomes that field's.</summary>
+    private static T Field<T>(string field, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (ArgumentException e)
+        {
+            throw LifeboatException.Invalid(field, e.Message, e);
+        }
+    }
+
     /// <summary>
     /// Starts an instant disk recovery: disk <see cref="DiskRecoveryRequest.Disk"/> of a restore point published with its
     /// own write cache and hot-plugged into a VM that runs now; its steps then run in the background.
@@ -135,7 +148,8 @@ public sealed class SessionManager : IAsyncDisposable
     /// <exception cref="LifeboatException">The request is malformed (the message names the field).</exception>
     public SessionRecord StartDiskRecovery(DiskRecoveryRequest request)
     {
-        VmName.Validate(request.Vm, "vm");
+        Field("vm", () => VmName.Validate(request.Vm, "vm"));
+        var protocol = Field("protocol", () => DiskProtocols.Parse(request.Protocol));
         if (request.Disk is < 0 or > 255)
             throw LifeboatException.Invalid("disk", $"disk {request.Disk} is not a disk index (0 is the first disk of the restore point).");
         if (string.IsNullOrWhiteSpace(request.TargetVm) || request.TargetVm.Length > 200 || request.TargetVm.Any(char.IsControl))
@@ -153,7 +167,7 @@ public sealed class SessionManager : IAsyncDisposable
             State = SessionState.Starting,
             Phase = SessionPhase.Initialization,
             ReadyWhen = "attached",
-            Protocol = DiskProtocols.Parse(request.Protocol),
+            Protocol = protocol,
             HostId = host,
             RedirectWritesTo = redirect,
             DiskRecovery = new DiskAttachment(request.Disk, request.TargetVm, "lifeboat-" + id),

@@ -49,7 +49,7 @@ public sealed record SessionRecord
 
     public IReadOnlyDictionary<string, string> FirmwareConfig { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>The migration asked for with --migrate-to or `lifeboat migrate`, if any.</summary>
+    /// <summary>The migration asked for with the recovery's migrateTo or a migrate request later, if any.</summary>
     public MigrationRequest? Migration { get; init; }
 
     /// <summary>Set for a verification: it boots isolated, runs these checks, is never migrated and is torn down at the end.</summary>

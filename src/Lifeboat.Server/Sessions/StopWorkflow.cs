@@ -143,7 +143,7 @@ internal sealed class StopWorkflow(SessionEngine engine, SessionVm vm, SessionSe
         }
     }
 
-    /// <summary>The console text outlives the VM's folder, so `lifeboat session console` still shows it.</summary>
+    /// <summary>The console text outlives the VM's folder, so GET /api/sessions/{id}/console still answers after the stop.</summary>
     private void KeepConsole(string consoleLog)
     {
         if (!File.Exists(consoleLog))

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Lifeboat.Server.Api;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Security;
 using Lifeboat.Server.Tests.Security;
@@ -43,6 +44,17 @@ public sealed class ProblemDetailsTests
         // The refusals an audited endpoint threw are in the audit log with their status and sentence.
         var audit = await admin.GetStringAsync("api/audit?action=user.add&limit=5");
         Assert.Contains("refused 409: There is a user pat already", audit, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_argument_a_library_refused_is_a_400_in_its_sentence_without_the_CSharp_parameter()
+    {
+        var answer = ErrorAnswers.Of(new ArgumentOutOfRangeException("blockSize", "The block size must be a power of two."));
+        Assert.Equal(400, answer.Status);
+        Assert.Null(answer.Field);
+        Assert.Null(answer.Fields);
+        Assert.DoesNotContain("blockSize", answer.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("The block size must be a power of two", answer.Detail, StringComparison.Ordinal);
     }
 
     private static async Task<ApiError> ProblemAsync(HttpResponseMessage answer, HttpStatusCode status)

@@ -76,7 +76,7 @@ internal sealed class OperationQueue(string sessionId, ILogger logger) : IAsyncD
         }
         catch (OperationCanceledException) when (work.IsCancellationRequested)
         {
-            // Stopped by `lifeboat stop` (the stop operation follows) or by the server shutting down (resumed at restart).
+            // Stopped by a stop request (the stop operation follows) or by the server shutting down (resumed at restart).
         }
         catch (Exception e)
         {
