@@ -43,7 +43,12 @@ public sealed class LibvirtBackupTests(LibvirtVm vm, ITestOutputHelper output) :
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (!File.Exists(Path.Combine(work, "nbd.sock")))
         {
-            Assert.False(killed.HasExited, $"the backup to be killed exited before it started its NBD export:{Environment.NewLine}{KilledOutput()}");
+            if (killed.HasExited)
+            {
+                killed.WaitForExit(); // until its output is read to the end: HasExited comes before the last lines
+                Assert.Fail($"the backup to be killed exited ({killed.ExitCode}) before it started its NBD export:{Environment.NewLine}{KilledOutput()}");
+            }
+
             Assert.True(DateTime.UtcNow < deadline, $"the backup to be killed did not start its NBD export in 120 s:{Environment.NewLine}{KilledOutput()}");
             await Task.Delay(10);
         }
