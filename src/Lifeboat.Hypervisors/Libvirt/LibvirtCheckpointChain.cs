@@ -77,7 +77,15 @@ internal sealed class LibvirtCheckpointChain(Virsh virsh, string domain, QemuLiv
             new XElement("creationTime", DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
             new XElement("disks", targets.Select(t => new XElement("disk", new XAttribute("name", t), new XAttribute("checkpoint", "bitmap"), new XAttribute("bitmap", checkpoint)))));
         await File.WriteAllTextAsync(file, definition.ToString(), cancellationToken).ConfigureAwait(false);
-        await virsh.RunAsync(["checkpoint-create", domain, file, "--redefine"], cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await virsh.RunAsync(["checkpoint-create", domain, file, "--redefine"], cancellationToken).ConfigureAwait(false);
+        }
+        catch (LibvirtException ex)
+        {
+            return $"its checkpoint {checkpoint} is gone: libvirt no longer defines it and would not define it again ({ex.Message})";
+        }
+
         List<string> missing;
         try
         {
