@@ -7,19 +7,20 @@
 # /dev/urandom, with dd inside the guest through the agent's guest-exec), Lifeboat incremental, virtnbdbackup
 # incremental. Measured: wall time, peak RSS (/usr/bin/time -v), bytes read from the VM, bytes stored (du),
 # time frozen, and the guest's record rate during each backup against an idle window of the same length.
-# Usage: run.sh [--reps N] [--seed 1] [--percent 5] [--keep]
+# Usage: run.sh [--reps N] [--seed 1] [--percent 5] [--data-size 2G] [--keep]
 set -Eeuo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 arguments="$*"
-reps=1 seed=1 percent=5 keep=0
+reps=1 seed=1 percent=5 data_size=2G keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --reps) reps="${2:?}"; shift 2 ;;
     --seed) seed="${2:?}"; shift 2 ;;
     --percent) percent="${2:?}"; shift 2 ;;
+    --data-size) data_size="${2:?}"; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) echo "usage: run.sh [--reps N] [--seed 1] [--percent 5] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: run.sh [--reps N] [--seed 1] [--percent 5] [--data-size 2G] [--keep]" >&2; exit 2 ;;
   esac
 done
 domain=lifeboat-live-bench uri=qemu:///system
@@ -61,16 +62,16 @@ flock "$root/.build/cli/.lock" cp -a "$root/.build/cli" "$work/lifeboat-cli"
 lifeboat=(dotnet "$work/lifeboat-cli/lifeboat.dll")
 
 guest="$("$root/tests/guest/build-guest.sh" 2>"$work/guest-build.txt")"
-echo "run.sh: work folder $work; making the 2G lab image..." >&2
-"$root/bench/backup-peers/make-lab-image.sh" "$work/lab.img" 2G "$seed" 2>"$work/image.txt"
+echo "run.sh: work folder $work; making the $data_size lab image..." >&2
+"$root/bench/backup-peers/make-lab-image.sh" "$work/lab.img" "$data_size" "$seed" 2>"$work/image.txt"
 qemu-img create -q -f qcow2 -b "$guest/guest.raw" -F raw "$work/boot.qcow2"
 qemu-img convert -O qcow2 "$work/lab.img" "$work/data.qcow2"
 # The blocks the guest rewrites: PERCENT% of vdb's 1 MiB blocks that hold data, seeded, new ones each rep.
 python3 -c '
-import random, sys
+import os, random, sys
 sys.path.insert(0, sys.argv[5])
 from change_blocks import data_blocks
-found = data_blocks(sys.argv[1]); total = 2048
+found = data_blocks(sys.argv[1]); total = -(-os.path.getsize(sys.argv[1]) // (1 << 20))
 n = round(total * float(sys.argv[2]) / 100)
 rng = random.Random(int(sys.argv[3]))
 for _ in range(int(sys.argv[4])): print(" ".join(str(b) for b in sorted(rng.sample(found, n))))
@@ -111,7 +112,14 @@ echo "run.sh: domain $domain started ($type); waiting for the guest's records an
 for _ in $(seq 600); do grep -q LIFEBOAT-GUEST-RECORD "$work/serial.log" 2>/dev/null && virsh qemu-agent-command "$domain" '{"execute":"guest-ping"}' >/dev/null 2>&1 && break; sleep 0.4; done
 virsh qemu-agent-command "$domain" '{"execute":"guest-ping"}' >/dev/null
 
-record() { grep -a -o 'LIFEBOAT-GUEST-RECORD [0-9]*' "$work/serial.log" | tail -n 1 | awk '{print $2}'; }
+# The last record the console numbered, from whole lines only: the guest prints a line in pieces, and a last line
+# read before its newline may end inside the number ('RECORD 7' of 'RECORD 723' made a rep's rate negative).
+record() {
+  tail -c 65536 "$work/serial.log" | python3 -c 'import re, sys
+text = sys.stdin.buffer.read()
+found = re.findall(rb"LIFEBOAT-GUEST-RECORD ([0-9]+)\r?\n", text[:text.rfind(b"\n") + 1])
+print(int(found[-1]) if found else 0)'
+}
 now() { date +%s.%N; }
 results="$work/results.tsv"
 printf 'rep\ttool\tlevel\tseconds\trss_kb\tbytes_read\tstored_total\tfrozen_ms\trecords\trecord_seconds\tnote\n' >"$results"
@@ -151,20 +159,29 @@ new_bytes() { # DIR STAMPFILE: apparent bytes of the files virtnbdbackup wrote a
 # virtnbdbackup refuses to run while the domain has a checkpoint it did not make ("Foreign checkpoint found"), so
 # each tool's checkpoints are set aside (libvirt metadata only: the qcow2 bitmaps stay and keep tracking) while
 # the other runs, and redefined after it: checkpoint-dumpxml, checkpoint-delete --metadata, checkpoint-create --redefine.
-hide_checkpoints() { # TAG: set aside every checkpoint now defined, into $work/hidden-TAG/
-  local dir="$work/hidden-$1" i=0 c; rm -rf "$dir"; mkdir -p "$dir"
+# Only the named tool's checkpoints (by name) go into its folder, added to what is there: setting aside whatever was
+# defined into a folder emptied first lost Lifeboat's checkpoint when virtnbdbackup ran twice in a row (reps 1-2).
+owner_prefix() { case "$1" in lifeboat) echo "lifeboat-bench-" ;; virtnbdbackup) echo "virtnbdbackup." ;; esac; }
+hide_checkpoints() { # TOOL: set aside that tool's checkpoints now defined, into $work/hidden-TOOL/, parents first
+  local dir="$work/hidden-$1" prefix; prefix=$(owner_prefix "$1"); mkdir -p "$dir"
+  local i; i=$(ls "$dir" | wc -l)
+  local names=() c
   for c in $(virsh checkpoint-list "$domain" --name --topological); do
-    i=$((i + 1)); virsh checkpoint-dumpxml "$domain" "$c" >"$dir/$(printf %03d $i).xml"
+    [[ "$c" == "$prefix"* ]] || continue
+    i=$((i + 1)); virsh checkpoint-dumpxml "$domain" "$c" >"$dir/$(printf %03d $i).xml"; names=("$c" "${names[@]}")
   done
-  for f in $(ls -r "$dir"); do
-    c=$(python3 -c 'import sys,xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().findtext("name"))' "$dir/$f")
-    virsh checkpoint-delete "$domain" "$c" --metadata >/dev/null
-  done
+  for c in "${names[@]}"; do virsh checkpoint-delete "$domain" "$c" --metadata >/dev/null; done
 }
-unhide_checkpoints() { # TAG
+unhide_checkpoints() { # TOOL
   local dir="$work/hidden-$1" f; [ -d "$dir" ] || return 0
-  for f in $(ls "$dir" 2>/dev/null); do virsh checkpoint-create "$domain" "$dir/$f" --redefine >/dev/null; done
+  for f in $(ls "$dir"); do virsh checkpoint-create "$domain" "$dir/$f" --redefine >/dev/null; done
   rm -rf "$dir"
+}
+checkpoints() { # WHEN: libvirt's checkpoints of the domain (name, parent) and the qcow2 bitmaps of vdb, into checkpoints.txt
+  { echo "== rep $rep, $1"; virsh checkpoint-list "$domain" --topological --parent | sed 's/^/  checkpoint /'
+    virsh qemu-monitor-command "$domain" '{"execute":"query-named-block-nodes","arguments":{"flat":true}}' 2>/dev/null \
+      | python3 -c 'import json,sys; [print("  bitmap", n["node-name"], b["name"]) for n in json.load(sys.stdin)["return"] for b in n.get("dirty-bitmaps", [])]' || true
+  } >>"$work/checkpoints.txt"
 }
 lb_repo="$work/lifeboat-repo" vb_out="$work/virtnbdbackup"
 mkdir -p "$work/lb-work"
@@ -172,7 +189,9 @@ mkdir -p "$work/lb-work"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 lifeboat_backup() { # LEVEL
   hide_checkpoints virtnbdbackup; unhide_checkpoints lifeboat
+  checkpoints "before lifeboat $1"
   measure "$work/lb-$rep-$1" "${lifeboat[@]}" backup --repo "$lb_repo" --vm bench --libvirt "$domain" --connect "$uri" --work-dir "$work/lb-work" --json
+  checkpoints "after lifeboat $1"
   local facts; facts=$(python3 "$here/lifeboat_facts.py" "$work/lb-$rep-$1.out")
   printf '%s\tlifeboat\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$1" "$M_SECONDS" "$M_RSS_KB" "$(cut -f1 <<<"$facts")" "$(stored "$lb_repo")" "$(cut -f2 <<<"$facts")" "$M_RECORDS" "$M_SECONDS" "$(cut -f3 <<<"$facts")" >>"$results"
   echo "run.sh:   lifeboat $1: ${M_SECONDS}s" >&2
@@ -180,7 +199,9 @@ lifeboat_backup() { # LEVEL
 vnb_backup() { # LEVEL (full|inc)
   hide_checkpoints lifeboat; unhide_checkpoints virtnbdbackup
   touch "$work/stamp"; sleep 0.01
+  checkpoints "before virtnbdbackup $1"
   measure "$work/vb-$rep-$1" virtnbdbackup -U "$uri" -d "$domain" -l "$1" -o "$vb_out"
+  checkpoints "after virtnbdbackup $1"
   local log; log=$(ls -t "$vb_out"/backup.*.log 2>/dev/null | head -n 1 || true)
   local frozen; frozen=$(python3 "$here/virtnbdbackup_frozen.py" "$work/vb-$rep-$1.err" ${log:+"$log"})
   printf '%s\tvirtnbdbackup\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$1" "$M_SECONDS" "$M_RSS_KB" "$(new_bytes "$vb_out" "$work/stamp")" "$(stored "$vb_out")" "$(cut -f1 <<<"$frozen")" "$M_RECORDS" "$M_SECONDS" "$(cut -f2 <<<"$frozen")" >>"$results"
@@ -205,7 +226,7 @@ report="$here/results-$stamp.md"
   echo "Command: \`bench/live-backup/run.sh $arguments\` ($reps rep(s), change $percent% of vdb's 1 MiB data blocks per rep, seed $seed)."
   echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB; load average $load_start at the start, $load_end at the end (shared cores: figures are noisy)."
   echo "Versions: Lifeboat $(git -C "$root" rev-parse --short HEAD)$( [ -z "$(git -C "$root" status --porcelain -- src)" ] || echo ' + uncommitted changes'); virtnbdbackup $(virtnbdbackup --version 2>&1 | tail -n 1); $(command virsh -c "$uri" version 2>/dev/null | grep -i 'running hypervisor\|library' | tr '\n' ';')"
-  echo "Domain: the test guest (kernel $(cat "$guest/guest.json" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("kernelVersion","?"))'), 1 vCPU, 256 MiB, $type, mode records) with vda = its boot disk (qcow2 overlay, 128 MiB) and vdb = 2 GiB qcow2 of the lab image ($(sed -n 's/^lab content in [^:]*: //p' "$work/image.txt")); no NIC."
+  echo "Domain: the test guest (kernel $(cat "$guest/guest.json" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("kernelVersion","?"))'), 1 vCPU, 256 MiB, $type, mode records) with vda = its boot disk (qcow2 overlay, 128 MiB) and vdb = $data_size qcow2 of the lab image ($(sed -n 's/^lab content in [^:]*: //p' "$work/image.txt")); no NIC."
   echo
   python3 "$here/report.py" "$results"
 } >"$report"

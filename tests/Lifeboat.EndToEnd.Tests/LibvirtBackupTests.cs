@@ -43,7 +43,12 @@ public sealed class LibvirtBackupTests(LibvirtVm vm, ITestOutputHelper output) :
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (!File.Exists(Path.Combine(work, "nbd.sock")))
         {
-            Assert.False(killed.HasExited, $"the backup to be killed exited before it started its NBD export:{Environment.NewLine}{KilledOutput()}");
+            if (killed.HasExited)
+            {
+                killed.WaitForExit(); // until its output is read to the end: HasExited comes before the last lines
+                Assert.Fail($"the backup to be killed exited ({killed.ExitCode}) before it started its NBD export:{Environment.NewLine}{KilledOutput()}");
+            }
+
             Assert.True(DateTime.UtcNow < deadline, $"the backup to be killed did not start its NBD export in 120 s:{Environment.NewLine}{KilledOutput()}");
             await Task.Delay(10);
         }
@@ -75,11 +80,86 @@ public sealed class LibvirtBackupTests(LibvirtVm vm, ITestOutputHelper output) :
         (await Tools.RunAsync("e2fsck", "-fn", $"{disk}?offset={vm.Image.RootPartitionOffset}")).ShouldSucceed();
     }
 
-    private async Task<JsonElement> BackUpAsync(string repo, string work) => (await BackUpWithLogAsync(repo, work)).Document;
-
-    private async Task<(JsonElement Document, string Log)> BackUpWithLogAsync(string repo, string work)
+    [Fact]
+    public async Task The_checkpoint_chain_survives_another_tools_checkpoints_set_aside_and_a_lost_definition_and_says_why_when_it_breaks()
     {
-        var result = (await LifeboatCli.RunAsync("backup", "--repo", repo, "--vm", LibvirtVm.Domain, "--libvirt", LibvirtVm.Domain, "--connect", LibvirtVm.Uri, "--work-dir", work, "--json")).ShouldSucceed();
+        const string Vm = "chain"; // its checkpoints are another VM's to the test above, and theirs are foreign here
+        string repo = vm.Combine("chain-repo");
+        string work = vm.Combine("chain-work");
+        string otherXml = vm.Combine("other-tool.xml");
+        (await LifeboatCli.RunAsync("repo", "init", repo)).ShouldSucceed();
+        var foreign = await CheckpointsAsync();
+        try
+        {
+            var full = await BackUpAsync(repo, work, Vm);
+            string first = Tracking(full).GetProperty("bitmap").GetString()!;
+
+            // Another tool on the same domain, as bench/live-backup/run.sh shares it with virtnbdbackup (which refuses
+            // foreign checkpoints): ours set aside while it makes its own, its own set aside after, ours redefined.
+            string ourXml = vm.Combine("ours.xml");
+            await File.WriteAllTextAsync(ourXml, (await LibvirtVm.Virsh("checkpoint-dumpxml", LibvirtVm.Domain, first)).ShouldSucceed().Stdout);
+            (await LibvirtVm.Virsh("checkpoint-delete", LibvirtVm.Domain, first, "--metadata")).ShouldSucceed();
+            (await LibvirtVm.Virsh("checkpoint-create-as", LibvirtVm.Domain, "other-tool.0")).ShouldSucceed();
+            await vm.WriteInGuestAsync("/data/chain-1", 4);
+            await File.WriteAllTextAsync(otherXml, (await LibvirtVm.Virsh("checkpoint-dumpxml", LibvirtVm.Domain, "other-tool.0")).ShouldSucceed().Stdout);
+            (await LibvirtVm.Virsh("checkpoint-delete", LibvirtVm.Domain, "other-tool.0", "--metadata")).ShouldSucceed();
+            (await LibvirtVm.Virsh("checkpoint-create", LibvirtVm.Domain, ourXml, "--redefine")).ShouldSucceed();
+            var second = await BackUpAsync(repo, work, Vm);
+            AssertIncremental(full, second, 4, "after another tool's checkpoint came and went");
+
+            // Its definition deleted and never given back (or a transient domain restarted): the bitmaps still record.
+            string secondCheckpoint = Tracking(second).GetProperty("bitmap").GetString()!;
+            (await LibvirtVm.Virsh("checkpoint-delete", LibvirtVm.Domain, secondCheckpoint, "--metadata")).ShouldSucceed();
+            await vm.WriteInGuestAsync("/data/chain-2", 2);
+            var (third, thirdLog) = await BackUpWithLogAsync(repo, work, Vm);
+            AssertIncremental(second, third, 2, "after its checkpoint's definition was deleted");
+            Assert.Contains($"libvirt no longer defined checkpoint {secondCheckpoint} of the last backup, but every disk still holds its bitmap", thirdLog, StringComparison.Ordinal);
+
+            // Deleted with its bitmaps: the chain is broken; the backup says so and reads the disk whole.
+            string thirdCheckpoint = Tracking(third).GetProperty("bitmap").GetString()!;
+            (await LibvirtVm.Virsh("checkpoint-delete", LibvirtVm.Domain, thirdCheckpoint)).ShouldSucceed();
+            var (fourth, fourthLog) = await BackUpWithLogAsync(repo, work, Vm);
+            string reason = $"its checkpoint {thirdCheckpoint} is gone: libvirt no longer defines it and disk vda no longer holds its bitmap, so something outside Lifeboat deleted it";
+            Assert.Equal(reason, Tracking(fourth).GetProperty("fullReadReason").GetString());
+            Assert.Equal(JsonValueKind.Null, Tracking(fourth).GetProperty("baseRestorePointId").ValueKind);
+            Assert.Contains($"Disk vda: reading it whole because {reason}", fourthLog, StringComparison.Ordinal);
+            Assert.Equal([.. foreign.Append(Tracking(fourth).GetProperty("bitmap").GetString()!).Order(StringComparer.Ordinal)], await CheckpointsAsync());
+        }
+        finally
+        {
+            foreach (var name in (await CheckpointsAsync()).Where(n => n.StartsWith($"lifeboat-{Vm}-", StringComparison.Ordinal)))
+            {
+                await LibvirtVm.Virsh("checkpoint-delete", LibvirtVm.Domain, name);
+            }
+
+            // The other tool's bitmap outlived its set-aside definition: defined again, then deleted with it.
+            if (File.Exists(otherXml) && (await LibvirtVm.Virsh("checkpoint-create", LibvirtVm.Domain, otherXml, "--redefine")).Succeeded)
+            {
+                await LibvirtVm.Virsh("checkpoint-delete", LibvirtVm.Domain, "other-tool.0");
+            }
+        }
+    }
+
+    private void AssertIncremental(JsonElement previous, JsonElement backup, int writtenMiB, string when)
+    {
+        var tracking = Tracking(backup);
+        Assert.Equal(JsonValueKind.Null, tracking.GetProperty("fullReadReason").ValueKind);
+        Assert.Equal(previous.GetProperty("restorePointId").GetString(), tracking.GetProperty("baseRestorePointId").GetString());
+        long read = tracking.GetProperty("bytesRead").GetInt64();
+        output.WriteLine($"{when}, {writtenMiB} MiB written, the incremental read {read / (double)MiB:0.00} MiB");
+        Assert.InRange(read, writtenMiB * MiB, (writtenMiB * MiB) + NoiseBytes);
+    }
+
+    private static JsonElement Tracking(JsonElement backup) => backup.GetProperty("restorePoint").GetProperty("disks")[0].GetProperty("changeTracking");
+
+    private static async Task<List<string>> CheckpointsAsync() => [.. (await LibvirtVm.Virsh("checkpoint-list", LibvirtVm.Domain, "--name")).ShouldSucceed().Stdout
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal)];
+
+    private async Task<JsonElement> BackUpAsync(string repo, string work, string vmName = LibvirtVm.Domain) => (await BackUpWithLogAsync(repo, work, vmName)).Document;
+
+    private async Task<(JsonElement Document, string Log)> BackUpWithLogAsync(string repo, string work, string vmName = LibvirtVm.Domain)
+    {
+        var result = (await LifeboatCli.RunAsync("backup", "--repo", repo, "--vm", vmName, "--libvirt", LibvirtVm.Domain, "--connect", LibvirtVm.Uri, "--work-dir", work, "--json")).ShouldSucceed();
         output.WriteLine(result.Stderr);
         using var document = JsonDocument.Parse(result.Stdout);
         return (document.RootElement.Clone(), result.Stderr);

@@ -11,7 +11,7 @@ namespace Lifeboat.Hypervisors.Libvirt;
 /// A point in time of a running libvirt domain through libvirt's backup API in pull mode: <c>virsh backup-begin</c>
 /// with an NBD server where <see cref="LibvirtBackupServer"/> says (a unix socket and scratch files in the work folder
 /// here; TCP, TLS for <c>qemu+tls://</c>, on a remote host, with each scratch file beside its disk there, named for
-/// the new checkpoint, which libvirt deletes when the job ends), and a new checkpoint (a persistent dirty bitmap per disk) in the same step; incremental from the checkpoint the last restore point recorded. Ended
+/// the new checkpoint, which libvirt deletes when the job ends), and a new checkpoint (a persistent dirty bitmap per disk) in the same step; incremental from the checkpoint the last restore point recorded (<see cref="LibvirtCheckpointChain"/>). Ended
 /// with <c>virsh domjobabort</c>. Completing deletes the old checkpoint; aborting deletes the new one, which makes
 /// libvirt merge its bitmap back into the old one, so the next backup misses nothing.
 /// </summary>
@@ -103,7 +103,8 @@ public sealed class LibvirtPointInTime : LivePointInTime
             throw new LibvirtException($"Disk {notFile} of domain {_domain} is not a file; on a remote host the backup's scratch file goes beside each disk, so back up domains whose disks are files there.");
         }
 
-        var reason = await ReconcileCheckpointsAsync(disks, cancellationToken).ConfigureAwait(false);
+        (_baseCheckpoint, var reason) = await new LibvirtCheckpointChain(_virsh, _domain, Options, Logger)
+            .ReconcileAsync([.. disks.Select(d => d.Target)], cancellationToken).ConfigureAwait(false);
         _newCheckpoint = DirtyBitmapName.New(Options.Vm);
         string backupXml = Path.Combine(Options.WorkDirectory, "backup.xml");
         string checkpointXml = Path.Combine(Options.WorkDirectory, "checkpoint.xml");
@@ -219,57 +220,6 @@ public sealed class LibvirtPointInTime : LivePointInTime
                 QemuLog.BackupPortTaken(Logger, Options.Vm, taken, _server.Port);
             }
         }
-    }
-
-    /// <summary>
-    /// The checkpoint the last restore point recorded can be trusted when it still exists; newer checkpoints of this VM
-    /// (left by a killed backup) are deleted, which merges their changes into it. Returns why the disks must be read
-    /// whole, or null.
-    /// </summary>
-    private async Task<string?> ReconcileCheckpointsAsync(List<(string Target, string Driver)> disks, CancellationToken cancellationToken)
-    {
-        var listing = await _virsh.RunAsync(["checkpoint-list", _domain, "--name", "--topological"], cancellationToken).ConfigureAwait(false);
-        var ours = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(n => DirtyBitmapName.IsOf(n, Options.Vm)).ToList();
-        var expected = disks.Select(d => Options.TrackedBitmaps.GetValueOrDefault(d.Target)).Distinct().ToList();
-        string? reason = null;
-        if (expected is not [{ } checkpoint])
-        {
-            reason = expected.All(e => e is null)
-                ? "no earlier restore point of this VM recorded a libvirt checkpoint for it"
-                : "the last restore point recorded different checkpoints for its disks";
-        }
-        else if (!ours.Contains(checkpoint, StringComparer.Ordinal))
-        {
-            reason = $"its checkpoint {checkpoint} is gone";
-        }
-
-        // Newest first: each deletion merges a checkpoint's changes into its parent.
-        var stale = ours.Where(n => reason is not null || n != expected[0]).Reverse().ToList();
-        foreach (var name in stale)
-        {
-            await _virsh.RunAsync(["checkpoint-delete", _domain, name], cancellationToken).ConfigureAwait(false);
-        }
-
-        foreach (var (target, _) in disks)
-        {
-            if (reason is not null)
-            {
-                QemuLog.BitmapNotTrusted(Logger, target, reason);
-            }
-            else
-            {
-                if (stale.Count > 0)
-                {
-                    QemuLog.BitmapsMergedBack(Logger, target, string.Join(", ", stale), expected[0]!);
-                }
-
-                QemuLog.BitmapTrusted(Logger, target, expected[0]!);
-            }
-        }
-
-        _baseCheckpoint = reason is null ? expected[0] : null;
-        return reason;
     }
 
     private string BackupXml(List<(string Target, string Driver)> disks)

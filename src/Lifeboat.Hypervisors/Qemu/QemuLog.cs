@@ -72,4 +72,7 @@ internal static partial class QemuLog
 
     [LoggerMessage(23, LogLevel.Information, "VM {Vm}: port {Port} is taken on the libvirt host; trying port {Next} for the backup's NBD server")]
     public static partial void BackupPortTaken(ILogger logger, string vm, int port, int next);
+
+    [LoggerMessage(24, LogLevel.Warning, "VM {Vm}: libvirt no longer defined checkpoint {Checkpoint} of the last backup, but every disk still holds its bitmap (only its metadata was deleted, by another tool or a restart of a transient domain); defined it again, so this backup reads only what changed")]
+    public static partial void CheckpointRedefined(ILogger logger, string vm, string checkpoint);
 }
