@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using Lifeboat.LiveBackup;
 using Lifeboat.Hypervisors.Qemu;
 using Lifeboat.Hypervisors.Qemu.LiveBackup;
-using Lifeboat.MountServer.Publishing;
 using Lifeboat.Repository;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
