@@ -14,8 +14,9 @@ namespace Lifeboat.Server.FileRestore;
 /// The server's file-restore sessions. Opening one publishes the restore point read-only (no write cache) on the mount
 /// server and starts a libguestfs appliance that reads it over NBD on this machine (the root-only unix socket when the
 /// mount server serves one, else loopback TCP, which answers privileged local ports only). A session ends when it is
-/// closed, when it has been idle for <see cref="IdleTimeout"/>, or when the server stops; sessions live in memory, and
-/// the publications a stopped or crashed server left are removed at its next start.
+/// closed, when it has been idle for <see cref="IdleTimeout"/>, or when the server stops (<see cref="StopAsync"/>, which
+/// also cancels the opens in progress); sessions live in memory, and the publications a crashed server left are removed
+/// at its next start.
 /// </summary>
 public sealed class FileRestoreSessions : IAsyncDisposable
 {
@@ -27,9 +28,18 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     private readonly FileRestorePublications _publications;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    /// <summary>Why sessions end at a stop, in their log line and in what their downloads say.</summary>
+    public const string ServerStopped = "the server stopped";
+
+    /// <summary>What an open the stop cancelled answers (and the audit log keeps).</summary>
+    public const string StoppedWhileStarting =
+        "The server stopped while the file-restore session's appliance was starting, so the session was not opened and nothing of it is left; open it again once the server runs.";
+
+    private readonly ConcurrentDictionary<TaskCompletionSource, byte> _opening = new();
     private readonly CancellationTokenSource _stopping = new();
     private Task _sweeping = Task.CompletedTask;
     private int _reserved;
+    private int _stopped;
 
     public FileRestoreSessions(
         ServerOptions options, MountServerService mountServer, RepositoryRegistry repositories, RetentionGate retention, IApplianceLauncher appliances,
@@ -79,7 +89,8 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     /// </exception>
     public async Task<FileRestoreSession> OpenAsync(string vm, string? restorePoint, string user, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        if (_stopping.IsCancellationRequested)
+            throw new LifeboatException(LifeboatErrorReason.Unavailable, "The server is stopping; open the file-restore session once it runs again.");
         if (!VmName.TryValidate(vm, "vm", out var problem))
             throw new FileRestoreException(problem, "vm");
         if (Interlocked.Increment(ref _reserved) > _appliances.Capacity)
@@ -89,14 +100,29 @@ public sealed class FileRestoreSessions : IAsyncDisposable
                 $"File-restore sessions are at the appliances' memory limit ({_appliances.Capacity} at once: {_appliances.CapacityReason}); close one, or wait until an idle one closes.");
         }
 
+        // A stop waits for the opens in progress, which it cancels: what they published is removed while the mount server runs.
+        var opening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _opening[opening] = 0;
         try
         {
-            return await OpenReservedAsync(vm, restorePoint, user, cancellationToken).ConfigureAwait(false);
+            using var stopOrGone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+            return await OpenReservedAsync(vm, restorePoint, user, stopOrGone.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (_stopping.IsCancellationRequested)
+        {
+            Interlocked.Decrement(ref _reserved);
+            FileRestoreLog.NotOpened(_logger, vm, restorePoint ?? "latest", user, StoppedWhileStarting);
+            throw new LifeboatException(LifeboatErrorReason.Unavailable, StoppedWhileStarting, innerException: e);
         }
         catch
         {
             Interlocked.Decrement(ref _reserved);
             throw;
+        }
+        finally
+        {
+            _opening.TryRemove(opening, out _);
+            opening.SetResult();
         }
     }
 
@@ -126,7 +152,7 @@ public sealed class FileRestoreSessions : IAsyncDisposable
             if (_stopping.IsCancellationRequested && _sessions.TryRemove(session.Id, out _))
             {
                 await browser.DisposeAsync().ConfigureAwait(false);
-                throw new FileRestoreException("The server is stopping; open the session again once it runs.");
+                throw new OperationCanceledException(_stopping.Token);
             }
 
             FileRestoreLog.Opened(_logger, session.Id, user, session.Vm, session.RestorePointId, session.Publication);
@@ -148,14 +174,24 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     /// <summary>Closes a session: its appliance shuts down and its publication is removed. False when there is no such session.</summary>
     public Task<bool> CloseAsync(string id) => CloseAsync(id, "closed");
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Ends every session because the server stops: opens in progress are cancelled (their appliance's start is killed),
+    /// downloads are cut off, appliances shut down and publications removed. Call it as the server begins to stop, while
+    /// the mount server still runs; it returns within seconds whatever the appliances are doing.
+    /// </summary>
+    public async Task StopAsync()
     {
-        if (_stopping.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
             return;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _sweeping.ConfigureAwait(false);
-        foreach (var id in _sessions.Keys)
-            await CloseAsync(id, "the server stops").ConfigureAwait(false);
+        await Task.WhenAll(_opening.Keys.Select(opening => opening.Task)).ConfigureAwait(false);
+        await Task.WhenAll(_sessions.Keys.Select(id => CloseAsync(id, ServerStopped))).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 
@@ -163,6 +199,7 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     {
         if (!_sessions.TryRemove(id, out var session))
             return false;
+        session.End(why);
         Interlocked.Decrement(ref _reserved);
         try
         {
