@@ -20,6 +20,13 @@ namespace Lifeboat.Server.FileRestore;
 /// </summary>
 public sealed class FileRestoreSessions : IAsyncDisposable
 {
+    /// <summary>Why sessions end at a stop, in their log line and in what their downloads say.</summary>
+    public const string ServerStopped = "the server stopped";
+
+    /// <summary>What an open the stop cancelled answers (and the audit log keeps).</summary>
+    public const string StoppedWhileStarting =
+        "The server stopped while the file-restore session's appliance was starting, so the session was not opened and nothing of it is left; open it again once the server runs.";
+
     private readonly ConcurrentDictionary<string, FileRestoreSession> _sessions = new(StringComparer.Ordinal);
     private readonly MountServerService _mountServer;
     private readonly RepositoryRegistry _repositories;
@@ -28,18 +35,12 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     private readonly FileRestorePublications _publications;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    /// <summary>Why sessions end at a stop, in their log line and in what their downloads say.</summary>
-    public const string ServerStopped = "the server stopped";
-
-    /// <summary>What an open the stop cancelled answers (and the audit log keeps).</summary>
-    public const string StoppedWhileStarting =
-        "The server stopped while the file-restore session's appliance was starting, so the session was not opened and nothing of it is left; open it again once the server runs.";
-
     private readonly ConcurrentDictionary<TaskCompletionSource, byte> _opening = new();
     private readonly CancellationTokenSource _stopping = new();
     private Task _sweeping = Task.CompletedTask;
+    private readonly Lock _stopGate = new();
+    private Task? _stop;
     private int _reserved;
-    private int _stopped;
 
     public FileRestoreSessions(
         ServerOptions options, MountServerService mountServer, RepositoryRegistry repositories, RetentionGate retention, IApplianceLauncher appliances,
@@ -87,12 +88,30 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     /// The VM (field <c>vm</c>) or restore point (<c>restorePoint</c>) is not found, or no appliance can start (too many
     /// sessions for the appliances' memory budget, or libguestfs failed); nothing is left published.
     /// </exception>
+    /// <exception cref="LifeboatException">The server stops (<see cref="LifeboatErrorReason.Unavailable"/>): the open is cancelled, whatever the appliance was doing.</exception>
     public async Task<FileRestoreSession> OpenAsync(string vm, string? restorePoint, string user, CancellationToken cancellationToken)
     {
-        if (_stopping.IsCancellationRequested)
-            throw new LifeboatException(LifeboatErrorReason.Unavailable, "The server is stopping; open the file-restore session once it runs again.");
-        if (!VmName.TryValidate(vm, "vm", out var problem))
-            throw new FileRestoreException(problem, "vm");
+        // A stop waits for the opens in progress, which it cancels: what they published is removed while the mount
+        // server runs. Registered before the stop is checked, so a stop either sees the open or the open sees the stop.
+        var opening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _opening[opening] = 0;
+        try
+        {
+            if (_stopping.IsCancellationRequested)
+                throw new LifeboatException(LifeboatErrorReason.Unavailable, "The server is stopping; open the file-restore session once it runs again.");
+            if (!VmName.TryValidate(vm, "vm", out var problem))
+                throw new FileRestoreException(problem, "vm");
+            return await OpenWithinCapacityAsync(vm, restorePoint, user, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _opening.TryRemove(opening, out _);
+            opening.SetResult();
+        }
+    }
+
+    private async Task<FileRestoreSession> OpenWithinCapacityAsync(string vm, string? restorePoint, string user, CancellationToken cancellationToken)
+    {
         if (Interlocked.Increment(ref _reserved) > _appliances.Capacity)
         {
             Interlocked.Decrement(ref _reserved);
@@ -100,9 +119,6 @@ public sealed class FileRestoreSessions : IAsyncDisposable
                 $"File-restore sessions are at the appliances' memory limit ({_appliances.Capacity} at once: {_appliances.CapacityReason}); close one, or wait until an idle one closes.");
         }
 
-        // A stop waits for the opens in progress, which it cancels: what they published is removed while the mount server runs.
-        var opening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _opening[opening] = 0;
         try
         {
             using var stopOrGone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
@@ -118,11 +134,6 @@ public sealed class FileRestoreSessions : IAsyncDisposable
         {
             Interlocked.Decrement(ref _reserved);
             throw;
-        }
-        finally
-        {
-            _opening.TryRemove(opening, out _);
-            opening.SetResult();
         }
     }
 
@@ -179,20 +190,24 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     /// downloads are cut off, appliances shut down and publications removed. Call it as the server begins to stop, while
     /// the mount server still runs; it returns within seconds whatever the appliances are doing.
     /// </summary>
-    public async Task StopAsync()
+    public Task StopAsync()
     {
-        if (Interlocked.Exchange(ref _stopped, 1) != 0)
-            return;
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _sweeping.ConfigureAwait(false);
-        await Task.WhenAll(_opening.Keys.Select(opening => opening.Task)).ConfigureAwait(false);
-        await Task.WhenAll(_sessions.Keys.Select(id => CloseAsync(id, ServerStopped))).ConfigureAwait(false);
+        lock (_stopGate)
+            return _stop ??= StopOnceAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
+    }
+
+    private async Task StopOnceAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _sweeping.ConfigureAwait(false);
+        await Task.WhenAll(_opening.Keys.Select(opening => opening.Task)).ConfigureAwait(false);
+        await Task.WhenAll(_sessions.Keys.Select(id => CloseAsync(id, ServerStopped))).ConfigureAwait(false);
     }
 
     private async Task<bool> CloseAsync(string id, string why)
