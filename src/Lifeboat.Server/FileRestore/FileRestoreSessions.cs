@@ -5,6 +5,7 @@ using Lifeboat.MountServer.Publishing;
 using Lifeboat.Repository;
 using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Inventory;
+using Lifeboat.Server.Security;
 using Lifeboat.Server.Sessions;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +24,9 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     /// <summary>Why sessions end at a stop, in their log line and in what their downloads say.</summary>
     public const string ServerStopped = "the server stopped";
 
+    /// <summary>Why a session ends that a user closed (the close's own request is in the audit log).</summary>
+    private const string Closed = "closed";
+
     /// <summary>What an open the stop cancelled answers (and the audit log keeps).</summary>
     public const string StoppedWhileStarting =
         "The server stopped while the file-restore session's appliance was starting, so the session was not opened and nothing of it is left; open it again once the server runs.";
@@ -33,6 +37,7 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     private readonly RetentionGate _retention;
     private readonly IApplianceLauncher _appliances;
     private readonly FileRestorePublications _publications;
+    private readonly AuditLog _audit;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TaskCompletionSource, byte> _opening = new();
@@ -44,7 +49,7 @@ public sealed class FileRestoreSessions : IAsyncDisposable
 
     public FileRestoreSessions(
         ServerOptions options, MountServerService mountServer, RepositoryRegistry repositories, RetentionGate retention, IApplianceLauncher appliances,
-        FileRestorePublications publications, TimeProvider time, ILogger<FileRestoreSessions> logger)
+        FileRestorePublications publications, AuditLog audit, TimeProvider time, ILogger<FileRestoreSessions> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         IdleTimeout = options.FileRestoreIdleTimeout;
@@ -53,6 +58,7 @@ public sealed class FileRestoreSessions : IAsyncDisposable
         _retention = retention;
         _appliances = appliances;
         _publications = publications;
+        _audit = audit;
         _time = time;
         _logger = logger;
     }
@@ -183,7 +189,7 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     public FileRestoreSession? Get(string id) => _sessions.TryGetValue(id, out var session) ? session : null;
 
     /// <summary>Closes a session: its appliance shuts down and its publication is removed. False when there is no such session.</summary>
-    public Task<bool> CloseAsync(string id) => CloseAsync(id, "closed");
+    public Task<bool> CloseAsync(string id) => CloseAsync(id, Closed);
 
     /// <summary>
     /// Ends every session because the server stops: opens in progress are cancelled (their appliance's start is killed),
@@ -227,6 +233,9 @@ public sealed class FileRestoreSessions : IAsyncDisposable
 
         await UnpublishAsync(session.Publication).ConfigureAwait(false);
         FileRestoreLog.Closed(_logger, id, why);
+        // Sessions live in memory: the audit log is what remains of one the server ended (idle, or the server stopped).
+        if (why != Closed)
+            _audit.Record(FirstStart.ServerCreator, null, "file-restore.close", $"file-restore session {id} ({session.Vm}@{session.RestorePointId}, opened by {session.User})", "ok: " + why);
         return true;
     }
 

@@ -95,6 +95,9 @@ public sealed class FileRestoreShutdownTests(ITestOutputHelper output)
         Assert.Contains(opens, entry => entry.Outcome == $"refused 503: {FileRestoreSessions.StoppedWhileStarting}");
         var downloaded = Assert.Single(audit.List(10, before: null, who: null, action: "file-restore.download"));
         Assert.Equal("failed: The file-restore session ended (the server stopped) before the download did; open it again and download anew.", downloaded.Outcome);
+        var closed = Assert.Single(audit.List(10, before: null, who: null, action: "file-restore.close"));
+        Assert.Equal(("server", "ok: the server stopped"), (closed.Who, closed.Outcome));
+        Assert.StartsWith($"file-restore session {browsed.Id} ", closed.Target, StringComparison.Ordinal);
         Assert.Empty(new FileRestorePublications(database).List());
     }
 
