@@ -17,6 +17,12 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
     /// <summary>The most matches one find returns.</summary>
     public const int MaxFindResults = 10_000;
 
+    /// <summary>
+    /// How long a close waits for the call running in the appliance (after cancelling a transfer) before it kills the
+    /// appliance's processes: an appliance that stopped answering must not hold a server's stop.
+    /// </summary>
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(3);
+
     private static int _launched;
 
     private readonly GuestfsWorker _worker;
@@ -69,6 +75,7 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
         var name = $"file-restore-{Interlocked.Increment(ref _launched)}";
         var worker = new GuestfsWorker(name);
         var started = Stopwatch.StartNew();
+        FileRestoreLog.ApplianceStarting(logger, name, drives.Count);
         try
         {
             ApplianceFileSystems? fileSystems = null;
@@ -94,6 +101,8 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
         catch (Exception ex)
         {
             await worker.DisposeAsync().ConfigureAwait(false);
+            if (ex is OperationCanceledException)
+                FileRestoreLog.ApplianceStartCancelled(logger, name, started.Elapsed.TotalSeconds);
             if (ex is GuestfsException guestfs)
             {
                 throw new FileRestoreException(
@@ -204,6 +213,7 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
         await StreamAsync(folder, (connection, target) => connection.TarOut(applianceFolder, target), destination, progress, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Shuts the appliance down: a download running in it is cancelled, and a call it no longer answers is cut short.</summary>
     public async ValueTask DisposeAsync()
     {
         // A second caller (the idle sweep beside a session's close) waits for the first to finish.
@@ -216,7 +226,7 @@ public sealed class FileRestoreBrowser : IFileRestoreBrowser
 
         try
         {
-            await _worker.DisposeAsync().ConfigureAwait(false);
+            await _worker.DisposeAsync(CloseGrace).ConfigureAwait(false);
             Directory.Delete(_spool, recursive: true);
             FileRestoreLog.ApplianceClosed(_logger, Name);
             Closed?.Invoke();

@@ -18,4 +18,10 @@ internal static partial class FileRestoreLog
 
     [LoggerMessage(EventId = 1904, Level = LogLevel.Warning, Message = "Reading {Path} in appliance {Appliance} failed: {Reason}")]
     public static partial void ReadFailed(ILogger logger, string appliance, string path, string reason);
+
+    [LoggerMessage(EventId = 1905, Level = LogLevel.Information, Message = "File-restore appliance {Appliance} starting over {Drives} disk(s)")]
+    public static partial void ApplianceStarting(ILogger logger, string appliance, int drives);
+
+    [LoggerMessage(EventId = 1906, Level = LogLevel.Information, Message = "File-restore appliance {Appliance} start cancelled after {Seconds:0.0} s; the processes it had started were killed")]
+    public static partial void ApplianceStartCancelled(ILogger logger, string appliance, double seconds);
 }

@@ -16,6 +16,9 @@ internal sealed class QuickstartServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>A stop takes well under a second when nothing holds it: after this the user is told what the server is doing.</summary>
+    private static readonly TimeSpan StopNote = TimeSpan.FromSeconds(5);
+
     private readonly Process? _process;
     private readonly PortmapLock? _portmap;
     private readonly StreamWriter? _log;
@@ -65,8 +68,11 @@ internal sealed class QuickstartServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the server if the quickstart started it; a server that was running already is left alone.</summary>
-    public async Task<string> StopAsync()
+    /// <summary>
+    /// Stops the server if the quickstart started it (a server that was running already is left alone): SIGTERM, then up
+    /// to <see cref="StopTimeout"/> for it to exit, telling <paramref name="note"/> what it is doing when it takes long.
+    /// </summary>
+    public async Task<string> StopAsync(Action<string> note)
     {
         if (_process is null)
             return $"the server at {Client.BaseAddress} was running before the quickstart and goes on";
@@ -81,14 +87,27 @@ internal sealed class QuickstartServer : IAsyncDisposable
             using var waiting = new CancellationTokenSource(StopTimeout);
             try
             {
+                using (var slow = new CancellationTokenSource(StopNote))
+                {
+                    try
+                    {
+                        await _process.WaitForExitAsync(slow.Token);
+                    }
+                    catch (OperationCanceledException) when (!waiting.IsCancellationRequested)
+                    {
+                        note($"the server has not stopped after {StopNote.TotalSeconds:0} s; waiting up to {StopTimeout.TotalSeconds:0} s in all. It was last at: {LastLines(LogPath!, 1)}");
+                    }
+                }
+
                 await _process.WaitForExitAsync(waiting.Token);
                 outcome = $"it stopped cleanly (exit code {_process.ExitCode})";
             }
             catch (OperationCanceledException)
             {
+                var lastWords = LastLines(LogPath!, 1);
                 _process.Kill(entireProcessTree: true);
                 await _process.WaitForExitAsync(CancellationToken.None);
-                outcome = $"it did not stop within {StopTimeout.TotalSeconds:0} s and was killed; see {LogPath}";
+                outcome = $"it did not stop within {StopTimeout.TotalSeconds:0} s (it was last at: {lastWords}) and was killed; see {LogPath}";
             }
         }
 
@@ -102,7 +121,7 @@ internal sealed class QuickstartServer : IAsyncDisposable
     {
         if (_process is not null)
         {
-            await StopAsync();
+            await StopAsync(_ => { });
             _process.Dispose();
         }
 
@@ -201,13 +220,13 @@ internal sealed class QuickstartServer : IAsyncDisposable
         }
     }
 
-    private static string LastLines(string path)
+    private static string LastLines(string path, int count = 6)
     {
         const int Tail = 8 * 1024;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         stream.Seek(Math.Max(0, stream.Length - Tail), SeekOrigin.Begin);
         using var reader = new StreamReader(stream);
-        var lines = reader.ReadToEnd().Split('\n').TakeLast(6).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        var lines = reader.ReadToEnd().Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).TakeLast(count).ToList();
         return lines.Count == 0 ? "it printed nothing" : string.Join(" | ", lines);
     }
 

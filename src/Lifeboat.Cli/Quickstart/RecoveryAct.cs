@@ -71,7 +71,7 @@ internal sealed class RecoveryAct(StepLog log, string folder)
             if (!finished)
                 await _session.CleanUpAsync(server.Info.DataDirectory, hurry: ct.IsCancellationRequested);
             if (server.Owned)
-                await log.RunAsync("Stop the server the quickstart started", () => server.StopAsync());
+                await log.RunAsync("Stop the server the quickstart started", () => server.StopAsync(text => log.Detail($"[yellow]{Markup.Escape(text)}[/]")));
         }
     }
 

@@ -46,7 +46,7 @@ internal static class PipeCopy
         catch
         {
             // The call may be blocked writing into the pipe: cancel it and close the read end so its write fails.
-            worker.Connection?.Cancel();
+            worker.CancelTransfer();
             pipe.Dispose();
             try
             {

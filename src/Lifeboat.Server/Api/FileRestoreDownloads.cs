@@ -54,6 +54,9 @@ internal static class FileRestoreDownloads
         var download = session.StartDownload(paths, formatName);
         var target = $"file-restore session {session.Id} ({session.Vm}@{session.RestorePointId}): {string.Join(", ", download.Paths)} as {formatName}";
         string? error = null;
+        // A session that closes (the server stops, say) cuts its downloads off instead of waiting for them.
+        using var endOrGone = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, session.Ending);
+        ct = endOrGone.Token;
         try
         {
             http.Response.Headers[DownloadHeader] = download.Id;
@@ -77,7 +80,9 @@ internal static class FileRestoreDownloads
         }
         catch (Exception e) when (e is FileRestoreException or IOException or OperationCanceledException)
         {
-            error = e is OperationCanceledException ? "The client went away before the download ended." : e.Message;
+            error = session.EndedBecause is { } why
+                ? $"The file-restore session ended ({why}) before the download did; open it again and download anew."
+                : e is OperationCanceledException ? "The client went away before the download ended." : e.Message;
             if (!http.Response.HasStarted && e is FileRestoreException)
             {
                 http.Response.Clear();

@@ -90,6 +90,11 @@ public static class FileRestoreEndpoints
         {
             throw NoSession(id);
         }
+        catch (FileRestoreException e) when (session.EndedBecause is { } why)
+        {
+            // Its appliance was shut down under the call (a server that stops does not wait for it).
+            throw new LifeboatException(LifeboatErrorReason.Unavailable, $"The file-restore session {id} ended ({why}) before this answer was ready; open a new one.", innerException: e);
+        }
     }
 
     private static string Required(string? value, string field) =>

@@ -18,4 +18,7 @@ internal static partial class FileRestoreLog
 
     [LoggerMessage(5, LogLevel.Warning, "Publication {Publication}, left by a file-restore session of the server's last run, could not be removed: {Problem}")]
     public static partial void LeftoverNotRemoved(ILogger logger, string publication, string problem);
+
+    [LoggerMessage(6, LogLevel.Warning, "File-restore session on VM {Vm} restore point {RestorePoint} for {User} not opened: {Why}")]
+    public static partial void NotOpened(ILogger logger, string vm, string restorePoint, string user, string why);
 }

@@ -16,7 +16,9 @@ public sealed class FileRestoreSession
     private readonly ConcurrentDictionary<FileRestoreDownload, byte> _downloads = new();
     private readonly ConcurrentQueue<FileRestoreDownload> _ended = new();
     private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _ending = new();
     private long _touchedTicks;
+    private string? _endedBecause;
 
     internal FileRestoreSession(
         string id, string user, string vm, string restorePointId, string publication, IFileRestoreBrowser browser, TimeProvider time)
@@ -63,6 +65,19 @@ public sealed class FileRestoreSession
     public IReadOnlyList<FileRestoreDownload> Downloads => [.. _ended.Concat(_downloads.Keys).Distinct().OrderBy(d => d.StartedAt)];
 
     internal bool IsBusy => !_downloads.IsEmpty;
+
+    /// <summary>Cancelled when the session starts closing: what runs in it (a download) stops.</summary>
+    public CancellationToken Ending => _ending.Token;
+
+    /// <summary>Why the session ended (closed, idle, the server stopped), once it has started closing; else null.</summary>
+    public string? EndedBecause => Volatile.Read(ref _endedBecause);
+
+    /// <summary>Marks the session ending for <paramref name="why"/> and stops what runs in it.</summary>
+    internal void End(string why)
+    {
+        if (Interlocked.CompareExchange(ref _endedBecause, why, null) is null)
+            _ending.Cancel();
+    }
 
     /// <summary>Marks the session used now (the idle timeout counts from the last use).</summary>
     public void Touch() => Interlocked.Exchange(ref _touchedTicks, _time.GetUtcNow().UtcTicks);

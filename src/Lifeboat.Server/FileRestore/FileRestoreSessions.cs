@@ -5,6 +5,7 @@ using Lifeboat.MountServer.Publishing;
 using Lifeboat.Repository;
 using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Inventory;
+using Lifeboat.Server.Security;
 using Lifeboat.Server.Sessions;
 using Microsoft.Extensions.Logging;
 
@@ -14,26 +15,41 @@ namespace Lifeboat.Server.FileRestore;
 /// The server's file-restore sessions. Opening one publishes the restore point read-only (no write cache) on the mount
 /// server and starts a libguestfs appliance that reads it over NBD on this machine (the root-only unix socket when the
 /// mount server serves one, else loopback TCP, which answers privileged local ports only). A session ends when it is
-/// closed, when it has been idle for <see cref="IdleTimeout"/>, or when the server stops; sessions live in memory, and
-/// the publications a stopped or crashed server left are removed at its next start.
+/// closed, when it has been idle for <see cref="IdleTimeout"/>, or when the server stops (<see cref="StopAsync"/>, which
+/// also cancels the opens in progress); sessions live in memory, and the publications a crashed server left are removed
+/// at its next start.
 /// </summary>
 public sealed class FileRestoreSessions : IAsyncDisposable
 {
+    /// <summary>Why sessions end at a stop, in their log line and in what their downloads say.</summary>
+    public const string ServerStopped = "the server stopped";
+
+    /// <summary>Why a session ends that a user closed (the close's own request is in the audit log).</summary>
+    private const string Closed = "closed";
+
+    /// <summary>What an open the stop cancelled answers (and the audit log keeps).</summary>
+    public const string StoppedWhileStarting =
+        "The server stopped while the file-restore session's appliance was starting, so the session was not opened and nothing of it is left; open it again once the server runs.";
+
     private readonly ConcurrentDictionary<string, FileRestoreSession> _sessions = new(StringComparer.Ordinal);
     private readonly MountServerService _mountServer;
     private readonly RepositoryRegistry _repositories;
     private readonly RetentionGate _retention;
     private readonly IApplianceLauncher _appliances;
     private readonly FileRestorePublications _publications;
+    private readonly AuditLog _audit;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<TaskCompletionSource, byte> _opening = new();
     private readonly CancellationTokenSource _stopping = new();
     private Task _sweeping = Task.CompletedTask;
+    private readonly Lock _stopGate = new();
+    private Task? _stop;
     private int _reserved;
 
     public FileRestoreSessions(
         ServerOptions options, MountServerService mountServer, RepositoryRegistry repositories, RetentionGate retention, IApplianceLauncher appliances,
-        FileRestorePublications publications, TimeProvider time, ILogger<FileRestoreSessions> logger)
+        FileRestorePublications publications, AuditLog audit, TimeProvider time, ILogger<FileRestoreSessions> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         IdleTimeout = options.FileRestoreIdleTimeout;
@@ -42,6 +58,7 @@ public sealed class FileRestoreSessions : IAsyncDisposable
         _retention = retention;
         _appliances = appliances;
         _publications = publications;
+        _audit = audit;
         _time = time;
         _logger = logger;
     }
@@ -77,11 +94,30 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     /// The VM (field <c>vm</c>) or restore point (<c>restorePoint</c>) is not found, or no appliance can start (too many
     /// sessions for the appliances' memory budget, or libguestfs failed); nothing is left published.
     /// </exception>
+    /// <exception cref="LifeboatException">The server stops (<see cref="LifeboatErrorReason.Unavailable"/>): the open is cancelled, whatever the appliance was doing.</exception>
     public async Task<FileRestoreSession> OpenAsync(string vm, string? restorePoint, string user, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-        if (!VmName.TryValidate(vm, "vm", out var problem))
-            throw new FileRestoreException(problem, "vm");
+        // A stop waits for the opens in progress, which it cancels: what they published is removed while the mount
+        // server runs. Registered before the stop is checked, so a stop either sees the open or the open sees the stop.
+        var opening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _opening[opening] = 0;
+        try
+        {
+            if (_stopping.IsCancellationRequested)
+                throw new LifeboatException(LifeboatErrorReason.Unavailable, "The server is stopping; open the file-restore session once it runs again.");
+            if (!VmName.TryValidate(vm, "vm", out var problem))
+                throw new FileRestoreException(problem, "vm");
+            return await OpenWithinCapacityAsync(vm, restorePoint, user, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _opening.TryRemove(opening, out _);
+            opening.SetResult();
+        }
+    }
+
+    private async Task<FileRestoreSession> OpenWithinCapacityAsync(string vm, string? restorePoint, string user, CancellationToken cancellationToken)
+    {
         if (Interlocked.Increment(ref _reserved) > _appliances.Capacity)
         {
             Interlocked.Decrement(ref _reserved);
@@ -91,7 +127,14 @@ public sealed class FileRestoreSessions : IAsyncDisposable
 
         try
         {
-            return await OpenReservedAsync(vm, restorePoint, user, cancellationToken).ConfigureAwait(false);
+            using var stopOrGone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+            return await OpenReservedAsync(vm, restorePoint, user, stopOrGone.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (_stopping.IsCancellationRequested)
+        {
+            Interlocked.Decrement(ref _reserved);
+            FileRestoreLog.NotOpened(_logger, vm, restorePoint ?? "latest", user, StoppedWhileStarting);
+            throw new LifeboatException(LifeboatErrorReason.Unavailable, StoppedWhileStarting, innerException: e);
         }
         catch
         {
@@ -126,7 +169,7 @@ public sealed class FileRestoreSessions : IAsyncDisposable
             if (_stopping.IsCancellationRequested && _sessions.TryRemove(session.Id, out _))
             {
                 await browser.DisposeAsync().ConfigureAwait(false);
-                throw new FileRestoreException("The server is stopping; open the session again once it runs.");
+                throw new OperationCanceledException(_stopping.Token);
             }
 
             FileRestoreLog.Opened(_logger, session.Id, user, session.Vm, session.RestorePointId, session.Publication);
@@ -146,23 +189,38 @@ public sealed class FileRestoreSessions : IAsyncDisposable
     public FileRestoreSession? Get(string id) => _sessions.TryGetValue(id, out var session) ? session : null;
 
     /// <summary>Closes a session: its appliance shuts down and its publication is removed. False when there is no such session.</summary>
-    public Task<bool> CloseAsync(string id) => CloseAsync(id, "closed");
+    public Task<bool> CloseAsync(string id) => CloseAsync(id, Closed);
+
+    /// <summary>
+    /// Ends every session because the server stops: opens in progress are cancelled (their appliance's start is killed),
+    /// downloads are cut off, appliances shut down and publications removed. Call it as the server begins to stop, while
+    /// the mount server still runs; it returns within seconds whatever the appliances are doing.
+    /// </summary>
+    public Task StopAsync()
+    {
+        lock (_stopGate)
+            return _stop ??= StopOnceAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {
-        if (_stopping.IsCancellationRequested)
-            return;
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task StopOnceAsync()
+    {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _sweeping.ConfigureAwait(false);
-        foreach (var id in _sessions.Keys)
-            await CloseAsync(id, "the server stops").ConfigureAwait(false);
-        _stopping.Dispose();
+        await Task.WhenAll(_opening.Keys.Select(opening => opening.Task)).ConfigureAwait(false);
+        await Task.WhenAll(_sessions.Keys.Select(id => CloseAsync(id, ServerStopped))).ConfigureAwait(false);
     }
 
     private async Task<bool> CloseAsync(string id, string why)
     {
         if (!_sessions.TryRemove(id, out var session))
             return false;
+        session.End(why);
         Interlocked.Decrement(ref _reserved);
         try
         {
@@ -175,6 +233,9 @@ public sealed class FileRestoreSessions : IAsyncDisposable
 
         await UnpublishAsync(session.Publication).ConfigureAwait(false);
         FileRestoreLog.Closed(_logger, id, why);
+        // Sessions live in memory: the audit log is what remains of one the server ended (idle, or the server stopped).
+        if (why != Closed)
+            _audit.Record(FirstStart.ServerCreator, null, "file-restore.close", $"file-restore session {id} ({session.Vm}@{session.RestorePointId}, opened by {session.User})", "ok: " + why);
         return true;
     }
 

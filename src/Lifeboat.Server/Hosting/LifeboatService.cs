@@ -8,7 +8,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Lifeboat.Server.Hosting;
 
-/// <summary>Brings the server up in order (default repository, local host, mount server, sessions, file-restore sessions) and down again.</summary>
+/// <summary>
+/// Brings the server up in order (default repository, local host, mount server, sessions, file-restore sessions) and down
+/// again. File-restore sessions end as the stop begins, before the web server waits for the requests in flight: an open
+/// waiting for its appliance's start, or a download, would otherwise hold the stop until the host's shutdown timeout.
+/// </summary>
 internal sealed class LifeboatService(
     DataFolder data,
     RepositoryStore repositories,
@@ -17,8 +21,10 @@ internal sealed class LifeboatService(
     MountServerService mountServer,
     SessionManager sessions,
     FileRestore.FileRestoreSessions fileRestores,
-    ILogger<LifeboatService> logger) : IHostedService
+    ILogger<LifeboatService> logger) : IHostedLifecycleService
 {
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!Directory.Exists(data.Repository) || !Directory.EnumerateFileSystemEntries(data.Repository).Any())
@@ -39,11 +45,20 @@ internal sealed class LifeboatService(
         await fileRestores.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         ServerLog.Stopping(logger);
+        await fileRestores.StopAsync().ConfigureAwait(false);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
         await fileRestores.DisposeAsync().ConfigureAwait(false);
         await sessions.DisposeAsync().ConfigureAwait(false);
         await mountServer.DisposeAsync().ConfigureAwait(false);
     }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

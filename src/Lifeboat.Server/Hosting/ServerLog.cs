@@ -10,6 +10,6 @@ internal static partial class ServerLog
     [LoggerMessage(2, LogLevel.Information, "Created the server's own repository in {Repository}")]
     public static partial void RepositoryCreated(ILogger logger, string repository);
 
-    [LoggerMessage(3, LogLevel.Information, "Stopping: sessions pause, their VMs keep running and the next start resumes them")]
+    [LoggerMessage(3, LogLevel.Information, "Stopping: file-restore sessions end; sessions pause, their VMs keep running and the next start resumes them")]
     public static partial void Stopping(ILogger logger);
 }

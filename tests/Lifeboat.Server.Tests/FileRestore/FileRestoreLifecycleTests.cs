@@ -41,6 +41,9 @@ public sealed class FileRestoreLifecycleTests
         Assert.Equal(0, await PublicationsAsync(http));
         using (var gone = await http.GetAsync(FileRestoreCalls.Session(idle.Id)))
             Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        var audit = await http.GetStringAsync("api/audit?action=file-restore.close");
+        Assert.Contains($"file-restore session {idle.Id} ", audit, StringComparison.Ordinal);
+        Assert.Contains("ok: idle for", audit, StringComparison.Ordinal);
 
         var kept = await OpenAsync(http);
         Assert.Equal(1, await PublicationsAsync(http));

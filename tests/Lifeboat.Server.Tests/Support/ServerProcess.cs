@@ -142,6 +142,32 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a service manager stops it: waits up to <paramref name="timeout"/> for it to exit and gives its exit code and how long it took.</summary>
+    /// <exception cref="TimeoutException">It still ran after <paramref name="timeout"/> (it is then killed).</exception>
+    public async Task<(int ExitCode, TimeSpan Took)> StopAsync(TimeSpan timeout)
+    {
+        var process = _process ?? throw new InvalidOperationException("The server is not running.");
+        var took = Stopwatch.StartNew();
+        await Tools.RunOkAsync("kill", "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using (var waiting = new CancellationTokenSource(timeout))
+        {
+            try
+            {
+                await process.WaitForExitAsync(waiting.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                await KillAsync();
+                throw new TimeoutException($"The server did not stop within {timeout.TotalSeconds:0} s of SIGTERM and was killed:{Environment.NewLine}{ReadLog()}");
+            }
+        }
+
+        var exitCode = process.ExitCode;
+        process.Dispose();
+        _process = null;
+        return (exitCode, took.Elapsed);
+    }
+
     /// <summary>kill -9: no shutdown code runs.</summary>
     public async Task KillAsync()
     {
