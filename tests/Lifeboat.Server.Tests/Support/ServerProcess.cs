@@ -12,6 +12,7 @@ using Lifeboat.Server.Hosting;
 using Lifeboat.Server.Contracts.Security;
 using Lifeboat.Server.Contracts.Storage;
 using Lifeboat.Server.Sessions;
+using Lifeboat.Testing.Processes;
 
 namespace Lifeboat.Server.Tests.Support;
 
