@@ -92,7 +92,12 @@ internal sealed class ExportStoppedBackup : IDisposable
     /// <summary>SIGKILL, and waits for its end.</summary>
     public async Task KillAsync()
     {
-        Assert.False(_process.HasExited, $"the backup to be killed ended by itself ({_process.ExitCode}) without a restore point before the kill:{Environment.NewLine}{Output}");
+        if (_process.HasExited)
+        {
+            await _process.WaitForExitAsync(); // until its output is read to the end
+            Assert.Fail($"the backup to be killed ended by itself ({_process.ExitCode}) without a restore point before the kill:{Environment.NewLine}{Output}");
+        }
+
         _process.Kill();
         await _process.WaitForExitAsync();
     }
