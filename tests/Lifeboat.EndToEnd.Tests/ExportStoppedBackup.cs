@@ -7,14 +7,14 @@ namespace Lifeboat.EndToEnd.Tests;
 
 /// <summary>
 /// A live backup started to be killed while its NBD export is up. SIGSTOP is sent from the inotify event of the
-/// export's socket appearing in the work folder, on the watcher's own thread: a 10 ms poll on a starved thread pool
+/// export's socket appearing in the work folder, on a thread of its own: a 10 ms poll on a starved thread pool
 /// (load 15) missed a whole job that ran in 0.4 s. Stopped, it can be looked at (has it committed?) before it is killed.
 /// </summary>
 internal sealed class ExportStoppedBackup : IDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly FileSystemWatcher _watcher;
+    private readonly FileAppearance _socket;
     private readonly Process _process;
     private readonly Stopwatch _clock = new();
     private readonly StringBuilder _stdout = new();
@@ -23,15 +23,14 @@ internal sealed class ExportStoppedBackup : IDisposable
     private readonly Lock _stopping = new();
     private bool _started;
     private TimeSpan _stoppedAfter;
+    private DateTime _stoppedAt;
 
     private ExportStoppedBackup(ProcessStartInfo start, string work)
     {
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
         _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
-        _watcher = new FileSystemWatcher(work, LiveBackupWorkFolder.NbdSocketName) { NotifyFilter = NotifyFilters.FileName };
-        _watcher.Created += (_, _) => StopOnce();
-        _watcher.EnableRaisingEvents = true;
+        _socket = new FileAppearance(work, LiveBackupWorkFolder.NbdSocketName, StopOnce);
     }
 
     /// <summary>When, after its start, the socket appeared and SIGSTOP was sent.</summary>
@@ -43,6 +42,15 @@ internal sealed class ExportStoppedBackup : IDisposable
             {
                 return _stoppedAfter;
             }
+        }
+    }
+
+    /// <summary>From the socket's creation (its modification time, to the kernel's tick) to SIGSTOP.</summary>
+    public TimeSpan StoppedAfterSocket(string socket)
+    {
+        lock (_stopping)
+        {
+            return _stoppedAt - File.GetLastWriteTimeUtc(socket);
         }
     }
 
@@ -58,7 +66,7 @@ internal sealed class ExportStoppedBackup : IDisposable
         }
     }
 
-    /// <summary>Starts it with the watcher already on <paramref name="work"/> (the work folder named in <paramref name="start"/>).</summary>
+    /// <summary>Starts it with <paramref name="work"/> (the work folder named in <paramref name="start"/>) already watched for its socket.</summary>
     public static ExportStoppedBackup Start(ProcessStartInfo start, string work)
     {
         var backup = new ExportStoppedBackup(start, work);
@@ -125,7 +133,7 @@ internal sealed class ExportStoppedBackup : IDisposable
 
     public void Dispose()
     {
-        _watcher.Dispose();
+        _socket.Dispose();
         lock (_stopping)
         {
             if (_started && !_process.HasExited)
@@ -144,6 +152,7 @@ internal sealed class ExportStoppedBackup : IDisposable
             if (_started && !_stopped.Task.IsCompleted && !_process.HasExited && ProcessSignals.Stop(_process.Id))
             {
                 _stoppedAfter = _clock.Elapsed;
+                _stoppedAt = DateTime.UtcNow;
                 _stopped.TrySetResult();
             }
         }

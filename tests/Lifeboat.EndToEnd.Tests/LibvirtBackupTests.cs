@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Lifeboat.Hypervisors.Qemu.LiveBackup;
 using Xunit.Abstractions;
 
 namespace Lifeboat.EndToEnd.Tests;
@@ -45,7 +45,8 @@ public sealed class LibvirtBackupTests(LibvirtVm vm, ITestOutputHelper output) :
             if (stopped && RestorePointCount(repo) == points)
             {
                 await backup.KillAsync();
-                output.WriteLine($"Attempt {attempt}: its NBD socket appeared {backup.StoppedAfter.TotalMilliseconds:0} ms after it started; stopped there, no restore point committed, killed");
+                var latency = backup.StoppedAfterSocket(Path.Combine(work, LiveBackupWorkFolder.NbdSocketName));
+                output.WriteLine($"Attempt {attempt}: its NBD socket appeared {backup.StoppedAfter.TotalMilliseconds:0} ms after it started and it was stopped {latency.TotalMilliseconds:0.0} ms later, with no restore point committed; killed");
                 break;
             }
 
