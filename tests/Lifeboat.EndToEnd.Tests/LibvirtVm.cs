@@ -19,6 +19,9 @@ public sealed class LibvirtVm : IAsyncLifetime
 
     public string Combine(string name) => _folder.Combine(name);
 
+    /// <summary>The number of the last record the guest reported as synced, from its console log.</summary>
+    public long LastRecord => GuestRecords.Last(SerialLog, LiveVm.RecordMarker);
+
     private LibvirtGuest Guest { get; } = new(Uri, Domain);
 
     public async Task InitializeAsync()
