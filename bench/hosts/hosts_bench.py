@@ -15,8 +15,11 @@ import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "recovery"))
-from recovery_bench import (MIB, Bench, BenchError, Guest, allocated, bench_arguments, big_disk, drop_page_cache,  # noqa: E402
-                            log, median_range, power_off, run_main, wait_for_marker, write_results)
+from recovery_common import MIB, BenchError, bench_arguments, log, median_range, run_main, write_results  # noqa: E402
+from recovery_disks import big_disk  # noqa: E402
+from recovery_guest import Guest, wait_for_marker  # noqa: E402
+from recovery_processes import allocated, drop_page_cache, power_off  # noqa: E402
+from recovery_runner import Bench  # noqa: E402
 
 HOST = "kvm2"
 MARKER = "LIFEBOAT-GUEST-BOOTED"
