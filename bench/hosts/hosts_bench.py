@@ -127,13 +127,7 @@ class HostsBench(Bench):
         target = os.path.join(self.host["folder"] if method != "local" else self.production, f"production-{session}")
         os.makedirs(target)
         os.sync()
-        start = time.monotonic()
-        self.lifeboat("migrate", session, "--to", target, "--method", "mirror", "--format", "raw", "--json")
-        command = time.monotonic() - start
-        view = self.api(f"api/sessions/{session}")
-        if view["state"] != "Finalized":
-            raise BenchError(f"session {session} is {view['state']} after lifeboat migrate: {view.get('migrationError')}")
-        phase = next(p["durationSeconds"] for p in view["phases"] if p["phase"] == "MigratingToProduction")
+        command, view, phase = self.mirror(session, target)
         # The migration step's own figure: "in sync: 1024 MiB at 312 MiB/s, the guest running all along".
         message = next((s.get("message") or "" for s in view["steps"] if "MiB/s" in (s.get("message") or "")), "")
         rate = None

@@ -172,7 +172,9 @@ class Bench:
             self.lifeboat("stop", session)
         return result
 
-    def migrate(self, session, target):
+    def mirror(self, session, target):
+        """`lifeboat migrate --method mirror` of the session to raw files in target: the command's seconds, the
+        session's view once finalized, and the seconds of its migration phase."""
         start = time.monotonic()
         self.lifeboat("migrate", session, "--to", target, "--method", "mirror", "--format", "raw", "--json")
         command = time.monotonic() - start
@@ -180,6 +182,10 @@ class Bench:
         if view["state"] != "Finalized":
             raise BenchError(f"session {session} is {view['state']} after lifeboat migrate: {view.get('migrationError')}")
         phase = next(p["durationSeconds"] for p in view["phases"] if p["phase"] == "MigratingToProduction")
+        return command, view, phase
+
+    def migrate(self, session, target):
+        command, view, phase = self.mirror(session, target)
         return {"command": command, "seconds": phase, "allocated": sum(allocated(d) for d in view["productionDisks"]),
                 "disks": len(view["productionDisks"])}
 
