@@ -49,12 +49,6 @@ class HostsBench(Bench):
             raise BenchError(f"virsh {' '.join(arguments)} failed ({done.returncode}): {done.stderr.strip()}")
         return done.stdout
 
-    def declare_production(self):
-        """Local migrations write into a datastore declared for them (what an admin does); the host's are the host's."""
-        self.production = os.path.join(self.work, "production")
-        os.makedirs(self.production)
-        self.lifeboat("datastore", "add", "production", self.production, "--json")
-
     def add_host(self):
         out = json.loads(self.lifeboat("host", "add", HOST, "--connect", self.host["tcpUri"], "--json"))
         log(f"added host {HOST}: {json.dumps(out)}")

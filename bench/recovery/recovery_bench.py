@@ -58,6 +58,7 @@ def main():
     migrations = {g.key: [] for g in guests}
     try:
         bench.start_server()
+        bench.declare_production()
         for guest in guests:
             bench.backup(guest)
         for guest in guests:
@@ -84,7 +85,7 @@ def main():
             # so that no boot's clock runs while their writes are still being flushed.
             for run in range(1, args.runs + 1):
                 os.sync()
-                production = os.path.join(args.work, f"production-{guest.key}-{run}")
+                production = os.path.join(bench.production, f"{guest.key}-{run}")
                 migrations[guest.key].append(bench.instant(guest, f"migrate-{run}", migrate_to=production)["migration"])
                 shutil.rmtree(production, ignore_errors=True)
                 for sparse in copies[guest.key]:

@@ -32,6 +32,7 @@ class Bench:
         self.env = dict(os.environ, LIFEBOAT_SERVER=self.address, LIFEBOAT_DATA=self.data)
         self.server = None
         self.vm_folders = []
+        self.production = None  # the datastore migrations write into, once declared
 
     # --- the Lifeboat server and CLI -------------------------------------------------------------------------
     def start_server(self, *extra):
@@ -93,6 +94,13 @@ class Bench:
         if done.returncode != 0:
             raise BenchError(f"lifeboat {' '.join(arguments)} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
         return done.stdout
+
+    def declare_production(self):
+        """Local migrations write into a datastore declared for them, as an admin does (the server refuses any other
+        folder); a libvirt host's migrations write into the host's own folder."""
+        self.production = os.path.join(self.work, "production")
+        os.makedirs(self.production)
+        self.lifeboat("datastore", "add", "production", self.production, "--json")
 
     def backup(self, guest):
         arguments = ["backup", "--repo", os.path.join(self.data, "repository"), "--vm", guest.vm]
