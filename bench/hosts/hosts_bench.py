@@ -15,8 +15,11 @@ import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "recovery"))
-from recovery_bench import (MIB, Bench, BenchError, Guest, allocated, bench_arguments, big_disk, drop_page_cache,  # noqa: E402
-                            log, median_range, power_off, run_main, wait_for_marker, write_results)
+from recovery_common import MIB, BenchError, bench_arguments, log, median_range, run_main, write_results  # noqa: E402
+from recovery_disks import big_disk  # noqa: E402
+from recovery_guest import Guest, wait_for_marker  # noqa: E402
+from recovery_processes import allocated, drop_page_cache, power_off  # noqa: E402
+from recovery_runner import Bench  # noqa: E402
 
 HOST = "kvm2"
 MARKER = "LIFEBOAT-GUEST-BOOTED"
@@ -45,12 +48,6 @@ class HostsBench(Bench):
         if check and done.returncode != 0:
             raise BenchError(f"virsh {' '.join(arguments)} failed ({done.returncode}): {done.stderr.strip()}")
         return done.stdout
-
-    def declare_production(self):
-        """Local migrations write into a datastore declared for them (what an admin does); the host's are the host's."""
-        self.production = os.path.join(self.work, "production")
-        os.makedirs(self.production)
-        self.lifeboat("datastore", "add", "production", self.production, "--json")
 
     def add_host(self):
         out = json.loads(self.lifeboat("host", "add", HOST, "--connect", self.host["tcpUri"], "--json"))
@@ -124,13 +121,7 @@ class HostsBench(Bench):
         target = os.path.join(self.host["folder"] if method != "local" else self.production, f"production-{session}")
         os.makedirs(target)
         os.sync()
-        start = time.monotonic()
-        self.lifeboat("migrate", session, "--to", target, "--method", "mirror", "--format", "raw", "--json")
-        command = time.monotonic() - start
-        view = self.api(f"api/sessions/{session}")
-        if view["state"] != "Finalized":
-            raise BenchError(f"session {session} is {view['state']} after lifeboat migrate: {view.get('migrationError')}")
-        phase = next(p["durationSeconds"] for p in view["phases"] if p["phase"] == "MigratingToProduction")
+        command, view, phase = self.mirror(session, target)
         # The migration step's own figure: "in sync: 1024 MiB at 312 MiB/s, the guest running all along".
         message = next((s.get("message") or "" for s in view["steps"] if "MiB/s" in (s.get("message") or "")), "")
         rate = None

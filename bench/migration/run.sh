@@ -68,7 +68,7 @@ ip link set lo up
 
 # nfsbench's dropcache evicts files from the page cache (see bench/nfs-peers/README.md).
 mkdir -p "$root/.build/nfsbench"
-gcc -O2 -Wall -Wextra -Werror -std=gnu11 -o "$root/.build/nfsbench/nfsbench" "$root/bench/nfs-peers/nfsbench.c" \
+gcc -O2 -Wall -Wextra -Werror -std=gnu11 -o "$root/.build/nfsbench/nfsbench" "$root"/bench/nfs-peers/nfsbench/*.c \
   $(pkg-config --cflags --libs libnfs) -lpthread
 dropcache() { "$root/.build/nfsbench/nfsbench" dropcache "$@" >/dev/null; }
 

@@ -20,7 +20,7 @@ done
 if [ -n "$cli" ]; then lifeboat=(dotnet "$cli/lifeboat.dll"); else lifeboat=("$root/lifeboat"); fi
 
 bin="$root/.build/nfsbench"; mkdir -p "$bin"
-gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -o "$bin/nfsbench" "$here/nfsbench.c" $(pkg-config --cflags --libs libnfs) -lpthread
+gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -o "$bin/nfsbench" "$here"/nfsbench/*.c $(pkg-config --cflags --libs libnfs) -lpthread
 work="$(mktemp -d "${BENCH_WORK:-/tmp}/metricsbench.XXXXXX")"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }

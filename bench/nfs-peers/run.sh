@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side NFS benchmark: the same disk read and written through Lifeboat's mount server, through
 # nfs-ganesha (VFS) exporting it as a plain raw file, and straight from that raw file (the physical limit),
-# one after the other, with the same client (nfsbench.c) and the same access patterns. Prints a Markdown
+# one after the other, with the same client (nfsbench/) and the same access patterns. Prints a Markdown
 # table with the ratios lifeboat/ganesha and lifeboat/local and writes it to bench/nfs-peers/results-<date>.md.
 # See README.md beside this file.
 set -Eeuo pipefail
@@ -82,7 +82,7 @@ done
 # The client, built before anything is timed.
 bin="$root/.build/nfsbench"
 mkdir -p "$bin"
-gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -o "$bin/nfsbench" "$here/nfsbench.c" \
+gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -o "$bin/nfsbench" "$here"/nfsbench/*.c \
   $(pkg-config --cflags --libs libnfs) -lpthread
 nfsbench="$bin/nfsbench"
 

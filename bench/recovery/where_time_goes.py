@@ -13,8 +13,10 @@ import shutil
 import subprocess
 import time
 
-from recovery_bench import (MILESTONES, Bench, BenchError, Guest, bench_arguments, cpu_seconds, drop_page_cache,
-                            is_qemu_for, log, median_range, thread_cpu, thread_cpu_delta, power_off, read_pid, run_main, wait_for_marker, write_results)
+from recovery_common import BenchError, bench_arguments, log, median_range, run_main, write_results
+from recovery_guest import MILESTONES, Guest, wait_for_marker
+from recovery_processes import cpu_seconds, drop_page_cache, is_qemu_for, power_off, read_pid, thread_cpu, thread_cpu_delta
+from recovery_runner import Bench
 
 MIB = 1 << 20
 # QEMU's own bounds (block/nfs.c) for readahead-size and page-cache-size.

@@ -11,8 +11,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "recovery"))
-from recovery_bench import (Bench, BenchError, bench_arguments, drop_page_cache, log, median_range,  # noqa: E402
-                            run_main, write_results)
+from recovery_common import BenchError, bench_arguments, log, median_range, run_main, write_results  # noqa: E402
+from recovery_processes import drop_page_cache  # noqa: E402
+from recovery_runner import Bench  # noqa: E402
 
 POLL = 0.2
 VERIFY_TIMEOUT = 600.0

@@ -18,6 +18,9 @@
 // waited S seconds (default 20) for its answer, exits 1 on any error. When stdin reaches its end it stops sending
 // new writes, drains, commits until the verifier holds still, reads every block back and compares it with what
 // it wrote last ("verified N blocks"), and exits 0.
+//
+// One file on purpose: one state machine whose every function shares its state (the connection, the
+// slots, the blocks, the counters) as file-level statics, and a test tool the tests build with one cc command.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
