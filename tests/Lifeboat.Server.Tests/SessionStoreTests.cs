@@ -85,6 +85,18 @@ public sealed class SessionStoreTests
         Assert.Equal([SessionPhase.Initialization, SessionPhase.NfsMapping, SessionPhase.Stop], phases.Select(p => p.Phase));
         Assert.Equal([3, 0.5, null], phases.Select(p => p.DurationSeconds));
         Assert.Equal([StepResult.Ok, StepResult.Failed, StepResult.Running], phases.Select(p => p.Result));
+
+        // Between two steps of the phase a starting session is in, every step so far has ended: the phase is still running.
+        List<SessionStep> between =
+        [
+            Step(1, SessionPhase.Initialization, 0, 1, StepResult.Ok),
+            Step(2, SessionPhase.RegisteringAndStarting, 1, 2, StepResult.Ok),
+        ];
+        var starting = PhaseViews.From(between, PhaseViews.Working(SessionState.Starting, SessionPhase.RegisteringAndStarting));
+        Assert.Equal([StepResult.Ok, StepResult.Running], starting.Select(p => p.Result));
+        Assert.Equal([1, null], starting.Select(p => p.DurationSeconds));
+        var ready = PhaseViews.From(between, PhaseViews.Working(SessionState.Ready, SessionPhase.RegisteringAndStarting));
+        Assert.Equal([StepResult.Ok, StepResult.Ok], ready.Select(p => p.Result));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public static class SessionViews
         var s = snapshot.Session;
         return new SessionView(s.Id, s.Vm, s.RestorePointId, s.RepositoryPath, s.HostId, s.State, s.Phase, s.ReadyWhen, snapshot.VmRunning,
             s.Publication, s.DiskUrls, s.CacheFolder, s.RuntimeDirectory, s.Migration, s.ProductionDisks, s.CreatedAt, s.ReadyAt, s.EndedAt,
-            s.RecoverySeconds, s.Error, s.MigrationError, s.MigrationPauseSeconds, snapshot.Progress, PhaseViews.From(steps), steps, s.DiskRecovery)
+            s.RecoverySeconds, s.Error, s.MigrationError, s.MigrationPauseSeconds, snapshot.Progress, PhaseViews.From(steps, PhaseViews.Working(s.State, s.Phase)), steps, s.DiskRecovery)
         {
             ReadyTimeoutSeconds = s.ReadyTimeoutSeconds,
         };
