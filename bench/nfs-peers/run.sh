@@ -13,7 +13,7 @@ usage() {
 usage: run.sh [--raw FILE | --size 512M] [--lifeboat | --lifeboat-url URL] [--reps 5] [--count 20000]
               [--write-depths 16] [--port 24090] [--seed 1] [--keep] [--no-results-file]
               [--tests randread1,randread16,seqread,randwrite] [--lifeboat-cli DIR] [--base-cli DIR]
-              [--lifeboat-args 'ARGS'] [--base-args 'ARGS'] [--builds-only]
+              [--lifeboat-args 'ARGS'] [--base-args 'ARGS'] [--lifeboat-env 'K=V ...'] [--builds-only]
   --raw FILE          the disk as a raw file (default: a new file of --size random bytes)
   --lifeboat          back FILE up into a new repository and serve it with `./lifeboat mount-server`,
                       restarted with an empty cache before every read test (cold = nothing cached anywhere)
@@ -27,6 +27,7 @@ usage: run.sh [--raw FILE | --size 512M] [--lifeboat | --lifeboat-url URL] [--re
   --lifeboat-cli DIR  with --lifeboat: run this published CLI folder (dotnet publish output) instead of ./lifeboat
   --base-cli DIR      with --lifeboat: also serve the disk with this other build, target "base" (before/after runs)
   --lifeboat-args A   extra mount-server options of the lifeboat target, e.g. '--no-hydration'
+  --lifeboat-env E    environment of the lifeboat target's mount server only, e.g. 'DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1'
   --base-args A       extra mount-server options of the base target
   --builds-only       with --base-cli: measure the two builds only (no local file, no nfs-ganesha): before/after
                       runs in half the time, so more repetitions fit in a quiet spell of a shared machine
@@ -36,7 +37,7 @@ EOF
 
 arguments="$*"
 raw="" size=512M lifeboat=0 lifeboat_url="" reps=5 count=20000 write_depths=16 port=24090 seed=1 keep=0 results_file=1
-tests=randread1,randread16,seqread,randwrite lifeboat_cli="" base_cli="" lifeboat_args="" base_args="" builds_only=0
+tests=randread1,randread16,seqread,randwrite lifeboat_cli="" base_cli="" lifeboat_args="" base_args="" lifeboat_env="" builds_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --raw) raw="${2:?}"; shift 2 ;;
@@ -54,6 +55,7 @@ while [ $# -gt 0 ]; do
     --lifeboat-cli) lifeboat_cli="${2:?}"; shift 2 ;;
     --base-cli) base_cli="${2:?}"; shift 2 ;;
     --lifeboat-args) lifeboat_args="${2?}"; shift 2 ;;
+    --lifeboat-env) lifeboat_env="${2?}"; shift 2 ;;
     --base-args) base_args="${2?}"; shift 2 ;;
     --builds-only) builds_only=1; shift ;;
     -h|--help) usage ;;
@@ -72,7 +74,7 @@ done
 for d in "$lifeboat_cli" "$base_cli"; do
   [ -z "$d" ] || [ -f "$d/lifeboat.dll" ] || { echo "run.sh: $d holds no lifeboat.dll; give the output folder of dotnet publish src/Lifeboat.Cli." >&2; exit 2; }
 done
-[ "$lifeboat" = 1 ] || [ -z "$lifeboat_cli$base_cli$lifeboat_args$base_args" ] \
+[ "$lifeboat" = 1 ] || [ -z "$lifeboat_cli$base_cli$lifeboat_args$base_args$lifeboat_env" ] \
   || { echo "run.sh: --lifeboat-cli, --base-cli and their --*-args need --lifeboat." >&2; exit 2; }
 [ "$builds_only" = 0 ] || [ -n "$base_cli" ] || { echo "run.sh: --builds-only needs --base-cli (two builds to compare)." >&2; exit 2; }
 
@@ -135,7 +137,7 @@ start_cold() {
   rm -f "$out"
   local -a cmd extra
   if [ "$name" = base ]; then cmd=(dotnet "$work/base-cli/lifeboat.dll"); read -r -a extra <<<"$base_args"
-  else cmd=("${lifeboat_cmd[@]}"); read -r -a extra <<<"$lifeboat_args"; extra+=(--control-socket "$work/control-$name.sock"); fi
+  else read -r -a envs <<<"$lifeboat_env"; cmd=(env "${envs[@]}" "${lifeboat_cmd[@]}"); read -r -a extra <<<"$lifeboat_args"; extra+=(--control-socket "$work/control-$name.sock"); fi
   # NBD off (--nbd-port 0): the run reads over NFS only, and a test elsewhere on the machine may hold NBD's default port.
   "${cmd[@]}" mount-server --json --repo "$work/repo" --cache "$cache" --listen 127.0.0.1 \
     --nfs-port "${server_port[$name]}" --portmap-port 0 --nbd-port 0 --publish bench "${extra[@]}" >"$out" 2>&1 &
@@ -286,7 +288,7 @@ python3 "$here/report.py" "$results" \
       "nfs-ganesha $(dpkg-query -W -f='${Version}' nfs-ganesha), libnfs $(dpkg-query -W -f='${Version}' libnfs-dev);" \
       "load average (1, 5, 15 min) $load_before before the run, $load_after after it: other work shares the cores." \
       "Lifeboat: $( if [ "$lifeboat" = 1 ]; then echo 'started by run.sh, restarted with an empty cache before each read test'; elif [ -n "$lifeboat_url" ]; then echo "already running at $lifeboat_url"; else echo 'not measured'; fi)$( [ -n "$base_cli" ] && echo "; base: the build in $base_cli, the same way")." \
-      "$( [ -n "$lifeboat_args$base_args" ] && echo "Mount-server options: lifeboat '$lifeboat_args', base '$base_args'.")")" \
+      "$( [ -n "$lifeboat_args$base_args$lifeboat_env" ] && echo "Mount-server options: lifeboat '$lifeboat_args', base '$base_args'; lifeboat's environment '$lifeboat_env'.")")" \
   >"$report"
 cat "$report"
 if [ "$results_file" = 1 ]; then
