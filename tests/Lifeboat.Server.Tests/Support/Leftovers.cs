@@ -33,28 +33,8 @@ public static class Leftovers
     }
 
     /// <summary>Processes other than the server whose command line names its data folder (QEMU, or any helper a session starts).</summary>
-    private static List<string> ProcessesOf(ServerProcess server)
-    {
-        var found = new List<string>();
-        foreach (var folder in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(folder), out var pid) || pid == server.ProcessId || pid == Environment.ProcessId)
-                continue;
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(folder, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains(server.DataDirectory, StringComparison.Ordinal))
-                    found.Add($"{pid}: {commandLine}");
-            }
-            catch (IOException)
-            {
-                // Exited meanwhile.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return found;
-    }
+    private static List<string> ProcessesOf(ServerProcess server) =>
+        [.. ProcessTree.WithCommandLineContaining(server.DataDirectory)
+            .Where(process => process.Id != server.ProcessId && process.Id != Environment.ProcessId)
+            .Select(process => $"{process.Id}: {process.CommandLine}")];
 }

@@ -29,8 +29,9 @@ public static class ProcessTree
         {
             return File.ReadAllText($"/proc/{processId}/cmdline").TrimEnd('\0').Replace('\0', ' ');
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            // Exited meanwhile, or not ours to read.
             return "";
         }
     }
