@@ -46,7 +46,17 @@ internal sealed partial class DamagedNbdExport : IDisposable
             $"ddrescue-mapfile={map}", $"logfile={Path.Combine(folder, "reads.log")}").GetAwaiter().GetResult();
         if (exitCode != 0)
             throw new InvalidOperationException($"nbdkit exited {exitCode}: {output}");
-        var process = Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture));
+        // The socket listens when the parent returns, but the daemon writes its pid file after that: wait for it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        string pid;
+        while (!File.Exists(pidFile) || (pid = File.ReadAllText(pidFile).Trim()).Length == 0)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"nbdkit wrote no pid file {pidFile} within 30 s: {output}");
+            Thread.Sleep(10);
+        }
+
+        var process = Process.GetProcessById(int.Parse(pid, CultureInfo.InvariantCulture));
         return new DamagedNbdExport(process, folder, socket, damagedOffset);
     }
 
