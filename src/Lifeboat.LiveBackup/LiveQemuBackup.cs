@@ -23,8 +23,8 @@ public static class LiveQemuBackup
 
     /// <summary>The same through libvirt's backup API (pull mode, checkpoints) for a libvirt domain.</summary>
     public static Task<RestorePointInfo> RunAsync(
-        BackupRepository repository, Virsh virsh, string domain, QemuLiveBackupOptions options, IProgress<BackupProgress>? progress, ILoggerFactory loggers, CancellationToken cancellationToken) =>
-        RunAsync(repository, options, async o => await LibvirtPointInTime.StartAsync(virsh, domain, o, loggers.CreateLogger(typeof(LibvirtPointInTime).FullName!), cancellationToken).ConfigureAwait(false), progress, cancellationToken);
+        BackupRepository repository, string connectUri, string domain, QemuLiveBackupOptions options, IProgress<BackupProgress>? progress, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        RunAsync(repository, options, async o => await LibvirtPointInTime.StartAsync(connectUri, domain, o, loggers.CreateLogger(typeof(LibvirtPointInTime).FullName!), cancellationToken).ConfigureAwait(false), progress, cancellationToken);
 
     private static async Task<RestorePointInfo> RunAsync(
         BackupRepository repository, QemuLiveBackupOptions options, Func<QemuLiveBackupOptions, Task<ILivePointInTime>> start, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)

@@ -88,7 +88,7 @@ public sealed class RemoteLibvirtBackupTests(RemoteLibvirtVm vm, ITestOutputHelp
                 (await vm.Guest.Virsh("resume", RemoteLibvirtVm.Domain)).ShouldSucceed();
             },
         };
-        return await LiveQemuBackup.RunAsync(repository, new Virsh(uri), RemoteLibvirtVm.Domain, options, null, NullLoggerFactory.Instance, CancellationToken.None);
+        return await LiveQemuBackup.RunAsync(repository, uri, RemoteLibvirtVm.Domain, options, null, NullLoggerFactory.Instance, CancellationToken.None);
     }
 
     private async Task AssertRestoresToReferenceAsync(BackupRepository repository, RestorePointInfo restorePoint, string reference)

@@ -90,9 +90,8 @@ internal static class BackupCommand
                 {
                     if (!LibvirtUri.TryValidate(parse.GetValue(connect), "--connect", out var uriProblem))
                         throw new CliException(uriProblem);
-                    var virsh = new Virsh(parse.GetValue(connect)!);
                     restorePoint = await console.WithProgressAsync($"Backing up {name} live through libvirt", sink =>
-                        LiveQemuBackup.RunAsync(repository, virsh, domain, options, new Progress(sink), loggers, cancellationToken));
+                        LiveQemuBackup.RunAsync(repository, parse.GetValue(connect)!, domain, options, new Progress(sink), loggers, cancellationToken));
                 }
                 else
                 {

@@ -12,12 +12,13 @@ namespace Lifeboat.Hypervisors.Libvirt;
 /// bitmaps never stopped recording, so it is redefined and the chain goes on. Newer checkpoints of this VM (left by a
 /// killed backup) are deleted, which merges their changes into it; other tools' checkpoints are left alone.
 /// </summary>
-internal sealed class LibvirtCheckpointChain(Virsh virsh, string domain, QemuLiveBackupOptions options, ILogger logger)
+internal sealed class LibvirtCheckpointChain(LibvirtBackupDomain domain, QemuLiveBackupOptions options, ILogger logger)
 {
     /// <returns>The checkpoint to read the changes since, or null and why the disks must be read whole.</returns>
-    public async Task<(string? Base, string? FullReadReason)> ReconcileAsync(IReadOnlyList<string> targets, CancellationToken cancellationToken)
+    /// <param name="checkpoints">The domain's checkpoints, parents first (listed beside the backup's other first calls).</param>
+    public async Task<(string? Base, string? FullReadReason)> ReconcileAsync(IReadOnlyList<string> targets, IReadOnlyList<string> checkpoints, CancellationToken cancellationToken)
     {
-        var ours = await OursAsync(cancellationToken).ConfigureAwait(false);
+        List<string> ours = [.. checkpoints.Where(n => DirtyBitmapName.IsOf(n, options.Vm))];
         var expected = targets.Select(t => options.TrackedBitmaps.GetValueOrDefault(t)).Distinct().ToList();
         string? reason = null;
         if (expected is not [{ } checkpoint])
@@ -35,7 +36,7 @@ internal sealed class LibvirtCheckpointChain(Virsh virsh, string domain, QemuLiv
         var stale = ours.Where(n => reason is not null || n != expected[0]).Reverse().ToList();
         foreach (var name in stale)
         {
-            await virsh.RunAsync(["checkpoint-delete", domain, name], cancellationToken).ConfigureAwait(false);
+            await domain.DeleteCheckpointAsync(name, metadataOnly: false, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var target in targets)
@@ -57,12 +58,6 @@ internal sealed class LibvirtCheckpointChain(Virsh virsh, string domain, QemuLiv
         return (reason is null ? expected[0] : null, reason);
     }
 
-    private async Task<List<string>> OursAsync(CancellationToken cancellationToken)
-    {
-        var listing = await virsh.RunAsync(["checkpoint-list", domain, "--name", "--topological"], cancellationToken).ConfigureAwait(false);
-        return [.. listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(n => DirtyBitmapName.IsOf(n, options.Vm))];
-    }
-
     /// <summary>
     /// Defines <paramref name="checkpoint"/> again over the bitmaps of that name, then asks libvirt their size: it
     /// gives one only for a disk that holds the bitmap. Returns null when every disk does, else why the disks must be
@@ -70,16 +65,14 @@ internal sealed class LibvirtCheckpointChain(Virsh virsh, string domain, QemuLiv
     /// </summary>
     private async Task<string?> RedefineAsync(string checkpoint, IReadOnlyList<string> targets, CancellationToken cancellationToken)
     {
-        string file = Path.Combine(options.WorkDirectory, "redefine.xml");
         var definition = new XElement(
             "domaincheckpoint",
             new XElement("name", checkpoint),
             new XElement("creationTime", DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
             new XElement("disks", targets.Select(t => new XElement("disk", new XAttribute("name", t), new XAttribute("checkpoint", "bitmap"), new XAttribute("bitmap", checkpoint)))));
-        await File.WriteAllTextAsync(file, definition.ToString(), cancellationToken).ConfigureAwait(false);
         try
         {
-            await virsh.RunAsync(["checkpoint-create", domain, file, "--redefine"], cancellationToken).ConfigureAwait(false);
+            await domain.RedefineCheckpointAsync(definition.ToString(), cancellationToken).ConfigureAwait(false);
         }
         catch (LibvirtException ex)
         {
@@ -89,7 +82,7 @@ internal sealed class LibvirtCheckpointChain(Virsh virsh, string domain, QemuLiv
         List<string> missing;
         try
         {
-            var sized = XElement.Parse(await virsh.RunAsync(["checkpoint-dumpxml", domain, checkpoint, "--size"], cancellationToken).ConfigureAwait(false));
+            var sized = XElement.Parse(await domain.CheckpointXmlAsync(checkpoint, withSize: true, cancellationToken).ConfigureAwait(false));
             var withSize = sized.Element("disks")?.Elements("disk").Where(d => d.Attribute("size") is not null).Select(d => (string?)d.Attribute("name")).ToHashSet() ?? [];
             missing = [.. targets.Where(t => !withSize.Contains(t))];
         }
@@ -106,12 +99,12 @@ internal sealed class LibvirtCheckpointChain(Virsh virsh, string domain, QemuLiv
 
         try
         {
-            await virsh.RunAsync(["checkpoint-delete", domain, checkpoint], cancellationToken).ConfigureAwait(false);
+            await domain.DeleteCheckpointAsync(checkpoint, metadataOnly: false, cancellationToken).ConfigureAwait(false);
         }
         catch (LibvirtException)
         {
             // A disk without the bitmap makes libvirt refuse to delete the others': the definition alone goes.
-            await virsh.RunAsync(["checkpoint-delete", domain, checkpoint, "--metadata"], cancellationToken).ConfigureAwait(false);
+            await domain.DeleteCheckpointAsync(checkpoint, metadataOnly: true, cancellationToken).ConfigureAwait(false);
         }
 
         string disks = missing.Count == 1 ? $"disk {missing[0]} no longer holds" : $"disks {string.Join(", ", missing)} no longer hold";

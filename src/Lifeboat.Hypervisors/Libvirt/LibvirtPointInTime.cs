@@ -12,7 +12,8 @@ namespace Lifeboat.Hypervisors.Libvirt;
 /// with an NBD server where <see cref="LibvirtBackupServer"/> says (a unix socket and scratch files in the work folder
 /// here; TCP, TLS for <c>qemu+tls://</c>, on a remote host, with each scratch file beside its disk there, named for
 /// the new checkpoint, which libvirt deletes when the job ends), and a new checkpoint (a persistent dirty bitmap per disk) in the same step; incremental from the checkpoint the last restore point recorded (<see cref="LibvirtCheckpointChain"/>). Ended
-/// with <c>virsh domjobabort</c>. Completing deletes the old checkpoint; aborting deletes the new one, which makes
+/// by aborting the job. Every call goes over one libvirt connection (<see cref="LibvirtBackupDomain"/>), the first
+/// ones side by side. Completing deletes the old checkpoint; aborting deletes the new one, which makes
 /// libvirt merge its bitmap back into the old one, so the next backup misses nothing.
 /// </summary>
 public sealed class LibvirtPointInTime : LivePointInTime
@@ -20,7 +21,9 @@ public sealed class LibvirtPointInTime : LivePointInTime
     private const string ScratchExtension = ".scratch.qcow2";
     private const int MaxPortAttempts = 8;
 
-    private readonly Virsh _virsh;
+    private const int AgentTimeoutSeconds = 5;
+
+    private readonly LibvirtBackupDomain _libvirt;
     private readonly string _domain;
     private LibvirtBackupServer? _server;
     private Dictionary<string, string> _diskFiles = [];
@@ -28,11 +31,11 @@ public sealed class LibvirtPointInTime : LivePointInTime
     private string? _newCheckpoint;
     private bool _jobStarted;
 
-    private LibvirtPointInTime(Virsh virsh, string domain, QemuLiveBackupOptions options, LiveBackupWorkFolder work, ILogger logger)
+    private LibvirtPointInTime(LibvirtBackupDomain libvirt, QemuLiveBackupOptions options, LiveBackupWorkFolder work, ILogger logger)
         : base(options, work, logger)
     {
-        _virsh = virsh;
-        _domain = domain;
+        _libvirt = libvirt;
+        _domain = libvirt.Name;
     }
 
     public override LiveBackupNbdServer NbdServer => _server?.NbdServer ?? LiveBackupNbdServer.Unix(Work.NbdSocketPath);
@@ -41,74 +44,90 @@ public sealed class LibvirtPointInTime : LivePointInTime
 
     /// <summary>Starts a point in time of every disk of <paramref name="domain"/>. <see cref="QemuLiveBackupOptions.TrackedBitmaps"/> name checkpoints here.</summary>
     /// <exception cref="LibvirtException">libvirt refused a step.</exception>
-    public static async Task<LibvirtPointInTime> StartAsync(Virsh virsh, string domain, QemuLiveBackupOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static async Task<LibvirtPointInTime> StartAsync(string connectUri, string domain, QemuLiveBackupOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         var work = LiveBackupWorkFolder.Open(options.WorkDirectory, ScratchExtension, (message, inner) => inner is null ? new LibvirtException(message) : new LibvirtException(message, inner));
-        return await StartOrAbortAsync(new LibvirtPointInTime(virsh, domain, options, work, logger ?? NullLogger.Instance), cancellationToken).ConfigureAwait(false);
+        LibvirtBackupDomain libvirt;
+        try
+        {
+            libvirt = await LibvirtBackupDomain.OpenAsync(connectUri, domain, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            work.Dispose();
+            throw;
+        }
+
+        return await StartOrAbortAsync(new LibvirtPointInTime(libvirt, options, work, logger ?? NullLogger.Instance), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The backup was committed: ends the job and deletes the checkpoint it was incremental from.</summary>
     private protected override async Task EndCompletedAsync(CancellationToken cancellationToken)
     {
-        await EndJobAsync(cancellationToken).ConfigureAwait(false);
-        if (_baseCheckpoint is not null)
+        using (_libvirt)
         {
-            await _virsh.RunAsync(["checkpoint-delete", _domain, _baseCheckpoint], cancellationToken).ConfigureAwait(false);
+            await EndJobAsync(cancellationToken).ConfigureAwait(false);
+            if (_baseCheckpoint is not null)
+            {
+                await _libvirt.DeleteCheckpointAsync(_baseCheckpoint, metadataOnly: false, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
     /// <summary>The backup failed: ends the job and deletes the new checkpoint, which libvirt merges into its parent's.</summary>
     private protected override async Task<bool> EndAbortedAsync()
     {
-        await EndJobAsync(CancellationToken.None).ConfigureAwait(false);
-        if (_newCheckpoint is null)
+        using (_libvirt)
         {
-            return false;
-        }
+            await EndJobAsync(CancellationToken.None).ConfigureAwait(false);
+            if (_newCheckpoint is null)
+            {
+                return false;
+            }
 
-        await _virsh.RunAsync(["checkpoint-delete", _domain, _newCheckpoint], CancellationToken.None).ConfigureAwait(false);
-        return true;
+            await _libvirt.DeleteCheckpointAsync(_newCheckpoint, metadataOnly: false, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
     }
 
     private protected override bool IsTeardownFailure(Exception exception) => exception is LibvirtException;
 
     private protected override async Task StartCoreAsync(CancellationToken cancellationToken)
     {
-        if (await BackupJobRunsAsync(cancellationToken).ConfigureAwait(false))
+        // Side by side: none of these changes anything the others read.
+        var leftoverJob = _libvirt.BackupXmlAsync(cancellationToken);
+        var thawed = Options.DiscoverGuestAgent ? ThawIfLeftFrozenAsync(cancellationToken) : Task.CompletedTask;
+        var id = _libvirt.IdAsync(cancellationToken);
+        var xml = _libvirt.XmlAsync(cancellationToken);
+        var checkpoints = _libvirt.CheckpointNamesAsync(cancellationToken);
+        var server = LibvirtBackupServer.ForAsync(_libvirt.ConnectUri, Work.NbdSocketPath, cancellationToken);
+        await Task.WhenAll(leftoverJob, thawed, id, xml, checkpoints, server).ConfigureAwait(false);
+        if (await leftoverJob.ConfigureAwait(false) is not null)
         {
             QemuLog.LeftoversFound(Logger, 1, 1, 0);
-            await _virsh.RunAsync(["domjobabort", _domain], cancellationToken).ConfigureAwait(false);
+            await _libvirt.AbortJobAsync(cancellationToken).ConfigureAwait(false);
         }
 
         Work.DeleteWorkFiles();
-        if (Options.DiscoverGuestAgent)
-        {
-            await ThawIfLeftFrozenAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var uuid = (await _virsh.RunAsync(["domuuid", _domain], cancellationToken).ConfigureAwait(false)).Trim();
-        var id = (await _virsh.RunAsync(["domid", _domain], cancellationToken).ConfigureAwait(false)).Trim();
-        SourceIdentity = $"libvirt {uuid} id {id}";
-        HardwareText = await _virsh.RunAsync(["dumpxml", _domain], cancellationToken).ConfigureAwait(false);
+        SourceIdentity = $"libvirt {_libvirt.Uuid} id {await id.ConfigureAwait(false)}";
+        HardwareText = await xml.ConfigureAwait(false);
         var disks = LibvirtBackupDocuments.Disks(HardwareText);
         if (disks.Count == 0)
         {
             throw new LibvirtException($"Domain {_domain} has no disk to back up.");
         }
 
-        _server = await LibvirtBackupServer.ForAsync(_virsh.ConnectUri, Work.NbdSocketPath, cancellationToken).ConfigureAwait(false);
+        _server = await server.ConfigureAwait(false);
         _diskFiles = LibvirtBackupDocuments.DiskFiles(HardwareText);
         if (_server.IsRemote && disks.FirstOrDefault(d => !_diskFiles.ContainsKey(d.Target)) is { Target: { } notFile })
         {
             throw new LibvirtException($"Disk {notFile} of domain {_domain} is not a file; on a remote host the backup's scratch file goes beside each disk, so back up domains whose disks are files there.");
         }
 
-        (_baseCheckpoint, var reason) = await new LibvirtCheckpointChain(_virsh, _domain, Options, Logger)
-            .ReconcileAsync([.. disks.Select(d => d.Target)], cancellationToken).ConfigureAwait(false);
+        (_baseCheckpoint, var reason) = await new LibvirtCheckpointChain(_libvirt, Options, Logger)
+            .ReconcileAsync([.. disks.Select(d => d.Target)], await checkpoints.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         _newCheckpoint = DirtyBitmapName.New(Options.Vm);
-        string backupXml = Path.Combine(Options.WorkDirectory, "backup.xml");
-        string checkpointXml = Path.Combine(Options.WorkDirectory, "checkpoint.xml");
-        await File.WriteAllTextAsync(checkpointXml, CheckpointXml(disks), cancellationToken).ConfigureAwait(false);
+        string checkpointXml = CheckpointXml(disks);
 
         bool freeze = Options.DiscoverGuestAgent;
         string? freezeFailure = null;
@@ -119,7 +138,7 @@ public sealed class LibvirtPointInTime : LivePointInTime
             {
                 try
                 {
-                    await _virsh.RunAsync(["domfsfreeze", _domain], cancellationToken).ConfigureAwait(false);
+                    await _libvirt.FreezeAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (LibvirtException ex)
                 {
@@ -134,7 +153,7 @@ public sealed class LibvirtPointInTime : LivePointInTime
 
             try
             {
-                await BeginAsync(disks, backupXml, checkpointXml, cancellationToken).ConfigureAwait(false);
+                await BeginAsync(disks, checkpointXml, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -154,7 +173,7 @@ public sealed class LibvirtPointInTime : LivePointInTime
             {
                 try
                 {
-                    await _virsh.RunAsync(["domfsthaw", _domain], CancellationToken.None).ConfigureAwait(false);
+                    await _libvirt.ThawAsync(CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (LibvirtException) when (freezeFailure is not null)
                 {
@@ -179,7 +198,8 @@ public sealed class LibvirtPointInTime : LivePointInTime
             QemuLog.CrashConsistent(Logger, Options.Vm, CrashConsistentReason);
         }
 
-        var exports = LibvirtBackupDocuments.Exports(await _virsh.RunAsync(["backup-dumpxml", _domain], cancellationToken).ConfigureAwait(false));
+        var exports = LibvirtBackupDocuments.Exports(await _libvirt.BackupXmlAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new LibvirtException($"libvirt's backup job of domain {_domain} ended as soon as it began."));
         foreach (var (target, driver) in disks)
         {
             if (!exports.TryGetValue(target, out var export))
@@ -200,17 +220,16 @@ public sealed class LibvirtPointInTime : LivePointInTime
     }
 
     /// <summary>
-    /// <c>virsh backup-begin</c>; on a remote host another port is tried while the one picked is taken there (libvirt
+    /// Begins the backup job; on a remote host another port is tried while the one picked is taken there (libvirt
     /// starts the NBD server before the transaction that makes the checkpoint, and rolls everything back when it fails).
     /// </summary>
-    private async Task BeginAsync(List<(string Target, string Driver)> disks, string backupXml, string checkpointXml, CancellationToken cancellationToken)
+    private async Task BeginAsync(List<(string Target, string Driver)> disks, string checkpointXml, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            await File.WriteAllTextAsync(backupXml, BackupXml(disks), cancellationToken).ConfigureAwait(false);
             try
             {
-                await _virsh.RunAsync(["backup-begin", _domain, "--backupxml", backupXml, "--checkpointxml", checkpointXml], cancellationToken).ConfigureAwait(false);
+                await _libvirt.BeginBackupAsync(BackupXml(disks), checkpointXml, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (LibvirtException ex) when (_server!.IsRemote && LibvirtBackupServer.IsPortTaken(ex) && attempt < MaxPortAttempts)
@@ -259,7 +278,7 @@ public sealed class LibvirtPointInTime : LivePointInTime
         string status;
         try
         {
-            status = await _virsh.RunAsync(["qemu-agent-command", _domain, "{\"execute\":\"guest-fsfreeze-status\"}"], cancellationToken).ConfigureAwait(false);
+            status = await _libvirt.AgentCommandAsync("{\"execute\":\"guest-fsfreeze-status\"}", AgentTimeoutSeconds, cancellationToken).ConfigureAwait(false);
         }
         catch (LibvirtException)
         {
@@ -269,15 +288,9 @@ public sealed class LibvirtPointInTime : LivePointInTime
 
         if (status.Contains("\"frozen\"", StringComparison.Ordinal))
         {
-            await _virsh.RunAsync(["domfsthaw", _domain], cancellationToken).ConfigureAwait(false);
+            await _libvirt.ThawAsync(cancellationToken).ConfigureAwait(false);
             QemuLog.ThawedLeftFrozen(Logger, Options.Vm);
         }
-    }
-
-    private async Task<bool> BackupJobRunsAsync(CancellationToken cancellationToken)
-    {
-        var info = await _virsh.RunAsync(["domjobinfo", _domain], cancellationToken).ConfigureAwait(false);
-        return info.Split('\n').Any(l => l.StartsWith("Operation:", StringComparison.Ordinal) && l.Contains("Backup", StringComparison.Ordinal));
     }
 
     private async Task EndJobAsync(CancellationToken cancellationToken)
@@ -285,7 +298,7 @@ public sealed class LibvirtPointInTime : LivePointInTime
         if (_jobStarted)
         {
             _jobStarted = false;
-            await _virsh.RunAsync(["domjobabort", _domain], cancellationToken).ConfigureAwait(false);
+            await _libvirt.AbortJobAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 }

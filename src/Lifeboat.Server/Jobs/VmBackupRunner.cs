@@ -80,9 +80,8 @@ public sealed class VmBackupRunner(ILoggerFactory loggers) : IVmBackupRunner
         var clock = Stopwatch.StartNew();
         var source = request.Source;
         using var repository = RepositoryRegistry.Open(request.RepositoryPath);
-        var virsh = new Virsh(source.ConnectUri ?? Virsh.DefaultUri);
         var options = new QemuLiveBackupOptions { Vm = request.Vm, WorkDirectory = request.WorkDirectory };
-        var point = await LiveQemuBackup.RunAsync(repository, virsh, source.LibvirtDomain!, options, request.Progress, loggers, cancellationToken).ConfigureAwait(false);
+        var point = await LiveQemuBackup.RunAsync(repository, source.ConnectUri ?? Virsh.DefaultUri, source.LibvirtDomain!, options, request.Progress, loggers, cancellationToken).ConfigureAwait(false);
         return Describe(point, clock.Elapsed);
     }
 }

@@ -191,6 +191,47 @@ internal static partial class LibvirtNative
     [LibraryImport(Libvirt, EntryPoint = "virStorageVolFree")]
     public static partial int StorageVolFree(IntPtr volume);
 
+    [LibraryImport(Libvirt, EntryPoint = "virDomainGetID")]
+    public static partial uint DomainGetId(LibvirtDomainHandle domain);
+
+    [LibraryImport(Libvirt, EntryPoint = "virDomainFSFreeze")]
+    public static partial int DomainFsFreeze(LibvirtDomainHandle domain, IntPtr mountPoints, uint count, uint flags);
+
+    [LibraryImport(Libvirt, EntryPoint = "virDomainFSThaw")]
+    public static partial int DomainFsThaw(LibvirtDomainHandle domain, IntPtr mountPoints, uint count, uint flags);
+
+    [LibraryImport(Libvirt, EntryPoint = "virDomainAbortJob")]
+    public static partial int DomainAbortJob(LibvirtDomainHandle domain);
+
+    [LibraryImport(Libvirt, EntryPoint = "virDomainBackupBegin", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int DomainBackupBegin(LibvirtDomainHandle domain, string backupXml, string? checkpointXml, uint flags);
+
+    [LibraryImport(Libvirt, EntryPoint = "virDomainBackupGetXMLDesc")]
+    public static partial IntPtr DomainBackupGetXmlDesc(LibvirtDomainHandle domain, uint flags);
+
+    /// <summary>Fills <paramref name="checkpoints"/> with an array of virDomainCheckpointPtr (the caller frees each and the array).</summary>
+    [LibraryImport(Libvirt, EntryPoint = "virDomainListAllCheckpoints")]
+    public static partial int DomainListAllCheckpoints(LibvirtDomainHandle domain, out IntPtr checkpoints, uint flags);
+
+    [LibraryImport(Libvirt, EntryPoint = "virDomainCheckpointLookupByName", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial LibvirtCheckpointHandle DomainCheckpointLookupByName(LibvirtDomainHandle domain, string name, uint flags);
+
+    [LibraryImport(Libvirt, EntryPoint = "virDomainCheckpointCreateXML", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial LibvirtCheckpointHandle DomainCheckpointCreateXml(LibvirtDomainHandle domain, string xml, uint flags);
+
+    /// <summary>The name belongs to the checkpoint: not freed.</summary>
+    [LibraryImport(Libvirt, EntryPoint = "virDomainCheckpointGetName")]
+    public static partial IntPtr DomainCheckpointGetName(IntPtr checkpoint);
+
+    [LibraryImport(Libvirt, EntryPoint = "virDomainCheckpointGetXMLDesc")]
+    public static partial IntPtr DomainCheckpointGetXmlDesc(LibvirtCheckpointHandle checkpoint, uint flags);
+
+    [LibraryImport(Libvirt, EntryPoint = "virDomainCheckpointDelete")]
+    public static partial int DomainCheckpointDelete(LibvirtCheckpointHandle checkpoint, uint flags);
+
+    [LibraryImport(Libvirt, EntryPoint = "virDomainCheckpointFree")]
+    public static partial int DomainCheckpointFree(IntPtr checkpoint);
+
     [LibraryImport(LibvirtQemu, EntryPoint = "virDomainQemuAgentCommand", StringMarshalling = StringMarshalling.Utf8)]
     public static partial IntPtr DomainQemuAgentCommand(LibvirtDomainHandle domain, string command, int timeoutSeconds, uint flags);
 
