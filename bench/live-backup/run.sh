@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Live backup benchmark (issue 9): Lifeboat (`backup --libvirt`) against virtnbdbackup on the same running
+# Live backup benchmark (issues 9, 21): Lifeboat (`backup --libvirt`) against virtnbdbackup and virtnbdbackup -z on the same running
 # libvirt domain in the same run. The domain is the test guest (tests/guest, mode `records`: it appends and
 # syncs 4 KiB records on its boot disk without end and numbers them on its serial console) with a 2 GiB qcow2
 # data disk (vdb) holding the bench/backup-peers lab image. No NIC; libvirt's networks are never started.
-# Per rep: Lifeboat full, virtnbdbackup full, the guest rewrites 5% of vdb's data blocks (1 MiB each, from
-# /dev/urandom, with dd inside the guest through the agent's guest-exec), Lifeboat incremental, virtnbdbackup
-# incremental. Measured: wall time, peak RSS (/usr/bin/time -v), bytes read from the VM, bytes stored (du),
+# Per rep: Lifeboat full, virtnbdbackup full, virtnbdbackup -z full, the guest rewrites 5% of vdb's data blocks (1 MiB each, from
+# /dev/urandom, with dd inside the guest through the agent's guest-exec), the three incrementals. Measured: wall time, peak RSS (/usr/bin/time -v), bytes read from the VM, bytes stored (du),
 # time frozen, and the guest's record rate during each backup against an idle window of the same length.
 # Usage: run.sh [--reps N] [--seed 1] [--percent 5] [--data-size 2G] [--keep]
+# LIVE_BENCH_PERF=1 records each Lifeboat backup with perf (perf-<rep>-<level>.data and a report in the work folder).
 set -Eeuo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -161,7 +161,7 @@ new_bytes() { # DIR STAMPFILE: apparent bytes of the files virtnbdbackup wrote a
 # the other runs, and redefined after it: checkpoint-dumpxml, checkpoint-delete --metadata, checkpoint-create --redefine.
 # Only the named tool's checkpoints (by name) go into its folder, added to what is there: setting aside whatever was
 # defined into a folder emptied first lost Lifeboat's checkpoint when virtnbdbackup ran twice in a row (reps 1-2).
-owner_prefix() { case "$1" in lifeboat) echo "lifeboat-bench-" ;; virtnbdbackup) echo "virtnbdbackup." ;; esac; }
+owner_prefix() { case "$1" in lifeboat) echo "lifeboat-bench-" ;; virtnbdbackup*) echo "virtnbdbackup." ;; esac; }
 hide_checkpoints() { # TOOL: set aside that tool's checkpoints now defined, into $work/hidden-TOOL/, parents first
   local dir="$work/hidden-$1" prefix; prefix=$(owner_prefix "$1"); mkdir -p "$dir"
   local i; i=$(ls "$dir" | wc -l)
@@ -171,6 +171,22 @@ hide_checkpoints() { # TOOL: set aside that tool's checkpoints now defined, into
     i=$((i + 1)); virsh checkpoint-dumpxml "$domain" "$c" >"$dir/$(printf %03d $i).xml"; names=("$c" "${names[@]}")
   done
   for c in "${names[@]}"; do virsh checkpoint-delete "$domain" "$c" --metadata >/dev/null; done
+}
+# virtnbdbackup and virtnbdbackup -z both name their checkpoints and bitmaps virtnbdbackup.N: only one of them has
+# its checkpoints defined at a time (vnb_active), and the other's bitmaps are renamed aside-TOOL.virtnbdbackup.N
+# meanwhile (bitmaps_aside.py: one QMP transaction per rename, so they keep recording every write).
+vnb_active=""
+rename_bitmaps() { # FROM_PREFIX TO_PREFIX
+  local t; t=$(virsh qemu-monitor-command "$domain" '{"execute":"query-named-block-nodes","arguments":{"flat":true}}' | python3 "$here/bitmaps_aside.py" "$1" "$2")
+  [ -z "$t" ] || virsh qemu-monitor-command "$domain" "$t" >/dev/null
+}
+hide_vnb() { # set aside whichever virtnbdbackup's checkpoints are defined
+  [ -n "$vnb_active" ] || return 0
+  hide_checkpoints "$vnb_active"; rename_bitmaps "virtnbdbackup." "aside-$vnb_active.virtnbdbackup."; vnb_active=""
+}
+use_vnb() { # TOOL: that virtnbdbackup's checkpoints defined, the other's set aside
+  [ "$vnb_active" = "$1" ] && return 0
+  hide_vnb; rename_bitmaps "aside-$1.virtnbdbackup." "virtnbdbackup."; unhide_checkpoints "$1"; vnb_active="$1"
 }
 unhide_checkpoints() { # TOOL
   local dir="$work/hidden-$1" f; [ -d "$dir" ] || return 0
@@ -183,45 +199,60 @@ checkpoints() { # WHEN: libvirt's checkpoints of the domain (name, parent) and t
       | python3 -c 'import json,sys; [print("  bitmap", n["node-name"], b["name"]) for n in json.load(sys.stdin)["return"] for b in n.get("dirty-bitmaps", [])]' || true
   } >>"$work/checkpoints.txt"
 }
-lb_repo="$work/lifeboat-repo" vb_out="$work/virtnbdbackup"
+lb_repo="$work/lifeboat-repo"
 mkdir -p "$work/lb-work"
 "${lifeboat[@]}" repo init "$lb_repo" --json >"$work/repo-init.json"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+perf_wrap=()
+if [ "${LIVE_BENCH_PERF:-0}" = 1 ]; then export DOTNET_PerfMapEnabled=1; fi
 lifeboat_backup() { # LEVEL
-  hide_checkpoints virtnbdbackup; unhide_checkpoints lifeboat
+  hide_vnb; unhide_checkpoints lifeboat
   checkpoints "before lifeboat $1"
-  measure "$work/lb-$rep-$1" "${lifeboat[@]}" backup --repo "$lb_repo" --vm bench --libvirt "$domain" --connect "$uri" --work-dir "$work/lb-work" --json
+  [ "${LIVE_BENCH_PERF:-0}" = 1 ] && perf_wrap=(perf record -q -F 999 -g -o "$work/perf-$rep-$1.data" --)
+  measure "$work/lb-$rep-$1" "${perf_wrap[@]}" "${lifeboat[@]}" backup --repo "$lb_repo" --vm bench --libvirt "$domain" --connect "$uri" --work-dir "$work/lb-work" --json
   checkpoints "after lifeboat $1"
   local facts; facts=$(python3 "$here/lifeboat_facts.py" "$work/lb-$rep-$1.out")
   printf '%s\tlifeboat\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$1" "$M_SECONDS" "$M_RSS_KB" "$(cut -f1 <<<"$facts")" "$(stored "$lb_repo")" "$(cut -f2 <<<"$facts")" "$M_RECORDS" "$M_SECONDS" "$(cut -f3 <<<"$facts")" >>"$results"
   echo "run.sh:   lifeboat $1: ${M_SECONDS}s" >&2
+  if [ "${LIVE_BENCH_PERF:-0}" = 1 ]; then
+    perf report -q -i "$work/perf-$rep-$1.data" --no-children --sort dso,sym --percent-limit 1 2>/dev/null | head -n 60 >"$work/perf-$rep-$1.txt" || true
+  fi
 }
-vnb_backup() { # LEVEL (full|inc)
-  hide_checkpoints lifeboat; unhide_checkpoints virtnbdbackup
+vnb_backup() { # TOOL (virtnbdbackup|virtnbdbackup-z) LEVEL (full|inc)
+  local tool="$1" level="$2" out="$work/$1" extra=()
+  [ "$tool" = virtnbdbackup-z ] && extra=(-z)
+  hide_checkpoints lifeboat; use_vnb "$tool"
   touch "$work/stamp"; sleep 0.01
-  checkpoints "before virtnbdbackup $1"
-  measure "$work/vb-$rep-$1" virtnbdbackup -U "$uri" -d "$domain" -l "$1" -o "$vb_out"
-  checkpoints "after virtnbdbackup $1"
-  local log; log=$(ls -t "$vb_out"/backup.*.log 2>/dev/null | head -n 1 || true)
-  local frozen; frozen=$(python3 "$here/virtnbdbackup_frozen.py" "$work/vb-$rep-$1.err" ${log:+"$log"})
-  printf '%s\tvirtnbdbackup\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$1" "$M_SECONDS" "$M_RSS_KB" "$(new_bytes "$vb_out" "$work/stamp")" "$(stored "$vb_out")" "$(cut -f1 <<<"$frozen")" "$M_RECORDS" "$M_SECONDS" "$(cut -f2 <<<"$frozen")" >>"$results"
-  echo "run.sh:   virtnbdbackup $1: ${M_SECONDS}s" >&2
+  checkpoints "before $tool $level"
+  measure "$work/$tool-$rep-$level" virtnbdbackup -U "$uri" -d "$domain" -l "$level" "${extra[@]}" -o "$out"
+  checkpoints "after $tool $level"
+  local log; log=$(ls -t "$out"/backup.*.log 2>/dev/null | head -n 1 || true)
+  local frozen; frozen=$(python3 "$here/virtnbdbackup_frozen.py" "$work/$tool-$rep-$level.err" ${log:+"$log"})
+  # Bytes read: the stream files' apparent size, uncompressed only (with -z they hold lz4 frames).
+  local read=""; [ "$tool" = virtnbdbackup ] && read=$(new_bytes "$out" "$work/stamp")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$tool" "$level" "$M_SECONDS" "$M_RSS_KB" "$read" "$(stored "$out")" "$(cut -f1 <<<"$frozen")" "$M_RECORDS" "$M_SECONDS" "$(cut -f2 <<<"$frozen")" >>"$results"
+  echo "run.sh:   $tool $level: ${M_SECONDS}s" >&2
 }
 
 for ((rep = 1; rep <= reps; rep++)); do
   echo "run.sh: rep $rep: idle window, full backups, the guest's change, incremental backups..." >&2
   idle 10
-  if [ "$rep" = 1 ]; then lifeboat_backup full; vnb_backup full; fi
+  if [ "$rep" = 1 ]; then lifeboat_backup full; vnb_backup virtnbdbackup full; vnb_backup virtnbdbackup-z full; fi
   guest_change $(sed -n "${rep}p" "$work/blocks.txt")
   idle 10
-  if [ $((rep % 2)) = 1 ]; then lifeboat_backup incremental; vnb_backup inc; else vnb_backup inc; lifeboat_backup incremental; fi
+  # Lifeboat first, between or last (rep 1, 2, 3...): none of the three always runs right after the guest's change.
+  case $((rep % 3)) in
+    1) lifeboat_backup incremental; vnb_backup virtnbdbackup inc; vnb_backup virtnbdbackup-z inc ;;
+    2) vnb_backup virtnbdbackup-z inc; lifeboat_backup incremental; vnb_backup virtnbdbackup inc ;;
+    0) vnb_backup virtnbdbackup inc; vnb_backup virtnbdbackup-z inc; lifeboat_backup incremental ;;
+  esac
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 stamp=$(date +%Y-%m-%d-%H%M)
 report="$here/results-$stamp.md"
 {
-  echo "# Live backup against virtnbdbackup, $(date '+%Y-%m-%d %H:%M %Z')"
+  echo "# Live backup against virtnbdbackup and virtnbdbackup -z, $(date '+%Y-%m-%d %H:%M %Z')"
   echo
   echo "Command: \`bench/live-backup/run.sh $arguments\` ($reps rep(s), change $percent% of vdb's 1 MiB data blocks per rep, seed $seed)."
   echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB; load average $load_start at the start, $load_end at the end (shared cores: figures are noisy)."
