@@ -1,4 +1,5 @@
 using Lifeboat.Hypervisors.Qemu.LiveBackup;
+using Lifeboat.Repository;
 using Lifeboat.Repository.DiskImages;
 
 namespace Lifeboat.LiveBackup.Tests;
@@ -39,6 +40,25 @@ public sealed class NbdDiskSourceTests : IDisposable
         }
 
         Assert.Equal(4L * Block, source.BytesRead);
+    }
+
+    [Fact]
+    public async Task A_full_backup_reads_only_what_block_status_says_holds_data_never_zeroes_or_holes()
+    {
+        var image = await DiskAsync(withBitmap: false);
+        // Written as zeroes (allocated, but base:allocation says it reads as zeroes) beside the holes qemu-img left.
+        await Tools.RunOkAsync("qemu-io", "-f", "qcow2", "-c", $"write -z 5M {2 * Block}", image);
+        using var export = QemuNbdExport.Start(image, "disk0", "qcow2");
+        using var source = await OpenAsync(export, changedContext: null);
+        using var repository = BackupRepository.Init(_folder.Combine("repo"), new RepositoryOptions(BlockSize: Block), password: null);
+
+        var point = await repository.BackupAsync(new BackupRequest("vm", []) { Disks = [new BackupDisk("disk0", "disk0 via qemu-nbd", source)] }, null, CancellationToken.None)
+            .WaitAsync(Patience);
+
+        // 8 MiB of disk, 256 KiB of data: the rest is never asked for over NBD.
+        Assert.Equal(4L * Block, source.BytesRead);
+        Assert.Equal(4L * Block, point.Disks[0].ChangeTracking!.BytesRead);
+        Assert.Equal(Size, point.Disks[0].Size);
     }
 
     [Fact]
