@@ -8,11 +8,16 @@ namespace Lifeboat.LiveBackup;
 /// at a time and waits for it, which leaves the link idle for a round trip per span (over TLS on a remote host the
 /// backup took 1.4 times as long as virtnbdbackup's). The next reads are foreseen from the ranges the backup reads,
 /// rounded to blocks as the pipeline rounds them, in spans as long as the longest read so far; a read not foreseen
-/// is sent on its own, and foreseen ones it passes over are dropped.
+/// is sent on its own, and foreseen ones it passes over are dropped. As many are kept ahead as fit
+/// <see cref="MaxBytesAhead"/> (at least <see cref="MinDepth"/>, at most <see cref="MaxDepth"/>): the pipeline's 2 MiB spans
+/// of a full read four at a time, the scattered 64 KiB blocks of an incremental twelve at a time, so QEMU always has
+/// reads to serve while this side waits for the CPU.
 /// </summary>
 internal sealed class NbdReadAhead(NbdClient client, IEnumerable<(long Offset, long Length)> wanted)
 {
-    private const int Depth = 4;
+    public const int MinDepth = 4;
+    public const int MaxDepth = 12; // with the read asked for, within the client's 16 requests in flight
+    public const int MaxBytesAhead = 8 * 1024 * 1024;
 
     /// <summary>The repository's default block; another size only makes the reads at the ends of ranges unforeseen.</summary>
     private const int AssumedBlockSize = 64 * 1024;
@@ -45,7 +50,8 @@ internal sealed class NbdReadAhead(NbdClient client, IEnumerable<(long Offset, l
             _nextOffset = offset + destination.Length;
         }
 
-        while (_ahead.Count < Depth && Foresee() is { } next)
+        var depth = Math.Clamp(MaxBytesAhead / _span, MinDepth, MaxDepth);
+        while (_ahead.Count < depth && Foresee() is { } next)
         {
             _ahead.Enqueue(Pending.Start(client, next.Offset, next.Length));
             _nextOffset = next.Offset + next.Length;
@@ -61,6 +67,9 @@ internal sealed class NbdReadAhead(NbdClient client, IEnumerable<(long Offset, l
             read.Drop();
         }
     }
+
+    /// <summary>Bytes of the reads kept on the wire ahead of the last one asked for.</summary>
+    public long BytesAhead => _ahead.Sum(p => (long)p.Length);
 
     /// <summary>Lets go of the reads still on the wire; their buffers go back to the pool as they end.</summary>
     public void Clear()

@@ -39,13 +39,27 @@ public sealed class NbdReadAheadTests : IAsyncLifetime
         var ahead = new NbdReadAhead(_client, [(0, 2 * MiB)]);
 
         AssertRead(ahead, 0, Block);
-        // Four reads ahead, as long as the longest read so far.
-        await WaitForReadsAsync((Block, Block), (2 * Block, Block), (3 * Block, Block), (4 * Block, Block));
+        // Reads as long as the longest so far, as many as the budget allows: twelve of a 64 KiB block.
+        Assert.Equal(NbdReadAhead.MaxDepth * Block, ahead.BytesAhead);
+        await WaitForReadsAsync([.. Enumerable.Range(1, NbdReadAhead.MaxDepth).Select(i => ((long)i * Block, Block))]);
 
         // The second read is served from the wire: the server sees no second read of it, only one more ahead.
         AssertRead(ahead, Block, Block);
-        await WaitForReadsAsync((5 * Block, Block));
+        await WaitForReadsAsync(((NbdReadAhead.MaxDepth + 1) * Block, Block));
         Assert.Single(_device.Reads, read => read.Offset == Block);
+    }
+
+    [Fact]
+    public async Task Long_reads_keep_fewer_ahead_so_the_bytes_on_the_wire_stay_bounded()
+    {
+        var ahead = new NbdReadAhead(_client, [(0, Size)]);
+
+        // The pipeline's spans of a full read: four of 2 MiB ahead, 8 MiB, not twelve.
+        AssertRead(ahead, 0, 2 * (int)MiB);
+        Assert.Equal(NbdReadAhead.MaxBytesAhead, ahead.BytesAhead);
+        await WaitForReadsAsync([.. Enumerable.Range(1, NbdReadAhead.MinDepth).Select(i => (i * 2 * MiB, 2 * (int)MiB))]);
+        AssertRead(ahead, 2 * MiB, 2 * (int)MiB);
+        Assert.Equal(NbdReadAhead.MaxBytesAhead, ahead.BytesAhead);
     }
 
     [Fact]
