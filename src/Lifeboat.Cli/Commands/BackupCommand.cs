@@ -86,6 +86,8 @@ internal static class BackupCommand
                     GuestAgentSocket = parse.GetValue(guestAgent),
                     DiscoverGuestAgent = !parse.GetValue(noGuestAgent),
                 };
+                // The guest comes first: this process ends with its backup, so it may give up its priority for good.
+                BackupCpuPriority.LowerEveryThread(Environment.ProcessId);
                 if (domain is not null)
                 {
                     if (!LibvirtUri.TryValidate(parse.GetValue(connect), "--connect", out var uriProblem))
