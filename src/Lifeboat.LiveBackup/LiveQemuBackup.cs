@@ -47,10 +47,16 @@ public static class LiveQemuBackup
         var sources = new List<NbdDiskSource>();
         try
         {
-            foreach (var disk in pointInTime.Disks)
+            // Side by side: each disk's connection and block status queries are round trips to QEMU.
+            var opening = pointInTime.Disks.Select(disk => NbdDiskSource.OpenAsync(
+                pointInTime.NbdServer, disk.ExportName, disk.Driver, disk.ChangedMetaContext, latest?.Id, disk.FullReadReason, disk.TrackingBitmap, cancellationToken)).ToList();
+            try
             {
-                sources.Add(await NbdDiskSource.OpenAsync(
-                    pointInTime.NbdServer, disk.ExportName, disk.Driver, disk.ChangedMetaContext, latest?.Id, disk.FullReadReason, disk.TrackingBitmap, cancellationToken).ConfigureAwait(false));
+                await Task.WhenAll(opening).ConfigureAwait(false);
+            }
+            finally
+            {
+                sources.AddRange(opening.Where(o => o.IsCompletedSuccessfully).Select(o => o.Result));
             }
 
             var request = new BackupRequest(options.Vm, [])

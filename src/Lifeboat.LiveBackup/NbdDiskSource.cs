@@ -60,9 +60,12 @@ public sealed class NbdDiskSource : IIncrementalDiskSource
         var client = await NbdClient.ConnectAsync(server.EndPoint, exportName, options, cancellationToken).ConfigureAwait(false);
         try
         {
-            var allocated = await RangesAsync(client, AllocationContext, e => (e.Flags & ZeroFlag) == 0, cancellationToken).ConfigureAwait(false);
-            var changed = changedContext is null ? [] : await RangesAsync(client, changedContext, e => (e.Flags & DirtyFlag) != 0, cancellationToken).ConfigureAwait(false);
-            return new NbdDiskSource(client, format, changedContext is null ? null : baseRestorePointId, changedContext is null ? fullReadReason : null, trackingId, allocated, changed);
+            // Both queries on the wire at once: the client matches each reply to its request.
+            var allocatedQuery = RangesAsync(client, AllocationContext, e => (e.Flags & ZeroFlag) == 0, cancellationToken);
+            var changedQuery = changedContext is null ? Task.FromResult(new List<(long, long)>()) : RangesAsync(client, changedContext, e => (e.Flags & DirtyFlag) != 0, cancellationToken);
+            await Task.WhenAll(allocatedQuery, changedQuery).ConfigureAwait(false);
+            return new NbdDiskSource(client, format, changedContext is null ? null : baseRestorePointId, changedContext is null ? fullReadReason : null, trackingId,
+                await allocatedQuery.ConfigureAwait(false), await changedQuery.ConfigureAwait(false));
         }
         catch
         {
