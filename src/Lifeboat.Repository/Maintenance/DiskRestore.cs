@@ -5,15 +5,14 @@ using Microsoft.Win32.SafeHandles;
 namespace Lifeboat.Repository.Maintenance;
 
 /// <summary>
-/// Restores one disk into a file already sized and sparse: a decoder thread per core decodes batches of about 1 MiB
-/// ahead into a bounded window of buffers while the calling thread writes them in disk order, each run of data blocks
-/// in one write, so the file is written front to back by one writer (no contention on the file's lock) and its data
-/// is on disk soon after. Zero blocks, and damaged ones when the options allow, stay holes.
+/// Restores one disk into a file already sized and sparse, on a thread per core: each claims the next batch of blocks
+/// in disk order, decodes it into its own buffer and writes each run of data blocks at once, while the bytes are still
+/// in its cache (measured: a writer fed 1 MiB batches decoded on other cores spent half its time in the kernel's copy).
+/// Zero blocks, and damaged ones when the options allow, stay holes. The first damage in disk order is the one named.
 /// </summary>
 internal sealed class DiskRestore
 {
-    private const int BatchBytes = 1024 * 1024;
-    private const int SlotsPerDecoder = 4;
+    private const int BatchBytes = 256 * 1024;
     private const long WritebackBytes = 32L * 1024 * 1024;
 
     private readonly RestorePointDisk _disk;
@@ -25,15 +24,13 @@ internal sealed class DiskRestore
     private readonly int _blockSize;
     private readonly int _batchBlocks;
     private readonly long _batches;
-    private readonly RestoreSlot[] _slots;
-    private readonly object _gate = new();
-    private long _nextToDecode;
-    private long _nextToWrite;
+    private readonly int _batchesPerWriteback;
+    private long _nextBatch = -1;
+    private long _stopAt;
+    private CorruptChunkException? _firstDamage;
     private Exception? _failure;
-    private bool _stopped;
-    private long _writebackFrom;
 
-    public DiskRestore(RestorePointDisk disk, ManifestDisk header, SafeFileHandle handle, RestoreOptions options, RestoreCounters counters, List<BadRange> badRanges, int decoders)
+    public DiskRestore(RestorePointDisk disk, ManifestDisk header, SafeFileHandle handle, RestoreOptions options, RestoreCounters counters, List<BadRange> badRanges)
     {
         _disk = disk;
         _header = header;
@@ -41,179 +38,83 @@ internal sealed class DiskRestore
         _options = options;
         _counters = counters;
         _badRanges = badRanges;
-        Decoders = Math.Max(1, decoders);
         _blockSize = disk.BlockSize;
         _batchBlocks = Math.Max(1, BatchBytes / _blockSize);
         _batches = (disk.BlockCount + _batchBlocks - 1) / _batchBlocks;
-        _slots = new RestoreSlot[(int)Math.Min(_batches, (long)Decoders * SlotsPerDecoder)];
-        for (int i = 0; i < _slots.Length; i++)
-        {
-            _slots[i] = new RestoreSlot(_batchBlocks, _blockSize);
-        }
+        _batchesPerWriteback = (int)Math.Max(1, WritebackBytes / ((long)_batchBlocks * _blockSize));
+        _stopAt = _batches;
     }
 
-    public int Decoders { get; }
-
-    /// <summary>Writes the whole disk; throws the first damage in disk order (unless the options allow it) or any other failure.</summary>
-    public void Run(CancellationToken cancellationToken)
+    /// <summary>Writes the whole disk with <paramref name="threads"/> threads; throws the first damage in disk order (unless the options allow it) or any other failure.</summary>
+    public void Run(int threads, CancellationToken cancellationToken)
     {
-        if (_batches == 0)
+        var workers = new Thread[(int)Math.Clamp(_batches, 1, Math.Max(1, threads))];
+        for (int i = 0; i < workers.Length; i++)
         {
-            return;
+            workers[i] = new Thread(() => Work(cancellationToken)) { IsBackground = true, Name = "Lifeboat restore" };
+            workers[i].Start();
         }
 
-        using var wake = cancellationToken.Register(() => Stop(null));
-        var threads = new Thread[Math.Min(Decoders, _slots.Length)];
-        for (int i = 0; i < threads.Length; i++)
+        foreach (var worker in workers)
         {
-            threads[i] = new Thread(DecodeLoop) { IsBackground = true, Name = "Lifeboat restore decoder" };
-            threads[i].Start();
+            worker.Join();
         }
 
-        try
+        if (_failure is { } failure)
         {
-            for (long batch = 0; batch < _batches; batch++)
-            {
-                var slot = WaitUntilDecoded(batch, cancellationToken);
-                WriteBatch(batch, slot);
-                lock (_gate)
-                {
-                    slot.Ready = false;
-                    Array.Clear(slot.Damage);
-                    _nextToWrite = batch + 1;
-                    Monitor.PulseAll(_gate);
-                }
-            }
-        }
-        finally
-        {
-            Stop(null);
-            foreach (var thread in threads)
-            {
-                thread.Join();
-            }
-        }
-    }
-
-    private RestoreSlot WaitUntilDecoded(long batch, CancellationToken cancellationToken)
-    {
-        var slot = _slots[batch % _slots.Length];
-        lock (_gate)
-        {
-            while (!slot.Ready && _failure is null && !cancellationToken.IsCancellationRequested)
-            {
-                Monitor.Wait(_gate);
-            }
-
-            if (_failure is { } failure)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            }
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return slot;
-    }
-
-    /// <summary>Ends the decoders' loops, keeping the first failure for the writer to throw.</summary>
-    private void Stop(Exception? failure)
-    {
-        lock (_gate)
+        if (_firstDamage is { } damage)
         {
-            _failure ??= failure;
-            _stopped = true;
-            Monitor.PulseAll(_gate);
+            throw new RepositoryException(
+                $"Cannot restore disk {_header.Index} ('{_header.Name}'): it is damaged at offset {damage.DiskOffset} (chunk {damage.ChunkId} {damage.Reason}); verify the repository, or restore again zero-filling the damaged blocks.",
+                RepositoryRemedy.ContinueOnError,
+                damage);
         }
     }
 
-    private void DecodeLoop()
+    private void Work(CancellationToken cancellationToken)
     {
-        while (true)
+        var buffer = new byte[(long)_batchBlocks * _blockSize];
+        try
         {
-            long batch;
-            lock (_gate)
+            while (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _failure) is null)
             {
-                // A decoder runs at most the window ahead of the writer: the slot it takes was written and freed.
-                while (!_stopped && _nextToDecode < _batches && _nextToDecode - _nextToWrite >= _slots.Length)
-                {
-                    Monitor.Wait(_gate);
-                }
-
-                if (_stopped || _nextToDecode >= _batches)
+                long batch = Interlocked.Increment(ref _nextBatch);
+                // Batches past a damaged one are not needed to name the first damage: none is claimed after it.
+                if (batch >= Interlocked.Read(ref _stopAt))
                 {
                     return;
                 }
 
-                batch = _nextToDecode++;
-            }
-
-            var slot = _slots[batch % _slots.Length];
-            try
-            {
-                DecodeBatch(batch, slot);
-            }
-            catch (Exception ex)
-            {
-                Stop(ex);
-                return;
-            }
-
-            lock (_gate)
-            {
-                slot.Ready = true;
-                Monitor.PulseAll(_gate);
+                RestoreBatch(batch, buffer);
+                if ((batch + 1) % _batchesPerWriteback == 0 && batch + 1 >= 2L * _batchesPerWriteback)
+                {
+                    // The range a whole writeback span behind is written by now (threads claim batches in order).
+                    long end = (batch + 1 - _batchesPerWriteback) * _batchBlocks * _blockSize;
+                    DurableFile.StartWriteback(_handle, end - WritebackBytes, WritebackBytes);
+                }
             }
         }
-    }
-
-    private void DecodeBatch(long batch, RestoreSlot slot)
-    {
-        long first = batch * _batchBlocks;
-        int count = (int)Math.Min(_batchBlocks, _disk.BlockCount - first);
-        for (int i = 0; i < count; i++)
+        catch (Exception ex)
         {
-            if (_disk.IsZeroBlock(first + i))
-            {
-                continue;
-            }
-
-            try
-            {
-                _disk.DecodeBlock(first + i, slot.Buffer.AsSpan(i * _blockSize, _blockSize));
-            }
-            catch (CorruptChunkException ex)
-            {
-                slot.Damage[i] = ex;
-            }
+            Interlocked.CompareExchange(ref _failure, ex, null);
         }
     }
 
-    private void WriteBatch(long batch, RestoreSlot slot)
+    private void RestoreBatch(long batch, byte[] buffer)
     {
         long first = batch * _batchBlocks;
         int count = (int)Math.Min(_batchBlocks, _disk.BlockCount - first);
         int runStart = -1;
-        long runBytes = 0;
+        int runBytes = 0;
         for (int i = 0; i < count; i++)
         {
             long offset = (first + i) * _blockSize;
             int length = (int)Math.Min(_blockSize, _header.Size - offset);
-            bool data = !_disk.IsZeroBlock(first + i);
-            if (data && slot.Damage[i] is { } damage)
-            {
-                if (!_options.ContinueOnError)
-                {
-                    throw new RepositoryException(
-                        $"Cannot restore disk {_header.Index} ('{_header.Name}'): it is damaged at offset {damage.DiskOffset} (chunk {damage.ChunkId} {damage.Reason}); verify the repository, or restore again zero-filling the damaged blocks.",
-                        RepositoryRemedy.ContinueOnError,
-                        damage);
-                }
-
-                // The file was created sparse at full length, so skipping the write leaves zeros.
-                _badRanges.Add(new BadRange(_header.Index, offset, length, damage.ChunkId, damage.Reason));
-                data = false;
-            }
-
+            bool data = !_disk.IsZeroBlock(first + i) && Decode(batch, first + i, buffer.AsSpan(i * _blockSize, _blockSize), offset, length);
             if (data)
             {
                 runStart = runStart < 0 ? i : runStart;
@@ -221,7 +122,7 @@ internal sealed class DiskRestore
             }
             else if (runStart >= 0)
             {
-                WriteRun(slot, first, runStart, runBytes);
+                WriteRun(buffer, first, runStart, runBytes);
                 runStart = -1;
                 runBytes = 0;
             }
@@ -231,20 +132,40 @@ internal sealed class DiskRestore
 
         if (runStart >= 0)
         {
-            WriteRun(slot, first, runStart, runBytes);
-        }
-
-        long end = Math.Min((first + count) * _blockSize, _header.Size);
-        if (end - _writebackFrom >= WritebackBytes)
-        {
-            DurableFile.StartWriteback(_handle, _writebackFrom, end - _writebackFrom);
-            _writebackFrom = end;
+            WriteRun(buffer, first, runStart, runBytes);
         }
     }
 
-    private void WriteRun(RestoreSlot slot, long firstBlock, int runStart, long runBytes)
+    /// <summary>False for a damaged block: a hole in the file (it was created sparse at full length, so it reads as zeros).</summary>
+    private bool Decode(long batch, long block, Span<byte> destination, long offset, int length)
     {
-        RandomAccess.Write(_handle, slot.Buffer.AsSpan(runStart * _blockSize, (int)runBytes), (firstBlock + runStart) * _blockSize);
+        try
+        {
+            _disk.DecodeBlock(block, destination);
+            return true;
+        }
+        catch (CorruptChunkException ex)
+        {
+            lock (_badRanges)
+            {
+                if (_options.ContinueOnError)
+                {
+                    _badRanges.Add(new BadRange(_header.Index, offset, length, ex.ChunkId, ex.Reason));
+                }
+                else if (_firstDamage is null || ex.DiskOffset < _firstDamage.DiskOffset)
+                {
+                    _firstDamage = ex;
+                    Interlocked.Exchange(ref _stopAt, Math.Min(Interlocked.Read(ref _stopAt), batch + 1));
+                }
+            }
+
+            return false;
+        }
+    }
+
+    private void WriteRun(byte[] buffer, long firstBlock, int runStart, int runBytes)
+    {
+        RandomAccess.Write(_handle, buffer.AsSpan(runStart * _blockSize, runBytes), (firstBlock + runStart) * _blockSize);
         _counters.AddWritten(runBytes);
     }
 }

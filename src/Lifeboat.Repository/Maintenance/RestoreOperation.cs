@@ -5,8 +5,8 @@ namespace Lifeboat.Repository.Maintenance;
 
 /// <summary>
 /// Writes a restore point's disks as sparse raw files: each to a temporary name (by <see cref="DiskRestore"/>: decoded
-/// on every core, written in disk order, zero blocks left as holes), fsynced, and renamed to `&lt;name&gt;.raw` only
-/// after every disk is complete.
+/// and written on every core in disk order, zero blocks left as holes), fsynced, and renamed to `&lt;name&gt;.raw`
+/// only after every disk is complete.
 /// </summary>
 internal sealed partial class RestoreOperation
 {
@@ -49,10 +49,10 @@ internal sealed partial class RestoreOperation
                 using var disk = _openDisk(manifest.Header.Id, d);
                 using var handle = File.OpenHandle(partials[d], FileMode.Create, FileAccess.ReadWrite, FileShare.None);
                 RandomAccess.SetLength(handle, diskHeader.Size);
-                var restore = new DiskRestore(disk, diskHeader, handle, options, counters, badRanges, Environment.ProcessorCount);
-                // The writer blocks in writes and waits for decoders: a thread of its own, not one of the pool's.
+                var restore = new DiskRestore(disk, diskHeader, handle, options, counters, badRanges);
+                // Its threads block in writes: threads of their own (and one waiting for them), not the pool's.
                 await Task.Factory.StartNew(
-                    () => restore.Run(cancellationToken),
+                    () => restore.Run(Environment.ProcessorCount, cancellationToken),
                     cancellationToken,
                     TaskCreationOptions.LongRunning,
                     TaskScheduler.Default).ConfigureAwait(false);
