@@ -42,8 +42,8 @@ public class ParallelRestoreTests
         var point = await RepositoryFixture.BackupAsync(repository, "a", dir.Combine("a.img"));
         var packs = RepositoryFixture.PackFiles(repository.Path).Order(StringComparer.Ordinal).ToArray();
         Assert.True(packs.Length >= 3, $"Expected several packs, found {packs.Length}.");
-        FlipByte(packs[0], 52 + 100);
-        FlipByte(packs[^1], 52 + 100);
+        RepositoryFixture.FlipByte(packs[0], 52 + 100);
+        RepositoryFixture.FlipByte(packs[^1], 52 + 100);
         var damaged = (await repository.VerifyAsync()).BadChunks.SelectMany(c => c.Affected).SelectMany(a => a.Offsets).Order().ToArray();
         Assert.Equal(2, damaged.Length);
 
@@ -125,14 +125,5 @@ public class ParallelRestoreTests
         }
 
         return ranges;
-    }
-
-    private static void FlipByte(string path, long offset)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        file.Position = offset;
-        int value = file.ReadByte();
-        file.Position = offset;
-        file.WriteByte((byte)(value ^ 0x5A));
     }
 }
