@@ -19,7 +19,7 @@ public class CorruptionTests
         var packsBefore = RepositoryFixture.PackFiles(repository.Path).ToHashSet();
         var healthy = await RepositoryFixture.BackupAsync(repository, "b", dir.Combine("b.img"));
         string pack = Assert.Single(packsBefore);
-        FlipByte(pack, 52 + 100);
+        RepositoryFixture.FlipByte(pack, 52 + 100);
 
         var report = await repository.VerifyAsync();
 
@@ -98,7 +98,7 @@ public class CorruptionTests
         }
 
         string index = Assert.Single(Directory.GetFiles(Path.Combine(repositoryPath, "index")));
-        FlipByte(index, 30);
+        RepositoryFixture.FlipByte(index, 30);
         using var reopened = BackupRepository.Open(repositoryPath, password: null);
 
         var report = await reopened.VerifyAsync();
@@ -117,7 +117,7 @@ public class CorruptionTests
         var point = await RepositoryFixture.BackupAsync(repository, "a", dir.Combine("a.img"));
         string manifest = Path.Combine(repository.Path, "restore-points", point.Id + ".rp");
         using var fresh = BackupRepository.Open(repository.Path, null);
-        FlipByte(manifest, 40);
+        RepositoryFixture.FlipByte(manifest, 40);
 
         var report = await fresh.VerifyAsync();
         var retention = await Assert.ThrowsAsync<RepositoryException>(() => fresh.ApplyRetentionAsync("a", 1));
@@ -126,14 +126,5 @@ public class CorruptionTests
         Assert.Empty(fresh.ListRestorePoints());
         Assert.Contains("damaged", retention.Message, StringComparison.Ordinal);
         Assert.Single(RepositoryFixture.PackFiles(repository.Path));
-    }
-
-    private static void FlipByte(string path, long offset)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        file.Position = offset;
-        int value = file.ReadByte();
-        file.Position = offset;
-        file.WriteByte((byte)(value ^ 0x5A));
     }
 }

@@ -1,18 +1,15 @@
-using System.Buffers;
-using System.Collections.Concurrent;
 using Lifeboat.Repository.Manifests;
 using Lifeboat.Repository.Storage;
-using Microsoft.Win32.SafeHandles;
 
 namespace Lifeboat.Repository.Maintenance;
 
 /// <summary>
-/// Writes a restore point's disks as sparse raw files: each to a temporary name, zero blocks left as holes,
-/// fsynced, and renamed to `&lt;name&gt;.raw` only after every disk is complete.
+/// Writes a restore point's disks as sparse raw files: each to a temporary name (by <see cref="DiskRestore"/>: decoded
+/// and written on every core in disk order, zero blocks left as holes), fsynced, and renamed to `&lt;name&gt;.raw`
+/// only after every disk is complete.
 /// </summary>
 internal sealed partial class RestoreOperation
 {
-    private const int BatchBlocks = 16;
     private const string PartialSuffix = ".lifeboat-partial";
 
     private readonly Func<string, int, RestorePointDisk> _openDisk;
@@ -38,12 +35,11 @@ internal sealed partial class RestoreOperation
         }
 
         var partials = names.Select(n => Path.Combine(targetDirectory, "." + n + PartialSuffix)).ToArray();
-        var badRanges = new ConcurrentBag<BadRange>();
+        var badRanges = new List<BadRange>();
         long total = manifest.Header.Disks.Sum(d => d.Size);
-        long done = 0;
-        long written = 0;
+        var counters = new RestoreCounters();
         using var reporting = new CancellationTokenSource();
-        var reporter = PeriodicProgress.RunAsync(progress, () => new RestoreProgress(Interlocked.Read(ref done), total), reporting.Token);
+        var reporter = PeriodicProgress.RunAsync(progress, () => new RestoreProgress(counters.Done, total), reporting.Token);
         bool complete = false;
         try
         {
@@ -53,14 +49,13 @@ internal sealed partial class RestoreOperation
                 using var disk = _openDisk(manifest.Header.Id, d);
                 using var handle = File.OpenHandle(partials[d], FileMode.Create, FileAccess.ReadWrite, FileShare.None);
                 RandomAccess.SetLength(handle, diskHeader.Size);
-                long batches = (disk.BlockCount + BatchBlocks - 1) / BatchBlocks;
-                var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
-                await Parallel.ForAsync(0, batches, parallel, (batch, ct) =>
-                {
-                    long bytes = RestoreBatch(disk, diskHeader, handle, batch, options, badRanges, ref done);
-                    Interlocked.Add(ref written, bytes);
-                    return ValueTask.CompletedTask;
-                }).ConfigureAwait(false);
+                var restore = new DiskRestore(disk, diskHeader, handle, options, counters, badRanges);
+                // Its threads block in writes: threads of their own (and one waiting for them), not the pool's.
+                await Task.Factory.StartNew(
+                    () => restore.Run(Environment.ProcessorCount, cancellationToken),
+                    cancellationToken,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default).ConfigureAwait(false);
                 RandomAccess.FlushToDisk(handle);
             }
 
@@ -91,7 +86,7 @@ internal sealed partial class RestoreOperation
 
         progress?.Report(new RestoreProgress(total, total));
         var ranges = badRanges.OrderBy(r => r.DiskIndex).ThenBy(r => r.Offset).ToArray();
-        return new RestoreResult(finals, written, ranges);
+        return new RestoreResult(finals, counters.Written, ranges);
     }
 
     /// <summary>
@@ -111,62 +106,6 @@ internal sealed partial class RestoreOperation
         }
 
         return names;
-    }
-
-    private static long RestoreBatch(
-        RestorePointDisk disk,
-        ManifestDisk header,
-        SafeFileHandle handle,
-        long batch,
-        RestoreOptions options,
-        ConcurrentBag<BadRange> badRanges,
-        ref long done)
-    {
-        int blockSize = disk.BlockSize;
-        var buffer = ArrayPool<byte>.Shared.Rent(blockSize);
-        long written = 0;
-        try
-        {
-            long first = batch * BatchBlocks;
-            long end = Math.Min(first + BatchBlocks, disk.BlockCount);
-            for (long block = first; block < end; block++)
-            {
-                long offset = block * blockSize;
-                int length = (int)Math.Min(blockSize, header.Size - offset);
-                Interlocked.Add(ref done, length);
-                if (disk.IsZeroBlock(block))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    disk.DecodeBlock(block, buffer.AsSpan(0, blockSize));
-                }
-                catch (CorruptChunkException ex)
-                {
-                    if (!options.ContinueOnError)
-                    {
-                        throw new RepositoryException(
-                            $"Cannot restore disk {header.Index} ('{header.Name}'): it is damaged at offset {ex.DiskOffset} (chunk {ex.ChunkId} {ex.Reason}); verify the repository, or restore again zero-filling the damaged blocks.",
-                            RepositoryRemedy.ContinueOnError, ex);
-                    }
-
-                    // The file was created sparse at full length, so skipping the write leaves zeros.
-                    badRanges.Add(new BadRange(header.Index, offset, length, ex.ChunkId, ex.Reason));
-                    continue;
-                }
-
-                RandomAccess.Write(handle, buffer.AsSpan(0, length), offset);
-                written += length;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return written;
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^disk[0-9]+\\.raw$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]

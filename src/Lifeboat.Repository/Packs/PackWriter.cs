@@ -81,6 +81,7 @@ internal sealed class PackWriter : IDisposable
         if (record.Length > _buffer.Length)
         {
             RandomAccess.Write(_handle, record, _flushed);
+            DurableFile.StartWriteback(_handle, _flushed, record.Length);
             _flushed += record.Length;
             return;
         }
@@ -135,6 +136,7 @@ internal sealed class PackWriter : IDisposable
         }
 
         RandomAccess.Write(_handle!, _buffer.AsSpan(0, _buffered), _flushed);
+        DurableFile.StartWriteback(_handle!, _flushed, _buffered);
         _flushed += _buffered;
         _buffered = 0;
     }

@@ -51,6 +51,36 @@ public static class DurableFile
 
     public static void FlushToDisk(SafeFileHandle handle) => RandomAccess.FlushToDisk(handle);
 
+    /// <summary>
+    /// Asks the kernel to start writing a range just written, without waiting: a file written in order then finds most
+    /// of its data already on disk at its fsync, instead of one long wait at the end (a restore's 0.5 s of 6.7).
+    /// Only a hint: where the call is missing or fails, the fsync still does all the work.
+    /// </summary>
+    public static void StartWriteback(SafeFileHandle handle, long offset, long length)
+    {
+        if (!OperatingSystem.IsLinux() || length <= 0)
+        {
+            return;
+        }
+
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            _ = NativeMethods.SyncFileRange((int)handle.DangerousGetHandle(), offset, length, NativeMethods.SyncFileRangeWrite);
+        }
+        catch (EntryPointNotFoundException)
+        {
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Deletes a file if it exists; never throws (used on cleanup paths).</summary>
     public static void TryDelete(string path)
     {

@@ -7,6 +7,7 @@ internal static class NativeMethods
 {
     public const int ORdOnly = 0;
     public const int ODirectory = 0x10000; // Linux x86-64/arm64
+    public const uint SyncFileRangeWrite = 2;
 
     // A byte[] path (UTF-8, NUL-terminated) keeps the signature blittable, so no unsafe code is needed.
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
@@ -14,6 +15,9 @@ internal static class NativeMethods
 
     [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
     public static extern int FSync(int fd);
+
+    [DllImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
+    public static extern int SyncFileRange(int fd, long offset, long length, uint flags);
 
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int fd);

@@ -19,6 +19,16 @@ internal static class RepositoryFixture
     public static string[] PackFiles(string repositoryPath) =>
         Directory.GetFiles(Path.Combine(repositoryPath, "packs"), "*.pack", SearchOption.AllDirectories);
 
+    /// <summary>Damages one byte of a repository file, as a failing disk would.</summary>
+    public static void FlipByte(string path, long offset)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = offset;
+        int value = file.ReadByte();
+        file.Position = offset;
+        file.WriteByte((byte)(value ^ 0x5A));
+    }
+
     public static string[] Files(string folder) =>
         Directory.Exists(folder) ? Directory.GetFiles(folder, "*", SearchOption.AllDirectories) : [];
 
