@@ -37,6 +37,16 @@ internal sealed class PolledSocketStream(Socket socket) : Stream
 
     public override int Read(Span<byte> buffer) => WaitForData(CancellationToken.None) ? socket.Receive(buffer, SocketFlags.None) : 0;
 
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
     /// <summary>False when the token fired first.</summary>
     private bool WaitForData(CancellationToken cancellationToken)
     {
@@ -50,14 +60,4 @@ internal sealed class PolledSocketStream(Socket socket) : Stream
 
         return true;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
