@@ -9,7 +9,9 @@ namespace Lifeboat.Transport;
 /// lets the protocol find each frame in one scan, admits it by requests and bytes in flight and dispatches it;
 /// replies leave through one <see cref="GatheredSender{TFrame}"/>, whose sends return the admission. Stopping
 /// finishes what was read and sends its replies; aborting also cancels the running requests. Transport errors end
-/// the connection quietly; anything else escapes to the listener, which logs it.
+/// the connection quietly; anything else escapes to the listener, which logs it. When the transport reads on the
+/// loop's own thread (<see cref="ConnectionTransport.ReadsOnOwnThread"/>) the loop runs on a thread of its own and
+/// waits there for whatever it waits for, so it never continues on a thread-pool worker.
 /// </summary>
 public sealed class FramedConnection<TFrame, TReply>
     where TReply : class, IOutgoingFrame
@@ -67,6 +69,7 @@ public sealed class FramedConnection<TFrame, TReply>
     {
         _stopping = true;
         Input.CancelPendingRead();
+        _transport.WakeReader();
     }
 
     public void Abort()
@@ -94,11 +97,33 @@ public sealed class FramedConnection<TFrame, TReply>
         Abort();
     }
 
-    public async Task RunAsync(IConnectionProtocol<TFrame> protocol)
+    public Task RunAsync(IConnectionProtocol<TFrame> protocol)
+    {
+        if (!_transport.ReadsOnOwnThread)
+        {
+            return RunHereAsync(protocol);
+        }
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() => RunHereAsync(protocol).ContinueWith(
+            static (run, state) => ((TaskCompletionSource)state!).SetFromTask(run),
+            done,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default))
+        {
+            IsBackground = true,
+            Name = $"{Protocol} {Id}",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private async Task RunHereAsync(IConnectionProtocol<TFrame> protocol)
     {
         try
         {
-            if (await protocol.StartAsync().ConfigureAwait(false))
+            if (await Stay(protocol.StartAsync()).ConfigureAwait(false))
             {
                 await ReadFramesAsync(protocol).ConfigureAwait(false);
             }
@@ -151,7 +176,7 @@ public sealed class FramedConnection<TFrame, TReply>
         while (true)
         {
             var input = Input;
-            var result = await input.ReadAsync().ConfigureAwait(false);
+            var result = await Stay(input.ReadAsync()).ConfigureAwait(false);
             if (result.IsCanceled || _stopping)
             {
                 return;
@@ -180,8 +205,8 @@ public sealed class FramedConnection<TFrame, TReply>
                     {
                         // Work handed off and replies waiting to be sent hold admission too: finish them before waiting.
                         EndOfBatch(protocol);
-                        await Sender.FlushAsync().ConfigureAwait(false);
-                        await Admission.EnterAsync(bytes, _aborted.Token).ConfigureAwait(false);
+                        await Stay(Sender.FlushAsync()).ConfigureAwait(false);
+                        await Stay(Admission.EnterAsync(bytes, _aborted.Token)).ConfigureAwait(false);
                     }
 
                     Frames++;
@@ -189,7 +214,7 @@ public sealed class FramedConnection<TFrame, TReply>
                 }
 
                 EndOfBatch(protocol);
-                await Sender.FlushAsync().ConfigureAwait(false);
+                await Stay(Sender.FlushAsync()).ConfigureAwait(false);
             }
             finally
             {
@@ -212,6 +237,23 @@ public sealed class FramedConnection<TFrame, TReply>
             }
         }
     }
+
+    /// <summary>On the loop's own thread, waits for what is still running; elsewhere hands it back to be awaited.</summary>
+    private ValueTask<T> Stay<T>(ValueTask<T> pending) =>
+        pending.IsCompleted || !_transport.ReadsOnOwnThread ? pending : new ValueTask<T>(pending.AsTask().GetAwaiter().GetResult());
+
+    private ValueTask Stay(ValueTask pending)
+    {
+        if (!pending.IsCompleted && _transport.ReadsOnOwnThread)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
+            return ValueTask.CompletedTask;
+        }
+
+        return pending;
+    }
+
+    private ValueTask Stay(Task pending) => Stay(new ValueTask(pending));
 
     private static bool Dispatch(IConnectionProtocol<TFrame> protocol, in TFrame frame, bool anotherFollows)
     {

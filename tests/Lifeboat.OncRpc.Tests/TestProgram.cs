@@ -19,6 +19,7 @@ internal sealed class TestProgram : IRpcProgram
     public const uint WaitForCancellation = 8;
     public const uint Fill = 9;
     public const uint Rendezvous = 10;
+    public const uint WhichThread = 11;
 
     private int _active;
     private int _maxActive;
@@ -122,6 +123,11 @@ internal sealed class TestProgram : IRpcProgram
             case Rendezvous:
                 // Synchronous on purpose: only a server running two such calls on two threads lets them meet.
                 writer.WriteUInt32(RendezvousBarrier.SignalAndWait(TimeSpan.FromSeconds(10), cancellationToken) ? 1u : 0u);
+                return RpcAcceptStatus.Success;
+            case WhichThread:
+                writer.WriteUInt32(Lifeboat.Transport.ReadLoop.IsCurrentThread ? 1u : 0u);
+                writer.WriteUInt32(Thread.CurrentThread.IsThreadPoolThread ? 1u : 0u);
+                writer.WriteUInt32((uint)Environment.CurrentManagedThreadId);
                 return RpcAcceptStatus.Success;
             default:
                 return RpcAcceptStatus.ProcUnavail;

@@ -96,6 +96,13 @@ public sealed class RpcServer : IAsyncDisposable
         }
     }
 
-    private RpcConnection Accept(Socket socket, long id) =>
-        new(id, ConnectionTransport.ForSocket(socket, _options.ReceiveBufferSize), _dispatcher, _options, () => RpcPeer.Of(socket), _logger);
+    private RpcConnection Accept(Socket socket, long id) => new(
+        id,
+        _options.ThreadPerConnection
+            ? ConnectionTransport.ForSocketOnOwnThread(socket, _options.ReceiveBufferSize)
+            : ConnectionTransport.ForSocket(socket, _options.ReceiveBufferSize),
+        _dispatcher,
+        _options,
+        () => RpcPeer.Of(socket),
+        _logger);
 }

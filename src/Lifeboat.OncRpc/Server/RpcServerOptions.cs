@@ -32,6 +32,12 @@ public sealed class RpcServerOptions
 
     public int ListenBacklog { get; set; } = 128;
 
+    /// <summary>
+    /// Each connection's read loop on a thread of its own, waiting in poll(2) for the next call: a call then wakes one
+    /// thread instead of the runtime's event thread and a thread-pool worker (nfs-peers: see bench/nfs-peers/README.md).
+    /// </summary>
+    public bool ThreadPerConnection { get; set; } = true;
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(EndPoint);
