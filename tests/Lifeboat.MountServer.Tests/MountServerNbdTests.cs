@@ -122,8 +122,8 @@ public sealed class MountServerNbdTests : IDisposable
         Assert.Equal([7, 7], seen[..2]);
 
         // nbdcopy opens several connections to an export that allows them (four by default) and copies it bit-exact.
-        content.AsSpan(2 * Block + 100, 3).CopyFrom([1, 2, 3]);
-        content.AsSpan(6 * Block, 2).CopyFrom([7, 7]);
+        new byte[] { 1, 2, 3 }.CopyTo(content, (2 * Block) + 100);
+        new byte[] { 7, 7 }.CopyTo(content, 6 * Block);
         var copy = Path.Combine(_folder, "copy.raw");
         await Tools.RunCheckedAsync("nbdcopy", "--connections=4", publication.NbdUrls[0], copy);
         Assert.True((await File.ReadAllBytesAsync(copy)).AsSpan().SequenceEqual(content));
