@@ -25,6 +25,9 @@ internal sealed class FileBlockDevice : INbdBlockDevice, IDisposable
 
     public bool IsReadOnly { get; }
 
+    // One file for every connection, and its fsync covers them all, as nbdkit's file plugin says of itself.
+    public bool CanMultiConn => true;
+
     public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         var span = destination.Span;

@@ -85,6 +85,51 @@ public sealed class MountServerNbdTests : IDisposable
     }
 
     [Fact]
+    public async Task A_published_disk_allows_several_connections_that_see_each_others_writes_after_a_flush()
+    {
+        var content = new byte[8 * Block];
+        new Random(5).NextBytes(content.AsSpan(0, 5 * Block));
+        var image = Path.Combine(_folder, "disk0.raw");
+        await File.WriteAllBytesAsync(image, content);
+        var repositoryPath = Path.Combine(_folder, "repo");
+        using (var repository = BackupRepository.Init(repositoryPath, new RepositoryOptions(BlockSize: Block), password: null))
+            await repository.BackupAsync(new BackupRequest("vm1", [image]));
+        var settings = new MountServerSettings
+        {
+            RepositoryPath = repositoryPath,
+            CacheRoot = Path.Combine(_folder, "cache"),
+            Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), PortmapPort = 0 },
+            Nbd = new NbdServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) },
+        };
+        await using var host = await MountServerHost.StartAsync(settings, NullLoggerFactory.Instance);
+        var publication = await host.PublishAsync("vm1", null);
+        var endPoint = new IPEndPoint(IPAddress.Loopback, host.Nbd!.Port);
+
+        var info = await Tools.RunCheckedAsync("nbdinfo", "--json", publication.NbdUrls[0]);
+        Assert.Contains("\"can_multi_conn\": true", info, StringComparison.Ordinal);
+
+        // NBD_FLAG_CAN_MULTI_CONN: once a flush on any connection completes, every write completed before it on any
+        // connection is seen by reads on all of them.
+        await using var first = await NbdClient.ConnectAsync(endPoint, "vm1/disk0");
+        await using var second = await NbdClient.ConnectAsync(endPoint, "vm1/disk0");
+        await first.WriteAsync(2 * Block + 100, new byte[] { 1, 2, 3 }, fua: false);
+        await second.WriteAsync(6 * Block, new byte[] { 7, 7 }, fua: false);
+        await second.FlushAsync();
+        var seen = new byte[3];
+        await second.ReadAsync(2 * Block + 100, seen);
+        Assert.Equal([1, 2, 3], seen);
+        await first.ReadAsync(6 * Block, seen.AsMemory(0, 2));
+        Assert.Equal([7, 7], seen[..2]);
+
+        // nbdcopy opens several connections to an export that allows them (four by default) and copies it bit-exact.
+        new byte[] { 1, 2, 3 }.CopyTo(content, (2 * Block) + 100);
+        new byte[] { 7, 7 }.CopyTo(content, 6 * Block);
+        var copy = Path.Combine(_folder, "copy.raw");
+        await Tools.RunCheckedAsync("nbdcopy", "--connections=4", publication.NbdUrls[0], copy);
+        Assert.True((await File.ReadAllBytesAsync(copy)).AsSpan().SequenceEqual(content));
+    }
+
+    [Fact]
     public async Task With_tls_the_publications_name_nbds_urls_and_qemu_and_nbdinfo_read_the_disk_bit_exact_over_tls()
     {
         var content = new byte[8 * Block];

@@ -46,6 +46,8 @@ public sealed class ServerPeerTests
         Assert.Equal(["alpha", "beta"], exports.Select(e => e.GetProperty("export-name").GetString()));
         Assert.Equal(4L * MiB, exports[0].GetProperty("export-size").GetInt64());
         Assert.True(exports[1].GetProperty("is_read_only").GetBoolean());
+        // A device says whether its connections share one state; by default none is promised.
+        Assert.False(exports[0].GetProperty("can_multi_conn").GetBoolean());
 
         var map = await Tools.RunCheckedAsync("nbdinfo", "--map", "--json", server.Url("alpha"));
         var extents = JsonDocument.Parse(map).RootElement.EnumerateArray()

@@ -10,6 +10,8 @@ namespace Lifeboat.MountServer.Nbd;
 /// bytes and share one write cache. FUA writes are FILE_SYNC, a flush is an NFS COMMIT, and <c>base:allocation</c>
 /// comes from the cluster map and the restore point's block map. A read-only device is exported with
 /// NBD_FLAG_READ_ONLY and the NBD server refuses its writes, trims and write-zeroes with EPERM before they reach the disk.
+/// Every connection shares the one disk, whose commit covers every write that returned before it, so the export
+/// allows several connections (NBD_FLAG_CAN_MULTI_CONN).
 /// </summary>
 internal sealed class PublishedDiskNbdDevice(PublishedDisk disk, bool readOnly) : INbdBlockDevice
 {
@@ -18,6 +20,8 @@ internal sealed class PublishedDiskNbdDevice(PublishedDisk disk, bool readOnly) 
     public long Size => disk.Length;
 
     public bool IsReadOnly => readOnly;
+
+    public bool CanMultiConn => true;
 
     public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {

@@ -17,6 +17,13 @@ public interface INbdBlockDevice
     /// <summary>True when the device can make writes durable (NBD_CMD_FLUSH and FUA are then offered).</summary>
     bool CanFlush => true;
 
+    /// <summary>
+    /// True when every connection to the export reaches this one device and a flush on any of them makes the writes
+    /// that completed on all of them durable (NBD_FLAG_CAN_MULTI_CONN: clients such as nbdcopy then open several
+    /// connections). False for a device that keeps per-connection state, such as a write-back buffer of its own.
+    /// </summary>
+    bool CanMultiConn => false;
+
     /// <summary>True when <see cref="TrimAsync"/> does something; trims are hints and never offered otherwise.</summary>
     bool CanTrim => false;
 

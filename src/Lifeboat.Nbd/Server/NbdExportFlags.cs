@@ -8,6 +8,11 @@ internal static class NbdExportFlags
     public static NbdTransmissionFlags Of(INbdBlockDevice device)
     {
         var flags = NbdTransmissionFlags.HasFlags;
+        if (device.CanMultiConn)
+        {
+            flags |= NbdTransmissionFlags.CanMultiConn;
+        }
+
         if (device.CanFlush)
         {
             flags |= NbdTransmissionFlags.SendFlush | NbdTransmissionFlags.SendFua;
