@@ -28,6 +28,15 @@ class Guest:
         return f"{self.title} ({disks} MiB disk{'s' if len(self.raws) > 1 else ''}, {allocated_mib} MiB allocated)"
 
 
+def booting_command_line(vm_json):
+    """The QEMU arguments that boot an instant-recovery VM with its disks from the start, from its runtime folder's
+    vm.json: a VM the session started paused (-S, no disks) got its disks over QMP, which vm.json lists as the
+    command-line options that give the same disks ("attachedDisks"); a boot of local files starts running at once."""
+    with open(vm_json) as f:
+        metadata = json.load(f)
+    return [a for a in metadata["arguments"] if a != "-S"] + metadata.get("attachedDisks", [])
+
+
 def arguments(guest, disks, folder):
     """The guest's instant-recovery QEMU arguments with this VM's own folder for every file and socket the session's
     runtime folder held (pid file, monitor, console, log, agent channel), and disk N (node diskN) a local raw file."""

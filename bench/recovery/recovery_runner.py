@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 
 from recovery_common import GUEST_TIMEOUT, MIB, POLL, BenchError, log
-from recovery_guest import arguments, wait_for_marker
+from recovery_guest import arguments, booting_command_line, wait_for_marker
 from recovery_processes import (allocated, children_cpu, cpu_seconds, drop_page_cache, free_port, is_qemu_for, power_off,
                                 read_pid, thread_cpu, thread_cpu_delta)
 
@@ -165,8 +165,7 @@ class Bench:
         outcome = json.loads(out)
         session = outcome["sessionId"]
         if guest.template is None:
-            with open(os.path.join(folder, "vm.json")) as f:
-                guest.template = (folder, json.load(f)["arguments"])
+            guest.template = (folder, booting_command_line(os.path.join(folder, "vm.json")))
         view = self.api(f"api/sessions/{session}")
         phases = {p["phase"]: p["durationSeconds"] for p in view["phases"]}
         steps = {f"{s['phase']}: {s['name']}": s.get("durationSeconds") for s in view["steps"]}

@@ -14,7 +14,7 @@ import subprocess
 import time
 
 from recovery_common import BenchError, bench_arguments, log, median_range, run_main, write_results
-from recovery_guest import MILESTONES, Guest, wait_for_marker
+from recovery_guest import MILESTONES, Guest, booting_command_line, wait_for_marker
 from recovery_processes import cpu_seconds, drop_page_cache, is_qemu_for, power_off, read_pid, thread_cpu, thread_cpu_delta
 from recovery_runner import Bench
 
@@ -53,8 +53,7 @@ class Experiment:
         self.session = out["sessionId"]
         fresh = set(os.listdir(os.path.join(self.bench.data, "run"))) - folder_before
         folder = os.path.join(self.bench.data, "run", fresh.pop())
-        with open(os.path.join(folder, "vm.json")) as f:
-            arguments = json.load(f)["arguments"]
+        arguments = booting_command_line(os.path.join(folder, "vm.json"))
         self.nfs_nodes = {}
         for i in range(len(arguments) - 1):
             if arguments[i] == "-blockdev":

@@ -29,6 +29,7 @@ public sealed class MigrationTests(GuestImage guest)
             ready.Phases.Select(p => p.Phase));
         Assert.All(ready.Phases, p => Assert.Equal(StepResult.Ok, p.Result));
         Assert.All(ready.Steps, s => Assert.NotNull(s.EndedAt));
+        AssertStartedPaused(ready);
         Assert.StartsWith("nfs://", Assert.Single(ready.DiskUrls), StringComparison.Ordinal);
         var marker = await Recovery.WaitForMarkerAsync(server, ready.Id);
         await server.WaitForConsoleAsync(ready.Id, GuestImage.TickMarker, Recovery.BootTimeout);
@@ -64,6 +65,25 @@ public sealed class MigrationTests(GuestImage guest)
         Assert.True(await VmRuntimeFolder.KillAsync(final.RuntimeDirectory!, CancellationToken.None));
         Assert.Equal(marker, await guest.MarkerHashAsync(productionDisk));
         await Recovery.AssertRepositoryUnchangedAsync(server, backup, guest.RawDisk);
+    }
+
+    /// <summary>
+    /// The VM's QEMU started paused beside Initialization and NFS mapping and got its disk over QMP once published: its
+    /// step began before the publication did, and the steps and phases are still listed in the order the session ran them.
+    /// </summary>
+    private static void AssertStartedPaused(SessionView ready)
+    {
+        Assert.Equal(
+        [
+            "Find the restore point", "Check the repository", "Check the restore point's chunks", "Check the mount server", "Check the cache space",
+            "Check the host", "Start the data mover", "Publish the VM in the datastore", "Define the VM", "Power on the VM", "Wait for the guest",
+        ], ready.Steps.Select(s => s.Name));
+        var define = Assert.Single(ready.Steps, s => s.Name == "Define the VM");
+        var publish = Assert.Single(ready.Steps, s => s.Name == "Publish the VM in the datastore");
+        Assert.True(define.StartedAt < publish.StartedAt, ServerProcess.Describe(ready));
+        Assert.Contains("started paused beside Initialization and NFS mapping (this step overlaps them", define.Message, StringComparison.Ordinal);
+        Assert.Contains("CPUs stopped, no disks yet", define.Message, StringComparison.Ordinal);
+        Assert.StartsWith("1 disk(s) attached over QMP and the CPUs resumed in ", Assert.Single(ready.Steps, s => s.Name == "Power on the VM").Message, StringComparison.Ordinal);
     }
 
     [Fact]

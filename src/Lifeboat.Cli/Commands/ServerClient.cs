@@ -82,8 +82,9 @@ internal sealed class ServerClient : IDisposable
         return (await ReadAsync(answer, path, ContractsJsonContext.Default.SessionView, ct), tag);
     }
 
+    /// <summary>Starts a recovery: the request leaves before the answer's metadata is built (see <see cref="SendAsync{T}(HttpMethod, string, HttpContent?, Func{JsonTypeInfo{T}}, CancellationToken)"/>).</summary>
     public Task<SessionView> RecoverAsync(RecoveryRequest request, CancellationToken ct) =>
-        PostAsync("api/sessions", request, ContractsJsonContext.Default.RecoveryRequest, ContractsJsonContext.Default.SessionView, ct);
+        SendAsync(HttpMethod.Post, "api/sessions", JsonContent.Create(request, ContractsJsonContext.Default.RecoveryRequest), () => ContractsJsonContext.Default.SessionView, ct);
 
     public Task<SessionView> AttachDiskAsync(Lifeboat.Server.Contracts.Sessions.DiskRecoveryRequest request, CancellationToken ct) =>
         PostAsync("api/disk-recoveries", request, ContractsJsonContext.Default.DiskRecoveryRequest, ContractsJsonContext.Default.SessionView, ct);
@@ -210,12 +211,22 @@ internal sealed class ServerClient : IDisposable
         }
     }
 
-    internal async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken ct)
+    internal Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken ct) =>
+        SendAsync(method, path, content, () => type, ct);
+
+    /// <param name="type">
+    /// Asked for once the request is on its way. A large document's metadata is built at its first use, and the JIT
+    /// compiles hundreds of generic methods for it (a SessionView: about 600, most of the CLI's start before its first
+    /// request); asked for here, that work overlaps the connection and the server's answer instead of preceding them.
+    /// </param>
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, Func<JsonTypeInfo<T>> type, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
-        using var answer = await CallAsync(() => _http.SendAsync(request, ct));
+        var sending = CallAsync(() => _http.SendAsync(request, ct));
+        var answerType = type();
+        using var answer = await sending;
         await EnsureSuccessAsync(answer, ct);
-        return await ReadAsync(answer, path, type, ct);
+        return await ReadAsync(answer, path, answerType, ct);
     }
 
     private async Task<T> ReadAsync<T>(HttpResponseMessage answer, string path, JsonTypeInfo<T> type, CancellationToken ct)

@@ -30,6 +30,12 @@ public interface IHypervisorHost
     /// <exception cref="HostException">The host refused it; nothing is left defined.</exception>
     Task<IHostedVm> DefineAsync(HostedVmSpec spec, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Why the VM of <paramref name="spec"/> cannot be defined and started paused before its disks are published
+    /// (<see cref="IPausedStart"/>), or null when it can. By default a host cannot: it opens a VM's disks as it starts it.
+    /// </summary>
+    string? WhyNotStartPaused(HostedVmSpec spec) => "the host opens a VM's disks as it starts it";
+
     /// <summary>Finds again a VM this host defined for a session (by <see cref="IHostedVm.Reference"/>), after a server restart; null when it is gone.</summary>
     /// <exception cref="HostException">The host cannot be reached; the message names it.</exception>
     Task<IHostedVm?> FindAsync(string reference, HostedVmSpec spec, CancellationToken cancellationToken);

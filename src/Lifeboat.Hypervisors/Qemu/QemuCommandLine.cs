@@ -20,8 +20,12 @@ public static class QemuCommandLine
     /// <summary>The node name of disk <paramref name="index"/>: <c>disk0</c>, <c>disk1</c>, ...</summary>
     public static string DiskNodeName(int index) => "disk" + index.ToString(CultureInfo.InvariantCulture);
 
+    /// <param name="paused">
+    /// Started with its CPUs stopped (<c>-S</c>) and without its disks, which are attached over QMP before it runs
+    /// (<see cref="QemuPausedStart"/>); the SCSI controller its SCSI disks need is there from the start.
+    /// </param>
     /// <exception cref="ArgumentException">The description asks for something QEMU cannot do or Lifeboat does not offer.</exception>
-    public static IReadOnlyList<string> Build(QemuVmDescription vm, QemuVmPaths paths, QemuAcceleratorKind accelerator)
+    public static IReadOnlyList<string> Build(QemuVmDescription vm, QemuVmPaths paths, QemuAcceleratorKind accelerator, bool paused = false)
     {
         Validate(vm);
         var args = new List<string>
@@ -59,7 +63,12 @@ public static class QemuCommandLine
             ]);
         }
 
-        AddDisks(args, vm);
+        if (paused)
+        {
+            args.Add("-S");
+        }
+
+        AddDisks(args, vm, paused);
         AddNic(args, vm.Nic);
         if (vm.Display)
         {
@@ -107,34 +116,30 @@ public static class QemuCommandLine
     /// <summary>QEMU's option syntax splits values at commas; a comma inside a value is written twice.</summary>
     internal static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
 
-    private static void AddDisks(List<string> args, QemuVmDescription vm)
+    private static void AddDisks(List<string> args, QemuVmDescription vm, bool controllersOnly)
     {
         if (vm.Disks.Any(disk => disk.Bus == QemuDiskBus.Scsi))
         {
-            args.AddRange(["-device", "virtio-scsi-pci,id=scsi0"]);
+            args.AddRange(["-device", QemuDiskDevice.ScsiController]);
+        }
+
+        if (controllersOnly)
+        {
+            return;
         }
 
         for (var index = 0; index < vm.Disks.Count; index++)
         {
-            var disk = vm.Disks[index];
-            var node = DiskNodeName(index);
-            args.AddRange(["-blockdev", QemuBlockdev.Build(disk, node).ToJsonString(JsonSerializerOptions.Default)]);
-            var device = disk.Bus switch
-            {
-                QemuDiskBus.Virtio => $"virtio-blk-pci,drive={node},id={node}-device",
-                QemuDiskBus.Ide => $"ide-hd,drive={node},id={node}-device",
-                QemuDiskBus.Scsi => $"scsi-hd,drive={node},id={node}-device,bus=scsi0.0",
-                _ => throw new ArgumentException($"Disk {index} of VM {vm.Name} has an unknown bus {disk.Bus}."),
-            };
-            // With a kernel given directly, the disks must not take the boot order from it.
-            if (vm.Kernel is null)
-            {
-                device += ",bootindex=" + (index + 1).ToString(CultureInfo.InvariantCulture);
-            }
-
-            args.AddRange(["-device", device]);
+            args.AddRange(DiskArguments(vm, index));
         }
     }
+
+    /// <summary>The <c>-blockdev</c> and <c>-device</c> options of disk <paramref name="index"/>.</summary>
+    internal static IReadOnlyList<string> DiskArguments(QemuVmDescription vm, int index) =>
+    [
+        "-blockdev", QemuBlockdev.Build(vm.Disks[index], DiskNodeName(index)).ToJsonString(JsonSerializerOptions.Default),
+        "-device", QemuDiskDevice.Option(vm, index),
+    ];
 
     private static void AddNic(List<string> args, QemuNicModel nic)
     {

@@ -32,7 +32,20 @@ public sealed class QemuLauncher
     /// <summary>Starts <paramref name="vm"/> with its runtime files in <paramref name="runtimeDirectory"/> (created if needed).</summary>
     /// <exception cref="ArgumentException">The description is not valid.</exception>
     /// <exception cref="QemuException">QEMU refused the VM, is missing, or a VM already runs in that folder.</exception>
-    public async Task<QemuVm> StartAsync(QemuVmDescription vm, string runtimeDirectory, CancellationToken cancellationToken = default)
+    public Task<QemuVm> StartAsync(QemuVmDescription vm, string runtimeDirectory, CancellationToken cancellationToken = default) =>
+        StartAsync(vm, runtimeDirectory, paused: false, cancellationToken);
+
+    /// <summary>
+    /// Starts <paramref name="vm"/>'s QEMU with its CPUs stopped and without its disks: everything QEMU sets up before
+    /// the first instruction is done while the disks are still being published. <see cref="QemuPausedStart.RunAsync"/>
+    /// attaches them and lets it run.
+    /// </summary>
+    /// <exception cref="ArgumentException">The description is not valid.</exception>
+    /// <exception cref="QemuException">QEMU refused the VM, is missing, or a VM already runs in that folder.</exception>
+    public Task<QemuVm> StartPausedAsync(QemuVmDescription vm, string runtimeDirectory, CancellationToken cancellationToken = default) =>
+        StartAsync(vm, runtimeDirectory, paused: true, cancellationToken);
+
+    private async Task<QemuVm> StartAsync(QemuVmDescription vm, string runtimeDirectory, bool paused, CancellationToken cancellationToken)
     {
         var paths = new QemuVmPaths(Path.GetFullPath(runtimeDirectory));
         if (Encoding.UTF8.GetByteCount(paths.QmpSocket) > QmpClient.MaxSocketPathBytes
@@ -44,7 +57,7 @@ public sealed class QemuLauncher
         }
 
         var accelerator = vm.Accelerator ?? QemuAccelerator.Detect(_logger);
-        var arguments = QemuCommandLine.Build(vm, paths, accelerator);
+        var arguments = QemuCommandLine.Build(vm, paths, accelerator, paused);
         Directory.CreateDirectory(paths.RuntimeDirectory);
         if (QemuProcess.ReadPidFile(paths.PidFile) is { } running
             && QemuProcess.IsRunning(running) && QemuProcess.IsQemuFor(running, paths.PidFile))

@@ -2,7 +2,11 @@ using Lifeboat.Server.Contracts.Sessions;
 
 namespace Lifeboat.Server.Api;
 
-/// <summary>A session's phases (<see cref="PhaseView"/>): each from its first step's start to its last step's end.</summary>
+/// <summary>
+/// A session's phases (<see cref="PhaseView"/>): each from its first step's start to its last step's end, in the order
+/// the session entered them. A step may have begun before the steps recorded ahead of it ended (the VM is started
+/// paused beside Initialization), so phases may overlap; their order is still the order of their steps.
+/// </summary>
 public static class PhaseViews
 {
     /// <summary>
@@ -20,8 +24,8 @@ public static class PhaseViews
                 : running ? StepResult.Running
                 : list.All(s => s.Result == StepResult.Skipped) ? StepResult.Skipped
                 : StepResult.Ok;
-            return new PhaseView(group.Key, start, end, end is { } e ? Math.Round((e - start).TotalSeconds, 3) : null, result);
-        }).OrderBy(p => p.StartedAt)];
+            return (First: list.Min(s => s.Seq), View: new PhaseView(group.Key, start, end, end is { } e ? Math.Round((e - start).TotalSeconds, 3) : null, result));
+        }).OrderBy(p => p.First).Select(p => p.View)];
 
     /// <summary>The phase a session in <paramref name="state"/> is still at work in, or null when it is between phases' work (ready, ended).</summary>
     public static SessionPhase? Working(SessionState state, SessionPhase phase) =>

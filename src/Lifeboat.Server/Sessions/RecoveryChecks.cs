@@ -15,7 +15,8 @@ internal sealed class RecoveryChecks(SessionEngine engine, SessionVm vm, Session
 
     private SessionRecord Session => engine.Session;
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <param name="restorePointFound">Called once the restore point (and so the VM's hardware) is known, before the other checks.</param>
+    public async Task RunAsync(Action restorePointFound, CancellationToken cancellationToken)
     {
         const SessionPhase phase = SessionPhase.Initialization;
         await engine.StepAsync(phase, "Find the restore point", _ =>
@@ -32,6 +33,7 @@ internal sealed class RecoveryChecks(SessionEngine engine, SessionVm vm, Session
             return Task.FromResult<string?>(
                 $"restore point {point.Id} of {Contracts.ZonedTime.Format(point.Time, seconds: true)}, {point.Disks.Count} disk(s), in {found.RepositoryPath}");
         }, cancellationToken).ConfigureAwait(false);
+        restorePointFound();
 
         await engine.StepAsync(phase, "Check the repository", _ =>
         {

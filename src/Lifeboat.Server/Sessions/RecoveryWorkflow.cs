@@ -19,7 +19,11 @@ internal sealed class RecoveryWorkflow(
     /// <summary>The step after which the VM ran: a VM found stopped after a restart is then worth a warning.</summary>
     public const string PowerOnStep = "Power on the VM";
 
+    /// <summary>The step that defines the VM on its host (started beside Initialization when the host can, see <see cref="PausedVmStart"/>).</summary>
+    public const string DefineStep = "Define the VM";
+
     private readonly RecoveryChecks _checks = new(engine, vm, services);
+    private readonly PausedVmStart _paused = new(engine, vm);
     private readonly BootProfileSteps _bootProfile = new(engine, services);
     private DateTimeOffset? _guestAnsweredAt;
 
@@ -36,14 +40,21 @@ internal sealed class RecoveryWorkflow(
             // Until the publication holds the repository's lock, a job's retention must not remove what this session found.
             using (await services.Retention.EnterRecoveryAsync(cancellationToken).ConfigureAwait(false))
             {
-                await _checks.RunAsync(cancellationToken).ConfigureAwait(false);
+                await _checks.RunAsync(() => _paused.Begin(cancellationToken), cancellationToken).ConfigureAwait(false);
                 await MapAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await RegisterAndStartAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException)
+        {
+            // The stop that follows powers off the VM started paused: it must have started (or given up) by then.
+            await _paused.SettleAsync().ConfigureAwait(false);
+            throw;
+        }
         catch (SessionStepException e)
         {
+            await _paused.SettleAsync().ConfigureAwait(false);
             if (IsVerification)
                 await verification.FailAsync(e.Message, [], null).ConfigureAwait(false);
             else
@@ -87,19 +98,22 @@ internal sealed class RecoveryWorkflow(
     private async Task RegisterAndStartAsync(CancellationToken cancellationToken)
     {
         const SessionPhase phase = SessionPhase.RegisteringAndStarting;
-        await engine.StepAsync(phase, "Define the VM", async ct =>
+        await engine.StepAsync(phase, DefineStep, _paused.BeganAt, async ct =>
         {
-            await vm.DefineAsync(ct).ConfigureAwait(false);
+            var started = await _paused.DefineAsync(ct).ConfigureAwait(false);
             var description = vm.Spec().Vm;
             var boot = description.Kernel is null ? "boots from disk0" : $"direct kernel boot of {description.Kernel}";
             var bus = description.Disks.Count > 0 ? description.Disks[0].Bus.ToString().ToLowerInvariant() : "";
-            return $"{description.Name}: {description.Cpus} CPU(s), {description.MemoryMiB} MiB, {description.Disks.Count} {bus} disk(s), NIC {description.Nic}, {boot}; runtime folder {Session.RuntimeDirectory}";
+            return $"{description.Name}: {description.Cpus} CPU(s), {description.MemoryMiB} MiB, {description.Disks.Count} {bus} disk(s), NIC {description.Nic}, {boot}; runtime folder {Session.RuntimeDirectory}" +
+                (started.Length > 0 ? $"; {started}" : "");
         }, cancellationToken).ConfigureAwait(false);
 
         await engine.StepAsync(phase, PowerOnStep, async ct =>
         {
             if (!Session.PowerOn)
                 throw new StepSkippedException("not powered on, as the recovery asked");
+            if (_paused.Paused is { } paused)
+                return await paused.RunWithDisksAsync(Session.DiskUrls, ct).ConfigureAwait(false);
             var hosted = await vm.FindAsync(ct).ConfigureAwait(false)
                 ?? throw new SessionStepException($"The VM of session {Session.Id} is no longer defined on host {vm.Host.Name}; stop the session and recover again.");
             return await hosted.StartAsync(ct).ConfigureAwait(false);

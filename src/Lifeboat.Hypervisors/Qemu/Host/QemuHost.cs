@@ -91,6 +91,8 @@ public sealed class QemuHost(string qemuBinary, ILogger<QemuHost> logger) : IHyp
         return Task.FromResult<IHostedVm>(new QemuHostedVm(spec, QemuBinary, logger));
     }
 
+    public string? WhyNotStartPaused(HostedVmSpec spec) => QemuPausedStart.WhyNot(spec.Vm);
+
     /// <summary>The reference is the runtime folder: the VM is defined while it exists, and runs while its QEMU does.</summary>
     public async Task<IHostedVm?> FindAsync(string reference, HostedVmSpec spec, CancellationToken cancellationToken)
     {

@@ -7,9 +7,9 @@ namespace Lifeboat.Hypervisors.Qemu.Host;
 /// <summary>
 /// A session VM of the embedded host: a QEMU process started in the VM's runtime folder (monitor, guest agent socket,
 /// serial.log, pid file). The monitor connection is made when the VM is started or found running, and is all that
-/// disposing lets go of.
+/// disposing lets go of. It can start paused before its disks are published, and get them over QMP (<see cref="IPausedStart"/>).
 /// </summary>
-public sealed class QemuHostedVm : IHostedVm
+public sealed class QemuHostedVm : IHostedVm, IPausedStart
 {
     private readonly HostedVmSpec _spec;
     private readonly string _qemuBinary;
@@ -41,8 +41,11 @@ public sealed class QemuHostedVm : IHostedVm
 
     public IDiskHotplug Hotplug { get; }
 
+    public string? WhyNotPaused => QemuPausedStart.WhyNot(_spec.Vm);
+
     public async Task<string> StartAsync(CancellationToken cancellationToken)
     {
+        var again = await RemovePausedLeftoverAsync(cancellationToken).ConfigureAwait(false);
         if (IsRunning)
         {
             var running = await MonitorAsync(cancellationToken).ConfigureAwait(false);
@@ -52,7 +55,35 @@ public sealed class QemuHostedVm : IHostedVm
         await ReleaseMonitorAsync().ConfigureAwait(false);
         var launcher = new QemuLauncher(_logger) { QemuBinary = _qemuBinary };
         _vm = await launcher.StartAsync(_spec.Vm, _spec.RuntimeFolder, cancellationToken).ConfigureAwait(false);
-        return $"process {_vm.ProcessId}, {QemuAccelerator.Detect(_logger).ToString().ToUpperInvariant()}";
+        return $"process {_vm.ProcessId}, {QemuAccelerator.Detect(_logger).ToString().ToUpperInvariant()}{again}";
+    }
+
+    public async Task<string> StartPausedAsync(CancellationToken cancellationToken)
+    {
+        var again = await RemovePausedLeftoverAsync(cancellationToken).ConfigureAwait(false);
+        if (IsRunning)
+            throw new HostException($"VM {Name} already runs in {_spec.RuntimeFolder}; stop the session and recover again.");
+        await ReleaseMonitorAsync().ConfigureAwait(false);
+        var launcher = new QemuLauncher(_logger) { QemuBinary = _qemuBinary };
+        _vm = await launcher.StartPausedAsync(_spec.Vm, _spec.RuntimeFolder, cancellationToken).ConfigureAwait(false);
+        return $"process {_vm.ProcessId}, {QemuAccelerator.Detect(_logger).ToString().ToUpperInvariant()}, CPUs stopped, no disks yet{again}";
+    }
+
+    public async Task<string> RunWithDisksAsync(IReadOnlyList<string> diskSources, CancellationToken cancellationToken)
+    {
+        var planned = _spec.Vm.Disks;
+        if (diskSources.Count != planned.Count)
+            throw new HostException($"VM {Name} was started for {planned.Count} disk(s) and is given {diskSources.Count}; stop the session and recover again.");
+        var vm = await MonitorAsync(cancellationToken).ConfigureAwait(false);
+        var description = _spec.Vm with { Disks = [.. planned.Select((disk, i) => disk with { Source = diskSources[i] })] };
+        try
+        {
+            return await QemuPausedStart.RunAsync(vm, description, cancellationToken).ConfigureAwait(false);
+        }
+        catch (QemuException e)
+        {
+            throw new HostException(e.Message, e);
+        }
     }
 
     public async Task<HostedVmStatus> QueryStatusAsync(CancellationToken cancellationToken)
@@ -173,6 +204,22 @@ public sealed class QemuHostedVm : IHostedVm
         return _vm ?? throw new HostException(_attachError is null
             ? $"VM {Name} does not run (runtime folder {_spec.RuntimeFolder}); stop the session and recover again."
             : $"The monitor of VM {Name} does not answer ({_attachError.Message.TrimEnd('.')}); stop the session and recover again.");
+    }
+
+    /// <summary>
+    /// A QEMU started paused whose disks never came (the server restarted in between) never ran the guest: it is
+    /// killed, so that the VM starts from the beginning. Says so, or returns an empty text.
+    /// </summary>
+    private async Task<string> RemovePausedLeftoverAsync(CancellationToken cancellationToken)
+    {
+        if (!IsRunning)
+            return "";
+        var vm = await MonitorAsync(cancellationToken).ConfigureAwait(false);
+        if ((await vm.QueryStatusAsync(cancellationToken).ConfigureAwait(false)).Status != QemuPausedStart.Prelaunch)
+            return "";
+        await vm.KillAsync(cancellationToken).ConfigureAwait(false);
+        await ReleaseMonitorAsync().ConfigureAwait(false);
+        return $"; the QEMU started paused before (process {vm.ProcessId}) never ran and was killed";
     }
 
     private async Task ReleaseMonitorAsync()

@@ -83,13 +83,20 @@ internal sealed class SessionEngine : IAsyncDisposable
 
     /// <summary>Runs one step: recorded as running, then as ok (with what it found), failed (with why), skipped or interrupted.</summary>
     /// <exception cref="SessionStepException">The step failed; its message is the step's.</exception>
-    public async Task StepAsync(SessionPhase phase, string name, Func<CancellationToken, Task<string?>> body, CancellationToken cancellationToken)
+    public Task StepAsync(SessionPhase phase, string name, Func<CancellationToken, Task<string?>> body, CancellationToken cancellationToken) =>
+        StepAsync(phase, name, startedAt: null, body, cancellationToken);
+
+    /// <inheritdoc cref="StepAsync(SessionPhase, string, Func{CancellationToken, Task{string?}}, CancellationToken)"/>
+    /// <param name="startedAt">When the step's work began, if before now: work started beside the steps before it (the step's message says so).</param>
+    /// <exception cref="SessionStepException">The step failed; its message is the step's.</exception>
+    public async Task StepAsync(
+        SessionPhase phase, string name, DateTimeOffset? startedAt, Func<CancellationToken, Task<string?>> body, CancellationToken cancellationToken)
     {
         if (_journal.WasDone(phase, name))
             return;
         if (Session.Phase != phase)
             Save(s => s with { Phase = phase });
-        await _journal.RunAsync(phase, name, body, () => _queue.ShuttingDown, cancellationToken).ConfigureAwait(false);
+        await _journal.RunAsync(phase, name, startedAt, body, () => _queue.ShuttingDown, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A step whose failure is recorded and does not stop the ones after it (clean-up).</summary>

@@ -30,11 +30,13 @@ internal sealed class StepJournal(SessionStore store, string sessionId, TimeProv
 
     /// <summary>Runs <paramref name="body"/> as one step, unless it ended well before a restart.</summary>
     /// <param name="shuttingDown">Whether a cancellation is the server going down (the step then stays running, to be interrupted at restart).</param>
+    /// <param name="startedAt">When the step's work began, if before now (it overlaps the steps before it).</param>
     /// <exception cref="SessionStepException">The step failed; its message is the step's.</exception>
     public async Task RunAsync(
-        SessionPhase phase, string name, Func<CancellationToken, Task<string?>> body, Func<bool> shuttingDown, CancellationToken cancellationToken)
+        SessionPhase phase, string name, DateTimeOffset? startedAt, Func<CancellationToken, Task<string?>> body, Func<bool> shuttingDown, CancellationToken cancellationToken)
     {
-        var started = time.GetUtcNow();
+        var now = time.GetUtcNow();
+        var started = startedAt is { } early && early < now ? early : now;
         var seq = store.BeginStep(sessionId, phase, name, started);
         changed();
         SessionLog.StepStarted(logger, sessionId, phase, name);
