@@ -9,7 +9,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
 size=512M runtime=8 ramp=2 port=24190 results_file=1 base_server="" reps=1 builds_only=0 base_cli="" lifeboat_cli=""
-only="" published_env=""
+only="" published_env="" tests=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size="${2:?}"; shift 2 ;;
@@ -23,7 +23,8 @@ while [ $# -gt 0 ]; do
     --lifeboat-cli) lifeboat_cli="$(cd "${2:?}" && pwd)"; shift 2 ;;
     --targets) only="${2:?}"; shift 2 ;;
     --published-env) published_env="${2?}"; shift 2 ;;
-    -h|--help) echo "usage: run.sh [--size 512M] [--runtime 8] [--port 24190] [--base-server DIR [--builds-only]] [--base-cli DIR] [--lifeboat-cli DIR] [--targets a,b] [--published-env 'K=V ...'] [--reps 1] [--no-results-file]" >&2; exit 2 ;;
+    --tests) tests="${2:?}"; shift 2 ;;
+    -h|--help) echo "usage: run.sh [--size 512M] [--runtime 8] [--port 24190] [--base-server DIR [--builds-only]] [--base-cli DIR] [--lifeboat-cli DIR] [--targets a,b] [--published-env 'K=V ...'] [--tests copycold,randread1,...] [--reps 1] [--no-results-file]" >&2; exit 2 ;;
     *) echo "run.sh: unknown argument '$1'." >&2; exit 2 ;;
   esac
 done
@@ -125,6 +126,14 @@ url() { # target port
 # name rw bs iodepth; "copy" jobs are nbdcopy of the whole disk to null: (cold: first thing after the server starts,
 # before the warm-up, so a published disk decodes every block; warm: after the fio reads).
 jobs=("copycold copy" "randread1 randread 4k 1" "randread16 randread 4k 16" "seqread read 1M 4" "copywarm copy" "randwrite16 randwrite 4k 16")
+# --tests a,b: only these jobs (the warm-up still runs before the first fio job).
+if [ -n "$tests" ]; then
+  kept=()
+  for job in "${jobs[@]}"; do [[ ",$tests," == *",${job%% *},"* ]] && kept+=("$job"); done
+  jobs=("${kept[@]}")
+fi
+warm_before=""
+for job in "${jobs[@]}"; do [ "${job%% *}" = copycold ] || { warm_before=${job%% *}; break; }; done
 results="$work/results.jsonl"
 : > "$results"
 size_bytes=$(stat -c %s "$work/source.raw")
@@ -151,7 +160,7 @@ for rep in $(seq "$reps"); do
     for job in "${jobs[@]}"; do
       read -r name rw bs depth <<<"$job"
       echo "  $target $name..." >&2
-      if [ "$name" = randread1 ]; then
+      if [ "$name" = "$warm_before" ]; then
         # Warm every server the same way before the fio jobs: every 64 KiB block read once at random (a published
         # disk keeps a copy of each, as it does for a guest's reads: a long sequential stream would keep none), then
         # the whole disk in order.
@@ -261,7 +270,7 @@ PY
 )"
 echo "$report"
 if [ "$results_file" = 1 ]; then
-  { echo "# NBD peers, $stamp UTC"; echo; echo "Commit $(git -C "$root" rev-parse --short HEAD). Command: bench/nbd-peers/run.sh --size $size --runtime $runtime --reps $reps${base_server:+ --base-server $base_server}${base_cli:+ --base-cli $base_cli}${only:+ --targets $only}${published_env:+ --published-env '$published_env'}$( [ "$builds_only" = 1 ] && echo ' --builds-only')"; echo; echo "$report"; } \
+  { echo "# NBD peers, $stamp UTC"; echo; echo "Commit $(git -C "$root" rev-parse --short HEAD). Command: bench/nbd-peers/run.sh --size $size --runtime $runtime --reps $reps${base_server:+ --base-server $base_server}${base_cli:+ --base-cli $base_cli}${only:+ --targets $only}${published_env:+ --published-env '$published_env'}${tests:+ --tests $tests}$( [ "$builds_only" = 1 ] && echo ' --builds-only')"; echo; echo "$report"; } \
     > "$here/results-$stamp.md"
   cp "$results" "$here/results-$stamp.jsonl"
   echo "Wrote bench/nbd-peers/results-$stamp.md" >&2

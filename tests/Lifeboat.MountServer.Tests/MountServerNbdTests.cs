@@ -24,20 +24,7 @@ public sealed class MountServerNbdTests : IDisposable
         var content = new byte[16 * Block];
         new Random(3).NextBytes(content.AsSpan(0, 4 * Block));
         new Random(4).NextBytes(content.AsSpan(10 * Block, 2 * Block));
-        var image = Path.Combine(_folder, "disk0.raw");
-        await File.WriteAllBytesAsync(image, content);
-        var repositoryPath = Path.Combine(_folder, "repo");
-        using (var repository = BackupRepository.Init(repositoryPath, new RepositoryOptions(BlockSize: Block), password: null))
-            await repository.BackupAsync(new BackupRequest("vm1", [image, image]));
-
-        var settings = new MountServerSettings
-        {
-            RepositoryPath = repositoryPath,
-            CacheRoot = Path.Combine(_folder, "cache"),
-            Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), PortmapPort = 0 },
-            Nbd = new NbdServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) },
-        };
-        await using var host = await MountServerHost.StartAsync(settings, NullLoggerFactory.Instance);
+        await using var host = await StartHostAsync(content, disks: 2, new NbdServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) });
         var publication = await host.PublishAsync("vm1", null);
         var endPoint = new IPEndPoint(IPAddress.Loopback, host.Nbd!.Port);
         Assert.Equal([$"nbd://127.0.0.1:{host.Nbd.Port}/vm1/disk0", $"nbd://127.0.0.1:{host.Nbd.Port}/vm1/disk1"], publication.NbdUrls);
@@ -89,19 +76,7 @@ public sealed class MountServerNbdTests : IDisposable
     {
         var content = new byte[8 * Block];
         new Random(5).NextBytes(content.AsSpan(0, 5 * Block));
-        var image = Path.Combine(_folder, "disk0.raw");
-        await File.WriteAllBytesAsync(image, content);
-        var repositoryPath = Path.Combine(_folder, "repo");
-        using (var repository = BackupRepository.Init(repositoryPath, new RepositoryOptions(BlockSize: Block), password: null))
-            await repository.BackupAsync(new BackupRequest("vm1", [image]));
-        var settings = new MountServerSettings
-        {
-            RepositoryPath = repositoryPath,
-            CacheRoot = Path.Combine(_folder, "cache"),
-            Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), PortmapPort = 0 },
-            Nbd = new NbdServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) },
-        };
-        await using var host = await MountServerHost.StartAsync(settings, NullLoggerFactory.Instance);
+        await using var host = await StartHostAsync(content, disks: 1, new NbdServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) });
         var publication = await host.PublishAsync("vm1", null);
         var endPoint = new IPEndPoint(IPAddress.Loopback, host.Nbd!.Port);
 
@@ -135,24 +110,12 @@ public sealed class MountServerNbdTests : IDisposable
         var content = new byte[8 * Block];
         new Random(8).NextBytes(content.AsSpan(0, 3 * Block));
         new Random(9).NextBytes(content.AsSpan(6 * Block, Block));
-        var image = Path.Combine(_folder, "disk0.raw");
-        await File.WriteAllBytesAsync(image, content);
-        var repositoryPath = Path.Combine(_folder, "repo");
-        using (var repository = BackupRepository.Init(repositoryPath, new RepositoryOptions(BlockSize: Block), password: null))
-            await repository.BackupAsync(new BackupRequest("vm1", [image]));
         var credentials = TlsCredentials.Create(Path.Combine(_folder, "pki"));
-        var settings = new MountServerSettings
+        await using var host = await StartHostAsync(content, disks: 1, new NbdServerOptions
         {
-            RepositoryPath = repositoryPath,
-            CacheRoot = Path.Combine(_folder, "cache"),
-            Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), PortmapPort = 0 },
-            Nbd = new NbdServerOptions
-            {
-                EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-                Tls = NbdTlsOptions.FromPemFiles(credentials.ServerCertificatePath, credentials.ServerKeyPath, credentials.CaPath),
-            },
-        };
-        await using var host = await MountServerHost.StartAsync(settings, NullLoggerFactory.Instance);
+            EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Tls = NbdTlsOptions.FromPemFiles(credentials.ServerCertificatePath, credentials.ServerKeyPath, credentials.CaPath),
+        });
         var publication = await host.PublishAsync("vm1", null);
         var port = host.Nbd!.Port;
         Assert.Equal([$"nbds://127.0.0.1:{port}/vm1/disk0"], publication.NbdUrls);
@@ -167,5 +130,23 @@ public sealed class MountServerNbdTests : IDisposable
         // Our own client has no TLS: refused before any export is named.
         var refused = await Assert.ThrowsAsync<NbdException>(() => NbdClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), "vm1/disk0"));
         Assert.Contains("ErrTlsReqd", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Backs up <paramref name="content"/> as VM vm1 (each of its disks that image) and starts a mount server with NBD.</summary>
+    private async Task<MountServerHost> StartHostAsync(byte[] content, int disks, NbdServerOptions nbd)
+    {
+        var image = Path.Combine(_folder, "disk0.raw");
+        await File.WriteAllBytesAsync(image, content);
+        var repositoryPath = Path.Combine(_folder, "repo");
+        using (var repository = BackupRepository.Init(repositoryPath, new RepositoryOptions(BlockSize: Block), password: null))
+            await repository.BackupAsync(new BackupRequest("vm1", [.. Enumerable.Repeat(image, disks)]));
+        var settings = new MountServerSettings
+        {
+            RepositoryPath = repositoryPath,
+            CacheRoot = Path.Combine(_folder, "cache"),
+            Nfs = new NfsServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), PortmapPort = 0 },
+            Nbd = nbd,
+        };
+        return await MountServerHost.StartAsync(settings, NullLoggerFactory.Instance);
     }
 }

@@ -1,60 +1,56 @@
-using Lifeboat.Nbd.Client;
+using Lifeboat.Nbd.Protocol;
 using Lifeboat.Nbd.Server;
 
 namespace Lifeboat.Nbd.Tests;
 
-/// <summary>Large READs run off the connection's read loop, so the requests behind them are read and answered meanwhile.</summary>
+/// <summary>A large READ's reply leaves as soon as it is read, not after the requests that arrived with it.</summary>
 public sealed class LargeReadTests
 {
     [Fact]
-    public async Task A_large_read_that_blocks_its_thread_does_not_hold_the_small_reads_behind_it()
+    public async Task A_large_reads_reply_leaves_before_the_requests_behind_it_have_run()
     {
         using var folder = new TestFolder();
         await using var server = TestServer.Start(folder);
-        using var device = new SmallReadsReleaseLargeOnes(8 * 1024 * 1024);
+        using var device = new SmallReadsWaitForLargeReplies(8 * 1024 * 1024);
         server.Exports.Set("d", device);
-        var options = new NbdClientOptions { MaxInFlight = 8, MaxRequestLength = 1024 * 1024 };
-        await using var client = await NbdClient.ConnectAsync(server.EndPoint, "d", options);
+        await using var client = await RawNbd.ConnectAsync(server.EndPoint);
+        await client.EnterTransmissionAsync("d");
 
-        // The large read blocks its thread until a small read arrives: on the read loop it would wait in vain.
-        var large = new byte[NbdConnection.OffLoopReadBytes];
-        var largeRead = client.ReadAsync(1024 * 1024, large).AsTask();
-        await device.LargeReadStarted.WaitAsync(TimeSpan.FromMinutes(1));
-        var small = new byte[4096];
-        await client.ReadAsync(0, small).AsTask().WaitAsync(TimeSpan.FromMinutes(1));
-        await largeRead.WaitAsync(TimeSpan.FromMinutes(1));
+        // Both requests in one write, so the server reads them in one batch: the small read then holds the read loop
+        // until the client has the large read's reply, which it would get only at the end of the batch if it waited.
+        var both = new byte[2 * 28];
+        new NbdRequestHeader(NbdCommandFlags.None, NbdCommand.Read, 1, 1024 * 1024, NbdConnection.SendAtOnceBytes).Write(both);
+        new NbdRequestHeader(NbdCommandFlags.None, NbdCommand.Read, 2, 0, 4096).Write(both.AsSpan(28));
+        await client.SendAsync(both);
+        var (largeError, largeCookie) = await client.ReadSimpleReplyAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        var large = await client.ReadAsync(NbdConnection.SendAtOnceBytes);
+        device.LargeReplyArrived();
+        var (smallError, smallCookie) = await client.ReadSimpleReplyAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        var small = await client.ReadAsync(4096);
 
-        Assert.All(small, b => Assert.Equal(1, b));
+        Assert.Equal((NbdError.None, 1UL, NbdError.None, 2UL), (largeError, largeCookie, smallError, smallCookie));
+        Assert.False(device.SmallReadTimedOut);
         Assert.All(large, b => Assert.Equal(1, b));
-        Assert.False(device.LargeReadTimedOut);
+        Assert.All(small, b => Assert.Equal(1, b));
     }
 
-    /// <summary>Every byte reads as 1; a large read blocks its thread (as a synchronous pread may) until a small read has run.</summary>
-    private sealed class SmallReadsReleaseLargeOnes(long size) : INbdBlockDevice, IDisposable
+    /// <summary>Every byte reads as 1, at once; a small read blocks its thread until the test says the large reply arrived.</summary>
+    private sealed class SmallReadsWaitForLargeReplies(long size) : INbdBlockDevice, IDisposable
     {
-        private readonly ManualResetEventSlim _smallReadSeen = new();
-        private readonly TaskCompletionSource _largeReadStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ManualResetEventSlim _largeReplyArrived = new();
 
         public long Size => size;
 
         public bool IsReadOnly => true;
 
-        public Task LargeReadStarted => _largeReadStarted.Task;
+        public bool SmallReadTimedOut { get; private set; }
 
-        public bool LargeReadTimedOut { get; private set; }
+        public void LargeReplyArrived() => _largeReplyArrived.Set();
 
         public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
         {
-            if (destination.Length >= NbdConnection.OffLoopReadBytes)
-            {
-                _largeReadStarted.TrySetResult();
-                LargeReadTimedOut = !_smallReadSeen.Wait(TimeSpan.FromSeconds(30), cancellationToken);
-            }
-            else
-            {
-                _smallReadSeen.Set();
-            }
-
+            if (destination.Length < NbdConnection.SendAtOnceBytes)
+                SmallReadTimedOut = !_largeReplyArrived.Wait(TimeSpan.FromSeconds(20), cancellationToken);
             destination.Span.Fill(1);
             return ValueTask.CompletedTask;
         }
@@ -65,6 +61,6 @@ public sealed class LargeReadTests
 
         public ValueTask WriteZeroesAsync(long offset, long length, bool mayPunchHole, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public void Dispose() => _smallReadSeen.Dispose();
+        public void Dispose() => _largeReplyArrived.Dispose();
     }
 }
