@@ -27,6 +27,12 @@ internal sealed class RecoveryWorkflow(
     private readonly BootProfileSteps _bootProfile = new(engine, services);
     private DateTimeOffset? _guestAnsweredAt;
 
+    /// <summary>
+    /// The VM's process was started paused beside Initialization and has not been powered on: it exists, but its guest
+    /// does not run, and users are told so.
+    /// </summary>
+    public bool HoldsPausedVm => _paused.BeganAt is not null && !engine.WasDone(SessionPhase.RegisteringAndStarting, PowerOnStep);
+
     private SessionRecord Session => engine.Session;
 
     private bool IsVerification => Session.Verification is not null;

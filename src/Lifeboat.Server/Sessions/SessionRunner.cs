@@ -38,8 +38,11 @@ internal sealed class SessionRunner : IAsyncDisposable
 
     public SessionChangeSignal Changes => _engine.Changes;
 
-    /// <summary>As the VM's host last said; before the VM is found again after a restart, as its runtime folder says.</summary>
-    public bool VmRunning => IsDiskRecovery ? _disk.Attached : _vm.Current?.IsRunning ?? SessionManager.IsRunning(Session);
+    /// <summary>
+    /// As the VM's host last said; before the VM is found again after a restart, as its runtime folder says; not while
+    /// its process waits paused for its disks.
+    /// </summary>
+    public bool VmRunning => IsDiskRecovery ? _disk.Attached : !_recovery.HoldsPausedVm && (_vm.Current?.IsRunning ?? SessionManager.IsRunning(Session));
 
     /// <summary>The session's VM as this server holds it (its connection to the host), or null.</summary>
     public Hypervisors.Hosts.IHostedVm? HeldVm => _vm.Current;
