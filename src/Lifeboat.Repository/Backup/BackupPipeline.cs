@@ -89,6 +89,11 @@ internal sealed class BackupPipeline
         try
         {
             await Task.WhenAll(all).ConfigureAwait(false);
+            // Workers read image files in parallel, so the read that reached a file's end need not have been the last.
+            foreach (var disk in _disks)
+            {
+                (disk as IFileBackedDiskSource)?.EnsureUnchanged();
+            }
         }
         catch
         {
