@@ -8,14 +8,19 @@ using Lifeboat.Repository.Storage;
 namespace Lifeboat.Repository.Backup;
 
 /// <summary>
-/// Reader -> workers -> writer over bounded channels, so memory stays flat whatever the disk size:
-/// the reader reads large spans of allocated ranges; each worker skips zero blocks, hashes, dedups against
-/// the index and this backup's own chunks, then compresses and encrypts; one writer appends records to packs.
+/// Planner -> workers -> writer over bounded channels, so memory stays flat whatever the disk size: the planner
+/// cuts the allocated ranges into spans; each worker reads a span of an image file itself (a few blocks at a time, so
+/// each block is hashed and compressed while it is still in that core's cache; other sources, such as a live backup's
+/// NBD export, are read in order by the planner alone), skips zero blocks, hashes, dedups against the index and this
+/// backup's own chunks, then compresses and encrypts; one writer appends records to packs.
 /// The result is the disks' block maps and the packs staged (durable, not yet committed) by this backup.
 /// </summary>
 internal sealed class BackupPipeline
 {
     private const int SpanLength = 2 * 1024 * 1024;
+
+    // Read by a worker in pieces of this size: a piece is hashed and compressed before the next evicts it from the core's cache.
+    private const int ReadLength = 256 * 1024;
 
     private readonly RepositoryLayout _layout;
     private readonly BackupSettings _settings;
@@ -76,7 +81,7 @@ internal sealed class BackupPipeline
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reader = RunStageAsync(ReadAsync, _spans.Writer, cts);
+        var reader = RunStageAsync(PlanAsync, _spans.Writer, cts);
         var workers = Enumerable.Range(0, _settings.Workers).Select(_ => RunStageAsync(WorkAsync, null, cts)).ToArray();
         var workersDone = CompleteWhenAllAsync(workers, _records.Writer);
         var writer = RunStageAsync(WriteAsync, null, cts);
@@ -84,6 +89,11 @@ internal sealed class BackupPipeline
         try
         {
             await Task.WhenAll(all).ConfigureAwait(false);
+            // Workers read image files in parallel, so the read that reached a file's end need not have been the last.
+            foreach (var disk in _disks)
+            {
+                (disk as IFileBackedDiskSource)?.EnsureUnchanged();
+            }
         }
         catch
         {
@@ -143,7 +153,7 @@ internal sealed class BackupPipeline
         }
     }
 
-    private async Task ReadAsync(CancellationToken cancellationToken)
+    private async Task PlanAsync(CancellationToken cancellationToken)
     {
         int blockSize = _settings.BlockSize;
         for (int d = 0; d < _disks.Count; d++)
@@ -151,6 +161,7 @@ internal sealed class BackupPipeline
             var disk = _disks[d];
             long diskLength = disk.Length;
             long covered = 0;
+            bool readHere = disk is not IFileBackedDiskSource;
             var ranges = _plans[d].ChangedRanges ?? disk.GetAllocatedRanges();
             foreach (var (first, end) in BlockRanges.FromAllocated(ranges, diskLength, blockSize))
             {
@@ -160,17 +171,25 @@ internal sealed class BackupPipeline
                     int count = (int)Math.Min(end - block, _spanBlocks);
                     long offset = block * blockSize;
                     int want = (int)Math.Min((long)count * blockSize, diskLength - offset);
-                    var buffer = ArrayPool<byte>.Shared.Rent(count * blockSize);
+                    var buffer = readHere ? ArrayPool<byte>.Shared.Rent(count * blockSize) : null;
                     try
                     {
-                        ReadFully(disk, d, offset, buffer.AsSpan(0, want));
-                        BytesReadPerDisk[d] += want;
-                        buffer.AsSpan(want, (count * blockSize) - want).Clear();
+                        if (buffer is not null)
+                        {
+                            ReadFully(disk, d, offset, buffer.AsSpan(0, want));
+                            Interlocked.Add(ref BytesReadPerDisk[d], want);
+                            buffer.AsSpan(want, (count * blockSize) - want).Clear();
+                        }
+
                         await _spans.Writer.WriteAsync(new BlockSpan(d, block, count, want, buffer), cancellationToken).ConfigureAwait(false);
                     }
                     catch
                     {
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        if (buffer is not null)
+                        {
+                            ArrayPool<byte>.Shared.Return(buffer);
+                        }
+
                         throw;
                     }
                 }
@@ -200,51 +219,84 @@ internal sealed class BackupPipeline
     private async Task WorkAsync(CancellationToken cancellationToken)
     {
         using var encoder = new ChunkEncoder(_settings.Compression, _settings.Keys.Cipher);
-        int maxRecord = ChunkEncoder.MaxRecordLength(_settings.BlockSize);
-        await foreach (var span in _spans.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        int blockSize = _settings.BlockSize;
+        int maxRecord = ChunkEncoder.MaxRecordLength(blockSize);
+        int readBlocks = Math.Max(1, ReadLength / blockSize);
+        var buffer = ArrayPool<byte>.Shared.Rent(readBlocks * blockSize);
+        try
         {
-            var batch = new EncodedBatch(span.DiskIndex, span.BlockCount * maxRecord);
-            try
+            await foreach (var span in _spans.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                for (int i = 0; i < span.BlockCount; i++)
+                var batch = new EncodedBatch(span.DiskIndex, span.BlockCount * maxRecord);
+                try
                 {
-                    ProcessBlock(encoder, span, i, batch);
+                    for (int i = 0; i < span.BlockCount; i += readBlocks)
+                    {
+                        int count = Math.Min(readBlocks, span.BlockCount - i);
+                        var blocks = span.Buffer is { } read ? read.AsSpan(i * blockSize, count * blockSize) : ReadBlocks(span, i, count, buffer);
+                        for (int j = 0; j < count; j++)
+                        {
+                            ProcessBlock(encoder, span, i + j, blocks.Slice(j * blockSize, blockSize), batch);
+                        }
+                    }
                 }
-            }
-            catch
-            {
-                batch.Release();
-                throw;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(span.Buffer);
-            }
+                catch
+                {
+                    batch.Release();
+                    throw;
+                }
+                finally
+                {
+                    if (span.Buffer is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(span.Buffer);
+                    }
+                }
 
-            _counters.AddScanned(span.Bytes);
-            if (batch.Count == 0)
-            {
-                batch.Release();
-                continue;
+                await HandOverAsync(span, batch, cancellationToken).ConfigureAwait(false);
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
-            try
-            {
-                await _records.Writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                batch.Release();
-                throw;
-            }
+    /// <summary>Reads <paramref name="count"/> blocks of the span from its <paramref name="first"/>; the part past the disk's end reads as zeros.</summary>
+    private Span<byte> ReadBlocks(BlockSpan span, int first, int count, byte[] buffer)
+    {
+        int blockSize = _settings.BlockSize;
+        int want = (int)Math.Clamp(span.Bytes - ((long)first * blockSize), 0, (long)count * blockSize);
+        ReadFully(_disks[span.DiskIndex], span.DiskIndex, (span.FirstBlock + first) * blockSize, buffer.AsSpan(0, want));
+        Interlocked.Add(ref BytesReadPerDisk[span.DiskIndex], want);
+        buffer.AsSpan(want, (count * blockSize) - want).Clear();
+        return buffer.AsSpan(0, count * blockSize);
+    }
+
+    /// <summary>Passes the span's new records to the writer (or drops an empty batch).</summary>
+    private async Task HandOverAsync(BlockSpan span, EncodedBatch batch, CancellationToken cancellationToken)
+    {
+        _counters.AddScanned(span.Bytes);
+        if (batch.Count == 0)
+        {
+            batch.Release();
+            return;
+        }
+
+        try
+        {
+            await _records.Writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            batch.Release();
+            throw;
         }
     }
 
     /// <summary>Zero blocks and chunks already stored only update the block map; new chunks are encoded into the batch.</summary>
-    private void ProcessBlock(ChunkEncoder encoder, BlockSpan span, int i, EncodedBatch batch)
+    private void ProcessBlock(ChunkEncoder encoder, BlockSpan span, int i, ReadOnlySpan<byte> block, EncodedBatch batch)
     {
-        int blockSize = _settings.BlockSize;
-        var block = span.Buffer.AsSpan(i * blockSize, blockSize);
         if (block.IndexOfAnyExcept((byte)0) < 0)
         {
             // The map may start as the base restore point's: a block zeroed since then must not keep its old chunk.
@@ -323,7 +375,10 @@ internal sealed class BackupPipeline
     {
         while (_spans.Reader.TryRead(out var span))
         {
-            ArrayPool<byte>.Shared.Return(span.Buffer);
+            if (span.Buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(span.Buffer);
+            }
         }
 
         while (_records.Reader.TryRead(out var batch))
