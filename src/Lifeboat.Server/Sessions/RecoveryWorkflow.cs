@@ -26,12 +26,13 @@ internal sealed class RecoveryWorkflow(
     private readonly PausedVmStart _paused = new(engine, vm);
     private readonly BootProfileSteps _bootProfile = new(engine, services);
     private DateTimeOffset? _guestAnsweredAt;
+    private volatile bool _poweredOn;
 
     /// <summary>
     /// The VM's process was started paused beside Initialization and has not been powered on: it exists, but its guest
     /// does not run, and users are told so.
     /// </summary>
-    public bool HoldsPausedVm => _paused.BeganAt is not null && !engine.WasDone(SessionPhase.RegisteringAndStarting, PowerOnStep);
+    public bool HoldsPausedVm => _paused.BeganAt is not null && !_poweredOn;
 
     private SessionRecord Session => engine.Session;
 
@@ -118,11 +119,18 @@ internal sealed class RecoveryWorkflow(
         {
             if (!Session.PowerOn)
                 throw new StepSkippedException("not powered on, as the recovery asked");
-            if (_paused.Paused is { } paused)
-                return await paused.RunWithDisksAsync(Session.DiskUrls, ct).ConfigureAwait(false);
-            var hosted = await vm.FindAsync(ct).ConfigureAwait(false)
-                ?? throw new SessionStepException($"The VM of session {Session.Id} is no longer defined on host {vm.Host.Name}; stop the session and recover again.");
-            return await hosted.StartAsync(ct).ConfigureAwait(false);
+            try
+            {
+                if (_paused.Paused is { } paused)
+                    return await paused.RunWithDisksAsync(Session.DiskUrls, ct).ConfigureAwait(false);
+                var hosted = await vm.FindAsync(ct).ConfigureAwait(false)
+                    ?? throw new SessionStepException($"The VM of session {Session.Id} is no longer defined on host {vm.Host.Name}; stop the session and recover again.");
+                return await hosted.StartAsync(ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                _poweredOn = true;
+            }
         }, cancellationToken).ConfigureAwait(false);
 
         await engine.StepAsync(phase, "Wait for the guest", ct => IsVerification ? verification.WaitUnlessDamagedAsync(WaitForGuestAsync, ct) : WaitForGuestAsync(ct), cancellationToken).ConfigureAwait(false);

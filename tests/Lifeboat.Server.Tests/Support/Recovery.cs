@@ -22,8 +22,16 @@ public static class Recovery
     public static async Task<SessionView> RecoverUntilReadyAsync(ServerProcess server, RecoveryRequest request)
     {
         var session = await server.RecoverAsync(request);
-        var ready = await server.WaitAsync(session.Id, s => s.State != SessionState.Starting, BootTimeout);
+        // The VM's QEMU may start paused beside Initialization and NFS mapping: it is not running until powered on.
+        var shownRunningEarly = new List<SessionPhase>();
+        var ready = await server.WaitAsync(session.Id, s =>
+        {
+            if (s.VmRunning && s.Phase is SessionPhase.Initialization or SessionPhase.NfsMapping)
+                shownRunningEarly.Add(s.Phase);
+            return s.State != SessionState.Starting;
+        }, BootTimeout);
         Assert.True(ready.State == SessionState.Ready, $"The session is {ready.State}: {ready.Error}{Environment.NewLine}{ServerProcess.Describe(ready)}");
+        Assert.True(shownRunningEarly.Count == 0, $"The VM was shown running during {string.Join(", ", shownRunningEarly.Distinct())}, before it was powered on.");
         return ready;
     }
 
