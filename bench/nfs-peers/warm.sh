@@ -106,13 +106,15 @@ for round in $(seq "$rounds"); do
   echo "warm.sh: round $round of $rounds" >&2
 done
 load_after=$(cut -d" " -f1-3 /proc/loadavg)
+peak=""
+for t in "${targets[@]}"; do peak+="$t $(awk '/^VmHWM/ { printf "%.0f MiB", $2 / 1024 }' "/proc/${pid[$t]}/status"), "; done
 
 report="$work/report.md"
 {
   echo "# Warm NFS reads side by side, $(date '+%Y-%m-%d %H:%M')"
   echo
   echo "Command: \`bench/nfs-peers/warm.sh $arguments\`; disk $((blocks / 256)) MiB of random bytes, every block read once per round and depth."
-  echo "Load average $load_before before, $load_after after; $(nproc) cores."
+  echo "Load average $load_before before, $load_after after; $(nproc) cores. Peak RSS: ${peak%, }."
   echo
   python3 "$here/warm-report.py" "$results"
 } >"$report"
