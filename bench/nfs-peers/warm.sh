@@ -36,6 +36,7 @@ mkdir -p "$bin"
 gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -o "$bin/nfsbench" "$here"/nfsbench/*.c $(pkg-config --cflags --libs libnfs) -lpthread
 nfsbench="$bin/nfsbench"
 source "$here/../cpu-ticks.sh"
+source "$here/../keep-results.sh"
 
 work="$(mktemp -d "${BENCH_WORK:-/tmp}/nfswarm.XXXXXX")"
 declare -A pid=() url=()
@@ -119,9 +120,4 @@ report="$work/report.md"
   python3 "$here/warm-report.py" "$results"
 } >"$report"
 cat "$report"
-if [ "$results_file" = 1 ]; then
-  stamp=$(date +%Y-%m-%d-%H%M)
-  cp "$report" "$here/results-warm-$stamp.md"
-  cp "$results" "$here/results-warm-$stamp.jsonl"
-  echo "warm.sh: wrote $here/results-warm-$stamp.md" >&2
-fi
+[ "$results_file" = 0 ] || keep_results "$report" "$results" "$here/results-warm"
