@@ -252,6 +252,7 @@ run_one() {
 
 # cpu_ticks PID: a process's CPU time in clock ticks.
 source "$here/../cpu-ticks.sh"
+source "$here/../keep-results.sh"
 
 IFS=, read -r -a wdepths <<<"$write_depths"
 wants() { [[ ",$tests," == *",$1,"* ]]; }
@@ -277,7 +278,6 @@ done
 elapsed=$(( $(date +%s) - started ))
 load_after=$(cut -d" " -f1-3 /proc/loadavg)
 
-stamp=$(date +%Y-%m-%d-%H%M)
 report="$work/report.md"
 python3 "$here/report.py" "$results" \
   --title "NFS side by side, $(date '+%Y-%m-%d %H:%M')" \
@@ -291,8 +291,4 @@ python3 "$here/report.py" "$results" \
       "$( [ -n "$lifeboat_args$base_args$lifeboat_env" ] && echo "Mount-server options: lifeboat '$lifeboat_args', base '$base_args'; lifeboat's environment '$lifeboat_env'.")")" \
   >"$report"
 cat "$report"
-if [ "$results_file" = 1 ]; then
-  cp "$report" "$here/results-$stamp.md"
-  cp "$results" "$here/results-$stamp.jsonl"
-  echo "run.sh: wrote $here/results-$stamp.md (raw figures in results-$stamp.jsonl)." >&2
-fi
+[ "$results_file" = 0 ] || keep_results "$report" "$results" "$here/results"
