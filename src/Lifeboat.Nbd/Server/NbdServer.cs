@@ -87,6 +87,14 @@ public sealed class NbdServer : IAsyncDisposable
         }
     }
 
-    private NbdConnection Accept(Socket socket, long id) =>
-        new(id, ConnectionTransport.ForSocket(socket, _options.ReceiveBufferSize), RemoteEndPoints.Describe(socket), _exports, _options, _logger, _tls);
+    private NbdConnection Accept(Socket socket, long id) => new(
+        id,
+        _options.ThreadPerConnection
+            ? ConnectionTransport.ForSocketOnOwnThread(socket, _options.ReceiveBufferSize)
+            : ConnectionTransport.ForSocket(socket, _options.ReceiveBufferSize),
+        RemoteEndPoints.Describe(socket),
+        _exports,
+        _options,
+        _logger,
+        _tls);
 }

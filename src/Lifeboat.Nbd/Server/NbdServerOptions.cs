@@ -49,6 +49,13 @@ public sealed class NbdServerOptions
 
     public int ListenBacklog { get; set; } = 128;
 
+    /// <summary>
+    /// Each connection's read loop on a thread of its own, waiting in poll(2) for the next request: a warm request is
+    /// then parsed, served and answered on that thread instead of waking the runtime's event thread and a thread-pool
+    /// worker (bench/nbd-peers: see its README). After NBD_OPT_STARTTLS reads go through TLS and wait as before.
+    /// </summary>
+    public bool ThreadPerConnection { get; set; } = true;
+
     /// <summary>A copy of these options listening at <paramref name="endPoint"/>: another listener of the same exports.</summary>
     public NbdServerOptions At(EndPoint endPoint)
     {
