@@ -128,11 +128,13 @@ public sealed class HostileClientTests
         Assert.Equal((NbdError.None, 9ul), await raw.ReadSimpleReplyAsync());
     }
 
-    [Fact]
-    public async Task Bad_requests_get_errors_and_impossible_ones_close_the_connection()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Bad_requests_get_errors_and_impossible_ones_close_the_connection(bool threadPerConnection)
     {
         using var folder = new TestFolder();
-        await using var server = TestServer.Start(folder);
+        await using var server = TestServer.Start(folder, options => options.ThreadPerConnection = threadPerConnection);
         server.Exports.Set("x", new MemoryBlockDevice(1024 * 1024));
 
         await using (var raw = await RawNbd.ConnectAsync(server.EndPoint))

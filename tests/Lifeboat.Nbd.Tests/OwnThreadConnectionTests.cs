@@ -7,8 +7,8 @@ namespace Lifeboat.Nbd.Tests;
 
 /// <summary>
 /// A connection's read loop on a thread of its own (the default, <see cref="NbdServerOptions.ThreadPerConnection"/>):
-/// a lone request is served inline on that thread, never on a thread-pool worker; a malformed or oversized request
-/// still closes only its connection, with or without the thread; and a stop wakes connections idle in poll(2).
+/// a lone request is served inline on that thread, never on a thread-pool worker, and a stop wakes connections idle
+/// in poll(2). Malformed and oversized requests, with and without the thread: <see cref="HostileClientTests"/>.
 /// </summary>
 public sealed class OwnThreadConnectionTests
 {
@@ -35,37 +35,6 @@ public sealed class OwnThreadConnectionTests
         Assert.Equal(a.Thread, b.Thread);
         Assert.NotEqual(a.Thread, c.Thread);
         Assert.NotEqual(a.Thread, u.Thread);
-    }
-
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Malformed_and_oversized_requests_close_only_their_connection(bool threadPerConnection)
-    {
-        using var folder = new TestFolder();
-        await using var server = TestServer.Start(folder, options => options.ThreadPerConnection = threadPerConnection);
-        server.Exports.Set("x", new MemoryBlockDevice(1024 * 1024));
-        await using var bystander = await NbdClient.ConnectAsync(server.EndPoint, "x");
-
-        await using (var oversized = await RawNbd.ConnectAsync(server.EndPoint))
-        {
-            await oversized.EnterTransmissionAsync("x");
-            await oversized.SendRequestAsync(NbdCommand.Read, 1, 0, 64 * 1024 * 1024);
-            Assert.Equal((NbdError.Inval, 1ul), await oversized.ReadSimpleReplyAsync());
-            await oversized.SendRequestAsync(NbdCommand.Write, 2, 0, 0x8000_0000);
-            Assert.True(await oversized.IsClosedByServerAsync());
-        }
-
-        await using (var malformed = await RawNbd.ConnectAsync(server.EndPoint))
-        {
-            await malformed.EnterTransmissionAsync("x");
-            await malformed.SendRequestAsync(NbdCommand.Read, 1, 0, 512, magic: 0x12345678);
-            Assert.True(await malformed.IsClosedByServerAsync());
-        }
-
-        var data = new byte[4096];
-        await bystander.ReadAsync(0, data);
-        Assert.All(data, b => Assert.Equal(0, b));
     }
 
     [Fact]
