@@ -6,7 +6,7 @@ using Lifeboat.Transport;
 namespace Lifeboat.Nbd.Tests;
 
 /// <summary>
-/// A connection's read loop on a thread of its own (the default, <see cref="NbdServerOptions.ThreadPerConnection"/>):
+/// A connection's read loop on a thread of its own (<see cref="NbdServerOptions.ThreadPerConnection"/>, off by default):
 /// a lone request is served inline on that thread, never on a thread-pool worker, and a stop wakes connections idle
 /// in poll(2). Malformed and oversized requests, with and without the thread: <see cref="HostileClientTests"/>.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed class OwnThreadConnectionTests
     public async Task A_lone_request_is_served_inline_on_its_connections_own_thread()
     {
         using var folder = new TestFolder();
-        await using var server = TestServer.Start(folder);
+        await using var server = TestServer.Start(folder, options => options.ThreadPerConnection = true);
         var device = new ThreadRecordingDevice();
         server.Exports.Set("d", device);
         await using var first = await NbdClient.ConnectAsync(server.EndPoint, "d");
@@ -41,7 +41,7 @@ public sealed class OwnThreadConnectionTests
     public async Task Stopping_wakes_the_connections_waiting_for_their_next_request()
     {
         using var folder = new TestFolder();
-        await using var server = TestServer.Start(folder);
+        await using var server = TestServer.Start(folder, options => options.ThreadPerConnection = true);
         server.Exports.Set("x", new MemoryBlockDevice(65536));
         await using var first = await RawNbd.ConnectAsync(server.EndPoint);
         await using var second = await RawNbd.ConnectAsync(server.EndPoint);
