@@ -7,15 +7,13 @@ using Lifeboat.Testing.Rpc;
 namespace Lifeboat.OncRpc.Tests;
 
 /// <summary>
-/// A TCP connection's read loop on a thread of its own (<see cref="RpcServerOptions.ThreadPerConnection"/>, off by default):
+/// A TCP connection's read loop on a thread of its own (the default, <see cref="RpcServerOptions.ThreadPerConnection"/>):
 /// a lone call runs inline on that thread, never on a thread-pool worker; a broken or oversized record still closes
 /// only its connection and a call with bad arguments still gets GARBAGE_ARGS, with or without the thread; and a stop
 /// wakes connections that wait for their next call.
 /// </summary>
 public sealed class OwnThreadConnectionTests : RpcServerTest
 {
-    protected override RpcServerOptions Options() => new() { ThreadPerConnection = true };
-
     [Fact]
     public async Task A_lone_call_runs_inline_on_its_connections_own_thread()
     {

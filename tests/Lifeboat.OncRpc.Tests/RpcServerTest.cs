@@ -15,7 +15,7 @@ public abstract class RpcServerTest : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        Server = StartServer(Options());
+        Server = StartServer(new RpcServerOptions());
         return Task.CompletedTask;
     }
 
@@ -24,9 +24,6 @@ public abstract class RpcServerTest : IAsyncLifetime
         Program.Gate.Release(1000);
         await Server.DisposeAsync();
     }
-
-    /// <summary>The options of the server each test starts with.</summary>
-    protected virtual RpcServerOptions Options() => new();
 
     protected RpcServer StartServer(RpcServerOptions options)
     {

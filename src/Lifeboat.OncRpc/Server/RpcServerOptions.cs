@@ -34,11 +34,10 @@ public sealed class RpcServerOptions
 
     /// <summary>
     /// Each connection's read loop on a thread of its own, waiting in poll(2) for the next call: a call then wakes one
-    /// thread instead of the runtime's event thread and a thread-pool worker. Off by default: it halves a warm READ's
-    /// server CPU and wins under load, but on an idle machine the thread asleep in poll answers a depth-1 client at
-    /// 0.56x the rate of a thread-pool worker still spinning for work (bench/nfs-peers/README.md, 2026-12-08).
+    /// thread instead of the runtime's event thread and a thread-pool worker: a warm READ costs the server 0.6-0.7x
+    /// the CPU, and a depth-1 client reads 1.2x as fast on an idle machine and 7x under load (bench/nfs-peers/README.md).
     /// </summary>
-    public bool ThreadPerConnection { get; set; }
+    public bool ThreadPerConnection { get; set; } = true;
 
     internal void Validate()
     {
