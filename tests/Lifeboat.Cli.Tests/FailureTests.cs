@@ -116,20 +116,37 @@ public sealed class FailureTests
         using var process = Process.Start(LifeboatProcess.StartInfo(null, "backup", "--repo", t.Combine("repo"), "--vm", "vm1", "--disk", disk))!;
         process.StandardInput.Close();
         var stderr = process.StandardError.ReadToEndAsync();
-        var packs = Path.Combine(t.Combine("repo"), "packs");
+        // Stopped as soon as it holds the disk open, then the disk is taken away: waiting for its first pack instead
+        // raced a backup that reads on every core (it ended first, once, on a fresh machine).
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!process.HasExited && DateTime.UtcNow < deadline
-               && (!Directory.Exists(packs) || Directory.GetFiles(packs, "*", SearchOption.AllDirectories).Length == 0))
-            await Task.Delay(5);
+        while (!process.HasExited && DateTime.UtcNow < deadline && !HoldsOpen(process.Id, disk))
+            await Task.Delay(1);
+        Assert.True(ProcessSignals.Stop(process.Id), "the backup ended before the disk could be taken away");
+        await ProcessSignals.WaitUntilStoppedAsync(process.Id, TimeSpan.FromSeconds(30));
         Assert.False(process.HasExited, "the backup ended before the disk could be taken away");
         using (var shrink = new FileStream(disk, FileMode.Open, FileAccess.Write))
             shrink.SetLength(1 << 20);
         File.Delete(disk);
+        ProcessSignals.Continue(process.Id);
         await process.WaitForExitAsync();
         Assert.Equal(1, process.ExitCode);
         Assert.Contains("disk0.raw", await stderr, StringComparison.Ordinal);
         AssertNoRestorePoints(t.Combine("repo"));
         LifeboatProcess.Run("verify", "--repo", t.Combine("repo")).ShouldSucceed();
+    }
+
+    /// <summary>Whether the process has <paramref name="path"/> open (a link to it among /proc/PID/fd).</summary>
+    private static bool HoldsOpen(int processId, string path)
+    {
+        try
+        {
+            return Directory.EnumerateFileSystemEntries($"/proc/{processId}/fd")
+                .Any(fd => new FileInfo(fd).LinkTarget == path);
+        }
+        catch (Exception ex) when (ex is DirectoryNotFoundException or FileNotFoundException or IOException or UnauthorizedAccessException)
+        {
+            return false; // gone, or a descriptor closed as it was read: look again
+        }
     }
 
     [Fact]

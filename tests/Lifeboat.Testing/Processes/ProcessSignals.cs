@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 
-namespace Lifeboat.EndToEnd.Tests;
+namespace Lifeboat.Testing.Processes;
 
 /// <summary>SIGSTOP and SIGCONT, which .NET cannot send (Process.Kill sends only SIGKILL), and waiting until a stop has taken hold.</summary>
-internal static class ProcessSignals
+public static class ProcessSignals
 {
     // Linux's numbers on x86-64 and arm64 alike.
     private const int SignalContinue = 18;
